@@ -1,0 +1,324 @@
+// Package plan turns loaded models into an ordered graph: it finds each
+// model's dependencies with DuckDB's own parser, orders them, reports
+// missing tables, cycles and duplicates all at once, and applies
+// --select/--exclude. Nothing is written.
+package plan
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/digitalservices/elt/internal/project"
+)
+
+// Parser serialises a SELECT statement to DuckDB's JSON syntax tree.
+type Parser interface {
+	SerializeSQL(ctx context.Context, sql string) (string, error)
+}
+
+// Ref is one table a model reads, where it stands in the model file.
+type Ref struct {
+	ID     string // schema.name, lower case
+	Offset int    // byte offset in the model file; -1 when unknown
+}
+
+// Node is a model in the graph.
+type Node struct {
+	Model *project.Model
+	Refs  []Ref
+	// Deps are the models this one reads, by ID, sorted.
+	Deps []string
+}
+
+// ID is the lower-case schema.name of the node's model.
+func (n *Node) ID() string { return strings.ToLower(n.Model.ID()) }
+
+// Graph is every model in dependency order.
+type Graph struct {
+	Nodes map[string]*Node
+	// Order lists node IDs so that every model comes after what it reads;
+	// among models free to go, by name.
+	Order []string
+	// External are relations a model may read that are not models (sources
+	// and the tool's own tables).
+	External map[string]bool
+}
+
+// New builds the graph of models; external names the relations that exist
+// without a model (schema.name).
+func New(ctx context.Context, p Parser, models []*project.Model, external []string) (*Graph, error) {
+	g := &Graph{Nodes: map[string]*Node{}, External: map[string]bool{}}
+	for _, e := range external {
+		g.External[strings.ToLower(e)] = true
+	}
+	var errs project.Errors
+	for _, m := range models {
+		n := &Node{Model: m}
+		if prev, ok := g.Nodes[n.ID()]; ok {
+			errs = append(errs, &project.FileError{Path: m.Path, Msg: fmt.Sprintf("duplicate model name %s: %s defines it too", m.ID(), prev.Model.Path),
+				Hint: "model names are case-insensitive; rename or remove one of the files"})
+			continue
+		}
+		if g.External[n.ID()] {
+			errs = append(errs, &project.FileError{Path: m.Path, Msg: fmt.Sprintf("duplicate model name %s: a source of that name is declared in elt.yaml", m.ID())})
+			continue
+		}
+		refs, err := References(ctx, p, m)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		n.Refs = refs
+		g.Nodes[n.ID()] = n
+	}
+	ids := make([]string, 0, len(g.Nodes))
+	for id := range g.Nodes {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		n := g.Nodes[id]
+		seen := map[string]bool{}
+		for _, r := range n.Refs {
+			if _, ok := g.Nodes[r.ID]; ok {
+				if !seen[r.ID] && r.ID != id {
+					seen[r.ID] = true
+					n.Deps = append(n.Deps, r.ID)
+				}
+				if r.ID == id {
+					errs = append(errs, refError(n.Model, r, "cycle: %s -> %s", id, id))
+				}
+				continue
+			}
+			if g.External[r.ID] {
+				continue
+			}
+			errs = append(errs, refError(n.Model, r, "table %s is neither a model nor a declared source", r.ID).withHint(g.suggest(r.ID)))
+		}
+		sort.Strings(n.Deps)
+	}
+	errs = append(errs, g.order(ids)...)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return g, nil
+}
+
+type hintable struct{ *project.FileError }
+
+func (h hintable) withHint(s string) *project.FileError { h.Hint = s; return h.FileError }
+
+func refError(m *project.Model, r Ref, format string, args ...any) hintable {
+	if r.Offset < 0 {
+		return hintable{&project.FileError{Path: m.Path, Msg: fmt.Sprintf(format, args...)}}
+	}
+	line, col := project.Position(m.Text, r.Offset)
+	return hintable{project.At(m.Path, m.Text, line, col, format, args...)}
+}
+
+func (g *Graph) suggest(id string) string {
+	name := id[strings.IndexByte(id, '.')+1:]
+	var cands []string
+	for k := range g.Nodes {
+		if strings.HasSuffix(k, "."+name) {
+			cands = append(cands, k)
+		}
+	}
+	for k := range g.External {
+		if strings.HasSuffix(k, "."+name) {
+			cands = append(cands, k)
+		}
+	}
+	sort.Strings(cands)
+	if len(cands) > 0 {
+		return "did you mean " + strings.Join(cands, " or ") + "?"
+	}
+	return "add a model models/" + strings.Replace(id, ".", "/", 1) + ".sql, declare a source in elt.yaml, or fix the name"
+}
+
+// order sorts the graph topologically (Kahn, by name among ready nodes)
+// and reports every cycle it cannot order.
+func (g *Graph) order(ids []string) project.Errors {
+	indeg := map[string]int{}
+	users := map[string][]string{}
+	for _, id := range ids {
+		indeg[id] += 0
+		for _, d := range g.Nodes[id].Deps {
+			indeg[id]++
+			users[d] = append(users[d], id)
+		}
+	}
+	var ready []string
+	for _, id := range ids {
+		if indeg[id] == 0 {
+			ready = append(ready, id)
+		}
+	}
+	for len(ready) > 0 {
+		sort.Strings(ready)
+		id := ready[0]
+		ready = ready[1:]
+		g.Order = append(g.Order, id)
+		for _, u := range users[id] {
+			indeg[u]--
+			if indeg[u] == 0 {
+				ready = append(ready, u)
+			}
+		}
+	}
+	if len(g.Order) == len(ids) {
+		return nil
+	}
+	// Every node left sits on or behind a cycle; walk each cycle once.
+	var errs project.Errors
+	reported := map[string]bool{}
+	for _, start := range ids {
+		if indeg[start] == 0 || reported[start] {
+			continue
+		}
+		cycle := g.findCycle(start, indeg)
+		if cycle == nil || reported[cycle[0]] {
+			continue
+		}
+		for _, c := range cycle {
+			reported[c] = true
+		}
+		// Report at the reference that closes the cycle in the first model.
+		first := g.Nodes[cycle[0]]
+		ref := Ref{Offset: -1}
+		for _, r := range first.Refs {
+			if r.ID == cycle[1] {
+				ref = r
+				break
+			}
+		}
+		errs = append(errs, refError(first.Model, ref, "cycle: %s", strings.Join(append(cycle, cycle[0]), " -> ")).FileError)
+	}
+	return errs
+}
+
+func (g *Graph) findCycle(start string, indeg map[string]int) []string {
+	// Follow dependencies that are themselves unresolved until a node repeats.
+	var path []string
+	at := map[string]int{}
+	id := start
+	for {
+		if i, ok := at[id]; ok {
+			cyc := path[i:]
+			// Rotate so the smallest name leads: stable output.
+			min := 0
+			for j := range cyc {
+				if cyc[j] < cyc[min] {
+					min = j
+				}
+			}
+			return append(append([]string{}, cyc[min:]...), cyc[:min]...)
+		}
+		at[id] = len(path)
+		path = append(path, id)
+		next := ""
+		for _, d := range g.Nodes[id].Deps {
+			if indeg[d] > 0 {
+				next = d
+				break
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		id = next
+	}
+}
+
+// References lists the tables a model reads, from DuckDB's syntax tree: every
+// base table anywhere in the query, less the names of its CTEs.
+func References(ctx context.Context, p Parser, m *project.Model) ([]Ref, error) {
+	out, err := p.SerializeSQL(ctx, m.Body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", m.Path, err)
+	}
+	var tree any
+	if err := json.Unmarshal([]byte(out), &tree); err != nil {
+		return nil, fmt.Errorf("%s: read the parser's answer: %w", m.Path, err)
+	}
+	if obj, ok := tree.(map[string]any); ok && obj["error"] == true {
+		msg, _ := obj["error_message"].(string)
+		pos, _ := strconv.Atoi(fmt.Sprint(obj["position"]))
+		line, col := project.Position(m.Text, pos)
+		fe := project.At(m.Path, m.Text, line, col, "%s", msg)
+		if obj["error_type"] == "not implemented" || strings.Contains(msg, "Only SELECT") {
+			fe.Hint = "a model is one SELECT query (WITH ... SELECT is fine)"
+		}
+		return nil, fe
+	}
+	if obj, ok := tree.(map[string]any); ok {
+		if st, ok := obj["statements"].([]any); ok && len(st) != 1 {
+			return nil, &project.FileError{Path: m.Path, Msg: fmt.Sprintf("a model holds one query, this file holds %d statements", len(st))}
+		}
+	}
+	ctes := map[string]bool{}
+	var tables []Ref
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if cm, ok := x["cte_map"].(map[string]any); ok {
+				if entries, ok := cm["map"].([]any); ok {
+					for _, e := range entries {
+						if em, ok := e.(map[string]any); ok {
+							if k, ok := em["key"].(string); ok {
+								ctes[strings.ToLower(k)] = true
+							}
+						}
+					}
+				}
+			}
+			if x["type"] == "BASE_TABLE" {
+				schema, _ := x["schema_name"].(string)
+				table, _ := x["table_name"].(string)
+				off := -1
+				if f, ok := x["query_location"].(float64); ok && f < 1e15 {
+					off = int(f)
+				}
+				if schema == "" {
+					if ctes[strings.ToLower(table)] {
+						break
+					}
+					schema = "\x00" // resolved below, after all CTE names are known
+				}
+				tables = append(tables, Ref{ID: strings.ToLower(schema + "." + table), Offset: off})
+			}
+			keys := make([]string, 0, len(x))
+			for k := range x {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				walk(x[k])
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(tree)
+	var refs []Ref
+	for _, r := range tables {
+		if strings.HasPrefix(r.ID, "\x00.") {
+			name := strings.TrimPrefix(r.ID, "\x00.")
+			if ctes[name] {
+				continue
+			}
+			// An unqualified name means a relation in the model's own schema.
+			r.ID = strings.ToLower(m.Schema) + "." + name
+		}
+		refs = append(refs, r)
+	}
+	sort.SliceStable(refs, func(i, j int) bool { return refs[i].Offset < refs[j].Offset })
+	return refs, nil
+}

@@ -1,0 +1,201 @@
+package project
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// ConfigFile is the name of the project file at the project root.
+const ConfigFile = "elt.yaml"
+
+// Config is elt.yaml. Defaults are filled in first, then the file, then
+// flags and environment (see Overrides), then Validate.
+type Config struct {
+	Version int               `yaml:"version"`
+	Paths   Paths             `yaml:"paths"`
+	DuckDB  DuckDB            `yaml:"duckdb"`
+	Models  ModelDefaults     `yaml:"models"`
+	Sources map[string]Source `yaml:"sources"`
+}
+
+// Paths are where the project reads and writes; relative ones resolve
+// against the project folder.
+type Paths struct {
+	Bronze    string `yaml:"bronze"`
+	Warehouse string `yaml:"warehouse"`
+	Output    string `yaml:"output"`
+	Design    string `yaml:"design"`
+}
+
+// DuckDB holds the engine settings applied when the warehouse is opened.
+type DuckDB struct {
+	Threads       int    `yaml:"threads"`
+	MemoryLimit   string `yaml:"memory_limit"`
+	TempDirectory string `yaml:"temp_directory"`
+}
+
+// ModelDefaults apply to every model whose header does not say otherwise.
+type ModelDefaults struct {
+	Materialized string `yaml:"materialized"`
+}
+
+// Source is a folder of raw files under the bronze root that ingestion
+// loads into the table bronze.<name>.
+type Source struct {
+	// Path is the folder under the bronze root; defaults to the source name.
+	Path string `yaml:"path"`
+	// Format is ndjson or csv.
+	Format string `yaml:"format"`
+	// Contract names the record rules (events, transactions or users).
+	Contract string `yaml:"contract"`
+	// Patterns are globs relative to Path; ** matches any folders.
+	Patterns []string `yaml:"patterns"`
+	// Columns maps a contract field to the name it has in the files.
+	Columns map[string]string `yaml:"columns"`
+	// Description is shown by elt ls and the catalog.
+	Description string `yaml:"description"`
+}
+
+// Project is a loaded project: its folder, configuration and models.
+type Project struct {
+	Dir    string
+	Config Config
+	Models []*Model
+}
+
+// Overrides are the global flags (or their environment variables); empty
+// fields leave the configuration alone.
+type Overrides struct {
+	Bronze, Warehouse, Output string
+}
+
+// DefaultConfig is the configuration of an elt.yaml holding only version: 1.
+func DefaultConfig() Config {
+	return Config{
+		Version: 1,
+		Paths:   Paths{Bronze: "data/bronze", Warehouse: "data/warehouse.duckdb", Output: "data/out", Design: "design"},
+		Models:  ModelDefaults{Materialized: "view"},
+	}
+}
+
+// LoadConfig reads dir/elt.yaml strictly.
+func LoadConfig(dir string) (Config, error) {
+	cfg := DefaultConfig()
+	path := filepath.Join(dir, ConfigFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return cfg, fmt.Errorf("no %s in %s: run elt in a project folder or pass --project", ConfigFile, dir)
+		}
+		return cfg, fmt.Errorf("read %s: %w", ConfigFile, err)
+	}
+	cfg.Version = 0
+	text := string(data)
+	if err := decodeStrict(ConfigFile, text, text, 0, 0, &cfg); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.validate(text)
+}
+
+var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var memRe = regexp.MustCompile(`(?i)^\s*[0-9]+(\.[0-9]+)?\s*(b|kb|mb|gb|tb|kib|mib|gib|tib|%)?\s*$`)
+
+func (c *Config) validate(text string) error {
+	var errs Errors
+	bad := func(key, format string, args ...any) {
+		line, col := findKey(text, key)
+		errs = append(errs, At(ConfigFile, text, line, col, format, args...))
+	}
+	if c.Version != 1 {
+		bad("version", "version must be 1, found %d", c.Version)
+	}
+	if c.DuckDB.Threads < 0 {
+		bad("threads", "threads must be a positive number, found %d", c.DuckDB.Threads)
+	}
+	if c.DuckDB.MemoryLimit != "" && !memRe.MatchString(c.DuckDB.MemoryLimit) {
+		bad("memory_limit", "memory_limit %q is not a size like 2GB or 80%%", c.DuckDB.MemoryLimit)
+	}
+	if m := c.Models.Materialized; m != "" && !validMaterialized(m) {
+		bad("materialized", "materialized must be one of %s, found %q", strings.Join(Materializations, ", "), m)
+	}
+	for _, name := range sortedKeys(c.Sources) {
+		s := c.Sources[name]
+		if !identRe.MatchString(name) {
+			bad(name, "source name %q must be a plain identifier (letters, digits, _)", name)
+		}
+		if s.Format != "ndjson" && s.Format != "csv" {
+			bad(name, "source %s: format must be ndjson or csv, found %q", name, s.Format)
+		}
+		if s.Contract == "" {
+			bad(name, "source %s: contract is required (events, transactions or users)", name)
+		}
+		if s.Path == "" {
+			s.Path = name
+		}
+		if len(s.Patterns) == 0 {
+			if s.Format == "csv" {
+				s.Patterns = []string{"**/*.csv"}
+			} else {
+				s.Patterns = []string{"**/*.json", "**/*.jsonl", "**/*.ndjson"}
+			}
+		}
+		c.Sources[name] = s
+	}
+	return errs.Err()
+}
+
+// findKey finds the first "key:" in YAML text, for errors about values
+// that decoded fine but are not allowed.
+func findKey(text, key string) (int, int) {
+	re := regexp.MustCompile(`(?m)^(\s*-?\s*)` + regexp.QuoteMeta(key) + `\s*:`)
+	if loc := re.FindStringSubmatchIndex(text); loc != nil {
+		return Position(text, loc[3])
+	}
+	return 1, 0
+}
+
+// SourceNames returns the declared sources in name order.
+func (c *Config) SourceNames() []string {
+	names := sortedKeys(c.Sources)
+	sort.Strings(names)
+	return names
+}
+
+// Resolve makes a project path absolute against the project folder.
+func (p *Project) Resolve(path string) string {
+	if path == "" || filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(p.Dir, path)
+}
+
+// Load reads the project in dir: elt.yaml, then every model file. All
+// problems found are returned together.
+func Load(dir string, o Overrides) (*Project, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := LoadConfig(abs)
+	if err != nil {
+		return nil, err
+	}
+	if o.Bronze != "" {
+		cfg.Paths.Bronze = o.Bronze
+	}
+	if o.Warehouse != "" {
+		cfg.Paths.Warehouse = o.Warehouse
+	}
+	if o.Output != "" {
+		cfg.Paths.Output = o.Output
+	}
+	p := &Project{Dir: abs, Config: cfg}
+	models, err := LoadModels(abs, cfg.Models)
+	p.Models = models
+	return p, err
+}

@@ -1,0 +1,145 @@
+package project
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Materializations are the ways a model can be built.
+var Materializations = []string{"view", "table"}
+
+func validMaterialized(m string) bool {
+	for _, x := range Materializations {
+		if x == m {
+			return true
+		}
+	}
+	return false
+}
+
+// Model is one SQL file under models/: models/<schema>/<name>.sql is the
+// relation <schema>.<name>.
+type Model struct {
+	Schema string
+	Name   string
+	// Path is relative to the project folder, with / separators.
+	Path string
+	// Text is the whole file as written.
+	Text string
+	// Body is Text with the header comment blanked out (newlines kept),
+	// so offsets and line numbers in Body are those of the file.
+	Body   string
+	Header Header
+}
+
+// Header is the YAML held in a model's leading /* ... */ comment.
+type Header struct {
+	Materialized string   `yaml:"materialized"`
+	Description  string   `yaml:"description"`
+	Tags         []string `yaml:"tags"`
+	Columns      []Column `yaml:"columns"`
+}
+
+// Column documents one output column of a model.
+type Column struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+}
+
+// ID is the model's qualified name, schema.name.
+func (m *Model) ID() string { return m.Schema + "." + m.Name }
+
+// LoadModels discovers models/<schema>/<name>.sql under dir.
+func LoadModels(dir string, defaults ModelDefaults) ([]*Model, error) {
+	root := filepath.Join(dir, "models")
+	var models []*Model
+	var errs Errors
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if os.IsNotExist(err) && path == root {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(d.Name(), ".sql") {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, path)
+		rel = filepath.ToSlash(rel)
+		parts := strings.Split(rel, "/")
+		if len(parts) != 3 {
+			errs = append(errs, &FileError{Path: rel, Msg: "a model must be models/<schema>/<name>.sql", Hint: "move it into one schema folder such as models/silver/"})
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("read model %s: %w", rel, err)
+		}
+		m, err := ParseModel(rel, parts[1], strings.TrimSuffix(parts[2], ".sql"), string(data), defaults)
+		if err != nil {
+			errs = append(errs, err)
+			return nil
+		}
+		models = append(models, m)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(models, func(i, j int) bool { return models[i].ID() < models[j].ID() })
+	return models, errs.Err()
+}
+
+// ParseModel parses a model file's header and body.
+func ParseModel(path, schema, name, text string, defaults ModelDefaults) (*Model, error) {
+	m := &Model{Schema: schema, Name: name, Path: path, Text: text, Body: text}
+	for _, id := range []string{schema, name} {
+		if !identRe.MatchString(id) {
+			return nil, &FileError{Path: path, Msg: fmt.Sprintf("%q is not a plain identifier: use letters, digits and _ in model folder and file names", id)}
+		}
+	}
+	start := len(text) - len(strings.TrimLeft(text, " \t\r\n"))
+	if strings.HasPrefix(text[start:], "/*") {
+		end := strings.Index(text[start+2:], "*/")
+		if end < 0 {
+			line, col := Position(text, start)
+			return nil, At(path, text, line, col, "the header comment is never closed: end it with */")
+		}
+		yamlStart := start + 2
+		yamlText := text[yamlStart : yamlStart+end]
+		line, col := Position(text, yamlStart)
+		if err := decodeStrict(path, text, yamlText, line-1, col-1, &m.Header); err != nil {
+			return nil, err
+		}
+		m.Body = text[:start] + blank(text[start:yamlStart+end+2]) + text[yamlStart+end+2:]
+	}
+	if m.Header.Materialized == "" {
+		m.Header.Materialized = defaults.Materialized
+	}
+	if m.Header.Materialized == "" {
+		m.Header.Materialized = "view"
+	}
+	if !validMaterialized(m.Header.Materialized) {
+		line, col := findKey(text, "materialized")
+		return nil, At(path, text, line, col, "materialized must be one of %s, found %q", strings.Join(Materializations, ", "), m.Header.Materialized)
+	}
+	if strings.TrimSpace(m.Body) == "" {
+		return nil, &FileError{Path: path, Msg: "the model has no query", Hint: "write one SELECT statement after the header"}
+	}
+	return m, nil
+}
+
+// blank replaces every character but line breaks with a space.
+func blank(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c != '\n' && c != '\r' {
+			b[i] = ' '
+		}
+	}
+	return string(b)
+}

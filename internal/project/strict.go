@@ -1,0 +1,150 @@
+package project
+
+import (
+	"fmt"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// decodeStrict decodes YAML text into out and reports every unknown key and
+// every bad value at its line and column. lineOff and colOff shift positions
+// when the YAML sits inside another file (a model header).
+func decodeStrict(path, fileText, yamlText string, lineOff, colOff int, out any) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(yamlText), &doc); err != nil {
+		line, msg := yamlErrLine(err)
+		return At(path, fileText, line+lineOff, 0, "invalid YAML: %s", msg)
+	}
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	root := doc.Content[0]
+	pos := func(n *yaml.Node) (int, int) {
+		l, c := n.Line+lineOff, n.Column
+		if n.Line == 1 {
+			c += colOff
+		}
+		return l, c
+	}
+	var errs Errors
+	checkKnown(root, reflect.TypeOf(out).Elem(), func(n *yaml.Node, format string, args ...any) {
+		l, c := pos(n)
+		errs = append(errs, At(path, fileText, l, c, format, args...))
+	})
+	if len(errs) > 0 {
+		return errs
+	}
+	if err := root.Decode(out); err != nil {
+		var te *yaml.TypeError
+		if ok := asTypeError(err, &te); ok {
+			for _, m := range te.Errors {
+				line, msg := yamlErrLine(fmt.Errorf("%s", m))
+				l := line + lineOff
+				errs = append(errs, At(path, fileText, l, firstCol(fileText, l), "%s", msg))
+			}
+			return errs
+		}
+		return At(path, fileText, lineOff+1, 0, "%v", err)
+	}
+	return nil
+}
+
+func asTypeError(err error, te **yaml.TypeError) bool {
+	t, ok := err.(*yaml.TypeError)
+	*te = t
+	return ok
+}
+
+var lineRe = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+
+func yamlErrLine(err error) (int, string) {
+	msg := err.Error()
+	if m := lineRe.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n, m[2]
+	}
+	return 1, strings.TrimPrefix(msg, "yaml: ")
+}
+
+func firstCol(text string, line int) int {
+	l := LineOf(text, line)
+	return len(l) - len(strings.TrimLeft(l, " \t")) + 1
+}
+
+// checkKnown walks a YAML node against the Go type it will decode into and
+// reports keys that the type does not have.
+func checkKnown(n *yaml.Node, t reflect.Type, report func(*yaml.Node, string, ...any)) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			if n.Tag != "!!null" {
+				report(n, "expected a mapping, found %s", describe(n))
+			}
+			return
+		}
+		fields := map[string]reflect.Type{}
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name := strings.Split(f.Tag.Get("yaml"), ",")[0]
+			if name == "" || name == "-" {
+				continue
+			}
+			fields[name] = f.Type
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			ft, ok := fields[k.Value]
+			if !ok {
+				report(k, "unknown key %q (known keys: %s)", k.Value, strings.Join(sortedKeys(fields), ", "))
+				continue
+			}
+			checkKnown(v, ft, report)
+		}
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			if n.Tag != "!!null" {
+				report(n, "expected a mapping, found %s", describe(n))
+			}
+			return
+		}
+		for i := 1; i < len(n.Content); i += 2 {
+			checkKnown(n.Content[i], t.Elem(), report)
+		}
+	case reflect.Slice:
+		if n.Kind == yaml.SequenceNode {
+			for _, c := range n.Content {
+				checkKnown(c, t.Elem(), report)
+			}
+		}
+	}
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	}
+	return fmt.Sprintf("%q", n.Value)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

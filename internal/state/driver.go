@@ -1,0 +1,199 @@
+// Package state owns the warehouse's own schema: a golang-migrate database
+// driver for DuckDB, the embedded migrations, and the run history.
+package state
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"sync/atomic"
+
+	"github.com/golang-migrate/migrate/v4/database"
+
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+func init() {
+	database.Register("duckdb", &Driver{})
+}
+
+// DefaultMigrationsTable records the applied migration version.
+const DefaultMigrationsTable = "schema_migrations"
+
+// Config tunes the driver.
+type Config struct {
+	// MigrationsTable is the version table; it lives in schema "elt".
+	MigrationsTable string
+}
+
+// Driver is a golang-migrate database.Driver for DuckDB.
+type Driver struct {
+	db     *sql.DB
+	owned  bool // opened by Open(url), so Close closes it
+	table  string
+	locked atomic.Bool
+}
+
+// WithInstance wraps an open DuckDB handle.
+func WithInstance(db *sql.DB, cfg Config) (*Driver, error) {
+	if cfg.MigrationsTable == "" {
+		cfg.MigrationsTable = DefaultMigrationsTable
+	}
+	d := &Driver{db: db, table: warehouse.Qualified("elt", cfg.MigrationsTable)}
+	if err := d.ensureTable(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *Driver) ensureTable() error {
+	_, err := d.db.Exec(`CREATE SCHEMA IF NOT EXISTS elt; CREATE TABLE IF NOT EXISTS ` + d.table + ` (version BIGINT NOT NULL, dirty BOOLEAN NOT NULL)`)
+	return err
+}
+
+// Open takes duckdb://path/to/file.duckdb[?x-migrations-table=name].
+func (d *Driver) Open(rawURL string) (database.Driver, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	path := strings.TrimPrefix(rawURL, "duckdb://")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	db, err := warehouse.Open(context.Background(), path, warehouse.Options{})
+	if err != nil {
+		return nil, err
+	}
+	nd, err := WithInstance(db.DB, Config{MigrationsTable: u.Query().Get("x-migrations-table")})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	nd.owned = true
+	return nd, nil
+}
+
+// Close closes the database when the driver opened it.
+func (d *Driver) Close() error {
+	if d.owned {
+		return d.db.Close()
+	}
+	return nil
+}
+
+// Lock takes the migration lock. DuckDB's file lock already keeps other
+// processes out, so this guards against a second migration in-process.
+func (d *Driver) Lock() error {
+	if !d.locked.CompareAndSwap(false, true) {
+		return database.ErrLocked
+	}
+	return nil
+}
+
+// Unlock releases the migration lock.
+func (d *Driver) Unlock() error {
+	if !d.locked.CompareAndSwap(true, false) {
+		return database.ErrNotLocked
+	}
+	return nil
+}
+
+// Run applies one migration in a transaction.
+func (d *Driver) Run(migration io.Reader) error {
+	b, err := io.ReadAll(migration)
+	if err != nil {
+		return err
+	}
+	tx, err := d.db.Begin()
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(string(b)); err != nil {
+		tx.Rollback()
+		return database.Error{OrigErr: err, Err: "migration failed", Query: b}
+	}
+	return tx.Commit()
+}
+
+// SetVersion records the version (and whether it is half applied).
+func (d *Driver) SetVersion(version int, dirty bool) error {
+	tx, err := d.db.Begin()
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`DELETE FROM ` + d.table); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if version >= 0 || (version == database.NilVersion && dirty) {
+		if _, err := tx.Exec(`INSERT INTO `+d.table+` VALUES (?, ?)`, version, dirty); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// Version reads the recorded version; NilVersion when none.
+func (d *Driver) Version() (int, bool, error) {
+	var v int
+	var dirty bool
+	err := d.db.QueryRow(`SELECT version, dirty FROM ` + d.table + ` LIMIT 1`).Scan(&v, &dirty)
+	if errors.Is(err, sql.ErrNoRows) {
+		return database.NilVersion, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	return v, dirty, nil
+}
+
+// Drop removes every table, view, sequence and user schema.
+func (d *Driver) Drop() error {
+	rows, err := d.db.Query(`SELECT schema_name FROM duckdb_schemas() WHERE NOT internal AND database_name = current_database() AND schema_name <> 'main'`)
+	if err != nil {
+		return err
+	}
+	var schemas []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return err
+		}
+		schemas = append(schemas, s)
+	}
+	rows.Close()
+	var stmts []string
+	for _, s := range schemas {
+		stmts = append(stmts, "DROP SCHEMA "+warehouse.Ident(s)+" CASCADE")
+	}
+	rows, err = d.db.Query(`SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_catalog = current_database()`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var n, t string
+		if err := rows.Scan(&n, &t); err != nil {
+			rows.Close()
+			return err
+		}
+		kind := "TABLE"
+		if t == "VIEW" {
+			kind = "VIEW"
+		}
+		stmts = append(stmts, fmt.Sprintf("DROP %s IF EXISTS main.%s CASCADE", kind, warehouse.Ident(n)))
+	}
+	rows.Close()
+	for _, s := range stmts {
+		if _, err := d.db.Exec(s); err != nil {
+			return err
+		}
+	}
+	return d.ensureTable()
+}

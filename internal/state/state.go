@@ -1,0 +1,149 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-migrate/migrate/v4"
+	"github.com/golang-migrate/migrate/v4/source/iofs"
+
+	"github.com/digitalservices/elt/migrations"
+)
+
+// Migrator runs the embedded migrations against an open warehouse.
+type Migrator struct{ m *migrate.Migrate }
+
+// NewMigrator prepares golang-migrate with our driver and embedded files.
+func NewMigrator(db *sql.DB) (*Migrator, error) {
+	src, err := iofs.New(migrations.FS, ".")
+	if err != nil {
+		return nil, err
+	}
+	drv, err := WithInstance(db, Config{})
+	if err != nil {
+		return nil, fmt.Errorf("prepare the migrations table: %w", err)
+	}
+	m, err := migrate.NewWithInstance("iofs", src, "duckdb", drv)
+	if err != nil {
+		return nil, err
+	}
+	return &Migrator{m: m}, nil
+}
+
+// Up applies every pending migration; none pending is not an error.
+func (g *Migrator) Up() error {
+	if err := g.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return g.explain(err)
+	}
+	return nil
+}
+
+// Down reverts the last n migrations (all when n <= 0).
+func (g *Migrator) Down(n int) error {
+	var err error
+	if n <= 0 {
+		err = g.m.Down()
+	} else {
+		err = g.m.Steps(-n)
+	}
+	if err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return g.explain(err)
+	}
+	return nil
+}
+
+// Version reports the applied version; 0 when none.
+func (g *Migrator) Version() (uint, bool, error) {
+	v, dirty, err := g.m.Version()
+	if errors.Is(err, migrate.ErrNilVersion) {
+		return 0, false, nil
+	}
+	return v, dirty, err
+}
+
+// Latest is the newest version embedded in this binary.
+func Latest() uint {
+	src, err := iofs.New(migrations.FS, ".")
+	if err != nil {
+		return 0
+	}
+	v, err := src.First()
+	for err == nil {
+		next, e := src.Next(v)
+		if e != nil {
+			break
+		}
+		v = next
+	}
+	return v
+}
+
+func (g *Migrator) explain(err error) error {
+	var dirty migrate.ErrDirty
+	if errors.As(err, &dirty) {
+		return fmt.Errorf("the warehouse schema is half-migrated at version %d (a migration failed): restore the warehouse file from a backup, or delete it and run `elt build` to rebuild it from bronze", dirty.Version)
+	}
+	return fmt.Errorf("migrate the warehouse: %w", err)
+}
+
+// Migrate brings the warehouse schema up to date, refusing a warehouse
+// made by a newer elt.
+func Migrate(db *sql.DB) error {
+	g, err := NewMigrator(db)
+	if err != nil {
+		return err
+	}
+	v, _, err := g.Version()
+	if err == nil && v > Latest() {
+		return fmt.Errorf("the warehouse was made by a newer elt (schema version %d; this elt knows up to %d): upgrade elt", v, Latest())
+	}
+	return g.Up()
+}
+
+// Runs records the run history.
+type Runs struct{ DB *sql.DB }
+
+// Start records a new run and returns its id.
+func (r Runs) Start(ctx context.Context, command, args, version string) (int64, error) {
+	var id int64
+	err := r.DB.QueryRowContext(ctx, `INSERT INTO elt.runs (run_id, command, args, status, started_at, elt_version)
+		VALUES (nextval('elt.run_id'), ?, ?, 'running', ?, ?) RETURNING run_id`, command, args, time.Now().UTC(), version).Scan(&id)
+	return id, err
+}
+
+// Finish records how the run ended.
+func (r Runs) Finish(ctx context.Context, id int64, status string, runErr error) error {
+	var msg any
+	if runErr != nil {
+		msg = runErr.Error()
+	}
+	_, err := r.DB.ExecContext(ctx, `UPDATE elt.runs SET status = ?, finished_at = ?, error = ? WHERE run_id = ?`, status, time.Now().UTC(), msg, id)
+	return err
+}
+
+// ModelRun is one model's outcome in a run.
+type ModelRun struct {
+	Model, Materialized, Status string
+	Rows                        int64
+	Started                     time.Time
+	Seconds                     float64
+	Error                       string
+}
+
+// RecordModels stores the model outcomes of a run.
+func (r Runs) RecordModels(ctx context.Context, id int64, ms []ModelRun) error {
+	for _, m := range ms {
+		var msg any
+		if m.Error != "" {
+			msg = m.Error
+		}
+		if _, err := r.DB.ExecContext(ctx, `INSERT INTO elt.model_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, m.Model, m.Materialized, m.Status, m.Rows, m.Started.UTC(), m.Seconds, msg); err != nil {
+			return err
+		}
+	}
+	return nil
+}

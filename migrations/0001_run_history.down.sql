@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS elt.model_runs;
+DROP TABLE IF EXISTS elt.runs;
+DROP SEQUENCE IF EXISTS elt.run_id;

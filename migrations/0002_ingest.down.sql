@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS silver.quarantine;
+DROP TABLE IF EXISTS elt.files;
