@@ -1,0 +1,51 @@
+-- Field rules of the data contract, as macros over JSON values. CSV values
+-- arrive here as JSON strings, so both formats share one set of rules.
+
+-- blank: absent, JSON null, or a string empty or of spaces only.
+CREATE OR REPLACE TEMP MACRO elt_blank(j) AS
+    j IS NULL OR json_type(j) = 'NULL'
+    OR (json_type(j) = 'VARCHAR' AND trim(j ->> '$', ' ') = '');
+
+-- identifier: a string as it is, or an integer as its decimal text.
+CREATE OR REPLACE TEMP MACRO elt_id(j) AS
+    CASE WHEN elt_blank(j) THEN NULL
+         WHEN json_type(j) = 'VARCHAR' THEN j ->> '$'
+         WHEN json_type(j) IN ('BIGINT', 'UBIGINT') THEN j::VARCHAR
+         WHEN json_type(j) = 'DOUBLE' AND regexp_full_match(j::VARCHAR, '-?[0-9]+') THEN j::VARCHAR
+    END;
+
+-- text: a string value, NULL for any other type.
+CREATE OR REPLACE TEMP MACRO elt_text(j) AS
+    CASE WHEN json_type(j) = 'VARCHAR' THEN j ->> '$' END;
+
+-- timestamp from text: YYYY-MM-DD[T| ]HH:MM:SS[.f{1,6}][Z|±HH:MM] (UTC when
+-- no zone) or digits only (Unix epoch milliseconds). NULL when invalid.
+CREATE OR REPLACE TEMP MACRO elt_ts_text(s) AS
+    CASE
+        WHEN regexp_full_match(s, '[0-9]+') THEN try(epoch_ms(try_cast(s AS BIGINT)))
+        WHEN regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?')
+        THEN try_cast(substr(s, 1, 10) || ' ' || regexp_extract(s, '[T ]([0-9:]{8}(\.[0-9]+)?)', 1) AS TIMESTAMP)
+             - to_minutes(CASE WHEN regexp_matches(s, '[+-][0-9]{2}:[0-9]{2}$')
+                               THEN (CASE WHEN substr(s, -6, 1) = '-' THEN -1 ELSE 1 END)
+                                    * (substr(s, -5, 2)::INTEGER * 60 + substr(s, -2, 2)::INTEGER)
+                               ELSE 0 END)
+    END;
+
+-- timestamp from a JSON value: a string as above, or an integer of epoch ms.
+CREATE OR REPLACE TEMP MACRO elt_ts(j) AS
+    CASE json_type(j)
+        WHEN 'VARCHAR' THEN elt_ts_text(j ->> '$')
+        WHEN 'BIGINT' THEN try(epoch_ms(j::BIGINT))
+        WHEN 'UBIGINT' THEN try(epoch_ms(try_cast(j::VARCHAR AS BIGINT)))
+    END;
+
+-- CSV: the quoted or bare fields of one line, as regexp matches (pass
+-- ',' || line); elt_csv_ok tells whether they cover the whole line, and
+-- elt_csv_fields removes the quoting.
+CREATE OR REPLACE TEMP MACRO elt_csv_match(s) AS
+    regexp_extract_all(',' || s, ',("(?:[^"]|"")*"|[^,]*)', 1);
+CREATE OR REPLACE TEMP MACRO elt_csv_ok(m, s) AS
+    list_sum(list_transform(m, f -> strlen(f) + 1)) = strlen(s) + 1;
+CREATE OR REPLACE TEMP MACRO elt_csv_fields(m) AS
+    list_transform(m, f -> CASE WHEN strlen(f) >= 2 AND f[1] = '"' AND f[-1] = '"'
+                                THEN replace(f[2:-2], '""', '"') ELSE f END);
