@@ -174,3 +174,11 @@ func Qualified(schema, name string) string { return Ident(schema) + "." + Ident(
 // Driver is the database/sql driver, for packages (like golang-migrate's)
 // that need one without importing duckdb-go.
 func Driver() driver.Driver { return &duckdb.Driver{} }
+
+// SerializeSQL returns DuckDB's JSON syntax tree of a query (parser only:
+// nothing is bound or run).
+func (db *DB) SerializeSQL(ctx context.Context, query string) (string, error) {
+	var out string
+	err := db.QueryRowContext(ctx, `SELECT json_serialize_sql(?::VARCHAR, skip_empty := true)::VARCHAR`, query).Scan(&out)
+	return out, err
+}

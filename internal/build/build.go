@@ -1,0 +1,318 @@
+// Package build runs a project: it ingests new bronze files, builds the
+// selected models in dependency order and reconciles record counts, all in
+// one DuckDB transaction, so a failed or interrupted build publishes nothing
+// and leaves the last published state exactly as it was.
+package build
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/plan"
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/state"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// Version is the elt version recorded in the run history.
+var Version = "dev"
+
+// QuarantineTable is where ingestion puts rejected records.
+const QuarantineTable = "silver.quarantine"
+
+// Options choose what a build does.
+type Options struct {
+	Select, Exclude []string
+	FullRefresh     bool
+	// Args is the command line, kept in the run history.
+	Args string
+}
+
+// Sources returns the project's declared sources, resolved against its
+// bronze folder.
+func Sources(p *project.Project) ([]ingest.Source, error) {
+	bronze := p.Resolve(p.Config.Paths.Bronze)
+	var out []ingest.Source
+	var errs project.Errors
+	for _, name := range p.Config.SourceNames() {
+		s := p.Config.Sources[name]
+		c, ok := ingest.Contracts[s.Contract]
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s: source %s: unknown contract %q (events, transactions or users)", project.ConfigFile, name, s.Contract))
+			continue
+		}
+		out = append(out, ingest.Source{
+			Name: name, Dir: filepath.Join(bronze, filepath.FromSlash(s.Path)), Prefix: filepath.ToSlash(filepath.Clean(s.Path)),
+			Format: s.Format, Contract: c, Patterns: s.Patterns, Columns: s.Columns,
+		})
+	}
+	return out, errs.Err()
+}
+
+// External lists the relations models may read that no model builds.
+func External(p *project.Project) []string {
+	out := []string{QuarantineTable}
+	for _, name := range p.Config.SourceNames() {
+		out = append(out, "bronze."+name)
+	}
+	return out
+}
+
+// Plan loads the model graph of a project.
+func Plan(ctx context.Context, db *warehouse.DB, p *project.Project) (*plan.Graph, error) {
+	return plan.New(ctx, db, p.Models, External(p))
+}
+
+// Statements are the SQL statements that build one model, exactly as run.
+func Statements(m *project.Model) []string {
+	kind := "TABLE"
+	if m.Header.Materialized == "view" {
+		kind = "VIEW"
+	}
+	return []string{
+		"CREATE SCHEMA IF NOT EXISTS " + warehouse.Ident(m.Schema),
+		"SET schema = " + warehouse.Literal(m.Schema),
+		fmt.Sprintf("CREATE OR REPLACE %s %s AS ", kind, warehouse.Qualified(m.Schema, m.Name)) + strings.TrimRight(m.Body, " \t\r\n;"),
+	}
+}
+
+// Summary is what a build did.
+type Summary struct {
+	RunID   int64
+	Ingest  []ingest.Result
+	Models  []state.ModelRun
+	Recon   []Reconciliation
+	Elapsed time.Duration
+}
+
+// Builder runs builds against one open warehouse.
+type Builder struct {
+	Project *project.Project
+	DB      *warehouse.DB
+	Out     io.Writer // progress lines
+}
+
+// ErrCancelled is returned when the context ends a build.
+var ErrCancelled = errors.New("build cancelled: nothing was published")
+
+// Run builds the selected models. On any error the transaction is rolled
+// back: bronze, silver, gold and the manifest stay as they were.
+func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
+	start := time.Now()
+	g, err := Plan(ctx, b.DB, b.Project)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := g.Select(o.Select, o.Exclude)
+	if err != nil {
+		return nil, err
+	}
+	sources, err := Sources(b.Project)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := osStatDir(b.Project.Resolve(b.Project.Config.Paths.Bronze), len(sources) > 0); err != nil {
+		return nil, err
+	}
+	runs := state.Runs{DB: b.DB.DB}
+	runID, err := runs.Start(ctx, "build", o.Args, Version)
+	if err != nil {
+		return nil, fmt.Errorf("record the run: %w", err)
+	}
+	sum := &Summary{RunID: runID}
+	berr := b.run(ctx, g, ids, sources, o, sum)
+	sum.Elapsed = time.Since(start)
+	status := "success"
+	switch {
+	case berr != nil && ctx.Err() != nil:
+		status, berr = "cancelled", ErrCancelled
+	case berr != nil:
+		status = "error"
+	}
+	// The history is written outside the build's transaction, so a failed
+	// build is recorded too; a cancelled one gets a fresh context.
+	hctx := context.WithoutCancel(ctx)
+	if err := runs.RecordModels(hctx, runID, sum.Models); err != nil && berr == nil {
+		berr = err
+	}
+	if err := runs.Finish(hctx, runID, status, berr); err != nil && berr == nil {
+		berr = err
+	}
+	return sum, berr
+}
+
+func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources []ingest.Source, o Options, sum *Summary) (err error) {
+	conn, err := b.DB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	readers := readSources(g, ids)
+	ingested := map[string]bool{}
+	for _, src := range sources {
+		if !readers["bronze."+strings.ToLower(src.Name)] {
+			continue
+		}
+		if o.FullRefresh {
+			if err := reset(ctx, tx, src); err != nil {
+				return err
+			}
+		}
+		files, err := ingest.Discover(src)
+		if err != nil {
+			return err
+		}
+		t0 := time.Now()
+		res, err := ingest.Ingest(ctx, tx, src, files, ingest.Options{RunID: sum.RunID})
+		if err != nil {
+			return err
+		}
+		ingested[src.Name] = true
+		sum.Ingest = append(sum.Ingest, res)
+		fmt.Fprintf(b.Out, "ingest  %-14s %4d new files, %9d records, %6d quarantined  %6.2fs\n",
+			src.Name, res.Files, res.Records, res.Quarantined, time.Since(t0).Seconds())
+	}
+	for i, id := range ids {
+		n := g.Nodes[id]
+		mr := state.ModelRun{Model: n.Model.ID(), Materialized: n.Model.Header.Materialized, Started: time.Now(), Status: "success"}
+		rows, err := b.runModel(ctx, tx, n.Model)
+		mr.Seconds = time.Since(mr.Started).Seconds()
+		mr.Rows = rows
+		if err != nil {
+			mr.Status, mr.Error = "error", err.Error()
+			sum.Models = append(sum.Models, mr)
+			for _, rest := range ids[i+1:] {
+				m := g.Nodes[rest].Model
+				sum.Models = append(sum.Models, state.ModelRun{Model: m.ID(), Materialized: m.Header.Materialized, Status: "skipped", Started: time.Now()})
+			}
+			fmt.Fprintf(b.Out, "%3d/%d  %-36s %-6s %12s  %6.2fs\n", i+1, len(ids), mr.Model, mr.Materialized, "ERROR", mr.Seconds)
+			return err
+		}
+		sum.Models = append(sum.Models, mr)
+		fmt.Fprintf(b.Out, "%3d/%d  %-36s %-6s %12s  %6.2fs\n", i+1, len(ids), mr.Model, mr.Materialized, rowCount(mr), mr.Seconds)
+	}
+	recon, err := reconcile(ctx, tx, sources, ingested, g)
+	sum.Recon = recon
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func rowCount(mr state.ModelRun) string {
+	if mr.Materialized == "view" {
+		return "view"
+	}
+	return fmt.Sprintf("%d rows", mr.Rows)
+}
+
+// readSources marks the sources read by the selected models.
+func readSources(g *plan.Graph, ids []string) map[string]bool {
+	out := map[string]bool{}
+	for _, id := range ids {
+		for _, r := range g.Nodes[id].Refs {
+			out[r.ID] = true
+		}
+	}
+	return out
+}
+
+// reset forgets what was ingested from a source, for --full-refresh.
+func reset(ctx context.Context, tx *sql.Tx, src ingest.Source) error {
+	if err := ingest.Prepare(ctx, tx, src); err != nil {
+		return err
+	}
+	for _, q := range []string{
+		"DELETE FROM " + src.Table(),
+		"DELETE FROM silver.quarantine WHERE source = " + warehouse.Literal(src.Name),
+		"DELETE FROM elt.files WHERE source = " + warehouse.Literal(src.Name),
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("full refresh of %s: %w", src.Name, err)
+		}
+	}
+	return nil
+}
+
+// runModel builds one model and reports a SQL error at the model's own
+// path:line:col.
+func (b *Builder) runModel(ctx context.Context, tx *sql.Tx, m *project.Model) (int64, error) {
+	if err := dropOtherKind(ctx, tx, m); err != nil {
+		return 0, err
+	}
+	stmts := Statements(m)
+	for i, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			if i < len(stmts)-1 {
+				return 0, fmt.Errorf("%s: %w", m.Path, err)
+			}
+			return 0, modelError(m, len(s)-len(strings.TrimRight(m.Body, " \t\r\n;")), err)
+		}
+	}
+	if m.Header.Materialized == "view" {
+		return 0, nil
+	}
+	var n int64
+	err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+warehouse.Qualified(m.Schema, m.Name)).Scan(&n)
+	return n, err
+}
+
+// modelError maps DuckDB's LINE/caret position in the statement back to the
+// model file: the statement is a prefix on the body's first line.
+func modelError(m *project.Model, prefix int, err error) error {
+	qe := warehouse.AsQueryError(err)
+	if qe.Line == 0 {
+		return &project.FileError{Path: m.Path, Msg: qe.Kind + ": " + qe.Msg}
+	}
+	col := qe.Col
+	if qe.Line == 1 && col > 0 {
+		col -= prefix
+		if col < 1 {
+			col = 0
+		}
+	}
+	return project.At(m.Path, m.Text, qe.Line, col, "%s: %s", qe.Kind, qe.Msg)
+}
+
+func dropOtherKind(ctx context.Context, tx *sql.Tx, m *project.Model) error {
+	var kind string
+	err := tx.QueryRowContext(ctx, `SELECT table_type FROM information_schema.tables WHERE lower(table_schema) = lower(?) AND lower(table_name) = lower(?)`, m.Schema, m.Name).Scan(&kind)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	isView := kind == "VIEW"
+	if isView == (m.Header.Materialized == "view") {
+		return nil
+	}
+	what := "TABLE"
+	if isView {
+		what = "VIEW"
+	}
+	_, err = tx.ExecContext(ctx, fmt.Sprintf("DROP %s %s CASCADE", what, warehouse.Qualified(m.Schema, m.Name)))
+	return err
+}

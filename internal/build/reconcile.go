@@ -1,0 +1,76 @@
+package build
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/plan"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// Reconciliation accounts for every record of a source, over all files ever
+// read: Read = Silver + Superseded + Quarantined.
+type Reconciliation struct {
+	Source      string
+	Read        int64 // records in the files of the manifest
+	Silver      int64 // rows in silver.<source>
+	Superseded  int64 // records that lost to a later state of the same key
+	Quarantined int64
+	// Bronze is the number of records loaded (Read - Quarantined when
+	// ingestion lost nothing).
+	Bronze int64
+}
+
+// OK tells whether the counts balance.
+func (r Reconciliation) OK() bool {
+	return r.Read == r.Silver+r.Superseded+r.Quarantined && r.Read == r.Bronze+r.Quarantined
+}
+
+// ErrUnbalanced is returned when records went missing.
+type ErrUnbalanced struct{ Rows []Reconciliation }
+
+func (e *ErrUnbalanced) Error() string {
+	var b strings.Builder
+	b.WriteString("reconciliation failed: records were lost, nothing was published")
+	for _, r := range e.Rows {
+		if !r.OK() {
+			fmt.Fprintf(&b, "\n  %s: read %d, but silver %d + superseded %d + quarantined %d = %d (bronze holds %d)",
+				r.Source, r.Read, r.Silver, r.Superseded, r.Quarantined, r.Silver+r.Superseded+r.Quarantined, r.Bronze)
+		}
+	}
+	b.WriteString("\n  a silver model must keep exactly one row per key of its bronze table")
+	return b.String()
+}
+
+// reconcile counts each ingested source that has a silver model of the
+// same name. Superseded records are those that share a key with another.
+func reconcile(ctx context.Context, tx *sql.Tx, sources []ingest.Source, ingested map[string]bool, g *plan.Graph) ([]Reconciliation, error) {
+	var out []Reconciliation
+	bad := false
+	for _, src := range sources {
+		silver := "silver." + strings.ToLower(src.Name)
+		if !ingested[src.Name] || g.Nodes[silver] == nil {
+			continue
+		}
+		r := Reconciliation{Source: src.Name}
+		q := fmt.Sprintf(`SELECT
+			(SELECT coalesce(sum(records), 0) FROM elt.files WHERE source = %[1]s),
+			(SELECT count(*) FROM %[2]s),
+			(SELECT count(*) - count(DISTINCT %[3]s) FROM %[4]s),
+			(SELECT count(*) FROM silver.quarantine WHERE source = %[1]s),
+			(SELECT count(*) FROM %[4]s)`,
+			warehouse.Literal(src.Name), warehouse.Qualified("silver", src.Name), warehouse.Ident(src.Contract.Key), src.Table())
+		if err := tx.QueryRowContext(ctx, q).Scan(&r.Read, &r.Silver, &r.Superseded, &r.Quarantined, &r.Bronze); err != nil {
+			return out, fmt.Errorf("reconcile %s: %w", src.Name, err)
+		}
+		bad = bad || !r.OK()
+		out = append(out, r)
+	}
+	if bad {
+		return out, &ErrUnbalanced{Rows: out}
+	}
+	return out, nil
+}

@@ -1,0 +1,277 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/digitalservices/elt/internal/build"
+	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/plan"
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/state"
+)
+
+func buildCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "build",
+		Usage:     "ingest new bronze files and build the models in dependency order",
+		ArgsUsage: " ",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "select", Aliases: []string{"s"}, Usage: "models to build: name, schema.*, tag:x, +before/after+"},
+			&cli.StringSliceFlag{Name: "exclude", Usage: "models to leave out (same syntax)"},
+			&cli.BoolFlag{Name: "full-refresh", Usage: "forget what was ingested and re-read all bronze files"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError{fmt.Errorf("build takes no arguments (did you mean --select %s?)", c.Args().First())}
+			}
+			p, err := load(c)
+			if err != nil {
+				return err
+			}
+			db, err := openWarehouse(c, p, false)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			out := c.App.Writer
+			b := &build.Builder{Project: p, DB: db, Out: out}
+			sum, err := b.Run(c.Context, build.Options{
+				Select: c.StringSlice("select"), Exclude: c.StringSlice("exclude"),
+				FullRefresh: c.Bool("full-refresh"), Args: strings.Join(os.Args[1:], " "),
+			})
+			if sum != nil && len(sum.Recon) > 0 {
+				writeRecon(out, sum.Recon)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "Done: %d model%s built in %.2fs (run %d)\n", len(sum.Models), plural(len(sum.Models)), sum.Elapsed.Seconds(), sum.RunID)
+			return nil
+		},
+	}
+}
+
+func writeRecon(w io.Writer, rs []build.Reconciliation) {
+	fmt.Fprintf(w, "\n%-14s %10s %10s %11s %12s\n", "source", "read", "silver", "superseded", "quarantined")
+	for _, r := range rs {
+		mark := "ok"
+		if !r.OK() {
+			mark = "MISMATCH"
+		}
+		fmt.Fprintf(w, "%-14s %10d %10d %11d %12d  %s\n", r.Source, r.Read, r.Silver, r.Superseded, r.Quarantined, mark)
+	}
+	fmt.Fprintln(w)
+}
+
+// graph loads the project and plans it without touching the warehouse.
+func graph(c *cli.Context) (*project.Project, *plan.Graph, error) {
+	p, err := load(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := planner(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer db.Close()
+	g, err := build.Plan(c.Context, db, p)
+	return p, g, err
+}
+
+func compileCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "compile",
+		Usage:     "print exactly the SQL that build would run",
+		ArgsUsage: "[MODEL...]",
+		Action: func(c *cli.Context) error {
+			_, g, err := graph(c)
+			if err != nil {
+				return err
+			}
+			ids, err := g.Select(c.Args().Slice(), nil)
+			if err != nil {
+				return usageError{err}
+			}
+			for _, id := range ids {
+				m := g.Nodes[id].Model
+				fmt.Fprintf(c.App.Writer, "-- %s (%s) from %s\n", m.ID(), m.Header.Materialized, m.Path)
+				for _, s := range build.Statements(m) {
+					fmt.Fprintf(c.App.Writer, "%s;\n", s)
+				}
+				fmt.Fprintln(c.App.Writer)
+			}
+			return nil
+		},
+	}
+}
+
+func lsCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "ls",
+		Usage: "list the models in build order with what they read",
+		Action: func(c *cli.Context) error {
+			p, g, err := graph(c)
+			if err != nil {
+				return err
+			}
+			w := c.App.Writer
+			for _, name := range p.Config.SourceNames() {
+				s := p.Config.Sources[name]
+				fmt.Fprintf(w, "source  %-36s %-6s  %s/%s\n", "bronze."+name, s.Format, p.Config.Paths.Bronze, s.Path)
+			}
+			for i, id := range g.Order {
+				n := g.Nodes[id]
+				var reads []string
+				for _, r := range n.Refs {
+					if !contains(reads, r.ID) {
+						reads = append(reads, r.ID)
+					}
+				}
+				fmt.Fprintf(w, "%3d     %-36s %-6s  <- %s\n", i+1, n.Model.ID(), n.Model.Header.Materialized, strings.Join(reads, ", "))
+			}
+			return nil
+		},
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+func queryCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "query",
+		Usage:     "ask the warehouse a question (read-only)",
+		ArgsUsage: "(SQL | -f FILE | -)",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "format", Value: "table", Usage: "table, csv, json or markdown"},
+			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "read the SQL from a file (e.g. sql/conversion_by_country.sql)"},
+		},
+		Action: func(c *cli.Context) error {
+			q, err := querySQL(c)
+			if err != nil {
+				return usageError{err}
+			}
+			if !contains(output.Formats, c.String("format")) {
+				return usageError{fmt.Errorf("--format must be one of %s", strings.Join(output.Formats, ", "))}
+			}
+			p, err := load(c)
+			if err != nil {
+				return err
+			}
+			db, err := openWarehouse(c, p, true)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			rows, err := db.QueryContext(c.Context, q)
+			if err != nil {
+				return queryError(c, q, err)
+			}
+			res, err := output.Read(rows)
+			if err != nil {
+				return queryError(c, q, err)
+			}
+			return output.Write(c.App.Writer, c.String("format"), res)
+		},
+	}
+}
+
+func querySQL(c *cli.Context) (string, error) {
+	if f := c.String("file"); f != "" {
+		if c.NArg() > 0 {
+			return "", fmt.Errorf("give the SQL as an argument or with -f, not both")
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", f, err)
+		}
+		return string(b), nil
+	}
+	switch {
+	case c.NArg() == 0:
+		return "", fmt.Errorf("query needs SQL: elt query 'SELECT ...', elt query -f FILE, or elt query - (stdin)")
+	case c.NArg() > 1:
+		return "", fmt.Errorf("quote the SQL as one argument: elt query \"SELECT ...\"")
+	case c.Args().First() == "-":
+		b, err := io.ReadAll(c.App.Reader)
+		return string(b), err
+	}
+	return c.Args().First(), nil
+}
+
+// queryError shows a SQL error at its line in the query (or the -f file).
+func queryError(c *cli.Context, q string, err error) error {
+	path := c.String("file")
+	if path == "" {
+		path = "query"
+	}
+	return sqlFileError(path, q, err)
+}
+
+func migrateCommand() *cli.Command {
+	action := func(f func(*state.Migrator, *cli.Context) error) cli.ActionFunc {
+		return func(c *cli.Context) error {
+			p, err := load(c)
+			if err != nil {
+				return err
+			}
+			d := p.Config.DuckDB
+			db, err := openRaw(c, p, d)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			m, err := state.NewMigrator(db.DB)
+			if err != nil {
+				return err
+			}
+			return f(m, c)
+		}
+	}
+	version := func(m *state.Migrator, c *cli.Context) error {
+		v, dirty, err := m.Version()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.App.Writer, "version %d of %d", v, state.Latest())
+		if dirty {
+			fmt.Fprint(c.App.Writer, " (dirty: a migration failed half-way)")
+		}
+		fmt.Fprintln(c.App.Writer)
+		return nil
+	}
+	return &cli.Command{
+		Name:  "migrate",
+		Usage: "manage the warehouse's own schema (run history, manifest, quarantine)",
+		Subcommands: []*cli.Command{
+			{Name: "up", Usage: "apply pending migrations", Action: action(func(m *state.Migrator, c *cli.Context) error {
+				if err := m.Up(); err != nil {
+					return err
+				}
+				return version(m, c)
+			})},
+			{Name: "down", Usage: "revert migrations (--steps N, default all)", Flags: []cli.Flag{&cli.IntFlag{Name: "steps", Usage: "how many to revert; 0 means all"}},
+				Action: action(func(m *state.Migrator, c *cli.Context) error {
+					if err := m.Down(c.Int("steps")); err != nil {
+						return err
+					}
+					return version(m, c)
+				})},
+			{Name: "version", Usage: "print the applied version", Action: action(version)},
+		},
+	}
+}
+
+

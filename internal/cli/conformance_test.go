@@ -1,0 +1,211 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/digitalservices/elt/internal/testutil"
+)
+
+// repoRoot is the project at the top of this repository (elt.yaml, models/).
+func repoRoot(t *testing.T) string {
+	dir, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// elt runs the CLI in-process and returns its exit code and output.
+func elt(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), append([]string{"elt"}, args...), strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func mustElt(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, errs := elt(t, args...)
+	if code != 0 {
+		t.Fatalf("elt %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errs)
+	}
+	return out
+}
+
+type counts map[string]map[string]int64
+
+// results reads what the contract compares: gold, quarantine and counts.
+func results(t *testing.T, base []string) (gold, quarantine string, c counts) {
+	gold = mustElt(t, append(base, "query", "--format", "csv", "SELECT * FROM gold.user_session_analysis ORDER BY session_id")...)
+	quarantine = mustElt(t, append(base, "query", "--format", "csv", "SELECT source, file, line, reason FROM silver.quarantine ORDER BY file, line, source, reason")...)
+	js := mustElt(t, append(base, "query", "--format", "json", `
+		SELECT s.source, f.read, s.silver, s.superseded, coalesce(q.n, 0) AS quarantined FROM (
+		    SELECT 'events' AS source, (SELECT count(*) FROM silver.events) AS silver, (SELECT count(*) FROM bronze.events) - (SELECT count(*) FROM silver.events) AS superseded
+		    UNION ALL SELECT 'transactions', (SELECT count(*) FROM silver.transactions), (SELECT count(*) FROM bronze.transactions) - (SELECT count(*) FROM silver.transactions)
+		    UNION ALL SELECT 'users', (SELECT count(*) FROM silver.users), (SELECT count(*) FROM bronze.users) - (SELECT count(*) FROM silver.users)
+		) AS s
+		LEFT JOIN (SELECT source, sum(records) AS read FROM elt.files GROUP BY source) AS f USING (source)
+		LEFT JOIN (SELECT source, count(*) AS n FROM silver.quarantine GROUP BY source) AS q USING (source)
+		ORDER BY source`)...)
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(js), &rows); err != nil {
+		t.Fatalf("counts: %v\n%s", err, js)
+	}
+	c = counts{}
+	for _, r := range rows {
+		m := map[string]int64{}
+		for _, k := range []string{"read", "silver", "superseded", "quarantined"} {
+			f, _ := r[k].(float64)
+			m[k] = int64(f)
+		}
+		c[r["source"].(string)] = m
+	}
+	return gold, quarantine, c
+}
+
+func expected(t *testing.T, dir string) (gold, quarantine string, c counts) {
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, "expected", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.ReplaceAll(string(b), "\r\n", "\n")
+	}
+	if err := json.Unmarshal([]byte(read("counts.json")), &c); err != nil {
+		t.Fatal(err)
+	}
+	return read("gold.csv"), read("quarantine.csv"), c
+}
+
+func compare(t *testing.T, dir string, base []string) {
+	t.Helper()
+	wg, wq, wc := expected(t, dir)
+	gg, gq, gc := results(t, base)
+	if strings.TrimSpace(gg) != strings.TrimSpace(wg) {
+		t.Errorf("gold differs:\n%s", diff(wg, gg))
+	}
+	if strings.TrimSpace(gq) != strings.TrimSpace(wq) {
+		t.Errorf("quarantine differs:\n%s", diff(wq, gq))
+	}
+	wj, _ := json.Marshal(wc)
+	gj, _ := json.Marshal(gc)
+	if string(wj) != string(gj) {
+		t.Errorf("counts differ:\n got %s\nwant %s", gj, wj)
+	}
+}
+
+// diff lists the lines only one side has.
+func diff(want, got string) string {
+	w := strings.Split(strings.TrimSpace(want), "\n")
+	g := strings.Split(strings.TrimSpace(got), "\n")
+	in := func(xs []string) map[string]bool {
+		m := map[string]bool{}
+		for _, x := range xs {
+			m[x] = true
+		}
+		return m
+	}
+	wm, gm := in(w), in(g)
+	var b strings.Builder
+	n := 0
+	for _, x := range w {
+		if !gm[x] && n < 20 {
+			b.WriteString("- " + x + "\n")
+			n++
+		}
+	}
+	for _, x := range g {
+		if !wm[x] && n < 40 {
+			b.WriteString("+ " + x + "\n")
+			n++
+		}
+	}
+	return b.String()
+}
+
+// TestConformance builds every shared conformance case once over all files
+// and compares gold, quarantine and counts with expected/.
+func TestConformance(t *testing.T) {
+	root := repoRoot(t)
+	for _, dir := range testutil.ConformanceCases(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			base := []string{"--project", root, "--bronze", filepath.Join(dir, "bronze"), "--warehouse", filepath.Join(t.TempDir(), "w.duckdb")}
+			mustElt(t, append(base, "build")...)
+			compare(t, dir, base)
+		})
+	}
+}
+
+// TestConformanceIncremental copies the dt= partitions of each case into an
+// empty bronze folder one at a time, in path order, building after each;
+// the last build must equal expected/, and so must a --full-refresh after it.
+func TestConformanceIncremental(t *testing.T) {
+	root := repoRoot(t)
+	for _, dir := range testutil.ConformanceCases(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			tmp := t.TempDir()
+			bronze := filepath.Join(tmp, "bronze")
+			base := []string{"--project", root, "--bronze", bronze, "--warehouse", filepath.Join(tmp, "w.duckdb")}
+			steps := partitions(t, filepath.Join(dir, "bronze"))
+			for _, step := range steps {
+				for _, rel := range step {
+					copyFile(t, filepath.Join(dir, "bronze", rel), filepath.Join(bronze, rel))
+				}
+				mustElt(t, append(base, "build")...)
+			}
+			compare(t, dir, base)
+			mustElt(t, append(base, "build", "--full-refresh")...)
+			compare(t, dir, base)
+		})
+	}
+}
+
+// partitions groups a bronze folder's files by their dt= folder, in order;
+// files outside any dt= folder arrive first.
+func partitions(t *testing.T, bronze string) [][]string {
+	groups := map[string][]string{}
+	filepath.WalkDir(bronze, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(bronze, p)
+		key := ""
+		for _, part := range strings.Split(filepath.ToSlash(rel), "/") {
+			if strings.HasPrefix(part, "dt=") {
+				key = part
+			}
+		}
+		groups[key] = append(groups[key], rel)
+		return nil
+	})
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out [][]string
+	for _, k := range keys {
+		out = append(out, groups[k])
+	}
+	return out
+}
+
+func copyFile(t *testing.T, from, to string) {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,353 @@
+// Package gen writes synthetic bronze data that follows the data contract:
+// NDJSON events, CSV transactions and CSV user snapshots under dt=
+// partitions, deterministic for a seed, with realistic dirt at a chosen
+// rate (late and re-sent events, mixed timestamp formats and zones, integer
+// ids, malformed lines, bad CSV rows, reordered headers).
+package gen
+
+import (
+	"bufio"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Options size the data set.
+type Options struct {
+	Events int
+	Users  int
+	Days   int
+	Seed   uint64
+	Dirty  float64 // share of records given some dirt, 0..1
+	Start  time.Time
+	Out    string // bronze root
+}
+
+// Stats counts what was written.
+type Stats struct {
+	Events, Transactions, Users, Files int
+}
+
+var (
+	countries  = []string{"AR", "BR", "CL", "CO", "ES", "MX", "PE", "US"}
+	devices    = []string{"ios", "android", "web"}
+	eventTypes = []string{"page_view", "page_view", "page_view", "click", "click", "search", "add_to_cart", "checkout", "login"}
+	currencies = []string{"USD", "EUR", "PEN", "COP", "MXN"}
+	queries    = []string{`"zapatos"`, `"café"`, `"niño ☕"`, `null`}
+)
+
+// Generate writes the data set under o.Out.
+func Generate(o Options) (Stats, error) {
+	if o.Days < 1 || o.Users < 1 || o.Events < 0 {
+		return Stats{}, fmt.Errorf("events, users and days must be positive")
+	}
+	if o.Dirty < 0 || o.Dirty > 1 {
+		return Stats{}, fmt.Errorf("--dirty is a share between 0 and 1, found %v", o.Dirty)
+	}
+	if o.Start.IsZero() {
+		o.Start = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	}
+	var st Stats
+	var mu sync.Mutex
+	errs := make(chan error, o.Days+1)
+	sem := make(chan struct{}, 2)
+	var wg sync.WaitGroup
+	for d := 0; d < o.Days; d++ {
+		wg.Add(1)
+		go func(d int) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			ds, err := genDay(o, d)
+			if err != nil {
+				errs <- err
+				return
+			}
+			mu.Lock()
+			st.Events += ds.Events
+			st.Transactions += ds.Transactions
+			st.Files += ds.Files
+			mu.Unlock()
+		}(d)
+	}
+	us, err := genUsers(o)
+	if err != nil {
+		errs <- err
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		return st, e
+	}
+	st.Users, st.Files = us.Users, st.Files+us.Files
+	return st, nil
+}
+
+// file is a buffered output file under the bronze root.
+type file struct {
+	f *os.File
+	w *bufio.Writer
+}
+
+func create(root string, parts ...string) (*file, error) {
+	p := filepath.Join(append([]string{root}, parts...)...)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.Create(p)
+	if err != nil {
+		return nil, err
+	}
+	return &file{f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
+}
+
+func (f *file) close() error {
+	if err := f.w.Flush(); err != nil {
+		f.f.Close()
+		return err
+	}
+	return f.f.Close()
+}
+
+func dt(t time.Time) string { return "dt=" + t.Format("2006-01-02") }
+
+// ts renders a timestamp in one of the contract's forms; dirt picks the
+// unusual ones.
+func ts(b []byte, t time.Time, r *rand.Rand, dirty bool, quoteJSON bool) []byte {
+	q := func(b []byte) []byte {
+		if quoteJSON {
+			return append(b, '"')
+		}
+		return b
+	}
+	if !dirty {
+		b = q(b)
+		b = t.AppendFormat(b, "2006-01-02T15:04:05Z")
+		return q(b)
+	}
+	switch r.IntN(5) {
+	case 0: // epoch milliseconds: a JSON integer, or digits in CSV
+		return strconv.AppendInt(b, t.UnixMilli(), 10)
+	case 1:
+		b = q(b)
+		b = t.In(time.FixedZone("", -5*3600)).AppendFormat(b, "2006-01-02T15:04:05-07:00")
+		return q(b)
+	case 2:
+		b = q(b)
+		b = t.AppendFormat(b, "2006-01-02 15:04:05")
+		return q(b)
+	case 3:
+		b = q(b)
+		b = t.In(time.FixedZone("", 5*3600+1800)).AppendFormat(b, "2006-01-02T15:04:05.000000-07:00")
+		return q(b)
+	}
+	b = q(b)
+	b = t.AppendFormat(b, "2006-01-02T15:04:05.000Z")
+	return q(b)
+}
+
+type dayStats struct{ Events, Transactions, Files int }
+
+// genDay writes one day's events and transactions, plus the late arrivals
+// and re-sent duplicates that land with the next day.
+func genDay(o Options, d int) (dayStats, error) {
+	var st dayStats
+	r := rand.New(rand.NewPCG(o.Seed, uint64(d)+1))
+	day := o.Start.AddDate(0, 0, d)
+	next := day.AddDate(0, 0, 1)
+	ev, err := create(o.Out, "events", dt(day), "part-0001.json")
+	if err != nil {
+		return st, err
+	}
+	late, err := create(o.Out, "events", dt(next), "part-0002.json")
+	if err != nil {
+		return st, err
+	}
+	tx, err := create(o.Out, "transactions", dt(day), "part-0001.csv")
+	if err != nil {
+		return st, err
+	}
+	txLate, err := create(o.Out, "transactions", dt(next), "part-0002.csv")
+	if err != nil {
+		return st, err
+	}
+	st.Files = 4
+	tx.w.WriteString("transaction_id,session_id,user_id,amount,currency,status,transaction_timestamp\n")
+	// The late file reorders its header: columns are matched by name.
+	txLate.w.WriteString("transaction_timestamp,status,transaction_id,session_id,user_id,currency,amount\n")
+
+	perDay := o.Events / o.Days
+	if d < o.Events%o.Days {
+		perDay++
+	}
+	var buf []byte
+	sess := 0
+	for n := 0; n < perDay; sess++ {
+		sid := fmt.Sprintf("s%02d%07d", d, sess)
+		size := 1 + r.IntN(12)
+		if size > perDay-n {
+			size = perDay - n
+		}
+		user := ""
+		if r.Float64() > 0.08 {
+			user = fmt.Sprintf("u%06d", r.IntN(o.Users))
+		}
+		t := day.Add(time.Duration(r.Int64N(int64(24*time.Hour - time.Hour))))
+		for i := 0; i < size; i++ {
+			t = t.Add(time.Duration(1+r.IntN(90)) * time.Second)
+			dirty := r.Float64() < o.Dirty
+			out := ev
+			kind := -1
+			if dirty {
+				kind = r.IntN(8)
+			}
+			if kind == 0 { // late: arrives with the next day's files
+				out = late
+			}
+			buf = buf[:0]
+			if kind == 1 {
+				buf = append(buf, `{"event_id": "broken`...) // truncated line
+				buf = strconv.AppendInt(buf, int64(n), 10)
+				buf = append(buf, '\n')
+				out.w.Write(buf)
+				n++
+				continue
+			}
+			buf = append(buf, `{"event_id": `...)
+			if kind == 2 { // integer id
+				buf = strconv.AppendInt(buf, int64(d)*100_000_000+int64(n), 10)
+			} else {
+				buf = append(buf, `"e`...)
+				buf = append(buf, sid[1:]...)
+				buf = append(buf, '_')
+				buf = strconv.AppendInt(buf, int64(i), 10)
+				buf = append(buf, '"')
+			}
+			if kind != 3 { // 3: no session_id
+				buf = append(buf, `, "session_id": "`...)
+				buf = append(buf, sid...)
+				buf = append(buf, '"')
+			}
+			buf = append(buf, `, "user_id": `...)
+			if user == "" {
+				buf = append(buf, "null"...)
+			} else {
+				buf = append(buf, '"')
+				buf = append(buf, user...)
+				buf = append(buf, '"')
+			}
+			buf = append(buf, `, "event_type": "`...)
+			et := eventTypes[r.IntN(len(eventTypes))]
+			if kind == 4 {
+				buf = append(buf, " Page_View "...) // normalised by lower(trim())
+			} else {
+				buf = append(buf, et...)
+			}
+			buf = append(buf, `", "event_timestamp": `...)
+			if kind == 5 {
+				buf = append(buf, `"yesterday"`...)
+			} else {
+				buf = ts(buf, t, r, kind == 6, true)
+			}
+			buf = append(buf, `, "properties": {"page": "/p/`...)
+			buf = strconv.AppendInt(buf, int64(r.IntN(500)), 10)
+			buf = append(buf, `", "q": `...)
+			buf = append(buf, queries[r.IntN(len(queries))]...)
+			buf = append(buf, "}}\n"...)
+			out.w.Write(buf)
+			if kind == 7 { // re-sent: the same event again, with the next day's files
+				late.w.Write(buf)
+			}
+			n++
+			st.Events++
+		}
+		if r.Float64() < 0.2 {
+			st.Transactions += writeTransaction(tx, txLate, r, sid, user, t, o.Dirty)
+		}
+	}
+	for _, f := range []*file{ev, late, tx, txLate} {
+		if err := f.close(); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+func writeTransaction(tx, txLate *file, r *rand.Rand, sid, user string, t time.Time, dirt float64) int {
+	id := "t" + sid[1:]
+	amount := fmt.Sprintf("%d.%02d", 1+r.IntN(2000), r.IntN(100))
+	cur := currencies[r.IntN(len(currencies))]
+	t = t.Add(time.Duration(5+r.IntN(60)) * time.Second)
+	status := "completed"
+	if r.Float64() < 0.25 {
+		status = "pending" // completed later, in the next day's file
+	} else if r.Float64() < 0.1 {
+		status = "failed"
+	}
+	if r.Float64() < dirt {
+		switch r.IntN(4) {
+		case 0:
+			amount = "12.345"
+		case 1:
+			cur = "US"
+		case 2:
+			fmt.Fprintf(tx.w, "%s,%s,%s,%s\n", id, sid, user, amount) // short row
+			return 1
+		case 3:
+			cur = ` "eur" `
+		}
+	}
+	var b []byte
+	b = append(b, id+","+sid+","+user+","+amount+","+cur+","+status+","...)
+	b = ts(b, t, r, r.Float64() < dirt, false)
+	b = append(b, '\n')
+	tx.w.Write(b)
+	if status != "pending" {
+		return 1
+	}
+	b = ts(b[:0], t.Add(time.Duration(30+r.IntN(600))*time.Second), r, false, false)
+	fmt.Fprintf(txLate.w, "%s,completed,%s,%s,%s,%s,%s\n", b, id, sid, user, cur, amount)
+	return 2
+}
+
+// genUsers writes a first snapshot of every user and a later one with a
+// share of them changed (reordered header, an extra column).
+func genUsers(o Options) (Stats, error) {
+	var st Stats
+	r := rand.New(rand.NewPCG(o.Seed, 0))
+	first, err := create(o.Out, "users", dt(o.Start.AddDate(0, 0, -1)), "part-0001.csv")
+	if err != nil {
+		return st, err
+	}
+	later, err := create(o.Out, "users", dt(o.Start.AddDate(0, 0, o.Days/2)), "part-0001.csv")
+	if err != nil {
+		return st, err
+	}
+	st.Files = 2
+	first.w.WriteString("user_id,country,device,signup_date,updated_at\n")
+	later.w.WriteString("updated_at,user_id,extra_col,device,country,signup_date\n")
+	for i := 0; i < o.Users; i++ {
+		id := fmt.Sprintf("u%06d", i)
+		signup := o.Start.AddDate(0, 0, -30-r.IntN(700)).Format("2006-01-02")
+		upd := o.Start.AddDate(0, 0, -r.IntN(30)).Add(time.Duration(r.IntN(86400)) * time.Second)
+		country := countries[r.IntN(len(countries))]
+		if r.Float64() < o.Dirty {
+			country = " " + country + " "
+		}
+		fmt.Fprintf(first.w, "%s,%s,%s,%s,%s\n", id, country, devices[r.IntN(len(devices))], signup, upd.Format(time.RFC3339))
+		st.Users++
+		if r.Float64() < 0.1 {
+			upd2 := upd.Add(time.Duration(1+r.IntN(72)) * time.Hour)
+			fmt.Fprintf(later.w, "%s,%s,x,%s,%s,%s\n", upd2.Format(time.RFC3339), id, devices[r.IntN(len(devices))], countries[r.IntN(len(countries))], signup)
+			st.Users++
+		}
+	}
+	if err := first.close(); err != nil {
+		return st, err
+	}
+	return st, later.close()
+}

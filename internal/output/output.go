@@ -1,0 +1,360 @@
+// Package output renders query results for people and programs: an aligned
+// table for a terminal, RFC 4180 CSV, a JSON array of objects, or Markdown.
+package output
+
+import (
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Formats are the names Write accepts.
+var Formats = []string{"table", "csv", "json", "markdown"}
+
+// Result is a fully read query result.
+type Result struct {
+	Columns []string
+	Types   []string // DuckDB type names
+	Rows    [][]any
+}
+
+// Read consumes rows.
+func Read(rows *sql.Rows) (*Result, error) {
+	defer rows.Close()
+	cols, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	r := &Result{}
+	for _, c := range cols {
+		r.Columns = append(r.Columns, c.Name())
+		r.Types = append(r.Types, c.DatabaseTypeName())
+	}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		r.Rows = append(r.Rows, vals)
+	}
+	return r, rows.Err()
+}
+
+// Write renders r in format.
+func Write(w io.Writer, format string, r *Result) error {
+	switch format {
+	case "table", "":
+		return writeTable(w, r)
+	case "csv":
+		return writeCSV(w, r)
+	case "json":
+		return writeJSON(w, r)
+	case "markdown", "md":
+		return writeMarkdown(w, r)
+	}
+	return fmt.Errorf("unknown format %q: use one of %s", format, strings.Join(Formats, ", "))
+}
+
+// Text renders one value as text; ok is false for NULL.
+func Text(v any, typ string) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return "", false
+	case time.Time:
+		return formatTime(x, typ), true
+	case bool:
+		return strconv.FormatBool(x), true
+	case []byte:
+		return fmt.Sprintf("\\x%x", x), true
+	case string:
+		return x, true
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64), true
+	case float32:
+		return strconv.FormatFloat(float64(x), 'g', -1, 32), true
+	case *big.Int:
+		return x.String(), true
+	}
+	if d, ok := decimal(v); ok {
+		return d, true
+	}
+	if s, ok := v.(fmt.Stringer); ok {
+		return s.String(), true
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Map, reflect.Struct, reflect.Array:
+		b, err := json.Marshal(jsonValue(v, ""))
+		if err == nil {
+			return string(b), true
+		}
+	}
+	return fmt.Sprint(v), true
+}
+
+// formatTime writes timestamps as YYYY-MM-DD HH:MM:SS[.ffffff] (UTC for
+// TIMESTAMPTZ), dates as YYYY-MM-DD and times as HH:MM:SS[.ffffff].
+func formatTime(t time.Time, typ string) string {
+	switch {
+	case typ == "DATE":
+		return t.Format("2006-01-02")
+	case strings.HasPrefix(typ, "TIME") && !strings.HasPrefix(typ, "TIMESTAMP"):
+		return t.Format("15:04:05") + frac(t)
+	}
+	if strings.Contains(typ, "TZ") || strings.Contains(typ, "TIME ZONE") {
+		t = t.UTC()
+	}
+	return t.Format("2006-01-02 15:04:05") + frac(t)
+}
+
+func frac(t time.Time) string {
+	if us := t.Nanosecond() / 1000; us != 0 {
+		return fmt.Sprintf(".%06d", us)
+	}
+	return ""
+}
+
+// jsonValue converts a value to something encoding/json writes natively:
+// numbers stay numbers (decimals too), timestamps become strings.
+func jsonValue(v any, typ string) any {
+	switch x := v.(type) {
+	case nil, bool, string, int, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64:
+		return x
+	case time.Time:
+		return formatTime(x, typ)
+	case *big.Int:
+		return json.Number(x.String())
+	case []byte:
+		return fmt.Sprintf("\\x%x", x)
+	}
+	if d, ok := decimal(v); ok {
+		return json.Number(d)
+	}
+	if typ == "JSON" {
+		if s, ok := v.(string); ok {
+			return json.RawMessage(s)
+		}
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array:
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = jsonValue(rv.Index(i).Interface(), "")
+		}
+		return out
+	case reflect.Map:
+		out := map[string]any{}
+		for _, k := range rv.MapKeys() {
+			ks, _ := Text(k.Interface(), "")
+			out[ks] = jsonValue(rv.MapIndex(k).Interface(), "")
+		}
+		return out
+	}
+	if s, ok := v.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return v
+}
+
+func writeCSV(w io.Writer, r *Result) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(r.Columns); err != nil {
+		return err
+	}
+	rec := make([]string, len(r.Columns))
+	for _, row := range r.Rows {
+		for i, v := range row {
+			rec[i], _ = Text(v, r.Types[i])
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func writeJSON(w io.Writer, r *Result) error {
+	var b strings.Builder
+	b.WriteString("[")
+	for ri, row := range r.Rows {
+		if ri > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n  {")
+		for i, v := range row {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			k, _ := json.Marshal(r.Columns[i])
+			val, err := json.Marshal(jsonValue(v, r.Types[i]))
+			if err != nil {
+				return err
+			}
+			b.Write(k)
+			b.WriteString(": ")
+			b.Write(val)
+		}
+		b.WriteString("}")
+	}
+	if len(r.Rows) > 0 {
+		b.WriteString("\n")
+	}
+	b.WriteString("]\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func cells(r *Result, null string) [][]string {
+	out := make([][]string, len(r.Rows))
+	for ri, row := range r.Rows {
+		out[ri] = make([]string, len(row))
+		for i, v := range row {
+			s, ok := Text(v, r.Types[i])
+			if !ok {
+				s = null
+			}
+			out[ri][i] = strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`).Replace(s)
+		}
+	}
+	return out
+}
+
+func numeric(typ string) bool {
+	for _, p := range []string{"INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT", "UHUGEINT", "DOUBLE", "FLOAT", "REAL", "DECIMAL"} {
+		if strings.HasPrefix(typ, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func widths(r *Result, cs [][]string) []int {
+	ws := make([]int, len(r.Columns))
+	for i, c := range r.Columns {
+		ws[i] = utf8.RuneCountInString(c)
+	}
+	for _, row := range cs {
+		for i, c := range row {
+			if n := utf8.RuneCountInString(c); n > ws[i] {
+				ws[i] = n
+			}
+		}
+	}
+	return ws
+}
+
+func pad(s string, w int, right bool) string {
+	n := w - utf8.RuneCountInString(s)
+	if n <= 0 {
+		return s
+	}
+	if right {
+		return strings.Repeat(" ", n) + s
+	}
+	return s + strings.Repeat(" ", n)
+}
+
+func writeTable(w io.Writer, r *Result) error {
+	cs := cells(r, "NULL")
+	ws := widths(r, cs)
+	line := func(l, m, rr string) string {
+		parts := make([]string, len(ws))
+		for i, n := range ws {
+			parts[i] = strings.Repeat("─", n+2)
+		}
+		return l + strings.Join(parts, m) + rr + "\n"
+	}
+	row := func(vals []string, header bool) string {
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			parts[i] = " " + pad(v, ws[i], !header && numeric(r.Types[i])) + " "
+		}
+		return "│" + strings.Join(parts, "│") + "│\n"
+	}
+	var b strings.Builder
+	b.WriteString(line("┌", "┬", "┐"))
+	b.WriteString(row(r.Columns, true))
+	b.WriteString(line("├", "┼", "┤"))
+	for _, c := range cs {
+		b.WriteString(row(c, false))
+	}
+	b.WriteString(line("└", "┴", "┘"))
+	fmt.Fprintf(&b, "%d row%s\n", len(r.Rows), plural(len(r.Rows)))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func writeMarkdown(w io.Writer, r *Result) error {
+	cs := cells(r, "")
+	esc := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+	var b strings.Builder
+	hdr := make([]string, len(r.Columns))
+	sep := make([]string, len(r.Columns))
+	for i, c := range r.Columns {
+		hdr[i] = esc(c)
+		sep[i] = "---"
+		if numeric(r.Types[i]) {
+			sep[i] = "---:"
+		}
+	}
+	b.WriteString("| " + strings.Join(hdr, " | ") + " |\n")
+	b.WriteString("| " + strings.Join(sep, " | ") + " |\n")
+	for _, row := range cs {
+		for i := range row {
+			row[i] = esc(row[i])
+		}
+		b.WriteString("| " + strings.Join(row, " | ") + " |\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// decimal renders a driver decimal (a struct with Scale and an unscaled
+// *big.Int Value) with exactly its scale's digits: 1531.00, not 1531.
+func decimal(v any) (string, bool) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Struct {
+		return "", false
+	}
+	sf, vf := rv.FieldByName("Scale"), rv.FieldByName("Value")
+	if !sf.IsValid() || !vf.IsValid() || !sf.CanUint() {
+		return "", false
+	}
+	n, ok := vf.Interface().(*big.Int)
+	if !ok || n == nil {
+		return "", false
+	}
+	scale := int(sf.Uint())
+	digits := new(big.Int).Abs(n).String()
+	if scale > 0 {
+		if len(digits) <= scale {
+			digits = strings.Repeat("0", scale-len(digits)+1) + digits
+		}
+		digits = digits[:len(digits)-scale] + "." + digits[len(digits)-scale:]
+	}
+	if n.Sign() < 0 {
+		digits = "-" + digits
+	}
+	return digits, true
+}

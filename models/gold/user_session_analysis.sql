@@ -1,0 +1,73 @@
+/*
+materialized: table
+description: >
+  One denormalised row per session for OLAP: who, where, on what device,
+  when it started, how busy it was, what it was mostly about, and whether
+  it converted (its last completed payment).
+tags: [gold]
+columns:
+  - name: session_id
+    description: the session; one row each
+  - name: user_id
+    description: user of the session's earliest event that names one, else the payment's
+  - name: user_country
+    description: the user's country (silver.users)
+  - name: user_device
+    description: the user's device (silver.users)
+  - name: session_start_time
+    description: earliest event of the session (UTC)
+  - name: total_events
+    description: events in the session
+  - name: event_type
+    description: most frequent event type; ties go to the type seen first, then alphabetical
+  - name: transaction_id
+    description: the session's latest completed transaction
+  - name: amount
+    description: its amount
+  - name: currency
+    description: its currency
+  - name: is_conversion
+    description: true when the session has a completed transaction
+*/
+WITH sessions AS (
+    SELECT session_id,
+           min(event_timestamp) AS session_start_time,
+           count(*) AS total_events,
+           arg_min(user_id, (event_timestamp, event_id)) FILTER (WHERE user_id IS NOT NULL) AS user_id
+    FROM silver.events
+    GROUP BY session_id
+),
+main_event_type AS (
+    SELECT session_id, event_type
+    FROM (
+        SELECT session_id, event_type, count(*) AS n, min(event_timestamp) AS first_seen
+        FROM silver.events
+        GROUP BY session_id, event_type
+    )
+    QUALIFY row_number() OVER (PARTITION BY session_id ORDER BY n DESC, first_seen, event_type) = 1
+),
+chosen_transaction AS (
+    SELECT session_id, transaction_id, user_id, amount, currency
+    FROM silver.transactions
+    WHERE status = 'completed'
+    QUALIFY row_number() OVER (
+        PARTITION BY session_id ORDER BY transaction_timestamp DESC, transaction_id DESC
+    ) = 1
+)
+SELECT
+    s.session_id::VARCHAR(50)                      AS session_id,
+    coalesce(s.user_id, t.user_id)::VARCHAR(50)    AS user_id,
+    u.country::VARCHAR(50)                         AS user_country,
+    u.device::VARCHAR(50)                          AS user_device,
+    s.session_start_time::TIMESTAMP                AS session_start_time,
+    s.total_events::INTEGER                        AS total_events,
+    m.event_type::VARCHAR(100)                     AS event_type,
+    t.transaction_id::VARCHAR(50)                  AS transaction_id,
+    t.amount::DECIMAL(10, 2)                       AS amount,
+    t.currency::VARCHAR(3)                         AS currency,
+    (t.transaction_id IS NOT NULL)::BOOLEAN        AS is_conversion
+FROM sessions AS s
+JOIN main_event_type AS m USING (session_id)
+LEFT JOIN chosen_transaction AS t USING (session_id)
+LEFT JOIN silver.users AS u ON u.user_id = coalesce(s.user_id, t.user_id)
+ORDER BY s.session_start_time, s.session_id

@@ -1,0 +1,19 @@
+/*
+materialized: table
+description: >
+  One row per event_id: the latest state wins (greatest event_timestamp,
+  then the latest arrival), so late and re-sent events settle by event time.
+tags: [silver]
+columns:
+  - name: source_file
+    description: bronze file of the winning record
+  - name: source_line
+    description: its line in that file
+*/
+SELECT event_id, session_id, user_id, event_type, event_timestamp, properties,
+       _file AS source_file, _line AS source_line
+FROM bronze.events
+QUALIFY row_number() OVER (
+    PARTITION BY event_id
+    ORDER BY event_timestamp DESC, _file DESC, _line DESC
+) = 1

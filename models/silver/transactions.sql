@@ -1,0 +1,14 @@
+/*
+materialized: table
+description: >
+  One row per transaction_id: greatest transaction_timestamp wins, then the
+  latest arrival (a payment that moves from pending to completed).
+tags: [silver]
+*/
+SELECT transaction_id, session_id, user_id, amount, currency, status, transaction_timestamp,
+       _file AS source_file, _line AS source_line
+FROM bronze.transactions
+QUALIFY row_number() OVER (
+    PARTITION BY transaction_id
+    ORDER BY transaction_timestamp DESC, _file DESC, _line DESC
+) = 1

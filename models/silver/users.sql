@@ -1,0 +1,14 @@
+/*
+materialized: table
+description: >
+  One row per user_id: greatest updated_at wins (a snapshot without it counts
+  as oldest), then the latest arrival.
+tags: [silver]
+*/
+SELECT user_id, country, device, signup_date, updated_at,
+       _file AS source_file, _line AS source_line
+FROM bronze.users
+QUALIFY row_number() OVER (
+    PARTITION BY user_id
+    ORDER BY updated_at DESC NULLS LAST, _file DESC, _line DESC
+) = 1
