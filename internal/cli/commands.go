@@ -6,7 +6,6 @@ import (
 	"os"
 	"strings"
 
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/build"
@@ -133,7 +132,11 @@ func lsCommand() *cli.Command {
 						reads = append(reads, r.ID)
 					}
 				}
-				fmt.Fprintf(w, "%3d     %-36s %-6s  <- %s\n", i+1, n.Model.ID(), n.Model.Header.Materialized, strings.Join(reads, ", "))
+				line := fmt.Sprintf("%3d     %-36s %-6s", i+1, n.Model.ID(), n.Model.Header.Materialized)
+				if len(reads) > 0 {
+					line += "  <- " + strings.Join(reads, ", ")
+				}
+				fmt.Fprintln(w, strings.TrimRight(line, " "))
 			}
 			return nil
 		},
@@ -273,5 +276,3 @@ func migrateCommand() *cli.Command {
 		},
 	}
 }
-
-

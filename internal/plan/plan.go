@@ -69,7 +69,7 @@ func New(ctx context.Context, p Parser, models []*project.Model, external []stri
 		}
 		refs, err := References(ctx, p, m)
 		if err != nil {
-			errs = append(errs, err)
+			errs.Add(err)
 			continue
 		}
 		n.Refs = refs
@@ -101,7 +101,7 @@ func New(ctx context.Context, p Parser, models []*project.Model, external []stri
 		}
 		sort.Strings(n.Deps)
 	}
-	errs = append(errs, g.order(ids)...)
+	errs.Add(g.order(ids).Err())
 	if len(errs) > 0 {
 		return nil, errs
 	}

@@ -4,6 +4,7 @@
 package project
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -88,6 +89,18 @@ func (es Errors) Error() string {
 		parts[i] = e.Error()
 	}
 	return strings.Join(parts, "\n")
+}
+
+// Add appends err, flattening a nested list; nil is ignored.
+func (es *Errors) Add(err error) {
+	var nested Errors
+	switch {
+	case err == nil:
+	case errors.As(err, &nested):
+		*es = append(*es, nested...)
+	default:
+		*es = append(*es, err)
+	}
 }
 
 // Err returns nil for an empty list, the list otherwise.

@@ -81,7 +81,7 @@ func LoadModels(dir string, defaults ModelDefaults) ([]*Model, error) {
 		}
 		m, err := ParseModel(rel, parts[1], strings.TrimSuffix(parts[2], ".sql"), string(data), defaults)
 		if err != nil {
-			errs = append(errs, err)
+			errs.Add(err)
 			return nil
 		}
 		models = append(models, m)

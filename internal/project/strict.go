@@ -36,28 +36,49 @@ func decodeStrict(path, fileText, yamlText string, lineOff, colOff int, out any)
 		l, c := pos(n)
 		errs = append(errs, At(path, fileText, l, c, format, args...))
 	})
-	if len(errs) > 0 {
-		return errs
-	}
 	if err := root.Decode(out); err != nil {
 		var te *yaml.TypeError
 		if ok := asTypeError(err, &te); ok {
 			for _, m := range te.Errors {
 				line, msg := yamlErrLine(fmt.Errorf("%s", m))
 				l := line + lineOff
-				errs = append(errs, At(path, fileText, l, firstCol(fileText, l), "%s", msg))
+				errs = append(errs, At(path, fileText, l, firstCol(fileText, l), "%s", friendlyType(msg)))
 			}
-			return errs
+		} else {
+			errs = append(errs, At(path, fileText, lineOff+1, 0, "%v", err))
 		}
-		return At(path, fileText, lineOff+1, 0, "%v", err)
 	}
-	return nil
+	return errs.Err()
 }
 
 func asTypeError(err error, te **yaml.TypeError) bool {
 	t, ok := err.(*yaml.TypeError)
 	*te = t
 	return ok
+}
+
+var unmarshalRe = regexp.MustCompile("^cannot unmarshal !!\\w+ `(.*)` into (\\S+)$")
+
+// friendlyType rewrites yaml.v3's type errors in a user's words.
+func friendlyType(msg string) string {
+	m := unmarshalRe.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	want := m[2]
+	switch {
+	case strings.HasPrefix(want, "int") || strings.HasPrefix(want, "uint"):
+		want = "a whole number"
+	case want == "bool":
+		want = "true or false"
+	case want == "string":
+		want = "a text value"
+	case strings.HasPrefix(want, "[]"):
+		want = "a list"
+	case strings.HasPrefix(want, "map"):
+		want = "a mapping"
+	}
+	return fmt.Sprintf("expected %s, found %q", want, m[1])
 }
 
 var lineRe = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)

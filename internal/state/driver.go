@@ -143,7 +143,7 @@ func (d *Driver) SetVersion(version int, dirty bool) error {
 func (d *Driver) Version() (int, bool, error) {
 	var v int
 	var dirty bool
-	err := d.db.QueryRow(`SELECT version, dirty FROM ` + d.table + ` LIMIT 1`).Scan(&v, &dirty)
+	err := d.db.QueryRow(`SELECT version, dirty FROM `+d.table+` LIMIT 1`).Scan(&v, &dirty)
 	if errors.Is(err, sql.ErrNoRows) {
 		return database.NilVersion, false, nil
 	}

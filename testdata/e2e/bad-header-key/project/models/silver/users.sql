@@ -1,0 +1,5 @@
+/*
+description: users
+materialised: table
+*/
+SELECT 1 AS id

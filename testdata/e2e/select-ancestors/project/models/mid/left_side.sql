@@ -1,0 +1,1 @@
+SELECT id FROM raw.orders WHERE kind = 0

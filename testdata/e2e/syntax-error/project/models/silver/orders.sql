@@ -1,0 +1,3 @@
+SELECT id,
+  amount
+FORM range(3)
