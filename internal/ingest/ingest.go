@@ -67,6 +67,9 @@ func Discover(src Source) ([]File, error) {
 			return nil
 		}
 		info, err := d.Info()
+		if err == nil && info.Mode()&fs.ModeSymlink != 0 {
+			info, err = os.Stat(p) // follow links; a dangling one is an error
+		}
 		if err != nil {
 			return fmt.Errorf("cannot read %s: %w", p, unwrapPath(err))
 		}

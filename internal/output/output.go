@@ -234,6 +234,9 @@ func cells(r *Result, null string) [][]string {
 }
 
 func numeric(typ string) bool {
+	if strings.ContainsAny(typ, "[]") {
+		return false
+	}
 	for _, p := range []string{"INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT", "UHUGEINT", "DOUBLE", "FLOAT", "REAL", "DECIMAL"} {
 		if strings.HasPrefix(typ, p) {
 			return true
