@@ -215,6 +215,7 @@ func genDay(o Options, d int) (dayStats, error) {
 				buf = append(buf, '\n')
 				out.w.Write(buf)
 				n++
+				st.Events++
 				continue
 			}
 			buf = append(buf, `{"event_id": `...)
@@ -261,6 +262,7 @@ func genDay(o Options, d int) (dayStats, error) {
 			out.w.Write(buf)
 			if kind == 7 { // re-sent: the same event again, with the next day's files
 				late.w.Write(buf)
+				st.Events++
 			}
 			n++
 			st.Events++
