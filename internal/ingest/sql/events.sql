@@ -1,20 +1,20 @@
--- Contract rules for events: v = [event_id, session_id, user_id, event_type,
+-- Contract rules for events: fields: [event_id, session_id, user_id, event_type,
 -- event_timestamp, properties]. The first broken rule names the reason.
 CREATE OR REPLACE TEMP TABLE elt_checked AS
 SELECT file, line, raw,
        coalesce(bad, CASE
-            WHEN elt_id(v[1]) IS NULL THEN 'missing_event_id'
-            WHEN elt_id(v[2]) IS NULL THEN 'missing_session_id'
-            WHEN nullif(lower(trim(elt_text(v[4]), ' ')), '') IS NULL THEN 'missing_event_type'
-            WHEN elt_blank(v[5]) THEN 'missing_event_timestamp'
-            WHEN elt_ts(v[5]) IS NULL THEN 'invalid_timestamp'
+            WHEN elt_id(t[1], s[1]) IS NULL THEN 'missing_event_id'
+            WHEN elt_id(t[2], s[2]) IS NULL THEN 'missing_session_id'
+            WHEN nullif(lower(trim(elt_text(t[4], s[4]), ' ')), '') IS NULL THEN 'missing_event_type'
+            WHEN elt_blank(t[5], s[5]) THEN 'missing_event_timestamp'
+            WHEN elt_ts(t[5], s[5]) IS NULL THEN 'invalid_timestamp'
        END) AS reason,
-       elt_id(v[1]) AS event_id,
-       elt_id(v[2]) AS session_id,
-       elt_id(v[3]) AS user_id,
-       lower(trim(elt_text(v[4]), ' ')) AS event_type,
-       elt_ts(v[5]) AS event_timestamp,
-       v[6] AS properties
+       elt_id(t[1], s[1]) AS event_id,
+       elt_id(t[2], s[2]) AS session_id,
+       elt_id(t[3], s[3]) AS user_id,
+       lower(trim(elt_text(t[4], s[4]), ' ')) AS event_type,
+       elt_ts(t[5], s[5]) AS event_timestamp,
+       CASE WHEN t[6] IS NOT NULL THEN CASE WHEN t[6] = 'VARCHAR' THEN to_json(s[6]) ELSE s[6]::JSON END END AS properties
 FROM elt_records;
 
 INSERT INTO {{.Table}} (event_id, session_id, user_id, event_type, event_timestamp, properties, _file, _line, _run_id)

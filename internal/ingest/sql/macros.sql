@@ -1,22 +1,25 @@
--- Field rules of the data contract, as macros over JSON values. CSV values
--- arrive here as JSON strings, so both formats share one set of rules.
+-- Field rules of the data contract, as macros. CSV values arrive as strings
+-- (type VARCHAR), so both formats share one set of rules.
+
+-- Each field arrives as a pair: t, its JSON type (VARCHAR, BIGINT, UBIGINT,
+-- DOUBLE, BOOLEAN, NULL, OBJECT, ARRAY; SQL NULL when absent), and s, its
+-- text (a string unquoted, a number as written, an object as JSON). Both are
+-- taken from one parse of the line, so the rules below parse nothing.
 
 -- blank: absent, JSON null, or a string empty or of spaces only.
-CREATE OR REPLACE TEMP MACRO elt_blank(j) AS
-    j IS NULL OR json_type(j) = 'NULL'
-    OR (json_type(j) = 'VARCHAR' AND trim(j ->> '$', ' ') = '');
+CREATE OR REPLACE TEMP MACRO elt_blank(t, s) AS
+    t IS NULL OR t = 'NULL' OR (t = 'VARCHAR' AND trim(s, ' ') = '');
 
 -- identifier: a string as it is, or an integer as its decimal text.
-CREATE OR REPLACE TEMP MACRO elt_id(j) AS
-    CASE WHEN elt_blank(j) THEN NULL
-         WHEN json_type(j) = 'VARCHAR' THEN j ->> '$'
-         WHEN json_type(j) IN ('BIGINT', 'UBIGINT') THEN j::VARCHAR
-         WHEN json_type(j) = 'DOUBLE' AND regexp_full_match(j::VARCHAR, '-?[0-9]+') THEN j::VARCHAR
+CREATE OR REPLACE TEMP MACRO elt_id(t, s) AS
+    CASE WHEN elt_blank(t, s) THEN NULL
+         WHEN t IN ('VARCHAR', 'BIGINT', 'UBIGINT') THEN s
+         WHEN t = 'DOUBLE' AND regexp_full_match(s, '-?[0-9]+') THEN s
     END;
 
 -- text: a string value, NULL for any other type.
-CREATE OR REPLACE TEMP MACRO elt_text(j) AS
-    CASE WHEN json_type(j) = 'VARCHAR' THEN j ->> '$' END;
+CREATE OR REPLACE TEMP MACRO elt_text(t, s) AS
+    CASE WHEN t = 'VARCHAR' THEN s END;
 
 -- timestamp from text: YYYY-MM-DD[T| ]HH:MM:SS[.f{1,6}][Z|±HH:MM] (UTC when
 -- no zone) or digits only (Unix epoch milliseconds). NULL when invalid.
@@ -31,12 +34,12 @@ CREATE OR REPLACE TEMP MACRO elt_ts_text(s) AS
                                ELSE 0 END)
     END;
 
--- timestamp from a JSON value: a string as above, or an integer of epoch ms.
-CREATE OR REPLACE TEMP MACRO elt_ts(j) AS
-    CASE json_type(j)
-        WHEN 'VARCHAR' THEN elt_ts_text(j ->> '$')
-        WHEN 'BIGINT' THEN try(epoch_ms(j::BIGINT))
-        WHEN 'UBIGINT' THEN try(epoch_ms(try_cast(j::VARCHAR AS BIGINT)))
+-- timestamp from a field: a string as above, or an integer of epoch ms.
+CREATE OR REPLACE TEMP MACRO elt_ts(t, s) AS
+    CASE t
+        WHEN 'VARCHAR' THEN elt_ts_text(s)
+        WHEN 'BIGINT' THEN try(epoch_ms(try_cast(s AS BIGINT)))
+        WHEN 'UBIGINT' THEN try(epoch_ms(try_cast(s AS BIGINT)))
     END;
 
 -- CSV: the quoted or bare fields of one line, as regexp matches (pass
