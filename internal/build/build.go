@@ -268,7 +268,7 @@ func (b *Builder) runModel(ctx context.Context, tx *sql.Tx, m *project.Model) (i
 			if i < len(stmts)-1 {
 				return 0, fmt.Errorf("%s: %w", m.Path, err)
 			}
-			return 0, modelError(m, len(s)-len(strings.TrimRight(m.Body, " \t\r\n;")), err)
+			return 0, SQLError(m.Path, m.Text, len(s)-len(strings.TrimRight(m.Body, " \t\r\n;")), err)
 		}
 	}
 	if m.Header.Materialized == "view" {
@@ -279,12 +279,13 @@ func (b *Builder) runModel(ctx context.Context, tx *sql.Tx, m *project.Model) (i
 	return n, err
 }
 
-// modelError maps DuckDB's LINE/caret position in the statement back to the
-// model file: the statement is a prefix on the body's first line.
-func modelError(m *project.Model, prefix int, err error) error {
+// SQLError places a DuckDB error at its line and column in the file at
+// path whose text is text. The statement sent was prefix bytes longer than
+// the text, all on its first line (as build's CREATE ... AS is).
+func SQLError(path, text string, prefix int, err error) error {
 	qe := warehouse.AsQueryError(err)
 	if qe.Line == 0 {
-		return &project.FileError{Path: m.Path, Msg: qe.Kind + ": " + qe.Msg}
+		return &project.FileError{Path: path, Msg: qe.Kind + ": " + qe.Msg}
 	}
 	col := qe.Col
 	if qe.Line == 1 && col > 0 {
@@ -293,7 +294,7 @@ func modelError(m *project.Model, prefix int, err error) error {
 			col = 0
 		}
 	}
-	return project.At(m.Path, m.Text, qe.Line, col, "%s: %s", qe.Kind, qe.Msg)
+	return project.At(path, text, qe.Line, col, "%s: %s", qe.Kind, qe.Msg)
 }
 
 func dropOtherKind(ctx context.Context, tx *sql.Tx, m *project.Model) error {

@@ -220,7 +220,7 @@ func queryError(c *cli.Context, q string, err error) error {
 	if path == "" {
 		path = "query"
 	}
-	return sqlFileError(path, q, err)
+	return build.SQLError(path, q, 0, err)
 }
 
 func migrateCommand() *cli.Command {

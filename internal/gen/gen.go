@@ -159,23 +159,19 @@ func genDay(o Options, d int) (dayStats, error) {
 	r := rand.New(rand.NewPCG(o.Seed, uint64(d)+1))
 	day := o.Start.AddDate(0, 0, d)
 	next := day.AddDate(0, 0, 1)
-	ev, err := create(o.Out, "events", dt(day), "part-0001.json")
-	if err != nil {
-		return st, err
+	var files [4]*file
+	for i, p := range [][]string{
+		{"events", dt(day), "part-0001.json"}, {"events", dt(next), "part-0002.json"},
+		{"transactions", dt(day), "part-0001.csv"}, {"transactions", dt(next), "part-0002.csv"},
+	} {
+		f, err := create(o.Out, p...)
+		if err != nil {
+			return st, err
+		}
+		files[i] = f
 	}
-	late, err := create(o.Out, "events", dt(next), "part-0002.json")
-	if err != nil {
-		return st, err
-	}
-	tx, err := create(o.Out, "transactions", dt(day), "part-0001.csv")
-	if err != nil {
-		return st, err
-	}
-	txLate, err := create(o.Out, "transactions", dt(next), "part-0002.csv")
-	if err != nil {
-		return st, err
-	}
-	st.Files = 4
+	ev, late, tx, txLate := files[0], files[1], files[2], files[3]
+	st.Files = len(files)
 	tx.w.WriteString("transaction_id,session_id,user_id,amount,currency,status,transaction_timestamp\n")
 	// The late file reorders its header: columns are matched by name.
 	txLate.w.WriteString("transaction_timestamp,status,transaction_id,session_id,user_id,currency,amount\n")
@@ -271,7 +267,7 @@ func genDay(o Options, d int) (dayStats, error) {
 			st.Transactions += writeTransaction(tx, txLate, r, sid, user, t, o.Dirty)
 		}
 	}
-	for _, f := range []*file{ev, late, tx, txLate} {
+	for _, f := range files {
 		if err := f.close(); err != nil {
 			return st, err
 		}
