@@ -326,8 +326,12 @@ func loadBatch(ctx context.Context, tx Tx, src Source, batch []loaded, runID int
 		if err != nil {
 			return 0, 0, err
 		}
+		t0 := time.Now()
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return 0, 0, fmt.Errorf("ingest %s (%s): %w", src.Name, s, err)
+		}
+		if os.Getenv("ELT_TRACE") != "" {
+			fmt.Fprintf(os.Stderr, "trace: %s %s %.2fs\n", src.Name, s, time.Since(t0).Seconds())
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO silver.quarantine (source, file, line, reason, raw, run_id)
