@@ -2,7 +2,7 @@
 SELECT event_type,
        count(*) AS sessions,
        sum(total_events) AS events,
-       round(100.0 * count(*) FILTER (WHERE is_conversion) / count(*), 1) AS conversion_pct
+       (100.0 * count(*) FILTER (WHERE is_conversion) / count(*))::DECIMAL(5, 1) AS conversion_pct
 FROM gold.user_session_analysis
 GROUP BY ALL
 ORDER BY sessions DESC, event_type

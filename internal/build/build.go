@@ -118,8 +118,10 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := osStatDir(b.Project.Resolve(b.Project.Config.Paths.Bronze), len(sources) > 0); err != nil {
-		return nil, err
+	if len(sources) > 0 {
+		if err := checkBronze(b.Project.Resolve(b.Project.Config.Paths.Bronze)); err != nil {
+			return nil, err
+		}
 	}
 	runs := state.Runs{DB: b.DB.DB}
 	runID, err := runs.Start(ctx, "build", o.Args, Version)

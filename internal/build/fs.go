@@ -7,20 +7,17 @@ import (
 	"os"
 )
 
-// osStatDir checks that the bronze root exists when sources are declared.
-func osStatDir(dir string, needed bool) (bool, error) {
-	if !needed {
-		return false, nil
-	}
+// checkBronze checks that the bronze root is a readable folder.
+func checkBronze(dir string) error {
 	info, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return false, fmt.Errorf("no bronze folder at %s: run `elt generate` for sample data, or pass --bronze", dir)
+		return fmt.Errorf("no bronze folder at %s: run `elt generate` for sample data, or pass --bronze", dir)
 	}
 	if err != nil {
-		return false, fmt.Errorf("cannot read the bronze folder %s: %w", dir, err)
+		return fmt.Errorf("cannot read the bronze folder %s: %w", dir, err)
 	}
 	if !info.IsDir() {
-		return false, fmt.Errorf("the bronze path %s is not a folder", dir)
+		return fmt.Errorf("the bronze path %s is not a folder", dir)
 	}
-	return true, nil
+	return nil
 }

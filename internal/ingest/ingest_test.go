@@ -76,3 +76,44 @@ func TestConformanceQuarantine(t *testing.T) {
 		})
 	}
 }
+
+// TestCSVWithoutRequiredColumn quarantines every record of a CSV whose
+// header lacks a required column as missing_<column>, and still reads the
+// file's neighbours.
+func TestCSVWithoutRequiredColumn(t *testing.T) {
+	ctx := context.Background()
+	bronze := t.TempDir()
+	dir := filepath.Join(bronze, "transactions", "dt=2026-11-01")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "a.csv"), []byte("transaction_id,session_id,user_id,currency,transaction_timestamp\nt1,s1,u1,USD,2026-11-01 10:00:00\nt2,s1,,EUR,2026-11-01 11:00:00\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.csv"), []byte("transaction_id,session_id,amount,currency,transaction_timestamp\nt3,s2,1.50,usd,1793733758000\n"), 0o644)
+	db, err := warehouse.Open(ctx, "", warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := state.Migrate(db.DB); err != nil {
+		t.Fatal(err)
+	}
+	tx, _ := db.BeginTx(ctx, nil)
+	defer tx.Rollback()
+	src := sources(bronze)[1]
+	files, _ := Discover(src)
+	res, err := Ingest(ctx, tx, src, files, Options{RunID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Records != 3 || res.Quarantined != 2 {
+		t.Fatalf("records %d quarantined %d", res.Records, res.Quarantined)
+	}
+	var got string
+	tx.QueryRow(`SELECT string_agg(file || ':' || line || ':' || reason, ' ' ORDER BY file, line) FROM silver.quarantine`).Scan(&got)
+	if got != "transactions/dt=2026-11-01/a.csv:2:missing_amount transactions/dt=2026-11-01/a.csv:3:missing_amount" {
+		t.Fatalf("quarantine: %s", got)
+	}
+	var row string
+	tx.QueryRow(`SELECT transaction_id || ' ' || amount || ' ' || currency || ' ' || status || ' ' || transaction_timestamp FROM bronze.transactions`).Scan(&row)
+	if row != "t3 1.50 USD completed 2026-11-03 19:22:38" {
+		t.Fatalf("loaded row: %s", row)
+	}
+}

@@ -59,12 +59,13 @@ func New(ctx context.Context, p Parser, models []*project.Model, external []stri
 	for _, m := range models {
 		n := &Node{Model: m}
 		if prev, ok := g.Nodes[n.ID()]; ok {
-			errs = append(errs, &project.FileError{Path: m.Path, Msg: fmt.Sprintf("duplicate model name %s: %s defines it too", m.ID(), prev.Model.Path),
-				Hint: "model names are case-insensitive; rename or remove one of the files"})
+			fe := project.At(m.Path, m.Text, 1, 1, "duplicate model name %s: %s defines it too", m.ID(), prev.Model.Path)
+			fe.Hint = "model names are case-insensitive; rename or remove one of the files"
+			errs = append(errs, fe)
 			continue
 		}
 		if g.External[n.ID()] {
-			errs = append(errs, &project.FileError{Path: m.Path, Msg: fmt.Sprintf("duplicate model name %s: a source of that name is declared in elt.yaml", m.ID())})
+			errs = append(errs, project.At(m.Path, m.Text, 1, 1, "duplicate model name %s: a source of that name is declared in elt.yaml", m.ID()))
 			continue
 		}
 		refs, err := References(ctx, p, m)

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 )
 
@@ -161,9 +160,7 @@ func findKey(text, key string) (int, int) {
 
 // SourceNames returns the declared sources in name order.
 func (c *Config) SourceNames() []string {
-	names := sortedKeys(c.Sources)
-	sort.Strings(names)
-	return names
+	return sortedKeys(c.Sources)
 }
 
 // Resolve makes a project path absolute against the project folder.
