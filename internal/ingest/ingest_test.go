@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"os"
 	"path/filepath"
@@ -21,25 +22,32 @@ func sources(bronze string) []Source {
 	}
 }
 
+// memTx opens a migrated in-memory warehouse and a transaction on it, both
+// closed when the test ends.
+func memTx(t *testing.T) *sql.Tx {
+	db, err := warehouse.Open(context.Background(), "", warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := state.Migrate(db.DB); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.BeginTx(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback() })
+	return tx
+}
+
 // TestConformanceQuarantine ingests each conformance case and compares the
 // quarantine with expected/quarantine.csv.
 func TestConformanceQuarantine(t *testing.T) {
 	for _, dir := range testutil.ConformanceCases(t) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			ctx := context.Background()
-			db, err := warehouse.Open(ctx, "", warehouse.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if err := state.Migrate(db.DB); err != nil {
-				t.Fatal(err)
-			}
-			tx, err := db.BeginTx(ctx, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tx.Rollback()
+			tx := memTx(t)
 			for _, src := range sources(filepath.Join(dir, "bronze")) {
 				files, err := Discover(src)
 				if err != nil {
@@ -87,16 +95,7 @@ func TestCSVWithoutRequiredColumn(t *testing.T) {
 	os.MkdirAll(dir, 0o755)
 	os.WriteFile(filepath.Join(dir, "a.csv"), []byte("transaction_id,session_id,user_id,currency,transaction_timestamp\nt1,s1,u1,USD,2026-11-01 10:00:00\nt2,s1,,EUR,2026-11-01 11:00:00\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "b.csv"), []byte("transaction_id,session_id,amount,currency,transaction_timestamp\nt3,s2,1.50,usd,1793733758000\n"), 0o644)
-	db, err := warehouse.Open(ctx, "", warehouse.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := state.Migrate(db.DB); err != nil {
-		t.Fatal(err)
-	}
-	tx, _ := db.BeginTx(ctx, nil)
-	defer tx.Rollback()
+	tx := memTx(t)
 	src := sources(bronze)[1]
 	files, _ := Discover(src)
 	res, err := Ingest(ctx, tx, src, files, Options{RunID: 1})
