@@ -79,7 +79,7 @@ func Statements(m *project.Model) []string {
 	return []string{
 		"CREATE SCHEMA IF NOT EXISTS " + warehouse.Ident(m.Schema),
 		"SET schema = " + warehouse.Literal(m.Schema),
-		fmt.Sprintf("CREATE OR REPLACE %s %s AS ", kind, warehouse.Qualified(m.Schema, m.Name)) + strings.TrimRight(m.Body, " \t\r\n;"),
+		fmt.Sprintf("CREATE OR REPLACE %s %s AS ", kind, warehouse.Qualified(m.Schema, m.Name)) + trimBody(m.Body),
 	}
 }
 
@@ -190,10 +190,15 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 		fmt.Fprintf(b.Out, "ingest  %-14s %4d new files, %9d records, %6d quarantined  %6.2fs\n",
 			src.Name, res.Files, res.Records, res.Quarantined, time.Since(t0).Seconds())
 	}
+	inc, err := loadIncremental(ctx, tx, sum.RunID, o.FullRefresh)
+	if err != nil {
+		return err
+	}
 	for i, id := range ids {
 		n := g.Nodes[id]
 		mr := state.ModelRun{Model: n.Model.ID(), Materialized: n.Model.Header.Materialized, Started: time.Now(), Status: "success"}
-		rows, err := b.runModel(ctx, tx, n.Model)
+		rows, mode, err := b.runModel(ctx, tx, g, n, inc)
+		mr.Materialized = mode
 		mr.Seconds = time.Since(mr.Started).Seconds()
 		mr.Rows = rows
 		if err != nil {
@@ -203,11 +208,11 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 				m := g.Nodes[rest].Model
 				sum.Models = append(sum.Models, state.ModelRun{Model: m.ID(), Materialized: m.Header.Materialized, Status: "skipped", Started: time.Now()})
 			}
-			fmt.Fprintf(b.Out, "%3d/%d  %-36s %-6s %12s  %6.2fs\n", i+1, len(ids), mr.Model, mr.Materialized, "ERROR", mr.Seconds)
+			fmt.Fprintf(b.Out, "%3d/%d  %-36s %-11s %12s  %6.2fs\n", i+1, len(ids), mr.Model, mr.Materialized, "ERROR", mr.Seconds)
 			return err
 		}
 		sum.Models = append(sum.Models, mr)
-		fmt.Fprintf(b.Out, "%3d/%d  %-36s %-6s %12s  %6.2fs\n", i+1, len(ids), mr.Model, mr.Materialized, rowCount(mr), mr.Seconds)
+		fmt.Fprintf(b.Out, "%3d/%d  %-36s %-11s %12s  %6.2fs\n", i+1, len(ids), mr.Model, mr.Materialized, rowCount(mr), mr.Seconds)
 	}
 	recon, err := reconcile(ctx, tx, sources, ingested, g)
 	sum.Recon = recon
@@ -256,29 +261,57 @@ func reset(ctx context.Context, tx *sql.Tx, src ingest.Source) error {
 }
 
 // runModel builds one model and reports a SQL error at the model's own
-// path:line:col.
-func (b *Builder) runModel(ctx context.Context, tx *sql.Tx, m *project.Model) (int64, error) {
-	if err := dropOtherKind(ctx, tx, m); err != nil {
-		return 0, err
+// path:line:col. It returns the rows and how the model was built (view,
+// table, full or incremental).
+func (b *Builder) runModel(ctx context.Context, tx *sql.Tx, g *plan.Graph, n *plan.Node, inc *incremental) (int64, string, error) {
+	m := n.Model
+	kind, err := relationKind(ctx, tx, m)
+	if err != nil {
+		return 0, "", err
 	}
+	if err := dropOtherKind(ctx, tx, m, kind); err != nil {
+		return 0, "", err
+	}
+	mode := m.Header.Materialized
 	stmts := Statements(m)
+	mapped := true // the last statement holds the model body on the file's lines
+	if mode == "incremental" {
+		if mode, err = inc.plan(g, n, kind != ""); err != nil {
+			return 0, "", err
+		}
+		if mode == "incremental" {
+			if stmts, err = IncrementalStatements(g, n, inc.before[n.ID()]); err != nil {
+				return 0, "", err
+			}
+			mapped = false
+		}
+	}
 	for i, s := range stmts {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			if ctx.Err() != nil {
-				return 0, ctx.Err()
+				return 0, mode, ctx.Err()
 			}
-			if i < len(stmts)-1 {
-				return 0, fmt.Errorf("%s: %w", m.Path, err)
+			if mapped && i == len(stmts)-1 {
+				return 0, mode, SQLError(m.Path, m.Text, len(s)-len(trimBody(m.Body)), err)
 			}
-			return 0, SQLError(m.Path, m.Text, len(s)-len(strings.TrimRight(m.Body, " \t\r\n;")), err)
+			fe := &project.FileError{Path: m.Path, Msg: fmt.Sprintf("%s build failed: %v", mode, err)}
+			if mode == "incremental" {
+				fe.Hint = "if the model's columns or key changed, rebuild it whole with elt build --full-refresh"
+			}
+			return 0, mode, fe
 		}
 	}
-	if m.Header.Materialized == "view" {
-		return 0, nil
+	if m.Header.Materialized == "incremental" {
+		if err := inc.record(ctx, tx, m, mode); err != nil {
+			return 0, mode, err
+		}
 	}
-	var n int64
-	err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+warehouse.Qualified(m.Schema, m.Name)).Scan(&n)
-	return n, err
+	if mode == "view" {
+		return 0, mode, nil
+	}
+	var rows int64
+	err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+warehouse.Qualified(m.Schema, m.Name)).Scan(&rows)
+	return rows, mode, err
 }
 
 // SQLError places a DuckDB error at its line and column in the file at
@@ -299,14 +332,21 @@ func SQLError(path, text string, prefix int, err error) error {
 	return project.At(path, text, qe.Line, col, "%s: %s", qe.Kind, qe.Msg)
 }
 
-func dropOtherKind(ctx context.Context, tx *sql.Tx, m *project.Model) error {
+// relationKind is the type of the model's relation in the warehouse
+// (BASE TABLE or VIEW), "" when there is none.
+func relationKind(ctx context.Context, tx *sql.Tx, m *project.Model) (string, error) {
 	var kind string
 	err := tx.QueryRowContext(ctx, `SELECT table_type FROM information_schema.tables WHERE lower(table_schema) = lower(?) AND lower(table_name) = lower(?)`, m.Schema, m.Name).Scan(&kind)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil
+		return "", nil
 	}
-	if err != nil {
-		return err
+	return kind, err
+}
+
+// dropOtherKind drops a view that should now be a table, or the reverse.
+func dropOtherKind(ctx context.Context, tx *sql.Tx, m *project.Model, kind string) error {
+	if kind == "" {
+		return nil
 	}
 	isView := kind == "VIEW"
 	if isView == (m.Header.Materialized == "view") {
@@ -316,6 +356,6 @@ func dropOtherKind(ctx context.Context, tx *sql.Tx, m *project.Model) error {
 	if isView {
 		what = "VIEW"
 	}
-	_, err = tx.ExecContext(ctx, fmt.Sprintf("DROP %s %s CASCADE", what, warehouse.Qualified(m.Schema, m.Name)))
+	_, err := tx.ExecContext(ctx, fmt.Sprintf("DROP %s %s CASCADE", what, warehouse.Qualified(m.Schema, m.Name)))
 	return err
 }

@@ -143,9 +143,10 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-// TestConformanceIncremental copies the dt= partitions of each case into an
-// empty bronze folder one at a time, in path order, building after each;
-// the last build must equal expected/, and so must a --full-refresh after it.
+// TestConformanceIncremental copies the files of each case into an empty
+// bronze folder one at a time, in path order (so every step is a valid
+// earlier state of the lake), building after each; the last build must
+// equal expected/, and so must a --full-refresh after it.
 func TestConformanceIncremental(t *testing.T) {
 	root := repoRoot(t)
 	for _, dir := range testutil.ConformanceCases(t) {
@@ -153,11 +154,8 @@ func TestConformanceIncremental(t *testing.T) {
 			tmp := t.TempDir()
 			bronze := filepath.Join(tmp, "bronze")
 			base := []string{"--project", root, "--bronze", bronze, "--warehouse", filepath.Join(tmp, "w.duckdb")}
-			steps := partitions(t, filepath.Join(dir, "bronze"))
-			for _, step := range steps {
-				for _, rel := range step {
-					copyFile(t, filepath.Join(dir, "bronze", rel), filepath.Join(bronze, rel))
-				}
+			for _, rel := range arrivals(t, filepath.Join(dir, "bronze")) {
+				copyFile(t, filepath.Join(dir, "bronze", rel), filepath.Join(bronze, rel))
 				mustElt(t, append(base, "build")...)
 			}
 			compare(t, dir, base)
@@ -167,34 +165,23 @@ func TestConformanceIncremental(t *testing.T) {
 	}
 }
 
-// partitions groups a bronze folder's files by their dt= folder, in order;
-// files outside any dt= folder arrive first.
-func partitions(t *testing.T, bronze string) [][]string {
-	groups := map[string][]string{}
-	filepath.WalkDir(bronze, func(p string, d os.DirEntry, err error) error {
+// arrivals lists a bronze folder's files in arrival order: by source, by
+// path within the source.
+func arrivals(t *testing.T, bronze string) []string {
+	var files []string
+	err := filepath.WalkDir(bronze, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
 		rel, _ := filepath.Rel(bronze, p)
-		key := ""
-		for _, part := range strings.Split(filepath.ToSlash(rel), "/") {
-			if strings.HasPrefix(part, "dt=") {
-				key = part
-			}
-		}
-		groups[key] = append(groups[key], rel)
+		files = append(files, rel)
 		return nil
 	})
-	keys := make([]string, 0, len(groups))
-	for k := range groups {
-		keys = append(keys, k)
+	if err != nil {
+		t.Fatal(err)
 	}
-	sort.Strings(keys)
-	var out [][]string
-	for _, k := range keys {
-		out = append(out, groups[k])
-	}
-	return out
+	sort.Strings(files)
+	return files
 }
 
 func copyFile(t *testing.T, from, to string) {

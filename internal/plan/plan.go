@@ -24,6 +24,7 @@ type Parser interface {
 type Ref struct {
 	ID     string // schema.name, lower case
 	Offset int    // byte offset in the model file; -1 when unknown
+	Alias  string // the alias written after the reference, if any
 }
 
 // Node is a model in the graph.
@@ -291,7 +292,8 @@ func References(ctx context.Context, p Parser, m *project.Model) ([]Ref, error) 
 					}
 					schema = "\x00" // resolved below, after all CTE names are known
 				}
-				tables = append(tables, Ref{ID: strings.ToLower(schema + "." + table), Offset: off})
+				alias, _ := x["alias"].(string)
+				tables = append(tables, Ref{ID: strings.ToLower(schema + "." + table), Offset: off, Alias: alias})
 			}
 			keys := make([]string, 0, len(x))
 			for k := range x {

@@ -10,7 +10,7 @@ import (
 )
 
 // Materializations are the ways a model can be built.
-var Materializations = []string{"view", "table"}
+var Materializations = []string{"view", "table", "incremental"}
 
 func validMaterialized(m string) bool {
 	for _, x := range Materializations {
@@ -42,6 +42,16 @@ type Header struct {
 	Description  string   `yaml:"description"`
 	Tags         []string `yaml:"tags"`
 	Columns      []Column `yaml:"columns"`
+	// UniqueKey is the column an incremental model keeps one row per value of.
+	UniqueKey string `yaml:"unique_key"`
+	// OrderBy picks the winner among rows with the same key when new rows
+	// are merged (an ORDER BY list; the first row wins), for incremental
+	// models that read sources.
+	OrderBy string `yaml:"order_by"`
+	// AffectedKeys is a query returning the unique_key values to recompute,
+	// for incremental models that read other models; it reads the inputs'
+	// change sets, temporary tables changes_<schema>__<name>.
+	AffectedKeys string `yaml:"affected_keys"`
 }
 
 // Column documents one output column of a model.
@@ -126,6 +136,10 @@ func ParseModel(path, schema, name, text string, defaults ModelDefaults) (*Model
 	if !validMaterialized(m.Header.Materialized) {
 		line, col := findKey(text, "materialized")
 		return nil, At(path, text, line, col, "materialized must be one of %s, found %q", strings.Join(Materializations, ", "), m.Header.Materialized)
+	}
+	if m.Header.Materialized == "incremental" && !identRe.MatchString(m.Header.UniqueKey) {
+		line, col := findKey(text, "materialized")
+		return nil, At(path, text, line, col, "an incremental model needs unique_key: one column name, found %q", m.Header.UniqueKey)
 	}
 	if strings.TrimSpace(m.Body) == "" {
 		return nil, &FileError{Path: path, Msg: "the model has no query", Hint: "write one SELECT statement after the header"}

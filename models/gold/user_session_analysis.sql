@@ -1,5 +1,14 @@
 /*
-materialized: table
+materialized: incremental
+unique_key: session_id
+# The sessions to recompute: those whose events or transactions changed in
+# this build (old and new versions, so a record that moved sessions updates
+# both), and those of users whose attributes changed.
+affected_keys: |
+  SELECT session_id FROM changes_silver__events
+  UNION SELECT session_id FROM changes_silver__transactions
+  UNION SELECT session_id FROM gold.user_session_analysis
+        WHERE user_id IN (SELECT user_id FROM changes_silver__users)
 description: >
   One denormalised row per session for OLAP: who, where, on what device,
   when it started, how busy it was, what it was mostly about, and whether

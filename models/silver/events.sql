@@ -1,5 +1,8 @@
 /*
-materialized: table
+materialized: incremental
+unique_key: event_id
+# merging new bronze rows: the first row in this order wins (as in the QUALIFY below)
+order_by: event_timestamp DESC, source_file DESC, source_line DESC
 description: >
   One row per event_id: the latest state wins (greatest event_timestamp,
   then the latest arrival), so late and re-sent events settle by event time.

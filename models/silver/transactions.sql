@@ -1,5 +1,8 @@
 /*
-materialized: table
+materialized: incremental
+unique_key: transaction_id
+# merging new bronze rows: the first row in this order wins (as in the QUALIFY below)
+order_by: transaction_timestamp DESC, source_file DESC, source_line DESC
 description: >
   One row per transaction_id: greatest transaction_timestamp wins, then the
   latest arrival (a payment that moves from pending to completed).

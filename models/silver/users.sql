@@ -1,5 +1,8 @@
 /*
-materialized: table
+materialized: incremental
+unique_key: user_id
+# merging new bronze rows: the first row in this order wins (as in the QUALIFY below)
+order_by: updated_at DESC NULLS LAST, source_file DESC, source_line DESC
 description: >
   One row per user_id: greatest updated_at wins (a snapshot without it counts
   as oldest), then the latest arrival.
