@@ -7,24 +7,59 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
-// BenchmarkFullBuild builds the pipeline from scratch over generated bronze
-// data (200k events at the default dirt), reporting events per second.
+// quietElt runs the CLI in-process without output; it fails the benchmark
+// on a non-zero exit.
+func quietElt(b *testing.B, args ...string) time.Duration {
+	b.Helper()
+	t0 := time.Now()
+	var errb strings.Builder
+	if code := Run(context.Background(), append([]string{"elt"}, args...), strings.NewReader(""), io.Discard, &errb); code != 0 {
+		b.Fatalf("elt %s: exit %d\n%s", strings.Join(args, " "), code, errb.String())
+	}
+	return time.Since(t0)
+}
+
+// benchProject copies the repository's project and generates events into it.
+func benchProject(b *testing.B, events int) string {
+	t := &testing.T{}
+	proj := copyProject(t, repoRoot(t), b.TempDir())
+	quietElt(b, "--project", proj, "generate", "--events", fmt.Sprint(events), "--users", fmt.Sprint(events/100), "--days", "7")
+	return proj
+}
+
+// BenchmarkFullBuild builds the pipeline from scratch over 200k generated
+// events at the default dirt, reporting events per second.
 func BenchmarkFullBuild(b *testing.B) {
 	const events = 200_000
-	dir := b.TempDir()
-	t := &testing.T{}
-	proj := copyProject(t, repoRoot(t), dir)
-	if code := Run(context.Background(), []string{"elt", "--project", proj, "generate", "--events", fmt.Sprint(events), "--users", "5000"}, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
-		b.Fatal("generate failed")
-	}
+	proj := benchProject(b, events)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		wh := filepath.Join(b.TempDir(), "w.duckdb")
-		if code := Run(context.Background(), []string{"elt", "--project", proj, "--warehouse", wh, "build"}, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
-			b.Fatal("build failed")
-		}
+		quietElt(b, "--project", proj, "--warehouse", filepath.Join(b.TempDir(), "w.duckdb"), "build")
 	}
 	b.ReportMetric(float64(events*b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkIncremental measures, at 2M events, a full build and then an
+// incremental build after +1% new events (late data for old sessions, in
+// new files of the old partitions), in the same run, and reports their
+// ratio (target: at most 0.10).
+func BenchmarkIncremental(b *testing.B) {
+	const events = 2_000_000
+	var full, incr time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		proj := benchProject(b, events)
+		b.StartTimer()
+		full += quietElt(b, "--project", proj, "build")
+		b.StopTimer()
+		quietElt(b, "--project", proj, "generate", "--events", fmt.Sprint(events/100), "--users", "1", "--days", "7", "--seed", "2", "--batch", "b1")
+		b.StartTimer()
+		incr += quietElt(b, "--project", proj, "build")
+	}
+	b.ReportMetric(full.Seconds()/float64(b.N), "full-s")
+	b.ReportMetric(incr.Seconds()/float64(b.N), "incr-s")
+	b.ReportMetric(incr.Seconds()/full.Seconds(), "incr/full")
 }

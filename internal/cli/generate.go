@@ -21,6 +21,7 @@ func generateCommand() *cli.Command {
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed: the same seed writes the same files"},
 			&cli.Float64Flag{Name: "dirty", Value: 0.02, Usage: "share of records given some dirt (0 to 1)"},
 			&cli.StringFlag{Name: "out", Usage: "bronze folder to write (default: the project's bronze path)"},
+			&cli.StringFlag{Name: "batch", Usage: "write a later batch over existing data: new ids, same sessions (late data), files part-<batch>-NNNN"},
 		},
 		Action: func(c *cli.Context) error {
 			out := c.String("out")
@@ -34,7 +35,7 @@ func generateCommand() *cli.Command {
 			t0 := time.Now()
 			st, err := gen.Generate(gen.Options{
 				Events: c.Int("events"), Users: c.Int("users"), Days: c.Int("days"),
-				Seed: c.Uint64("seed"), Dirty: c.Float64("dirty"), Out: out,
+				Seed: c.Uint64("seed"), Dirty: c.Float64("dirty"), Out: out, Batch: c.String("batch"),
 			})
 			if err != nil {
 				return usageError{err}

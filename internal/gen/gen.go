@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"sync"
 	"time"
@@ -25,12 +26,36 @@ type Options struct {
 	Dirty  float64 // share of records given some dirt, 0..1
 	Start  time.Time
 	Out    string // bronze root
+	// Batch, when set, writes an extra batch on top of an earlier data set:
+	// its files (part-<batch>-NNNN) sort after the earlier ones in the same
+	// dt= partitions, its event and transaction ids are new, its sessions
+	// are the earlier ones (so its events are late data for old sessions),
+	// and it writes no users.
+	Batch string
+}
+
+// part names a data file, part-0001.json or part-<batch>-0001.json.
+func (o Options) part(n int, ext string) string {
+	if o.Batch != "" {
+		return fmt.Sprintf("part-%s-%04d.%s", o.Batch, n, ext)
+	}
+	return fmt.Sprintf("part-%04d.%s", n, ext)
+}
+
+// idPrefix keeps a batch's event and transaction ids apart from earlier ones.
+func (o Options) idPrefix() string {
+	if o.Batch != "" {
+		return o.Batch + "-"
+	}
+	return ""
 }
 
 // Stats counts what was written.
 type Stats struct {
 	Events, Transactions, Users, Files int
 }
+
+var batchRe = regexp.MustCompile(`^[A-Za-z0-9]+$`)
 
 var (
 	countries  = []string{"AR", "BR", "CL", "CO", "ES", "MX", "PE", "US"}
@@ -44,6 +69,9 @@ var (
 func Generate(o Options) (Stats, error) {
 	if o.Days < 1 || o.Users < 1 || o.Events < 0 {
 		return Stats{}, fmt.Errorf("events, users and days must be positive")
+	}
+	if o.Batch != "" && !batchRe.MatchString(o.Batch) {
+		return Stats{}, fmt.Errorf("--batch %q: use letters and digits only", o.Batch)
 	}
 	if o.Dirty < 0 || o.Dirty > 1 {
 		return Stats{}, fmt.Errorf("--dirty is a share between 0 and 1, found %v", o.Dirty)
@@ -74,9 +102,12 @@ func Generate(o Options) (Stats, error) {
 			mu.Unlock()
 		}(d)
 	}
-	us, err := genUsers(o)
-	if err != nil {
-		errs <- err
+	var us Stats
+	if o.Batch == "" {
+		var err error
+		if us, err = genUsers(o); err != nil {
+			errs <- err
+		}
 	}
 	wg.Wait()
 	close(errs)
@@ -161,8 +192,8 @@ func genDay(o Options, d int) (dayStats, error) {
 	next := day.AddDate(0, 0, 1)
 	var files [4]*file
 	for i, p := range [][]string{
-		{"events", dt(day), "part-0001.json"}, {"events", dt(next), "part-0002.json"},
-		{"transactions", dt(day), "part-0001.csv"}, {"transactions", dt(next), "part-0002.csv"},
+		{"events", dt(day), o.part(1, "json")}, {"events", dt(next), o.part(2, "json")},
+		{"transactions", dt(day), o.part(1, "csv")}, {"transactions", dt(next), o.part(2, "csv")},
 	} {
 		f, err := create(o.Out, p...)
 		if err != nil {
@@ -218,7 +249,9 @@ func genDay(o Options, d int) (dayStats, error) {
 			if kind == 2 { // integer id
 				buf = strconv.AppendInt(buf, int64(d)*100_000_000+int64(n), 10)
 			} else {
-				buf = append(buf, `"e`...)
+				buf = append(buf, '"')
+				buf = append(buf, o.idPrefix()...)
+				buf = append(buf, 'e')
 				buf = append(buf, sid[1:]...)
 				buf = append(buf, '_')
 				buf = strconv.AppendInt(buf, int64(i), 10)
@@ -264,7 +297,7 @@ func genDay(o Options, d int) (dayStats, error) {
 			st.Events++
 		}
 		if r.Float64() < 0.2 {
-			st.Transactions += writeTransaction(tx, txLate, r, sid, user, t, o.Dirty)
+			st.Transactions += writeTransaction(tx, txLate, r, o.idPrefix()+"t"+sid[1:], sid, user, t, o.Dirty)
 		}
 	}
 	for _, f := range files {
@@ -275,8 +308,7 @@ func genDay(o Options, d int) (dayStats, error) {
 	return st, nil
 }
 
-func writeTransaction(tx, txLate *file, r *rand.Rand, sid, user string, t time.Time, dirt float64) int {
-	id := "t" + sid[1:]
+func writeTransaction(tx, txLate *file, r *rand.Rand, id, sid, user string, t time.Time, dirt float64) int {
 	amount := fmt.Sprintf("%d.%02d", 1+r.IntN(2000), r.IntN(100))
 	cur := currencies[r.IntN(len(currencies))]
 	t = t.Add(time.Duration(5+r.IntN(60)) * time.Second)
