@@ -3,5 +3,6 @@
 CREATE TABLE elt.model_state (
     model       VARCHAR NOT NULL,
     last_run_id BIGINT NOT NULL,
-    full_run_id BIGINT NOT NULL        -- the last run that rebuilt it whole
+    full_run_id BIGINT NOT NULL,       -- the last run that rebuilt it whole
+    fingerprint VARCHAR NOT NULL       -- hash of its SQL and settings: a change rebuilds it whole
 );

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -287,7 +288,10 @@ func (b *Builder) runModel(ctx context.Context, tx *sql.Tx, g *plan.Graph, n *pl
 		}
 	}
 	for i, s := range stmts {
-		if _, err := tx.ExecContext(ctx, s); err != nil {
+		t0 := time.Now()
+		_, err := tx.ExecContext(ctx, s)
+		trace(t0, "%s: %.60s", m.ID(), strings.Join(strings.Fields(s), " "))
+		if err != nil {
 			if ctx.Err() != nil {
 				return 0, mode, ctx.Err()
 			}
@@ -358,4 +362,11 @@ func dropOtherKind(ctx context.Context, tx *sql.Tx, m *project.Model, kind strin
 	}
 	_, err := tx.ExecContext(ctx, fmt.Sprintf("DROP %s %s CASCADE", what, warehouse.Qualified(m.Schema, m.Name)))
 	return err
+}
+
+// trace prints how long a step took when ELT_TRACE is set.
+func trace(start time.Time, format string, args ...any) {
+	if os.Getenv("ELT_TRACE") != "" {
+		fmt.Fprintf(os.Stderr, "trace: %6.2fs  %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
+	}
 }

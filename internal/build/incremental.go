@@ -2,7 +2,9 @@ package build
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -22,26 +24,28 @@ func ChangesTable(m *project.Model) string {
 
 // incremental tracks incremental models across one build.
 type incremental struct {
-	before map[string]int64 // model ID -> last_run_id before this build
+	before map[string]int64  // model ID -> last_run_id before this build
+	prints map[string]string // model ID -> fingerprint it was built with
 	mode   map[string]string
 	runID  int64
 	full   bool // --full-refresh
 }
 
 func loadIncremental(ctx context.Context, tx *sql.Tx, runID int64, full bool) (*incremental, error) {
-	inc := &incremental{before: map[string]int64{}, mode: map[string]string{}, runID: runID, full: full}
-	rows, err := tx.QueryContext(ctx, `SELECT lower(model), last_run_id FROM elt.model_state`)
+	inc := &incremental{before: map[string]int64{}, prints: map[string]string{}, mode: map[string]string{}, runID: runID, full: full}
+	rows, err := tx.QueryContext(ctx, `SELECT lower(model), last_run_id, fingerprint FROM elt.model_state`)
 	if err != nil {
 		return nil, fmt.Errorf("read model state: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var m string
+		var m, fp string
 		var id int64
-		if err := rows.Scan(&m, &id); err != nil {
+		if err := rows.Scan(&m, &id, &fp); err != nil {
 			return nil, err
 		}
 		inc.before[m] = id
+		inc.prints[m] = fp
 	}
 	return inc, rows.Err()
 }
@@ -67,8 +71,13 @@ func (inc *incremental) plan(g *plan.Graph, n *plan.Node, exists bool) (string, 
 	case models && strings.TrimSpace(m.Header.AffectedKeys) == "":
 		return "", headerError(m, "materialized", "an incremental model that reads other models needs affected_keys: a query returning the %s values to recompute", m.Header.UniqueKey)
 	}
+	for _, k := range m.Header.KeyedInputs {
+		if !contains(n.Deps, strings.ToLower(k)) {
+			return "", headerError(m, "keyed_inputs", "keyed_inputs names %s, which this model does not read", k)
+		}
+	}
 	last := inc.before[n.ID()]
-	if inc.full || !exists || last == 0 {
+	if inc.full || !exists || last == 0 || inc.prints[n.ID()] != Fingerprint(m) {
 		return "full", nil
 	}
 	for _, d := range n.Deps {
@@ -116,11 +125,25 @@ func IncrementalStatements(g *plan.Graph, n *plan.Node, lastRun int64) ([]string
 			"DROP TABLE elt_new",
 		), nil
 	}
+	keyed := map[string]bool{}
+	for _, k := range m.Header.KeyedInputs {
+		keyed[strings.ToLower(k)] = true
+	}
+	body, err := n.Rewrite(func(id string) string {
+		if !keyed[id] {
+			return ""
+		}
+		schema, name, _ := strings.Cut(id, ".")
+		return fmt.Sprintf("(SELECT * FROM %s WHERE %s IN (SELECT k FROM elt_keys))", warehouse.Qualified(schema, name), key)
+	})
+	if err != nil {
+		return nil, err
+	}
 	return append(stmts,
 		"CREATE OR REPLACE TEMP TABLE elt_keys AS SELECT DISTINCT k FROM ("+trimBody(m.Header.AffectedKeys)+") AS affected(k)",
 		fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT * FROM %s WHERE %s IN (SELECT k FROM elt_keys)", changes, target, key),
 		fmt.Sprintf("DELETE FROM %s WHERE %s IN (SELECT k FROM elt_keys)", target, key),
-		fmt.Sprintf("INSERT INTO %s BY NAME SELECT * FROM (%s) AS model WHERE %s IN (SELECT k FROM elt_keys)", target, trimBody(m.Body), key),
+		fmt.Sprintf("INSERT INTO %s BY NAME SELECT * FROM (%s) AS model WHERE %s IN (SELECT k FROM elt_keys)", target, trimBody(body), key),
 		fmt.Sprintf("INSERT INTO %s BY NAME SELECT * FROM %s WHERE %s IN (SELECT k FROM elt_keys)", changes, target, key),
 		"DROP TABLE elt_keys",
 	), nil
@@ -141,6 +164,26 @@ func (inc *incremental) record(ctx context.Context, tx *sql.Tx, m *project.Model
 	if _, err := tx.ExecContext(ctx, `DELETE FROM elt.model_state WHERE lower(model) = ?`, id); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO elt.model_state VALUES (?, ?, ?)`, m.ID(), inc.runID, full)
+	_, err := tx.ExecContext(ctx, `INSERT INTO elt.model_state VALUES (?, ?, ?, ?)`, m.ID(), inc.runID, full, Fingerprint(m))
 	return err
+}
+
+// Fingerprint identifies what an incremental model's rows were built by:
+// its SQL and the settings that shape its merge. Comments and spacing count
+// too; a rebuild is cheap next to a stale table.
+func Fingerprint(m *project.Model) string {
+	h := sha256.New()
+	for _, part := range []string{m.Body, m.Header.UniqueKey, m.Header.OrderBy, m.Header.AffectedKeys, strings.Join(m.Header.KeyedInputs, ",")} {
+		fmt.Fprintf(h, "%d:%s\n", len(part), part)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
 }

@@ -89,7 +89,7 @@ func compileCommand() *cli.Command {
 		Usage:     "print exactly the SQL that build would run",
 		ArgsUsage: "[MODEL...]",
 		Action: func(c *cli.Context) error {
-			_, g, err := graph(c)
+			p, g, err := graph(c)
 			if err != nil {
 				return err
 			}
@@ -97,17 +97,62 @@ func compileCommand() *cli.Command {
 			if err != nil {
 				return usageError{err}
 			}
+			last := lastRuns(c, p)
+			w := c.App.Writer
 			for _, id := range ids {
-				m := g.Nodes[id].Model
-				fmt.Fprintf(c.App.Writer, "-- %s (%s) from %s\n", m.ID(), m.Header.Materialized, m.Path)
-				for _, s := range build.Statements(m) {
-					fmt.Fprintf(c.App.Writer, "%s;\n", s)
+				n := g.Nodes[id]
+				m := n.Model
+				fmt.Fprintf(w, "-- %s (%s) from %s\n", m.ID(), m.Header.Materialized, m.Path)
+				if m.Header.Materialized == "incremental" {
+					fmt.Fprintln(w, "-- when built whole (first build, --full-refresh, or an input rebuilt whole):")
 				}
-				fmt.Fprintln(c.App.Writer)
+				printStatements(w, build.Statements(m))
+				if m.Header.Materialized == "incremental" {
+					stmts, err := build.IncrementalStatements(g, n, last[id])
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(w, "-- when brought up to date (bronze rows of runs after %d):\n", last[id])
+					printStatements(w, stmts)
+				}
+				fmt.Fprintln(w)
 			}
 			return nil
 		},
 	}
+}
+
+func printStatements(w io.Writer, stmts []string) {
+	for _, s := range stmts {
+		fmt.Fprintf(w, "%s;\n", s)
+	}
+}
+
+// lastRuns reads each incremental model's last run from the warehouse, when
+// there is one to read; compile works without it.
+func lastRuns(c *cli.Context, p *project.Project) map[string]int64 {
+	out := map[string]int64{}
+	if _, err := os.Stat(p.Resolve(p.Config.Paths.Warehouse)); err != nil {
+		return out
+	}
+	db, err := openWarehouse(c, p, true)
+	if err != nil {
+		return out
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(c.Context, `SELECT lower(model), last_run_id FROM elt.model_state`)
+	if err != nil {
+		return out
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m string
+		var id int64
+		if rows.Scan(&m, &id) == nil {
+			out[m] = id
+		}
+	}
+	return out
 }
 
 func lsCommand() *cli.Command {

@@ -331,7 +331,7 @@ func loadBatch(ctx context.Context, tx Tx, src Source, batch []loaded, runID int
 			return 0, 0, fmt.Errorf("ingest %s (%s): %w", src.Name, s, err)
 		}
 		if os.Getenv("ELT_TRACE") != "" {
-			fmt.Fprintf(os.Stderr, "trace: %s %s %.2fs\n", src.Name, s, time.Since(t0).Seconds())
+			fmt.Fprintf(os.Stderr, "trace: %6.2fs  ingest %s: %s\n", time.Since(t0).Seconds(), src.Name, s)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO silver.quarantine (source, file, line, reason, raw, run_id)

@@ -52,6 +52,10 @@ type Header struct {
 	// for incremental models that read other models; it reads the inputs'
 	// change sets, temporary tables changes_<schema>__<name>.
 	AffectedKeys string `yaml:"affected_keys"`
+	// KeyedInputs are input models whose rows affect only the output rows
+	// with the same unique_key value; when affected keys are recomputed they
+	// are read for those keys only.
+	KeyedInputs []string `yaml:"keyed_inputs"`
 }
 
 // Column documents one output column of a model.

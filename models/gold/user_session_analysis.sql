@@ -9,6 +9,9 @@ affected_keys: |
   UNION SELECT session_id FROM changes_silver__transactions
   UNION SELECT session_id FROM gold.user_session_analysis
         WHERE user_id IN (SELECT user_id FROM changes_silver__users)
+# A session's row depends only on that session's events and transactions,
+# so recomputing a session reads just those.
+keyed_inputs: [silver.events, silver.transactions]
 description: >
   One denormalised row per session for OLAP: who, where, on what device,
   when it started, how busy it was, what it was mostly about, and whether
