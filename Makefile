@@ -12,10 +12,13 @@ run: build
 	$(ELT) build
 	$(ELT) query -f sql/conversion_by_country_device.sql
 
-## test: formatting, vet and every test (conformance cases included)
+## test: formatting, vet, every test (conformance cases included), and the
+## committed Redshift DDL checked against a fresh build's schema
 test: lint
 	$(GO) test -count=1 ./...
-	$(ELT) ls >/dev/null
+	@tmp=$$(mktemp -d) && mkdir -p "$$tmp/bronze" && \
+	  $(ELT) --warehouse "$$tmp/w.duckdb" --bronze "$$tmp/bronze" --output "$$tmp/out" build >/dev/null && \
+	  $(ELT) --warehouse "$$tmp/w.duckdb" ddl --check; rc=$$?; rm -rf "$$tmp"; exit $$rc
 
 build:
 	$(GO) build -o $(BIN) ./cmd/elt

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/digitalservices/elt/internal/export"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
@@ -131,14 +132,23 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	sum := &Summary{RunID: runID}
 	berr := b.run(ctx, g, ids, sources, o, sum)
-	sum.Elapsed = time.Since(start)
 	status := "success"
 	switch {
 	case berr != nil && ctx.Err() != nil:
 		status, berr = "cancelled", ErrCancelled
 	case berr != nil:
 		status = "error"
+	default:
+		// Published: now the exports, each swapped in whole.
+		fmt.Fprintf(b.Out, "published run %d\n", sum.RunID)
+		if berr = b.export(ctx, g, ids, sum.RunID); berr != nil {
+			status = "error"
+			if ctx.Err() != nil {
+				status = "cancelled"
+			}
+		}
 	}
+	sum.Elapsed = time.Since(start)
 	// The history is written outside the build's transaction, so a failed
 	// build is recorded too; a cancelled one gets a fresh context.
 	hctx := context.WithoutCancel(ctx)
@@ -224,6 +234,29 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 		return err
 	}
 	return tx.Commit()
+}
+
+// export writes the exports of the built models that ask for them.
+func (b *Builder) export(ctx context.Context, g *plan.Graph, ids []string, runID int64) error {
+	output := b.Project.Resolve(b.Project.Config.Paths.Output)
+	for _, id := range ids {
+		m := g.Nodes[id].Model
+		if m.Header.Export == nil || len(m.Header.Export.Formats) == 0 {
+			continue
+		}
+		t0 := time.Now()
+		rows, err := export.Write(ctx, b.DB, m, output, runID)
+		if err != nil {
+			what := "failed"
+			if ctx.Err() != nil {
+				what = "was interrupted"
+			}
+			return fmt.Errorf("the build was published, but exporting %s %s; its previous export is intact: %w", m.ID(), what, err)
+		}
+		fmt.Fprintf(b.Out, "export  %-36s %-11s %12s  %6.2fs  -> %s\n", m.ID(), strings.Join(m.Header.Export.Formats, "+"),
+			fmt.Sprintf("%d rows", rows), time.Since(t0).Seconds(), export.Dir(output, m))
+	}
+	return nil
 }
 
 func rowCount(mr state.ModelRun) string {

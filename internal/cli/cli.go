@@ -49,8 +49,11 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	var ue usageError
 	switch {
-	case errors.Is(err, build.ErrCancelled) || (ctx.Err() != nil && errors.Is(err, context.Canceled)):
+	case errors.Is(err, build.ErrCancelled):
 		fmt.Fprintln(stderr, "elt: interrupted: nothing was published; the warehouse is as it was before this build")
+		return ExitCancelled
+	case ctx.Err() != nil:
+		fmt.Fprintf(stderr, "%s\n", render(err))
 		return ExitCancelled
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "elt: %v\n", ue.error)
@@ -115,7 +118,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 		Commands: []*cli.Command{
-			buildCommand(), compileCommand(), lsCommand(), queryCommand(), migrateCommand(), generateCommand(),
+			buildCommand(), compileCommand(), lsCommand(), queryCommand(), ddlCommand(), migrateCommand(), generateCommand(),
 		},
 	}
 }

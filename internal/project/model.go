@@ -56,12 +56,45 @@ type Header struct {
 	// with the same unique_key value; when affected keys are recomputed they
 	// are read for those keys only.
 	KeyedInputs []string `yaml:"keyed_inputs"`
+	// Export writes the built table to files after each publish.
+	Export *Export `yaml:"export"`
+	// Redshift shapes the generated CREATE TABLE (elt ddl).
+	Redshift *Redshift `yaml:"redshift"`
+}
+
+// Export says which files to write under <output>/<schema>/<name>/<format>/.
+type Export struct {
+	Formats []string `yaml:"formats"` // parquet, csv
+	// PartitionBy writes Hive-style folders, e.g. dt=2026-11-01; the
+	// partition values are computed by SQL expressions and are not columns
+	// of the files.
+	PartitionBy []Partition `yaml:"partition_by"`
+}
+
+// Partition is one Hive partition level.
+type Partition struct {
+	Name string `yaml:"name"`
+	Expr string `yaml:"expr"`
+}
+
+// Redshift holds the table options of the generated DDL.
+type Redshift struct {
+	DistStyle string   `yaml:"diststyle"` // auto, even, key, all
+	DistKey   string   `yaml:"dist_key"`
+	SortKey   []string `yaml:"sort_key"`
+	SortStyle string   `yaml:"sort_style"` // compound or interleaved
 }
 
 // Column documents one output column of a model.
 type Column struct {
 	Name        string `yaml:"name"`
 	Description string `yaml:"description"`
+	// Length sizes the column's Redshift VARCHAR (bytes); without it the
+	// longest value measured is rounded up.
+	Length int `yaml:"length"`
+	// NotNull and Encode go into the Redshift DDL.
+	NotNull bool   `yaml:"not_null"`
+	Encode  string `yaml:"encode"`
 }
 
 // ID is the model's qualified name, schema.name.
@@ -144,6 +177,20 @@ func ParseModel(path, schema, name, text string, defaults ModelDefaults) (*Model
 	if m.Header.Materialized == "incremental" && !identRe.MatchString(m.Header.UniqueKey) {
 		line, col := findKey(text, "materialized")
 		return nil, At(path, text, line, col, "an incremental model needs unique_key: one column name, found %q", m.Header.UniqueKey)
+	}
+	if e := m.Header.Export; e != nil {
+		for _, f := range e.Formats {
+			if f != "parquet" && f != "csv" {
+				line, col := findKey(text, "formats")
+				return nil, At(path, text, line, col, "export formats are parquet and csv, found %q", f)
+			}
+		}
+		for _, p := range e.PartitionBy {
+			if !identRe.MatchString(p.Name) || strings.TrimSpace(p.Expr) == "" {
+				line, col := findKey(text, "partition_by")
+				return nil, At(path, text, line, col, "each partition_by entry needs a name (a plain identifier) and an expr")
+			}
+		}
 	}
 	if strings.TrimSpace(m.Body) == "" {
 		return nil, &FileError{Path: path, Msg: "the model has no query", Hint: "write one SELECT statement after the header"}

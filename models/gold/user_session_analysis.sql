@@ -20,26 +20,45 @@ tags: [gold]
 columns:
   - name: session_id
     description: the session; one row each
+    length: 50
+    not_null: true
   - name: user_id
     description: user of the session's earliest event that names one, else the payment's
+    length: 50
   - name: user_country
     description: the user's country (silver.users)
+    length: 50
   - name: user_device
     description: the user's device (silver.users)
+    length: 50
   - name: session_start_time
     description: earliest event of the session (UTC)
   - name: total_events
     description: events in the session
   - name: event_type
     description: most frequent event type; ties go to the type seen first, then alphabetical
+    length: 100
   - name: transaction_id
     description: the session's latest completed transaction
+    length: 50
   - name: amount
     description: its amount
   - name: currency
     description: its currency
+    length: 3
   - name: is_conversion
     description: true when the session has a completed transaction
+    not_null: true
+# Files for whoever reads Parquet or CSV, one folder per day of session start.
+export:
+  formats: [parquet, csv]
+  partition_by:
+    - name: dt
+      expr: strftime(session_start_time, '%Y-%m-%d')
+# Redshift: a user's sessions on one node for joins, time-range scans by start.
+redshift:
+  dist_key: user_id
+  sort_key: [session_start_time]
 */
 WITH sessions AS (
     SELECT session_id,
