@@ -46,7 +46,7 @@ func TestGolden(t *testing.T) {
 			// One command a line, against the same warehouse; a failing
 			// command ends the case.
 			for _, line := range strings.Split(strings.TrimSpace(string(argLine)), "\n") {
-				args := append([]string{"elt", "--project", filepath.Join(dir, "project"), "--warehouse", filepath.Join(tmp, "w.duckdb"), "--bronze", filepath.Join(tmp, "bronze")},
+				args := append([]string{"elt", "--project", filepath.Join(dir, "project"), "--warehouse", filepath.Join(tmp, "w.duckdb"), "--bronze", filepath.Join(tmp, "bronze"), "--output", filepath.Join(tmp, "out")},
 					strings.Fields(line)...)
 				if code = Run(context.Background(), args, strings.NewReader(""), &out, &errb); code != 0 {
 					break

@@ -16,6 +16,11 @@ import (
 // soon as it prints a line starting with marker. It reports whether the
 // marker was seen before the child ended on its own.
 func killAt(t *testing.T, marker string, args ...string) bool {
+	return killAfter(t, marker, 0, args...)
+}
+
+// killAfter is killAt, waiting delay after the marker before the kill.
+func killAfter(t *testing.T, marker string, delay time.Duration, args ...string) bool {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append(args, "build")...)
 	cmd.Env = append(os.Environ(), "ELT_TEST_MAIN=1")
@@ -30,6 +35,7 @@ func killAt(t *testing.T, marker string, args ...string) bool {
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
 		if strings.HasPrefix(strings.TrimSpace(sc.Text()), marker) {
+			time.Sleep(delay)
 			cmd.Process.Signal(syscall.SIGKILL)
 			seen = true
 			break

@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// readBack is how DuckDB reads each Redshift type back from our Parquet.
+var readBack = []struct {
+	re   *regexp.Regexp
+	duck string
+}{
+	{regexp.MustCompile(`^(VARCHAR\(\d+\)|SUPER)$`), "VARCHAR"},
+	{regexp.MustCompile(`^VARBYTE\(\d+\)$`), "BLOB"},
+	{regexp.MustCompile(`^REAL$`), "FLOAT"},
+	{regexp.MustCompile(`^DOUBLE PRECISION$`), "DOUBLE"},
+	{regexp.MustCompile(`^TIMESTAMPTZ$`), "TIMESTAMP WITH TIME ZONE"},
+}
+
+var ddlColumnRe = regexp.MustCompile(`^    ("(?:[^"]|"")*"|\S+)\s+(.+?)( NOT NULL)?( ENCODE \w+)?,?$`)
+
+// ddlColumns parses the column lines of a generated CREATE TABLE.
+func ddlColumns(t *testing.T, ddl string) (names, types []string) {
+	for _, line := range strings.Split(ddl, "\n") {
+		if m := ddlColumnRe.FindStringSubmatch(line); m != nil {
+			names = append(names, strings.ReplaceAll(strings.Trim(m[1], `"`), `""`, `"`))
+			types = append(types, m[2])
+		}
+	}
+	if len(names) == 0 {
+		t.Fatalf("no columns in DDL:\n%s", ddl)
+	}
+	return names, types
+}
+
+// checkExport reads a model's Parquet export back with DuckDB and checks
+// names, order and types against its DDL, and the row count against the table.
+func checkExport(t *testing.T, base []string, out, model string) {
+	t.Helper()
+	names, types := ddlColumns(t, mustElt(t, append(base, "ddl", "--stdout", model)...))
+	schema, name, _ := strings.Cut(model, ".")
+	glob := filepath.Join(out, schema, name, "parquet", "**", "*.parquet")
+	js := mustElt(t, append(base, "query", "--format", "json",
+		"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('"+strings.ReplaceAll(glob, "'", "''")+"', hive_partitioning = false))")...)
+	var cols []struct{ Column_name, Column_type string }
+	if err := json.Unmarshal([]byte(js), &cols); err != nil {
+		t.Fatal(err)
+	}
+	if len(cols) != len(names) {
+		t.Fatalf("%s: Parquet has %d columns, the DDL %d", model, len(cols), len(names))
+	}
+	for i, c := range cols {
+		want := types[i]
+		for _, rb := range readBack {
+			if rb.re.MatchString(want) {
+				want = rb.duck
+			}
+		}
+		if c.Column_name != names[i] || c.Column_type != want {
+			t.Errorf("%s column %d: Parquet %s %s, DDL %s %s (read back as %s)", model, i+1, c.Column_name, c.Column_type, names[i], types[i], want)
+		}
+	}
+	counts := mustElt(t, append(base, "query", "--format", "csv",
+		"SELECT (SELECT count(*) FROM read_parquet('"+strings.ReplaceAll(glob, "'", "''")+"')) = (SELECT count(*) FROM "+model+") AS same")...)
+	if counts != "same\ntrue\n" {
+		t.Errorf("%s: Parquet rows differ from the table", model)
+	}
+}
+
+// TestExportMatchesDDL builds the pipeline and the all-types model and reads
+// their exports back.
+func TestExportMatchesDDL(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "it's exported")
+	proj := copyProject(t, repoRoot(t), dir)
+	copyFile(t, filepath.Join("..", "..", "testdata", "e2e", "ddl-types", "project", "models", "mart", "all_types.sql"), filepath.Join(proj, "models", "mart", "all_types.sql"))
+	base := []string{"--project", proj}
+	mustElt(t, append(base, "generate", "--events", "5000", "--users", "100", "--days", "3")...)
+	mustElt(t, append(base, "build")...)
+	out := filepath.Join(proj, "data", "out")
+	checkExport(t, base, out, "gold.user_session_analysis")
+	checkExport(t, base, out, "mart.all_types")
+	// Hive partitions by day, and a CSV beside the Parquet.
+	days, _ := filepath.Glob(filepath.Join(out, "gold", "user_session_analysis", "parquet", "dt=2026-11-0*"))
+	csvs, _ := filepath.Glob(filepath.Join(out, "gold", "user_session_analysis", "csv", "dt=*", "*.csv"))
+	if len(days) != 3 || len(csvs) != 3 {
+		t.Errorf("partitions: %d parquet day folders, %d csv files", len(days), len(csvs))
+	}
+	if _, err := os.Stat(filepath.Join(proj, "design")); err == nil {
+		t.Error("build wrote design/: only elt ddl does")
+	}
+}
+
+// treeHash hashes every file under dir with its path.
+func treeHash(t *testing.T, dir string) string {
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		fmt.Fprintf(h, "%s %x\n", rel, sha256.Sum256(b))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%x", h.Sum(nil))
+}
+
+// TestKilledExportKeepsPrevious kills builds right after they publish, while
+// they export: the export folder is then the previous export, whole (or, if
+// the kill came after the swap, the new one, whole; never a mix), and the
+// next build brings it up to date.
+func TestKilledExportKeepsPrevious(t *testing.T) {
+	proj := copyProject(t, repoRoot(t), t.TempDir())
+	base := []string{"--project", proj}
+	out := filepath.Join(proj, "data", "out")
+	dir := filepath.Join(out, "gold", "user_session_analysis")
+	mustElt(t, append(base, "generate", "--events", "60000", "--users", "500", "--days", "4")...)
+	mustElt(t, append(base, "build")...)
+	previous := treeHash(t, dir)
+	intact := 0 // kills that left a half-written export aside and the previous one in place
+	// Kill ever later after publishing, until a kill lands mid-write.
+	for attempt := 0; attempt < 12 && intact == 0; attempt++ {
+		mustElt(t, append(base, "generate", "--events", "3000", "--users", "1", "--days", "4", "--seed", strconv.Itoa(10+attempt), "--batch", "k"+strconv.Itoa(attempt))...)
+		delay := time.Duration(attempt*attempt*4) * time.Millisecond
+		if !killAfter(t, "published run", delay, base...) {
+			t.Fatal("the build never published")
+		}
+		now := treeHash(t, dir)
+		if now == previous {
+			if half, _ := filepath.Glob(filepath.Join(out, "gold", ".user_session_analysis.tmp-*")); len(half) > 0 {
+				intact++
+			}
+			continue
+		}
+		checkExport(t, base, out, "gold.user_session_analysis") // swapped in before the kill: must be whole
+		previous = now
+	}
+	if intact == 0 {
+		t.Fatal("no kill landed while an export was being written")
+	}
+	mustElt(t, append(base, "build")...)
+	checkExport(t, base, out, "gold.user_session_analysis")
+	if left, _ := filepath.Glob(filepath.Join(out, "gold", ".user_session_analysis.*")); len(left) != 0 {
+		t.Fatalf("leftovers: %v", left)
+	}
+}
