@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/digitalservices/elt/internal/check"
 	"github.com/digitalservices/elt/internal/export"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/plan"
@@ -52,7 +53,7 @@ func Sources(p *project.Project) ([]ingest.Source, error) {
 		}
 		out = append(out, ingest.Source{
 			Name: name, Dir: filepath.Join(bronze, filepath.FromSlash(s.Path)), Prefix: filepath.ToSlash(filepath.Clean(s.Path)),
-			Format: s.Format, Contract: c, Patterns: s.Patterns, Columns: s.Columns,
+			Format: s.Format, Contract: c, Patterns: s.Patterns, Columns: s.Columns, MaxQuarantinePct: *s.MaxQuarantinePct,
 		})
 	}
 	return out, errs.Err()
@@ -90,8 +91,23 @@ type Summary struct {
 	RunID   int64
 	Ingest  []ingest.Result
 	Models  []state.ModelRun
+	Checks  []check.Result
 	Recon   []Reconciliation
 	Elapsed time.Duration
+}
+
+// ChecksFailed stops a build whose blocking checks failed.
+type ChecksFailed struct{ Failed int }
+
+func (e *ChecksFailed) Error() string {
+	return fmt.Sprintf("%d blocking check%s failed: nothing was published; the warehouse and the exports are as they were", e.Failed, plural(e.Failed))
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // Builder runs builds against one open warehouse.
@@ -153,6 +169,9 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	// build is recorded too; a cancelled one gets a fresh context.
 	hctx := context.WithoutCancel(ctx)
 	if err := runs.RecordModels(hctx, runID, sum.Models); err != nil && berr == nil {
+		berr = err
+	}
+	if err := runs.RecordChecks(hctx, runID, Records(sum.Checks)); err != nil && berr == nil {
 		berr = err
 	}
 	if err := runs.Finish(hctx, runID, status, berr); err != nil && berr == nil {
@@ -225,6 +244,15 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 		sum.Models = append(sum.Models, mr)
 		fmt.Fprintf(b.Out, "%3d/%d  %-36s %-11s %12s  %6.2fs\n", i+1, len(ids), mr.Model, mr.Materialized, rowCount(mr), mr.Seconds)
 	}
+	// Audit before publishing: every check runs against the new tables
+	// inside this transaction; a blocking failure rolls it all back.
+	if sum.Checks, err = b.audit(ctx, tx, g, ids, sources, sum); err != nil {
+		return err
+	}
+	check.Report(b.Out, sum.Checks)
+	if n := check.Blocking(sum.Checks); n > 0 {
+		return &ChecksFailed{Failed: n}
+	}
 	recon, err := reconcile(ctx, tx, sources, ingested, g)
 	sum.Recon = recon
 	if err != nil {
@@ -234,6 +262,51 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 		return err
 	}
 	return tx.Commit()
+}
+
+// audit runs the checks of the built models, the data tests and the
+// sources' quarantine gate.
+func (b *Builder) audit(ctx context.Context, tx *sql.Tx, g *plan.Graph, ids []string, sources []ingest.Source, sum *Summary) ([]check.Result, error) {
+	var out []check.Result
+	for _, res := range sum.Ingest {
+		for _, src := range sources {
+			if src.Name == res.Source && res.Records > 0 {
+				out = append(out, check.Quarantine(ctx, tx, src.Name, sum.RunID, res.Records, res.Quarantined, src.MaxQuarantinePct))
+			}
+		}
+	}
+	for _, id := range ids {
+		rs, err := check.Model(ctx, tx, g.Nodes[id].Model)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, rs...)
+	}
+	tests, err := check.DataTests(ctx, tx, b.Project.Dir)
+	return append(out, tests...), err
+}
+
+// Records turns check results into run-history rows.
+func Records(rs []check.Result) []state.CheckRecord {
+	out := make([]state.CheckRecord, len(rs))
+	for i, r := range rs {
+		status := "pass"
+		switch {
+		case r.Err != "":
+			status = "error"
+		case !r.Passed && r.Severity == "warn":
+			status = "warn"
+		case !r.Passed:
+			status = "fail"
+		}
+		detail := r.Detail
+		if r.Err != "" {
+			detail = r.Err
+		}
+		out[i] = state.CheckRecord{Target: r.Target, Check: r.Label, Severity: r.Severity, Status: status, Detail: detail,
+			Failing: r.Failing, Total: r.Total, Share: r.Share()}
+	}
+	return out
 }
 
 // export writes the exports of the built models that ask for them.

@@ -118,7 +118,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 		Commands: []*cli.Command{
-			buildCommand(), compileCommand(), lsCommand(), queryCommand(), ddlCommand(), migrateCommand(), generateCommand(),
+			buildCommand(), compileCommand(), lsCommand(), queryCommand(), testCommand(), ddlCommand(), migrateCommand(), generateCommand(),
 		},
 	}
 }

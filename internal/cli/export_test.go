@@ -82,7 +82,7 @@ func TestExportMatchesDDL(t *testing.T) {
 	proj := copyProject(t, repoRoot(t), dir)
 	copyFile(t, filepath.Join("..", "..", "testdata", "e2e", "ddl-types", "project", "models", "mart", "all_types.sql"), filepath.Join(proj, "models", "mart", "all_types.sql"))
 	base := []string{"--project", proj}
-	mustElt(t, append(base, "generate", "--events", "5000", "--users", "100", "--days", "3")...)
+	mustElt(t, append(base, "generate", "--dirty", "0", "--events", "5000", "--users", "100", "--days", "3")...)
 	mustElt(t, append(base, "build")...)
 	out := filepath.Join(proj, "data", "out")
 	checkExport(t, base, out, "gold.user_session_analysis")
@@ -125,13 +125,13 @@ func TestKilledExportKeepsPrevious(t *testing.T) {
 	base := []string{"--project", proj}
 	out := filepath.Join(proj, "data", "out")
 	dir := filepath.Join(out, "gold", "user_session_analysis")
-	mustElt(t, append(base, "generate", "--events", "60000", "--users", "500", "--days", "4")...)
+	mustElt(t, append(base, "generate", "--dirty", "0", "--events", "60000", "--users", "500", "--days", "4")...)
 	mustElt(t, append(base, "build")...)
 	previous := treeHash(t, dir)
 	intact := 0 // kills that left a half-written export aside and the previous one in place
 	// Kill ever later after publishing, until a kill lands mid-write.
 	for attempt := 0; attempt < 12 && intact == 0; attempt++ {
-		mustElt(t, append(base, "generate", "--events", "3000", "--users", "1", "--days", "4", "--seed", strconv.Itoa(10+attempt), "--batch", "k"+strconv.Itoa(attempt))...)
+		mustElt(t, append(base, "generate", "--dirty", "0", "--events", "3000", "--users", "1", "--days", "4", "--seed", strconv.Itoa(10+attempt), "--batch", "k"+strconv.Itoa(attempt))...)
 		delay := time.Duration(attempt*attempt*4) * time.Millisecond
 		if !killAfter(t, "published run", delay, base...) {
 			t.Fatal("the build never published")

@@ -52,7 +52,7 @@ func killAfter(t *testing.T, marker string, delay time.Duration, args ...string)
 func TestKilledBuildsLeaveNoTrace(t *testing.T) {
 	proj := copyProject(t, repoRoot(t), t.TempDir())
 	base := []string{"--project", proj}
-	mustElt(t, append(base, "generate", "--events", "40000", "--users", "300", "--days", "3")...)
+	mustElt(t, append(base, "generate", "--dirty", "0", "--events", "40000", "--users", "300", "--days", "3")...)
 	mustElt(t, append(base, "build")...)
 	snapshot := func() string {
 		return mustElt(t, append(base, "query", "--format", "csv", `SELECT
@@ -61,7 +61,7 @@ func TestKilledBuildsLeaveNoTrace(t *testing.T) {
 			(SELECT sum(amount) FROM gold.user_session_analysis), (SELECT max(last_run_id) FROM elt.model_state)`)...)
 	}
 	before := snapshot()
-	mustElt(t, append(base, "generate", "--events", "20000", "--users", "1", "--days", "3", "--seed", "5", "--batch", "late")...)
+	mustElt(t, append(base, "generate", "--dirty", "0", "--events", "20000", "--users", "1", "--days", "3", "--seed", "5", "--batch", "late")...)
 
 	ref := []string{"--project", proj, "--warehouse", filepath.Join(t.TempDir(), "ref.duckdb")}
 	mustElt(t, append(ref, "build")...)
@@ -108,7 +108,7 @@ func fmtCounts(c counts) string {
 func TestChangedBronzeFile(t *testing.T) {
 	proj := copyProject(t, repoRoot(t), t.TempDir())
 	base := []string{"--project", proj}
-	mustElt(t, append(base, "generate", "--events", "3000", "--users", "50", "--days", "2")...)
+	mustElt(t, append(base, "generate", "--dirty", "0", "--events", "3000", "--users", "50", "--days", "2")...)
 	mustElt(t, append(base, "build")...)
 	f := filepath.Join(proj, "data", "bronze", "users", "dt=2026-10-31", "part-0001.csv")
 	data, err := os.ReadFile(f)
@@ -140,7 +140,7 @@ func TestChangedBronzeFile(t *testing.T) {
 func TestChangedModelRebuildsWhole(t *testing.T) {
 	proj := copyProject(t, repoRoot(t), t.TempDir())
 	base := []string{"--project", proj}
-	mustElt(t, append(base, "generate", "--events", "2000", "--users", "30", "--days", "1")...)
+	mustElt(t, append(base, "generate", "--dirty", "0", "--events", "2000", "--users", "30", "--days", "1")...)
 	mustElt(t, append(base, "build")...)
 	if out := mustElt(t, append(base, "build")...); !strings.Contains(out, "silver.events                        incremental") {
 		t.Fatalf("second build was not incremental:\n%s", out)

@@ -128,7 +128,7 @@ func TestQueryWhileBuildHoldsWarehouse(t *testing.T) {
 func TestPathWithSpaceAndQuote(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "it's a project")
 	proj := copyProject(t, repoRoot(t), dir)
-	mustElt(t, "--project", proj, "generate", "--events", "2000", "--users", "50", "--days", "2")
+	mustElt(t, "--project", proj, "generate", "--dirty", "0", "--events", "2000", "--users", "50", "--days", "2")
 	out := mustElt(t, "--project", proj, "build")
 	if !strings.Contains(out, "gold.user_session_analysis") {
 		t.Fatalf("build output:\n%s", out)
@@ -160,11 +160,11 @@ func copyProject(t *testing.T, from, dir string) string {
 func TestCancelledBuildPublishesNothing(t *testing.T) {
 	dir := t.TempDir()
 	proj := copyProject(t, repoRoot(t), dir)
-	mustElt(t, "--project", proj, "generate", "--events", "3000", "--users", "50", "--days", "2")
+	mustElt(t, "--project", proj, "generate", "--dirty", "0", "--events", "3000", "--users", "50", "--days", "2")
 	mustElt(t, "--project", proj, "build")
 	before := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT (SELECT count(*) FROM gold.user_session_analysis), (SELECT count(*) FROM elt.files)")
 	more := filepath.Join(t.TempDir(), "more")
-	mustElt(t, "--project", proj, "generate", "--events", "200000", "--users", "50", "--days", "3", "--seed", "9", "--out", more)
+	mustElt(t, "--project", proj, "generate", "--dirty", "0", "--events", "200000", "--users", "50", "--days", "3", "--seed", "9", "--out", more)
 	if err := os.Rename(filepath.Join(more, "events"), filepath.Join(proj, "data", "bronze", "events", "zz-more")); err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestCancelledBuildPublishesNothing(t *testing.T) {
 func TestUnreadableBronzeFile(t *testing.T) {
 	dir := t.TempDir()
 	proj := copyProject(t, repoRoot(t), dir)
-	mustElt(t, "--project", proj, "generate", "--events", "500", "--users", "20", "--days", "1")
+	mustElt(t, "--project", proj, "generate", "--dirty", "0", "--events", "500", "--users", "20", "--days", "1")
 	mustElt(t, "--project", proj, "build")
 	state := func() string {
 		return mustElt(t, "--project", proj, "query", "--format", "csv",

@@ -34,6 +34,9 @@ type Source struct {
 	Patterns []string
 	// Columns maps a contract field to the name the files use.
 	Columns map[string]string
+	// MaxQuarantinePct is the source gate: the most a build may quarantine
+	// of the records it newly reads, in percent.
+	MaxQuarantinePct float64
 }
 
 // Table is the bronze table the source loads into.

@@ -361,3 +361,24 @@ func decimal(v any) (string, bool) {
 	}
 	return digits, true
 }
+
+// WritePlain writes r as aligned columns without a box, each line indented:
+// compact enough for samples inside a report.
+func WritePlain(w io.Writer, r *Result, indent string) error {
+	cs := cells(r, "NULL")
+	ws := widths(r, cs)
+	var b strings.Builder
+	line := func(vals []string, header bool) {
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			parts[i] = pad(v, ws[i], !header && numeric(r.Types[i]))
+		}
+		b.WriteString(strings.TrimRight(indent+strings.Join(parts, "  "), " ") + "\n")
+	}
+	line(r.Columns, true)
+	for _, c := range cs {
+		line(c, false)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -58,7 +58,13 @@ type Source struct {
 	Columns map[string]string `yaml:"columns"`
 	// Description is shown by elt ls and the catalog.
 	Description string `yaml:"description"`
+	// MaxQuarantinePct blocks a build when more than this share (percent)
+	// of the records it newly read were quarantined. Default 5.
+	MaxQuarantinePct *float64 `yaml:"max_quarantine_pct"`
 }
+
+// DefaultMaxQuarantinePct is the source gate when elt.yaml sets none.
+const DefaultMaxQuarantinePct = 5.0
 
 // Project is a loaded project: its folder, configuration and models.
 type Project struct {
@@ -135,6 +141,12 @@ func (c *Config) validate(text string) error {
 		}
 		if s.Path == "" {
 			s.Path = name
+		}
+		if s.MaxQuarantinePct == nil {
+			v := DefaultMaxQuarantinePct
+			s.MaxQuarantinePct = &v
+		} else if *s.MaxQuarantinePct < 0 || *s.MaxQuarantinePct > 100 {
+			bad("max_quarantine_pct", "source %s: max_quarantine_pct is a percentage from 0 to 100, found %v", name, *s.MaxQuarantinePct)
 		}
 		if len(s.Patterns) == 0 {
 			if s.Format == "csv" {

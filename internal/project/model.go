@@ -56,6 +56,8 @@ type Header struct {
 	// with the same unique_key value; when affected keys are recomputed they
 	// are read for those keys only.
 	KeyedInputs []string `yaml:"keyed_inputs"`
+	// Checks are model-level data checks (row_count, expression, ...).
+	Checks []Check `yaml:"checks"`
 	// Export writes the built table to files after each publish.
 	Export *Export `yaml:"export"`
 	// Redshift shapes the generated CREATE TABLE (elt ddl).
@@ -95,6 +97,8 @@ type Column struct {
 	// NotNull and Encode go into the Redshift DDL.
 	NotNull bool   `yaml:"not_null"`
 	Encode  string `yaml:"encode"`
+	// Checks are data checks of this column.
+	Checks []Check `yaml:"checks"`
 }
 
 // ID is the model's qualified name, schema.name.

@@ -103,6 +103,9 @@ func checkKnown(n *yaml.Node, t reflect.Type, report func(*yaml.Node, string, ..
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if reflect.PointerTo(t).Implements(reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()) {
+		return // the type checks its own keys
+	}
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}

@@ -147,3 +147,21 @@ func (r Runs) RecordModels(ctx context.Context, id int64, ms []ModelRun) error {
 	}
 	return nil
 }
+
+// CheckRecord is one check's outcome in a run.
+type CheckRecord struct {
+	Target, Check, Severity, Status, Detail string
+	Failing, Total                          int64
+	Share                                   float64
+}
+
+// RecordChecks stores the check outcomes of a run.
+func (r Runs) RecordChecks(ctx context.Context, id int64, cs []CheckRecord) error {
+	for _, c := range cs {
+		if _, err := r.DB.ExecContext(ctx, `INSERT INTO elt.check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, c.Target, c.Check, c.Severity, c.Status, c.Failing, c.Total, c.Share, c.Detail); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -22,9 +22,12 @@ columns:
     description: the session; one row each
     length: 50
     not_null: true
+    checks: [not_null, unique]
   - name: user_id
     description: user of the session's earliest event that names one, else the payment's
     length: 50
+    checks:
+      - max_null_pct: 20
   - name: user_country
     description: the user's country (silver.users)
     length: 50
@@ -35,6 +38,8 @@ columns:
     description: earliest event of the session (UTC)
   - name: total_events
     description: events in the session
+    checks:
+      - range: {min: 1}
   - name: event_type
     description: most frequent event type; ties go to the type seen first, then alphabetical
     length: 100
@@ -46,9 +51,16 @@ columns:
   - name: currency
     description: its currency
     length: 3
+    checks:
+      - expression: currency IS NULL OR regexp_full_match(currency, '[A-Z]{3}')
   - name: is_conversion
     description: true when the session has a completed transaction
     not_null: true
+    checks: [not_null]
+checks:
+  - expression:
+      name: amount_iff_conversion
+      expr: (amount IS NOT NULL) = is_conversion
 # Files for whoever reads Parquet or CSV, one folder per day of session start.
 export:
   formats: [parquet, csv]

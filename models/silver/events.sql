@@ -8,6 +8,8 @@ description: >
   then the latest arrival), so late and re-sent events settle by event time.
 tags: [silver]
 columns:
+  - name: event_id
+    checks: [not_null, unique]
   - name: source_file
     description: bronze file of the winning record
   - name: source_line

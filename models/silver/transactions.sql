@@ -7,6 +7,9 @@ description: >
   One row per transaction_id: greatest transaction_timestamp wins, then the
   latest arrival (a payment that moves from pending to completed).
 tags: [silver]
+columns:
+  - name: transaction_id
+    checks: [not_null, unique]
 */
 SELECT transaction_id, session_id, user_id, amount, currency, status, transaction_timestamp,
        _file AS source_file, _line AS source_line

@@ -7,6 +7,9 @@ description: >
   One row per user_id: greatest updated_at wins (a snapshot without it counts
   as oldest), then the latest arrival.
 tags: [silver]
+columns:
+  - name: user_id
+    checks: [not_null, unique]
 */
 SELECT user_id, country, device, signup_date, updated_at,
        _file AS source_file, _line AS source_line

@@ -1,0 +1,285 @@
+// Package check runs data checks inside DuckDB: the checks declared in model
+// headers (all of a model's row checks in one aggregate scan), the data
+// tests in sql/tests/ (queries that must return no rows) and the sources'
+// quarantine gate. A build runs them before it publishes; `elt test` runs
+// them against what is published.
+package check
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// Querier runs SQL: a *sql.DB or *sql.Tx.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Result is the outcome of one check.
+type Result struct {
+	Target   string // the model (schema.name), "source <name>" or the test file
+	Label    string
+	Severity string // error or warn
+	Failing  int64
+	Total    int64
+	// Allowed is the largest share of failing rows that still passes.
+	Allowed float64
+	Passed  bool
+	// Detail explains a check that is not about failing rows (row_count).
+	Detail  string
+	Samples *output.Result
+	// Err is set when the check itself could not run; it counts as failed.
+	Err string
+	// Unit names what is counted: rows (default) or records.
+	Unit string
+}
+
+// Share is the failing rows' share of all rows.
+func (r Result) Share() float64 {
+	if r.Total == 0 {
+		return 0
+	}
+	return float64(r.Failing) / float64(r.Total)
+}
+
+// Blocking tells whether the result stops publication: a failed (or
+// broken) check of severity error.
+func (r Result) Blocking() bool { return !r.Passed && r.Severity == "error" }
+
+// Blocking counts the results that stop publication.
+func Blocking(rs []Result) int {
+	n := 0
+	for _, r := range rs {
+		if r.Blocking() {
+			n++
+		}
+	}
+	return n
+}
+
+// rowCheck is a check that counts failing rows of the model.
+type rowCheck struct {
+	check project.Check
+	fail  string // SQL condition true for a failing row ("" for unique)
+	agg   string // the aggregate counting failing rows
+}
+
+// Model runs every check of a built model.
+func Model(ctx context.Context, q Querier, m *project.Model) ([]Result, error) {
+	checks := m.Checks()
+	if len(checks) == 0 {
+		return nil, nil
+	}
+	table := warehouse.Qualified(m.Schema, m.Name)
+	var rows []rowCheck
+	var results []Result
+	aggs := []string{"count(*)"}
+	for _, c := range checks {
+		col := warehouse.Ident(c.Column)
+		rc := rowCheck{check: c}
+		switch c.Kind {
+		case "not_null", "max_null_pct":
+			rc.fail = col + " IS NULL"
+		case "accepted_values":
+			vals := make([]string, len(c.Values))
+			for i, v := range c.Values {
+				vals[i] = warehouse.Literal(v)
+			}
+			rc.fail = fmt.Sprintf("%s IS NOT NULL AND CAST(%s AS VARCHAR) NOT IN (%s)", col, col, strings.Join(vals, ", "))
+		case "range":
+			var conds []string
+			if c.Min != nil {
+				conds = append(conds, fmt.Sprintf("%s < %s", col, num(*c.Min)))
+			}
+			if c.Max != nil {
+				conds = append(conds, fmt.Sprintf("%s > %s", col, num(*c.Max)))
+			}
+			rc.fail = strings.Join(conds, " OR ")
+		case "expression":
+			rc.fail = "NOT coalesce((" + c.Expr + "), false)"
+		case "unique":
+			rc.agg = fmt.Sprintf("count(%s) - count(DISTINCT %s)", col, col)
+		case "relationships":
+			parts := strings.Split(c.To, ".")
+			rc.fail = fmt.Sprintf("%s IS NOT NULL AND NOT EXISTS (SELECT 1 FROM %s AS elt_to WHERE elt_to.%s = %s.%s)",
+				col, warehouse.Qualified(parts[0], parts[1]), warehouse.Ident(parts[2]), table, col)
+		case "row_count":
+			rows = append(rows, rc)
+			continue
+		}
+		if rc.agg == "" {
+			rc.agg = "count(*) FILTER (WHERE " + rc.fail + ")"
+		}
+		aggs = append(aggs, rc.agg)
+		rows = append(rows, rc)
+	}
+	// One scan for every check of the model.
+	vals := make([]int64, len(aggs))
+	ptrs := make([]any, len(aggs))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	err := q.QueryRowContext(ctx, "SELECT "+strings.Join(aggs, ",\n       ")+"\nFROM "+table).Scan(ptrs...)
+	if err != nil {
+		// One bad check (an expression naming a missing column) should not
+		// hide the others: run them one by one to say which.
+		return one(ctx, q, m, table, rows), nil
+	}
+	total := vals[0]
+	i := 1
+	for _, rc := range rows {
+		r := newResult(m.ID(), rc.check, total)
+		if rc.check.Kind == "row_count" {
+			r.Passed, r.Detail = rowCount(rc.check, total)
+		} else {
+			r.Failing = vals[i]
+			i++
+			r.Passed = r.Share() <= r.Allowed
+		}
+		if !r.Passed && rc.check.Kind != "row_count" {
+			r.Samples = samples(ctx, q, m, table, rc)
+		}
+		results = append(results, r)
+	}
+	return results, nil
+}
+
+// one runs the checks of a model one at a time, so a broken one is named.
+func one(ctx context.Context, q Querier, m *project.Model, table string, rows []rowCheck) []Result {
+	var total int64
+	q.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&total)
+	var out []Result
+	for _, rc := range rows {
+		r := newResult(m.ID(), rc.check, total)
+		if rc.check.Kind == "row_count" {
+			r.Passed, r.Detail = rowCount(rc.check, total)
+			out = append(out, r)
+			continue
+		}
+		if err := q.QueryRowContext(ctx, "SELECT "+rc.agg+" FROM "+table).Scan(&r.Failing); err != nil {
+			r.Err = warehouse.AsQueryError(err).Msg
+			out = append(out, r)
+			continue
+		}
+		r.Passed = r.Share() <= r.Allowed
+		if !r.Passed {
+			r.Samples = samples(ctx, q, m, table, rc)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func newResult(target string, c project.Check, total int64) Result {
+	allowed := 1 - c.Mostly
+	if c.Kind == "max_null_pct" {
+		allowed = c.Pct / 100
+	}
+	return Result{Target: target, Label: c.Label(), Severity: c.Severity, Total: total, Allowed: allowed}
+}
+
+func rowCount(c project.Check, n int64) (bool, string) {
+	ok := (c.Min == nil || float64(n) >= *c.Min) && (c.Max == nil || float64(n) <= *c.Max)
+	lo, hi := "-∞", "∞"
+	if c.Min != nil {
+		lo = num(*c.Min)
+	}
+	if c.Max != nil {
+		hi = num(*c.Max)
+	}
+	return ok, fmt.Sprintf("%d rows, expected between %s and %s", n, lo, hi)
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// samples fetches up to five failing rows with the model's key.
+func samples(ctx context.Context, q Querier, m *project.Model, table string, rc rowCheck) *output.Result {
+	key := m.Header.UniqueKey
+	if key == "" && len(m.Header.Columns) > 0 {
+		key = m.Header.Columns[0].Name
+	}
+	var cols []string
+	if key != "" {
+		cols = append(cols, warehouse.Ident(key))
+	}
+	if rc.check.Column != "" && !strings.EqualFold(rc.check.Column, key) {
+		cols = append(cols, warehouse.Ident(rc.check.Column))
+	}
+	var query string
+	switch {
+	case rc.check.Kind == "unique":
+		col := warehouse.Ident(rc.check.Column)
+		query = fmt.Sprintf("SELECT %s, count(*) AS rows FROM %s WHERE %s IS NOT NULL GROUP BY ALL HAVING count(*) > 1 ORDER BY rows DESC, %s LIMIT 5", col, table, col, col)
+	case len(cols) == 0 || rc.check.Kind == "expression":
+		query = fmt.Sprintf("SELECT * FROM %s WHERE %s LIMIT 5", table, rc.fail)
+	default:
+		query = fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY ALL LIMIT 5", strings.Join(cols, ", "), table, rc.fail)
+	}
+	return sampleRows(ctx, q, query)
+}
+
+func sampleRows(ctx context.Context, q Querier, query string, args ...any) *output.Result {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil
+	}
+	res, err := output.Read(rows)
+	if err != nil {
+		return nil
+	}
+	return res
+}
+
+// DataTests runs every sql/tests/*.sql of the project: each must return no
+// rows.
+func DataTests(ctx context.Context, q Querier, projectDir string) ([]Result, error) {
+	files, err := filepath.Glob(filepath.Join(projectDir, "sql", "tests", "*.sql"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	var out []Result
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		rel, _ := filepath.Rel(projectDir, f)
+		body := strings.TrimRight(strings.TrimSpace(string(b)), ";")
+		r := Result{Target: filepath.ToSlash(rel), Label: "returns no rows", Severity: "error"}
+		if err := q.QueryRowContext(ctx, "SELECT count(*) FROM ("+body+"\n)").Scan(&r.Failing); err != nil {
+			r.Err = warehouse.AsQueryError(err).Msg
+			out = append(out, r)
+			continue
+		}
+		r.Total, r.Passed = r.Failing, r.Failing == 0
+		if !r.Passed {
+			r.Samples = sampleRows(ctx, q, "SELECT * FROM ("+body+"\n) LIMIT 5")
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Quarantine is the source gate: the share of the records a build newly
+// read from a source that went to the quarantine.
+func Quarantine(ctx context.Context, q Querier, source string, runID, read, quarantined int64, maxPct float64) Result {
+	r := Result{Target: "source " + source, Label: fmt.Sprintf("max_quarantine_pct(%s)", num(maxPct)), Severity: "error",
+		Failing: quarantined, Total: read, Allowed: maxPct / 100, Unit: "record"}
+	r.Passed = r.Share() <= r.Allowed
+	if !r.Passed {
+		r.Samples = sampleRows(ctx, q, `SELECT file, line, reason FROM silver.quarantine WHERE source = ? AND run_id = ? ORDER BY file, line LIMIT 5`, source, runID)
+	}
+	return r
+}
