@@ -41,7 +41,8 @@ type Result struct {
 	Samples *output.Result
 	// Err is set when the check itself could not run; it counts as failed.
 	Err string
-	// Unit names what is counted: rows (default) or records.
+	// Unit names what is counted: rows (default), records (the source
+	// gate) or test (a data test's returned rows).
 	Unit string
 }
 
@@ -257,7 +258,7 @@ func DataTests(ctx context.Context, q Querier, projectDir string) ([]Result, err
 		}
 		rel, _ := filepath.Rel(projectDir, f)
 		body := strings.TrimRight(strings.TrimSpace(string(b)), ";")
-		r := Result{Target: filepath.ToSlash(rel), Label: "returns no rows", Severity: "error"}
+		r := Result{Target: filepath.ToSlash(rel), Label: "returns no rows", Severity: "error", Unit: "test"}
 		if err := q.QueryRowContext(ctx, "SELECT count(*) FROM ("+body+"\n)").Scan(&r.Failing); err != nil {
 			r.Err = warehouse.AsQueryError(err).Msg
 			out = append(out, r)

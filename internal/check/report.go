@@ -43,6 +43,8 @@ func Report(w io.Writer, rs []Result) {
 		switch {
 		case r.Err != "":
 			fmt.Fprintf(w, "could not run: %s\n", r.Err)
+		case r.Unit == "test":
+			fmt.Fprintf(w, "returned %d row%s\n", r.Failing, plural(int(r.Failing)))
 		case r.Detail != "":
 			fmt.Fprintf(w, "%s\n", r.Detail)
 		default:

@@ -1,0 +1,1 @@
+SELECT * FROM (VALUES (10), (11), (12)) AS t(customer_id)
