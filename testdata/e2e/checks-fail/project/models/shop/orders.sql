@@ -23,5 +23,6 @@ SELECT * FROM (VALUES
     (2, 'paid', 99, 20.00),
     (3, 'lost', NULL, -7.50),
     (4, 'paid', NULL, 99.00),
-    (5, 'new', NULL, 1200.00)
+    (5, 'new', NULL, 1200.00),
+    (NULL, 'new', 10, 1.00)
 ) AS t(order_id, status, customer_id, amount)
