@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/digitalservices/elt/internal/plan"
@@ -72,7 +73,7 @@ func (inc *incremental) plan(g *plan.Graph, n *plan.Node, exists bool) (string, 
 		return "", headerError(m, "materialized", "an incremental model that reads other models needs affected_keys: a query returning the %s values to recompute", m.Header.UniqueKey)
 	}
 	for _, k := range m.Header.KeyedInputs {
-		if !contains(n.Deps, strings.ToLower(k)) {
+		if !slices.Contains(n.Deps, strings.ToLower(k)) {
 			return "", headerError(m, "keyed_inputs", "keyed_inputs names %s, which this model does not read", k)
 		}
 	}
@@ -177,13 +178,4 @@ func Fingerprint(m *project.Model) string {
 		fmt.Fprintf(h, "%d:%s\n", len(part), part)
 	}
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -173,7 +174,7 @@ func lsCommand() *cli.Command {
 				n := g.Nodes[id]
 				var reads []string
 				for _, r := range n.Refs {
-					if !contains(reads, r.ID) {
+					if !slices.Contains(reads, r.ID) {
 						reads = append(reads, r.ID)
 					}
 				}
@@ -186,15 +187,6 @@ func lsCommand() *cli.Command {
 			return nil
 		},
 	}
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
-	}
-	return false
 }
 
 func queryCommand() *cli.Command {
@@ -211,7 +203,7 @@ func queryCommand() *cli.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			if !contains(output.Formats, c.String("format")) {
+			if !slices.Contains(output.Formats, c.String("format")) {
 				return usageError{fmt.Errorf("--format must be one of %s", strings.Join(output.Formats, ", "))}
 			}
 			p, err := load(c)

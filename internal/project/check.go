@@ -2,6 +2,7 @@ package project
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -65,7 +66,7 @@ func (c *Check) UnmarshalYAML(n *yaml.Node) error {
 	default:
 		return fail(n, "a check is a kind (not_null) or a mapping ({range: {min: 1}})")
 	}
-	if !contains(CheckKinds, c.Kind) {
+	if !slices.Contains(CheckKinds, c.Kind) {
 		return fail(n, "unknown check %q (known checks: %s)", c.Kind, strings.Join(CheckKinds, ", "))
 	}
 	if opts == nil || opts.Tag == "!!null" {
@@ -162,13 +163,4 @@ func (m *Model) Checks() []Check {
 	out = append(out, m.Header.Checks...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
 	return out
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
