@@ -1,7 +1,9 @@
-// Package build runs a project: it ingests new bronze files, builds the
-// selected models in dependency order and reconciles record counts, all in
-// one DuckDB transaction, so a failed or interrupted build publishes nothing
-// and leaves the last published state exactly as it was.
+// Package build runs a project, write-audit-publish: it ingests new bronze
+// files, builds the selected models in dependency order (whole or
+// incrementally), runs their checks and reconciles record counts, all in one
+// DuckDB transaction, so a failed, blocked or interrupted build publishes
+// nothing and leaves the last published state exactly as it was. Only after
+// the commit are the exports written, each swapped in whole.
 package build
 
 import (
@@ -120,8 +122,10 @@ type Builder struct {
 // ErrCancelled is returned when the context ends a build.
 var ErrCancelled = errors.New("build cancelled: nothing was published")
 
-// Run builds the selected models. On any error the transaction is rolled
-// back: bronze, silver, gold and the manifest stay as they were.
+// Run builds the selected models. On any error, or a blocking check, the
+// transaction is rolled back: bronze, silver, gold, the quarantine and the
+// manifest stay as they were. The run, its models and its checks are
+// recorded either way.
 func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	start := time.Now()
 	g, err := Plan(ctx, b.DB, b.Project)
