@@ -133,10 +133,7 @@ func load(c *cli.Context) (*project.Project, error) {
 // openWarehouse opens the project's warehouse and, when writable, brings its
 // own schema up to date.
 func openWarehouse(c *cli.Context, p *project.Project, readOnly bool) (*warehouse.DB, error) {
-	d := p.Config.DuckDB
-	db, err := warehouse.Open(c.Context, p.Resolve(p.Config.Paths.Warehouse), warehouse.Options{
-		ReadOnly: readOnly, Threads: d.Threads, MemoryLimit: d.MemoryLimit, TempDirectory: p.Resolve(d.TempDirectory),
-	})
+	db, err := openUnmigrated(c, p, readOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -147,6 +144,15 @@ func openWarehouse(c *cli.Context, p *project.Project, readOnly bool) (*warehous
 		}
 	}
 	return db, nil
+}
+
+// openUnmigrated opens the project's warehouse with its DuckDB settings and
+// leaves its own schema as it is (for elt migrate).
+func openUnmigrated(c *cli.Context, p *project.Project, readOnly bool) (*warehouse.DB, error) {
+	d := p.Config.DuckDB
+	return warehouse.Open(c.Context, p.Resolve(p.Config.Paths.Warehouse), warehouse.Options{
+		ReadOnly: readOnly, Threads: d.Threads, MemoryLimit: d.MemoryLimit, TempDirectory: p.Resolve(d.TempDirectory),
+	})
 }
 
 // planner opens an in-memory DuckDB for parsing, so planning never touches

@@ -267,8 +267,7 @@ func migrateCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			d := p.Config.DuckDB
-			db, err := openRaw(c, p, d)
+			db, err := openUnmigrated(c, p, false)
 			if err != nil {
 				return err
 			}

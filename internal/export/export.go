@@ -28,8 +28,19 @@ type Querier interface {
 }
 
 // Describe reads a built model as a Redshift table: its columns and types
-// from the warehouse, the longest text values, and the header's options.
+// from the warehouse, the longest text values (for VARCHAR sizes without a
+// configured length), and the header's options.
 func Describe(ctx context.Context, q Querier, m *project.Model) (redshift.Table, error) {
+	t, err := columns(ctx, q, m)
+	if err != nil {
+		return t, err
+	}
+	return t, measure(ctx, q, m, &t)
+}
+
+// columns reads the built model's columns and the header's options; it does
+// not scan the table.
+func columns(ctx context.Context, q Querier, m *project.Model) (redshift.Table, error) {
 	t := redshift.Table{Schema: strings.ToLower(m.Schema), Name: strings.ToLower(m.Name), Origin: m.Path}
 	if r := m.Header.Redshift; r != nil {
 		t.DistStyle, t.DistKey, t.SortKey, t.SortStyle = r.DistStyle, r.DistKey, r.SortKey, r.SortStyle
@@ -59,7 +70,7 @@ func Describe(ctx context.Context, q Querier, m *project.Model) (redshift.Table,
 	if len(t.Columns) == 0 {
 		return t, fmt.Errorf("%s is not built yet: run `elt build` first", m.ID())
 	}
-	return t, measure(ctx, q, m, &t)
+	return t, nil
 }
 
 // measure finds the longest value, in bytes, of each text or binary column
@@ -133,7 +144,7 @@ func Write(ctx context.Context, q Querier, m *project.Model, output string, runI
 	if e == nil || len(e.Formats) == 0 {
 		return 0, nil
 	}
-	t, err := Describe(ctx, q, m)
+	t, err := columns(ctx, q, m) // the casts need types, not measured lengths
 	if err != nil {
 		return 0, err
 	}
