@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
+	"github.com/digitalservices/elt/internal/warehouse"
 )
 
 func buildCommand() *cli.Command {
@@ -28,7 +30,7 @@ func buildCommand() *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError{fmt.Errorf("build takes no arguments (did you mean --select %s?)", c.Args().First())}
+				return usage("build takes no arguments (did you mean --select %s?)", c.Args().First())
 			}
 			p, err := load(c)
 			if err != nil {
@@ -43,7 +45,7 @@ func buildCommand() *cli.Command {
 			b := &build.Builder{Project: p, DB: db, Out: out}
 			sum, err := b.Run(c.Context, build.Options{
 				Select: c.StringSlice("select"), Exclude: c.StringSlice("exclude"),
-				FullRefresh: c.Bool("full-refresh"), Args: strings.Join(os.Args[1:], " "),
+				FullRefresh: c.Bool("full-refresh"), Args: commandLine(c),
 			})
 			if sum != nil && len(sum.Recon) > 0 {
 				writeRecon(out, sum.Recon)
@@ -96,7 +98,7 @@ func compileCommand() *cli.Command {
 			}
 			ids, err := g.Select(c.Args().Slice(), nil)
 			if err != nil {
-				return usageError{err}
+				return usageError{error: err}
 			}
 			last := lastRuns(c, p)
 			w := c.App.Writer
@@ -161,6 +163,9 @@ func lsCommand() *cli.Command {
 		Name:  "ls",
 		Usage: "list the models in build order with what they read",
 		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
 			p, g, err := graph(c)
 			if err != nil {
 				return err
@@ -201,10 +206,10 @@ func queryCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			q, err := querySQL(c)
 			if err != nil {
-				return usageError{err}
+				return usageError{error: err}
 			}
 			if !slices.Contains(output.Formats, c.String("format")) {
-				return usageError{fmt.Errorf("--format must be one of %s", strings.Join(output.Formats, ", "))}
+				return usage("--format must be one of %s", strings.Join(output.Formats, ", "))
 			}
 			p, err := load(c)
 			if err != nil {
@@ -215,7 +220,11 @@ func queryCommand() *cli.Command {
 				return err
 			}
 			defer db.Close()
-			rows, err := db.QueryContext(c.Context, q)
+			rows, err := db.Read(c.Context, q)
+			var ro *warehouse.ReadOnlyError
+			if errors.As(err, &ro) || errors.Is(err, warehouse.ErrSeveralStatements) {
+				return err
+			}
 			if err != nil {
 				return queryError(c, q, err)
 			}
@@ -263,9 +272,16 @@ func queryError(c *cli.Context, q string, err error) error {
 func migrateCommand() *cli.Command {
 	action := func(f func(*state.Migrator, *cli.Context) error) cli.ActionFunc {
 		return func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
 			p, err := load(c)
 			if err != nil {
 				return err
+			}
+			path := p.Resolve(p.Config.Paths.Warehouse)
+			if _, err := os.Stat(path); err != nil && c.Command.Name != "up" {
+				return fmt.Errorf("no warehouse at %s: nothing to %s (elt build or elt migrate up creates it)", path, c.Command.Name)
 			}
 			db, err := openUnmigrated(c, p, false)
 			if err != nil {
@@ -291,6 +307,34 @@ func migrateCommand() *cli.Command {
 		fmt.Fprintln(c.App.Writer)
 		return nil
 	}
+	down := func(m *state.Migrator, c *cli.Context) error {
+		steps, all := c.Int("steps"), c.Bool("all")
+		switch {
+		case all && c.IsSet("steps"):
+			return usage("give --steps N or --all, not both")
+		case !all && steps < 1:
+			return usage("migrate down needs --steps N (N >= 1) or --all: reverting drops the tool's own tables (the run history, the file manifest, the quarantine), and the next build re-reads every bronze file")
+		}
+		v, _, err := m.Version()
+		if err != nil {
+			return err
+		}
+		to := uint(0)
+		if !all && uint(steps) < v {
+			to = v - uint(steps)
+		}
+		dropped, err := m.Dropped(to)
+		if err != nil {
+			return err
+		}
+		if err := m.Down(int(v - to)); err != nil {
+			return err
+		}
+		if len(dropped) > 0 {
+			fmt.Fprintf(c.App.Writer, "dropped %s\n", strings.Join(dropped, ", "))
+		}
+		return version(m, c)
+	}
 	return &cli.Command{
 		Name:  "migrate",
 		Usage: "manage the warehouse's own schema (run history, manifest, quarantine)",
@@ -301,13 +345,10 @@ func migrateCommand() *cli.Command {
 				}
 				return version(m, c)
 			})},
-			{Name: "down", Usage: "revert migrations (--steps N, default all)", Flags: []cli.Flag{&cli.IntFlag{Name: "steps", Usage: "how many to revert; 0 means all"}},
-				Action: action(func(m *state.Migrator, c *cli.Context) error {
-					if err := m.Down(c.Int("steps")); err != nil {
-						return err
-					}
-					return version(m, c)
-				})},
+			{Name: "down", Usage: "revert migrations: --steps N, or --all", Flags: []cli.Flag{
+				&cli.IntFlag{Name: "steps", Usage: "how many migrations to revert"},
+				&cli.BoolFlag{Name: "all", Usage: "revert every migration (drops all of the tool's own tables)"},
+			}, Action: action(down)},
 			{Name: "version", Usage: "print the applied version", Action: action(version)},
 		},
 	}

@@ -28,10 +28,10 @@ func ddlCommand() *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if c.String("copy") != "" && c.String("iam-role") == "" {
-				return usageError{fmt.Errorf("--copy needs --iam-role ARN")}
+				return usage("--copy needs --iam-role ARN")
 			}
 			if c.String("copy") != "" && !strings.HasPrefix(c.String("copy"), "s3://") {
-				return usageError{fmt.Errorf("--copy takes an s3:// prefix, found %q", c.String("copy"))}
+				return usage("--copy takes an s3:// prefix, found %q", c.String("copy"))
 			}
 			p, g, err := graph(c)
 			if err != nil {
@@ -39,7 +39,7 @@ func ddlCommand() *cli.Command {
 			}
 			models, err := ddlModels(g, c.Args().Slice())
 			if err != nil {
-				return usageError{err}
+				return usageError{error: err}
 			}
 			db, err := openWarehouse(c, p, true)
 			if err != nil {

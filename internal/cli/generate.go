@@ -24,6 +24,9 @@ func generateCommand() *cli.Command {
 			&cli.StringFlag{Name: "batch", Usage: "write a later batch over existing data: new ids, same sessions (late data), files part-<batch>-NNNN"},
 		},
 		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
 			out := c.String("out")
 			if out == "" {
 				p, err := project.Load(c.String("project"), project.Overrides{Bronze: c.String("bronze")})
@@ -38,7 +41,7 @@ func generateCommand() *cli.Command {
 				Seed: c.Uint64("seed"), Dirty: c.Float64("dirty"), Out: out, Batch: c.String("batch"),
 			})
 			if err != nil {
-				return usageError{err}
+				return usageError{error: err}
 			}
 			fmt.Fprintf(c.App.Writer, "generated %d events, %d transactions, %d user rows in %d files under %s (%.1fs)\n",
 				st.Events, st.Transactions, st.Users, st.Files, out, time.Since(t0).Seconds())

@@ -17,13 +17,16 @@ func testCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "exclude", Usage: "models to leave out"},
 		},
 		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
 			p, g, err := graph(c)
 			if err != nil {
 				return err
 			}
 			ids, err := g.Select(c.StringSlice("select"), c.StringSlice("exclude"))
 			if err != nil {
-				return usageError{err}
+				return usageError{error: err}
 			}
 			db, err := openWarehouse(c, p, true)
 			if err != nil {

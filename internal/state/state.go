@@ -5,6 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/golang-migrate/migrate/v4"
@@ -64,6 +69,45 @@ func (g *Migrator) Version() (uint, bool, error) {
 	return v, dirty, err
 }
 
+// Dropped lists what reverting the migrations above version to (down to
+// and excluding it) drops, newest first: the tables, sequences and columns
+// named by their DROP statements.
+func (g *Migrator) Dropped(to uint) ([]string, error) {
+	v, _, err := g.Version()
+	if err != nil {
+		return nil, err
+	}
+	entries, err := fs.Glob(migrations.FS, "*.down.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(entries)))
+	var out []string
+	for _, name := range entries {
+		n, err := strconv.ParseUint(name[:strings.IndexByte(name, '_')], 10, 64)
+		if err != nil || uint(n) > v || uint(n) <= to {
+			continue
+		}
+		text, err := fs.ReadFile(migrations.FS, name)
+		if err != nil {
+			return nil, err
+		}
+		for _, line := range strings.Split(string(text), "\n") {
+			if m := dropRe.FindStringSubmatch(line); m != nil {
+				out = append(out, strings.ToLower(m[1])+" "+m[2])
+			} else if m := dropColumnRe.FindStringSubmatch(line); m != nil {
+				out = append(out, "column "+m[2]+" of "+m[1])
+			}
+		}
+	}
+	return out, nil
+}
+
+var (
+	dropRe       = regexp.MustCompile(`(?i)^DROP\s+(TABLE|SEQUENCE|SCHEMA)\s+(?:IF\s+EXISTS\s+)?([\w.]+)`)
+	dropColumnRe = regexp.MustCompile(`(?i)^ALTER\s+TABLE\s+([\w.]+)\s+DROP\s+COLUMN\s+(\w+)`)
+)
+
 // Latest is the newest version embedded in this binary.
 func Latest() uint {
 	src, err := iofs.New(migrations.FS, ".")
@@ -90,8 +134,20 @@ func (g *Migrator) explain(err error) error {
 }
 
 // Migrate brings the warehouse schema up to date, refusing a warehouse
-// made by a newer elt.
+// made by a newer elt, and marks as interrupted every run still marked
+// running: DuckDB lets one process at a time open the warehouse for
+// writing, so such a run's process is gone (killed, or its machine lost).
 func Migrate(db *sql.DB) error {
+	if err := upgrade(db); err != nil {
+		return err
+	}
+	_, err := db.Exec(`UPDATE elt.runs SET status = 'interrupted', finished_at = coalesce(finished_at, ?),
+		error = coalesce(error, 'the process ended before the run finished (killed, or the machine stopped); nothing of it was published')
+		WHERE status = 'running'`, time.Now().UTC())
+	return err
+}
+
+func upgrade(db *sql.DB) error {
 	g, err := NewMigrator(db)
 	if err != nil {
 		return err

@@ -65,33 +65,57 @@ var lockRe = regexp.MustCompile(`Conflicting lock is held in (.*?) \(PID (\d+)\)
 
 // Open opens (creating when writable) the DuckDB file at path. An empty path
 // opens an in-memory database.
+//
+// The file is attached to an in-memory DuckDB (ATTACH takes the path as a
+// string literal, so every character of it, '?' included, is just part of
+// the name) and made every connection's default database. A read-only
+// warehouse is also opened with its configuration locked and persistent
+// secrets off, so a query cannot change a setting or write a secret.
 func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	q := url.Values{}
 	q.Set("autoinstall_known_extensions", "false")
 	q.Set("autoload_known_extensions", "true")
-	if o.ReadOnly {
-		q.Set("access_mode", "READ_ONLY")
-	}
 	if o.Threads > 0 {
 		q.Set("threads", strconv.Itoa(o.Threads))
 	}
 	if o.MemoryLimit != "" {
 		q.Set("memory_limit", o.MemoryLimit)
 	}
-	if o.TempDirectory != "" {
-		q.Set("temp_directory", o.TempDirectory)
+	tmp := o.TempDirectory
+	if tmp == "" && path != "" {
+		tmp = path + ".tmp" // DuckDB's own default for a database file
 	}
-	if path != "" && !o.ReadOnly {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if tmp != "" {
+		q.Set("temp_directory", tmp)
+	}
+	if o.ReadOnly {
+		q.Set("allow_persistent_secrets", "false")
+		q.Set("lock_configuration", "true")
+	}
+	var init func(driver.ExecerContext) error
+	if path != "" {
+		if o.ReadOnly {
+			if _, err := os.Stat(path); err != nil {
+				return nil, fmt.Errorf("no warehouse at %s yet: run `elt build` first", path)
+			}
+		} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return nil, fmt.Errorf("create the warehouse folder: %w", err)
 		}
-	}
-	if path != "" && o.ReadOnly {
-		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("no warehouse at %s yet: run `elt build` first", path)
+		attach := "ATTACH IF NOT EXISTS " + Literal(path) + " AS " + Ident(Catalog(path))
+		if o.ReadOnly {
+			attach += " (READ_ONLY)"
+		}
+		use := "USE " + Ident(Catalog(path))
+		init = func(e driver.ExecerContext) error {
+			for _, s := range []string{attach, use} {
+				if _, err := e.ExecContext(context.Background(), s, nil); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
 	}
-	connector, err := duckdb.NewConnector(path+"?"+q.Encode(), nil)
+	connector, err := duckdb.NewConnector(":memory:?"+q.Encode(), init)
 	if err != nil {
 		return nil, friendly(path, err)
 	}
@@ -103,6 +127,18 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	return &DB{DB: db, Path: path, ReadOnly: o.ReadOnly}, nil
 }
 
+// Catalog is the name the warehouse file is attached under: its file name
+// without extension, as DuckDB names a database it opens, unless that is
+// one of DuckDB's own catalog names.
+func Catalog(path string) string {
+	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	switch strings.ToLower(name) {
+	case "", "memory", "temp", "system", "main":
+		return "warehouse"
+	}
+	return name
+}
+
 func friendly(path string, err error) error {
 	msg := err.Error()
 	if m := lockRe.FindStringSubmatch(msg); m != nil {
@@ -112,7 +148,121 @@ func friendly(path string, err error) error {
 	if strings.Contains(msg, "Could not set lock") {
 		return &LockError{Path: path}
 	}
+	if strings.Contains(msg, "IO Error") || strings.Contains(msg, "Serialization Error") || strings.Contains(msg, "not a valid DuckDB database") {
+		return &OpenError{Path: path, Err: err}
+	}
 	return fmt.Errorf("open warehouse %s: %w", path, err)
+}
+
+// OpenError is a warehouse file DuckDB cannot read: truncated, damaged, not
+// a DuckDB file, or written by a newer DuckDB.
+type OpenError struct {
+	Path string
+	Err  error
+}
+
+func (e *OpenError) Error() string {
+	return fmt.Sprintf("cannot open the warehouse %s: %v\n"+
+		"  hint: the file is damaged or is not a DuckDB database of this version. Move it aside (mv %s %s.broken);\n"+
+		"  then `elt build --full-refresh` rebuilds everything from the bronze files", e.Path, e.Err, e.Path, e.Path)
+}
+
+func (e *OpenError) Unwrap() error { return e.Err }
+
+// ReadOnlyError is a statement elt query refuses: anything but a query.
+type ReadOnlyError struct{ Kind string }
+
+func (e *ReadOnlyError) Error() string {
+	what := map[string]string{
+		"COPY": "COPY writes files", "EXPORT": "EXPORT DATABASE writes files", "ATTACH": "ATTACH opens another database",
+		"DETACH": "DETACH changes the attached databases", "LOAD": "INSTALL and LOAD add extensions",
+		"SET": "SET and RESET change settings", "CREATE": "CREATE writes to the database", "DROP": "DROP removes from the database",
+		"ALTER": "ALTER changes the database", "INSERT": "INSERT writes to the database", "UPDATE": "UPDATE writes to the database",
+		"DELETE": "DELETE writes to the database", "CALL": "CALL runs procedures (use SELECT * FROM fn() to read a table function)",
+	}[e.Kind]
+	if what == "" {
+		what = e.Kind + " statements are not queries"
+	}
+	return fmt.Sprintf("elt query is read-only and runs one SELECT (or DESCRIBE, SHOW, SUMMARIZE, EXPLAIN): %s.\n"+
+		"  To write data, add a model under models/ and run elt build; to write files, give a model export: in its header", what)
+}
+
+// ErrSeveralStatements refuses a query text holding more than one statement.
+var ErrSeveralStatements = errors.New("elt query runs one statement; this text holds several: run them one at a time")
+
+var explainRe = regexp.MustCompile(`(?is)^\s*EXPLAIN\s+(?:ANALY[SZ]E\s+)?`)
+
+// Read runs one read-only statement: DuckDB's parser must find exactly one
+// statement, and the statement type it reports must be a query (SELECT,
+// including DESCRIBE, SHOW, SUMMARIZE and table PRAGMAs) or the EXPLAIN of
+// one. Anything else is a ReadOnlyError before it runs. With the database
+// attached read-only and its configuration locked, this covers what DuckDB's
+// own access controls leave open: COPY ... TO and EXPORT DATABASE write
+// files even from a read-only database.
+func (db *DB) Read(ctx context.Context, query string) (*sql.Rows, error) {
+	kind, err := db.kind(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if kind == "EXPLAIN" {
+		// EXPLAIN ANALYZE runs what it explains: the explained statement
+		// must be a query too.
+		if loc := explainRe.FindStringIndex(query); loc != nil {
+			if kind, err = db.kind(ctx, query[loc[1]:]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if kind != "SELECT" {
+		return nil, &ReadOnlyError{Kind: kind}
+	}
+	return db.QueryContext(ctx, query)
+}
+
+var kinds = map[duckdb.StmtType]string{
+	duckdb.STATEMENT_TYPE_SELECT: "SELECT", duckdb.STATEMENT_TYPE_EXPLAIN: "EXPLAIN", duckdb.STATEMENT_TYPE_COPY: "COPY",
+	duckdb.STATEMENT_TYPE_EXPORT: "EXPORT", duckdb.STATEMENT_TYPE_ATTACH: "ATTACH", duckdb.STATEMENT_TYPE_DETACH: "DETACH",
+	duckdb.STATEMENT_TYPE_LOAD: "LOAD", duckdb.STATEMENT_TYPE_SET: "SET", duckdb.STATEMENT_TYPE_VARIABLE_SET: "SET",
+	duckdb.STATEMENT_TYPE_CREATE: "CREATE", duckdb.STATEMENT_TYPE_CREATE_FUNC: "CREATE", duckdb.STATEMENT_TYPE_DROP: "DROP",
+	duckdb.STATEMENT_TYPE_ALTER: "ALTER", duckdb.STATEMENT_TYPE_INSERT: "INSERT", duckdb.STATEMENT_TYPE_UPDATE: "UPDATE",
+	duckdb.STATEMENT_TYPE_DELETE: "DELETE", duckdb.STATEMENT_TYPE_CALL: "CALL", duckdb.STATEMENT_TYPE_PRAGMA: "PRAGMA",
+	duckdb.STATEMENT_TYPE_TRANSACTION: "TRANSACTION", duckdb.STATEMENT_TYPE_VACUUM: "VACUUM", duckdb.STATEMENT_TYPE_ANALYZE: "ANALYZE",
+	duckdb.STATEMENT_TYPE_PREPARE: "PREPARE", duckdb.STATEMENT_TYPE_EXECUTE: "EXECUTE",
+}
+
+// kind asks DuckDB's parser for the type of the one statement in query. The
+// statement is prepared, not run; several statements are refused, since
+// preparing them would run all but the last.
+func (db *DB) kind(ctx context.Context, query string) (string, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	kind := ""
+	err = conn.Raw(func(dc any) error {
+		c, ok := dc.(*duckdb.Conn)
+		if !ok {
+			return fmt.Errorf("not a DuckDB connection")
+		}
+		st, err := c.Prepare(query) // one statement only; runs nothing
+		if err != nil {
+			if strings.Contains(err.Error(), "multi-statement") {
+				return ErrSeveralStatements
+			}
+			return err
+		}
+		defer st.Close()
+		t, err := st.(*duckdb.Stmt).StatementType()
+		if err != nil {
+			return err
+		}
+		if kind = kinds[t]; kind == "" {
+			kind = fmt.Sprintf("type %d", t)
+		}
+		return nil
+	})
+	return kind, err
 }
 
 // QueryError is a DuckDB error with the position DuckDB reported, as a
@@ -170,10 +320,6 @@ func Literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + 
 
 // Qualified quotes schema.name.
 func Qualified(schema, name string) string { return Ident(schema) + "." + Ident(name) }
-
-// Driver is the database/sql driver, for packages (like golang-migrate's)
-// that need one without importing duckdb-go.
-func Driver() driver.Driver { return &duckdb.Driver{} }
 
 // SerializeSQL returns DuckDB's JSON syntax tree of a query (parser only:
 // nothing is bound or run).

@@ -1,0 +1,2 @@
+ALTER TABLE elt.files DROP COLUMN inode;
+ALTER TABLE elt.files DROP COLUMN changed_at;
