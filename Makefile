@@ -16,7 +16,7 @@ run: build
 ## committed Redshift DDL checked against a fresh build's schema
 test: lint
 	$(GO) test -count=1 ./...
-	@tmp=$$(mktemp -d) && mkdir -p "$$tmp/bronze" && \
+	@tmp=$$(mktemp -d) && mkdir -p "$$tmp/bronze/events" "$$tmp/bronze/transactions" "$$tmp/bronze/users" && \
 	  $(ELT) --warehouse "$$tmp/w.duckdb" --bronze "$$tmp/bronze" --output "$$tmp/out" build >/dev/null && \
 	  $(ELT) --warehouse "$$tmp/w.duckdb" ddl --check; rc=$$?; rm -rf "$$tmp"; exit $$rc
 

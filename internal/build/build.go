@@ -36,6 +36,9 @@ const QuarantineTable = "silver.quarantine"
 type Options struct {
 	Select, Exclude []string
 	FullRefresh     bool
+	// AcceptMissing lets a full refresh drop the records of ingested files
+	// that are gone from bronze.
+	AcceptMissing bool
 	// Args is the command line, kept in the run history.
 	Args string
 }
@@ -61,6 +64,12 @@ func Sources(p *project.Project) ([]ingest.Source, error) {
 	return out, errs.Err()
 }
 
+// Reserved are the warehouse's own relations, which no model may replace.
+var Reserved = map[string]string{
+	"elt.*":         "in the schema elt, the tool's own (run history, file manifest, model state, check results)",
+	QuarantineTable: "the quarantine, the tool's own table of rejected records",
+}
+
 // External lists the relations models may read that no model builds.
 func External(p *project.Project) []string {
 	out := []string{QuarantineTable}
@@ -72,7 +81,7 @@ func External(p *project.Project) []string {
 
 // Plan loads the model graph of a project.
 func Plan(ctx context.Context, db *warehouse.DB, p *project.Project) (*plan.Graph, error) {
-	return plan.New(ctx, db, p.Models, External(p))
+	return plan.New(ctx, db, p.Models, External(p), Reserved)
 }
 
 // Statements are the SQL statements that build one model, exactly as run.
@@ -145,13 +154,17 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 			return nil, err
 		}
 	}
+	listings, err := discover(sources, readSources(g, ids))
+	if err != nil {
+		return nil, err
+	}
 	runs := state.Runs{DB: b.DB.DB}
 	runID, err := runs.Start(ctx, "build", o.Args, Version)
 	if err != nil {
 		return nil, fmt.Errorf("record the run: %w", err)
 	}
 	sum := &Summary{RunID: runID}
-	berr := b.run(ctx, g, ids, sources, o, sum)
+	berr := b.run(ctx, g, ids, sources, listings, o, sum)
 	status := "success"
 	switch {
 	case berr != nil && ctx.Err() != nil:
@@ -184,7 +197,23 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	return sum, berr
 }
 
-func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources []ingest.Source, o Options, sum *Summary) (err error) {
+// discover lists the files of every source the selected models read; all
+// problems (a missing folder, a dangling link, a loop) are reported together.
+func discover(sources []ingest.Source, readers map[string]bool) (map[string]ingest.Listing, error) {
+	out := map[string]ingest.Listing{}
+	var errs project.Errors
+	for _, src := range sources {
+		if !readers["bronze."+strings.ToLower(src.Name)] {
+			continue
+		}
+		l, err := ingest.Discover(src)
+		errs.Add(err)
+		out[src.Name] = l
+	}
+	return out, errs.Err()
+}
+
+func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources []ingest.Source, listings map[string]ingest.Listing, o Options, sum *Summary) (err error) {
 	conn, err := b.DB.Conn(ctx)
 	if err != nil {
 		return err
@@ -205,17 +234,21 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 		if !readers["bronze."+strings.ToLower(src.Name)] {
 			continue
 		}
+		listing := listings[src.Name]
+		opts := ingest.Options{RunID: sum.RunID}
 		if o.FullRefresh {
+			if opts.Previous, err = ingest.ReadManifest(ctx, tx, src.Name); err != nil {
+				return err
+			}
+			if gone := opts.Previous.Missing(listing.Files); len(gone) > 0 && !o.AcceptMissing {
+				return &MissingFilesError{Source: src.Name, Files: gone}
+			}
 			if err := reset(ctx, tx, src); err != nil {
 				return err
 			}
 		}
-		files, err := ingest.Discover(src)
-		if err != nil {
-			return err
-		}
 		t0 := time.Now()
-		res, err := ingest.Ingest(ctx, tx, src, files, ingest.Options{RunID: sum.RunID})
+		res, err := ingest.Ingest(ctx, tx, src, listing.Files, opts)
 		if err != nil {
 			return err
 		}
@@ -223,6 +256,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 		sum.Ingest = append(sum.Ingest, res)
 		fmt.Fprintf(b.Out, "ingest  %-14s %4d new files, %9d records, %6d quarantined  %6.2fs\n",
 			src.Name, res.Files, res.Records, res.Quarantined, time.Since(t0).Seconds())
+		writeNotes(b.Out, src, listing, res, o.FullRefresh)
 	}
 	inc, err := loadIncremental(ctx, tx, sum.RunID, o.FullRefresh)
 	if err != nil {
@@ -352,6 +386,58 @@ func readSources(g *plan.Graph, ids []string) map[string]bool {
 		}
 	}
 	return out
+}
+
+// MissingFilesError refuses a full refresh that would drop the records of
+// ingested files that are gone from bronze.
+type MissingFilesError struct {
+	Source string
+	Files  []string
+}
+
+func (e *MissingFilesError) Error() string {
+	return fmt.Sprintf("--full-refresh would lose the records of %d ingested file%s of %s that %s gone from bronze:\n%s\n"+
+		"  restore the files and build again, or accept the loss with elt build --full-refresh --accept-missing (the run history records it)",
+		len(e.Files), plural(len(e.Files)), e.Source, map[bool]string{true: "is", false: "are"}[len(e.Files) == 1], listFiles(e.Files, 10))
+}
+
+// writeNotes says what a source's ingestion did not read or found changed.
+func writeNotes(w io.Writer, src ingest.Source, l ingest.Listing, res ingest.Result, full bool) {
+	if n := len(l.Unmatched); n > 0 {
+		what := "match none of its patterns"
+		if len(l.Files) == 0 {
+			what = "match none of its patterns, so it read nothing"
+		}
+		fmt.Fprintf(w, "  note: %s: %d file%s under %s %s (%s; format %s), e.g. %s: check format and patterns in elt.yaml\n",
+			src.Name, n, plural(n), src.Dir, what, strings.Join(src.Patterns, ", "), src.Format, l.Unmatched[0])
+	} else if len(l.Files) == 0 {
+		fmt.Fprintf(w, "  note: %s: no files under %s yet\n", src.Name, src.Dir)
+	}
+	if n := len(res.Missing); n > 0 {
+		verb := "stay in silver and gold"
+		if full {
+			verb = "were dropped (--accept-missing)"
+		}
+		fmt.Fprintf(w, "  warning: %s: %d ingested file%s gone from bronze; %s records %s:\n%s\n", src.Name, n, plural(n),
+			map[bool]string{true: "its", false: "their"}[n == 1], verb, listFiles(res.Missing, 10))
+	}
+	if n := len(res.Changed); n > 0 {
+		fmt.Fprintf(w, "  note: %s: %d file%s re-read with content that changed since %s first ingested:\n%s\n", src.Name, n, plural(n),
+			map[bool]string{true: "it was", false: "they were"}[n == 1], listFiles(res.Changed, 10))
+	}
+}
+
+// listFiles shows up to max paths, one a line, and how many more.
+func listFiles(files []string, max int) string {
+	var b strings.Builder
+	for i, f := range files {
+		if i == max {
+			fmt.Fprintf(&b, "    … and %d more\n", len(files)-max)
+			break
+		}
+		fmt.Fprintf(&b, "    %s\n", f)
+	}
+	return strings.TrimRight(b.String(), "\n")
 }
 
 // reset forgets what was ingested from a source, for --full-refresh.

@@ -121,7 +121,7 @@ func IncrementalStatements(g *plan.Graph, n *plan.Node, lastRun int64) ([]string
 			fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT * FROM %s WHERE %s IN (SELECT %s FROM elt_new)", changes, target, key, key),
 			fmt.Sprintf("DELETE FROM %s WHERE %s IN (SELECT %s FROM elt_new)", target, key, key),
 			fmt.Sprintf("INSERT INTO %s BY NAME SELECT * FROM (SELECT * FROM %s UNION ALL BY NAME SELECT * FROM elt_new) AS candidates\n"+
-				"QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s) = 1", target, changes, key, m.Header.OrderBy),
+				"QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s\n) = 1", target, changes, key, m.Header.OrderBy),
 			fmt.Sprintf("INSERT INTO %s BY NAME SELECT * FROM %s WHERE %s IN (SELECT %s FROM elt_new)", changes, target, key, key),
 			"DROP TABLE elt_new",
 		), nil
@@ -141,7 +141,7 @@ func IncrementalStatements(g *plan.Graph, n *plan.Node, lastRun int64) ([]string
 		return nil, err
 	}
 	return append(stmts,
-		"CREATE OR REPLACE TEMP TABLE elt_keys AS SELECT DISTINCT k FROM ("+trimBody(m.Header.AffectedKeys)+") AS affected(k)",
+		"CREATE OR REPLACE TEMP TABLE elt_keys AS SELECT DISTINCT k FROM ("+trimBody(m.Header.AffectedKeys)+"\n) AS affected(k)",
 		fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT * FROM %s WHERE %s IN (SELECT k FROM elt_keys)", changes, target, key),
 		fmt.Sprintf("DELETE FROM %s WHERE %s IN (SELECT k FROM elt_keys)", target, key),
 		fmt.Sprintf("INSERT INTO %s BY NAME SELECT * FROM (%s) AS model WHERE %s IN (SELECT k FROM elt_keys)", target, trimBody(body), key),

@@ -108,7 +108,7 @@ func Model(ctx context.Context, q Querier, m *project.Model) ([]Result, error) {
 			}
 			rc.fail = strings.Join(conds, " OR ")
 		case "expression":
-			rc.fail = "NOT coalesce((" + c.Expr + "), false)"
+			rc.fail = "NOT coalesce((" + c.Expr + "\n), false)"
 		case "unique":
 			rc.agg = fmt.Sprintf("count(%s) - count(DISTINCT %s)", col, col)
 		case "relationships":

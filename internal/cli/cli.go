@@ -84,7 +84,9 @@ func usageFor(path string, c *cli.Context, action cli.ActionFunc) error {
 	}
 	var names []string
 	for _, s := range c.Command.Subcommands {
-		names = append(names, s.Name)
+		if s.Name != "help" {
+			names = append(names, s.Name)
+		}
 	}
 	return usage("%s needs a subcommand: %s", path, strings.Join(names, ", "))
 }

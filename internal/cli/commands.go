@@ -27,10 +27,14 @@ func buildCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "select", Aliases: []string{"s"}, Usage: "models to build: name, schema.*, tag:x, +before/after+"},
 			&cli.StringSliceFlag{Name: "exclude", Usage: "models to leave out (same syntax)"},
 			&cli.BoolFlag{Name: "full-refresh", Usage: "forget what was ingested and re-read all bronze files"},
+			&cli.BoolFlag{Name: "accept-missing", Usage: "with --full-refresh: drop the records of ingested files that are gone from bronze"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usage("build takes no arguments (did you mean --select %s?)", c.Args().First())
+			}
+			if c.Bool("accept-missing") && !c.Bool("full-refresh") {
+				return usage("--accept-missing goes with --full-refresh")
 			}
 			p, err := load(c)
 			if err != nil {
@@ -45,7 +49,7 @@ func buildCommand() *cli.Command {
 			b := &build.Builder{Project: p, DB: db, Out: out}
 			sum, err := b.Run(c.Context, build.Options{
 				Select: c.StringSlice("select"), Exclude: c.StringSlice("exclude"),
-				FullRefresh: c.Bool("full-refresh"), Args: commandLine(c),
+				FullRefresh: c.Bool("full-refresh"), AcceptMissing: c.Bool("accept-missing"), Args: commandLine(c),
 			})
 			if sum != nil && len(sum.Recon) > 0 {
 				writeRecon(out, sum.Recon)

@@ -165,6 +165,11 @@ func TestConformanceIncremental(t *testing.T) {
 			tmp := t.TempDir()
 			bronze := filepath.Join(tmp, "bronze")
 			base := []string{"--project", root, "--bronze", bronze, "--warehouse", filepath.Join(tmp, "w.duckdb")}
+			for _, src := range []string{"events", "transactions", "users"} {
+				if err := os.MkdirAll(filepath.Join(bronze, src), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
 			for _, rel := range arrivals(t, filepath.Join(dir, "bronze")) {
 				copyFile(t, filepath.Join(dir, "bronze", rel), filepath.Join(bronze, rel))
 				mustElt(t, append(base, "build")...)

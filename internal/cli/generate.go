@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -40,6 +41,10 @@ func generateCommand() *cli.Command {
 				Events: c.Int("events"), Users: c.Int("users"), Days: c.Int("days"),
 				Seed: c.Uint64("seed"), Dirty: c.Float64("dirty"), Out: out, Batch: c.String("batch"),
 			})
+			var exists *gen.ExistsError
+			if errors.As(err, &exists) {
+				return err
+			}
 			if err != nil {
 				return usageError{error: err}
 			}

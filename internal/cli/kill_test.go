@@ -76,6 +76,11 @@ func TestKilledBuildsLeaveNoTrace(t *testing.T) {
 		}
 	}
 	mustElt(t, append(base, "build")...)
+	// The killed builds' runs are not left "running" forever.
+	runs := mustElt(t, append(base, "query", "--format", "csv", "SELECT status, count(*) AS n FROM elt.runs GROUP BY status ORDER BY status")...)
+	if runs != "status,n\ninterrupted,3\nsuccess,2\n" {
+		t.Fatalf("run history after three kills:\n%s", runs)
+	}
 	gold, quarantine, counts := results(t, base)
 	if gold != wantGold || quarantine != wantQuarantine {
 		t.Fatalf("after the kills, gold or quarantine differ from an uninterrupted build:\n%s%s", diff(wantGold, gold), diff(wantQuarantine, quarantine))

@@ -126,7 +126,7 @@ func Select(m *project.Model, t redshift.Table) (string, error) {
 	}
 	if e := m.Header.Export; e != nil {
 		for _, p := range e.PartitionBy {
-			cols = append(cols, "("+p.Expr+") AS "+warehouse.Ident(p.Name))
+			cols = append(cols, "("+p.Expr+"\n) AS "+warehouse.Ident(p.Name))
 		}
 	}
 	return "SELECT " + strings.Join(cols, ", ") + " FROM " + warehouse.Qualified(m.Schema, m.Name), nil
@@ -138,8 +138,9 @@ func Dir(output string, m *project.Model) string {
 }
 
 // Write exports a model into its folder: into a fresh folder beside it
-// first, then swapped in. It returns the rows written.
-func Write(ctx context.Context, q Querier, m *project.Model, output string, runID int64) (int64, error) {
+// first, then swapped in. It returns the rows written. On failure the fresh
+// folder is removed (a full disk is not left full).
+func Write(ctx context.Context, q Querier, m *project.Model, output string, runID int64) (rows int64, err error) {
 	e := m.Header.Export
 	if e == nil || len(e.Formats) == 0 {
 		return 0, nil
@@ -166,11 +167,15 @@ func Write(ctx context.Context, q Querier, m *project.Model, output string, runI
 	for _, s := range stale {
 		os.RemoveAll(s)
 	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
 	var parts []string
 	for _, p := range e.PartitionBy {
 		parts = append(parts, warehouse.Ident(p.Name))
 	}
-	var rows int64
 	for _, f := range e.Formats {
 		dir := filepath.Join(tmp, f)
 		if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -7,7 +7,9 @@ package gen
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -118,6 +120,15 @@ func Generate(o Options) (Stats, error) {
 	return st, nil
 }
 
+// ExistsError refuses to write over a bronze file: one that was ingested
+// would then differ from the manifest.
+type ExistsError struct{ Path string }
+
+func (e *ExistsError) Error() string {
+	return fmt.Sprintf("%s already exists: elt generate never overwrites bronze files (a build may have ingested them); "+
+		"add a later batch with --batch NAME, or write to an empty folder with --out", e.Path)
+}
+
 // file is a buffered output file under the bronze root.
 type file struct {
 	f *os.File
@@ -129,7 +140,10 @@ func create(root string, parts ...string) (*file, error) {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return nil, err
 	}
-	f, err := os.Create(p)
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return nil, &ExistsError{Path: p}
+	}
 	if err != nil {
 		return nil, err
 	}

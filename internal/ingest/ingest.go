@@ -6,12 +6,8 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,88 +38,6 @@ type Source struct {
 // Table is the bronze table the source loads into.
 func (s Source) Table() string { return warehouse.Qualified("bronze", s.Name) }
 
-// File is one bronze file found on disk.
-type File struct {
-	Rel     string // relative to the bronze root, / separated
-	Abs     string
-	Size    int64
-	ModTime time.Time
-}
-
-// Discover lists the source's files matching its patterns, in arrival order
-// (byte order of their paths relative to the source folder).
-func Discover(src Source) ([]File, error) {
-	var files []File
-	err := filepath.WalkDir(src.Dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if p == src.Dir && errors.Is(err, fs.ErrNotExist) {
-				return filepath.SkipDir
-			}
-			return fmt.Errorf("cannot read %s: %w", p, unwrapPath(err))
-		}
-		if d.IsDir() {
-			return nil
-		}
-		rel, _ := filepath.Rel(src.Dir, p)
-		rel = filepath.ToSlash(rel)
-		if !matchAny(src.Patterns, rel) {
-			return nil
-		}
-		info, err := d.Info()
-		if err == nil && info.Mode()&fs.ModeSymlink != 0 {
-			info, err = os.Stat(p) // follow links; a dangling one is an error
-		}
-		if err != nil {
-			return fmt.Errorf("cannot read %s: %w", p, unwrapPath(err))
-		}
-		if !info.Mode().IsRegular() {
-			return nil
-		}
-		files = append(files, File{Rel: path.Join(src.Prefix, rel), Abs: p, Size: info.Size(), ModTime: info.ModTime().UTC().Truncate(time.Microsecond)})
-		return nil
-	})
-	sort.Slice(files, func(i, j int) bool { return files[i].Rel < files[j].Rel })
-	return files, err
-}
-
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
-func matchAny(patterns []string, rel string) bool {
-	for _, p := range patterns {
-		if matchGlob(strings.Split(p, "/"), strings.Split(rel, "/")) {
-			return true
-		}
-	}
-	return false
-}
-
-// matchGlob matches path segments against pattern segments; ** stands for
-// any number of folders.
-func matchGlob(pat, segs []string) bool {
-	if len(pat) == 0 {
-		return len(segs) == 0
-	}
-	if pat[0] == "**" {
-		for i := 0; i <= len(segs); i++ {
-			if matchGlob(pat[1:], segs[i:]) {
-				return true
-			}
-		}
-		return false
-	}
-	if len(segs) == 0 {
-		return false
-	}
-	ok, _ := path.Match(pat[0], segs[0])
-	return ok && matchGlob(pat[1:], segs[1:])
-}
-
 // Tx is what ingestion writes through: one transaction on one connection
 // (the temporary tables and macros it uses live on that connection).
 type Tx interface {
@@ -136,9 +50,14 @@ type Tx interface {
 type Result struct {
 	Source      string
 	Files       int   // files read in this build
-	Skipped     int   // files already ingested by an earlier build
 	Records     int64 // records read in this build
 	Quarantined int64 // of which quarantined
+	// Missing are files of the manifest no longer in bronze (their records
+	// stay where they are).
+	Missing []string
+	// Changed are files re-read by a full refresh whose content differs
+	// from when they were first ingested.
+	Changed []string
 }
 
 // Options tune an ingestion.
@@ -146,6 +65,9 @@ type Options struct {
 	RunID int64
 	// BatchBytes bounds how much file content is processed at once.
 	BatchBytes int64
+	// Previous is the manifest before a full refresh emptied it: files whose
+	// content differs from it are reported as Changed.
+	Previous Manifest
 }
 
 // ChangedError reports a bronze file whose content changed after an earlier
@@ -157,10 +79,40 @@ func (e *ChangedError) Error() string {
 		"put corrections in a new file, or run `elt build --full-refresh` to re-read everything", e.File, e.Was[:12], e.Now[:12])
 }
 
-type known struct {
-	size  int64
-	mtime time.Time
-	sha   string
+// Known is what the manifest remembers of one ingested file.
+type Known struct {
+	Size       int64
+	ModTime    time.Time
+	ChangeTime *time.Time // nil for files ingested before elt recorded it
+	Inode      *int64
+	SHA256     string
+}
+
+// same tells whether f looks exactly as it did when ingested: same size,
+// modification time, change time and inode. Anything else has its content
+// hashed again.
+func (k Known) same(f File) bool {
+	return k.Size == f.Size && k.ModTime.Equal(f.ModTime) && k.ChangeTime != nil && k.ChangeTime.Equal(f.ChangeTime) &&
+		k.Inode != nil && uint64(*k.Inode) == f.Inode
+}
+
+// Manifest is the ingested files of one source, by path.
+type Manifest map[string]Known
+
+// Missing lists the manifest's files that are not among files.
+func (m Manifest) Missing(files []File) []string {
+	have := make(map[string]bool, len(files))
+	for _, f := range files {
+		have[f.Rel] = true
+	}
+	var out []string
+	for rel := range m {
+		if !have[rel] {
+			out = append(out, rel)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Prepare creates the connection's macros and the source's bronze table.
@@ -189,9 +141,14 @@ func Ingest(ctx context.Context, tx Tx, src Source, files []File, o Options) (Re
 	if err := Prepare(ctx, tx, src); err != nil {
 		return res, err
 	}
-	seen, err := manifest(ctx, tx, src.Name)
+	seen, err := ReadManifest(ctx, tx, src.Name)
 	if err != nil {
 		return res, err
+	}
+	if o.Previous != nil {
+		res.Missing = o.Previous.Missing(files)
+	} else {
+		res.Missing = seen.Missing(files)
 	}
 	if o.BatchBytes <= 0 {
 		o.BatchBytes = 256 << 20
@@ -213,8 +170,7 @@ func Ingest(ctx context.Context, tx Tx, src Source, files []File, o Options) (Re
 			return res, err
 		}
 		k, ok := seen[f.Rel]
-		if ok && k.size == f.Size && k.mtime.Equal(f.ModTime) {
-			res.Skipped++
+		if ok && k.same(f) {
 			continue
 		}
 		data, err := os.ReadFile(f.Abs)
@@ -224,11 +180,18 @@ func Ingest(ctx context.Context, tx Tx, src Source, files []File, o Options) (Re
 		sum := sha256.Sum256(data)
 		sha := hex.EncodeToString(sum[:])
 		if ok {
-			if k.sha == sha {
-				res.Skipped++ // touched, not changed
-				continue
+			if k.SHA256 != sha {
+				return res, &ChangedError{File: f.Rel, Was: k.SHA256, Now: sha}
 			}
-			return res, &ChangedError{File: f.Rel, Was: k.sha, Now: sha}
+			// Touched or copied, not changed: remember how it looks now.
+			if _, err := tx.ExecContext(ctx, `UPDATE elt.files SET size = ?, modified_at = ?, changed_at = ?, inode = ? WHERE source = ? AND file = ?`,
+				f.Size, f.ModTime, f.ChangeTime, int64(f.Inode), src.Name, f.Rel); err != nil {
+				return res, fmt.Errorf("record %s: %w", f.Rel, err)
+			}
+			continue
+		}
+		if p, ok := o.Previous[f.Rel]; ok && p.SHA256 != sha {
+			res.Changed = append(res.Changed, f.Rel)
 		}
 		res.Files++
 		content, bad := sanitize(data)
@@ -250,17 +213,18 @@ type loaded struct {
 	bad     []int
 }
 
-func manifest(ctx context.Context, tx Tx, source string) (map[string]known, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT file, size, modified_at, sha256 FROM elt.files WHERE source = ?`, source)
+// ReadManifest reads the files of a source that earlier builds ingested.
+func ReadManifest(ctx context.Context, tx Tx, source string) (Manifest, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT file, size, modified_at, changed_at, inode, sha256 FROM elt.files WHERE source = ?`, source)
 	if err != nil {
 		return nil, fmt.Errorf("read the file manifest: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]known{}
+	out := Manifest{}
 	for rows.Next() {
 		var f string
-		var k known
-		if err := rows.Scan(&f, &k.size, &k.mtime, &k.sha); err != nil {
+		var k Known
+		if err := rows.Scan(&f, &k.Size, &k.ModTime, &k.ChangeTime, &k.Inode, &k.SHA256); err != nil {
 			return nil, err
 		}
 		out[f] = k
@@ -292,7 +256,7 @@ func sanitize(data []byte) (string, []int) {
 }
 
 func loadBatch(ctx context.Context, tx Tx, src Source, batch []loaded, runID int64) (records, quarantined int64, err error) {
-	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE elt_raw (file VARCHAR, content VARCHAR, bad_lines BIGINT[], size BIGINT, modified_at TIMESTAMP, sha256 VARCHAR)`); err != nil {
+	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE elt_raw (file VARCHAR, content VARCHAR, bad_lines BIGINT[], size BIGINT, modified_at TIMESTAMP, changed_at TIMESTAMP, inode BIGINT, sha256 VARCHAR)`); err != nil {
 		return 0, 0, err
 	}
 	for _, f := range batch {
@@ -300,8 +264,8 @@ func loadBatch(ctx context.Context, tx Tx, src Source, batch []loaded, runID int
 		for i, n := range f.bad {
 			bad[i] = strconv.Itoa(n)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO elt_raw VALUES (?, ?, list_transform(string_split(nullif(?, ''), ','), x -> x::BIGINT), ?, ?, ?)`,
-			f.Rel, f.content, strings.Join(bad, ","), f.Size, f.ModTime, f.sha); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO elt_raw VALUES (?, ?, list_transform(string_split(nullif(?, ''), ','), x -> x::BIGINT), ?, ?, ?, ?, ?)`,
+			f.Rel, f.content, strings.Join(bad, ","), f.Size, f.ModTime, f.ChangeTime, int64(f.Inode), f.sha); err != nil {
 			return 0, 0, fmt.Errorf("load %s: %w", f.Rel, err)
 		}
 	}
@@ -341,8 +305,8 @@ func loadBatch(ctx context.Context, tx Tx, src Source, batch []loaded, runID int
 		SELECT ?, file, line, reason, raw, ? FROM elt_checked WHERE reason IS NOT NULL ORDER BY file, line`, src.Name, runID); err != nil {
 		return 0, 0, fmt.Errorf("quarantine %s: %w", src.Name, err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO elt.files (source, file, size, modified_at, sha256, records, ingested_at, run_id)
-		SELECT ?, r.file, r.size, r.modified_at, r.sha256, coalesce(c.n, 0), now()::TIMESTAMP, ?
+	if _, err := tx.ExecContext(ctx, `INSERT INTO elt.files (source, file, size, modified_at, changed_at, inode, sha256, records, ingested_at, run_id)
+		SELECT ?, r.file, r.size, r.modified_at, r.changed_at, r.inode, r.sha256, coalesce(c.n, 0), now()::TIMESTAMP, ?
 		FROM elt_raw AS r LEFT JOIN (SELECT file, count(*) AS n FROM elt_checked GROUP BY file) AS c USING (file)`, src.Name, runID); err != nil {
 		return 0, 0, fmt.Errorf("record %s files: %w", src.Name, err)
 	}

@@ -54,7 +54,7 @@ func TestConformanceQuarantine(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, err := Ingest(ctx, tx, src, files, Options{RunID: 1, BatchBytes: 4096}); err != nil {
+				if _, err := Ingest(ctx, tx, src, files.Files, Options{RunID: 1, BatchBytes: 4096}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -98,8 +98,11 @@ func TestCSVWithoutRequiredColumn(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "b.csv"), []byte("transaction_id,session_id,amount,currency,transaction_timestamp\nt3,s2,1.50,usd,1793733758000\n"), 0o644)
 	tx := memTx(t)
 	src := sources(bronze)[1]
-	files, _ := Discover(src)
-	res, err := Ingest(ctx, tx, src, files, Options{RunID: 1})
+	files, err := Discover(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Ingest(ctx, tx, src, files.Files, Options{RunID: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"reflect"
 	"strconv"
@@ -90,6 +91,9 @@ func Text(v any, typ string) (string, bool) {
 	if d, ok := decimal(v); ok {
 		return d, true
 	}
+	if iso, ok := interval(v); ok {
+		return iso, true
+	}
 	if s, ok := v.(fmt.Stringer); ok {
 		return s.String(), true
 	}
@@ -114,9 +118,48 @@ func formatTime(t time.Time, typ string) string {
 		return t.Format("15:04:05") + frac(t)
 	}
 	if strings.Contains(typ, "TZ") || strings.Contains(typ, "TIME ZONE") {
-		t = t.UTC()
+		return t.Format("2006-01-02 15:04:05") + frac(t) + t.Format("-07:00")
 	}
 	return t.Format("2006-01-02 15:04:05") + frac(t)
+}
+
+// interval renders a DuckDB INTERVAL (a struct of Months, Days and Micros)
+// as an ISO 8601 duration, such as P1Y2M3DT4H5M6.5S; ok is false for other
+// values.
+func interval(v any) (string, bool) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Struct || rv.NumField() != 3 {
+		return "", false
+	}
+	months, days, micros := rv.FieldByName("Months"), rv.FieldByName("Days"), rv.FieldByName("Micros")
+	if !months.IsValid() || !days.IsValid() || !micros.IsValid() || !months.CanInt() || !days.CanInt() || !micros.CanInt() {
+		return "", false
+	}
+	var b strings.Builder
+	b.WriteString("P")
+	part := func(n int64, unit string) {
+		if n != 0 {
+			fmt.Fprintf(&b, "%d%s", n, unit)
+		}
+	}
+	m := months.Int()
+	part(m/12, "Y")
+	part(m%12, "M")
+	part(days.Int(), "D")
+	us := micros.Int()
+	if us != 0 {
+		b.WriteString("T")
+		part(us/3_600_000_000, "H")
+		part(us%3_600_000_000/60_000_000, "M")
+		if sec := us % 60_000_000; sec != 0 {
+			f := strconv.FormatFloat(float64(sec)/1e6, 'f', -1, 64)
+			b.WriteString(f + "S")
+		}
+	}
+	if b.Len() == 1 {
+		return "PT0S", true
+	}
+	return b.String(), true
 }
 
 func frac(t time.Time) string {
@@ -130,7 +173,17 @@ func frac(t time.Time) string {
 // numbers stay numbers (decimals too), timestamps become strings.
 func jsonValue(v any, typ string) any {
 	switch x := v.(type) {
-	case nil, bool, string, int, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64:
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil // JSON has no NaN or Infinity
+		}
+		return x
+	case float32:
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return nil
+		}
+		return x
+	case nil, bool, string, int, int8, int16, int32, int64, uint8, uint16, uint32, uint64:
 		return x
 	case time.Time:
 		return formatTime(x, typ)
@@ -141,6 +194,9 @@ func jsonValue(v any, typ string) any {
 	}
 	if d, ok := decimal(v); ok {
 		return json.Number(d)
+	}
+	if iso, ok := interval(v); ok {
+		return iso
 	}
 	if typ == "JSON" {
 		if s, ok := v.(string); ok {

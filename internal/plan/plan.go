@@ -50,8 +50,9 @@ type Graph struct {
 }
 
 // New builds the graph of models; external names the relations that exist
-// without a model (schema.name).
-func New(ctx context.Context, p Parser, models []*project.Model, external []string) (*Graph, error) {
+// without a model (schema.name), reserved the tool's own relations (schema.name,
+// or schema.* for a whole schema) with what each is, which no model may be.
+func New(ctx context.Context, p Parser, models []*project.Model, external []string, reserved map[string]string) (*Graph, error) {
 	g := &Graph{Nodes: map[string]*Node{}, External: map[string]bool{}}
 	for _, e := range external {
 		g.External[strings.ToLower(e)] = true
@@ -65,6 +66,12 @@ func New(ctx context.Context, p Parser, models []*project.Model, external []stri
 			errs = append(errs, fe)
 			continue
 		}
+		if owner := owned(n.ID(), reserved); owner != "" {
+			fe := project.At(m.Path, m.Text, 1, 1, "%s is %s: a model cannot be named like it", m.ID(), owner)
+			fe.Hint = "rename the model, or move it to another schema folder under models/"
+			errs = append(errs, fe)
+			continue
+		}
 		if g.External[n.ID()] {
 			errs = append(errs, project.At(m.Path, m.Text, 1, 1, "duplicate model name %s: a source of that name is declared in elt.yaml", m.ID()))
 			continue
@@ -74,6 +81,7 @@ func New(ctx context.Context, p Parser, models []*project.Model, external []stri
 			errs.Add(err)
 			continue
 		}
+		errs = append(errs, checkFragments(ctx, p, m)...)
 		n.Refs = refs
 		g.Nodes[n.ID()] = n
 	}
@@ -108,6 +116,15 @@ func New(ctx context.Context, p Parser, models []*project.Model, external []stri
 		return nil, errs
 	}
 	return g, nil
+}
+
+// owned tells what the tool keeps at id, "" when nothing.
+func owned(id string, reserved map[string]string) string {
+	if what, ok := reserved[id]; ok {
+		return what
+	}
+	schema, _, _ := strings.Cut(id, ".")
+	return reserved[schema+".*"]
 }
 
 type hintable struct{ *project.FileError }

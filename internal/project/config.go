@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -108,7 +110,7 @@ func LoadConfig(dir string) (Config, error) {
 }
 
 var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-var memRe = regexp.MustCompile(`(?i)^\s*[0-9]+(\.[0-9]+)?\s*(b|kb|mb|gb|tb|kib|mib|gib|tib|%)?\s*$`)
+var memRe = regexp.MustCompile(`(?i)^\s*([0-9]+(?:\.[0-9]+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?\s*$`)
 
 func (c *Config) validate(text string) error {
 	var errs Errors
@@ -119,11 +121,11 @@ func (c *Config) validate(text string) error {
 	if c.Version != 1 {
 		bad("version", "version must be 1, found %d", c.Version)
 	}
-	if c.DuckDB.Threads < 0 {
-		bad("threads", "threads must be a positive number, found %d", c.DuckDB.Threads)
+	if _, set := keyAt(text, "threads"); set && (c.DuckDB.Threads < 1 || c.DuckDB.Threads > MaxThreads) {
+		bad("threads", "threads must be from 1 to %d, found %d", MaxThreads, c.DuckDB.Threads)
 	}
-	if c.DuckDB.MemoryLimit != "" && !memRe.MatchString(c.DuckDB.MemoryLimit) {
-		bad("memory_limit", "memory_limit %q is not a size like 2GB or 80%%", c.DuckDB.MemoryLimit)
+	if _, set := keyAt(text, "memory_limit"); set && !positiveSize(c.DuckDB.MemoryLimit) {
+		bad("memory_limit", "memory_limit must be a positive size like 4GB or 512MB, found %q", c.DuckDB.MemoryLimit)
 	}
 	if m := c.Models.Materialized; m != "" && !validMaterialized(m) {
 		bad("materialized", "materialized must be one of %s, found %q", strings.Join(Materializations, ", "), m)
@@ -145,8 +147,13 @@ func (c *Config) validate(text string) error {
 		if s.MaxQuarantinePct == nil {
 			v := DefaultMaxQuarantinePct
 			s.MaxQuarantinePct = &v
-		} else if *s.MaxQuarantinePct < 0 || *s.MaxQuarantinePct > 100 {
+		} else if v := *s.MaxQuarantinePct; !(v >= 0 && v <= 100) { // NaN fails too
 			bad("max_quarantine_pct", "source %s: max_quarantine_pct is a percentage from 0 to 100, found %v", name, *s.MaxQuarantinePct)
+		}
+		for _, p := range s.Patterns {
+			if err := validPattern(p); err != nil {
+				bad("patterns", "source %s: %v", name, err)
+			}
 		}
 		if len(s.Patterns) == 0 {
 			if s.Format == "csv" {
@@ -163,11 +170,47 @@ func (c *Config) validate(text string) error {
 // findKey finds the first "key:" in YAML text, for errors about values
 // that decoded fine but are not allowed.
 func findKey(text, key string) (int, int) {
-	re := regexp.MustCompile(`(?m)^(\s*-?\s*)` + regexp.QuoteMeta(key) + `\s*:`)
-	if loc := re.FindStringSubmatchIndex(text); loc != nil {
-		return Position(text, loc[3])
+	if off, ok := keyAt(text, key); ok {
+		return Position(text, off)
 	}
 	return 1, 0
+}
+
+// keyAt is the byte offset of the first "key:" in YAML text, and whether
+// there is one.
+func keyAt(text, key string) (int, bool) {
+	re := regexp.MustCompile(`(?m)^(\s*-?\s*)` + regexp.QuoteMeta(key) + `\s*:`)
+	if loc := re.FindStringSubmatchIndex(text); loc != nil {
+		return loc[3], true
+	}
+	return 0, false
+}
+
+// MaxThreads is the most DuckDB threads elt.yaml may ask for.
+const MaxThreads = 1024
+
+// positiveSize tells whether s is a memory size above zero: a number with
+// an optional unit (B, KB, MB, GB, TB, KiB…TiB).
+func positiveSize(s string) bool {
+	m := memRe.FindStringSubmatch(s)
+	if m == nil {
+		return false
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	return err == nil && v > 0
+}
+
+// validPattern reports a glob that path.Match cannot use (such as "[").
+func validPattern(p string) error {
+	if strings.TrimSpace(p) == "" {
+		return fmt.Errorf("a pattern is empty")
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if _, err := path.Match(seg, ""); err != nil {
+			return fmt.Errorf("pattern %q is not a valid glob (%v): a [ starts a class such as [0-9]; write \\[ for a bracket", p, err)
+		}
+	}
+	return nil
 }
 
 // SourceNames returns the declared sources in name order.

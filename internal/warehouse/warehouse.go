@@ -67,8 +67,8 @@ var lockRe = regexp.MustCompile(`Conflicting lock is held in (.*?) \(PID (\d+)\)
 // opens an in-memory database.
 //
 // The file is attached to an in-memory DuckDB (ATTACH takes the path as a
-// string literal, so every character of it, '?' included, is just part of
-// the name) and made every connection's default database. A read-only
+// string literal, never parsed for options) and made every connection's
+// default database. A read-only
 // warehouse is also opened with its configuration locked and persistent
 // secrets off, so a query cannot change a setting or write a secret.
 func Open(ctx context.Context, path string, o Options) (*DB, error) {
@@ -100,6 +100,14 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 			}
 		} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return nil, fmt.Errorf("create the warehouse folder: %w", err)
+		}
+		if strings.Contains(path, "?") {
+			// DuckDB names the write-ahead log by inserting ".wal" before
+			// the first '?' of the path (as if the rest were URL options),
+			// even on a path it was given as a literal.
+			return nil, fmt.Errorf("the warehouse path %s holds a '?': DuckDB would write its log under another name (%s), "+
+				"so a build could not be recovered; choose a warehouse path without '?' (bronze and output paths may hold one)",
+				path, strings.Replace(path, "?", ".wal?", 1))
 		}
 		attach := "ATTACH IF NOT EXISTS " + Literal(path) + " AS " + Ident(Catalog(path))
 		if o.ReadOnly {

@@ -1,0 +1,503 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The regression tests of the hardening issue: each reproduces one way a
+// hostile user broke elt, and checks it now holds.
+
+// pipelineProject is the repository's project with a little generated
+// bronze, built once.
+func pipelineProject(t *testing.T) string {
+	t.Helper()
+	proj := copyProject(t, repoRoot(t), t.TempDir())
+	mustElt(t, "--project", proj, "generate", "--dirty", "0", "--events", "1500", "--users", "40", "--days", "2")
+	mustElt(t, "--project", proj, "build")
+	return proj
+}
+
+// writeFile writes a file, making its folder, and fails the test on error.
+func writeFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestUsageErrorsExit2: a typo in a command, a subcommand, a flag or its
+// value, or a stray argument exits 2 with one short message and a pointer
+// to --help, never the whole help and never 0.
+func TestUsageErrorsExit2(t *testing.T) {
+	proj := minimalProject(t, t.TempDir())
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"biuld"}, `no command "biuld" (did you mean "build"?)`},
+		{[]string{"migrate", "sideways"}, `elt migrate has no subcommand "sideways"`},
+		{[]string{"migrate"}, "elt migrate needs a subcommand: up, down, version"},
+		{[]string{"build", "--nope"}, "flag provided but not defined: -nope"},
+		{[]string{"--nope", "build"}, "flag provided but not defined: -nope"},
+		{[]string{"query", "--format"}, "flag needs an argument: -format"},
+		{[]string{"migrate", "down", "--steps", "x"}, `invalid value "x" for flag -steps`},
+		{[]string{"ls", "extra"}, `ls takes no arguments, found "extra"`},
+		{[]string{"test", "extra"}, `test takes no arguments, found "extra"`},
+		{[]string{"build", "gold"}, "build takes no arguments (did you mean --select gold?)"},
+		{[]string{"build", "--accept-missing"}, "--accept-missing goes with --full-refresh"},
+		{[]string{"query", "SELECT 1", "SELECT 2"}, "quote the SQL as one argument"},
+	} {
+		code, out, errs := elt(t, append([]string{"--project", proj}, tc.args...)...)
+		if code != ExitUsage || !strings.Contains(errs, tc.want) {
+			t.Errorf("elt %s: exit %d, stderr:\n%s\nwant exit 2 and %q", strings.Join(tc.args, " "), code, errs, tc.want)
+			continue
+		}
+		if strings.Count(errs, tc.want) != 1 || !strings.Contains(errs, "--help` for usage") || strings.Contains(out+errs, "USAGE:") {
+			t.Errorf("elt %s: want the error once, a pointer to --help and no help text; got stdout %q stderr %q", strings.Join(tc.args, " "), out, errs)
+		}
+	}
+	if code, out, _ := elt(t, "--help"); code != 0 || !strings.Contains(out, "USAGE:") {
+		t.Errorf("--help: exit %d", code)
+	}
+}
+
+// TestQueryWritesNothing: elt query refuses every statement that would
+// write, attach, install, load or change a setting, and the warehouse and
+// the project folder are byte-identical afterwards; reading files works.
+func TestQueryWritesNothing(t *testing.T) {
+	proj := pipelineProject(t)
+	wh := filepath.Join(proj, "data", "warehouse.duckdb")
+	before := treeHash(t, proj)
+	for _, q := range []string{
+		"COPY (SELECT 'oops') TO " + quote(wh) + " (FORMAT csv)",
+		"COPY (SELECT 1) TO " + quote(filepath.Join(proj, "new.csv")),
+		"COPY gold.user_session_analysis TO " + quote(filepath.Join(proj, "gold.parquet")),
+		"EXPORT DATABASE " + quote(filepath.Join(proj, "dump")),
+		"ATTACH " + quote(filepath.Join(proj, "other.duckdb")) + " AS other",
+		"DETACH warehouse",
+		"INSTALL json",
+		"LOAD json",
+		"SET threads = 1",
+		"SET GLOBAL memory_limit = '1GB'",
+		"RESET threads",
+		"CREATE TABLE main.pwned AS SELECT 42",
+		"CREATE TEMP TABLE t AS SELECT 1",
+		"CREATE MACRO m() AS 1",
+		"DROP TABLE gold.user_session_analysis",
+		"INSERT INTO elt.runs SELECT * FROM elt.runs",
+		"DELETE FROM silver.quarantine",
+		"UPDATE elt.files SET records = 0",
+		"ALTER TABLE elt.files ADD COLUMN x INT",
+		"CALL checkpoint()",
+		"CHECKPOINT",
+		"EXPLAIN ANALYZE COPY (SELECT 1) TO " + quote(filepath.Join(proj, "explained.csv")),
+		"SELECT 1; COPY (SELECT 1) TO " + quote(filepath.Join(proj, "second.csv")),
+	} {
+		code, _, errs := elt(t, "--project", proj, "query", q)
+		if code != ExitFailure || !(strings.Contains(errs, "elt query is read-only") || strings.Contains(errs, "runs one statement")) {
+			t.Errorf("%s: exit %d, stderr:\n%s", q, code, errs)
+		}
+		if strings.Contains(errs, "Error:") {
+			t.Errorf("%s: want a plain refusal, got DuckDB's error:\n%s", q, errs)
+		}
+	}
+	if after := treeHash(t, proj); after != before {
+		t.Fatal("the project folder changed under elt query")
+	}
+	// Reading is untouched: tables, the exports' files, DESCRIBE, EXPLAIN.
+	got := mustElt(t, "--project", proj, "query", "--format", "csv",
+		"SELECT (SELECT count(*) FROM read_parquet("+quote(filepath.Join(proj, "data", "out", "gold", "user_session_analysis", "parquet", "**", "*.parquet"))+")) = (SELECT count(*) FROM gold.user_session_analysis) AS same")
+	if got != "same\ntrue\n" {
+		t.Fatalf("reading the exports: %q", got)
+	}
+	for _, q := range []string{"DESCRIBE gold.user_session_analysis", "SHOW TABLES", "EXPLAIN SELECT 1", "SUMMARIZE silver.users", "PRAGMA table_info('silver.users')"} {
+		mustElt(t, "--project", proj, "query", q)
+	}
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// TestLinkedSourceFolders: a source folder that is a link, and a link to a
+// folder inside one, are read like folders; a loop and a dangling link are
+// errors naming them.
+func TestLinkedSourceFolders(t *testing.T) {
+	lake := filepath.Join(t.TempDir(), "lake")
+	mustElt(t, "--project", minimalProject(t, t.TempDir()), "generate", "--out", lake, "--dirty", "0", "--events", "800", "--users", "20", "--days", "2")
+	proj := copyProject(t, repoRoot(t), t.TempDir())
+	bronze := filepath.Join(proj, "data", "bronze")
+	for _, src := range []string{"events", "transactions"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(bronze, src)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(filepath.Join(lake, src), filepath.Join(bronze, src)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// users: a real folder holding a link to a folder elsewhere.
+	if err := os.MkdirAll(filepath.Join(bronze, "users"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(lake, "users"), filepath.Join(bronze, "users", "linked")); err != nil {
+		t.Fatal(err)
+	}
+	mustElt(t, "--project", proj, "build")
+	ref := copyProject(t, repoRoot(t), t.TempDir())
+	mustElt(t, "--project", ref, "--bronze", lake, "build")
+	q := "SELECT (SELECT count(*) FROM bronze.events), (SELECT count(*) FROM bronze.transactions), (SELECT count(*) FROM bronze.users), (SELECT count(*) FROM gold.user_session_analysis)"
+	got, want := mustElt(t, "--project", proj, "query", "--format", "csv", q), mustElt(t, "--project", ref, "--bronze", lake, "query", "--format", "csv", q)
+	if got != want || strings.Contains(got, "\n0,") {
+		t.Fatalf("through links: %q, directly: %q", got, want)
+	}
+
+	loop := filepath.Join(bronze, "users", "loop")
+	if err := os.Symlink(filepath.Join(bronze, "users"), loop); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := elt(t, "--project", proj, "build")
+	if code != ExitFailure || !strings.Contains(errs, loop+" is a link loop") {
+		t.Fatalf("loop: exit %d\n%s", code, errs)
+	}
+	os.Remove(loop)
+	dangling := filepath.Join(bronze, "users", "gone")
+	if err := os.Symlink(filepath.Join(lake, "nowhere"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = elt(t, "--project", proj, "build")
+	if code != ExitFailure || !strings.Contains(errs, dangling+" is a dangling link") {
+		t.Fatalf("dangling: exit %d\n%s", code, errs)
+	}
+}
+
+// TestGoneFilesAreNamed: an ingested file removed from bronze is named by
+// the next build; --full-refresh refuses to drop its records unless told to
+// with --accept-missing, which the run history keeps.
+func TestGoneFilesAreNamed(t *testing.T) {
+	proj := pipelineProject(t)
+	gone := filepath.Join(proj, "data", "bronze", "events", "dt=2026-11-01", "part-0001.json")
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	out := mustElt(t, "--project", proj, "build")
+	if !strings.Contains(out, "warning: events: 1 ingested file gone from bronze; its records stay in silver and gold:\n    events/dt=2026-11-01/part-0001.json") {
+		t.Fatalf("build after rm:\n%s", out)
+	}
+	state := func() string {
+		return mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT (SELECT count(*) FROM bronze.events), (SELECT count(*) FROM gold.user_session_analysis), (SELECT count(*) FROM elt.files)")
+	}
+	before := state()
+	code, _, errs := elt(t, "--project", proj, "build", "--full-refresh")
+	if code != ExitFailure || !strings.Contains(errs, "--full-refresh would lose the records of 1 ingested file of events that is gone from bronze") ||
+		!strings.Contains(errs, "--accept-missing") {
+		t.Fatalf("full refresh: exit %d\n%s", code, errs)
+	}
+	if state() != before {
+		t.Fatal("a refused full refresh changed the warehouse")
+	}
+	out = mustElt(t, "--project", proj, "build", "--full-refresh", "--accept-missing")
+	if !strings.Contains(out, "were dropped (--accept-missing)") || state() == before {
+		t.Fatalf("accepted full refresh:\n%s", out)
+	}
+	runs := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT args FROM elt.runs WHERE args LIKE '%accept-missing%'")
+	if runs != "args\n--project "+proj+" build --full-refresh --accept-missing\n" {
+		t.Fatalf("run history: %q", runs)
+	}
+}
+
+// TestInPlaceEditIsNoticed: a file rewritten with its size and
+// modification time kept (as cp -p, rsync -a or touch -r leave it) is hashed
+// again and refused; a copy with the same bytes is accepted; a full refresh
+// re-reads the new content and says which file changed.
+func TestInPlaceEditIsNoticed(t *testing.T) {
+	proj := pipelineProject(t)
+	f := filepath.Join(proj, "data", "bronze", "users", "dt=2026-10-31", "part-0001.csv")
+	info, err := os.Stat(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same bytes through a new inode (rsync -a): not a change.
+	tmp := f + ".tmp"
+	writeFile(t, tmp, string(data))
+	if err := os.Chtimes(tmp, info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, f); err != nil {
+		t.Fatal(err)
+	}
+	mustElt(t, "--project", proj, "build")
+	// Other bytes, same size and modification time.
+	edited := []byte(string(data))
+	i := strings.LastIndex(string(edited), "US")
+	copy(edited[i:], "FR")
+	time.Sleep(10 * time.Millisecond) // a later change time
+	if err := os.WriteFile(f, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(f, info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := elt(t, "--project", proj, "build")
+	if code != ExitFailure || !strings.Contains(errs, "bronze file users/dt=2026-10-31/part-0001.csv changed after it was ingested") {
+		t.Fatalf("edited in place: exit %d\n%s", code, errs)
+	}
+	out := mustElt(t, "--project", proj, "build", "--full-refresh")
+	if !strings.Contains(out, "note: users: 1 file re-read with content that changed since it was first ingested:\n    users/dt=2026-10-31/part-0001.csv") {
+		t.Fatalf("full refresh:\n%s", out)
+	}
+}
+
+// TestSourceFolderProblems: a missing source folder is an error, a source
+// whose patterns match none of its files says so, an invalid pattern is an
+// elt.yaml error at its line.
+func TestSourceFolderProblems(t *testing.T) {
+	proj := pipelineProject(t)
+	cfg, err := os.ReadFile(filepath.Join(proj, "elt.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, from, to, want string
+		code                 int
+	}{
+		{"misspelt folder", "  events:\n", "  events:\n    path: evnets\n", "source events: no folder " + filepath.Join(proj, "data", "bronze", "evnets") + ": create it", ExitFailure},
+		{"wrong format", "    format: ndjson\n", "    format: csv\n", " files under " + filepath.Join(proj, "data", "bronze", "events") +
+			" match none of its patterns, so it read nothing (**/*.csv; format csv), e.g. dt=2026-11-01/part-0001.json", ExitOK},
+		{"invalid pattern", "    format: ndjson\n", "    format: ndjson\n    patterns: ['[']\n", "elt.yaml:", ExitFailure},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := copyProject(t, proj, t.TempDir())
+			writeFile(t, filepath.Join(p, "elt.yaml"), strings.Replace(string(cfg), tc.from, tc.to, 1))
+			code, out, errs := elt(t, "--project", p, "--bronze", filepath.Join(proj, "data", "bronze"), "build")
+			if code != tc.code || !strings.Contains(out+errs, tc.want) {
+				t.Fatalf("exit %d, want %d and %q:\n%s%s", code, tc.code, tc.want, out, errs)
+			}
+			if tc.name == "invalid pattern" && !strings.Contains(errs, `pattern "[" is not a valid glob`) {
+				t.Fatalf("%s", errs)
+			}
+		})
+	}
+}
+
+// TestReservedNames: a model in the schema elt or named like the
+// quarantine is an error at its file, and the tool's tables stay intact.
+func TestReservedNames(t *testing.T) {
+	proj := pipelineProject(t)
+	for _, rel := range []string{"models/elt/runs.sql", "models/silver/quarantine.sql"} {
+		writeFile(t, filepath.Join(proj, rel), "SELECT 1 AS x\n")
+		code, _, errs := elt(t, "--project", proj, "build")
+		if code != ExitFailure || !strings.Contains(errs, rel+":1:1: ") || !strings.Contains(errs, "a model cannot be named like it") {
+			t.Fatalf("%s: exit %d\n%s", rel, code, errs)
+		}
+		if err := os.RemoveAll(filepath.Join(proj, filepath.Dir(rel), filepath.Base(rel))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustElt(t, "--project", proj, "build")
+	mustElt(t, "--project", proj, "query", "SELECT run_id, status FROM elt.runs")
+}
+
+// TestHeaderFragmentsAreChecked: SQL in a header that is more than one
+// expression (or ORDER BY list, or query) is an error at its place in the
+// file, and nothing of it runs.
+func TestHeaderFragmentsAreChecked(t *testing.T) {
+	proj := pipelineProject(t)
+	path := filepath.Join(proj, "models", "silver", "users.sql")
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(orig)
+	inject := `ts DESC) = 1; CREATE TABLE main.pwned AS SELECT 42; SELECT 1 WHERE (1`
+	i := strings.Index(text, "order_by:")
+	if i < 0 {
+		t.Fatal("silver/users.sql has no order_by")
+	}
+	end := i + strings.IndexByte(text[i:], '\n')
+	for _, tc := range []struct{ header, want string }{
+		{"order_by: \"" + inject + "\"", "order_by \"" + inject + "\" is not one ORDER BY list"},
+		{"order_by: updated_at DESC LIMIT 1", `order_by "updated_at DESC LIMIT 1" is not one ORDER BY list`},
+		{"order_by: updated_at --", ""}, // a comment is fine: the fragment ends at a line break
+	} {
+		writeFile(t, path, text[:i]+tc.header+text[end:])
+		code, _, errs := elt(t, "--project", proj, "build")
+		if tc.want == "" {
+			if code != 0 {
+				t.Fatalf("%s: exit %d\n%s", tc.header, code, errs)
+			}
+			continue
+		}
+		line := strings.Count(text[:i], "\n") + 1
+		if code != ExitFailure || !strings.Contains(errs, "models/silver/users.sql:"+strconv.Itoa(line)+":") || !strings.Contains(errs, tc.want) {
+			t.Fatalf("%s: exit %d\n%s", tc.header, code, errs)
+		}
+	}
+	if out := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'pwned'"); out != "n\n0\n" {
+		t.Fatalf("the injected statement ran: %q", out)
+	}
+}
+
+// TestConfigOutOfRange: settings out of range are errors at elt.yaml's
+// line and column, never a stack trace or DuckDB's raw error.
+func TestConfigOutOfRange(t *testing.T) {
+	for _, tc := range []struct{ from, to, want string }{
+		{"  threads: 2\n", "  threads: 100000\n", "elt.yaml:11:3: threads must be from 1 to 1024, found 100000"},
+		{"  threads: 2\n", "  threads: 0\n", "elt.yaml:11:3: threads must be from 1 to 1024, found 0"},
+		{"  memory_limit: 4GB\n", "  memory_limit: 0\n", `elt.yaml:12:3: memory_limit must be a positive size like 4GB or 512MB, found "0"`},
+		{"  memory_limit: 4GB\n", "  memory_limit: lots\n", `memory_limit must be a positive size like 4GB or 512MB, found "lots"`},
+		{"    contract: events\n", "    contract: events\n    max_quarantine_pct: .nan\n", "source events: max_quarantine_pct is a percentage from 0 to 100, found NaN"},
+		{"    contract: events\n", "    contract: events\n    max_quarantine_pct: 101\n", "max_quarantine_pct is a percentage from 0 to 100, found 101"},
+	} {
+		proj := copyProject(t, repoRoot(t), t.TempDir())
+		cfg, err := os.ReadFile(filepath.Join(proj, "elt.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(cfg), tc.from) {
+			t.Fatalf("elt.yaml has no %q", tc.from)
+		}
+		writeFile(t, filepath.Join(proj, "elt.yaml"), strings.Replace(string(cfg), tc.from, tc.to, 1))
+		code, _, errs := elt(t, "--project", proj, "build")
+		if code != ExitFailure || !strings.Contains(errs, tc.want) || strings.Contains(errs, "goroutine") {
+			t.Errorf("%s: exit %d\n%s", strings.TrimSpace(tc.to), code, errs)
+		}
+	}
+}
+
+// TestMigrateNeedsIntent: migrate down reverts nothing without --steps or
+// --all, and says what it dropped; migrate version never creates a
+// warehouse.
+func TestMigrateNeedsIntent(t *testing.T) {
+	proj := pipelineProject(t)
+	before := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT count(*) FROM elt.files")
+	code, _, errs := elt(t, "--project", proj, "migrate", "down")
+	if code != ExitUsage || !strings.Contains(errs, "needs --steps N (N >= 1) or --all") {
+		t.Fatalf("migrate down: exit %d\n%s", code, errs)
+	}
+	if after := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT count(*) FROM elt.files"); after != before {
+		t.Fatal("migrate down without flags changed the warehouse")
+	}
+	out := mustElt(t, "--project", proj, "migrate", "down", "--steps", "2")
+	if out != "dropped column inode of elt.files, column changed_at of elt.files, table elt.check_results\nversion 3 of 5\n" {
+		t.Fatalf("migrate down --steps 2: %q", out)
+	}
+	out = mustElt(t, "--project", proj, "migrate", "down", "--all")
+	if !strings.HasPrefix(out, "dropped table elt.model_state, table silver.quarantine, table elt.files, table elt.model_runs, table elt.runs, sequence elt.run_id\n") {
+		t.Fatalf("migrate down --all: %q", out)
+	}
+	mustElt(t, "--project", proj, "migrate", "up")
+
+	missing := filepath.Join(t.TempDir(), "none.duckdb")
+	code, _, errs = elt(t, "--project", proj, "--warehouse", missing, "migrate", "version")
+	if code != ExitFailure || !strings.Contains(errs, "no warehouse at "+missing) {
+		t.Fatalf("migrate version: exit %d\n%s", code, errs)
+	}
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Fatal("migrate version created a warehouse")
+	}
+}
+
+// TestDamagedWarehouseHint: a warehouse DuckDB cannot open gets a hint
+// saying how to recover.
+func TestDamagedWarehouseHint(t *testing.T) {
+	proj := pipelineProject(t)
+	wh := filepath.Join(proj, "data", "warehouse.duckdb")
+	data, err := os.ReadFile(wh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, wh, string(data[:7]))
+	for _, cmd := range []string{"query", "build"} {
+		args := []string{"--project", proj, cmd}
+		if cmd == "query" {
+			args = append(args, "SELECT 1")
+		}
+		code, _, errs := elt(t, args...)
+		if code != ExitFailure || !strings.Contains(errs, "cannot open the warehouse "+wh) || !strings.Contains(errs, "Move it aside") ||
+			!strings.Contains(errs, "elt build --full-refresh") {
+			t.Fatalf("%s: exit %d\n%s", cmd, code, errs)
+		}
+	}
+}
+
+// TestQuestionMarkInPaths: a '?' in the bronze or output path is just a
+// character; in the warehouse path (where DuckDB would name its log wrongly)
+// it is refused plainly instead of being read as connection options.
+func TestQuestionMarkInPaths(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "what?")
+	proj := copyProject(t, repoRoot(t), dir)
+	mustElt(t, "--project", proj, "generate", "--dirty", "0", "--events", "500", "--users", "20", "--days", "1")
+	mustElt(t, "--project", proj, "--warehouse", filepath.Join(t.TempDir(), "w.duckdb"), "--output", filepath.Join(dir, "out?x=1"), "build")
+	if _, err := os.Stat(filepath.Join(dir, "out?x=1", "gold", "user_session_analysis", "parquet")); err != nil {
+		t.Fatal(err)
+	}
+	wh := filepath.Join(t.TempDir(), "w.duckdb?access_mode=read_only")
+	code, _, errs := elt(t, "--project", proj, "--warehouse", wh, "build")
+	if code != ExitFailure || !strings.Contains(errs, "holds a '?'") {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+}
+
+// TestFailedExportLeavesNoTemporary: an export that fails removes its
+// half-written folder.
+func TestFailedExportLeavesNoTemporary(t *testing.T) {
+	proj := minimalProject(t, t.TempDir())
+	writeFile(t, filepath.Join(proj, "models", "gold", "one.sql"), "/*\nmaterialized: table\nexport:\n  formats: [csv]\n  partition_by: [{name: p, expr: \"error('boom')\"}]\n*/\nSELECT 1 AS id\n")
+	code, _, errs := elt(t, "--project", proj, "build")
+	if code != ExitFailure || !strings.Contains(errs, "boom") {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	left, err := filepath.Glob(filepath.Join(proj, "data", "out", "gold", ".one.tmp-*"))
+	if err != nil || len(left) > 0 {
+		t.Fatalf("left behind: %v %v", left, err)
+	}
+}
+
+// TestQueryJSONSpecialValues: NaN and infinities are JSON nulls, intervals
+// ISO 8601 durations, and TIMESTAMPTZ keeps its offset in every format.
+func TestQueryJSONSpecialValues(t *testing.T) {
+	proj := minimalProject(t, t.TempDir())
+	mustElt(t, "--project", proj, "build")
+	q := `SELECT 'nan'::DOUBLE AS a, '-inf'::FLOAT AS b, INTERVAL 3 DAY + INTERVAL 90 MINUTE + INTERVAL '1.5 seconds' AS i,
+		INTERVAL 14 MONTH AS m, INTERVAL 0 DAY AS z, TIMESTAMPTZ '2026-11-02 18:45:39.5+02' AS tz, ['inf'::DOUBLE, 1.5] AS l`
+	for format, want := range map[string]string{
+		"json": `[
+  {"a": null, "b": null, "i": "P3DT1H30M1.5S", "m": "P1Y2M", "z": "PT0S", "tz": "2026-11-02 16:45:39.500000+00:00", "l": [null,1.5]}
+]
+`,
+		"csv": "a,b,i,m,z,tz,l\nNaN,-Inf,P3DT1H30M1.5S,P1Y2M,PT0S,2026-11-02 16:45:39.500000+00:00,\"[null,1.5]\"\n",
+	} {
+		if got := mustElt(t, "--project", proj, "query", "--format", format, q); got != want {
+			t.Errorf("%s:\ngot  %q\nwant %q", format, got, want)
+		}
+	}
+	if got := mustElt(t, "--project", proj, "query", q); !strings.Contains(got, "2026-11-02 16:45:39.500000+00:00") || !strings.Contains(got, "P3DT1H30M1.5S") {
+		t.Errorf("table:\n%s", got)
+	}
+}
+
+// TestGenerateRefusesToOverwrite: elt generate never writes over bronze
+// files.
+func TestGenerateRefusesToOverwrite(t *testing.T) {
+	proj := pipelineProject(t)
+	bronze := filepath.Join(proj, "data", "bronze")
+	before := treeHash(t, bronze)
+	code, _, errs := elt(t, "--project", proj, "generate", "--dirty", "0", "--events", "1500", "--users", "40", "--days", "2", "--seed", "7")
+	if code != ExitFailure || !strings.Contains(errs, "already exists: elt generate never overwrites bronze files") {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if treeHash(t, bronze) != before {
+		t.Fatal("generate changed bronze files")
+	}
+	mustElt(t, "--project", proj, "generate", "--dirty", "0", "--events", "100", "--users", "5", "--days", "1", "--batch", "b2")
+}
