@@ -7,7 +7,6 @@ package check
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,20 +16,15 @@ import (
 
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
-
-// Querier runs SQL: a *sql.DB or *sql.Tx.
-type Querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
 
 // Result is the outcome of one check.
 type Result struct {
 	Target   string // the model (schema.name), "source <name>" or the test file
 	Label    string
-	Severity string // error or warn
+	Severity project.Severity
 	Failing  int64
 	Total    int64
 	// Allowed is the largest share of failing rows that still passes.
@@ -56,7 +50,7 @@ func (r Result) Share() float64 {
 
 // Blocking tells whether the result stops publication: a failed (or
 // broken) check of severity error.
-func (r Result) Blocking() bool { return !r.Passed && r.Severity == "error" }
+func (r Result) Blocking() bool { return !r.Passed && r.Severity == project.Error }
 
 // Blocking counts the results that stop publication.
 func Blocking(rs []Result) int {
@@ -77,7 +71,7 @@ type rowCheck struct {
 }
 
 // Model runs every check of a built model.
-func Model(ctx context.Context, q Querier, m *project.Model) ([]Result, error) {
+func Model(ctx context.Context, q warehouse.Querier, m *project.Model) ([]Result, error) {
 	checks := m.Checks()
 	if len(checks) == 0 {
 		return nil, nil
@@ -157,7 +151,7 @@ func Model(ctx context.Context, q Querier, m *project.Model) ([]Result, error) {
 }
 
 // one runs the checks of a model one at a time, so a broken one is named.
-func one(ctx context.Context, q Querier, m *project.Model, table string, rows []rowCheck) []Result {
+func one(ctx context.Context, q warehouse.Querier, m *project.Model, table string, rows []rowCheck) []Result {
 	var total int64
 	q.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&total)
 	var out []Result
@@ -205,7 +199,7 @@ func rowCount(c project.Check, n int64) (bool, string) {
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // samples fetches up to five failing rows with the model's key.
-func samples(ctx context.Context, q Querier, m *project.Model, table string, rc rowCheck) *output.Result {
+func samples(ctx context.Context, q warehouse.Querier, m *project.Model, table string, rc rowCheck) *output.Result {
 	key := m.Header.UniqueKey
 	if key == "" && len(m.Header.Columns) > 0 {
 		key = m.Header.Columns[0].Name
@@ -230,7 +224,7 @@ func samples(ctx context.Context, q Querier, m *project.Model, table string, rc 
 	return sampleRows(ctx, q, query)
 }
 
-func sampleRows(ctx context.Context, q Querier, query string, args ...any) *output.Result {
+func sampleRows(ctx context.Context, q warehouse.Querier, query string, args ...any) *output.Result {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil
@@ -244,7 +238,7 @@ func sampleRows(ctx context.Context, q Querier, query string, args ...any) *outp
 
 // DataTests runs every sql/tests/*.sql of the project: each must return no
 // rows.
-func DataTests(ctx context.Context, q Querier, projectDir string) ([]Result, error) {
+func DataTests(ctx context.Context, q warehouse.Querier, projectDir string) ([]Result, error) {
 	files, err := filepath.Glob(filepath.Join(projectDir, "sql", "tests", "*.sql"))
 	if err != nil {
 		return nil, err
@@ -258,7 +252,7 @@ func DataTests(ctx context.Context, q Querier, projectDir string) ([]Result, err
 		}
 		rel, _ := filepath.Rel(projectDir, f)
 		body := strings.TrimRight(strings.TrimSpace(string(b)), ";")
-		r := Result{Target: filepath.ToSlash(rel), Label: "returns no rows", Severity: "error", Unit: "test"}
+		r := Result{Target: filepath.ToSlash(rel), Label: "returns no rows", Severity: project.Error, Unit: "test"}
 		if err := q.QueryRowContext(ctx, "SELECT count(*) FROM ("+body+"\n)").Scan(&r.Failing); err != nil {
 			r.Err = warehouse.AsQueryError(err).Msg
 			out = append(out, r)
@@ -275,12 +269,14 @@ func DataTests(ctx context.Context, q Querier, projectDir string) ([]Result, err
 
 // Quarantine is the source gate: the share of the records a build newly
 // read from a source that went to the quarantine.
-func Quarantine(ctx context.Context, q Querier, source string, runID, read, quarantined int64, maxPct float64) Result {
-	r := Result{Target: "source " + source, Label: fmt.Sprintf("max_quarantine_pct(%s)", num(maxPct)), Severity: "error",
+func Quarantine(ctx context.Context, q warehouse.Querier, source string, runID, read, quarantined int64, maxPct float64) Result {
+	r := Result{Target: "source " + source, Label: fmt.Sprintf("max_quarantine_pct(%s)", num(maxPct)), Severity: project.Error,
 		Failing: quarantined, Total: read, Allowed: maxPct / 100, Unit: "record"}
 	r.Passed = r.Share() <= r.Allowed
 	if !r.Passed {
-		r.Samples = sampleRows(ctx, q, `SELECT file, line, reason FROM silver.quarantine WHERE source = ? AND run_id = ? ORDER BY file, line LIMIT 5`, source, runID)
+		if rows, err := state.QuarantineSample(ctx, q, source, runID, 5); err == nil {
+			r.Samples, _ = output.Read(rows)
+		}
 	}
 	return r
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/project"
 )
 
 // Summary counts results.
@@ -13,7 +14,7 @@ func Summary(rs []Result) (passed, failed, warned int) {
 		switch {
 		case r.Passed && r.Err == "":
 			passed++
-		case r.Severity == "warn":
+		case r.Severity == project.Warn:
 			warned++
 		default:
 			failed++
@@ -30,13 +31,13 @@ func Report(w io.Writer, rs []Result) {
 		return
 	}
 	passed, failed, warned := Summary(rs)
-	fmt.Fprintf(w, "checks: %d passed, %d failed, %d warning%s\n", passed, failed, warned, plural(warned))
+	fmt.Fprintf(w, "checks: %d passed, %d failed, %d warning%s\n", passed, failed, warned, output.Plural(warned))
 	for _, r := range rs {
 		if r.Passed && r.Err == "" {
 			continue
 		}
 		tag := "FAIL"
-		if r.Severity == "warn" {
+		if r.Severity == project.Warn {
 			tag = "WARN"
 		}
 		fmt.Fprintf(w, "%s  %s  %s: ", tag, r.Target, r.Label)
@@ -44,7 +45,7 @@ func Report(w io.Writer, rs []Result) {
 		case r.Err != "":
 			fmt.Fprintf(w, "could not run: %s\n", r.Err)
 		case r.Unit == "test":
-			fmt.Fprintf(w, "returned %d row%s\n", r.Failing, plural(int(r.Failing)))
+			fmt.Fprintf(w, "returned %d row%s\n", r.Failing, output.Plural(int(r.Failing)))
 		case r.Detail != "":
 			fmt.Fprintf(w, "%s\n", r.Detail)
 		default:
@@ -52,7 +53,7 @@ func Report(w io.Writer, rs []Result) {
 			if r.Unit == "record" {
 				unit, verb = "record", "quarantined"
 			}
-			fmt.Fprintf(w, "%d of %d %s%s %s (%.1f%%)", r.Failing, r.Total, unit, plural(int(r.Total)), verb, 100*r.Share())
+			fmt.Fprintf(w, "%d of %d %s%s %s (%.1f%%)", r.Failing, r.Total, unit, output.Plural(int(r.Total)), verb, 100*r.Share())
 			if r.Allowed > 0 {
 				fmt.Fprintf(w, ", at most %.1f%% allowed", 100*r.Allowed)
 			}
@@ -62,11 +63,4 @@ func Report(w io.Writer, rs []Result) {
 			output.WritePlain(w, r.Samples, "      ")
 		}
 	}
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

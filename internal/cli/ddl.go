@@ -9,10 +9,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/export"
-	"github.com/digitalservices/elt/internal/plan"
-	"github.com/digitalservices/elt/internal/project"
-	"github.com/digitalservices/elt/internal/redshift"
+	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/state"
 )
 
 func ddlCommand() *cli.Command {
@@ -33,84 +32,63 @@ func ddlCommand() *cli.Command {
 			if c.String("copy") != "" && !strings.HasPrefix(c.String("copy"), "s3://") {
 				return usage("--copy takes an s3:// prefix, found %q", c.String("copy"))
 			}
-			p, g, err := graph(c)
+			p, err := load(c)
 			if err != nil {
 				return err
 			}
-			models, err := ddlModels(g, c.Args().Slice())
+			g, err := compile.Load(c.Context, p)
+			if err != nil {
+				return err
+			}
+			models, err := compile.DDLModels(g, c.Args().Slice())
 			if err != nil {
 				return usageError{error: err}
 			}
-			db, err := openWarehouse(c, p, true)
+			db, err := state.Open(c.Context, p, state.ReadOnly)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
 			w := c.App.Writer
-			var stale []string
-			for _, m := range models {
-				t, err := export.Describe(c.Context, db, m)
-				if err != nil {
-					return err
+			if prefix := c.String("copy"); prefix != "" {
+				copies, err := compile.Copies(c.Context, db, models, prefix, c.String("iam-role"))
+				for _, s := range copies {
+					fmt.Fprintln(w, s)
 				}
-				if c.String("copy") != "" {
-					fmt.Fprintln(w, redshift.Copy(t, c.String("copy"), c.String("iam-role")))
-					continue
+				return err
+			}
+			files, err := compile.DDL(c.Context, db, p, models)
+			if err != nil {
+				return err
+			}
+			switch {
+			case c.Bool("stdout"):
+				for _, f := range files {
+					fmt.Fprint(w, f.Text)
 				}
-				ddl, err := redshift.DDL(t)
-				if err != nil {
-					return &project.FileError{Path: m.Path, Msg: err.Error(), Hint: "set the redshift: section and column lengths in the model's header"}
-				}
-				path := filepath.Join(p.Resolve(p.Config.Paths.Design), strings.ToLower(m.Name)+".sql")
-				rel, _ := filepath.Rel(p.Dir, path)
-				switch {
-				case c.Bool("stdout"):
-					fmt.Fprint(w, ddl)
-				case c.Bool("check"):
-					have, err := os.ReadFile(path)
-					if err != nil || !bytes.Equal(have, []byte(ddl)) {
-						stale = append(stale, rel)
+			case c.Bool("check"):
+				var stale []string
+				for _, f := range files {
+					if have, err := os.ReadFile(f.Path); err != nil || !bytes.Equal(have, []byte(f.Text)) {
+						stale = append(stale, f.Rel)
 					}
-				default:
-					if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				}
+				if len(stale) > 0 {
+					return cli.Exit(fmt.Sprintf("out of date: %s; run `elt ddl` and commit the result", strings.Join(stale, ", ")), ExitFailure)
+				}
+				fmt.Fprintf(w, "%d DDL file%s up to date\n", len(files), output.Plural(len(files)))
+			default:
+				for _, f := range files {
+					if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
 						return err
 					}
-					if err := os.WriteFile(path, []byte(ddl), 0o644); err != nil {
+					if err := os.WriteFile(f.Path, []byte(f.Text), 0o644); err != nil {
 						return err
 					}
-					fmt.Fprintf(w, "wrote %s\n", rel)
+					fmt.Fprintf(w, "wrote %s\n", f.Rel)
 				}
-			}
-			if len(stale) > 0 {
-				return cli.Exit(fmt.Sprintf("out of date: %s; run `elt ddl` and commit the result", strings.Join(stale, ", ")), ExitFailure)
-			}
-			if c.Bool("check") {
-				fmt.Fprintf(w, "%d DDL file%s up to date\n", len(models), plural(len(models)))
 			}
 			return nil
 		},
 	}
-}
-
-// ddlModels are the named models, or every model with a redshift: or
-// export: section.
-func ddlModels(g *plan.Graph, names []string) ([]*project.Model, error) {
-	var out []*project.Model
-	if len(names) > 0 {
-		ids, err := g.Select(names, nil)
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range ids {
-			out = append(out, g.Nodes[id].Model)
-		}
-		return out, nil
-	}
-	for _, id := range g.Order {
-		m := g.Nodes[id].Model
-		if m.Header.Redshift != nil || m.Header.Export != nil {
-			out = append(out, m)
-		}
-	}
-	return out, nil
 }

@@ -5,7 +5,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/check"
+	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/execute"
+	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/state"
 )
 
 func testCommand() *cli.Command {
@@ -20,41 +23,30 @@ func testCommand() *cli.Command {
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			p, g, err := graph(c)
+			p, err := load(c)
 			if err != nil {
 				return err
 			}
-			ids, err := g.Select(c.StringSlice("select"), c.StringSlice("exclude"))
+			g, err := compile.Load(c.Context, p)
 			if err != nil {
+				return err
+			}
+			if _, err := g.Select(c.StringSlice("select"), c.StringSlice("exclude")); err != nil {
 				return usageError{error: err}
 			}
-			db, err := openWarehouse(c, p, true)
+			db, err := state.Open(c.Context, p, state.ReadOnly)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			var results []check.Result
-			for _, id := range ids {
-				rs, err := check.Model(c.Context, db, g.Nodes[id].Model)
-				if err != nil {
-					return err
-				}
-				results = append(results, rs...)
-			}
-			if len(c.StringSlice("select")) == 0 {
-				tests, err := check.DataTests(c.Context, db, p.Dir)
-				if err != nil {
-					return err
-				}
-				results = append(results, tests...)
-			}
-			if len(results) == 0 {
+			ran, blocking, err := execute.Test(c.Context, db, p, g, c.StringSlice("select"), c.StringSlice("exclude"), c.App.Writer)
+			switch {
+			case err != nil:
+				return err
+			case ran == 0:
 				fmt.Fprintln(c.App.Writer, "no checks declared")
-				return nil
-			}
-			check.Report(c.App.Writer, results)
-			if blocking := check.Blocking(results); blocking > 0 {
-				return cli.Exit(fmt.Sprintf("%d blocking check%s failed", blocking, plural(blocking)), ExitFailure)
+			case blocking > 0:
+				return cli.Exit(fmt.Sprintf("%d blocking check%s failed", blocking, output.Plural(blocking)), ExitFailure)
 			}
 			return nil
 		},

@@ -10,18 +10,18 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/digitalservices/elt/internal/state"
 )
 
 // File is one bronze file found on disk.
 type File struct {
-	Rel     string // relative to the bronze root, / separated
-	Abs     string
-	Size    int64
-	ModTime time.Time
-	// ChangeTime (ctime) and Inode tell a file rewritten in place with its
-	// size and modification time kept (cp -p, rsync -a, touch -r).
-	ChangeTime time.Time
-	Inode      uint64
+	Rel string // relative to the bronze root, / separated
+	Abs string
+	// Look is its size, modification time, change time (ctime) and inode:
+	// these tell a file rewritten in place with its size and modification
+	// time kept (cp -p, rsync -a, touch -r).
+	state.Look
 }
 
 // Listing is what Discover found in a source's folder.
@@ -31,6 +31,15 @@ type Listing struct {
 	// patterns (or are not regular files), relative to the folder; they are
 	// not read, and the build says so.
 	Unmatched []string
+}
+
+// Paths is the set of the files' paths (relative to the bronze root).
+func Paths(files []File) map[string]bool {
+	out := make(map[string]bool, len(files))
+	for _, f := range files {
+		out[f.Rel] = true
+	}
+	return out
 }
 
 // Discover lists the source's files matching its patterns, in arrival order
@@ -59,8 +68,8 @@ func Discover(src Source) (Listing, error) {
 			return
 		}
 		ctime, inode := identity(info)
-		l.Files = append(l.Files, File{Rel: path.Join(src.Prefix, rel), Abs: abs, Size: info.Size(),
-			ModTime: info.ModTime().UTC().Truncate(time.Microsecond), ChangeTime: ctime, Inode: inode})
+		l.Files = append(l.Files, File{Rel: path.Join(src.Prefix, rel), Abs: abs, Look: state.Look{Size: info.Size(),
+			ModTime: info.ModTime().UTC().Truncate(time.Microsecond), ChangeTime: ctime, Inode: inode}})
 	})
 	sort.Slice(l.Files, func(i, j int) bool { return l.Files[i].Rel < l.Files[j].Rel })
 	sort.Strings(l.Unmatched)

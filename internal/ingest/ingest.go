@@ -4,16 +4,16 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -38,14 +38,6 @@ type Source struct {
 // Table is the bronze table the source loads into.
 func (s Source) Table() string { return warehouse.Qualified("bronze", s.Name) }
 
-// Tx is what ingestion writes through: one transaction on one connection
-// (the temporary tables and macros it uses live on that connection).
-type Tx interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // Result counts what one source's ingestion did in this build.
 type Result struct {
 	Source      string
@@ -67,7 +59,9 @@ type Options struct {
 	BatchBytes int64
 	// Previous is the manifest before a full refresh emptied it: files whose
 	// content differs from it are reported as Changed.
-	Previous Manifest
+	Previous state.Manifest
+	// Trace, when set, gets the time each ingestion step took.
+	Trace io.Writer
 }
 
 // ChangedError reports a bronze file whose content changed after an earlier
@@ -79,44 +73,8 @@ func (e *ChangedError) Error() string {
 		"put corrections in a new file, or run `elt build --full-refresh` to re-read everything", e.File, e.Was[:12], e.Now[:12])
 }
 
-// Known is what the manifest remembers of one ingested file.
-type Known struct {
-	Size       int64
-	ModTime    time.Time
-	ChangeTime *time.Time // nil for files ingested before elt recorded it
-	Inode      *int64
-	SHA256     string
-}
-
-// same tells whether f looks exactly as it did when ingested: same size,
-// modification time, change time and inode. Anything else has its content
-// hashed again.
-func (k Known) same(f File) bool {
-	return k.Size == f.Size && k.ModTime.Equal(f.ModTime) && k.ChangeTime != nil && k.ChangeTime.Equal(f.ChangeTime) &&
-		k.Inode != nil && uint64(*k.Inode) == f.Inode
-}
-
-// Manifest is the ingested files of one source, by path.
-type Manifest map[string]Known
-
-// Missing lists the manifest's files that are not among files.
-func (m Manifest) Missing(files []File) []string {
-	have := make(map[string]bool, len(files))
-	for _, f := range files {
-		have[f.Rel] = true
-	}
-	var out []string
-	for rel := range m {
-		if !have[rel] {
-			out = append(out, rel)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // Prepare creates the connection's macros and the source's bronze table.
-func Prepare(ctx context.Context, tx Tx, src Source) error {
+func Prepare(ctx context.Context, tx warehouse.Querier, src Source) error {
 	macros, err := sqlFS.ReadFile("sql/macros.sql")
 	if err != nil {
 		return err
@@ -136,19 +94,20 @@ func Prepare(ctx context.Context, tx Tx, src Source) error {
 
 // Ingest loads the source's new files: each file not in the manifest is read
 // once, its records checked and loaded, and the file recorded.
-func Ingest(ctx context.Context, tx Tx, src Source, files []File, o Options) (Result, error) {
+func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File, o Options) (Result, error) {
 	res := Result{Source: src.Name}
 	if err := Prepare(ctx, tx, src); err != nil {
 		return res, err
 	}
-	seen, err := ReadManifest(ctx, tx, src.Name)
+	seen, err := state.ReadManifest(ctx, tx, src.Name)
 	if err != nil {
 		return res, err
 	}
+	have := Paths(files)
 	if o.Previous != nil {
-		res.Missing = o.Previous.Missing(files)
+		res.Missing = o.Previous.Missing(have)
 	} else {
-		res.Missing = seen.Missing(files)
+		res.Missing = seen.Missing(have)
 	}
 	if o.BatchBytes <= 0 {
 		o.BatchBytes = 256 << 20
@@ -159,7 +118,7 @@ func Ingest(ctx context.Context, tx Tx, src Source, files []File, o Options) (Re
 		if len(batch) == 0 {
 			return nil
 		}
-		n, q, err := loadBatch(ctx, tx, src, batch, o.RunID)
+		n, q, err := loadBatch(ctx, tx, src, batch, o)
 		res.Records += n
 		res.Quarantined += q
 		batch, size = batch[:0], 0
@@ -170,7 +129,7 @@ func Ingest(ctx context.Context, tx Tx, src Source, files []File, o Options) (Re
 			return res, err
 		}
 		k, ok := seen[f.Rel]
-		if ok && k.same(f) {
+		if ok && k.Same(f.Look) {
 			continue
 		}
 		data, err := os.ReadFile(f.Abs)
@@ -184,9 +143,8 @@ func Ingest(ctx context.Context, tx Tx, src Source, files []File, o Options) (Re
 				return res, &ChangedError{File: f.Rel, Was: k.SHA256, Now: sha}
 			}
 			// Touched or copied, not changed: remember how it looks now.
-			if _, err := tx.ExecContext(ctx, `UPDATE elt.files SET size = ?, modified_at = ?, changed_at = ?, inode = ? WHERE source = ? AND file = ?`,
-				f.Size, f.ModTime, f.ChangeTime, int64(f.Inode), src.Name, f.Rel); err != nil {
-				return res, fmt.Errorf("record %s: %w", f.Rel, err)
+			if err := state.Relook(ctx, tx, src.Name, f.Rel, f.Look); err != nil {
+				return res, err
 			}
 			continue
 		}
@@ -213,25 +171,6 @@ type loaded struct {
 	bad     []int
 }
 
-// ReadManifest reads the files of a source that earlier builds ingested.
-func ReadManifest(ctx context.Context, tx Tx, source string) (Manifest, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT file, size, modified_at, changed_at, inode, sha256 FROM elt.files WHERE source = ?`, source)
-	if err != nil {
-		return nil, fmt.Errorf("read the file manifest: %w", err)
-	}
-	defer rows.Close()
-	out := Manifest{}
-	for rows.Next() {
-		var f string
-		var k Known
-		if err := rows.Scan(&f, &k.Size, &k.ModTime, &k.ChangeTime, &k.Inode, &k.SHA256); err != nil {
-			return nil, err
-		}
-		out[f] = k
-	}
-	return out, rows.Err()
-}
-
 var bom = []byte{0xEF, 0xBB, 0xBF}
 
 // sanitize strips a byte-order mark and, when the file is not valid UTF-8
@@ -255,7 +194,8 @@ func sanitize(data []byte) (string, []int) {
 	return string(bytes.Join(lines, []byte{'\n'})), bad
 }
 
-func loadBatch(ctx context.Context, tx Tx, src Source, batch []loaded, runID int64) (records, quarantined int64, err error) {
+func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []loaded, o Options) (records, quarantined int64, err error) {
+	runID := o.RunID
 	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE elt_raw (file VARCHAR, content VARCHAR, bad_lines BIGINT[], size BIGINT, modified_at TIMESTAMP, changed_at TIMESTAMP, inode BIGINT, sha256 VARCHAR)`); err != nil {
 		return 0, 0, err
 	}
@@ -297,18 +237,15 @@ func loadBatch(ctx context.Context, tx Tx, src Source, batch []loaded, runID int
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return 0, 0, fmt.Errorf("ingest %s (%s): %w", src.Name, s, err)
 		}
-		if os.Getenv("ELT_TRACE") != "" {
-			fmt.Fprintf(os.Stderr, "trace: %6.2fs  ingest %s: %s\n", time.Since(t0).Seconds(), src.Name, s)
+		if o.Trace != nil {
+			fmt.Fprintf(o.Trace, "trace: %6.2fs  ingest %s: %s\n", time.Since(t0).Seconds(), src.Name, s)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO silver.quarantine (source, file, line, reason, raw, run_id)
-		SELECT ?, file, line, reason, raw, ? FROM elt_checked WHERE reason IS NOT NULL ORDER BY file, line`, src.Name, runID); err != nil {
-		return 0, 0, fmt.Errorf("quarantine %s: %w", src.Name, err)
+	if err := state.Quarantine(ctx, tx, src.Name, runID, "elt_checked"); err != nil {
+		return 0, 0, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO elt.files (source, file, size, modified_at, changed_at, inode, sha256, records, ingested_at, run_id)
-		SELECT ?, r.file, r.size, r.modified_at, r.changed_at, r.inode, r.sha256, coalesce(c.n, 0), now()::TIMESTAMP, ?
-		FROM elt_raw AS r LEFT JOIN (SELECT file, count(*) AS n FROM elt_checked GROUP BY file) AS c USING (file)`, src.Name, runID); err != nil {
-		return 0, 0, fmt.Errorf("record %s files: %w", src.Name, err)
+	if err := state.RecordFiles(ctx, tx, src.Name, runID, "elt_raw", "elt_checked"); err != nil {
+		return 0, 0, err
 	}
 	err = tx.QueryRowContext(ctx, `SELECT count(*), count(reason) FROM elt_checked`).Scan(&records, &quarantined)
 	return records, quarantined, err

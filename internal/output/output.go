@@ -352,12 +352,13 @@ func writeTable(w io.Writer, r *Result) error {
 		b.WriteString(row(c, false))
 	}
 	b.WriteString(line("└", "┴", "┘"))
-	fmt.Fprintf(&b, "%d row%s\n", len(r.Rows), plural(len(r.Rows)))
+	fmt.Fprintf(&b, "%d row%s\n", len(r.Rows), Plural(len(r.Rows)))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-func plural(n int) string {
+// Plural is "s" unless n is 1: fmt.Sprintf("%d file%s", n, Plural(n)).
+func Plural(n int) string {
 	if n == 1 {
 		return ""
 	}

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
+
+	"github.com/digitalservices/elt/internal/warehouse"
 )
 
 // qualifiedRe matches a possibly quoted, possibly qualified table name at
@@ -33,29 +36,9 @@ func (n *Node) Rewrite(replace func(id string) string) (string, error) {
 			return "", fmt.Errorf("%s: cannot place the reference to %s", n.Model.Path, r.ID)
 		}
 		if r.Alias == "" {
-			with += " AS " + quoteIdent(r.ID[indexDot(r.ID)+1:])
+			with += " AS " + warehouse.Ident(r.ID[strings.LastIndexByte(r.ID, '.')+1:])
 		}
 		body = body[:r.Offset] + with + body[r.Offset+loc[1]:]
 	}
 	return body, nil
-}
-
-func indexDot(s string) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == '.' {
-			return i
-		}
-	}
-	return -1
-}
-
-func quoteIdent(s string) string {
-	out := []byte{'"'}
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' {
-			out = append(out, '"')
-		}
-		out = append(out, s[i])
-	}
-	return string(append(out, '"'))
 }

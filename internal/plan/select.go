@@ -124,16 +124,3 @@ func (g *Graph) walk(from []string, next func(string) []string, seen map[string]
 	}
 	return out
 }
-
-// Users returns the models that read id directly.
-func (g *Graph) Users(id string) []string {
-	var out []string
-	for _, o := range g.Order {
-		for _, d := range g.Nodes[o].Deps {
-			if d == id {
-				out = append(out, o)
-			}
-		}
-	}
-	return out
-}

@@ -12,6 +12,15 @@ import (
 // CheckKinds are the checks a model header can declare.
 var CheckKinds = []string{"not_null", "unique", "accepted_values", "relationships", "range", "max_null_pct", "row_count", "expression"}
 
+// Severity says what a failed check does.
+type Severity string
+
+// The severities.
+const (
+	Error Severity = "error" // blocks publication
+	Warn  Severity = "warn"  // reported only
+)
+
 // Check is one data check of a model, written under a column (checks:
 // [not_null, {range: {min: 1}}]) or under the model (checks: [{row_count:
 // {min: 1}}, {expression: "a <= b"}]).
@@ -19,9 +28,8 @@ type Check struct {
 	Kind   string
 	Column string // the column it checks; empty for model-level checks
 	// Name labels the check in reports; defaults to kind(column).
-	Name string
-	// Severity is error (blocks publication) or warn (reported only).
-	Severity string
+	Name     string
+	Severity Severity
 	// Mostly is the share of rows that must pass, as Great Expectations'
 	// mostly: 0.95 tolerates 5% failing rows. 1 when unset.
 	Mostly float64
@@ -49,7 +57,7 @@ func (c Check) Label() string {
 // one-key mapping of kind to options ({range: {min: 1, severity: warn}}).
 func (c *Check) UnmarshalYAML(n *yaml.Node) error {
 	c.Line = n.Line
-	c.Severity = "error"
+	c.Severity = Error
 	c.Mostly = 1
 	fail := func(node *yaml.Node, format string, args ...any) error {
 		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", node.Line, fmt.Sprintf(format, args...))}}
@@ -99,7 +107,7 @@ func (c *Check) UnmarshalYAML(n *yaml.Node) error {
 		var err error
 		switch k.Value {
 		case "severity":
-			c.Severity = v.Value
+			c.Severity = Severity(v.Value)
 		case "mostly":
 			err = v.Decode(&c.Mostly)
 		case "name":
@@ -132,7 +140,7 @@ func (c *Check) UnmarshalYAML(n *yaml.Node) error {
 
 func (c *Check) validate(n *yaml.Node, fail func(*yaml.Node, string, ...any) error) error {
 	switch {
-	case c.Severity != "error" && c.Severity != "warn":
+	case c.Severity != Error && c.Severity != Warn:
 		return fail(n, "severity is error or warn, found %q", c.Severity)
 	case c.Mostly <= 0 || c.Mostly > 1:
 		return fail(n, "mostly is the share of rows that must pass, above 0 and at most 1, found %v", c.Mostly)

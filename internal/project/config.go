@@ -42,7 +42,7 @@ type DuckDB struct {
 
 // ModelDefaults apply to every model whose header does not say otherwise.
 type ModelDefaults struct {
-	Materialized string `yaml:"materialized"`
+	Materialized Materialization `yaml:"materialized"`
 }
 
 // Source is a folder of raw files under the bronze root that ingestion
@@ -86,7 +86,7 @@ func DefaultConfig() Config {
 	return Config{
 		Version: 1,
 		Paths:   Paths{Bronze: "data/bronze", Warehouse: "data/warehouse.duckdb", Output: "data/out", Design: "design"},
-		Models:  ModelDefaults{Materialized: "view"},
+		Models:  ModelDefaults{Materialized: View},
 	}
 }
 
@@ -128,7 +128,7 @@ func (c *Config) validate(text string) error {
 		bad("memory_limit", "memory_limit must be a positive size like 4GB or 512MB, found %q", c.DuckDB.MemoryLimit)
 	}
 	if m := c.Models.Materialized; m != "" && !validMaterialized(m) {
-		bad("materialized", "materialized must be one of %s, found %q", strings.Join(Materializations, ", "), m)
+		bad("materialized", "materialized must be one of %s, found %q", materializationList(), m)
 	}
 	for _, name := range sortedKeys(c.Sources) {
 		s := c.Sources[name]

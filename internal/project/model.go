@@ -5,20 +5,35 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
 
-// Materializations are the ways a model can be built.
-var Materializations = []string{"view", "table", "incremental"}
+// Materialization is how a model is kept in the warehouse.
+type Materialization string
 
-func validMaterialized(m string) bool {
-	for _, x := range Materializations {
-		if x == m {
-			return true
-		}
+// The materializations, as written in a header or elt.yaml.
+const (
+	View        Materialization = "view"
+	Table       Materialization = "table"
+	Incremental Materialization = "incremental" // merged by unique_key
+)
+
+// Materializations are the ways a model can be built.
+var Materializations = []Materialization{View, Table, Incremental}
+
+func validMaterialized(m Materialization) bool {
+	return slices.Contains(Materializations, m)
+}
+
+// materializationList is the list for error messages.
+func materializationList() string {
+	names := make([]string, len(Materializations))
+	for i, m := range Materializations {
+		names[i] = string(m)
 	}
-	return false
+	return strings.Join(names, ", ")
 }
 
 // Model is one SQL file under models/: models/<schema>/<name>.sql is the
@@ -38,10 +53,10 @@ type Model struct {
 
 // Header is the YAML held in a model's leading /* ... */ comment.
 type Header struct {
-	Materialized string   `yaml:"materialized"`
-	Description  string   `yaml:"description"`
-	Tags         []string `yaml:"tags"`
-	Columns      []Column `yaml:"columns"`
+	Materialized Materialization `yaml:"materialized"`
+	Description  string          `yaml:"description"`
+	Tags         []string        `yaml:"tags"`
+	Columns      []Column        `yaml:"columns"`
 	// UniqueKey is the column an incremental model keeps one row per value of.
 	UniqueKey string `yaml:"unique_key"`
 	// OrderBy picks the winner among rows with the same key when new rows
@@ -172,13 +187,13 @@ func ParseModel(path, schema, name, text string, defaults ModelDefaults) (*Model
 		m.Header.Materialized = defaults.Materialized
 	}
 	if m.Header.Materialized == "" {
-		m.Header.Materialized = "view"
+		m.Header.Materialized = View
 	}
 	if !validMaterialized(m.Header.Materialized) {
 		line, col := findKey(text, "materialized")
-		return nil, At(path, text, line, col, "materialized must be one of %s, found %q", strings.Join(Materializations, ", "), m.Header.Materialized)
+		return nil, At(path, text, line, col, "materialized must be one of %s, found %q", materializationList(), m.Header.Materialized)
 	}
-	if m.Header.Materialized == "incremental" && !identRe.MatchString(m.Header.UniqueKey) {
+	if m.Header.Materialized == Incremental && !identRe.MatchString(m.Header.UniqueKey) {
 		line, col := findKey(text, "materialized")
 		return nil, At(path, text, line, col, "an incremental model needs unique_key: one column name, found %q", m.Header.UniqueKey)
 	}

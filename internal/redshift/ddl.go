@@ -2,6 +2,7 @@ package redshift
 
 import (
 	"fmt"
+	"github.com/digitalservices/elt/internal/warehouse"
 	"regexp"
 	"strings"
 )
@@ -117,7 +118,7 @@ func DDL(t Table) (string, error) {
 // (s3://bucket/path/<schema>/<name>/parquet/) into the table.
 func Copy(t Table, prefix, iamRole string) string {
 	from := strings.TrimSuffix(prefix, "/") + "/" + t.Schema + "/" + t.Name + "/parquet/"
-	return fmt.Sprintf("COPY %s.%s\nFROM %s\nIAM_ROLE %s\nFORMAT AS PARQUET;\n", Ident(t.Schema), Ident(t.Name), Literal(from), Literal(iamRole))
+	return fmt.Sprintf("COPY %s.%s\nFROM %s\nIAM_ROLE %s\nFORMAT AS PARQUET;\n", Ident(t.Schema), Ident(t.Name), warehouse.Literal(from), warehouse.Literal(iamRole))
 }
 
 var bareRe = regexp.MustCompile(`^[a-z_][a-z0-9_$]*$`)
@@ -128,11 +129,8 @@ func Ident(s string) string {
 	if bareRe.MatchString(s) && !reserved[strings.ToUpper(s)] {
 		return s
 	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	return warehouse.Ident(s)
 }
-
-// Literal writes a Redshift string literal.
-func Literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // reserved are Redshift's reserved words (Amazon Redshift Database Developer
 // Guide, "Reserved words").

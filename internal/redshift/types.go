@@ -6,6 +6,7 @@ package redshift
 
 import (
 	"fmt"
+	"github.com/digitalservices/elt/internal/warehouse"
 	"regexp"
 	"strconv"
 	"strings"
@@ -39,7 +40,7 @@ var decimalRe = regexp.MustCompile(`^DECIMAL\((\d+),\s*(\d+)\)$`)
 // nested types, so those are cast; decimals keep precision ≤ 18 or become
 // 38 (what Redshift reads from Parquet).
 func Map(c Column) (Mapped, error) {
-	col := quoteDuck(c.Name)
+	col := warehouse.Ident(c.Name)
 	t := strings.ToUpper(strings.TrimSpace(c.Type))
 	plain := func(rs string) (Mapped, error) { return Mapped{Export: col, Redshift: rs}, nil }
 	cast := func(to, rs string) (Mapped, error) {
@@ -123,6 +124,3 @@ func size(c Column, def, max int) int {
 	}
 	return n
 }
-
-// quoteDuck quotes an identifier for DuckDB.
-func quoteDuck(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

@@ -1,5 +1,5 @@
-// Package state owns the warehouse's own schema: a golang-migrate database
-// driver for DuckDB, the embedded migrations, and the run history.
+// A golang-migrate database driver for DuckDB, registered as duckdb://.
+
 package state
 
 import (

@@ -315,11 +315,6 @@ func AsQueryError(err error) *QueryError {
 	return qe
 }
 
-// IsInterrupt tells whether err is DuckDB's answer to a cancelled context.
-func IsInterrupt(err error) bool {
-	return err != nil && (errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "INTERRUPT"))
-}
-
 // Ident quotes an SQL identifier.
 func Ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
@@ -335,4 +330,12 @@ func (db *DB) SerializeSQL(ctx context.Context, query string) (string, error) {
 	var out string
 	err := db.QueryRowContext(ctx, `SELECT json_serialize_sql(?::VARCHAR, skip_empty := true)::VARCHAR`, query).Scan(&out)
 	return out, err
+}
+
+// Querier runs SQL: a *sql.DB, a *sql.Conn or a *sql.Tx. Functions that
+// write inside a build take the build's transaction as one.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }

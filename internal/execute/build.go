@@ -1,10 +1,13 @@
-// Package build runs a project, write-audit-publish: it ingests new bronze
-// files, builds the selected models in dependency order (whole or
-// incrementally), runs their checks and reconciles record counts, all in one
-// DuckDB transaction, so a failed, blocked or interrupted build publishes
-// nothing and leaves the last published state exactly as it was. Only after
-// the commit are the exports written, each swapped in whole.
-package build
+// Package execute runs a compiled project in the warehouse,
+// write-audit-publish: in one DuckDB transaction it ingests new bronze files,
+// runs each selected model's compiled statements in dependency order (whole
+// or incrementally), audits the result (the models' checks, the data tests,
+// the sources' quarantine gate) and reconciles record counts, so a failed,
+// blocked or interrupted build publishes nothing and leaves the last
+// published state exactly as it was. Only after the commit does it hand the
+// built tables to publish for their exports. It also runs the same audit
+// for `elt test`, and read-only queries for `elt query`.
+package execute
 
 import (
 	"context"
@@ -12,25 +15,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/digitalservices/elt/internal/check"
-	"github.com/digitalservices/elt/internal/export"
+	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/publish"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
-
-// Version is the elt version recorded in the run history.
-var Version = "dev"
-
-// QuarantineTable is where ingestion puts rejected records.
-const QuarantineTable = "silver.quarantine"
 
 // Options choose what a build does.
 type Options struct {
@@ -41,6 +39,8 @@ type Options struct {
 	AcceptMissing bool
 	// Args is the command line, kept in the run history.
 	Args string
+	// Version is elt's version, kept in the run history.
+	Version string
 }
 
 // Sources returns the project's declared sources, resolved against its
@@ -64,39 +64,6 @@ func Sources(p *project.Project) ([]ingest.Source, error) {
 	return out, errs.Err()
 }
 
-// Reserved are the warehouse's own relations, which no model may replace.
-var Reserved = map[string]string{
-	"elt.*":         "in the schema elt, the tool's own (run history, file manifest, model state, check results)",
-	QuarantineTable: "the quarantine, the tool's own table of rejected records",
-}
-
-// External lists the relations models may read that no model builds.
-func External(p *project.Project) []string {
-	out := []string{QuarantineTable}
-	for _, name := range p.Config.SourceNames() {
-		out = append(out, "bronze."+name)
-	}
-	return out
-}
-
-// Plan loads the model graph of a project.
-func Plan(ctx context.Context, db *warehouse.DB, p *project.Project) (*plan.Graph, error) {
-	return plan.New(ctx, db, p.Models, External(p), Reserved)
-}
-
-// Statements are the SQL statements that build one model, exactly as run.
-func Statements(m *project.Model) []string {
-	kind := "TABLE"
-	if m.Header.Materialized == "view" {
-		kind = "VIEW"
-	}
-	return []string{
-		"CREATE SCHEMA IF NOT EXISTS " + warehouse.Ident(m.Schema),
-		"SET schema = " + warehouse.Literal(m.Schema),
-		fmt.Sprintf("CREATE OR REPLACE %s %s AS ", kind, warehouse.Qualified(m.Schema, m.Name)) + trimBody(m.Body),
-	}
-}
-
 // Summary is what a build did.
 type Summary struct {
 	RunID   int64
@@ -111,14 +78,7 @@ type Summary struct {
 type ChecksFailed struct{ Failed int }
 
 func (e *ChecksFailed) Error() string {
-	return fmt.Sprintf("%d blocking check%s failed: nothing was published; the warehouse and the exports are as they were", e.Failed, plural(e.Failed))
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
+	return fmt.Sprintf("%d blocking check%s failed: nothing was published; the warehouse and the exports are as they were", e.Failed, output.Plural(e.Failed))
 }
 
 // Builder runs builds against one open warehouse.
@@ -126,6 +86,7 @@ type Builder struct {
 	Project *project.Project
 	DB      *warehouse.DB
 	Out     io.Writer // progress lines
+	Trace   io.Writer // step timings, when set
 }
 
 // ErrCancelled is returned when the context ends a build.
@@ -137,7 +98,7 @@ var ErrCancelled = errors.New("build cancelled: nothing was published")
 // recorded either way.
 func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	start := time.Now()
-	g, err := Plan(ctx, b.DB, b.Project)
+	g, err := compile.Plan(ctx, b.DB, b.Project)
 	if err != nil {
 		return nil, err
 	}
@@ -158,26 +119,26 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	runs := state.Runs{DB: b.DB.DB}
-	runID, err := runs.Start(ctx, "build", o.Args, Version)
+	runs := state.Runs{DB: b.DB}
+	runID, err := runs.Start(ctx, "build", o.Args, o.Version)
 	if err != nil {
 		return nil, fmt.Errorf("record the run: %w", err)
 	}
 	sum := &Summary{RunID: runID}
 	berr := b.run(ctx, g, ids, sources, listings, o, sum)
-	status := "success"
+	status := state.Succeeded
 	switch {
 	case berr != nil && ctx.Err() != nil:
-		status, berr = "cancelled", ErrCancelled
+		status, berr = state.Cancelled, ErrCancelled
 	case berr != nil:
-		status = "error"
+		status = state.Failed
 	default:
 		// Published: now the exports, each swapped in whole.
 		fmt.Fprintf(b.Out, "published run %d\n", sum.RunID)
 		if berr = b.export(ctx, g, ids, sum.RunID); berr != nil {
-			status = "error"
+			status = state.Failed
 			if ctx.Err() != nil {
-				status = "cancelled"
+				status = state.Cancelled
 			}
 		}
 	}
@@ -235,12 +196,12 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 			continue
 		}
 		listing := listings[src.Name]
-		opts := ingest.Options{RunID: sum.RunID}
+		opts := ingest.Options{RunID: sum.RunID, Trace: b.Trace}
 		if o.FullRefresh {
-			if opts.Previous, err = ingest.ReadManifest(ctx, tx, src.Name); err != nil {
+			if opts.Previous, err = state.ReadManifest(ctx, tx, src.Name); err != nil {
 				return err
 			}
-			if gone := opts.Previous.Missing(listing.Files); len(gone) > 0 && !o.AcceptMissing {
+			if gone := opts.Previous.Missing(ingest.Paths(listing.Files)); len(gone) > 0 && !o.AcceptMissing {
 				return &MissingFilesError{Source: src.Name, Files: gone}
 			}
 			if err := reset(ctx, tx, src); err != nil {
@@ -264,17 +225,17 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	}
 	for i, id := range ids {
 		n := g.Nodes[id]
-		mr := state.ModelRun{Model: n.Model.ID(), Materialized: n.Model.Header.Materialized, Started: time.Now(), Status: "success"}
+		mr := state.ModelRun{Model: n.Model.ID(), Materialized: string(n.Model.Header.Materialized), Started: time.Now(), Status: state.ModelBuilt}
 		rows, mode, err := b.runModel(ctx, tx, g, n, inc)
 		mr.Materialized = mode
 		mr.Seconds = time.Since(mr.Started).Seconds()
 		mr.Rows = rows
 		if err != nil {
-			mr.Status, mr.Error = "error", err.Error()
+			mr.Status, mr.Error = state.ModelFailed, err.Error()
 			sum.Models = append(sum.Models, mr)
 			for _, rest := range ids[i+1:] {
 				m := g.Nodes[rest].Model
-				sum.Models = append(sum.Models, state.ModelRun{Model: m.ID(), Materialized: m.Header.Materialized, Status: "skipped", Started: time.Now()})
+				sum.Models = append(sum.Models, state.ModelRun{Model: m.ID(), Materialized: string(m.Header.Materialized), Status: state.ModelSkipped, Started: time.Now()})
 			}
 			fmt.Fprintf(b.Out, "%3d/%d  %-36s %-11s %12s  %6.2fs\n", i+1, len(ids), mr.Model, mr.Materialized, "ERROR", mr.Seconds)
 			return err
@@ -284,7 +245,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	}
 	// Audit before publishing: every check runs against the new tables
 	// inside this transaction; a blocking failure rolls it all back.
-	if sum.Checks, err = b.audit(ctx, tx, g, ids, sources, sum); err != nil {
+	if sum.Checks, err = Audit(ctx, tx, b.Project, g, ids, gates(sources, sum)); err != nil {
 		return err
 	}
 	check.Report(b.Out, sum.Checks)
@@ -302,46 +263,24 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	return tx.Commit()
 }
 
-// audit runs the checks of the built models, the data tests and the
-// sources' quarantine gate.
-func (b *Builder) audit(ctx context.Context, tx *sql.Tx, g *plan.Graph, ids []string, sources []ingest.Source, sum *Summary) ([]check.Result, error) {
-	var out []check.Result
-	for _, res := range sum.Ingest {
-		for _, src := range sources {
-			if src.Name == res.Source && res.Records > 0 {
-				out = append(out, check.Quarantine(ctx, tx, src.Name, sum.RunID, res.Records, res.Quarantined, src.MaxQuarantinePct))
-			}
-		}
-	}
-	for _, id := range ids {
-		rs, err := check.Model(ctx, tx, g.Nodes[id].Model)
-		if err != nil {
-			return out, err
-		}
-		out = append(out, rs...)
-	}
-	tests, err := check.DataTests(ctx, tx, b.Project.Dir)
-	return append(out, tests...), err
-}
-
 // Records turns check results into run-history rows.
 func Records(rs []check.Result) []state.CheckRecord {
 	out := make([]state.CheckRecord, len(rs))
 	for i, r := range rs {
-		status := "pass"
+		status := state.CheckPassed
 		switch {
 		case r.Err != "":
-			status = "error"
-		case !r.Passed && r.Severity == "warn":
-			status = "warn"
+			status = state.CheckBroken
+		case !r.Passed && r.Severity == project.Warn:
+			status = state.CheckWarned
 		case !r.Passed:
-			status = "fail"
+			status = state.CheckFailed
 		}
 		detail := r.Detail
 		if r.Err != "" {
 			detail = r.Err
 		}
-		out[i] = state.CheckRecord{Target: r.Target, Check: r.Label, Severity: r.Severity, Status: status, Detail: detail,
+		out[i] = state.CheckRecord{Target: r.Target, Check: r.Label, Severity: string(r.Severity), Status: status, Detail: detail,
 			Failing: r.Failing, Total: r.Total, Share: r.Share()}
 	}
 	return out
@@ -349,14 +288,14 @@ func Records(rs []check.Result) []state.CheckRecord {
 
 // export writes the exports of the built models that ask for them.
 func (b *Builder) export(ctx context.Context, g *plan.Graph, ids []string, runID int64) error {
-	output := b.Project.Resolve(b.Project.Config.Paths.Output)
+	dir := b.Project.Resolve(b.Project.Config.Paths.Output)
 	for _, id := range ids {
 		m := g.Nodes[id].Model
 		if m.Header.Export == nil || len(m.Header.Export.Formats) == 0 {
 			continue
 		}
 		t0 := time.Now()
-		rows, err := export.Write(ctx, b.DB, m, output, runID)
+		rows, err := publish.Write(ctx, b.DB, m, dir, runID)
 		if err != nil {
 			what := "failed"
 			if ctx.Err() != nil {
@@ -365,13 +304,13 @@ func (b *Builder) export(ctx context.Context, g *plan.Graph, ids []string, runID
 			return fmt.Errorf("the build was published, but exporting %s %s; its previous export is intact: %w", m.ID(), what, err)
 		}
 		fmt.Fprintf(b.Out, "export  %-36s %-11s %12s  %6.2fs  -> %s\n", m.ID(), strings.Join(m.Header.Export.Formats, "+"),
-			fmt.Sprintf("%d rows", rows), time.Since(t0).Seconds(), export.Dir(output, m))
+			fmt.Sprintf("%d rows", rows), time.Since(t0).Seconds(), publish.Dir(dir, m))
 	}
 	return nil
 }
 
 func rowCount(mr state.ModelRun) string {
-	if mr.Materialized == "view" {
+	if mr.Materialized == string(project.View) {
 		return "view"
 	}
 	return fmt.Sprintf("%d rows", mr.Rows)
@@ -398,7 +337,7 @@ type MissingFilesError struct {
 func (e *MissingFilesError) Error() string {
 	return fmt.Sprintf("--full-refresh would lose the records of %d ingested file%s of %s that %s gone from bronze:\n%s\n"+
 		"  restore the files and build again, or accept the loss with elt build --full-refresh --accept-missing (the run history records it)",
-		len(e.Files), plural(len(e.Files)), e.Source, map[bool]string{true: "is", false: "are"}[len(e.Files) == 1], listFiles(e.Files, 10))
+		len(e.Files), output.Plural(len(e.Files)), e.Source, map[bool]string{true: "is", false: "are"}[len(e.Files) == 1], listFiles(e.Files, 10))
 }
 
 // writeNotes says what a source's ingestion did not read or found changed.
@@ -409,7 +348,7 @@ func writeNotes(w io.Writer, src ingest.Source, l ingest.Listing, res ingest.Res
 			what = "match none of its patterns, so it read nothing"
 		}
 		fmt.Fprintf(w, "  note: %s: %d file%s under %s %s (%s; format %s), e.g. %s: check format and patterns in elt.yaml\n",
-			src.Name, n, plural(n), src.Dir, what, strings.Join(src.Patterns, ", "), src.Format, l.Unmatched[0])
+			src.Name, n, output.Plural(n), src.Dir, what, strings.Join(src.Patterns, ", "), src.Format, l.Unmatched[0])
 	} else if len(l.Files) == 0 {
 		fmt.Fprintf(w, "  note: %s: no files under %s yet\n", src.Name, src.Dir)
 	}
@@ -418,11 +357,11 @@ func writeNotes(w io.Writer, src ingest.Source, l ingest.Listing, res ingest.Res
 		if full {
 			verb = "were dropped (--accept-missing)"
 		}
-		fmt.Fprintf(w, "  warning: %s: %d ingested file%s gone from bronze; %s records %s:\n%s\n", src.Name, n, plural(n),
+		fmt.Fprintf(w, "  warning: %s: %d ingested file%s gone from bronze; %s records %s:\n%s\n", src.Name, n, output.Plural(n),
 			map[bool]string{true: "its", false: "their"}[n == 1], verb, listFiles(res.Missing, 10))
 	}
 	if n := len(res.Changed); n > 0 {
-		fmt.Fprintf(w, "  note: %s: %d file%s re-read with content that changed since %s first ingested:\n%s\n", src.Name, n, plural(n),
+		fmt.Fprintf(w, "  note: %s: %d file%s re-read with content that changed since %s first ingested:\n%s\n", src.Name, n, output.Plural(n),
 			map[bool]string{true: "it was", false: "they were"}[n == 1], listFiles(res.Changed, 10))
 	}
 }
@@ -441,26 +380,20 @@ func listFiles(files []string, max int) string {
 }
 
 // reset forgets what was ingested from a source, for --full-refresh.
-func reset(ctx context.Context, tx *sql.Tx, src ingest.Source) error {
+func reset(ctx context.Context, tx warehouse.Querier, src ingest.Source) error {
 	if err := ingest.Prepare(ctx, tx, src); err != nil {
 		return err
 	}
-	for _, q := range []string{
-		"DELETE FROM " + src.Table(),
-		"DELETE FROM silver.quarantine WHERE source = " + warehouse.Literal(src.Name),
-		"DELETE FROM elt.files WHERE source = " + warehouse.Literal(src.Name),
-	} {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("full refresh of %s: %w", src.Name, err)
-		}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM "+src.Table()); err != nil {
+		return fmt.Errorf("full refresh of %s: %w", src.Name, err)
 	}
-	return nil
+	return state.Forget(ctx, tx, src.Name)
 }
 
 // runModel builds one model and reports a SQL error at the model's own
 // path:line:col. It returns the rows and how the model was built (view,
 // table, full or incremental).
-func (b *Builder) runModel(ctx context.Context, tx *sql.Tx, g *plan.Graph, n *plan.Node, inc *incremental) (int64, string, error) {
+func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Graph, n *plan.Node, inc *incremental) (int64, string, error) {
 	m := n.Model
 	kind, err := relationKind(ctx, tx, m)
 	if err != nil {
@@ -469,15 +402,15 @@ func (b *Builder) runModel(ctx context.Context, tx *sql.Tx, g *plan.Graph, n *pl
 	if err := dropOtherKind(ctx, tx, m, kind); err != nil {
 		return 0, "", err
 	}
-	mode := m.Header.Materialized
-	stmts := Statements(m)
+	mode := string(m.Header.Materialized)
+	stmts := compile.Statements(m)
 	mapped := true // the last statement holds the model body on the file's lines
-	if mode == "incremental" {
+	if m.Header.Materialized == project.Incremental {
 		if mode, err = inc.plan(g, n, kind != ""); err != nil {
 			return 0, "", err
 		}
-		if mode == "incremental" {
-			if stmts, err = IncrementalStatements(g, n, inc.before[n.ID()]); err != nil {
+		if mode == builtIncremental {
+			if stmts, err = compile.IncrementalStatements(g, n, inc.before[n.ID()].LastRun); err != nil {
 				return 0, "", err
 			}
 			mapped = false
@@ -486,27 +419,27 @@ func (b *Builder) runModel(ctx context.Context, tx *sql.Tx, g *plan.Graph, n *pl
 	for i, s := range stmts {
 		t0 := time.Now()
 		_, err := tx.ExecContext(ctx, s)
-		trace(t0, "%s: %.60s", m.ID(), strings.Join(strings.Fields(s), " "))
+		b.trace(t0, "%s: %.60s", m.ID(), strings.Join(strings.Fields(s), " "))
 		if err != nil {
 			if ctx.Err() != nil {
 				return 0, mode, ctx.Err()
 			}
 			if mapped && i == len(stmts)-1 {
-				return 0, mode, SQLError(m.Path, m.Text, len(s)-len(trimBody(m.Body)), err)
+				return 0, mode, compile.SQLError(m.Path, m.Text, compile.BodyOffset(m), err)
 			}
 			fe := &project.FileError{Path: m.Path, Msg: fmt.Sprintf("%s build failed: %v", mode, err)}
-			if mode == "incremental" {
+			if mode == builtIncremental {
 				fe.Hint = "if the model's columns or key changed, rebuild it whole with elt build --full-refresh"
 			}
 			return 0, mode, fe
 		}
 	}
-	if m.Header.Materialized == "incremental" {
+	if m.Header.Materialized == project.Incremental {
 		if err := inc.record(ctx, tx, m, mode); err != nil {
 			return 0, mode, err
 		}
 	}
-	if mode == "view" {
+	if mode == string(project.View) {
 		return 0, mode, nil
 	}
 	var rows int64
@@ -514,27 +447,9 @@ func (b *Builder) runModel(ctx context.Context, tx *sql.Tx, g *plan.Graph, n *pl
 	return rows, mode, err
 }
 
-// SQLError places a DuckDB error at its line and column in the file at
-// path whose text is text. The statement sent was prefix bytes longer than
-// the text, all on its first line (as build's CREATE ... AS is).
-func SQLError(path, text string, prefix int, err error) error {
-	qe := warehouse.AsQueryError(err)
-	if qe.Line == 0 {
-		return &project.FileError{Path: path, Msg: qe.Kind + ": " + qe.Msg}
-	}
-	col := qe.Col
-	if qe.Line == 1 && col > 0 {
-		col -= prefix
-		if col < 1 {
-			col = 0
-		}
-	}
-	return project.At(path, text, qe.Line, col, "%s: %s", qe.Kind, qe.Msg)
-}
-
 // relationKind is the type of the model's relation in the warehouse
 // (BASE TABLE or VIEW), "" when there is none.
-func relationKind(ctx context.Context, tx *sql.Tx, m *project.Model) (string, error) {
+func relationKind(ctx context.Context, tx warehouse.Querier, m *project.Model) (string, error) {
 	var kind string
 	err := tx.QueryRowContext(ctx, `SELECT table_type FROM information_schema.tables WHERE lower(table_schema) = lower(?) AND lower(table_name) = lower(?)`, m.Schema, m.Name).Scan(&kind)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -544,12 +459,12 @@ func relationKind(ctx context.Context, tx *sql.Tx, m *project.Model) (string, er
 }
 
 // dropOtherKind drops a view that should now be a table, or the reverse.
-func dropOtherKind(ctx context.Context, tx *sql.Tx, m *project.Model, kind string) error {
+func dropOtherKind(ctx context.Context, tx warehouse.Querier, m *project.Model, kind string) error {
 	if kind == "" {
 		return nil
 	}
 	isView := kind == "VIEW"
-	if isView == (m.Header.Materialized == "view") {
+	if isView == (m.Header.Materialized == project.View) {
 		return nil
 	}
 	what := "TABLE"
@@ -560,9 +475,9 @@ func dropOtherKind(ctx context.Context, tx *sql.Tx, m *project.Model, kind strin
 	return err
 }
 
-// trace prints how long a step took when ELT_TRACE is set.
-func trace(start time.Time, format string, args ...any) {
-	if os.Getenv("ELT_TRACE") != "" {
-		fmt.Fprintf(os.Stderr, "trace: %6.2fs  %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
+// trace prints how long a step took, when the builder traces.
+func (b *Builder) trace(start time.Time, format string, args ...any) {
+	if b.Trace != nil {
+		fmt.Fprintf(b.Trace, "trace: %6.2fs  %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
 	}
 }

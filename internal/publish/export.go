@@ -1,13 +1,12 @@
-// Package export writes built tables to files for the outside world:
+// Package publish writes built tables to files for the outside world:
 // Parquet and CSV, optionally Hive-partitioned, with every column cast to
 // what Redshift can load, in the DDL's order. An export is written aside and
 // swapped into place, so a reader never sees half of one and the previous
 // export stays until the new one is whole.
-package export
+package publish
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -19,99 +18,6 @@ import (
 	"github.com/digitalservices/elt/internal/redshift"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
-
-// Querier runs SQL: a *sql.DB, *sql.Conn or *sql.Tx.
-type Querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// Describe reads a built model as a Redshift table: its columns and types
-// from the warehouse, the longest text values (for VARCHAR sizes without a
-// configured length), and the header's options.
-func Describe(ctx context.Context, q Querier, m *project.Model) (redshift.Table, error) {
-	t, err := columns(ctx, q, m)
-	if err != nil {
-		return t, err
-	}
-	return t, measure(ctx, q, m, &t)
-}
-
-// columns reads the built model's columns and the header's options; it does
-// not scan the table.
-func columns(ctx context.Context, q Querier, m *project.Model) (redshift.Table, error) {
-	t := redshift.Table{Schema: strings.ToLower(m.Schema), Name: strings.ToLower(m.Name), Origin: m.Path}
-	if r := m.Header.Redshift; r != nil {
-		t.DistStyle, t.DistKey, t.SortKey, t.SortStyle = r.DistStyle, r.DistKey, r.SortKey, r.SortStyle
-	}
-	rows, err := q.QueryContext(ctx, `SELECT column_name, data_type FROM information_schema.columns
-		WHERE lower(table_schema) = lower(?) AND lower(table_name) = lower(?) ORDER BY ordinal_position`, m.Schema, m.Name)
-	if err != nil {
-		return t, err
-	}
-	defer rows.Close()
-	conf := map[string]project.Column{}
-	for _, c := range m.Header.Columns {
-		conf[strings.ToLower(c.Name)] = c
-	}
-	for rows.Next() {
-		var c redshift.Column
-		if err := rows.Scan(&c.Name, &c.Type); err != nil {
-			return t, err
-		}
-		h := conf[strings.ToLower(c.Name)]
-		c.Length, c.NotNull, c.Encode = h.Length, h.NotNull, h.Encode
-		t.Columns = append(t.Columns, c)
-	}
-	if err := rows.Err(); err != nil {
-		return t, err
-	}
-	if len(t.Columns) == 0 {
-		return t, fmt.Errorf("%s is not built yet: run `elt build` first", m.ID())
-	}
-	return t, nil
-}
-
-// measure finds the longest value, in bytes, of each text or binary column
-// without a configured length, in one scan.
-func measure(ctx context.Context, q Querier, m *project.Model, t *redshift.Table) error {
-	var exprs []string
-	var idx []int
-	for i, c := range t.Columns {
-		ty := strings.ToUpper(c.Type)
-		if c.Length > 0 || !(ty == "VARCHAR" || ty == "BLOB" || ty == "BIT" || strings.HasPrefix(ty, "ENUM")) {
-			continue
-		}
-		col := warehouse.Ident(c.Name)
-		if ty == "BLOB" {
-			exprs = append(exprs, fmt.Sprintf("coalesce(max(octet_length(%s)), 0)", col))
-		} else {
-			exprs = append(exprs, fmt.Sprintf("coalesce(max(strlen(%s::VARCHAR)), 0)", col))
-		}
-		idx = append(idx, i)
-	}
-	if len(exprs) == 0 {
-		return nil
-	}
-	vals := make([]any, len(exprs))
-	ptrs := make([]any, len(exprs))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := q.QueryRowContext(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM "+warehouse.Qualified(m.Schema, m.Name)).Scan(ptrs...); err != nil {
-		return fmt.Errorf("measure %s: %w", m.ID(), err)
-	}
-	for k, i := range idx {
-		switch v := vals[k].(type) {
-		case int64:
-			t.Columns[i].Measured = int(v)
-		case int32:
-			t.Columns[i].Measured = int(v)
-		}
-	}
-	return nil
-}
 
 // Select is the query an export writes: every column cast for Redshift, in
 // order, then the partition values.
@@ -140,12 +46,12 @@ func Dir(output string, m *project.Model) string {
 // Write exports a model into its folder: into a fresh folder beside it
 // first, then swapped in. It returns the rows written. On failure the fresh
 // folder is removed (a full disk is not left full).
-func Write(ctx context.Context, q Querier, m *project.Model, output string, runID int64) (rows int64, err error) {
+func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output string, runID int64) (rows int64, err error) {
 	e := m.Header.Export
 	if e == nil || len(e.Formats) == 0 {
 		return 0, nil
 	}
-	t, err := columns(ctx, q, m) // the casts need types, not measured lengths
+	t, err := redshift.Columns(ctx, q, m) // the casts need types, not measured lengths
 	if err != nil {
 		return 0, err
 	}

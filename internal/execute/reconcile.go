@@ -1,13 +1,13 @@
-package build
+package execute
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/plan"
+	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -47,7 +47,7 @@ func (e *ErrUnbalanced) Error() string {
 
 // reconcile counts each ingested source that has a silver model of the
 // same name. Superseded records are those that share a key with another.
-func reconcile(ctx context.Context, tx *sql.Tx, sources []ingest.Source, ingested map[string]bool, g *plan.Graph) ([]Reconciliation, error) {
+func reconcile(ctx context.Context, tx warehouse.Querier, sources []ingest.Source, ingested map[string]bool, g *plan.Graph) ([]Reconciliation, error) {
 	var out []Reconciliation
 	bad := false
 	for _, src := range sources {
@@ -56,14 +56,14 @@ func reconcile(ctx context.Context, tx *sql.Tx, sources []ingest.Source, ingeste
 			continue
 		}
 		r := Reconciliation{Source: src.Name}
-		q := fmt.Sprintf(`SELECT
-			(SELECT coalesce(sum(records), 0) FROM elt.files WHERE source = %[1]s),
-			(SELECT count(*) FROM %[2]s),
-			(SELECT count(*) - count(DISTINCT %[3]s) FROM %[4]s),
-			(SELECT count(*) FROM silver.quarantine WHERE source = %[1]s),
-			(SELECT count(*) FROM %[4]s)`,
-			warehouse.Literal(src.Name), warehouse.Qualified("silver", src.Name), warehouse.Ident(src.Contract.Key), src.Table())
-		if err := tx.QueryRowContext(ctx, q).Scan(&r.Read, &r.Silver, &r.Superseded, &r.Quarantined, &r.Bronze); err != nil {
+		t, err := state.Count(ctx, tx, src.Name)
+		if err != nil {
+			return out, fmt.Errorf("reconcile %s: %w", src.Name, err)
+		}
+		r.Read, r.Quarantined = t.Read, t.Quarantined
+		q := fmt.Sprintf(`SELECT (SELECT count(*) FROM %s), (SELECT count(*) - count(DISTINCT %s) FROM %s), (SELECT count(*) FROM %s)`,
+			warehouse.Qualified("silver", src.Name), warehouse.Ident(src.Contract.Key), src.Table(), src.Table())
+		if err := tx.QueryRowContext(ctx, q).Scan(&r.Silver, &r.Superseded, &r.Bronze); err != nil {
 			return out, fmt.Errorf("reconcile %s: %w", src.Name, err)
 		}
 		bad = bad || !r.OK()

@@ -1,3 +1,10 @@
+// Package state owns the warehouse's own schema and every statement on it:
+// the embedded migrations (applied through our golang-migrate DuckDB
+// driver), the run history (elt.runs, elt.model_runs, elt.check_results),
+// the file manifest (elt.files), the quarantine (silver.quarantine) and the
+// incremental models' state (elt.model_state). Other packages reach these
+// tables only through its typed functions, which take the transaction or
+// database to run on.
 package state
 
 import (
@@ -10,7 +17,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/golang-migrate/migrate/v4"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
@@ -141,10 +147,7 @@ func Migrate(db *sql.DB) error {
 	if err := upgrade(db); err != nil {
 		return err
 	}
-	_, err := db.Exec(`UPDATE elt.runs SET status = 'interrupted', finished_at = coalesce(finished_at, ?),
-		error = coalesce(error, 'the process ended before the run finished (killed, or the machine stopped); nothing of it was published')
-		WHERE status = 'running'`, time.Now().UTC())
-	return err
+	return markInterrupted(context.Background(), db)
 }
 
 func upgrade(db *sql.DB) error {
@@ -157,67 +160,4 @@ func upgrade(db *sql.DB) error {
 		return fmt.Errorf("the warehouse was made by a newer elt (schema version %d; this elt knows up to %d): upgrade elt", v, Latest())
 	}
 	return g.Up()
-}
-
-// Runs records the run history.
-type Runs struct{ DB *sql.DB }
-
-// Start records a new run and returns its id.
-func (r Runs) Start(ctx context.Context, command, args, version string) (int64, error) {
-	var id int64
-	err := r.DB.QueryRowContext(ctx, `INSERT INTO elt.runs (run_id, command, args, status, started_at, elt_version)
-		VALUES (nextval('elt.run_id'), ?, ?, 'running', ?, ?) RETURNING run_id`, command, args, time.Now().UTC(), version).Scan(&id)
-	return id, err
-}
-
-// Finish records how the run ended.
-func (r Runs) Finish(ctx context.Context, id int64, status string, runErr error) error {
-	var msg any
-	if runErr != nil {
-		msg = runErr.Error()
-	}
-	_, err := r.DB.ExecContext(ctx, `UPDATE elt.runs SET status = ?, finished_at = ?, error = ? WHERE run_id = ?`, status, time.Now().UTC(), msg, id)
-	return err
-}
-
-// ModelRun is one model's outcome in a run.
-type ModelRun struct {
-	Model, Materialized, Status string
-	Rows                        int64
-	Started                     time.Time
-	Seconds                     float64
-	Error                       string
-}
-
-// RecordModels stores the model outcomes of a run.
-func (r Runs) RecordModels(ctx context.Context, id int64, ms []ModelRun) error {
-	for _, m := range ms {
-		var msg any
-		if m.Error != "" {
-			msg = m.Error
-		}
-		if _, err := r.DB.ExecContext(ctx, `INSERT INTO elt.model_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, m.Model, m.Materialized, m.Status, m.Rows, m.Started.UTC(), m.Seconds, msg); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// CheckRecord is one check's outcome in a run.
-type CheckRecord struct {
-	Target, Check, Severity, Status, Detail string
-	Failing, Total                          int64
-	Share                                   float64
-}
-
-// RecordChecks stores the check outcomes of a run.
-func (r Runs) RecordChecks(ctx context.Context, id int64, cs []CheckRecord) error {
-	for _, c := range cs {
-		if _, err := r.DB.ExecContext(ctx, `INSERT INTO elt.check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, c.Target, c.Check, c.Severity, c.Status, c.Failing, c.Total, c.Share, c.Detail); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/digitalservices/elt/internal/execute"
+	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/state"
+)
+
+func buildCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "build",
+		Usage:     "ingest new bronze files and build the models in dependency order",
+		ArgsUsage: " ",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "select", Aliases: []string{"s"}, Usage: "models to build: name, schema.*, tag:x, +before/after+"},
+			&cli.StringSliceFlag{Name: "exclude", Usage: "models to leave out (same syntax)"},
+			&cli.BoolFlag{Name: "full-refresh", Usage: "forget what was ingested and re-read all bronze files"},
+			&cli.BoolFlag{Name: "accept-missing", Usage: "with --full-refresh: drop the records of ingested files that are gone from bronze"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usage("build takes no arguments (did you mean --select %s?)", c.Args().First())
+			}
+			if c.Bool("accept-missing") && !c.Bool("full-refresh") {
+				return usage("--accept-missing goes with --full-refresh")
+			}
+			p, err := load(c)
+			if err != nil {
+				return err
+			}
+			db, err := state.Open(c.Context, p, state.Write)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			out := c.App.Writer
+			b := &execute.Builder{Project: p, DB: db, Out: out}
+			if c.Bool("trace") {
+				b.Trace = c.App.ErrWriter
+			}
+			sum, err := b.Run(c.Context, execute.Options{
+				Select: c.StringSlice("select"), Exclude: c.StringSlice("exclude"),
+				FullRefresh: c.Bool("full-refresh"), AcceptMissing: c.Bool("accept-missing"), Args: commandLine(c), Version: Version(),
+			})
+			if sum != nil && len(sum.Recon) > 0 {
+				writeRecon(out, sum.Recon)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "Done: %d model%s built in %.2fs (run %d)\n", len(sum.Models), output.Plural(len(sum.Models)), sum.Elapsed.Seconds(), sum.RunID)
+			return nil
+		},
+	}
+}
+
+func writeRecon(w io.Writer, rs []execute.Reconciliation) {
+	fmt.Fprintf(w, "\n%-14s %10s %10s %11s %12s\n", "source", "read", "silver", "superseded", "quarantined")
+	for _, r := range rs {
+		mark := "ok"
+		if !r.OK() {
+			mark = "MISMATCH"
+		}
+		fmt.Fprintf(w, "%-14s %10d %10d %11d %12d  %s\n", r.Source, r.Read, r.Silver, r.Superseded, r.Quarantined, mark)
+	}
+	fmt.Fprintln(w)
+}

@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/state"
+)
+
+func compileCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "compile",
+		Usage:     "print exactly the SQL that build would run",
+		ArgsUsage: "[MODEL...]",
+		Action: func(c *cli.Context) error {
+			p, err := load(c)
+			if err != nil {
+				return err
+			}
+			g, err := compile.Load(c.Context, p)
+			if err != nil {
+				return err
+			}
+			ids, err := g.Select(c.Args().Slice(), nil)
+			if err != nil {
+				return usageError{error: err}
+			}
+			last, err := lastRuns(c, p)
+			if err != nil {
+				return err
+			}
+			w := c.App.Writer
+			for _, id := range ids {
+				n := g.Nodes[id]
+				m := n.Model
+				inc := m.Header.Materialized == project.Incremental
+				fmt.Fprintf(w, "-- %s (%s) from %s\n", m.ID(), m.Header.Materialized, m.Path)
+				if inc {
+					fmt.Fprintln(w, "-- when built whole (first build, --full-refresh, or an input rebuilt whole):")
+				}
+				printStatements(w, compile.Statements(m))
+				if inc {
+					stmts, err := compile.IncrementalStatements(g, n, last[id].LastRun)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(w, "-- when brought up to date (bronze rows of runs after %d):\n", last[id].LastRun)
+					printStatements(w, stmts)
+				}
+				fmt.Fprintln(w)
+			}
+			return nil
+		},
+	}
+}
+
+func printStatements(w io.Writer, stmts []string) {
+	for _, s := range stmts {
+		fmt.Fprintf(w, "%s;\n", s)
+	}
+}
+
+// lastRuns reads the incremental models' state from the warehouse, when
+// there is one; compile works without it.
+func lastRuns(c *cli.Context, p *project.Project) (map[string]state.ModelState, error) {
+	if _, err := os.Stat(p.Resolve(p.Config.Paths.Warehouse)); err != nil {
+		return nil, nil
+	}
+	db, err := state.Open(c.Context, p, state.ReadOnly)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return state.ModelStates(c.Context, db)
+}
+
+func lsCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "ls",
+		Usage: "list the sources and the models in build order, with what each model reads",
+		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			p, err := load(c)
+			if err != nil {
+				return err
+			}
+			g, err := compile.Load(c.Context, p)
+			if err != nil {
+				return err
+			}
+			w := c.App.Writer
+			for _, name := range p.Config.SourceNames() {
+				s := p.Config.Sources[name]
+				line := fmt.Sprintf("source  %-36s %-6s  %s/%s", "bronze."+name, s.Format, p.Config.Paths.Bronze, s.Path)
+				if s.Description != "" {
+					line += "  " + s.Description
+				}
+				fmt.Fprintln(w, line)
+			}
+			for i, id := range g.Order {
+				n := g.Nodes[id]
+				var reads []string
+				for _, r := range n.Refs {
+					if !slices.Contains(reads, r.ID) {
+						reads = append(reads, r.ID)
+					}
+				}
+				line := fmt.Sprintf("%3d     %-36s %-6s", i+1, n.Model.ID(), n.Model.Header.Materialized)
+				if len(reads) > 0 {
+					line += "  <- " + strings.Join(reads, ", ")
+				}
+				fmt.Fprintln(w, strings.TrimRight(line, " "))
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/digitalservices/elt/internal/state"
+)
+
+func migrateCommand() *cli.Command {
+	action := func(f func(*state.Migrator, *cli.Context) error) cli.ActionFunc {
+		return func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			p, err := load(c)
+			if err != nil {
+				return err
+			}
+			path := p.Resolve(p.Config.Paths.Warehouse)
+			if _, err := os.Stat(path); err != nil && c.Command.Name != "up" {
+				return fmt.Errorf("no warehouse at %s: nothing to %s (elt build or elt migrate up creates it)", path, c.Command.Name)
+			}
+			db, err := state.Open(c.Context, p, state.Unmigrated)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			m, err := state.NewMigrator(db.DB)
+			if err != nil {
+				return err
+			}
+			return f(m, c)
+		}
+	}
+	version := func(m *state.Migrator, c *cli.Context) error {
+		v, dirty, err := m.Version()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.App.Writer, "version %d of %d", v, state.Latest())
+		if dirty {
+			fmt.Fprint(c.App.Writer, " (dirty: a migration failed half-way)")
+		}
+		fmt.Fprintln(c.App.Writer)
+		return nil
+	}
+	down := func(m *state.Migrator, c *cli.Context) error {
+		steps, all := c.Int("steps"), c.Bool("all")
+		switch {
+		case all && c.IsSet("steps"):
+			return usage("give --steps N or --all, not both")
+		case !all && steps < 1:
+			return usage("migrate down needs --steps N (N >= 1) or --all: reverting drops the tool's own tables (the run history, the file manifest, the quarantine), and the next build re-reads every bronze file")
+		}
+		v, _, err := m.Version()
+		if err != nil {
+			return err
+		}
+		to := uint(0)
+		if !all && uint(steps) < v {
+			to = v - uint(steps)
+		}
+		dropped, err := m.Dropped(to)
+		if err != nil {
+			return err
+		}
+		if err := m.Down(int(v - to)); err != nil {
+			return err
+		}
+		if len(dropped) > 0 {
+			fmt.Fprintf(c.App.Writer, "dropped %s\n", strings.Join(dropped, ", "))
+		}
+		return version(m, c)
+	}
+	return &cli.Command{
+		Name:  "migrate",
+		Usage: "manage the warehouse's own schema (run history, manifest, quarantine)",
+		Subcommands: []*cli.Command{
+			{Name: "up", Usage: "apply pending migrations", Action: action(func(m *state.Migrator, c *cli.Context) error {
+				if err := m.Up(); err != nil {
+					return err
+				}
+				return version(m, c)
+			})},
+			{Name: "down", Usage: "revert migrations: --steps N, or --all", Flags: []cli.Flag{
+				&cli.IntFlag{Name: "steps", Usage: "how many migrations to revert"},
+				&cli.BoolFlag{Name: "all", Usage: "revert every migration (drops all of the tool's own tables)"},
+			}, Action: action(down)},
+			{Name: "version", Usage: "print the applied version", Action: action(version)},
+		},
+	}
+}

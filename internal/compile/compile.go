@@ -1,0 +1,95 @@
+// Package compile turns a planned project into the exact SQL that runs: for
+// each model the statements that build it whole, and for an incremental
+// model those that bring it up to date (its merge, from the embedded
+// templates in sql/); and, for the outside world, the Redshift DDL of the
+// built tables. It writes nothing: `elt compile` prints what it returns,
+// and the executor runs it.
+package compile
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/digitalservices/elt/internal/plan"
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/state"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// External lists the relations models may read that no model builds: the
+// quarantine and the sources' bronze tables.
+func External(p *project.Project) []string {
+	out := []string{state.QuarantineTable}
+	for _, name := range p.Config.SourceNames() {
+		out = append(out, "bronze."+name)
+	}
+	return out
+}
+
+// Plan builds the model graph of a project, with parser reading the SQL.
+func Plan(ctx context.Context, parser plan.Parser, p *project.Project) (*plan.Graph, error) {
+	return plan.New(ctx, parser, p.Models, External(p), state.Reserved)
+}
+
+// Load plans a project with an in-memory DuckDB as the parser, so planning
+// never touches (or waits for) the warehouse.
+func Load(ctx context.Context, p *project.Project) (*plan.Graph, error) {
+	db, err := warehouse.Open(ctx, "", warehouse.Options{Threads: 1})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return Plan(ctx, db, p)
+}
+
+// Statements are the SQL statements that build one model whole, exactly as
+// run.
+func Statements(m *project.Model) []string {
+	kind := "TABLE"
+	if m.Header.Materialized == project.View {
+		kind = "VIEW"
+	}
+	return []string{
+		"CREATE SCHEMA IF NOT EXISTS " + warehouse.Ident(m.Schema),
+		"SET schema = " + warehouse.Literal(m.Schema),
+		fmt.Sprintf("CREATE OR REPLACE %s %s AS ", kind, warehouse.Qualified(m.Schema, m.Name)) + TrimBody(m.Body),
+	}
+}
+
+// BodyOffset is how many bytes the last of Statements(m) puts before the
+// model's text on its first line, for placing errors.
+func BodyOffset(m *project.Model) int {
+	s := Statements(m)
+	return len(s[len(s)-1]) - len(TrimBody(m.Body))
+}
+
+// TrimBody is a model's SQL without trailing space and semicolons.
+func TrimBody(s string) string {
+	for len(s) > 0 {
+		switch s[len(s)-1] {
+		case ' ', '\t', '\r', '\n', ';':
+			s = s[:len(s)-1]
+			continue
+		}
+		break
+	}
+	return s
+}
+
+// SQLError places a DuckDB error at its line and column in the file at
+// path whose text is text. The statement sent was prefix bytes longer than
+// the text, all on its first line (as a model's CREATE ... AS is).
+func SQLError(path, text string, prefix int, err error) error {
+	qe := warehouse.AsQueryError(err)
+	if qe.Line == 0 {
+		return &project.FileError{Path: path, Msg: qe.Kind + ": " + qe.Msg}
+	}
+	col := qe.Col
+	if qe.Line == 1 && col > 0 {
+		col -= prefix
+		if col < 1 {
+			col = 0
+		}
+	}
+	return project.At(path, text, qe.Line, col, "%s: %s", qe.Kind, qe.Msg)
+}

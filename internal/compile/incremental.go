@@ -1,0 +1,100 @@
+package compile
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"text/template"
+
+	"github.com/digitalservices/elt/internal/plan"
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+//go:embed sql/*.sql
+var sqlFS embed.FS
+
+// A merge is the named templates of one file of sql/, run in order.
+type merge struct {
+	tmpl  *template.Template
+	steps []string
+}
+
+var (
+	sourceMerge = merge{template.Must(template.ParseFS(sqlFS, "sql/merge.sql")), []string{"new", "before", "delete", "insert", "after", "done"}}
+	recompute   = merge{template.Must(template.ParseFS(sqlFS, "sql/recompute.sql")), []string{"keys", "before", "delete", "insert", "after", "done"}}
+)
+
+// ChangesTable names the change set of a model built incrementally: a
+// temporary table changes_<schema>__<name> holding the model's rows before
+// and after this build, for the keys the build touched. Downstream models
+// read it in affected_keys. Being temporary, it lives only on the build's
+// connection and is never stored in the warehouse.
+func ChangesTable(m *project.Model) string {
+	return warehouse.Ident(strings.ToLower("changes_" + m.Schema + "__" + m.Name))
+}
+
+// mergeData fills the templates.
+type mergeData struct {
+	Target, Key, Changes, Body, OrderBy, AffectedKeys string
+}
+
+// IncrementalStatements are the statements that bring an incremental model
+// up to date: new source rows (ingested after run lastRun) merged by key
+// (sql/merge.sql), or the affected keys recomputed (sql/recompute.sql).
+func IncrementalStatements(g *plan.Graph, n *plan.Node, lastRun int64) ([]string, error) {
+	m := n.Model
+	d := mergeData{Target: warehouse.Qualified(m.Schema, m.Name), Key: warehouse.Ident(m.Header.UniqueKey), Changes: ChangesTable(m),
+		OrderBy: m.Header.OrderBy, AffectedKeys: TrimBody(m.Header.AffectedKeys)}
+	how := recompute
+	var body string
+	var err error
+	if strings.TrimSpace(m.Header.AffectedKeys) == "" {
+		how = sourceMerge
+		body, err = n.Rewrite(func(id string) string {
+			if g.Nodes[id] != nil || !strings.HasPrefix(id, "bronze.") {
+				return ""
+			}
+			return fmt.Sprintf("(SELECT * FROM %s WHERE _run_id > %d)", warehouse.Qualified("bronze", id[len("bronze."):]), lastRun)
+		})
+	} else {
+		keyed := map[string]bool{}
+		for _, k := range m.Header.KeyedInputs {
+			keyed[strings.ToLower(k)] = true
+		}
+		body, err = n.Rewrite(func(id string) string {
+			if !keyed[id] {
+				return ""
+			}
+			schema, name, _ := strings.Cut(id, ".")
+			return fmt.Sprintf("(SELECT * FROM %s WHERE %s IN (SELECT k FROM elt_keys))", warehouse.Qualified(schema, name), d.Key)
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.Body = TrimBody(body)
+	stmts := []string{"SET schema = " + warehouse.Literal(m.Schema)}
+	for _, step := range how.steps {
+		var b bytes.Buffer
+		if err := how.tmpl.ExecuteTemplate(&b, step, d); err != nil {
+			return nil, err
+		}
+		stmts = append(stmts, b.String())
+	}
+	return stmts, nil
+}
+
+// Fingerprint identifies what an incremental model's rows were built by:
+// its SQL and the settings that shape its merge. Comments and spacing count
+// too; a rebuild is cheap next to a stale table.
+func Fingerprint(m *project.Model) string {
+	h := sha256.New()
+	for _, part := range []string{m.Body, m.Header.UniqueKey, m.Header.OrderBy, m.Header.AffectedKeys, strings.Join(m.Header.KeyedInputs, ",")} {
+		fmt.Fprintf(h, "%d:%s\n", len(part), part)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,96 @@
+package redshift
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// Describe reads a built model as a Redshift table: its columns and types
+// from the warehouse, the longest text values (for VARCHAR sizes without a
+// configured length), and the header's options.
+func Describe(ctx context.Context, q warehouse.Querier, m *project.Model) (Table, error) {
+	t, err := Columns(ctx, q, m)
+	if err != nil {
+		return t, err
+	}
+	return t, measure(ctx, q, m, &t)
+}
+
+// Columns reads the built model's columns and the header's options; it does
+// not scan the table.
+func Columns(ctx context.Context, q warehouse.Querier, m *project.Model) (Table, error) {
+	t := Table{Schema: strings.ToLower(m.Schema), Name: strings.ToLower(m.Name), Origin: m.Path}
+	if r := m.Header.Redshift; r != nil {
+		t.DistStyle, t.DistKey, t.SortKey, t.SortStyle = r.DistStyle, r.DistKey, r.SortKey, r.SortStyle
+	}
+	rows, err := q.QueryContext(ctx, `SELECT column_name, data_type FROM information_schema.columns
+		WHERE lower(table_schema) = lower(?) AND lower(table_name) = lower(?) ORDER BY ordinal_position`, m.Schema, m.Name)
+	if err != nil {
+		return t, err
+	}
+	defer rows.Close()
+	conf := map[string]project.Column{}
+	for _, c := range m.Header.Columns {
+		conf[strings.ToLower(c.Name)] = c
+	}
+	for rows.Next() {
+		var c Column
+		if err := rows.Scan(&c.Name, &c.Type); err != nil {
+			return t, err
+		}
+		h := conf[strings.ToLower(c.Name)]
+		c.Length, c.NotNull, c.Encode = h.Length, h.NotNull, h.Encode
+		t.Columns = append(t.Columns, c)
+	}
+	if err := rows.Err(); err != nil {
+		return t, err
+	}
+	if len(t.Columns) == 0 {
+		return t, fmt.Errorf("%s is not built yet: run `elt build` first", m.ID())
+	}
+	return t, nil
+}
+
+// measure finds the longest value, in bytes, of each text or binary column
+// without a configured length, in one scan.
+func measure(ctx context.Context, q warehouse.Querier, m *project.Model, t *Table) error {
+	var exprs []string
+	var idx []int
+	for i, c := range t.Columns {
+		ty := strings.ToUpper(c.Type)
+		if c.Length > 0 || !(ty == "VARCHAR" || ty == "BLOB" || ty == "BIT" || strings.HasPrefix(ty, "ENUM")) {
+			continue
+		}
+		col := warehouse.Ident(c.Name)
+		if ty == "BLOB" {
+			exprs = append(exprs, fmt.Sprintf("coalesce(max(octet_length(%s)), 0)", col))
+		} else {
+			exprs = append(exprs, fmt.Sprintf("coalesce(max(strlen(%s::VARCHAR)), 0)", col))
+		}
+		idx = append(idx, i)
+	}
+	if len(exprs) == 0 {
+		return nil
+	}
+	vals := make([]any, len(exprs))
+	ptrs := make([]any, len(exprs))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := q.QueryRowContext(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM "+warehouse.Qualified(m.Schema, m.Name)).Scan(ptrs...); err != nil {
+		return fmt.Errorf("measure %s: %w", m.ID(), err)
+	}
+	for k, i := range idx {
+		switch v := vals[k].(type) {
+		case int64:
+			t.Columns[i].Measured = int(v)
+		case int32:
+			t.Columns[i].Measured = int(v)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,117 @@
+package state
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// Known is what the manifest remembers of one ingested file.
+type Known struct {
+	Size       int64
+	ModTime    time.Time
+	ChangeTime *time.Time // nil for files ingested before elt recorded it
+	Inode      *int64
+	SHA256     string
+}
+
+// Manifest is the ingested files of one source, by path relative to the
+// bronze root.
+type Manifest map[string]Known
+
+// Missing lists, sorted, the manifest's files that are not in have.
+func (m Manifest) Missing(have map[string]bool) []string {
+	var out []string
+	for rel := range m {
+		if !have[rel] {
+			out = append(out, rel)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ReadManifest reads the files of a source that earlier builds ingested.
+func ReadManifest(ctx context.Context, q warehouse.Querier, source string) (Manifest, error) {
+	rows, err := q.QueryContext(ctx, `SELECT file, size, modified_at, changed_at, inode, sha256 FROM elt.files WHERE source = ?`, source)
+	if err != nil {
+		return nil, fmt.Errorf("read the file manifest: %w", err)
+	}
+	defer rows.Close()
+	out := Manifest{}
+	for rows.Next() {
+		var f string
+		var k Known
+		if err := rows.Scan(&f, &k.Size, &k.ModTime, &k.ChangeTime, &k.Inode, &k.SHA256); err != nil {
+			return nil, err
+		}
+		out[f] = k
+	}
+	return out, rows.Err()
+}
+
+// Look is how a file looks on disk: what tells whether it must be hashed.
+type Look struct {
+	Size       int64
+	ModTime    time.Time
+	ChangeTime time.Time
+	Inode      uint64
+}
+
+// Same tells whether the file looks exactly as when it was ingested.
+func (k Known) Same(l Look) bool {
+	return k.Size == l.Size && k.ModTime.Equal(l.ModTime) && k.ChangeTime != nil && k.ChangeTime.Equal(l.ChangeTime) &&
+		k.Inode != nil && uint64(*k.Inode) == l.Inode
+}
+
+// Relook records how an ingested file with unchanged content looks now
+// (touched, or copied with its bytes), so it is not hashed again.
+func Relook(ctx context.Context, q warehouse.Querier, source, file string, l Look) error {
+	_, err := q.ExecContext(ctx, `UPDATE elt.files SET size = ?, modified_at = ?, changed_at = ?, inode = ? WHERE source = ? AND file = ?`,
+		l.Size, l.ModTime, l.ChangeTime, int64(l.Inode), source, file)
+	if err != nil {
+		return fmt.Errorf("record %s: %w", file, err)
+	}
+	return nil
+}
+
+// RecordFiles adds a batch of ingested files to the manifest: raw is the
+// temporary table of the files read (file, size, modified_at, changed_at,
+// inode, sha256) and checked the table of their records (one row a record,
+// with its file), whose count per file is stored.
+func RecordFiles(ctx context.Context, q warehouse.Querier, source string, runID int64, raw, checked string) error {
+	_, err := q.ExecContext(ctx, fmt.Sprintf(`INSERT INTO elt.files (source, file, size, modified_at, changed_at, inode, sha256, records, ingested_at, run_id)
+		SELECT ?, r.file, r.size, r.modified_at, r.changed_at, r.inode, r.sha256, coalesce(c.n, 0), now()::TIMESTAMP, ?
+		FROM %s AS r LEFT JOIN (SELECT file, count(*) AS n FROM %s GROUP BY file) AS c USING (file)`, warehouse.Ident(raw), warehouse.Ident(checked)),
+		source, runID)
+	if err != nil {
+		return fmt.Errorf("record %s files: %w", source, err)
+	}
+	return nil
+}
+
+// Forget drops what was ingested from a source, for a full refresh: its
+// manifest rows and its quarantined records.
+func Forget(ctx context.Context, q warehouse.Querier, source string) error {
+	for _, s := range []string{`DELETE FROM silver.quarantine WHERE source = ?`, `DELETE FROM elt.files WHERE source = ?`} {
+		if _, err := q.ExecContext(ctx, s, source); err != nil {
+			return fmt.Errorf("full refresh of %s: %w", source, err)
+		}
+	}
+	return nil
+}
+
+// Tally is what the manifest and the quarantine hold of one source: the
+// records of every file ever read and the records quarantined.
+type Tally struct{ Read, Quarantined int64 }
+
+// Count tallies a source's records.
+func Count(ctx context.Context, q warehouse.Querier, source string) (Tally, error) {
+	var t Tally
+	err := q.QueryRowContext(ctx, `SELECT (SELECT coalesce(sum(records), 0) FROM elt.files WHERE source = ?),
+		(SELECT count(*) FROM silver.quarantine WHERE source = ?)`, source, source).Scan(&t.Read, &t.Quarantined)
+	return t, err
+}

@@ -1,0 +1,39 @@
+package state
+
+import (
+	"context"
+
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// Mode is how a command opens the warehouse.
+type Mode int
+
+// The ways to open the warehouse.
+const (
+	// ReadOnly opens an existing warehouse for reading: query, test, ddl.
+	ReadOnly Mode = iota
+	// Write opens (creating) the warehouse for writing and brings its own
+	// schema up to date first: build.
+	Write
+	// Unmigrated opens it for writing and leaves its own schema as it is:
+	// migrate.
+	Unmigrated
+)
+
+// Open opens the project's warehouse with its DuckDB settings.
+func Open(ctx context.Context, p *project.Project, mode Mode) (*warehouse.DB, error) {
+	d := p.Config.DuckDB
+	db, err := warehouse.Open(ctx, p.Resolve(p.Config.Paths.Warehouse), warehouse.Options{
+		ReadOnly: mode == ReadOnly, Threads: d.Threads, MemoryLimit: d.MemoryLimit, TempDirectory: p.Resolve(d.TempDirectory),
+	})
+	if err != nil || mode != Write {
+		return db, err
+	}
+	if err := Migrate(db.DB); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}

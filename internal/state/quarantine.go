@@ -1,0 +1,36 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// QuarantineTable is where ingestion puts rejected records.
+const QuarantineTable = "silver.quarantine"
+
+// Reserved are the warehouse's own relations, which no model may replace:
+// schema.name, or schema.* for a whole schema, with what each is.
+var Reserved = map[string]string{
+	"elt.*":         "in the schema elt, the tool's own (run history, file manifest, model state, check results)",
+	QuarantineTable: "the quarantine, the tool's own table of rejected records",
+}
+
+// Quarantine adds the rejected records of a batch: the rows of the
+// temporary table checked (file, line, reason, raw) whose reason is set.
+func Quarantine(ctx context.Context, q warehouse.Querier, source string, runID int64, checked string) error {
+	_, err := q.ExecContext(ctx, fmt.Sprintf(`INSERT INTO silver.quarantine (source, file, line, reason, raw, run_id)
+		SELECT ?, file, line, reason, raw, ? FROM %s WHERE reason IS NOT NULL ORDER BY file, line`, warehouse.Ident(checked)), source, runID)
+	if err != nil {
+		return fmt.Errorf("quarantine %s: %w", source, err)
+	}
+	return nil
+}
+
+// QuarantineSample returns up to limit records a run quarantined from a
+// source (file, line, reason), for a report.
+func QuarantineSample(ctx context.Context, q warehouse.Querier, source string, runID int64, limit int) (*sql.Rows, error) {
+	return q.QueryContext(ctx, `SELECT file, line, reason FROM silver.quarantine WHERE source = ? AND run_id = ? ORDER BY file, line LIMIT ?`, source, runID, limit)
+}

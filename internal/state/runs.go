@@ -1,0 +1,117 @@
+package state
+
+import (
+	"context"
+	"time"
+
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// RunStatus is how a run ended, or that it is still going.
+type RunStatus string
+
+// The statuses of a run in elt.runs.
+const (
+	Running     RunStatus = "running"
+	Succeeded   RunStatus = "success"
+	Failed      RunStatus = "error"
+	Cancelled   RunStatus = "cancelled"
+	Interrupted RunStatus = "interrupted" // its process died; set by the next writer
+)
+
+// ModelStatus is how one model fared in a run.
+type ModelStatus string
+
+// The statuses of a model in elt.model_runs.
+const (
+	ModelBuilt   ModelStatus = "success"
+	ModelFailed  ModelStatus = "error"
+	ModelSkipped ModelStatus = "skipped" // an earlier model failed
+)
+
+// CheckStatus is how one check fared in a run.
+type CheckStatus string
+
+// The statuses of a check in elt.check_results.
+const (
+	CheckPassed CheckStatus = "pass"
+	CheckFailed CheckStatus = "fail"
+	CheckWarned CheckStatus = "warn"  // failed, severity warn
+	CheckBroken CheckStatus = "error" // could not run
+)
+
+// Runs records the run history.
+type Runs struct{ DB warehouse.Querier }
+
+// Start records a new run and returns its id.
+func (r Runs) Start(ctx context.Context, command, args, version string) (int64, error) {
+	var id int64
+	err := r.DB.QueryRowContext(ctx, `INSERT INTO elt.runs (run_id, command, args, status, started_at, elt_version)
+		VALUES (nextval('elt.run_id'), ?, ?, ?, ?, ?) RETURNING run_id`, command, args, Running, time.Now().UTC(), version).Scan(&id)
+	return id, err
+}
+
+// Finish records how the run ended.
+func (r Runs) Finish(ctx context.Context, id int64, status RunStatus, runErr error) error {
+	var msg any
+	if runErr != nil {
+		msg = runErr.Error()
+	}
+	_, err := r.DB.ExecContext(ctx, `UPDATE elt.runs SET status = ?, finished_at = ?, error = ? WHERE run_id = ?`, status, time.Now().UTC(), msg, id)
+	return err
+}
+
+// markInterrupted marks every run still running as interrupted: called by
+// the one process that holds the warehouse for writing, so no such run can
+// still be going.
+func markInterrupted(ctx context.Context, q warehouse.Querier) error {
+	_, err := q.ExecContext(ctx, `UPDATE elt.runs SET status = ?, finished_at = coalesce(finished_at, ?),
+		error = coalesce(error, 'the process ended before the run finished (killed, or the machine stopped); nothing of it was published')
+		WHERE status = ?`, Interrupted, time.Now().UTC(), Running)
+	return err
+}
+
+// ModelRun is one model's outcome in a run.
+type ModelRun struct {
+	Model        string
+	Materialized string // view, table, full or incremental: how it was built
+	Status       ModelStatus
+	Rows         int64
+	Started      time.Time
+	Seconds      float64
+	Error        string
+}
+
+// RecordModels stores the model outcomes of a run.
+func (r Runs) RecordModels(ctx context.Context, id int64, ms []ModelRun) error {
+	for _, m := range ms {
+		var msg any
+		if m.Error != "" {
+			msg = m.Error
+		}
+		if _, err := r.DB.ExecContext(ctx, `INSERT INTO elt.model_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, m.Model, m.Materialized, m.Status, m.Rows, m.Started.UTC(), m.Seconds, msg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckRecord is one check's outcome in a run.
+type CheckRecord struct {
+	Target, Check, Severity, Detail string
+	Status                          CheckStatus
+	Failing, Total                  int64
+	Share                           float64
+}
+
+// RecordChecks stores the check outcomes of a run.
+func (r Runs) RecordChecks(ctx context.Context, id int64, cs []CheckRecord) error {
+	for _, c := range cs {
+		if _, err := r.DB.ExecContext(ctx, `INSERT INTO elt.check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, c.Target, c.Check, c.Severity, c.Status, c.Failing, c.Total, c.Share, c.Detail); err != nil {
+			return err
+		}
+	}
+	return nil
+}
