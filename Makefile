@@ -20,16 +20,20 @@ test: lint
 	  $(ELT) --warehouse "$$tmp/w.duckdb" --bronze "$$tmp/bronze" --output "$$tmp/out" build >/dev/null && \
 	  $(ELT) --warehouse "$$tmp/w.duckdb" ddl --check; rc=$$?; rm -rf "$$tmp"; exit $$rc
 
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/elt
+	$(GO) build -ldflags "-X github.com/digitalservices/elt/internal/cli.version=$(VERSION)" -o $(BIN) ./cmd/elt
 
 ## bench: Go benchmarks (ingestion, full build, generator)
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -benchmem ./...
 
+## lint: gofmt, go vet, and go.mod/go.sum exactly as go mod tidy leaves them
 lint: build
 	@out=$$(gofmt -l cmd internal migrations); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff || { echo "go.mod or go.sum is not tidy: run go mod tidy"; exit 1; }
 
 generate: build
 	$(ELT) generate

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -12,41 +10,6 @@ import (
 
 	"github.com/digitalservices/elt/internal/testutil"
 )
-
-// repoRoot is the project at the top of this repository (elt.yaml, models/).
-func repoRoot(t *testing.T) string {
-	dir, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// conformanceProject is the repository's models with testdata/conformance/
-// elt.yaml, whose sources accept any share of quarantined records.
-func conformanceProject(t *testing.T) string {
-	root := repoRoot(t)
-	proj := copyProject(t, root, t.TempDir())
-	copyFile(t, filepath.Join(root, "testdata", "conformance", "elt.yaml"), filepath.Join(proj, "elt.yaml"))
-	return proj
-}
-
-// elt runs the CLI in-process and returns its exit code and output.
-func elt(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code := Run(context.Background(), append([]string{"elt"}, args...), strings.NewReader(""), &out, &errb)
-	return code, out.String(), errb.String()
-}
-
-func mustElt(t *testing.T, args ...string) string {
-	t.Helper()
-	code, out, errs := elt(t, args...)
-	if code != 0 {
-		t.Fatalf("elt %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errs)
-	}
-	return out
-}
 
 type counts map[string]map[string]int64
 
@@ -171,7 +134,7 @@ func TestConformanceIncremental(t *testing.T) {
 				}
 			}
 			for _, rel := range arrivals(t, filepath.Join(dir, "bronze")) {
-				copyFile(t, filepath.Join(dir, "bronze", rel), filepath.Join(bronze, rel))
+				testutil.CopyFile(t, filepath.Join(dir, "bronze", rel), filepath.Join(bronze, rel))
 				mustElt(t, append(base, "build")...)
 			}
 			compare(t, dir, base)
@@ -198,17 +161,4 @@ func arrivals(t *testing.T, bronze string) []string {
 	}
 	sort.Strings(files)
 	return files
-}
-
-func copyFile(t *testing.T, from, to string) {
-	b, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"crypto/sha256"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/digitalservices/elt/internal/testutil"
 )
 
 // readBack is how DuckDB reads each Redshift type back from our Parquet.
@@ -80,7 +80,7 @@ func checkExport(t *testing.T, base []string, out, model string) {
 func TestExportMatchesDDL(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "it's exported")
 	proj := copyProject(t, repoRoot(t), dir)
-	copyFile(t, filepath.Join("..", "..", "testdata", "e2e", "ddl-types", "project", "models", "mart", "all_types.sql"), filepath.Join(proj, "models", "mart", "all_types.sql"))
+	testutil.CopyFile(t, filepath.Join("..", "..", "testdata", "e2e", "ddl-types", "project", "models", "mart", "all_types.sql"), filepath.Join(proj, "models", "mart", "all_types.sql"))
 	base := []string{"--project", proj}
 	mustElt(t, append(base, "generate", "--dirty", "0", "--events", "5000", "--users", "100", "--days", "3")...)
 	mustElt(t, append(base, "build")...)
@@ -98,24 +98,6 @@ func TestExportMatchesDDL(t *testing.T) {
 	}
 }
 
-// treeHash hashes every file under dir with its path.
-func treeHash(t *testing.T, dir string) string {
-	h := sha256.New()
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		fmt.Fprintf(h, "%s %x\n", rel, sha256.Sum256(b))
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fmt.Sprintf("%x", h.Sum(nil))
-}
-
 // TestKilledExportKeepsPrevious kills builds right after they publish, while
 // they export: the export folder is then the previous export, whole (or, if
 // the kill came after the swap, the new one, whole; never a mix), and the
@@ -127,7 +109,7 @@ func TestKilledExportKeepsPrevious(t *testing.T) {
 	dir := filepath.Join(out, "gold", "user_session_analysis")
 	mustElt(t, append(base, "generate", "--dirty", "0", "--events", "60000", "--users", "500", "--days", "4")...)
 	mustElt(t, append(base, "build")...)
-	previous := treeHash(t, dir)
+	previous := testutil.TreeHash(t, dir)
 	intact := 0 // kills that left a half-written export aside and the previous one in place
 	// Kill ever later after publishing, until a kill lands mid-write.
 	for attempt := 0; attempt < 12 && intact == 0; attempt++ {
@@ -136,7 +118,7 @@ func TestKilledExportKeepsPrevious(t *testing.T) {
 		if !killAfter(t, "published run", delay, base...) {
 			t.Fatal("the build never published")
 		}
-		now := treeHash(t, dir)
+		now := testutil.TreeHash(t, dir)
 		if now == previous {
 			if half, _ := filepath.Glob(filepath.Join(out, "gold", ".user_session_analysis.tmp-*")); len(half) > 0 {
 				intact++

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/digitalservices/elt/internal/testutil"
 )
 
 // TestDefaultGeneratedDataBuilds: `elt generate` at its defaults builds with
@@ -40,7 +42,7 @@ func published(t *testing.T, proj string) string {
 	} {
 		b.WriteString(mustElt(t, "--project", proj, "query", "--format", "csv", q))
 	}
-	b.WriteString(treeHash(t, filepath.Join(proj, "data", "out")))
+	b.WriteString(testutil.TreeHash(t, filepath.Join(proj, "data", "out")))
 	return b.String()
 }
 
@@ -53,14 +55,14 @@ func TestFailedGateLeavesEverythingAsItWas(t *testing.T) {
 	mustElt(t, "--project", proj, "build")
 	before := published(t, proj)
 	day := filepath.Join(proj, "data", "bronze", "events", "dt=2026-11-09")
-	os.MkdirAll(day, 0o755)
+	testutil.MkdirAll(t, day)
 
 	// 1500 new sessions without a user: far over 20% of gold's rows.
 	var anon strings.Builder
 	for i := 0; i < 1500; i++ {
 		fmt.Fprintf(&anon, `{"event_id": "anon-%d", "session_id": "anon-s%d", "user_id": null, "event_type": "page_view", "event_timestamp": "2026-11-09T10:00:00Z"}`+"\n", i, i)
 	}
-	os.WriteFile(filepath.Join(day, "part-0001.json"), []byte(anon.String()), 0o644)
+	testutil.WriteFile(t, filepath.Join(day, "part-0001.json"), anon.String())
 	code, out, errs := elt(t, "--project", proj, "build")
 	if code != 1 || !strings.Contains(out, "FAIL  gold.user_session_analysis  max_null_pct(user_id): ") ||
 		!strings.Contains(out, "at most 20.0% allowed") || !strings.Contains(out, "anon-s") ||
@@ -70,7 +72,9 @@ func TestFailedGateLeavesEverythingAsItWas(t *testing.T) {
 	if after := published(t, proj); after != before {
 		t.Fatal("a failed build changed what was published")
 	}
-	os.Remove(filepath.Join(day, "part-0001.json"))
+	if err := os.Remove(filepath.Join(day, "part-0001.json")); err != nil {
+		t.Fatal(err)
+	}
 
 	// 90 good lines and 10 of garbage: 10% quarantined, over the 5% gate.
 	var mixed strings.Builder
@@ -81,7 +85,7 @@ func TestFailedGateLeavesEverythingAsItWas(t *testing.T) {
 		}
 		fmt.Fprintf(&mixed, `{"event_id": "ok-%d", "session_id": "s00000000%d", "user_id": "u000001", "event_type": "click", "event_timestamp": "2026-11-09T10:00:00Z"}`+"\n", i, i%3)
 	}
-	os.WriteFile(filepath.Join(day, "part-0002.json"), []byte(mixed.String()), 0o644)
+	testutil.WriteFile(t, filepath.Join(day, "part-0002.json"), mixed.String())
 	code, out, errs = elt(t, "--project", proj, "build")
 	if code != 1 || !strings.Contains(out, "FAIL  source events  max_quarantine_pct(5): 10 of 100 records quarantined (10.0%)") ||
 		!strings.Contains(out, "events/dt=2026-11-09/part-0002.json    10  malformed_json") {

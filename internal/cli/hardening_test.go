@@ -7,31 +7,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/digitalservices/elt/internal/testutil"
 )
 
 // The regression tests of the hardening issue: each reproduces one way a
 // hostile user broke elt, and checks it now holds.
-
-// pipelineProject is the repository's project with a little generated
-// bronze, built once.
-func pipelineProject(t *testing.T) string {
-	t.Helper()
-	proj := copyProject(t, repoRoot(t), t.TempDir())
-	mustElt(t, "--project", proj, "generate", "--dirty", "0", "--events", "1500", "--users", "40", "--days", "2")
-	mustElt(t, "--project", proj, "build")
-	return proj
-}
-
-// writeFile writes a file, making its folder, and fails the test on error.
-func writeFile(t *testing.T, path, text string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestUsageErrorsExit2: a typo in a command, a subcommand, a flag or its
 // value, or a stray argument exits 2 with one short message and a pointer
@@ -75,7 +56,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 func TestQueryWritesNothing(t *testing.T) {
 	proj := pipelineProject(t)
 	wh := filepath.Join(proj, "data", "warehouse.duckdb")
-	before := treeHash(t, proj)
+	before := testutil.TreeHash(t, proj)
 	for _, q := range []string{
 		"COPY (SELECT 'oops') TO " + quote(wh) + " (FORMAT csv)",
 		"COPY (SELECT 1) TO " + quote(filepath.Join(proj, "new.csv")),
@@ -109,7 +90,7 @@ func TestQueryWritesNothing(t *testing.T) {
 			t.Errorf("%s: want a plain refusal, got DuckDB's error:\n%s", q, errs)
 		}
 	}
-	if after := treeHash(t, proj); after != before {
+	if after := testutil.TreeHash(t, proj); after != before {
 		t.Fatal("the project folder changed under elt query")
 	}
 	// Reading is untouched: tables, the exports' files, DESCRIBE, EXPLAIN.
@@ -122,8 +103,6 @@ func TestQueryWritesNothing(t *testing.T) {
 		mustElt(t, "--project", proj, "query", q)
 	}
 }
-
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // TestLinkedSourceFolders: a source folder that is a link, and a link to a
 // folder inside one, are read like folders; a loop and a dangling link are
@@ -165,7 +144,9 @@ func TestLinkedSourceFolders(t *testing.T) {
 	if code != ExitFailure || !strings.Contains(errs, loop+" is a link loop") {
 		t.Fatalf("loop: exit %d\n%s", code, errs)
 	}
-	os.Remove(loop)
+	if err := os.Remove(loop); err != nil {
+		t.Fatal(err)
+	}
 	dangling := filepath.Join(bronze, "users", "gone")
 	if err := os.Symlink(filepath.Join(lake, "nowhere"), dangling); err != nil {
 		t.Fatal(err)
@@ -228,7 +209,7 @@ func TestInPlaceEditIsNoticed(t *testing.T) {
 	}
 	// The same bytes through a new inode (rsync -a): not a change.
 	tmp := f + ".tmp"
-	writeFile(t, tmp, string(data))
+	testutil.WriteFile(t, tmp, string(data))
 	if err := os.Chtimes(tmp, info.ModTime(), info.ModTime()); err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +258,7 @@ func TestSourceFolderProblems(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := copyProject(t, proj, t.TempDir())
-			writeFile(t, filepath.Join(p, "elt.yaml"), strings.Replace(string(cfg), tc.from, tc.to, 1))
+			testutil.WriteFile(t, filepath.Join(p, "elt.yaml"), strings.Replace(string(cfg), tc.from, tc.to, 1))
 			code, out, errs := elt(t, "--project", p, "--bronze", filepath.Join(proj, "data", "bronze"), "build")
 			if code != tc.code || !strings.Contains(out+errs, tc.want) {
 				t.Fatalf("exit %d, want %d and %q:\n%s%s", code, tc.code, tc.want, out, errs)
@@ -294,7 +275,7 @@ func TestSourceFolderProblems(t *testing.T) {
 func TestReservedNames(t *testing.T) {
 	proj := pipelineProject(t)
 	for _, rel := range []string{"models/elt/runs.sql", "models/silver/quarantine.sql"} {
-		writeFile(t, filepath.Join(proj, rel), "SELECT 1 AS x\n")
+		testutil.WriteFile(t, filepath.Join(proj, rel), "SELECT 1 AS x\n")
 		code, _, errs := elt(t, "--project", proj, "build")
 		if code != ExitFailure || !strings.Contains(errs, rel+":1:1: ") || !strings.Contains(errs, "a model cannot be named like it") {
 			t.Fatalf("%s: exit %d\n%s", rel, code, errs)
@@ -329,7 +310,7 @@ func TestHeaderFragmentsAreChecked(t *testing.T) {
 		{"order_by: updated_at DESC LIMIT 1", `order_by "updated_at DESC LIMIT 1" is not one ORDER BY list`},
 		{"order_by: updated_at --", ""}, // a comment is fine: the fragment ends at a line break
 	} {
-		writeFile(t, path, text[:i]+tc.header+text[end:])
+		testutil.WriteFile(t, path, text[:i]+tc.header+text[end:])
 		code, _, errs := elt(t, "--project", proj, "build")
 		if tc.want == "" {
 			if code != 0 {
@@ -366,7 +347,7 @@ func TestConfigOutOfRange(t *testing.T) {
 		if !strings.Contains(string(cfg), tc.from) {
 			t.Fatalf("elt.yaml has no %q", tc.from)
 		}
-		writeFile(t, filepath.Join(proj, "elt.yaml"), strings.Replace(string(cfg), tc.from, tc.to, 1))
+		testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), strings.Replace(string(cfg), tc.from, tc.to, 1))
 		code, _, errs := elt(t, "--project", proj, "build")
 		if code != ExitFailure || !strings.Contains(errs, tc.want) || strings.Contains(errs, "goroutine") {
 			t.Errorf("%s: exit %d\n%s", strings.TrimSpace(tc.to), code, errs)
@@ -416,7 +397,7 @@ func TestDamagedWarehouseHint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, wh, string(data[:7]))
+	testutil.WriteFile(t, wh, string(data[:7]))
 	for _, cmd := range []string{"query", "build"} {
 		args := []string{"--project", proj, cmd}
 		if cmd == "query" {
@@ -452,7 +433,7 @@ func TestQuestionMarkInPaths(t *testing.T) {
 // half-written folder.
 func TestFailedExportLeavesNoTemporary(t *testing.T) {
 	proj := minimalProject(t, t.TempDir())
-	writeFile(t, filepath.Join(proj, "models", "gold", "one.sql"), "/*\nmaterialized: table\nexport:\n  formats: [csv]\n  partition_by: [{name: p, expr: \"error('boom')\"}]\n*/\nSELECT 1 AS id\n")
+	testutil.WriteFile(t, filepath.Join(proj, "models", "gold", "one.sql"), "/*\nmaterialized: table\nexport:\n  formats: [csv]\n  partition_by: [{name: p, expr: \"error('boom')\"}]\n*/\nSELECT 1 AS id\n")
 	code, _, errs := elt(t, "--project", proj, "build")
 	if code != ExitFailure || !strings.Contains(errs, "boom") {
 		t.Fatalf("exit %d\n%s", code, errs)
@@ -491,12 +472,12 @@ func TestQueryJSONSpecialValues(t *testing.T) {
 func TestGenerateRefusesToOverwrite(t *testing.T) {
 	proj := pipelineProject(t)
 	bronze := filepath.Join(proj, "data", "bronze")
-	before := treeHash(t, bronze)
+	before := testutil.TreeHash(t, bronze)
 	code, _, errs := elt(t, "--project", proj, "generate", "--dirty", "0", "--events", "1500", "--users", "40", "--days", "2", "--seed", "7")
 	if code != ExitFailure || !strings.Contains(errs, "already exists: elt generate never overwrites bronze files") {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
-	if treeHash(t, bronze) != before {
+	if testutil.TreeHash(t, bronze) != before {
 		t.Fatal("generate changed bronze files")
 	}
 	mustElt(t, "--project", proj, "generate", "--dirty", "0", "--events", "100", "--users", "5", "--days", "1", "--batch", "b2")

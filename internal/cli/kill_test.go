@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/digitalservices/elt/internal/testutil"
 )
 
 // killAt runs `elt build` in a child process and kills it with SIGKILL as
@@ -126,7 +128,7 @@ func TestChangedBronzeFile(t *testing.T) {
 	if out := mustElt(t, append(base, "build")...); !strings.Contains(out, "users             0 new files") {
 		t.Fatalf("a touched file was read again:\n%s", out)
 	}
-	os.WriteFile(f, append(data, []byte("u999999,PE,web,2025-01-01,2026-01-01T00:00:00Z\n")...), 0o644)
+	testutil.WriteFile(t, f, string(data)+"u999999,PE,web,2025-01-01,2026-01-01T00:00:00Z\n")
 	code, _, errs := elt(t, append(base, "build")...)
 	if code != 1 || !strings.Contains(errs, "bronze file users/dt=2026-10-31/part-0001.csv changed after it was ingested") || !strings.Contains(errs, "--full-refresh") {
 		t.Fatalf("exit %d\n%s", code, errs)
@@ -152,7 +154,7 @@ func TestChangedModelRebuildsWhole(t *testing.T) {
 	}
 	path := filepath.Join(proj, "models", "silver", "events.sql")
 	sql, _ := os.ReadFile(path)
-	os.WriteFile(path, []byte(strings.Replace(string(sql), "SELECT event_id,", "SELECT event_id, upper(event_type) AS event_type_upper,", 1)), 0o644)
+	testutil.WriteFile(t, path, strings.Replace(string(sql), "SELECT event_id,", "SELECT event_id, upper(event_type) AS event_type_upper,", 1))
 	out := mustElt(t, append(base, "build")...)
 	if !strings.Contains(out, "silver.events                        full") || !strings.Contains(out, "gold.user_session_analysis           full") {
 		t.Fatalf("a changed model was not rebuilt whole (nor what reads it):\n%s", out)

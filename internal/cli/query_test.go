@@ -11,30 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/digitalservices/elt/internal/warehouse"
+	"github.com/digitalservices/elt/internal/testutil"
 )
-
-// TestMain lets the test binary stand in for elt itself (ELT_TEST_MAIN=1)
-// or for a running build: with ELT_TEST_HOLD=path it opens that warehouse
-// for writing and waits.
-func TestMain(m *testing.M) {
-	// ELT_TEST_MAIN=1: behave as the elt command (for tests that kill it).
-	if os.Getenv("ELT_TEST_MAIN") == "1" {
-		os.Exit(Main(append([]string{"elt"}, os.Args[1:]...), os.Stdin, os.Stdout, os.Stderr))
-	}
-	if path := os.Getenv("ELT_TEST_HOLD"); path != "" {
-		db, err := warehouse.Open(context.Background(), path, warehouse.Options{})
-		if err != nil {
-			fmt.Println("error:", err)
-			os.Exit(1)
-		}
-		fmt.Println("ready")
-		bufio.NewReader(os.Stdin).ReadString('\n') // until the test closes stdin
-		db.Close()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
 
 const typesQuery = `SELECT 1::INTEGER AS n, 'a,"b"' AS s, NULL::VARCHAR AS nothing, true AS ok,
 	TIMESTAMP '2026-11-02 18:45:39.054490' AS ts, TIMESTAMP '2026-11-02 18:45:39' AS ts0,
@@ -77,7 +55,7 @@ func TestQueryFormats(t *testing.T) {
 	}
 	// From a file and from stdin, with an error placed at its line.
 	f := filepath.Join(proj, "q.sql")
-	os.WriteFile(f, []byte("SELECT 1 AS a,\n  nope\n"), 0o644)
+	testutil.WriteFile(t, f, "SELECT 1 AS a,\n  nope\n")
 	code, _, errs := elt(t, "--project", proj, "query", "-f", f)
 	if code != 1 || !strings.Contains(errs, f+":2:3: Binder Error") {
 		t.Errorf("query -f error: exit %d\n%s", code, errs)
@@ -85,14 +63,6 @@ func TestQueryFormats(t *testing.T) {
 	if code, _, errs := elt(t, "--project", proj, "query", "--format", "xml", "SELECT 1"); code != ExitUsage || !strings.Contains(errs, "--format must be one of") {
 		t.Errorf("bad format: exit %d %s", code, errs)
 	}
-}
-
-// minimalProject writes a project with one model under dir.
-func minimalProject(t *testing.T, dir string) string {
-	os.MkdirAll(filepath.Join(dir, "models", "gold"), 0o755)
-	os.WriteFile(filepath.Join(dir, "elt.yaml"), []byte("version: 1\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "models", "gold", "one.sql"), []byte("/* materialized: table */\nSELECT 1 AS id\n"), 0o644)
-	return dir
 }
 
 // TestQueryWhileBuildHoldsWarehouse: another process holds the warehouse
@@ -142,19 +112,6 @@ func TestPathWithSpaceAndQuote(t *testing.T) {
 	}
 }
 
-// copyProject copies elt.yaml and models/ of a project into dir.
-func copyProject(t *testing.T, from, dir string) string {
-	copyFile(t, filepath.Join(from, "elt.yaml"), filepath.Join(dir, "elt.yaml"))
-	filepath.WalkDir(filepath.Join(from, "models"), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(from, p)
-			copyFile(t, p, filepath.Join(dir, rel))
-		}
-		return err
-	})
-	return dir
-}
-
 // TestCancelledBuildPublishesNothing cancels a build part-way: exit code
 // 130, and the warehouse answers as before the build.
 func TestCancelledBuildPublishesNothing(t *testing.T) {
@@ -198,10 +155,12 @@ func TestUnreadableBronzeFile(t *testing.T) {
 	}
 	before := state()
 	day := filepath.Join(proj, "data", "bronze", "events", "dt=2026-12-01")
-	os.MkdirAll(day, 0o755)
-	os.WriteFile(filepath.Join(day, "ok.json"), []byte(`{"event_id":"z"}`+"\n"), 0o644)
+	testutil.MkdirAll(t, day)
+	testutil.WriteFile(t, filepath.Join(day, "ok.json"), `{"event_id":"z"}`+"\n")
 	// A dangling link where a file should be: the build fails, naming it.
-	os.Symlink(filepath.Join(proj, "nowhere.json"), filepath.Join(day, "part-0001.json"))
+	if err := os.Symlink(filepath.Join(proj, "nowhere.json"), filepath.Join(day, "part-0001.json")); err != nil {
+		t.Fatal(err)
+	}
 	code, _, errs := elt(t, "--project", proj, "build")
 	if code != 1 || !strings.Contains(errs, "dt=2026-12-01/part-0001.json") {
 		t.Fatalf("dangling link: exit %d\n%s", code, errs)
@@ -209,11 +168,15 @@ func TestUnreadableBronzeFile(t *testing.T) {
 	if after := state(); after != before {
 		t.Fatalf("something was published: before %q after %q", before, after)
 	}
-	os.Remove(filepath.Join(day, "part-0001.json"))
+	if err := os.Remove(filepath.Join(day, "part-0001.json")); err != nil {
+		t.Fatal(err)
+	}
 	if os.Geteuid() != 0 { // root reads anything
 		sub := filepath.Join(proj, "data", "bronze", "events", "dt=2026-12-02")
-		os.MkdirAll(sub, 0o755)
-		os.Chmod(sub, 0o000)
+		testutil.MkdirAll(t, sub)
+		if err := os.Chmod(sub, 0o000); err != nil {
+			t.Fatal(err)
+		}
 		defer os.Chmod(sub, 0o755)
 		code, _, errs := elt(t, "--project", proj, "build")
 		if code != 1 || !strings.Contains(errs, "dt=2026-12-02") {

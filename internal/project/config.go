@@ -183,6 +183,11 @@ func keyAt(text, key string) (int, bool) {
 	if loc := re.FindStringSubmatchIndex(text); loc != nil {
 		return loc[3], true
 	}
+	// A key in a flow mapping: {formats: [csv]}.
+	inline := regexp.MustCompile(`[{,]\s*(` + regexp.QuoteMeta(key) + `)\s*:`)
+	if loc := inline.FindStringSubmatchIndex(text); loc != nil {
+		return loc[2], true
+	}
 	return 0, false
 }
 

@@ -29,9 +29,7 @@ func TestConfigBounds(t *testing.T) {
 		{"version: 1\nduckdb:\n  threads: 0\n  memory_limit: none\n", []string{"3:3: threads", "4:3: memory_limit"}},
 	} {
 		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, ConfigFile), []byte(tc.yaml), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeConfig(t, dir, tc.yaml)
 		_, err := LoadConfig(dir)
 		if len(tc.want) == 0 {
 			if err != nil {
@@ -48,5 +46,13 @@ func TestConfigBounds(t *testing.T) {
 				t.Errorf("%q: got\n%v\nwant it to contain %q", tc.yaml, err, w)
 			}
 		}
+	}
+}
+
+// writeConfig writes dir/elt.yaml.
+func writeConfig(t *testing.T, dir, text string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, ConfigFile), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -57,12 +57,20 @@ func asTypeError(err error, te **yaml.TypeError) bool {
 	return ok
 }
 
-var unmarshalRe = regexp.MustCompile("^cannot unmarshal !!\\w+ `(.*)` into (\\S+)$")
+var (
+	unmarshalRe     = regexp.MustCompile("^cannot unmarshal !!\\w+ `(.*)` into (\\S+)$")
+	unmarshalNodeRe = regexp.MustCompile(`^cannot unmarshal !!(map|seq) into (\S+)$`)
+)
 
 // friendlyType rewrites yaml.v3's type errors in a user's words.
 func friendlyType(msg string) string {
+	found := ""
 	m := unmarshalRe.FindStringSubmatch(msg)
-	if m == nil {
+	if m != nil {
+		found = strconv.Quote(m[1])
+	} else if m = unmarshalNodeRe.FindStringSubmatch(msg); m != nil {
+		found = map[string]string{"map": "a mapping", "seq": "a list"}[m[1]]
+	} else {
 		return msg
 	}
 	want := m[2]
@@ -78,7 +86,7 @@ func friendlyType(msg string) string {
 	case strings.HasPrefix(want, "map"):
 		want = "a mapping"
 	}
-	return fmt.Sprintf("expected %s, found %q", want, m[1])
+	return fmt.Sprintf("expected %s, found %s", want, found)
 }
 
 var lineRe = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
