@@ -129,9 +129,12 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 
 // load reads the project the global flags point at.
 func load(c *cli.Context) (*project.Project, error) {
-	return project.Load(c.String("project"), project.Overrides{
-		Bronze: c.String("bronze"), Warehouse: c.String("warehouse"), Output: c.String("output"),
-	})
+	return project.Load(c.String("project"), overrides(c))
+}
+
+// overrides are the global flags that override elt.yaml's paths.
+func overrides(c *cli.Context) project.Overrides {
+	return project.Overrides{Bronze: c.String("bronze"), Warehouse: c.String("warehouse"), Output: c.String("output")}
 }
 
 // commandLine is the command line elt was run with, without the program

@@ -20,11 +20,7 @@ func compileCommand() *cli.Command {
 		Usage:     "print exactly the SQL that build would run",
 		ArgsUsage: "[MODEL...]",
 		Action: func(c *cli.Context) error {
-			p, err := load(c)
-			if err != nil {
-				return err
-			}
-			g, err := compile.Load(c.Context, p)
+			p, g, err := compile.Load(c.Context, c.String("project"), overrides(c))
 			if err != nil {
 				return err
 			}
@@ -89,11 +85,7 @@ func lsCommand() *cli.Command {
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			p, err := load(c)
-			if err != nil {
-				return err
-			}
-			g, err := compile.Load(c.Context, p)
+			p, g, err := compile.Load(c.Context, c.String("project"), overrides(c))
 			if err != nil {
 				return err
 			}

@@ -32,11 +32,7 @@ func ddlCommand() *cli.Command {
 			if c.String("copy") != "" && !strings.HasPrefix(c.String("copy"), "s3://") {
 				return usage("--copy takes an s3:// prefix, found %q", c.String("copy"))
 			}
-			p, err := load(c)
-			if err != nil {
-				return err
-			}
-			g, err := compile.Load(c.Context, p)
+			p, g, err := compile.Load(c.Context, c.String("project"), overrides(c))
 			if err != nil {
 				return err
 			}

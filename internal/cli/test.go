@@ -23,11 +23,7 @@ func testCommand() *cli.Command {
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			p, err := load(c)
-			if err != nil {
-				return err
-			}
-			g, err := compile.Load(c.Context, p)
+			p, g, err := compile.Load(c.Context, c.String("project"), overrides(c))
 			if err != nil {
 				return err
 			}

@@ -31,15 +31,20 @@ func Plan(ctx context.Context, parser plan.Parser, p *project.Project) (*plan.Gr
 	return plan.New(ctx, parser, p.Models, External(p), state.Reserved)
 }
 
-// Load plans a project with an in-memory DuckDB as the parser, so planning
-// never touches (or waits for) the warehouse.
-func Load(ctx context.Context, p *project.Project) (*plan.Graph, error) {
+// Load reads the project in dir and plans it, with an in-memory DuckDB as
+// the parser, so planning never touches (or waits for) the warehouse.
+func Load(ctx context.Context, dir string, o project.Overrides) (*project.Project, *plan.Graph, error) {
+	p, err := project.Load(dir, o)
+	if err != nil {
+		return nil, nil, err
+	}
 	db, err := warehouse.Open(ctx, "", warehouse.Options{Threads: 1})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer db.Close()
-	return Plan(ctx, db, p)
+	g, err := Plan(ctx, db, p)
+	return p, g, err
 }
 
 // Statements are the SQL statements that build one model whole, exactly as

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/testutil"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -20,26 +20,11 @@ func parser(t *testing.T) *warehouse.DB {
 	return db
 }
 
-// models parses "schema.name: SQL" entries into models.
-func models(t *testing.T, defs map[string]string) []*project.Model {
-	t.Helper()
-	var out []*project.Model
-	for id, sql := range defs {
-		schema, name, _ := strings.Cut(id, ".")
-		m, err := project.ParseModel("models/"+schema+"/"+name+".sql", schema, name, sql, project.ModelDefaults{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
 // diamond is raw.orders read by mid.left and mid.right, both read by
 // top.joined; mid.right is tagged nightly.
 func diamond(t *testing.T) *Graph {
 	t.Helper()
-	g, err := New(context.Background(), parser(t), models(t, map[string]string{
+	g, err := New(context.Background(), parser(t), testutil.Models(t, map[string]string{
 		"raw.orders": "SELECT * FROM bronze.orders",
 		"mid.left":   "SELECT * FROM raw.orders",
 		"mid.right":  "/* tags: [nightly] */\nSELECT * FROM raw.orders AS o",
@@ -111,7 +96,7 @@ func TestPlanErrors(t *testing.T) {
 		{"two problems", map[string]string{"a.x": "SELECT * FROM q.one", "b.y": "SELECT * FROM q.two"},
 			[]string{"table q.one", "table q.two"}},
 	} {
-		_, err := New(context.Background(), parser(t), models(t, tc.defs), []string{"bronze.orders"},
+		_, err := New(context.Background(), parser(t), testutil.Models(t, tc.defs), []string{"bronze.orders"},
 			map[string]string{"elt.*": "the tool's own", "silver.quarantine": "the quarantine"})
 		if err == nil {
 			t.Errorf("%s: no error", tc.name)

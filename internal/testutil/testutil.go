@@ -6,7 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
+
+	"github.com/digitalservices/elt/internal/project"
 )
 
 // Pending names the conformance cases this elt does not implement yet, with
@@ -91,4 +94,20 @@ func SkipPending(t testing.TB, dir string) {
 	if why, ok := Pending[filepath.Base(dir)]; ok {
 		t.Skipf("pending: %s", why)
 	}
+}
+
+// Models parses models given as "schema.name" → file text, as if read from
+// models/<schema>/<name>.sql.
+func Models(t testing.TB, defs map[string]string) []*project.Model {
+	t.Helper()
+	var out []*project.Model
+	for id, text := range defs {
+		schema, name, _ := strings.Cut(id, ".")
+		m, err := project.ParseModel("models/"+schema+"/"+name+".sql", schema, name, text, project.ModelDefaults{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m)
+	}
+	return out
 }

@@ -1,0 +1,79 @@
+package compile
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/digitalservices/elt/internal/plan"
+	"github.com/digitalservices/elt/internal/testutil"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// graph plans models with an in-memory DuckDB as the parser.
+func graph(t *testing.T, defs map[string]string) *plan.Graph {
+	t.Helper()
+	db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	g, err := plan.New(context.Background(), db, testutil.Models(t, defs), []string{"bronze.users"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// TestStatements: each model's statements, whole and incremental, exactly.
+func TestStatements(t *testing.T) {
+	g := graph(t, map[string]string{
+		"silver.users": "/*\nmaterialized: incremental\nunique_key: user_id\norder_by: updated_at DESC\n*/\nSELECT * FROM bronze.users;\n",
+		"gold.users": "/*\nmaterialized: incremental\nunique_key: user_id\naffected_keys: SELECT user_id FROM changes_silver__users\n" +
+			"keyed_inputs: [silver.users]\n*/\nSELECT user_id, count(*) AS n FROM silver.users GROUP BY user_id",
+	})
+	for _, tc := range []struct {
+		id   string
+		want []string
+	}{
+		{"silver.users", []string{
+			`SET schema = 'silver'`,
+			`CREATE OR REPLACE TEMP TABLE elt_new AS ` + strings.Repeat("\n", 5) + `SELECT * FROM (SELECT * FROM "bronze"."users" WHERE _run_id > 7) AS "users"`,
+			`CREATE OR REPLACE TEMP TABLE "changes_silver__users" AS SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new)`,
+			`DELETE FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new)`,
+			"INSERT INTO \"silver\".\"users\" BY NAME SELECT * FROM (SELECT * FROM \"changes_silver__users\" UNION ALL BY NAME SELECT * FROM elt_new) AS candidates\n" +
+				"QUALIFY row_number() OVER (PARTITION BY \"user_id\" ORDER BY updated_at DESC\n) = 1",
+			`INSERT INTO "changes_silver__users" BY NAME SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new)`,
+			`DROP TABLE elt_new`,
+		}},
+		{"gold.users", []string{
+			`SET schema = 'gold'`,
+			"CREATE OR REPLACE TEMP TABLE elt_keys AS SELECT DISTINCT k FROM (SELECT user_id FROM changes_silver__users\n) AS affected(k)",
+			`CREATE OR REPLACE TEMP TABLE "changes_gold__users" AS SELECT * FROM "gold"."users" WHERE "user_id" IN (SELECT k FROM elt_keys)`,
+			`DELETE FROM "gold"."users" WHERE "user_id" IN (SELECT k FROM elt_keys)`,
+			`INSERT INTO "gold"."users" BY NAME SELECT * FROM (` + strings.Repeat("\n", 6) + `SELECT user_id, count(*) AS n FROM (SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT k FROM elt_keys)) AS "users" GROUP BY user_id) AS model WHERE "user_id" IN (SELECT k FROM elt_keys)`,
+			`INSERT INTO "changes_gold__users" BY NAME SELECT * FROM "gold"."users" WHERE "user_id" IN (SELECT k FROM elt_keys)`,
+			`DROP TABLE elt_keys`,
+		}},
+	} {
+		got, err := IncrementalStatements(g, g.Nodes[tc.id], 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(tc.want) {
+			t.Fatalf("%s: %d statements, want %d:\n%s", tc.id, len(got), len(tc.want), strings.Join(got, ";\n"))
+		}
+		for i := range got {
+			if strings.TrimLeft(got[i], " ") != tc.want[i] && strings.Join(strings.Fields(got[i]), " ") != strings.Join(strings.Fields(tc.want[i]), " ") {
+				t.Errorf("%s statement %d:\ngot  %q\nwant %q", tc.id, i+1, got[i], tc.want[i])
+			}
+		}
+	}
+	whole := Statements(g.Nodes["silver.users"].Model)
+	if whole[2] != `CREATE OR REPLACE TABLE "silver"."users" AS `+strings.TrimRight(g.Nodes["silver.users"].Model.Body, ";\n") {
+		t.Errorf("whole: %q", whole[2])
+	}
+	if BodyOffset(g.Nodes["silver.users"].Model) != len(`CREATE OR REPLACE TABLE "silver"."users" AS `) {
+		t.Errorf("offset %d", BodyOffset(g.Nodes["silver.users"].Model))
+	}
+}
