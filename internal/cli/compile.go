@@ -93,10 +93,16 @@ func lsCommand() *cli.Command {
 			for _, name := range p.Config.SourceNames() {
 				s := p.Config.Sources[name]
 				line := fmt.Sprintf("source  %-36s %-6s  %s/%s", "bronze."+name, s.Format, p.Config.Paths.Bronze, s.Path)
+				if s.Key != "" {
+					line += "  key " + s.Key
+				}
 				if s.Description != "" {
 					line += "  " + s.Description
 				}
 				fmt.Fprintln(w, line)
+				for _, f := range s.Fields {
+					fmt.Fprintf(w, "          %-30s %s\n", f.Name, f)
+				}
 			}
 			for i, id := range g.Order {
 				n := g.Nodes[id]

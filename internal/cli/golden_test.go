@@ -24,6 +24,33 @@ func normalise(s, tmp string) string {
 	return secondsRe.ReplaceAllString(s, "X.XXs")
 }
 
+// splitArgs splits an args line at spaces, keeping 'single-quoted' text
+// whole, as a shell would.
+func splitArgs(line string) []string {
+	var out []string
+	var cur strings.Builder
+	quoted, any := false, false
+	for _, r := range line {
+		switch {
+		case r == '\'':
+			quoted, any = !quoted, true
+		case r == ' ' && !quoted:
+			if any {
+				out = append(out, cur.String())
+			}
+			cur.Reset()
+			any = false
+		default:
+			cur.WriteRune(r)
+			any = true
+		}
+	}
+	if any {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
 // TestGolden runs each case of testdata/e2e: the CLI, in-process, with the
 // case's args against its project and a fresh warehouse; stdout, stderr and
 // the exit code must match the files beside it (go test -update rewrites them).
@@ -45,9 +72,16 @@ func TestGolden(t *testing.T) {
 			code := 0
 			// One command a line, against the same warehouse; a failing
 			// command ends the case.
+			// A case with its own bronze/ reads it; the others an empty one.
+			bronze := filepath.Join(tmp, "bronze")
+			if _, err := os.Stat(filepath.Join(dir, "bronze")); err == nil {
+				if bronze, err = filepath.Abs(filepath.Join(dir, "bronze")); err != nil {
+					t.Fatal(err)
+				}
+			}
 			for _, line := range strings.Split(strings.TrimSpace(string(argLine)), "\n") {
-				args := append([]string{"elt", "--project", filepath.Join(dir, "project"), "--warehouse", filepath.Join(tmp, "w.duckdb"), "--bronze", filepath.Join(tmp, "bronze"), "--output", filepath.Join(tmp, "out")},
-					strings.Fields(line)...)
+				args := append([]string{"elt", "--project", filepath.Join(dir, "project"), "--warehouse", filepath.Join(tmp, "w.duckdb"), "--bronze", bronze, "--output", filepath.Join(tmp, "out")},
+					splitArgs(line)...)
 				if code = Run(context.Background(), args, strings.NewReader(""), &out, &errb); code != 0 {
 					break
 				}

@@ -336,8 +336,8 @@ func TestConfigOutOfRange(t *testing.T) {
 		{"  threads: 2\n", "  threads: 0\n", "elt.yaml:11:3: threads must be from 1 to 1024, found 0"},
 		{"  memory_limit: 4GB\n", "  memory_limit: 0\n", `elt.yaml:12:3: memory_limit must be a positive size like 4GB or 512MB, found "0"`},
 		{"  memory_limit: 4GB\n", "  memory_limit: lots\n", `memory_limit must be a positive size like 4GB or 512MB, found "lots"`},
-		{"    contract: events\n", "    contract: events\n    max_quarantine_pct: .nan\n", "source events: max_quarantine_pct is a percentage from 0 to 100, found NaN"},
-		{"    contract: events\n", "    contract: events\n    max_quarantine_pct: 101\n", "max_quarantine_pct is a percentage from 0 to 100, found 101"},
+		{"    key: event_id\n", "    key: event_id\n    max_quarantine_pct: .nan\n", "source events: max_quarantine_pct is a percentage from 0 to 100, found NaN"},
+		{"    key: event_id\n", "    key: event_id\n    max_quarantine_pct: 101\n", "max_quarantine_pct is a percentage from 0 to 100, found 101"},
 	} {
 		proj := copyProject(t, repoRoot(t), t.TempDir())
 		cfg, err := os.ReadFile(filepath.Join(proj, "elt.yaml"))

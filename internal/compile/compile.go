@@ -9,6 +9,7 @@ package compile
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
@@ -26,9 +27,28 @@ func External(p *project.Project) []string {
 	return out
 }
 
-// Plan builds the model graph of a project, with parser reading the SQL.
+// Plan builds the model graph of a project, with parser reading the SQL;
+// the sources' check expressions are parsed too. Every problem is reported
+// together.
 func Plan(ctx context.Context, parser plan.Parser, p *project.Project) (*plan.Graph, error) {
-	return plan.New(ctx, parser, p.Models, External(p), state.Reserved)
+	var errs project.Errors
+	for _, name := range p.Config.SourceNames() {
+		for i, f := range p.Config.Sources[name].Fields {
+			if f.Check == "" {
+				continue
+			}
+			if err := plan.CheckFragment(ctx, parser, plan.Expression, f.Check); err != nil {
+				errs = append(errs, p.Config.SourceError(name, []string{"fields", strconv.Itoa(i), "check"},
+					"the check of field %s is not one SQL expression: %v", f.Name, err))
+			}
+		}
+	}
+	g, err := plan.New(ctx, parser, p.Models, External(p), state.Reserved)
+	errs.Add(err)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return g, nil
 }
 
 // Load reads the project in dir and plans it, with an in-memory DuckDB as

@@ -26,7 +26,7 @@ func gates(sources []ingest.Source, sum *Summary) []Gate {
 	for _, res := range sum.Ingest {
 		for _, src := range sources {
 			if src.Name == res.Source && res.Records > 0 {
-				out = append(out, Gate{Source: src.Name, RunID: sum.RunID, Read: res.Records, Quarantined: res.Quarantined, MaxPct: src.MaxQuarantinePct})
+				out = append(out, Gate{Source: src.Name, RunID: sum.RunID, Read: res.Records, Quarantined: res.Quarantined, MaxPct: *src.MaxQuarantinePct})
 			}
 		}
 	}

@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -41,27 +40,6 @@ type Options struct {
 	Args string
 	// Version is elt's version, kept in the run history.
 	Version string
-}
-
-// Sources returns the project's declared sources, resolved against its
-// bronze folder.
-func Sources(p *project.Project) ([]ingest.Source, error) {
-	bronze := p.Resolve(p.Config.Paths.Bronze)
-	var out []ingest.Source
-	var errs project.Errors
-	for _, name := range p.Config.SourceNames() {
-		s := p.Config.Sources[name]
-		c, ok := ingest.Contracts[s.Contract]
-		if !ok {
-			errs = append(errs, fmt.Errorf("%s: source %s: unknown contract %q (events, transactions or users)", project.ConfigFile, name, s.Contract))
-			continue
-		}
-		out = append(out, ingest.Source{
-			Name: name, Dir: filepath.Join(bronze, filepath.FromSlash(s.Path)), Prefix: filepath.ToSlash(filepath.Clean(s.Path)),
-			Format: s.Format, Contract: c, Patterns: s.Patterns, Columns: s.Columns, MaxQuarantinePct: *s.MaxQuarantinePct,
-		})
-	}
-	return out, errs.Err()
 }
 
 // Summary is what a build did.
@@ -106,10 +84,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	sources, err := Sources(b.Project)
-	if err != nil {
-		return nil, err
-	}
+	sources := ingest.Declared(b.Project.Config, b.Project.Resolve(b.Project.Config.Paths.Bronze))
 	if len(sources) > 0 {
 		if err := checkBronze(b.Project.Resolve(b.Project.Config.Paths.Bronze)); err != nil {
 			return nil, err
@@ -381,11 +356,12 @@ func listFiles(files []string, max int) string {
 
 // reset forgets what was ingested from a source, for --full-refresh.
 func reset(ctx context.Context, tx warehouse.Querier, src ingest.Source) error {
+	// Dropped, not emptied: a full refresh also takes a field's new type.
+	if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+src.Table()); err != nil {
+		return fmt.Errorf("full refresh of %s: %w", src.Name, err)
+	}
 	if err := ingest.Prepare(ctx, tx, src); err != nil {
 		return err
-	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM "+src.Table()); err != nil {
-		return fmt.Errorf("full refresh of %s: %w", src.Name, err)
 	}
 	return state.Forget(ctx, tx, src.Name)
 }

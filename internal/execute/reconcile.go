@@ -61,8 +61,14 @@ func reconcile(ctx context.Context, tx warehouse.Querier, sources []ingest.Sourc
 			return out, fmt.Errorf("reconcile %s: %w", src.Name, err)
 		}
 		r.Read, r.Quarantined = t.Read, t.Quarantined
-		q := fmt.Sprintf(`SELECT (SELECT count(*) FROM %s), (SELECT count(*) - count(DISTINCT %s) FROM %s), (SELECT count(*) FROM %s)`,
-			warehouse.Qualified("silver", src.Name), warehouse.Ident(src.Contract.Key), src.Table(), src.Table())
+		// Superseded: records that share their source's key with another;
+		// without a declared key, every bronze row silver does not keep.
+		superseded := "(SELECT count(*) FROM " + src.Table() + ") - (SELECT count(*) FROM " + warehouse.Qualified("silver", src.Name) + ")"
+		if src.Key != "" {
+			superseded = fmt.Sprintf("(SELECT count(*) - count(DISTINCT %s) FROM %s)", warehouse.Ident(src.Key), src.Table())
+		}
+		q := fmt.Sprintf(`SELECT (SELECT count(*) FROM %s), %s, (SELECT count(*) FROM %s)`,
+			warehouse.Qualified("silver", src.Name), superseded, src.Table())
 		if err := tx.QueryRowContext(ctx, q).Scan(&r.Silver, &r.Superseded, &r.Bronze); err != nil {
 			return out, fmt.Errorf("reconcile %s: %w", src.Name, err)
 		}

@@ -1,38 +1,43 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
-// Source is a bronze folder and how to read it.
+// Source is a bronze folder and how to read it: its declaration in
+// elt.yaml, resolved against the bronze root.
 type Source struct {
 	Name string
 	// Dir is the absolute folder of the source's files.
 	Dir string
 	// Prefix is Dir relative to the bronze root, / separated; file paths in
 	// the warehouse are Prefix/relative-path.
-	Prefix   string
-	Format   string // ndjson or csv
-	Contract Contract
-	Patterns []string
-	// Columns maps a contract field to the name the files use.
-	Columns map[string]string
-	// MaxQuarantinePct is the source gate: the most a build may quarantine
-	// of the records it newly reads, in percent.
-	MaxQuarantinePct float64
+	Prefix string
+	project.Source
+}
+
+// Declared resolves the sources elt.yaml declares against the bronze root,
+// in name order.
+func Declared(cfg project.Config, bronze string) []Source {
+	var out []Source
+	for _, name := range cfg.SourceNames() {
+		s := cfg.Sources[name]
+		out = append(out, Source{Name: name, Dir: filepath.Join(bronze, filepath.FromSlash(s.Path)), Prefix: filepath.ToSlash(filepath.Clean(s.Path)), Source: s})
+	}
+	return out
 }
 
 // Table is the bronze table the source loads into.
@@ -73,7 +78,8 @@ func (e *ChangedError) Error() string {
 		"put corrections in a new file, or run `elt build --full-refresh` to re-read everything", e.File, e.Was[:12], e.Now[:12])
 }
 
-// Prepare creates the connection's macros and the source's bronze table.
+// Prepare creates the connection's macros and the source's bronze table,
+// adding the columns of fields declared since it was made.
 func Prepare(ctx context.Context, tx warehouse.Querier, src Source) error {
 	macros, err := sqlFS.ReadFile("sql/macros.sql")
 	if err != nil {
@@ -82,14 +88,7 @@ func Prepare(ctx context.Context, tx warehouse.Querier, src Source) error {
 	if _, err := tx.ExecContext(ctx, string(macros)); err != nil {
 		return fmt.Errorf("create ingestion macros: %w", err)
 	}
-	ddl, err := render("tables.sql", map[string]any{"Table": src.Table(), "Contract": src.Contract.Name})
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, ddl); err != nil {
-		return fmt.Errorf("create %s: %w", src.Table(), err)
-	}
-	return nil
+	return bronzeTable(ctx, tx, src)
 }
 
 // Ingest loads the source's new files: each file not in the manifest is read
@@ -152,9 +151,18 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 			res.Changed = append(res.Changed, f.Rel)
 		}
 		res.Files++
-		content, bad := sanitize(data)
-		batch = append(batch, loaded{File: f, sha: sha, content: content, bad: bad})
-		size += int64(len(content))
+		l := loaded{File: f, sha: sha}
+		switch src.Format {
+		case project.CSV:
+			text, bad := prepareText(data)
+			if l.content, err = csvLines(text, bad, columns(src)); err != nil {
+				return res, err
+			}
+		case project.NDJSON:
+			l.content, l.bad = prepareText(data)
+		}
+		batch = append(batch, l)
+		size += int64(len(l.content))
 		if size >= o.BatchBytes {
 			if err := flush(); err != nil {
 				return res, err
@@ -171,82 +179,48 @@ type loaded struct {
 	bad     []int
 }
 
-var bom = []byte{0xEF, 0xBB, 0xBF}
-
-// sanitize strips a byte-order mark and, when the file is not valid UTF-8
-// (or holds NUL bytes), replaces the bad bytes of each offending line and
-// returns those line numbers, so DuckDB sees text and the lines are
-// quarantined as invalid_encoding.
-func sanitize(data []byte) (string, []int) {
-	data = bytes.TrimPrefix(data, bom)
-	if utf8.Valid(data) && bytes.IndexByte(data, 0) < 0 {
-		return string(data), nil
-	}
-	lines := bytes.Split(data, []byte{'\n'})
-	var bad []int
-	for i, l := range lines {
-		if !utf8.Valid(l) || bytes.IndexByte(l, 0) >= 0 {
-			bad = append(bad, i+1)
-			fixed := strings.ToValidUTF8(string(l), "\uFFFD")
-			lines[i] = []byte(strings.ReplaceAll(fixed, "\x00", "\uFFFD"))
-		}
-	}
-	return string(bytes.Join(lines, []byte{'\n'})), bad
-}
-
+// loadBatch loads a batch of files: their records into elt_records (by
+// format), the rules into elt_checked, the good records into the bronze
+// table, the rest into the quarantine, and the files into the manifest.
 func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []loaded, o Options) (records, quarantined int64, err error) {
-	runID := o.RunID
-	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE elt_raw (file VARCHAR, content VARCHAR, bad_lines BIGINT[], size BIGINT, modified_at TIMESTAMP, changed_at TIMESTAMP, inode BIGINT, sha256 VARCHAR)`); err != nil {
+	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE elt_raw (_file VARCHAR, content VARCHAR, bad_lines BIGINT[], size BIGINT, modified_at TIMESTAMP, changed_at TIMESTAMP, inode BIGINT, sha256 VARCHAR)`); err != nil {
 		return 0, 0, err
 	}
 	for _, f := range batch {
-		bad := make([]string, len(f.bad))
-		for i, n := range f.bad {
-			bad[i] = strconv.Itoa(n)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO elt_raw VALUES (?, ?, list_transform(string_split(nullif(?, ''), ','), x -> x::BIGINT), ?, ?, ?, ?, ?)`,
-			f.Rel, f.content, strings.Join(bad, ","), f.Size, f.ModTime, f.ChangeTime, int64(f.Inode), f.sha); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO elt_raw VALUES (?, ?, ?::BIGINT[], ?, ?, ?, ?, ?)`,
+			f.Rel, f.content, intList(f.bad), f.Size, f.ModTime, f.ChangeTime, int64(f.Inode), f.sha); err != nil {
 			return 0, 0, fmt.Errorf("load %s: %w", f.Rel, err)
 		}
 	}
-	names := fieldNames(src.Contract, src.Columns)
-	steps := []string{"lines.sql"}
-	data := map[string]any{"Table": src.Table(), "RunID": runID}
-	if src.Format == "csv" {
-		steps = append(steps, "csv.sql")
-		lower := make([]string, len(names))
-		for i, n := range names {
-			lower[i] = strings.ToLower(n)
-		}
-		data["Names"] = sqlList(lower)
-	} else {
-		steps = append(steps, "ndjson.sql")
-		paths := make([]string, len(names))
-		for i, n := range names {
-			paths[i] = jsonPath(n)
-		}
-		data["Paths"] = sqlList(paths)
+	steps, err := recordSteps(ctx, tx, src, batch)
+	if err != nil {
+		return 0, 0, err
 	}
-	steps = append(steps, src.Contract.Name+".sql")
-	for _, s := range steps {
-		q, err := render(s, data)
-		if err != nil {
-			return 0, 0, err
-		}
+	steps = append(steps, checkedSQL(src), insertSQL(src, o.RunID))
+	for _, q := range steps {
 		t0 := time.Now()
 		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return 0, 0, fmt.Errorf("ingest %s (%s): %w", src.Name, s, err)
+			return 0, 0, fmt.Errorf("ingest %s: %w", src.Name, err)
 		}
 		if o.Trace != nil {
-			fmt.Fprintf(o.Trace, "trace: %6.2fs  ingest %s: %s\n", time.Since(t0).Seconds(), src.Name, s)
+			fmt.Fprintf(o.Trace, "trace: %6.2fs  ingest %s: %.60s\n", time.Since(t0).Seconds(), src.Name, strings.Join(strings.Fields(q), " "))
 		}
 	}
-	if err := state.Quarantine(ctx, tx, src.Name, runID, "elt_checked"); err != nil {
+	if err := state.Quarantine(ctx, tx, src.Name, o.RunID, "elt_checked"); err != nil {
 		return 0, 0, err
 	}
-	if err := state.RecordFiles(ctx, tx, src.Name, runID, "elt_raw", "elt_checked"); err != nil {
+	if err := state.RecordFiles(ctx, tx, src.Name, o.RunID, "elt_raw", "elt_checked"); err != nil {
 		return 0, 0, err
 	}
-	err = tx.QueryRowContext(ctx, `SELECT count(*), count(reason) FROM elt_checked`).Scan(&records, &quarantined)
+	err = tx.QueryRowContext(ctx, `SELECT count(*), count(_reason) FROM elt_checked`).Scan(&records, &quarantined)
 	return records, quarantined, err
+}
+
+// intList renders numbers as a DuckDB list literal's text, [1, 2].
+func intList(ns []int) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = strconv.Itoa(n)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }

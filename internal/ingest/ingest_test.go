@@ -9,17 +9,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/testutil"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
-func sources(bronze string) []Source {
-	return []Source{
-		{Name: "events", Dir: filepath.Join(bronze, "events"), Prefix: "events", Format: "ndjson", Contract: Contracts["events"], Patterns: []string{"**/*.json", "**/*.jsonl", "**/*.ndjson"}},
-		{Name: "transactions", Dir: filepath.Join(bronze, "transactions"), Prefix: "transactions", Format: "csv", Contract: Contracts["transactions"], Patterns: []string{"**/*.csv"}},
-		{Name: "users", Dir: filepath.Join(bronze, "users"), Prefix: "users", Format: "csv", Contract: Contracts["users"], Patterns: []string{"**/*.csv"}},
+// sources are the conformance project's declared sources under bronze.
+func sources(t *testing.T, bronze string) []Source {
+	t.Helper()
+	cfg, err := project.LoadConfig(filepath.Join(testutil.RepoRoot(t), "testdata", "conformance"))
+	if err != nil {
+		t.Fatal(err)
 	}
+	return Declared(cfg, bronze)
 }
 
 // memTx opens a migrated in-memory warehouse and a transaction on it, both
@@ -49,7 +52,7 @@ func TestConformanceQuarantine(t *testing.T) {
 			testutil.SkipPending(t, dir)
 			ctx := context.Background()
 			tx := memTx(t)
-			for _, src := range sources(filepath.Join(dir, "bronze")) {
+			for _, src := range sources(t, filepath.Join(dir, "bronze")) {
 				files, err := Discover(src)
 				if err != nil {
 					t.Fatal(err)
@@ -97,7 +100,7 @@ func TestCSVWithoutRequiredColumn(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "a.csv"), []byte("transaction_id,session_id,user_id,currency,transaction_timestamp\nt1,s1,u1,USD,2026-11-01 10:00:00\nt2,s1,,EUR,2026-11-01 11:00:00\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "b.csv"), []byte("transaction_id,session_id,amount,currency,transaction_timestamp\nt3,s2,1.50,usd,1793733758000\n"), 0o644)
 	tx := memTx(t)
-	src := sources(bronze)[1]
+	src := sources(t, bronze)[1]
 	files, err := Discover(src)
 	if err != nil {
 		t.Fatal(err)

@@ -22,6 +22,8 @@ type Config struct {
 	DuckDB  DuckDB            `yaml:"duckdb"`
 	Models  ModelDefaults     `yaml:"models"`
 	Sources map[string]Source `yaml:"sources"`
+	// Text is elt.yaml as written, for placing errors found later.
+	Text string `yaml:"-"`
 }
 
 // Paths are where the project reads and writes; relative ones resolve
@@ -43,26 +45,6 @@ type DuckDB struct {
 // ModelDefaults apply to every model whose header does not say otherwise.
 type ModelDefaults struct {
 	Materialized Materialization `yaml:"materialized"`
-}
-
-// Source is a folder of raw files under the bronze root that ingestion
-// loads into the table bronze.<name>.
-type Source struct {
-	// Path is the folder under the bronze root; defaults to the source name.
-	Path string `yaml:"path"`
-	// Format is ndjson or csv.
-	Format string `yaml:"format"`
-	// Contract names the record rules (events, transactions or users).
-	Contract string `yaml:"contract"`
-	// Patterns are globs relative to Path; ** matches any folders.
-	Patterns []string `yaml:"patterns"`
-	// Columns maps a contract field to the name it has in the files.
-	Columns map[string]string `yaml:"columns"`
-	// Description is shown by elt ls and the catalog.
-	Description string `yaml:"description"`
-	// MaxQuarantinePct blocks a build when more than this share (percent)
-	// of the records it newly read were quarantined. Default 5.
-	MaxQuarantinePct *float64 `yaml:"max_quarantine_pct"`
 }
 
 // DefaultMaxQuarantinePct is the source gate when elt.yaml sets none.
@@ -102,11 +84,22 @@ func LoadConfig(dir string) (Config, error) {
 		return cfg, fmt.Errorf("read %s: %w", ConfigFile, err)
 	}
 	cfg.Version = 0
-	text := string(data)
+	text := quoteDecimals(string(data))
+	cfg.Text = text
 	if err := decodeStrict(ConfigFile, text, text, 0, 0, &cfg); err != nil {
 		return cfg, err
 	}
 	return cfg, cfg.validate(text)
+}
+
+// decimalRe finds an unquoted type: decimal(p,s), whose comma would split a
+// YAML flow mapping ({name: amount, type: decimal(10,2)}).
+var decimalRe = regexp.MustCompile(`(type:[ \t]*)(decimal\([ \t]*\d+[ \t]*,[ \t]*\d+[ \t]*\))`)
+
+// quoteDecimals quotes each unquoted decimal(p,s) type, so the form
+// people write in a flow mapping reads as one value.
+func quoteDecimals(text string) string {
+	return decimalRe.ReplaceAllString(text, `$1"$2"`)
 }
 
 var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -130,38 +123,22 @@ func (c *Config) validate(text string) error {
 	if m := c.Models.Materialized; m != "" && !validMaterialized(m) {
 		bad("materialized", "materialized must be one of %s, found %q", materializationList(), m)
 	}
+	loc := newLocator(text)
 	for _, name := range sortedKeys(c.Sources) {
 		s := c.Sources[name]
+		at := func(path ...string) func(format string, args ...any) {
+			return func(format string, args ...any) {
+				line, col := loc.find(append([]string{"sources", name}, path...)...)
+				errs = append(errs, At(ConfigFile, text, line, col, "source %s: %s", name, fmt.Sprintf(format, args...)))
+			}
+		}
 		if !identRe.MatchString(name) {
-			bad(name, "source name %q must be a plain identifier (letters, digits, _)", name)
-		}
-		if s.Format != "ndjson" && s.Format != "csv" {
-			bad(name, "source %s: format must be ndjson or csv, found %q", name, s.Format)
-		}
-		if s.Contract == "" {
-			bad(name, "source %s: contract is required (events, transactions or users)", name)
+			at()("the name must be a plain identifier (letters, digits, _)")
 		}
 		if s.Path == "" {
 			s.Path = name
 		}
-		if s.MaxQuarantinePct == nil {
-			v := DefaultMaxQuarantinePct
-			s.MaxQuarantinePct = &v
-		} else if v := *s.MaxQuarantinePct; !(v >= 0 && v <= 100) { // NaN fails too
-			bad("max_quarantine_pct", "source %s: max_quarantine_pct is a percentage from 0 to 100, found %v", name, *s.MaxQuarantinePct)
-		}
-		for _, p := range s.Patterns {
-			if err := validPattern(p); err != nil {
-				bad("patterns", "source %s: %v", name, err)
-			}
-		}
-		if len(s.Patterns) == 0 {
-			if s.Format == "csv" {
-				s.Patterns = []string{"**/*.csv"}
-			} else {
-				s.Patterns = []string{"**/*.json", "**/*.jsonl", "**/*.ndjson"}
-			}
-		}
+		s.validate(at)
 		c.Sources[name] = s
 	}
 	return errs.Err()

@@ -22,10 +22,10 @@ func TestConfigBounds(t *testing.T) {
 		{"version: 1\nduckdb:\n  memory_limit: 0\n", []string{`3:3: memory_limit must be a positive size like 4GB or 512MB, found "0"`}},
 		{"version: 1\nduckdb:\n  memory_limit: 0GB\n", []string{`found "0GB"`}},
 		{"version: 1\nduckdb:\n  memory_limit: 80%\n", []string{`found "80%"`}},
-		{"version: 1\nsources:\n  e:\n    format: csv\n    contract: events\n    max_quarantine_pct: .nan\n",
+		{"version: 1\nsources:\n  e:\n    format: csv\n    fields: [{name: id, type: id}]\n    max_quarantine_pct: .nan\n",
 			[]string{"6:5: source e: max_quarantine_pct is a percentage from 0 to 100, found NaN"}},
-		{"version: 1\nsources:\n  e:\n    format: csv\n    contract: events\n    max_quarantine_pct: -1\n", []string{"found -1"}},
-		{"version: 1\nsources:\n  e:\n    format: csv\n    contract: events\n    patterns: ['[']\n", []string{`6:5: source e: pattern "[" is not a valid glob`}},
+		{"version: 1\nsources:\n  e:\n    format: csv\n    fields: [{name: id, type: id}]\n    max_quarantine_pct: -1\n", []string{"found -1"}},
+		{"version: 1\nsources:\n  e:\n    format: csv\n    fields: [{name: id, type: id}]\n    patterns: ['[']\n", []string{`6:16: source e: pattern "[" is not a valid glob`}},
 		{"version: 1\nduckdb:\n  threads: 0\n  memory_limit: none\n", []string{"3:3: threads", "4:3: memory_limit"}},
 	} {
 		dir := t.TempDir()

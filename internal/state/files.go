@@ -79,13 +79,13 @@ func Relook(ctx context.Context, q warehouse.Querier, source, file string, l Loo
 }
 
 // RecordFiles adds a batch of ingested files to the manifest: raw is the
-// temporary table of the files read (file, size, modified_at, changed_at,
+// temporary table of the files read (_file, size, modified_at, changed_at,
 // inode, sha256) and checked the table of their records (one row a record,
-// with its file), whose count per file is stored.
+// with its _file), whose count per file is stored.
 func RecordFiles(ctx context.Context, q warehouse.Querier, source string, runID int64, raw, checked string) error {
 	_, err := q.ExecContext(ctx, fmt.Sprintf(`INSERT INTO elt.files (source, file, size, modified_at, changed_at, inode, sha256, records, ingested_at, run_id)
-		SELECT ?, r.file, r.size, r.modified_at, r.changed_at, r.inode, r.sha256, coalesce(c.n, 0), now()::TIMESTAMP, ?
-		FROM %s AS r LEFT JOIN (SELECT file, count(*) AS n FROM %s GROUP BY file) AS c USING (file)`, warehouse.Ident(raw), warehouse.Ident(checked)),
+		SELECT ?, r._file, r.size, r.modified_at, r.changed_at, r.inode, r.sha256, coalesce(c.n, 0), now()::TIMESTAMP, ?
+		FROM %s AS r LEFT JOIN (SELECT _file, count(*) AS n FROM %s GROUP BY _file) AS c USING (_file)`, warehouse.Ident(raw), warehouse.Ident(checked)),
 		source, runID)
 	if err != nil {
 		return fmt.Errorf("record %s files: %w", source, err)

@@ -19,10 +19,10 @@ var Reserved = map[string]string{
 }
 
 // Quarantine adds the rejected records of a batch: the rows of the
-// temporary table checked (file, line, reason, raw) whose reason is set.
+// temporary table checked (_file, _line, _reason, _raw) whose reason is set.
 func Quarantine(ctx context.Context, q warehouse.Querier, source string, runID int64, checked string) error {
 	_, err := q.ExecContext(ctx, fmt.Sprintf(`INSERT INTO silver.quarantine (source, file, line, reason, raw, run_id)
-		SELECT ?, file, line, reason, raw, ? FROM %s WHERE reason IS NOT NULL ORDER BY file, line`, warehouse.Ident(checked)), source, runID)
+		SELECT ?, _file, _line, _reason, _raw, ? FROM %s WHERE _reason IS NOT NULL ORDER BY _file, _line`, warehouse.Ident(checked)), source, runID)
 	if err != nil {
 		return fmt.Errorf("quarantine %s: %w", source, err)
 	}

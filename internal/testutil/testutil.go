@@ -14,9 +14,7 @@ import (
 
 // Pending names the conformance cases this elt does not implement yet, with
 // the issue that brings them; their tests are skipped with that reason.
-var Pending = map[string]string{
-	"05-real-files": "contract revision 2 (lone-CR breaks, strict JSON, RFC 4180 quoted breaks, malformed_csv) comes with issue #11",
-}
+var Pending = map[string]string{}
 
 // RepoRoot is the folder holding go.mod above the test's folder.
 func RepoRoot(t testing.TB) string {

@@ -42,13 +42,11 @@ CREATE OR REPLACE TEMP MACRO elt_ts(t, s) AS
         WHEN 'UBIGINT' THEN try(epoch_ms(try_cast(s AS BIGINT)))
     END;
 
--- CSV: the quoted or bare fields of one line, as regexp matches (pass
--- ',' || line); elt_csv_ok tells whether they cover the whole line, and
--- elt_csv_fields removes the quoting.
-CREATE OR REPLACE TEMP MACRO elt_csv_match(s) AS
-    regexp_extract_all(',' || s, ',("(?:[^"]|"")*"|[^,]*)', 1);
-CREATE OR REPLACE TEMP MACRO elt_csv_ok(m, s) AS
-    list_sum(list_transform(m, f -> strlen(f) + 1)) = strlen(s) + 1;
-CREATE OR REPLACE TEMP MACRO elt_csv_fields(m) AS
-    list_transform(m, f -> CASE WHEN strlen(f) >= 2 AND f[1] = '"' AND f[-1] = '"'
-                                THEN replace(f[2:-2], '""', '"') ELSE f END);
+-- strict JSON, for a line DuckDB's reader accepts: no NaN, Infinity or
+-- trailing comma outside strings (looked for only when the line holds one
+-- of them at all), and no key repeated at the top level.
+CREATE OR REPLACE TEMP MACRO elt_json_strict(s) AS
+    CASE WHEN regexp_matches(s, '(?i)nan|inf|,\s*[\]}]')
+         THEN NOT regexp_matches(regexp_replace(s, '"(?:[^"\\]|\\.)*"', '""', 'g'), '(?i)nan|inf|,\s*[\]}]')
+         ELSE true END
+    AND len(json_keys(s)) = len(list_distinct(json_keys(s)));

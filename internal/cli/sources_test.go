@@ -1,0 +1,195 @@
+package cli
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/digitalservices/elt/internal/testutil"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// orders are the records of the declared-source tests, as text: clean
+// ones, a quoted line break, and one breaking each rule.
+var orders = [][]map[string]string{{
+	{"order_id": "o1", "amount": "12.50", "ordered_at": "2026-11-01 10:00:00", "channel": "WEB", "note": "first order"},
+	{"order_id": "o2", "amount": "7.00", "ordered_at": "2026-11-01T10:05:00Z", "channel": " Store ", "note": "a note\nspanning two lines, with \"quotes\""},
+	{"order_id": "", "amount": "3.00", "ordered_at": "2026-11-01 10:10:00", "channel": "web", "note": "no id"},
+	{"order_id": "o3", "amount": "abc", "ordered_at": "2026-11-01 10:15:00", "channel": "web", "note": "bad amount"},
+	{"order_id": "o4", "amount": "9.99", "ordered_at": "2026-11-01 10:20:00", "channel": "phone", "note": "bad channel"},
+	{"order_id": "o5", "amount": "1.00", "ordered_at": "yesterday", "channel": "web", "note": "bad timestamp"},
+}, {
+	{"order_id": "o6", "amount": "4.20", "ordered_at": "1793520000000", "channel": "", "note": "default channel"},
+	{"order_id": "o2", "amount": "8.00", "ordered_at": "2026-11-02 09:00:00", "channel": "web", "note": "later state of o2"},
+}}
+
+var orderColumns = []string{"order_id", "amount", "ordered_at", "channel", "note"}
+
+// ordersProject is the source-orders golden project with the source in
+// the given format.
+func ordersProject(t *testing.T, format string) string {
+	t.Helper()
+	root := filepath.Join(repoRoot(t), "testdata", "e2e", "source-orders", "project")
+	proj := copyProject(t, root, t.TempDir())
+	cfg, err := os.ReadFile(filepath.Join(root, "elt.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), strings.Replace(string(cfg), "format: csv", "format: "+format, 1))
+	return proj
+}
+
+// writeOrders writes file k of orders under bronze/orders in a format.
+func writeOrders(t *testing.T, bronze, format string, k int) {
+	t.Helper()
+	path := filepath.Join(bronze, "orders", fmt.Sprintf("part-%d.%s", k, map[string]string{"csv": "csv", "ndjson": "json", "parquet": "parquet"}[format]))
+	var b strings.Builder
+	switch format {
+	case "csv":
+		w := csv.NewWriter(&b)
+		if err := w.Write(orderColumns); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range orders[k] {
+			row := make([]string, len(orderColumns))
+			for i, c := range orderColumns {
+				row[i] = r[c]
+			}
+			if err := w.Write(row); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.Flush()
+	default:
+		for _, r := range orders[k] {
+			line, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.Write(line)
+			b.WriteByte('\n')
+		}
+	}
+	if format != "parquet" {
+		testutil.WriteFile(t, path, b.String())
+		return
+	}
+	// Parquet, written by DuckDB from the same records as NDJSON.
+	tmp := filepath.Join(t.TempDir(), "orders.json")
+	testutil.WriteFile(t, tmp, b.String())
+	testutil.MkdirAll(t, filepath.Dir(path))
+	db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cols := make([]string, len(orderColumns))
+	for i, c := range orderColumns {
+		cols[i] = fmt.Sprintf("%s: 'VARCHAR'", c)
+	}
+	if _, err := db.Exec(fmt.Sprintf("COPY (SELECT * FROM read_json(%s, columns = {%s})) TO %s (FORMAT parquet)",
+		quote(tmp), strings.Join(cols, ", "), quote(path))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDeclaredSourceFormats: the same records as CSV, NDJSON and Parquet,
+// built file by file, give the same silver and the same reasons.
+func TestDeclaredSourceFormats(t *testing.T) {
+	results := map[string][2]string{}
+	for _, format := range []string{"csv", "ndjson", "parquet"} {
+		proj := ordersProject(t, format)
+		bronze := filepath.Join(proj, "data", "bronze")
+		testutil.MkdirAll(t, filepath.Join(bronze, "orders"))
+		for k := range orders {
+			writeOrders(t, bronze, format, k)
+			mustElt(t, "--project", proj, "build")
+		}
+		silver := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT * EXCLUDE (source_file, source_line) FROM silver.orders ORDER BY order_id")
+		reasons := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT reason, count(*) AS n FROM silver.quarantine GROUP BY reason ORDER BY reason")
+		results[format] = [2]string{silver, reasons}
+	}
+	want := results["csv"]
+	if !strings.Contains(want[0], "o2,8.00,2026-11-02 09:00:00,web,later state of o2") || !strings.Contains(want[0], "o6,4.20,2026-11-01 08:00:00,web,default channel") ||
+		want[1] != "reason,n\ninvalid_amount,1\ninvalid_channel,1\ninvalid_ordered_at,1\nmissing_order_id,1\n" {
+		t.Fatalf("csv:\n%s\n%s", want[0], want[1])
+	}
+	for _, format := range []string{"ndjson", "parquet"} {
+		if results[format] != want {
+			t.Errorf("%s differs from csv:\n%s\n%s\nwant\n%s\n%s", format, results[format][0], results[format][1], want[0], want[1])
+		}
+	}
+}
+
+// TestTypedParquetColumns: Parquet columns of real types meet the same
+// rules as text: decimals, timestamps (with a zone too), integers as ids.
+func TestTypedParquetColumns(t *testing.T) {
+	proj := ordersProject(t, "parquet")
+	path := filepath.Join(proj, "data", "bronze", "orders", "typed.parquet")
+	testutil.MkdirAll(t, filepath.Dir(path))
+	db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`COPY (SELECT * FROM (VALUES
+		(17, 12.5::DECIMAL(10,2), TIMESTAMP '2026-11-01 10:00:00.25', 'Web', NULL),
+		(18, 123456789.5::DECIMAL(12,2), TIMESTAMPTZ '2026-11-01 12:00:00+02', 'store', 'too much'),
+		(NULL, 1.0::DECIMAL(10,2), TIMESTAMP '2026-11-01 10:00:00', 'web', 'no id')
+	) AS t(order_id, amount, ordered_at, channel, note)) TO ` + quote(path) + ` (FORMAT parquet)`); err != nil {
+		t.Fatal(err)
+	}
+	mustElt(t, "--project", proj, "build")
+	got := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT order_id, amount, ordered_at, channel FROM silver.orders ORDER BY order_id")
+	if got != "order_id,amount,ordered_at,channel\n17,12.50,2026-11-01 10:00:00.250000,web\n" {
+		t.Errorf("silver:\n%s", got)
+	}
+	q := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT file, line, reason FROM silver.quarantine ORDER BY line")
+	if q != "file,line,reason\norders/typed.parquet,2,invalid_amount\norders/typed.parquet,3,missing_order_id\n" {
+		t.Errorf("quarantine:\n%s", q)
+	}
+}
+
+// TestFieldAddedLater: a field declared after a source was loaded becomes a
+// column (older rows NULL) without a full refresh; a changed type asks for
+// one; a check DuckDB cannot parse is an elt.yaml error before anything runs.
+func TestFieldAddedLater(t *testing.T) {
+	proj := ordersProject(t, "csv")
+	bronze := filepath.Join(proj, "data", "bronze")
+	writeOrders(t, bronze, "csv", 0)
+	mustElt(t, "--project", proj, "build")
+	cfgPath := filepath.Join(proj, "elt.yaml")
+	cfg, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	added := strings.Replace(string(cfg), "      - {name: note,       type: text}\n", "      - {name: note,       type: text}\n      - {name: coupon,     type: text}\n", 1)
+	testutil.WriteFile(t, cfgPath, added)
+	testutil.WriteFile(t, filepath.Join(bronze, "orders", "part-9.csv"), "order_id,amount,ordered_at,coupon\no10,1.00,2026-11-03 10:00:00,SAVE5\n")
+	mustElt(t, "--project", proj, "build")
+	got := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT order_id, coupon FROM bronze.orders ORDER BY order_id")
+	if got != "order_id,coupon\no1,\no10,SAVE5\no2,\n" {
+		t.Fatalf("bronze after adding a field:\n%s", got)
+	}
+
+	retyped := strings.Replace(added, "{name: coupon,     type: text}", "{name: coupon,     type: integer}", 1)
+	testutil.WriteFile(t, cfgPath, retyped)
+	testutil.WriteFile(t, filepath.Join(bronze, "orders", "part-10.csv"), "order_id,amount,ordered_at\no11,1.00,2026-11-03 11:00:00\n")
+	code, _, errs := elt(t, "--project", proj, "build")
+	if code != ExitFailure || !strings.Contains(errs, "field coupon is now integer, but \"bronze\".\"orders\" holds it as VARCHAR: run `elt build --full-refresh`") {
+		t.Fatalf("retyped: exit %d\n%s", code, errs)
+	}
+	mustElt(t, "--project", proj, "build", "--full-refresh")
+
+	broken := strings.Replace(retyped, "{name: coupon,     type: integer}", "{name: coupon,     type: integer, check: \"coupon > 0) OR (1\"}", 1)
+	testutil.WriteFile(t, cfgPath, broken)
+	code, _, errs = elt(t, "--project", proj, "build")
+	if code != ExitFailure || !strings.Contains(errs, "elt.yaml:18:43: source orders: the check of field coupon is not one SQL expression") {
+		t.Fatalf("bad check: exit %d\n%s", code, errs)
+	}
+}

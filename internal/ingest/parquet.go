@@ -1,0 +1,90 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// parquetSteps are the statements that fill elt_records from a batch of
+// Parquet files, one file at a time (each may have its own schema). A
+// record's line is its 1-based row number in the file; its raw text is the
+// row as JSON. Each declared field's column (matched by name, any case) is
+// given as the JSON type its Parquet type stands for and its text, so typed
+// columns meet the same rules as text.
+func parquetSteps(ctx context.Context, tx warehouse.Querier, src Source, batch []loaded) ([]string, error) {
+	steps := []string{`CREATE OR REPLACE TEMP TABLE elt_records (_file VARCHAR, _line BIGINT, _raw VARCHAR, _bad VARCHAR, _t VARCHAR[], _s VARCHAR[])`}
+	for _, f := range batch {
+		read := fmt.Sprintf("read_parquet(%s, file_row_number = true)", warehouse.Literal(f.Abs))
+		rows, err := tx.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "+read+")")
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", f.Rel, err)
+		}
+		types := map[string]string{}
+		var names []string
+		for rows.Next() {
+			var n, t string
+			if err := rows.Scan(&n, &t); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if n == "file_row_number" {
+				continue
+			}
+			types[strings.ToLower(n)] = t
+			names = append(names, n)
+		}
+		rows.Close()
+		byLower := map[string]string{}
+		for _, n := range names {
+			byLower[strings.ToLower(n)] = n
+		}
+		var ts, ss, row []string
+		for _, n := range names {
+			row = append(row, warehouse.Literal(n)+", p."+warehouse.Ident(n))
+		}
+		for _, c := range columns(src) {
+			n, ok := byLower[strings.ToLower(c)]
+			if !ok {
+				ts, ss = append(ts, "NULL"), append(ss, "NULL")
+				continue
+			}
+			t, s := parquetValue("p."+warehouse.Ident(n), types[strings.ToLower(n)])
+			ts, ss = append(ts, t), append(ss, s)
+		}
+		raw := "'{}'"
+		if len(row) > 0 {
+			raw = "json_object(" + strings.Join(row, ", ") + ")::VARCHAR"
+		}
+		steps = append(steps, fmt.Sprintf("INSERT INTO elt_records SELECT %s, p.file_row_number + 1, %s, NULL, [%s]::VARCHAR[], [%s]::VARCHAR[] FROM %s AS p",
+			warehouse.Literal(f.Rel), raw, strings.Join(ts, ", "), strings.Join(ss, ", "), read))
+	}
+	return steps, nil
+}
+
+// parquetValue is the JSON type and the text of a Parquet column's value.
+func parquetValue(col, typ string) (string, string) {
+	t := strings.ToUpper(typ)
+	kind := func(k string) string { return fmt.Sprintf("CASE WHEN %s IS NULL THEN 'NULL' ELSE '%s' END", col, k) }
+	switch {
+	case t == "VARCHAR" || strings.HasPrefix(t, "ENUM"):
+		return kind("VARCHAR"), col + "::VARCHAR"
+	case strings.Contains(t, "INT"):
+		return kind("BIGINT"), col + "::VARCHAR"
+	case t == "FLOAT" || t == "DOUBLE" || strings.HasPrefix(t, "DECIMAL"):
+		return kind("DOUBLE"), col + "::VARCHAR"
+	case t == "BOOLEAN":
+		return kind("BOOLEAN"), col + "::VARCHAR"
+	case t == "DATE":
+		return kind("VARCHAR"), fmt.Sprintf("strftime(%s, '%%Y-%%m-%%d')", col)
+	case strings.HasPrefix(t, "TIMESTAMP WITH TIME ZONE"):
+		return kind("VARCHAR"), fmt.Sprintf("strftime(timezone('UTC', %s), '%%Y-%%m-%%dT%%H:%%M:%%S.%%fZ')", col)
+	case strings.HasPrefix(t, "TIMESTAMP"):
+		return kind("VARCHAR"), fmt.Sprintf("strftime(%s::TIMESTAMP, '%%Y-%%m-%%dT%%H:%%M:%%S.%%f')", col)
+	case strings.HasSuffix(t, "[]") || strings.HasPrefix(t, "LIST"):
+		return kind("ARRAY"), "to_json(" + col + ")::VARCHAR"
+	}
+	return kind("OBJECT"), "to_json(" + col + ")::VARCHAR"
+}

@@ -1,0 +1,308 @@
+package ingest
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/template"
+
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+//go:embed sql/*.sql
+var sqlFS embed.FS
+
+var tmpl = template.Must(template.ParseFS(sqlFS, "sql/*.sql"))
+
+// render runs one of the embedded SQL templates.
+func render(name string, data any) (string, error) {
+	var b strings.Builder
+	if err := tmpl.ExecuteTemplate(&b, name, data); err != nil {
+		return "", fmt.Errorf("render %s: %w", name, err)
+	}
+	return b.String(), nil
+}
+
+// columns are the names the source's files use for its declared fields.
+func columns(src Source) []string {
+	out := make([]string, len(src.Fields))
+	for i, f := range src.Fields {
+		out[i] = f.ColumnName()
+	}
+	return out
+}
+
+// recordSteps are the statements that fill elt_records (_file, _line,
+// _raw, _bad, _t, _s) with a batch's records: _bad is a reason found before
+// any field rule, _t[i] and _s[i] the JSON type and text of field i.
+func recordSteps(ctx context.Context, tx warehouse.Querier, src Source, batch []loaded) ([]string, error) {
+	switch src.Format {
+	case project.CSV:
+		q, err := render("csv.sql", nil)
+		return []string{q}, err
+	case project.Parquet:
+		return parquetSteps(ctx, tx, src, batch)
+	}
+	paths := make([]string, len(src.Fields))
+	for i, c := range columns(src) {
+		paths[i] = warehouse.Literal(jsonPath(c))
+	}
+	lines, err := render("lines.sql", nil)
+	if err != nil {
+		return nil, err
+	}
+	records, err := render("ndjson.sql", map[string]any{"Paths": "[" + strings.Join(paths, ", ") + "]"})
+	return []string{lines, records}, err
+}
+
+// jsonPath is a JSON path selecting one top-level key.
+func jsonPath(key string) string {
+	return `$."` + strings.ReplaceAll(strings.ReplaceAll(key, `\`, `\\`), `"`, `\"`) + `"`
+}
+
+// SQLType is the bronze column type of a field.
+func SQLType(f project.Field) string {
+	switch f.Type.Base() {
+	case project.Integer:
+		return "BIGINT"
+	case project.Decimal:
+		p, s := f.Type.Decimal()
+		return fmt.Sprintf("DECIMAL(%d,%d)", p, s)
+	case project.Boolean:
+		return "BOOLEAN"
+	case project.Date:
+		return "DATE"
+	case project.Timestamp:
+		return "TIMESTAMP"
+	case project.JSON:
+		return "JSON"
+	}
+	return "VARCHAR"
+}
+
+// text is the SQL of a field's text after normalize and default, NULL
+// when the record has no value: absent, JSON null, empty or spaces only (a
+// text field also when the JSON value is not a string).
+func text(src Source, f project.Field, i int) string {
+	t, s := fmt.Sprintf("_t[%d]", i+1), fmt.Sprintf("_s[%d]", i+1)
+	var x string
+	switch f.Type.Base() {
+	case project.ID:
+		x = fmt.Sprintf("elt_id(%s, %s)", t, s)
+	case project.Text:
+		x = fmt.Sprintf("elt_text(%s, %s)", t, s)
+	case project.JSON:
+		x = fmt.Sprintf("CASE WHEN %s <> 'NULL' THEN %s END", t, s)
+	default:
+		x = fmt.Sprintf("CASE WHEN NOT elt_blank(%s, %s) THEN %s END", t, s, s)
+	}
+	for _, n := range f.Normalize {
+		switch n {
+		case "trim":
+			x = fmt.Sprintf("trim(%s, ' ')", x)
+		case "lower":
+			x = fmt.Sprintf("lower(%s)", x)
+		case "upper":
+			x = fmt.Sprintf("upper(%s)", x)
+		}
+	}
+	if f.Type.Base() != project.JSON {
+		x = fmt.Sprintf("CASE WHEN trim(%s, ' ') <> '' THEN %s END", x, x)
+	}
+	if f.Default != nil {
+		x = fmt.Sprintf("coalesce(%s, %s)", x, warehouse.Literal(*f.Default))
+	}
+	return x
+}
+
+// typeOf is the SQL of the JSON type a field's text came with, 'VARCHAR'
+// for a default.
+func typeOf(f project.Field, i int) string {
+	if f.Default != nil {
+		return fmt.Sprintf("CASE WHEN elt_blank(_t[%d], _s[%d]) THEN 'VARCHAR' ELSE _t[%d] END", i+1, i+1, i+1)
+	}
+	return fmt.Sprintf("_t[%d]", i+1)
+}
+
+// parse is the SQL of a field's typed value from its JSON type t and text
+// s, NULL when the text is not a value of the type.
+func parse(src Source, f project.Field, t, s string) string {
+	switch f.Type.Base() {
+	case project.Integer:
+		return fmt.Sprintf("CASE WHEN %[1]s IN ('BIGINT', 'UBIGINT') THEN try_cast(%[2]s AS BIGINT) "+
+			"WHEN %[1]s = 'VARCHAR' AND regexp_full_match(trim(%[2]s, ' '), '-?[0-9]+') THEN try_cast(trim(%[2]s, ' ') AS BIGINT) END", t, s)
+	case project.Decimal:
+		p, sc := f.Type.Decimal()
+		re := `-?[0-9]+`
+		if sc > 0 {
+			re += fmt.Sprintf(`(\.[0-9]{1,%d})?`, sc)
+		}
+		v := fmt.Sprintf("trim(%s, ' ')", s)
+		return fmt.Sprintf("CASE WHEN %[1]s IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE') AND regexp_full_match(%[2]s, '%[3]s') "+
+			"AND abs(try_cast(%[2]s AS DECIMAL(38, %[4]d))) < 1e%[5]d THEN try_cast(%[2]s AS DECIMAL(%[6]d, %[4]d)) END", t, v, re, sc, p-sc, p)
+	case project.Boolean:
+		return fmt.Sprintf("CASE WHEN %[1]s = 'BOOLEAN' THEN %[2]s = 'true' WHEN %[1]s = 'VARCHAR' THEN CASE lower(trim(%[2]s, ' ')) "+
+			"WHEN 'true' THEN true WHEN 'false' THEN false END END", t, s)
+	case project.Date:
+		return fmt.Sprintf("CASE WHEN %[1]s = 'VARCHAR' AND regexp_full_match(%[2]s, '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN try_cast(%[2]s AS DATE) END", t, s)
+	case project.Timestamp:
+		return fmt.Sprintf("elt_ts(%s, %s)", t, s)
+	case project.JSON:
+		if src.Format == project.NDJSON {
+			return fmt.Sprintf("CASE WHEN %[1]s = 'VARCHAR' THEN to_json(%[2]s) ELSE %[2]s::JSON END", t, s)
+		}
+		return fmt.Sprintf("CASE WHEN %[1]s IN ('OBJECT', 'ARRAY') THEN %[2]s::JSON WHEN coalesce(try(json_valid(%[2]s)), false) THEN %[2]s::JSON END", t, s)
+	}
+	return s
+}
+
+// valid is the SQL that is true when a field's typed value keeps its
+// rules (pattern, values, min, max, check).
+func valid(f project.Field) string {
+	v := warehouse.Ident(f.Name)
+	conds := []string{v + " IS NOT NULL"}
+	if f.Pattern != "" {
+		conds = append(conds, fmt.Sprintf("regexp_full_match(CAST(%s AS VARCHAR), %s)", v, warehouse.Literal(f.Pattern)))
+	}
+	if len(f.Values) > 0 {
+		vals := make([]string, len(f.Values))
+		for i, x := range f.Values {
+			vals[i] = warehouse.Literal(x)
+		}
+		conds = append(conds, fmt.Sprintf("CAST(%s AS VARCHAR) IN (%s)", v, strings.Join(vals, ", ")))
+	}
+	if f.Min != nil {
+		conds = append(conds, fmt.Sprintf("%s >= %s", v, strconv.FormatFloat(*f.Min, 'f', -1, 64)))
+	}
+	if f.Max != nil {
+		conds = append(conds, fmt.Sprintf("%s <= %s", v, strconv.FormatFloat(*f.Max, 'f', -1, 64)))
+	}
+	if strings.TrimSpace(f.Check) != "" {
+		conds = append(conds, fmt.Sprintf("coalesce((%s\n), true)", f.Check))
+	}
+	return "coalesce(" + strings.Join(conds, " AND ") + ", false)"
+}
+
+// checkedSQL applies the declared rules to elt_records: elt_checked holds
+// every record with its reason (NULL when good) and its typed fields. The
+// first broken rule names the reason: one found before the fields (encoding,
+// JSON, CSV), then missing_ in field order, then invalid_ in invalid_order.
+func checkedSQL(src Source) string {
+	var l1, l2, missing, invalid, out []string
+	for i, f := range src.Fields {
+		l1 = append(l1, fmt.Sprintf("%s AS \"_t%d\", %s AS \"_s%d\"", typeOf(f, i), i+1, text(src, f, i), i+1))
+		l2 = append(l2, fmt.Sprintf("\"_s%d\" IS NOT NULL AS \"_p%d\", %s AS %s", i+1, i+1,
+			parse(src, f, fmt.Sprintf(`"_t%d"`, i+1), fmt.Sprintf(`"_s%d"`, i+1)), warehouse.Ident(f.Name)))
+		if f.Required {
+			missing = append(missing, fmt.Sprintf("WHEN NOT \"_p%d\" THEN %s", i+1, warehouse.Literal(f.MissingReason())))
+		}
+		value := warehouse.Ident(f.Name)
+		if f.NullIfInvalid {
+			value = fmt.Sprintf("CASE WHEN %s THEN %s END AS %s", valid(f), value, value)
+		}
+		out = append(out, value)
+	}
+	for _, f := range invalidOrder(src) {
+		if f.NullIfInvalid {
+			continue
+		}
+		i := fieldIndex(src, f.Name)
+		invalid = append(invalid, fmt.Sprintf("WHEN \"_p%d\" AND NOT %s THEN %s", i+1, valid(f), warehouse.Literal(f.InvalidReason())))
+	}
+	reason := "_bad"
+	if whens := append(missing, invalid...); len(whens) > 0 {
+		reason = "coalesce(_bad, CASE " + strings.Join(whens, " ") + " END)"
+	}
+	return fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE elt_checked AS
+SELECT _file, _line, _raw, %s AS _reason, %s
+FROM (
+    SELECT _file, _line, _raw, _bad, %s
+    FROM (
+        SELECT _file, _line, _raw, _bad, %s
+        FROM elt_records
+    )
+)`, reason, strings.Join(out, ", "), strings.Join(l2, ", "), strings.Join(l1, ", "))
+}
+
+// invalidOrder is the order of the fields' invalid_ checks.
+func invalidOrder(src Source) []project.Field {
+	var out []project.Field
+	listed := map[string]bool{}
+	for _, name := range src.InvalidOrder {
+		if f, ok := src.Field(name); ok {
+			out = append(out, f)
+			listed[name] = true
+		}
+	}
+	for _, f := range src.Fields {
+		if !listed[f.Name] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func fieldIndex(src Source, name string) int {
+	for i, f := range src.Fields {
+		if f.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// insertSQL loads the good records of elt_checked into the bronze table.
+func insertSQL(src Source, runID int64) string {
+	cols := make([]string, len(src.Fields))
+	for i, f := range src.Fields {
+		cols[i] = warehouse.Ident(f.Name)
+	}
+	list := strings.Join(cols, ", ")
+	return fmt.Sprintf("INSERT INTO %s (%s, _file, _line, _run_id) SELECT %s, _file, _line, %d FROM elt_checked WHERE _reason IS NULL",
+		src.Table(), list, list, runID)
+}
+
+// bronzeTable creates the source's bronze table from its declared fields,
+// or adds the columns of fields declared since (older rows NULL). A field
+// whose type changed needs a full refresh.
+func bronzeTable(ctx context.Context, tx warehouse.Querier, src Source) error {
+	cols := make([]string, 0, len(src.Fields)+3)
+	for _, f := range src.Fields {
+		cols = append(cols, warehouse.Ident(f.Name)+" "+SQLType(f))
+	}
+	cols = append(cols, "_file VARCHAR NOT NULL", "_line BIGINT NOT NULL", "_run_id BIGINT NOT NULL")
+	if _, err := tx.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS bronze; CREATE TABLE IF NOT EXISTS "+src.Table()+" ("+strings.Join(cols, ", ")+")"); err != nil {
+		return fmt.Errorf("create %s: %w", src.Table(), err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT lower(column_name), data_type FROM information_schema.columns
+		WHERE table_schema = 'bronze' AND lower(table_name) = lower(?)`, src.Name)
+	if err != nil {
+		return err
+	}
+	have := map[string]string{}
+	for rows.Next() {
+		var n, t string
+		if err := rows.Scan(&n, &t); err != nil {
+			rows.Close()
+			return err
+		}
+		have[n] = t
+	}
+	rows.Close()
+	for _, f := range src.Fields {
+		t, ok := have[strings.ToLower(f.Name)]
+		switch {
+		case !ok:
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", src.Table(), warehouse.Ident(f.Name), SQLType(f))); err != nil {
+				return fmt.Errorf("add field %s to %s: %w", f.Name, src.Table(), err)
+			}
+		case !strings.EqualFold(strings.ReplaceAll(t, " ", ""), strings.ReplaceAll(SQLType(f), " ", "")):
+			return fmt.Errorf("source %s: field %s is now %s, but %s holds it as %s: run `elt build --full-refresh` to reload the source with the new type",
+				src.Name, f.Name, f.Type, src.Table(), t)
+		}
+	}
+	return nil
+}

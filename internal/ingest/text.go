@@ -1,0 +1,228 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+)
+
+var bom = []byte{0xEF, 0xBB, 0xBF}
+
+// prepareText makes a text file ready for DuckDB: a byte-order mark is
+// dropped, every line break (LF, CRLF or a lone CR) becomes LF, and a line
+// that is not valid UTF-8 (or holds a NUL byte) has its bad bytes replaced;
+// those lines' numbers are returned, to be quarantined as invalid_encoding.
+func prepareText(data []byte) (string, []int) {
+	data = bytes.TrimPrefix(data, bom)
+	if bytes.IndexByte(data, '\r') >= 0 {
+		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+		data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
+	}
+	if utf8.Valid(data) && bytes.IndexByte(data, 0) < 0 {
+		return string(data), nil
+	}
+	lines := bytes.Split(data, []byte{'\n'})
+	var bad []int
+	for i, l := range lines {
+		if !utf8.Valid(l) || bytes.IndexByte(l, 0) >= 0 {
+			bad = append(bad, i+1)
+			fixed := strings.ToValidUTF8(string(l), "\uFFFD")
+			lines[i] = []byte(strings.ReplaceAll(fixed, "\x00", "\uFFFD"))
+		}
+	}
+	return string(bytes.Join(lines, []byte{'\n'})), bad
+}
+
+// Reasons of records that ingestion rejects before any field rule.
+const (
+	invalidEncoding  = "invalid_encoding"
+	malformedCSV     = "malformed_csv"
+	wrongColumnCount = "wrong_column_count"
+)
+
+// csvRecord is one record of a CSV file as the contract reads it (RFC 4180).
+type csvRecord struct {
+	line   int // the physical line it starts on
+	raw    string
+	reason string   // "", invalid_encoding, malformed_csv or wrong_column_count
+	fields []string // unquoted
+}
+
+// blank tells whether a line holds nothing but white space.
+func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
+// scanCSV splits a prepared CSV text (LF line breaks; bad lines numbered in
+// bad) into records. A quoted field may hold commas, doubled quotes and line
+// breaks. Text after a closing quote makes the record malformed_csv; a quote
+// open at the end of the file makes the record its first line only, also
+// malformed_csv, and reading resumes at the next line. A line that is not
+// valid UTF-8 is a record of its own (invalid_encoding), and inside an open
+// quoted field it reads as an empty line.
+func scanCSV(text string, bad []int) []csvRecord {
+	lines := strings.Split(text, "\n")
+	isBad := make(map[int]bool, len(bad))
+	for _, n := range bad {
+		isBad[n] = true
+	}
+	var out []csvRecord
+	for i := 0; i < len(lines); {
+		n := i + 1
+		switch {
+		case isBad[n]:
+			out = append(out, csvRecord{line: n, raw: lines[i], reason: invalidEncoding})
+			i++
+			continue
+		case blank(lines[i]):
+			i++
+			continue
+		}
+		fields, next, inner, malformed, open := parseRecord(lines, i, isBad)
+		if open {
+			out = append(out, csvRecord{line: n, raw: lines[i], reason: malformedCSV})
+			i++
+			continue
+		}
+		rec := csvRecord{line: n, fields: fields}
+		raw := make([]string, 0, next-i)
+		for j := i; j < next; j++ {
+			if isBad[j+1] {
+				raw = append(raw, "")
+				continue
+			}
+			raw = append(raw, lines[j])
+		}
+		rec.raw = strings.Join(raw, "\n")
+		if malformed {
+			rec.reason = malformedCSV
+		}
+		out = append(out, rec)
+		for _, b := range inner {
+			out = append(out, csvRecord{line: b, raw: lines[b-1], reason: invalidEncoding})
+		}
+		i = next
+	}
+	return out
+}
+
+// parseRecord reads the record starting at lines[i]: its fields, the index
+// of the line after it, the bad lines inside its quoted fields, whether its
+// quoting is malformed, and whether a quote was still open at the end.
+func parseRecord(lines []string, i int, isBad map[int]bool) (fields []string, next int, inner []int, malformed, open bool) {
+	var cur strings.Builder
+	j, line, pos := i, lines[i], 0
+	start, quoted, closed := true, false, false
+	for {
+		if pos == len(line) {
+			if !quoted {
+				return append(fields, cur.String()), j + 1, inner, malformed, false
+			}
+			j++ // a line break inside a quoted field
+			if j >= len(lines) {
+				return nil, 0, nil, false, true
+			}
+			cur.WriteByte('\n')
+			line, pos = lines[j], 0
+			if isBad[j+1] {
+				inner = append(inner, j+1)
+				line = ""
+			}
+			continue
+		}
+		c := line[pos]
+		pos++
+		switch {
+		case quoted && c == '"' && pos < len(line) && line[pos] == '"':
+			cur.WriteByte('"')
+			pos++
+		case quoted && c == '"':
+			quoted, closed = false, true
+		case quoted:
+			cur.WriteByte(c)
+		case c == ',':
+			fields = append(fields, cur.String())
+			cur.Reset()
+			start, closed = true, false
+		case closed:
+			malformed = true // text after a closing quote
+			cur.WriteByte(c)
+		case c == '"' && start:
+			quoted, start = true, false
+		default:
+			start = false
+			cur.WriteByte(c)
+		}
+	}
+}
+
+// csvLines turns a CSV file's records into the JSON lines csv.sql reads:
+// [line, raw, reason, [value of each declared field, or null]]. Columns
+// are matched by header name (trimmed, any case); the header is the first
+// record. A malformed header, or one naming twice a column the source
+// reads, makes every record malformed_csv.
+func csvLines(text string, bad []int, columns []string) (string, error) {
+	recs := scanCSV(text, bad)
+	var b strings.Builder
+	var idx []int
+	ncols, headerBad := 0, false
+	for k, r := range recs {
+		if k == 0 {
+			headerBad = r.reason != ""
+			pos := map[string]int{}
+			dup := false
+			for i, c := range r.fields {
+				name := strings.ToLower(strings.Trim(c, " "))
+				if _, ok := pos[name]; ok {
+					dup = dup || containsFold(columns, name)
+					continue
+				}
+				pos[name] = i
+			}
+			headerBad = headerBad || dup
+			ncols = len(r.fields)
+			idx = make([]int, len(columns))
+			for i, c := range columns {
+				idx[i] = -1
+				if p, ok := pos[strings.ToLower(c)]; ok {
+					idx[i] = p
+				}
+			}
+			continue
+		}
+		reason := r.reason
+		if reason == "" && headerBad {
+			reason = malformedCSV
+		}
+		if reason == "" && len(r.fields) != ncols {
+			reason = wrongColumnCount
+		}
+		vals := make([]any, len(columns))
+		if reason == "" {
+			for i, p := range idx {
+				if p >= 0 {
+					vals[i] = r.fields[p]
+				}
+			}
+		}
+		var why any
+		if reason != "" {
+			why = reason
+		}
+		line, err := json.Marshal([]any{r.line, r.raw, why, vals})
+		if err != nil {
+			return "", err
+		}
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	return b.String(), nil
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
