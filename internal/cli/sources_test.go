@@ -193,3 +193,41 @@ func TestFieldAddedLater(t *testing.T) {
 		t.Fatalf("bad check: exit %d\n%s", code, errs)
 	}
 }
+
+// TestSourceInfer: on each conformance case's folders, elt source infer
+// prints a block that, pasted into a fresh project, builds.
+func TestSourceInfer(t *testing.T) {
+	for _, dir := range testutil.ConformanceCases(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			bronze := filepath.Join(dir, "bronze")
+			var args []string
+			for _, s := range []string{"events", "transactions", "users"} {
+				args = append(args, filepath.Join(bronze, s))
+			}
+			block := mustElt(t, append([]string{"source", "infer"}, args...)...)
+			if !strings.HasPrefix(block, "sources:\n  events:\n    format: ndjson\n") || !strings.Contains(block, "  transactions:\n    format: csv\n") {
+				t.Fatalf("block:\n%s", block)
+			}
+			proj := t.TempDir()
+			testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), "version: 1\nmodels:\n  materialized: table\n"+block)
+			for _, s := range []string{"events", "transactions", "users"} {
+				testutil.WriteFile(t, filepath.Join(proj, "models", "raw", s+".sql"), "SELECT * FROM bronze."+s+"\n")
+			}
+			out := mustElt(t, "--project", proj, "--bronze", bronze, "build")
+			if !strings.Contains(out, "Done: 3 models built") {
+				t.Fatalf("build:\n%s", out)
+			}
+			if n := mustElt(t, "--project", proj, "--bronze", bronze, "query", "--format", "csv", "SELECT count(*) > 0 AS loaded FROM raw.events"); n != "loaded\ntrue\n" {
+				t.Fatalf("events: %s", n)
+			}
+		})
+	}
+	code, _, errs := elt(t, "source", "infer")
+	if code != ExitUsage || !strings.Contains(errs, "source infer needs one or more folders") {
+		t.Fatalf("no path: exit %d %s", code, errs)
+	}
+	code, _, errs = elt(t, "source", "infer", t.TempDir())
+	if code != ExitFailure || !strings.Contains(errs, "holds no .csv, .json, .jsonl, .ndjson or .parquet file") {
+		t.Fatalf("empty folder: exit %d %s", code, errs)
+	}
+}

@@ -81,14 +81,23 @@ func (e *ChangedError) Error() string {
 // Prepare creates the connection's macros and the source's bronze table,
 // adding the columns of fields declared since it was made.
 func Prepare(ctx context.Context, tx warehouse.Querier, src Source) error {
+	if err := Macros(ctx, tx); err != nil {
+		return err
+	}
+	return bronzeTable(ctx, tx, src)
+}
+
+// Macros creates, on the connection, the macros that hold the field rules
+// (elt_ts_text is the contract's timestamp rule, for one).
+func Macros(ctx context.Context, q warehouse.Querier) error {
 	macros, err := sqlFS.ReadFile("sql/macros.sql")
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, string(macros)); err != nil {
+	if _, err := q.ExecContext(ctx, string(macros)); err != nil {
 		return fmt.Errorf("create ingestion macros: %w", err)
 	}
-	return bronzeTable(ctx, tx, src)
+	return nil
 }
 
 // Ingest loads the source's new files: each file not in the manifest is read

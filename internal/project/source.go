@@ -364,4 +364,3 @@ func (f Field) String() string {
 	}
 	return strings.Join(parts, ", ")
 }
-

@@ -34,3 +34,22 @@ func Quarantine(ctx context.Context, q warehouse.Querier, source string, runID i
 func QuarantineSample(ctx context.Context, q warehouse.Querier, source string, runID int64, limit int) (*sql.Rows, error) {
 	return q.QueryContext(ctx, `SELECT file, line, reason FROM silver.quarantine WHERE source = ? AND run_id = ? ORDER BY file, line LIMIT ?`, source, runID, limit)
 }
+
+// QuarantineReasons counts a source's quarantined records by reason.
+func QuarantineReasons(ctx context.Context, q warehouse.Querier, source string) (map[string]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT reason, count(*) FROM silver.quarantine WHERE source = ? GROUP BY reason`, source)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var r string
+		var n int64
+		if err := rows.Scan(&r, &n); err != nil {
+			return nil, err
+		}
+		out[r] = n
+	}
+	return out, rows.Err()
+}

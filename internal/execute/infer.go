@@ -1,0 +1,392 @@
+package execute
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/state"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// Infer samples bronze folders (or single files) with DuckDB's own sniffers
+// and returns a ready sources: block for elt.yaml declaring each: its
+// format, its fields with types, and required where no value is missing.
+// Each folder's name becomes the source's name and path, so the block
+// works in a project whose bronze root is the folders' parent.
+func Infer(ctx context.Context, paths []string) (string, error) {
+	db, err := warehouse.Open(ctx, "", warehouse.Options{})
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	if err := ingest.Macros(ctx, db); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString("sources:\n")
+	for _, p := range paths {
+		block, err := inferSource(ctx, db, p)
+		if err != nil {
+			return "", err
+		}
+		b.WriteString(block)
+	}
+	return b.String(), nil
+}
+
+// formatOf maps file extensions to formats.
+var formatOf = map[string]project.Format{".csv": project.CSV, ".json": project.NDJSON, ".jsonl": project.NDJSON, ".ndjson": project.NDJSON, ".parquet": project.Parquet}
+
+// inferred is one source inferred from a sample.
+type inferred struct {
+	name string
+	dir  string // the folder its files are in
+	src  project.Source
+	// The sample ingested by the inferred rules: records, and the
+	// quarantined ones by reason.
+	records int64
+	reasons map[string]int64
+}
+
+func inferSource(ctx context.Context, db *warehouse.DB, path string) (string, error) {
+	in, from, err := sample(path)
+	if err != nil {
+		return "", err
+	}
+	var nonText map[string]bool
+	if in.src.Format == project.NDJSON {
+		// One text column per top-level key, in the order keys first appear.
+		if from, nonText, err = jsonColumns(ctx, db, from); err != nil {
+			return "", fmt.Errorf("sample %s: %w", path, err)
+		}
+	}
+	cols, err := describe(ctx, db, from)
+	if err != nil {
+		return "", fmt.Errorf("sample %s: %w", path, err)
+	}
+	for _, c := range cols {
+		typ, err := fieldType(ctx, db, from, c)
+		if err != nil {
+			return "", fmt.Errorf("sample %s: %w", path, err)
+		}
+		if typ == "text" && nonText[c.name] {
+			typ = "json" // values of several JSON types: keep each as JSON
+		}
+		var missing int64
+		if err := db.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FILTER (WHERE %[1]s IS NULL OR trim(CAST(%[1]s AS VARCHAR), ' ') = '') FROM %[2]s",
+			warehouse.Ident(c.name), from)).Scan(&missing); err != nil {
+			return "", fmt.Errorf("sample %s: %w", path, err)
+		}
+		f := project.Field{Name: sourceName(c.name), Type: project.FieldType(typ), Required: missing == 0}
+		if f.Name != c.name {
+			f.Column = c.name
+		}
+		in.src.Fields = append(in.src.Fields, f)
+	}
+	if err := in.measure(ctx); err != nil {
+		return "", fmt.Errorf("sample %s: %w", path, err)
+	}
+	return in.yaml(), nil
+}
+
+// sample finds the files of path (a folder, or one file), their format
+// (the most common one), and the query DuckDB's sniffer reads them with.
+func sample(path string) (*inferred, string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, "", err
+	}
+	in := &inferred{dir: abs, name: sourceName(filepath.Base(abs))}
+	files := []string{abs}
+	if info.IsDir() {
+		files = nil
+		if err := filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && formatOf[strings.ToLower(filepath.Ext(p))] != "" {
+				files = append(files, p)
+			}
+			return err
+		}); err != nil {
+			return nil, "", err
+		}
+	} else {
+		in.dir = filepath.Dir(abs)
+		in.name = sourceName(strings.TrimSuffix(filepath.Base(abs), filepath.Ext(abs)))
+		in.src.Patterns = []string{filepath.Base(abs)}
+	}
+	byFormat := map[project.Format][]string{}
+	for _, f := range files {
+		k := formatOf[strings.ToLower(filepath.Ext(f))]
+		byFormat[k] = append(byFormat[k], f)
+	}
+	for f, list := range byFormat {
+		if f != "" && (in.src.Format == "" || len(list) > len(byFormat[in.src.Format]) ||
+			(len(list) == len(byFormat[in.src.Format]) && f < in.src.Format)) {
+			in.src.Format = f
+		}
+	}
+	if in.src.Format == "" {
+		return nil, "", fmt.Errorf("%s holds no .csv, .json, .jsonl, .ndjson or .parquet file to infer a source from", path)
+	}
+	files = byFormat[in.src.Format]
+	sort.Strings(files)
+	in.src.Path = filepath.Base(in.dir)
+	list := make([]string, len(files))
+	for i, f := range files {
+		list[i] = warehouse.Literal(f)
+	}
+	read := map[project.Format]string{
+		project.CSV:     "read_csv([%s], union_by_name = true, ignore_errors = true, hive_partitioning = false, all_varchar = true)",
+		project.NDJSON:  "read_ndjson_objects([%s], ignore_errors = true, hive_partitioning = false)",
+		project.Parquet: "read_parquet([%s], union_by_name = true, hive_partitioning = false)",
+	}[in.src.Format]
+	return in, fmt.Sprintf(read, strings.Join(list, ", ")), nil
+}
+
+// measure ingests the sample by the inferred rules, in a scratch
+// warehouse, to count what they would quarantine.
+func (in *inferred) measure(ctx context.Context) error {
+	db, err := warehouse.Open(ctx, "", warehouse.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := state.Migrate(db.DB); err != nil {
+		return err
+	}
+	src := in.src
+	if len(src.Patterns) == 0 {
+		src.Patterns = map[project.Format][]string{project.CSV: {"**/*.csv"}, project.Parquet: {"**/*.parquet"}}[src.Format]
+		if src.Format == project.NDJSON {
+			src.Patterns = []string{"**/*.json", "**/*.jsonl", "**/*.ndjson"}
+		}
+	}
+	s := ingest.Source{Name: in.name, Dir: in.dir, Prefix: in.src.Path, Source: src}
+	l, err := ingest.Discover(s)
+	if err != nil {
+		return err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := ingest.Ingest(ctx, tx, s, l.Files, ingest.Options{RunID: 1})
+	if err != nil {
+		return err
+	}
+	in.records = res.Records
+	in.reasons, err = state.QuarantineReasons(ctx, tx, in.name)
+	return err
+}
+
+// yaml renders the source as elt.yaml declares it. When the sample itself
+// quarantines more than the default gate allows, the gate is set just above
+// what it quarantined, and a comment says why.
+func (in *inferred) yaml() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "  %s:\n    format: %s\n    path: %s\n", in.name, in.src.Format, yamlString(in.src.Path))
+	if len(in.src.Patterns) > 0 {
+		fmt.Fprintf(&b, "    patterns: [%s]\n", yamlString(in.src.Patterns[0]))
+	}
+	var bad int64
+	var why []string
+	for r, n := range in.reasons {
+		bad += n
+		why = append(why, fmt.Sprintf("%d %s", n, r))
+	}
+	sort.Strings(why)
+	if in.records > 0 && float64(bad)*100/float64(in.records) > project.DefaultMaxQuarantinePct {
+		pct := float64(bad) * 100 / float64(in.records)
+		fmt.Fprintf(&b, "    # the sample quarantines %d of %d records (%.1f%%: %s)\n", bad, in.records, pct, strings.Join(why, ", "))
+		fmt.Fprintf(&b, "    max_quarantine_pct: %d\n", int(pct)+1)
+	}
+	b.WriteString("    fields:\n")
+	for _, f := range in.src.Fields {
+		typ := string(f.Type)
+		if strings.Contains(typ, ",") {
+			typ = `"` + typ + `"`
+		}
+		fmt.Fprintf(&b, "      - {name: %s, type: %s", f.Name, typ)
+		if f.Column != "" {
+			fmt.Fprintf(&b, ", column: %s", yamlString(f.Column))
+		}
+		if f.Required {
+			b.WriteString(", required: true")
+		}
+		b.WriteString("}\n")
+	}
+	return b.String()
+}
+
+// jsonColumns is a query of the JSON objects read by from with one text
+// column per top-level key (a nested value as its JSON text), keys in the
+// order they first appear; and the keys that hold a value that is not a
+// string (or null).
+func jsonColumns(ctx context.Context, db *warehouse.DB, from string) (string, map[string]bool, error) {
+	objects := "FROM " + from + " WHERE coalesce(try(json_type(json)), '') = 'OBJECT'"
+	rows, err := db.QueryContext(ctx, "SELECT json_keys(json) "+objects)
+	if err != nil {
+		return "", nil, err
+	}
+	defer rows.Close()
+	var keys []string
+	seen := map[string]bool{}
+	for rows.Next() {
+		var ks []any
+		if err := rows.Scan(&ks); err != nil {
+			return "", nil, err
+		}
+		for _, k := range ks {
+			if s, ok := k.(string); ok && !seen[s] {
+				seen[s] = true
+				keys = append(keys, s)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", nil, err
+	}
+	if len(keys) == 0 {
+		return "", nil, fmt.Errorf("no JSON objects to sample")
+	}
+	cols := make([]string, len(keys))
+	kinds := make([]string, len(keys))
+	for i, k := range keys {
+		path := warehouse.Literal(`$."` + strings.ReplaceAll(strings.ReplaceAll(k, `\`, `\\`), `"`, `\"`) + `"`)
+		cols[i] = fmt.Sprintf("CASE WHEN json_type(json, %[1]s) IN ('OBJECT', 'ARRAY') THEN json_extract(json, %[1]s)::VARCHAR ELSE json_extract_string(json, %[1]s) END AS %[2]s",
+			path, warehouse.Ident(k))
+		kinds[i] = fmt.Sprintf("count(*) FILTER (WHERE json_type(json, %s) NOT IN ('VARCHAR', 'NULL'))", path)
+	}
+	counts := make([]any, len(keys))
+	ptrs := make([]any, len(keys))
+	for i := range counts {
+		ptrs[i] = &counts[i]
+	}
+	if err := db.QueryRowContext(ctx, "SELECT "+strings.Join(kinds, ", ")+" "+objects).Scan(ptrs...); err != nil {
+		return "", nil, err
+	}
+	nonText := map[string]bool{}
+	for i, k := range keys {
+		if n, ok := counts[i].(int64); ok && n > 0 {
+			nonText[k] = true
+		}
+	}
+	return "(SELECT " + strings.Join(cols, ", ") + " " + objects + ")", nonText, nil
+}
+
+type column struct{ name, typ string }
+
+func describe(ctx context.Context, db *warehouse.DB, from string) ([]column, error) {
+	rows, err := db.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "+from+")")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []column
+	seen := map[string]bool{}
+	for rows.Next() {
+		var c column
+		if err := rows.Scan(&c.name, &c.typ); err != nil {
+			return nil, err
+		}
+		if seen[sourceName(c.name)] {
+			continue // a column named twice: declare it once
+		}
+		seen[sourceName(c.name)] = true
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+var idNameRe = regexp.MustCompile(`(?i)(^id$|_id$)`)
+
+// fieldType maps a sampled column to a field type: by DuckDB's type where
+// it has one, and for text by what every value in the sample is (an id by
+// its name; an integer, a decimal, a date, a timestamp by the contract's
+// rule, a boolean or JSON), else text.
+func fieldType(ctx context.Context, db *warehouse.DB, from string, c column) (string, error) {
+	t := strings.ToUpper(c.typ)
+	switch {
+	case t == "BOOLEAN":
+		return "boolean", nil
+	case strings.Contains(t, "INT"):
+		if idNameRe.MatchString(c.name) {
+			return "id", nil
+		}
+		return "integer", nil
+	case strings.HasPrefix(t, "DECIMAL"):
+		return strings.ToLower(strings.ReplaceAll(t, " ", "")), nil
+	case t == "DATE":
+		return "date", nil
+	case strings.HasPrefix(t, "TIMESTAMP"):
+		return "timestamp", nil
+	case t == "JSON" || strings.HasSuffix(t, "[]") || strings.HasPrefix(t, "STRUCT") || strings.HasPrefix(t, "MAP"):
+		return "json", nil
+	case t != "VARCHAR" && t != "DOUBLE" && t != "FLOAT":
+		return "text", nil
+	}
+	var n, ints, decs, scale, dates, stamps, bools, jsons int64
+	err := db.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(v),
+		count(*) FILTER (WHERE regexp_full_match(v, '-?[0-9]+')),
+		count(*) FILTER (WHERE regexp_full_match(v, '-?[0-9]+(\.[0-9]+)?')),
+		coalesce(max(length(split_part(v, '.', 2))) FILTER (WHERE regexp_full_match(v, '-?[0-9]+(\.[0-9]+)?')), 0),
+		count(*) FILTER (WHERE regexp_full_match(v, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND try_cast(v AS DATE) IS NOT NULL),
+		count(*) FILTER (WHERE elt_ts_text(v) IS NOT NULL),
+		count(*) FILTER (WHERE lower(v) IN ('true', 'false')),
+		count(*) FILTER (WHERE (v[1] = '{' OR v[1] = '[') AND coalesce(try(json_valid(v)), false))
+		FROM (SELECT nullif(trim(CAST(%s AS VARCHAR), ' '), '') AS v FROM %s)`, warehouse.Ident(c.name), from)).
+		Scan(&n, &ints, &decs, &scale, &dates, &stamps, &bools, &jsons)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case n == 0:
+		return "text", nil
+	case idNameRe.MatchString(c.name):
+		return "id", nil
+	case ints == n:
+		return "integer", nil
+	case decs == n && scale <= 18:
+		return fmt.Sprintf("decimal(%d,%d)", 18, scale), nil
+	case dates == n:
+		return "date", nil
+	case stamps == n:
+		return "timestamp", nil
+	case bools == n:
+		return "boolean", nil
+	case jsons == n:
+		return "json", nil
+	}
+	return "text", nil
+}
+
+var notIdentRe = regexp.MustCompile(`[^a-z0-9_]+`)
+
+// sourceName makes a plain identifier of a file's name for a thing.
+func sourceName(s string) string {
+	n := strings.Trim(notIdentRe.ReplaceAllString(strings.ToLower(s), "_"), "_")
+	if n == "" || (n[0] >= '0' && n[0] <= '9') {
+		n = "f_" + n
+	}
+	return n
+}
+
+// yamlString quotes s for YAML when it needs it.
+func yamlString(s string) string {
+	if regexp.MustCompile(`^[A-Za-z0-9_./-]+$`).MatchString(s) && !strings.HasPrefix(s, "-") {
+		return s
+	}
+	return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
+}
