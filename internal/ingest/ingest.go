@@ -169,6 +169,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 			}
 		case project.NDJSON:
 			l.content, l.bad = prepareText(data)
+			l.malformed = malformedLines(l.content, l.bad)
 		}
 		batch = append(batch, l)
 		size += int64(len(l.content))
@@ -183,21 +184,23 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 
 type loaded struct {
 	File
-	sha     string
-	content string
-	bad     []int
+	sha       string
+	content   string
+	bad       []int // lines that are not valid UTF-8
+	malformed []int // NDJSON lines that are not one strict JSON object
 }
 
 // loadBatch loads a batch of files: their records into elt_records (by
 // format), the rules into elt_checked, the good records into the bronze
 // table, the rest into the quarantine, and the files into the manifest.
 func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []loaded, o Options) (records, quarantined int64, err error) {
-	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE elt_raw (_file VARCHAR, content VARCHAR, bad_lines BIGINT[], size BIGINT, modified_at TIMESTAMP, changed_at TIMESTAMP, inode BIGINT, sha256 VARCHAR)`); err != nil {
+	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE elt_raw (_file VARCHAR, content VARCHAR, bad_lines BIGINT[], malformed_lines BIGINT[],
+		size BIGINT, modified_at TIMESTAMP, changed_at TIMESTAMP, inode BIGINT, sha256 VARCHAR)`); err != nil {
 		return 0, 0, err
 	}
 	for _, f := range batch {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO elt_raw VALUES (?, ?, ?::BIGINT[], ?, ?, ?, ?, ?)`,
-			f.Rel, f.content, intList(f.bad), f.Size, f.ModTime, f.ChangeTime, int64(f.Inode), f.sha); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO elt_raw VALUES (?, ?, ?::BIGINT[], ?::BIGINT[], ?, ?, ?, ?, ?)`,
+			f.Rel, f.content, intList(f.bad), intList(f.malformed), f.Size, f.ModTime, f.ChangeTime, int64(f.Inode), f.sha); err != nil {
 			return 0, 0, fmt.Errorf("load %s: %w", f.Rel, err)
 		}
 	}

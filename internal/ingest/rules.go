@@ -217,6 +217,8 @@ func checkedSQL(src Source) string {
 		reason = "coalesce(_bad, CASE " + strings.Join(whens, " ") + " END)"
 	}
 	return fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE elt_checked AS
+SELECT _file, _line, CASE WHEN _reason IS NOT NULL THEN _raw END AS _raw, _reason, %s
+FROM (
 SELECT _file, _line, _raw, %s AS _reason, %s
 FROM (
     SELECT _file, _line, _raw, _bad, %s
@@ -224,7 +226,16 @@ FROM (
         SELECT _file, _line, _raw, _bad, %s
         FROM elt_records
     )
-)`, reason, strings.Join(out, ", "), strings.Join(l2, ", "), strings.Join(l1, ", "))
+))`, strings.Join(names(src), ", "), reason, strings.Join(out, ", "), strings.Join(l2, ", "), strings.Join(l1, ", "))
+}
+
+// names are the fields' quoted names.
+func names(src Source) []string {
+	out := make([]string, len(src.Fields))
+	for i, f := range src.Fields {
+		out[i] = warehouse.Ident(f.Name)
+	}
+	return out
 }
 
 // invalidOrder is the order of the fields' invalid_ checks.
@@ -256,11 +267,7 @@ func fieldIndex(src Source, name string) int {
 
 // insertSQL loads the good records of elt_checked into the bronze table.
 func insertSQL(src Source, runID int64) string {
-	cols := make([]string, len(src.Fields))
-	for i, f := range src.Fields {
-		cols[i] = warehouse.Ident(f.Name)
-	}
-	list := strings.Join(cols, ", ")
+	list := strings.Join(names(src), ", ")
 	return fmt.Sprintf("INSERT INTO %s (%s, _file, _line, _run_id) SELECT %s, _file, _line, %d FROM elt_checked WHERE _reason IS NULL",
 		src.Table(), list, list, runID)
 }

@@ -1,5 +1,6 @@
--- Field rules of the data contract, as macros. CSV values arrive as strings
--- (type VARCHAR), so both formats share one set of rules.
+-- The field rules the generated SQL of every declared source uses, as
+-- macros. CSV values arrive as strings (type VARCHAR), so every format
+-- shares one set of rules.
 
 -- Each field arrives as a pair: t, its JSON type (VARCHAR, BIGINT, UBIGINT,
 -- DOUBLE, BOOLEAN, NULL, OBJECT, ARRAY; SQL NULL when absent), and s, its
@@ -27,11 +28,12 @@ CREATE OR REPLACE TEMP MACRO elt_ts_text(s) AS
     CASE
         WHEN regexp_full_match(s, '[0-9]+') THEN try(epoch_ms(try_cast(s AS BIGINT)))
         WHEN regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?')
-        THEN try_cast(substr(s, 1, 10) || ' ' || regexp_extract(s, '[T ]([0-9:]{8}(\.[0-9]+)?)', 1) AS TIMESTAMP)
-             - to_minutes(CASE WHEN regexp_matches(s, '[+-][0-9]{2}:[0-9]{2}$')
-                               THEN (CASE WHEN substr(s, -6, 1) = '-' THEN -1 ELSE 1 END)
-                                    * (substr(s, -5, 2)::INTEGER * 60 + substr(s, -2, 2)::INTEGER)
-                               ELSE 0 END)
+        -- The shape is checked: the zone, if any, is a final Z or the last six
+        -- characters (a sign can stand nowhere else after the date).
+        THEN CASE WHEN s[-1] = 'Z' THEN try_cast(replace(s[:-2], 'T', ' ') AS TIMESTAMP)
+                  WHEN s[-6] IN ('+', '-') THEN try_cast(replace(s[:-7], 'T', ' ') AS TIMESTAMP)
+                       - to_minutes((CASE WHEN s[-6] = '-' THEN -1 ELSE 1 END) * (s[-5:-4]::INTEGER * 60 + s[-2:]::INTEGER))
+                  ELSE try_cast(replace(s, 'T', ' ') AS TIMESTAMP) END
     END;
 
 -- timestamp from a field: a string as above, or an integer of epoch ms.
@@ -41,12 +43,3 @@ CREATE OR REPLACE TEMP MACRO elt_ts(t, s) AS
         WHEN 'BIGINT' THEN try(epoch_ms(try_cast(s AS BIGINT)))
         WHEN 'UBIGINT' THEN try(epoch_ms(try_cast(s AS BIGINT)))
     END;
-
--- strict JSON, for a line DuckDB's reader accepts: no NaN, Infinity or
--- trailing comma outside strings (looked for only when the line holds one
--- of them at all), and no key repeated at the top level.
-CREATE OR REPLACE TEMP MACRO elt_json_strict(s) AS
-    CASE WHEN regexp_matches(s, '(?i)nan|inf|,\s*[\]}]')
-         THEN NOT regexp_matches(regexp_replace(s, '"(?:[^"\\]|\\.)*"', '""', 'g'), '(?i)nan|inf|,\s*[\]}]')
-         ELSE true END
-    AND len(json_keys(s)) = len(list_distinct(json_keys(s)));
