@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -132,23 +133,44 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 		batch, size = batch[:0], 0
 		return err
 	}
+	// Files that look new or different are read, hashed and prepared in
+	// parallel (in order, at most workers at a time), then loaded in order.
+	var todo []File
 	for _, f := range files {
+		if k, ok := seen[f.Rel]; !ok || !k.Same(f.Look) {
+			todo = append(todo, f)
+		}
+	}
+	workers := max(runtime.GOMAXPROCS(0), 1)
+	results := make([]chan loaded, len(todo))
+	for i := range results {
+		results[i] = make(chan loaded, 1)
+	}
+	sem := make(chan struct{}, workers)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for i, f := range todo {
+			select {
+			case sem <- struct{}{}:
+			case <-stop:
+				return
+			}
+			go func() { results[i] <- readFile(src, f) }()
+		}
+	}()
+	for i, f := range todo {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		k, ok := seen[f.Rel]
-		if ok && k.Same(f.Look) {
-			continue
+		l := <-results[i]
+		<-sem
+		if l.err != nil {
+			return res, l.err
 		}
-		data, err := os.ReadFile(f.Abs)
-		if err != nil {
-			return res, fmt.Errorf("cannot read bronze file %s: %w", f.Abs, unwrapPath(err))
-		}
-		sum := sha256.Sum256(data)
-		sha := hex.EncodeToString(sum[:])
-		if ok {
-			if k.SHA256 != sha {
-				return res, &ChangedError{File: f.Rel, Was: k.SHA256, Now: sha}
+		if k, ok := seen[f.Rel]; ok {
+			if k.SHA256 != l.sha {
+				return res, &ChangedError{File: f.Rel, Was: k.SHA256, Now: l.sha}
 			}
 			// Touched or copied, not changed: remember how it looks now.
 			if err := state.Relook(ctx, tx, src.Name, f.Rel, f.Look); err != nil {
@@ -156,21 +178,10 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 			}
 			continue
 		}
-		if p, ok := o.Previous[f.Rel]; ok && p.SHA256 != sha {
+		if p, ok := o.Previous[f.Rel]; ok && p.SHA256 != l.sha {
 			res.Changed = append(res.Changed, f.Rel)
 		}
 		res.Files++
-		l := loaded{File: f, sha: sha}
-		switch src.Format {
-		case project.CSV:
-			text, bad := prepareText(data)
-			if l.content, err = csvLines(text, bad, columns(src)); err != nil {
-				return res, err
-			}
-		case project.NDJSON:
-			l.content, l.bad = prepareText(data)
-			l.malformed = malformedLines(l.content, l.bad)
-		}
 		batch = append(batch, l)
 		size += int64(len(l.content))
 		if size >= o.BatchBytes {
@@ -188,6 +199,29 @@ type loaded struct {
 	content   string
 	bad       []int // lines that are not valid UTF-8
 	malformed []int // NDJSON lines that are not one strict JSON object
+	err       error
+}
+
+// readFile reads one bronze file once: its hash, and its content prepared
+// for the source's format (CSV split into records, NDJSON lines checked).
+func readFile(src Source, f File) loaded {
+	l := loaded{File: f}
+	data, err := os.ReadFile(f.Abs)
+	if err != nil {
+		l.err = fmt.Errorf("cannot read bronze file %s: %w", f.Abs, unwrapPath(err))
+		return l
+	}
+	sum := sha256.Sum256(data)
+	l.sha = hex.EncodeToString(sum[:])
+	switch src.Format {
+	case project.CSV:
+		text, bad := prepareText(data)
+		l.content, l.err = csvLines(text, bad, columns(src))
+	case project.NDJSON:
+		l.content, l.bad = prepareText(data)
+		l.malformed = malformedLines(l.content, l.bad)
+	}
+	return l
 }
 
 // loadBatch loads a batch of files: their records into elt_records (by
