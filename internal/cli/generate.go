@@ -22,6 +22,7 @@ func generateCommand() *cli.Command {
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed: the same seed writes the same files"},
 			&cli.Float64Flag{Name: "dirty", Value: 0.02, Usage: "share of records given some dirt (0 to 1)"},
 			&cli.StringFlag{Name: "out", Usage: "bronze folder to write (default: the project's bronze path)"},
+			&cli.Float64Flag{Name: "fraud-rate", Usage: "share of users a day given a burst the velocity rule must flag (and as many near misses it must not)"},
 			&cli.StringFlag{Name: "batch", Usage: "write a later batch over existing data: new ids, same sessions (late data), files part-<batch>-NNNN"},
 		},
 		Action: func(c *cli.Context) error {
@@ -39,7 +40,7 @@ func generateCommand() *cli.Command {
 			t0 := time.Now()
 			st, err := gen.Generate(gen.Options{
 				Events: c.Int("events"), Users: c.Int("users"), Days: c.Int("days"),
-				Seed: c.Uint64("seed"), Dirty: c.Float64("dirty"), Out: out, Batch: c.String("batch"),
+				Seed: c.Uint64("seed"), Dirty: c.Float64("dirty"), Out: out, Batch: c.String("batch"), FraudRate: c.Float64("fraud-rate"),
 			})
 			var exists *gen.ExistsError
 			if errors.As(err, &exists) {

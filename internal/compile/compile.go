@@ -9,6 +9,7 @@ package compile
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 
 	"github.com/digitalservices/elt/internal/plan"
@@ -74,11 +75,37 @@ func Statements(m *project.Model) []string {
 	if m.Header.Materialized == project.View {
 		kind = "VIEW"
 	}
-	return []string{
-		"CREATE SCHEMA IF NOT EXISTS " + warehouse.Ident(m.Schema),
-		"SET schema = " + warehouse.Literal(m.Schema),
-		fmt.Sprintf("CREATE OR REPLACE %s %s AS ", kind, warehouse.Qualified(m.Schema, m.Name)) + TrimBody(m.Body),
+	return append(Vars(m),
+		"CREATE SCHEMA IF NOT EXISTS "+warehouse.Ident(m.Schema),
+		"SET schema = "+warehouse.Literal(m.Schema),
+		fmt.Sprintf("CREATE OR REPLACE %s %s AS ", kind, warehouse.Qualified(m.Schema, m.Name))+TrimBody(m.Body),
+	)
+}
+
+// Vars are the statements that set a model's variables (vars: in its
+// header) as DuckDB variables, in name order, before its other statements.
+func Vars(m *project.Model) []string {
+	names := make([]string, 0, len(m.Header.Vars))
+	for n := range m.Header.Vars {
+		names = append(names, n)
 	}
+	sort.Strings(names)
+	out := make([]string, len(names))
+	for i, n := range names {
+		var v string
+		switch x := m.Header.Vars[n].(type) {
+		case string:
+			v = warehouse.Literal(x)
+		case bool:
+			v = strconv.FormatBool(x)
+		case float64:
+			v = strconv.FormatFloat(x, 'f', -1, 64)
+		default:
+			v = fmt.Sprint(x)
+		}
+		out[i] = "SET VARIABLE " + warehouse.Ident(n) + " = " + v
+	}
+	return out
 }
 
 // BodyOffset is how many bytes the last of Statements(m) puts before the

@@ -77,7 +77,7 @@ func IncrementalStatements(g *plan.Graph, n *plan.Node, lastRun int64) ([]string
 		return nil, err
 	}
 	d.Body = TrimBody(body)
-	stmts := []string{"SET schema = " + warehouse.Literal(m.Schema)}
+	stmts := append(Vars(m), "SET schema = "+warehouse.Literal(m.Schema))
 	for _, step := range how.steps {
 		var b bytes.Buffer
 		if err := how.tmpl.ExecuteTemplate(&b, step, d); err != nil {
@@ -93,7 +93,11 @@ func IncrementalStatements(g *plan.Graph, n *plan.Node, lastRun int64) ([]string
 // too; a rebuild is cheap next to a stale table.
 func Fingerprint(m *project.Model) string {
 	h := sha256.New()
-	for _, part := range []string{m.Body, m.Header.UniqueKey, m.Header.OrderBy, m.Header.AffectedKeys, strings.Join(m.Header.KeyedInputs, ",")} {
+	parts := []string{m.Body, m.Header.UniqueKey, m.Header.OrderBy, m.Header.AffectedKeys, strings.Join(m.Header.KeyedInputs, ",")}
+	if len(m.Header.Vars) > 0 {
+		parts = append(parts, strings.Join(Vars(m), ";"))
+	}
+	for _, part := range parts {
 		fmt.Fprintf(h, "%d:%s\n", len(part), part)
 	}
 	return hex.EncodeToString(h.Sum(nil))

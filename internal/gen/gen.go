@@ -34,6 +34,12 @@ type Options struct {
 	// are the earlier ones (so its events are late data for old sessions),
 	// and it writes no users.
 	Batch string
+	// FraudRate plants, per day, bursts the velocity rule must find (four to
+	// six transactions of one user within 30 s, users f<day><n>) and as
+	// many near misses it must not (four transactions spread over 61 s,
+	// users n<day><n>): FraudRate × Users of each a day, at least one when
+	// above 0. Their transactions go to a file of their own.
+	FraudRate float64
 }
 
 // part names a data file, part-0001.json or part-<batch>-0001.json.
@@ -77,6 +83,9 @@ func Generate(o Options) (Stats, error) {
 	}
 	if o.Dirty < 0 || o.Dirty > 1 {
 		return Stats{}, fmt.Errorf("--dirty is a share between 0 and 1, found %v", o.Dirty)
+	}
+	if !(o.FraudRate >= 0 && o.FraudRate <= 1) {
+		return Stats{}, fmt.Errorf("--fraud-rate is a share between 0 and 1, found %v", o.FraudRate)
 	}
 	if o.Start.IsZero() {
 		o.Start = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
@@ -197,6 +206,38 @@ func ts(b []byte, t time.Time, r *rand.Rand, dirty bool, quoteJSON bool) []byte 
 
 type dayStats struct{ Events, Transactions, Files int }
 
+// plantFraud writes a day's planted bursts and near misses to their own
+// transactions file: all completed, each burst user's and each near-miss
+// user's only transactions.
+func plantFraud(o Options, d int, day time.Time) (int, error) {
+	n := int(o.FraudRate*float64(o.Users) + 0.999999)
+	if o.FraudRate == 0 {
+		return 0, nil
+	}
+	f, err := create(o.Out, "transactions", dt(day), o.part(9, "csv"))
+	if err != nil {
+		return 0, err
+	}
+	r := rand.New(rand.NewPCG(o.Seed+7, uint64(d)+1))
+	f.w.WriteString("transaction_id,session_id,user_id,amount,currency,status,transaction_timestamp\n")
+	count := 0
+	for i := 0; i < n; i++ {
+		start := day.Add(time.Duration(r.Int64N(int64(22 * time.Hour))))
+		burst := 4 + r.IntN(3)
+		for k := 0; k < burst; k++ { // within 30 s: the 4th and later are flagged
+			at := start.Add(time.Duration(k*30/(burst-1)) * time.Second)
+			fmt.Fprintf(f.w, "%sfb%02d%05d-%d,sf%02d%05d,f%02d%05d,%d.00,USD,completed,%s\n", o.idPrefix(), d, i, k, d, i, d, i, 10+k, at.Format("2006-01-02 15:04:05"))
+			count++
+		}
+		for k := 0; k < 4; k++ { // over 61 s: never more than 3 in a closed 60 s window
+			at := start.Add(time.Hour).Add(time.Duration(k*61000/3) * time.Millisecond)
+			fmt.Fprintf(f.w, "%snm%02d%05d-%d,sn%02d%05d,n%02d%05d,%d.00,USD,completed,%s\n", o.idPrefix(), d, i, k, d, i, d, i, 10+k, at.Format("2006-01-02 15:04:05.000"))
+			count++
+		}
+	}
+	return count, f.close()
+}
+
 // genDay writes one day's events and transactions, plus the late arrivals
 // and re-sent duplicates that land with the next day.
 func genDay(o Options, d int) (dayStats, error) {
@@ -217,6 +258,14 @@ func genDay(o Options, d int) (dayStats, error) {
 	}
 	ev, late, tx, txLate := files[0], files[1], files[2], files[3]
 	st.Files = len(files)
+	planted, err := plantFraud(o, d, day)
+	if err != nil {
+		return st, err
+	}
+	if planted > 0 {
+		st.Transactions += planted
+		st.Files++
+	}
 	tx.w.WriteString("transaction_id,session_id,user_id,amount,currency,status,transaction_timestamp\n")
 	// The late file reorders its header: columns are matched by name.
 	txLate.w.WriteString("transaction_timestamp,status,transaction_id,session_id,user_id,currency,amount\n")

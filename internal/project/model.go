@@ -1,6 +1,7 @@
 package project
 
 import (
+	"time"
 	"fmt"
 	"io/fs"
 	"os"
@@ -71,12 +72,25 @@ type Header struct {
 	// with the same unique_key value; when affected keys are recomputed they
 	// are read for those keys only.
 	KeyedInputs []string `yaml:"keyed_inputs"`
+	// Vars are the model's settings, set as DuckDB variables before its
+	// statements run and read in its SQL with getvariable('name').
+	Vars map[string]any `yaml:"vars"`
+	// Online publishes the model's changed rows to a feature store after
+	// each build.
+	Online *Online `yaml:"online"`
 	// Checks are model-level data checks (row_count, expression, ...).
 	Checks []Check `yaml:"checks"`
 	// Export writes the built table to files after each publish.
 	Export *Export `yaml:"export"`
 	// Redshift shapes the generated CREATE TABLE (elt ddl).
 	Redshift *Redshift `yaml:"redshift"`
+}
+
+// Online says how a model's rows are served: one Redis hash per row, at
+// KeyPrefix + its unique_key value, expiring after TTL (none when empty).
+type Online struct {
+	KeyPrefix string `yaml:"key_prefix"`
+	TTL       string `yaml:"ttl"`
 }
 
 // Export says which files to write under <output>/<schema>/<name>/<format>/.
@@ -208,6 +222,30 @@ func ParseModel(path, schema, name, text string, defaults ModelDefaults) (*Model
 			if !identRe.MatchString(p.Name) || strings.TrimSpace(p.Expr) == "" {
 				line, col := findKey(text, "partition_by")
 				return nil, At(path, text, line, col, "each partition_by entry needs a name (a plain identifier) and an expr")
+			}
+		}
+	}
+	for name, v := range m.Header.Vars {
+		line, col := findKey(text, name)
+		switch {
+		case !identRe.MatchString(name):
+			return nil, At(path, text, line, col, "variable name %q must be a plain identifier", name)
+		default:
+			switch v.(type) {
+			case int, int64, float64, string, bool:
+			default:
+				return nil, At(path, text, line, col, "variable %s must be a number, text or true/false", name)
+			}
+		}
+	}
+	if o := m.Header.Online; o != nil {
+		line, col := findKey(text, "online")
+		if m.Header.Materialized != Incremental {
+			return nil, At(path, text, line, col, "online publishing needs an incremental model (it publishes the rows each build changes)")
+		}
+		if o.TTL != "" {
+			if d, err := time.ParseDuration(o.TTL); err != nil || d <= 0 {
+				return nil, At(path, text, line, col, "online ttl %q is not a positive duration such as 24h or 90m", o.TTL)
 			}
 		}
 	}

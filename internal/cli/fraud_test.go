@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/digitalservices/elt/internal/testutil"
+)
+
+// velocityFiles are transactions, a file each, each case a user: exactly
+// 60 s (flagged), 61 s (not), four at one instant (all flagged), three
+// (never), and three a late transaction will join (TestVelocityRule).
+var velocityFiles = []string{
+	`u60,2026-11-01 10:00:00,completed
+u60,2026-11-01 10:00:20,failed
+u60,2026-11-01 10:00:40,completed
+u60,2026-11-01 10:01:00,completed
+u61,2026-11-01 10:00:00,completed
+u61,2026-11-01 10:00:20,completed
+u61,2026-11-01 10:00:40,completed
+u61,2026-11-01 10:01:01,completed
+same,2026-11-01 11:00:00,completed
+same,2026-11-01 11:00:00,failed
+same,2026-11-01 11:00:00,completed
+same,2026-11-01 11:00:00,pending
+three,2026-11-01 12:00:00,completed
+three,2026-11-01 12:00:01,completed
+three,2026-11-01 12:00:02,completed
+late,2026-11-01 13:00:10,completed
+late,2026-11-01 13:00:20,completed
+late,2026-11-01 13:00:30,completed
+`,
+}
+
+// velocityProject writes the repository's project with the velocity cases
+// as transactions, one file per arrival.
+func velocityProject(t *testing.T, files []string) string {
+	t.Helper()
+	proj := copyProject(t, repoRoot(t), t.TempDir())
+	bronze := filepath.Join(proj, "data", "bronze")
+	testutil.MkdirAll(t, filepath.Join(bronze, "events"), filepath.Join(bronze, "users"))
+	n := 0
+	for k, f := range files {
+		var b strings.Builder
+		b.WriteString("transaction_id,session_id,user_id,amount,currency,status,transaction_timestamp\n")
+		for _, line := range strings.Split(strings.TrimSpace(f), "\n") {
+			n++
+			parts := strings.Split(line, ",")
+			b.WriteString(strings.Join([]string{fmt.Sprintf("t%03d", n), "s-" + parts[0], parts[0], "10.00", "USD", parts[2], parts[1]}, ",") + "\n")
+		}
+		testutil.WriteFile(t, filepath.Join(bronze, "transactions", fmt.Sprintf("part-%03d.csv", k)), b.String())
+	}
+	return proj
+}
+
+const alertsQuery = "SELECT transaction_id, user_id, transaction_timestamp, transactions_in_window, failed_in_window FROM gold.fraud_velocity_alerts ORDER BY transaction_id"
+
+// TestVelocityRule: the closed 60 s window, its boundaries, same-instant
+// transactions, failed attempts counted, a late transaction flagging a
+// later one; built file by file it equals one build over all the files.
+func TestVelocityRule(t *testing.T) {
+	proj := velocityProject(t, velocityFiles)
+	mustElt(t, "--project", proj, "build")
+	first := mustElt(t, "--project", proj, "query", "--format", "csv", alertsQuery)
+	want := `transaction_id,user_id,transaction_timestamp,transactions_in_window,failed_in_window
+t004,u60,2026-11-01 10:01:00,4,1
+t009,same,2026-11-01 11:00:00,4,1
+t010,same,2026-11-01 11:00:00,4,1
+t011,same,2026-11-01 11:00:00,4,1
+t012,same,2026-11-01 11:00:00,4,1
+`
+	if first != want {
+		t.Fatalf("alerts after the first file:\n%s\nwant:\n%s", first, want)
+	}
+	// The late transaction at 13:00:00 puts four in 13:00:30's window.
+	testutil.WriteFile(t, filepath.Join(proj, "data", "bronze", "transactions", "part-001.csv"),
+		"transaction_id,session_id,user_id,amount,currency,status,transaction_timestamp\nt019,s-late,late,10.00,USD,failed,2026-11-01 13:00:00\n")
+	out := mustElt(t, "--project", proj, "build")
+	if !strings.Contains(out, "gold.fraud_velocity_alerts           incremental") {
+		t.Fatalf("the second build did not bring the alerts up to date incrementally:\n%s", out)
+	}
+	after := mustElt(t, "--project", proj, "query", "--format", "csv", alertsQuery)
+	if after != want+"t018,late,2026-11-01 13:00:30,4,1\n" {
+		t.Fatalf("alerts after the late transaction:\n%s", after)
+	}
+	mustElt(t, "--project", proj, "build", "--full-refresh")
+	if full := mustElt(t, "--project", proj, "query", "--format", "csv", alertsQuery); full != after {
+		t.Fatalf("a full rebuild differs:\n%s\nincremental:\n%s", full, after)
+	}
+}
+
+// TestPlantedFraud: every burst elt generate plants is flagged, and none of
+// its near misses (four transactions over 61 s) is.
+func TestPlantedFraud(t *testing.T) {
+	proj := copyProject(t, repoRoot(t), t.TempDir())
+	mustElt(t, "--project", proj, "generate", "--dirty", "0", "--events", "20000", "--users", "400", "--days", "3", "--fraud-rate", "0.02")
+	mustElt(t, "--project", proj, "build")
+	got := mustElt(t, "--project", proj, "query", "--format", "csv", `
+		WITH planted AS (SELECT user_id, count(*) AS n FROM silver.transactions WHERE user_id LIKE 'f%' GROUP BY user_id),
+		     flagged AS (SELECT user_id, count(*) AS n FROM gold.fraud_velocity_alerts GROUP BY user_id)
+		SELECT (SELECT count(*) FROM planted) AS bursts,
+		       (SELECT count(*) FROM planted p JOIN flagged f USING (user_id) WHERE f.n = p.n - 3) AS found,
+		       (SELECT count(*) FROM flagged WHERE user_id LIKE 'n%') AS near_misses_flagged,
+		       (SELECT count(DISTINCT user_id) FROM silver.transactions WHERE user_id LIKE 'n%') AS near_misses`)
+	if got != "bursts,found,near_misses_flagged,near_misses\n24,24,0,24\n" {
+		t.Fatalf("planted fraud:\n%s", got)
+	}
+}
