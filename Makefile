@@ -4,7 +4,7 @@ BIN     := bin/elt
 ELT     := ./$(BIN)
 BRONZE  := data/bronze
 
-.PHONY: run test build bench lint generate clean
+.PHONY: run test deps build bench lint generate clean
 
 ## run: generate sample bronze data if missing, build, show a gold query
 run: build
@@ -14,13 +14,19 @@ run: build
 
 ## test: formatting, vet, every test (conformance cases included), and the
 ## committed Redshift DDL checked against a fresh build's schema
-test: lint
+test: lint deps
 	$(GO) test -count=1 ./...
 	@tmp=$$(mktemp -d) && mkdir -p "$$tmp/bronze/events" "$$tmp/bronze/transactions" "$$tmp/bronze/users" && \
 	  $(ELT) --warehouse "$$tmp/w.duckdb" --bronze "$$tmp/bronze" --output "$$tmp/out" build >/dev/null && \
 	  $(ELT) --warehouse "$$tmp/w.duckdb" ddl --check; rc=$$?; rm -rf "$$tmp"; exit $$rc
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+## deps: what the tests run for real and a fresh machine lacks (redis-server)
+deps:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "installing redis-server (the tests start a real one on a free loopback port)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
 build:
 	$(GO) build -ldflags "-X github.com/digitalservices/elt/internal/cli.version=$(VERSION)" -o $(BIN) ./cmd/elt

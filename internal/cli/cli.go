@@ -110,6 +110,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			&cli.StringFlag{Name: "bronze", EnvVars: []string{"ELT_BRONZE"}, Usage: "bronze folder (overrides elt.yaml)"},
 			&cli.StringFlag{Name: "warehouse", EnvVars: []string{"ELT_WAREHOUSE"}, Usage: "warehouse DuckDB file (overrides elt.yaml)"},
 			&cli.StringFlag{Name: "output", EnvVars: []string{"ELT_OUTPUT"}, Usage: "exports folder (overrides elt.yaml)"},
+			&cli.StringFlag{Name: "redis-url", EnvVars: []string{"ELT_REDIS_URL"}, Usage: "the feature store for models with online: (overrides elt.yaml)"},
 			&cli.BoolFlag{Name: "trace", EnvVars: []string{"ELT_TRACE"}, Usage: "print how long each build step takes, to stderr"},
 		},
 		HideHelpCommand: true,
@@ -134,7 +135,7 @@ func load(c *cli.Context) (*project.Project, error) {
 
 // overrides are the global flags that override elt.yaml's paths.
 func overrides(c *cli.Context) project.Overrides {
-	return project.Overrides{Bronze: c.String("bronze"), Warehouse: c.String("warehouse"), Output: c.String("output")}
+	return project.Overrides{Bronze: c.String("bronze"), Warehouse: c.String("warehouse"), Output: c.String("output"), RedisURL: c.String("redis-url")}
 }
 
 // commandLine is the command line elt was run with, without the program

@@ -110,7 +110,10 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	default:
 		// Published: now the exports, each swapped in whole.
 		fmt.Fprintf(b.Out, "published run %d\n", sum.RunID)
-		if berr = b.export(ctx, g, ids, sum.RunID); berr != nil {
+		if berr = b.export(ctx, g, ids, sum.RunID); berr == nil {
+			b.serve(ctx, g, ids, sum.RunID)
+		}
+		if berr != nil {
 			status = state.Failed
 			if ctx.Err() != nil {
 				status = state.Cancelled
@@ -412,6 +415,15 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 	}
 	if m.Header.Materialized == project.Incremental {
 		if err := inc.record(ctx, tx, m, mode); err != nil {
+			return 0, mode, err
+		}
+	}
+	if m.Header.Online != nil {
+		changes := ""
+		if mode == builtIncremental {
+			changes = compile.ChangesTable(m)
+		}
+		if err := state.MarkChanged(ctx, tx, m.ID(), warehouse.Qualified(m.Schema, m.Name), m.Header.UniqueKey, changes); err != nil {
 			return 0, mode, err
 		}
 	}

@@ -22,6 +22,8 @@ type Config struct {
 	DuckDB  DuckDB            `yaml:"duckdb"`
 	Models  ModelDefaults     `yaml:"models"`
 	Sources map[string]Source `yaml:"sources"`
+	// Online is where models with an online: section are served from.
+	Online OnlineStore `yaml:"online"`
 	// Text is elt.yaml as written, for placing errors found later.
 	Text string `yaml:"-"`
 }
@@ -33,6 +35,13 @@ type Paths struct {
 	Warehouse string `yaml:"warehouse"`
 	Output    string `yaml:"output"`
 	Design    string `yaml:"design"`
+}
+
+// OnlineStore is the feature store's connection.
+type OnlineStore struct {
+	// RedisURL is redis://host:port/db; ELT_REDIS_URL or --redis-url
+	// override it.
+	RedisURL string `yaml:"redis_url"`
 }
 
 // DuckDB holds the engine settings applied when the warehouse is opened.
@@ -60,7 +69,7 @@ type Project struct {
 // Overrides are the global flags (or their environment variables); empty
 // fields leave the configuration alone.
 type Overrides struct {
-	Bronze, Warehouse, Output string
+	Bronze, Warehouse, Output, RedisURL string
 }
 
 // DefaultConfig is the configuration of an elt.yaml holding only version: 1.
@@ -227,6 +236,9 @@ func Load(dir string, o Overrides) (*Project, error) {
 	}
 	if o.Output != "" {
 		cfg.Paths.Output = o.Output
+	}
+	if o.RedisURL != "" {
+		cfg.Online.RedisURL = o.RedisURL
 	}
 	p := &Project{Dir: abs, Config: cfg}
 	models, err := LoadModels(abs, cfg.Models)

@@ -1,7 +1,6 @@
 package project
 
 import (
-	"time"
 	"fmt"
 	"io/fs"
 	"os"
@@ -9,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Materialization is how a model is kept in the warehouse.

@@ -1,0 +1,69 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// MarkChanged records, in the build's transaction, the keys of an online
+// model that this build changed: the distinct keys of its change set
+// (changes, a temporary table), or, when it was rebuilt whole, every key
+// of its table and every key published before (so keys gone are removed).
+func MarkChanged(ctx context.Context, tx warehouse.Querier, model, table, key, changes string) error {
+	src := fmt.Sprintf("SELECT DISTINCT CAST(%s AS VARCHAR) FROM %s", warehouse.Ident(key), changes)
+	if changes == "" {
+		src = fmt.Sprintf("SELECT CAST(%s AS VARCHAR) FROM %s UNION SELECT key FROM elt.online_published WHERE model = %s",
+			warehouse.Ident(key), table, warehouse.Literal(model))
+	}
+	_, err := tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO elt.online_pending (model, key)
+		SELECT ?, k FROM (%s) AS c(k) WHERE k IS NOT NULL
+		AND k NOT IN (SELECT key FROM elt.online_pending WHERE model = ?)`, src), model, model)
+	if err != nil {
+		return fmt.Errorf("record the changed keys of %s: %w", model, err)
+	}
+	return nil
+}
+
+// PendingRows returns the keys of an online model waiting to be written,
+// each with its row of the model's table (a NULL row when the key is gone):
+// the key first, then the table's columns.
+func PendingRows(ctx context.Context, q warehouse.Querier, model, table, key string) (*sql.Rows, error) {
+	return q.QueryContext(ctx, fmt.Sprintf(`SELECT p.key, t.* FROM elt.online_pending AS p
+		LEFT JOIN %s AS t ON CAST(t.%s AS VARCHAR) = p.key WHERE p.model = ? ORDER BY p.key`, table, warehouse.Ident(key)), model)
+}
+
+// Published records that the feature store took these keys of a model in
+// a run: they leave the pending list and enter the published one (or leave
+// it, for keys whose rows are gone).
+func Published(ctx context.Context, db *sql.DB, model string, present, gone []string, runID int64) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	all := append(append([]string{}, present...), gone...)
+	for start := 0; start < len(all); start += 1000 {
+		chunk := all[start:min(start+1000, len(all))]
+		list := make([]string, len(chunk))
+		for i, k := range chunk {
+			list[i] = warehouse.Literal(k)
+		}
+		in := "(" + strings.Join(list, ", ") + ")"
+		for _, s := range []string{"DELETE FROM elt.online_pending WHERE model = ? AND key IN " + in, "DELETE FROM elt.online_published WHERE model = ? AND key IN " + in} {
+			if _, err := tx.ExecContext(ctx, s, model); err != nil {
+				return err
+			}
+		}
+	}
+	for start := 0; start < len(present); start += 1000 {
+		chunk := present[start:min(start+1000, len(present))]
+		if _, err := tx.ExecContext(ctx, `INSERT INTO elt.online_published SELECT ?, unnest(?::VARCHAR[]), ?`, model, chunk, runID); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
