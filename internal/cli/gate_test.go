@@ -16,7 +16,7 @@ func TestDefaultGeneratedDataBuilds(t *testing.T) {
 	proj := copyProject(t, repoRoot(t), t.TempDir())
 	mustElt(t, "--project", proj, "generate")
 	out := mustElt(t, "--project", proj, "build")
-	for _, want := range []string{"checks: 16 passed, 0 failed, 0 warnings", "events ", "transactions ", "users "} {
+	for _, want := range []string{"checks: 22 passed, 0 failed, 0 warnings", "events ", "transactions ", "users "} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("missing %q in:\n%s", want, out)
 		}

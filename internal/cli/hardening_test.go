@@ -369,11 +369,11 @@ func TestMigrateNeedsIntent(t *testing.T) {
 		t.Fatal("migrate down without flags changed the warehouse")
 	}
 	out := mustElt(t, "--project", proj, "migrate", "down", "--steps", "2")
-	if out != "dropped column inode of elt.files, column changed_at of elt.files, table elt.check_results\nversion 3 of 5\n" {
+	if out != "dropped table elt.online_published, table elt.online_pending, column inode of elt.files, column changed_at of elt.files\nversion 4 of 6\n" {
 		t.Fatalf("migrate down --steps 2: %q", out)
 	}
 	out = mustElt(t, "--project", proj, "migrate", "down", "--all")
-	if !strings.HasPrefix(out, "dropped table elt.model_state, table silver.quarantine, table elt.files, table elt.model_runs, table elt.runs, sequence elt.run_id\n") {
+	if !strings.HasPrefix(out, "dropped table elt.check_results, table elt.model_state, table silver.quarantine, table elt.files, table elt.model_runs, table elt.runs, sequence elt.run_id\n") {
 		t.Fatalf("migrate down --all: %q", out)
 	}
 	mustElt(t, "--project", proj, "migrate", "up")

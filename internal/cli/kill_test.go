@@ -69,7 +69,7 @@ func TestKilledBuildsLeaveNoTrace(t *testing.T) {
 	mustElt(t, append(ref, "build")...)
 	wantGold, wantQuarantine, wantCounts := results(t, ref)
 
-	for _, marker := range []string{"ingest  events", "2/4", "4/4"} {
+	for _, marker := range []string{"ingest  events", "2/6", "6/6"} {
 		if !killAt(t, marker, base...) {
 			t.Fatalf("the build ended before printing %q", marker)
 		}

@@ -40,16 +40,22 @@ type Options struct {
 	Args string
 	// Version is elt's version, kept in the run history.
 	Version string
+	// Hold are bronze files (absolute paths) not to read in this build:
+	// still being written, as watch mode sees them.
+	Hold map[string]bool
 }
 
 // Summary is what a build did.
 type Summary struct {
-	RunID   int64
-	Ingest  []ingest.Result
-	Models  []state.ModelRun
-	Checks  []check.Result
-	Recon   []Reconciliation
-	Elapsed time.Duration
+	RunID  int64
+	Ingest []ingest.Result
+	Models []state.ModelRun
+	Checks []check.Result
+	Recon  []Reconciliation
+	// Warnings are what went wrong after the commit without failing the
+	// build (the feature store not reached).
+	Warnings []string
+	Elapsed  time.Duration
 }
 
 // ChecksFailed stops a build whose blocking checks failed.
@@ -90,7 +96,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 			return nil, err
 		}
 	}
-	listings, err := discover(sources, readSources(g, ids))
+	listings, err := discover(sources, readSources(g, ids), o.Hold)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +117,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 		// Published: now the exports, each swapped in whole.
 		fmt.Fprintf(b.Out, "published run %d\n", sum.RunID)
 		if berr = b.export(ctx, g, ids, sum.RunID); berr == nil {
-			b.serve(ctx, g, ids, sum.RunID)
+			b.serve(ctx, g, ids, sum)
 		}
 		if berr != nil {
 			status = state.Failed
@@ -138,7 +144,9 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 
 // discover lists the files of every source the selected models read; all
 // problems (a missing folder, a dangling link, a loop) are reported together.
-func discover(sources []ingest.Source, readers map[string]bool) (map[string]ingest.Listing, error) {
+// Files held back (o.Hold: not yet whole, in watch mode) are left for a
+// later build.
+func discover(sources []ingest.Source, readers map[string]bool, hold map[string]bool) (map[string]ingest.Listing, error) {
 	out := map[string]ingest.Listing{}
 	var errs project.Errors
 	for _, src := range sources {
@@ -147,6 +155,15 @@ func discover(sources []ingest.Source, readers map[string]bool) (map[string]inge
 		}
 		l, err := ingest.Discover(src)
 		errs.Add(err)
+		if len(hold) > 0 {
+			kept := l.Files[:0]
+			for _, f := range l.Files {
+				if !hold[f.Abs] {
+					kept = append(kept, f)
+				}
+			}
+			l.Files = kept
+		}
 		out[src.Name] = l
 	}
 	return out, errs.Err()

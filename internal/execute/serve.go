@@ -13,7 +13,13 @@ import (
 // section to the feature store, after the commit. A failed write does not
 // fail the build (it is published); the rows stay pending and the next
 // build writes them, so the store converges to the warehouse.
-func (b *Builder) serve(ctx context.Context, g *plan.Graph, ids []string, runID int64) {
+func (b *Builder) serve(ctx context.Context, g *plan.Graph, ids []string, sum *Summary) {
+	runID := sum.RunID
+	warn := func(format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		sum.Warnings = append(sum.Warnings, msg)
+		fmt.Fprintln(b.Out, msg)
+	}
 	url := b.Project.Config.Online.RedisURL
 	var store *online.Store
 	for _, id := range ids {
@@ -22,13 +28,13 @@ func (b *Builder) serve(ctx context.Context, g *plan.Graph, ids []string, runID 
 			continue
 		}
 		if url == "" {
-			fmt.Fprintf(b.Out, "online  %-36s not served: no Redis configured (online.redis_url in elt.yaml, --redis-url or ELT_REDIS_URL); its changed rows wait\n", m.ID())
+			warn("online  %-36s not served: no Redis configured (online.redis_url in elt.yaml, --redis-url or ELT_REDIS_URL); its changed rows wait", m.ID())
 			continue
 		}
 		if store == nil {
 			var err error
 			if store, err = online.Open(url); err != nil {
-				fmt.Fprintf(b.Out, "warning: Redis was not updated: %v\n", err)
+				warn("warning: Redis was not updated: %v", err)
 				return
 			}
 			defer store.Close()
@@ -36,7 +42,7 @@ func (b *Builder) serve(ctx context.Context, g *plan.Graph, ids []string, runID 
 		t0 := time.Now()
 		n, err := store.Publish(ctx, b.DB, m, runID)
 		if err != nil {
-			fmt.Fprintf(b.Out, "warning: Redis was not updated for %s: %v; the warehouse is published, and the next build writes its changed rows\n", m.ID(), err)
+			warn("warning: Redis was not updated for %s: %v; the warehouse is published, and the next build writes its changed rows", m.ID(), err)
 			continue
 		}
 		fmt.Fprintf(b.Out, "online  %-36s %-11s %12s  %6.2fs  -> redis\n", m.ID(), "redis", fmt.Sprintf("%d keys", n), time.Since(t0).Seconds())

@@ -33,6 +33,13 @@ type Listing struct {
 	Unmatched []string
 }
 
+// InProgress tells whether a file or folder name marks something hidden or
+// still being written, never read: a name starting with . or _, or ending
+// in .tmp or .part (writers rename such files into place when whole).
+func InProgress(name string) bool {
+	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || strings.HasSuffix(name, ".tmp") || strings.HasSuffix(name, ".part")
+}
+
 // Paths is the set of the files' paths (relative to the bronze root).
 func Paths(files []File) map[string]bool {
 	out := make(map[string]bool, len(files))
@@ -47,6 +54,7 @@ func Paths(files []File) map[string]bool {
 // followed, to files and to folders, the source folder itself included; a
 // link that leads back into a folder it stands in (a loop) and a dangling
 // link are errors naming them, and so is a source folder that does not exist.
+// Names InProgress marks are never read.
 func Discover(src Source) (Listing, error) {
 	var l Listing
 	info, err := os.Stat(src.Dir)
@@ -85,6 +93,9 @@ func walk(dir, rel string, parents []fs.FileInfo, fn func(rel, abs string, info 
 		return fmt.Errorf("cannot read %s: %w", dir, unwrapPath(err))
 	}
 	for _, e := range entries {
+		if InProgress(e.Name()) {
+			continue
+		}
 		abs := filepath.Join(dir, e.Name())
 		r := path.Join(rel, e.Name())
 		info, err := os.Stat(abs) // follows links

@@ -19,6 +19,15 @@ import (
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
+func init() {
+	// go-redis logs failed dials to stderr; elt reports a failed write itself.
+	redis.SetLogger(quiet{})
+}
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...interface{}) {}
+
 // Store is a connection to the feature store.
 type Store struct{ client *redis.Client }
 

@@ -1,0 +1,218 @@
+package execute
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/output"
+)
+
+// DefaultWatchInterval is how often elt watch looks at the bronze folder.
+const DefaultWatchInterval = 2 * time.Second
+
+// Watch watches the bronze folder and runs an incremental build (build)
+// whenever new files are whole, until ctx ends; it then stops between
+// builds. A file is whole when it was renamed into place (it appeared with
+// no write after), or its size and modification time held across two
+// polls with no write between. Files still being written are held back
+// from the build that runs meanwhile. fsnotify wakes the loop where the OS
+// supports it; polling every interval is the fallback and the clock. Each
+// build prints one line to out; a failed build is reported and watching
+// goes on.
+func Watch(ctx context.Context, bronze string, interval time.Duration, out io.Writer, build func(context.Context, map[string]bool) (*Summary, error)) error {
+	if info, err := os.Stat(bronze); err != nil || !info.IsDir() {
+		return fmt.Errorf("no bronze folder at %s to watch", bronze)
+	}
+	w := &watcher{root: bronze, written: map[string]bool{}, created: map[string]bool{}, built: map[string]look{}}
+	wake := make(chan struct{}, 1)
+	if fw, err := fsnotify.NewWatcher(); err == nil {
+		defer fw.Close()
+		w.fs = fw
+		w.addDirs(bronze)
+		go w.events(wake)
+	} else {
+		fmt.Fprintf(out, "note: file events are not available here (%v); polling every %s\n", err, interval)
+	}
+	fmt.Fprintf(out, "watching %s (every %s; Ctrl-C stops)\n", bronze, interval)
+	// First, catch up with what is there; from then on, what lands.
+	start, _, err := w.poll()
+	if err != nil {
+		return err
+	}
+	w.run(ctx, start, nil, out, build)
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(out, "stopped")
+			return nil
+		case <-tick.C:
+		case <-wake:
+			continue // the next tick looks; a burst of events waits for it
+		}
+		ready, hold, err := w.poll()
+		if err != nil {
+			fmt.Fprintf(out, "%s  cannot read the bronze folder: %v\n", time.Now().Format("15:04:05"), err)
+			continue
+		}
+		if len(ready) > 0 {
+			w.run(ctx, ready, hold, out, build)
+		}
+	}
+}
+
+// run runs one build for the files now ready, holding back the others,
+// and prints its line.
+func (w *watcher) run(ctx context.Context, ready map[string]look, hold map[string]bool, out io.Writer, build func(context.Context, map[string]bool) (*Summary, error)) {
+	t0 := time.Now()
+	// Not cancelled by Ctrl-C: the build runs to its end, then the loop stops.
+	sum, err := build(context.WithoutCancel(ctx), hold)
+	stamp := t0.Format("15:04:05")
+	if err != nil {
+		fmt.Fprintf(out, "%s  build failed (%d new file%s waiting): %v\n", stamp, len(ready), output.Plural(len(ready)), firstLine(err))
+		return
+	}
+	for p, l := range ready {
+		w.built[p] = l
+	}
+	var files int
+	var records, quarantined int64
+	for _, r := range sum.Ingest {
+		files += r.Files
+		records += r.Records
+		quarantined += r.Quarantined
+	}
+	fmt.Fprintf(out, "%s  run %d: %d file%s, %d records (%d quarantined), %d models in %.2fs\n",
+		stamp, sum.RunID, files, output.Plural(files), records, quarantined, len(sum.Models), time.Since(t0).Seconds())
+	for _, warn := range sum.Warnings {
+		fmt.Fprintf(out, "%s  %s\n", stamp, warn)
+	}
+}
+
+// look is what a poll saw of a file.
+type look struct {
+	size  int64
+	mtime time.Time
+}
+
+type watcher struct {
+	root    string
+	fs      *fsnotify.Watcher
+	prev    map[string]look
+	written map[string]bool // written to since the last poll
+	created map[string]bool // appeared (created or renamed into place)
+	built   map[string]look // handed to a build that succeeded
+	mu      sync.Mutex
+}
+
+// poll lists the bronze files: those now whole and not yet built (ready),
+// and those still being written (hold).
+func (w *watcher) poll() (ready map[string]look, hold map[string]bool, err error) {
+	w.lock()
+	written, created := w.written, w.created
+	w.written, w.created = map[string]bool{}, map[string]bool{}
+	w.unlock()
+	cur := map[string]look{}
+	err = filepath.WalkDir(w.root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != w.root && ingest.InProgress(d.Name()) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		info, err := os.Stat(p) // links followed, as the build does
+		if err != nil || info.IsDir() {
+			return nil
+		}
+		cur[p] = look{info.Size(), info.ModTime()}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	ready, hold = map[string]look{}, map[string]bool{}
+	for p, l := range cur {
+		if b, ok := w.built[p]; ok && b == l {
+			continue
+		}
+		renamed := created[p] && !written[p] && w.fs != nil
+		stable := w.prev != nil && w.prev[p] == l && !written[p]
+		if renamed || stable {
+			ready[p] = l
+		} else {
+			hold[p] = true
+		}
+	}
+	w.prev = cur
+	return ready, hold, nil
+}
+
+// events marks what fsnotify reports and wakes the loop.
+func (w *watcher) events(wake chan<- struct{}) {
+	for {
+		select {
+		case ev, ok := <-w.fs.Events:
+			if !ok {
+				return
+			}
+			w.lock()
+			switch {
+			case ev.Has(fsnotify.Write):
+				w.written[ev.Name] = true
+			case ev.Has(fsnotify.Create):
+				w.created[ev.Name] = true
+			}
+			w.unlock()
+			if ev.Has(fsnotify.Create) {
+				if info, err := os.Stat(ev.Name); err == nil && info.IsDir() {
+					w.addDirs(ev.Name)
+				}
+			}
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		case _, ok := <-w.fs.Errors:
+			if !ok {
+				return
+			}
+		}
+	}
+}
+
+// addDirs watches dir and every folder below it.
+func (w *watcher) addDirs(dir string) {
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			w.fs.Add(p)
+		}
+		return nil
+	})
+}
+
+func (w *watcher) lock()   { w.mu.Lock() }
+func (w *watcher) unlock() { w.mu.Unlock() }
+
+// firstLine is an error's first line, for a one-line report.
+func firstLine(err error) string {
+	msg := err.Error()
+	for i, c := range msg {
+		if c == '\n' {
+			return msg[:i]
+		}
+	}
+	return msg
+}
