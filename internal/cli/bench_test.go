@@ -4,10 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/digitalservices/elt/internal/testutil"
 )
 
 // quietElt runs the CLI in-process without output; it fails the benchmark
@@ -25,7 +31,7 @@ func quietElt(b *testing.B, args ...string) time.Duration {
 // benchProject copies the repository's project and generates events into it.
 func benchProject(b *testing.B, events int) string {
 	t := &testing.T{}
-	proj := copyProject(t, repoRoot(t), b.TempDir())
+	proj := copyProject(t, testutil.RepoRoot(b), b.TempDir())
 	quietElt(b, "--project", proj, "generate", "--events", fmt.Sprint(events), "--users", fmt.Sprint(events/100), "--days", "7")
 	return proj
 }
@@ -67,4 +73,74 @@ func BenchmarkIncremental(b *testing.B) {
 	b.ReportMetric(incr.Seconds()/full.Seconds(), "incr/full")
 	b.ReportMetric(checks.Seconds()/float64(b.N), "checks-s")
 	b.ReportMetric(checks.Seconds()/full.Seconds(), "checks/full")
+}
+
+// BenchmarkFraudOnline measures, at 2M events and with a real redis-server:
+// the time from a 1% batch landing in bronze (renamed into place) to gold
+// and Redis updated under elt watch, and Redis HGETALL latency (p50, p99)
+// for 10,000 random users of gold.user_features.
+func BenchmarkFraudOnline(b *testing.B) {
+	const events = 2_000_000
+	url := testutil.StartRedis(b)
+	proj := benchProject(b, events)
+	quietElt(b, "--project", proj, "--redis-url", url, "build")
+	var land time.Duration
+	for i := 0; i < b.N; i++ {
+		aside := filepath.Join(b.TempDir(), "batch")
+		quietElt(b, "--project", proj, "generate", "--out", aside, "--events", fmt.Sprint(events/100), "--users", "1", "--days", "7", "--seed", fmt.Sprint(10+i), "--batch", fmt.Sprintf("w%d", i))
+		ctx, cancel := context.WithCancel(context.Background())
+		var out syncBuffer
+		done := make(chan struct{})
+		go func() {
+			Run(ctx, []string{"elt", "--project", proj, "--redis-url", url, "watch", "--interval", "250ms"}, strings.NewReader(""), &out, &out)
+			close(done)
+		}()
+		for !strings.Contains(out.String(), "  run ") {
+			time.Sleep(20 * time.Millisecond)
+		}
+		before := strings.Count(out.String(), "  run ")
+		t0 := time.Now()
+		err := filepath.WalkDir(aside, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, _ := filepath.Rel(aside, p)
+			to := filepath.Join(proj, "data", "bronze", rel)
+			if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+				return err
+			}
+			return os.Rename(p, to)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for strings.Count(out.String(), "  run ") == before {
+			time.Sleep(10 * time.Millisecond)
+		}
+		land += time.Since(t0)
+		cancel()
+		<-done
+		if strings.Contains(out.String(), "warning") || strings.Contains(out.String(), "failed") {
+			b.Fatalf("watch:\n%s", out.String())
+		}
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := redis.NewClient(opts)
+	defer c.Close()
+	lat := make([]time.Duration, 10_000)
+	for i := range lat {
+		key := fmt.Sprintf("user:u%06d", (i*7919)%(events/100))
+		t0 := time.Now()
+		if err := c.HGetAll(context.Background(), key).Err(); err != nil {
+			b.Fatal(err)
+		}
+		lat[i] = time.Since(t0)
+	}
+	slices.Sort(lat)
+	b.ReportMetric(land.Seconds()/float64(b.N), "land-to-redis-s")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "hgetall-p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "hgetall-p99-µs")
 }
