@@ -85,9 +85,17 @@ t012,same,2026-11-01 11:00:00,4,1
 	if after != want+"t018,late,2026-11-01 13:00:30,4,1\n" {
 		t.Fatalf("alerts after the late transaction:\n%s", after)
 	}
+	const featuresQuery = "SELECT * FROM gold.user_features ORDER BY user_id"
+	features := mustElt(t, "--project", proj, "query", "--format", "csv", featuresQuery)
+	if !strings.Contains(features, "late,4,4,4,2026-11-01 13:00:30,") || !strings.Contains(features, "same,4,4,4,2026-11-01 11:00:00,") {
+		t.Fatalf("user features:\n%s", features)
+	}
 	mustElt(t, "--project", proj, "build", "--full-refresh")
 	if full := mustElt(t, "--project", proj, "query", "--format", "csv", alertsQuery); full != after {
 		t.Fatalf("a full rebuild differs:\n%s\nincremental:\n%s", full, after)
+	}
+	if full := mustElt(t, "--project", proj, "query", "--format", "csv", featuresQuery); full != features {
+		t.Fatalf("user features after a full rebuild differ:\n%s\nincremental:\n%s", full, features)
 	}
 }
 
