@@ -102,17 +102,44 @@ func (p *jsonParser) literal(w string) bool {
 	return false
 }
 
+// open enters a container at p.i (on its opening byte) and tells whether
+// it is empty (and then already closed).
+func (p *jsonParser) open(close byte) (empty bool) {
+	p.i++
+	p.space()
+	if p.i < len(p.s) && p.s[p.i] == close {
+		p.i++
+		return true
+	}
+	return false
+}
+
+// next reads what follows an item of a container: a comma (more items) or
+// its closing byte.
+func (p *jsonParser) next(close byte) (more, ok bool) {
+	p.space()
+	if p.i >= len(p.s) {
+		return false, false
+	}
+	switch p.s[p.i] {
+	case ',':
+		p.i++
+		return true, true
+	case close:
+		p.i++
+		return false, true
+	}
+	return false, false
+}
+
 // object reads {...} at p.i; top says to refuse repeated keys.
 func (p *jsonParser) object(top bool) bool {
 	p.depth++
+	defer func() { p.depth-- }()
 	if p.depth > 1000 {
 		return false
 	}
-	defer func() { p.depth-- }()
-	p.i++ // {
-	p.space()
-	if p.i < len(p.s) && p.s[p.i] == '}' {
-		p.i++
+	if p.open('}') {
 		return true
 	}
 	var keys map[string]bool
@@ -142,50 +169,27 @@ func (p *jsonParser) object(top bool) bool {
 		if !p.value() {
 			return false
 		}
-		p.space()
-		if p.i >= len(p.s) {
-			return false
-		}
-		switch p.s[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
-			return true
-		default:
-			return false
+		if more, ok := p.next('}'); !more {
+			return ok
 		}
 	}
 }
 
 func (p *jsonParser) array() bool {
 	p.depth++
+	defer func() { p.depth-- }()
 	if p.depth > 1000 {
 		return false
 	}
-	defer func() { p.depth-- }()
-	p.i++ // [
-	p.space()
-	if p.i < len(p.s) && p.s[p.i] == ']' {
-		p.i++
+	if p.open(']') {
 		return true
 	}
 	for {
 		if !p.value() {
 			return false
 		}
-		p.space()
-		if p.i >= len(p.s) {
-			return false
-		}
-		switch p.s[p.i] {
-		case ',':
-			p.i++
-		case ']':
-			p.i++
-			return true
-		default:
-			return false
+		if more, ok := p.next(']'); !more {
+			return ok
 		}
 	}
 }
