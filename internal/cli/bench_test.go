@@ -5,15 +5,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/digitalservices/elt/internal/testutil"
+	"github.com/digitalservices/elt/internal/warehouse"
 )
 
 // quietElt runs the CLI in-process without output; it fails the benchmark
@@ -143,4 +146,143 @@ func BenchmarkFraudOnline(b *testing.B) {
 	b.ReportMetric(land.Seconds()/float64(b.N), "land-to-redis-s")
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "hgetall-p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "hgetall-p99-µs")
+}
+
+// runBaseline runs the baseline script (ELT_TEST_BASELINE) in a fresh DuckDB
+// file with the project's engine settings, the bronze folder and export
+// target from ELT_BENCH_BRONZE and ELT_BENCH_OUT; it is a process of its
+// own so its peak memory is measured alone.
+func runBaseline(script string) int {
+	text, err := os.ReadFile(script)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	sql := strings.NewReplacer("{{bronze}}", os.Getenv("ELT_BENCH_BRONZE"), "{{out}}", os.Getenv("ELT_BENCH_OUT")).Replace(string(text))
+	db, err := warehouse.Open(context.Background(), os.Getenv("ELT_BENCH_DB"), warehouse.Options{Threads: 2, MemoryLimit: "4GB"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer db.Close()
+	if _, err := db.Exec(sql); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// measured is one run of a process: its wall time and peak RSS.
+type measured struct {
+	wall time.Duration
+	rss  int64 // bytes
+}
+
+// measure runs the test binary as elt (or as the baseline) and returns its
+// wall time and peak resident memory.
+func measure(b *testing.B, env []string, args ...string) measured {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), env...)
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	t0 := time.Now()
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("%v %v: %v\n%s", env, args, err, errb.String())
+	}
+	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	m := measured{wall: time.Since(t0)}
+	if ru != nil {
+		m.rss = ru.Maxrss * 1024
+	}
+	return m
+}
+
+// cachedBronze generates clean bronze of n events once per size, under the
+// user's cache folder (outside git), and returns it.
+func cachedBronze(b *testing.B, events int) string {
+	b.Helper()
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	dir := filepath.Join(cache, "elt-bench", fmt.Sprintf("events-%d", events))
+	if _, err := os.Stat(filepath.Join(dir, "done")); err == nil {
+		return filepath.Join(dir, "bronze")
+	}
+	os.RemoveAll(dir)
+	quietElt(b, "--project", testutil.RepoRoot(b), "generate", "--out", filepath.Join(dir, "bronze"), "--dirty", "0",
+		"--events", fmt.Sprint(events), "--users", fmt.Sprint(events/100), "--days", "7")
+	testutil.WriteFile(b, filepath.Join(dir, "done"), "")
+	return filepath.Join(dir, "bronze")
+}
+
+// linkTree makes a copy of a folder tree whose files are hard links.
+func linkTree(b *testing.B, from, to string) {
+	b.Helper()
+	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		return os.Link(p, filepath.Join(to, rel))
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkVersusDuckDB is make bench's table: at ELT_BENCH_EVENTS events
+// (default 2M) of clean bronze, alternating three times: (a) elt build into
+// an empty warehouse, (b) the hand-written DuckDB baseline
+// (testdata/bench/baseline.sql) on the same files, (c) elt build after +1%
+// events. It prints the medians, the ratios a/b and c/a, peak RSS and
+// events per second as a Markdown table.
+func BenchmarkVersusDuckDB(b *testing.B) {
+	events := 2_000_000
+	if s := os.Getenv("ELT_BENCH_EVENTS"); s != "" {
+		if _, err := fmt.Sscan(s, &events); err != nil {
+			b.Fatalf("ELT_BENCH_EVENTS=%q: %v", s, err)
+		}
+	}
+	bronze := cachedBronze(b, events)
+	script := filepath.Join(testutil.RepoRoot(b), "testdata", "bench", "baseline.sql")
+	var full, base, incr []measured
+	for i := 0; i < 3; i++ {
+		proj := copyProject(&testing.T{}, testutil.RepoRoot(b), b.TempDir())
+		mine := filepath.Join(proj, "data", "bronze")
+		linkTree(b, bronze, mine)
+		elt := []string{"ELT_TEST_MAIN=1"}
+		full = append(full, measure(b, elt, "--project", proj, "build"))
+		tmp := b.TempDir()
+		base = append(base, measure(b, []string{"ELT_TEST_BASELINE=" + script, "ELT_BENCH_BRONZE=" + bronze,
+			"ELT_BENCH_OUT=" + filepath.Join(tmp, "out"), "ELT_BENCH_DB=" + filepath.Join(tmp, "base.duckdb")}))
+		quietElt(b, "--project", proj, "generate", "--dirty", "0", "--events", fmt.Sprint(events/100), "--users", "1", "--days", "7",
+			"--seed", fmt.Sprint(2+i), "--batch", "b1")
+		incr = append(incr, measure(b, elt, "--project", proj, "build"))
+	}
+	median := func(ms []measured) measured {
+		w := make([]time.Duration, len(ms))
+		r := make([]int64, len(ms))
+		for i, m := range ms {
+			w[i], r[i] = m.wall, m.rss
+		}
+		slices.Sort(w)
+		slices.Sort(r)
+		return measured{w[len(w)/2], r[len(r)/2]}
+	}
+	a, bb, c := median(full), median(base), median(incr)
+	gb := func(n int64) string { return fmt.Sprintf("%.2f GB", float64(n)/(1<<30)) }
+	fmt.Printf("\n%d events, 2 cores, medians of 3 alternated runs\n\n", events)
+	fmt.Printf("| run | time | peak RSS | events/s |\n|---|---|---|---|\n")
+	fmt.Printf("| (a) elt build, empty warehouse | %.2f s | %s | %.0f |\n", a.wall.Seconds(), gb(a.rss), float64(events)/a.wall.Seconds())
+	fmt.Printf("| (b) hand-written DuckDB baseline | %.2f s | %s | %.0f |\n", bb.wall.Seconds(), gb(bb.rss), float64(events)/bb.wall.Seconds())
+	fmt.Printf("| (c) elt build after +1%% events | %.2f s | %s | |\n", c.wall.Seconds(), gb(c.rss))
+	fmt.Printf("| a/b | ×%.2f | ×%.2f | |\n", a.wall.Seconds()/bb.wall.Seconds(), float64(a.rss)/float64(bb.rss))
+	fmt.Printf("| c/a | %.3f | | |\n\n", c.wall.Seconds()/a.wall.Seconds())
+	b.ReportMetric(a.wall.Seconds()/bb.wall.Seconds(), "a/b")
+	b.ReportMetric(c.wall.Seconds()/a.wall.Seconds(), "c/a")
 }

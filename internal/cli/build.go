@@ -38,8 +38,9 @@ func buildCommand() *cli.Command {
 				return err
 			}
 			defer db.Close()
-			out := c.App.Writer
-			b := &execute.Builder{Project: p, DB: db, Out: out}
+			term := newTerminal(c.App.Writer)
+			out := io.Writer(term)
+			b := &execute.Builder{Project: p, DB: db, Out: out, Live: term.live}
 			if c.Bool("trace") {
 				b.Trace = c.App.ErrWriter
 			}

@@ -77,13 +77,17 @@ func copyProject(t *testing.T, from, dir string) string {
 	return dir
 }
 
-// TestMain lets the test binary stand in for elt itself (ELT_TEST_MAIN=1)
-// or for a running build: with ELT_TEST_HOLD=path it opens that warehouse
-// for writing and waits.
+// TestMain lets the test binary stand in for elt itself (ELT_TEST_MAIN=1),
+// for the benchmark's hand-written DuckDB baseline (ELT_TEST_BASELINE=
+// script), or for a running build: with ELT_TEST_HOLD=path it opens that
+// warehouse for writing and waits.
 func TestMain(m *testing.M) {
 	// ELT_TEST_MAIN=1: behave as the elt command (for tests that kill it).
 	if os.Getenv("ELT_TEST_MAIN") == "1" {
 		os.Exit(Main(append([]string{"elt"}, os.Args[1:]...), os.Stdin, os.Stdout, os.Stderr))
+	}
+	if script := os.Getenv("ELT_TEST_BASELINE"); script != "" {
+		os.Exit(runBaseline(script))
 	}
 	if path := os.Getenv("ELT_TEST_HOLD"); path != "" {
 		db, err := warehouse.Open(context.Background(), path, warehouse.Options{})

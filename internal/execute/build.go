@@ -71,6 +71,18 @@ type Builder struct {
 	DB      *warehouse.DB
 	Out     io.Writer // progress lines
 	Trace   io.Writer // step timings, when set
+	// Live, when set, is told when a step starts (ingesting a source,
+	// building a model) and returns what to call when it ends, before its
+	// line is written to Out: a terminal shows the running step.
+	Live func(step string) (done func())
+}
+
+// live tells Live a step started; the returned func ends it.
+func (b *Builder) live(step string) func() {
+	if b.Live == nil {
+		return func() {}
+	}
+	return b.Live(step)
 }
 
 // ErrCancelled is returned when the context ends a build.
@@ -204,7 +216,9 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 			}
 		}
 		t0 := time.Now()
+		done := b.live("ingest  " + src.Name)
 		res, err := ingest.Ingest(ctx, tx, src, listing.Files, opts)
+		done()
 		if err != nil {
 			return err
 		}
@@ -221,7 +235,9 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	for i, id := range ids {
 		n := g.Nodes[id]
 		mr := state.ModelRun{Model: n.Model.ID(), Materialized: string(n.Model.Header.Materialized), Started: time.Now(), Status: state.ModelBuilt}
+		done := b.live(fmt.Sprintf("%3d/%d  %s", i+1, len(ids), n.Model.ID()))
 		rows, mode, err := b.runModel(ctx, tx, g, n, inc)
+		done()
 		mr.Materialized = mode
 		mr.Seconds = time.Since(mr.Started).Seconds()
 		mr.Rows = rows
