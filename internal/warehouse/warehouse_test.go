@@ -1,0 +1,94 @@
+package warehouse
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestRead: queries run; anything else is refused before it runs, by
+// DuckDB's own statement type.
+func TestRead(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "w.duckdb")
+	db, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("CREATE TABLE t AS SELECT 1 AS a"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	ro, err := Open(ctx, path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	for q, kind := range map[string]string{
+		"SELECT * FROM t":                      "",
+		"WITH x AS (SELECT 1) SELECT * FROM x": "",
+		"DESCRIBE t":                           "",
+		"EXPLAIN SELECT 1":                     "",
+		"COPY t TO 'x.csv'":                    "COPY",
+		"EXPORT DATABASE 'd'":                  "EXPORT",
+		"ATTACH 'x.duckdb'":                    "ATTACH",
+		"SET threads = 1":                      "SET",
+		"CREATE TABLE u (a INT)":               "CREATE",
+		"DROP TABLE t":                         "DROP",
+		"INSERT INTO t VALUES (2)":             "INSERT",
+		"LOAD json":                            "LOAD",
+		"CALL pragma_version()":                "CALL",
+		"EXPLAIN ANALYZE COPY t TO 'x.csv'":    "COPY",
+	} {
+		rows, err := ro.Read(ctx, q)
+		var roErr *ReadOnlyError
+		switch {
+		case kind == "" && err != nil:
+			t.Errorf("%s: %v", q, err)
+		case kind == "" && err == nil:
+			rows.Close()
+		case !errors.As(err, &roErr) || roErr.Kind != kind:
+			t.Errorf("%s: got %v, want a refusal of %s", q, err, kind)
+		}
+	}
+	if _, err := ro.Read(ctx, "SELECT 1; SELECT 2"); !errors.Is(err, ErrSeveralStatements) {
+		t.Errorf("two statements: %v", err)
+	}
+}
+
+// TestOpenErrors: a '?' in the warehouse path is refused plainly; a file
+// that is not a database gets the recovery hint; a missing one read-only
+// says to build first.
+func TestOpenErrors(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if _, err := Open(ctx, filepath.Join(dir, "a?b", "w.duckdb"), Options{}); err == nil || !strings.Contains(err.Error(), "holds a '?'") {
+		t.Errorf("'?': %v", err)
+	}
+	if _, err := Open(ctx, filepath.Join(dir, "none.duckdb"), Options{ReadOnly: true}); err == nil || !strings.Contains(err.Error(), "run `elt build` first") {
+		t.Errorf("missing: %v", err)
+	}
+}
+
+// TestCatalog names the attached warehouse after its file, except DuckDB's
+// own catalog names.
+func TestCatalog(t *testing.T) {
+	for path, want := range map[string]string{"data/warehouse.duckdb": "warehouse", "w.duckdb": "w", "x/memory.duckdb": "warehouse", "temp.db": "warehouse", "shop.db": "shop"} {
+		if got := Catalog(path); got != want {
+			t.Errorf("Catalog(%s) = %s, want %s", path, got, want)
+		}
+	}
+}
+
+// TestAsQueryError splits DuckDB's error text into class, message and place.
+func TestAsQueryError(t *testing.T) {
+	qe := AsQueryError(errors.New("Binder Error: Referenced column \"nope\" not found\n\nLINE 2:   nope\n          ^"))
+	if qe.Kind != "Binder Error" || qe.Line != 2 || qe.Col != 3 || qe.Msg != `Referenced column "nope" not found` {
+		t.Errorf("%+v", qe)
+	}
+	if qe := AsQueryError(errors.New("boom")); qe.Kind != "Error" || qe.Line != 0 {
+		t.Errorf("%+v", qe)
+	}
+}
