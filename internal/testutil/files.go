@@ -39,14 +39,19 @@ func MkdirAll(t testing.TB, dirs ...string) {
 	}
 }
 
-// TreeHash hashes every file under dir with its path: equal hashes, equal
-// trees.
+// TreeHash hashes every file under dir with its path, and every folder's
+// path (an empty folder counts): equal hashes, equal trees.
 func TreeHash(t testing.TB, dir string) string {
 	t.Helper()
 	h := sha256.New()
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil {
 			return err
+		}
+		if d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			fmt.Fprintf(h, "%s/\n", rel)
+			return nil
 		}
 		b, err := os.ReadFile(p)
 		rel, _ := filepath.Rel(dir, p)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -187,6 +188,9 @@ func (e *ReadOnlyError) Error() string {
 		"SET": "SET and RESET change settings", "CREATE": "CREATE writes to the database", "DROP": "DROP removes from the database",
 		"ALTER": "ALTER changes the database", "INSERT": "INSERT writes to the database", "UPDATE": "UPDATE writes to the database",
 		"DELETE": "DELETE writes to the database", "CALL": "CALL runs procedures (use SELECT * FROM fn() to read a table function)",
+		"INSTALL": "INSTALL and LOAD add extensions", "RESET": "SET and RESET change settings", "CHECKPOINT": "CHECKPOINT writes the database",
+		"PRAGMA":          "PRAGMA may change settings (read a pragma as a table: SELECT * FROM pragma_table_info('t'))",
+		"EXPLAIN ANALYZE": "EXPLAIN ANALYZE runs what it explains",
 	}[e.Kind]
 	if what == "" {
 		what = e.Kind + " statements are not queries"
@@ -198,79 +202,57 @@ func (e *ReadOnlyError) Error() string {
 // ErrSeveralStatements refuses a query text holding more than one statement.
 var ErrSeveralStatements = errors.New("elt query runs one statement; this text holds several: run them one at a time")
 
-var explainRe = regexp.MustCompile(`(?is)^\s*EXPLAIN\s+(?:ANALY[SZ]E\s+)?`)
-
-// Read runs one read-only statement: DuckDB's parser must find exactly one
-// statement, and the statement type it reports must be a query (SELECT,
-// including DESCRIBE, SHOW, SUMMARIZE and table PRAGMAs) or the EXPLAIN of
-// one. Anything else is a ReadOnlyError before it runs. With the database
-// attached read-only and its configuration locked, this covers what DuckDB's
-// own access controls leave open: COPY ... TO and EXPORT DATABASE write
-// files even from a read-only database.
+// Read runs one read-only statement. DuckDB's parser decides, and it only
+// parses (json_serialize_sql binds nothing, where preparing a statement
+// would already create EXPORT DATABASE's folder): the text must be exactly
+// one query — SELECT, WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE — or the
+// EXPLAIN (not EXPLAIN ANALYZE, which runs it) of one. Anything else is a
+// ReadOnlyError before it runs. With the database attached read-only and its
+// configuration locked, this covers what DuckDB's own access controls leave
+// open: COPY ... TO and EXPORT DATABASE write files even from a read-only
+// database.
 func (db *DB) Read(ctx context.Context, query string) (*sql.Rows, error) {
-	kind, err := db.kind(ctx, query)
+	body := query
+	if m := explainRe.FindStringSubmatchIndex(query); m != nil {
+		if m[2] >= 0 { // EXPLAIN ANALYZE runs what it explains
+			return nil, &ReadOnlyError{Kind: "EXPLAIN ANALYZE"}
+		}
+		body = query[m[1]:]
+	}
+	tree, err := db.SerializeSQL(ctx, body)
 	if err != nil {
 		return nil, err
 	}
-	if kind == "EXPLAIN" {
-		// EXPLAIN ANALYZE runs what it explains: the explained statement
-		// must be a query too.
-		if loc := explainRe.FindStringIndex(query); loc != nil {
-			if kind, err = db.kind(ctx, query[loc[1]:]); err != nil {
-				return nil, err
-			}
-		}
+	var parsed struct {
+		Error      bool              `json:"error"`
+		Type       string            `json:"error_type"`
+		Statements []json.RawMessage `json:"statements"`
 	}
-	if kind != "SELECT" {
-		return nil, &ReadOnlyError{Kind: kind}
+	if err := json.Unmarshal([]byte(tree), &parsed); err != nil {
+		return nil, fmt.Errorf("read the parser's answer: %w", err)
+	}
+	switch {
+	case parsed.Error && parsed.Type == "not implemented":
+		return nil, &ReadOnlyError{Kind: firstKeyword(body)}
+	case parsed.Error:
+		return db.QueryContext(ctx, query) // a syntax error: DuckDB says where
+	case len(parsed.Statements) != 1:
+		return nil, ErrSeveralStatements
 	}
 	return db.QueryContext(ctx, query)
 }
 
-var kinds = map[duckdb.StmtType]string{
-	duckdb.STATEMENT_TYPE_SELECT: "SELECT", duckdb.STATEMENT_TYPE_EXPLAIN: "EXPLAIN", duckdb.STATEMENT_TYPE_COPY: "COPY",
-	duckdb.STATEMENT_TYPE_EXPORT: "EXPORT", duckdb.STATEMENT_TYPE_ATTACH: "ATTACH", duckdb.STATEMENT_TYPE_DETACH: "DETACH",
-	duckdb.STATEMENT_TYPE_LOAD: "LOAD", duckdb.STATEMENT_TYPE_SET: "SET", duckdb.STATEMENT_TYPE_VARIABLE_SET: "SET",
-	duckdb.STATEMENT_TYPE_CREATE: "CREATE", duckdb.STATEMENT_TYPE_CREATE_FUNC: "CREATE", duckdb.STATEMENT_TYPE_DROP: "DROP",
-	duckdb.STATEMENT_TYPE_ALTER: "ALTER", duckdb.STATEMENT_TYPE_INSERT: "INSERT", duckdb.STATEMENT_TYPE_UPDATE: "UPDATE",
-	duckdb.STATEMENT_TYPE_DELETE: "DELETE", duckdb.STATEMENT_TYPE_CALL: "CALL", duckdb.STATEMENT_TYPE_PRAGMA: "PRAGMA",
-	duckdb.STATEMENT_TYPE_TRANSACTION: "TRANSACTION", duckdb.STATEMENT_TYPE_VACUUM: "VACUUM", duckdb.STATEMENT_TYPE_ANALYZE: "ANALYZE",
-	duckdb.STATEMENT_TYPE_PREPARE: "PREPARE", duckdb.STATEMENT_TYPE_EXECUTE: "EXECUTE",
-}
+var (
+	explainRe = regexp.MustCompile(`(?is)^\s*EXPLAIN\s+(ANALY[SZ]E\s+)?`)
+	keywordRe = regexp.MustCompile(`^\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*([A-Za-z]+)`)
+)
 
-// kind asks DuckDB's parser for the type of the one statement in query. The
-// statement is prepared, not run; several statements are refused, since
-// preparing them would run all but the last.
-func (db *DB) kind(ctx context.Context, query string) (string, error) {
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return "", err
+// firstKeyword names a statement by its first word, for messages only.
+func firstKeyword(q string) string {
+	if m := keywordRe.FindStringSubmatch(q); m != nil {
+		return strings.ToUpper(m[1])
 	}
-	defer conn.Close()
-	kind := ""
-	err = conn.Raw(func(dc any) error {
-		c, ok := dc.(*duckdb.Conn)
-		if !ok {
-			return fmt.Errorf("not a DuckDB connection")
-		}
-		st, err := c.Prepare(query) // one statement only; runs nothing
-		if err != nil {
-			if strings.Contains(err.Error(), "multi-statement") {
-				return ErrSeveralStatements
-			}
-			return err
-		}
-		defer st.Close()
-		t, err := st.(*duckdb.Stmt).StatementType()
-		if err != nil {
-			return err
-		}
-		if kind = kinds[t]; kind == "" {
-			kind = fmt.Sprintf("type %d", t)
-		}
-		return nil
-	})
-	return kind, err
+	return "this"
 }
 
 // QueryError is a DuckDB error with the position DuckDB reported, as a

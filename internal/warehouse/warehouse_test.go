@@ -3,15 +3,17 @@ package warehouse
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// TestRead: queries run; anything else is refused before it runs, by
-// DuckDB's own statement type.
+// TestRead: queries run; anything else is refused before it runs (and
+// before it is bound: nothing is created), by DuckDB's own parser.
 func TestRead(t *testing.T) {
 	ctx := context.Background()
+	t.Chdir(t.TempDir())
 	path := filepath.Join(t.TempDir(), "w.duckdb")
 	db, err := Open(ctx, path, Options{})
 	if err != nil {
@@ -40,7 +42,15 @@ func TestRead(t *testing.T) {
 		"INSERT INTO t VALUES (2)":             "INSERT",
 		"LOAD json":                            "LOAD",
 		"CALL pragma_version()":                "CALL",
-		"EXPLAIN ANALYZE COPY t TO 'x.csv'":    "COPY",
+		"EXPLAIN ANALYZE COPY t TO 'x.csv'":    "EXPLAIN ANALYZE",
+		"EXPLAIN ANALYZE SELECT 1":             "EXPLAIN ANALYZE",
+		"PRAGMA table_info('t')":               "PRAGMA",
+		"  -- a comment\nCHECKPOINT":           "CHECKPOINT",
+		"SHOW TABLES":                          "",
+		"SUMMARIZE t":                          "",
+		"FROM t":                               "",
+		"VALUES (1)":                           "",
+		"SELECT * FROM pragma_table_info('t')": "",
 	} {
 		rows, err := ro.Read(ctx, q)
 		var roErr *ReadOnlyError
@@ -55,6 +65,12 @@ func TestRead(t *testing.T) {
 	}
 	if _, err := ro.Read(ctx, "SELECT 1; SELECT 2"); !errors.Is(err, ErrSeveralStatements) {
 		t.Errorf("two statements: %v", err)
+	}
+	if _, err := ro.Read(ctx, "SELEC 1"); err == nil || !strings.Contains(err.Error(), "syntax error") {
+		t.Errorf("syntax error: %v", err)
+	}
+	if entries, err := os.ReadDir("."); err != nil || len(entries) > 0 {
+		t.Errorf("refused statements left %v behind (%v)", entries, err)
 	}
 }
 
