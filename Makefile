@@ -4,7 +4,7 @@ BIN     := bin/elt
 ELT     := ./$(BIN)
 BRONZE  := data/bronze
 
-.PHONY: run test deps build bench lint generate clean
+.PHONY: run test deps build bench bench-large lint generate clean
 
 ## run: generate sample bronze data if missing, build, show a gold query
 run: build
@@ -37,6 +37,11 @@ build:
 EVENTS ?= 2000000
 bench: deps
 	ELT_BENCH_EVENTS=$(EVENTS) $(GO) test -run '^$$' -bench . -benchtime 1x -benchmem -timeout 60m ./...
+
+## bench-large: a 10M-event build with memory_limit: 1GB (not in CI)
+LARGE ?= 10000000
+bench-large:
+	ELT_BENCH_LARGE=$(LARGE) $(GO) test -run '^$$' -bench BenchmarkLargeMemory -benchtime 1x -timeout 60m ./internal/cli
 
 ## lint: gofmt, go vet, and go.mod/go.sum exactly as go mod tidy leaves them
 lint: build

@@ -286,3 +286,25 @@ func BenchmarkVersusDuckDB(b *testing.B) {
 	b.ReportMetric(a.wall.Seconds()/bb.wall.Seconds(), "a/b")
 	b.ReportMetric(c.wall.Seconds()/a.wall.Seconds(), "c/a")
 }
+
+// BenchmarkLargeMemory is make bench-large (not part of make bench): a full
+// build of ELT_BENCH_LARGE events (10M by default) with memory_limit: 1GB,
+// spilling to disk; it prints the time and the peak RSS (target: under
+// 1.6 GB).
+func BenchmarkLargeMemory(b *testing.B) {
+	var events int
+	if _, err := fmt.Sscan(os.Getenv("ELT_BENCH_LARGE"), &events); err != nil || events <= 0 {
+		b.Skip("make bench-large runs it (ELT_BENCH_LARGE=events)")
+	}
+	bronze := cachedBronze(b, events)
+	proj := copyProject(&testing.T{}, testutil.RepoRoot(b), b.TempDir())
+	cfg, err := os.ReadFile(filepath.Join(proj, "elt.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	testutil.WriteFile(b, filepath.Join(proj, "elt.yaml"), strings.Replace(string(cfg), "memory_limit: 4GB", "memory_limit: 1GB", 1))
+	linkTree(b, bronze, filepath.Join(proj, "data", "bronze"))
+	m := measure(b, []string{"ELT_TEST_MAIN=1"}, "--project", proj, "build")
+	fmt.Printf("\n%d events, memory_limit 1GB: %.1f s, peak RSS %.2f GB\n\n", events, m.wall.Seconds(), float64(m.rss)/(1<<30))
+	b.ReportMetric(float64(m.rss)/(1<<30), "peak-GB")
+}
