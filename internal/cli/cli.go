@@ -32,6 +32,11 @@ const (
 // Main runs elt with args (args[0] is the program name) and returns the
 // exit code. Ctrl-C cancels the context every command runs under.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// DuckDB holds the data, within memory_limit; Go only passes files
+	// through, so its garbage is collected early rather than let grow.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(256 << 20)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return Run(ctx, args, stdin, stdout, stderr)
