@@ -9,6 +9,6 @@ SELECT _file, _line, _raw,
        CASE WHEN object THEN json_type(_raw, {{.Paths}}) END AS _t,
        CASE WHEN object THEN json_extract_string(_raw, {{.Paths}}) END AS _s
 FROM (
-    SELECT *, CASE WHEN bad_encoding OR malformed THEN false ELSE coalesce(try(json_valid(_raw)), false) END AS object
+    SELECT *, CASE WHEN bad_encoding OR malformed THEN false ELSE json_valid(_raw) END AS object
     FROM elt_lines
 );
