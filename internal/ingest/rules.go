@@ -102,7 +102,7 @@ func text(src Source, f project.Field, i int) string {
 	for _, n := range f.Normalize {
 		switch n {
 		case "trim":
-			x = fmt.Sprintf("trim(%s, ' ')", x)
+			x = fmt.Sprintf("trim(%s)", x)
 		case "lower":
 			x = fmt.Sprintf("lower(%s)", x)
 		case "upper":
@@ -110,7 +110,7 @@ func text(src Source, f project.Field, i int) string {
 		}
 	}
 	if f.Type.Base() != project.JSON {
-		x = fmt.Sprintf("CASE WHEN trim(%s, ' ') <> '' THEN %s END", x, x)
+		x = fmt.Sprintf("CASE WHEN trim(%s) <> '' THEN %s END", x, x)
 	}
 	if f.Default != nil {
 		x = fmt.Sprintf("coalesce(%s, %s)", x, warehouse.Literal(*f.Default))
@@ -133,18 +133,18 @@ func parse(src Source, f project.Field, t, s string) string {
 	switch f.Type.Base() {
 	case project.Integer:
 		return fmt.Sprintf("CASE WHEN %[1]s IN ('BIGINT', 'UBIGINT') THEN try_cast(%[2]s AS BIGINT) "+
-			"WHEN %[1]s = 'VARCHAR' AND regexp_full_match(trim(%[2]s, ' '), '-?[0-9]+') THEN try_cast(trim(%[2]s, ' ') AS BIGINT) END", t, s)
+			"WHEN %[1]s = 'VARCHAR' AND regexp_full_match(trim(%[2]s), '-?[0-9]+') THEN try_cast(trim(%[2]s) AS BIGINT) END", t, s)
 	case project.Decimal:
 		p, sc := f.Type.Decimal()
 		re := `-?[0-9]+`
 		if sc > 0 {
 			re += fmt.Sprintf(`(\.[0-9]{1,%d})?`, sc)
 		}
-		v := fmt.Sprintf("trim(%s, ' ')", s)
+		v := fmt.Sprintf("trim(%s)", s)
 		return fmt.Sprintf("CASE WHEN %[1]s IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE') AND regexp_full_match(%[2]s, '%[3]s') "+
 			"AND abs(try_cast(%[2]s AS DECIMAL(38, %[4]d))) < 1e%[5]d THEN try_cast(%[2]s AS DECIMAL(%[6]d, %[4]d)) END", t, v, re, sc, p-sc, p)
 	case project.Boolean:
-		return fmt.Sprintf("CASE WHEN %[1]s = 'BOOLEAN' THEN %[2]s = 'true' WHEN %[1]s = 'VARCHAR' THEN CASE lower(trim(%[2]s, ' ')) "+
+		return fmt.Sprintf("CASE WHEN %[1]s = 'BOOLEAN' THEN %[2]s = 'true' WHEN %[1]s = 'VARCHAR' THEN CASE lower(trim(%[2]s)) "+
 			"WHEN 'true' THEN true WHEN 'false' THEN false END END", t, s)
 	case project.Date:
 		return fmt.Sprintf("CASE WHEN %[1]s = 'VARCHAR' AND regexp_full_match(%[2]s, '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN try_cast(%[2]s AS DATE) END", t, s)
