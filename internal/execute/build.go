@@ -256,6 +256,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	}
 	// Audit before publishing: every check runs against the new tables
 	// inside this transaction; a blocking failure rolls it all back.
+	t0 := time.Now()
 	if sum.Checks, err = Audit(ctx, tx, b.Project, g, ids, gates(sources, sum)); err != nil {
 		return err
 	}
@@ -263,7 +264,10 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	if n := check.Blocking(sum.Checks); n > 0 {
 		return &ChecksFailed{Failed: n}
 	}
+	b.trace(t0, "audit: %d checks", len(sum.Checks))
+	t0 = time.Now()
 	recon, err := reconcile(ctx, tx, sources, ingested, g)
+	b.trace(t0, "reconcile")
 	sum.Recon = recon
 	if err != nil {
 		return err
@@ -271,6 +275,8 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	t0 = time.Now()
+	defer func() { b.trace(t0, "commit") }()
 	return tx.Commit()
 }
 
