@@ -128,9 +128,10 @@ func TestDeclaredSourceFormats(t *testing.T) {
 
 // TestTypedParquetColumns: Parquet columns of real types meet the same
 // rules as text: decimals, timestamps (with a zone too), integers as ids.
+// The file's name holds glob characters, which DuckDB must not expand.
 func TestTypedParquetColumns(t *testing.T) {
 	proj := ordersProject(t, "parquet")
-	path := filepath.Join(proj, "data", "bronze", "orders", "typed.parquet")
+	path := filepath.Join(proj, "data", "bronze", "orders", "typed [1]*.parquet")
 	testutil.MkdirAll(t, filepath.Dir(path))
 	db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: 1})
 	if err != nil {
@@ -150,7 +151,7 @@ func TestTypedParquetColumns(t *testing.T) {
 		t.Errorf("silver:\n%s", got)
 	}
 	q := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT file, line, reason FROM silver.quarantine ORDER BY line")
-	if q != "file,line,reason\norders/typed.parquet,2,invalid_amount\norders/typed.parquet,3,missing_order_id\n" {
+	if q != "file,line,reason\norders/typed [1]*.parquet,2,invalid_amount\norders/typed [1]*.parquet,3,missing_order_id\n" {
 		t.Errorf("quarantine:\n%s", q)
 	}
 }

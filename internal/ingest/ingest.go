@@ -240,10 +240,11 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []lo
 			return 0, 0, fmt.Errorf("load %s: %w", f.Rel, err)
 		}
 	}
-	steps, err := recordSteps(ctx, tx, src, batch)
+	steps, cleanup, err := recordSteps(ctx, tx, src, batch)
 	if err != nil {
 		return 0, 0, err
 	}
+	defer cleanup()
 	steps = append(steps, checkedSQL(src), insertSQL(src, o.RunID))
 	for _, q := range steps {
 		t0 := time.Now()

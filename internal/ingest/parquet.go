@@ -3,6 +3,8 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/digitalservices/elt/internal/warehouse"
@@ -14,13 +16,30 @@ import (
 // row as JSON. Each declared field's column (matched by name, any case) is
 // given as the JSON type its Parquet type stands for and its text, so typed
 // columns meet the same rules as text.
-func parquetSteps(ctx context.Context, tx warehouse.Querier, src Source, batch []loaded) ([]string, error) {
-	steps := []string{`CREATE OR REPLACE TEMP TABLE elt_records (_file VARCHAR, _line BIGINT, _raw VARCHAR, _bad VARCHAR, _t VARCHAR[], _s VARCHAR[])`}
+// The returned cleanup removes what literalPath made, after the steps ran.
+func parquetSteps(ctx context.Context, tx warehouse.Querier, src Source, batch []loaded) (steps []string, cleanup func(), err error) {
+	steps = []string{`CREATE OR REPLACE TEMP TABLE elt_records (_file VARCHAR, _line BIGINT, _raw VARCHAR, _bad VARCHAR, _t VARCHAR[], _s VARCHAR[])`}
+	var cleanups []func()
+	cleanup = func() {
+		for _, c := range cleanups {
+			c()
+		}
+	}
+	defer func() {
+		if err != nil {
+			cleanup()
+		}
+	}()
 	for _, f := range batch {
-		read := fmt.Sprintf("read_parquet(%s, file_row_number = true)", warehouse.Literal(f.Abs))
+		at, done, err := literalPath(f.Abs)
+		if err != nil {
+			return nil, cleanup, err
+		}
+		cleanups = append(cleanups, done)
+		read := fmt.Sprintf("read_parquet(%s, file_row_number = true)", warehouse.Literal(at))
 		rows, err := tx.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "+read+")")
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", f.Rel, err)
+			return nil, cleanup, fmt.Errorf("read %s: %w", f.Rel, err)
 		}
 		types := map[string]string{}
 		var names []string
@@ -28,7 +47,7 @@ func parquetSteps(ctx context.Context, tx warehouse.Querier, src Source, batch [
 			var n, t string
 			if err := rows.Scan(&n, &t); err != nil {
 				rows.Close()
-				return nil, err
+				return nil, cleanup, err
 			}
 			if n == "file_row_number" {
 				continue
@@ -61,7 +80,26 @@ func parquetSteps(ctx context.Context, tx warehouse.Querier, src Source, batch [
 		steps = append(steps, fmt.Sprintf("INSERT INTO elt_records SELECT %s, p.file_row_number + 1, %s, NULL, [%s]::VARCHAR[], [%s]::VARCHAR[] FROM %s AS p",
 			warehouse.Literal(f.Rel), raw, strings.Join(ts, ", "), strings.Join(ss, ", "), read))
 	}
-	return steps, nil
+	return steps, cleanup, nil
+}
+
+// literalPath is a path DuckDB reads as exactly that file: read_parquet
+// takes *, ? and [ as a glob, with no escape, so a file whose path holds one
+// is read through a link without them (removed by cleanup).
+func literalPath(path string) (string, func(), error) {
+	if !strings.ContainsAny(path, "*?[{") {
+		return path, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "elt-parquet-")
+	if err != nil {
+		return "", nil, err
+	}
+	link := filepath.Join(dir, "file.parquet")
+	if err := os.Symlink(path, link); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return link, func() { os.RemoveAll(dir) }, nil
 }
 
 // parquetValue is the JSON type and the text of a Parquet column's value.

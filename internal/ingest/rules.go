@@ -38,11 +38,13 @@ func columns(src Source) []string {
 // recordSteps are the statements that fill elt_records (_file, _line,
 // _raw, _bad, _t, _s) with a batch's records: _bad is a reason found before
 // any field rule, _t[i] and _s[i] the JSON type and text of field i.
-func recordSteps(ctx context.Context, tx warehouse.Querier, src Source, batch []loaded) ([]string, error) {
+// The returned cleanup is called after the steps ran.
+func recordSteps(ctx context.Context, tx warehouse.Querier, src Source, batch []loaded) ([]string, func(), error) {
+	none := func() {}
 	switch src.Format {
 	case project.CSV:
 		q, err := render("csv.sql", nil)
-		return []string{q}, err
+		return []string{q}, none, err
 	case project.Parquet:
 		return parquetSteps(ctx, tx, src, batch)
 	}
@@ -52,10 +54,10 @@ func recordSteps(ctx context.Context, tx warehouse.Querier, src Source, batch []
 	}
 	lines, err := render("lines.sql", nil)
 	if err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	records, err := render("ndjson.sql", map[string]any{"Paths": "[" + strings.Join(paths, ", ") + "]"})
-	return []string{lines, records}, err
+	return []string{lines, records}, none, err
 }
 
 // jsonPath is a JSON path selecting one top-level key.
