@@ -43,12 +43,25 @@ func Watch(ctx context.Context, bronze string, interval time.Duration, out io.Wr
 		fmt.Fprintf(out, "note: file events are not available here (%v); polling every %s\n", err, interval)
 	}
 	fmt.Fprintf(out, "watching %s (every %s; Ctrl-C stops)\n", bronze, interval)
-	// First, catch up with what is there; from then on, what lands.
-	start, _, err := w.poll()
+	// First, catch up with what is there, holding back files modified in
+	// the last two intervals (they may still be being written; the polls
+	// take them once they hold still); from then on, what lands.
+	ready, hold, err := w.poll()
 	if err != nil {
 		return err
 	}
-	w.run(ctx, start, nil, out, build)
+	start, recent := map[string]look{}, map[string]bool{}
+	for p := range hold {
+		if l := w.prev[p]; time.Since(l.mtime) < 2*interval {
+			recent[p] = true
+		} else {
+			start[p] = l
+		}
+	}
+	for p, l := range ready {
+		start[p] = l
+	}
+	w.run(ctx, start, recent, out, build)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
@@ -60,7 +73,7 @@ func Watch(ctx context.Context, bronze string, interval time.Duration, out io.Wr
 		case <-wake:
 			continue // the next tick looks; a burst of events waits for it
 		}
-		ready, hold, err := w.poll()
+		ready, hold, err = w.poll()
 		if err != nil {
 			fmt.Fprintf(out, "%s  cannot read the bronze folder: %v\n", time.Now().Format("15:04:05"), err)
 			continue
