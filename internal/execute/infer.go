@@ -167,10 +167,7 @@ func (in *inferred) measure(ctx context.Context) error {
 	}
 	src := in.src
 	if len(src.Patterns) == 0 {
-		src.Patterns = map[project.Format][]string{project.CSV: {"**/*.csv"}, project.Parquet: {"**/*.parquet"}}[src.Format]
-		if src.Format == project.NDJSON {
-			src.Patterns = []string{"**/*.json", "**/*.jsonl", "**/*.ndjson"}
-		}
+		src.Patterns = project.DefaultPatterns(src.Format)
 	}
 	s := ingest.Source{Name: in.name, Dir: in.dir, Prefix: in.src.Path, Source: src}
 	l, err := ingest.Discover(s)

@@ -158,7 +158,8 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 			case <-stop:
 				return
 			}
-			go func() { results[i] <- readFile(src, f) }()
+			_, known := seen[f.Rel]
+			go func() { results[i] <- readFile(src, f, known) }()
 		}
 	}()
 	for i, f := range todo {
@@ -206,8 +207,14 @@ type loaded struct {
 
 // readFile reads one bronze file once: its hash, and its content prepared
 // for the source's format (CSV split into records, NDJSON lines checked).
-func readFile(src Source, f File) loaded {
+// A file already in the manifest (touched, or copied with its bytes) and
+// a Parquet file (DuckDB reads it) are only hashed, streaming.
+func readFile(src Source, f File, hashOnly bool) loaded {
 	l := loaded{File: f}
+	if hashOnly || src.Format == project.Parquet {
+		l.sha, l.err = hashFile(f.Abs)
+		return l
+	}
 	data, err := os.ReadFile(f.Abs)
 	if err != nil {
 		l.err = fmt.Errorf("cannot read bronze file %s: %w", f.Abs, unwrapPath(err))
@@ -224,6 +231,20 @@ func readFile(src Source, f File) loaded {
 		l.malformed = malformedLines(l.content, l.bad)
 	}
 	return l
+}
+
+// hashFile is the sha256 of a file, read in pieces.
+func hashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("cannot read bronze file %s: %w", path, unwrapPath(err))
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("cannot read bronze file %s: %w", path, unwrapPath(err))
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // loadBatch loads a batch of files: their records into elt_records (by

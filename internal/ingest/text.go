@@ -49,8 +49,9 @@ type csvRecord struct {
 	fields []string // unquoted
 }
 
-// blank tells whether a line holds nothing but white space.
-func blank(s string) bool { return strings.TrimSpace(s) == "" }
+// blank tells whether a line holds nothing but spaces, tabs, vertical tabs
+// or form feeds: the same test lines.sql makes.
+func blank(s string) bool { return strings.Trim(s, " \t\v\f") == "" }
 
 // scanCSV splits a prepared CSV text (LF line breaks; bad lines numbered in
 // bad) into records. A quoted field may hold commas, doubled quotes and line

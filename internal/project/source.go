@@ -46,6 +46,18 @@ const (
 	Parquet Format = "parquet"
 )
 
+// DefaultPatterns are the files a source of a format reads when it names
+// none.
+func DefaultPatterns(f Format) []string {
+	switch f {
+	case CSV:
+		return []string{"**/*.csv"}
+	case Parquet:
+		return []string{"**/*.parquet"}
+	}
+	return []string{"**/*.json", "**/*.jsonl", "**/*.ndjson"}
+}
+
 // Field is one declared field of a source's records and its rules.
 type Field struct {
 	Name string `yaml:"name"`
@@ -181,14 +193,7 @@ func (s *Source) validate(at func(path ...string) func(string, ...any)) {
 		}
 	}
 	if len(s.Patterns) == 0 {
-		switch s.Format {
-		case CSV:
-			s.Patterns = []string{"**/*.csv"}
-		case Parquet:
-			s.Patterns = []string{"**/*.parquet"}
-		default:
-			s.Patterns = []string{"**/*.json", "**/*.jsonl", "**/*.ndjson"}
-		}
+		s.Patterns = DefaultPatterns(s.Format)
 	}
 	if len(s.Fields) == 0 {
 		at()("declare its fields: fields: [{name: id, type: id, required: true}, ...]")
