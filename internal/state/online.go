@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -46,24 +45,13 @@ func Published(ctx context.Context, db *sql.DB, model string, present, gone []st
 	}
 	defer tx.Rollback()
 	all := append(append([]string{}, present...), gone...)
-	for start := 0; start < len(all); start += 1000 {
-		chunk := all[start:min(start+1000, len(all))]
-		list := make([]string, len(chunk))
-		for i, k := range chunk {
-			list[i] = warehouse.Literal(k)
-		}
-		in := "(" + strings.Join(list, ", ") + ")"
-		for _, s := range []string{"DELETE FROM elt.online_pending WHERE model = ? AND key IN " + in, "DELETE FROM elt.online_published WHERE model = ? AND key IN " + in} {
-			if _, err := tx.ExecContext(ctx, s, model); err != nil {
-				return err
-			}
-		}
-	}
-	for start := 0; start < len(present); start += 1000 {
-		chunk := present[start:min(start+1000, len(present))]
-		if _, err := tx.ExecContext(ctx, `INSERT INTO elt.online_published SELECT ?, unnest(?::VARCHAR[]), ?`, model, chunk, runID); err != nil {
+	for _, table := range []string{"elt.online_pending", "elt.online_published"} {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE model = ? AND key IN (SELECT unnest(?::VARCHAR[]))", model, all); err != nil {
 			return err
 		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO elt.online_published SELECT ?, unnest(?::VARCHAR[]), ?`, model, present, runID); err != nil {
+		return err
 	}
 	return tx.Commit()
 }
