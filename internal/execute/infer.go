@@ -73,19 +73,15 @@ func inferSource(ctx context.Context, db *warehouse.DB, path string) (string, er
 		return "", fmt.Errorf("sample %s: %w", path, err)
 	}
 	for _, c := range cols {
-		typ, err := fieldType(ctx, db, from, c)
+		p, err := profileColumn(ctx, db, from, c.name)
 		if err != nil {
 			return "", fmt.Errorf("sample %s: %w", path, err)
 		}
+		typ := fieldType(c, p)
 		if typ == "text" && nonText[c.name] {
 			typ = "json" // values of several JSON types: keep each as JSON
 		}
-		var missing int64
-		if err := db.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FILTER (WHERE %[1]s IS NULL OR trim(CAST(%[1]s AS VARCHAR), ' ') = '') FROM %[2]s",
-			warehouse.Ident(c.name), from)).Scan(&missing); err != nil {
-			return "", fmt.Errorf("sample %s: %w", path, err)
-		}
-		f := project.Field{Name: sourceName(c.name), Type: project.FieldType(typ), Required: missing == 0}
+		f := project.Field{Name: sourceName(c.name), Type: project.FieldType(typ), Required: p.values == p.rows}
 		if f.Name != c.name {
 			f.Column = c.name
 		}
@@ -309,33 +305,15 @@ func describe(ctx context.Context, db *warehouse.DB, from string) ([]column, err
 
 var idNameRe = regexp.MustCompile(`(?i)(^id$|_id$)`)
 
-// fieldType maps a sampled column to a field type: by DuckDB's type where
-// it has one, and for text by what every value in the sample is (an id by
-// its name; an integer, a decimal, a date, a timestamp by the contract's
-// rule, a boolean or JSON), else text.
-func fieldType(ctx context.Context, db *warehouse.DB, from string, c column) (string, error) {
-	t := strings.ToUpper(c.typ)
-	switch {
-	case t == "BOOLEAN":
-		return "boolean", nil
-	case strings.Contains(t, "INT"):
-		if idNameRe.MatchString(c.name) {
-			return "id", nil
-		}
-		return "integer", nil
-	case strings.HasPrefix(t, "DECIMAL"):
-		return strings.ToLower(strings.ReplaceAll(t, " ", "")), nil
-	case t == "DATE":
-		return "date", nil
-	case strings.HasPrefix(t, "TIMESTAMP"):
-		return "timestamp", nil
-	case t == "JSON" || strings.HasSuffix(t, "[]") || strings.HasPrefix(t, "STRUCT") || strings.HasPrefix(t, "MAP"):
-		return "json", nil
-	case t != "VARCHAR" && t != "DOUBLE" && t != "FLOAT":
-		return "text", nil
-	}
-	var n, ints, decs, scale, dates, stamps, bools, jsons int64
-	err := db.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(v),
+// profile is what one scan of a sampled column finds: its rows, the values
+// that are not blank, and how many of those read as each kind of value.
+type profile struct {
+	rows, values, ints, decs, scale, dates, stamps, bools, jsons int64
+}
+
+func profileColumn(ctx context.Context, db *warehouse.DB, from, col string) (profile, error) {
+	var p profile
+	err := db.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*), count(v),
 		count(*) FILTER (WHERE regexp_full_match(v, '-?[0-9]+')),
 		count(*) FILTER (WHERE regexp_full_match(v, '-?[0-9]+(\.[0-9]+)?')),
 		coalesce(max(length(split_part(v, '.', 2))) FILTER (WHERE regexp_full_match(v, '-?[0-9]+(\.[0-9]+)?')), 0),
@@ -343,30 +321,56 @@ func fieldType(ctx context.Context, db *warehouse.DB, from string, c column) (st
 		count(*) FILTER (WHERE elt_ts_text(v) IS NOT NULL),
 		count(*) FILTER (WHERE lower(v) IN ('true', 'false')),
 		count(*) FILTER (WHERE (v[1] = '{' OR v[1] = '[') AND coalesce(try(json_valid(v)), false))
-		FROM (SELECT nullif(trim(CAST(%s AS VARCHAR), ' '), '') AS v FROM %s)`, warehouse.Ident(c.name), from)).
-		Scan(&n, &ints, &decs, &scale, &dates, &stamps, &bools, &jsons)
-	if err != nil {
-		return "", err
+		FROM (SELECT nullif(trim(CAST(%s AS VARCHAR)), '') AS v FROM %s)`, warehouse.Ident(col), from)).
+		Scan(&p.rows, &p.values, &p.ints, &p.decs, &p.scale, &p.dates, &p.stamps, &p.bools, &p.jsons)
+	return p, err
+}
+
+// fieldType maps a sampled column to a field type: by DuckDB's type where
+// it has one, and for text by what every value in the sample is (an id by
+// its name; an integer, a decimal, a date, a timestamp by the contract's
+// rule, a boolean or JSON), else text.
+func fieldType(c column, p profile) string {
+	t := strings.ToUpper(c.typ)
+	switch {
+	case t == "BOOLEAN":
+		return "boolean"
+	case strings.Contains(t, "INT"):
+		if idNameRe.MatchString(c.name) {
+			return "id"
+		}
+		return "integer"
+	case strings.HasPrefix(t, "DECIMAL"):
+		return strings.ToLower(strings.ReplaceAll(t, " ", ""))
+	case t == "DATE":
+		return "date"
+	case strings.HasPrefix(t, "TIMESTAMP"):
+		return "timestamp"
+	case t == "JSON" || strings.HasSuffix(t, "[]") || strings.HasPrefix(t, "STRUCT") || strings.HasPrefix(t, "MAP"):
+		return "json"
+	case t != "VARCHAR" && t != "DOUBLE" && t != "FLOAT":
+		return "text"
 	}
+	n := p.values
 	switch {
 	case n == 0:
-		return "text", nil
+		return "text"
 	case idNameRe.MatchString(c.name):
-		return "id", nil
-	case ints == n:
-		return "integer", nil
-	case decs == n && scale <= 18:
-		return fmt.Sprintf("decimal(%d,%d)", 18, scale), nil
-	case dates == n:
-		return "date", nil
-	case stamps == n:
-		return "timestamp", nil
-	case bools == n:
-		return "boolean", nil
-	case jsons == n:
-		return "json", nil
+		return "id"
+	case p.ints == n:
+		return "integer"
+	case p.decs == n && p.scale <= 18:
+		return fmt.Sprintf("decimal(%d,%d)", 18, p.scale)
+	case p.dates == n:
+		return "date"
+	case p.stamps == n:
+		return "timestamp"
+	case p.bools == n:
+		return "boolean"
+	case p.jsons == n:
+		return "json"
 	}
-	return "text", nil
+	return "text"
 }
 
 var notIdentRe = regexp.MustCompile(`[^a-z0-9_]+`)
