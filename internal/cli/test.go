@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -14,37 +17,111 @@ import (
 func testCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "test",
-		Usage: "run the models' checks and sql/tests/ against what is published",
+		Usage: "run the models' unit tests (tests/*.yaml, in memory) and their data checks and sql/tests/ against what is published",
+		Description: "Example: elt test --select gold.user_session_analysis\n" +
+			"Unit tests need no warehouse; data checks are skipped, with a note, until there is one.",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "select", Aliases: []string{"s"}, Usage: "models to check (same syntax as build)"},
 			&cli.StringSliceFlag{Name: "exclude", Usage: "models to leave out"},
+			&cli.BoolFlag{Name: "unit", Usage: "run only the unit tests"},
+			&cli.BoolFlag{Name: "data", Usage: "run only the data checks"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
 			}
+			if c.Bool("unit") && c.Bool("data") {
+				return usage("--unit and --data exclude each other; give neither to run both")
+			}
 			p, g, err := compile.Load(c.Context, c.String("project"), overrides(c))
 			if err != nil {
 				return err
 			}
-			if _, err := g.Select(c.StringSlice("select"), c.StringSlice("exclude")); err != nil {
+			sel, exclude := c.StringSlice("select"), c.StringSlice("exclude")
+			if _, err := g.Select(sel, exclude); err != nil {
 				return usageError{error: err}
 			}
-			db, err := state.Open(c.Context, p, state.ReadOnly)
-			if err != nil {
-				return err
+			var failures []string
+			ran := 0
+			if !c.Bool("data") {
+				n, failed, err := execute.UnitTests(c.Context, p, g, sel, exclude, c.App.Writer)
+				if err != nil {
+					return err
+				}
+				ran += n
+				if failed > 0 {
+					failures = append(failures, fmt.Sprintf("%d unit test%s failed", failed, output.Plural(failed)))
+				}
 			}
-			defer db.Close()
-			ran, blocking, err := execute.Test(c.Context, db, p, g, c.StringSlice("select"), c.StringSlice("exclude"), c.App.Writer)
+			if !c.Bool("unit") {
+				if _, err := os.Stat(p.Resolve(p.Config.Paths.Warehouse)); errors.Is(err, os.ErrNotExist) && !c.Bool("data") {
+					fmt.Fprintln(c.App.Writer, "data checks skipped: no warehouse yet (run elt build)")
+				} else {
+					db, err := state.Open(c.Context, p, state.ReadOnly)
+					if err != nil {
+						return err
+					}
+					defer db.Close()
+					n, blocking, err := execute.Test(c.Context, db, p, g, sel, exclude, c.App.Writer)
+					if err != nil {
+						return err
+					}
+					ran += n
+					if blocking > 0 {
+						failures = append(failures, fmt.Sprintf("%d blocking check%s failed", blocking, output.Plural(blocking)))
+					}
+				}
+			}
 			switch {
-			case err != nil:
-				return err
+			case len(failures) > 0:
+				return cli.Exit(joinFailures(failures), ExitFailure)
 			case ran == 0:
-				fmt.Fprintln(c.App.Writer, "no checks declared")
-			case blocking > 0:
-				return cli.Exit(fmt.Sprintf("%d blocking check%s failed", blocking, output.Plural(blocking)), ExitFailure)
+				fmt.Fprintln(c.App.Writer, "no tests or checks declared")
 			}
 			return nil
 		},
+	}
+}
+
+func joinFailures(fs []string) string {
+	if len(fs) == 1 {
+		return fs[0]
+	}
+	return fs[0] + "; " + fs[1]
+}
+
+func testsCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "tests",
+		Usage: "write model unit tests",
+		Subcommands: []*cli.Command{{
+			Name:      "scaffold",
+			Usage:     "write tests/MODEL.yaml from a sample of the warehouse, for review",
+			ArgsUsage: "MODEL",
+			Description: "Example: elt tests scaffold gold.user_session_analysis --rows 3\n" +
+				"Takes rows of the built model and, of each input, only the rows sharing their key.",
+			Flags: []cli.Flag{&cli.IntFlag{Name: "rows", Value: 5, Usage: "rows of the model to sample (1 to 1000)"}},
+			Action: func(c *cli.Context) error {
+				if c.NArg() > 1 && strings.HasPrefix(c.Args().Get(1), "-") {
+					return usage("put flags before the model: elt tests scaffold %s %s", strings.Join(c.Args().Tail(), " "), c.Args().First())
+				}
+				if c.NArg() != 1 {
+					return usage("name one model: elt tests scaffold schema.name")
+				}
+				if r := c.Int("rows"); r < 1 || r > 1000 {
+					return usage("--rows must be between 1 and 1000, not %d", r)
+				}
+				p, g, err := compile.Load(c.Context, c.String("project"), overrides(c))
+				if err != nil {
+					return err
+				}
+				db, err := state.Open(c.Context, p, state.ReadOnly)
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				return execute.ScaffoldTest(c.Context, db, p, g, c.Args().First(), c.Int("rows"), c.App.Writer)
+			},
+		}},
 	}
 }

@@ -59,13 +59,19 @@ func Load(ctx context.Context, dir string, o project.Overrides) (*project.Projec
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := warehouse.Open(ctx, "", warehouse.Options{Threads: 1})
+	db, err := Parser(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer db.Close()
 	g, err := Plan(ctx, db, p)
 	return p, g, err
+}
+
+// Parser opens an in-memory DuckDB for reading SQL syntax trees; the caller
+// closes it.
+func Parser(ctx context.Context) (*warehouse.DB, error) {
+	return warehouse.Open(ctx, "", warehouse.Options{Threads: 1})
 }
 
 // Statements are the SQL statements that build one model whole, exactly as

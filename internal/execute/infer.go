@@ -305,14 +305,14 @@ func describe(ctx context.Context, db *warehouse.DB, from string) ([]column, err
 
 var idNameRe = regexp.MustCompile(`(?i)(^id$|_id$)`)
 
-// profile is what one scan of a sampled column finds: its rows, the values
+// sampleProfile is what one scan of a sampled column finds: its rows, the values
 // that are not blank, and how many of those read as each kind of value.
-type profile struct {
+type sampleProfile struct {
 	rows, values, ints, decs, scale, dates, stamps, bools, jsons int64
 }
 
-func profileColumn(ctx context.Context, db *warehouse.DB, from, col string) (profile, error) {
-	var p profile
+func profileColumn(ctx context.Context, db *warehouse.DB, from, col string) (sampleProfile, error) {
+	var p sampleProfile
 	err := db.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*), count(v),
 		count(*) FILTER (WHERE regexp_full_match(v, '-?[0-9]+')),
 		count(*) FILTER (WHERE regexp_full_match(v, '-?[0-9]+(\.[0-9]+)?')),
@@ -330,7 +330,7 @@ func profileColumn(ctx context.Context, db *warehouse.DB, from, col string) (pro
 // it has one, and for text by what every value in the sample is (an id by
 // its name; an integer, a decimal, a date, a timestamp by the contract's
 // rule, a boolean or JSON), else text.
-func fieldType(c column, p profile) string {
+func fieldType(c column, p sampleProfile) string {
 	t := strings.ToUpper(c.typ)
 	switch {
 	case t == "BOOLEAN":

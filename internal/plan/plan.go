@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,6 +38,19 @@ type Node struct {
 
 // ID is the lower-case schema.name of the node's model.
 func (n *Node) ID() string { return strings.ToLower(n.Model.ID()) }
+
+// Inputs are the relations the model reads, models and others (bronze
+// tables, the quarantine), by ID, sorted.
+func (n *Node) Inputs() []string {
+	var out []string
+	for _, r := range n.Refs {
+		if !slices.Contains(out, r.ID) {
+			out = append(out, r.ID)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
 
 // Graph is every model in dependency order.
 type Graph struct {

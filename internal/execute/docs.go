@@ -1,0 +1,243 @@
+package execute
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/docs"
+	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/lineage"
+	"github.com/digitalservices/elt/internal/plan"
+	"github.com/digitalservices/elt/internal/profile"
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/state"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// bronzeColumns are the columns ingestion adds to a source's declared fields.
+var bronzeColumns = []string{"_file", "_line", "_run_id"}
+
+// Docs gathers what the docs site shows: the project's sources and models
+// with their column lineage (parser only) and, when db is a built
+// warehouse (it may be nil), row counts, column profiles, the checks' last
+// results, the run history and the reconciliation. tests lists each model's
+// unit tests by model ID.
+func Docs(ctx context.Context, parser *warehouse.DB, db *warehouse.DB, p *project.Project, g *plan.Graph, tests map[string][]string) (*docs.Site, error) {
+	site := &docs.Site{Project: filepath.Base(p.Dir), Generated: time.Now().UTC().Format("2006-01-02 15:04 UTC"), Warehouse: db != nil}
+	known := map[string][]string{} // table → its columns, from the warehouse or lineage
+	bronze := p.Resolve(p.Config.Paths.Bronze)
+	for _, src := range ingest.Declared(p.Config, bronze) {
+		decl := p.Config.Sources[src.Name]
+		s := docs.Source{Name: src.Name, Format: string(decl.Format), Description: decl.Description, Table: "bronze." + strings.ToLower(src.Name)}
+		var cols []string
+		for _, f := range decl.Fields {
+			s.Fields = append(s.Fields, docs.Field{Name: f.Name, Type: string(f.Type), Required: f.Required, Rules: fieldRules(f)})
+			cols = append(cols, f.Name)
+		}
+		if len(cols) > 0 {
+			known[s.Table] = append(cols, bronzeColumns...)
+		}
+		if db != nil {
+			t, err := state.Count(ctx, db, src.Name)
+			if err != nil {
+				return nil, err
+			}
+			s.Records, s.Quarantined = t.Read, t.Quarantined
+			if s.Files, err = state.FileCount(ctx, db, src.Name); err != nil {
+				return nil, err
+			}
+			reasons, err := state.QuarantineReasons(ctx, db, src.Name)
+			if err != nil {
+				return nil, err
+			}
+			for r, n := range reasons {
+				s.Reasons = append(s.Reasons, docs.Reason{Reason: r, Count: n})
+			}
+			sort.Slice(s.Reasons, func(i, j int) bool { return s.Reasons[i].Count > s.Reasons[j].Count })
+		}
+		site.Sources = append(site.Sources, s)
+	}
+	var latest map[string][]state.CheckOutcome
+	if db != nil {
+		var err error
+		if latest, err = state.LatestChecks(ctx, db); err != nil {
+			return nil, err
+		}
+		runs, err := state.RecentRuns(ctx, db, 20)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range runs {
+			site.Runs = append(site.Runs, docs.Run{ID: r.ID, Command: r.Command, Status: r.Status, Started: r.StartedAt.Format("2006-01-02 15:04:05"),
+				Seconds: r.Seconds, Models: r.Models, Checks: r.Checks, Failed: r.Failed, Error: r.Error})
+		}
+		ingested := map[string]bool{}
+		for _, s := range site.Sources {
+			ingested[s.Name] = s.Records > 0
+		}
+		recs, err := reconcile(ctx, db, ingest.Declared(p.Config, bronze), ingested, g)
+		if err != nil && len(recs) == 0 {
+			return nil, err
+		}
+		for _, r := range recs {
+			site.Reconciliation = append(site.Reconciliation, docs.Reconciliation{Source: r.Source, Read: r.Read, Silver: r.Silver, Superseded: r.Superseded, Quarantined: r.Quarantined, OK: r.OK()})
+		}
+	}
+	for _, id := range g.Order {
+		n := g.Nodes[id]
+		m, err := docModel(ctx, parser, db, n, known, latest[n.Model.ID()], tests[n.Model.ID()])
+		if err != nil {
+			return nil, err
+		}
+		site.Models = append(site.Models, m)
+	}
+	return site, nil
+}
+
+// docModel gathers one model; its output columns join known for the
+// models downstream.
+func docModel(ctx context.Context, parser, db *warehouse.DB, n *plan.Node, known map[string][]string, results []state.CheckOutcome, tests []string) (docs.Model, error) {
+	m := n.Model
+	out := docs.Model{ID: m.ID(), Path: m.Path, Description: strings.TrimSpace(m.Header.Description), Materialized: string(m.Header.Materialized),
+		Tags: m.Header.Tags, Deps: n.Inputs(), SQL: m.Text, Compiled: strings.Join(compile.Statements(m), ";\n") + ";", Tests: tests}
+	var built []profile.Column
+	var prof profile.Table
+	if db != nil {
+		var err error
+		if built, err = profile.Columns(ctx, db, m.Schema, m.Name); err != nil {
+			return out, err
+		}
+		if len(built) > 0 && m.Header.Materialized != project.View {
+			if prof, err = profile.Profile(ctx, db, m.Schema, m.Name, profile.Options{Approximate: true}); err != nil {
+				return out, err
+			}
+			out.Rows = &prof.Rows
+		}
+	}
+	catalog := func(table string) []string {
+		if cols, ok := known[table]; ok {
+			return cols
+		}
+		if db == nil {
+			return nil
+		}
+		schema, name, _ := strings.Cut(table, ".")
+		cs, err := profile.Columns(ctx, db, schema, name)
+		if err != nil || len(cs) == 0 {
+			return nil
+		}
+		var names []string
+		for _, c := range cs {
+			names = append(names, c.Name)
+		}
+		known[table] = names
+		return names
+	}
+	var lin lineage.Model
+	tree, err := parser.SerializeSQL(ctx, m.Body)
+	if err == nil {
+		lin, err = lineage.Analyze(tree, m.Schema, catalog)
+	}
+	if err != nil {
+		out.LineageError = err.Error()
+	}
+	for _, u := range lin.Uses {
+		out.Uses = append(out.Uses, docs.Use{Table: u.Table, Column: u.Column, Roles: u.Roles})
+	}
+	// The columns: as built when the warehouse has the model, else as the
+	// lineage names them; lineage joins by name, else by position.
+	names := make([]string, 0, len(built))
+	for _, c := range built {
+		names = append(names, c.Name)
+	}
+	if len(names) == 0 {
+		for _, c := range lin.Columns {
+			names = append(names, c.Name)
+		}
+	}
+	known[strings.ToLower(m.ID())] = names
+	desc := map[string]string{}
+	for _, c := range m.Header.Columns {
+		desc[strings.ToLower(c.Name)] = strings.TrimSpace(c.Description)
+	}
+	for i, name := range names {
+		c := docs.Column{Name: name, Description: desc[strings.ToLower(name)]}
+		if i < len(built) {
+			c.Type = built[i].Type
+		}
+		if i < len(prof.Columns) {
+			pc := prof.Columns[i]
+			pct := 100 * prof.NullShare(pc)
+			c.NullPct, c.Distinct = &pct, &pc.Distinct
+			for _, v := range pc.Values {
+				c.Values = append(c.Values, v.Text)
+			}
+		}
+		var from []lineage.Source
+		for _, lc := range lin.Columns {
+			if strings.EqualFold(lc.Name, name) {
+				from = lc.From
+			}
+		}
+		if from == nil && len(lin.Columns) == len(names) {
+			from = lin.Columns[i].From
+		}
+		for _, f := range from {
+			c.From = append(c.From, docs.Lineage{Table: f.Table, Column: f.Column, Via: string(f.Via)})
+		}
+		out.Columns = append(out.Columns, c)
+	}
+	byLabel := map[string]state.CheckOutcome{}
+	for _, r := range results {
+		byLabel[r.Name] = r
+	}
+	for _, c := range m.Checks() {
+		dc := docs.Check{Name: c.Label(), Severity: string(c.Severity), Status: "not run"}
+		if r, ok := byLabel[c.Label()]; ok {
+			dc.Status, dc.Detail = r.Status, r.Detail
+			if dc.Detail == "" && r.Failing.Valid && r.Total.Valid {
+				dc.Detail = fmt.Sprintf("%d of %d rows failing (run %d)", r.Failing.Int64, r.Total.Int64, r.RunID)
+			}
+		}
+		out.Checks = append(out.Checks, dc)
+	}
+	return out, nil
+}
+
+// fieldRules says in words what a declared field must hold.
+func fieldRules(f project.Field) string {
+	var parts []string
+	if len(f.Normalize) > 0 {
+		parts = append(parts, "normalize "+strings.Join(f.Normalize, ", "))
+	}
+	if f.Pattern != "" {
+		parts = append(parts, "matches "+f.Pattern)
+	}
+	if len(f.Values) > 0 {
+		parts = append(parts, "one of "+strings.Join(f.Values, ", "))
+	}
+	if f.Default != nil {
+		parts = append(parts, "default "+*f.Default)
+	}
+	if f.Min != nil {
+		parts = append(parts, fmt.Sprintf("≥ %g", *f.Min))
+	}
+	if f.Max != nil {
+		parts = append(parts, fmt.Sprintf("≤ %g", *f.Max))
+	}
+	if f.Check != "" {
+		parts = append(parts, "check "+f.Check)
+	}
+	if f.NullIfInvalid {
+		parts = append(parts, "NULL when invalid")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// WriteDocs writes the site to dir/index.html and returns its path.
+func WriteDocs(site *docs.Site, dir string) (string, error) { return docs.Write(site, dir) }

@@ -1,0 +1,87 @@
+package execute
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/plan"
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/unit"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// UnitTestNames lists the unit tests of each model, by model ID.
+func UnitTestNames(p *project.Project) (map[string][]string, error) { return unit.Names(p.Dir) }
+
+// UnitTests runs the unit tests of the selected models (all when sel and
+// exclude are empty), writes the report to w and returns how many ran and
+// how many failed.
+func UnitTests(ctx context.Context, p *project.Project, g *plan.Graph, sel, exclude []string, w io.Writer) (ran, failed int, err error) {
+	tests, err := unit.Load(p.Dir)
+	if err != nil {
+		return 0, 0, err
+	}
+	ids, err := g.Select(sel, exclude)
+	if err != nil {
+		return 0, 0, err
+	}
+	chosen := map[string]bool{}
+	for _, id := range ids {
+		chosen[id] = true
+	}
+	var results []unit.Result
+	for _, t := range tests {
+		if len(sel)+len(exclude) > 0 && !chosen[strings.ToLower(t.Model)] {
+			continue
+		}
+		results = append(results, unit.Run(ctx, p, g, t)...)
+	}
+	if len(results) == 0 {
+		return 0, 0, nil
+	}
+	return len(results), unit.Report(w, results), nil
+}
+
+// ScaffoldTest writes tests/<schema>.<name>.yaml from a sample of rows of
+// the model in the warehouse, runs it, and reports both to w. It never
+// overwrites a file.
+func ScaffoldTest(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, model string, rows int, w io.Writer) error {
+	n := g.Nodes[strings.ToLower(model)]
+	if n == nil {
+		return fmt.Errorf("no model %s in this project (elt ls lists them)", model)
+	}
+	rel := filepath.ToSlash(filepath.Join(unit.Dir, n.Model.ID()+".yaml"))
+	path := filepath.Join(p.Dir, rel)
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("%s exists; move it aside or edit it (scaffold never overwrites a test)", rel)
+	}
+	t, err := unit.Scaffold(ctx, db, g, n, rows)
+	if err != nil {
+		return err
+	}
+	b, err := unit.Marshal(t, fmt.Sprintf("Unit test of %s, scaffolded by `elt tests scaffold` from the warehouse.\nReview the rows, trim what does not matter, and commit it; `elt test` runs it.", n.Model.ID()))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return err
+	}
+	given := 0
+	for _, r := range t.Given {
+		given += len(r)
+	}
+	fmt.Fprintf(w, "wrote %s: %d input row%s, %d expected\n", rel, given, output.Plural(given), len(t.Expect))
+	t.Path = rel
+	if failed := unit.Report(w, unit.Run(ctx, p, g, t)); failed > 0 {
+		fmt.Fprintln(w, "the scaffolded test does not pass as written: the inputs sampled do not make exactly these rows; edit it before committing")
+	}
+	return nil
+}

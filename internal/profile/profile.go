@@ -1,0 +1,159 @@
+// Package profile measures a built table in one pass: per column its type,
+// nulls, distinct values, bounds and, for text with few values, the values
+// with their counts. Check suggestions and the docs site read it.
+package profile
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// MaxValues is the most distinct values a text column may have for its
+// values to be listed.
+const MaxValues = 20
+
+// Column is what one pass found in a column.
+type Column struct {
+	Name, Type string
+	Nulls      int64
+	Distinct   int64 // exact, or estimated when the profile was Approximate
+	// Min and Max are the bounds of a numeric, date or time column, as text.
+	Min, Max sql.NullString
+	// Values are a text column's values with their counts, when it has at
+	// most MaxValues (nil otherwise).
+	Values []Value
+}
+
+// Value is one value of a column and how many rows hold it.
+type Value struct {
+	Text  string
+	Count int64
+}
+
+// Table is a table's profile.
+type Table struct {
+	Rows    int64
+	Columns []Column
+}
+
+// NullShare is the share of rows where the column is NULL (0 for no rows).
+func (t Table) NullShare(c Column) float64 {
+	if t.Rows == 0 {
+		return 0
+	}
+	return float64(c.Nulls) / float64(t.Rows)
+}
+
+// Options say what to profile.
+type Options struct {
+	// Approximate counts distinct values with HyperLogLog (much faster on
+	// large tables; within a few percent).
+	Approximate bool
+	// Where keeps only the rows it is true for (an SQL expression), as a
+	// holdout split does.
+	Where string
+}
+
+// Bounded reports whether min and max mean something for a type.
+func Bounded(typ string) bool {
+	t := strings.ToUpper(typ)
+	for _, p := range []string{"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "DATE", "TIMESTAMP", "TIME"} {
+		if strings.HasPrefix(t, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Textual reports whether a type is text.
+func Textual(typ string) bool {
+	t := strings.ToUpper(typ)
+	return t == "VARCHAR" || strings.HasPrefix(t, "VARCHAR(")
+}
+
+// Columns lists a relation's columns and types, in order.
+func Columns(ctx context.Context, q warehouse.Querier, schema, name string) ([]Column, error) {
+	rows, err := q.QueryContext(ctx, `SELECT column_name, data_type FROM information_schema.columns
+		WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? ORDER BY ordinal_position`, schema, name)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Column
+	for rows.Next() {
+		var c Column
+		if err := rows.Scan(&c.Name, &c.Type); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Profile measures schema.name in one scan (plus one small grouped scan
+// for the values of text columns with few of them).
+func Profile(ctx context.Context, q warehouse.Querier, schema, name string, o Options) (Table, error) {
+	cols, err := Columns(ctx, q, schema, name)
+	if err != nil {
+		return Table{}, err
+	}
+	if len(cols) == 0 {
+		return Table{}, fmt.Errorf("%s.%s is not in the warehouse: build it first", schema, name)
+	}
+	from := warehouse.Qualified(schema, name)
+	if o.Where != "" {
+		from = "(SELECT * FROM " + from + " WHERE " + o.Where + ")"
+	}
+	distinct := "count(DISTINCT %s)"
+	if o.Approximate {
+		distinct = "approx_count_distinct(%s)"
+	}
+	exprs := []string{"count(*)"}
+	for _, c := range cols {
+		id := warehouse.Ident(c.Name)
+		exprs = append(exprs, "count("+id+")", fmt.Sprintf(distinct, id))
+		if Bounded(c.Type) {
+			exprs = append(exprs, "min("+id+")::VARCHAR", "max("+id+")::VARCHAR")
+		} else {
+			exprs = append(exprs, "NULL::VARCHAR", "NULL::VARCHAR")
+		}
+	}
+	t := Table{Columns: cols}
+	dest := []any{&t.Rows}
+	nonNull := make([]int64, len(cols))
+	for i := range cols {
+		dest = append(dest, &nonNull[i], &t.Columns[i].Distinct, &t.Columns[i].Min, &t.Columns[i].Max)
+	}
+	if err := q.QueryRowContext(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM "+from).Scan(dest...); err != nil {
+		return Table{}, err
+	}
+	for i := range t.Columns {
+		t.Columns[i].Nulls = t.Rows - nonNull[i]
+		c := &t.Columns[i]
+		if !Textual(c.Type) || c.Distinct > MaxValues || c.Distinct == 0 {
+			continue
+		}
+		id := warehouse.Ident(c.Name)
+		rows, err := q.QueryContext(ctx, fmt.Sprintf("SELECT %s, count(*) FROM %s WHERE %s IS NOT NULL GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT %d", id, from, id, MaxValues+1))
+		if err != nil {
+			return Table{}, err
+		}
+		for rows.Next() {
+			var v Value
+			if err := rows.Scan(&v.Text, &v.Count); err != nil {
+				rows.Close()
+				return Table{}, err
+			}
+			c.Values = append(c.Values, v)
+		}
+		rows.Close()
+		if len(c.Values) > MaxValues { // the estimate was low
+			c.Values = nil
+		}
+	}
+	return t, nil
+}

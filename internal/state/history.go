@@ -1,0 +1,81 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// RunSummary is one run of the history with what it did, for reports.
+type RunSummary struct {
+	ID        int64
+	Command   string
+	Args      string
+	Status    string
+	StartedAt time.Time
+	Seconds   float64
+	Error     string
+	Models    int64 // models built
+	Checks    int64 // checks run
+	Failed    int64 // checks failed (severity error) or broken
+}
+
+// RecentRuns returns the last n runs, newest first.
+func RecentRuns(ctx context.Context, q warehouse.Querier, n int) ([]RunSummary, error) {
+	rows, err := q.QueryContext(ctx, `SELECT r.run_id, r.command, coalesce(r.args, ''), r.status, r.started_at,
+		coalesce(epoch(r.finished_at - r.started_at), 0), coalesce(r.error, ''),
+		(SELECT count(*) FROM elt.model_runs m WHERE m.run_id = r.run_id AND m.status = 'success'),
+		(SELECT count(*) FROM elt.check_results c WHERE c.run_id = r.run_id),
+		(SELECT count(*) FROM elt.check_results c WHERE c.run_id = r.run_id AND c.status IN ('fail', 'error'))
+		FROM elt.runs r ORDER BY r.run_id DESC LIMIT ?`, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RunSummary
+	for rows.Next() {
+		var r RunSummary
+		if err := rows.Scan(&r.ID, &r.Command, &r.Args, &r.Status, &r.StartedAt, &r.Seconds, &r.Error, &r.Models, &r.Checks, &r.Failed); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// CheckOutcome is the latest result of one check.
+type CheckOutcome struct {
+	Target, Name, Severity, Status, Detail string
+	Failing, Total                         sql.NullInt64
+	RunID                                  int64
+}
+
+// LatestChecks returns the last recorded result of every check, by target.
+func LatestChecks(ctx context.Context, q warehouse.Querier) (map[string][]CheckOutcome, error) {
+	rows, err := q.QueryContext(ctx, `SELECT target, check_name, severity, status, coalesce(detail, ''), failing, total, run_id
+		FROM elt.check_results
+		QUALIFY row_number() OVER (PARTITION BY target, check_name ORDER BY run_id DESC) = 1
+		ORDER BY target, check_name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]CheckOutcome{}
+	for rows.Next() {
+		var c CheckOutcome
+		if err := rows.Scan(&c.Target, &c.Name, &c.Severity, &c.Status, &c.Detail, &c.Failing, &c.Total, &c.RunID); err != nil {
+			return nil, err
+		}
+		out[c.Target] = append(out[c.Target], c)
+	}
+	return out, rows.Err()
+}
+
+// FileCount is how many files of a source the manifest holds.
+func FileCount(ctx context.Context, q warehouse.Querier, source string) (int64, error) {
+	var n int64
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM elt.files WHERE source = ?`, source).Scan(&n)
+	return n, err
+}
