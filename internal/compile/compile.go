@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
@@ -150,4 +151,36 @@ func SQLError(path, text string, prefix int, err error) error {
 		}
 	}
 	return project.At(path, text, qe.Line, col, "%s: %s", qe.Kind, qe.Msg)
+}
+
+// Comment is one COMMENT ON statement of a model: its description, or a
+// column's (Column names it).
+type Comment struct {
+	SQL    string
+	Column string
+}
+
+// Comments are the statements that write a model's description and its
+// columns' as DuckDB comments, so every DuckDB client sees them. They run
+// after the model is built, each time (an incremental build keeps its
+// table, and the header may have changed).
+func Comments(m *project.Model) []Comment {
+	kind := "TABLE"
+	if m.Header.Materialized == project.View {
+		kind = "VIEW"
+	}
+	target := warehouse.Qualified(m.Schema, m.Name)
+	text := func(s string) string {
+		if s = strings.TrimSpace(s); s == "" {
+			return "NULL"
+		}
+		return warehouse.Literal(s)
+	}
+	out := []Comment{{SQL: "COMMENT ON " + kind + " " + target + " IS " + text(m.Header.Description)}}
+	for _, c := range m.Header.Columns {
+		if strings.TrimSpace(c.Description) != "" {
+			out = append(out, Comment{SQL: "COMMENT ON COLUMN " + target + "." + warehouse.Ident(c.Name) + " IS " + text(c.Description), Column: c.Name})
+		}
+	}
+	return out
 }

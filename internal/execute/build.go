@@ -452,6 +452,14 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 			return 0, mode, fe
 		}
 	}
+	for _, c := range compile.Comments(m) {
+		if _, err := tx.ExecContext(ctx, c.SQL); err != nil {
+			if c.Column != "" {
+				return 0, mode, headerError(m, "name: "+c.Column, "the header describes column %s, which the model does not return: %v", c.Column, warehouse.AsQueryError(err).Msg)
+			}
+			return 0, mode, fmt.Errorf("%s: write its description: %w", m.Path, err)
+		}
+	}
 	if m.Header.Materialized == project.Incremental {
 		if err := inc.record(ctx, tx, m, mode); err != nil {
 			return 0, mode, err

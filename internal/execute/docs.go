@@ -63,8 +63,12 @@ func Docs(ctx context.Context, parser *warehouse.DB, db *warehouse.DB, p *projec
 		site.Sources = append(site.Sources, s)
 	}
 	var latest map[string][]state.CheckOutcome
+	catalog := map[string][]profile.Column{}
 	if db != nil {
 		var err error
+		if catalog, err = profile.Catalog(ctx, db); err != nil {
+			return nil, err
+		}
 		if latest, err = state.LatestChecks(ctx, db); err != nil {
 			return nil, err
 		}
@@ -90,7 +94,7 @@ func Docs(ctx context.Context, parser *warehouse.DB, db *warehouse.DB, p *projec
 	}
 	for _, id := range g.Order {
 		n := g.Nodes[id]
-		m, err := docModel(ctx, parser, db, n, known, latest[n.Model.ID()], tests[n.Model.ID()])
+		m, err := docModel(ctx, parser, db, catalog, n, known, latest[n.Model.ID()], tests[n.Model.ID()])
 		if err != nil {
 			return nil, err
 		}
@@ -101,41 +105,27 @@ func Docs(ctx context.Context, parser *warehouse.DB, db *warehouse.DB, p *projec
 
 // docModel gathers one model; its output columns join known for the
 // models downstream.
-func docModel(ctx context.Context, parser, db *warehouse.DB, n *plan.Node, known map[string][]string, results []state.CheckOutcome, tests []string) (docs.Model, error) {
+func docModel(ctx context.Context, parser, db *warehouse.DB, built map[string][]profile.Column, n *plan.Node, known map[string][]string, results []state.CheckOutcome, tests []string) (docs.Model, error) {
 	m := n.Model
 	out := docs.Model{ID: m.ID(), Path: m.Path, Description: strings.TrimSpace(m.Header.Description), Materialized: string(m.Header.Materialized),
 		Tags: m.Header.Tags, Deps: n.Inputs(), SQL: m.Text, Compiled: strings.Join(compile.Statements(m), ";\n") + ";", Tests: tests}
-	var built []profile.Column
+	cols := built[strings.ToLower(m.ID())]
 	var prof profile.Table
-	if db != nil {
+	if len(cols) > 0 && m.Header.Materialized != project.View {
 		var err error
-		if built, err = profile.Columns(ctx, db, m.Schema, m.Name); err != nil {
+		if prof, err = profile.ProfileColumns(ctx, db, m.Schema, m.Name, cols, profile.Options{Approximate: true}); err != nil {
 			return out, err
 		}
-		if len(built) > 0 && m.Header.Materialized != project.View {
-			if prof, err = profile.Profile(ctx, db, m.Schema, m.Name, profile.Options{Approximate: true}); err != nil {
-				return out, err
-			}
-			out.Rows = &prof.Rows
-		}
+		out.Rows = &prof.Rows
 	}
 	catalog := func(table string) []string {
-		if cols, ok := known[table]; ok {
-			return cols
-		}
-		if db == nil {
-			return nil
-		}
-		schema, name, _ := strings.Cut(table, ".")
-		cs, err := profile.Columns(ctx, db, schema, name)
-		if err != nil || len(cs) == 0 {
-			return nil
+		if cs, ok := known[table]; ok {
+			return cs
 		}
 		var names []string
-		for _, c := range cs {
+		for _, c := range built[table] {
 			names = append(names, c.Name)
 		}
-		known[table] = names
 		return names
 	}
 	var lin lineage.Model
@@ -151,8 +141,8 @@ func docModel(ctx context.Context, parser, db *warehouse.DB, n *plan.Node, known
 	}
 	// The columns: as built when the warehouse has the model, else as the
 	// lineage names them; lineage joins by name, else by position.
-	names := make([]string, 0, len(built))
-	for _, c := range built {
+	names := make([]string, 0, len(cols))
+	for _, c := range cols {
 		names = append(names, c.Name)
 	}
 	if len(names) == 0 {
@@ -167,8 +157,8 @@ func docModel(ctx context.Context, parser, db *warehouse.DB, n *plan.Node, known
 	}
 	for i, name := range names {
 		c := docs.Column{Name: name, Description: desc[strings.ToLower(name)]}
-		if i < len(built) {
-			c.Type = built[i].Type
+		if i < len(cols) {
+			c.Type = cols[i].Type
 		}
 		if i < len(prof.Columns) {
 			pc := prof.Columns[i]

@@ -75,7 +75,7 @@ func (inc *incremental) plan(g *plan.Graph, n *plan.Node, exists bool) (string, 
 
 func headerError(m *project.Model, key, format string, args ...any) error {
 	line, col := 1, 1
-	if i := strings.Index(m.Text, key+":"); i >= 0 {
+	if i := strings.Index(m.Text, strings.TrimSuffix(key, ":")+":"); i >= 0 {
 		line, col = project.Position(m.Text, i)
 	}
 	return project.At(m.Path, m.Text, line, col, format, args...)

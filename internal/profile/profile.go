@@ -94,6 +94,27 @@ func Columns(ctx context.Context, q warehouse.Querier, schema, name string) ([]C
 	return out, rows.Err()
 }
 
+// Catalog lists the columns of every table and view of the warehouse in
+// one query, by lower-case schema.name.
+func Catalog(ctx context.Context, q warehouse.Querier) (map[string][]Column, error) {
+	rows, err := q.QueryContext(ctx, `SELECT lower(schema_name || '.' || table_name), column_name, data_type FROM duckdb_columns()
+		WHERE database_name = current_database() ORDER BY schema_name, table_name, column_index`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]Column{}
+	for rows.Next() {
+		var id string
+		var c Column
+		if err := rows.Scan(&id, &c.Name, &c.Type); err != nil {
+			return nil, err
+		}
+		out[id] = append(out[id], c)
+	}
+	return out, rows.Err()
+}
+
 // Profile measures schema.name in one scan (plus one small grouped scan
 // for the values of text columns with few of them).
 func Profile(ctx context.Context, q warehouse.Querier, schema, name string, o Options) (Table, error) {
@@ -101,6 +122,12 @@ func Profile(ctx context.Context, q warehouse.Querier, schema, name string, o Op
 	if err != nil {
 		return Table{}, err
 	}
+	return ProfileColumns(ctx, q, schema, name, cols, o)
+}
+
+// ProfileColumns is Profile with the table's columns already known.
+func ProfileColumns(ctx context.Context, q warehouse.Querier, schema, name string, cols []Column, o Options) (Table, error) {
+	cols = append([]Column(nil), cols...)
 	if len(cols) == 0 {
 		return Table{}, fmt.Errorf("%s.%s is not in the warehouse: build it first", schema, name)
 	}

@@ -3,6 +3,11 @@
 (function () {
   "use strict";
   var site = JSON.parse(document.getElementById("data").textContent);
+  ["sources", "models", "runs", "reconciliation"].forEach(function (k) { site[k] = site[k] || []; });
+  site.models.forEach(function (m) {
+    ["deps", "columns", "uses", "checks", "tests", "tags"].forEach(function (k) { m[k] = m[k] || []; });
+  });
+  site.sources.forEach(function (s) { s.fields = s.fields || []; s.reasons = s.reasons || []; });
   var SVG = "http://www.w3.org/2000/svg";
   var main = document.getElementById("main");
   var list = document.getElementById("list");
@@ -115,7 +120,7 @@
     if (m.lineage_error) main.appendChild(el("p", { "class": "warn" }, ["Lineage could not be read: " + m.lineage_error]));
     main.appendChild(columnGraph(m));
     if (m.uses && m.uses.length) {
-      main.appendChild(el("h3", {}, ["Columns used only to join, filter or group"]));
+      main.appendChild(el("h3", {}, ["Columns used to join, filter or group"]));
       main.appendChild(table(["column", "used in"], m.uses.map(function (u) { return [u.table + "." + u.column, u.roles.join(", ").replace("group_by", "group by")]; })));
     }
     main.appendChild(el("h2", {}, ["Checks"]));

@@ -1,0 +1,173 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/testutil"
+)
+
+// openDocs writes the project's docs site and opens it in a real headless
+// Chromium from file://.
+func openDocs(t *testing.T, proj string) *testutil.Browser {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "site")
+	mustElt(t, "--project", proj, "docs", "--out", out)
+	b := testutil.StartBrowser(t)
+	if err := chromedp.Do(b.Ctx, chromedp.Navigate("file://"+filepath.Join(out, "index.html"))); err != nil {
+		t.Fatalf("open the site: %v", err)
+	}
+	if err := b.Wait(`document.querySelector("#list li")`); err != nil {
+		t.Fatalf("open the site: %v", err)
+	}
+	return b
+}
+
+func eval[T any](t *testing.T, b *testutil.Browser, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(b.Ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
+func TestDocsSiteInBrowser(t *testing.T) {
+	proj := pipelineProject(t)
+	b := openDocs(t, proj)
+	_, g, err := compile.Load(context.Background(), proj, project.Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Every model and source is named in the side list.
+	named := eval[[]string](t, b, `Array.from(document.querySelectorAll("#list a[data-id]")).map(a => a.dataset.kind + " " + a.dataset.id)`)
+	want := []string{"source events", "source transactions", "source users"}
+	var edges []string
+	for _, id := range g.Order {
+		want = append(want, "model "+g.Nodes[id].Model.ID())
+		for _, in := range g.Nodes[id].Inputs() {
+			edges = append(edges, in+" -> "+id)
+		}
+	}
+	sort.Strings(named)
+	sort.Strings(want)
+	if !slices.Equal(named, want) {
+		t.Errorf("the list names %v\nwant %v", named, want)
+	}
+
+	// The lineage graph draws every edge, and nothing else.
+	if err := b.Click(`#list a[href="#graph"]`); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Wait(`document.querySelector("svg.graph")`); err != nil {
+		t.Fatal(err)
+	}
+	drawn := eval[[]string](t, b, `Array.from(document.querySelectorAll("svg.graph path[data-from]")).map(p => p.dataset.from + " -> " + p.dataset.to)`)
+	sort.Strings(drawn)
+	sort.Strings(edges)
+	if !slices.Equal(drawn, edges) {
+		t.Errorf("the graph draws %v\nwant %v", drawn, edges)
+	}
+
+	// Clicking a model in the list opens it, with its column lineage.
+	gold := `#list a[data-id="gold.user_session_analysis"]`
+	if err := b.Click(gold); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Wait(`document.querySelector("svg.lineage")`); err != nil {
+		t.Fatal(err)
+	}
+	if h := eval[string](t, b, `document.querySelector("main h1").textContent`); h != "gold.user_session_analysis" {
+		t.Errorf("clicking the model opened %q", h)
+	}
+	lineage := eval[[]string](t, b, `Array.from(document.querySelectorAll("svg.lineage path")).map(p => p.dataset.edge + " " + p.getAttribute("class"))`)
+	for _, e := range []string{
+		"silver.transactions.amount->amount edge direct",
+		"silver.users.country->user_country edge direct",
+		"silver.events.*->total_events edge counted",
+		"silver.events.session_id->session_id edge direct",
+	} {
+		if !slices.Contains(lineage, e) {
+			t.Errorf("column lineage lacks %s; has %v", e, lineage)
+		}
+	}
+	text := eval[string](t, b, `document.querySelector("main").innerText`)
+	for _, s := range []string{"silver.events.session_id\tfilter, group by, join", "silver.transactions.session_id\tfilter, join", "session_id\tVARCHAR", "not_null(session_id)\terror\tpass"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("the model page lacks %q:\n%s", s, text)
+		}
+	}
+
+	// A source page: fields, files, records.
+	if err := b.Click(`#list a[data-id="events"]`); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Wait(`document.querySelector("main").dataset.view == "source"`); err != nil {
+		t.Fatal(err)
+	}
+	if text := eval[string](t, b, `document.querySelector("main").innerText`); !strings.Contains(text, "event_timestamp\ttimestamp\tyes") || !strings.Contains(text, "1,500 records") {
+		t.Errorf("the source page:\n%s", text)
+	}
+
+	// Search narrows the list.
+	if err := b.Type("#search", "velocity"); err != nil {
+		t.Fatal(err)
+	}
+	shown := eval[[]string](t, b, `Array.from(document.querySelectorAll("#list li:not([hidden]) a[data-id]")).map(a => a.dataset.id)`)
+	if !slices.Equal(shown, []string{"gold.fraud_velocity_alerts"}) {
+		t.Errorf("searching velocity shows %v", shown)
+	}
+
+	if remote := b.Remote(); len(remote) > 0 {
+		t.Errorf("requests left the machine: %v", remote)
+	}
+	shot, err := chromedp.Run(b.Ctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "docs.png")
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s (%d bytes); requests: %d, all file://", path, len(shot), len(b.Requests()))
+}
+
+// A description and a data value holding a script show as text and run
+// nothing.
+func TestDocsShowScriptsAsText(t *testing.T) {
+	const evil = "<script>alert(1)</script>"
+	proj := t.TempDir()
+	testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), "version: 1\n")
+	testutil.WriteFile(t, filepath.Join(proj, "models", "gold", "evil.sql"), "/*\nmaterialized: table\ndescription: \""+evil+"\"\ncolumns:\n  - name: v\n    description: \"<img src=x onerror=alert(2)>\"\n*/\nSELECT '"+evil+"' AS v, 1 AS n UNION ALL SELECT '"+evil+"', 2\n")
+	mustElt(t, "--project", proj, "build")
+	b := openDocs(t, proj)
+	if err := b.Click(`#list a[data-id="gold.evil"]`); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Wait(`document.querySelector("main").dataset.view == "model"`); err != nil {
+		t.Fatal(err)
+	}
+	text := eval[string](t, b, `document.querySelector("main").innerText`)
+	if strings.Count(text, evil) < 2 || !strings.Contains(text, "<img src=x onerror=alert(2)>") {
+		t.Errorf("the description and the value should show as text:\n%s", text)
+	}
+	if n := eval[int](t, b, `document.scripts.length + document.images.length`); n != 2 {
+		t.Errorf("the page holds %d scripts and images, want only its own 2 scripts", n)
+	}
+	if d := b.Dialogs(); len(d) > 0 {
+		t.Errorf("a dialog opened: %v", d)
+	}
+	if remote := b.Remote(); len(remote) > 0 {
+		t.Errorf("requests left the machine: %v", remote)
+	}
+}
