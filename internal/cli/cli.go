@@ -100,7 +100,7 @@ func render(err error) string {
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	commands := []*cli.Command{
-		buildCommand(), compileCommand(), lsCommand(), queryCommand(), testCommand(), ddlCommand(), migrateCommand(), generateCommand(), sourceCommand(), watchCommand(), docsCommand(), testsCommand(),
+		buildCommand(), compileCommand(), lsCommand(), queryCommand(), testCommand(), ddlCommand(), migrateCommand(), generateCommand(), sourceCommand(), watchCommand(), docsCommand(), testsCommand(), checksCommand(),
 	}
 	withUsage(commands, "elt")
 	return &cli.App{

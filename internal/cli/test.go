@@ -115,6 +115,9 @@ func testsCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
+				if _, err := g.Model(c.Args().First()); err != nil {
+					return err
+				}
 				db, err := state.Open(c.Context, p, state.ReadOnly)
 				if err != nil {
 					return err

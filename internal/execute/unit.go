@@ -51,9 +51,9 @@ func UnitTests(ctx context.Context, p *project.Project, g *plan.Graph, sel, excl
 // the model in the warehouse, runs it, and reports both to w. It never
 // overwrites a file.
 func ScaffoldTest(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, model string, rows int, w io.Writer) error {
-	n := g.Nodes[strings.ToLower(model)]
-	if n == nil {
-		return fmt.Errorf("no model %s in this project (elt ls lists them)", model)
+	n, err := g.Model(model)
+	if err != nil {
+		return err
 	}
 	rel := filepath.ToSlash(filepath.Join(unit.Dir, n.Model.ID()+".yaml"))
 	path := filepath.Join(p.Dir, rel)

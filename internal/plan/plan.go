@@ -173,6 +173,33 @@ func (g *Graph) suggest(id string) string {
 	return "add a model models/" + strings.Replace(id, ".", "/", 1) + ".sql, declare a source in elt.yaml, or fix the name"
 }
 
+// Model finds the node of the model named schema.name, or says it has none
+// and what was perhaps meant.
+func (g *Graph) Model(name string) (*Node, error) {
+	id := strings.ToLower(strings.TrimSpace(name))
+	if n := g.Nodes[id]; n != nil {
+		return n, nil
+	}
+	if !strings.Contains(id, ".") {
+		var cands []string
+		for k := range g.Nodes {
+			if strings.HasSuffix(k, "."+id) {
+				cands = append(cands, k)
+			}
+		}
+		sort.Strings(cands)
+		if len(cands) > 0 {
+			return nil, fmt.Errorf("name the model with its schema: %s", strings.Join(cands, " or "))
+		}
+		return nil, fmt.Errorf("no model %s in this project: name it as schema.name (elt ls lists them)", name)
+	}
+	hint := g.suggest(id)
+	if !strings.HasPrefix(hint, "did you mean") {
+		hint = "elt ls lists the models"
+	}
+	return nil, fmt.Errorf("no model %s in this project: %s", name, hint)
+}
+
 // order sorts the graph topologically (Kahn, by name among ready nodes)
 // and reports every cycle it cannot order.
 func (g *Graph) order(ids []string) project.Errors {

@@ -1,0 +1,56 @@
+package cli
+
+import (
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/execute"
+	"github.com/digitalservices/elt/internal/state"
+)
+
+func checksCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "checks",
+		Usage: "derive data checks from the data",
+		Subcommands: []*cli.Command{{
+			Name:      "suggest",
+			Usage:     "profile a built model and suggest checks for its header, with the evidence",
+			ArgsUsage: "MODEL",
+			Description: "Example: elt checks suggest --holdout 0.2 gold.user_session_analysis\n" +
+				"Suggests not_null, unique, accepted_values (text with at most 20 values, each in more than one row),\n" +
+				"range (numbers) and max_null_pct (observed share plus its 95% confidence margin).\n" +
+				"--write merges them into the model's header, keeping its checks and comments.",
+			Flags: []cli.Flag{
+				&cli.BoolFlag{Name: "write", Usage: "merge the suggestions into the model file's header"},
+				&cli.Float64Flag{Name: "holdout", Usage: "share of rows (0 to 1) held out: suggestions failing on them are dropped and listed"},
+			},
+			Action: func(c *cli.Context) error {
+				if c.NArg() > 1 && strings.HasPrefix(c.Args().Get(1), "-") {
+					return usage("put flags before the model: elt checks suggest %s %s", strings.Join(c.Args().Tail(), " "), c.Args().First())
+				}
+				if c.NArg() != 1 {
+					return usage("name one model: elt checks suggest schema.name")
+				}
+				if h := c.Float64("holdout"); h < 0 || h >= 1 || h != h {
+					return usage("--holdout is a share of rows from 0 up to (not including) 1, not %v", h)
+				}
+				p, g, err := compile.Load(c.Context, c.String("project"), overrides(c))
+				if err != nil {
+					return err
+				}
+				if _, err := g.Model(c.Args().First()); err != nil {
+					return err
+				}
+				db, err := state.Open(c.Context, p, state.ReadOnly)
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				return execute.SuggestChecks(c.Context, db, p, g, c.Args().First(),
+					execute.SuggestOptions{Holdout: c.Float64("holdout"), Write: c.Bool("write")}, c.App.Writer)
+			},
+		}},
+	}
+}
