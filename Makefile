@@ -22,11 +22,14 @@ test: lint deps
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-## deps: what the tests run for real and a fresh machine lacks (redis-server)
+## deps: what the tests run for real and a fresh machine lacks: redis-server
+## (started on a free loopback port) and chromium (the docs site is tested
+## in it, headless)
+DEPS := $(if $(shell command -v redis-server),,redis-server) $(if $(shell command -v chromium),,chromium)
 deps:
-	@command -v redis-server >/dev/null 2>&1 || { \
-	  echo "installing redis-server (the tests start a real one on a free loopback port)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@if [ -n "$(strip $(DEPS))" ]; then \
+	  echo "installing $(strip $(DEPS)) with apt-get (the tests run them for real)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEPS) >/dev/null; fi
 
 build:
 	$(GO) build -ldflags "-X github.com/digitalservices/elt/internal/cli.version=$(VERSION)" -o $(BIN) ./cmd/elt

@@ -64,7 +64,14 @@ func minimalProject(t *testing.T, dir string) string {
 func copyProject(t *testing.T, from, dir string) string {
 	t.Helper()
 	testutil.CopyFile(t, filepath.Join(from, "elt.yaml"), filepath.Join(dir, "elt.yaml"))
-	err := filepath.WalkDir(filepath.Join(from, "models"), func(p string, d os.DirEntry, err error) error {
+	copyDir(t, from, dir, "models")
+	return dir
+}
+
+// copyDir copies the folder sub of a project into dir.
+func copyDir(t *testing.T, from, dir, sub string) {
+	t.Helper()
+	err := filepath.WalkDir(filepath.Join(from, sub), func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			rel, _ := filepath.Rel(from, p)
 			testutil.CopyFile(t, p, filepath.Join(dir, rel))
@@ -74,7 +81,6 @@ func copyProject(t *testing.T, from, dir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return dir
 }
 
 // TestMain lets the test binary stand in for elt itself (ELT_TEST_MAIN=1),
