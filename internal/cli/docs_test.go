@@ -171,3 +171,23 @@ func TestDocsShowScriptsAsText(t *testing.T) {
 		t.Errorf("requests left the machine: %v", remote)
 	}
 }
+
+// Model and column descriptions are DuckDB comments, for every client; a
+// header describing a column the model lacks is an error at its line.
+func TestDescriptionsAreComments(t *testing.T) {
+	proj := t.TempDir()
+	testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), "version: 1\n")
+	model := filepath.Join(proj, "models", "gold", "one.sql")
+	testutil.WriteFile(t, model, "/*\nmaterialized: table\ndescription: It's one row.\ncolumns:\n  - name: id\n    description: the key\n*/\nSELECT 1 AS id\n")
+	mustElt(t, "--project", proj, "build")
+	out := mustElt(t, "--project", proj, "query", "--format", "csv",
+		"SELECT t.comment, c.column_name, c.comment FROM duckdb_tables() t JOIN duckdb_columns() c USING (table_oid) WHERE t.table_name = 'one'")
+	if out != "comment,column_name,comment\nIt's one row.,id,the key\n" {
+		t.Errorf("comments:\n%s", out)
+	}
+	testutil.WriteFile(t, model, "/*\nmaterialized: table\ncolumns:\n  - name: idd\n    description: the key\n*/\nSELECT 1 AS id\n")
+	code, _, errs := elt(t, "--project", proj, "build")
+	if code != 1 || !strings.Contains(errs, "models/gold/one.sql:4:5: the header describes column idd, which the model does not return") {
+		t.Errorf("exit %d\n%s", code, errs)
+	}
+}

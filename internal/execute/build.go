@@ -455,7 +455,7 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 	for _, c := range compile.Comments(m) {
 		if _, err := tx.ExecContext(ctx, c.SQL); err != nil {
 			if c.Column != "" {
-				return 0, mode, headerError(m, "name: "+c.Column, "the header describes column %s, which the model does not return: %v", c.Column, warehouse.AsQueryError(err).Msg)
+				return 0, mode, headerAt(m, "name: "+c.Column, "the header describes column %s, which the model does not return; fix the name or remove the entry (%v)", c.Column, strings.SplitN(warehouse.AsQueryError(err).Msg, "\n", 2)[0])
 			}
 			return 0, mode, fmt.Errorf("%s: write its description: %w", m.Path, err)
 		}

@@ -74,8 +74,14 @@ func (inc *incremental) plan(g *plan.Graph, n *plan.Node, exists bool) (string, 
 }
 
 func headerError(m *project.Model, key, format string, args ...any) error {
+	return headerAt(m, key+":", format, args...)
+}
+
+// headerAt places an error at the first place text occurs in the model
+// file (1:1 when nowhere).
+func headerAt(m *project.Model, text, format string, args ...any) error {
 	line, col := 1, 1
-	if i := strings.Index(m.Text, strings.TrimSuffix(key, ":")+":"); i >= 0 {
+	if i := strings.Index(m.Text, text); i >= 0 {
 		line, col = project.Position(m.Text, i)
 	}
 	return project.At(m.Path, m.Text, line, col, format, args...)
