@@ -63,7 +63,7 @@ func TestBrokenModelFailsItsUnitTest(t *testing.T) {
 func TestUnitTestMistakes(t *testing.T) {
 	proj := copyProject(t, repoRoot(t), t.TempDir())
 	for name, c := range map[string]struct{ yaml, want string }{
-		"input": {"model: silver.users\ngiven:\n  silver.events: []\nexpect: []\n", "given: silver.events is not read by silver.users (it reads bronze.users)"},
+		"input":  {"model: silver.users\ngiven:\n  silver.events: []\nexpect: []\n", "given: silver.events is not read by silver.users (it reads bronze.users)"},
 		"column": {"model: silver.users\ngiven:\n  bronze.users:\n    - {user_id: u1, colour: red}\nexpect: []\n", `row 1: no column "colour"`},
 		"model":  {"model: silver.nope\ngiven: {}\nexpect: []\n", "no model silver.nope in this project"},
 		"key":    {"model: silver.users\ngivn: {}\n", "not a unit test"},
