@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"strings"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/compile"
@@ -27,11 +25,8 @@ func checksCommand() *cli.Command {
 				&cli.Float64Flag{Name: "holdout", Usage: "share of rows (0 to 1) held out: suggestions failing on them are dropped and listed"},
 			},
 			Action: func(c *cli.Context) error {
-				if c.NArg() > 1 && strings.HasPrefix(c.Args().Get(1), "-") {
-					return usage("put flags before the model: elt checks suggest %s %s", strings.Join(c.Args().Tail(), " "), c.Args().First())
-				}
-				if c.NArg() != 1 {
-					return usage("name one model: elt checks suggest schema.name")
+				if err := oneModel(c, "checks suggest"); err != nil {
+					return err
 				}
 				if h := c.Float64("holdout"); h < 0 || h >= 1 || h != h {
 					return usage("--holdout is a share of rows from 0 up to (not including) 1, not %v", h)

@@ -102,11 +102,8 @@ func testsCommand() *cli.Command {
 				"Takes rows of the built model and, of each input, only the rows sharing their key.",
 			Flags: []cli.Flag{&cli.IntFlag{Name: "rows", Value: 5, Usage: "rows of the model to sample (1 to 1000)"}},
 			Action: func(c *cli.Context) error {
-				if c.NArg() > 1 && strings.HasPrefix(c.Args().Get(1), "-") {
-					return usage("put flags before the model: elt tests scaffold %s %s", strings.Join(c.Args().Tail(), " "), c.Args().First())
-				}
-				if c.NArg() != 1 {
-					return usage("name one model: elt tests scaffold schema.name")
+				if err := oneModel(c, "tests scaffold"); err != nil {
+					return err
 				}
 				if r := c.Int("rows"); r < 1 || r > 1000 {
 					return usage("--rows must be between 1 and 1000, not %d", r)
@@ -127,4 +124,17 @@ func testsCommand() *cli.Command {
 			},
 		}},
 	}
+}
+
+// oneModel checks that a command got exactly one argument, a model, with
+// its flags before it (urfave/cli stops reading flags at the first
+// argument).
+func oneModel(c *cli.Context, command string) error {
+	if c.NArg() > 1 && strings.HasPrefix(c.Args().Get(1), "-") {
+		return usage("put flags before the model: elt %s %s %s", command, strings.Join(c.Args().Tail(), " "), c.Args().First())
+	}
+	if c.NArg() != 1 {
+		return usage("name one model: elt %s schema.name", command)
+	}
+	return nil
 }

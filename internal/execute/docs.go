@@ -36,7 +36,7 @@ func Docs(ctx context.Context, parser *warehouse.DB, db *warehouse.DB, p *projec
 		s := docs.Source{Name: src.Name, Format: string(decl.Format), Description: decl.Description, Table: "bronze." + strings.ToLower(src.Name)}
 		var cols []string
 		for _, f := range decl.Fields {
-			s.Fields = append(s.Fields, docs.Field{Name: f.Name, Type: string(f.Type), Required: f.Required, Rules: fieldRules(f)})
+			s.Fields = append(s.Fields, docs.Field{Name: f.Name, Type: string(f.Type), Required: f.Required, Rules: f.Rules()})
 			cols = append(cols, f.Name)
 		}
 		if len(cols) > 0 {
@@ -197,36 +197,6 @@ func docModel(ctx context.Context, parser, db *warehouse.DB, built map[string][]
 		out.Checks = append(out.Checks, dc)
 	}
 	return out, nil
-}
-
-// fieldRules says in words what a declared field must hold.
-func fieldRules(f project.Field) string {
-	var parts []string
-	if len(f.Normalize) > 0 {
-		parts = append(parts, "normalize "+strings.Join(f.Normalize, ", "))
-	}
-	if f.Pattern != "" {
-		parts = append(parts, "matches "+f.Pattern)
-	}
-	if len(f.Values) > 0 {
-		parts = append(parts, "one of "+strings.Join(f.Values, ", "))
-	}
-	if f.Default != nil {
-		parts = append(parts, "default "+*f.Default)
-	}
-	if f.Min != nil {
-		parts = append(parts, fmt.Sprintf("≥ %g", *f.Min))
-	}
-	if f.Max != nil {
-		parts = append(parts, fmt.Sprintf("≤ %g", *f.Max))
-	}
-	if f.Check != "" {
-		parts = append(parts, "check "+f.Check)
-	}
-	if f.NullIfInvalid {
-		parts = append(parts, "NULL when invalid")
-	}
-	return strings.Join(parts, "; ")
 }
 
 // WriteDocs writes the site to dir/index.html and returns its path.

@@ -334,6 +334,17 @@ func (f Field) String() string {
 	if f.Required {
 		parts = append(parts, "required")
 	}
+	if r := f.Rules(); r != "" {
+		parts = append(parts, r)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Rules lists what a field's value must be beyond its type and presence:
+// its column name in the files, normalisation, pattern, values, default,
+// bounds, check and the reasons it is quarantined under.
+func (f Field) Rules() string {
+	var parts []string
 	if f.Column != "" {
 		parts = append(parts, "column "+f.Column)
 	}
