@@ -21,6 +21,8 @@ func buildCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "exclude", Usage: "models to leave out (same syntax)"},
 			&cli.BoolFlag{Name: "full-refresh", Usage: "forget what was ingested and re-read all bronze files"},
 			&cli.BoolFlag{Name: "accept-missing", Usage: "with --full-refresh: drop the records of ingested files that are gone from bronze"},
+			&cli.IntFlag{Name: "threads", Usage: "DuckDB threads for each statement (overrides duckdb.threads). Models run one after another: " +
+				"a build is one transaction, and DuckDB runs one statement at a time in a transaction, each on all its threads"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {

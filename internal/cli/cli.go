@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+	"gopkg.in/yaml.v3"
 
 	"github.com/digitalservices/elt/internal/execute"
 	"github.com/digitalservices/elt/internal/output"
@@ -50,6 +51,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	err := app.RunContext(ctx, args)
 	var ue usageError
+	var pu *project.UsageError
 	if errors.As(err, &ue) && ue.help == "" {
 		ue.help = "elt"
 		err = ue
@@ -64,6 +66,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case ctx.Err() != nil:
 		fmt.Fprintf(stderr, "%s\n", render(err))
 		return ExitCancelled
+	case errors.As(err, &pu):
+		fmt.Fprintf(stderr, "elt: %v\n", pu.Msg)
+		fmt.Fprintln(stderr, "Run `elt --help` for usage.")
+		return ExitUsage
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "elt: %v\n", ue.error)
 		fmt.Fprintf(stderr, "Run `%s --help` for usage.\n", ue.help)
@@ -100,7 +106,7 @@ func render(err error) string {
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	commands := []*cli.Command{
-		buildCommand(), compileCommand(), lsCommand(), queryCommand(), testCommand(), ddlCommand(), migrateCommand(), generateCommand(), sourceCommand(), watchCommand(), docsCommand(), testsCommand(), checksCommand(),
+		buildCommand(), compileCommand(), lsCommand(), queryCommand(), testCommand(), ddlCommand(), migrateCommand(), generateCommand(), sourceCommand(), watchCommand(), docsCommand(), testsCommand(), checksCommand(), showCommand(), initCommand(),
 	}
 	withUsage(commands, "elt")
 	return &cli.App{
@@ -116,7 +122,13 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			&cli.StringFlag{Name: "warehouse", EnvVars: []string{"ELT_WAREHOUSE"}, Usage: "warehouse DuckDB file (overrides elt.yaml)"},
 			&cli.StringFlag{Name: "output", EnvVars: []string{"ELT_OUTPUT"}, Usage: "exports folder (overrides elt.yaml)"},
 			&cli.StringFlag{Name: "redis-url", EnvVars: []string{"ELT_REDIS_URL"}, Usage: "the feature store for models with online: (overrides elt.yaml)"},
+			&cli.StringFlag{Name: "target", EnvVars: []string{"ELT_TARGET"}, Usage: "an entry of elt.yaml's targets: (dev, prod ...) laid over the rest"},
+			&cli.StringSliceFlag{Name: "var", Usage: "set a project variable, name=value (value read as YAML), over elt.yaml's vars:; repeat for more"},
 			&cli.BoolFlag{Name: "trace", EnvVars: []string{"ELT_TRACE"}, Usage: "print how long each build step takes, to stderr"},
+		},
+		Before: func(c *cli.Context) error {
+			_, err := parseVars(c.StringSlice("var"))
+			return err
 		},
 		HideHelpCommand: true,
 		OnUsageError: func(c *cli.Context, err error, isSub bool) error {
@@ -140,7 +152,33 @@ func load(c *cli.Context) (*project.Project, error) {
 
 // overrides are the global flags that override elt.yaml's paths.
 func overrides(c *cli.Context) project.Overrides {
-	return project.Overrides{Bronze: c.String("bronze"), Warehouse: c.String("warehouse"), Output: c.String("output"), RedisURL: c.String("redis-url")}
+	vars, _ := parseVars(c.StringSlice("var")) // checked in Before
+	return project.Overrides{Bronze: c.String("bronze"), Warehouse: c.String("warehouse"), Output: c.String("output"), RedisURL: c.String("redis-url"),
+		Target: c.String("target"), Vars: vars, Threads: c.Int("threads")}
+}
+
+// parseVars reads --var name=value settings; each value is YAML, so 5 is a
+// number, true a boolean and anything else text.
+func parseVars(settings []string) (map[string]any, error) {
+	out := map[string]any{}
+	for _, s := range settings {
+		name, value, ok := strings.Cut(s, "=")
+		if !ok || strings.TrimSpace(name) == "" {
+			return nil, usageError{error: fmt.Errorf("--var takes name=value, found %q", s), help: "elt"}
+		}
+		var v any
+		if err := yaml.Unmarshal([]byte(value), &v); err != nil {
+			v = value
+		}
+		switch v.(type) {
+		case map[string]any, []any:
+			v = value
+		case int:
+			v = float64(v.(int))
+		}
+		out[strings.TrimSpace(name)] = v
+	}
+	return out, nil
 }
 
 // commandLine is the command line elt was run with, without the program

@@ -52,7 +52,8 @@ func splitArgs(line string) []string {
 }
 
 // TestGolden runs each case of testdata/e2e: the CLI, in-process, with the
-// case's args against its project and a fresh warehouse; stdout, stderr and
+// case's args ($TMP is the case's temporary folder) against its project and
+// a fresh warehouse; stdout, stderr and
 // the exit code must match the files beside it (go test -update rewrites them).
 func TestGolden(t *testing.T) {
 	root := filepath.Join("..", "..", "testdata", "e2e")
@@ -81,7 +82,7 @@ func TestGolden(t *testing.T) {
 			}
 			for _, line := range strings.Split(strings.TrimSpace(string(argLine)), "\n") {
 				args := append([]string{"elt", "--project", filepath.Join(dir, "project"), "--warehouse", filepath.Join(tmp, "w.duckdb"), "--bronze", bronze, "--output", filepath.Join(tmp, "out")},
-					splitArgs(line)...)
+					splitArgs(strings.ReplaceAll(line, "$TMP", tmp))...)
 				if code = Run(context.Background(), args, strings.NewReader(""), &out, &errb); code != 0 {
 					break
 				}

@@ -9,7 +9,6 @@ package compile
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -90,30 +89,9 @@ func Statements(m *project.Model) []string {
 }
 
 // Vars are the statements that set a model's variables (vars: in its
-// header) as DuckDB variables, in name order, before its other statements.
-func Vars(m *project.Model) []string {
-	names := make([]string, 0, len(m.Header.Vars))
-	for n := range m.Header.Vars {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	out := make([]string, len(names))
-	for i, n := range names {
-		var v string
-		switch x := m.Header.Vars[n].(type) {
-		case string:
-			v = warehouse.Literal(x)
-		case bool:
-			v = strconv.FormatBool(x)
-		case float64:
-			v = strconv.FormatFloat(x, 'f', -1, 64)
-		default:
-			v = fmt.Sprint(x)
-		}
-		out[i] = "SET VARIABLE " + warehouse.Ident(n) + " = " + v
-	}
-	return out
-}
+// header, over the project's) as DuckDB variables, in name order, before
+// its other statements.
+func Vars(m *project.Model) []string { return warehouse.SetVariables(m.Header.Vars) }
 
 // BodyOffset is how many bytes the last of Statements(m) puts before the
 // model's text on its first line, for placing errors.

@@ -232,6 +232,9 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	if err != nil {
 		return err
 	}
+	if err := CreateMacros(ctx, tx, b.Project.Macros); err != nil {
+		return err
+	}
 	for i, id := range ids {
 		n := g.Nodes[id]
 		mr := state.ModelRun{Model: n.Model.ID(), Materialized: string(n.Model.Header.Materialized), Started: time.Now(), Status: state.ModelBuilt}
@@ -244,11 +247,17 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 		if err != nil {
 			mr.Status, mr.Error = state.ModelFailed, err.Error()
 			sum.Models = append(sum.Models, mr)
+			var skipped []string
 			for _, rest := range ids[i+1:] {
 				m := g.Nodes[rest].Model
+				skipped = append(skipped, m.ID())
 				sum.Models = append(sum.Models, state.ModelRun{Model: m.ID(), Materialized: string(m.Header.Materialized), Status: state.ModelSkipped, Started: time.Now()})
 			}
 			fmt.Fprintf(b.Out, "%3d/%d  %-36s %-11s %12s  %6.2fs\n", i+1, len(ids), mr.Model, mr.Materialized, "ERROR", mr.Seconds)
+			if len(skipped) > 0 {
+				fmt.Fprintf(b.Out, "not run, as %s failed: %s\n", mr.Model, strings.Join(skipped, ", "))
+			}
+			fmt.Fprintln(b.Out, "nothing was published: the warehouse is as it was before this build")
 			return err
 		}
 		sum.Models = append(sum.Models, mr)

@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -24,6 +25,18 @@ type Config struct {
 	Sources map[string]Source `yaml:"sources"`
 	// Online is where models with an online: section are served from.
 	Online OnlineStore `yaml:"online"`
+	// Vars are the project's variables, set as DuckDB variables before
+	// every model (read with getvariable('name')); a model's own vars: and
+	// --var override them.
+	Vars map[string]any `yaml:"vars"`
+	// Targets are named sets of paths, engine settings and vars that
+	// --target NAME lays over the rest (dev, prod ...).
+	Targets map[string]Target `yaml:"targets"`
+	// Seeds declare the column types of seeds/<schema>/<name>.csv files,
+	// by schema.name; undeclared columns are sniffed by DuckDB.
+	Seeds map[string]SeedConfig `yaml:"seeds"`
+	// Target is the target chosen, "" for none.
+	Target string `yaml:"-"`
 	// Text is elt.yaml as written, for placing errors found later.
 	Text string `yaml:"-"`
 }
@@ -51,6 +64,22 @@ type DuckDB struct {
 	TempDirectory string `yaml:"temp_directory"`
 }
 
+// Target is one entry of targets: what it sets replaces the top level's.
+type Target struct {
+	Paths  Paths          `yaml:"paths"`
+	DuckDB DuckDB         `yaml:"duckdb"`
+	Vars   map[string]any `yaml:"vars"`
+	Online OnlineStore    `yaml:"online"`
+}
+
+// SeedConfig describes one seed.
+type SeedConfig struct {
+	Description string `yaml:"description"`
+	// ColumnTypes are DuckDB types by column name, for columns whose
+	// sniffed type is not the one wanted (ids with leading zeros, say).
+	ColumnTypes map[string]string `yaml:"column_types"`
+}
+
 // ModelDefaults apply to every model whose header does not say otherwise.
 type ModelDefaults struct {
 	Materialized Materialization `yaml:"materialized"`
@@ -63,13 +92,22 @@ const DefaultMaxQuarantinePct = 5.0
 type Project struct {
 	Dir    string
 	Config Config
+	// Models are the model files and the seeds, by ID.
 	Models []*Model
+	// Macros are the files of macros/, by path.
+	Macros []Macro
 }
 
 // Overrides are the global flags (or their environment variables); empty
 // fields leave the configuration alone.
 type Overrides struct {
 	Bronze, Warehouse, Output, RedisURL string
+	// Target names an entry of elt.yaml's targets.
+	Target string
+	// Vars are --var name=value settings, values read as YAML.
+	Vars map[string]any
+	// Threads overrides duckdb.threads (0 leaves it).
+	Threads int
 }
 
 // DefaultConfig is the configuration of an elt.yaml holding only version: 1.
@@ -228,6 +266,21 @@ func Load(dir string, o Overrides) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := cfg.applyTarget(o.Target); err != nil {
+		return nil, err
+	}
+	for k, v := range o.Vars {
+		if cfg.Vars == nil {
+			cfg.Vars = map[string]any{}
+		}
+		cfg.Vars[k] = v
+	}
+	if o.Threads != 0 {
+		if o.Threads < 1 || o.Threads > MaxThreads {
+			return nil, fmt.Errorf("--threads must be from 1 to %d, not %d", MaxThreads, o.Threads)
+		}
+		cfg.DuckDB.Threads = o.Threads
+	}
 	if o.Bronze != "" {
 		cfg.Paths.Bronze = o.Bronze
 	}
@@ -242,6 +295,67 @@ func Load(dir string, o Overrides) (*Project, error) {
 	}
 	p := &Project{Dir: abs, Config: cfg}
 	models, err := LoadModels(abs, cfg.Models)
-	p.Models = models
-	return p, err
+	seeds, serr := LoadSeeds(abs, cfg.Seeds)
+	var errs Errors
+	errs.Add(err)
+	errs.Add(serr)
+	p.Models = append(models, seeds...)
+	sort.Slice(p.Models, func(i, j int) bool { return p.Models[i].ID() < p.Models[j].ID() })
+	for _, m := range p.Models {
+		m.Header.Vars = withVars(cfg.Vars, m.Header.Vars)
+	}
+	if p.Macros, err = LoadMacros(abs); err != nil {
+		errs.Add(err)
+	}
+	return p, errs.Err()
 }
+
+// withVars is the project's variables overridden by a model's own.
+func withVars(project, model map[string]any) map[string]any {
+	if len(project) == 0 {
+		return model
+	}
+	out := make(map[string]any, len(project)+len(model))
+	for k, v := range project {
+		out[k] = v
+	}
+	for k, v := range model {
+		out[k] = v
+	}
+	return out
+}
+
+// applyTarget lays the named target over the configuration.
+func (c *Config) applyTarget(name string) error {
+	if name == "" {
+		return nil
+	}
+	t, ok := c.Targets[name]
+	if !ok {
+		names := sortedKeys(c.Targets)
+		if len(names) == 0 {
+			return &UsageError{Msg: fmt.Sprintf("no target %q: %s declares no targets: (add targets: {%s: {paths: ..., vars: ...}})", name, ConfigFile, name)}
+		}
+		return &UsageError{Msg: fmt.Sprintf("no target %q in %s: the targets are %s", name, ConfigFile, strings.Join(names, ", "))}
+	}
+	c.Target = name
+	for _, kv := range [][2]*string{{&c.Paths.Bronze, &t.Paths.Bronze}, {&c.Paths.Warehouse, &t.Paths.Warehouse}, {&c.Paths.Output, &t.Paths.Output},
+		{&c.Paths.Design, &t.Paths.Design}, {&c.DuckDB.MemoryLimit, &t.DuckDB.MemoryLimit}, {&c.DuckDB.TempDirectory, &t.DuckDB.TempDirectory}, {&c.Online.RedisURL, &t.Online.RedisURL}} {
+		if *kv[1] != "" {
+			*kv[0] = *kv[1]
+		}
+	}
+	if t.DuckDB.Threads != 0 {
+		c.DuckDB.Threads = t.DuckDB.Threads
+	}
+	if len(t.Vars) > 0 {
+		c.Vars = withVars(c.Vars, t.Vars)
+	}
+	return nil
+}
+
+// UsageError is a mistake in how elt was called (a target that does not
+// exist): the command line, not the project, needs changing.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }

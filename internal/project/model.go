@@ -50,6 +50,8 @@ type Model struct {
 	// so offsets and line numbers in Body are those of the file.
 	Body   string
 	Header Header
+	// Seed is the CSV file a seed is read from; "" for a model file.
+	Seed string
 }
 
 // Header is the YAML held in a model's leading /* ... */ comment.

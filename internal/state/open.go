@@ -27,6 +27,7 @@ func Open(ctx context.Context, p *project.Project, mode Mode) (*warehouse.DB, er
 	d := p.Config.DuckDB
 	db, err := warehouse.Open(ctx, p.Resolve(p.Config.Paths.Warehouse), warehouse.Options{
 		ReadOnly: mode == ReadOnly, Threads: d.Threads, MemoryLimit: d.MemoryLimit, TempDirectory: p.Resolve(d.TempDirectory),
+		FileSearchPath: p.Dir, Setup: warehouse.SetVariables(p.Config.Vars),
 	})
 	if err != nil || mode != Write {
 		return db, err

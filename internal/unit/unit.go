@@ -112,31 +112,39 @@ type Result struct {
 // Passed tells whether the model returned exactly the expected rows.
 func (r Result) Passed() bool { return r.Err == nil && len(r.Missing) == 0 && len(r.Extra) == 0 }
 
+// Setup prepares a fresh in-memory DuckDB as a build prepares the
+// warehouse (creating the project's macros).
+type Setup func(ctx context.Context, q warehouse.Querier) error
+
 // Run runs a test: the model built whole and, for an incremental model,
 // as an increment.
-func Run(ctx context.Context, p *project.Project, g *plan.Graph, t Test) []Result {
+func Run(ctx context.Context, p *project.Project, g *plan.Graph, t Test, setup Setup) []Result {
 	n := g.Nodes[strings.ToLower(t.Model)]
 	if n == nil {
 		return []Result{{Test: t.Path, Model: t.Model, How: "whole", Err: fmt.Errorf("%s: no model %s in this project", t.Path, t.Model)}}
 	}
-	out := []Result{run(ctx, p, g, n, t, false)}
+	out := []Result{run(ctx, p, g, n, t, false, setup)}
 	if n.Model.Header.Materialized == project.Incremental {
-		out = append(out, run(ctx, p, g, n, t, true))
+		out = append(out, run(ctx, p, g, n, t, true, setup))
 	}
 	return out
 }
 
-func run(ctx context.Context, p *project.Project, g *plan.Graph, n *plan.Node, t Test, increment bool) Result {
+func run(ctx context.Context, p *project.Project, g *plan.Graph, n *plan.Node, t Test, increment bool, setup Setup) Result {
 	res := Result{Test: t.Path, Model: n.Model.ID(), How: "whole"}
 	if increment {
 		res.How = "as an increment"
 	}
-	db, err := warehouse.Open(ctx, "", warehouse.Options{Threads: 1})
+	db, err := warehouse.Open(ctx, "", warehouse.Options{Threads: 1, FileSearchPath: p.Dir, Setup: warehouse.SetVariables(p.Config.Vars)})
 	if err != nil {
 		res.Err = err
 		return res
 	}
 	defer db.Close()
+	if err := setup(ctx, db); err != nil {
+		res.Err = err
+		return res
+	}
 	if err := state.Migrate(db.DB); err != nil { // the tool's own tables, which models may read
 		res.Err = err
 		return res

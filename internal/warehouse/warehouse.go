@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -26,6 +27,12 @@ type Options struct {
 	Threads       int
 	MemoryLimit   string
 	TempDirectory string
+	// Setup are statements run on every connection once it is open
+	// (SET VARIABLE of the project's variables).
+	Setup []string
+	// FileSearchPath is where relative file paths in SQL (read_csv('seeds/
+	// x.csv')) are found: the project folder, wherever elt runs from.
+	FileSearchPath string
 }
 
 // DB is an open warehouse.
@@ -89,6 +96,9 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	if tmp != "" {
 		q.Set("temp_directory", tmp)
 	}
+	if o.FileSearchPath != "" {
+		q.Set("file_search_path", o.FileSearchPath)
+	}
 	if o.ReadOnly {
 		q.Set("allow_persistent_secrets", "false")
 		q.Set("lock_configuration", "true")
@@ -116,7 +126,7 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 		}
 		use := "USE " + Ident(Catalog(path))
 		init = func(e driver.ExecerContext) error {
-			for _, s := range []string{attach, use} {
+			for _, s := range append([]string{attach, use}, o.Setup...) {
 				if _, err := e.ExecContext(context.Background(), s, nil); err != nil {
 					return err
 				}
@@ -212,16 +222,32 @@ var ErrSeveralStatements = errors.New("elt query runs one statement; this text h
 // open: COPY ... TO and EXPORT DATABASE write files even from a read-only
 // database.
 func (db *DB) Read(ctx context.Context, query string) (*sql.Rows, error) {
+	if err := db.Allow(ctx, query); err != nil {
+		if errors.Is(err, errSyntax) {
+			return db.QueryContext(ctx, query) // DuckDB says where
+		}
+		return nil, err
+	}
+	return db.QueryContext(ctx, query)
+}
+
+// errSyntax marks a query DuckDB's parser rejects: running it reports
+// where.
+var errSyntax = errors.New("syntax error")
+
+// Allow decides, as Read does, whether query is one read-only statement;
+// for a text DuckDB cannot parse it returns an error wrapping errSyntax.
+func (db *DB) Allow(ctx context.Context, query string) error {
 	body := query
 	if m := explainRe.FindStringSubmatchIndex(query); m != nil {
 		if m[2] >= 0 { // EXPLAIN ANALYZE runs what it explains
-			return nil, &ReadOnlyError{Kind: "EXPLAIN ANALYZE"}
+			return &ReadOnlyError{Kind: "EXPLAIN ANALYZE"}
 		}
 		body = query[m[1]:]
 	}
 	tree, err := db.SerializeSQL(ctx, body)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var parsed struct {
 		Error      bool              `json:"error"`
@@ -229,17 +255,17 @@ func (db *DB) Read(ctx context.Context, query string) (*sql.Rows, error) {
 		Statements []json.RawMessage `json:"statements"`
 	}
 	if err := json.Unmarshal([]byte(tree), &parsed); err != nil {
-		return nil, fmt.Errorf("read the parser's answer: %w", err)
+		return fmt.Errorf("read the parser's answer: %w", err)
 	}
 	switch {
 	case parsed.Error && parsed.Type == "not implemented":
-		return nil, &ReadOnlyError{Kind: firstKeyword(body)}
+		return &ReadOnlyError{Kind: firstKeyword(body)}
 	case parsed.Error:
-		return db.QueryContext(ctx, query) // a syntax error: DuckDB says where
+		return errSyntax
 	case len(parsed.Statements) != 1:
-		return nil, ErrSeveralStatements
+		return ErrSeveralStatements
 	}
-	return db.QueryContext(ctx, query)
+	return nil
 }
 
 var (
@@ -321,3 +347,38 @@ type Querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
+
+// SetVariables are the statements that set DuckDB variables (SET
+// VARIABLE), in name order, with each value as SQL: text quoted, numbers
+// and booleans as they are.
+func SetVariables(vars map[string]any) []string {
+	names := make([]string, 0, len(vars))
+	for n := range vars {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]string, len(names))
+	for i, n := range names {
+		var v string
+		switch x := vars[n].(type) {
+		case string:
+			v = Literal(x)
+		case bool:
+			v = strconv.FormatBool(x)
+		case float64:
+			v = strconv.FormatFloat(x, 'f', -1, 64)
+		case int, int64, uint64:
+			v = fmt.Sprint(x)
+		case nil:
+			v = "NULL"
+		default:
+			v = Literal(fmt.Sprint(x))
+		}
+		out[i] = "SET VARIABLE " + Ident(n) + " = " + v
+	}
+	return out
+}
+
+// IsSyntax tells whether Allow refused a text because DuckDB could not
+// parse it (running it reports where).
+func IsSyntax(err error) bool { return errors.Is(err, errSyntax) }

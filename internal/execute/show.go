@@ -1,0 +1,64 @@
+package execute
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/plan"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// Show runs a model's SQL, as it stands in its file now, against what is
+// published, and returns its first limit rows; nothing is written. Each
+// table it reads is named with its schema (as a build's SET schema would
+// resolve it) and its variables are set first.
+func Show(ctx context.Context, db *warehouse.DB, g *plan.Graph, model string, limit int) (*output.Result, error) {
+	n, err := g.Model(model)
+	if err != nil {
+		return nil, err
+	}
+	m := n.Model
+	body, err := n.Rewrite(func(id string) string {
+		schema, name, _ := cutID(id)
+		return warehouse.Qualified(schema, name)
+	})
+	if err != nil {
+		return nil, err
+	}
+	query := fmt.Sprintf("SELECT * FROM (%s\n) AS model LIMIT %d", compile.TrimBody(body), limit)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	for _, s := range compile.Vars(m) {
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			return nil, err
+		}
+	}
+	if err := db.Allow(ctx, query); err != nil && !warehouse.IsSyntax(err) {
+		return nil, err
+	}
+	prefix := len("SELECT * FROM (")
+	rows, err := conn.QueryContext(ctx, query)
+	if err != nil {
+		return nil, compile.SQLError(m.Path, m.Text, prefix, err)
+	}
+	res, err := output.Read(rows)
+	if err != nil {
+		return nil, compile.SQLError(m.Path, m.Text, prefix, err)
+	}
+	return res, nil
+}
+
+// cutID splits a lower-case schema.name.
+func cutID(id string) (schema, name string, ok bool) {
+	for i := 0; i < len(id); i++ {
+		if id[i] == '.' {
+			return id[:i], id[i+1:], true
+		}
+	}
+	return "", id, false
+}
