@@ -24,17 +24,20 @@ func normalise(s, tmp string) string {
 	return secondsRe.ReplaceAllString(s, "X.XXs")
 }
 
-// splitArgs splits an args line at spaces, keeping 'single-quoted' text
-// whole, as a shell would.
+// splitArgs splits an args line at spaces, keeping 'single-quoted' and
+// "double-quoted" text whole, as a shell would.
 func splitArgs(line string) []string {
 	var out []string
 	var cur strings.Builder
-	quoted, any := false, false
+	var quote rune
+	any := false
 	for _, r := range line {
 		switch {
-		case r == '\'':
-			quoted, any = !quoted, true
-		case r == ' ' && !quoted:
+		case quote == 0 && (r == '\'' || r == '"'):
+			quote, any = r, true
+		case r == quote:
+			quote = 0
+		case r == ' ' && quote == 0:
 			if any {
 				out = append(out, cur.String())
 			}

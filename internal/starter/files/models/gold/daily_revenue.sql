@@ -15,7 +15,7 @@ SELECT o.ordered_at::DATE AS day,
        o.currency,
        count(*) AS orders,
        sum(o.amount) AS revenue,
-       round(sum(to_eur(o.amount, fx.rate_to_eur)), 2) AS revenue_eur
+       sum(to_eur(o.amount, fx.rate_to_eur)) AS revenue_eur
 FROM silver.orders AS o
 JOIN ref.fx_rates AS fx USING (currency)
 WHERE o.status = 'paid' AND o.amount >= getvariable('min_order_amount')

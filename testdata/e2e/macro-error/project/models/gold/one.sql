@@ -1,0 +1,1 @@
+SELECT ok_one(1) AS one

@@ -1,0 +1,2 @@
+CREATE MACRO a(x) AS x;
+DROP TABLE gold.one;
