@@ -23,9 +23,9 @@ test: lint deps
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 ## deps: what the tests run for real and a fresh machine lacks: redis-server
-## (started on a free loopback port) and chromium (the docs site is tested
-## in it, headless)
-DEPS := $(if $(shell command -v redis-server),,redis-server) $(if $(shell command -v chromium),,chromium)
+## (started on a free loopback port), chromium (the docs site is tested
+## in it, headless) and tmux (elt query is tested in a real 80×24 pane)
+DEPS := $(if $(shell command -v redis-server),,redis-server) $(if $(shell command -v chromium),,chromium) $(if $(shell command -v tmux),,tmux)
 deps:
 	@if [ -n "$(strip $(DEPS))" ]; then \
 	  echo "installing $(strip $(DEPS)) with apt-get (the tests run them for real)"; \

@@ -22,6 +22,8 @@ func queryCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "format", Value: "table", Usage: "table, csv, json or markdown"},
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "read the SQL from a file (e.g. sql/conversion_by_country.sql)"},
+			&cli.IntFlag{Name: "limit", Usage: "rows to print (default: 40 on a terminal, all when piped); the rest are counted"},
+			&cli.BoolFlag{Name: "all", Usage: "print every row, also on a terminal"},
 		},
 		Action: func(c *cli.Context) error {
 			q, err := querySQL(c)
@@ -44,14 +46,33 @@ func queryCommand() *cli.Command {
 			if path == "" {
 				path = "query"
 			}
-			res, err := execute.Query(c.Context, db, path, q)
+			width, tty := screenWidth(c.App.Writer)
+			screen := tty && c.String("format") == "table"
+			limit := -1
+			switch {
+			case c.IsSet("limit") && c.Bool("all"):
+				return usage("--limit and --all exclude each other")
+			case c.IsSet("limit") && c.Int("limit") < 0:
+				return usage("--limit must be 0 or more, not %d", c.Int("limit"))
+			case c.IsSet("limit"):
+				limit = c.Int("limit")
+			case screen && !c.Bool("all"):
+				limit = screenRows
+			}
+			res, err := execute.Query(c.Context, db, path, q, limit)
 			if err != nil {
 				return err
+			}
+			if screen {
+				return output.WriteScreen(c.App.Writer, res, width)
 			}
 			return output.Write(c.App.Writer, c.String("format"), res)
 		},
 	}
 }
+
+// screenRows is how many rows elt query shows on a terminal unless told.
+const screenRows = 40
 
 func querySQL(c *cli.Context) (string, error) {
 	if f := c.String("file"); f != "" {

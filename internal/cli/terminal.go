@@ -6,10 +6,12 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/mattn/go-isatty"
+	"golang.org/x/sys/unix"
 )
 
 // terminal is how build output reaches a person: on a terminal, the running
@@ -98,4 +100,20 @@ func (t *terminal) live(step string) func() {
 		fmt.Fprint(t.w, "\r\x1b[K")
 		t.mu.Unlock()
 	}
+}
+
+// screenWidth tells whether w is a terminal and, if so, how many columns
+// wide it is ($COLUMNS when the terminal does not say; 80 when neither).
+func screenWidth(w io.Writer) (int, bool) {
+	f, ok := w.(*os.File)
+	if !ok || !(isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) {
+		return 0, false
+	}
+	if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil && ws.Col > 0 {
+		return int(ws.Col), true
+	}
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n, true
+	}
+	return 80, true
 }

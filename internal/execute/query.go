@@ -9,10 +9,11 @@ import (
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
-// Query runs one read-only statement (see warehouse.DB.Read) and reads its
-// result. A SQL error is placed at its line in text, which came from path
-// ("query" for the command line).
-func Query(ctx context.Context, db *warehouse.DB, path, text string) (*output.Result, error) {
+// Query runs one read-only statement (see warehouse.DB.Read) and reads the
+// first limit rows of its result (all when limit < 0), counting the rest.
+// A SQL error is placed at its line in text, which came from path ("query"
+// for the command line).
+func Query(ctx context.Context, db *warehouse.DB, path, text string, limit int) (*output.Result, error) {
 	rows, err := db.Read(ctx, text)
 	var ro *warehouse.ReadOnlyError
 	if errors.As(err, &ro) || errors.Is(err, warehouse.ErrSeveralStatements) {
@@ -21,7 +22,7 @@ func Query(ctx context.Context, db *warehouse.DB, path, text string) (*output.Re
 	if err != nil {
 		return nil, compile.SQLError(path, text, 0, err)
 	}
-	res, err := output.Read(rows)
+	res, err := output.ReadLimit(rows, limit)
 	if err != nil {
 		return nil, compile.SQLError(path, text, 0, err)
 	}

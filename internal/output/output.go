@@ -25,33 +25,13 @@ type Result struct {
 	Columns []string
 	Types   []string // DuckDB type names
 	Rows    [][]any
+	// Total is how many rows the query returned, when more than Rows
+	// (ReadLimit); 0 otherwise.
+	Total int64
 }
 
-// Read consumes rows.
-func Read(rows *sql.Rows) (*Result, error) {
-	defer rows.Close()
-	cols, err := rows.ColumnTypes()
-	if err != nil {
-		return nil, err
-	}
-	r := &Result{}
-	for _, c := range cols {
-		r.Columns = append(r.Columns, c.Name())
-		r.Types = append(r.Types, c.DatabaseTypeName())
-	}
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		r.Rows = append(r.Rows, vals)
-	}
-	return r, rows.Err()
-}
+// Read consumes rows, all of them.
+func Read(rows *sql.Rows) (*Result, error) { return ReadLimit(rows, -1) }
 
 // Write renders r in format.
 func Write(w io.Writer, format string, r *Result) error {
@@ -329,7 +309,15 @@ func pad(s string, w int, right bool) string {
 
 func writeTable(w io.Writer, r *Result) error {
 	cs := cells(r, "NULL")
-	ws := widths(r, cs)
+	var b strings.Builder
+	writeBox(&b, r, cs, widths(r, cs))
+	b.WriteString(rowsLine(r))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeBox draws the rows cs of r in a box whose columns are ws wide.
+func writeBox(b *strings.Builder, r *Result, cs [][]string, ws []int) {
 	line := func(l, m, rr string) string {
 		parts := make([]string, len(ws))
 		for i, n := range ws {
@@ -344,7 +332,6 @@ func writeTable(w io.Writer, r *Result) error {
 		}
 		return "│" + strings.Join(parts, "│") + "│\n"
 	}
-	var b strings.Builder
 	b.WriteString(line("┌", "┬", "┐"))
 	b.WriteString(row(r.Columns, true))
 	b.WriteString(line("├", "┼", "┤"))
@@ -352,9 +339,6 @@ func writeTable(w io.Writer, r *Result) error {
 		b.WriteString(row(c, false))
 	}
 	b.WriteString(line("└", "┴", "┘"))
-	fmt.Fprintf(&b, "%d row%s\n", len(r.Rows), Plural(len(r.Rows)))
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 // Plural is "s" unless n is 1: fmt.Sprintf("%d file%s", n, Plural(n)).

@@ -20,3 +20,4 @@ FROM silver.orders AS o
 JOIN ref.fx_rates AS fx USING (currency)
 WHERE o.status = 'paid' AND o.amount >= getvariable('min_order_amount')
 GROUP BY ALL
+ORDER BY day, o.currency
