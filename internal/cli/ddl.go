@@ -16,14 +16,17 @@ import (
 
 func ddlCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "ddl",
-		Usage:     "write Redshift CREATE TABLE statements to design/, generated from the built tables",
+		Name:  "ddl",
+		Usage: "write Redshift CREATE TABLE statements (with COMMENT ON) to design/<schema>.<name>.sql, generated from the built tables",
+		Description: "Example: elt ddl --exclude 'ref.*'; elt ddl --copy s3://bucket/exports --iam-role arn:aws:iam::123:role/load gold.user_session_analysis\n" +
+			"Every model is generated (Redshift's defaults without a redshift: section) unless excluded.",
 		ArgsUsage: "[MODEL...]",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "check", Usage: "write nothing; exit 1 when a file in design/ differs from what would be written"},
 			&cli.BoolFlag{Name: "stdout", Usage: "print the DDL instead of writing files"},
 			&cli.StringFlag{Name: "copy", Usage: "print COPY statements loading the Parquet exports from this S3 prefix (s3://bucket/prefix)"},
 			&cli.StringFlag{Name: "iam-role", Usage: "the IAM role ARN for --copy"},
+			&cli.StringSliceFlag{Name: "exclude", Usage: "models to leave out (same syntax as build); a header can say redshift: {exclude: true}"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.String("copy") != "" && c.String("iam-role") == "" {
@@ -36,7 +39,7 @@ func ddlCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			models, err := compile.DDLModels(g, c.Args().Slice())
+			models, err := compile.DDLModels(g, c.Args().Slice(), c.StringSlice("exclude"))
 			if err != nil {
 				return usageError{error: err}
 			}

@@ -15,30 +15,26 @@ import (
 // design folder it belongs in.
 type DDLFile struct {
 	Model *project.Model
-	Path  string // absolute: <design>/<name>.sql
+	Path  string // absolute: <design>/<schema>.<name>.sql
 	Rel   string // relative to the project folder, for messages
 	Text  string
 }
 
-// DDLModels are the named models, or every model with a redshift: or
-// export: section.
-func DDLModels(g *plan.Graph, names []string) ([]*project.Model, error) {
-	var out []*project.Model
-	if len(names) > 0 {
-		ids, err := g.Select(names, nil)
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range ids {
-			out = append(out, g.Nodes[id].Model)
-		}
-		return out, nil
+// DDLModels are the models selected (all when names is empty) less those
+// excluded, on the command line or by redshift: {exclude: true} in their
+// header (named models are generated even then).
+func DDLModels(g *plan.Graph, names, exclude []string) ([]*project.Model, error) {
+	ids, err := g.Select(names, exclude)
+	if err != nil {
+		return nil, err
 	}
-	for _, id := range g.Order {
+	var out []*project.Model
+	for _, id := range ids {
 		m := g.Nodes[id].Model
-		if m.Header.Redshift != nil || m.Header.Export != nil {
-			out = append(out, m)
+		if len(names) == 0 && m.Header.Redshift != nil && m.Header.Redshift.Exclude {
+			continue
 		}
+		out = append(out, m)
 	}
 	return out, nil
 }
@@ -57,7 +53,7 @@ func DDL(ctx context.Context, q warehouse.Querier, p *project.Project, models []
 		if err != nil {
 			return nil, &project.FileError{Path: m.Path, Msg: err.Error(), Hint: "set the redshift: section and column lengths in the model's header"}
 		}
-		path := filepath.Join(design, strings.ToLower(m.Name)+".sql")
+		path := filepath.Join(design, strings.ToLower(m.Schema+"."+m.Name)+".sql")
 		rel, _ := filepath.Rel(p.Dir, path)
 		out = append(out, DDLFile{Model: m, Path: path, Rel: rel, Text: text})
 	}

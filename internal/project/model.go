@@ -112,6 +112,9 @@ type Partition struct {
 
 // Redshift holds the table options of the generated DDL.
 type Redshift struct {
+	// Exclude leaves the model out of elt ddl (every model is in it by
+	// default, with Redshift's defaults when it has no redshift: section).
+	Exclude   bool     `yaml:"exclude"`
 	DistStyle string   `yaml:"diststyle"` // auto, even, key, all
 	DistKey   string   `yaml:"dist_key"`
 	SortKey   []string `yaml:"sort_key"`

@@ -19,6 +19,8 @@ type Table struct {
 	SortStyle string
 	// Origin names where the table came from, for the header comment.
 	Origin string
+	// Description goes into COMMENT ON TABLE.
+	Description string
 }
 
 var encodings = map[string]bool{"raw": true, "az64": true, "bytedict": true, "delta": true, "delta32k": true, "lzo": true,
@@ -108,17 +110,42 @@ func DDL(t Table) (string, error) {
 		b.WriteString("\n" + strings.ToUpper(sortStyle) + " SORTKEY (" + strings.Join(keys, ", ") + ")")
 	}
 	b.WriteString(";\n")
+	if t.Description != "" || hasDescriptions(t.Columns) {
+		b.WriteString("\n")
+	}
+	if t.Description != "" {
+		fmt.Fprintf(&b, "COMMENT ON TABLE %s.%s IS %s;\n", Ident(t.Schema), Ident(t.Name), warehouse.Literal(t.Description))
+	}
+	for _, c := range t.Columns {
+		if c.Description != "" {
+			fmt.Fprintf(&b, "COMMENT ON COLUMN %s.%s.%s IS %s;\n", Ident(t.Schema), Ident(t.Name), Ident(c.Name), warehouse.Literal(c.Description))
+		}
+	}
 	if len(errs) > 0 {
 		return "", fmt.Errorf("%s.%s: %s", t.Schema, t.Name, strings.Join(errs, "; "))
 	}
 	return b.String(), nil
 }
 
-// Copy renders the COPY command that loads a Parquet export under prefix
-// (s3://bucket/path/<schema>/<name>/parquet/) into the table.
+func hasDescriptions(cs []Column) bool {
+	for _, c := range cs {
+		if c.Description != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Copy renders an idempotent load of a Parquet export under prefix
+// (s3://bucket/path/<schema>/<name>/parquet/) into the table: in one
+// transaction, the rows are deleted and the export copied in, so running it
+// again replaces rather than duplicates, and readers see the old rows or
+// the new, never none. DELETE, not TRUNCATE: Redshift's TRUNCATE commits
+// the transaction it runs in.
 func Copy(t Table, prefix, iamRole string) string {
 	from := strings.TrimSuffix(prefix, "/") + "/" + t.Schema + "/" + t.Name + "/parquet/"
-	return fmt.Sprintf("COPY %s.%s\nFROM %s\nIAM_ROLE %s\nFORMAT AS PARQUET;\n", Ident(t.Schema), Ident(t.Name), warehouse.Literal(from), warehouse.Literal(iamRole))
+	table := Ident(t.Schema) + "." + Ident(t.Name)
+	return fmt.Sprintf("BEGIN;\nDELETE FROM %s;\nCOPY %s\nFROM %s\nIAM_ROLE %s\nFORMAT AS PARQUET;\nCOMMIT;\n", table, table, warehouse.Literal(from), warehouse.Literal(iamRole))
 }
 
 var bareRe = regexp.MustCompile(`^[a-z_][a-z0-9_$]*$`)

@@ -23,7 +23,7 @@ func Describe(ctx context.Context, q warehouse.Querier, m *project.Model) (Table
 // Columns reads the built model's columns and the header's options; it does
 // not scan the table.
 func Columns(ctx context.Context, q warehouse.Querier, m *project.Model) (Table, error) {
-	t := Table{Schema: strings.ToLower(m.Schema), Name: strings.ToLower(m.Name), Origin: m.Path}
+	t := Table{Schema: strings.ToLower(m.Schema), Name: strings.ToLower(m.Name), Origin: m.Path, Description: strings.TrimSpace(m.Header.Description)}
 	if r := m.Header.Redshift; r != nil {
 		t.DistStyle, t.DistKey, t.SortKey, t.SortStyle = r.DistStyle, r.DistKey, r.SortKey, r.SortStyle
 	}
@@ -43,7 +43,7 @@ func Columns(ctx context.Context, q warehouse.Querier, m *project.Model) (Table,
 			return t, err
 		}
 		h := conf[strings.ToLower(c.Name)]
-		c.Length, c.NotNull, c.Encode = h.Length, h.NotNull, h.Encode
+		c.Length, c.NotNull, c.Encode, c.Description = h.Length, h.NotNull, h.Encode, strings.TrimSpace(h.Description)
 		t.Columns = append(t.Columns, c)
 	}
 	if err := rows.Err(); err != nil {

@@ -18,6 +18,8 @@ type Column struct {
 	Name string
 	// Type is DuckDB's type name, as information_schema reports it.
 	Type string
+	// Description goes into COMMENT ON COLUMN.
+	Description string
 	// Length is the configured VARCHAR/VARBYTE size; 0 to use Measured.
 	Length int
 	// Measured is the longest value in bytes, for VARCHAR and BLOB columns.
