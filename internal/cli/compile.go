@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -106,13 +105,12 @@ func lsCommand() *cli.Command {
 			}
 			for i, id := range g.Order {
 				n := g.Nodes[id]
-				var reads []string
-				for _, r := range n.Refs {
-					if !slices.Contains(reads, r.ID) {
-						reads = append(reads, r.ID)
-					}
-				}
+				reads := n.Inputs()
 				line := fmt.Sprintf("%3d     %-36s %-6s", i+1, n.Model.ID(), n.Model.Header.Materialized)
+				if n.Model.Seed != "" {
+					reads = []string{n.Model.Seed}
+					line = fmt.Sprintf("%3d     %-36s %-6s", i+1, n.Model.ID(), "seed")
+				}
 				if len(reads) > 0 {
 					line += "  <- " + strings.Join(reads, ", ")
 				}
