@@ -13,7 +13,9 @@ import (
 
 func buildCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "build",
+		Name: "build",
+		Description: "Example: elt build --select +gold.user_session_analysis\n" +
+			"Ingests new bronze files, builds the models in order in one transaction, runs the checks, publishes.",
 		Usage:     "ingest new bronze files and build the models in dependency order",
 		ArgsUsage: " ",
 		Flags: []cli.Flag{

@@ -110,8 +110,10 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	}
 	withUsage(commands, "elt")
 	return &cli.App{
-		Name:      "elt",
-		Usage:     "build SQL models over bronze files in an embedded DuckDB",
+		Name:  "elt",
+		Usage: "build SQL models over bronze files in an embedded DuckDB",
+		Description: "Example: elt init shop && cd shop && elt build && elt query -f sql/revenue_by_day.sql\n" +
+			"Each command's --help has an example; the README has a five-minute walkthrough.",
 		Version:   Version(),
 		Reader:    stdin,
 		Writer:    stdout,

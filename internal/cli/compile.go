@@ -15,7 +15,9 @@ import (
 
 func compileCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "compile",
+		Name: "compile",
+		Description: "Example: elt compile silver.users\n" +
+			"Prints the statements a build runs for each model: whole, and for an incremental model brought up to date.",
 		Usage:     "print exactly the SQL that build would run",
 		ArgsUsage: "[MODEL...]",
 		Action: func(c *cli.Context) error {
@@ -78,8 +80,9 @@ func lastRuns(c *cli.Context, p *project.Project) (map[string]state.ModelState, 
 
 func lsCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "ls",
-		Usage: "list the sources and the models in build order, with what each model reads",
+		Name:        "ls",
+		Description: "Example: elt ls",
+		Usage:       "list the sources and the models in build order, with what each model reads",
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err

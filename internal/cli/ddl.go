@@ -18,7 +18,7 @@ func ddlCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "ddl",
 		Usage: "write Redshift CREATE TABLE statements (with COMMENT ON) to design/<schema>.<name>.sql, generated from the built tables",
-		Description: "Example: elt ddl --exclude 'ref.*'; elt ddl --copy s3://bucket/exports --iam-role arn:aws:iam::123:role/load gold.user_session_analysis\n" +
+		Description: "Example: elt ddl --exclude 'silver.*'; elt ddl --copy s3://bucket/exports --iam-role arn:aws:iam::123:role/load gold.user_session_analysis\n" +
 			"Every model is generated (Redshift's defaults without a redshift: section) unless excluded.",
 		ArgsUsage: "[MODEL...]",
 		Flags: []cli.Flag{

@@ -15,7 +15,8 @@ func docsCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "docs",
 		Usage: "write the documentation site: sources, models, columns, checks, runs and lineage, one HTML file that works offline",
-		Description: "Example: elt docs --out data/out/docs, then open data/out/docs/index.html in a browser.\n" +
+		Description: "Example: elt docs --out data/out/docs\n" +
+			"Then open data/out/docs/index.html in a browser; it needs no server.\n" +
 			"Without a built warehouse the site still shows the models, their SQL and lineage.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "out", Usage: "folder to write index.html to (default: docs/ under the output path)"},

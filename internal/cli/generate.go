@@ -13,7 +13,9 @@ import (
 
 func generateCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "generate",
+		Name: "generate",
+		Description: "Example: elt generate --batch late --events 2000\n" +
+			"Writes synthetic bronze files that follow the contract, with realistic dirt; never over an existing file.",
 		Usage: "write synthetic bronze data that follows the data contract",
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "events", Value: 100_000, Usage: "number of event lines"},

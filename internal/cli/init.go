@@ -14,7 +14,8 @@ func initCommand() *cli.Command {
 		Name:      "init",
 		Usage:     "write a new project that builds at once: a source with sample files, silver and gold models, a seed, a macro, checks, a unit test, a saved query",
 		ArgsUsage: "[DIR]",
-		Description: "Example: elt init shop && cd shop && elt build && elt query -f sql/revenue_by_day.sql\n" +
+		Description: "Example: elt init shop\n" +
+			"Then: cd shop && elt build && elt query -f sql/revenue_by_day.sql\n" +
 			"DIR (default: the current folder) must not hold an elt.yaml; no file is ever overwritten.",
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 1 {

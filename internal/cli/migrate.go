@@ -80,17 +80,17 @@ func migrateCommand() *cli.Command {
 		Name:  "migrate",
 		Usage: "manage the warehouse's own schema (run history, manifest, quarantine)",
 		Subcommands: []*cli.Command{
-			{Name: "up", Usage: "apply pending migrations", Action: action(func(m *state.Migrator, c *cli.Context) error {
+			{Name: "up", Usage: "apply pending migrations", Description: "Example: elt migrate up\nA build applies them too, each time it opens the warehouse.", Action: action(func(m *state.Migrator, c *cli.Context) error {
 				if err := m.Up(); err != nil {
 					return err
 				}
 				return version(m, c)
 			})},
-			{Name: "down", Usage: "revert migrations: --steps N, or --all", Flags: []cli.Flag{
+			{Name: "down", Usage: "revert migrations: --steps N, or --all", Description: "Example: elt migrate down --steps 1\nPrints the tables it dropped; the next build applies the migration again.", Flags: []cli.Flag{
 				&cli.IntFlag{Name: "steps", Usage: "how many migrations to revert"},
 				&cli.BoolFlag{Name: "all", Usage: "revert every migration (drops all of the tool's own tables)"},
 			}, Action: action(down)},
-			{Name: "version", Usage: "print the applied version", Action: action(version)},
+			{Name: "version", Usage: "print the applied version", Description: "Example: elt migrate version", Action: action(version)},
 		},
 	}
 }

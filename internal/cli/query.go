@@ -16,7 +16,9 @@ import (
 
 func queryCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "query",
+		Name: "query",
+		Description: "Example: elt query -f sql/conversion_by_country_device.sql; elt query --format csv \"SELECT * FROM gold.user_session_analysis LIMIT 5\"\n" +
+			"Read-only: one SELECT (or DESCRIBE, SHOW, SUMMARIZE, EXPLAIN). On a terminal, 40 rows fitted to its width.",
 		Usage:     "ask the warehouse a question (read-only)",
 		ArgsUsage: "(SQL | -f FILE | -)",
 		Flags: []cli.Flag{

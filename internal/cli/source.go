@@ -13,7 +13,9 @@ func sourceCommand() *cli.Command {
 		Name:  "source",
 		Usage: "work with source declarations",
 		Subcommands: []*cli.Command{{
-			Name:      "infer",
+			Name: "infer",
+			Description: "Example: elt source infer data/bronze/users\n" +
+				"Samples the files and prints a sources: block to paste into elt.yaml.",
 			Usage:     "sample bronze folders or files with DuckDB's sniffers and print a sources: block for elt.yaml",
 			ArgsUsage: "PATH...",
 			Action: func(c *cli.Context) error {

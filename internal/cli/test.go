@@ -98,7 +98,7 @@ func testsCommand() *cli.Command {
 			Name:      "scaffold",
 			Usage:     "write tests/MODEL.yaml from a sample of the warehouse, for review",
 			ArgsUsage: "MODEL",
-			Description: "Example: elt tests scaffold gold.user_session_analysis --rows 3\n" +
+			Description: "Example: elt tests scaffold --rows 3 gold.user_session_analysis\n" +
 				"Takes rows of the built model and, of each input, only the rows sharing their key.",
 			Flags: []cli.Flag{&cli.IntFlag{Name: "rows", Value: 5, Usage: "rows of the model to sample (1 to 1000)"}},
 			Action: func(c *cli.Context) error {

@@ -12,7 +12,9 @@ import (
 
 func watchCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "watch",
+		Name: "watch",
+		Description: "Example: elt watch --interval 5s\n" +
+			"Builds whenever new bronze files are whole; Ctrl-C stops it.",
 		Usage: "build incrementally whenever new bronze files are whole (Ctrl-C stops between builds)",
 		Flags: []cli.Flag{
 			&cli.DurationFlag{Name: "interval", Value: execute.DefaultWatchInterval, Usage: "how often to look at the bronze folder"},
