@@ -3,9 +3,7 @@ package cli
 import (
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/execute"
-	"github.com/digitalservices/elt/internal/state"
 )
 
 func checksCommand() *cli.Command {
@@ -31,19 +29,12 @@ func checksCommand() *cli.Command {
 				if h := c.Float64("holdout"); h < 0 || h >= 1 || h != h {
 					return usage("--holdout is a share of rows from 0 up to (not including) 1, not %v", h)
 				}
-				p, g, err := compile.Load(c.Context, c.String("project"), overrides(c))
+				s, err := execute.OpenModel(c.Context, c.String("project"), overrides(c), c.Args().First())
 				if err != nil {
 					return err
 				}
-				if _, err := g.Model(c.Args().First()); err != nil {
-					return err
-				}
-				db, err := state.Open(c.Context, p, state.ReadOnly)
-				if err != nil {
-					return err
-				}
-				defer db.Close()
-				return execute.SuggestChecks(c.Context, db, p, g, c.Args().First(),
+				defer s.Close()
+				return execute.SuggestChecks(c.Context, s.DB, s.Project, s.Graph, c.Args().First(),
 					execute.SuggestOptions{Holdout: c.Float64("holdout"), Write: c.Bool("write")}, c.App.Writer)
 			},
 		}},

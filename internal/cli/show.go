@@ -7,10 +7,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/execute"
 	"github.com/digitalservices/elt/internal/output"
-	"github.com/digitalservices/elt/internal/state"
 )
 
 func showCommand() *cli.Command {
@@ -34,19 +32,12 @@ func showCommand() *cli.Command {
 			if !slices.Contains(output.Formats, c.String("format")) {
 				return usage("--format must be one of %s", strings.Join(output.Formats, ", "))
 			}
-			p, g, err := compile.Load(c.Context, c.String("project"), overrides(c))
+			s, err := execute.OpenModel(c.Context, c.String("project"), overrides(c), c.Args().First())
 			if err != nil {
 				return err
 			}
-			if _, err := g.Model(c.Args().First()); err != nil {
-				return err
-			}
-			db, err := state.Open(c.Context, p, state.ReadOnly)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			res, err := execute.Show(c.Context, db, g, c.Args().First(), c.Int("limit"))
+			defer s.Close()
+			res, err := execute.Show(c.Context, s.DB, s.Graph, c.Args().First(), c.Int("limit"))
 			if err != nil {
 				return err
 			}

@@ -108,19 +108,12 @@ func testsCommand() *cli.Command {
 				if r := c.Int("rows"); r < 1 || r > 1000 {
 					return usage("--rows must be between 1 and 1000, not %d", r)
 				}
-				p, g, err := compile.Load(c.Context, c.String("project"), overrides(c))
+				s, err := execute.OpenModel(c.Context, c.String("project"), overrides(c), c.Args().First())
 				if err != nil {
 					return err
 				}
-				if _, err := g.Model(c.Args().First()); err != nil {
-					return err
-				}
-				db, err := state.Open(c.Context, p, state.ReadOnly)
-				if err != nil {
-					return err
-				}
-				defer db.Close()
-				return execute.ScaffoldTest(c.Context, db, p, g, c.Args().First(), c.Int("rows"), c.App.Writer)
+				defer s.Close()
+				return execute.ScaffoldTest(c.Context, s.DB, s.Project, s.Graph, c.Args().First(), c.Int("rows"), c.App.Writer)
 			},
 		}},
 	}

@@ -7,6 +7,8 @@ import (
 	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -62,3 +64,32 @@ func cutID(id string) (schema, name string, ok bool) {
 	}
 	return "", id, false
 }
+
+// Session is a project loaded and planned, with its warehouse open for
+// reading, for the commands about one built model (show, checks suggest,
+// tests scaffold).
+type Session struct {
+	Project *project.Project
+	Graph   *plan.Graph
+	DB      *warehouse.DB
+}
+
+// OpenModel loads the project in dir, checks that it has the model, and
+// opens its warehouse read-only; the caller closes the session.
+func OpenModel(ctx context.Context, dir string, o project.Overrides, model string) (*Session, error) {
+	p, g, err := compile.Load(ctx, dir, o)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := g.Model(model); err != nil {
+		return nil, err
+	}
+	db, err := state.Open(ctx, p, state.ReadOnly)
+	if err != nil {
+		return nil, err
+	}
+	return &Session{Project: p, Graph: g, DB: db}, nil
+}
+
+// Close closes the warehouse.
+func (s *Session) Close() error { return s.DB.Close() }

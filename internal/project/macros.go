@@ -32,24 +32,34 @@ type Statement struct {
 
 var macroRe = regexp.MustCompile(`(?is)^create\s+(or\s+replace\s+)?(temp\s+|temporary\s+)?(macro|function)\s`)
 
-// LoadMacros reads macros/*.sql; a statement that is not CREATE MACRO
-// (or its synonym CREATE FUNCTION) is an error at its line.
-func LoadMacros(dir string) ([]Macro, error) {
-	root := filepath.Join(dir, MacroDir)
-	var out []Macro
-	var errs Errors
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+// WalkFiles calls fn for every file under dir/sub (a missing folder holds
+// none), with its path relative to dir, / separated, and its full path.
+func WalkFiles(dir, sub string, fn func(rel, path string) error) error {
+	root := filepath.Join(dir, sub)
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) && path == root {
 				return filepath.SkipDir
 			}
 			return err
 		}
-		if d.IsDir() || !strings.HasSuffix(d.Name(), ".sql") {
+		if d.IsDir() {
 			return nil
 		}
 		rel, _ := filepath.Rel(dir, path)
-		rel = filepath.ToSlash(rel)
+		return fn(filepath.ToSlash(rel), path)
+	})
+}
+
+// LoadMacros reads macros/*.sql; a statement that is not CREATE MACRO
+// (or its synonym CREATE FUNCTION) is an error at its line.
+func LoadMacros(dir string) ([]Macro, error) {
+	var out []Macro
+	var errs Errors
+	err := WalkFiles(dir, MacroDir, func(rel, path string) error {
+		if !strings.HasSuffix(rel, ".sql") {
+			return nil
+		}
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return err

@@ -2,9 +2,7 @@ package project
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -140,21 +138,12 @@ func (m *Model) ID() string { return m.Schema + "." + m.Name }
 
 // LoadModels discovers models/<schema>/<name>.sql under dir.
 func LoadModels(dir string, defaults ModelDefaults) ([]*Model, error) {
-	root := filepath.Join(dir, "models")
 	var models []*Model
 	var errs Errors
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if os.IsNotExist(err) && path == root {
-				return filepath.SkipDir
-			}
-			return err
-		}
-		if d.IsDir() || !strings.HasSuffix(d.Name(), ".sql") {
+	err := WalkFiles(dir, "models", func(rel, path string) error {
+		if !strings.HasSuffix(rel, ".sql") {
 			return nil
 		}
-		rel, _ := filepath.Rel(dir, path)
-		rel = filepath.ToSlash(rel)
 		parts := strings.Split(rel, "/")
 		if len(parts) != 3 {
 			errs = append(errs, &FileError{Path: rel, Msg: "a model must be models/<schema>/<name>.sql", Hint: "move it into one schema folder such as models/silver/"})

@@ -1,10 +1,7 @@
 package project
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -19,24 +16,12 @@ const SeedDir = "seeds"
 // file is read again. The path is relative to the project folder, which
 // DuckDB searches files in.
 func LoadSeeds(dir string, decl map[string]SeedConfig) ([]*Model, error) {
-	root := filepath.Join(dir, SeedDir)
 	var out []*Model
 	var errs Errors
 	seen := map[string]bool{}
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && path == root {
-				return filepath.SkipDir
-			}
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, path)
-		rel = filepath.ToSlash(rel)
+	err := WalkFiles(dir, SeedDir, func(rel, _ string) error {
 		parts := strings.Split(rel, "/")
-		if !strings.HasSuffix(d.Name(), ".csv") || len(parts) != 3 {
+		if !strings.HasSuffix(rel, ".csv") || len(parts) != 3 {
 			errs = append(errs, &FileError{Path: rel, Msg: "a seed must be seeds/<schema>/<name>.csv", Hint: "move it into one schema folder such as seeds/ref/, or out of seeds/"})
 			return nil
 		}
