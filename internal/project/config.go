@@ -161,16 +161,22 @@ func (c *Config) validate(text string) error {
 	if c.Version != 1 {
 		bad("version", "version must be 1, found %d", c.Version)
 	}
-	if _, set := keyAt(text, "threads"); set && (c.DuckDB.Threads < 1 || c.DuckDB.Threads > MaxThreads) {
-		bad("threads", "threads must be from 1 to %d, found %d", MaxThreads, c.DuckDB.Threads)
+	loc := newLocator(text)
+	engine := func(d DuckDB, path ...string) {
+		if line, col, set := loc.lookup(append(path, "duckdb", "threads")...); set && (d.Threads < 1 || d.Threads > MaxThreads) {
+			errs = append(errs, At(ConfigFile, text, line, col, "threads must be from 1 to %d, found %d", MaxThreads, d.Threads))
+		}
+		if line, col, set := loc.lookup(append(path, "duckdb", "memory_limit")...); set && !positiveSize(d.MemoryLimit) {
+			errs = append(errs, At(ConfigFile, text, line, col, "memory_limit must be a positive size like 4GB or 512MB, found %q", d.MemoryLimit))
+		}
 	}
-	if _, set := keyAt(text, "memory_limit"); set && !positiveSize(c.DuckDB.MemoryLimit) {
-		bad("memory_limit", "memory_limit must be a positive size like 4GB or 512MB, found %q", c.DuckDB.MemoryLimit)
+	engine(c.DuckDB)
+	for _, name := range sortedKeys(c.Targets) {
+		engine(c.Targets[name].DuckDB, "targets", name)
 	}
 	if m := c.Models.Materialized; m != "" && !validMaterialized(m) {
 		bad("materialized", "materialized must be one of %s, found %q", materializationList(), m)
 	}
-	loc := newLocator(text)
 	for _, name := range sortedKeys(c.Sources) {
 		s := c.Sources[name]
 		at := func(path ...string) func(format string, args ...any) {

@@ -292,11 +292,18 @@ func newLocator(text string) locator {
 // find returns the position of the deepest node of path that exists: the
 // key of a mapping entry, or a list item.
 func (l locator) find(path ...string) (int, int) {
+	line, col, _ := l.lookup(path...)
+	return line, col
+}
+
+// lookup is find, and whether the whole path exists.
+func (l locator) lookup(path ...string) (int, int, bool) {
 	n := l.root
 	line, col := 1, 1
 	if n == nil {
-		return line, col
+		return line, col, false
 	}
+	found := 0
 	for _, p := range path {
 		var next, at *yaml.Node
 		switch n.Kind {
@@ -317,8 +324,9 @@ func (l locator) find(path ...string) (int, int) {
 		}
 		line, col = at.Line, at.Column
 		n = next
+		found++
 	}
-	return line, col
+	return line, col, found == len(path)
 }
 
 // SourceError is a problem found after loading (such as a check DuckDB
