@@ -108,3 +108,28 @@ func TestAsQueryError(t *testing.T) {
 		t.Errorf("%+v", qe)
 	}
 }
+
+// The settings elt depends on are set, whatever DuckDB's defaults.
+func TestSettings(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), Options{Threads: 3, MemoryLimit: "1GB"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for setting, want := range map[string]string{
+		"autoinstall_known_extensions": "false",
+		"preserve_insertion_order":     "true",
+		"threads":                      "3",
+		"memory_limit":                 "953.6 MiB",
+		"checkpoint_threshold":         "15.2 MiB",
+	} {
+		var got string
+		if err := db.QueryRowContext(ctx, "SELECT current_setting(?)::VARCHAR", setting).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s = %s, want %s", setting, got, want)
+		}
+	}
+}
