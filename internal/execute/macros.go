@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/starter"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -25,3 +26,7 @@ func CreateMacros(ctx context.Context, q warehouse.Querier, macros []project.Mac
 	}
 	return nil
 }
+
+// Init writes the starter project into dir (elt init) and returns the
+// files written.
+func Init(dir string) ([]string, error) { return starter.Write(dir) }

@@ -11,7 +11,6 @@ import (
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
-	"github.com/digitalservices/elt/internal/starter"
 	"github.com/digitalservices/elt/internal/unit"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -40,7 +39,7 @@ func UnitTests(ctx context.Context, p *project.Project, g *plan.Graph, sel, excl
 		if len(sel)+len(exclude) > 0 && !chosen[strings.ToLower(t.Model)] {
 			continue
 		}
-		results = append(results, unit.Run(ctx, p, g, t, func(ctx context.Context, q warehouse.Querier) error { return CreateMacros(ctx, q, p.Macros) })...)
+		results = append(results, unit.Run(ctx, p, g, t, macroSetup(p))...)
 	}
 	if len(results) == 0 {
 		return 0, 0, nil
@@ -81,11 +80,14 @@ func ScaffoldTest(ctx context.Context, db *warehouse.DB, p *project.Project, g *
 	}
 	fmt.Fprintf(w, "wrote %s: %d input row%s, %d expected\n", rel, given, output.Plural(given), len(t.Expect))
 	t.Path = rel
-	if failed := unit.Report(w, unit.Run(ctx, p, g, t, func(ctx context.Context, q warehouse.Querier) error { return CreateMacros(ctx, q, p.Macros) })); failed > 0 {
+	if failed := unit.Report(w, unit.Run(ctx, p, g, t, macroSetup(p))); failed > 0 {
 		fmt.Fprintln(w, "the scaffolded test does not pass as written: the inputs sampled do not make exactly these rows; edit it before committing")
 	}
 	return nil
 }
 
-// Init writes the starter project into dir and returns the files written.
-func Init(dir string) ([]string, error) { return starter.Write(dir) }
+// macroSetup prepares a unit test's in-memory DuckDB as a build prepares
+// the warehouse: the project's macros.
+func macroSetup(p *project.Project) unit.Setup {
+	return func(ctx context.Context, q warehouse.Querier) error { return CreateMacros(ctx, q, p.Macros) }
+}
