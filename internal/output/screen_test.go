@@ -23,7 +23,7 @@ func TestWriteScreen(t *testing.T) {
 		want  []string
 		width int
 	}{
-		{"fits as it is", narrow, []string{"│ 1  │ Ana  │", "2 rows"}, 40},
+		{"fits as it is", narrow, []string{"│  1 │ Ana  │", "2 rows"}, 40},
 		{"cut with an ellipsis, rest counted", long, []string{"│  1 │ " + strings.Repeat("x", 40) + "… │", "5 rows, 1 shown (--limit N or --all for more)"}, 50},
 		{"too wide: one column a line", wide, []string{"── row 1 ──", "column_a │ value ", "column_l │ value vvvvvvvvvvv", "1 row"}, 40},
 	} {
