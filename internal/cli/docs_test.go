@@ -65,6 +65,12 @@ func TestDocsSiteInBrowser(t *testing.T) {
 		t.Errorf("the list names %v\nwant %v", named, want)
 	}
 
+	// The overview: the last build's reconciliation, kept with its run.
+	overview := eval[string](t, b, `document.querySelector("main").innerText`)
+	if !strings.Contains(overview, "Every record accounted for (run 1)") || !strings.Contains(overview, "events: 1,500 read = 1,500 silver + 0 superseded + 0 quarantined") {
+		t.Errorf("the overview:\n%s", overview)
+	}
+
 	// The lineage graph draws every edge, and nothing else.
 	if err := b.Click(`#list a[href="#graph"]`); err != nil {
 		t.Fatal(err)

@@ -16,13 +16,12 @@ import (
 
 // Site is everything the pages show.
 type Site struct {
-	Project        string           `json:"project"`
-	Generated      string           `json:"generated"`
-	Warehouse      bool             `json:"warehouse"` // whether a built warehouse was read
-	Sources        []Source         `json:"sources"`
-	Models         []Model          `json:"models"`
-	Runs           []Run            `json:"runs"`
-	Reconciliation []Reconciliation `json:"reconciliation"`
+	Project   string   `json:"project"`
+	Generated string   `json:"generated"`
+	Warehouse bool     `json:"warehouse"` // whether a built warehouse was read
+	Sources   []Source `json:"sources"`
+	Models    []Model  `json:"models"`
+	Runs      []Run    `json:"runs"`
 }
 
 // Source is one declared source.
@@ -114,6 +113,8 @@ type Run struct {
 	Checks  int64   `json:"checks"`
 	Failed  int64   `json:"failed"`
 	Error   string  `json:"error"`
+	// Reconciliation is the run's, for a build that reached it.
+	Reconciliation []Reconciliation `json:"reconciliation"`
 }
 
 // Reconciliation accounts for a source's records now.

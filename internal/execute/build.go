@@ -148,6 +148,9 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	if err := runs.RecordChecks(hctx, runID, Records(sum.Checks)); err != nil && berr == nil {
 		berr = err
 	}
+	if err := runs.RecordReconciliation(hctx, runID, balances(sum.Recon)); err != nil && berr == nil {
+		berr = err
+	}
 	if err := runs.Finish(hctx, runID, status, berr); err != nil && berr == nil {
 		berr = err
 	}

@@ -76,20 +76,18 @@ func Docs(ctx context.Context, parser *warehouse.DB, db *warehouse.DB, p *projec
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range runs {
-			site.Runs = append(site.Runs, docs.Run{ID: r.ID, Command: r.Command, Status: r.Status, Started: r.StartedAt.Format("2006-01-02 15:04:05"),
-				Seconds: r.Seconds, Models: r.Models, Checks: r.Checks, Failed: r.Failed, Error: r.Error})
-		}
-		ingested := map[string]bool{}
-		for _, s := range site.Sources {
-			ingested[s.Name] = s.Records > 0
-		}
-		recs, err := reconcile(ctx, db, ingest.Declared(p.Config, bronze), ingested, g)
-		if err != nil && len(recs) == 0 {
+		recs, err := state.Reconciliations(ctx, db)
+		if err != nil {
 			return nil, err
 		}
-		for _, r := range recs {
-			site.Reconciliation = append(site.Reconciliation, docs.Reconciliation{Source: r.Source, Read: r.Read, Silver: r.Silver, Superseded: r.Superseded, Quarantined: r.Quarantined, OK: r.OK()})
+		for _, r := range runs {
+			run := docs.Run{ID: r.ID, Command: r.Command, Status: r.Status, Started: r.StartedAt.Format("2006-01-02 15:04:05"),
+				Seconds: r.Seconds, Models: r.Models, Checks: r.Checks, Failed: r.Failed, Error: r.Error}
+			for _, b := range recs[r.ID] {
+				run.Reconciliation = append(run.Reconciliation, docs.Reconciliation{Source: b.Source, Read: b.Read, Silver: b.Silver,
+					Superseded: b.Superseded, Quarantined: b.Quarantined, OK: b.Balanced})
+			}
+			site.Runs = append(site.Runs, run)
 		}
 	}
 	for _, id := range g.Order {

@@ -80,3 +80,12 @@ func reconcile(ctx context.Context, tx warehouse.Querier, sources []ingest.Sourc
 	}
 	return out, nil
 }
+
+// balances turns reconciliations into run-history rows.
+func balances(rs []Reconciliation) []state.Balance {
+	out := make([]state.Balance, len(rs))
+	for i, r := range rs {
+		out[i] = state.Balance{Source: r.Source, Read: r.Read, Silver: r.Silver, Superseded: r.Superseded, Quarantined: r.Quarantined, Bronze: r.Bronze, Balanced: r.OK()}
+	}
+	return out
+}

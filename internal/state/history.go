@@ -79,3 +79,42 @@ func FileCount(ctx context.Context, q warehouse.Querier, source string) (int64, 
 	err := q.QueryRowContext(ctx, `SELECT count(*) FROM elt.files WHERE source = ?`, source).Scan(&n)
 	return n, err
 }
+
+// Balance is one source's reconciliation in a run.
+type Balance struct {
+	Source                                        string
+	Read, Silver, Superseded, Quarantined, Bronze int64
+	Balanced                                      bool
+}
+
+// RecordReconciliation keeps a run's reconciliation.
+func (r Runs) RecordReconciliation(ctx context.Context, id int64, bs []Balance) error {
+	for _, b := range bs {
+		if _, err := r.DB.ExecContext(ctx, `INSERT INTO elt.reconciliations VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, b.Source, b.Read, b.Silver, b.Superseded, b.Quarantined, b.Bronze, b.Balanced); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Reconciliations returns the reconciliation of each run that has one, by
+// run.
+func Reconciliations(ctx context.Context, q warehouse.Querier) (map[int64][]Balance, error) {
+	rows, err := q.QueryContext(ctx, `SELECT run_id, source, read, silver, superseded, quarantined, bronze, balanced
+		FROM elt.reconciliations ORDER BY run_id, source`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64][]Balance{}
+	for rows.Next() {
+		var id int64
+		var b Balance
+		if err := rows.Scan(&id, &b.Source, &b.Read, &b.Silver, &b.Superseded, &b.Quarantined, &b.Bronze, &b.Balanced); err != nil {
+			return nil, err
+		}
+		out[id] = append(out[id], b)
+	}
+	return out, rows.Err()
+}

@@ -3,7 +3,8 @@
 (function () {
   "use strict";
   var site = JSON.parse(document.getElementById("data").textContent);
-  ["sources", "models", "runs", "reconciliation"].forEach(function (k) { site[k] = site[k] || []; });
+  ["sources", "models", "runs"].forEach(function (k) { site[k] = site[k] || []; });
+  site.runs.forEach(function (r) { r.reconciliation = r.reconciliation || []; });
   site.models.forEach(function (m) {
     ["deps", "columns", "uses", "checks", "tests", "tags"].forEach(function (k) { m[k] = m[k] || []; });
   });
@@ -69,9 +70,10 @@
   function overview() {
     main.appendChild(el("h1", {}, [site.project || "elt project"]));
     main.appendChild(el("p", {}, [site.models.length + " models, " + site.sources.length + " sources. Generated " + site.generated + (site.warehouse ? "" : " without a warehouse: run elt build for row counts, profiles and check results.")]));
-    if (site.reconciliation && site.reconciliation.length) {
-      main.appendChild(el("h2", {}, ["Every record accounted for"]));
-      main.appendChild(table(["source", "read", "silver", "superseded", "quarantined", ""], site.reconciliation.map(function (r) {
+    var last = site.runs.filter(function (r) { return r.reconciliation.length; })[0];
+    if (last) {
+      main.appendChild(el("h2", {}, ["Every record accounted for (run " + last.id + ")"]));
+      main.appendChild(table(["source", "read", "silver", "superseded", "quarantined", ""], last.reconciliation.map(function (r) {
         return [r.source, fmt(r.read), fmt(r.silver), fmt(r.superseded), fmt(r.quarantined), status(r.ok ? "balanced" : "unbalanced")];
       })));
     }
@@ -81,8 +83,11 @@
   function runs(n) {
     main.appendChild(el("h2", {}, ["Last runs"]));
     if (!site.runs || !site.runs.length) { main.appendChild(el("p", {}, ["No runs recorded."])); return; }
-    main.appendChild(table(["run", "command", "status", "started", "seconds", "models", "checks", "failed", "error"], site.runs.slice(0, n).map(function (r) {
-      return [String(r.id), r.command, status(r.status), r.started, r.seconds.toFixed(2), fmt(r.models), fmt(r.checks), fmt(r.failed), r.error];
+    main.appendChild(table(["run", "command", "status", "started", "seconds", "models", "checks", "failed", "reconciliation", "error"], site.runs.slice(0, n).map(function (r) {
+      var rec = r.reconciliation.map(function (b) {
+        return b.source + ": " + fmt(b.read) + " read = " + fmt(b.silver) + " silver + " + fmt(b.superseded) + " superseded + " + fmt(b.quarantined) + " quarantined" + (b.ok ? "" : " (UNBALANCED)");
+      }).join("; ");
+      return [String(r.id), r.command, status(r.status), r.started, r.seconds.toFixed(2), fmt(r.models), fmt(r.checks), fmt(r.failed), rec, r.error];
     })));
   }
 
