@@ -11,6 +11,7 @@ run: build
 	@if [ -z "$$(ls -A $(BRONZE) 2>/dev/null)" ]; then $(ELT) generate; fi
 	$(ELT) build
 	$(ELT) query -f sql/conversion_by_country_device.sql
+	@echo "Next: $(ELT) docs (then open data/out/docs/index.html), $(ELT) query 'SELECT * FROM gold.user_session_analysis', $(ELT) --help"
 
 ## test: formatting, vet, every test (conformance cases included), and the
 ## committed Redshift DDL checked against a fresh build's schema
