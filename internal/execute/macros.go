@@ -19,6 +19,9 @@ func CreateMacros(ctx context.Context, q warehouse.Querier, macros []project.Mac
 				line, col := st.Line, 1
 				if qe.Line > 0 {
 					line, col = st.Line+qe.Line-1, qe.Col
+					if qe.Line == 1 && col > 6+st.Shift {
+						col -= st.Shift
+					}
 				}
 				return project.At(m.Path, m.Text, line, col, "%s: %s", qe.Kind, qe.Msg)
 			}

@@ -28,6 +28,9 @@ type Macro struct {
 type Statement struct {
 	SQL  string
 	Line int
+	// Shift is how many bytes elt added to the statement's first line
+	// (OR REPLACE), to place errors in the file.
+	Shift int
 }
 
 var macroRe = regexp.MustCompile(`(?is)^create\s+(or\s+replace\s+)?(temp\s+|temporary\s+)?(macro|function)\s`)
@@ -69,6 +72,12 @@ func LoadMacros(dir string) ([]Macro, error) {
 			if !macroRe.MatchString(st.SQL) {
 				errs = append(errs, At(rel, m.Text, st.Line, 1, "a macro file holds only CREATE MACRO statements"))
 				continue
+			}
+			// Every build creates the macros again: CREATE MACRO means
+			// CREATE OR REPLACE MACRO here.
+			if loc := macroRe.FindStringSubmatchIndex(st.SQL); loc[2] < 0 {
+				st.SQL = st.SQL[:6] + " OR REPLACE" + st.SQL[6:]
+				st.Shift = len(" OR REPLACE")
 			}
 			m.Statements = append(m.Statements, st)
 		}

@@ -14,12 +14,12 @@ func TestSplitStatements(t *testing.T) {
 		want       []Statement
 	}{
 		{"two", "CREATE MACRO a(x) AS x;\nCREATE MACRO b(x) AS x + 1;\n",
-			[]Statement{{"CREATE MACRO a(x) AS x", 1}, {"CREATE MACRO b(x) AS x + 1", 2}}},
+			[]Statement{{SQL: "CREATE MACRO a(x) AS x", Line: 1}, {SQL: "CREATE MACRO b(x) AS x + 1", Line: 2}}},
 		{"comments and blank lines", "-- one; not a split\n\n/* two;\nlines */\nCREATE MACRO a(x) AS\n  x;  -- trailing\n",
-			[]Statement{{"CREATE MACRO a(x) AS\n  x", 5}}},
+			[]Statement{{SQL: "CREATE MACRO a(x) AS\n  x", Line: 5}}},
 		{"semicolons in quotes", "CREATE MACRO s() AS 'a;b''c;';\nCREATE MACRO q() AS \"x;y\";",
-			[]Statement{{"CREATE MACRO s() AS 'a;b''c;'", 1}, {"CREATE MACRO q() AS \"x;y\"", 2}}},
-		{"no final semicolon", "\n\nCREATE MACRO a() AS 1", []Statement{{"CREATE MACRO a() AS 1", 3}}},
+			[]Statement{{SQL: "CREATE MACRO s() AS 'a;b''c;'", Line: 1}, {SQL: "CREATE MACRO q() AS \"x;y\"", Line: 2}}},
+		{"no final semicolon", "\n\nCREATE MACRO a() AS 1", []Statement{{SQL: "CREATE MACRO a() AS 1", Line: 3}}},
 		{"empty", " ;\n; -- nothing\n", nil},
 	}
 	for _, tc := range cases {
@@ -105,3 +105,23 @@ func writeFile(t *testing.T, path, text string) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// A build creates the macros each time: CREATE MACRO becomes CREATE OR
+// REPLACE MACRO; anything but a macro is an error at its line.
+func TestLoadMacros(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, MacroDir, "a.sql"), "create macro one() as 1;\nCREATE OR REPLACE TEMP MACRO two() AS 2;\n")
+	ms, err := LoadMacros(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []Statement{ms[0].Statements[0], ms[0].Statements[1]}
+	want := []Statement{{"create OR REPLACE macro one() as 1", 1, 11}, {"CREATE OR REPLACE TEMP MACRO two() AS 2", 2, 0}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	writeFile(t, filepath.Join(dir, MacroDir, "b.sql"), "-- x\nSELECT 1;\n")
+	if _, err := LoadMacros(dir); err == nil || !strings.Contains(err.Error(), "macros/b.sql:2:1: a macro file holds only CREATE MACRO statements") {
+		t.Errorf("a SELECT in a macro file: %v", err)
+	}
+}
