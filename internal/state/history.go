@@ -100,7 +100,14 @@ func (r Runs) RecordReconciliation(ctx context.Context, id int64, bs []Balance) 
 
 // Reconciliations returns the reconciliation of each run that has one, by
 // run.
+// A warehouse last written by an elt from before they were kept (opened
+// read-only, so not migrated) has none.
 func Reconciliations(ctx context.Context, q warehouse.Querier) (map[int64][]Balance, error) {
+	var kept bool
+	if err := q.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_tables() WHERE database_name = current_database()
+		AND schema_name = 'elt' AND table_name = 'reconciliations'`).Scan(&kept); err != nil || !kept {
+		return nil, err
+	}
 	rows, err := q.QueryContext(ctx, `SELECT run_id, source, read, silver, superseded, quarantined, bronze, balanced
 		FROM elt.reconciliations ORDER BY run_id, source`)
 	if err != nil {
