@@ -2,8 +2,11 @@ package execute
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -92,7 +95,7 @@ func Docs(ctx context.Context, parser *warehouse.DB, db *warehouse.DB, p *projec
 	}
 	for _, id := range g.Order {
 		n := g.Nodes[id]
-		m, err := docModel(ctx, parser, db, catalog, n, known, latest[n.Model.ID()], tests[n.Model.ID()])
+		m, err := docModel(ctx, p.Dir, parser, db, catalog, n, known, latest[n.Model.ID()], tests[n.Model.ID()])
 		if err != nil {
 			return nil, err
 		}
@@ -103,7 +106,7 @@ func Docs(ctx context.Context, parser *warehouse.DB, db *warehouse.DB, p *projec
 
 // docModel gathers one model; its output columns join known for the
 // models downstream.
-func docModel(ctx context.Context, parser, db *warehouse.DB, built map[string][]profile.Column, n *plan.Node, known map[string][]string, results []state.CheckOutcome, tests []string) (docs.Model, error) {
+func docModel(ctx context.Context, dir string, parser, db *warehouse.DB, built map[string][]profile.Column, n *plan.Node, known map[string][]string, results []state.CheckOutcome, tests []string) (docs.Model, error) {
 	m := n.Model
 	out := docs.Model{ID: m.ID(), Path: m.Path, Description: strings.TrimSpace(m.Header.Description), Materialized: string(m.Header.Materialized),
 		Tags: m.Header.Tags, Deps: n.Inputs(), SQL: m.Text, Compiled: strings.Join(compile.Statements(m), ";\n") + ";", Tests: tests}
@@ -143,10 +146,16 @@ func docModel(ctx context.Context, parser, db *warehouse.DB, built map[string][]
 	for _, c := range cols {
 		names = append(names, c.Name)
 	}
+	if len(names) == 0 && m.Seed != "" {
+		names = seedColumns(filepath.Join(dir, filepath.FromSlash(m.Seed)))
+	}
 	if len(names) == 0 {
 		for _, c := range lin.Columns {
 			names = append(names, c.Name)
 		}
+	}
+	if slices.Contains(names, "*") {
+		names = nil // read from something whose columns are not known
 	}
 	known[strings.ToLower(m.ID())] = names
 	desc := map[string]string{}
@@ -175,6 +184,9 @@ func docModel(ctx context.Context, parser, db *warehouse.DB, built map[string][]
 		if from == nil && len(lin.Columns) == len(names) {
 			from = lin.Columns[i].From
 		}
+		if m.Seed != "" { // a seed's columns come from its file
+			from = []lineage.Source{{Table: m.Seed, Column: name, Via: lineage.Direct}}
+		}
 		for _, f := range from {
 			c.From = append(c.From, docs.Lineage{Table: f.Table, Column: f.Column, Via: string(f.Via)})
 		}
@@ -195,6 +207,21 @@ func docModel(ctx context.Context, parser, db *warehouse.DB, built map[string][]
 		out.Checks = append(out.Checks, dc)
 	}
 	return out, nil
+}
+
+// seedColumns reads a seed file's header (its first CSV record), for a
+// project not built yet; nil when it cannot.
+func seedColumns(path string) []string {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	header, err := csv.NewReader(f).Read()
+	if err != nil {
+		return nil
+	}
+	return header
 }
 
 // WriteDocs writes the site to dir/index.html and returns its path.
