@@ -2,6 +2,8 @@ package execute
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/starter"
@@ -10,8 +12,27 @@ import (
 
 // CreateMacros creates the project's macros (macros/*.sql) on q, in file
 // order, so models, checks and later queries can call them; they are kept
-// in the warehouse. A failing statement is reported at its file and line.
+// in the warehouse, and a macro no file declares any more is dropped, so
+// nothing calls a stale one. A failing statement is reported at its file
+// and line.
 func CreateMacros(ctx context.Context, q warehouse.Querier, macros []project.Macro) error {
+	declared := map[string]bool{}
+	for _, m := range macros {
+		for _, st := range m.Statements {
+			if st.Name != "" {
+				declared[strings.ToLower(strings.ReplaceAll(st.Name, `"`, ""))] = true
+			}
+		}
+	}
+	stale, err := staleMacros(ctx, q, declared)
+	if err != nil {
+		return err
+	}
+	for _, drop := range stale {
+		if _, err := q.ExecContext(ctx, drop); err != nil {
+			return fmt.Errorf("drop a macro no file declares: %w", err)
+		}
+	}
 	for _, m := range macros {
 		for _, st := range m.Statements {
 			if _, err := q.ExecContext(ctx, st.SQL); err != nil {
@@ -33,3 +54,31 @@ func CreateMacros(ctx context.Context, q warehouse.Querier, macros []project.Mac
 // Init writes the starter project into dir (elt init) and returns the
 // files written.
 func Init(dir string) ([]string, error) { return starter.Write(dir) }
+
+// staleMacros are the DROP statements of the warehouse's macros that no
+// file of macros/ declares.
+func staleMacros(ctx context.Context, q warehouse.Querier, declared map[string]bool) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT schema_name, function_name, function_type FROM duckdb_functions()
+		WHERE database_name = current_database() AND NOT internal AND function_type IN ('macro', 'table_macro')`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var schema, name, kind string
+		if err := rows.Scan(&schema, &name, &kind); err != nil {
+			return nil, err
+		}
+		id := strings.ToLower(name)
+		if declared[id] || declared[strings.ToLower(schema)+"."+id] {
+			continue
+		}
+		what := "MACRO"
+		if kind == "table_macro" {
+			what = "MACRO TABLE"
+		}
+		out = append(out, "DROP "+what+" IF EXISTS "+warehouse.Qualified(schema, name))
+	}
+	return out, rows.Err()
+}

@@ -28,12 +28,15 @@ type Macro struct {
 type Statement struct {
 	SQL  string
 	Line int
+	// Name is the macro's name as written (schema.name or name), "" for a
+	// TEMP macro, which lasts one build.
+	Name string
 	// Shift is how many bytes elt added to the statement's first line
 	// (OR REPLACE), to place errors in the file.
 	Shift int
 }
 
-var macroRe = regexp.MustCompile(`(?is)^create\s+(or\s+replace\s+)?(temp\s+|temporary\s+)?(macro|function)\s`)
+var macroRe = regexp.MustCompile(`(?is)^create\s+(or\s+replace\s+)?(temp\s+|temporary\s+)?(macro|function)\s+((?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)(?:\.(?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*))?)`)
 
 // WalkFiles calls fn for every file under dir/sub (a missing folder holds
 // none), with its path relative to dir, / separated, and its full path.
@@ -75,7 +78,11 @@ func LoadMacros(dir string) ([]Macro, error) {
 			}
 			// Every build creates the macros again: CREATE MACRO means
 			// CREATE OR REPLACE MACRO here.
-			if loc := macroRe.FindStringSubmatchIndex(st.SQL); loc[2] < 0 {
+			loc := macroRe.FindStringSubmatchIndex(st.SQL)
+			if loc[4] < 0 {
+				st.Name = st.SQL[loc[8]:loc[9]]
+			}
+			if loc[2] < 0 {
 				st.SQL = st.SQL[:6] + " OR REPLACE" + st.SQL[6:]
 				st.Shift = len(" OR REPLACE")
 			}

@@ -116,7 +116,7 @@ func TestLoadMacros(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := []Statement{ms[0].Statements[0], ms[0].Statements[1]}
-	want := []Statement{{"create OR REPLACE macro one() as 1", 1, 11}, {"CREATE OR REPLACE TEMP MACRO two() AS 2", 2, 0}}
+	want := []Statement{{SQL: "create OR REPLACE macro one() as 1", Line: 1, Name: "one", Shift: 11}, {SQL: "CREATE OR REPLACE TEMP MACRO two() AS 2", Line: 2}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
