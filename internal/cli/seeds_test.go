@@ -51,3 +51,31 @@ func TestStaleMacrosAreDropped(t *testing.T) {
 		}
 	}
 }
+
+// A seed is read again when its file changes, and only then; unchanged, it
+// lets an incremental model that reads it be brought up to date instead of
+// rebuilt.
+func TestSeedsRebuiltWhenTheirFileChanges(t *testing.T) {
+	proj := t.TempDir()
+	testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), "version: 1\n")
+	seed := filepath.Join(proj, "seeds", "ref", "fx.csv")
+	testutil.WriteFile(t, seed, "currency,rate\nUSD,1\nEUR,1.1\n")
+	testutil.WriteFile(t, filepath.Join(proj, "models", "gold", "base.sql"), "/* materialized: table */\nSELECT 'USD' AS currency, 10 AS amount\n")
+	testutil.WriteFile(t, filepath.Join(proj, "models", "gold", "priced.sql"), `/*
+materialized: incremental
+unique_key: currency
+affected_keys: SELECT currency FROM changes_ref__fx
+*/
+SELECT currency, rate FROM ref.fx
+`)
+	mustElt(t, "--project", proj, "build")
+	out := mustElt(t, "--project", proj, "build")
+	if !strings.Contains(out, "ref.fx                               unchanged         2 rows") || !strings.Contains(out, "gold.priced                          incremental       2 rows") {
+		t.Errorf("a build with the seed unchanged:\n%s", out)
+	}
+	testutil.WriteFile(t, seed, "currency,rate\nUSD,1\nEUR,1.1\nGBP,1.2\n")
+	out = mustElt(t, "--project", proj, "build")
+	if !strings.Contains(out, "ref.fx                               table             3 rows") || !strings.Contains(out, "gold.priced                          full              3 rows") {
+		t.Errorf("a build after the seed changed:\n%s", out)
+	}
+}

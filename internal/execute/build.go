@@ -432,6 +432,9 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 	if err := dropOtherKind(ctx, tx, m, kind); err != nil {
 		return 0, "", err
 	}
+	if m.Seed != "" {
+		return b.runSeed(ctx, tx, m, inc, kind != "")
+	}
 	mode := string(m.Header.Materialized)
 	stmts := compile.Statements(m)
 	mapped := true // the last statement holds the model body on the file's lines

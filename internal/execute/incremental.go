@@ -89,6 +89,11 @@ func headerAt(m *project.Model, text, format string, args ...any) error {
 
 // record stores that the model is up to date as of this run.
 func (inc *incremental) record(ctx context.Context, tx warehouse.Querier, m *project.Model, mode string) error {
+	return inc.recordAs(ctx, tx, m, mode, compile.Fingerprint(m))
+}
+
+// recordAs is record with the fingerprint given.
+func (inc *incremental) recordAs(ctx context.Context, tx warehouse.Querier, m *project.Model, mode, fingerprint string) error {
 	inc.mode[strings.ToLower(m.ID())] = mode
-	return state.SaveModelState(ctx, tx, m.ID(), inc.runID, mode != builtIncremental, compile.Fingerprint(m))
+	return state.SaveModelState(ctx, tx, m.ID(), inc.runID, mode != builtIncremental, fingerprint)
 }
