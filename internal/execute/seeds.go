@@ -2,14 +2,11 @@ package execute
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -24,7 +21,7 @@ const seedUnchanged = "unchanged"
 // date with no change (its change set is empty), so they need not be
 // rebuilt whole.
 func (b *Builder) runSeed(ctx context.Context, tx warehouse.Querier, m *project.Model, inc *incremental, exists bool) (int64, string, error) {
-	sum, err := fileHash(b.Project.Resolve(m.Seed))
+	sum, err := ingest.HashFile(b.Project.Resolve(m.Seed))
 	if err != nil {
 		return 0, "", &project.FileError{Path: m.Seed, Msg: err.Error()}
 	}
@@ -58,18 +55,4 @@ func (b *Builder) runSeed(ctx context.Context, tx warehouse.Querier, m *project.
 	var rows int64
 	err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&rows)
 	return rows, string(project.Table), err
-}
-
-// fileHash is the sha256 of a file.
-func fileHash(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

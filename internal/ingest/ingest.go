@@ -233,16 +233,26 @@ func readFile(src Source, f File, hashOnly bool) loaded {
 	return l
 }
 
-// hashFile is the sha256 of a file, read in pieces.
+// hashFile is the sha256 of a bronze file, read in pieces.
 func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
+	sum, err := HashFile(path)
 	if err != nil {
 		return "", fmt.Errorf("cannot read bronze file %s: %w", path, unwrapPath(err))
+	}
+	return sum, nil
+}
+
+// HashFile is the sha256 of a file, in hex, read in pieces: how the
+// manifest (and a seed's state) knows a file's content.
+func HashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
 	}
 	defer f.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("cannot read bronze file %s: %w", path, unwrapPath(err))
+		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
