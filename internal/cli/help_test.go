@@ -46,6 +46,7 @@ func TestHelpExamplesWork(t *testing.T) {
 		}
 	}
 	walk("", newApp(nil, nil, nil).Commands)
+	t.Logf("%d examples ran", seen)
 	if seen < 15 {
 		t.Errorf("only %d examples ran", seen)
 	}
