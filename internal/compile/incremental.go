@@ -37,6 +37,13 @@ func ChangesTable(m *project.Model) string {
 	return warehouse.Ident(strings.ToLower("changes_" + m.Schema + "__" + m.Name))
 }
 
+// EmptyChanges is the statement that makes a model's change set empty: for
+// an input whose rows did not change (an unchanged seed, or a unit test's
+// input before its increment arrives).
+func EmptyChanges(m *project.Model) string {
+	return "CREATE OR REPLACE TEMP TABLE " + ChangesTable(m) + " AS SELECT * FROM " + warehouse.Qualified(m.Schema, m.Name) + " LIMIT 0"
+}
+
 // mergeData fills the templates.
 type mergeData struct {
 	Target, Key, Changes, Body, OrderBy, AffectedKeys string

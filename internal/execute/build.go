@@ -432,12 +432,19 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 	if err := dropOtherKind(ctx, tx, m, kind); err != nil {
 		return 0, "", err
 	}
-	if m.Seed != "" {
-		return b.runSeed(ctx, tx, m, inc, kind != "")
-	}
 	mode := string(m.Header.Materialized)
 	stmts := compile.Statements(m)
 	mapped := true // the last statement holds the model body on the file's lines
+	var seedPrint string
+	if m.Seed != "" {
+		var unchanged bool
+		if seedPrint, unchanged, err = b.seedState(m, inc, kind != ""); err != nil {
+			return 0, "", err
+		}
+		if unchanged {
+			mode, stmts, mapped = seedUnchanged, []string{compile.EmptyChanges(m)}, false
+		}
+	}
 	if m.Header.Materialized == project.Incremental {
 		if mode, err = inc.plan(g, n, kind != ""); err != nil {
 			return 0, "", err
@@ -477,6 +484,15 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 	}
 	if m.Header.Materialized == project.Incremental {
 		if err := inc.record(ctx, tx, m, mode); err != nil {
+			return 0, mode, err
+		}
+	}
+	if seedPrint != "" {
+		how := builtWhole
+		if mode == seedUnchanged {
+			how = builtIncremental // in step, with an empty change set
+		}
+		if err := inc.recordAs(ctx, tx, m, how, seedPrint); err != nil {
 			return 0, mode, err
 		}
 	}

@@ -255,8 +255,7 @@ func split(t Test, n *plan.Node) (first, later map[string][]Row) {
 func applyIncrement(ctx context.Context, conn *sql.Conn, g *plan.Graph, n *plan.Node, later map[string][]Row) error {
 	for _, d := range n.Deps {
 		if dn := g.Nodes[d]; dn != nil {
-			changes := compile.ChangesTable(dn.Model)
-			if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE "+changes+" AS SELECT * FROM "+warehouse.Qualified(dn.Model.Schema, dn.Model.Name)+" LIMIT 0"); err != nil {
+			if _, err := conn.ExecContext(ctx, compile.EmptyChanges(dn.Model)); err != nil {
 				return err
 			}
 		}
