@@ -306,27 +306,83 @@ func insert(ctx context.Context, conn *sql.Conn, rel string, rows []Row, runID i
 // Values go in as text literals DuckDB casts to each column's type.
 // Bronze's _file, _line and _run_id are filled in when not given.
 func insertInto(ctx context.Context, conn *sql.Conn, table string, cols map[string]bool, rows []Row, runID int) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	// One column list for every row: the columns any row gives (a row
+	// without one gets NULL), and bronze's own where the table has them.
+	var names []string
+	given := map[string]string{} // lower-case name → as written
 	for i, r := range rows {
-		var names, values []string
-		have := map[string]bool{}
-		for k, v := range r {
+		for k := range r {
 			if !cols[strings.ToLower(k)] {
 				return fmt.Errorf("row %d: no column %q (columns: %s)", i+1, k, strings.Join(sortedKeys(cols), ", "))
 			}
-			have[strings.ToLower(k)] = true
-			names = append(names, warehouse.Ident(k))
-			values = append(values, literal(v))
-		}
-		for k, v := range map[string]string{"_file": "'unit-test'", "_line": fmt.Sprint(i + 1 + 1000*runID), "_run_id": fmt.Sprint(runID)} {
-			if cols[k] && !have[k] {
-				names, values = append(names, k), append(values, v)
+			if _, ok := given[strings.ToLower(k)]; !ok {
+				given[strings.ToLower(k)] = k
+				names = append(names, k)
 			}
 		}
-		if _, err := conn.ExecContext(ctx, "INSERT INTO "+table+" ("+strings.Join(names, ", ")+") VALUES ("+strings.Join(values, ", ")+")"); err != nil {
+	}
+	sort.Strings(names)
+	defaults := map[string]func(i int) string{
+		"_file":   func(int) string { return "'unit-test'" },
+		"_line":   func(i int) string { return fmt.Sprint(i + 1 + 1000*runID) },
+		"_run_id": func(int) string { return fmt.Sprint(runID) },
+	}
+	for _, k := range []string{"_file", "_line", "_run_id"} {
+		if _, ok := given[k]; cols[k] && !ok {
+			names = append(names, k)
+		}
+	}
+	tuple := func(i int) string {
+		values := make([]string, len(names))
+		for j, n := range names {
+			v, ok := lookup(rows[i], n)
+			switch {
+			case ok:
+				values[j] = literal(v)
+			case defaults[strings.ToLower(n)] != nil && cols[strings.ToLower(n)]:
+				values[j] = defaults[strings.ToLower(n)](i)
+			default:
+				values[j] = "NULL"
+			}
+		}
+		return "(" + strings.Join(values, ", ") + ")"
+	}
+	quoted := make([]string, len(names))
+	for j, n := range names {
+		quoted[j] = warehouse.Ident(n)
+	}
+	head := "INSERT INTO " + table + " (" + strings.Join(quoted, ", ") + ") VALUES "
+	tuples := make([]string, len(rows))
+	for i := range rows {
+		tuples[i] = tuple(i)
+	}
+	if _, err := conn.ExecContext(ctx, head+strings.Join(tuples, ",\n")); err == nil {
+		return nil
+	}
+	// Name the row that failed: each alone, inserted only once one fails
+	// (the whole statement was rolled back).
+	for i := range rows {
+		if _, err := conn.ExecContext(ctx, head+tuples[i]); err != nil {
 			return fmt.Errorf("row %d: %w", i+1, err)
 		}
 	}
 	return nil
+}
+
+// lookup finds a row's value for a column, whatever the case of its name.
+func lookup(r Row, name string) (any, bool) {
+	if v, ok := r[name]; ok {
+		return v, true
+	}
+	for k, v := range r {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return nil, false
 }
 
 func columns(ctx context.Context, conn *sql.Conn, rel string) (map[string]bool, error) {
