@@ -6,7 +6,9 @@ package profile
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/digitalservices/elt/internal/warehouse"
@@ -122,8 +124,8 @@ func Catalog(ctx context.Context, q warehouse.Querier) (map[string][]Column, err
 	return out, rows.Err()
 }
 
-// Profile measures schema.name in one scan (plus one small grouped scan
-// for the values of text columns with few of them).
+// Profile measures schema.name in one scan (plus one more, counting the
+// values of all the text columns that have few).
 func Profile(ctx context.Context, q warehouse.Querier, schema, name string, o Options) (Table, error) {
 	cols, err := Columns(ctx, q, schema, name)
 	if err != nil {
@@ -165,29 +167,44 @@ func ProfileColumns(ctx context.Context, q warehouse.Querier, schema, name strin
 	if err := q.QueryRowContext(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM "+from).Scan(dest...); err != nil {
 		return Table{}, err
 	}
+	var few []int // text columns with few values: their values, in one more scan
+	var hists []string
 	for i := range t.Columns {
 		t.Columns[i].Nulls = t.Rows - nonNull[i]
-		c := &t.Columns[i]
-		if !Textual(c.Type) || c.Distinct > MaxValues || c.Distinct == 0 {
+		if c := t.Columns[i]; Textual(c.Type) && c.Distinct > 0 && c.Distinct <= MaxValues {
+			few = append(few, i)
+			hists = append(hists, "to_json(histogram("+warehouse.Ident(c.Name)+"))::VARCHAR")
+		}
+	}
+	if len(few) == 0 {
+		return t, nil
+	}
+	texts := make([]string, len(few))
+	dest = make([]any, len(few))
+	for k := range texts {
+		dest[k] = &texts[k]
+	}
+	if err := q.QueryRowContext(ctx, "SELECT "+strings.Join(hists, ", ")+" FROM "+from).Scan(dest...); err != nil {
+		return Table{}, err
+	}
+	for k, i := range few {
+		var counts map[string]int64
+		if err := json.Unmarshal([]byte(texts[k]), &counts); err != nil {
+			return Table{}, fmt.Errorf("read the values of %s: %w", t.Columns[i].Name, err)
+		}
+		if len(counts) > MaxValues { // the estimate was low
 			continue
 		}
-		id := warehouse.Ident(c.Name)
-		rows, err := q.QueryContext(ctx, fmt.Sprintf("SELECT %s, count(*) FROM %s WHERE %s IS NOT NULL GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT %d", id, from, id, MaxValues+1))
-		if err != nil {
-			return Table{}, err
+		c := &t.Columns[i]
+		for v, n := range counts {
+			c.Values = append(c.Values, Value{Text: v, Count: n})
 		}
-		for rows.Next() {
-			var v Value
-			if err := rows.Scan(&v.Text, &v.Count); err != nil {
-				rows.Close()
-				return Table{}, err
+		sort.Slice(c.Values, func(a, b int) bool {
+			if c.Values[a].Count != c.Values[b].Count {
+				return c.Values[a].Count > c.Values[b].Count
 			}
-			c.Values = append(c.Values, v)
-		}
-		rows.Close()
-		if len(c.Values) > MaxValues { // the estimate was low
-			c.Values = nil
-		}
+			return c.Values[a].Text < c.Values[b].Text
+		})
 	}
 	return t, nil
 }
