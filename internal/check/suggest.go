@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,7 +80,7 @@ func Suggest(t profile.Table, m *project.Model) (out []Suggestion, declared []st
 				add(c.Name, project.Check{Kind: "accepted_values", Values: vals}, fmt.Sprintf("%d values: %s", len(vals), strings.Join(counts, ", ")))
 			}
 		}
-		if profile.Numeric(c.Type) && c.Min.Valid && c.Max.Valid {
+		if output.Numeric(c.Type) && c.Min.Valid && c.Max.Valid {
 			lo, err1 := strconv.ParseFloat(c.Min.String, 64)
 			hi, err2 := strconv.ParseFloat(c.Max.String, 64)
 			if err1 == nil && err2 == nil {
@@ -129,7 +130,7 @@ func (s Suggestion) Holds(t profile.Table) (bool, string) {
 			return false, fmt.Sprintf("%s values in the holdout", output.Count(c.Distinct))
 		}
 		for _, v := range c.Values {
-			if !contains(s.Check.Values, v.Text) {
+			if !slices.Contains(s.Check.Values, v.Text) {
 				return false, fmt.Sprintf("the holdout holds %q", v.Text)
 			}
 		}
@@ -141,13 +142,4 @@ func (s Suggestion) Holds(t profile.Table) (bool, string) {
 		}
 	}
 	return true, ""
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

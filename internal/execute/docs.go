@@ -22,9 +22,6 @@ import (
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
-// bronzeColumns are the columns ingestion adds to a source's declared fields.
-var bronzeColumns = []string{"_file", "_line", "_run_id"}
-
 // Docs gathers what the docs site shows: the project's sources and models
 // with their column lineage (parser only) and, when db is a built
 // warehouse (it may be nil), row counts, column profiles, the checks' last
@@ -43,7 +40,7 @@ func Docs(ctx context.Context, parser *warehouse.DB, db *warehouse.DB, p *projec
 			cols = append(cols, f.Name)
 		}
 		if len(cols) > 0 {
-			known[s.Table] = append(cols, bronzeColumns...)
+			known[s.Table] = append(cols, ingest.BronzeColumns...)
 		}
 		if db != nil {
 			t, err := state.Count(ctx, db, src.Name)

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/digitalservices/elt/internal/project"
-	"github.com/digitalservices/elt/internal/starter"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -50,10 +49,6 @@ func CreateMacros(ctx context.Context, q warehouse.Querier, macros []project.Mac
 	}
 	return nil
 }
-
-// Init writes the starter project into dir (elt init) and returns the
-// files written.
-func Init(dir string) ([]string, error) { return starter.Write(dir) }
 
 // staleMacros are the DROP statements of the warehouse's macros that no
 // file of macros/ declares.

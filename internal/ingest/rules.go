@@ -274,6 +274,11 @@ func insertSQL(src Source, runID int64) string {
 		src.Table(), list, list, runID)
 }
 
+// BronzeColumns are the columns ingestion adds to a source's declared
+// fields in its bronze table: the file and line of each record, and the
+// run that loaded it.
+var BronzeColumns = []string{"_file", "_line", "_run_id"}
+
 // bronzeTable creates the source's bronze table from its declared fields,
 // or adds the columns of fields declared since (older rows NULL). A field
 // whose type changed needs a full refresh.

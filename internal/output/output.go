@@ -269,7 +269,9 @@ func cells(r *Result, null string) [][]string {
 	return out
 }
 
-func numeric(typ string) bool {
+// Numeric reports whether a DuckDB type is a number (a list of numbers is
+// not).
+func Numeric(typ string) bool {
 	if strings.ContainsAny(typ, "[]") {
 		return false
 	}
@@ -328,7 +330,7 @@ func writeBox(b *strings.Builder, r *Result, cs [][]string, ws []int) {
 	row := func(vals []string, header bool) string {
 		parts := make([]string, len(vals))
 		for i, v := range vals {
-			parts[i] = " " + pad(v, ws[i], !header && numeric(r.Types[i])) + " "
+			parts[i] = " " + pad(v, ws[i], !header && Numeric(r.Types[i])) + " "
 		}
 		return "│" + strings.Join(parts, "│") + "│\n"
 	}
@@ -358,7 +360,7 @@ func writeMarkdown(w io.Writer, r *Result) error {
 	for i, c := range r.Columns {
 		hdr[i] = esc(c)
 		sep[i] = "---"
-		if numeric(r.Types[i]) {
+		if Numeric(r.Types[i]) {
 			sep[i] = "---:"
 		}
 	}
@@ -412,7 +414,7 @@ func WritePlain(w io.Writer, r *Result, indent string) error {
 	line := func(vals []string, header bool) {
 		parts := make([]string, len(vals))
 		for i, v := range vals {
-			parts[i] = pad(v, ws[i], !header && numeric(r.Types[i]))
+			parts[i] = pad(v, ws[i], !header && Numeric(r.Types[i]))
 		}
 		b.WriteString(strings.TrimRight(indent+strings.Join(parts, "  "), " ") + "\n")
 	}

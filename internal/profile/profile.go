@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -60,22 +61,11 @@ type Options struct {
 	Where string
 }
 
-// Numeric reports whether a DuckDB type is a number.
-func Numeric(typ string) bool {
-	t := strings.ToUpper(typ)
-	for _, p := range []string{"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL"} {
-		if strings.HasPrefix(t, p) {
-			return true
-		}
-	}
-	return false
-}
-
 // Bounded reports whether min and max mean something for a type: numbers,
 // dates and times.
 func Bounded(typ string) bool {
 	t := strings.ToUpper(typ)
-	return Numeric(t) || strings.HasPrefix(t, "DATE") || strings.HasPrefix(t, "TIME")
+	return output.Numeric(t) || strings.HasPrefix(t, "DATE") || strings.HasPrefix(t, "TIME")
 }
 
 // Textual reports whether a type is text.

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -155,7 +156,7 @@ func run(ctx context.Context, p *project.Project, g *plan.Graph, n *plan.Node, t
 			if g.Nodes[strings.ToLower(rel)] == nil && !g.External[strings.ToLower(rel)] {
 				return fmt.Errorf("%s: given: %s is not a model or source of this project", t.Path, rel)
 			}
-			if !contains(n.Inputs(), rel) {
+			if !slices.ContainsFunc(n.Inputs(), func(id string) bool { return strings.EqualFold(id, rel) }) {
 				return fmt.Errorf("%s: given: %s is not read by %s (it reads %s)", t.Path, rel, n.Model.ID(), strings.Join(n.Inputs(), ", "))
 			}
 		}
@@ -183,15 +184,6 @@ func run(ctx context.Context, p *project.Project, g *plan.Graph, n *plan.Node, t
 		return nil
 	}()
 	return res
-}
-
-func contains(ids []string, rel string) bool {
-	for _, id := range ids {
-		if strings.EqualFold(id, rel) {
-			return true
-		}
-	}
-	return false
 }
 
 // emptyInputs creates every relation the model's SQL may read, empty and
@@ -330,7 +322,7 @@ func insertInto(ctx context.Context, conn *sql.Conn, table string, cols map[stri
 		"_line":   func(i int) string { return fmt.Sprint(i + 1 + 1000*runID) },
 		"_run_id": func(int) string { return fmt.Sprint(runID) },
 	}
-	for _, k := range []string{"_file", "_line", "_run_id"} {
+	for _, k := range ingest.BronzeColumns {
 		if _, ok := given[k]; cols[k] && !ok {
 			names = append(names, k)
 		}
