@@ -90,9 +90,13 @@ func Docs(ctx context.Context, parser *warehouse.DB, db *warehouse.DB, p *projec
 			site.Runs = append(site.Runs, run)
 		}
 	}
+	aggregates, err := parser.AggregateNames(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for _, id := range g.Order {
 		n := g.Nodes[id]
-		m, err := docModel(ctx, p.Dir, parser, db, catalog, n, known, latest[n.Model.ID()], tests[n.Model.ID()])
+		m, err := docModel(ctx, p.Dir, parser, db, catalog, aggregates, n, known, latest[n.Model.ID()], tests[n.Model.ID()])
 		if err != nil {
 			return nil, err
 		}
@@ -103,7 +107,7 @@ func Docs(ctx context.Context, parser *warehouse.DB, db *warehouse.DB, p *projec
 
 // docModel gathers one model; its output columns join known for the
 // models downstream.
-func docModel(ctx context.Context, dir string, parser, db *warehouse.DB, built map[string][]profile.Column, n *plan.Node, known map[string][]string, results []state.CheckOutcome, tests []string) (docs.Model, error) {
+func docModel(ctx context.Context, dir string, parser, db *warehouse.DB, built map[string][]profile.Column, aggregates map[string]bool, n *plan.Node, known map[string][]string, results []state.CheckOutcome, tests []string) (docs.Model, error) {
 	m := n.Model
 	out := docs.Model{ID: m.ID(), Path: m.Path, Description: strings.TrimSpace(m.Header.Description), Materialized: string(m.Header.Materialized),
 		Tags: m.Header.Tags, Deps: n.Inputs(), SQL: m.Text, Compiled: strings.Join(compile.Statements(m), ";\n") + ";", Tests: tests}
@@ -116,7 +120,7 @@ func docModel(ctx context.Context, dir string, parser, db *warehouse.DB, built m
 		}
 		out.Rows = &prof.Rows
 	}
-	catalog := func(table string) []string {
+	columns := func(table string) []string {
 		if cs, ok := known[table]; ok {
 			return cs
 		}
@@ -129,7 +133,7 @@ func docModel(ctx context.Context, dir string, parser, db *warehouse.DB, built m
 	var lin lineage.Model
 	tree, err := parser.SerializeSQL(ctx, m.Body)
 	if err == nil {
-		lin, err = lineage.Analyze(tree, m.Schema, catalog)
+		lin, err = lineage.Analyze(tree, m.Schema, lineage.Catalog{Columns: columns, Aggregates: aggregates})
 	}
 	if err != nil {
 		out.LineageError = err.Error()

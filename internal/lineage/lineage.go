@@ -56,9 +56,14 @@ type Model struct {
 	Uses    []Use    `json:"uses"`
 }
 
-// Catalog tells the columns of a table ("schema.name", lower case), or nil
-// when they are not known.
-type Catalog func(table string) []string
+// Catalog tells what the query's names mean: Columns the columns of a
+// table ("schema.name", lower case), nil when they are not known; and
+// Aggregates the names of the aggregate functions (DuckDB's
+// duckdb_functions() knows them, macros included).
+type Catalog struct {
+	Columns    func(table string) []string
+	Aggregates map[string]bool
+}
 
 // Analyze reads the lineage of the query whose json_serialize_sql tree is
 // tree. Unqualified table names are in schema defaultSchema.
@@ -243,7 +248,7 @@ func (a *analyzer) from(t map[string]any, sc *scope) []*relation {
 		}
 		id := schema + "." + name
 		r := &relation{alias: alias, rows: []string{id}, table: id}
-		cols := a.catalog(id)
+		cols := a.catalog.Columns(id)
 		if cols == nil {
 			r.open = true
 		}
@@ -318,16 +323,6 @@ func (a *analyzer) star(e map[string]any, sc *scope) []col {
 	return out
 }
 
-// aggregates are DuckDB's common aggregate functions.
-var aggregates = map[string]bool{
-	"count": true, "count_star": true, "sum": true, "avg": true, "mean": true, "min": true, "max": true,
-	"arg_min": true, "arg_max": true, "argmin": true, "argmax": true, "min_by": true, "max_by": true,
-	"first": true, "last": true, "any_value": true, "string_agg": true, "group_concat": true, "list": true,
-	"array_agg": true, "mode": true, "median": true, "quantile": true, "quantile_cont": true, "quantile_disc": true,
-	"bool_and": true, "bool_or": true, "count_if": true, "approx_count_distinct": true, "stddev": true,
-	"stddev_samp": true, "stddev_pop": true, "variance": true, "var_samp": true, "var_pop": true, "product": true,
-	"histogram": true, "bit_and": true, "bit_or": true, "sum_no_overflow": true, "fsum": true, "favg": true,
-}
 
 // expr lists the table columns an expression reads, each with how.
 func (a *analyzer) expr(v any, sc *scope) []Source {
@@ -374,7 +369,7 @@ func (a *analyzer) expr(v any, sc *scope) []Source {
 			a.use(e["filter"], sc, "filter")
 			return out
 		}
-		if aggregates[name] && str(e["type"]) != "WINDOW" {
+		if a.catalog.Aggregates[name] && str(e["type"]) != "WINDOW" {
 			how := Aggregated
 			if name == "count" || name == "count_if" || name == "approx_count_distinct" {
 				how = Counted

@@ -31,7 +31,11 @@ func analyze(t *testing.T, sql string) lineage.Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := lineage.Analyze(tree, "main", func(id string) []string { return tables[id] })
+	aggregates, err := db.AggregateNames(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := lineage.Analyze(tree, "main", lineage.Catalog{Columns: func(id string) []string { return tables[id] }, Aggregates: aggregates})
 	if err != nil {
 		t.Fatal(err)
 	}

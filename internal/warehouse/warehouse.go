@@ -398,3 +398,22 @@ func SetVariables(vars map[string]any) []string {
 // IsSyntax tells whether Allow refused a text because DuckDB could not
 // parse it (running it reports where).
 func IsSyntax(err error) bool { return errors.Is(err, errSyntax) }
+
+// AggregateNames are the names of the aggregate functions DuckDB knows
+// (built in, from extensions, and macros), lower case.
+func (db *DB) AggregateNames(ctx context.Context) (map[string]bool, error) {
+	rows, err := db.QueryContext(ctx, `SELECT DISTINCT lower(function_name) FROM duckdb_functions() WHERE function_type = 'aggregate'`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out[n] = true
+	}
+	return out, rows.Err()
+}
