@@ -323,7 +323,6 @@ func (a *analyzer) star(e map[string]any, sc *scope) []col {
 	return out
 }
 
-
 // expr lists the table columns an expression reads, each with how.
 func (a *analyzer) expr(v any, sc *scope) []Source {
 	e := asMap(v)
