@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
@@ -186,7 +185,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 		}
 		res.Files++
 		batch = append(batch, l)
-		size += int64(len(l.content))
+		size += l.Size
 		if size >= o.BatchBytes {
 			if err := flush(); err != nil {
 				return res, err
@@ -198,17 +197,14 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 
 type loaded struct {
 	File
-	sha       string
-	content   string
-	bad       []int // lines that are not valid UTF-8
-	malformed []int // NDJSON lines that are not one strict JSON object
-	err       error
+	sha  string
+	recs *fileRecords // NDJSON and CSV: the file's records
+	err  error
 }
 
-// readFile reads one bronze file once: its hash, and its content prepared
-// for the source's format (CSV split into records, NDJSON lines checked).
-// A file already in the manifest (touched, or copied with its bytes) and
-// a Parquet file (DuckDB reads it) are only hashed, streaming.
+// readFile reads one bronze file once: its hash, and (NDJSON, CSV) its
+// records. A file already in the manifest (touched, or copied with its
+// bytes) and a Parquet file (DuckDB reads it) are only hashed, streaming.
 func readFile(src Source, f File, hashOnly bool) loaded {
 	l := loaded{File: f}
 	if hashOnly || src.Format == project.Parquet {
@@ -220,15 +216,18 @@ func readFile(src Source, f File, hashOnly bool) loaded {
 		l.err = fmt.Errorf("cannot read bronze file %s: %w", f.Abs, unwrapPath(err))
 		return l
 	}
+	if len(data) > maxText {
+		l.err = fmt.Errorf("bronze file %s is %d bytes: elt reads NDJSON and CSV files of up to 2 GiB; split it into smaller files", f.Abs, len(data))
+		return l
+	}
 	sum := sha256.Sum256(data)
 	l.sha = hex.EncodeToString(sum[:])
+	text, bad := prepareText(data)
 	switch src.Format {
 	case project.CSV:
-		text, bad := prepareText(data)
-		l.content, l.err = csvLines(text, bad, columns(src))
+		l.recs = csvRecords(text, bad, columns(src))
 	case project.NDJSON:
-		l.content, l.bad = prepareText(data)
-		l.malformed = malformedLines(l.content, l.bad)
+		l.recs = ndjsonRecords(text, bad, columns(src))
 	}
 	return l
 }
@@ -261,21 +260,39 @@ func HashFile(path string) (string, error) {
 // format), the rules into elt_checked, the good records into the bronze
 // table, the rest into the quarantine, and the files into the manifest.
 func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []loaded, o Options) (records, quarantined int64, err error) {
-	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE elt_raw (_file VARCHAR, content VARCHAR, bad_lines BIGINT[], malformed_lines BIGINT[],
-		size BIGINT, modified_at TIMESTAMP, changed_at TIMESTAMP, inode BIGINT, sha256 VARCHAR)`); err != nil {
+	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE elt_raw (_file VARCHAR, size BIGINT, modified_at TIMESTAMP,
+		changed_at TIMESTAMP, inode BIGINT, sha256 VARCHAR)`); err != nil {
 		return 0, 0, err
 	}
 	for _, f := range batch {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO elt_raw VALUES (?, ?, ?::BIGINT[], ?::BIGINT[], ?, ?, ?, ?, ?)`,
-			f.Rel, f.content, intList(f.bad), intList(f.malformed), f.Size, f.ModTime, f.ChangeTime, int64(f.Inode), f.sha); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO elt_raw VALUES (?, ?, ?, ?, ?, ?)`,
+			f.Rel, f.Size, f.ModTime, f.ChangeTime, int64(f.Inode), f.sha); err != nil {
 			return 0, 0, fmt.Errorf("load %s: %w", f.Rel, err)
 		}
 	}
-	steps, cleanup, err := recordSteps(ctx, tx, src, batch)
-	if err != nil {
-		return 0, 0, err
+	var steps []string
+	if src.Format == project.Parquet {
+		var cleanup func()
+		steps, cleanup, err = parquetSteps(ctx, tx, src, batch)
+		if err != nil {
+			return 0, 0, err
+		}
+		defer cleanup()
+	} else {
+		recs, files := make([]*fileRecords, len(batch)), make([]string, len(batch))
+		for i, f := range batch {
+			recs[i], files[i] = f.recs, f.Rel
+		}
+		fr, err := frame(recs, len(src.Fields))
+		if err != nil {
+			return 0, 0, err
+		}
+		id, unshare := warehouse.Share(fr)
+		defer unshare()
+		// The view reads the frame, so it goes when the frame does.
+		defer tx.ExecContext(ctx, "DROP VIEW IF EXISTS elt_records")
+		steps = append(steps, recordsView(id, files, len(src.Fields)))
 	}
-	defer cleanup()
 	steps = append(steps, checkedSQL(src), insertSQL(src, o.RunID))
 	for _, q := range steps {
 		t0 := time.Now()
@@ -285,6 +302,9 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []lo
 		if o.Trace != nil {
 			fmt.Fprintf(o.Trace, "trace: %6.2fs  ingest %s: %.60s\n", time.Since(t0).Seconds(), src.Name, strings.Join(strings.Fields(q), " "))
 		}
+	}
+	if err := fillRaw(ctx, tx, batch); err != nil {
+		return 0, 0, err
 	}
 	if err := state.Quarantine(ctx, tx, src.Name, o.RunID, "elt_checked"); err != nil {
 		return 0, 0, err
@@ -296,11 +316,52 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []lo
 	return records, quarantined, err
 }
 
-// intList renders numbers as a DuckDB list literal's text, [1, 2].
-func intList(ns []int) string {
-	parts := make([]string, len(ns))
-	for i, n := range ns {
-		parts[i] = strconv.Itoa(n)
+// fillRaw gives the rejected records of elt_checked the raw text Go kept
+// for them: only the quarantine needs it, so the good records' text never
+// goes to DuckDB.
+func fillRaw(ctx context.Context, tx warehouse.Querier, batch []loaded) error {
+	rows, err := tx.QueryContext(ctx, `SELECT _file, _line FROM elt_checked WHERE _reason IS NOT NULL AND _raw IS NULL`)
+	if err != nil {
+		return err
 	}
-	return "[" + strings.Join(parts, ", ") + "]"
+	want := map[string]map[int64]bool{}
+	for rows.Next() {
+		var f string
+		var n int64
+		if err := rows.Scan(&f, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		if want[f] == nil {
+			want[f] = map[int64]bool{}
+		}
+		want[f][n] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(want) == 0 {
+		return err
+	}
+	file, line, raw := warehouse.TextColumn("_file", 0), warehouse.IntColumn("_line", 0), warehouse.TextColumn("_raw", 0)
+	for _, l := range batch {
+		lines := want[l.Rel]
+		if lines == nil || l.recs == nil {
+			continue
+		}
+		for k, n := range l.recs.line {
+			if lines[n] {
+				file.AddString(l.Rel)
+				line.AddInt(n)
+				raw.AddString(l.recs.str(l.recs.raw[k]))
+			}
+		}
+	}
+	fr, err := warehouse.NewFrame(file, line, raw)
+	if err != nil {
+		return err
+	}
+	id, unshare := warehouse.Share(fr)
+	defer unshare()
+	_, err = tx.ExecContext(ctx, fmt.Sprintf(`UPDATE elt_checked SET _raw = r._raw FROM elt_frame(%d) AS r
+		WHERE elt_checked._file = r._file AND elt_checked._line = r._line`, id))
+	return err
 }

@@ -6,30 +6,41 @@ import (
 	"unicode/utf16"
 )
 
-// malformedLines returns the numbers of the non-blank lines of a prepared
-// NDJSON text that are not one strict JSON object (see strictObject),
-// leaving out the lines already known to be badly encoded.
-func malformedLines(text string, badEncoding []int) []int {
-	skip := make(map[int]bool, len(badEncoding))
-	for _, n := range badEncoding {
+// ndjsonRecords reads a prepared NDJSON text (LF line breaks; the lines in
+// badLines were not valid UTF-8): every non-blank line is a record,
+// rejected as invalid_encoding or malformed_json (not one strict JSON
+// object, see strictObject), or else with the kind and text of each
+// top-level key asked for, in the order of keys.
+func ndjsonRecords(text string, badLines []int, keys []string) *fileRecords {
+	skip := make(map[int]bool, len(badLines))
+	for _, n := range badLines {
 		skip[n] = true
 	}
-	var out []int
-	for n := 1; len(text) > 0; n++ {
-		line := text
-		if i := strings.IndexByte(text, '\n'); i >= 0 {
-			line, text = text[:i], text[i+1:]
-		} else {
-			text = ""
+	recs := newRecords(text, len(keys), strings.Count(text, "\n")+1)
+	kinds, vals := make([]uint8, len(keys)), make([]span, len(keys))
+	for n, off := 1, 0; off < len(text); n++ {
+		line := text[off:]
+		if i := strings.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i]
 		}
-		if skip[n] || blank(line) {
-			continue
+		raw := span{uint32(off), uint32(len(line))}
+		switch {
+		case skip[n]:
+			recs.addBad(n, raw, badEncoding)
+		case blank(line):
+		default:
+			clear(kinds)
+			clear(vals)
+			p := jsonParser{s: line, want: keys, kinds: kinds, vals: vals, recs: recs, base: off}
+			if p.strictObject() {
+				recs.add(n, raw, badNone, kinds, vals)
+			} else {
+				recs.addBad(n, raw, badJSON)
+			}
 		}
-		if !strictObject(line) {
-			out = append(out, n)
-		}
+		off += len(line) + 1
 	}
-	return out
+	return recs
 }
 
 // strictObject tells whether line is exactly one JSON object as RFC 8259
@@ -40,6 +51,10 @@ func malformedLines(text string, badEncoding []int) []int {
 // are allowed.
 func strictObject(line string) bool {
 	p := jsonParser{s: line}
+	return p.strictObject()
+}
+
+func (p *jsonParser) strictObject() bool {
 	p.space()
 	if p.i >= len(p.s) || p.s[p.i] != '{' {
 		return false
@@ -51,11 +66,19 @@ func strictObject(line string) bool {
 	return p.i == len(p.s)
 }
 
-// jsonParser is a strict recursive-descent JSON checker over s.
+// jsonParser is a strict recursive-descent JSON checker over s. The
+// values of the top-level keys in want are kept: their kind and text go to
+// kinds and vals at the key's index, as spans of recs' text (s is the line
+// at base in it) or, for a string with escapes, of its alt strings.
 type jsonParser struct {
 	s     string
 	i     int
 	depth int
+	want  []string // the keys to keep, in field order
+	kinds []uint8
+	vals  []span
+	recs  *fileRecords
+	base  int
 }
 
 func (p *jsonParser) space() {
@@ -80,7 +103,7 @@ func (p *jsonParser) value() bool {
 	case c == '[':
 		return p.array()
 	case c == '"':
-		_, ok := p.str(false)
+		_, _, ok := p.str(false)
 		return ok
 	case c == 't':
 		return p.literal("true")
@@ -92,6 +115,67 @@ func (p *jsonParser) value() bool {
 		return p.number()
 	}
 	return false
+}
+
+// wanted is the index of key k among the keys to keep, or -1.
+func (p *jsonParser) wanted(k string) int {
+	for i, w := range p.want {
+		if w == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// keep reads a value at p.i and keeps its kind and text as field i's.
+func (p *jsonParser) keep(i int) bool {
+	p.space()
+	if p.i >= len(p.s) {
+		return false
+	}
+	start := p.i
+	switch c := p.s[p.i]; {
+	case c == '"':
+		s, escaped, ok := p.str(true)
+		p.kinds[i], p.vals[i] = kindString, span{uint32(p.base + start + 1), uint32(len(s))}
+		if escaped {
+			p.vals[i] = p.recs.keep(s)
+		}
+		return ok
+	case c == '{':
+		p.kinds[i] = kindObject
+	case c == '[':
+		p.kinds[i] = kindArray
+	case c == 't' || c == 'f':
+		p.kinds[i] = kindBoolean
+	case c == 'n':
+		p.kinds[i] = kindNull
+	default:
+		p.kinds[i] = kindNumber
+	}
+	if !p.value() {
+		return false
+	}
+	p.vals[i] = span{uint32(p.base + start), uint32(p.i - start)}
+	if p.kinds[i] == kindNumber {
+		p.kinds[i] = numberKind(p.s[start:p.i])
+	}
+	return true
+}
+
+// numberKind tells a JSON number's kind: an integer DuckDB keeps as written
+// (BIGINT, or UBIGINT above it), else kindNumber for DuckDB to read.
+func numberKind(s string) uint8 {
+	if strings.ContainsAny(s, ".eE") || s == "-0" {
+		return kindNumber
+	}
+	if _, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return kindInteger
+	}
+	if _, err := strconv.ParseUint(s, 10, 64); err == nil {
+		return kindUnsigned
+	}
+	return kindNumber
 }
 
 func (p *jsonParser) literal(w string) bool {
@@ -142,37 +226,68 @@ func (p *jsonParser) object(top bool) bool {
 	if p.open('}') {
 		return true
 	}
-	var keys map[string]bool
-	if top {
-		keys = map[string]bool{}
-	}
+	var seen keySet
 	for {
 		p.space()
 		if p.i >= len(p.s) || p.s[p.i] != '"' {
 			return false
 		}
-		k, ok := p.str(top)
+		k, _, ok := p.str(top)
 		if !ok {
 			return false
 		}
-		if top {
-			if keys[k] {
-				return false
-			}
-			keys[k] = true
+		if top && !seen.add(k) {
+			return false
 		}
 		p.space()
 		if p.i >= len(p.s) || p.s[p.i] != ':' {
 			return false
 		}
 		p.i++
-		if !p.value() {
+		if i := p.wanted(k); i >= 0 && top {
+			if !p.keep(i) {
+				return false
+			}
+		} else if !p.value() {
 			return false
 		}
 		if more, ok := p.next('}'); !more {
 			return ok
 		}
 	}
+}
+
+// keySet is the keys of an object seen so far: an array while there are
+// few (most objects, with no allocation), a map after.
+type keySet struct {
+	few [16]string
+	n   int
+	set map[string]bool
+}
+
+// add adds k and tells whether it was new.
+func (ks *keySet) add(k string) bool {
+	if ks.set == nil {
+		for _, x := range ks.few[:ks.n] {
+			if x == k {
+				return false
+			}
+		}
+		if ks.n < len(ks.few) {
+			ks.few[ks.n] = k
+			ks.n++
+			return true
+		}
+		ks.set = make(map[string]bool, 2*len(ks.few))
+		for _, x := range ks.few {
+			ks.set[x] = true
+		}
+	}
+	if ks.set[k] {
+		return false
+	}
+	ks.set[k] = true
+	return true
 }
 
 func (p *jsonParser) array() bool {
@@ -195,26 +310,36 @@ func (p *jsonParser) array() bool {
 }
 
 // str reads a string at p.i (on its opening quote); decode asks for its
-// value (for keys), else only its validity is checked.
-func (p *jsonParser) str(decode bool) (string, bool) {
+// value, else only its validity is checked. escaped tells whether the value
+// differs from the text between the quotes.
+func (p *jsonParser) str(decode bool) (s string, escaped, ok bool) {
 	p.i++
 	start := p.i
+	// Most strings are short, with no escape: run to the closing quote.
+	for j := p.i; j < len(p.s); j++ {
+		if c := p.s[j]; c == '"' {
+			p.i = j + 1
+			return p.s[start:j], false, true
+		} else if c == '\\' || c < 0x20 {
+			break
+		}
+	}
 	var b strings.Builder
-	escaped := false
+	escaped = false
 	for p.i < len(p.s) {
 		c := p.s[p.i]
 		switch {
 		case c == '"':
 			p.i++
 			if !decode {
-				return "", true
+				return "", escaped, true
 			}
 			if !escaped {
-				return p.s[start : p.i-1], true
+				return p.s[start : p.i-1], false, true
 			}
-			return b.String(), true
+			return b.String(), true, true
 		case c < 0x20:
-			return "", false
+			return "", false, false
 		case c == '\\':
 			if decode && !escaped {
 				b.WriteString(p.s[start:p.i])
@@ -222,7 +347,7 @@ func (p *jsonParser) str(decode bool) (string, bool) {
 			escaped = true
 			p.i++
 			if p.i >= len(p.s) {
-				return "", false
+				return "", false, false
 			}
 			switch e := p.s[p.i]; e {
 			case '"', '\\', '/':
@@ -234,27 +359,27 @@ func (p *jsonParser) str(decode bool) (string, bool) {
 			case 'u':
 				r, ok := p.hex4(p.i + 1)
 				if !ok {
-					return "", false
+					return "", false, false
 				}
 				p.i += 5
 				switch {
 				case r >= 0xD800 && r <= 0xDBFF: // a high surrogate needs its low half
 					if !strings.HasPrefix(p.s[p.i:], `\u`) {
-						return "", false
+						return "", false, false
 					}
 					lo, ok := p.hex4(p.i + 2)
 					if !ok || lo < 0xDC00 || lo > 0xDFFF {
-						return "", false
+						return "", false, false
 					}
 					p.i += 6
 					b.WriteRune(utf16.DecodeRune(r, lo))
 				case r >= 0xDC00 && r <= 0xDFFF:
-					return "", false
+					return "", false, false
 				default:
 					b.WriteRune(r)
 				}
 			default:
-				return "", false
+				return "", false, false
 			}
 		default:
 			if decode && escaped {
@@ -263,7 +388,7 @@ func (p *jsonParser) str(decode bool) (string, bool) {
 			p.i++
 		}
 	}
-	return "", false
+	return "", false, false
 }
 
 // control is the character an escape such as \n stands for.

@@ -1,7 +1,9 @@
 package ingest
 
 import (
-	"reflect"
+	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -42,11 +44,41 @@ func TestStrictObject(t *testing.T) {
 	}
 }
 
-// TestMalformedLines numbers the lines that are not strict objects, leaving
-// out blank and badly encoded ones.
-func TestMalformedLines(t *testing.T) {
-	got := malformedLines("{\"a\":1}\n\nnot json\n{\"b\":NaN}\nbad\n   \n{}", []int{5})
-	if want := []int{3, 4}; !reflect.DeepEqual(got, want) {
-		t.Errorf("got %v, want %v", got, want)
+// showRecords renders records as line:reason:kinds:values, one per record.
+func showRecords(r *fileRecords) string {
+	var out []string
+	for k, n := range r.line {
+		var kinds, vals []string
+		for i := range r.kinds {
+			kinds = append(kinds, strconv.Itoa(int(r.kinds[i][k])))
+			vals = append(vals, strconv.Quote(r.str(r.vals[i][k])))
+		}
+		out = append(out, fmt.Sprintf("%d:%s:%s:%s", n, badReasons[r.bad[k]], strings.Join(kinds, ""), strings.Join(vals, " ")))
+	}
+	return strings.Join(out, " | ")
+}
+
+// TestNDJSONRecords: blank lines are no records; bad encoding and
+// malformed JSON are named; the top-level values asked for are kept with
+// their kind, strings unescaped and everything else as written.
+func TestNDJSONRecords(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		bad      []int
+		keys     []string
+		want     string
+	}{
+		{"reasons", "{\"a\":1}\n\nnot json\n{\"b\":NaN}\nbad\n   \n{}", []int{5}, []string{"a"},
+			`1::2:"1" | 3:malformed_json:0:"" | 4:malformed_json:0:"" | 5:invalid_encoding:0:"" | 7::0:""`},
+		{"kinds", `{"s": "x\u00e9\n", "i": -12, "u": 18446744073709551615, "d": 1.5e3, "z": -0, "b": true, "n": null, "o": {"k": [1, 2]}, "a": [ ]}`, nil,
+			[]string{"s", "i", "u", "d", "z", "b", "n", "o", "a", "missing"},
+			`1::1238845670:"xé\n" "-12" "18446744073709551615" "1.5e3" "-0" "true" "null" "{\"k\": [1, 2]}" "[ ]" ""`},
+		{"big integer", `{"i": 123456789012345678901234}`, nil, []string{"i"}, `1::8:"123456789012345678901234"`},
+		{"nested keys are not top-level", `{"o": {"i": 1}}`, nil, []string{"i"}, `1::0:""`},
+		{"keys are matched as written", `{"I": 1, "\u0069": 2}`, nil, []string{"i"}, `1::2:"2"`},
+	} {
+		if got := showRecords(ndjsonRecords(tc.in, tc.bad, tc.keys)); got != tc.want {
+			t.Errorf("%s:\ngot  %s\nwant %s", tc.name, got, tc.want)
+		}
 	}
 }

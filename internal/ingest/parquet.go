@@ -18,7 +18,11 @@ import (
 // columns meet the same rules as text.
 // The returned cleanup removes what literalPath made, after the steps ran.
 func parquetSteps(ctx context.Context, tx warehouse.Querier, src Source, batch []loaded) (steps []string, cleanup func(), err error) {
-	steps = []string{`CREATE OR REPLACE TEMP TABLE elt_records (_file VARCHAR, _line BIGINT, _raw VARCHAR, _bad VARCHAR, _t VARCHAR[], _s VARCHAR[])`}
+	cols := []string{"_file VARCHAR", "_line BIGINT", "_raw VARCHAR", "_bad VARCHAR"}
+	for i := range src.Fields {
+		cols = append(cols, fmt.Sprintf("_type%d VARCHAR, _text%d VARCHAR", i+1, i+1))
+	}
+	steps = []string{"CREATE OR REPLACE TEMP TABLE elt_records (" + strings.Join(cols, ", ") + ")"}
 	var cleanups []func()
 	cleanup = func() {
 		for _, c := range cleanups {
@@ -60,25 +64,25 @@ func parquetSteps(ctx context.Context, tx warehouse.Querier, src Source, batch [
 		for _, n := range names {
 			byLower[strings.ToLower(n)] = n
 		}
-		var ts, ss, row []string
+		var fields, row []string
 		for _, n := range names {
 			row = append(row, warehouse.Literal(n)+", p."+warehouse.Ident(n))
 		}
 		for _, c := range columns(src) {
 			n, ok := byLower[strings.ToLower(c)]
 			if !ok {
-				ts, ss = append(ts, "NULL"), append(ss, "NULL")
+				fields = append(fields, "NULL, NULL")
 				continue
 			}
 			t, s := parquetValue("p."+warehouse.Ident(n), types[strings.ToLower(n)])
-			ts, ss = append(ts, t), append(ss, s)
+			fields = append(fields, t+", "+s)
 		}
 		raw := "'{}'"
 		if len(row) > 0 {
 			raw = "json_object(" + strings.Join(row, ", ") + ")::VARCHAR"
 		}
-		steps = append(steps, fmt.Sprintf("INSERT INTO elt_records SELECT %s, p.file_row_number + 1, %s, NULL, [%s]::VARCHAR[], [%s]::VARCHAR[] FROM %s AS p",
-			warehouse.Literal(f.Rel), raw, strings.Join(ts, ", "), strings.Join(ss, ", "), read))
+		steps = append(steps, fmt.Sprintf("INSERT INTO elt_records SELECT %s, p.file_row_number + 1, %s, NULL%s FROM %s AS p",
+			warehouse.Literal(f.Rel), raw, strings.Join(append([]string{""}, fields...), ", "), read))
 	}
 	return steps, cleanup, nil
 }

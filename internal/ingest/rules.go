@@ -6,25 +6,13 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"text/template"
 
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
-//go:embed sql/*.sql
+//go:embed sql/macros.sql
 var sqlFS embed.FS
-
-var tmpl = template.Must(template.ParseFS(sqlFS, "sql/*.sql"))
-
-// render runs one of the embedded SQL templates.
-func render(name string, data any) (string, error) {
-	var b strings.Builder
-	if err := tmpl.ExecuteTemplate(&b, name, data); err != nil {
-		return "", fmt.Errorf("render %s: %w", name, err)
-	}
-	return b.String(), nil
-}
 
 // columns are the names the source's files use for its declared fields.
 func columns(src Source) []string {
@@ -33,36 +21,6 @@ func columns(src Source) []string {
 		out[i] = f.ColumnName()
 	}
 	return out
-}
-
-// recordSteps are the statements that fill elt_records (_file, _line,
-// _raw, _bad, _t, _s) with a batch's records: _bad is a reason found before
-// any field rule, _t[i] and _s[i] the JSON type and text of field i.
-// The returned cleanup is called after the steps ran.
-func recordSteps(ctx context.Context, tx warehouse.Querier, src Source, batch []loaded) ([]string, func(), error) {
-	none := func() {}
-	switch src.Format {
-	case project.CSV:
-		q, err := render("csv.sql", nil)
-		return []string{q}, none, err
-	case project.Parquet:
-		return parquetSteps(ctx, tx, src, batch)
-	}
-	paths := make([]string, len(src.Fields))
-	for i, c := range columns(src) {
-		paths[i] = warehouse.Literal(jsonPath(c))
-	}
-	lines, err := render("lines.sql", nil)
-	if err != nil {
-		return nil, none, err
-	}
-	records, err := render("ndjson.sql", map[string]any{"Paths": "[" + strings.Join(paths, ", ") + "]"})
-	return []string{lines, records}, none, err
-}
-
-// jsonPath is a JSON path selecting one top-level key.
-func jsonPath(key string) string {
-	return `$."` + strings.ReplaceAll(strings.ReplaceAll(key, `\`, `\\`), `"`, `\"`) + `"`
 }
 
 // SQLType is the bronze column type of a field.
@@ -89,7 +47,7 @@ func SQLType(f project.Field) string {
 // when the record has no value: absent, JSON null, empty or spaces only (a
 // text field also when the JSON value is not a string).
 func text(src Source, f project.Field, i int) string {
-	t, s := fmt.Sprintf("_t[%d]", i+1), fmt.Sprintf("_s[%d]", i+1)
+	t, s := fmt.Sprintf("_type%d", i+1), fmt.Sprintf("_text%d", i+1)
 	var x string
 	switch f.Type.Base() {
 	case project.ID:
@@ -124,9 +82,9 @@ func text(src Source, f project.Field, i int) string {
 // for a default.
 func typeOf(f project.Field, i int) string {
 	if f.Default != nil {
-		return fmt.Sprintf("CASE WHEN elt_blank(_t[%d], _s[%d]) THEN 'VARCHAR' ELSE _t[%d] END", i+1, i+1, i+1)
+		return fmt.Sprintf("CASE WHEN elt_blank(_type%d, _text%d) THEN 'VARCHAR' ELSE _type%d END", i+1, i+1, i+1)
 	}
-	return fmt.Sprintf("_t[%d]", i+1)
+	return fmt.Sprintf("_type%d", i+1)
 }
 
 // parse is the SQL of a field's typed value from its JSON type t and text

@@ -2,14 +2,14 @@ package ingest
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 var bom = []byte{0xEF, 0xBB, 0xBF}
 
-// prepareText makes a text file ready for DuckDB: a byte-order mark is
+// prepareText makes a text file ready to read, taking data over: a byte-order mark is
 // dropped, every line break (LF, CRLF or a lone CR) becomes LF, and a line
 // that is not valid UTF-8 (or holds a NUL byte) has its bad bytes replaced;
 // those lines' numbers are returned, to be quarantined as invalid_encoding.
@@ -20,7 +20,9 @@ func prepareText(data []byte) (string, []int) {
 		data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
 	}
 	if utf8.Valid(data) && bytes.IndexByte(data, 0) < 0 {
-		return string(data), nil
+		// data is the caller's to give away (a file just read): its bytes
+		// become the text without a copy, and are never changed after.
+		return unsafe.String(unsafe.SliceData(data), len(data)), nil
 	}
 	lines := bytes.Split(data, []byte{'\n'})
 	var bad []int
@@ -37,6 +39,7 @@ func prepareText(data []byte) (string, []int) {
 // Reasons of records that ingestion rejects before any field rule.
 const (
 	invalidEncoding  = "invalid_encoding"
+	malformedJSON    = "malformed_json"
 	malformedCSV     = "malformed_csv"
 	wrongColumnCount = "wrong_column_count"
 )
@@ -156,14 +159,14 @@ func parseRecord(lines []string, i int, isBad map[int]bool) (fields []string, ne
 	}
 }
 
-// csvLines turns a CSV file's records into the JSON lines csv.sql reads:
-// [line, raw, reason, [value of each declared field, or null]]. Columns
-// are matched by header name (trimmed, any case); the header is the first
-// record. A malformed header, or one naming twice a column the source
-// reads, makes every record malformed_csv.
-func csvLines(text string, bad []int, columns []string) (string, error) {
+// csvRecords reads a CSV file's records (see scanCSV) as the declared
+// fields' values: columns are matched by header name (trimmed, any case);
+// the header is the first record. A malformed header, or one naming twice a
+// column the source reads, makes every record malformed_csv.
+func csvRecords(text string, bad []int, columns []string) *fileRecords {
 	recs := scanCSV(text, bad)
-	var b strings.Builder
+	out := newRecords(text, len(columns), max(len(recs)-1, 0))
+	kinds, vals := make([]uint8, len(columns)), make([]span, len(columns))
 	var idx []int
 	ncols, headerBad := 0, false
 	for k, r := range recs {
@@ -190,33 +193,27 @@ func csvLines(text string, bad []int, columns []string) (string, error) {
 			}
 			continue
 		}
-		reason := r.reason
-		if reason == "" && headerBad {
-			reason = malformedCSV
-		}
-		if reason == "" && len(r.fields) != ncols {
-			reason = wrongColumnCount
-		}
-		vals := make([]any, len(columns))
-		if reason == "" {
+		// Values and raw texts are kept as read (CSV unquoting makes new
+		// strings), not as pieces of the file's text.
+		raw := out.keep(r.raw)
+		switch {
+		case r.reason == invalidEncoding:
+			out.addBad(r.line, raw, badEncoding)
+		case r.reason == malformedCSV || headerBad:
+			out.addBad(r.line, raw, badCSV)
+		case len(r.fields) != ncols:
+			out.addBad(r.line, raw, badColumnCount)
+		default:
 			for i, p := range idx {
+				kinds[i], vals[i] = kindAbsent, span{}
 				if p >= 0 {
-					vals[i] = r.fields[p]
+					kinds[i], vals[i] = kindString, out.keep(r.fields[p])
 				}
 			}
+			out.add(r.line, raw, badNone, kinds, vals)
 		}
-		var why any
-		if reason != "" {
-			why = reason
-		}
-		line, err := json.Marshal([]any{r.line, r.raw, why, vals})
-		if err != nil {
-			return "", err
-		}
-		b.Write(line)
-		b.WriteByte('\n')
 	}
-	return b.String(), nil
+	return out
 }
 
 func containsFold(list []string, s string) bool {

@@ -159,6 +159,12 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 		db.Close()
 		return nil, friendly(path, err)
 	}
+	if !o.ReadOnly {
+		if err := registerFrames(ctx, db); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return &DB{DB: db, Path: path, ReadOnly: o.ReadOnly}, nil
 }
 

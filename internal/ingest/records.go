@@ -1,0 +1,196 @@
+package ingest
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// Kinds of a field's value in a record, as Go read it. SQL turns a kind into
+// the JSON type name the field rules test (recordsView).
+const (
+	kindAbsent   uint8 = iota // no such field or column
+	kindString                // a JSON string (unescaped) or a CSV value
+	kindInteger               // a JSON integer within BIGINT, as written
+	kindUnsigned              // a JSON integer above BIGINT, within UBIGINT
+	kindBoolean               // true or false
+	kindNull                  // JSON null
+	kindObject                // a JSON object, its text as written
+	kindArray                 // a JSON array, its text as written
+	kindNumber                // any other JSON number, as written
+	kindCount
+)
+
+// kindTypes are the JSON type names of the kinds whose type Go knows.
+var kindTypes = map[uint8]string{kindString: "VARCHAR", kindInteger: "BIGINT", kindUnsigned: "UBIGINT",
+	kindBoolean: "BOOLEAN", kindNull: "NULL", kindObject: "OBJECT", kindArray: "ARRAY"}
+
+// Reasons a record is rejected before any field rule, as codes.
+const (
+	badNone uint8 = iota
+	badEncoding
+	badJSON
+	badCSV
+	badColumnCount
+	badCount
+)
+
+var badReasons = [badCount]string{"", invalidEncoding, malformedJSON, malformedCSV, wrongColumnCount}
+
+// fileRecords are one file's records as Go read them: each one's line, its
+// raw text (kept for the quarantine), the reason it is rejected before any
+// field rule (badNone for most), and the kind and text of each declared
+// field. Texts are spans of the file's text or of its unescaped strings, so
+// millions of records hold no pointers for Go's garbage collector to chase.
+type fileRecords struct {
+	text  string          // the file's prepared text
+	alt   strings.Builder // values that are not a piece of text as they are
+	line  []int64
+	raw   []span
+	bad   []uint8
+	kinds [][]uint8 // [field][record]
+	vals  [][]span  // [field][record]
+}
+
+// A span is n bytes at off of a file's text, or of its alt strings when
+// n has altBit set.
+type span struct{ off, n uint32 }
+
+const altBit = 1 << 31
+
+// maxText is the largest file text spans can point into.
+const maxText = altBit - 1
+
+func newRecords(text string, fields, capacity int) *fileRecords {
+	r := &fileRecords{text: text, line: make([]int64, 0, capacity), raw: make([]span, 0, capacity), bad: make([]uint8, 0, capacity),
+		kinds: make([][]uint8, fields), vals: make([][]span, fields)}
+	for i := range fields {
+		r.kinds[i] = make([]uint8, 0, capacity)
+		r.vals[i] = make([]span, 0, capacity)
+	}
+	return r
+}
+
+// keep stores s, a value that is not a piece of the file's text.
+func (r *fileRecords) keep(s string) span {
+	sp := span{uint32(r.alt.Len()), uint32(len(s)) | altBit}
+	r.alt.WriteString(s)
+	return sp
+}
+
+// str is the text of a span.
+func (r *fileRecords) str(s span) string {
+	if s.n&altBit != 0 {
+		return r.alt.String()[s.off : s.off+s.n&^altBit]
+	}
+	return r.text[s.off : s.off+s.n]
+}
+
+// add appends a record; kinds and vals (one per field) are copied.
+func (r *fileRecords) add(line int, raw span, bad uint8, kinds []uint8, vals []span) {
+	r.line = append(r.line, int64(line))
+	r.raw = append(r.raw, raw)
+	r.bad = append(r.bad, bad)
+	for i := range r.kinds {
+		k, v := kindAbsent, span{}
+		if bad == badNone {
+			k, v = kinds[i], vals[i]
+		}
+		r.kinds[i] = append(r.kinds[i], k)
+		r.vals[i] = append(r.vals[i], v)
+	}
+}
+
+// addBad appends a record rejected before any field rule.
+func (r *fileRecords) addBad(line int, raw span, bad uint8) { r.add(line, raw, bad, nil, nil) }
+
+func (r *fileRecords) len() int { return len(r.line) }
+
+// kindsPerColumn is how many fields' kinds one BIGINT column of a frame
+// carries (four bits each).
+const kindsPerColumn = 16
+
+// frame lays a batch's records out for elt_frame: _fi (the file's 1-based
+// place in the batch), _line, _bad, the fields' kinds packed into _k0, _k1…,
+// and their texts _v1, _v2…
+func frame(batch []*fileRecords, fields int) (*warehouse.Frame, error) {
+	n := 0
+	for _, r := range batch {
+		n += r.len()
+	}
+	fi, line, bad := warehouse.IntColumn("_fi", n), warehouse.IntColumn("_line", n), warehouse.IntColumn("_bad", n)
+	packed := make([]*warehouse.Column, (fields+kindsPerColumn-1)/kindsPerColumn)
+	for j := range packed {
+		packed[j] = warehouse.IntColumn(fmt.Sprintf("_k%d", j), n)
+	}
+	vals := make([]*warehouse.Column, fields)
+	for i := range vals {
+		vals[i] = warehouse.TextColumn(fmt.Sprintf("_v%d", i+1), n)
+	}
+	for f, r := range batch {
+		srcs := make([][2]uint32, len(vals)) // the file's text and alt strings, per column
+		alt := r.alt.String()
+		for i, col := range vals {
+			srcs[i] = [2]uint32{col.AddSource(r.text), col.AddSource(alt)}
+		}
+		for k := range r.line {
+			fi.AddInt(int64(f + 1))
+			line.AddInt(r.line[k])
+			bad.AddInt(int64(r.bad[k]))
+			for j, col := range packed {
+				var word int64
+				for i := j * kindsPerColumn; i < min(fields, (j+1)*kindsPerColumn); i++ {
+					word |= int64(r.kinds[i][k]) << (4 * (i % kindsPerColumn))
+				}
+				col.AddInt(word)
+			}
+			for i, col := range vals {
+				switch sp := r.vals[i][k]; r.kinds[i][k] {
+				case kindAbsent, kindNull:
+					col.AddNull()
+				default:
+					if sp.n&altBit != 0 {
+						col.AddSpan(srcs[i][1], sp.off, sp.n&^altBit)
+					} else {
+						col.AddSpan(srcs[i][0], sp.off, sp.n)
+					}
+				}
+			}
+		}
+	}
+	return warehouse.NewFrame(append(append([]*warehouse.Column{fi, line, bad}, packed...), vals...)...)
+}
+
+// recordsView is the SQL of elt_records over a frame of a batch's records
+// (files are the batch's paths, in order): each record's file, line, reason
+// found before the field rules, and per field its JSON type (_typeN) and
+// text (_textN). Objects and arrays are kept as written (as a CSV source's
+// JSON text is); DuckDB reads the type and text of the numbers Go does not
+// keep as written, so they are what its JSON functions make of them.
+func recordsView(id int64, files []string, fields int) string {
+	lits := make([]string, len(files))
+	for i, f := range files {
+		lits[i] = warehouse.Literal(f)
+	}
+	var reasons []string
+	for code := badNone + 1; code < badCount; code++ {
+		reasons = append(reasons, fmt.Sprintf("WHEN %d THEN %s", code, warehouse.Literal(badReasons[code])))
+	}
+	cols := []string{fmt.Sprintf("[%s][_fi] AS _file", strings.Join(lits, ", ")), "_line", "NULL::VARCHAR AS _raw",
+		"CASE _bad " + strings.Join(reasons, " ") + " END AS _bad"}
+	for i := 1; i <= fields; i++ {
+		k := fmt.Sprintf("((_k%d >> %d) & 15)", (i-1)/kindsPerColumn, 4*((i-1)%kindsPerColumn))
+		v := fmt.Sprintf("_v%d", i)
+		var types []string
+		for kind := kindString; kind < kindCount; kind++ {
+			if t, ok := kindTypes[kind]; ok {
+				types = append(types, fmt.Sprintf("WHEN %d THEN '%s'", kind, t))
+			}
+		}
+		cols = append(cols,
+			fmt.Sprintf("CASE %s %s WHEN %d THEN json_type(%s) END AS _type%d", k, strings.Join(types, " "), kindNumber, v, i),
+			fmt.Sprintf("CASE WHEN %s = %d THEN json_extract_string(%s, '$') ELSE %s END AS _text%d", k, kindNumber, v, v, i))
+	}
+	return fmt.Sprintf("CREATE OR REPLACE TEMP VIEW elt_records AS SELECT %s FROM elt_frame(%d)", strings.Join(cols, ", "), id)
+}

@@ -1,0 +1,234 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// A Frame is rows Go has prepared, column by column, for DuckDB to read in
+// bulk: `SELECT … FROM elt_frame(id)` scans the frame shared under id,
+// reading only the columns the query uses. It is how records parsed in Go
+// reach SQL without passing their text through statement parameters or a
+// temporary file.
+type Frame struct {
+	Columns []Column
+	Rows    int
+}
+
+// A Column of a frame: BIGINT (Ints) or VARCHAR (Spans of Sources), with
+// the rows that are NULL. A VARCHAR value is a piece of one of the
+// column's sources (the text of a whole file, say), so a column of millions
+// of values holds no pointer per value for Go's garbage collector to chase.
+type Column struct {
+	Name    string
+	Ints    []int64
+	Sources []string
+	Spans   []Span
+	// Null marks the rows that are NULL; nil when none is.
+	Null []bool
+	text bool
+}
+
+// A Span is a VARCHAR value: Len bytes at Off in the column's source Src.
+type Span struct{ Src, Off, Len uint32 }
+
+// IntColumn makes an empty BIGINT column with room for n rows.
+func IntColumn(name string, n int) *Column {
+	return &Column{Name: name, Ints: make([]int64, 0, n)}
+}
+
+// TextColumn makes an empty VARCHAR column with room for n rows.
+func TextColumn(name string, n int) *Column {
+	return &Column{Name: name, Spans: make([]Span, 0, n), text: true}
+}
+
+// Text tells whether the column is VARCHAR.
+func (c *Column) Text() bool { return c.text }
+
+// AddNull appends a NULL row.
+func (c *Column) AddNull() {
+	if c.Null == nil {
+		c.Null = make([]bool, c.Len(), max(cap(c.Spans), cap(c.Ints)))
+	}
+	c.Null = append(c.Null, true)
+	if c.text {
+		c.Spans = append(c.Spans, Span{})
+	} else {
+		c.Ints = append(c.Ints, 0)
+	}
+}
+
+// AddSource adds a text that values of the column are pieces of, and
+// returns its number for AddSpan.
+func (c *Column) AddSource(s string) uint32 {
+	c.Sources = append(c.Sources, s)
+	return uint32(len(c.Sources) - 1)
+}
+
+// AddSpan appends the value that is n bytes at off in source src.
+func (c *Column) AddSpan(src, off, n uint32) {
+	c.Spans = append(c.Spans, Span{src, off, n})
+	if c.Null != nil {
+		c.Null = append(c.Null, false)
+	}
+}
+
+// AddString appends a VARCHAR value of its own.
+func (c *Column) AddString(s string) {
+	c.AddSpan(c.AddSource(s), 0, uint32(len(s)))
+}
+
+// AddInt appends a BIGINT value.
+func (c *Column) AddInt(n int64) {
+	c.Ints = append(c.Ints, n)
+	if c.Null != nil {
+		c.Null = append(c.Null, false)
+	}
+}
+
+// Len is the number of rows the column holds.
+func (c *Column) Len() int {
+	if c.text {
+		return len(c.Spans)
+	}
+	return len(c.Ints)
+}
+
+// value is row r of a VARCHAR column.
+func (c *Column) value(r int) string {
+	sp := c.Spans[r]
+	return c.Sources[sp.Src][sp.Off : sp.Off+sp.Len]
+}
+
+// NewFrame makes a frame of columns that all hold the same number of rows.
+func NewFrame(cols ...*Column) (*Frame, error) {
+	f := &Frame{}
+	for i, c := range cols {
+		if i == 0 {
+			f.Rows = c.Len()
+		} else if c.Len() != f.Rows {
+			return nil, fmt.Errorf("frame column %s has %d rows, %s has %d", c.Name, c.Len(), cols[0].Name, f.Rows)
+		}
+		f.Columns = append(f.Columns, *c)
+	}
+	return f, nil
+}
+
+// frames holds the frames a query may scan, by id.
+var (
+	frames    sync.Map // int64 → *Frame
+	nextFrame atomic.Int64
+)
+
+// Share makes a frame readable as elt_frame(id) until the returned
+// function is called.
+func Share(f *Frame) (id int64, unshare func()) {
+	id = nextFrame.Add(1)
+	frames.Store(id, f)
+	return id, func() { frames.Delete(id) }
+}
+
+// registerFrames creates the table function elt_frame(id) in the database
+// (its system catalog, so every connection has it).
+func registerFrames(ctx context.Context, db *sql.DB) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	bigint, err := duckdb.NewTypeInfo(duckdb.TYPE_BIGINT)
+	if err != nil {
+		return err
+	}
+	fn := duckdb.ParallelChunkTableFunction{
+		Config: duckdb.TableFunctionConfig{Arguments: []duckdb.TypeInfo{bigint}},
+		BindArguments: func(_ map[string]any, args ...any) (duckdb.ParallelChunkTableSource, error) {
+			id, _ := args[0].(int64)
+			f, ok := frames.Load(id)
+			if !ok {
+				return nil, fmt.Errorf("elt_frame(%d): no such frame", id)
+			}
+			return &frameScan{f: f.(*Frame)}, nil
+		},
+	}
+	if err := duckdb.RegisterTableUDF(conn, "elt_frame", fn); err != nil {
+		return fmt.Errorf("register elt_frame: %w", err)
+	}
+	return nil
+}
+
+// frameScan is one scan of a frame: DuckDB's threads take the next
+// chunk's worth of rows in turn, so what the query does with the rows runs
+// on every thread.
+type frameScan struct {
+	f    *Frame
+	next atomic.Int64
+}
+
+var errUnprojected = errors.New("unprojected")
+
+func (s *frameScan) ColumnInfos() []duckdb.ColumnInfo {
+	bigint, _ := duckdb.NewTypeInfo(duckdb.TYPE_BIGINT)
+	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
+	out := make([]duckdb.ColumnInfo, len(s.f.Columns))
+	for i, c := range s.f.Columns {
+		out[i] = duckdb.ColumnInfo{Name: c.Name, T: bigint}
+		if c.Text() {
+			out[i].T = varchar
+		}
+	}
+	return out
+}
+
+func (s *frameScan) Cardinality() *duckdb.CardinalityInfo {
+	return &duckdb.CardinalityInfo{Cardinality: uint(s.f.Rows), Exact: true}
+}
+
+func (s *frameScan) Init() duckdb.ParallelTableSourceInfo {
+	return duckdb.ParallelTableSourceInfo{MaxThreads: max(1, s.f.Rows/(4*duckdb.GetDataChunkCapacity()))}
+}
+
+func (s *frameScan) NewLocalState() any { return struct{}{} }
+
+func (s *frameScan) FillChunk(_ any, chunk duckdb.DataChunk) error {
+	size := duckdb.GetDataChunkCapacity()
+	from := int(s.next.Add(int64(size))) - size
+	n := min(size, s.f.Rows-from)
+	if n <= 0 {
+		return chunk.SetSize(0)
+	}
+	if err := chunk.SetSize(n); err != nil {
+		return err
+	}
+	for ci := range s.f.Columns {
+		c := &s.f.Columns[ci]
+		if _, err := chunk.GetVector(ci); err != nil {
+			if strings.Contains(err.Error(), errUnprojected.Error()) {
+				continue // a column the query does not read
+			}
+			return err
+		}
+		for r := 0; r < n; r++ {
+			var err error
+			switch {
+			case c.Null != nil && c.Null[from+r]:
+				err = chunk.SetValue(ci, r, nil)
+			case c.Text():
+				err = duckdb.SetChunkValue(chunk, ci, r, c.value(from+r))
+			default:
+				err = duckdb.SetChunkValue(chunk, ci, r, c.Ints[from+r])
+			}
+			if err != nil {
+				return fmt.Errorf("elt_frame column %s row %d: %w", c.Name, from+r, err)
+			}
+		}
+	}
+	return nil
+}
