@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -92,11 +93,11 @@ func Prepare(ctx context.Context, tx warehouse.Querier, src Source) error {
 // Macros creates, on the connection, the macros that hold the field rules
 // (elt_ts_text is the contract's timestamp rule, for one).
 func Macros(ctx context.Context, q warehouse.Querier) error {
-	macros, err := sqlFS.ReadFile("sql/macros.sql")
-	if err != nil {
+	var macros strings.Builder
+	if err := macrosSQL.Execute(&macros, jsonTypes); err != nil {
 		return err
 	}
-	if _, err := q.ExecContext(ctx, string(macros)); err != nil {
+	if _, err := q.ExecContext(ctx, macros.String()); err != nil {
 		return fmt.Errorf("create ingestion macros: %w", err)
 	}
 	return nil
@@ -122,7 +123,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 	if o.BatchBytes <= 0 {
 		o.BatchBytes = 64 << 20
 	}
-	var batch []loaded
+	var batch []part
 	var size int64
 	flush := func() error {
 		if len(batch) == 0 {
@@ -135,7 +136,8 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 		return err
 	}
 	// Files that look new or different are read, hashed and prepared in
-	// parallel (in order, at most workers at a time), then loaded in order.
+	// parallel (at most workers at a time, each at most one piece ahead),
+	// and loaded in order, a piece at a time.
 	var todo []File
 	for _, f := range files {
 		if k, ok := seen[f.Rel]; !ok || !k.Same(f.Look) {
@@ -143,9 +145,9 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 		}
 	}
 	workers := max(runtime.GOMAXPROCS(0), 1)
-	results := make([]chan loaded, len(todo))
+	results := make([]chan piece, len(todo))
 	for i := range results {
-		results[i] = make(chan loaded, 1)
+		results[i] = make(chan piece, 1)
 	}
 	sem := make(chan struct{}, workers)
 	stop := make(chan struct{})
@@ -158,21 +160,46 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 				return
 			}
 			_, known := seen[f.Rel]
-			go func() { results[i] <- readFile(src, f, known) }()
+			go func() {
+				defer func() { <-sem }()
+				readFile(src, f, known, func(p piece) bool {
+					select {
+					case results[i] <- p:
+						return true
+					case <-stop:
+						return false
+					}
+				})
+			}()
 		}
 	}()
 	for i, f := range todo {
-		if err := ctx.Err(); err != nil {
-			return res, err
-		}
-		l := <-results[i]
-		<-sem
-		if l.err != nil {
-			return res, l.err
+		var records int64
+		var sha string
+		for sha == "" {
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
+			p := <-results[i]
+			if p.err != nil {
+				return res, p.err
+			}
+			sha = p.sha
+			if p.recs == nil {
+				continue
+			}
+			records += int64(p.recs.len())
+			batch = append(batch, part{File: f, recs: p.recs})
+			size += p.size
+			if size >= o.BatchBytes {
+				if err := flush(); err != nil {
+					return res, err
+				}
+			}
 		}
 		if k, ok := seen[f.Rel]; ok {
-			if k.SHA256 != l.sha {
-				return res, &ChangedError{File: f.Rel, Was: k.SHA256, Now: l.sha}
+			if k.SHA256 != sha {
+				return res, &ChangedError{File: f.Rel, Was: k.SHA256, Now: sha}
 			}
 			// Touched or copied, not changed: remember how it looks now.
 			if err := state.Relook(ctx, tx, src.Name, f.Rel, f.Look); err != nil {
@@ -180,12 +207,18 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 			}
 			continue
 		}
-		if p, ok := o.Previous[f.Rel]; ok && p.SHA256 != l.sha {
+		if p, ok := o.Previous[f.Rel]; ok && p.SHA256 != sha {
 			res.Changed = append(res.Changed, f.Rel)
 		}
 		res.Files++
-		batch = append(batch, l)
-		size += l.Size
+		ingested := state.Ingested{File: f.Rel, Look: f.Look, SHA256: sha, Records: records}
+		if src.Format == project.Parquet {
+			// DuckDB reads it, and counts its records when it does.
+			batch = append(batch, part{File: f, parquet: &ingested})
+			size += f.Size
+		} else if err := state.RecordFile(ctx, tx, src.Name, o.RunID, ingested); err != nil {
+			return res, err
+		}
 		if size >= o.BatchBytes {
 			if err := flush(); err != nil {
 				return res, err
@@ -195,41 +228,109 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 	return res, flush()
 }
 
-type loaded struct {
+// A part of a batch: a file's records, or a whole Parquet file (DuckDB
+// reads it), to be recorded in the manifest once its records are counted.
+type part struct {
 	File
-	sha  string
-	recs *fileRecords // NDJSON and CSV: the file's records
+	recs    *fileRecords
+	parquet *state.Ingested
+}
+
+// A piece is what reading a file yields, in order: its records (NDJSON a
+// chunk of whole lines at a time, CSV at once), then, last, its hash.
+type piece struct {
+	recs *fileRecords
+	size int64  // bytes read for recs
+	sha  string // in the last piece
 	err  error
 }
 
-// readFile reads one bronze file once: its hash, and (NDJSON, CSV) its
-// records. A file already in the manifest (touched, or copied with its
-// bytes) and a Parquet file (DuckDB reads it) are only hashed, streaming.
-func readFile(src Source, f File, hashOnly bool) loaded {
-	l := loaded{File: f}
+// chunkBytes is about how much of an NDJSON file is read at once, so that
+// a large file is never held whole (a variable for tests).
+var chunkBytes = 16 << 20
+
+// readFile reads one bronze file once, giving its pieces to emit (which
+// says whether to go on): NDJSON a chunk of whole lines at a time, CSV
+// whole, and the file's hash last. A file already in the manifest
+// (touched, or copied with its bytes) and a Parquet file (DuckDB reads it)
+// are only hashed, streaming.
+func readFile(src Source, f File, hashOnly bool, emit func(piece) bool) {
+	fail := func(err error) {
+		emit(piece{err: fmt.Errorf("cannot read bronze file %s: %w", f.Abs, unwrapPath(err))})
+	}
 	if hashOnly || src.Format == project.Parquet {
-		l.sha, l.err = hashFile(f.Abs)
-		return l
+		sha, err := HashFile(f.Abs)
+		if err != nil {
+			fail(err)
+			return
+		}
+		emit(piece{sha: sha})
+		return
 	}
-	data, err := os.ReadFile(f.Abs)
+	fh, err := os.Open(f.Abs)
 	if err != nil {
-		l.err = fmt.Errorf("cannot read bronze file %s: %w", f.Abs, unwrapPath(err))
-		return l
+		fail(err)
+		return
 	}
-	if len(data) > maxText {
-		l.err = fmt.Errorf("bronze file %s is %d bytes: elt reads NDJSON and CSV files of up to 2 GiB; split it into smaller files", f.Abs, len(data))
-		return l
+	defer fh.Close()
+	h := sha256.New()
+	if src.Format == project.CSV {
+		data, err := io.ReadAll(io.TeeReader(fh, h))
+		if err != nil {
+			fail(err)
+			return
+		}
+		if len(data) > maxText {
+			emit(piece{err: fmt.Errorf("bronze file %s is %d bytes: elt reads CSV files of up to 2 GiB; split it into smaller files", f.Abs, len(data))})
+			return
+		}
+		text, bad := prepareText(bytes.TrimPrefix(data, bom))
+		if emit(piece{recs: csvRecords(text, bad, columns(src)), size: int64(len(data))}) {
+			emit(piece{sha: hex.EncodeToString(h.Sum(nil))})
+		}
+		return
 	}
-	sum := sha256.Sum256(data)
-	l.sha = hex.EncodeToString(sum[:])
-	text, bad := prepareText(data)
-	switch src.Format {
-	case project.CSV:
-		l.recs = csvRecords(text, bad, columns(src))
-	case project.NDJSON:
-		l.recs = ndjsonRecords(text, bad, columns(src))
+	// NDJSON: chunks end after a line feed, so no line (and no CRLF) is
+	// cut; a file with no line feed (lone CRs) is read whole.
+	var rest []byte
+	line, first := 1, true
+	for eof := false; !eof; {
+		data := make([]byte, len(rest), len(rest)+chunkBytes)
+		copy(data, rest)
+		n, err := io.ReadFull(fh, data[len(rest):cap(data)])
+		switch {
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			eof = true
+		case err != nil:
+			fail(err)
+			return
+		}
+		h.Write(data[len(rest) : len(rest)+n])
+		data = data[:len(rest)+n]
+		cut := len(data)
+		if !eof {
+			if cut = bytes.LastIndexByte(data, '\n') + 1; cut == 0 {
+				rest = data // no line ends here yet: read on
+				continue
+			}
+		}
+		if len(data) > maxText {
+			emit(piece{err: fmt.Errorf("bronze file %s has no line break in its first 2 GiB: elt cannot read it as NDJSON", f.Abs)})
+			return
+		}
+		rest = append([]byte(nil), data[cut:]...)
+		chunk := data[:cut]
+		if first {
+			chunk, first = bytes.TrimPrefix(chunk, bom), false
+		}
+		text, bad := prepareText(chunk)
+		recs := ndjsonRecords(text, bad, columns(src), line)
+		line += strings.Count(text, "\n")
+		if !emit(piece{recs: recs, size: int64(cut)}) {
+			return
+		}
 	}
-	return l
+	emit(piece{sha: hex.EncodeToString(h.Sum(nil))})
 }
 
 // hashFile is the sha256 of a bronze file, read in pieces.
@@ -259,17 +360,7 @@ func HashFile(path string) (string, error) {
 // loadBatch loads a batch of files: their records into elt_records (by
 // format), the rules into elt_checked, the good records into the bronze
 // table, the rest into the quarantine, and the files into the manifest.
-func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []loaded, o Options) (records, quarantined int64, err error) {
-	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE elt_raw (_file VARCHAR, size BIGINT, modified_at TIMESTAMP,
-		changed_at TIMESTAMP, inode BIGINT, sha256 VARCHAR)`); err != nil {
-		return 0, 0, err
-	}
-	for _, f := range batch {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO elt_raw VALUES (?, ?, ?, ?, ?, ?)`,
-			f.Rel, f.Size, f.ModTime, f.ChangeTime, int64(f.Inode), f.sha); err != nil {
-			return 0, 0, fmt.Errorf("load %s: %w", f.Rel, err)
-		}
-	}
+func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []part, o Options) (records, quarantined int64, err error) {
 	var steps []string
 	if src.Format == project.Parquet {
 		var cleanup func()
@@ -309,8 +400,16 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []lo
 	if err := state.Quarantine(ctx, tx, src.Name, o.RunID, "elt_checked"); err != nil {
 		return 0, 0, err
 	}
-	if err := state.RecordFiles(ctx, tx, src.Name, o.RunID, "elt_raw", "elt_checked"); err != nil {
-		return 0, 0, err
+	for _, p := range batch {
+		if p.parquet == nil {
+			continue
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM elt_checked WHERE _file = ?`, p.Rel).Scan(&p.parquet.Records); err != nil {
+			return 0, 0, err
+		}
+		if err := state.RecordFile(ctx, tx, src.Name, o.RunID, *p.parquet); err != nil {
+			return 0, 0, err
+		}
 	}
 	err = tx.QueryRowContext(ctx, `SELECT count(*), count(_reason) FROM elt_checked`).Scan(&records, &quarantined)
 	return records, quarantined, err
@@ -319,7 +418,7 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []lo
 // fillRaw gives the rejected records of elt_checked the raw text Go kept
 // for them: only the quarantine needs it, so the good records' text never
 // goes to DuckDB.
-func fillRaw(ctx context.Context, tx warehouse.Querier, batch []loaded) error {
+func fillRaw(ctx context.Context, tx warehouse.Querier, batch []part) error {
 	rows, err := tx.QueryContext(ctx, `SELECT _file, _line FROM elt_checked WHERE _reason IS NOT NULL AND _raw IS NULL`)
 	if err != nil {
 		return err

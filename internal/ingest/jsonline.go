@@ -7,11 +7,12 @@ import (
 )
 
 // ndjsonRecords reads a prepared NDJSON text (LF line breaks; the lines in
-// badLines were not valid UTF-8): every non-blank line is a record,
+// badLines were not valid UTF-8; its first line is line firstLine of its
+// file, and badLines count from there): every non-blank line is a record,
 // rejected as invalid_encoding or malformed_json (not one strict JSON
 // object, see strictObject), or else with the kind and text of each
 // top-level key asked for, in the order of keys.
-func ndjsonRecords(text string, badLines []int, keys []string) *fileRecords {
+func ndjsonRecords(text string, badLines []int, keys []string, firstLine int) *fileRecords {
 	skip := make(map[int]bool, len(badLines))
 	for _, n := range badLines {
 		skip[n] = true
@@ -19,6 +20,7 @@ func ndjsonRecords(text string, badLines []int, keys []string) *fileRecords {
 	recs := newRecords(text, len(keys), strings.Count(text, "\n")+1)
 	kinds, vals := make([]uint8, len(keys)), make([]span, len(keys))
 	for n, off := 1, 0; off < len(text); n++ {
+		at := firstLine + n - 1 // the line in the file
 		line := text[off:]
 		if i := strings.IndexByte(line, '\n'); i >= 0 {
 			line = line[:i]
@@ -26,16 +28,16 @@ func ndjsonRecords(text string, badLines []int, keys []string) *fileRecords {
 		raw := span{uint32(off), uint32(len(line))}
 		switch {
 		case skip[n]:
-			recs.addBad(n, raw, badEncoding)
+			recs.addBad(at, raw, badEncoding)
 		case blank(line):
 		default:
 			clear(kinds)
 			clear(vals)
 			p := jsonParser{s: line, want: keys, kinds: kinds, vals: vals, recs: recs, base: off}
 			if p.strictObject() {
-				recs.add(n, raw, badNone, kinds, vals)
+				recs.add(at, raw, badNone, kinds, vals)
 			} else {
-				recs.addBad(n, raw, badJSON)
+				recs.addBad(at, raw, badJSON)
 			}
 		}
 		off += len(line) + 1

@@ -2,9 +2,13 @@ package ingest
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/digitalservices/elt/internal/project"
 )
 
 // TestStrictObject: RFC 8259 objects only, as contract revision 2 says.
@@ -77,8 +81,56 @@ func TestNDJSONRecords(t *testing.T) {
 		{"nested keys are not top-level", `{"o": {"i": 1}}`, nil, []string{"i"}, `1::0:""`},
 		{"keys are matched as written", `{"I": 1, "\u0069": 2}`, nil, []string{"i"}, `1::2:"2"`},
 	} {
-		if got := showRecords(ndjsonRecords(tc.in, tc.bad, tc.keys)); got != tc.want {
+		if got := showRecords(ndjsonRecords(tc.in, tc.bad, tc.keys, 1)); got != tc.want {
 			t.Errorf("%s:\ngot  %s\nwant %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestChunkedNDJSON: reading an NDJSON file a few bytes at a time gives the
+// records and the hash of reading it whole, whatever the line breaks, byte
+// order mark, bad bytes and blank lines, and wherever the chunks end.
+func TestChunkedNDJSON(t *testing.T) {
+	src := Source{Name: "e", Source: project.Source{Format: project.NDJSON, Fields: []project.Field{{Name: "a"}, {Name: "b"}}}}
+	read := func(path string) (string, string) {
+		var parts []string
+		var sha string
+		readFile(src, File{Rel: "f", Abs: path}, false, func(p piece) bool {
+			if p.err != nil {
+				t.Fatal(p.err)
+			}
+			if p.recs != nil {
+				if s := showRecords(p.recs); s != "" {
+					parts = append(parts, s)
+				}
+			}
+			sha = p.sha
+			return true
+		})
+		return strings.Join(parts, " | "), sha
+	}
+	defer func(n int) { chunkBytes = n }(chunkBytes)
+	for _, tc := range []struct{ name, in string }{
+		{"lf", "{\"a\": 1}\n{\"a\": \"x\", \"b\": [1]}\n\n{\"b\": null}\n"},
+		{"crlf and bom", "\xEF\xBB\xBF{\"a\": 1}\r\n{\"a\": 2}\r\n  \r\n{\"a\": \"\\u00e9\"}"},
+		{"lone cr", "{\"a\": 1}\r{\"a\": 2}\r\r{\"a\": 3}\r"},
+		{"mixed", "{\"a\": 1}\n\r{\"a\": 2}\r\n{\"a\": 3}\r{\"a\": 4}\n"},
+		{"bad bytes and json", "{\"a\": \"\xff\"}\nnot json\n{\"a\": 1,}\n{\"a\": \"ok\"}\n\xEF\xBB\xBF{\"a\": 5}\n"},
+	} {
+		path := filepath.Join(t.TempDir(), "f.json")
+		if err := os.WriteFile(path, []byte(tc.in), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		chunkBytes = 1 << 20
+		whole, wholeSHA := read(path)
+		if whole == "" || wholeSHA == "" {
+			t.Fatalf("%s: nothing read", tc.name)
+		}
+		for n := 1; n <= len(tc.in); n++ {
+			chunkBytes = n
+			if got, sha := read(path); got != whole || sha != wholeSHA {
+				t.Errorf("%s in chunks of %d:\ngot  %s %s\nwant %s %s", tc.name, n, got, sha[:8], whole, wholeSHA[:8])
+			}
 		}
 	}
 }

@@ -17,10 +17,10 @@ import (
 // given as the JSON type its Parquet type stands for and its text, so typed
 // columns meet the same rules as text.
 // The returned cleanup removes what literalPath made, after the steps ran.
-func parquetSteps(ctx context.Context, tx warehouse.Querier, src Source, batch []loaded) (steps []string, cleanup func(), err error) {
+func parquetSteps(ctx context.Context, tx warehouse.Querier, src Source, batch []part) (steps []string, cleanup func(), err error) {
 	cols := []string{"_file VARCHAR", "_line BIGINT", "_raw VARCHAR", "_bad VARCHAR"}
 	for i := range src.Fields {
-		cols = append(cols, fmt.Sprintf("_type%d VARCHAR, _text%d VARCHAR", i+1, i+1))
+		cols = append(cols, fmt.Sprintf("_type%d UTINYINT, _text%d VARCHAR", i+1, i+1))
 	}
 	steps = []string{"CREATE OR REPLACE TEMP TABLE elt_records (" + strings.Join(cols, ", ") + ")"}
 	var cleanups []func()
@@ -109,7 +109,9 @@ func literalPath(path string) (string, func(), error) {
 // parquetValue is the JSON type and the text of a Parquet column's value.
 func parquetValue(col, typ string) (string, string) {
 	t := strings.ToUpper(typ)
-	kind := func(k string) string { return fmt.Sprintf("CASE WHEN %s IS NULL THEN 'NULL' ELSE '%s' END", col, k) }
+	kind := func(k string) string {
+		return fmt.Sprintf("CASE WHEN %s IS NULL THEN %d ELSE %d END", col, kindNull, jsonTypes[k])
+	}
 	switch {
 	case t == "VARCHAR" || strings.HasPrefix(t, "ENUM"):
 		return kind("VARCHAR"), col + "::VARCHAR"

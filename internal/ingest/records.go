@@ -7,8 +7,9 @@ import (
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
-// Kinds of a field's value in a record, as Go read it. SQL turns a kind into
-// the JSON type name the field rules test (recordsView).
+// Kinds of a field's value in a record, as Go read it. The rules test a
+// field's JSON type as its kind (kindAbsent as SQL NULL): numbers compare
+// faster than type names.
 const (
 	kindAbsent   uint8 = iota // no such field or column
 	kindString                // a JSON string (unescaped) or a CSV value
@@ -16,15 +17,27 @@ const (
 	kindUnsigned              // a JSON integer above BIGINT, within UBIGINT
 	kindBoolean               // true or false
 	kindNull                  // JSON null
-	kindObject                // a JSON object, its text as written
-	kindArray                 // a JSON array, its text as written
-	kindNumber                // any other JSON number, as written
-	kindCount
+	kindObject                // a JSON object, as written
+	kindArray                 // a JSON array, as written
+	kindNumber                // any other JSON number, as written: DuckDB tells its type
+	kindDouble                // what DuckDB reads as DOUBLE (never from Go)
 )
 
-// kindTypes are the JSON type names of the kinds whose type Go knows.
-var kindTypes = map[uint8]string{kindString: "VARCHAR", kindInteger: "BIGINT", kindUnsigned: "UBIGINT",
-	kindBoolean: "BOOLEAN", kindNull: "NULL", kindObject: "OBJECT", kindArray: "ARRAY"}
+// jsonTypes are the kinds by the names of DuckDB's JSON types.
+var jsonTypes = map[string]uint8{"VARCHAR": kindString, "BIGINT": kindInteger, "UBIGINT": kindUnsigned, "DOUBLE": kindDouble,
+	"BOOLEAN": kindBoolean, "NULL": kindNull, "OBJECT": kindObject, "ARRAY": kindArray}
+
+// isKind is the SQL that is true when the kind t is one of kinds.
+func isKind(t string, kinds ...uint8) string {
+	if len(kinds) == 1 {
+		return fmt.Sprintf("%s = %d", t, kinds[0])
+	}
+	list := make([]string, len(kinds))
+	for i, k := range kinds {
+		list[i] = fmt.Sprint(k)
+	}
+	return fmt.Sprintf("%s IN (%s)", t, strings.Join(list, ", "))
+}
 
 // Reasons a record is rejected before any field rule, as codes.
 const (
@@ -182,14 +195,9 @@ func recordsView(id int64, files []string, fields int) string {
 	for i := 1; i <= fields; i++ {
 		k := fmt.Sprintf("((_k%d >> %d) & 15)", (i-1)/kindsPerColumn, 4*((i-1)%kindsPerColumn))
 		v := fmt.Sprintf("_v%d", i)
-		var types []string
-		for kind := kindString; kind < kindCount; kind++ {
-			if t, ok := kindTypes[kind]; ok {
-				types = append(types, fmt.Sprintf("WHEN %d THEN '%s'", kind, t))
-			}
-		}
 		cols = append(cols,
-			fmt.Sprintf("CASE %s %s WHEN %d THEN json_type(%s) END AS _type%d", k, strings.Join(types, " "), kindNumber, v, i),
+			fmt.Sprintf("CASE %[1]s WHEN %[2]d THEN CASE json_type(%[3]s) WHEN 'BIGINT' THEN %[4]d WHEN 'UBIGINT' THEN %[5]d ELSE %[6]d END "+
+				"ELSE nullif(%[1]s, %[7]d) END AS _type%[8]d", k, kindNumber, v, kindInteger, kindUnsigned, kindDouble, kindAbsent, i),
 			fmt.Sprintf("CASE WHEN %s = %d THEN json_extract_string(%s, '$') ELSE %s END AS _text%d", k, kindNumber, v, v, i))
 	}
 	return fmt.Sprintf("CREATE OR REPLACE TEMP VIEW elt_records AS SELECT %s FROM elt_frame(%d)", strings.Join(cols, ", "), id)

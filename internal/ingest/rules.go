@@ -2,17 +2,22 @@ package ingest
 
 import (
 	"context"
-	"embed"
+	_ "embed"
 	"fmt"
 	"strconv"
 	"strings"
+	"text/template"
 
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
+// macrosSQL is the field rules' macros, given the kinds by type name.
+//
 //go:embed sql/macros.sql
-var sqlFS embed.FS
+var macrosText string
+
+var macrosSQL = template.Must(template.New("macros").Parse(macrosText))
 
 // columns are the names the source's files use for its declared fields.
 func columns(src Source) []string {
@@ -55,7 +60,7 @@ func text(src Source, f project.Field, i int) string {
 	case project.Text:
 		x = fmt.Sprintf("elt_text(%s, %s)", t, s)
 	case project.JSON:
-		x = fmt.Sprintf("CASE WHEN %s <> 'NULL' THEN %s END", t, s)
+		x = fmt.Sprintf("CASE WHEN %s <> %d THEN %s END", t, kindNull, s)
 	default:
 		x = fmt.Sprintf("CASE WHEN NOT elt_blank(%s, %s) THEN %s END", t, s, s)
 	}
@@ -78,11 +83,11 @@ func text(src Source, f project.Field, i int) string {
 	return x
 }
 
-// typeOf is the SQL of the JSON type a field's text came with, 'VARCHAR'
+// typeOf is the SQL of the JSON type a field's text came with, VARCHAR
 // for a default.
 func typeOf(f project.Field, i int) string {
 	if f.Default != nil {
-		return fmt.Sprintf("CASE WHEN elt_blank(_type%d, _text%d) THEN 'VARCHAR' ELSE _type%d END", i+1, i+1, i+1)
+		return fmt.Sprintf("CASE WHEN elt_blank(_type%d, _text%d) THEN %d ELSE _type%d END", i+1, i+1, kindString, i+1)
 	}
 	return fmt.Sprintf("_type%d", i+1)
 }
@@ -90,10 +95,11 @@ func typeOf(f project.Field, i int) string {
 // parse is the SQL of a field's typed value from its JSON type t and text
 // s, NULL when the text is not a value of the type.
 func parse(src Source, f project.Field, t, s string) string {
+	is := func(kinds ...uint8) string { return isKind(t, kinds...) }
 	switch f.Type.Base() {
 	case project.Integer:
-		return fmt.Sprintf("CASE WHEN %[1]s IN ('BIGINT', 'UBIGINT') THEN try_cast(%[2]s AS BIGINT) "+
-			"WHEN %[1]s = 'VARCHAR' AND regexp_full_match(trim(%[2]s), '-?[0-9]+') THEN try_cast(trim(%[2]s) AS BIGINT) END", t, s)
+		return fmt.Sprintf("CASE WHEN %[1]s THEN try_cast(%[2]s AS BIGINT) "+
+			"WHEN %[3]s AND regexp_full_match(trim(%[2]s), '-?[0-9]+') THEN try_cast(trim(%[2]s) AS BIGINT) END", is(kindInteger, kindUnsigned), s, is(kindString))
 	case project.Decimal:
 		p, sc := f.Type.Decimal()
 		re := `-?[0-9]+`
@@ -101,20 +107,21 @@ func parse(src Source, f project.Field, t, s string) string {
 			re += fmt.Sprintf(`(\.[0-9]{1,%d})?`, sc)
 		}
 		v := fmt.Sprintf("trim(%s)", s)
-		return fmt.Sprintf("CASE WHEN %[1]s IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE') AND regexp_full_match(%[2]s, '%[3]s') "+
-			"AND abs(try_cast(%[2]s AS DECIMAL(38, %[4]d))) < 1e%[5]d THEN try_cast(%[2]s AS DECIMAL(%[6]d, %[4]d)) END", t, v, re, sc, p-sc, p)
+		return fmt.Sprintf("CASE WHEN %[1]s AND regexp_full_match(%[2]s, '%[3]s') "+
+			"AND abs(try_cast(%[2]s AS DECIMAL(38, %[4]d))) < 1e%[5]d THEN try_cast(%[2]s AS DECIMAL(%[6]d, %[4]d)) END",
+			is(kindString, kindInteger, kindUnsigned, kindDouble), v, re, sc, p-sc, p)
 	case project.Boolean:
-		return fmt.Sprintf("CASE WHEN %[1]s = 'BOOLEAN' THEN %[2]s = 'true' WHEN %[1]s = 'VARCHAR' THEN CASE lower(trim(%[2]s)) "+
-			"WHEN 'true' THEN true WHEN 'false' THEN false END END", t, s)
+		return fmt.Sprintf("CASE WHEN %[1]s THEN %[2]s = 'true' WHEN %[3]s THEN CASE lower(trim(%[2]s)) "+
+			"WHEN 'true' THEN true WHEN 'false' THEN false END END", is(kindBoolean), s, is(kindString))
 	case project.Date:
-		return fmt.Sprintf("CASE WHEN %[1]s = 'VARCHAR' AND regexp_full_match(%[2]s, '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN try_cast(%[2]s AS DATE) END", t, s)
+		return fmt.Sprintf("CASE WHEN %[1]s AND regexp_full_match(%[2]s, '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN try_cast(%[2]s AS DATE) END", is(kindString), s)
 	case project.Timestamp:
 		return fmt.Sprintf("elt_ts(%s, %s)", t, s)
 	case project.JSON:
 		if src.Format == project.NDJSON {
-			return fmt.Sprintf("CASE WHEN %[1]s = 'VARCHAR' THEN to_json(%[2]s) ELSE %[2]s::JSON END", t, s)
+			return fmt.Sprintf("CASE WHEN %[1]s THEN to_json(%[2]s) ELSE %[2]s::JSON END", is(kindString), s)
 		}
-		return fmt.Sprintf("CASE WHEN %[1]s IN ('OBJECT', 'ARRAY') THEN %[2]s::JSON WHEN coalesce(try(json_valid(%[2]s)), false) THEN %[2]s::JSON END", t, s)
+		return fmt.Sprintf("CASE WHEN %[1]s THEN %[2]s::JSON WHEN coalesce(try(json_valid(%[2]s)), false) THEN %[2]s::JSON END", is(kindObject, kindArray), s)
 	}
 	return s
 }

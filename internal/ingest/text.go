@@ -9,12 +9,12 @@ import (
 
 var bom = []byte{0xEF, 0xBB, 0xBF}
 
-// prepareText makes a text file ready to read, taking data over: a byte-order mark is
-// dropped, every line break (LF, CRLF or a lone CR) becomes LF, and a line
-// that is not valid UTF-8 (or holds a NUL byte) has its bad bytes replaced;
-// those lines' numbers are returned, to be quarantined as invalid_encoding.
+// prepareText makes text (a file's, or a chunk of whole lines of it, with
+// any byte-order mark already dropped) ready to read, taking data over:
+// every line break (LF, CRLF or a lone CR) becomes LF, and a line that is
+// not valid UTF-8 (or holds a NUL byte) has its bad bytes replaced; those
+// lines' numbers are returned, to be quarantined as invalid_encoding.
 func prepareText(data []byte) (string, []int) {
-	data = bytes.TrimPrefix(data, bom)
 	if bytes.IndexByte(data, '\r') >= 0 {
 		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
 		data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestPrepareText: BOM, line breaks (LF, CRLF, lone CR) and bad lines.
+// TestPrepareText: line breaks (LF, CRLF, lone CR) and bad lines.
 func TestPrepareText(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
@@ -15,7 +15,7 @@ func TestPrepareText(t *testing.T) {
 		bad  []int
 	}{
 		{"a\nb\n", "a\nb\n", nil},
-		{"\xEF\xBB\xBFa\r\nb\r\n", "a\nb\n", nil},
+		{"a\r\nb\r\n", "a\nb\n", nil},
 		{"a\rb\rc", "a\nb\nc", nil},
 		{"a\r\n\rb", "a\n\nb", nil},
 		{"ok\nbad \xff\nnul\x00\nok", "ok\nbad \uFFFD\nnul\uFFFD\nok", []int{2, 3}},

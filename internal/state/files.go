@@ -78,17 +78,22 @@ func Relook(ctx context.Context, q warehouse.Querier, source, file string, l Loo
 	return nil
 }
 
-// RecordFiles adds a batch of ingested files to the manifest: raw is the
-// temporary table of the files read (_file, size, modified_at, changed_at,
-// inode, sha256) and checked the table of their records (one row a record,
-// with its _file), whose count per file is stored.
-func RecordFiles(ctx context.Context, q warehouse.Querier, source string, runID int64, raw, checked string) error {
-	_, err := q.ExecContext(ctx, fmt.Sprintf(`INSERT INTO elt.files (source, file, size, modified_at, changed_at, inode, sha256, records, ingested_at, run_id)
-		SELECT ?, r._file, r.size, r.modified_at, r.changed_at, r.inode, r.sha256, coalesce(c.n, 0), now()::TIMESTAMP, ?
-		FROM %s AS r LEFT JOIN (SELECT _file, count(*) AS n FROM %s GROUP BY _file) AS c USING (_file)`, warehouse.Ident(raw), warehouse.Ident(checked)),
-		source, runID)
+// Ingested is a file read into bronze: how it looked, its hash, and how
+// many records it held.
+type Ingested struct {
+	File    string
+	Look    Look
+	SHA256  string
+	Records int64
+}
+
+// RecordFile adds an ingested file to the manifest.
+func RecordFile(ctx context.Context, q warehouse.Querier, source string, runID int64, f Ingested) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO elt.files (source, file, size, modified_at, changed_at, inode, sha256, records, ingested_at, run_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)`,
+		source, f.File, f.Look.Size, f.Look.ModTime, f.Look.ChangeTime, int64(f.Look.Inode), f.SHA256, f.Records, runID)
 	if err != nil {
-		return fmt.Errorf("record %s files: %w", source, err)
+		return fmt.Errorf("record %s: %w", f.File, err)
 	}
 	return nil
 }

@@ -2,27 +2,29 @@
 -- macros. CSV values arrive as strings (type VARCHAR), so every format
 -- shares one set of rules.
 
--- Each field arrives as a pair: t, its JSON type (VARCHAR, BIGINT, UBIGINT,
--- DOUBLE, BOOLEAN, NULL, OBJECT, ARRAY; SQL NULL when absent), and s, its
--- text (a string unquoted, a number as written, an object as JSON). Both are
--- taken from one parse of the line, so the rules below parse nothing.
+-- Each field arrives as a pair: t, its JSON type as a number ({{.VARCHAR}}
+-- VARCHAR, {{.BIGINT}} BIGINT, {{.UBIGINT}} UBIGINT, {{.DOUBLE}} DOUBLE, {{.BOOLEAN}} BOOLEAN, {{.NULL}} NULL,
+-- {{.OBJECT}} OBJECT, {{.ARRAY}} ARRAY; SQL NULL when absent: numbers compare faster than
+-- names), and s, its text (a string unquoted, a number as written, an
+-- object as JSON). Both come from one parse of the line, in Go, so the rules
+-- below parse nothing.
 
 -- blank: absent, JSON null, or a string empty or of spaces only. (trim()
 -- without a set removes spaces only, U+0020, as the contract's trim does,
 -- and twice as fast as trim(s, ' ').)
 CREATE OR REPLACE TEMP MACRO elt_blank(t, s) AS
-    t IS NULL OR t = 'NULL' OR (t = 'VARCHAR' AND trim(s) = '');
+    t IS NULL OR t = {{.NULL}} OR (t = {{.VARCHAR}} AND trim(s) = '');
 
 -- identifier: a string as it is, or an integer as its decimal text.
 CREATE OR REPLACE TEMP MACRO elt_id(t, s) AS
     CASE WHEN elt_blank(t, s) THEN NULL
-         WHEN t IN ('VARCHAR', 'BIGINT', 'UBIGINT') THEN s
-         WHEN t = 'DOUBLE' AND regexp_full_match(s, '-?[0-9]+') THEN s
+         WHEN t IN ({{.VARCHAR}}, {{.BIGINT}}, {{.UBIGINT}}) THEN s
+         WHEN t = {{.DOUBLE}} AND regexp_full_match(s, '-?[0-9]+') THEN s
     END;
 
 -- text: a string value, NULL for any other type.
 CREATE OR REPLACE TEMP MACRO elt_text(t, s) AS
-    CASE WHEN t = 'VARCHAR' THEN s END;
+    CASE WHEN t = {{.VARCHAR}} THEN s END;
 
 -- timestamp from text: YYYY-MM-DD[T| ]HH:MM:SS[.f{1,6}][Z|±HH:MM] (UTC when
 -- no zone) or digits only (Unix epoch milliseconds). NULL when invalid.
@@ -41,7 +43,7 @@ CREATE OR REPLACE TEMP MACRO elt_ts_text(s) AS
 -- timestamp from a field: a string as above, or an integer of epoch ms.
 CREATE OR REPLACE TEMP MACRO elt_ts(t, s) AS
     CASE t
-        WHEN 'VARCHAR' THEN elt_ts_text(s)
-        WHEN 'BIGINT' THEN try(epoch_ms(try_cast(s AS BIGINT)))
-        WHEN 'UBIGINT' THEN try(epoch_ms(try_cast(s AS BIGINT)))
+        WHEN {{.VARCHAR}} THEN elt_ts_text(s)
+        WHEN {{.BIGINT}} THEN try(epoch_ms(try_cast(s AS BIGINT)))
+        WHEN {{.UBIGINT}} THEN try(epoch_ms(try_cast(s AS BIGINT)))
     END;
