@@ -8,8 +8,10 @@ import (
 	"regexp"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/digitalservices/elt/internal/output"
 	"github.com/mattn/go-isatty"
 	"golang.org/x/sys/unix"
 )
@@ -66,17 +68,23 @@ func (t *terminal) Write(p []byte) (int, error) {
 }
 
 // live shows a running step on a terminal, redrawn with its elapsed time
-// until done; elsewhere it shows nothing (the step's line follows anyway).
-func (t *terminal) live(step string) func() {
+// and the rows it reported so far until done; elsewhere it shows nothing
+// (the step's line follows anyway).
+func (t *terminal) live(step string) (rows func(int64), done func()) {
 	if !t.tty {
-		return func() {}
+		return func(int64) {}, func() {}
 	}
 	start := time.Now()
+	var n atomic.Int64
+	n.Store(-1)
 	stop := make(chan struct{})
 	finished := make(chan struct{})
 	draw := func() {
 		t.mu.Lock()
 		fmt.Fprintf(t.w, "\r\x1b[K%s  running %.1fs", step, time.Since(start).Seconds())
+		if r := n.Load(); r >= 0 {
+			fmt.Fprintf(t.w, "  %s rows", output.Count(r))
+		}
 		t.mu.Unlock()
 	}
 	go func() {
@@ -93,7 +101,7 @@ func (t *terminal) live(step string) func() {
 			}
 		}
 	}()
-	return func() {
+	return func(r int64) { n.Store(r) }, func() {
 		close(stop)
 		<-finished
 		t.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestTerminal: colour only on a colour terminal, plain lines elsewhere; a
@@ -29,9 +30,18 @@ func TestTerminal(t *testing.T) {
 			t.Errorf("tty %v color %v:\ngot  %q\nwant %q", tc.tty, tc.color, b.String(), tc.want)
 		}
 		b.Reset()
-		term.live("  1/1  gold.x")()
+		_, done := term.live("  1/1  gold.x")
+		done()
 		if got := b.String(); tc.tty != strings.Contains(got, "gold.x  running") || tc.tty != strings.HasSuffix(got, "\r\x1b[K") {
 			t.Errorf("tty %v: live drew %q", tc.tty, got)
+		}
+		b.Reset()
+		rows, done := term.live("ingest  events")
+		rows(1234567)
+		time.Sleep(250 * time.Millisecond) // one redraw
+		done()
+		if got := b.String(); tc.tty != strings.Contains(got, "ingest  events  running 0.") || tc.tty != strings.Contains(got, "s  1,234,567 rows") {
+			t.Errorf("tty %v: live drew %q with rows", tc.tty, got)
 		}
 	}
 	if newTerminal(&bytes.Buffer{}).tty {

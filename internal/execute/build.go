@@ -72,15 +72,17 @@ type Builder struct {
 	Out     io.Writer // progress lines
 	Trace   io.Writer // step timings, when set
 	// Live, when set, is told when a step starts (ingesting a source,
-	// building a model) and returns what to call when it ends, before its
-	// line is written to Out: a terminal shows the running step.
-	Live func(step string) (done func())
+	// building a model) and returns what to call with the rows done so far
+	// (ingestion counts its records as it goes) and what to call when it
+	// ends, before its line is written to Out: a terminal shows the running
+	// step.
+	Live func(step string) (rows func(int64), done func())
 }
 
 // live tells Live a step started; the returned func ends it.
-func (b *Builder) live(step string) func() {
+func (b *Builder) live(step string) (rows func(int64), done func()) {
 	if b.Live == nil {
-		return func() {}
+		return func(int64) {}, func() {}
 	}
 	return b.Live(step)
 }
@@ -219,7 +221,8 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 			}
 		}
 		t0 := time.Now()
-		done := b.live("ingest  " + src.Name)
+		rows, done := b.live("ingest  " + src.Name)
+		opts.Progress = rows
 		res, err := ingest.Ingest(ctx, tx, src, listing.Files, opts)
 		done()
 		if err != nil {
@@ -241,7 +244,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	for i, id := range ids {
 		n := g.Nodes[id]
 		mr := state.ModelRun{Model: n.Model.ID(), Materialized: string(n.Model.Header.Materialized), Started: time.Now(), Status: state.ModelBuilt}
-		done := b.live(fmt.Sprintf("%3d/%d  %s", i+1, len(ids), n.Model.ID()))
+		_, done := b.live(fmt.Sprintf("%3d/%d  %s", i+1, len(ids), n.Model.ID()))
 		rows, mode, err := b.runModel(ctx, tx, g, n, inc)
 		done()
 		mr.Materialized = mode

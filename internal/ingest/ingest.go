@@ -70,6 +70,8 @@ type Options struct {
 	Previous state.Manifest
 	// Trace, when set, gets the time each ingestion step took.
 	Trace io.Writer
+	// Progress, when set, is told the records read so far, as they are.
+	Progress func(records int64)
 }
 
 // ChangedError reports a bronze file whose content changed after an earlier
@@ -177,6 +179,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 			}()
 		}
 	}()
+	var read int64 // records, of every file so far
 	for i, f := range todo {
 		var records int64
 		var sha string
@@ -193,6 +196,10 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 				continue
 			}
 			records += int64(p.recs.len())
+			read += int64(p.recs.len())
+			if o.Progress != nil {
+				o.Progress(read)
+			}
 			batch = append(batch, part{File: f, recs: p.recs})
 			size += p.size
 			if size >= o.BatchBytes {
