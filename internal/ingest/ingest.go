@@ -292,7 +292,7 @@ func readFile(src Source, f File, hashOnly bool, emit func(piece) bool) {
 			return
 		}
 		if len(data) > maxText {
-			emit(piece{err: fmt.Errorf("bronze file %s is %d bytes: elt reads CSV files of up to 2 GiB; split it into smaller files", f.Abs, len(data))})
+			emit(piece{err: fmt.Errorf("bronze file %s is %d bytes: elt reads CSV files of up to 1 GiB; split it into smaller files", f.Abs, len(data))})
 			return
 		}
 		text, bad := prepareText(bytes.TrimPrefix(data, bom))
@@ -301,8 +301,8 @@ func readFile(src Source, f File, hashOnly bool, emit func(piece) bool) {
 		}
 		return
 	}
-	// NDJSON: chunks end after a line feed, so no line (and no CRLF) is
-	// cut; a file with no line feed (lone CRs) is read whole.
+	// NDJSON: chunks end after a line break, so no line (and no CRLF) is
+	// cut.
 	var rest []byte
 	line, first := 1, true
 	for eof := false; !eof; {
@@ -320,13 +320,13 @@ func readFile(src Source, f File, hashOnly bool, emit func(piece) bool) {
 		data = data[:len(rest)+n]
 		cut := len(data)
 		if !eof {
-			if cut = bytes.LastIndexByte(data, '\n') + 1; cut == 0 {
+			if cut = lastBreak(data); cut == 0 {
 				rest = data // no line ends here yet: read on
 				continue
 			}
 		}
 		if len(data) > maxText {
-			emit(piece{err: fmt.Errorf("bronze file %s has no line break in its first 2 GiB: elt cannot read it as NDJSON", f.Abs)})
+			emit(piece{err: fmt.Errorf("bronze file %s has no line break in its first 1 GiB: elt cannot read it as NDJSON", f.Abs)})
 			return
 		}
 		rest = append([]byte(nil), data[cut:]...)
@@ -344,13 +344,21 @@ func readFile(src Source, f File, hashOnly bool, emit func(piece) bool) {
 	emit(piece{sha: hex.EncodeToString(h.Sum(nil))})
 }
 
-// hashFile is the sha256 of a bronze file, read in pieces.
-func hashFile(path string) (string, error) {
-	sum, err := HashFile(path)
-	if err != nil {
-		return "", fmt.Errorf("cannot read bronze file %s: %w", path, unwrapPath(err))
+// lastBreak is where data ends after its last whole line break: a LF, or a
+// CR with something after it other than a LF (a CR that ends data may be
+// the start of a CRLF); 0 when there is none.
+func lastBreak(data []byte) int {
+	for i := len(data) - 1; i >= 0; i-- {
+		switch data[i] {
+		case '\n':
+			return i + 1
+		case '\r':
+			if i+1 < len(data) { // not followed by a LF, or that LF was found first
+				return i + 1
+			}
+		}
 	}
-	return sum, nil
+	return 0
 }
 
 // HashFile is the sha256 of a file, in hex, read in pieces: how the
@@ -368,9 +376,11 @@ func HashFile(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// loadBatch loads a batch of files: their records into elt_records (by
-// format), the rules into elt_checked, the good records into the bronze
-// table, the rest into the quarantine, and the files into the manifest.
+// loadBatch loads a batch of parts of files: their records into
+// elt_records (a view of a frame, or for Parquet a table DuckDB fills), the
+// rules into elt_checked, the good records into the bronze table, the rest
+// into the quarantine, and Parquet files into the manifest (Ingest records
+// the others, whose records Go counted).
 func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []part, o Options) (records, quarantined int64, err error) {
 	var steps []string
 	if src.Format == project.Parquet {

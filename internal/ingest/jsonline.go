@@ -119,14 +119,15 @@ func (p *jsonParser) value() bool {
 	return false
 }
 
-// wanted is the index of key k among the keys to keep, or -1.
-func (p *jsonParser) wanted(k string) int {
+// wanted tells whether key k is one to keep, and sets *at to its index.
+func (p *jsonParser) wanted(k string, at *int) bool {
 	for i, w := range p.want {
 		if w == k {
-			return i
+			*at = i
+			return true
 		}
 	}
-	return -1
+	return false
 }
 
 // keep reads a value at p.i and keeps its kind and text as field i's.
@@ -246,7 +247,7 @@ func (p *jsonParser) object(top bool) bool {
 			return false
 		}
 		p.i++
-		if i := p.wanted(k); i >= 0 && top {
+		if i := -1; top && p.wanted(k, &i) {
 			if !p.keep(i) {
 				return false
 			}

@@ -72,8 +72,10 @@ type span struct{ off, n uint32 }
 
 const altBit = 1 << 31
 
-// maxText is the largest file text spans can point into.
-const maxText = altBit - 1
+// maxText is the most text of a file read at once (an NDJSON chunk, a
+// CSV file) that spans can point into: offsets are 32 bits, and a CSV
+// file's records and values are kept beside its text, up to twice its size.
+const maxText = 1 << 30
 
 func newRecords(text string, fields, capacity int) *fileRecords {
 	r := &fileRecords{text: text, line: make([]int64, 0, capacity), raw: make([]span, 0, capacity), bad: make([]uint8, 0, capacity),
