@@ -168,6 +168,17 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	return &DB{DB: db, Path: path, ReadOnly: o.ReadOnly}, nil
 }
 
+// KeepInsertionOrder sets preserve_insertion_order, which Open sets on and
+// the whole database shares (it is not part of a transaction, so a caller
+// that turns it off puts it back on after its transaction, however it
+// ended). Off, DuckDB writes rows in whatever order its threads finish: a
+// build's ingestion, whose rows carry their file and line, runs a quarter
+// faster.
+func KeepInsertionOrder(ctx context.Context, q Querier, keep bool) error {
+	_, err := q.ExecContext(ctx, fmt.Sprintf("SET preserve_insertion_order = %t", keep))
+	return err
+}
+
 // Catalog is the name the warehouse file is attached under: its file name
 // without extension, as DuckDB names a database it opens, unless that is
 // one of DuckDB's own catalog names.
