@@ -86,9 +86,9 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	// of the day (design/performance.md has the measurements):
 	// - nothing is downloaded: the extensions elt uses (json, parquet) are
 	//   built into duckdb-go and load without installing;
-	// - insertion order is kept: at 2M events, turning it off made the build
-	//   8% slower and its peak memory 30% higher, and users expect a table
-	//   built with ORDER BY to read back in that order;
+	// - insertion order is kept: users expect a table built with ORDER BY
+	//   to read back in that order (a build's ingestion turns it off while
+	//   it writes bronze, see KeepInsertionOrder);
 	// - the write-ahead log is checkpointed into the file once it passes
 	//   16MB, at the end of a build's commit at the latest, so the file is
 	//   whole after each build and recovery replays little;
