@@ -200,16 +200,10 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 		if err != nil {
 			tx.Rollback()
 		}
-		// Ingestion turns insertion order off; a failed one leaves it so.
+		// Ingestion turns insertion order off for a moment; one that failed
+		// then leaves it so (no rollback undoes a setting).
 		warehouse.KeepInsertionOrder(context.WithoutCancel(ctx), conn, true)
 	}()
-	// Bronze rows carry their file and line, and nothing reads them in the
-	// order they were written: DuckDB may write them in any order (measured
-	// at 2M events: ingestion 6.1-7.1 s against 8.1-9.8 s). The models run
-	// with it back on, so a table built with ORDER BY reads back in order.
-	if err := warehouse.KeepInsertionOrder(ctx, tx, false); err != nil {
-		return err
-	}
 	readers := readSources(g, ids)
 	ingested := map[string]bool{}
 	for _, src := range sources {
@@ -242,9 +236,6 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 		fmt.Fprintf(b.Out, "ingest  %-14s %4d new files, %9d records, %6d quarantined  %6.2fs\n",
 			src.Name, res.Files, res.Records, res.Quarantined, time.Since(t0).Seconds())
 		writeNotes(b.Out, src, listing, res, o.FullRefresh)
-	}
-	if err := warehouse.KeepInsertionOrder(ctx, tx, true); err != nil {
-		return err
 	}
 	inc, err := loadIncremental(ctx, tx, sum.RunID, o.FullRefresh)
 	if err != nil {

@@ -87,8 +87,8 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	// - nothing is downloaded: the extensions elt uses (json, parquet) are
 	//   built into duckdb-go and load without installing;
 	// - insertion order is kept: users expect a table built with ORDER BY
-	//   to read back in that order (a build's ingestion turns it off while
-	//   it writes bronze, see KeepInsertionOrder);
+	//   to read back in that order (a build's ingestion turns it off for
+	//   one statement, see KeepInsertionOrder);
 	// - the write-ahead log is checkpointed into the file once it passes
 	//   16MB, at the end of a build's commit at the latest, so the file is
 	//   whole after each build and recovery replays little;
@@ -169,11 +169,10 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 }
 
 // KeepInsertionOrder sets preserve_insertion_order, which Open sets on and
-// the whole database shares (it is not part of a transaction, so a caller
-// that turns it off puts it back on after its transaction, however it
-// ended). Off, DuckDB writes rows in whatever order its threads finish: a
-// build's ingestion, whose rows carry their file and line, runs a quarter
-// faster.
+// the whole database shares. It is not part of a transaction: a statement
+// run with it off (a build's ingestion turns it off for the rules, whose
+// rows carry their file and line) and failing leaves it off, so a build puts
+// it back on after its transaction, however it ended.
 func KeepInsertionOrder(ctx context.Context, q Querier, keep bool) error {
 	_, err := q.ExecContext(ctx, fmt.Sprintf("SET preserve_insertion_order = %t", keep))
 	return err
