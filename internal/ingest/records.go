@@ -51,13 +51,14 @@ const (
 
 var badReasons = [badCount]string{"", invalidEncoding, malformedJSON, malformedCSV, wrongColumnCount}
 
-// fileRecords are one file's records as Go read them: each one's line, its
-// raw text (kept for the quarantine), the reason it is rejected before any
-// field rule (badNone for most), and the kind and text of each declared
-// field. Texts are spans of the file's text or of its unescaped strings, so
-// millions of records hold no pointers for Go's garbage collector to chase.
+// fileRecords are the records of a file (or of a chunk of one) as Go read
+// them: each one's line, its raw text (kept for the quarantine), the reason
+// it is rejected before any field rule (badNone for most), and the kind and
+// text of each declared field. Texts are spans of the text read or of its
+// unescaped strings, so millions of records hold no pointers for Go's
+// garbage collector to chase.
 type fileRecords struct {
-	text  string          // the file's prepared text
+	text  string          // the prepared text: the file's, or a chunk of it
 	alt   strings.Builder // values that are not a piece of text as they are
 	line  []int64
 	raw   []span

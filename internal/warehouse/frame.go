@@ -3,7 +3,6 @@ package warehouse
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -172,7 +171,9 @@ type frameScan struct {
 	next atomic.Int64
 }
 
-var errUnprojected = errors.New("unprojected")
+// unprojected is what duckdb-go's error for a column the query does not
+// read says (its sentinel is not exported).
+const unprojected = "unprojected column"
 
 func (s *frameScan) ColumnInfos() []duckdb.ColumnInfo {
 	bigint, _ := duckdb.NewTypeInfo(duckdb.TYPE_BIGINT)
@@ -210,7 +211,7 @@ func (s *frameScan) FillChunk(_ any, chunk duckdb.DataChunk) error {
 	for ci := range s.f.Columns {
 		c := &s.f.Columns[ci]
 		if _, err := chunk.GetVector(ci); err != nil {
-			if strings.Contains(err.Error(), errUnprojected.Error()) {
+			if strings.Contains(err.Error(), unprojected) {
 				continue // a column the query does not read
 			}
 			return err
