@@ -90,10 +90,14 @@ func copyDir(t *testing.T, from, dir, sub string) {
 func TestMain(m *testing.M) {
 	// ELT_TEST_MAIN=1: behave as the elt command (for tests that kill it).
 	if os.Getenv("ELT_TEST_MAIN") == "1" {
-		os.Exit(Main(append([]string{"elt"}, os.Args[1:]...), os.Stdin, os.Stdout, os.Stderr))
+		code := Main(append([]string{"elt"}, os.Args[1:]...), os.Stdin, os.Stdout, os.Stderr)
+		writePeak()
+		os.Exit(code)
 	}
 	if script := os.Getenv("ELT_TEST_BASELINE"); script != "" {
-		os.Exit(runBaseline(script))
+		code := runBaseline(script)
+		writePeak()
+		os.Exit(code)
 	}
 	if path := os.Getenv("ELT_TEST_HOLD"); path != "" {
 		db, err := warehouse.Open(context.Background(), path, warehouse.Options{})
