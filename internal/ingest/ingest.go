@@ -405,20 +405,37 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 		defer tx.ExecContext(ctx, "DROP VIEW IF EXISTS elt_records")
 		steps = append(steps, recordsView(id, files, len(src.Fields)))
 	}
-	// DuckDB cannot keep the order of rows from elt_frame (a table function
-	// of Go's) but on one thread, so the rules run on one; elt_checked's
-	// rows carry their file and line, and may come in any order (measured
-	// at 2M events: 3.8 s against 5.9 s over all batches). Insertion order
-	// is back on at once: the caller puts it back if this fails midway.
-	steps = append(steps, "SET preserve_insertion_order = false", checkedSQL(src), "SET preserve_insertion_order = true", insertSQL(src, o.RunID))
-	for _, q := range steps {
+	run := func(q string) error {
 		t0 := time.Now()
 		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return 0, 0, fmt.Errorf("ingest %s: %w", src.Name, err)
+			return fmt.Errorf("ingest %s: %w", src.Name, err)
 		}
 		if o.Trace != nil {
 			fmt.Fprintf(o.Trace, "trace: %6.2fs  ingest %s: %.60s\n", time.Since(t0).Seconds(), src.Name, strings.Join(strings.Fields(q), " "))
 		}
+		return nil
+	}
+	for _, q := range steps {
+		if err := run(q); err != nil {
+			return 0, 0, err
+		}
+	}
+	// DuckDB cannot keep the order of rows from elt_frame (a table function
+	// of Go's) but on one thread, so the rules would run on one; elt_checked's
+	// rows carry their file and line, and may come in any order (measured
+	// at 2M events: 3.8 s against 5.9 s over all batches). Insertion order
+	// is back on at once: the caller puts it back if this fails midway.
+	if err := warehouse.KeepInsertionOrder(ctx, tx, false); err != nil {
+		return 0, 0, err
+	}
+	if err := run(checkedSQL(src)); err != nil {
+		return 0, 0, err
+	}
+	if err := warehouse.KeepInsertionOrder(ctx, tx, true); err != nil {
+		return 0, 0, err
+	}
+	if err := run(insertSQL(src, o.RunID)); err != nil {
+		return 0, 0, err
 	}
 	if err := fillRaw(ctx, tx, batch); err != nil {
 		return 0, 0, err
@@ -426,19 +443,44 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 	if err := state.Quarantine(ctx, tx, src.Name, o.RunID, "elt_checked"); err != nil {
 		return 0, 0, err
 	}
-	for _, p := range batch {
-		if p.parquet == nil {
-			continue
-		}
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM elt_checked WHERE _file = ?`, p.Rel).Scan(&p.parquet.Records); err != nil {
-			return 0, 0, err
-		}
-		if err := state.RecordFile(ctx, tx, src.Name, o.RunID, *p.parquet); err != nil {
+	if src.Format == project.Parquet {
+		if err := recordParquet(ctx, tx, src, batch, o.RunID); err != nil {
 			return 0, 0, err
 		}
 	}
 	err = tx.QueryRowContext(ctx, `SELECT count(*), count(_reason) FROM elt_checked`).Scan(&records, &quarantined)
 	return records, quarantined, err
+}
+
+// recordParquet adds a batch's Parquet files to the manifest, with the
+// records DuckDB read from each (one query for the batch).
+func recordParquet(ctx context.Context, tx warehouse.Querier, src Source, batch []part, runID int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT _file, count(*) FROM elt_checked GROUP BY _file`)
+	if err != nil {
+		return err
+	}
+	counts := map[string]int64{}
+	for rows.Next() {
+		var f string
+		var n int64
+		if err := rows.Scan(&f, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		counts[f] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, p := range batch {
+		f := *p.parquet
+		f.Records = counts[p.Rel]
+		if err := state.RecordFile(ctx, tx, src.Name, runID, f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // fillRaw gives the rejected records of elt_checked the raw text Go kept
