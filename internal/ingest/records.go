@@ -75,7 +75,7 @@ const altBit = 1 << 31
 
 // maxText is the most text of a file read at once (an NDJSON chunk, a
 // CSV file) that spans can point into: offsets are 32 bits, and a CSV
-// file's records and values are kept beside its text, up to twice its size.
+// file's values are kept beside its text.
 const maxText = 1 << 30
 
 func newRecords(text string, fields, capacity int) *fileRecords {

@@ -48,6 +48,7 @@ const (
 type csvRecord struct {
 	line   int // the physical line it starts on
 	raw    string
+	at     int // where raw is in the text; -1 when it is not a piece of it
 	reason string   // "", invalid_encoding, malformed_csv or wrong_column_count
 	fields []string // unquoted
 }
@@ -65,6 +66,10 @@ func blank(s string) bool { return strings.Trim(s, " \t\v\f") == "" }
 // quoted field it reads as an empty line.
 func scanCSV(text string, bad []int) []csvRecord {
 	lines := strings.Split(text, "\n")
+	offs := make([]int, len(lines)+1) // where each line starts
+	for i, l := range lines {
+		offs[i+1] = offs[i] + len(l) + 1
+	}
 	isBad := make(map[int]bool, len(bad))
 	for _, n := range bad {
 		isBad[n] = true
@@ -74,7 +79,7 @@ func scanCSV(text string, bad []int) []csvRecord {
 		n := i + 1
 		switch {
 		case isBad[n]:
-			out = append(out, csvRecord{line: n, raw: lines[i], reason: invalidEncoding})
+			out = append(out, csvRecord{line: n, raw: lines[i], at: offs[i], reason: invalidEncoding})
 			i++
 			continue
 		case blank(lines[i]):
@@ -83,11 +88,14 @@ func scanCSV(text string, bad []int) []csvRecord {
 		}
 		fields, next, inner, malformed, open := parseRecord(lines, i, isBad)
 		if open {
-			out = append(out, csvRecord{line: n, raw: lines[i], reason: malformedCSV})
+			out = append(out, csvRecord{line: n, raw: lines[i], at: offs[i], reason: malformedCSV})
 			i++
 			continue
 		}
-		rec := csvRecord{line: n, fields: fields}
+		rec := csvRecord{line: n, fields: fields, at: offs[i]}
+		if len(inner) > 0 {
+			rec.at = -1 // its bad lines read as empty
+		}
 		raw := make([]string, 0, next-i)
 		for j := i; j < next; j++ {
 			if isBad[j+1] {
@@ -102,7 +110,7 @@ func scanCSV(text string, bad []int) []csvRecord {
 		}
 		out = append(out, rec)
 		for _, b := range inner {
-			out = append(out, csvRecord{line: b, raw: lines[b-1], reason: invalidEncoding})
+			out = append(out, csvRecord{line: b, raw: lines[b-1], at: offs[b-1], reason: invalidEncoding})
 		}
 		i = next
 	}
@@ -193,9 +201,13 @@ func csvRecords(text string, bad []int, columns []string) *fileRecords {
 			}
 			continue
 		}
-		// Values and raw texts are kept as read (CSV unquoting makes new
-		// strings), not as pieces of the file's text.
-		raw := out.keep(r.raw)
+		// A record's raw text is a piece of the file's text (unless a bad
+		// line inside it reads as empty); its values are kept apart, as
+		// unquoting makes new strings.
+		raw := span{uint32(r.at), uint32(len(r.raw))}
+		if r.at < 0 {
+			raw = out.keep(r.raw)
+		}
 		switch {
 		case r.reason == invalidEncoding:
 			out.addBad(r.line, raw, badEncoding)

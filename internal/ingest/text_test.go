@@ -52,8 +52,17 @@ func TestScanCSV(t *testing.T) {
 		{"bad line alone", "a\nb\xff\nc", []int{2}, `1::"a":["a"] | 2:invalid_encoding:"b\xff":[] | 3::"c":["c"]`},
 		{"bad line inside quotes", "\"a\nzz\nb\",c", []int{2}, `1::"\"a\n\nb\",c":["a\n\nb" "c"] | 2:invalid_encoding:"zz":[]`},
 	} {
-		if got := show(scanCSV(tc.in, tc.bad)); got != tc.want {
+		recs := scanCSV(tc.in, tc.bad)
+		if got := show(recs); got != tc.want {
 			t.Errorf("%s:\ngot  %s\nwant %s", tc.name, got, tc.want)
+		}
+		// csvRecords keeps each record's raw text, mostly as a piece of
+		// the file's: it must read the same.
+		read := csvRecords(tc.in, tc.bad, []string{"a"})
+		for k := range read.line {
+			if got, want := read.str(read.raw[k]), recs[k+1].raw; got != want {
+				t.Errorf("%s: raw of line %d = %q, want %q", tc.name, read.line[k], got, want)
+			}
 		}
 	}
 }
