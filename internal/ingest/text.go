@@ -48,7 +48,7 @@ const (
 type csvRecord struct {
 	line   int // the physical line it starts on
 	raw    string
-	at     int // where raw is in the text; -1 when it is not a piece of it
+	at     int      // where raw is in the text; -1 when it is not a piece of it
 	reason string   // "", invalid_encoding, malformed_csv or wrong_column_count
 	fields []string // unquoted
 }
