@@ -38,13 +38,20 @@ func gates(sources []ingest.Source, sum *Summary) []Gate {
 // the whole project (or a build), the data tests of sql/tests/. A build runs
 // it inside its transaction before the commit; `elt test` against what is
 // published.
-func Audit(ctx context.Context, q warehouse.Querier, p *project.Project, g *plan.Graph, ids []string, gates []Gate) ([]check.Result, error) {
+//
+// inc, in a build, tells which models it brought up to date incrementally:
+// their unique checks look at the keys the build touched (check.Since).
+func Audit(ctx context.Context, q warehouse.Querier, p *project.Project, g *plan.Graph, ids []string, gates []Gate, inc *incremental) ([]check.Result, error) {
 	var out []check.Result
 	for _, gt := range gates {
 		out = append(out, check.Quarantine(ctx, q, gt.Source, gt.RunID, gt.Read, gt.Quarantined, gt.MaxPct))
 	}
 	for _, id := range ids {
-		rs, err := check.Model(ctx, q, g.Nodes[id].Model)
+		since, err := inc.since(ctx, q, g.Nodes[id].Model)
+		if err != nil {
+			return out, err
+		}
+		rs, err := check.Model(ctx, q, g.Nodes[id].Model, since)
 		if err != nil {
 			return out, err
 		}
@@ -65,13 +72,13 @@ func Test(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Gra
 	var results []check.Result
 	if len(sel) > 0 {
 		for _, id := range ids {
-			rs, err := check.Model(ctx, db, g.Nodes[id].Model)
+			rs, err := check.Model(ctx, db, g.Nodes[id].Model, nil)
 			if err != nil {
 				return 0, 0, err
 			}
 			results = append(results, rs...)
 		}
-	} else if results, err = Audit(ctx, db, p, g, ids, nil); err != nil {
+	} else if results, err = Audit(ctx, db, p, g, ids, nil, nil); err != nil {
 		return 0, 0, err
 	}
 	if len(results) > 0 {

@@ -275,7 +275,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	// Audit before publishing: every check runs against the new tables
 	// inside this transaction; a blocking failure rolls it all back.
 	t0 := time.Now()
-	if sum.Checks, err = Audit(ctx, tx, b.Project, g, ids, gates(sources, sum)); err != nil {
+	if sum.Checks, err = Audit(ctx, tx, b.Project, g, ids, gates(sources, sum), inc); err != nil {
 		return err
 	}
 	check.Report(b.Out, sum.Checks)

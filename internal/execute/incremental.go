@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/check"
 	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
@@ -85,6 +86,19 @@ func headerAt(m *project.Model, text, format string, args ...any) error {
 		line, col = project.Position(m.Text, i)
 	}
 	return project.At(m.Path, m.Text, line, col, format, args...)
+}
+
+// since is what this build changed in the model, for its checks: nil
+// unless it was brought up to date incrementally (see check.Model).
+func (inc *incremental) since(ctx context.Context, q warehouse.Querier, m *project.Model) (*check.Since, error) {
+	if inc == nil || inc.mode[strings.ToLower(m.ID())] != builtIncremental || m.Header.UniqueKey == "" {
+		return nil, nil
+	}
+	clean, err := state.CleanChecks(ctx, q, inc.before[strings.ToLower(m.ID())].LastRun, m.ID())
+	if err != nil {
+		return nil, err
+	}
+	return &check.Since{Changes: compile.ChangesTable(m), Clean: clean}, nil
 }
 
 // record stores that the model is up to date as of this run.

@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/digitalservices/elt/internal/warehouse"
@@ -73,6 +74,26 @@ func LatestChecks(ctx context.Context, q warehouse.Querier) (map[string][]CheckO
 	return out, rows.Err()
 }
 
+// CleanChecks are the checks of a target that passed with no failing row
+// in a run, by name.
+func CleanChecks(ctx context.Context, q warehouse.Querier, runID int64, target string) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT check_name FROM elt.check_results
+		WHERE run_id = ? AND target = ? AND status = ? AND failing = 0`, runID, target, CheckPassed)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		out[name] = true
+	}
+	return out, rows.Err()
+}
+
 // FileCount is how many files of a source the manifest holds.
 func FileCount(ctx context.Context, q warehouse.Querier, source string) (int64, error) {
 	var n int64
@@ -96,6 +117,18 @@ func (r Runs) RecordReconciliation(ctx context.Context, id int64, bs []Balance) 
 		}
 	}
 	return nil
+}
+
+// LastBalanced is a source's latest reconciliation that balanced, and its
+// run; run is 0 when there is none.
+func LastBalanced(ctx context.Context, q warehouse.Querier, source string) (run int64, b Balance, err error) {
+	err = q.QueryRowContext(ctx, `SELECT run_id, source, read, silver, superseded, quarantined, bronze, balanced
+		FROM elt.reconciliations WHERE source = ? AND balanced ORDER BY run_id DESC LIMIT 1`, source).
+		Scan(&run, &b.Source, &b.Read, &b.Silver, &b.Superseded, &b.Quarantined, &b.Bronze, &b.Balanced)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, Balance{}, nil
+	}
+	return run, b, err
 }
 
 // Reconciliations returns the reconciliation of each run that has one, by
