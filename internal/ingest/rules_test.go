@@ -46,3 +46,46 @@ func TestDecimalRule(t *testing.T) {
 		}
 	}
 }
+
+// TestTimestampRule: the contract's timestamps, UTC when they name no zone,
+// an offset applied (DuckDB's cast reads past one without applying it,
+// which the rule relies on), epoch milliseconds; anything else NULL.
+func TestTimestampRule(t *testing.T) {
+	tx := memTx(t)
+	ctx := context.Background()
+	if err := Macros(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	ok := func(s string) sql.NullString { return sql.NullString{String: s, Valid: true} }
+	for _, tc := range []struct {
+		in   string
+		kind uint8
+		want sql.NullString
+	}{
+		{"2026-11-01T09:40:55Z", kindString, ok("2026-11-01 09:40:55")},
+		{"2026-11-01 09:40:55", kindString, ok("2026-11-01 09:40:55")},
+		{"2026-11-01T09:40:55.5+02:00", kindString, ok("2026-11-01 07:40:55.5")},
+		{"2026-11-01T23:40:55.123456-05:30", kindString, ok("2026-11-02 05:10:55.123456")},
+		{"2026-01-01T00:10:00+00:30", kindString, ok("2025-12-31 23:40:00")},
+		{"2026-11-01T09:40:55-00:00", kindString, ok("2026-11-01 09:40:55")},
+		{"1764000000000", kindString, ok("2025-11-24 16:00:00")},
+		{"1764000000000", kindInteger, ok("2025-11-24 16:00:00")},
+		{"2026-02-30T09:40:55Z", kindString, sql.NullString{}},
+		{"2026-11-01T24:00:00Z", kindString, sql.NullString{}},
+		{"2026-11-01T09:40:55.1234567Z", kindString, sql.NullString{}},
+		{"2026-11-01T09:40:55+0200", kindString, sql.NullString{}},
+		{"2026-11-01T09:40:55 +02:00", kindString, sql.NullString{}},
+		{"2026-11-01", kindString, sql.NullString{}},
+		{"2026-11-01T09:40:55Z", kindBoolean, sql.NullString{}},
+	} {
+		f := project.Field{Name: "x", Type: project.FieldType("timestamp")}
+		var got sql.NullString
+		q := "SELECT (" + parse(Source{}, f, "t", "s") + ")::VARCHAR FROM (SELECT ?::UTINYINT AS t, ?::VARCHAR AS s)"
+		if err := tx.QueryRowContext(ctx, q, tc.kind, tc.in).Scan(&got); err != nil {
+			t.Fatalf("%q: %v", tc.in, err)
+		}
+		if got != tc.want {
+			t.Errorf("%q (kind %d) = %v, want %v", tc.in, tc.kind, got, tc.want)
+		}
+	}
+}

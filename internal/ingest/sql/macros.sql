@@ -22,9 +22,9 @@ CREATE OR REPLACE TEMP MACRO elt_id(t, s) AS
          WHEN t = {{.DOUBLE}} AND regexp_full_match(s, '-?[0-9]+') THEN s
     END;
 
--- text: a string value, NULL for any other type.
+-- text: a string value not blank, NULL for any other type.
 CREATE OR REPLACE TEMP MACRO elt_text(t, s) AS
-    CASE WHEN t = {{.VARCHAR}} THEN s END;
+    CASE WHEN t = {{.VARCHAR}} AND trim(s) <> '' THEN s END;
 
 -- timestamp from text: YYYY-MM-DD[T| ]HH:MM:SS[.f{1,6}][Z|±HH:MM] (UTC when
 -- no zone) or digits only (Unix epoch milliseconds). NULL when invalid.
@@ -33,11 +33,13 @@ CREATE OR REPLACE TEMP MACRO elt_ts_text(s) AS
         WHEN regexp_full_match(s, '[0-9]+') THEN try(epoch_ms(try_cast(s AS BIGINT)))
         WHEN regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?')
         -- The shape is checked: the zone, if any, is a final Z or the last six
-        -- characters (a sign can stand nowhere else after the date).
-        THEN CASE WHEN s[-1] = 'Z' THEN try_cast(replace(s[:-2], 'T', ' ') AS TIMESTAMP)
-                  WHEN s[-6] IN ('+', '-') THEN try_cast(replace(s[:-7], 'T', ' ') AS TIMESTAMP)
+        -- characters (a sign can stand nowhere else after the date). The cast
+        -- reads T or space, and passes over a zone without applying it (as
+        -- fast as a plain cast; cutting the zone off and replacing the T first
+        -- took a third longer).
+        THEN CASE WHEN s[-6] IN ('+', '-') THEN try_cast(s AS TIMESTAMP)
                        - to_minutes((CASE WHEN s[-6] = '-' THEN -1 ELSE 1 END) * (s[-5:-4]::INTEGER * 60 + s[-2:]::INTEGER))
-                  ELSE try_cast(replace(s, 'T', ' ') AS TIMESTAMP) END
+                  ELSE try_cast(s AS TIMESTAMP) END
     END;
 
 -- timestamp from a field: a string as above, or an integer of epoch ms.
