@@ -3,9 +3,11 @@ package ingest
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"testing"
 
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/warehouse"
 )
 
 // TestDecimalRule: a decimal is digits with at most the scale's decimals
@@ -13,6 +15,9 @@ import (
 // spaces aside. (DuckDB writes a DECIMAL(2,2) without its 0: .99.)
 func TestDecimalRule(t *testing.T) {
 	tx := memTx(t)
+	if err := Macros(context.Background(), tx); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		typ, in string
 		kind    uint8
@@ -86,6 +91,49 @@ func TestTimestampRule(t *testing.T) {
 		}
 		if got != tc.want {
 			t.Errorf("%q (kind %d) = %v, want %v", tc.in, tc.kind, got, tc.want)
+		}
+	}
+}
+
+// TestContractTrim: the contract's trim takes spaces (U+0020) only, so a
+// no-break space is kept, and a value of no-break spaces is not blank.
+func TestContractTrim(t *testing.T) {
+	tx := memTx(t)
+	ctx := context.Background()
+	if err := Macros(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	src := Source{Name: "t", Source: project.Source{Fields: []project.Field{
+		{Name: "name", Type: project.FieldType("text"), Normalize: []string{"trim", "lower"}},
+		{Name: "amount", Type: project.FieldType("decimal(10,2)")},
+		{Name: "n", Type: project.FieldType("integer")},
+		{Name: "ok", Type: project.FieldType("boolean")},
+	}}}
+	const nbsp = "\u00a0"
+	for _, tc := range []struct {
+		in, want [4]string // "NULL" for NULL
+	}{
+		{[4]string{" A b ", " 12.5 ", " 7 ", " TRUE "}, [4]string{"a b", "12.50", "7", "true"}},
+		{[4]string{nbsp + "A" + nbsp, nbsp + "12.5", nbsp + "7", nbsp + "true"}, [4]string{nbsp + "a" + nbsp, "NULL", "NULL", "NULL"}},
+		{[4]string{"   ", "", " ", "  "}, [4]string{"NULL", "NULL", "NULL", "NULL"}},
+		{[4]string{nbsp, "1", "2", "false"}, [4]string{nbsp, "1.00", "2", "false"}},
+	} {
+		q := "CREATE OR REPLACE TEMP VIEW elt_records AS SELECT 'f' AS _file, 1 AS _line, NULL::VARCHAR AS _raw, NULL::VARCHAR AS _bad"
+		for i, v := range tc.in {
+			q += fmt.Sprintf(", %d::UTINYINT AS _type%d, %s AS _text%d", kindString, i+1, warehouse.Literal(v), i+1)
+		}
+		for _, s := range []string{q, checkedSQL(src)} {
+			if _, err := tx.ExecContext(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got [4]string
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(name, 'NULL'), coalesce(amount::VARCHAR, 'NULL'), coalesce(n::VARCHAR, 'NULL'),
+			coalesce(ok::VARCHAR, 'NULL') FROM elt_checked`).Scan(&got[0], &got[1], &got[2], &got[3]); err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("%q: got %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }
