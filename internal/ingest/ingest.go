@@ -377,10 +377,10 @@ func HashFile(path string) (string, error) {
 }
 
 // loadBatch loads a batch of parts of files: their records into
-// elt_records (a view of a frame, or for Parquet a table DuckDB fills), the
-// rules into elt_checked, the good records into the bronze table, the rest
-// into the quarantine, and Parquet files into the manifest (Ingest records
-// the others, whose records Go counted).
+// elt_records (a view of a frame, or for Parquet a table DuckDB fills), and
+// in one pass of the rules the good records into the bronze table and the
+// rest, with their raw text, into the quarantine; and Parquet files into the
+// manifest (Ingest records the others, whose records Go counted).
 func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []part, o Options) (records, quarantined int64, err error) {
 	var steps []string
 	if src.Format == project.Parquet {
@@ -421,43 +421,44 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 		}
 	}
 	// DuckDB cannot keep the order of rows from elt_frame (a table function
-	// of Go's) but on one thread, so the rules would run on one; elt_checked's
-	// rows carry their file and line, and may come in any order (measured
-	// at 2M events: 3.8 s against 5.9 s over all batches). Insertion order
-	// is back on at once: the caller puts it back if this fails midway.
+	// of Go's) but on one thread, so the rules would run on one; bronze rows
+	// carry their file and line, and may come in any order (measured at 2M
+	// events: 3.8 s against 5.9 s over all batches). Insertion order is back
+	// on at once: the caller puts it back if this fails midway.
 	if err := warehouse.KeepInsertionOrder(ctx, tx, false); err != nil {
 		return 0, 0, err
 	}
-	if err := run(checkedSQL(src)); err != nil {
+	id, taken, release := warehouse.CollectRejects()
+	defer release()
+	if err := run(loadSQL(src, o.RunID, id)); err != nil {
 		return 0, 0, err
 	}
 	if err := warehouse.KeepInsertionOrder(ctx, tx, true); err != nil {
 		return 0, 0, err
 	}
-	if err := run(insertSQL(src, o.RunID)); err != nil {
-		return 0, 0, err
-	}
-	if err := fillRaw(ctx, tx, batch); err != nil {
-		return 0, 0, err
-	}
-	if err := state.Quarantine(ctx, tx, src.Name, o.RunID, "elt_checked"); err != nil {
+	rejected := taken()
+	if err := quarantine(ctx, tx, src, batch, rejected, o.RunID); err != nil {
 		return 0, 0, err
 	}
 	if src.Format == project.Parquet {
-		if err := recordParquet(ctx, tx, src, batch, o.RunID); err != nil {
+		if records, err = recordParquet(ctx, tx, src, batch, o.RunID); err != nil {
 			return 0, 0, err
 		}
+	} else {
+		for _, p := range batch {
+			records += int64(p.recs.len())
+		}
 	}
-	err = tx.QueryRowContext(ctx, `SELECT count(*), count(_reason) FROM elt_checked`).Scan(&records, &quarantined)
-	return records, quarantined, err
+	return records, int64(len(rejected)), nil
 }
 
 // recordParquet adds a batch's Parquet files to the manifest, with the
-// records DuckDB read from each (one query for the batch).
-func recordParquet(ctx context.Context, tx warehouse.Querier, src Source, batch []part, runID int64) error {
-	rows, err := tx.QueryContext(ctx, `SELECT _file, count(*) FROM elt_checked GROUP BY _file`)
+// records DuckDB read from each (one query for the batch), and returns
+// their sum.
+func recordParquet(ctx context.Context, tx warehouse.Querier, src Source, batch []part, runID int64) (int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT _file, count(*) FROM elt_records GROUP BY _file`)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	counts := map[string]int64{}
 	for rows.Next() {
@@ -465,70 +466,68 @@ func recordParquet(ctx context.Context, tx warehouse.Querier, src Source, batch 
 		var n int64
 		if err := rows.Scan(&f, &n); err != nil {
 			rows.Close()
-			return err
+			return 0, err
 		}
 		counts[f] = n
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return 0, err
 	}
+	var sum int64
 	for _, p := range batch {
 		f := *p.parquet
 		f.Records = counts[p.Rel]
+		sum += f.Records
 		if err := state.RecordFile(ctx, tx, src.Name, runID, f); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return sum, nil
 }
 
-// fillRaw gives the rejected records of elt_checked the raw text Go kept
-// for them: only the quarantine needs it, so the good records' text never
-// goes to DuckDB.
-func fillRaw(ctx context.Context, tx warehouse.Querier, batch []part) error {
-	rows, err := tx.QueryContext(ctx, `SELECT _file, _line FROM elt_checked WHERE _reason IS NOT NULL AND _raw IS NULL`)
-	if err != nil {
-		return err
+// quarantine adds a batch's rejected records to the quarantine, in file
+// and line order, each with its raw text: the one DuckDB had (Parquet), or
+// the one Go kept (the good records' text never goes to DuckDB).
+func quarantine(ctx context.Context, tx warehouse.Querier, src Source, batch []part, rejected []warehouse.Rejected, runID int64) error {
+	if len(rejected) == 0 {
+		return nil
 	}
-	want := map[string]map[int64]bool{}
-	for rows.Next() {
-		var f string
-		var n int64
-		if err := rows.Scan(&f, &n); err != nil {
-			rows.Close()
-			return err
+	raws := map[string]map[int64]string{}
+	for _, r := range rejected {
+		if !r.Raw.Valid && raws[r.File] == nil {
+			raws[r.File] = map[int64]string{}
 		}
-		if want[f] == nil {
-			want[f] = map[int64]bool{}
-		}
-		want[f][n] = true
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(want) == 0 {
-		return err
-	}
-	file, line, raw := warehouse.TextColumn("_file", 0), warehouse.IntColumn("_line", 0), warehouse.TextColumn("_raw", 0)
-	for _, l := range batch {
-		lines := want[l.Rel]
-		if lines == nil || l.recs == nil {
+	for _, p := range batch {
+		lines := raws[p.Rel]
+		if lines == nil || p.recs == nil {
 			continue
 		}
-		for k, n := range l.recs.line {
-			if lines[n] {
-				file.AddString(l.Rel)
-				line.AddInt(n)
-				raw.AddString(l.recs.str(l.recs.raw[k]))
-			}
+		for k, n := range p.recs.line {
+			lines[n] = p.recs.str(p.recs.raw[k])
 		}
 	}
-	fr, err := warehouse.NewFrame(file, line, raw)
+	n := len(rejected)
+	file, line, reason, raw := warehouse.TextColumn("_file", n), warehouse.IntColumn("_line", n), warehouse.TextColumn("_reason", n), warehouse.TextColumn("_raw", n)
+	for _, r := range rejected {
+		file.AddString(r.File)
+		line.AddInt(r.Line)
+		reason.AddString(r.Reason)
+		switch text, ok := raws[r.File][r.Line]; {
+		case r.Raw.Valid:
+			raw.AddString(r.Raw.String)
+		case ok:
+			raw.AddString(text)
+		default:
+			raw.AddNull()
+		}
+	}
+	fr, err := warehouse.NewFrame(file, line, reason, raw)
 	if err != nil {
 		return err
 	}
 	id, unshare := warehouse.Share(fr)
 	defer unshare()
-	_, err = tx.ExecContext(ctx, fmt.Sprintf(`UPDATE elt_checked SET _raw = r._raw FROM elt_frame(%d) AS r
-		WHERE elt_checked._file = r._file AND elt_checked._line = r._line`, id))
-	return err
+	return state.Quarantine(ctx, tx, src.Name, runID, fmt.Sprintf("elt_frame(%d)", id))
 }

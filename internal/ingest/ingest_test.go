@@ -88,6 +88,24 @@ func TestConformanceQuarantine(t *testing.T) {
 			if strings.Join(g, "\n") != strings.Join(w, "\n") {
 				t.Errorf("quarantine differs\n got:\n%s\nwant:\n%s", strings.Join(g, "\n"), strings.Join(w, "\n"))
 			}
+			// Each keeps its raw text (bytes not UTF-8 as U+FFFD): a piece of its file holding no line
+			// break but those inside a CSV record's quotes.
+			raws, err := tx.Query(`SELECT file, line, raw FROM silver.quarantine`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for raws.Next() {
+				var file string
+				var line int64
+				var raw sql.NullString
+				raws.Scan(&file, &line, &raw)
+				text, _ := os.ReadFile(filepath.Join(dir, "bronze", filepath.FromSlash(file)))
+				if !raw.Valid || raw.String == "" || !strings.Contains(strings.ToValidUTF8(string(text), "\uFFFD"), raw.String) ||
+					(strings.HasSuffix(file, ".json") && strings.ContainsAny(raw.String, "\r\n")) {
+					t.Errorf("%s:%d: raw %q is not its text", file, line, raw.String)
+				}
+			}
+			raws.Close()
 		})
 	}
 }

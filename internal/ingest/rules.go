@@ -161,11 +161,12 @@ func valid(f project.Field) string {
 	return "coalesce(" + strings.Join(conds, " AND ") + ", false)"
 }
 
-// checkedSQL applies the declared rules to elt_records: elt_checked holds
-// every record with its reason (NULL when good) and its typed fields. The
-// first broken rule names the reason: one found before the fields (encoding,
-// JSON, CSV), then missing_ in field order, then invalid_ in invalid_order.
-func checkedSQL(src Source) string {
+// rulesSQL applies the declared rules to elt_records: every record with
+// its file, line, raw text (when elt_records has it), reason (NULL when
+// good) and typed fields. The first broken rule names the reason: one found
+// before the fields (encoding, JSON, CSV), then missing_ in field order,
+// then invalid_ in invalid_order.
+func rulesSQL(src Source) string {
 	var l0, l1, l2, missing, invalid, out []string
 	for i, f := range src.Fields {
 		l0 = append(l0, fmt.Sprintf("_type%d, _text%d, %s AS \"_b%d\"", i+1, i+1, base(f, i), i+1))
@@ -192,8 +193,7 @@ func checkedSQL(src Source) string {
 	if whens := append(missing, invalid...); len(whens) > 0 {
 		reason = "coalesce(_bad, CASE " + strings.Join(whens, " ") + " END)"
 	}
-	return fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE elt_checked AS
-SELECT _file, _line, CASE WHEN _reason IS NOT NULL THEN _raw END AS _raw, _reason, %s
+	return fmt.Sprintf(`SELECT _file, _line, _raw, _reason, %s
 FROM (
 SELECT _file, _line, _raw, %s AS _reason, %s
 FROM (
@@ -244,11 +244,16 @@ func fieldIndex(src Source, name string) int {
 	return -1
 }
 
-// insertSQL loads the good records of elt_checked into the bronze table.
-func insertSQL(src Source, runID int64) string {
+// loadSQL applies the rules to elt_records in one pass: the good records
+// go into the bronze table with run, the others to the reject collection
+// (warehouse.CollectRejects) rejects.
+func loadSQL(src Source, runID, rejects int64) string {
 	list := strings.Join(names(src), ", ")
-	return fmt.Sprintf("INSERT INTO %s (%s, _file, _line, _run_id) SELECT %s, _file, _line, %d FROM elt_checked WHERE _reason IS NULL",
-		src.Table(), list, list, runID)
+	return fmt.Sprintf(`INSERT INTO %s (%s, _file, _line, _run_id)
+SELECT %s, _file, _line, %d
+FROM (%s)
+WHERE CASE WHEN _reason IS NULL THEN true ELSE elt_reject(%d, _file, _line, _reason, _raw) END`,
+		src.Table(), list, list, runID, rulesSQL(src), rejects)
 }
 
 // BronzeColumns are the columns ingestion adds to a source's declared

@@ -122,7 +122,7 @@ func TestContractTrim(t *testing.T) {
 		for i, v := range tc.in {
 			q += fmt.Sprintf(", %d::UTINYINT AS _type%d, %s AS _text%d", kindString, i+1, warehouse.Literal(v), i+1)
 		}
-		for _, s := range []string{q, checkedSQL(src)} {
+		for _, s := range []string{q, "CREATE OR REPLACE TEMP TABLE elt_checked AS " + rulesSQL(src)} {
 			if _, err := tx.ExecContext(ctx, s); err != nil {
 				t.Fatal(err)
 			}

@@ -160,9 +160,11 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 		return nil, friendly(path, err)
 	}
 	if !o.ReadOnly {
-		if err := registerFrames(ctx, db); err != nil {
-			db.Close()
-			return nil, err
+		for _, register := range []func(context.Context, *sql.DB) error{registerFrames, registerRejects} {
+			if err := register(ctx, db); err != nil {
+				db.Close()
+				return nil, err
+			}
 		}
 	}
 	return &DB{DB: db, Path: path, ReadOnly: o.ReadOnly}, nil
