@@ -71,7 +71,7 @@ type rowCheck struct {
 }
 
 // Since is what a build changed in an incremental model, for the checks
-// that need look at no more: its change set (the keys the build touched),
+// that need look no further: its change set (the keys the build touched),
 // and the checks that found no failing row when the model was last built.
 type Since struct {
 	Changes string          // the change set's table (compile.ChangesTable)

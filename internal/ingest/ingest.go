@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -493,19 +494,26 @@ func quarantine(ctx context.Context, tx warehouse.Querier, src Source, batch []p
 	if len(rejected) == 0 {
 		return nil
 	}
-	raws := map[string]map[int64]string{}
-	for _, r := range rejected {
-		if !r.Raw.Valid && raws[r.File] == nil {
-			raws[r.File] = map[int64]string{}
+	// The records without raw text, by file and line, get the text Go kept.
+	want := map[string]map[int64]int{}
+	for i, r := range rejected {
+		if r.Raw.Valid {
+			continue
 		}
+		if want[r.File] == nil {
+			want[r.File] = map[int64]int{}
+		}
+		want[r.File][r.Line] = i
 	}
 	for _, p := range batch {
-		lines := raws[p.Rel]
+		lines := want[p.Rel]
 		if lines == nil || p.recs == nil {
 			continue
 		}
 		for k, n := range p.recs.line {
-			lines[n] = p.recs.str(p.recs.raw[k])
+			if i, ok := lines[n]; ok {
+				rejected[i].Raw = sql.NullString{String: p.recs.str(p.recs.raw[k]), Valid: true}
+			}
 		}
 	}
 	n := len(rejected)
@@ -514,12 +522,9 @@ func quarantine(ctx context.Context, tx warehouse.Querier, src Source, batch []p
 		file.AddString(r.File)
 		line.AddInt(r.Line)
 		reason.AddString(r.Reason)
-		switch text, ok := raws[r.File][r.Line]; {
-		case r.Raw.Valid:
+		if r.Raw.Valid {
 			raw.AddString(r.Raw.String)
-		case ok:
-			raw.AddString(text)
-		default:
+		} else {
 			raw.AddNull()
 		}
 	}
