@@ -77,21 +77,8 @@ func LatestChecks(ctx context.Context, q warehouse.Querier) (map[string][]CheckO
 // CleanChecks are the checks of a target that passed with no failing row
 // in a run, by name.
 func CleanChecks(ctx context.Context, q warehouse.Querier, runID int64, target string) (map[string]bool, error) {
-	rows, err := q.QueryContext(ctx, `SELECT check_name FROM elt.check_results
+	return warehouse.Set(ctx, q, `SELECT check_name FROM elt.check_results
 		WHERE run_id = ? AND target = ? AND status = ? AND failing = 0`, runID, target, CheckPassed)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return nil, err
-		}
-		out[name] = true
-	}
-	return out, rows.Err()
 }
 
 // FileCount is how many files of a source the manifest holds.

@@ -379,23 +379,11 @@ func lookup(r Row, name string) (any, bool) {
 
 func columns(ctx context.Context, conn *sql.Conn, rel string) (map[string]bool, error) {
 	schema, name, _ := strings.Cut(rel, ".")
-	rows, err := conn.QueryContext(ctx, `SELECT lower(column_name) FROM information_schema.columns WHERE lower(table_schema) = lower(?) AND lower(table_name) = lower(?)`, schema, name)
-	if err != nil {
-		return nil, err
+	out, err := warehouse.Set(ctx, conn, `SELECT lower(column_name) FROM information_schema.columns WHERE lower(table_schema) = lower(?) AND lower(table_name) = lower(?)`, schema, name)
+	if err == nil && len(out) == 0 {
+		err = fmt.Errorf("no relation %s", rel)
 	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		out[c] = true
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no relation %s", rel)
-	}
-	return out, rows.Err()
+	return out, err
 }
 
 // literal writes a YAML value as SQL: NULL, a text literal, or JSON text

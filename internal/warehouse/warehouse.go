@@ -420,18 +420,23 @@ func IsSyntax(err error) bool { return errors.Is(err, errSyntax) }
 // AggregateNames are the names of the aggregate functions DuckDB knows
 // (built in, from extensions, and macros), lower case.
 func (db *DB) AggregateNames(ctx context.Context) (map[string]bool, error) {
-	rows, err := db.QueryContext(ctx, `SELECT DISTINCT lower(function_name) FROM duckdb_functions() WHERE function_type = 'aggregate'`)
+	return Set(ctx, db, `SELECT DISTINCT lower(function_name) FROM duckdb_functions() WHERE function_type = 'aggregate'`)
+}
+
+// Set is the values of a query's one VARCHAR column, as a set.
+func Set(ctx context.Context, q Querier, query string, args ...any) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := map[string]bool{}
 	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		out[n] = true
+		out[v] = true
 	}
 	return out, rows.Err()
 }
