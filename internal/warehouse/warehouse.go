@@ -72,6 +72,15 @@ func (e *LockError) Unwrap() error { return ErrLocked }
 
 var lockRe = regexp.MustCompile(`Conflicting lock is held in (.*?) \(PID (\d+)\)`)
 
+// StorageVersion is the DuckDB storage format a warehouse is written in.
+// DuckDB's default for new files is still v0.10.2's; DuckDB 1.5's format
+// writes a table about 20% faster (DICT_FSST for strings) into a smaller
+// file. A warehouse made by an older elt is brought up to it as it is
+// written, and is then readable by DuckDB 1.5 or later only. Raise it with
+// the DuckDB version, deliberately: a file in a newer format cannot be read
+// by an older DuckDB.
+const StorageVersion = "v1.5.0"
+
 // Open opens (creating when writable) the DuckDB file at path. An empty path
 // opens an in-memory database.
 //
@@ -92,7 +101,8 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	// - the write-ahead log is checkpointed into the file once it passes
 	//   16MB, at the end of a build's commit at the latest, so the file is
 	//   whole after each build and recovery replays little;
-	// - threads: elt.yaml's duckdb.threads, else one per core.
+	// - threads: elt.yaml's duckdb.threads, else one per core;
+	// - the file is written in StorageVersion's format.
 	q.Set("autoinstall_known_extensions", "false")
 	q.Set("autoload_known_extensions", "true")
 	q.Set("preserve_insertion_order", "true")
@@ -139,6 +149,8 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 		attach := "ATTACH IF NOT EXISTS " + Literal(path) + " AS " + Ident(Catalog(path))
 		if o.ReadOnly {
 			attach += " (READ_ONLY)"
+		} else {
+			attach += " (STORAGE_VERSION " + Literal(StorageVersion) + ")"
 		}
 		use := "USE " + Ident(Catalog(path))
 		init = func(e driver.ExecerContext) error {

@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -131,5 +132,42 @@ func TestSettings(t *testing.T) {
 		if got != want {
 			t.Errorf("%s = %s, want %s", setting, got, want)
 		}
+	}
+}
+
+// TestStorageVersion: a new warehouse and one an older elt made (DuckDB's
+// default format) are both written in StorageVersion's format, and the
+// older one's rows stay readable.
+func TestStorageVersion(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old.duckdb")
+	plain, err := sql.Open("duckdb", old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plain.Exec("CREATE TABLE t AS SELECT range::VARCHAR AS s FROM range(1000)"); err != nil {
+		t.Fatal(err)
+	}
+	plain.Close()
+	for _, path := range []string{filepath.Join(dir, "new.duckdb"), old} {
+		db, err := Open(ctx, path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var version string
+		if err := db.QueryRowContext(ctx, "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()").Scan(&version); err != nil {
+			t.Fatal(err)
+		}
+		if version != StorageVersion+"+" {
+			t.Errorf("%s: storage version %s, want %s+", filepath.Base(path), version, StorageVersion)
+		}
+		if path == old {
+			var n int
+			if err := db.QueryRowContext(ctx, "SELECT count(DISTINCT s) FROM t").Scan(&n); err != nil || n != 1000 {
+				t.Errorf("the older warehouse's rows: %d, %v", n, err)
+			}
+		}
+		db.Close()
 	}
 }
