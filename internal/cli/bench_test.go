@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -147,28 +148,99 @@ func BenchmarkFraudOnline(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "hgetall-p99-µs")
 }
 
-// runBaseline runs the baseline script (ELT_TEST_BASELINE) in a fresh DuckDB
-// file with the project's engine settings, the bronze folder and export
-// target from ELT_BENCH_BRONZE and ELT_BENCH_OUT; it is a process of its
-// own so its peak memory is measured alone.
+// runBaseline runs the baseline script (ELT_TEST_BASELINE) on the bronze
+// folder ELT_BENCH_BRONZE into the DuckDB file ELT_BENCH_DB and the export
+// ELT_BENCH_OUT; it is a process of its own so its peak memory is measured
+// alone.
 func runBaseline(script string) int {
-	text, err := os.ReadFile(script)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	sql := strings.NewReplacer("{{bronze}}", os.Getenv("ELT_BENCH_BRONZE"), "{{out}}", os.Getenv("ELT_BENCH_OUT")).Replace(string(text))
-	db, err := warehouse.Open(context.Background(), os.Getenv("ELT_BENCH_DB"), warehouse.Options{Threads: 2, MemoryLimit: "4GB"})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer db.Close()
-	if _, err := db.Exec(sql); err != nil {
+	if err := baseline(script, os.Getenv("ELT_BENCH_BRONZE"), os.Getenv("ELT_BENCH_OUT"), os.Getenv("ELT_BENCH_DB")); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	return 0
+}
+
+// baseline runs the baseline script in a fresh DuckDB file db with the
+// project's engine settings, its bronze folder and export target filled in.
+func baseline(script, bronze, out, db string) error {
+	text, err := os.ReadFile(script)
+	if err != nil {
+		return err
+	}
+	sql := strings.NewReplacer("{{bronze}}", bronze, "{{out}}", out).Replace(string(text))
+	w, err := warehouse.Open(context.Background(), db, warehouse.Options{Threads: 2, MemoryLimit: "4GB"})
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	_, err = w.Exec(sql)
+	return err
+}
+
+// TestBaselineComputesTheSame: make bench compares elt with a baseline
+// that must compute the same tables. On the same clean bronze (with fraud
+// bursts, so the alerts are not empty), every table the baseline builds
+// holds exactly elt's rows in the columns they share, and its export has
+// the same rows as elt's.
+func TestBaselineComputesTheSame(t *testing.T) {
+	proj := copyProject(t, repoRoot(t), t.TempDir())
+	mustElt(t, "--project", proj, "generate", "--dirty", "0", "--events", "4000", "--users", "40", "--days", "3", "--fraud-rate", "0.2")
+	mustElt(t, "--project", proj, "build")
+	dir := t.TempDir()
+	script := filepath.Join(repoRoot(t), "testdata", "bench", "baseline.sql")
+	if err := baseline(script, filepath.Join(proj, "data", "bronze"), filepath.Join(dir, "out"), filepath.Join(dir, "base.duckdb")); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	db, err := warehouse.Open(ctx, filepath.Join(dir, "base.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "ATTACH "+warehouse.Literal(filepath.Join(proj, "data", "warehouse.duckdb"))+" AS elt (READ_ONLY)"); err != nil {
+		t.Fatal(err)
+	}
+	tables, err := warehouse.Set(ctx, db, "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE database_name = current_database()")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tables) != 6 {
+		t.Errorf("the baseline builds %d tables, want the 6 of the project's models: %v", len(tables), tables)
+	}
+	count := func(q string) int64 {
+		t.Helper()
+		var n int64
+		if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return n
+	}
+	same := func(name, base, mine string) {
+		t.Helper()
+		n := count("SELECT count(*) FROM " + base)
+		only := count("SELECT count(*) FROM (FROM " + base + " EXCEPT ALL FROM " + mine + ")")
+		missing := count("SELECT count(*) FROM (FROM " + mine + " EXCEPT ALL FROM " + base + ")")
+		if n == 0 || only != 0 || missing != 0 {
+			t.Errorf("%s: the baseline has %d rows, %d of them not elt's, and lacks %d of elt's", name, n, only, missing)
+		}
+	}
+	for table := range tables {
+		// The columns both have (elt's silver also keeps each row's file
+		// and line), compared as text; JSON minified (elt keeps the text
+		// of the file, read_json writes it anew).
+		cols, err := warehouse.Set(ctx, db, `SELECT CASE WHEN b.data_type = 'JSON' THEN 'json(' || b.column_name || ')::VARCHAR'
+				ELSE b.column_name || '::VARCHAR' END
+			FROM duckdb_columns() AS b
+			JOIN duckdb_columns() AS e USING (schema_name, table_name, column_name)
+			WHERE b.database_name = current_database() AND e.database_name = 'elt' AND b.schema_name || '.' || b.table_name = ?`, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list := strings.Join(slices.Sorted(maps.Keys(cols)), ", ")
+		same(table, "(SELECT "+list+" FROM "+table+")", "(SELECT "+list+" FROM elt."+table+")")
+	}
+	same("export", "read_parquet("+warehouse.Literal(filepath.Join(dir, "out", "**", "*.parquet"))+")",
+		"read_parquet("+warehouse.Literal(filepath.Join(proj, "data", "out", "gold", "user_session_analysis", "parquet", "**", "*.parquet"))+")")
 }
 
 // measured is one run of a process: its wall time and peak RSS.
