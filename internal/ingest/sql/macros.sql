@@ -16,9 +16,14 @@
 CREATE OR REPLACE TEMP MACRO elt_trim(s) AS
     CASE WHEN starts_with(s, ' ') OR ends_with(s, ' ') THEN trim(s, ' ') ELSE s END;
 
+-- spaces: empty or of spaces only. Most values are neither empty nor start
+-- with a space, and are answered without the pattern (a third of its cost).
+CREATE OR REPLACE TEMP MACRO elt_spaces(s) AS
+    s = '' OR (starts_with(s, ' ') AND regexp_full_match(s, ' *'));
+
 -- blank: absent, JSON null, or a string empty or of spaces only.
 CREATE OR REPLACE TEMP MACRO elt_blank(t, s) AS
-    t IS NULL OR t = {{.NULL}} OR (t = {{.VARCHAR}} AND regexp_full_match(s, ' *'));
+    t IS NULL OR t = {{.NULL}} OR (t = {{.VARCHAR}} AND elt_spaces(s));
 
 -- identifier: a string as it is, or an integer as its decimal text.
 CREATE OR REPLACE TEMP MACRO elt_id(t, s) AS
@@ -29,22 +34,24 @@ CREATE OR REPLACE TEMP MACRO elt_id(t, s) AS
 
 -- text: a string value not blank, NULL for any other type.
 CREATE OR REPLACE TEMP MACRO elt_text(t, s) AS
-    CASE WHEN t = {{.VARCHAR}} AND NOT regexp_full_match(s, ' *') THEN s END;
+    CASE WHEN t = {{.VARCHAR}} AND NOT elt_spaces(s) THEN s END;
 
 -- timestamp from text: YYYY-MM-DD[T| ]HH:MM:SS[.f{1,6}][Z|±HH:MM] (UTC when
 -- no zone) or digits only (Unix epoch milliseconds). NULL when invalid.
 CREATE OR REPLACE TEMP MACRO elt_ts_text(s) AS
     CASE
-        WHEN regexp_full_match(s, '[0-9]+') THEN try(epoch_ms(try_cast(s AS BIGINT)))
+        -- The two shapes exclude each other; the common one is tried first.
         WHEN regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?')
         -- The shape is checked: the zone, if any, is a final Z or the last six
         -- characters (a sign can stand nowhere else after the date). The cast
         -- reads T or space, and passes over a zone without applying it (as
         -- fast as a plain cast; cutting the zone off and replacing the T first
         -- took a third longer).
-        THEN CASE WHEN s[-6] IN ('+', '-') THEN try_cast(s AS TIMESTAMP)
+        THEN CASE WHEN ends_with(s, 'Z') THEN try_cast(s AS TIMESTAMP)
+                  WHEN s[-6] IN ('+', '-') THEN try_cast(s AS TIMESTAMP)
                        - to_minutes((CASE WHEN s[-6] = '-' THEN -1 ELSE 1 END) * (s[-5:-4]::INTEGER * 60 + s[-2:]::INTEGER))
                   ELSE try_cast(s AS TIMESTAMP) END
+        WHEN regexp_full_match(s, '[0-9]+') THEN try(epoch_ms(try_cast(s AS BIGINT)))
     END;
 
 -- timestamp from a field: a string as above, or an integer of epoch ms.
