@@ -31,6 +31,8 @@ func TestStatements(t *testing.T) {
 		"silver.users": "/*\nmaterialized: incremental\nunique_key: user_id\norder_by: updated_at DESC\n*/\nSELECT * FROM bronze.users;\n",
 		"gold.users": "/*\nmaterialized: incremental\nunique_key: user_id\naffected_keys: SELECT user_id FROM changes_silver__users\n" +
 			"keyed_inputs: [silver.users]\n*/\nSELECT user_id, count(*) AS n FROM silver.users GROUP BY user_id",
+		"gold.pairs": "/*\nmaterialized: incremental\nunique_key: user_id\naffected_keys: SELECT user_id FROM changes_silver__users\n" +
+			"keyed_inputs: [silver.users]\n*/\nSELECT a.user_id, count(*) AS n FROM silver.users AS a JOIN silver.users b USING (user_id) GROUP BY a.user_id",
 	})
 	for _, tc := range []struct {
 		id   string
@@ -51,8 +53,21 @@ func TestStatements(t *testing.T) {
 			"CREATE OR REPLACE TEMP TABLE elt_keys AS SELECT DISTINCT k FROM (SELECT user_id FROM changes_silver__users\n) AS affected(k)",
 			`CREATE OR REPLACE TEMP TABLE "changes_gold__users" AS SELECT * FROM "gold"."users" WHERE "user_id" IN (SELECT k FROM elt_keys)`,
 			`DELETE FROM "gold"."users" WHERE "user_id" IN (SELECT k FROM elt_keys)`,
-			`INSERT INTO "gold"."users" BY NAME SELECT * FROM (` + strings.Repeat("\n", 6) + `SELECT user_id, count(*) AS n FROM (SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT k FROM elt_keys)) AS "users" GROUP BY user_id) AS model WHERE "user_id" IN (SELECT k FROM elt_keys)`,
+			`INSERT INTO "gold"."users" BY NAME WITH "elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT k FROM elt_keys))
+SELECT * FROM (` + strings.Repeat("\n", 6) + `SELECT user_id, count(*) AS n FROM "elt_keyed_silver__users" AS "users" GROUP BY user_id) AS model WHERE "user_id" IN (SELECT k FROM elt_keys)`,
 			`INSERT INTO "changes_gold__users" BY NAME SELECT * FROM "gold"."users" WHERE "user_id" IN (SELECT k FROM elt_keys)`,
+			`DROP TABLE elt_keys`,
+		}},
+		// A keyed input read twice is filtered once, and each reference
+		// keeps its alias.
+		{"gold.pairs", []string{
+			`SET schema = 'gold'`,
+			"CREATE OR REPLACE TEMP TABLE elt_keys AS SELECT DISTINCT k FROM (SELECT user_id FROM changes_silver__users\n) AS affected(k)",
+			`CREATE OR REPLACE TEMP TABLE "changes_gold__pairs" AS SELECT * FROM "gold"."pairs" WHERE "user_id" IN (SELECT k FROM elt_keys)`,
+			`DELETE FROM "gold"."pairs" WHERE "user_id" IN (SELECT k FROM elt_keys)`,
+			`INSERT INTO "gold"."pairs" BY NAME WITH "elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT k FROM elt_keys))
+SELECT * FROM (` + strings.Repeat("\n", 6) + `SELECT a.user_id, count(*) AS n FROM "elt_keyed_silver__users" AS a JOIN "elt_keyed_silver__users" b USING (user_id) GROUP BY a.user_id) AS model WHERE "user_id" IN (SELECT k FROM elt_keys)`,
+			`INSERT INTO "changes_gold__pairs" BY NAME SELECT * FROM "gold"."pairs" WHERE "user_id" IN (SELECT k FROM elt_keys)`,
 			`DROP TABLE elt_keys`,
 		}},
 	} {

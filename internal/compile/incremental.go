@@ -6,6 +6,8 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"text/template"
 
@@ -47,6 +49,7 @@ func EmptyChanges(m *project.Model) string {
 // mergeData fills the templates.
 type mergeData struct {
 	Target, Key, Changes, Body, OrderBy, AffectedKeys string
+	Inputs string // WITH each keyed input, for the affected keys (or nothing)
 }
 
 // IncrementalStatements are the statements that bring an incremental model
@@ -72,13 +75,27 @@ func IncrementalStatements(g *plan.Graph, n *plan.Node, lastRun int64) ([]string
 		for _, k := range m.Header.KeyedInputs {
 			keyed[strings.ToLower(k)] = true
 		}
+		// Each keyed input is read once for the affected keys, as a common
+		// table expression the body's references name (DuckDB materializes
+		// one read twice: gold.user_session_analysis after +1% at 10M events,
+		// 0.52 s against 0.80-0.94 s for two filtered reads of silver.events).
+		inputs := map[string]string{}
 		body, err = n.Rewrite(func(id string) string {
 			if !keyed[id] {
 				return ""
 			}
 			schema, name, _ := strings.Cut(id, ".")
-			return fmt.Sprintf("(SELECT * FROM %s WHERE %s IN (SELECT k FROM elt_keys))", warehouse.Qualified(schema, name), d.Key)
+			cte := warehouse.Ident("elt_keyed_" + schema + "__" + name)
+			inputs[cte] = fmt.Sprintf("%s AS (SELECT * FROM %s WHERE %s IN (SELECT k FROM elt_keys))", cte, warehouse.Qualified(schema, name), d.Key)
+			return cte
 		})
+		var with []string
+		for _, cte := range slices.Sorted(maps.Keys(inputs)) {
+			with = append(with, inputs[cte])
+		}
+		if len(with) > 0 {
+			d.Inputs = "WITH " + strings.Join(with, ",\n") + "\n"
+		}
 	}
 	if err != nil {
 		return nil, err
