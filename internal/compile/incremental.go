@@ -49,7 +49,9 @@ func EmptyChanges(m *project.Model) string {
 // mergeData fills the templates.
 type mergeData struct {
 	Target, Key, Changes, Body, OrderBy, AffectedKeys string
-	Inputs string // WITH each keyed input, for the affected keys (or nothing)
+
+	// Inputs is WITH each keyed input, for the affected keys (or nothing).
+	Inputs string
 }
 
 // IncrementalStatements are the statements that bring an incremental model
