@@ -126,6 +126,35 @@ func TestDeclaredSourceFormats(t *testing.T) {
 	}
 }
 
+// TestParquetThenText: a Parquet source loaded before a CSV one in the same
+// build. Each batch's records are a view that goes with the batch; a table
+// left behind (as a Parquet batch once left) stopped the next source with
+// "Existing object elt_records is of type Table".
+func TestParquetThenText(t *testing.T) {
+	proj := ordersProject(t, "parquet")
+	cfg, err := os.ReadFile(filepath.Join(proj, "elt.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), string(cfg)+`  returns:
+    format: csv
+    key: order_id
+    fields:
+      - {name: order_id, type: id, required: true}
+      - {name: why,      type: text}
+`)
+	testutil.WriteFile(t, filepath.Join(proj, "models", "silver", "returns.sql"), "SELECT order_id, why FROM bronze.returns\n")
+	bronze := filepath.Join(proj, "data", "bronze")
+	writeOrders(t, bronze, "parquet", 0)
+	testutil.WriteFile(t, filepath.Join(bronze, "returns", "r.csv"), "order_id,why\no1,damaged\no2,late\n")
+	mustElt(t, "--project", proj, "build")
+	got := mustElt(t, "--project", proj, "query", "--format", "csv",
+		"SELECT (SELECT count(*) FROM bronze.orders) AS orders, (SELECT count(*) FROM silver.returns) AS returns")
+	if got != "orders,returns\n2,2\n" {
+		t.Errorf("bronze after one build:\n%s", got)
+	}
+}
+
 // TestTypedParquetColumns: Parquet columns of real types meet the same
 // rules as text: decimals, timestamps (with a zone too), integers as ids.
 // The file's name holds glob characters, which DuckDB must not expand.

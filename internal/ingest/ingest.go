@@ -383,10 +383,10 @@ func HashFile(path string) (string, error) {
 // rest, with their raw text, into the quarantine; and Parquet files into the
 // manifest (Ingest records the others, whose records Go counted).
 func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []part, o Options) (records, quarantined int64, err error) {
-	var steps []string
+	var view string
 	if src.Format == project.Parquet {
 		var cleanup func()
-		steps, cleanup, err = parquetSteps(ctx, tx, src, batch)
+		view, cleanup, err = parquetView(ctx, tx, src, batch)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -402,10 +402,11 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 		}
 		id, unshare := warehouse.Share(fr)
 		defer unshare()
-		// The view reads the frame, so it goes when the frame does.
-		defer tx.ExecContext(ctx, "DROP VIEW IF EXISTS elt_records")
-		steps = append(steps, recordsView(id, files, len(src.Fields)))
+		view = recordsView(id, files, len(src.Fields))
 	}
+	// The view reads the frame or the files, so it goes before they do,
+	// and the next source's view can take its name.
+	defer tx.ExecContext(ctx, "DROP VIEW IF EXISTS elt_records")
 	run := func(q string) error {
 		t0 := time.Now()
 		if _, err := tx.ExecContext(ctx, q); err != nil {
@@ -416,10 +417,8 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 		}
 		return nil
 	}
-	for _, q := range steps {
-		if err := run(q); err != nil {
-			return 0, 0, err
-		}
+	if err := run(view); err != nil {
+		return 0, 0, err
 	}
 	// DuckDB cannot keep the order of rows from elt_frame (a table function
 	// of Go's) but on one thread, so the rules would run on one; bronze rows
