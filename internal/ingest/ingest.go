@@ -441,7 +441,7 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 		return 0, 0, err
 	}
 	if src.Format == project.Parquet {
-		if records, err = recordParquet(ctx, tx, src, batch, o.RunID); err != nil {
+		if records, err = recordParquet(ctx, tx, src, batch, rejected, o.RunID); err != nil {
 			return 0, 0, err
 		}
 	} else {
@@ -453,14 +453,23 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 }
 
 // recordParquet adds a batch's Parquet files to the manifest, with the
-// records DuckDB read from each (one query for the batch), and returns
-// their sum.
-func recordParquet(ctx context.Context, tx warehouse.Querier, src Source, batch []part, runID int64) (int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT _file, count(*) FROM elt_records GROUP BY _file`)
+// records DuckDB read from each when it loaded them: those it wrote to
+// bronze in this run (one query for the batch) and those it set aside. It
+// returns their sum.
+func recordParquet(ctx context.Context, tx warehouse.Querier, src Source, batch []part, rejected []warehouse.Rejected, runID int64) (int64, error) {
+	files := make([]string, len(batch))
+	for i, p := range batch {
+		files[i] = warehouse.Literal(p.Rel)
+	}
+	rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT _file, count(*) FROM %s WHERE _run_id = %d AND _file IN (%s) GROUP BY _file`,
+		src.Table(), runID, strings.Join(files, ", ")))
 	if err != nil {
 		return 0, err
 	}
 	counts := map[string]int64{}
+	for _, r := range rejected {
+		counts[r.File]++
+	}
 	for rows.Next() {
 		var f string
 		var n int64
@@ -468,7 +477,7 @@ func recordParquet(ctx context.Context, tx warehouse.Querier, src Source, batch 
 			rows.Close()
 			return 0, err
 		}
-		counts[f] = n
+		counts[f] += n
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
