@@ -155,6 +155,34 @@ func TestParquetThenText(t *testing.T) {
 	}
 }
 
+// TestUnreadSourceIsSaid: a declared source no model reads is not loaded,
+// and the build says so rather than pass over it.
+func TestUnreadSourceIsSaid(t *testing.T) {
+	proj := ordersProject(t, "csv")
+	cfg, err := os.ReadFile(filepath.Join(proj, "elt.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), string(cfg)+`  returns:
+    format: csv
+    key: order_id
+    fields:
+      - {name: order_id, type: id, required: true}
+`)
+	bronze := filepath.Join(proj, "data", "bronze")
+	writeOrders(t, bronze, "csv", 0)
+	testutil.WriteFile(t, filepath.Join(bronze, "returns", "r.csv"), "order_id\no1\n")
+	for _, tc := range []struct{ args, want string }{
+		{"", "ingest  returns        not loaded: no model reads bronze.returns\n"},
+		{"--select silver.orders", "ingest  returns        not loaded: no selected model reads bronze.returns\n"},
+	} {
+		out := mustElt(t, append([]string{"--project", proj, "build"}, strings.Fields(tc.args)...)...)
+		if !strings.Contains(out, tc.want) {
+			t.Errorf("build %s: no %q in\n%s", tc.args, tc.want, out)
+		}
+	}
+}
+
 // TestTypedParquetColumns: Parquet columns of real types meet the same
 // rules as text: decimals, timestamps (with a zone too), integers as ids.
 // The file's name holds glob characters, which DuckDB must not expand.

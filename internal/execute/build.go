@@ -209,6 +209,12 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	ingested := map[string]bool{}
 	for _, src := range sources {
 		if !readers["bronze."+strings.ToLower(src.Name)] {
+			// Not loaded, and said: its files wait for a model that reads it.
+			which := "model"
+			if len(o.Select) > 0 || len(o.Exclude) > 0 {
+				which = "selected model"
+			}
+			fmt.Fprintf(b.Out, "ingest  %-14s not loaded: no %s reads bronze.%s\n", src.Name, which, src.Name)
 			continue
 		}
 		listing := listings[src.Name]
