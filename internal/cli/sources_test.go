@@ -126,12 +126,12 @@ func TestDeclaredSourceFormats(t *testing.T) {
 	}
 }
 
-// TestParquetThenText: a Parquet source loaded before a CSV one in the same
-// build. Each batch's records are a view that goes with the batch; a table
-// left behind (as a Parquet batch once left) stopped the next source with
-// "Existing object elt_records is of type Table".
-func TestParquetThenText(t *testing.T) {
-	proj := ordersProject(t, "parquet")
+// returnsProject is ordersProject with the orders of file 0 in the given
+// format, and a second source declared after it: returns, a CSV file of
+// two.
+func returnsProject(t *testing.T, format string) string {
+	t.Helper()
+	proj := ordersProject(t, format)
 	cfg, err := os.ReadFile(filepath.Join(proj, "elt.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -143,10 +143,19 @@ func TestParquetThenText(t *testing.T) {
       - {name: order_id, type: id, required: true}
       - {name: why,      type: text}
 `)
-	testutil.WriteFile(t, filepath.Join(proj, "models", "silver", "returns.sql"), "SELECT order_id, why FROM bronze.returns\n")
 	bronze := filepath.Join(proj, "data", "bronze")
-	writeOrders(t, bronze, "parquet", 0)
+	writeOrders(t, bronze, format, 0)
 	testutil.WriteFile(t, filepath.Join(bronze, "returns", "r.csv"), "order_id,why\no1,damaged\no2,late\n")
+	return proj
+}
+
+// TestParquetThenText: a Parquet source loaded before a CSV one in the same
+// build. Each batch's records are a view that goes with the batch; a table
+// left behind (as a Parquet batch once left) stopped the next source with
+// "Existing object elt_records is of type Table".
+func TestParquetThenText(t *testing.T) {
+	proj := returnsProject(t, "parquet")
+	testutil.WriteFile(t, filepath.Join(proj, "models", "silver", "returns.sql"), "SELECT order_id, why FROM bronze.returns\n")
 	mustElt(t, "--project", proj, "build")
 	got := mustElt(t, "--project", proj, "query", "--format", "csv",
 		"SELECT (SELECT count(*) FROM bronze.orders) AS orders, (SELECT count(*) FROM silver.returns) AS returns")
@@ -158,20 +167,7 @@ func TestParquetThenText(t *testing.T) {
 // TestUnreadSourceIsSaid: a declared source no model reads is not loaded,
 // and the build says so rather than pass over it.
 func TestUnreadSourceIsSaid(t *testing.T) {
-	proj := ordersProject(t, "csv")
-	cfg, err := os.ReadFile(filepath.Join(proj, "elt.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), string(cfg)+`  returns:
-    format: csv
-    key: order_id
-    fields:
-      - {name: order_id, type: id, required: true}
-`)
-	bronze := filepath.Join(proj, "data", "bronze")
-	writeOrders(t, bronze, "csv", 0)
-	testutil.WriteFile(t, filepath.Join(bronze, "returns", "r.csv"), "order_id\no1\n")
+	proj := returnsProject(t, "csv")
 	for _, tc := range []struct{ args, want string }{
 		{"", "ingest  returns        not loaded: no model reads bronze.returns\n"},
 		{"--select silver.orders", "ingest  returns        not loaded: no selected model reads bronze.returns\n"},
