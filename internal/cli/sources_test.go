@@ -179,6 +179,41 @@ func TestUnreadSourceIsSaid(t *testing.T) {
 	}
 }
 
+// TestParquetFilesOfDifferentColumns: two Parquet files of one batch with
+// different columns (another order, one missing, one extra) are each read
+// by their own names, and a rejected record's raw text is its own file's
+// row.
+func TestParquetFilesOfDifferentColumns(t *testing.T) {
+	proj := ordersProject(t, "parquet")
+	dir := filepath.Join(proj, "data", "bronze", "orders")
+	testutil.MkdirAll(t, dir)
+	db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		`COPY (SELECT 'a1' AS order_id, '1.00' AS amount, '2026-11-01 10:00:00' AS ordered_at) TO ` + quote(filepath.Join(dir, "a.parquet")) + ` (FORMAT parquet)`,
+		`COPY (SELECT * FROM (VALUES ('x', 'b1', 2.5::DECIMAL(10,2), TIMESTAMP '2026-11-01 11:00:00', 7), ('y', 'b2', 3.0::DECIMAL(10,2), NULL, 8))
+			AS t(note, ORDER_ID, amount, ordered_at, extra)) TO ` + quote(filepath.Join(dir, "b.parquet")) + ` (FORMAT parquet)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustElt(t, "--project", proj, "build")
+	got := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT order_id, amount, note, source_file FROM silver.orders ORDER BY order_id")
+	if got != "order_id,amount,note,source_file\na1,1.00,,orders/a.parquet\nb1,2.50,x,orders/b.parquet\n" {
+		t.Errorf("silver:\n%s", got)
+	}
+	q := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT file, line, reason, raw FROM silver.quarantine")
+	if q != `file,line,reason,raw
+orders/b.parquet,2,missing_ordered_at,"{""note"":""y"",""ORDER_ID"":""b2"",""amount"":3.0,""ordered_at"":null,""extra"":8}"
+` {
+		t.Errorf("quarantine:\n%s", q)
+	}
+}
+
 // TestTypedParquetColumns: Parquet columns of real types meet the same
 // rules as text: decimals, timestamps (with a zone too), integers as ids.
 // The file's name holds glob characters, which DuckDB must not expand.
@@ -206,6 +241,15 @@ func TestTypedParquetColumns(t *testing.T) {
 	q := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT file, line, reason FROM silver.quarantine ORDER BY line")
 	if q != "file,line,reason\norders/typed [1]*.parquet,2,invalid_amount\norders/typed [1]*.parquet,3,missing_order_id\n" {
 		t.Errorf("quarantine:\n%s", q)
+	}
+	// A Parquet record's raw text is its row as JSON, columns in the file's
+	// order, values as they were typed.
+	raw := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT raw FROM silver.quarantine ORDER BY line")
+	if raw != `raw
+"{""order_id"":18,""amount"":123456789.5,""ordered_at"":""2026-11-01 10:00:00+00"",""channel"":""store"",""note"":""too much""}"
+"{""order_id"":null,""amount"":1.0,""ordered_at"":""2026-11-01 10:00:00+00"",""channel"":""web"",""note"":""no id""}"
+` {
+		t.Errorf("raw:\n%s", raw)
 	}
 }
 

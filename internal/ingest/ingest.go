@@ -377,36 +377,13 @@ func HashFile(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// loadBatch loads a batch of parts of files: their records into
-// elt_records (a view of a frame, or for Parquet a table DuckDB fills), and
-// in one pass of the rules the good records into the bronze table and the
-// rest, with their raw text, into the quarantine; and Parquet files into the
-// manifest (Ingest records the others, whose records Go counted).
+// loadBatch loads a batch of parts of files: their records as the view
+// elt_records (of a frame; for Parquet, of one file at a time, as each may
+// have its own columns), and in one pass of the rules the good records into
+// the bronze table and the rest, with their raw text, into the quarantine;
+// and Parquet files into the manifest (Ingest records the others, whose
+// records Go counted).
 func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []part, o Options) (records, quarantined int64, err error) {
-	var view string
-	if src.Format == project.Parquet {
-		var cleanup func()
-		view, cleanup, err = parquetView(ctx, tx, src, batch)
-		if err != nil {
-			return 0, 0, err
-		}
-		defer cleanup()
-	} else {
-		recs, files := make([]*fileRecords, len(batch)), make([]string, len(batch))
-		for i, f := range batch {
-			recs[i], files[i] = f.recs, f.Rel
-		}
-		fr, err := frame(recs, len(src.Fields))
-		if err != nil {
-			return 0, 0, err
-		}
-		id, unshare := warehouse.Share(fr)
-		defer unshare()
-		view = recordsView(id, files, len(src.Fields))
-	}
-	// The view reads the frame or the files, so it goes before they do,
-	// and the next source's view can take its name.
-	defer tx.ExecContext(ctx, "DROP VIEW IF EXISTS elt_records")
 	run := func(q string) error {
 		t0 := time.Now()
 		if _, err := tx.ExecContext(ctx, q); err != nil {
@@ -417,24 +394,55 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 		}
 		return nil
 	}
-	if err := run(view); err != nil {
-		return 0, 0, err
-	}
-	// DuckDB cannot keep the order of rows from elt_frame (a table function
-	// of Go's) but on one thread, so the rules would run on one; bronze rows
-	// carry their file and line, and may come in any order (measured at 2M
-	// events: 3.8 s against 5.9 s over all batches). Insertion order is back
-	// on at once: the caller puts it back if this fails midway.
-	if err := warehouse.KeepInsertionOrder(ctx, tx, false); err != nil {
-		return 0, 0, err
-	}
 	id, taken, release := warehouse.CollectRejects()
 	defer release()
-	if err := run(loadSQL(src, o.RunID, id)); err != nil {
-		return 0, 0, err
+	load := func(view string) error {
+		// The view reads the frame or the file, so it goes before they do,
+		// and the next view can take its name.
+		defer tx.ExecContext(ctx, "DROP VIEW IF EXISTS elt_records")
+		if err := run(view); err != nil {
+			return err
+		}
+		// DuckDB cannot keep the order of rows from elt_frame (a table
+		// function of Go's) but on one thread, so the rules would run on
+		// one; bronze rows carry their file and line, and may come in any
+		// order (measured at 2M events: 3.8 s against 5.9 s over all
+		// batches). Insertion order is back on at once: the caller puts it
+		// back if this fails midway.
+		if err := warehouse.KeepInsertionOrder(ctx, tx, false); err != nil {
+			return err
+		}
+		if err := run(loadSQL(src, o.RunID, id)); err != nil {
+			return err
+		}
+		return warehouse.KeepInsertionOrder(ctx, tx, true)
 	}
-	if err := warehouse.KeepInsertionOrder(ctx, tx, true); err != nil {
-		return 0, 0, err
+	if src.Format == project.Parquet {
+		for _, p := range batch {
+			view, cleanup, err := parquetView(ctx, tx, src, p)
+			if err == nil {
+				err = load(view)
+			}
+			cleanup()
+			if err != nil {
+				return 0, 0, err
+			}
+		}
+	} else {
+		recs, files := make([]*fileRecords, len(batch)), make([]string, len(batch))
+		for i, f := range batch {
+			recs[i], files[i] = f.recs, f.Rel
+		}
+		fr, err := frame(recs, len(src.Fields))
+		if err != nil {
+			return 0, 0, err
+		}
+		fid, unshare := warehouse.Share(fr)
+		err = load(recordsView(fid, files, len(src.Fields)))
+		unshare()
+		if err != nil {
+			return 0, 0, err
+		}
 	}
 	rejected := taken()
 	if err := quarantine(ctx, tx, src, batch, rejected, o.RunID); err != nil {

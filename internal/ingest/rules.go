@@ -249,11 +249,17 @@ func fieldIndex(src Source, name string) int {
 // (warehouse.CollectRejects) rejects.
 func loadSQL(src Source, runID, rejects int64) string {
 	list := strings.Join(names(src), ", ")
+	// A Parquet record's raw text is made here, for a rejected record only:
+	// its _raw is the row as a struct (parquetView). Go keeps the others'.
+	raw := "_raw"
+	if src.Format == project.Parquet {
+		raw = "to_json(_raw)::VARCHAR"
+	}
 	return fmt.Sprintf(`INSERT INTO %s (%s, _file, _line, _run_id)
 SELECT %s, _file, _line, %d
 FROM (%s)
-WHERE CASE WHEN _reason IS NULL THEN true ELSE elt_reject(%d, _file, _line, _reason, _raw) END`,
-		src.Table(), list, list, runID, rulesSQL(src), rejects)
+WHERE CASE WHEN _reason IS NULL THEN true ELSE elt_reject(%d, _file, _line, _reason, %s) END`,
+		src.Table(), list, list, runID, rulesSQL(src), rejects, raw)
 }
 
 // BronzeColumns are the columns ingestion adds to a source's declared
