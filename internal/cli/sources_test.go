@@ -82,18 +82,23 @@ func writeOrders(t *testing.T, bronze, format string, k int) {
 	// Parquet, written by DuckDB from the same records as NDJSON.
 	tmp := filepath.Join(t.TempDir(), "orders.json")
 	testutil.WriteFile(t, tmp, b.String())
+	cols := make([]string, len(orderColumns))
+	for i, c := range orderColumns {
+		cols[i] = fmt.Sprintf("%s: 'VARCHAR'", c)
+	}
+	writeParquet(t, path, fmt.Sprintf("SELECT * FROM read_json(%s, columns = {%s})", quote(tmp), strings.Join(cols, ", ")))
+}
+
+// writeParquet writes what query returns to path as Parquet, with DuckDB.
+func writeParquet(t *testing.T, path, query string) {
+	t.Helper()
 	testutil.MkdirAll(t, filepath.Dir(path))
 	db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	cols := make([]string, len(orderColumns))
-	for i, c := range orderColumns {
-		cols[i] = fmt.Sprintf("%s: 'VARCHAR'", c)
-	}
-	if _, err := db.Exec(fmt.Sprintf("COPY (SELECT * FROM read_json(%s, columns = {%s})) TO %s (FORMAT parquet)",
-		quote(tmp), strings.Join(cols, ", "), quote(path))); err != nil {
+	if _, err := db.Exec("COPY (" + query + ") TO " + quote(path) + " (FORMAT parquet)"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -186,21 +191,9 @@ func TestUnreadSourceIsSaid(t *testing.T) {
 func TestParquetFilesOfDifferentColumns(t *testing.T) {
 	proj := ordersProject(t, "parquet")
 	dir := filepath.Join(proj, "data", "bronze", "orders")
-	testutil.MkdirAll(t, dir)
-	db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, q := range []string{
-		`COPY (SELECT 'a1' AS order_id, '1.00' AS amount, '2026-11-01 10:00:00' AS ordered_at) TO ` + quote(filepath.Join(dir, "a.parquet")) + ` (FORMAT parquet)`,
-		`COPY (SELECT * FROM (VALUES ('x', 'b1', 2.5::DECIMAL(10,2), TIMESTAMP '2026-11-01 11:00:00', 7), ('y', 'b2', 3.0::DECIMAL(10,2), NULL, 8))
-			AS t(note, ORDER_ID, amount, ordered_at, extra)) TO ` + quote(filepath.Join(dir, "b.parquet")) + ` (FORMAT parquet)`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeParquet(t, filepath.Join(dir, "a.parquet"), `SELECT 'a1' AS order_id, '1.00' AS amount, '2026-11-01 10:00:00' AS ordered_at`)
+	writeParquet(t, filepath.Join(dir, "b.parquet"), `SELECT * FROM (VALUES ('x', 'b1', 2.5::DECIMAL(10,2), TIMESTAMP '2026-11-01 11:00:00', 7),
+		('y', 'b2', 3.0::DECIMAL(10,2), NULL, 8)) AS t(note, ORDER_ID, amount, ordered_at, extra)`)
 	mustElt(t, "--project", proj, "build")
 	got := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT order_id, amount, note, source_file FROM silver.orders ORDER BY order_id")
 	if got != "order_id,amount,note,source_file\na1,1.00,,orders/a.parquet\nb1,2.50,x,orders/b.parquet\n" {
@@ -219,20 +212,11 @@ orders/b.parquet,2,missing_ordered_at,"{""note"":""y"",""ORDER_ID"":""b2"",""amo
 // The file's name holds glob characters, which DuckDB must not expand.
 func TestTypedParquetColumns(t *testing.T) {
 	proj := ordersProject(t, "parquet")
-	path := filepath.Join(proj, "data", "bronze", "orders", "typed [1]*.parquet")
-	testutil.MkdirAll(t, filepath.Dir(path))
-	db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`COPY (SELECT * FROM (VALUES
+	writeParquet(t, filepath.Join(proj, "data", "bronze", "orders", "typed [1]*.parquet"), `SELECT * FROM (VALUES
 		(17, 12.5::DECIMAL(10,2), TIMESTAMP '2026-11-01 10:00:00.25', 'Web', NULL),
 		(18, 123456789.5::DECIMAL(12,2), TIMESTAMPTZ '2026-11-01 12:00:00+02', 'store', 'too much'),
 		(NULL, 1.0::DECIMAL(10,2), TIMESTAMP '2026-11-01 10:00:00', 'web', 'no id')
-	) AS t(order_id, amount, ordered_at, channel, note)) TO ` + quote(path) + ` (FORMAT parquet)`); err != nil {
-		t.Fatal(err)
-	}
+	) AS t(order_id, amount, ordered_at, channel, note)`)
 	mustElt(t, "--project", proj, "build")
 	got := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT order_id, amount, ordered_at, channel FROM silver.orders ORDER BY order_id")
 	if got != "order_id,amount,ordered_at,channel\n17,12.50,2026-11-01 10:00:00.250000,web\n" {
