@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -384,24 +385,26 @@ func HashFile(path string) (string, error) {
 // and Parquet files into the manifest (Ingest records the others, whose
 // records Go counted).
 func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []part, o Options) (records, quarantined int64, err error) {
-	run := func(q string) error {
+	run := func(q string) (rows int64, err error) {
 		t0 := time.Now()
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("ingest %s: %w", src.Name, err)
+		res, err := tx.ExecContext(ctx, q)
+		if err != nil {
+			return 0, fmt.Errorf("ingest %s: %w", src.Name, err)
 		}
 		if o.Trace != nil {
 			fmt.Fprintf(o.Trace, "trace: %6.2fs  ingest %s: %.60s\n", time.Since(t0).Seconds(), src.Name, strings.Join(strings.Fields(q), " "))
 		}
-		return nil
+		return res.RowsAffected()
 	}
 	id, taken, release := warehouse.CollectRejects()
 	defer release()
-	load := func(view string) error {
+	// load returns the good records it wrote to bronze.
+	load := func(view string) (int64, error) {
 		// The view reads the frame or the file, so it goes before they do,
 		// and the next view can take its name.
 		defer tx.ExecContext(ctx, "DROP VIEW IF EXISTS elt_records")
-		if err := run(view); err != nil {
-			return err
+		if _, err := run(view); err != nil {
+			return 0, err
 		}
 		// DuckDB cannot keep the order of rows from elt_frame (a table
 		// function of Go's) but on one thread, so the rules would run on
@@ -410,18 +413,20 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 		// batches). Insertion order is back on at once: the caller puts it
 		// back if this fails midway.
 		if err := warehouse.KeepInsertionOrder(ctx, tx, false); err != nil {
-			return err
+			return 0, err
 		}
-		if err := run(loadSQL(src, o.RunID, id)); err != nil {
-			return err
+		n, err := run(loadSQL(src, o.RunID, id))
+		if err != nil {
+			return 0, err
 		}
-		return warehouse.KeepInsertionOrder(ctx, tx, true)
+		return n, warehouse.KeepInsertionOrder(ctx, tx, true)
 	}
+	good := map[string]int64{} // Parquet: the good records of each file
 	if src.Format == project.Parquet {
 		for _, p := range batch {
 			view, cleanup, err := parquetView(ctx, tx, src, p)
 			if err == nil {
-				err = load(view)
+				good[p.Rel], err = load(view)
 			}
 			cleanup()
 			if err != nil {
@@ -438,7 +443,7 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 			return 0, 0, err
 		}
 		fid, unshare := warehouse.Share(fr)
-		err = load(recordsView(fid, files, len(src.Fields)))
+		_, err = load(recordsView(fid, files, len(src.Fields)))
 		unshare()
 		if err != nil {
 			return 0, 0, err
@@ -449,7 +454,7 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 		return 0, 0, err
 	}
 	if src.Format == project.Parquet {
-		if records, err = recordParquet(ctx, tx, src, batch, rejected, o.RunID); err != nil {
+		if records, err = recordParquet(ctx, tx, src, batch, good, rejected, o.RunID); err != nil {
 			return 0, 0, err
 		}
 	} else {
@@ -461,35 +466,12 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 }
 
 // recordParquet adds a batch's Parquet files to the manifest, with the
-// records DuckDB read from each when it loaded them: those it wrote to
-// bronze in this run (one query for the batch) and those it set aside. It
-// returns their sum.
-func recordParquet(ctx context.Context, tx warehouse.Querier, src Source, batch []part, rejected []warehouse.Rejected, runID int64) (int64, error) {
-	files := make([]string, len(batch))
-	for i, p := range batch {
-		files[i] = warehouse.Literal(p.Rel)
-	}
-	rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT _file, count(*) FROM %s WHERE _run_id = %d AND _file IN (%s) GROUP BY _file`,
-		src.Table(), runID, strings.Join(files, ", ")))
-	if err != nil {
-		return 0, err
-	}
-	counts := map[string]int64{}
+// records DuckDB read from each when it loaded them: the good ones it wrote
+// to bronze (good, by file) and those it set aside. It returns their sum.
+func recordParquet(ctx context.Context, tx warehouse.Querier, src Source, batch []part, good map[string]int64, rejected []warehouse.Rejected, runID int64) (int64, error) {
+	counts := maps.Clone(good)
 	for _, r := range rejected {
 		counts[r.File]++
-	}
-	for rows.Next() {
-		var f string
-		var n int64
-		if err := rows.Scan(&f, &n); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		counts[f] += n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
 	}
 	var sum int64
 	for _, p := range batch {
