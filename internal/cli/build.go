@@ -44,7 +44,10 @@ func buildCommand() *cli.Command {
 			defer db.Close()
 			term := newTerminal(c.App.Writer)
 			out := io.Writer(term)
-			b := &execute.Builder{Project: p, DB: db, Out: out, Live: term.live}
+			b := &execute.Builder{Project: p, DB: db, Out: out}
+			if term.tty {
+				b.Live = term.live
+			}
 			if c.Bool("trace") {
 				b.Trace = c.App.ErrWriter
 			}

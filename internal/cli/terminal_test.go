@@ -30,17 +30,17 @@ func TestTerminal(t *testing.T) {
 			t.Errorf("tty %v color %v:\ngot  %q\nwant %q", tc.tty, tc.color, b.String(), tc.want)
 		}
 		b.Reset()
-		_, done := term.live("  1/1  gold.x")
+		_, done := term.live("  1/1  gold.x", func() float64 { return 42.4 })
 		done()
-		if got := b.String(); tc.tty != strings.Contains(got, "gold.x  running") || tc.tty != strings.HasSuffix(got, "\r\x1b[K") {
+		if got := b.String(); tc.tty != strings.Contains(got, "gold.x  running 0.0s  42%") || tc.tty != strings.HasSuffix(got, "\r\x1b[K") {
 			t.Errorf("tty %v: live drew %q", tc.tty, got)
 		}
 		b.Reset()
-		rows, done := term.live("ingest  events")
+		rows, done := term.live("ingest  events", nil)
 		rows(1234567)
 		time.Sleep(250 * time.Millisecond) // one redraw
 		done()
-		if got := b.String(); tc.tty != strings.Contains(got, "ingest  events  running 0.") || tc.tty != strings.Contains(got, "s  1,234,567 rows") {
+		if got := b.String(); tc.tty != strings.Contains(got, "ingest  events  running 0.") || tc.tty != strings.Contains(got, "s  1,234,567 rows") || strings.Contains(got, "%") {
 			t.Errorf("tty %v: live drew %q with rows", tc.tty, got)
 		}
 	}

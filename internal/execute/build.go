@@ -72,20 +72,25 @@ type Builder struct {
 	DB      *warehouse.DB
 	Out     io.Writer // progress lines
 	Trace   io.Writer // step timings, when set
-	// Live, when set, is told when a step starts (ingesting a source,
-	// building a model) and returns what to call with the rows done so far
-	// (ingestion counts its records as it goes) and what to call when it
-	// ends, before its line is written to Out: a terminal shows the running
-	// step.
-	Live func(step string) (rows func(int64), done func())
+	// Live, when set (a terminal shows the running step), is told when a
+	// step starts (ingesting a source, building a model), with how to read
+	// the percentage done of the statement running now (-1 when DuckDB has
+	// no estimate; nil for ingestion, which counts its records instead: its
+	// statements read Go's records, whose number DuckDB does not know); it
+	// returns what to call with the rows done so far and what to call when
+	// the step ends, before its line is written to Out.
+	Live func(step string, percent func() float64) (rows func(int64), done func())
+	// percent reads DuckDB's estimate for the build's connection, while
+	// Live is set.
+	percent func() float64
 }
 
 // live tells Live a step started; the returned func ends it.
-func (b *Builder) live(step string) (rows func(int64), done func()) {
+func (b *Builder) live(step string, percent func() float64) (rows func(int64), done func()) {
 	if b.Live == nil {
 		return func(int64) {}, func() {}
 	}
-	return b.Live(step)
+	return b.Live(step, percent)
 }
 
 // ErrCancelled is returned when the context ends a build.
@@ -193,6 +198,11 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 		return err
 	}
 	defer conn.Close()
+	if b.Live != nil {
+		if b.percent, err = warehouse.TrackProgress(ctx, conn); err != nil {
+			return err
+		}
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -231,7 +241,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 			}
 		}
 		t0 := time.Now()
-		rows, done := b.live("ingest  " + src.Name)
+		rows, done := b.live("ingest  "+src.Name, nil)
 		opts.Progress = rows
 		res, err := ingest.Ingest(ctx, tx, src, listing.Files, opts)
 		done()
@@ -259,7 +269,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	for i, id := range ids {
 		n := g.Nodes[id]
 		mr := state.ModelRun{Model: n.Model.ID(), Materialized: string(n.Model.Header.Materialized), Started: time.Now(), Status: state.ModelBuilt}
-		_, done := b.live(fmt.Sprintf("%3d/%d  %s", i+1, len(ids), n.Model.ID()))
+		_, done := b.live(fmt.Sprintf("%3d/%d  %s", i+1, len(ids), n.Model.ID()), b.percent)
 		rows, mode, err := b.runModel(ctx, tx, g, n, inc)
 		done()
 		mr.Materialized = mode
