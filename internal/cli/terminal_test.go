@@ -2,9 +2,18 @@ package cli
 
 import (
 	"bytes"
+	"context"
+	"io"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/digitalservices/elt/internal/execute"
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/state"
+	"github.com/digitalservices/elt/internal/testutil"
 )
 
 // TestTerminal: colour only on a colour terminal, plain lines elsewhere; a
@@ -46,5 +55,47 @@ func TestTerminal(t *testing.T) {
 	}
 	if newTerminal(&bytes.Buffer{}).tty {
 		t.Error("a buffer is not a terminal")
+	}
+}
+
+// TestLiveSteps: a build tells the terminal each step as it starts, with
+// how to read DuckDB's percentage for a model's statements and none for
+// ingestion (DuckDB cannot size Go's records); the reader answers within
+// 0-100, or -1 between statements.
+func TestLiveSteps(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	testutil.WriteFile(t, filepath.Join(dir, "elt.yaml"), "version: 1\nsources:\n  things:\n    format: ndjson\n    fields:\n"+
+		"      - {name: id, type: id, required: true}\n")
+	testutil.WriteFile(t, filepath.Join(dir, "models", "silver", "things.sql"), "/* materialized: table */\nSELECT id FROM bronze.things\n")
+	testutil.WriteFile(t, filepath.Join(dir, "models", "gold", "counts.sql"), "/* materialized: table */\nSELECT count(*) AS n FROM silver.things\n")
+	testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "things", "a.json"), "{\"id\": \"x1\"}\n")
+	p, err := project.Load(dir, project.Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := state.Open(ctx, p, state.Write)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var steps []string
+	b := &execute.Builder{Project: p, DB: db, Out: io.Discard}
+	b.Live = func(step string, percent func() float64) (func(int64), func()) {
+		if percent != nil {
+			if p := percent(); p != -1 && (p < 0 || p > 100) {
+				t.Errorf("%s: percent %v", step, p)
+			}
+			step += " (percent)"
+		}
+		steps = append(steps, strings.Join(strings.Fields(step), " "))
+		return func(int64) {}, func() {}
+	}
+	if _, err := b.Run(ctx, execute.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"ingest things", "1/2 silver.things (percent)", "2/2 gold.counts (percent)"}
+	if !slices.Equal(steps, want) {
+		t.Errorf("steps %q, want %q", steps, want)
 	}
 }
