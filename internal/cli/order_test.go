@@ -33,16 +33,9 @@ func TestInsertionOrderComesBack(t *testing.T) {
 		{"id <> ''", ""},
 	} {
 		config(tc.check)
-		p, err := project.Load(dir, project.Overrides{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		db, err := state.Open(ctx, p, state.Write)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := &execute.Builder{Project: p, DB: db, Out: io.Discard}
-		_, err = b.Run(ctx, execute.Options{})
+		b := builder(t, dir)
+		db := b.DB
+		_, err := b.Run(ctx, execute.Options{})
 		switch {
 		case tc.fails == "" && err != nil:
 			t.Errorf("check %s: %v", tc.check, err)
@@ -58,4 +51,19 @@ func TestInsertionOrderComesBack(t *testing.T) {
 		}
 		db.Close()
 	}
+}
+
+// builder loads the project in dir and opens its warehouse for a build,
+// output discarded; the caller closes b.DB.
+func builder(t *testing.T, dir string) *execute.Builder {
+	t.Helper()
+	p, err := project.Load(dir, project.Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := state.Open(context.Background(), p, state.Write)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &execute.Builder{Project: p, DB: db, Out: io.Discard}
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,8 +10,6 @@ import (
 	"time"
 
 	"github.com/digitalservices/elt/internal/execute"
-	"github.com/digitalservices/elt/internal/project"
-	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/testutil"
 )
 
@@ -70,17 +67,9 @@ func TestLiveSteps(t *testing.T) {
 	testutil.WriteFile(t, filepath.Join(dir, "models", "silver", "things.sql"), "/* materialized: table */\nSELECT id FROM bronze.things\n")
 	testutil.WriteFile(t, filepath.Join(dir, "models", "gold", "counts.sql"), "/* materialized: table */\nSELECT count(*) AS n FROM silver.things\n")
 	testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "things", "a.json"), "{\"id\": \"x1\"}\n")
-	p, err := project.Load(dir, project.Overrides{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := state.Open(ctx, p, state.Write)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	b := builder(t, dir)
+	defer b.DB.Close()
 	var steps []string
-	b := &execute.Builder{Project: p, DB: db, Out: io.Discard}
 	b.Live = func(step string, percent func() float64) (func(int64), func()) {
 		if percent != nil {
 			if p := percent(); p != -1 && (p < 0 || p > 100) {

@@ -11,11 +11,7 @@ import (
 // any connection; an unshared frame is an error, not a crash.
 func TestFrame(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, "", Options{Threads: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := memoryDB(t)
 	const rows = 5000
 	n, word := IntColumn("n", rows), TextColumn("word", rows)
 	src := word.AddSource("alpha beta gamma")

@@ -11,11 +11,7 @@ import (
 // nothing running it gives -1.
 func TestTrackProgress(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, "", Options{Threads: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := memoryDB(t)
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -63,4 +59,16 @@ func TestTrackProgress(t *testing.T) {
 	if p := percent(); p != -1 {
 		t.Errorf("after the statement: %v, want -1", p)
 	}
+}
+
+// memoryDB opens an in-memory database with elt's settings on two
+// threads, closed when the test ends.
+func memoryDB(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), "", Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }

@@ -1,7 +1,6 @@
 package warehouse
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
 	"slices"
@@ -13,12 +12,7 @@ import (
 // others, each once, to Go, from every thread; a NULL raw stays NULL; an
 // unknown collection is an error.
 func TestRejects(t *testing.T) {
-	ctx := context.Background()
-	db, err := Open(ctx, "", Options{Threads: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := memoryDB(t)
 	id, taken, release := CollectRejects()
 	defer release()
 	if _, err := db.Exec(`CREATE TABLE kept AS SELECT i FROM (
