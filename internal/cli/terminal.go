@@ -68,9 +68,9 @@ func (t *terminal) Write(p []byte) (int, error) {
 }
 
 // live shows a running step on a terminal, redrawn with its elapsed time,
-// the percentage done of its running statement when DuckDB estimates one,
-// and the rows it reported so far, until done; elsewhere it shows nothing
-// (the step's line follows anyway).
+// its percentage done when known (percent says -1 when not), and the rows
+// it reported so far, until done; elsewhere it shows nothing (the step's
+// line follows anyway).
 func (t *terminal) live(step string, percent func() float64) (rows func(int64), done func()) {
 	if !t.tty {
 		return func(int64) {}, func() {}
@@ -83,10 +83,8 @@ func (t *terminal) live(step string, percent func() float64) (rows func(int64), 
 	draw := func() {
 		t.mu.Lock()
 		fmt.Fprintf(t.w, "\r\x1b[K%s  running %.1fs", step, time.Since(start).Seconds())
-		if percent != nil {
-			if p := percent(); p >= 0 {
-				fmt.Fprintf(t.w, "  %.0f%%", p)
-			}
+		if p := percent(); p >= 0 {
+			fmt.Fprintf(t.w, "  %.0f%%", p)
 		}
 		if r := n.Load(); r >= 0 {
 			fmt.Fprintf(t.w, "  %s rows", output.Count(r))

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -42,11 +43,11 @@ func TestTerminal(t *testing.T) {
 			t.Errorf("tty %v: live drew %q", tc.tty, got)
 		}
 		b.Reset()
-		rows, done := term.live("ingest  events", nil)
+		rows, done := term.live("ingest  events", func() float64 { return 47.6 })
 		rows(1234567)
 		time.Sleep(250 * time.Millisecond) // one redraw
 		done()
-		if got := b.String(); tc.tty != strings.Contains(got, "ingest  events  running 0.") || tc.tty != strings.Contains(got, "s  1,234,567 rows") || strings.Contains(got, "%") {
+		if got := b.String(); tc.tty != strings.Contains(got, "ingest  events  running 0.") || tc.tty != strings.Contains(got, "s  48%  1,234,567 rows") {
 			t.Errorf("tty %v: live drew %q with rows", tc.tty, got)
 		}
 	}
@@ -56,9 +57,10 @@ func TestTerminal(t *testing.T) {
 }
 
 // TestLiveSteps: a build tells the terminal each step as it starts, with
-// how to read DuckDB's percentage for a model's statements and none for
-// ingestion (DuckDB cannot size Go's records); the reader answers within
-// 0-100, or -1 between statements.
+// how to read its percentage: for ingestion, the share of the files' bytes
+// taken (with the records counted as it goes); for a model, DuckDB's
+// estimate for its running statement, within 0-100, or -1 between
+// statements.
 func TestLiveSteps(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -66,24 +68,24 @@ func TestLiveSteps(t *testing.T) {
 		"      - {name: id, type: id, required: true}\n")
 	testutil.WriteFile(t, filepath.Join(dir, "models", "silver", "things.sql"), "/* materialized: table */\nSELECT id FROM bronze.things\n")
 	testutil.WriteFile(t, filepath.Join(dir, "models", "gold", "counts.sql"), "/* materialized: table */\nSELECT count(*) AS n FROM silver.things\n")
-	testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "things", "a.json"), "{\"id\": \"x1\"}\n")
+	testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "things", "a.json"), "{\"id\": \"x1\"}\n{\"id\": \"x2\"}\n")
+	testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "things", "b.json"), "{\"id\": \"x3\"}\n")
 	b := builder(t, dir)
 	defer b.DB.Close()
 	var steps []string
 	b.Live = func(step string, percent func() float64) (func(int64), func()) {
-		if percent != nil {
-			if p := percent(); p != -1 && (p < 0 || p > 100) {
-				t.Errorf("%s: percent %v", step, p)
-			}
-			step += " (percent)"
+		step = strings.Join(strings.Fields(step), " ")
+		var rows int64 = -1
+		return func(n int64) { rows = n }, func() {
+			// Read when the step ends: ingestion has taken every byte; a
+			// model's statement has finished.
+			steps = append(steps, fmt.Sprintf("%s %.0f%% %d rows", step, percent(), rows))
 		}
-		steps = append(steps, strings.Join(strings.Fields(step), " "))
-		return func(int64) {}, func() {}
 	}
 	if _, err := b.Run(ctx, execute.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"ingest things", "1/2 silver.things (percent)", "2/2 gold.counts (percent)"}
+	want := []string{"ingest things 100% 3 rows", "1/2 silver.things -1% -1 rows", "2/2 gold.counts -1% -1 rows"}
 	if !slices.Equal(steps, want) {
 		t.Errorf("steps %q, want %q", steps, want)
 	}

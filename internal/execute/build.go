@@ -15,8 +15,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/digitalservices/elt/internal/check"
@@ -74,11 +76,11 @@ type Builder struct {
 	Trace   io.Writer // step timings, when set
 	// Live, when set (a terminal shows the running step), is told when a
 	// step starts (ingesting a source, building a model), with how to read
-	// the percentage done of the statement running now (-1 when DuckDB has
-	// no estimate; nil for ingestion, which counts its records instead: its
-	// statements read Go's records, whose number DuckDB does not know); it
-	// returns what to call with the rows done so far and what to call when
-	// the step ends, before its line is written to Out.
+	// its percentage done (-1 when unknown): for a model, DuckDB's estimate
+	// for the statement running now; for ingestion, the share of the bytes
+	// to read taken so far (DuckDB cannot size Go's records). It returns
+	// what to call with the rows done so far and what to call when the step
+	// ends, before its line is written to Out.
 	Live func(step string, percent func() float64) (rows func(int64), done func())
 	// percent reads DuckDB's estimate for the build's connection, while
 	// Live is set.
@@ -241,8 +243,13 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 			}
 		}
 		t0 := time.Now()
-		rows, done := b.live("ingest  "+src.Name, nil)
-		opts.Progress = rows
+		var pct atomic.Uint64 // float64 bits
+		pct.Store(math.Float64bits(-1))
+		rows, done := b.live("ingest  "+src.Name, func() float64 { return math.Float64frombits(pct.Load()) })
+		opts.Progress = func(p ingest.Progress) {
+			rows(p.Records)
+			pct.Store(math.Float64bits(p.Percent()))
+		}
 		res, err := ingest.Ingest(ctx, tx, src, listing.Files, opts)
 		done()
 		if err != nil {

@@ -72,8 +72,25 @@ type Options struct {
 	Previous state.Manifest
 	// Trace, when set, gets the time each ingestion step took.
 	Trace io.Writer
-	// Progress, when set, is told the records read so far, as they are.
-	Progress func(records int64)
+	// Progress, when set, is told how far ingestion has got each time it
+	// takes a piece of a file.
+	Progress func(Progress)
+}
+
+// Progress is how far an ingestion has got: the records taken so far, and
+// the bytes taken of the files it reads (new or changed; those it only
+// hashes count too) against their total.
+type Progress struct {
+	Records, Bytes, TotalBytes int64
+}
+
+// Percent is the share of the bytes taken, 0 to 100; -1 with nothing to
+// read.
+func (p Progress) Percent() float64 {
+	if p.TotalBytes <= 0 {
+		return -1
+	}
+	return min(100, 100*float64(p.Bytes)/float64(p.TotalBytes))
 }
 
 // ChangedError reports a bronze file whose content changed after an earlier
@@ -143,9 +160,11 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 	// parallel (at most workers at a time, each at most one piece ahead),
 	// and loaded in order, a piece at a time.
 	var todo []File
+	var prog Progress
 	for _, f := range files {
 		if k, ok := seen[f.Rel]; !ok || !k.Same(f.Look) {
 			todo = append(todo, f)
+			prog.TotalBytes += f.Size
 		}
 	}
 	// Half the Go processors parse: DuckDB's threads call back into Go to
@@ -181,9 +200,9 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 			}()
 		}
 	}()
-	var read int64 // records, of every file so far
+	var before int64 // bytes of the files taken whole
 	for i, f := range todo {
-		var records int64
+		var records, taken int64
 		var sha string
 		for sha == "" {
 			if err := ctx.Err(); err != nil {
@@ -194,13 +213,20 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 				return res, p.err
 			}
 			sha = p.sha
+			taken += p.size
+			if sha != "" {
+				taken = f.Size // whole (its size when listed, which the pieces pass if it grew since)
+			}
+			prog.Bytes = before + min(taken, f.Size)
+			if p.recs != nil {
+				records += int64(p.recs.len())
+				prog.Records += int64(p.recs.len())
+			}
+			if o.Progress != nil {
+				o.Progress(prog)
+			}
 			if p.recs == nil {
 				continue
-			}
-			records += int64(p.recs.len())
-			read += int64(p.recs.len())
-			if o.Progress != nil {
-				o.Progress(read)
 			}
 			batch = append(batch, part{File: f, recs: p.recs})
 			size += p.size
@@ -210,6 +236,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 				}
 			}
 		}
+		before += f.Size
 		if k, ok := seen[f.Rel]; ok {
 			if k.SHA256 != sha {
 				return res, &ChangedError{File: f.Rel, Was: k.SHA256, Now: sha}

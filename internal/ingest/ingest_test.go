@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
@@ -142,5 +143,65 @@ func TestCSVWithoutRequiredColumn(t *testing.T) {
 	tx.QueryRow(`SELECT transaction_id || ' ' || amount || ' ' || currency || ' ' || status || ' ' || transaction_timestamp FROM bronze.transactions`).Scan(&row)
 	if row != "t3 1.50 USD completed 2026-11-03 19:22:38" {
 		t.Fatalf("loaded row: %s", row)
+	}
+}
+
+// TestProgress: ingestion reports the records and the bytes it has taken,
+// never going back, ending at every byte of the files it read (a file it
+// only hashes, touched since, counts too) and at the records it read.
+func TestProgress(t *testing.T) {
+	defer func(n int) { chunkBytes = n }(chunkBytes)
+	chunkBytes = 97
+	ctx := context.Background()
+	tx := memTx(t)
+	bronze := filepath.Join(t.TempDir(), "bronze")
+	if err := os.CopyFS(bronze, os.DirFS(filepath.Join(testutil.ConformanceCases(t)[0], "bronze"))); err != nil {
+		t.Fatal(err)
+	}
+	ingest := func(src Source) (Result, []Progress, int64) {
+		files, err := Discover(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var size int64
+		for _, f := range files.Files {
+			size += f.Size
+		}
+		var seen []Progress
+		res, err := Ingest(ctx, tx, src, files.Files, Options{RunID: 1, BatchBytes: 4096, Progress: func(p Progress) { seen = append(seen, p) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, seen, size
+	}
+	for _, src := range sources(t, bronze) {
+		res, seen, size := ingest(src)
+		if len(seen) < 2 {
+			t.Fatalf("%s: progress %v, want a report a piece", src.Name, seen)
+		}
+		for i, p := range seen {
+			if p.TotalBytes != size || (i > 0 && (p.Bytes < seen[i-1].Bytes || p.Records < seen[i-1].Records)) {
+				t.Fatalf("%s: progress %v: total %d bytes, never going back", src.Name, seen, size)
+			}
+		}
+		if last := seen[len(seen)-1]; last.Bytes != size || last.Records != res.Records || last.Percent() != 100 {
+			t.Errorf("%s: ends at %+v (%v%%), want %d bytes and %d records", src.Name, last, last.Percent(), size, res.Records)
+		}
+		// Touched, not changed: hashed again, its bytes counted, no records.
+		files, _ := Discover(src)
+		later := time.Now().Add(time.Hour)
+		if err := os.Chtimes(files.Files[0].Abs, later, later); err != nil {
+			t.Fatal(err)
+		}
+		_, seen, _ = ingest(src)
+		if last := seen[len(seen)-1]; last.Bytes != files.Files[0].Size || last.TotalBytes != files.Files[0].Size || last.Records != 0 {
+			t.Errorf("%s: a touched file: %+v, want its %d bytes and no records", src.Name, last, files.Files[0].Size)
+		}
+		if _, seen, _ = ingest(src); len(seen) != 0 {
+			t.Errorf("%s: nothing to read, yet progress %v", src.Name, seen)
+		}
+	}
+	if p := (Progress{}); p.Percent() != -1 {
+		t.Errorf("nothing to read: %v%%, want -1", p.Percent())
 	}
 }
