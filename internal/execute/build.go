@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
@@ -82,9 +81,6 @@ type Builder struct {
 	// what to call with the rows done so far and what to call when the step
 	// ends, before its line is written to Out.
 	Live func(step string, percent func() float64) (rows func(int64), done func())
-	// percent reads DuckDB's estimate for the build's connection, while
-	// Live is set.
-	percent func() float64
 }
 
 // live tells Live a step started; the returned func ends it.
@@ -200,8 +196,11 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 		return err
 	}
 	defer conn.Close()
+	// DuckDB's estimate for the statement running on the build's
+	// connection, read only when a terminal shows it.
+	statement := func() float64 { return -1 }
 	if b.Live != nil {
-		if b.percent, err = warehouse.TrackProgress(ctx, conn); err != nil {
+		if statement, err = warehouse.TrackProgress(ctx, conn); err != nil {
 			return err
 		}
 	}
@@ -243,12 +242,16 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 			}
 		}
 		t0 := time.Now()
-		var pct atomic.Uint64 // float64 bits
-		pct.Store(math.Float64bits(-1))
-		rows, done := b.live("ingest  "+src.Name, func() float64 { return math.Float64frombits(pct.Load()) })
+		var last atomic.Pointer[ingest.Progress]
+		rows, done := b.live("ingest  "+src.Name, func() float64 {
+			if p := last.Load(); p != nil {
+				return p.Percent()
+			}
+			return -1
+		})
 		opts.Progress = func(p ingest.Progress) {
 			rows(p.Records)
-			pct.Store(math.Float64bits(p.Percent()))
+			last.Store(&p)
 		}
 		res, err := ingest.Ingest(ctx, tx, src, listing.Files, opts)
 		done()
@@ -276,7 +279,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	for i, id := range ids {
 		n := g.Nodes[id]
 		mr := state.ModelRun{Model: n.Model.ID(), Materialized: string(n.Model.Header.Materialized), Started: time.Now(), Status: state.ModelBuilt}
-		_, done := b.live(fmt.Sprintf("%3d/%d  %s", i+1, len(ids), n.Model.ID()), b.percent)
+		_, done := b.live(fmt.Sprintf("%3d/%d  %s", i+1, len(ids), n.Model.ID()), statement)
 		rows, mode, err := b.runModel(ctx, tx, g, n, inc)
 		done()
 		mr.Materialized = mode
