@@ -193,7 +193,7 @@ func recordsView(id int64, files []string, fields int) string {
 	for code := badNone + 1; code < badCount; code++ {
 		reasons = append(reasons, fmt.Sprintf("WHEN %d THEN %s", code, warehouse.Literal(badReasons[code])))
 	}
-	cols := []string{fmt.Sprintf("[%s][_fi] AS _file", strings.Join(lits, ", ")), "_line", "NULL::VARCHAR AS _raw",
+	cols := []string{fmt.Sprintf("[%s][_fi] AS _file", strings.Join(lits, ", ")), "_line", "NULL::JSON AS _raw",
 		"CASE _bad " + strings.Join(reasons, " ") + " END AS _bad"}
 	for i := 1; i <= fields; i++ {
 		k := fmt.Sprintf("((_k%d >> %d) & 15)", (i-1)/kindsPerColumn, 4*((i-1)%kindsPerColumn))

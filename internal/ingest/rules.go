@@ -249,17 +249,14 @@ func fieldIndex(src Source, name string) int {
 // (warehouse.CollectRejects) rejects.
 func loadSQL(src Source, runID, rejects int64) string {
 	list := strings.Join(names(src), ", ")
-	// A Parquet record's raw text is made here, for a rejected record only:
-	// its _raw is the row as a struct (parquetView). Go keeps the others'.
-	raw := "_raw"
-	if src.Format == project.Parquet {
-		raw = "to_json(_raw)::VARCHAR"
-	}
+	// A record's raw text is made here, for a rejected record only, from
+	// its _raw: the row as a value DuckDB writes as JSON (a Parquet row's
+	// struct, parquetView), or NULL when Go keeps the text (recordsView).
 	return fmt.Sprintf(`INSERT INTO %s (%s, _file, _line, _run_id)
 SELECT %s, _file, _line, %d
 FROM (%s)
-WHERE CASE WHEN _reason IS NULL THEN true ELSE elt_reject(%d, _file, _line, _reason, %s) END`,
-		src.Table(), list, list, runID, rulesSQL(src), rejects, raw)
+WHERE CASE WHEN _reason IS NULL THEN true ELSE elt_reject(%d, _file, _line, _reason, to_json(_raw)::VARCHAR) END`,
+		src.Table(), list, list, runID, rulesSQL(src), rejects)
 }
 
 // BronzeColumns are the columns ingestion adds to a source's declared
