@@ -296,12 +296,16 @@ func rawVector(v duckdb.Vector) (d direct, ok bool) {
 	return d, d.data != nil && d.vec.Ptr != nil
 }
 
+// setInt writes row r of a BIGINT vector.
 func (d direct) setInt(r int, v int64) { *(*int64)(unsafe.Add(d.data, 8*r)) = v }
 
 // inlined is the longest string DuckDB keeps inside its string_t: a
 // 4-byte length and up to 12 bytes, the rest zero.
 const inlined = 12
 
+// setString writes row r of a VARCHAR vector: in place when s is short and
+// UTF-8, else through DuckDB's C call (which copies s into the vector's
+// heap, and makes a value that is not UTF-8 NULL).
 func (d direct) setString(r int, s string) {
 	if len(s) > inlined || !utf8.ValidString(s) {
 		mapping.VectorAssignStringElement(d.vec, mapping.IdxT(r), s)
