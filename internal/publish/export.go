@@ -87,7 +87,12 @@ func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output st
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return 0, err
 		}
-		opts := "FORMAT parquet, COMPRESSION zstd"
+		// DuckDB prepares a row group on any thread once it has ROW_GROUP_SIZE
+		// rows; a partition with fewer (a day of gold at 2M events is about
+		// 38,000 sessions) waits for the end and one thread. With 32,768 rows
+		// a group, the increment's export at 2M took 0.33-0.45 s against
+		// 0.42-0.48 s (six pairs), into files of the same size.
+		opts := "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 32768"
 		if f == "csv" {
 			opts = "FORMAT csv, HEADER true, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S.%f'"
 		}
