@@ -44,6 +44,8 @@ func Plan(ctx context.Context, parser plan.Parser, p *project.Project) (*plan.Gr
 			}
 		}
 	}
+	errs.Add(plan.Macros(p.Macros))
+	errs.Add(plan.DataTests(ctx, parser, p.DataTests))
 	g, err := plan.New(ctx, parser, p.Models, External(p), state.Reserved)
 	errs.Add(err)
 	if len(errs) > 0 {

@@ -11,8 +11,9 @@ import (
 
 // Query runs one read-only statement (see warehouse.DB.Read) and reads the
 // first limit rows of its result (all when limit < 0), counting the rest.
-// A SQL error is placed at its line in text, which came from path ("query"
-// for the command line).
+// A SQL error, a text DuckDB cannot parse included (it is never run), is
+// placed at its line in text, which came from path ("query" for the
+// command line).
 func Query(ctx context.Context, db *warehouse.DB, path, text string, limit int) (*output.Result, error) {
 	rows, err := db.Read(ctx, text)
 	var ro *warehouse.ReadOnlyError

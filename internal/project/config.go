@@ -96,6 +96,9 @@ type Project struct {
 	Models []*Model
 	// Macros are the files of macros/, by path.
 	Macros []Macro
+	// DataTests are the files of sql/tests/, by path: queries that must
+	// return no rows.
+	DataTests []SQLFile
 }
 
 // Overrides are the global flags (or their environment variables); empty
@@ -311,6 +314,9 @@ func Load(dir string, o Overrides) (*Project, error) {
 		m.Header.Vars = withVars(cfg.Vars, m.Header.Vars)
 	}
 	if p.Macros, err = LoadMacros(abs); err != nil {
+		errs.Add(err)
+	}
+	if p.DataTests, err = LoadDataTests(abs); err != nil {
 		errs.Add(err)
 	}
 	return p, errs.Err()
