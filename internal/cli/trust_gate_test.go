@@ -66,7 +66,7 @@ func TestQueryGateFailsClosed(t *testing.T) {
 	}
 }
 
-// TestMacroFileRunsOnlyMacros: statements hidden behind an E'' or a $$
+// TestMacroFileRunsOnlyMacros: statements hidden behind an E” or a $$
 // string, which the old splitter took for one CREATE MACRO, are found by
 // DuckDB's parser and refused at their line before anything runs.
 func TestMacroFileRunsOnlyMacros(t *testing.T) {
@@ -118,7 +118,7 @@ func TestDataTestIsOneQuery(t *testing.T) {
 func TestMacroMayNotShadow(t *testing.T) {
 	proj := shopProject(t)
 	for text, want := range map[string]string{
-		"CREATE MACRO lower(x) AS upper(x);":            "macros/shadow.sql:1:14: a macro may not be named lower: DuckDB has a function lower",
+		"CREATE MACRO lower(x) AS upper(x);":              "macros/shadow.sql:1:14: a macro may not be named lower: DuckDB has a function lower",
 		"\nCREATE MACRO regexp_full_match(a, b) AS true;": "macros/shadow.sql:2:14: a macro may not be named regexp_full_match",
 		"CREATE TEMP MACRO elt_trim(s) AS s;":             "macros/shadow.sql:1:19: a macro may not be named elt_trim: names starting with elt_ are the tool's own",
 	} {

@@ -11,7 +11,7 @@ import (
 // TestMacros: a macro file's statements come from DuckDB's parser; each
 // must be CREATE [OR REPLACE] [TEMP] MACRO, made CREATE OR REPLACE; any
 // other statement, one hidden behind quoting a hand-written splitter
-// misreads (E'' and $$ strings), and a text DuckDB cannot parse are errors
+// misreads (E” and $$ strings), and a text DuckDB cannot parse are errors
 // at file:line:col.
 func TestMacros(t *testing.T) {
 	ms := []project.Macro{{Path: "macros/a.sql", Text: "create macro one() as 1;\nCREATE OR REPLACE TEMP MACRO two() AS 2;\n-- c\nCREATE FUNCTION \"Three\"(x) AS x;\n"}}
