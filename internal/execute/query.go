@@ -3,9 +3,11 @@ package execute
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -21,11 +23,22 @@ func Query(ctx context.Context, db *warehouse.DB, path, text string, limit int) 
 		return nil, err
 	}
 	if err != nil {
-		return nil, compile.SQLError(path, text, 0, err)
+		return nil, queryError(path, text, err)
 	}
 	res, err := output.ReadLimit(rows, limit)
 	if err != nil {
-		return nil, compile.SQLError(path, text, 0, err)
+		return nil, queryError(path, text, err)
 	}
 	return res, nil
+}
+
+// queryError places a query's error at its line, and says why a file
+// cannot be read.
+func queryError(path, text string, err error) error {
+	err = compile.SQLError(path, text, 0, err)
+	if fe, ok := errors.AsType[*project.FileError](err); ok && strings.Contains(fe.Msg, "file system operations are disabled") {
+		fe.Hint = "elt query reads the warehouse only: it has no access to files, so that nothing it runs can write one. " +
+			"Read a file as a source (sources: in elt.yaml) or a seed (seeds/), or with `elt show` of a model that reads it"
+	}
+	return err
 }
