@@ -82,6 +82,7 @@ columns:
 SELECT i.id, i.name AS item_name, i.note, i.colour, i.id || i.name AS id_name, CAST(i.note_length AS VARCHAR) AS note_length
 FROM silver.items AS i
 `)
+	testutil.WriteFile(t, filepath.Join(dir, "models", "gold", "all_items.sql"), "SELECT * FROM silver.items\n")
 	return dir
 }
 
@@ -119,10 +120,16 @@ func TestDDLSizesFromDeclarations(t *testing.T) {
 	if full != empty {
 		t.Errorf("the DDL changed with the data:\n%s", diff(empty, full))
 	}
-	silver, gold, _ := strings.Cut(full, "-- gold.items")
-	if !strings.Contains(silver, "silver.items") {
-		silver, gold = gold, silver
+	ddls := map[string]string{}
+	heads := regexp.MustCompile(`(?m)^-- (\S+) for Amazon Redshift\.$`).FindAllStringSubmatchIndex(full, -1)
+	for i, h := range heads {
+		end := len(full)
+		if i+1 < len(heads) {
+			end = heads[i+1][0]
+		}
+		ddls[full[h[2]:h[3]]] = full[h[0]:end]
 	}
+	silver, gold, star := ddls["silver.items"], ddls["gold.items"], ddls["gold.all_items"]
 	for _, tc := range []struct {
 		ddl, col, want string
 	}{
@@ -140,6 +147,11 @@ func TestDDLSizesFromDeclarations(t *testing.T) {
 		{gold, "colour", "VARCHAR(65535)"},
 		{gold, "id_name", "VARCHAR(256)"},
 		{gold, "note_length", "VARCHAR(256)"},
+		{star, "id", "VARCHAR(12) NOT NULL"},
+		{star, "name", "VARCHAR(100)"},
+		{star, "note", "VARCHAR(256)"},
+		{star, "colour", "VARCHAR(65535)"},
+		{star, "payload", "SUPER"},
 	} {
 		if got := ddlTypes(tc.ddl)[tc.col]; got != strings.TrimSuffix(tc.want, " NOT NULL") && got != tc.want {
 			t.Errorf("%s: %q, want %s in\n%s", tc.col, got, tc.want, tc.ddl)
@@ -163,7 +175,8 @@ func TestDDLMeasureIsAdvice(t *testing.T) {
 	mustElt(t, append(base, "build")...)
 	out := mustElt(t, append(base, "ddl", "--measure")...)
 	for _, want := range []string{"Advice only", "nothing was written",
-		"Too small for this warehouse's data (Redshift would reject the longer values): silver.items.note (VARCHAR(256), longest 300 bytes), gold.items.note (VARCHAR(12), longest 300 bytes)\n",
+		"Too small for this warehouse's data (Redshift would reject the longer values): silver.items.note (VARCHAR(256), longest 300 bytes), ",
+		" gold.items.note (VARCHAR(12), longest 300 bytes)\n",
 		"elt.yaml: sources.items field id max_length",
 		"models/gold/items.sql: columns note length"} {
 		if !strings.Contains(out, want) {
