@@ -124,7 +124,8 @@ type Column struct {
 	Name        string `yaml:"name"`
 	Description string `yaml:"description"`
 	// Length sizes the column's Redshift VARCHAR (bytes); without it the
-	// longest value measured is rounded up.
+	// size is the max_length of the source field the column is copied
+	// from, else a default (elt ddl never measures data).
 	Length int `yaml:"length"`
 	// NotNull and Encode go into the Redshift DDL.
 	NotNull bool   `yaml:"not_null"`

@@ -76,6 +76,10 @@ type Field struct {
 	Pattern string `yaml:"pattern"`
 	// Values are the only values allowed.
 	Values []string `yaml:"values"`
+	// MaxLength bounds a text or id value's length in bytes (UTF-8, as
+	// Redshift counts a VARCHAR): a longer one is invalid. It also sizes
+	// the VARCHAR of the columns `elt ddl` finds copied from the field.
+	MaxLength int `yaml:"max_length"`
 	// Default is the value of a record without one.
 	Default *string `yaml:"default"`
 	// Min and Max bound a number (inclusive).
@@ -131,6 +135,10 @@ func (t FieldType) Decimal() (p, s int) {
 
 // FieldTypes are the types a field may declare.
 var FieldTypes = []FieldType{ID, Text, Integer, "decimal(p,s)", Boolean, Date, Timestamp, JSON}
+
+// MaxLength is the largest max_length a field may declare: Redshift's
+// largest VARCHAR, in bytes.
+const MaxLength = 65535
 
 // Normalizers are the steps normalize may list.
 var Normalizers = []string{"trim", "lower", "upper"}
@@ -251,6 +259,11 @@ func (f Field) validate(bad func(key string) func(string, ...any)) {
 			bad("pattern")("pattern %q is not a valid regular expression: %v", f.Pattern, err)
 		}
 	}
+	if f.MaxLength != 0 && (base != Text && base != ID) {
+		bad("max_length")("max_length bounds text and id fields, not %s", f.Type)
+	} else if f.MaxLength < 0 || f.MaxLength > MaxLength {
+		bad("max_length")("max_length is a length in bytes from 1 to %d (Redshift's largest VARCHAR), found %d", MaxLength, f.MaxLength)
+	}
 	if (f.Min != nil || f.Max != nil) && base != Integer && base != Decimal {
 		bad("min")("min and max bound integer and decimal fields, not %s", f.Type)
 	}
@@ -364,6 +377,9 @@ func (f Field) Rules() string {
 	}
 	if len(f.Values) > 0 {
 		parts = append(parts, "values "+strings.Join(f.Values, ","))
+	}
+	if f.MaxLength > 0 {
+		parts = append(parts, "max_length "+strconv.Itoa(f.MaxLength))
 	}
 	if f.Default != nil {
 		parts = append(parts, "default "+*f.Default)
