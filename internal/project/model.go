@@ -230,6 +230,9 @@ func ParseModel(path, schema, name, text string, defaults ModelDefaults) (*Model
 			default:
 				return nil, At(path, text, line, col, "variable %s must be a number, text or true/false", name)
 			}
+			if err := VarValue(v); err != nil {
+				return nil, At(path, text, line, col, "variable %s: %v", name, err)
+			}
 		}
 	}
 	if o := m.Header.Online; o != nil {
