@@ -97,6 +97,9 @@ type Project struct {
 	Models []*Model
 	// Macros are the files of macros/, by path.
 	Macros []Macro
+	// Unread are the files and folders under models/ that elt does not
+	// read (UnreadModelFiles), for a warning.
+	Unread []string
 }
 
 // Overrides are the global flags (or their environment variables); empty
@@ -355,6 +358,9 @@ func Load(dir string, o Overrides) (*Project, error) {
 		m.Header.Vars = withVars(cfg.Vars, m.Header.Vars)
 	}
 	if p.Macros, err = LoadMacros(abs); err != nil {
+		errs.Add(err)
+	}
+	if p.Unread, err = UnreadModelFiles(abs); err != nil {
 		errs.Add(err)
 	}
 	return p, errs.Err()
