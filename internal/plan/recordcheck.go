@@ -70,7 +70,7 @@ func (w recordWalker) walk(n any, bound map[string]bool) error {
 			names, _ := v["column_names"].([]any)
 			if len(names) > 0 {
 				first, _ := names[0].(string)
-				if !w.fields[strings.ToLower(first)] && !bound[strings.ToLower(first)] {
+				if l := strings.ToLower(first); !w.fields[l] && !bound[l] && !(len(names) == 1 && valueKeywords[l]) {
 					sorted := append([]string(nil), w.names...)
 					sort.Strings(sorted)
 					return fmt.Errorf("it reads %s, which is not a field of the source (fields: %s)", first, strings.Join(sorted, ", "))
@@ -98,6 +98,12 @@ func (w recordWalker) walk(n any, bound map[string]bool) error {
 	}
 	return nil
 }
+
+// valueKeywords are the SQL words without parentheses that DuckDB's
+// parser reads as a column and its binder, when no column has the name,
+// as a function (current_date).
+var valueKeywords = map[string]bool{"current_date": true, "current_time": true, "current_timestamp": true, "localtime": true, "localtimestamp": true,
+	"current_user": true, "session_user": true, "user": true, "current_role": true, "current_catalog": true, "current_schema": true}
 
 // collectParams adds a lambda's parameter names (x, or (x, y)) to bound.
 func collectParams(n any, bound map[string]bool) {
