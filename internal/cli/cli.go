@@ -114,7 +114,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Name:  "elt",
 		Usage: "build SQL models over bronze files in an embedded DuckDB",
 		Description: "Example: elt init shop && cd shop && elt build && elt query -f sql/revenue_by_day.sql\n" +
-			"Each command's --help has an example; the README has a five-minute walkthrough.",
+			"Each command's --help has an example; the README has a five-minute walkthrough.\n" +
+			"Options may come before or after the command and its arguments (elt build --var x=1); -- ends them.",
 		Version:   Version(),
 		Reader:    stdin,
 		Writer:    stdout,
