@@ -219,7 +219,9 @@ func (s *Source) validate(at func(path ...string) func(string, ...any)) {
 		}
 		seen[strings.ToLower(f.Name)] = true
 		f.validate(bad)
+		f.validateValues(s.Format, bad)
 	}
+	s.validateColumns(at)
 	if s.Key != "" {
 		if _, ok := s.Field(s.Key); !ok {
 			at("key")("key %q is not one of the declared fields", s.Key)
@@ -229,6 +231,39 @@ func (s *Source) validate(at func(path ...string) func(string, ...any)) {
 		if _, ok := s.Field(name); !ok {
 			at("invalid_order", strconv.Itoa(i))("invalid_order names %q, which is not a declared field", name)
 		}
+	}
+}
+
+// validateColumns refuses two fields reading one column of the files:
+// the reader gives a column's value to one field only, so the other would
+// be NULL on every record. Columns match as the readers match them: by
+// exact key in NDJSON, in any case in CSV and Parquet.
+func (s *Source) validateColumns(at func(path ...string) func(string, ...any)) {
+	key := func(c string) string {
+		if s.Format == NDJSON {
+			return c
+		}
+		return strings.ToLower(c)
+	}
+	first := map[string]int{}
+	for i, f := range s.Fields {
+		c := f.ColumnName()
+		j, dup := first[key(c)]
+		if !dup {
+			first[key(c)] = i
+			continue
+		}
+		where := "name"
+		if f.Column != "" {
+			where = "column"
+		}
+		other := s.Fields[j]
+		how := "reads it too"
+		if other.Column == "" {
+			how = "is named so"
+		}
+		at("fields", strconv.Itoa(i), where)("fields %s and %s both read the column %q of the files (field %s %s): a column feeds one field only; "+
+			"to keep a value twice, derive the copy in the silver model", other.Name, f.Name, c, other.Name, how)
 	}
 }
 
