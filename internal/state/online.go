@@ -27,12 +27,23 @@ func MarkChanged(ctx context.Context, tx warehouse.Querier, model, table, key, c
 	return nil
 }
 
-// PendingRows returns the keys of an online model waiting to be written,
-// each with its row of the model's table (a NULL row when the key is gone):
-// the key first, then the table's columns.
-func PendingRows(ctx context.Context, q warehouse.Querier, model, table, key string) (*sql.Rows, error) {
+// PendingRows returns up to limit keys of an online model waiting to be
+// written, in key order after the key after (nil for the first), each with
+// its row of the model's table (a NULL row when the key is gone): the key
+// first, then the table's columns. The key column is matched as DuckDB
+// matches names, whatever its case.
+func PendingRows(ctx context.Context, q warehouse.Querier, model, table, key string, after *string, limit int) (*sql.Rows, error) {
 	return q.QueryContext(ctx, fmt.Sprintf(`SELECT p.key, t.* FROM elt.online_pending AS p
-		LEFT JOIN %s AS t ON CAST(t.%s AS VARCHAR) = p.key WHERE p.model = ? ORDER BY p.key`, table, warehouse.Ident(key)), model)
+		LEFT JOIN %s AS t ON CAST(t.%s AS VARCHAR) = p.key WHERE p.model = ? AND (CAST(? AS VARCHAR) IS NULL OR p.key > ?) ORDER BY p.key LIMIT %d`,
+		table, warehouse.Ident(key), limit), model, after, after)
+}
+
+// PublishedKeys is how many keys of an online model the feature store was
+// last told to hold.
+func PublishedKeys(ctx context.Context, q warehouse.Querier, model string) (int64, error) {
+	var n int64
+	err := q.QueryRowContext(ctx, "SELECT count(*) FROM elt.online_published WHERE model = ?", model).Scan(&n)
+	return n, err
 }
 
 // Published records that the feature store took these keys of a model in
