@@ -11,12 +11,7 @@ import (
 	"github.com/digitalservices/elt/internal/testutil"
 )
 
-// opsOnlineProject is a project with one CSV source and an online model
-// whose key column is spelled key while its unique_key says user_id.
-func opsOnlineProject(t *testing.T, key string) string {
-	t.Helper()
-	dir := t.TempDir()
-	testutil.WriteFile(t, filepath.Join(dir, "elt.yaml"), `version: 1
+const opsPeopleYAML = `version: 1
 sources:
   people:
     format: csv
@@ -24,7 +19,14 @@ sources:
     fields:
       - {name: user_id, type: id, required: true}
       - {name: score, type: integer}
-`)
+`
+
+// opsOnlineProject is a project with one CSV source and an online model
+// whose key column is spelled key while its unique_key says user_id.
+func opsOnlineProject(t *testing.T, key string) string {
+	t.Helper()
+	dir := t.TempDir()
+	testutil.WriteFile(t, filepath.Join(dir, "elt.yaml"), opsPeopleYAML)
 	testutil.WriteFile(t, filepath.Join(dir, "models", "silver", "people.sql"), `/*
 materialized: incremental
 unique_key: user_id
@@ -92,5 +94,32 @@ func TestOnlineRedisRestartedEmpty(t *testing.T) {
 	// Level: the next build neither resends nor warns.
 	if out := mustElt(t, "--project", proj, "--redis-url", url, "build"); strings.Contains(out, "Redis did not hold") {
 		t.Fatalf("a level Redis was resent:\n%s", out)
+	}
+}
+
+// TestRedisPasswordRedacted: a Redis password, from --redis-url or
+// elt.yaml, is kept in neither elt.runs nor any warning, error or trace
+// line (it was stored in elt.runs.args and printed in a warning).
+func TestRedisPasswordRedacted(t *testing.T) {
+	down := "127.0.0.1:" + itoa(testutil.FreePort(t))
+	for _, tc := range []struct{ name, url string }{
+		{"bad database", "redis://:hunter2@" + down + "/x"},
+		{"unreachable", "redis://default:hunter2@" + down + "/0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			proj := opsOnlineProject(t, "user_id")
+			_, out, errs := elt(t, "--project", proj, "--redis-url", tc.url, "--trace", "build")
+			// The same URL from elt.yaml.
+			testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), opsPeopleYAML+"online:\n  redis_url: "+tc.url+"\n")
+			_, out2, errs2 := elt(t, "--project", proj, "--trace", "build", "--full-refresh")
+			runs := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT args, error FROM elt.runs")
+			all := out + errs + out2 + errs2 + runs
+			if strings.Contains(all, "hunter2") {
+				t.Fatalf("the password shows:\n%s", all)
+			}
+			if !strings.Contains(runs, "--redis-url redis://") || !strings.Contains(runs, ":***@") || !strings.Contains(out, "Redis was not updated") || !strings.Contains(out2, "Redis was not updated") {
+				t.Fatalf("runs:\n%s\nfirst build:\n%s\nsecond build:\n%s", runs, out, out2)
+			}
+		})
 	}
 }

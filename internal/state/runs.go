@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -43,11 +44,12 @@ const (
 // Runs records the run history.
 type Runs struct{ DB warehouse.Querier }
 
-// Start records a new run and returns its id.
+// Start records a new run and returns its id. A password in a URL among
+// args (--redis-url redis://:secret@host) is kept redacted.
 func (r Runs) Start(ctx context.Context, command, args, version string) (int64, error) {
 	var id int64
 	err := r.DB.QueryRowContext(ctx, `INSERT INTO elt.runs (run_id, command, args, status, started_at, elt_version)
-		VALUES (nextval('elt.run_id'), ?, ?, ?, ?, ?) RETURNING run_id`, command, args, Running, time.Now().UTC(), version).Scan(&id)
+		VALUES (nextval('elt.run_id'), ?, ?, ?, ?, ?) RETURNING run_id`, command, project.Redact(args), Running, time.Now().UTC(), version).Scan(&id)
 	return id, err
 }
 
@@ -55,7 +57,7 @@ func (r Runs) Start(ctx context.Context, command, args, version string) (int64, 
 func (r Runs) Finish(ctx context.Context, id int64, status RunStatus, runErr error) error {
 	var msg any
 	if runErr != nil {
-		msg = runErr.Error()
+		msg = project.Redact(runErr.Error())
 	}
 	_, err := r.DB.ExecContext(ctx, `UPDATE elt.runs SET status = ?, finished_at = ?, error = ? WHERE run_id = ?`, status, time.Now().UTC(), msg, id)
 	return err
@@ -69,6 +71,41 @@ func markInterrupted(ctx context.Context, q warehouse.Querier) error {
 		error = coalesce(error, 'the process ended before the run finished (killed, or the machine stopped); nothing of it was published')
 		WHERE status = ?`, Interrupted, time.Now().UTC(), Running)
 	return err
+}
+
+// redactHistory redacts the passwords an older elt kept in the run
+// history's command lines and errors.
+func redactHistory(ctx context.Context, q warehouse.Querier) error {
+	rows, err := q.QueryContext(ctx, `SELECT run_id, coalesce(args, ''), coalesce(error, '') FROM elt.runs
+		WHERE args LIKE '%://%@%' OR args LIKE '%password=%' OR error LIKE '%://%@%' OR error LIKE '%password=%'`)
+	if err != nil {
+		return err
+	}
+	type run struct {
+		id          int64
+		args, error string
+	}
+	var todo []run
+	for rows.Next() {
+		var r run
+		if err := rows.Scan(&r.id, &r.args, &r.error); err != nil {
+			rows.Close()
+			return err
+		}
+		todo = append(todo, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range todo {
+		if a, e := project.Redact(r.args), project.Redact(r.error); a != r.args || e != r.error {
+			if _, err := q.ExecContext(ctx, `UPDATE elt.runs SET args = ?, error = nullif(?, '') WHERE run_id = ?`, a, e, r.id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ModelRun is one model's outcome in a run.
@@ -87,7 +124,7 @@ func (r Runs) RecordModels(ctx context.Context, id int64, ms []ModelRun) error {
 	for _, m := range ms {
 		var msg any
 		if m.Error != "" {
-			msg = m.Error
+			msg = project.Redact(m.Error)
 		}
 		if _, err := r.DB.ExecContext(ctx, `INSERT INTO elt.model_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, m.Model, m.Materialized, m.Status, m.Rows, m.Started.UTC(), m.Seconds, msg); err != nil {
@@ -109,7 +146,7 @@ type CheckRecord struct {
 func (r Runs) RecordChecks(ctx context.Context, id int64, cs []CheckRecord) error {
 	for _, c := range cs {
 		if _, err := r.DB.ExecContext(ctx, `INSERT INTO elt.check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, c.Target, c.Check, c.Severity, c.Status, c.Failing, c.Total, c.Share, c.Detail); err != nil {
+			id, c.Target, c.Check, c.Severity, c.Status, c.Failing, c.Total, c.Share, project.Redact(c.Detail)); err != nil {
 			return err
 		}
 	}
