@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -121,5 +123,81 @@ func TestRedisPasswordRedacted(t *testing.T) {
 				t.Fatalf("runs:\n%s\nfirst build:\n%s\nsecond build:\n%s", runs, out, out2)
 			}
 		})
+	}
+}
+
+// TestWatchEmptyThenFilled: a file created empty and filled a moment later
+// is ingested whole, once (it was ingested as "1 file, 0 records", and every
+// later build then failed on it as changed); a file that changes after it
+// was ingested is held back, said once, and blocks no later file; an
+// ingested file gone from bronze is warned of, as elt build does.
+func TestWatchEmptyThenFilled(t *testing.T) {
+	proj := opsOnlineProject(t, "user_id")
+	people := filepath.Join(proj, "data", "bronze", "people")
+	mustElt(t, "--project", proj, "build")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- Run(ctx, []string{"elt", "--project", proj, "watch", "--interval", "100ms"}, strings.NewReader(""), &out, &out)
+	}()
+	waitFor := func(what string, ok func(string) bool) {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if ok(out.String()) {
+				return
+			}
+		}
+		t.Fatalf("timed out waiting for %s; watch printed:\n%s", what, out.String())
+	}
+	has := func(s string) func(string) bool { return func(o string) bool { return strings.Contains(o, s) } }
+	waitFor("the first build", has("0 files, 0 records"))
+
+	// Created empty; filled after many polls.
+	p2 := filepath.Join(people, "p2.csv")
+	testutil.WriteFile(t, p2, "")
+	time.Sleep(time.Second)
+	if o := out.String(); strings.Contains(o, "1 file,") {
+		t.Fatalf("an empty file was ingested:\n%s", o)
+	}
+	testutil.WriteFile(t, p2, "user_id,score\nc,3\n")
+	waitFor("the filled file", has("1 file, 1 records"))
+
+	// Gone from bronze: said, as elt build says it.
+	if err := os.Remove(filepath.Join(people, "p1.csv")); err != nil {
+		t.Fatal(err)
+	}
+	renameIn := func(name, text string) {
+		tmp := filepath.Join(proj, "data", name+".part")
+		testutil.WriteFile(t, tmp, text)
+		if err := os.Rename(tmp, filepath.Join(people, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	renameIn("p3.csv", "user_id,score\nd,4\n")
+	waitFor("the gone file's warning", has("people: 1 ingested file gone from bronze; its records stay in silver and gold:\n    people/p1.csv"))
+
+	// Changed after it was ingested: held back; the next file still lands.
+	testutil.WriteFile(t, p2, "user_id,score\nc,3\ne,5\n")
+	renameIn("p4.csv", "user_id,score\nf,6\n")
+	waitFor("the changed file's warning", has("bronze file people/p2.csv changed after it was ingested"))
+	waitFor("the file after it", func(o string) bool { return strings.Count(o, "1 file, 1 records") >= 3 })
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("watch did not stop")
+	}
+	if strings.Contains(out.String(), "people/p2.csv\n") {
+		t.Fatalf("a held file was called gone from bronze:\n%s", out.String())
+	}
+	if n := strings.Count(out.String(), "changed after it was ingested"); n != 1 {
+		t.Fatalf("the changed file was reported %d times:\n%s", n, out.String())
+	}
+	got := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT string_agg(user_id, '' ORDER BY user_id) AS ids FROM silver.people")
+	if got != "ids\nabcdf\n" {
+		t.Fatalf("silver.people: %q\nwatch printed:\n%s", got, out.String())
 	}
 }

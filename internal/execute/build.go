@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
@@ -258,6 +259,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 		if err != nil {
 			return err
 		}
+		res.Missing = notHeld(res.Missing, b.Project.Resolve(b.Project.Config.Paths.Bronze), o.Hold)
 		ingested[src.Name] = true
 		sum.Ingest = append(sum.Ingest, res)
 		fmt.Fprintf(b.Out, "ingest  %-14s %4d new files, %9d records, %6d quarantined  %6.2fs\n",
@@ -419,18 +421,40 @@ func writeNotes(w io.Writer, src ingest.Source, l ingest.Listing, res ingest.Res
 	} else if len(l.Files) == 0 {
 		fmt.Fprintf(w, "  note: %s: no files under %s yet\n", src.Name, src.Dir)
 	}
-	if n := len(res.Missing); n > 0 {
-		verb := "stay in silver and gold"
-		if full {
-			verb = "were dropped (--accept-missing)"
-		}
-		fmt.Fprintf(w, "  warning: %s: %d ingested file%s gone from bronze; %s records %s:\n%s\n", src.Name, n, output.Plural(n),
-			map[bool]string{true: "its", false: "their"}[n == 1], verb, listFiles(res.Missing, 10))
+	if len(res.Missing) > 0 {
+		fmt.Fprintln(w, missingWarning(src.Name, res.Missing, full))
 	}
 	if n := len(res.Changed); n > 0 {
 		fmt.Fprintf(w, "  note: %s: %d file%s re-read with content that changed since %s first ingested:\n%s\n", src.Name, n, output.Plural(n),
 			map[bool]string{true: "it was", false: "they were"}[n == 1], listFiles(res.Changed, 10))
 	}
+}
+
+// notHeld leaves out of files (relative to the bronze root) those held back
+// from this build: they are there, only not read yet.
+func notHeld(files []string, bronze string, hold map[string]bool) []string {
+	if len(hold) == 0 {
+		return files
+	}
+	var out []string
+	for _, f := range files {
+		if !hold[filepath.Join(bronze, filepath.FromSlash(f))] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// missingWarning says that ingested files of a source are gone from bronze,
+// and what became of their records; elt build and elt watch both say it.
+func missingWarning(source string, files []string, full bool) string {
+	n := len(files)
+	verb := "stay in silver and gold"
+	if full {
+		verb = "were dropped (--accept-missing)"
+	}
+	return fmt.Sprintf("  warning: %s: %d ingested file%s gone from bronze; %s records %s:\n%s", source, n, output.Plural(n),
+		map[bool]string{true: "its", false: "their"}[n == 1], verb, listFiles(files, 10))
 }
 
 // listFiles shows up to max paths, one a line, and how many more.
