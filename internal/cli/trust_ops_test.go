@@ -201,3 +201,23 @@ func TestWatchEmptyThenFilled(t *testing.T) {
 		t.Fatalf("silver.people: %q\nwatch printed:\n%s", got, out.String())
 	}
 }
+
+// TestOutputInBronzeSource: --output data/bronze/transactions is refused
+// before anything runs, exit 2, naming both folders (the next build
+// ingested the tool's own exports); nothing is exported there.
+func TestOutputInBronzeSource(t *testing.T) {
+	proj := copyProject(t, repoRoot(t), t.TempDir())
+	mustElt(t, "--project", proj, "generate", "--dirty", "0", "--events", "300", "--users", "10", "--days", "1")
+	tx := filepath.Join(proj, "data", "bronze", "transactions")
+	before, _ := os.ReadDir(tx)
+	code, _, errs := elt(t, "--project", proj, "--output", "data/bronze/transactions", "build")
+	if code != ExitUsage || !strings.Contains(errs, "--output data/bronze/transactions: the exports folder "+tx+" is the folder of bronze source transactions ("+tx+")") {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if after, _ := os.ReadDir(tx); len(after) != len(before) {
+		t.Fatalf("%s changed: %d entries, was %d", tx, len(after), len(before))
+	}
+	if _, err := os.Stat(filepath.Join(proj, "data", "warehouse.duckdb")); err == nil {
+		t.Fatal("the build ran")
+	}
+}
