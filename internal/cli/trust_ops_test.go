@@ -221,3 +221,40 @@ func TestOutputInBronzeSource(t *testing.T) {
 		t.Fatal("the build ran")
 	}
 }
+
+// TestKilledAfterCommit: a build killed just after its commit is recorded
+// as published, with its models, and the next build finishes its exports
+// (elt.runs said "interrupted, nothing of it was published" while its rows
+// were in bronze).
+func TestKilledAfterCommit(t *testing.T) {
+	proj := copyProject(t, repoRoot(t), t.TempDir())
+	base := []string{"--project", proj}
+	mustElt(t, append(base, "generate", "--dirty", "0", "--events", "20000", "--users", "200", "--days", "2")...)
+	mustElt(t, append(base, "build")...)
+	mustElt(t, append(base, "generate", "--dirty", "0", "--events", "20000", "--users", "5", "--days", "2", "--seed", "7", "--batch", "late")...)
+	if !killAt(t, "published run 2", base...) {
+		t.Fatal("the build ended before it committed")
+	}
+	q := func(sql string) string { return mustElt(t, append(base, "query", "--format", "csv", sql)...) }
+	if got := q("SELECT status FROM elt.runs WHERE run_id = 2"); got != "status\ncommitted\n" {
+		t.Fatalf("run 2 after a kill past its commit: %q", got)
+	}
+	if got := q("SELECT count(*) > 0 AS ok FROM bronze.events WHERE _run_id = 2"); got != "ok\ntrue\n" {
+		t.Fatalf("run 2's rows are not in bronze: %q", got)
+	}
+	mustElt(t, append(base, "build")...)
+	got := q("SELECT status, error, (SELECT count(*) FROM elt.model_runs WHERE run_id = 2) AS models FROM elt.runs WHERE run_id = 2")
+	if !strings.HasPrefix(got, "status,error,models\ninterrupted,") || !strings.Contains(got, "after the build committed") ||
+		!strings.Contains(got, "its data is published") || strings.Contains(got, "nothing of it was published") || !strings.HasSuffix(got, ",6\n") {
+		t.Fatalf("run 2 after the next build:\n%s", got)
+	}
+	// Killed before the commit: still nothing published.
+	mustElt(t, append(base, "generate", "--dirty", "0", "--events", "2000", "--users", "5", "--days", "1", "--seed", "8", "--batch", "later")...)
+	if !killAt(t, "6/6", base...) {
+		t.Fatal("the build ended before its last model")
+	}
+	mustElt(t, append(base, "build")...)
+	if got := q("SELECT status, error LIKE '%nothing of it was published' AS ok FROM elt.runs WHERE run_id = 4"); got != "status,ok\ninterrupted,true\n" {
+		t.Fatalf("run 4 killed before its commit: %q", got)
+	}
+}

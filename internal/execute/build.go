@@ -59,6 +59,9 @@ type Summary struct {
 	// build (the feature store not reached).
 	Warnings []string
 	Elapsed  time.Duration
+	// recorded is set once the build's transaction committed with the
+	// run's history in it.
+	recorded bool
 }
 
 // ChecksFailed stops a build whose blocking checks failed.
@@ -148,15 +151,19 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	sum.Elapsed = time.Since(start)
 	// The history is written outside the build's transaction, so a failed
 	// build is recorded too; a cancelled one gets a fresh context.
+	// A build that committed recorded its models, checks and
+	// reconciliation in its transaction.
 	hctx := context.WithoutCancel(ctx)
-	if err := runs.RecordModels(hctx, runID, sum.Models); err != nil && berr == nil {
-		berr = err
-	}
-	if err := runs.RecordChecks(hctx, runID, Records(sum.Checks)); err != nil && berr == nil {
-		berr = err
-	}
-	if err := runs.RecordReconciliation(hctx, runID, balances(sum.Recon)); err != nil && berr == nil {
-		berr = err
+	if !sum.recorded {
+		if err := runs.RecordModels(hctx, runID, sum.Models); err != nil && berr == nil {
+			berr = err
+		}
+		if err := runs.RecordChecks(hctx, runID, Records(sum.Checks)); err != nil && berr == nil {
+			berr = err
+		}
+		if err := runs.RecordReconciliation(hctx, runID, balances(sum.Recon)); err != nil && berr == nil {
+			berr = err
+		}
 	}
 	if err := runs.Finish(hctx, runID, status, berr); err != nil && berr == nil {
 		berr = err
@@ -327,9 +334,18 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// The run's history goes in with its data: a kill after the commit
+	// leaves it saying the data was published.
+	if err := (state.Runs{DB: tx}).Commit(ctx, sum.RunID, sum.Models, Records(sum.Checks), balances(sum.Recon)); err != nil {
+		return fmt.Errorf("record the run: %w", err)
+	}
 	t0 = time.Now()
 	defer func() { b.trace(t0, "commit") }()
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	sum.recorded = true
+	return nil
 }
 
 // Records turns check results into run-history rows.

@@ -18,6 +18,18 @@ const (
 	Failed      RunStatus = "error"
 	Cancelled   RunStatus = "cancelled"
 	Interrupted RunStatus = "interrupted" // its process died; set by the next writer
+	// Committed is a build whose transaction committed (its data is
+	// published), still writing its exports and the feature store: set in
+	// the build's own transaction, so a kill at any point leaves the run
+	// saying truthfully whether its data was published.
+	Committed RunStatus = "committed"
+)
+
+// The errors the next writer records for a run whose process died.
+const (
+	diedBeforeCommit = "the process ended before the run finished (killed, or the machine stopped); nothing of it was published"
+	diedAfterCommit  = "the process ended after the build committed (killed, or the machine stopped): its data is published in the warehouse, " +
+		"but its exports or the feature store may be behind; the next build brings them level"
 )
 
 // ModelStatus is how one model fared in a run.
@@ -63,13 +75,31 @@ func (r Runs) Finish(ctx context.Context, id int64, status RunStatus, runErr err
 	return err
 }
 
-// markInterrupted marks every run still running as interrupted: called by
-// the one process that holds the warehouse for writing, so no such run can
-// still be going.
+// markInterrupted marks every run still running (or committed and not
+// finished) as interrupted, saying whether its data was published: called
+// by the one process that holds the warehouse for writing, so no such run
+// can still be going.
 func markInterrupted(ctx context.Context, q warehouse.Querier) error {
 	_, err := q.ExecContext(ctx, `UPDATE elt.runs SET status = ?, finished_at = coalesce(finished_at, ?),
-		error = coalesce(error, 'the process ended before the run finished (killed, or the machine stopped); nothing of it was published')
-		WHERE status = ?`, Interrupted, time.Now().UTC(), Running)
+		error = coalesce(error, CASE WHEN status = ? THEN ? ELSE ? END)
+		WHERE status IN (?, ?)`, Interrupted, time.Now().UTC(), Committed, diedAfterCommit, diedBeforeCommit, Running, Committed)
+	return err
+}
+
+// Commit records, in the build's transaction just before it commits, the
+// run's models, checks and reconciliation and that it committed: they are
+// published with its data, or not at all.
+func (r Runs) Commit(ctx context.Context, id int64, ms []ModelRun, cs []CheckRecord, bs []Balance) error {
+	if err := r.RecordModels(ctx, id, ms); err != nil {
+		return err
+	}
+	if err := r.RecordChecks(ctx, id, cs); err != nil {
+		return err
+	}
+	if err := r.RecordReconciliation(ctx, id, bs); err != nil {
+		return err
+	}
+	_, err := r.DB.ExecContext(ctx, `UPDATE elt.runs SET status = ? WHERE run_id = ?`, Committed, id)
 	return err
 }
 
