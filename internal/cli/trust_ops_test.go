@@ -258,3 +258,41 @@ func TestKilledAfterCommit(t *testing.T) {
 		t.Fatalf("run 4 killed before its commit: %q", got)
 	}
 }
+
+// TestMigrateDownAllThenBuild: after elt migrate down --all the build says
+// what happened and what to run, instead of "records were lost"; the full
+// refresh it names recovers, and refuses if a file is gone from bronze.
+func TestMigrateDownAllThenBuild(t *testing.T) {
+	proj := opsOnlineProject(t, "user_id")
+	base := []string{"--project", proj}
+	testutil.WriteFile(t, filepath.Join(proj, "data", "bronze", "people", "p2.csv"), "user_id,score\nc,3\n")
+	mustElt(t, append(base, "build")...)
+	mustElt(t, append(base, "migrate", "down", "--all")...)
+	code, out, errs := elt(t, append(base, "build")...)
+	if code != ExitFailure || strings.Contains(errs, "records were lost") || !strings.Contains(errs, "bronze.people holds 3 records of 2 files that the file manifest (elt.files) does not know") ||
+		!strings.Contains(errs, "nothing was lost") || !strings.Contains(errs, "run `elt build --full-refresh`") || strings.Contains(out, "published") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	// A file gone meanwhile: the full refresh refuses to drop its records.
+	p1 := filepath.Join(proj, "data", "bronze", "people", "p1.csv")
+	if err := os.Rename(p1, p1+".away"); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := elt(t, append(base, "build", "--full-refresh")...); code != ExitFailure || !strings.Contains(errs, "--full-refresh would lose the records of 1 ingested file of people that is gone from bronze:\n    people/p1.csv") {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if err := os.Rename(p1+".away", p1); err != nil {
+		t.Fatal(err)
+	}
+	out = mustElt(t, append(base, "build", "--full-refresh")...)
+	if !strings.Contains(out, "people                  3          3           0            0  ok") {
+		t.Fatalf("full refresh:\n%s", out)
+	}
+	out = mustElt(t, append(base, "build")...)
+	if !strings.Contains(out, "0 new files") {
+		t.Fatalf("build after the recovery:\n%s", out)
+	}
+	if got := mustElt(t, append(base, "query", "--format", "csv", "SELECT count(*) AS n FROM bronze.people")...); got != "n\n3\n" {
+		t.Fatalf("bronze.people: %q", got)
+	}
+}

@@ -226,6 +226,11 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	}()
 	readers := readSources(g, ids)
 	ingested := map[string]bool{}
+	if !o.FullRefresh {
+		if err := checkManifests(ctx, tx, sources, func(src ingest.Source) bool { return readers["bronze."+strings.ToLower(src.Name)] }); err != nil {
+			return err
+		}
+	}
 	for _, src := range sources {
 		if !readers["bronze."+strings.ToLower(src.Name)] {
 			// Not loaded, and said: its files wait for a model that reads it.
@@ -242,7 +247,15 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 			if opts.Previous, err = state.ReadManifest(ctx, tx, src.Name); err != nil {
 				return err
 			}
-			if gone := opts.Previous.Missing(ingest.Paths(listing.Files)); len(gone) > 0 && !o.AcceptMissing {
+			gone := opts.Previous.Missing(ingest.Paths(listing.Files))
+			if len(opts.Previous) == 0 {
+				// No manifest (elt's own tables recreated): the bronze
+				// table says which files it holds.
+				if gone, err = goneFromTable(ctx, tx, src, ingest.Paths(listing.Files)); err != nil {
+					return err
+				}
+			}
+			if len(gone) > 0 && !o.AcceptMissing {
 				return &MissingFilesError{Source: src.Name, Files: gone}
 			}
 			if err := reset(ctx, tx, src); err != nil {
