@@ -33,9 +33,10 @@ func MarkChanged(ctx context.Context, tx warehouse.Querier, model, table, key, c
 // first, then the table's columns. The key column is matched as DuckDB
 // matches names, whatever its case.
 func PendingRows(ctx context.Context, q warehouse.Querier, model, table, key string, after *string, limit int) (*sql.Rows, error) {
-	return q.QueryContext(ctx, fmt.Sprintf(`SELECT p.key, t.* FROM elt.online_pending AS p
-		LEFT JOIN %s AS t ON CAST(t.%s AS VARCHAR) = p.key WHERE p.model = ? AND (CAST(? AS VARCHAR) IS NULL OR p.key > ?) ORDER BY p.key LIMIT %d`,
-		table, warehouse.Ident(key), limit), model, after, after)
+	return q.QueryContext(ctx, fmt.Sprintf(`SELECT p.key, t.* FROM (SELECT key FROM elt.online_pending
+		WHERE model = ? AND (CAST(? AS VARCHAR) IS NULL OR key > ?) ORDER BY key LIMIT %d) AS p
+		LEFT JOIN %s AS t ON CAST(t.%s AS VARCHAR) = p.key ORDER BY p.key`,
+		limit, table, warehouse.Ident(key)), model, after, after)
 }
 
 // PublishedKeys is how many keys of an online model the feature store was
