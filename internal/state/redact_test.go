@@ -36,6 +36,16 @@ func TestRunHistoryRedacted(t *testing.T) {
 		VALUES (nextval('elt.run_id'), 'build', '--redis-url redis://:hunter2@h:6379/0?password=hunter2 build', 'error', now(), 'redis://:hunter2@h')`); err != nil {
 		t.Fatal(err)
 	}
+	// Read before any migration (elt docs opens read-only): redacted.
+	recent, err := RecentRuns(ctx, db, 10)
+	if err != nil || len(recent) != 2 {
+		t.Fatalf("%v, %v", recent, err)
+	}
+	for _, r := range recent {
+		if strings.Contains(r.Args+r.Error, "hunter2") {
+			t.Fatalf("RecentRuns shows %+v", r)
+		}
+	}
 	if err := Migrate(db.DB); err != nil {
 		t.Fatal(err)
 	}
