@@ -162,6 +162,9 @@ func TestWatchEmptyThenFilled(t *testing.T) {
 	if o := out.String(); strings.Contains(o, "1 file,") {
 		t.Fatalf("an empty file was ingested:\n%s", o)
 	}
+	if n := strings.Count(out.String(), "note: people/p2.csv is empty; watch takes it once it has content"); n != 1 {
+		t.Fatalf("the empty file was noted %d times:\n%s", n, out.String())
+	}
 	testutil.WriteFile(t, p2, "user_id,score\nc,3\n")
 	waitFor("the filled file", has("1 file, 1 records"))
 

@@ -38,7 +38,7 @@ func Watch(ctx context.Context, bronze string, interval time.Duration, out io.Wr
 	if info, err := os.Stat(bronze); err != nil || !info.IsDir() {
 		return fmt.Errorf("no bronze folder at %s to watch", bronze)
 	}
-	w := &watcher{root: bronze, written: map[string]bool{}, created: map[string]look{}, built: map[string]look{}, changed: map[string]bool{}}
+	w := &watcher{root: bronze, written: map[string]bool{}, created: map[string]look{}, built: map[string]look{}, changed: map[string]bool{}, empty: map[string]bool{}}
 	wake := make(chan struct{}, 1)
 	if fw, err := fsnotify.NewWatcher(); err == nil {
 		defer fw.Close()
@@ -56,6 +56,7 @@ func Watch(ctx context.Context, bronze string, interval time.Duration, out io.Wr
 	if err != nil {
 		return err
 	}
+	w.noteEmpty(out, hold)
 	start, recent := map[string]look{}, map[string]bool{}
 	for p := range hold {
 		if l := w.prev[p]; time.Since(l.mtime) < 2*interval || l.size == 0 {
@@ -84,6 +85,7 @@ func Watch(ctx context.Context, bronze string, interval time.Duration, out io.Wr
 			fmt.Fprintf(out, "%s  cannot read the bronze folder: %v\n", time.Now().Format("15:04:05"), err)
 			continue
 		}
+		w.noteEmpty(out, hold)
 		if len(ready) > 0 {
 			w.run(ctx, ready, hold, out, build)
 		}
@@ -158,6 +160,7 @@ type watcher struct {
 	created map[string]look // appeared (created or renamed into place), as it was then
 	built   map[string]look // handed to a build that succeeded
 	changed map[string]bool // refused by the warehouse: changed after it was ingested
+	empty   map[string]bool // said to be empty, and waited for
 	mu      sync.Mutex
 }
 
@@ -206,6 +209,23 @@ func (w *watcher) poll() (ready map[string]look, hold map[string]bool, err error
 	}
 	w.prev = cur
 	return ready, hold, nil
+}
+
+// noteEmpty says, once per file, that an empty file is waited for: a file
+// is often created first and filled after, so an empty one is never taken.
+func (w *watcher) noteEmpty(out io.Writer, hold map[string]bool) {
+	for p := range hold {
+		if l, ok := w.prev[p]; ok && l.size == 0 && !w.empty[p] {
+			w.empty[p] = true
+			rel, _ := filepath.Rel(w.root, p)
+			fmt.Fprintf(out, "%s  note: %s is empty; watch takes it once it has content and holds still\n", time.Now().Format("15:04:05"), filepath.ToSlash(rel))
+		}
+	}
+	for p := range w.empty {
+		if l, ok := w.prev[p]; !ok || l.size > 0 {
+			delete(w.empty, p)
+		}
+	}
 }
 
 // events marks what fsnotify reports and wakes the loop.
