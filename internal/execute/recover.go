@@ -47,11 +47,11 @@ func checkManifests(ctx context.Context, tx warehouse.Querier, sources []ingest.
 		if !load(src) {
 			continue
 		}
-		known, err := state.ReadManifest(ctx, tx, src.Name)
+		known, err := state.KnowsFiles(ctx, tx, src.Name)
 		if err != nil {
 			return err
 		}
-		if len(known) > 0 {
+		if known {
 			continue
 		}
 		files, rows, err := bronzeFiles(ctx, tx, src)
