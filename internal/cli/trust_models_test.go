@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/digitalservices/elt/internal/testutil"
+)
+
+// The model header and incremental-build items of issue 24: header names
+// checked against the model's columns before anything runs, order_by on
+// increments, unique_key unique on every build, and a reconciliation for
+// every declared source whatever its models are named.
+
+// modelsOrdersProject writes a project with one CSV source, orders (key
+// order_id), one bronze file, and the model files given (path under
+// models/ → text).
+func modelsOrdersProject(t *testing.T, models map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	testutil.WriteFile(t, filepath.Join(dir, "elt.yaml"), `version: 1
+sources:
+  orders:
+    format: csv
+    key: order_id
+    fields:
+      - {name: order_id, type: id, required: true}
+      - {name: amount, type: "decimal(10,2)", required: true}
+      - {name: day, type: date}
+`)
+	testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "orders", "a.csv"),
+		"order_id,amount,day\no1,1.00,2026-01-01\no2,2.00,2026-01-02\no3,-3.00,2026-01-02\no1,4.00,2026-01-03\n")
+	for rel, text := range models {
+		testutil.WriteFile(t, filepath.Join(dir, "models", filepath.FromSlash(rel)), text)
+	}
+	return dir
+}
+
+// modelsQuery runs one read-only query on the project's warehouse and returns
+// its CSV.
+func modelsQuery(t *testing.T, dir, sql string) string {
+	t.Helper()
+	return mustElt(t, "--project", dir, "query", "--format", "csv", sql)
+}
+
+// TestHeaderNamesCheckedBeforeRun: a header name that is not one of the
+// model's output columns (columns:, unique_key, order_by, partition_by) is
+// an error at its line:col, listing the model's columns, from elt compile
+// and from elt build before anything is ingested or built.
+func TestHeaderNamesCheckedBeforeRun(t *testing.T) {
+	body := "SELECT order_id, amount, day FROM bronze.orders\nQUALIFY row_number() OVER (PARTITION BY order_id ORDER BY day DESC) = 1\n"
+	cases := []struct {
+		name, header, want string
+	}{
+		{"column typo", "materialized: table\ncolumns:\n  - name: dya\n    checks: [not_null]\n",
+			"models/silver/orders.sql:4:5: the header describes column dya, which the model does not return"},
+		{"unique_key", "materialized: incremental\nunique_key: nosuch\norder_by: day DESC\n",
+			"models/silver/orders.sql:3:13: unique_key nosuch is not a column the model returns"},
+		{"online key", "materialized: incremental\nunique_key: nosuch\norder_by: day DESC\nonline: {key_prefix: \"o:\"}\n",
+			"models/silver/orders.sql:3:13: unique_key (the key of online:) nosuch is not a column the model returns"},
+		{"order_by column", "materialized: incremental\nunique_key: order_id\norder_by: dya DESC\n",
+			"models/silver/orders.sql:4:11: order_by names dya, which silver.orders does not return"},
+		{"order_by bronze columns", "materialized: incremental\nunique_key: order_id\norder_by: _file DESC, _line DESC\n",
+			"models/silver/orders.sql:4:11: order_by names _file, _line, which silver.orders does not return"},
+		{"partition_by", "materialized: table\nexport:\n  formats: [csv]\n  partition_by:\n    - {name: y, expr: \"year(dya)\"}\n",
+			"models/silver/orders.sql:6:23: partition_by y: expr \"year(dya)\" does not bind to the model's columns"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := modelsOrdersProject(t, map[string]string{"silver/orders.sql": "/*\n" + c.header + "*/\n" + body})
+			for _, cmd := range []string{"compile", "build"} {
+				code, out, errs := elt(t, "--project", dir, cmd)
+				if code != 1 || !strings.Contains(errs, c.want) || !strings.Contains(errs, "silver.orders returns order_id, amount, day") {
+					t.Fatalf("elt %s: exit %d, want 1 and %q with the model's columns\n%s%s", cmd, code, c.want, out, errs)
+				}
+				if cmd == "build" && out != "" {
+					t.Errorf("elt build ran something before the header error:\n%s", out)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(dir, "data", "warehouse.duckdb")); err == nil {
+				// Opening the warehouse is fine; nothing may have been built in it.
+				if got := modelsQuery(t, dir, "SELECT count(*) AS n FROM duckdb_tables() WHERE schema_name IN ('bronze', 'silver') AND table_name <> 'quarantine'"); got != "n\n0\n" {
+					t.Errorf("tables were built before the header error:\n%s", got)
+				}
+			}
+		})
+	}
+}
+
+// TestHeaderCheckedWhenUpstreamNotBuilt: a model downstream of another in a
+// fresh warehouse is checked too (its input is built empty for the check).
+func TestHeaderCheckedWhenUpstreamNotBuilt(t *testing.T) {
+	dir := modelsOrdersProject(t, map[string]string{
+		"silver/orders.sql": "/* materialized: table */\nSELECT order_id, amount, day FROM bronze.orders\n",
+		"gold/daily.sql":    "/*\nmaterialized: table\ncolumns:\n  - name: revenu\n    description: typo\n*/\nSELECT day, sum(amount) AS revenue FROM silver.orders GROUP BY day\n",
+	})
+	code, out, errs := elt(t, "--project", dir, "build")
+	if code != 1 || out != "" || !strings.Contains(errs, "models/gold/daily.sql:4:5: the header describes column revenu") || !strings.Contains(errs, "gold.daily returns day, revenue") {
+		t.Fatalf("exit %d, want 1 before anything runs\n%s%s", code, out, errs)
+	}
+}
+
+// TestOrderByBronzeColumnsOnIncrement: order_by _file DESC, _line DESC works
+// on increments when the model returns _file and _line (build, add a file,
+// build again), and gives what a full refresh gives.
+func TestOrderByBronzeColumnsOnIncrement(t *testing.T) {
+	dir := modelsOrdersProject(t, map[string]string{"silver/orders.sql": `/*
+materialized: incremental
+unique_key: order_id
+order_by: _file DESC, _line DESC
+*/
+SELECT order_id, amount, day, _file, _line FROM bronze.orders
+QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY _file DESC, _line DESC) = 1
+`})
+	mustElt(t, "--project", dir, "build")
+	testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "orders", "b.csv"), "order_id,amount,day\no1,9.00,2026-01-01\no4,5.00,2026-01-04\n")
+	out := mustElt(t, "--project", dir, "build")
+	if !strings.Contains(out, "incremental") {
+		t.Fatalf("the second build was not an increment:\n%s", out)
+	}
+	const q = "SELECT order_id, amount FROM silver.orders ORDER BY order_id"
+	const want = "order_id,amount\no1,9.00\no2,2.00\no3,-3.00\no4,5.00\n"
+	if got := modelsQuery(t, dir, q); got != want {
+		t.Fatalf("after the increment:\n%s\nwant\n%s", got, want)
+	}
+	mustElt(t, "--project", dir, "build", "--full-refresh")
+	if got := modelsQuery(t, dir, q); got != want {
+		t.Fatalf("after --full-refresh:\n%s\nwant\n%s", got, want)
+	}
+}
