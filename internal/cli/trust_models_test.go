@@ -130,3 +130,74 @@ QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY _file DESC, _line DESC
 		t.Fatalf("after --full-refresh:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestUniqueKeyCheckedOnEveryBuild: an incremental model whose rows share a
+// unique_key value fails its build, whole or as an increment (from sources,
+// merged; from models, recomputed), at the header's unique_key with the
+// keys and their counts, and nothing is published; before, an increment
+// kept one row per key silently while a full build kept them all.
+func TestUniqueKeyCheckedOnEveryBuild(t *testing.T) {
+	cases := []struct {
+		name   string
+		models map[string]string
+		// extra is the second bronze file, whose rows make the keys repeat.
+		extra, model, want string
+	}{
+		{
+			name: "merged from a source",
+			models: map[string]string{"silver/lines.sql": "/*\nmaterialized: incremental\nunique_key: order_id\norder_by: day DESC\n*/\n" +
+				"SELECT order_id, amount, day FROM bronze.orders\n"},
+			extra: "order_id,amount,day\no7,1.00,2026-01-05\no7,2.00,2026-01-06\no8,1.00,2026-01-06\n",
+			model: "silver.lines",
+			want:  "models/silver/lines.sql:3:13: unique_key order_id is not unique in the rows this increment computed of silver.lines: 'o7' (2 rows)",
+		},
+		{
+			name: "recomputed from a model",
+			models: map[string]string{
+				"silver/lines.sql": "/*\nmaterialized: incremental\nunique_key: order_id\norder_by: day DESC\n*/\n" +
+					"SELECT order_id, amount, day FROM bronze.orders QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY day DESC) = 1\n",
+				"gold/parts.sql": "/*\nmaterialized: incremental\nunique_key: order_id\naffected_keys: SELECT order_id FROM changes_silver__lines\n*/\n" +
+					"SELECT order_id, unnest(CASE WHEN amount > 5 THEN [1, 2] ELSE [1] END) AS part FROM silver.lines\n",
+			},
+			extra: "order_id,amount,day\no7,9.00,2026-01-05\n",
+			model: "gold.parts",
+			want:  "models/gold/parts.sql:3:13: unique_key order_id is not unique in the rows this increment computed of gold.parts: 'o7' (2 rows)",
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := modelsOrdersProject(t, c.models)
+			// The first file repeats o1: keep one row of it for the first build.
+			testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "orders", "a.csv"), "order_id,amount,day\no1,1.00,2026-01-01\no2,2.00,2026-01-02\n")
+			mustElt(t, "--project", dir, "build")
+			count := "SELECT count(*) AS n FROM " + c.model
+			before := modelsQuery(t, dir, count)
+			testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "orders", "b.csv"), c.extra)
+			for _, args := range [][]string{{"build"}, {"build", "--full-refresh"}} {
+				code, out, errs := elt(t, append([]string{"--project", dir}, args...)...)
+				want := c.want
+				if len(args) == 2 {
+					want = strings.Replace(want, "the rows this increment computed", "the model's rows", 1)
+				}
+				if code != 1 || !strings.Contains(errs, want) || !strings.Contains(out, "nothing was published") {
+					t.Fatalf("elt %s: exit %d, want 1 and %q\n%s%s", strings.Join(args, " "), code, want, out, errs)
+				}
+				if got := modelsQuery(t, dir, count); got != before {
+					t.Fatalf("elt %s published: %s rows, before %s", strings.Join(args, " "), got, before)
+				}
+			}
+		})
+	}
+}
+
+// TestUniqueKeyWholeBuildWithUniqueCheck: a whole build of a model whose
+// header checks its unique_key unique leaves the duplicates to that check,
+// which blocks the build and names them.
+func TestUniqueKeyWholeBuildWithUniqueCheck(t *testing.T) {
+	dir := modelsOrdersProject(t, map[string]string{"silver/lines.sql": "/*\nmaterialized: incremental\nunique_key: order_id\norder_by: day DESC\n" +
+		"columns:\n  - name: order_id\n    checks: [unique]\n*/\nSELECT order_id, amount, day FROM bronze.orders\n"})
+	code, out, errs := elt(t, "--project", dir, "build")
+	if code != 1 || !strings.Contains(out, "FAIL  silver.lines  unique(order_id)") || !strings.Contains(out, "o1") {
+		t.Fatalf("exit %d, want 1 and the unique check failing on o1\n%s%s", code, out, errs)
+	}
+}
