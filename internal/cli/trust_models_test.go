@@ -201,3 +201,79 @@ func TestUniqueKeyWholeBuildWithUniqueCheck(t *testing.T) {
 		t.Fatalf("exit %d, want 1 and the unique check failing on o1\n%s%s", code, out, errs)
 	}
 }
+
+// TestEverySourceReconciled: a source is reconciled against the model that
+// keeps one row per record whatever it is named (the one reading the
+// source's bronze table with the source's key as unique_key); records its
+// WHERE leaves out are named with it, records lost without a filter fail
+// the build, and a source no model keys is named with the reason.
+func TestEverySourceReconciled(t *testing.T) {
+	const header = "/*\nmaterialized: incremental\nunique_key: order_id\norder_by: day DESC\n*/\n"
+	const dedup = "\nQUALIFY row_number() OVER (PARTITION BY order_id ORDER BY day DESC) = 1\n"
+	cases := []struct {
+		name   string
+		model  string
+		noKey  bool // the source declares no key
+		code   int
+		out    []string // in stdout
+		errs   string   // in stderr
+		record string   // elt.reconciliations of the run, as CSV rows
+	}{
+		{
+			name:   "a WHERE leaves records out, named",
+			model:  header + "SELECT order_id, amount, day FROM bronze.orders WHERE amount > 0" + dedup,
+			out:    []string{"orders                  4          2           1            0  ok", "orders: silver is silver.order_lines, whose WHERE leaves out 1 record on purpose (read 4 = 2 + 1 superseded + 0 quarantined + 1 left out)"},
+			record: "orders,4,2,1,0,4,true\n",
+		},
+		{
+			name:   "keyed under another name",
+			model:  header + "SELECT order_id, amount, day FROM bronze.orders" + dedup,
+			out:    []string{"orders                  4          3           1            0  ok", "orders: silver is silver.order_lines, the model with the source's key as its unique_key"},
+			record: "orders,4,3,1,0,4,true\n",
+		},
+		{
+			name:   "records lost without a filter",
+			model:  header + "SELECT o.order_id, o.amount, o.day FROM bronze.orders AS o JOIN (VALUES ('o1'), ('o2')) AS v(k) ON v.k = o.order_id" + dedup,
+			code:   1,
+			out:    []string{"MISMATCH"},
+			errs:   "orders: read 4, but silver.order_lines 2 + superseded 1 + quarantined 0 = 3 (bronze holds 4)",
+			record: "orders,4,2,1,0,4,false\n",
+		},
+		{
+			name:  "no model keys the source",
+			model: "/* materialized: table */\nSELECT order_id, amount FROM bronze.orders WHERE amount > 0\n",
+			out:   []string{"warning: orders: not reconciled: no model reading bronze.orders has unique_key: order_id, the source's key (silver.order_lines reads it)"},
+		},
+		{
+			name:  "the source declares no key",
+			model: "/* materialized: table */\nSELECT order_id, amount FROM bronze.orders WHERE amount > 0\n",
+			noKey: true,
+			out:   []string{"warning: orders: not reconciled: it declares no key in elt.yaml"},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := modelsOrdersProject(t, map[string]string{"silver/order_lines.sql": c.model})
+			if c.noKey {
+				cfg, err := os.ReadFile(filepath.Join(dir, "elt.yaml"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				testutil.WriteFile(t, filepath.Join(dir, "elt.yaml"), strings.Replace(string(cfg), "    key: order_id\n", "", 1))
+			}
+			code, out, errs := elt(t, "--project", dir, "build")
+			if code != c.code || !strings.Contains(errs, c.errs) {
+				t.Fatalf("exit %d, want %d and %q\n%s%s", code, c.code, c.errs, out, errs)
+			}
+			for _, w := range c.out {
+				if !strings.Contains(out, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out)
+				}
+			}
+			got := modelsQuery(t, dir, "SELECT source, read, silver, superseded, quarantined, bronze, balanced FROM elt.reconciliations")
+			if want := "source,read,silver,superseded,quarantined,bronze,balanced\n" + c.record; got != want {
+				t.Errorf("elt.reconciliations:\n%s\nwant\n%s", got, want)
+			}
+		})
+	}
+}

@@ -319,7 +319,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	}
 	b.trace(t0, "audit: %d checks", len(sum.Checks))
 	t0 = time.Now()
-	recon, err := reconcile(ctx, tx, sources, ingested, g)
+	recon, err := reconcile(ctx, tx, b.Out, sources, ingested, g, ids)
 	b.trace(t0, "reconcile")
 	sum.Recon = recon
 	if err != nil {
