@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,12 +21,13 @@ import (
 // CheckHeaders checks, before anything runs, that the names a model's header
 // gives are columns the model returns: each entry of columns:, unique_key
 // (the key of online:), the columns order_by orders by, and the expressions
-// of export partition_by. The output columns come from DuckDB itself: in an
-// in-memory database, the sources' bronze tables are created empty as a build
-// creates them, and each model of ids and those upstream of it is built over
-// them with its own statements (so no data is read, and a fresh warehouse is
-// checked as well as a built one). A model whose SQL fails there is left to
-// the build, which reports its error where it stands; so are the models
+// of export partition_by. The output columns come from DuckDB itself, in an
+// in-memory database: the sources' bronze tables are created empty as a
+// build creates them, then each model of ids and those upstream of it, as an
+// empty table of the columns and types DuckDB binds its SQL to (DESCRIBE:
+// no query runs and no file is read, and a fresh warehouse is checked as
+// well as a built one). A model whose SQL does not bind there is left to the
+// build, which reports its error where it stands; so are the models
 // downstream of it. Every problem is reported together, at its place in the
 // header, with the model's columns.
 func CheckHeaders(ctx context.Context, p *project.Project, g *plan.Graph, ids []string) error {
@@ -86,7 +88,7 @@ func CheckHeaders(ctx context.Context, p *project.Project, g *plan.Graph, ids []
 			failed[id] = true
 			continue
 		}
-		if err := runAll(ctx, conn, compile.Statements(n.Model)); err != nil {
+		if err := createEmpty(ctx, conn, n.Model); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -111,13 +113,43 @@ func headerNames(m *project.Model) bool {
 	return len(h.Columns) > 0 || h.UniqueKey != "" || h.OrderBy != "" || (h.Export != nil && len(h.Export.PartitionBy) > 0)
 }
 
-func runAll(ctx context.Context, q warehouse.Querier, stmts []string) error {
-	for _, s := range stmts {
-		if _, err := q.ExecContext(ctx, s); err != nil {
+// createEmpty creates a model's relation as an empty table of the columns
+// and types its SQL returns, which DuckDB gives without running the query
+// (DESCRIBE binds it): no file a model reads is scanned for the check.
+func createEmpty(ctx context.Context, conn *sql.Conn, m *project.Model) error {
+	stmts := compile.Statements(m)
+	for _, s := range stmts[:len(stmts)-1] { // its variables, schema and search path
+		if _, err := conn.ExecContext(ctx, s); err != nil {
 			return err
 		}
 	}
-	return nil
+	rows, err := conn.QueryContext(ctx, "DESCRIBE "+compile.TrimBody(m.Body))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	names, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	var cols []string
+	for rows.Next() {
+		vals := make([]sql.NullString, len(names))
+		ptrs := make([]any, len(names))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		// column_name, column_type, then null, key, default, extra.
+		cols = append(cols, warehouse.Ident(vals[0].String)+" "+vals[1].String)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, "CREATE OR REPLACE TABLE "+warehouse.Qualified(m.Schema, m.Name)+" ("+strings.Join(cols, ", ")+")")
+	return err
 }
 
 // checkHeader checks one built-empty model's header against its columns.
@@ -192,7 +224,14 @@ func checkOrderBy(ctx context.Context, conn *sql.Conn, m *project.Model, has fun
 			if slices.ContainsFunc(missing, func(s string) bool { return strings.HasPrefix(s, "_") }) {
 				why += "; to order by bronze's _file and _line, return them (e.g. _file AS source_file, _line AS source_line) and order by those"
 			}
-			return m.HeaderError([]string{"order_by"}, "order_by names %s, which %s does not return: %s",
+			// At the first name, when the value stands verbatim on its line.
+			line, col := m.HeaderPos("order_by")
+			if at := project.LineOf(m.Text, line); col >= 1 && col <= len(at) && strings.HasPrefix(at[col-1:], h.OrderBy) {
+				if loc := regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(missing[0]) + `\b`).FindStringIndex(h.OrderBy); loc != nil {
+					col += loc[0]
+				}
+			}
+			return project.At(m.Path, m.Text, line, col, "order_by names %s, which %s does not return: %s",
 				strings.Join(missing, ", "), m.ID(), why)
 		}
 	}
