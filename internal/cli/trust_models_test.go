@@ -191,11 +191,11 @@ func TestUniqueKeyCheckedOnEveryBuild(t *testing.T) {
 }
 
 // TestUniqueKeyWholeBuildWithUniqueCheck: a whole build of a model whose
-// header checks its unique_key unique leaves the duplicates to that check,
-// which blocks the build and names them.
+// header checks its unique_key unique and not null leaves the duplicates to
+// those checks, which block the build and name them.
 func TestUniqueKeyWholeBuildWithUniqueCheck(t *testing.T) {
 	dir := modelsOrdersProject(t, map[string]string{"silver/lines.sql": "/*\nmaterialized: incremental\nunique_key: order_id\norder_by: day DESC\n" +
-		"columns:\n  - name: order_id\n    checks: [unique]\n*/\nSELECT order_id, amount, day FROM bronze.orders\n"})
+		"columns:\n  - name: order_id\n    checks: [not_null, unique]\n*/\nSELECT order_id, amount, day FROM bronze.orders\n"})
 	code, out, errs := elt(t, "--project", dir, "build")
 	if code != 1 || !strings.Contains(out, "FAIL  silver.lines  unique(order_id)") || !strings.Contains(out, "o1") {
 		t.Fatalf("exit %d, want 1 and the unique check failing on o1\n%s%s", code, out, errs)
@@ -275,5 +275,18 @@ func TestEverySourceReconciled(t *testing.T) {
 				t.Errorf("elt.reconciliations:\n%s\nwant\n%s", got, want)
 			}
 		})
+	}
+}
+
+// TestUniqueKeyNullsAreDuplicates: two rows with a NULL unique_key are a
+// duplicate to a merge (neither replaces the other), so a whole build fails
+// on them even when the header checks the key unique (which ignores NULLs).
+func TestUniqueKeyNullsAreDuplicates(t *testing.T) {
+	dir := modelsOrdersProject(t, map[string]string{"silver/lines.sql": "/*\nmaterialized: incremental\nunique_key: order_id\norder_by: day DESC\n" +
+		"columns:\n  - name: order_id\n    checks: [unique]\n*/\n" +
+		"SELECT CASE WHEN amount > 1 THEN NULL ELSE order_id END AS order_id, amount, day FROM bronze.orders\n"})
+	code, out, errs := elt(t, "--project", dir, "build")
+	if want := "models/silver/lines.sql:3:13: unique_key order_id is not unique in the model's rows of silver.lines: NULL (2 rows)"; code != 1 || !strings.Contains(errs, want) {
+		t.Fatalf("exit %d, want 1 and %q\n%s%s", code, want, out, errs)
 	}
 }

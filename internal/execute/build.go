@@ -478,9 +478,10 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 	// dups are the queries, by statement, that list keys of the rows just
 	// computed that more than one row has: an incremental model keeps one
 	// row per unique_key, so such a build fails before its merge.
-	// A whole build of a model whose header checks its key unique (blocking)
-	// is left to that check, which the audit runs in the same scan as the
-	// model's other checks (a second pass costs about a second at 2M rows).
+	// A whole build of a model whose header checks its key unique and not
+	// null (blocking) is left to those checks, which the audit runs in the
+	// same scan as the model's other checks (a second pass costs about a
+	// second at 2M rows).
 	dups := map[int]string{}
 	if m.Header.Materialized == project.Incremental && !checksKeyUnique(m) {
 		dups[len(stmts)-1] = compile.DuplicateKeys(m, warehouse.Qualified(m.Schema, m.Name), "", 6)
@@ -576,15 +577,18 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 	return rows, mode, err
 }
 
-// checksKeyUnique tells whether a model's header has a blocking unique
-// check of its unique_key column.
+// checksKeyUnique tells whether a model's header has blocking unique and
+// not_null checks of its unique_key column (a NULL key is a value to a
+// merge: two NULL keys are a duplicate).
 func checksKeyUnique(m *project.Model) bool {
+	var unique, notNull bool
 	for _, c := range m.Checks() {
-		if c.Kind == "unique" && c.Severity == project.Error && strings.EqualFold(c.Column, m.Header.UniqueKey) {
-			return true
+		if c.Severity == project.Error && strings.EqualFold(c.Column, m.Header.UniqueKey) {
+			unique = unique || c.Kind == "unique"
+			notNull = notNull || c.Kind == "not_null"
 		}
 	}
-	return false
+	return unique && notNull
 }
 
 // duplicateKeys fails an incremental model's build when the rows it just
@@ -608,6 +612,9 @@ func duplicateKeys(ctx context.Context, tx warehouse.Querier, m *project.Model, 
 		}
 		shown := "NULL"
 		if k.Valid {
+			if r := []rune(k.String); len(r) > 60 {
+				k.String = string(r[:60]) + "…"
+			}
 			shown = warehouse.Literal(k.String)
 		}
 		keys = append(keys, fmt.Sprintf("%s (%d rows)", shown, n))
