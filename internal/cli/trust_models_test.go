@@ -290,3 +290,43 @@ func TestUniqueKeyNullsAreDuplicates(t *testing.T) {
 		t.Fatalf("exit %d, want 1 and %q\n%s%s", code, want, out, errs)
 	}
 }
+
+// TestHeaderChecksAndKeysCheckedBeforeRun: a blocking expression check that
+// does not bind to the model's rows (an unknown column, an aggregate), a
+// model-level check's column, and redshift keys the model does not return
+// are errors at their line:col before anything runs; a check that only
+// warns stays a warning at the audit.
+func TestHeaderChecksAndKeysCheckedBeforeRun(t *testing.T) {
+	dir := modelsOrdersProject(t, map[string]string{"silver/orders.sql": `/*
+materialized: table
+checks:
+  - {expression: "sum(amount) > 0"}
+  - {range: {column: amont, min: 0}}
+  - {expression: {expr: "amout > 0", severity: warn}}
+columns:
+  - name: amount
+    checks:
+      - {expression: "amount >= nosuch"}
+redshift:
+  dist_key: order_idd
+  sort_key: [day, dya]
+*/
+SELECT order_id, amount, day FROM bronze.orders
+`})
+	code, out, errs := elt(t, "--project", dir, "build")
+	for _, want := range []string{
+		"models/silver/orders.sql:4:18: check expression: expression \"sum(amount) > 0\" is not a condition on the model's rows: WHERE clause cannot contain aggregates",
+		"models/silver/orders.sql:5:5: check range(amont) names column amont, which the model does not return",
+		"models/silver/orders.sql:10:22: check expression: expression \"amount >= nosuch\" is not a condition on the model's rows",
+		"models/silver/orders.sql:12:13: dist_key order_idd is not a column the model returns",
+		"models/silver/orders.sql:13:19: sort_key names dya, which is not a column the model returns",
+		"5 errors",
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q", want)
+		}
+	}
+	if code != 1 || out != "" || strings.Contains(errs, "amout") {
+		t.Errorf("exit %d, want 1 before anything runs, the warning check left to the audit\n%s%s", code, out, errs)
+	}
+}

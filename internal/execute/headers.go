@@ -20,16 +20,18 @@ import (
 
 // CheckHeaders checks, before anything runs, that the names a model's header
 // gives are columns the model returns: each entry of columns:, unique_key
-// (the key of online:), the columns order_by orders by, and the expressions
-// of export partition_by. The output columns come from DuckDB itself, in an
-// in-memory database: the sources' bronze tables are created empty as a
-// build creates them, then each model of ids and those upstream of it, as an
-// empty table of the columns and types DuckDB binds its SQL to (DESCRIBE:
-// no query runs and no file is read, and a fresh warehouse is checked as
-// well as a built one). A model whose SQL does not bind there is left to the
-// build, which reports its error where it stands; so are the models
-// downstream of it. Every problem is reported together, at its place in the
-// header, with the model's columns.
+// (the key of online:), the columns order_by orders by, the expressions of
+// export partition_by and of blocking expression checks, the column of a
+// blocking model-level check, and redshift dist_key and sort_key. The output
+// columns come from DuckDB itself, in an in-memory database: the sources'
+// bronze tables are created empty as a build creates them, then each model
+// of ids and those upstream of it, as an empty table of the columns and
+// types DuckDB binds its SQL to (DESCRIBE: no query runs and no file is
+// read, and a fresh warehouse is checked as well as a built one). A model
+// whose SQL does not bind there is left to the build, which reports its
+// error where it stands; so are the models downstream of it. Every problem
+// is reported together, at its place in the header, with the model's
+// columns.
 func CheckHeaders(ctx context.Context, p *project.Project, g *plan.Graph, ids []string) error {
 	if !slices.ContainsFunc(ids, func(id string) bool { return headerNames(g.Nodes[id].Model) }) {
 		return nil
@@ -110,7 +112,8 @@ func CheckHeaders(ctx context.Context, p *project.Project, g *plan.Graph, ids []
 // headerNames tells whether a model's header names anything to check.
 func headerNames(m *project.Model) bool {
 	h := m.Header
-	return len(h.Columns) > 0 || h.UniqueKey != "" || h.OrderBy != "" || (h.Export != nil && len(h.Export.PartitionBy) > 0)
+	return len(h.Columns) > 0 || len(h.Checks) > 0 || h.UniqueKey != "" || h.OrderBy != "" || h.Redshift != nil ||
+		(h.Export != nil && len(h.Export.PartitionBy) > 0)
 }
 
 // createEmpty creates a model's relation as an empty table of the columns
@@ -188,8 +191,41 @@ func checkHeader(ctx context.Context, conn *sql.Conn, m *project.Model) (project
 			errs = append(errs, fe)
 		}
 	}
+	target := warehouse.Qualified(m.Schema, m.Name)
+	// A check that only warns stays a warning when it cannot run (at the
+	// audit); a blocking one cannot run at all, so it stops the build now.
+	expression := func(path []string, c project.Check) {
+		if c.Kind != "expression" || c.Severity != project.Error {
+			return
+		}
+		if _, err := conn.ExecContext(ctx, "SELECT count(*) FROM "+target+" WHERE NOT coalesce(("+c.Expr+"\n), false)"); err != nil {
+			add(append(path, "expression"), "check %s: expression %q is not a condition on the model's rows: %s", c.Label(), c.Expr, headerFirstLine(warehouse.AsQueryError(err).Msg))
+		}
+	}
+	for i, c := range h.Columns {
+		for j, ck := range c.Checks {
+			expression([]string{"columns", strconv.Itoa(i), "checks", strconv.Itoa(j)}, ck)
+		}
+	}
+	for i, c := range h.Checks {
+		path := []string{"checks", strconv.Itoa(i)}
+		if c.Column != "" && !has(c.Column) && c.Severity == project.Error {
+			add(path, "check %s names column %s, which the model does not return", c.Label(), c.Column)
+			continue
+		}
+		expression(path, c)
+	}
+	if r := h.Redshift; r != nil {
+		if r.DistKey != "" && !has(r.DistKey) {
+			add([]string{"redshift", "dist_key"}, "dist_key %s is not a column the model returns", r.DistKey)
+		}
+		for i, k := range r.SortKey {
+			if !has(k) {
+				add([]string{"redshift", "sort_key", strconv.Itoa(i)}, "sort_key names %s, which is not a column the model returns", k)
+			}
+		}
+	}
 	if e := h.Export; e != nil {
-		target := warehouse.Qualified(m.Schema, m.Name)
 		for i, p := range e.PartitionBy {
 			if _, err := conn.ExecContext(ctx, "SELECT "+p.Expr+"\nFROM "+target+" LIMIT 0"); err != nil {
 				add([]string{"export", "partition_by", strconv.Itoa(i), "expr"}, "partition_by %s: expr %q does not bind to the model's columns: %s",
