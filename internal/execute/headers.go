@@ -49,10 +49,8 @@ func CheckHeaders(ctx context.Context, p *project.Project, g *plan.Graph, ids []
 	if err := CreateMacros(ctx, conn, p.Macros); err != nil {
 		return nil // the build reports it, at its file and line
 	}
-	for _, src := range ingest.Declared(p.Config, p.Resolve(p.Config.Paths.Bronze)) {
-		if err := ingest.Prepare(ctx, conn, src); err != nil {
-			return err
-		}
+	if err := ingest.Tables(ctx, conn, ingest.Declared(p.Config, p.Resolve(p.Config.Paths.Bronze))); err != nil {
+		return err
 	}
 	need := map[string]bool{}
 	var visit func(id string)
@@ -90,7 +88,8 @@ func CheckHeaders(ctx context.Context, p *project.Project, g *plan.Graph, ids []
 			failed[id] = true
 			continue
 		}
-		if err := createEmpty(ctx, conn, n.Model); err != nil {
+		cols, err := createEmpty(ctx, conn, n.Model)
+		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -100,11 +99,7 @@ func CheckHeaders(ctx context.Context, p *project.Project, g *plan.Graph, ids []
 		if !selected[id] || !headerNames(n.Model) {
 			continue
 		}
-		es, err := checkHeader(ctx, conn, n.Model)
-		if err != nil {
-			return err
-		}
-		errs = append(errs, es...)
+		errs = append(errs, checkHeader(ctx, conn, n.Model, cols)...)
 	}
 	return errs.Err()
 }
@@ -119,48 +114,46 @@ func headerNames(m *project.Model) bool {
 // createEmpty creates a model's relation as an empty table of the columns
 // and types its SQL returns, which DuckDB gives without running the query
 // (DESCRIBE binds it): no file a model reads is scanned for the check.
-func createEmpty(ctx context.Context, conn *sql.Conn, m *project.Model) error {
+func createEmpty(ctx context.Context, conn *sql.Conn, m *project.Model) (names []string, err error) {
 	stmts := compile.Statements(m)
 	for _, s := range stmts[:len(stmts)-1] { // its variables, schema and search path
 		if _, err := conn.ExecContext(ctx, s); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	rows, err := conn.QueryContext(ctx, "DESCRIBE "+compile.TrimBody(m.Body))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
-	names, err := rows.Columns()
+	fields, err := rows.Columns()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var cols []string
 	for rows.Next() {
-		vals := make([]sql.NullString, len(names))
-		ptrs := make([]any, len(names))
+		vals := make([]sql.NullString, len(fields))
+		ptrs := make([]any, len(fields))
 		for i := range vals {
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return err
+			return nil, err
 		}
 		// column_name, column_type, then null, key, default, extra.
+		names = append(names, vals[0].String)
 		cols = append(cols, warehouse.Ident(vals[0].String)+" "+vals[1].String)
 	}
 	if err := rows.Err(); err != nil {
-		return err
-	}
-	_, err = conn.ExecContext(ctx, "CREATE OR REPLACE TABLE "+warehouse.Qualified(m.Schema, m.Name)+" ("+strings.Join(cols, ", ")+")")
-	return err
-}
-
-// checkHeader checks one built-empty model's header against its columns.
-func checkHeader(ctx context.Context, conn *sql.Conn, m *project.Model) (project.Errors, error) {
-	cols, err := modelColumns(ctx, conn, m)
-	if err != nil {
 		return nil, err
 	}
+	_, err = conn.ExecContext(ctx, "CREATE OR REPLACE TABLE "+warehouse.Qualified(m.Schema, m.Name)+" ("+strings.Join(cols, ", ")+")")
+	return names, err
+}
+
+// checkHeader checks one built-empty model's header against its columns,
+// cols.
+func checkHeader(ctx context.Context, conn *sql.Conn, m *project.Model, cols []string) project.Errors {
 	has := func(name string) bool {
 		return slices.ContainsFunc(cols, func(c string) bool { return strings.EqualFold(c, name) })
 	}
@@ -233,7 +226,7 @@ func checkHeader(ctx context.Context, conn *sql.Conn, m *project.Model) (project
 			}
 		}
 	}
-	return errs, nil
+	return errs
 }
 
 // checkOrderBy checks that order_by orders by the model's own columns: the
@@ -303,25 +296,6 @@ func walkColumnRefs(v any, fn func(string)) {
 			walkColumnRefs(e, fn)
 		}
 	}
-}
-
-// modelColumns are a built model's column names, in order.
-func modelColumns(ctx context.Context, q warehouse.Querier, m *project.Model) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database()
-		AND lower(schema_name) = lower(?) AND lower(table_name) = lower(?) ORDER BY column_index`, m.Schema, m.Name)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 func headerFirstLine(s string) string {
