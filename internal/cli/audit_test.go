@@ -14,6 +14,11 @@ import (
 // still caught, with the count a whole-table check gives. When the last
 // build had found duplicates (a warning), the check counts the whole table
 // again, so the old duplicate stays reported.
+//
+// Since a build checks an incremental model's unique_key unique itself
+// (TestUniqueKeyCheckedOnEveryBuild), a duplicate of the key stops the
+// build before the audit: at the increment that makes it, or at the first
+// build even when the header's unique check only warns.
 func TestIncrementalUniqueCheck(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -23,11 +28,11 @@ func TestIncrementalUniqueCheck(t *testing.T) {
 		want     string
 	}{
 		{"clean, then a duplicate", "error", "a g1\nb g2\n", "c g1\n",
-			"FAIL  gold.groups  unique(grp): 1 of 3 rows fail (33.3%)"},
+			"models/gold/groups.sql:3:13: unique_key grp is not unique in the rows this increment computed of gold.groups: 'g1' (2 rows)"},
 		{"clean, then clean", "error", "a g1\nb g2\n", "c g3\n",
 			"checks: 2 passed, 0 failed, 0 warnings"},
-		{"a duplicate warned, then another group", "warn", "a g1\nb g1\nc g2\n", "d g3\n",
-			"WARN  gold.groups  unique(grp): 1 of 4 rows fail (25.0%)"},
+		{"a duplicate warned", "warn", "a g1\nb g1\nc g2\n", "",
+			"models/gold/groups.sql:3:13: unique_key grp is not unique in the model's rows of gold.groups: 'g1' (2 rows)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -61,13 +66,19 @@ SELECT grp, id FROM silver.things
 				testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "things", name), b.String())
 			}
 			file("1.json", tc.first)
+			if tc.then == "" {
+				if code, out, errs := elt(t, "--project", dir, "build"); code != 1 || !strings.Contains(errs, tc.want) {
+					t.Fatalf("exit %d, want 1 and %q\n%s%s", code, tc.want, out, errs)
+				}
+				return
+			}
 			mustElt(t, "--project", dir, "build")
 			file("2.json", tc.then)
 			_, out, errs := elt(t, "--project", dir, "build")
 			if !strings.Contains(out, "gold.groups                          incremental") {
 				t.Fatalf("gold.groups was not built incrementally:\n%s%s", out, errs)
 			}
-			if !strings.Contains(out, tc.want) {
+			if !strings.Contains(out+errs, tc.want) {
 				t.Errorf("want %q in:\n%s%s", tc.want, out, errs)
 			}
 		})

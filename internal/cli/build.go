@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -76,6 +77,15 @@ func writeRecon(w io.Writer, rs []execute.Reconciliation) {
 			mark = "MISMATCH"
 		}
 		fmt.Fprintf(w, "%-14s %10d %10d %11d %12d  %s\n", r.Source, r.Read, r.Silver, r.Superseded, r.Quarantined, mark)
+	}
+	for _, r := range rs {
+		switch {
+		case r.Filtered > 0 && r.OK():
+			fmt.Fprintf(w, "  %s: silver is %s, whose WHERE leaves out %d record%s on purpose (read %d = %d + %d superseded + %d quarantined + %d left out)\n",
+				r.Source, r.Model, r.Filtered, output.Plural(int(r.Filtered)), r.Read, r.Silver, r.Superseded, r.Quarantined, r.Filtered)
+		case r.Model != "" && !strings.EqualFold(r.Model, "silver."+r.Source):
+			fmt.Fprintf(w, "  %s: silver is %s, the model with the source's key as its unique_key\n", r.Source, r.Model)
+		}
 	}
 	fmt.Fprintln(w)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/execute"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
 )
@@ -29,6 +30,9 @@ func compileCommand() *cli.Command {
 			ids, err := g.Select(c.Args().Slice(), nil)
 			if err != nil {
 				return usageError{error: err}
+			}
+			if err := execute.CheckHeaders(c.Context, p, g, ids); err != nil {
+				return err
 			}
 			last, err := lastRuns(c, p)
 			if err != nil {

@@ -58,6 +58,42 @@ type mergeData struct {
 // up to date: new source rows (ingested after run lastRun) merged by key
 // (sql/merge.sql), or the affected keys recomputed (sql/recompute.sql).
 func IncrementalStatements(g *plan.Graph, n *plan.Node, lastRun int64) ([]string, error) {
+	steps, err := IncrementalSteps(g, n, lastRun)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(steps))
+	for i, s := range steps {
+		out[i] = s.SQL
+	}
+	return out, nil
+}
+
+// Step is one statement of an incremental build, with the name of its
+// template in sql/ ("" for the settings before them).
+type Step struct {
+	Name, SQL string
+	// Duplicates, when set, is the query to run right after this step that
+	// lists the model's rows sharing a unique_key value among those this
+	// build computed (see DuplicateKeys): the new rows before the merge
+	// keeps one per key, or the recomputed rows.
+	Duplicates string
+}
+
+// DuplicateKeys is the query listing up to limit unique_key values that
+// more than one row of relation from has (a NULL key counts as a value), as
+// text, with their row counts, most rows first; where, when set, narrows
+// the rows read.
+func DuplicateKeys(m *project.Model, from, where string, limit int) string {
+	key := warehouse.Ident(m.Header.UniqueKey)
+	if where != "" {
+		where = " WHERE " + where
+	}
+	return fmt.Sprintf("SELECT %s::VARCHAR AS k, count(*) AS n FROM %s%s GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, k NULLS FIRST LIMIT %d", key, from, where, limit)
+}
+
+// IncrementalSteps are IncrementalStatements, each with its step.
+func IncrementalSteps(g *plan.Graph, n *plan.Node, lastRun int64) ([]Step, error) {
 	m := n.Model
 	d := mergeData{Target: warehouse.Qualified(m.Schema, m.Name), Key: warehouse.Ident(m.Header.UniqueKey), Changes: ChangesTable(m),
 		OrderBy: m.Header.OrderBy, AffectedKeys: TrimBody(m.Header.AffectedKeys)}
@@ -103,15 +139,26 @@ func IncrementalStatements(g *plan.Graph, n *plan.Node, lastRun int64) ([]string
 		return nil, err
 	}
 	d.Body = TrimBody(body)
-	stmts := append(Vars(m), "SET schema = "+warehouse.Literal(m.Schema))
+	var steps []Step
+	for _, v := range Vars(m) {
+		steps = append(steps, Step{SQL: v})
+	}
+	steps = append(steps, Step{SQL: "SET schema = " + warehouse.Literal(m.Schema)})
 	for _, step := range how.steps {
 		var b bytes.Buffer
 		if err := how.tmpl.ExecuteTemplate(&b, step, d); err != nil {
 			return nil, err
 		}
-		stmts = append(stmts, b.String())
+		st := Step{Name: step, SQL: b.String()}
+		switch {
+		case how.tmpl == sourceMerge.tmpl && step == "new":
+			st.Duplicates = DuplicateKeys(m, "elt_new", "", 6)
+		case how.tmpl == recompute.tmpl && step == "insert":
+			st.Duplicates = DuplicateKeys(m, d.Target, d.Key+" IN (SELECT k FROM elt_keys)", 6)
+		}
+		steps = append(steps, st)
 	}
-	return stmts, nil
+	return steps, nil
 }
 
 // Fingerprint identifies what an incremental model's rows were built by:

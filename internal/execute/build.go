@@ -112,6 +112,9 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckHeaders(ctx, b.Project, g, ids); err != nil {
+		return nil, err
+	}
 	sources := ingest.Declared(b.Project.Config, b.Project.Resolve(b.Project.Config.Paths.Bronze))
 	if len(sources) > 0 {
 		if err := checkBronze(b.Project.Resolve(b.Project.Config.Paths.Bronze)); err != nil {
@@ -340,7 +343,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	}
 	b.trace(t0, "audit: %d checks", len(sum.Checks))
 	t0 = time.Now()
-	recon, err := reconcile(ctx, tx, sources, ingested, g)
+	recon, err := reconcile(ctx, tx, b.Out, sources, ingested, g, ids)
 	b.trace(t0, "reconcile")
 	sum.Recon = recon
 	if err != nil {
@@ -527,6 +530,17 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 	}
 	mode := string(m.Header.Materialized)
 	stmts := compile.Statements(m)
+	// dups are the queries, by statement, that list keys of the rows just
+	// computed that more than one row has: an incremental model keeps one
+	// row per unique_key, so such a build fails before its merge.
+	// A whole build of a model whose header checks its key unique and not
+	// null (blocking) is left to those checks, which the audit runs in the
+	// same scan as the model's other checks (a second pass costs about a
+	// second at 2M rows).
+	dups := map[int]string{}
+	if m.Header.Materialized == project.Incremental && !checksKeyUnique(m) {
+		dups[len(stmts)-1] = compile.DuplicateKeys(m, warehouse.Qualified(m.Schema, m.Name), "", 6)
+	}
 	mapped := true // the last statement holds the model body on the file's lines
 	var seedPrint string
 	if m.Seed != "" {
@@ -543,10 +557,17 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 			return 0, "", err
 		}
 		if mode == builtIncremental {
-			if stmts, err = compile.IncrementalStatements(g, n, inc.before[n.ID()].LastRun); err != nil {
+			steps, err := compile.IncrementalSteps(g, n, inc.before[n.ID()].LastRun)
+			if err != nil {
 				return 0, "", err
 			}
-			mapped = false
+			stmts, dups, mapped = nil, map[int]string{}, false
+			for i, st := range steps {
+				stmts = append(stmts, st.SQL)
+				if st.Duplicates != "" {
+					dups[i] = st.Duplicates
+				}
+			}
 		}
 	}
 	for i, s := range stmts {
@@ -565,6 +586,11 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 				fe.Hint = "if the model's columns or key changed, rebuild it whole with elt build --full-refresh"
 			}
 			return 0, mode, fe
+		}
+		if q := dups[i]; q != "" {
+			if err := duplicateKeys(ctx, tx, m, mode, q); err != nil {
+				return 0, mode, err
+			}
 		}
 	}
 	for _, c := range compile.Comments(m) {
@@ -633,7 +659,65 @@ func keyColumn(ctx context.Context, tx warehouse.Querier, m *project.Model) erro
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return headerAt(m, "unique_key", "unique_key %s is not a column of %s, so its rows cannot be keyed in Redis (its columns: %s); name one of them", m.Header.UniqueKey, m.ID(), strings.Join(cols, ", "))
+	return m.HeaderError([]string{"unique_key"}, "unique_key %s is not a column of %s, so its rows cannot be keyed in Redis (its columns: %s); name one of them", m.Header.UniqueKey, m.ID(), strings.Join(cols, ", "))
+}
+
+// checksKeyUnique tells whether a model's header has blocking unique and
+// not_null checks of its unique_key column (a NULL key is a value to a
+// merge: two NULL keys are a duplicate).
+func checksKeyUnique(m *project.Model) bool {
+	var unique, notNull bool
+	for _, c := range m.Checks() {
+		if c.Severity == project.Error && strings.EqualFold(c.Column, m.Header.UniqueKey) {
+			unique = unique || c.Kind == "unique"
+			notNull = notNull || c.Kind == "not_null"
+		}
+	}
+	return unique && notNull
+}
+
+// duplicateKeys fails an incremental model's build when the rows it just
+// computed (query lists them, see compile.DuplicateKeys) share a
+// unique_key value: a merge keeps one row per key, so the rows would be
+// lost on the next increment (or now, on this one), and a full refresh
+// would give other rows than the increments. The error stands at the
+// header's unique_key and names the first keys with their row counts.
+func duplicateKeys(ctx context.Context, tx warehouse.Querier, m *project.Model, mode, query string) error {
+	rows, err := tx.QueryContext(ctx, query)
+	if err != nil {
+		return fmt.Errorf("%s: check unique_key %s: %w", m.Path, m.Header.UniqueKey, err)
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k sql.NullString
+		var n int64
+		if err := rows.Scan(&k, &n); err != nil {
+			return err
+		}
+		shown := "NULL"
+		if k.Valid {
+			if r := []rune(k.String); len(r) > 60 {
+				k.String = string(r[:60]) + "…"
+			}
+			shown = warehouse.Literal(k.String)
+		}
+		keys = append(keys, fmt.Sprintf("%s (%d rows)", shown, n))
+	}
+	if err := rows.Err(); err != nil || len(keys) == 0 {
+		return err
+	}
+	if len(keys) > 5 {
+		keys = append(keys[:5], "…")
+	}
+	what := "the model's rows"
+	if mode == builtIncremental {
+		what = "the rows this increment computed"
+	}
+	fe := m.HeaderError([]string{"unique_key"}, "unique_key %s is not unique in %s of %s: %s; the build stopped there, nothing was published",
+		m.Header.UniqueKey, what, m.ID(), strings.Join(keys, ", "))
+	fe.Hint = fmt.Sprintf("an incremental model keeps one row per %[1]s: make its query return one row per %[1]s (e.g. QUALIFY row_number() OVER (PARTITION BY %[1]s ORDER BY ...) = 1), or set unique_key to a column that is unique", m.Header.UniqueKey)
+	return fe
 }
 
 // relationKind is the type of the model's relation in the warehouse

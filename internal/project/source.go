@@ -24,8 +24,9 @@ type Source struct {
 	// MaxQuarantinePct blocks a build when more than this share (percent)
 	// of the records it newly read were quarantined. Default 5.
 	MaxQuarantinePct *float64 `yaml:"max_quarantine_pct"`
-	// Key is the field that identifies a record: the silver model of the
-	// same name keeps one row per key, and the build reconciles the counts
+	// Key is the field that identifies a record: the model that keeps one
+	// row per key (silver.<source>, else the one reading the source with
+	// this unique_key) is what the build reconciles the counts against
 	// (read = silver + superseded + quarantined).
 	Key string `yaml:"key"`
 	// Fields are the record's fields, in the order their missing_ reasons

@@ -1,0 +1,304 @@
+package execute
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/plan"
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/state"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// CheckHeaders checks, before anything runs, that the names a model's header
+// gives are columns the model returns: each entry of columns:, unique_key
+// (the key of online:), the columns order_by orders by, the expressions of
+// export partition_by and of blocking expression checks, the column of a
+// blocking model-level check, and redshift dist_key and sort_key. The output
+// columns come from DuckDB itself, in an in-memory database: the sources'
+// bronze tables are created empty as a build creates them, then each model
+// of ids and those upstream of it, as an empty table of the columns and
+// types DuckDB binds its SQL to (DESCRIBE: no query runs and no file is
+// read, and a fresh warehouse is checked as well as a built one). A model
+// whose SQL does not bind there is left to the build, which reports its
+// error where it stands; so are the models downstream of it. Every problem
+// is reported together, at its place in the header, with the model's
+// columns.
+func CheckHeaders(ctx context.Context, p *project.Project, g *plan.Graph, ids []string) error {
+	if !slices.ContainsFunc(ids, func(id string) bool { return headerNames(g.Nodes[id].Model) }) {
+		return nil
+	}
+	db, err := warehouse.Open(ctx, "", warehouse.Options{Threads: 1, FileSearchPath: p.Dir, Setup: warehouse.SetVariables(p.Config.Vars)})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if err := CreateMacros(ctx, conn, p.Macros); err != nil {
+		return nil // the build reports it, at its file and line
+	}
+	if err := ingest.Tables(ctx, conn, ingest.Declared(p.Config, p.Resolve(p.Config.Paths.Bronze))); err != nil {
+		return err
+	}
+	need := map[string]bool{}
+	var visit func(id string)
+	visit = func(id string) {
+		if need[id] {
+			return
+		}
+		need[id] = true
+		for _, d := range g.Nodes[id].Deps {
+			visit(d)
+		}
+	}
+	for _, id := range ids {
+		visit(id)
+	}
+	if slices.ContainsFunc(g.Order, func(id string) bool {
+		return need[id] && slices.Contains(g.Nodes[id].Inputs(), state.QuarantineTable)
+	}) {
+		if err := state.Migrate(db.DB); err != nil { // the quarantine, which a model reads
+			return err
+		}
+	}
+	selected := map[string]bool{}
+	for _, id := range ids {
+		selected[id] = true
+	}
+	failed := map[string]bool{}
+	var errs project.Errors
+	for _, id := range g.Order {
+		if !need[id] {
+			continue
+		}
+		n := g.Nodes[id]
+		if slices.ContainsFunc(n.Deps, func(d string) bool { return failed[d] }) {
+			failed[id] = true
+			continue
+		}
+		cols, err := createEmpty(ctx, conn, n.Model)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			failed[id] = true
+			continue
+		}
+		if !selected[id] || !headerNames(n.Model) {
+			continue
+		}
+		errs = append(errs, checkHeader(ctx, conn, n.Model, cols)...)
+	}
+	return errs.Err()
+}
+
+// headerNames tells whether a model's header names anything to check.
+func headerNames(m *project.Model) bool {
+	h := m.Header
+	return len(h.Columns) > 0 || len(h.Checks) > 0 || h.UniqueKey != "" || h.OrderBy != "" || h.Redshift != nil ||
+		(h.Export != nil && len(h.Export.PartitionBy) > 0)
+}
+
+// createEmpty creates a model's relation as an empty table of the columns
+// and types its SQL returns, which DuckDB gives without running the query
+// (DESCRIBE binds it): no file a model reads is scanned for the check.
+func createEmpty(ctx context.Context, conn *sql.Conn, m *project.Model) (names []string, err error) {
+	stmts := compile.Statements(m)
+	for _, s := range stmts[:len(stmts)-1] { // its variables, schema and search path
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := conn.QueryContext(ctx, "DESCRIBE "+compile.TrimBody(m.Body))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	fields, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var cols []string
+	for rows.Next() {
+		vals := make([]sql.NullString, len(fields))
+		ptrs := make([]any, len(fields))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		// column_name, column_type, then null, key, default, extra.
+		names = append(names, vals[0].String)
+		cols = append(cols, warehouse.Ident(vals[0].String)+" "+vals[1].String)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	_, err = conn.ExecContext(ctx, "CREATE OR REPLACE TABLE "+warehouse.Qualified(m.Schema, m.Name)+" ("+strings.Join(cols, ", ")+")")
+	return names, err
+}
+
+// checkHeader checks one built-empty model's header against its columns,
+// cols.
+func checkHeader(ctx context.Context, conn *sql.Conn, m *project.Model, cols []string) project.Errors {
+	has := func(name string) bool {
+		return slices.ContainsFunc(cols, func(c string) bool { return strings.EqualFold(c, name) })
+	}
+	list := strings.Join(cols, ", ")
+	hint := fmt.Sprintf("%s returns %s", m.ID(), list)
+	var errs project.Errors
+	add := func(path []string, format string, args ...any) {
+		fe := m.HeaderError(path, format, args...)
+		fe.Hint = hint
+		errs = append(errs, fe)
+	}
+	h := m.Header
+	for i, c := range h.Columns {
+		if !has(c.Name) {
+			add([]string{"columns", strconv.Itoa(i)}, "the header describes column %s, which the model does not return; fix the name or remove the entry", c.Name)
+		}
+	}
+	if h.UniqueKey != "" && !has(h.UniqueKey) {
+		what := "unique_key"
+		if h.Online != nil {
+			what = "unique_key (the key of online:)"
+		}
+		add([]string{"unique_key"}, "%s %s is not a column the model returns", what, h.UniqueKey)
+	}
+	if h.OrderBy != "" {
+		if fe := checkOrderBy(ctx, conn, m, has); fe != nil {
+			fe.Hint = hint
+			errs = append(errs, fe)
+		}
+	}
+	target := warehouse.Qualified(m.Schema, m.Name)
+	// A check that only warns stays a warning when it cannot run (at the
+	// audit); a blocking one cannot run at all, so it stops the build now.
+	expression := func(path []string, c project.Check) {
+		if c.Kind != "expression" || c.Severity != project.Error {
+			return
+		}
+		if _, err := conn.ExecContext(ctx, "SELECT count(*) FROM "+target+" WHERE NOT coalesce(("+c.Expr+"\n), false)"); err != nil {
+			add(append(path, "expression"), "check %s: expression %q is not a condition on the model's rows: %s", c.Label(), c.Expr, headerFirstLine(warehouse.AsQueryError(err).Msg))
+		}
+	}
+	for i, c := range h.Columns {
+		for j, ck := range c.Checks {
+			expression([]string{"columns", strconv.Itoa(i), "checks", strconv.Itoa(j)}, ck)
+		}
+	}
+	for i, c := range h.Checks {
+		path := []string{"checks", strconv.Itoa(i)}
+		if c.Column != "" && !has(c.Column) && c.Severity == project.Error {
+			add(path, "check %s names column %s, which the model does not return", c.Label(), c.Column)
+			continue
+		}
+		expression(path, c)
+	}
+	if r := h.Redshift; r != nil {
+		if r.DistKey != "" && !has(r.DistKey) {
+			add([]string{"redshift", "dist_key"}, "dist_key %s is not a column the model returns", r.DistKey)
+		}
+		for i, k := range r.SortKey {
+			if !has(k) {
+				add([]string{"redshift", "sort_key", strconv.Itoa(i)}, "sort_key names %s, which is not a column the model returns", k)
+			}
+		}
+	}
+	if e := h.Export; e != nil {
+		for i, p := range e.PartitionBy {
+			if _, err := conn.ExecContext(ctx, "SELECT "+p.Expr+"\nFROM "+target+" LIMIT 0"); err != nil {
+				add([]string{"export", "partition_by", strconv.Itoa(i), "expr"}, "partition_by %s: expr %q does not bind to the model's columns: %s",
+					p.Name, p.Expr, headerFirstLine(warehouse.AsQueryError(err).Msg))
+			}
+		}
+	}
+	return errs
+}
+
+// checkOrderBy checks that order_by orders by the model's own columns: the
+// merge of an incremental model orders the row it keeps against the new rows
+// by them, and the kept row has only the model's columns (not bronze's
+// _file, _line or _run_id unless the model returns them).
+func checkOrderBy(ctx context.Context, conn *sql.Conn, m *project.Model, has func(string) bool) *project.FileError {
+	h := m.Header
+	var tree any
+	var out string
+	if err := conn.QueryRowContext(ctx, `SELECT json_serialize_sql(?::VARCHAR, skip_empty := true)::VARCHAR`, "SELECT 1 ORDER BY "+h.OrderBy+"\n").Scan(&out); err == nil && json.Unmarshal([]byte(out), &tree) == nil {
+		var missing []string
+		walkColumnRefs(tree, func(name string) {
+			if !has(name) && !slices.Contains(missing, name) {
+				missing = append(missing, name)
+			}
+		})
+		if len(missing) > 0 {
+			lower := strings.ToLower(h.OrderBy)
+			slices.SortStableFunc(missing, func(a, b string) int {
+				return strings.Index(lower, strings.ToLower(a)) - strings.Index(lower, strings.ToLower(b))
+			})
+			why := "the merge of new rows orders the stored row against them, and both have only the model's columns"
+			if slices.ContainsFunc(missing, func(s string) bool { return strings.HasPrefix(s, "_") }) {
+				why += "; to order by bronze's _file and _line, return them (e.g. _file AS source_file, _line AS source_line) and order by those"
+			}
+			// At the first name, when the value stands verbatim on its line.
+			line, col := m.HeaderPos("order_by")
+			if at := project.LineOf(m.Text, line); col >= 1 && col <= len(at) && strings.HasPrefix(at[col-1:], h.OrderBy) {
+				if loc := regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(missing[0]) + `\b`).FindStringIndex(h.OrderBy); loc != nil {
+					col += loc[0]
+				}
+			}
+			return project.At(m.Path, m.Text, line, col, "order_by names %s, which %s does not return: %s",
+				strings.Join(missing, ", "), m.ID(), why)
+		}
+	}
+	key := "1"
+	if h.UniqueKey != "" && has(h.UniqueKey) {
+		key = warehouse.Ident(h.UniqueKey)
+	}
+	q := fmt.Sprintf("SELECT 1 FROM %s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s\n) = 1", warehouse.Qualified(m.Schema, m.Name), key, h.OrderBy)
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return m.HeaderError([]string{"order_by"}, "order_by %q does not order the model's rows: %s", h.OrderBy, headerFirstLine(warehouse.AsQueryError(err).Msg))
+	}
+	return nil
+}
+
+// walkColumnRefs calls fn with the last name part of each column reference
+// in a serialised syntax tree.
+func walkColumnRefs(v any, fn func(string)) {
+	switch x := v.(type) {
+	case map[string]any:
+		if x["class"] == "COLUMN_REF" {
+			if names, ok := x["column_names"].([]any); ok && len(names) > 0 {
+				if s, ok := names[len(names)-1].(string); ok {
+					fn(s)
+				}
+			}
+			return
+		}
+		for _, e := range x {
+			walkColumnRefs(e, fn)
+		}
+	case []any:
+		for _, e := range x {
+			walkColumnRefs(e, fn)
+		}
+	}
+}
+
+func headerFirstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}

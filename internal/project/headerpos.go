@@ -1,0 +1,63 @@
+package project
+
+import (
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// HeaderPos is the line and column, in the model file, of the value at path
+// in the model's header (keys of mappings, indexes of sequences: "columns",
+// "2", "name"); when the path does not lead to a node, the deepest node on
+// the way (the header's first line when the file has none).
+func (m *Model) HeaderPos(path ...string) (line, col int) {
+	text := m.Text
+	start := len(text) - len(strings.TrimLeft(text, " \t\r\n"))
+	if !strings.HasPrefix(text[start:], "/*") {
+		return 1, 1
+	}
+	end := strings.Index(text[start+2:], "*/")
+	if end < 0 {
+		return 1, 1
+	}
+	yamlStart := start + 2
+	lineOff, colOff := Position(text, yamlStart)
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(text[yamlStart:yamlStart+end]), &doc); err != nil || len(doc.Content) == 0 {
+		return lineOff, colOff
+	}
+	n := doc.Content[0]
+	for _, p := range path {
+		next := (*yaml.Node)(nil)
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == p {
+					next = n.Content[i+1]
+					break
+				}
+			}
+		case yaml.SequenceNode:
+			if i, err := strconv.Atoi(p); err == nil && i >= 0 && i < len(n.Content) {
+				next = n.Content[i]
+			}
+		}
+		if next == nil {
+			break
+		}
+		n = next
+	}
+	line, col = n.Line+lineOff-1, n.Column
+	if n.Line == 1 {
+		col += colOff - 1
+	}
+	return line, col
+}
+
+// HeaderError is an error at the value at path in the model's header (see
+// HeaderPos).
+func (m *Model) HeaderError(path []string, format string, args ...any) *FileError {
+	line, col := m.HeaderPos(path...)
+	return At(m.Path, m.Text, line, col, format, args...)
+}
