@@ -69,7 +69,8 @@ func TestOnlineKeyColumnCase(t *testing.T) {
 
 	bad := opsOnlineProject(t, "uid")
 	code, _, errs := elt(t, "--project", bad, "--redis-url", url, "build")
-	if code != 1 || !strings.Contains(errs, "people.sql:3:1: unique_key user_id is not a column of silver.people") {
+	// Found before anything runs, at the header's unique_key.
+	if code != 1 || !strings.Contains(errs, "people.sql:3:13: unique_key (the key of online:) user_id is not a column the model returns") {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
 }
