@@ -108,6 +108,9 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := b.checkSeeds(ctx, g, ids); err != nil {
+		return nil, err
+	}
 	sources := ingest.Declared(b.Project.Config, b.Project.Resolve(b.Project.Config.Paths.Bronze))
 	if len(sources) > 0 {
 		if err := checkBronze(b.Project.Resolve(b.Project.Config.Paths.Bronze)); err != nil {
