@@ -479,7 +479,7 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 	var seedPrint string
 	if m.Seed != "" {
 		var unchanged bool
-		if seedPrint, unchanged, err = b.seedState(m, inc, kind != ""); err != nil {
+		if seedPrint, unchanged, err = b.seedState(ctx, m, inc, kind != ""); err != nil {
 			return 0, "", err
 		}
 		if unchanged {

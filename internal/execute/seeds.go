@@ -27,8 +27,8 @@ const seedUnchanged = "unchanged"
 // brought up to date with no change (its change set is empty), so they
 // need not be rebuilt whole. A changed file, a missing table or
 // --full-refresh reads the file again.
-func (b *Builder) seedState(m *project.Model, inc *incremental, exists bool) (fingerprint string, unchanged bool, err error) {
-	sum, err := ingest.HashFile(b.Project.Resolve(m.Seed))
+func (b *Builder) seedState(ctx context.Context, m *project.Model, inc *incremental, exists bool) (fingerprint string, unchanged bool, err error) {
+	sum, err := ingest.HashFileContext(ctx, b.Project.Resolve(m.Seed))
 	if err != nil {
 		return "", false, &project.FileError{Path: m.Seed, Msg: err.Error()}
 	}
