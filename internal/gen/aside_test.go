@@ -71,6 +71,9 @@ func TestRefusalLeavesNothing(t *testing.T) {
 	if _, err := Generate(Options{Events: 3000, Users: 50, Days: 3, Seed: 1, Dirty: 0.05, Out: dir}); err != nil {
 		t.Fatal(err)
 	}
+	if info, err := os.Stat(filepath.Join(dir, "users", "dt=2026-10-31", "part-0001.csv")); err != nil || info.Mode().Perm() != 0o644 {
+		t.Errorf("a generated file: %v %v, want mode 0644", info.Mode(), err)
+	}
 	for _, f := range tree(t, dir) {
 		if strings.Contains(f, "/.") || strings.HasPrefix(f, ".") || strings.Contains(f, ".tmp") || strings.HasSuffix(f, " ") {
 			t.Errorf("left behind: %q", f)

@@ -185,6 +185,11 @@ func (o Options) create(parts ...string) (*file, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := f.Chmod(0o644); err != nil { // CreateTemp's is 0600
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
 	out := &file{f: f, w: bufio.NewWriterSize(f, 1<<20), tmp: f.Name(), path: p}
 	o.w.mu.Lock()
 	o.w.files = append(o.w.files, out)
