@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -168,7 +169,7 @@ type file struct {
 type writer struct {
 	mu    sync.Mutex
 	files []*file
-	dirs  []string // folders it made, deepest last
+	dirs  []string // folders it made
 }
 
 // create starts the file root/parts… aside; a file already at that path
@@ -266,8 +267,11 @@ func (w *writer) discard() {
 // for them (those left empty).
 func (w *writer) abandon() {
 	w.discard()
-	for i := len(w.dirs) - 1; i >= 0; i-- {
-		os.Remove(w.dirs[i]) // only if empty
+	// Deepest first (a folder's path is longer than its parent's): the
+	// writers made them in any order.
+	slices.SortFunc(w.dirs, func(a, b string) int { return len(b) - len(a) })
+	for _, d := range w.dirs {
+		os.Remove(d) // only if empty
 	}
 }
 
