@@ -378,9 +378,11 @@ func readFile(ctx context.Context, src Source, f File, hashOnly bool, emit func(
 		// At most one byte past the limit, or one after a CR that may
 		// start a CRLF.
 		want := max(min(chunkBytes, textLimit+1-len(rest)), 1)
-		data := make([]byte, len(rest), len(rest)+want)
-		copy(data, rest)
-		n, err := io.ReadFull(fh, data[len(rest):cap(data)])
+		// rest is never given away: a line being read grows in place, so a
+		// long one is not copied again at every chunk.
+		old := len(rest)
+		data := slices.Grow(rest, want)
+		n, err := io.ReadFull(fh, data[old:old+want])
 		switch {
 		case err == io.EOF || err == io.ErrUnexpectedEOF:
 			eof = true
@@ -388,9 +390,15 @@ func readFile(ctx context.Context, src Source, f File, hashOnly bool, emit func(
 			fail(err)
 			return
 		}
-		h.Write(data[len(rest) : len(rest)+n])
-		data = data[:len(rest)+n]
-		cut := lastBreak(data)
+		h.Write(data[old : old+n])
+		data = data[:old+n]
+		// rest holds no line break but maybe a CR at its end, so the last
+		// break is in what was just read or ends that CR.
+		from := max(old-1, 0)
+		cut := lastBreak(data[from:])
+		if cut > 0 {
+			cut += from
+		}
 		// The line not ended yet (a CR at the end ends it, or starts its
 		// break).
 		open := len(data) - cut
