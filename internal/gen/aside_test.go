@@ -56,7 +56,7 @@ func TestRefusalLeavesNothing(t *testing.T) {
 			before := tree(t, dir)
 			_, err := Generate(Options{Events: 3000, Users: 50, Days: 3, Seed: 1, Dirty: 0.05, FraudRate: 0.02, Out: dir})
 			var exists *ExistsError
-			if !errors.As(err, &exists) || exists.Path != p {
+			if !errors.As(err, &exists) || exists.Path != p || !strings.Contains(err.Error(), "and wrote nothing") {
 				t.Fatalf("got %v, want %s refused", err, p)
 			}
 			if after := tree(t, dir); !slices.Equal(after, before) {

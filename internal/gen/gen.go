@@ -151,8 +151,8 @@ func generate(o Options) (Stats, error) {
 type ExistsError struct{ Path string }
 
 func (e *ExistsError) Error() string {
-	return fmt.Sprintf("%s already exists: elt generate never overwrites bronze files (a build may have ingested them); "+
-		"add a later batch with --batch NAME, or write to an empty folder with --out", e.Path)
+	return fmt.Sprintf("%s already exists: elt generate never overwrites bronze files (a build may have ingested them), "+
+		"and wrote nothing; add a later batch with --batch NAME, or write to an empty folder with --out", e.Path)
 }
 
 // file is a buffered output file under the bronze root, written aside
