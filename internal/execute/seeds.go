@@ -169,9 +169,9 @@ func (b *Builder) checkSeedTypes(ctx context.Context, m *project.Model, seed *in
 			return err
 		default:
 			r := seed.Records[i]
-			msg := fmt.Sprintf("%s is %q, which is not a %s (its type in elt.yaml's column_types)", seed.Header[at], r.Fields[at], typ)
+			msg := fmt.Sprintf("%s is %q, not a value of its type %s (elt.yaml's column_types)", seed.Header[at], r.Fields[at], typ)
 			if got.Valid {
-				msg = fmt.Sprintf("%s is %q, which is not a %s exactly (its type in elt.yaml's column_types): it would be %s", seed.Header[at], r.Fields[at], typ, got.String)
+				msg = fmt.Sprintf("%s is %q, which its type %s (elt.yaml's column_types) does not hold exactly: it would be %s", seed.Header[at], r.Fields[at], typ, got.String)
 			}
 			errs.Add(&project.FileError{Path: m.Seed, Line: r.Line, Msg: msg, Hint: "declare a type that holds every value of the column (DECIMAL(18, 6), VARCHAR ...), or correct the value"})
 		}
