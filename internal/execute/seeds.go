@@ -68,10 +68,10 @@ func (b *Builder) checkSeeds(ctx context.Context, g *plan.Graph, ids []string) e
 // sameRead compares DuckDB's read of a seed (every column as text) with the
 // sources' reader's.
 func (b *Builder) sameRead(ctx context.Context, rel string, seed *ingest.Seed) error {
-	fail := func(line int, format string, args ...any) error {
+	fail := func(line int, format string, args ...any) *project.FileError {
 		return &project.FileError{Path: rel, Line: line, Msg: fmt.Sprintf(format, args...),
 			Hint: "DuckDB's read_csv builds the seed's table and must read what the CSV reader of sources reads: " +
-				"use one kind of line break throughout (LF or CRLF), and no spaces around quoted values"}
+				"use one kind of line break throughout (LF or CRLF), no line of spaces only, and no space before a quoted value"}
 	}
 	rows, err := b.DB.QueryContext(ctx, project.SeedTextSQL(rel))
 	if err != nil {
@@ -102,7 +102,9 @@ func (b *Builder) sameRead(ctx context.Context, rel string, seed *ingest.Seed) e
 		r := seed.Records[k]
 		for i, v := range vals {
 			if v.String != r.Fields[i] {
-				return fail(r.Line, "DuckDB's read_csv reads column %s of the record starting here as %q, the CSV reader as %q", seed.Header[i], v.String, r.Fields[i])
+				err := fail(r.Line, "DuckDB's read_csv reads column %s of the record starting here as %q, the CSV reader as %q", seed.Header[i], v.String, r.Fields[i])
+				err.Source = r.Text
+				return err
 			}
 		}
 	}
@@ -173,7 +175,7 @@ func (b *Builder) checkSeedTypes(ctx context.Context, m *project.Model, seed *in
 			if got.Valid {
 				msg = fmt.Sprintf("%s is %q, which its type %s (elt.yaml's column_types) does not hold exactly: it would be %s", seed.Header[at], r.Fields[at], typ, got.String)
 			}
-			errs.Add(&project.FileError{Path: m.Seed, Line: r.Line, Msg: msg, Hint: "declare a type that holds every value of the column (DECIMAL(18, 6), VARCHAR ...), or correct the value"})
+			errs.Add(&project.FileError{Path: m.Seed, Line: r.Line, Msg: msg, Source: r.Text, Hint: "declare a type that holds every value of the column (DECIMAL(18, 6), VARCHAR ...), or correct the value"})
 		}
 	}
 	return errs.Err()

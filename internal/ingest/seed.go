@@ -18,10 +18,12 @@ type Seed struct {
 	Records []SeedRecord
 }
 
-// SeedRecord is one record of a seed: the physical line it starts on and
-// its values (unquoted; "" for an empty field).
+// SeedRecord is one record of a seed: the physical line it starts on (and
+// that line's text, to show in an error) and its values (unquoted; "" for
+// an empty field).
 type SeedRecord struct {
 	Line   int
+	Text   string
 	Fields []string
 }
 
@@ -105,7 +107,7 @@ func ReadSeed(abs, rel string) (*Seed, error) {
 			}
 			continue
 		}
-		seed.Records = append(seed.Records, SeedRecord{Line: r.line, Fields: r.fields})
+		seed.Records = append(seed.Records, SeedRecord{Line: r.line, Text: lines[r.line-1], Fields: r.fields})
 	}
 	if len(errs) == 0 && len(seed.Records) == 0 {
 		return nil, &project.FileError{Path: rel, Line: recs[0].line, Msg: "the seed has a header but no record: a seed needs at least one",
