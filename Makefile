@@ -4,7 +4,7 @@ BIN     := bin/elt
 ELT     := ./$(BIN)
 BRONZE  := data/bronze
 
-.PHONY: run test deps build bench bench-large lint generate clean
+.PHONY: run test fuzz deps build bench bench-large lint generate clean
 
 ## run: generate sample bronze data if missing, build, show a gold query
 run: build
@@ -13,13 +13,27 @@ run: build
 	$(ELT) query -f sql/conversion_by_country_device.sql
 	@echo "Next: $(ELT) docs (then open data/out/docs/index.html), $(ELT) query 'SELECT * FROM gold.user_session_analysis', $(ELT) --help"
 
-## test: formatting, vet, every test (conformance cases included), and the
-## committed Redshift DDL checked against a fresh build's schema
+## test: formatting, vet, every test (conformance cases included), the fuzz
+## targets for a bounded time, and the committed Redshift DDL checked
+## against a fresh build's schema
 test: lint deps
 	$(GO) test -count=1 ./...
+	@$(MAKE) --no-print-directory fuzz
 	@tmp=$$(mktemp -d) && mkdir -p "$$tmp/bronze/events" "$$tmp/bronze/transactions" "$$tmp/bronze/users" && \
 	  $(ELT) --warehouse "$$tmp/w.duckdb" --bronze "$$tmp/bronze" --output "$$tmp/out" build >/dev/null && \
 	  $(ELT) --warehouse "$$tmp/w.duckdb" ddl --check; rc=$$?; rm -rf "$$tmp"; exit $$rc
+
+## fuzz: each fuzz target for FUZZTIME (go prints the executions it ran);
+## a target is package:FuzzName, one line each (-fuzz takes one target)
+FUZZTIME ?= 15s
+FUZZ_TARGETS += ./internal/ingest:FuzzNDJSONReader
+FUZZ_TARGETS += ./internal/ingest:FuzzCSVReader
+# FUZZ_TARGETS += ./internal/warehouse:FuzzGate
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz $${t##*:} in $${t%%:*} for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$${t##*:}\$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 

@@ -115,6 +115,9 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	if err := CheckHeaders(ctx, b.Project, g, ids); err != nil {
 		return nil, err
 	}
+	if err := b.checkSeeds(ctx, g, ids); err != nil {
+		return nil, err
+	}
 	sources := ingest.Declared(b.Project.Config, b.Project.Resolve(b.Project.Config.Paths.Bronze))
 	if len(sources) > 0 {
 		if err := checkBronze(b.Project.Resolve(b.Project.Config.Paths.Bronze)); err != nil {
@@ -545,7 +548,7 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 	var seedPrint string
 	if m.Seed != "" {
 		var unchanged bool
-		if seedPrint, unchanged, err = b.seedState(m, inc, kind != ""); err != nil {
+		if seedPrint, unchanged, err = b.seedState(ctx, m, inc, kind != ""); err != nil {
 			return 0, "", err
 		}
 		if unchanged {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -40,6 +41,8 @@ type Options struct {
 	// users n<day><n>): FraudRate × Users of each a day, at least one when
 	// above 0. Their transactions go to a file of their own.
 	FraudRate float64
+
+	w *writer // the files being written, set by Generate
 }
 
 // part names a data file, part-0001.json or part-<batch>-0001.json.
@@ -90,6 +93,20 @@ func Generate(o Options) (Stats, error) {
 	if o.Start.IsZero() {
 		o.Start = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	}
+	o.w = &writer{}
+	st, err := generate(o)
+	if err == nil {
+		err = o.w.commit()
+	}
+	if err != nil {
+		o.w.abandon()
+		return Stats{}, err
+	}
+	return st, nil
+}
+
+// generate writes the data set aside (see writer).
+func generate(o Options) (Stats, error) {
 	var st Stats
 	var mu sync.Mutex
 	errs := make(chan error, o.Days+1)
@@ -134,29 +151,71 @@ func Generate(o Options) (Stats, error) {
 type ExistsError struct{ Path string }
 
 func (e *ExistsError) Error() string {
-	return fmt.Sprintf("%s already exists: elt generate never overwrites bronze files (a build may have ingested them); "+
-		"add a later batch with --batch NAME, or write to an empty folder with --out", e.Path)
+	return fmt.Sprintf("%s already exists: elt generate never overwrites bronze files (a build may have ingested them), "+
+		"and wrote nothing; add a later batch with --batch NAME, or write to an empty folder with --out", e.Path)
 }
 
-// file is a buffered output file under the bronze root.
+// file is a buffered output file under the bronze root, written aside
+// (tmp, a hidden .tmp name in its folder, which no source reads) until
+// Generate renames it into place at path.
 type file struct {
-	f *os.File
-	w *bufio.Writer
+	f         *os.File
+	w         *bufio.Writer
+	tmp, path string
 }
 
-func create(root string, parts ...string) (*file, error) {
-	p := filepath.Join(append([]string{root}, parts...)...)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if errors.Is(err, fs.ErrExist) {
+// writer keeps the files a Generate writes, so that they go into place
+// together once all are whole, and none does when anything fails.
+type writer struct {
+	mu    sync.Mutex
+	files []*file
+	dirs  []string // folders it made
+}
+
+// create starts the file root/parts… aside; a file already at that path
+// is refused at once.
+func (o Options) create(parts ...string) (*file, error) {
+	p := filepath.Join(append([]string{o.Out}, parts...)...)
+	if _, err := os.Lstat(p); err == nil {
 		return nil, &ExistsError{Path: p}
 	}
+	if err := o.w.mkdirAll(filepath.Dir(p)); err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".*.tmp")
 	if err != nil {
 		return nil, err
 	}
-	return &file{f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
+	if err := f.Chmod(0o644); err != nil { // CreateTemp's is 0600
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	out := &file{f: f, w: bufio.NewWriterSize(f, 1<<20), tmp: f.Name(), path: p}
+	o.w.mu.Lock()
+	o.w.files = append(o.w.files, out)
+	o.w.mu.Unlock()
+	return out, nil
+}
+
+// mkdirAll makes dir and its missing parents, remembering those it made.
+func (w *writer) mkdirAll(dir string) error {
+	var missing []string
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil || d == filepath.Dir(d) {
+			break
+		}
+		missing = append(missing, d)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i := len(missing) - 1; i >= 0; i-- {
+		w.dirs = append(w.dirs, missing[i])
+	}
+	return nil
 }
 
 func (f *file) close() error {
@@ -165,6 +224,55 @@ func (f *file) close() error {
 		return err
 	}
 	return f.f.Close()
+}
+
+// commit moves every file into place, never over one that appeared
+// meanwhile (a hard link fails on an existing name; where links are not
+// supported, the name is checked just before the rename). If one cannot
+// go, those moved already are taken back, so a refusal leaves nothing.
+func (w *writer) commit() error {
+	for i, f := range w.files {
+		err := os.Link(f.tmp, f.path)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			if _, serr := os.Lstat(f.path); serr == nil {
+				err = fs.ErrExist
+			} else {
+				err = os.Rename(f.tmp, f.path)
+			}
+		}
+		if errors.Is(err, fs.ErrExist) {
+			err = &ExistsError{Path: f.path}
+		}
+		if err != nil {
+			for _, done := range w.files[:i] {
+				os.Remove(done.path)
+			}
+			return err
+		}
+	}
+	w.discard()
+	return nil
+}
+
+// discard closes and removes the files written aside (after commit, the
+// names they had aside).
+func (w *writer) discard() {
+	for _, f := range w.files {
+		f.f.Close()
+		os.Remove(f.tmp)
+	}
+}
+
+// abandon removes everything written: the files aside and the folders made
+// for them (those left empty).
+func (w *writer) abandon() {
+	w.discard()
+	// Deepest first (a folder's path is longer than its parent's): the
+	// writers made them in any order.
+	slices.SortFunc(w.dirs, func(a, b string) int { return len(b) - len(a) })
+	for _, d := range w.dirs {
+		os.Remove(d) // only if empty
+	}
 }
 
 func dt(t time.Time) string { return "dt=" + t.Format("2006-01-02") }
@@ -214,7 +322,7 @@ func plantFraud(o Options, d int, day time.Time) (int, error) {
 	if o.FraudRate == 0 {
 		return 0, nil
 	}
-	f, err := create(o.Out, "transactions", dt(day), o.part(9, "csv"))
+	f, err := o.create("transactions", dt(day), o.part(9, "csv"))
 	if err != nil {
 		return 0, err
 	}
@@ -250,7 +358,7 @@ func genDay(o Options, d int) (dayStats, error) {
 		{"events", dt(day), o.part(1, "json")}, {"events", dt(next), o.part(2, "json")},
 		{"transactions", dt(day), o.part(1, "csv")}, {"transactions", dt(next), o.part(2, "csv")},
 	} {
-		f, err := create(o.Out, p...)
+		f, err := o.create(p...)
 		if err != nil {
 			return st, err
 		}
@@ -412,11 +520,11 @@ func writeTransaction(tx, txLate *file, r *rand.Rand, id, sid, user string, t ti
 func genUsers(o Options) (Stats, error) {
 	var st Stats
 	r := rand.New(rand.NewPCG(o.Seed, 0))
-	first, err := create(o.Out, "users", dt(o.Start.AddDate(0, 0, -1)), "part-0001.csv")
+	first, err := o.create("users", dt(o.Start.AddDate(0, 0, -1)), "part-0001.csv")
 	if err != nil {
 		return st, err
 	}
-	later, err := create(o.Out, "users", dt(o.Start.AddDate(0, 0, o.Days/2)), "part-0001.csv")
+	later, err := o.create("users", dt(o.Start.AddDate(0, 0, o.Days/2)), "part-0001.csv")
 	if err != nil {
 		return st, err
 	}

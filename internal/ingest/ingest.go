@@ -12,8 +12,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
@@ -176,39 +179,51 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 	for i := range results {
 		results[i] = make(chan piece, 1)
 	}
+	// The readers run under one group with the build's context: leaving,
+	// for whatever reason, cancels them and waits for every one, so no
+	// reader outlives the ingestion (nor holds a file open); a cancelled
+	// build (Ctrl-C) stops them between two pieces of what they read.
+	readCtx, cancel := context.WithCancel(ctx)
+	g, gctx := errgroup.WithContext(readCtx)
+	defer func() {
+		cancel()
+		g.Wait()
+	}()
 	sem := make(chan struct{}, workers)
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
+	g.Go(func() error {
 		for i, f := range todo {
 			select {
 			case sem <- struct{}{}:
-			case <-stop:
-				return
+			case <-gctx.Done():
+				return nil
 			}
 			_, known := seen[f.Rel]
-			go func() {
+			g.Go(func() error {
 				defer func() { <-sem }()
-				readFile(src, f, known, func(p piece) bool {
+				readFile(gctx, src, f, known, func(p piece) bool {
 					select {
 					case results[i] <- p:
 						return true
-					case <-stop:
+					case <-gctx.Done():
 						return false
 					}
 				})
-			}()
+				return nil // a reader's error goes with its pieces, in file order
+			})
 		}
-	}()
+		return nil
+	})
 	var before int64 // bytes of the files taken whole
 	for i, f := range todo {
 		var records, taken int64
 		var sha string
 		for sha == "" {
-			if err := ctx.Err(); err != nil {
-				return res, err
+			var p piece
+			select {
+			case p = <-results[i]:
+			case <-ctx.Done():
+				return res, ctx.Err()
 			}
-			p := <-results[i]
 			if p.err != nil {
 				return res, p.err
 			}
@@ -289,17 +304,37 @@ type piece struct {
 // a large file is never held whole (a variable for tests).
 var chunkBytes = 16 << 20
 
+// textLimit is the longest NDJSON line and the largest CSV file read: what
+// is beyond it is never read into memory (maxText; a variable for tests).
+var textLimit = maxText
+
+// readBytes is how much is read between two looks at the context.
+const readBytes = 1 << 20
+
+// sizeText says n bytes as the limits are spoken of.
+func sizeText(n int) string {
+	if n%(1<<30) == 0 {
+		return fmt.Sprintf("%d GiB", n>>30)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
 // readFile reads one bronze file once, giving its pieces to emit (which
 // says whether to go on): NDJSON a chunk of whole lines at a time, CSV
 // whole, and the file's hash last. A file already in the manifest
 // (touched, or copied with its bytes) and a Parquet file (DuckDB reads it)
-// are only hashed, streaming.
-func readFile(src Source, f File, hashOnly bool, emit func(piece) bool) {
+// are only hashed, streaming. A line or CSV file beyond textLimit is an
+// error found before more of it is read; a cancelled ctx stops the reading
+// between two pieces of at most chunkBytes or readBytes.
+func readFile(ctx context.Context, src Source, f File, hashOnly bool, emit func(piece) bool) {
 	fail := func(err error) {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
 		emit(piece{err: fmt.Errorf("cannot read bronze file %s: %w", f.Abs, unwrapPath(err))})
 	}
 	if hashOnly || src.Format == project.Parquet {
-		sha, err := HashFile(f.Abs)
+		sha, err := HashFileContext(ctx, f.Abs)
 		if err != nil {
 			fail(err)
 			return
@@ -315,13 +350,13 @@ func readFile(src Source, f File, hashOnly bool, emit func(piece) bool) {
 	defer fh.Close()
 	h := sha256.New()
 	if src.Format == project.CSV {
-		data, err := io.ReadAll(io.TeeReader(fh, h))
+		data, err := readUpTo(ctx, io.TeeReader(fh, h), f.Size, textLimit)
 		if err != nil {
 			fail(err)
 			return
 		}
-		if len(data) > maxText {
-			emit(piece{err: fmt.Errorf("bronze file %s is %d bytes: elt reads CSV files of up to 1 GiB; split it into smaller files", f.Abs, len(data))})
+		if len(data) > textLimit {
+			emit(piece{err: fmt.Errorf("bronze file %s is larger than %s: elt reads CSV files of up to %s; split it into smaller files", f.Abs, sizeText(textLimit), sizeText(textLimit))})
 			return
 		}
 		text, bad := prepareText(bytes.TrimPrefix(data, bom))
@@ -331,13 +366,23 @@ func readFile(src Source, f File, hashOnly bool, emit func(piece) bool) {
 		return
 	}
 	// NDJSON: chunks end after a line break, so no line (and no CRLF) is
-	// cut.
+	// cut. rest, the line not yet ended, starts at line; it is never let
+	// grow past textLimit, so a file without line breaks is not read whole.
 	var rest []byte
 	line, first := 1, true
 	for eof := false; !eof; {
-		data := make([]byte, len(rest), len(rest)+chunkBytes)
-		copy(data, rest)
-		n, err := io.ReadFull(fh, data[len(rest):cap(data)])
+		if err := ctx.Err(); err != nil {
+			fail(err)
+			return
+		}
+		// At most one byte past the limit, or one after a CR that may
+		// start a CRLF.
+		want := max(min(chunkBytes, textLimit+1-len(rest)), 1)
+		// rest is never given away: a line being read grows in place, so a
+		// long one is not copied again at every chunk.
+		old := len(rest)
+		data := slices.Grow(rest, want)
+		n, err := io.ReadFull(fh, data[old:old+want])
 		switch {
 		case err == io.EOF || err == io.ErrUnexpectedEOF:
 			eof = true
@@ -345,18 +390,32 @@ func readFile(src Source, f File, hashOnly bool, emit func(piece) bool) {
 			fail(err)
 			return
 		}
-		h.Write(data[len(rest) : len(rest)+n])
-		data = data[:len(rest)+n]
-		cut := len(data)
-		if !eof {
-			if cut = lastBreak(data); cut == 0 {
-				rest = data // no line ends here yet: read on
-				continue
-			}
+		h.Write(data[old : old+n])
+		data = data[:old+n]
+		// rest holds no line break but maybe a CR at its end, so the last
+		// break is in what was just read or ends that CR.
+		from := max(old-1, 0)
+		cut := lastBreak(data[from:])
+		if cut > 0 {
+			cut += from
 		}
-		if len(data) > maxText {
-			emit(piece{err: fmt.Errorf("bronze file %s has no line break in its first 1 GiB: elt cannot read it as NDJSON", f.Abs)})
+		// The line not ended yet (a CR at the end ends it, or starts its
+		// break).
+		open := len(data) - cut
+		if open > 0 && data[len(data)-1] == '\r' {
+			open--
+		}
+		if open > textLimit {
+			emit(piece{err: fmt.Errorf("bronze file %s: line %d is longer than %s (no line break in it): elt cannot read it as NDJSON; "+
+				"check that the file is newline-delimited JSON, or split the line", f.Abs, line+breaks(data[:cut]), sizeText(textLimit))})
 			return
+		}
+		if eof {
+			cut = len(data)
+		}
+		if cut == 0 {
+			rest = data // no line ends here yet: read on
+			continue
 		}
 		rest = append([]byte(nil), data[cut:]...)
 		chunk := data[:cut]
@@ -371,6 +430,35 @@ func readFile(src Source, f File, hashOnly bool, emit func(piece) bool) {
 		}
 	}
 	emit(piece{sha: hex.EncodeToString(h.Sum(nil))})
+}
+
+// readUpTo reads r to its end, or to just past limit bytes (size, the
+// file's size when listed, sizes the first buffer), looking at ctx between
+// pieces of readBytes.
+func readUpTo(ctx context.Context, r io.Reader, size int64, limit int) ([]byte, error) {
+	buf := make([]byte, 0, min(max(size, 0), int64(limit), 64<<20)+1)
+	for len(buf) <= limit {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(cap(buf), limit+1-len(buf)))
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), len(buf)+readBytes, limit+1)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
+}
+
+// breaks counts the line breaks in data: LF, CRLF and lone CR.
+func breaks(data []byte) int {
+	return bytes.Count(data, []byte{'\n'}) + bytes.Count(data, []byte{'\r'}) - bytes.Count(data, []byte("\r\n"))
 }
 
 // lastBreak is where data ends after its last whole line break: a LF, or a
@@ -392,17 +480,31 @@ func lastBreak(data []byte) int {
 
 // HashFile is the sha256 of a file, in hex, read in pieces: how the
 // manifest (and a seed's state) knows a file's content.
-func HashFile(path string) (string, error) {
+func HashFile(path string) (string, error) { return HashFileContext(context.Background(), path) }
+
+// HashFileContext is HashFile stopping, with ctx's error, as soon as ctx
+// is done (it looks between pieces of readBytes).
+func HashFileContext(ctx context.Context, path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
+	buf := make([]byte, readBytes)
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		n, err := f.Read(buf)
+		h.Write(buf[:n])
+		if err == io.EOF {
+			return hex.EncodeToString(h.Sum(nil)), nil
+		}
+		if err != nil {
+			return "", err
+		}
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // loadBatch loads a batch of parts of files: their records as the view

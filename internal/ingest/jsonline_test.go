@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -95,7 +96,7 @@ func TestChunkedNDJSON(t *testing.T) {
 	read := func(path string) (string, string) {
 		var parts []string
 		var sha string
-		readFile(src, File{Rel: "f", Abs: path}, false, func(p piece) bool {
+		readFile(context.Background(), src, File{Rel: "f", Abs: path}, false, func(p piece) bool {
 			if p.err != nil {
 				t.Fatal(p.err)
 			}

@@ -34,8 +34,9 @@ type Config struct {
 	// --target NAME lays over the rest (dev, prod ...).
 	Targets map[string]Target `yaml:"targets"`
 	// Seeds declare the column types of seeds/<schema>/<name>.csv files,
-	// by schema.name; undeclared columns are sniffed by DuckDB.
-	Seeds map[string]SeedConfig `yaml:"seeds"`
+	// by schema.name (written nested, schema then name, or flat);
+	// undeclared columns are sniffed by DuckDB.
+	Seeds SeedConfigs `yaml:"seeds"`
 	// Target is the target chosen, "" for none.
 	Target string `yaml:"-"`
 	// Text is elt.yaml as written, for placing errors found later.

@@ -66,7 +66,7 @@ func TestSeeds(t *testing.T) {
 	if err == nil || !contains(err.Error(), "seeds/stray.csv: a seed must be seeds/<schema>/<name>.csv") || !contains(err.Error(), "seeds: ref.gone has no file seeds/ref/gone.csv") {
 		t.Errorf("errors: %v", err)
 	}
-	if got := SeedSQL("seeds/ref/it's.csv", map[string]string{"b": "INTEGER", "a": "VARCHAR"}); got != `SELECT * FROM read_csv('seeds/ref/it''s.csv', header = true, types = {'a': 'VARCHAR', 'b': 'INTEGER'})` {
+	if got := SeedSQL("seeds/ref/it's.csv", map[string]string{"b": "INTEGER", "a": "VARCHAR"}); got != `SELECT * FROM read_csv('seeds/ref/it''s.csv', header = true, delim = ',', quote = '"', escape = '"', types = {'a': 'VARCHAR', 'b': 'INTEGER'})` {
 		t.Errorf("seed SQL: %s", got)
 	}
 }

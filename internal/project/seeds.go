@@ -2,8 +2,11 @@ package project
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
 // SeedDir is where seeds live: seeds/<schema>/<name>.csv is the table
@@ -52,6 +55,11 @@ func LoadSeeds(dir string, decl map[string]SeedConfig) ([]*Model, error) {
 	return out, errs.Err()
 }
 
+// seedOptions are read_csv's options for a seed: the dialect of CSV
+// sources (RFC 4180: a comma, " quoting, a doubled quote inside), never
+// sniffed, so that DuckDB reads what the sources' reader reads.
+const seedOptions = `header = true, delim = ',', quote = '"', escape = '"'`
+
 // SeedSQL is the query that reads a seed file.
 func SeedSQL(rel string, types map[string]string) string {
 	opts := ""
@@ -62,7 +70,82 @@ func SeedSQL(rel string, types map[string]string) string {
 		}
 		opts = ", types = {" + strings.Join(kv, ", ") + "}"
 	}
-	return "SELECT * FROM read_csv(" + quoteLiteral(rel) + ", header = true" + opts + ")"
+	return "SELECT * FROM read_csv(" + quoteLiteral(rel) + ", " + seedOptions + opts + ")"
+}
+
+// SeedTextSQL reads a seed file as SeedSQL does, every column as text: what
+// the build compares with the sources' reader before anything runs.
+func SeedTextSQL(rel string) string {
+	return "SELECT * FROM read_csv(" + quoteLiteral(rel) + ", " + seedOptions + ", all_varchar = true)"
+}
+
+// SeedConfigs are elt.yaml's seeds: by schema.name. Both forms are read:
+// the README's nested one (seeds: {ref: {fx_rates: {...}}}, a schema then
+// its seeds) and a flat one (seeds: {ref.fx_rates: {...}}).
+type SeedConfigs map[string]SeedConfig
+
+// UnmarshalYAML reads either form, each key where it stands: a key with a
+// dot is schema.name, one without a schema holding its seeds.
+func (s *SeedConfigs) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n.Tag == "!!null" {
+		return nil
+	}
+	var errs []string
+	fail := func(at *yaml.Node, format string, args ...any) {
+		errs = append(errs, fmt.Sprintf("line %d: ", at.Line)+fmt.Sprintf(format, args...))
+	}
+	if n.Kind != yaml.MappingNode {
+		fail(n, "seeds: expected a mapping of schemas to seeds, found %s", describe(n))
+		return &yaml.TypeError{Errors: errs}
+	}
+	out, ids := SeedConfigs{}, map[string]bool{}
+	add := func(id string, k, v *yaml.Node) {
+		if v.Kind == yaml.AliasNode {
+			v = v.Alias
+		}
+		if ids[strings.ToLower(id)] {
+			fail(k, "seeds: %s is declared twice", id)
+			return
+		}
+		ids[strings.ToLower(id)] = true
+		checkKnown(v, reflect.TypeOf(SeedConfig{}), func(at *yaml.Node, format string, args ...any) { fail(at, format, args...) })
+		var c SeedConfig
+		if err := v.Decode(&c); err != nil {
+			var te *yaml.TypeError
+			if asTypeError(err, &te) {
+				errs = append(errs, te.Errors...)
+			} else {
+				fail(v, "%v", err)
+			}
+			return
+		}
+		out[id] = c
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if strings.Contains(k.Value, ".") {
+			add(k.Value, k, v)
+			continue
+		}
+		if v.Kind == yaml.AliasNode {
+			v = v.Alias
+		}
+		if v.Kind != yaml.MappingNode {
+			fail(k, "seeds: %s: expected the schema's seeds by name (seeds: {%s: {name: {column_types: ...}}}), found %s", k.Value, k.Value, describe(v))
+			continue
+		}
+		for j := 0; j+1 < len(v.Content); j += 2 {
+			add(k.Value+"."+v.Content[j].Value, v.Content[j], v.Content[j+1])
+		}
+	}
+	if len(errs) > 0 {
+		return &yaml.TypeError{Errors: errs}
+	}
+	*s = out
+	return nil
 }
 
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

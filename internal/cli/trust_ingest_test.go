@@ -1,0 +1,145 @@
+package cli
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/digitalservices/elt/internal/testutil"
+)
+
+// seedProject is a project with the seed seeds/ref/fx_rates.csv (text),
+// elt.yaml's seeds: section (config, indented under seeds:) and a gold
+// model joining it.
+func seedProject(t *testing.T, text, config string) string {
+	t.Helper()
+	proj := t.TempDir()
+	yaml := "version: 1\nmodels:\n  materialized: table\n"
+	if config != "" {
+		yaml += "seeds:\n" + config
+	}
+	testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), yaml)
+	testutil.WriteFile(t, filepath.Join(proj, "seeds", "ref", "fx_rates.csv"), text)
+	testutil.WriteFile(t, filepath.Join(proj, "models", "gold", "eur.sql"),
+		"SELECT o.id, o.amount * r.rate::DOUBLE AS usd FROM (VALUES (1, 'EUR', 10.0), (2, 'USD', 5.0)) o(id, currency, amount)\n"+
+			"JOIN ref.fx_rates r ON r.currency = o.currency\n")
+	return proj
+}
+
+// TestSeedsReadStrictly: a seed is read as CSV sources are (RFC 4180), and
+// what a source would quarantine, an empty or header-only seed, and a value
+// that its declared type would round or refuse are errors at the seed's
+// path and line (showing the line) before anything runs: no run is
+// recorded and no table is built.
+func TestSeedsReadStrictly(t *testing.T) {
+	for _, tc := range []struct {
+		name, text, config string
+		want               []string
+	}{
+		{"unmatched quote", "currency,rate\n\"EUR,1.0\nUSD,1\n", "",
+			[]string{"seeds/ref/fx_rates.csv:2: a quote opened on this line is never closed", `   2 | "EUR,1.0`}},
+		{"text after a closing quote", "currency,rate\n\"EUR\"x,1.0\nUSD,1\n", "",
+			[]string{"seeds/ref/fx_rates.csv:2: text follows a closing quote", `   2 | "EUR"x,1.0`}},
+		{"a value too many", "currency,rate\nEUR,1.0,3\nUSD,1\n", "",
+			[]string{"seeds/ref/fx_rates.csv:2: this record has 3 values, the header 2 columns", "   2 | EUR,1.0,3"}},
+		{"not UTF-8", "currency,rate\nEUR,1.0\n\xffUSD,1\n", "",
+			[]string{"seeds/ref/fx_rates.csv:3: this line is not valid UTF-8"}},
+		{"empty", "", "", []string{"seeds/ref/fx_rates.csv: the seed is empty"}},
+		{"header only", "currency,rate\r\n", "", []string{"seeds/ref/fx_rates.csv:1: the seed has a header but no record", "   1 | currency,rate"}},
+		{"blank lines only", "\n  \n", "", []string{"seeds/ref/fx_rates.csv: the seed is empty"}},
+		{"a column named twice", "currency,rate,Rate\nEUR,1,2\n", "", []string{`seeds/ref/fx_rates.csv:1: the header names column "Rate" twice`}},
+		{"mixed line breaks", "currency,rate\nEUR,1.0\r\nUSD,1.1\rGBP,2\n", "",
+			[]string{"seeds/ref/fx_rates.csv: DuckDB's read_csv cannot read the seed", "use one kind of line break"}},
+		{"a space before a quote", "currency,rate\nEUR, \"1\"\n", "",
+			[]string{`seeds/ref/fx_rates.csv:2: DuckDB's read_csv reads column rate of the record starting here as "1", the CSV reader as " \"1\""`, `   2 | EUR, "1"`}},
+		{"rounded to its type", "currency,rate\nUSD,1\nEUR,0.92\n", "  ref:\n    fx_rates:\n      column_types: {rate: INTEGER}\n",
+			[]string{`seeds/ref/fx_rates.csv:3: rate is "0.92", which its type INTEGER (elt.yaml's column_types) does not hold exactly: it would be 1`, "   3 | EUR,0.92"}},
+		{"not of its type", "currency,rate\nUSD,1\nEUR,one\n", "  ref.fx_rates:\n    column_types: {rate: 'DECIMAL(10, 2)'}\n",
+			[]string{`seeds/ref/fx_rates.csv:3: rate is "one", not a value of its type DECIMAL(10, 2)`}},
+		{"too many decimals", "currency,rate\nUSD,1\nEUR,0.925\n", "  ref.fx_rates:\n    column_types: {rate: 'DECIMAL(4,2)'}\n",
+			[]string{`seeds/ref/fx_rates.csv:3: rate is "0.925", which its type DECIMAL(4,2) (elt.yaml's column_types) does not hold exactly`, "it would be 0.93"}},
+		{"a time in a date", "currency,rate,day\nUSD,1,2026-01-02\nEUR,2,2026-01-02 10:00\n", "  ref:\n    fx_rates:\n      column_types: {day: DATE}\n",
+			[]string{`seeds/ref/fx_rates.csv:3: day is "2026-01-02 10:00", which its type DATE (elt.yaml's column_types) does not hold exactly`}},
+		{"an unknown type", "currency,rate\nUSD,1\n", "  ref:\n    fx_rates:\n      column_types: {rate: INTEGR}\n",
+			[]string{`elt.yaml: seeds: ref.fx_rates: column_types: rate: "INTEGR" is not a DuckDB type`}},
+		{"a column the seed lacks", "currency,rate\nUSD,1\n", "  ref:\n    fx_rates:\n      column_types: {rte: DOUBLE}\n",
+			[]string{"elt.yaml: seeds: ref.fx_rates: column_types names rte, which seeds/ref/fx_rates.csv has no column of"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			proj := seedProject(t, tc.text, tc.config)
+			code, out, errs := elt(t, "--project", proj, "build")
+			if code != ExitFailure {
+				t.Fatalf("exit %d, want %d\n%s%s", code, ExitFailure, out, errs)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(errs, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errs)
+				}
+			}
+			if strings.Contains(out, "ref.fx_rates") || strings.Contains(errs, "Binder Error") || strings.Contains(errs, "Conversion Error") {
+				t.Errorf("the build ran:\n%s%s", out, errs)
+			}
+			if code, out, _ := elt(t, "--project", proj, "query", "--format", "csv", "SELECT count(*) AS n FROM elt.runs"); code == 0 && out != "n\n0\n" {
+				t.Errorf("a run was recorded: %s", out)
+			}
+		})
+	}
+}
+
+// TestSeedsReadAsSourcesAre: what the CSV reader of sources accepts a seed
+// loads with the same values: quoted commas, doubled quotes, quoted line
+// breaks, CRLF, lone CR, a byte-order mark, blank lines; a declared type
+// that holds every value exactly is fine.
+func TestSeedsReadAsSourcesAre(t *testing.T) {
+	for _, tc := range []struct {
+		name, text, config, want string
+	}{
+		{"quoting", "currency,rate,note\n\"EUR\",1.10,\"a, \"\"b\"\"\nc\"\nUSD,1,\n", "", "EUR|1.1|a, \"b\"\nc\nUSD|1.0|NULL\n"},
+		{"crlf and bom", "\xEF\xBB\xBFcurrency,rate\r\nEUR,1.10\r\n\r\nUSD,1\r\n", "", "EUR|1.1|\nUSD|1.0|\n"},
+		{"lone cr", "currency,rate\rEUR,1.10\rUSD,1\r", "", "EUR|1.1|\nUSD|1.0|\n"},
+		{"exact declared types", "currency,rate\nEUR,2\nUSD,1.0\n", "  ref:\n    fx_rates:\n      column_types: {rate: INTEGER, currency: VARCHAR}\n", "EUR|2|\nUSD|1|\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			proj := seedProject(t, tc.text, tc.config)
+			mustElt(t, "--project", proj, "build")
+			q := "SELECT string_agg(concat_ws('|', currency, rate::VARCHAR, " + map[bool]string{true: "coalesce(note, 'NULL')", false: "''"}[tc.name == "quoting"] + "), chr(10) ORDER BY currency) || chr(10) AS r FROM ref.fx_rates"
+			out := mustElt(t, "--project", proj, "query", "--format", "csv", q)
+			got := strings.TrimPrefix(out, "r\n")
+			got = strings.Trim(got, "\"\n") + "\n"
+			if strings.ReplaceAll(got, "\"\"", "\"") != tc.want {
+				t.Errorf("ref.fx_rates:\n%s\nwant\n%s", out, tc.want)
+			}
+			if out := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT count(*) AS n FROM gold.eur"); out != "n\n2\n" {
+				t.Errorf("gold.eur joins %s", out)
+			}
+		})
+	}
+}
+
+// TestSeedConfigForms: elt.yaml's seeds: is read in the README's nested
+// form (seeds: {schema: {name: ...}}) and in the flat one (schema.name);
+// a seed declared in both, and an unknown key, are errors at their line.
+func TestSeedConfigForms(t *testing.T) {
+	text := "currency,rate\nEUR,007\nUSD,1\n"
+	for _, config := range []string{
+		"  ref:\n    fx_rates:\n      description: FX rates\n      column_types: {rate: VARCHAR}\n",
+		"  ref.fx_rates:\n    description: FX rates\n    column_types: {rate: VARCHAR}\n",
+	} {
+		proj := seedProject(t, text, config)
+		mustElt(t, "--project", proj, "build")
+		if out := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT rate FROM ref.fx_rates ORDER BY currency"); out != "rate\n007\n1\n" {
+			t.Errorf("%s: column_types not applied:\n%s", config, out)
+		}
+	}
+	for _, tc := range []struct{ config, want string }{
+		{"  ref:\n    fx_rates:\n      column_type: {rate: VARCHAR}\n", `elt.yaml:7:7: unknown key "column_type"`},
+		{"  ref:\n    fx_rates: {}\n  ref.fx_rates: {}\n", "elt.yaml:7:3: seeds: ref.fx_rates is declared twice"},
+		{"  ref: [fx_rates]\n", "elt.yaml:5:3: seeds: ref: expected the schema's seeds by name"},
+		{"  ref:\n    gone: {}\n", "seeds: ref.gone has no file seeds/ref/gone.csv"},
+	} {
+		proj := seedProject(t, text, tc.config)
+		if code, _, errs := elt(t, "--project", proj, "build"); code == 0 || !strings.Contains(errs, tc.want) {
+			t.Errorf("%q: exit %d, want %q:\n%s", tc.config, code, tc.want, errs)
+		}
+	}
+}

@@ -1,0 +1,191 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/digitalservices/elt/internal/project"
+)
+
+// readAll reads a file as readFile does, giving its records (as
+// showRecords shows them) and its first error.
+func readAll(ctx context.Context, src Source, path string) (string, error) {
+	var parts []string
+	var err error
+	readFile(ctx, src, File{Rel: "f", Abs: path}, false, func(p piece) bool {
+		if p.err != nil {
+			err = p.err
+			return false
+		}
+		if p.recs != nil {
+			if s := showRecords(p.recs); s != "" {
+				parts = append(parts, s)
+			}
+		}
+		return true
+	})
+	return strings.Join(parts, " | "), err
+}
+
+// endless is a named pipe fed with pattern over and over until its reader
+// goes; written counts the bytes the reader took.
+func endless(t *testing.T, first, pattern string) (path string, written *atomic.Int64) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "pipe")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Skip("no named pipes:", err)
+	}
+	written = &atomic.Int64{}
+	go func() {
+		w, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		defer w.Close()
+		block := []byte(strings.Repeat(pattern, 4096/len(pattern)+1))
+		n, err := w.Write([]byte(first))
+		written.Add(int64(n))
+		for err == nil {
+			n, err = w.Write(block)
+			written.Add(int64(n))
+		}
+	}()
+	return path, written
+}
+
+// TestLimitsBeforeBuffering: an NDJSON line longer than the line limit, and
+// a CSV file larger than the file limit, are errors found when the limit is
+// passed, never after reading the rest (an endless pipe stops at the limit
+// and its pipe buffer); the error names the file and the line.
+func TestLimitsBeforeBuffering(t *testing.T) {
+	defer func(n, l int) { chunkBytes, textLimit = n, l }(chunkBytes, textLimit)
+	chunkBytes, textLimit = 97, 1000
+	const slack = 1 << 20 // what a pipe may hold written but unread
+	ndjson := Source{Name: "e", Source: project.Source{Format: project.NDJSON, Fields: []project.Field{{Name: "a"}}}}
+	csv := Source{Name: "t", Source: project.Source{Format: project.CSV, Fields: []project.Field{{Name: "a"}}}}
+	for _, tc := range []struct {
+		name         string
+		src          Source
+		first, again string
+		want         string
+	}{
+		{"ndjson without a line break", ndjson, "", "x", "line 1 is longer than 1000 bytes"},
+		{"ndjson, a long third line", ndjson, "{\"a\": 1}\r\n{\"a\": 2}\r", "y", "line 3 is longer than 1000 bytes"},
+		{"csv", csv, "a\n", "1\n", "is larger than 1000 bytes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path, written := endless(t, tc.first, tc.again)
+			done := make(chan error, 1)
+			go func() {
+				_, err := readAll(context.Background(), tc.src, path)
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
+					t.Fatalf("got %v, want %q", err, tc.want)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("still reading after %d bytes: the limit is not applied before buffering", written.Load())
+			}
+			if n := written.Load(); n > int64(textLimit)+slack {
+				t.Errorf("read %d bytes for a limit of %d", n, textLimit)
+			}
+		})
+	}
+}
+
+// TestLineLimitEdges: a line of exactly the limit is read whatever its line
+// break and wherever the chunks end; one byte more is an error at its line.
+func TestLineLimitEdges(t *testing.T) {
+	defer func(n, l int) { chunkBytes, textLimit = n, l }(chunkBytes, textLimit)
+	textLimit = 40
+	src := Source{Name: "e", Source: project.Source{Format: project.NDJSON, Fields: []project.Field{{Name: "a"}}}}
+	line := func(n int) string { // a JSON object of n bytes
+		return `{"a": "` + strings.Repeat("x", n-9) + `"}`
+	}
+	for _, br := range []string{"\n", "\r\n", "\r", ""} {
+		for _, tc := range []struct {
+			in, err string
+		}{
+			{line(20) + "\n" + line(40) + br, ""},
+			{"\xEF\xBB\xBF" + line(37) + "\r\n" + line(40) + br, ""},
+			{line(20) + "\r\n" + line(41) + br, "line 2 is longer than 40 bytes"},
+			{line(40) + "\r" + line(20) + "\r" + line(41) + br + line(20), "line 3 is longer than 40 bytes"},
+		} {
+			path := filepath.Join(t.TempDir(), "f.json")
+			os.WriteFile(path, []byte(tc.in), 0o644)
+			chunkBytes = 1 << 20
+			whole, _ := readAll(context.Background(), src, path)
+			for n := 1; n <= 50; n++ {
+				chunkBytes = n
+				got, err := readAll(context.Background(), src, path)
+				switch {
+				case tc.err == "" && (err != nil || got != whole):
+					t.Errorf("%q in chunks of %d: %v\ngot  %s\nwant %s", tc.in, n, err, got, whole)
+				case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+					t.Errorf("%q in chunks of %d: %v, want %q", tc.in, n, err, tc.err)
+				}
+			}
+		}
+	}
+}
+
+// TestCancelDoesNotWaitForHash: cancelling an ingestion (Ctrl-C) while a
+// reader hashes a large file returns at once with the context's error, and
+// every reader has finished by then (none holds a bronze file open).
+func TestCancelDoesNotWaitForHash(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tx := memTx(t)
+	bronze := t.TempDir()
+	dir := filepath.Join(bronze, "events")
+	os.MkdirAll(dir, 0o755)
+	// 64 GiB of holes: hashing it takes minutes, reading it takes no disk.
+	big := filepath.Join(dir, "big.json")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(64 << 30); err != nil {
+		t.Skip("no sparse files:", err)
+	}
+	f.Close()
+	src := sources(t, bronze)[0]
+	src.Format = project.Parquet // only hashed before DuckDB would read it
+	files, err := Discover(src)
+	if err != nil || len(files.Files) != 1 {
+		t.Fatal(files, err)
+	}
+	time.AfterFunc(300*time.Millisecond, cancel)
+	t0 := time.Now()
+	_, err = Ingest(ctx, tx, src, files.Files, Options{RunID: 1})
+	if took := time.Since(t0); !errors.Is(err, context.Canceled) || took > 5*time.Second {
+		t.Fatalf("after %v: %v, want context.Canceled at once", took, err)
+	}
+	if open := openFiles(t, big); open > 0 {
+		t.Errorf("%d readers still hold %s open after Ingest returned", open, big)
+	}
+}
+
+// openFiles counts this process's descriptors open on path.
+func openFiles(t *testing.T, path string) int {
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc:", err)
+	}
+	n := 0
+	for _, fd := range fds {
+		if target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name())); err == nil && target == path {
+			n++
+		}
+	}
+	return n
+}
