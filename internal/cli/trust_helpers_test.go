@@ -74,3 +74,72 @@ func TestScaffoldFailingExits1(t *testing.T) {
 		t.Errorf("scaffold of a test that passes:\n%s", out)
 	}
 }
+
+// customerRevenue is the README's model of "Add a model".
+const customerRevenue = `/*
+description: Paid revenue per customer, in euros.
+columns:
+  - name: customer_id
+    checks: [not_null, unique]
+*/
+SELECT c.customer_id, c.name, c.country,
+       count(o.order_id) AS orders,
+       coalesce(sum(to_eur(o.amount, fx.rate_to_eur)), 0) AS revenue_eur
+FROM bronze.customers AS c
+LEFT JOIN silver.orders AS o ON o.customer_id = c.customer_id AND o.status = 'paid'
+LEFT JOIN ref.fx_rates AS fx USING (currency)
+GROUP BY ALL
+ORDER BY revenue_eur DESC
+`
+
+// customersSource is the README's source of "Add a source", declared.
+const customersSource = `  customers:
+    format: csv
+    path: customers
+    key: customer_id
+    fields:
+      - {name: customer_id, type: id, required: true}
+      - {name: name, type: text, required: true}
+      - {name: country, type: text, required: true}
+`
+
+// Before a build, show and checks suggest say what to run first, exit 1,
+// and print no DuckDB error: with no warehouse at all, and with a
+// warehouse that lacks a source the model reads (at the line naming it).
+func TestShowAndSuggestBeforeBuild(t *testing.T) {
+	proj := initProject(t)
+	for _, cmd := range [][]string{{"show", "gold.daily_revenue"}, {"checks", "suggest", "gold.daily_revenue"}, {"checks", "suggest", "--write", "gold.daily_revenue"}} {
+		code, out, errs := elt(t, append([]string{"--project", proj}, cmd...)...)
+		if code != 1 || !strings.Contains(errs, "run `elt build` first") || strings.Contains(errs, "Error:") {
+			t.Errorf("elt %v with no warehouse: exit %d\n%s%s", cmd, code, out, errs)
+		}
+	}
+	mustElt(t, "--project", proj, "build")
+	testutil.WriteFile(t, filepath.Join(proj, "data", "bronze", "customers", "customers.csv"), "customer_id,name,country\nc00,Ana,MX\n")
+	appendFile(t, filepath.Join(proj, "elt.yaml"), customersSource)
+	testutil.WriteFile(t, filepath.Join(proj, "models", "gold", "customer_revenue.sql"), customerRevenue)
+	code, out, errs := elt(t, "--project", proj, "show", "gold.customer_revenue")
+	if code != 1 || !strings.Contains(errs, "models/gold/customer_revenue.sql:10:6: gold.customer_revenue reads bronze.customers, not in the warehouse yet: source customers is not ingested") ||
+		!strings.Contains(errs, "run `elt build` first") || strings.Contains(errs, "Catalog Error") {
+		t.Errorf("show of a model reading a source not ingested: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = elt(t, "--project", proj, "checks", "suggest", "gold.customer_revenue")
+	if code != 1 || !strings.Contains(errs, "gold.customer_revenue is not built yet: run `elt build` first") {
+		t.Errorf("checks suggest of a model not built: exit %d\n%s%s", code, out, errs)
+	}
+	mustElt(t, "--project", proj, "build")
+	out = mustElt(t, "--project", proj, "show", "gold.customer_revenue")
+	if !strings.Contains(out, "Ana") {
+		t.Errorf("show after the build:\n%s", out)
+	}
+}
+
+// appendFile adds text at the end of a file.
+func appendFile(t *testing.T, path, text string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.WriteFile(t, path, string(b)+text)
+}

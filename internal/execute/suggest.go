@@ -39,7 +39,7 @@ func SuggestChecks(ctx context.Context, db *warehouse.DB, p *project.Project, g 
 		return err
 	}
 	if len(cols) == 0 {
-		return fmt.Errorf("%s is not in the warehouse: run elt build first", m.ID())
+		return fmt.Errorf("%s is not built yet: run `elt build` first, then suggest checks from its rows", m.ID())
 	}
 	var train, hold string
 	if o.Holdout > 0 {
