@@ -143,3 +143,39 @@ func appendFile(t *testing.T, path, text string) {
 	}
 	testutil.WriteFile(t, path, string(b)+text)
 }
+
+// checks suggest --write on the README's 3 customers wrote unique on name
+// and country and ranges of exactly the 3 values seen, and the next build,
+// with 5 customers, was blocked. Now it says the sample is too small,
+// writes nothing it does not support, and the next build passes.
+func TestSuggestSmallSampleDoesNotBlock(t *testing.T) {
+	proj := initProject(t)
+	testutil.WriteFile(t, filepath.Join(proj, "data", "bronze", "customers", "customers.csv"), "customer_id,name,country\nc00,Ana,MX\nc01,Ben,US\nc03,Dev,IN\n")
+	appendFile(t, filepath.Join(proj, "elt.yaml"), customersSource)
+	testutil.WriteFile(t, filepath.Join(proj, "models", "gold", "customer_revenue.sql"), customerRevenue)
+	mustElt(t, "--project", proj, "build")
+	out := mustElt(t, "--project", proj, "checks", "suggest", "--write", "gold.customer_revenue")
+	for _, want := range []string{
+		"3 rows are fewer than the 30 a check from the data needs",
+		"# not suggested, the sample does not support it:",
+		"#   unique(name): 3 distinct, but 3 rows are fewer than the 30 it needs",
+		"#   unique(country): 3 distinct, but 3 rows are fewer than the 30 it needs",
+		"#   range(revenue_eur): 3 rows are fewer than the 30 it needs",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("suggest on 3 rows does not say %q:\n%s", want, out)
+		}
+	}
+	got, err := os.ReadFile(filepath.Join(proj, "models", "gold", "customer_revenue.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != customerRevenue {
+		t.Errorf("suggest --write on 3 rows changed the model:\n%s", got)
+	}
+	testutil.WriteFile(t, filepath.Join(proj, "data", "bronze", "customers", "more.csv"), "customer_id,name,country\nc04,Eve,MX\nc05,Ana,US\n")
+	out = mustElt(t, "--project", proj, "build")
+	if !strings.Contains(out, "5 rows") {
+		t.Errorf("the build with 5 customers:\n%s", out)
+	}
+}
