@@ -7,40 +7,102 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
+// InferOptions say how to write the inferred sources.
+type InferOptions struct {
+	// Bronze is the project's bronze folder (absolute; empty for none): a
+	// folder under it is declared by its path relative to it.
+	Bronze string
+	// Indent is how many spaces the entries are indented by, as elt.yaml
+	// indents those under its sources: (project.SourcesIndent).
+	Indent int
+}
+
+// Inferred is what Infer found: the sources' names and their entries, to
+// go under elt.yaml's sources: key.
+type Inferred struct {
+	Names []string
+	// Block is the entries, each indented by InferOptions.Indent, without
+	// a sources: key of its own: it pastes under the one elt.yaml has, or
+	// project.AddSources merges it.
+	Block string
+}
+
 // Infer samples bronze folders (or single files) with DuckDB's own sniffers
-// and returns a ready sources: block for elt.yaml declaring each: its
-// format, its fields with types, and required where no value is missing.
-// Each folder's name becomes the source's name and path, so the block
-// works in a project whose bronze root is the folders' parent.
-func Infer(ctx context.Context, paths []string) (string, error) {
+// and returns entries for elt.yaml's sources: declaring each: its format,
+// its fields with types, and required where no value is missing. Each
+// folder's name becomes the source's name; its path is the folder's path
+// under o.Bronze, else its name (for a project whose bronze root is the
+// folder's parent). Every value written is one elt build accepts.
+func Infer(ctx context.Context, paths []string, o InferOptions) (*Inferred, error) {
 	db, err := warehouse.Open(ctx, "", warehouse.Options{})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer db.Close()
 	if err := ingest.Macros(ctx, db); err != nil {
-		return "", err
+		return nil, err
 	}
+	if o.Indent <= 0 {
+		o.Indent = 2
+	}
+	out := &Inferred{}
 	var b strings.Builder
-	b.WriteString("sources:\n")
 	for _, p := range paths {
-		block, err := inferSource(ctx, db, p)
+		in, err := inferSource(ctx, db, p, o.Bronze)
 		if err != nil {
-			return "", err
+			return nil, briefError(err)
 		}
-		b.WriteString(block)
+		if slices.Contains(out.Names, in.name) {
+			return nil, fmt.Errorf("%s would be a second source named %s: sample one folder of each name at a time", p, in.name)
+		}
+		out.Names = append(out.Names, in.name)
+		b.WriteString(in.yaml(strings.Repeat(" ", o.Indent)))
 	}
-	return b.String(), nil
+	out.Block = b.String()
+	return out, nil
 }
+
+// maxMessageLine is the longest line of an error message Infer passes on
+// (DuckDB quotes whole lines of the file it sniffs: a 3 MB line would be
+// printed whole).
+const maxMessageLine = 200
+
+// briefError cuts each line of err's message to maxMessageLine characters,
+// with an ellipsis.
+func briefError(err error) error {
+	lines := strings.Split(err.Error(), "\n")
+	cut := false
+	for i, l := range lines {
+		if r := []rune(l); len(r) > maxMessageLine {
+			lines[i] = string(r[:maxMessageLine]) + fmt.Sprintf("… (%s characters more)", output.Count(int64(len(r)-maxMessageLine)))
+			cut = true
+		}
+	}
+	if !cut {
+		return err
+	}
+	return &brief{msg: strings.Join(lines, "\n"), err: err}
+}
+
+// brief is an error with a shorter message than the error it wraps.
+type brief struct {
+	msg string
+	err error
+}
+
+func (e *brief) Error() string { return e.msg }
+func (e *brief) Unwrap() error { return e.err }
 
 // formatOf maps file extensions to formats.
 var formatOf = map[string]project.Format{".csv": project.CSV, ".json": project.NDJSON, ".jsonl": project.NDJSON, ".ndjson": project.NDJSON, ".parquet": project.Parquet}
@@ -56,26 +118,31 @@ type inferred struct {
 	reasons map[string]int64
 }
 
-func inferSource(ctx context.Context, db *warehouse.DB, path string) (string, error) {
+func inferSource(ctx context.Context, db *warehouse.DB, path, bronze string) (*inferred, error) {
 	in, from, err := sample(path)
 	if err != nil {
-		return "", err
+		return nil, err
+	}
+	if bronze != "" {
+		if rel, err := filepath.Rel(bronze, in.dir); err == nil && rel != "." && !strings.HasPrefix(rel, "..") && !filepath.IsAbs(rel) {
+			in.src.Path = filepath.ToSlash(rel)
+		}
 	}
 	var nonText map[string]bool
 	if in.src.Format == project.NDJSON {
 		// One text column per top-level key, in the order keys first appear.
 		if from, nonText, err = jsonColumns(ctx, db, from); err != nil {
-			return "", fmt.Errorf("sample %s: %w", path, err)
+			return nil, fmt.Errorf("sample %s: %w", path, err)
 		}
 	}
 	cols, err := describe(ctx, db, from)
 	if err != nil {
-		return "", fmt.Errorf("sample %s: %w", path, err)
+		return nil, fmt.Errorf("sample %s: %w", path, err)
 	}
 	for _, c := range cols {
 		p, err := profileColumn(ctx, db, from, c.name)
 		if err != nil {
-			return "", fmt.Errorf("sample %s: %w", path, err)
+			return nil, fmt.Errorf("sample %s: %w", path, err)
 		}
 		typ := fieldType(c, p)
 		if typ == "text" && nonText[c.name] {
@@ -88,9 +155,9 @@ func inferSource(ctx context.Context, db *warehouse.DB, path string) (string, er
 		in.src.Fields = append(in.src.Fields, f)
 	}
 	if err := in.measure(ctx); err != nil {
-		return "", fmt.Errorf("sample %s: %w", path, err)
+		return nil, fmt.Errorf("sample %s: %w", path, err)
 	}
-	return in.yaml(), nil
+	return in, nil
 }
 
 // sample finds the files of path (a folder, or one file), their format
@@ -187,11 +254,12 @@ func (in *inferred) measure(ctx context.Context) error {
 // yaml renders the source as elt.yaml declares it. When the sample itself
 // quarantines more than the default gate allows, the gate is set just above
 // what it quarantined, and a comment says why.
-func (in *inferred) yaml() string {
+func (in *inferred) yaml(indent string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "  %s:\n    format: %s\n    path: %s\n", in.name, in.src.Format, yamlString(in.src.Path))
+	in2 := indent + "  "
+	fmt.Fprintf(&b, "%s%s:\n%sformat: %s\n%spath: %s\n", indent, in.name, in2, in.src.Format, in2, yamlString(in.src.Path))
 	if len(in.src.Patterns) > 0 {
-		fmt.Fprintf(&b, "    patterns: [%s]\n", yamlString(in.src.Patterns[0]))
+		fmt.Fprintf(&b, "%spatterns: [%s]\n", in2, yamlString(in.src.Patterns[0]))
 	}
 	var bad int64
 	var why []string
@@ -202,16 +270,18 @@ func (in *inferred) yaml() string {
 	sort.Strings(why)
 	if in.records > 0 && float64(bad)*100/float64(in.records) > project.DefaultMaxQuarantinePct {
 		pct := float64(bad) * 100 / float64(in.records)
-		fmt.Fprintf(&b, "    # the sample quarantines %d of %d records (%.1f%%: %s)\n", bad, in.records, pct, strings.Join(why, ", "))
-		fmt.Fprintf(&b, "    max_quarantine_pct: %d\n", int(pct)+1)
+		fmt.Fprintf(&b, "%s# the sample quarantines %d of %d records (%.1f%%: %s)\n", in2, bad, in.records, pct, strings.Join(why, ", "))
+		// Just above the share quarantined, and a percentage elt build
+		// accepts (at most 100: the gate blocks only a larger share).
+		fmt.Fprintf(&b, "%smax_quarantine_pct: %d\n", in2, min(100, int(pct)+1))
 	}
-	b.WriteString("    fields:\n")
+	fmt.Fprintf(&b, "%sfields:\n", in2)
 	for _, f := range in.src.Fields {
 		typ := string(f.Type)
 		if strings.Contains(typ, ",") {
 			typ = `"` + typ + `"`
 		}
-		fmt.Fprintf(&b, "      - {name: %s, type: %s", f.Name, typ)
+		fmt.Fprintf(&b, "%s  - {name: %s, type: %s", in2, f.Name, typ)
 		if f.Column != "" {
 			fmt.Fprintf(&b, ", column: %s", yamlString(f.Column))
 		}
