@@ -48,9 +48,20 @@ func TestInferWriteThenBuild(t *testing.T) {
 	testutil.WriteFile(t, filepath.Join(bronze, "odd", "x.csv"), "Customer ID,Total (EUR),when\nc1,1.50,2026-01-02\nc2,2.25,2026-01-03\n")
 	testutil.WriteFile(t, filepath.Join(bronze, "events", "e.ndjson"), `{"id": 1, "tags": ["a"], "at": "2026-01-02 10:00:00"}`+"\n"+`{"id": 2, "tags": [], "at": "2026-01-02 11:00:00"}`+"\n")
 	testutil.WriteFile(t, filepath.Join(bronze, "single", "part.csv"), "k,v\n1,a\n")
-	out := mustElt(t, "--project", proj, "source", "infer", "--write",
-		filepath.Join(bronze, "allbad"), filepath.Join(bronze, "odd"), filepath.Join(bronze, "events"), filepath.Join(bronze, "single", "part.csv"))
-	if !strings.Contains(out, "wrote 4 sources into elt.yaml's sources:") || !strings.Contains(out, "max_quarantine_pct: 100\n") {
+	// Names that make the same identifier, bronze's own column names, and
+	// a JSON key with no name (it broke infer with a binder error).
+	testutil.WriteFile(t, filepath.Join(bronze, "clash", "c.ndjson"), `{"a b": 1, "A_B": 2, "": 3}`+"\n")
+	testutil.WriteFile(t, filepath.Join(bronze, "own", "o.csv"), "_file,_line,line\nx,1,3\n")
+	var paths []string
+	for _, n := range []string{"allbad", "odd", "events", "single/part.csv", "clash", "own"} {
+		paths = append(paths, filepath.Join(bronze, n))
+		name := strings.TrimSuffix(filepath.Base(n), ".csv") // a file's source is named for the file
+		testutil.WriteFile(t, filepath.Join(proj, "models", "raw", name+".sql"), "SELECT * FROM bronze."+name+"\n")
+	}
+	out := mustElt(t, append([]string{"--project", proj, "source", "infer", "--write"}, paths...)...)
+	if !strings.Contains(out, "wrote 6 sources into elt.yaml's sources:") || !strings.Contains(out, "max_quarantine_pct: 100\n") ||
+		!strings.Contains(out, `{name: a_b, type: integer, column: "a b", required: true}`) || !strings.Contains(out, "{name: a_b_2, type: integer, column: A_B, required: true}") ||
+		!strings.Contains(out, "{name: line_2, type: integer, column: line, required: true}") {
 		t.Errorf("infer --write printed:\n%s", out)
 	}
 	b, err := os.ReadFile(filepath.Join(proj, "elt.yaml"))
@@ -61,8 +72,11 @@ func TestInferWriteThenBuild(t *testing.T) {
 		t.Errorf("elt.yaml after --write:\n%s", b)
 	}
 	code, out, errs := elt(t, "--project", proj, "build")
-	if code != 0 || strings.Contains(errs, "elt.yaml:") {
+	if code != 0 || strings.Contains(errs, "elt.yaml:") || !strings.Contains(out, "Done: 6 models built") {
 		t.Errorf("build after infer --write: exit %d\n%s%s\nelt.yaml:\n%s", code, out, errs, b)
+	}
+	if got := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT a_b, a_b_2 FROM raw.clash"); got != "a_b,a_b_2\n1,2\n" {
+		t.Errorf("raw.clash: %s", got)
 	}
 	// A second --write of a source already declared changes nothing.
 	code, _, errs = elt(t, "--project", proj, "source", "infer", "--write", filepath.Join(bronze, "odd"))

@@ -139,6 +139,7 @@ func inferSource(ctx context.Context, db *warehouse.DB, path, bronze string) (*i
 	if err != nil {
 		return nil, fmt.Errorf("sample %s: %w", path, err)
 	}
+	taken := map[string]bool{}
 	for _, c := range cols {
 		p, err := profileColumn(ctx, db, from, c.name)
 		if err != nil {
@@ -148,7 +149,14 @@ func inferSource(ctx context.Context, db *warehouse.DB, path, bronze string) (*i
 		if typ == "text" && nonText[c.name] {
 			typ = "json" // values of several JSON types: keep each as JSON
 		}
-		f := project.Field{Name: sourceName(c.name), Type: project.FieldType(typ), Required: p.values == p.rows}
+		// Columns whose names make the same identifier ("a b" and "A_B")
+		// each get their own field: a_b, a_b_2.
+		name := sourceName(c.name)
+		for i := 2; taken[name]; i++ {
+			name = fmt.Sprintf("%s_%d", sourceName(c.name), i)
+		}
+		taken[name] = true
+		f := project.Field{Name: name, Type: project.FieldType(typ), Required: p.values == p.rows}
 		if f.Name != c.name {
 			f.Column = c.name
 		}
@@ -312,7 +320,8 @@ func jsonColumns(ctx context.Context, db *warehouse.DB, from string) (string, ma
 			return "", nil, err
 		}
 		for _, k := range ks {
-			if s, ok := k.(string); ok && !seen[s] {
+			// A key with no name cannot be addressed by a JSON path.
+			if s, ok := k.(string); ok && s != "" && !seen[s] {
 				seen[s] = true
 				keys = append(keys, s)
 			}
@@ -358,16 +367,11 @@ func describe(ctx context.Context, db *warehouse.DB, from string) ([]column, err
 	}
 	defer rows.Close()
 	var out []column
-	seen := map[string]bool{}
 	for rows.Next() {
 		var c column
 		if err := rows.Scan(&c.name, &c.typ); err != nil {
 			return nil, err
 		}
-		if seen[sourceName(c.name)] {
-			continue // a column named twice: declare it once
-		}
-		seen[sourceName(c.name)] = true
 		out = append(out, c)
 	}
 	return out, rows.Err()
