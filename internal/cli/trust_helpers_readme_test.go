@@ -39,7 +39,7 @@ func TestReadmeWalkthrough(t *testing.T) {
 	if save == nil {
 		t.Fatal("the walkthrough no longer says where to save the model (\"Save it as `…`\")")
 	}
-	if !strings.Contains(section, "Paste what it prints under `sources:` in `elt.yaml`, and add `key:\ncustomer_id`") {
+	if !strings.Contains(section, "Paste what it prints under `sources:`") || !regexp.MustCompile("add `key:\\s+customer_id`").MatchString(section) {
 		t.Fatal("the walkthrough no longer says to paste the inferred source under sources: with key: customer_id")
 	}
 
