@@ -70,6 +70,10 @@ func sourceCommand() *cli.Command {
 					return err
 				}
 				if !c.Bool("write") {
+					if readErr == nil && !project.HasSources(text) {
+						fmt.Fprintf(c.App.Writer, "# %s has no sources: yet: add this line with the entries under it (or run elt source infer --write)\nsources:\n%s", project.ConfigFile, in.Block)
+						return nil
+					}
 					fmt.Fprintf(c.App.Writer, "# under sources: in %s (or run elt source infer --write to merge them)\n%s", project.ConfigFile, in.Block)
 					return nil
 				}

@@ -35,6 +35,20 @@ func TestInferPastesUnderSources(t *testing.T) {
 	}
 }
 
+// In a project whose elt.yaml has no sources: yet, what infer prints
+// carries the key, and appended to elt.yaml it builds.
+func TestInferPrintsSourcesWhenMissing(t *testing.T) {
+	proj := t.TempDir()
+	testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), "version: 1\n")
+	testutil.WriteFile(t, filepath.Join(proj, "data", "bronze", "c", "c.csv"), "k\nx\n")
+	out := mustElt(t, "--project", proj, "source", "infer", filepath.Join(proj, "data", "bronze", "c"))
+	if !strings.Contains(out, "\nsources:\n  c:\n    format: csv\n") {
+		t.Fatalf("infer printed:\n%s", out)
+	}
+	appendFile(t, filepath.Join(proj, "elt.yaml"), out)
+	mustElt(t, "--project", proj, "build")
+}
+
 // infer, then build, must accept the config: for samples that are all
 // quarantined (it wrote max_quarantine_pct: 101), with header names that
 // need column:, NDJSON, and a single file; --write merges them into

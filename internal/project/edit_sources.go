@@ -32,6 +32,12 @@ func sourcesNode(text string) (root, key, val *yaml.Node, err error) {
 	return root, nil, nil, nil
 }
 
+// HasSources tells whether elt.yaml's text has a sources: key.
+func HasSources(text string) bool {
+	_, key, _, err := sourcesNode(text)
+	return err == nil && key != nil
+}
+
 // SourcesIndent is how many spaces elt.yaml's text indents the entries
 // under its sources: (2 when it has none), so that entries written with it
 // paste under that key.
