@@ -92,6 +92,28 @@ func AddChecks(m *Model, add []ColumnCheck) (string, error) {
 		doc = &yaml.Node{Kind: yaml.MappingNode}
 	}
 	doc.HeadComment = strings.TrimSpace(file.HeadComment + "\n" + doc.HeadComment)
+	// A columns: written as a flow list is written as a block, so that
+	// each check can have its comment on its own line.
+	for k := 0; k+1 < len(doc.Content); k += 2 {
+		if cols := doc.Content[k+1]; doc.Content[k].Value == "columns" && cols.Kind == yaml.SequenceNode {
+			cols.Style = 0
+			if key := doc.Content[k]; cols.LineComment != "" {
+				// A block list's line comment goes beside its key.
+				key.LineComment = strings.TrimSpace(key.LineComment + " " + cols.LineComment)
+				cols.LineComment = ""
+			}
+			for _, e := range cols.Content {
+				if e.Kind == yaml.MappingNode {
+					e.Style = 0
+					for i := 0; i+1 < len(e.Content); i += 2 {
+						if e.Content[i].Value == "checks" && e.Content[i+1].Kind == yaml.SequenceNode {
+							e.Content[i+1].Style = 0
+						}
+					}
+				}
+			}
+		}
+	}
 	mergeChecks(doc, add)
 	y, err := encodeYAML(doc)
 	if err != nil {

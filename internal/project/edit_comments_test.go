@@ -15,6 +15,9 @@ func TestAddChecksKeepsComments(t *testing.T) {
 		{"a flow list over several lines",
 			"/*\ncolumns:\n  - name: a\n    checks: [unique, # one\n      {accepted_values: [x, y]}]  # mine\n    description: kept\n# trailing\n*/\nSELECT 1 AS a\n",
 			"/*\ncolumns:\n  - name: a\n    checks: # mine\n      - unique # one\n      - {accepted_values: [x, y]}\n      - not_null # 40 rows, 0 nulls\n    description: kept\n# trailing\n*/\nSELECT 1 AS a\n"},
+		{"columns: as a flow list",
+			"/*\ndescription: x\ncolumns: [{name: a, checks: [unique]}] # flow\n# trailing\n*/\nSELECT 1 AS a\n",
+			"/*\ndescription: x\ncolumns: # flow\n  - name: a\n    checks:\n      - unique\n      - not_null # 40 rows, 0 nulls\n# trailing\n*/\nSELECT 1 AS a\n"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
