@@ -108,7 +108,7 @@ const customersSource = `  customers:
 // warehouse that lacks a source the model reads (at the line naming it).
 func TestShowAndSuggestBeforeBuild(t *testing.T) {
 	proj := initProject(t)
-	for _, cmd := range [][]string{{"show", "gold.daily_revenue"}, {"checks", "suggest", "gold.daily_revenue"}, {"checks", "suggest", "--write", "gold.daily_revenue"}} {
+	for _, cmd := range [][]string{{"show", "gold.daily_revenue"}, {"checks", "suggest", "gold.daily_revenue"}, {"checks", "suggest", "--write", "gold.daily_revenue"}, {"tests", "scaffold", "gold.daily_revenue"}} {
 		code, out, errs := elt(t, append([]string{"--project", proj}, cmd...)...)
 		if code != 1 || !strings.Contains(errs, "run `elt build` first") || strings.Contains(errs, "Error:") {
 			t.Errorf("elt %v with no warehouse: exit %d\n%s%s", cmd, code, out, errs)
@@ -126,6 +126,10 @@ func TestShowAndSuggestBeforeBuild(t *testing.T) {
 	code, out, errs = elt(t, "--project", proj, "checks", "suggest", "gold.customer_revenue")
 	if code != 1 || !strings.Contains(errs, "gold.customer_revenue is not built yet: run `elt build` first") {
 		t.Errorf("checks suggest of a model not built: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = elt(t, "--project", proj, "tests", "scaffold", "gold.customer_revenue")
+	if code != 1 || !strings.Contains(errs, "gold.customer_revenue is not built yet: run `elt build` first") {
+		t.Errorf("tests scaffold of a model not built: exit %d\n%s%s", code, out, errs)
 	}
 	mustElt(t, "--project", proj, "build")
 	out = mustElt(t, "--project", proj, "show", "gold.customer_revenue")
