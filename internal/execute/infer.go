@@ -116,6 +116,8 @@ type inferred struct {
 	// quarantined ones by reason.
 	records int64
 	reasons map[string]int64
+	// notes are said in comments above the fields.
+	notes []string
 }
 
 func inferSource(ctx context.Context, db *warehouse.DB, path, bronze string) (*inferred, error) {
@@ -133,6 +135,9 @@ func inferSource(ctx context.Context, db *warehouse.DB, path, bronze string) (*i
 		// One text column per top-level key, in the order keys first appear.
 		if from, nonText, err = jsonColumns(ctx, db, from); err != nil {
 			return nil, fmt.Errorf("sample %s: %w", path, err)
+		}
+		if nonText[""] {
+			in.notes = append(in.notes, `a key with no name ("") is in the sample: it cannot be declared, so its values are not read`)
 		}
 	}
 	cols, err := describe(ctx, db, from)
@@ -283,6 +288,9 @@ func (in *inferred) yaml(indent string) string {
 		// accepts (at most 100: the gate blocks only a larger share).
 		fmt.Fprintf(&b, "%smax_quarantine_pct: %d\n", in2, min(100, int(pct)+1))
 	}
+	for _, n := range in.notes {
+		fmt.Fprintf(&b, "%s# %s\n", in2, n)
+	}
 	fmt.Fprintf(&b, "%sfields:\n", in2)
 	for _, f := range in.src.Fields {
 		typ := string(f.Type)
@@ -304,7 +312,7 @@ func (in *inferred) yaml(indent string) string {
 // jsonColumns is a query of the JSON objects read by from with one text
 // column per top-level key (a nested value as its JSON text), keys in the
 // order they first appear; and the keys that hold a value that is not a
-// string (or null).
+// string (or null), with "" when some object has a key with no name.
 func jsonColumns(ctx context.Context, db *warehouse.DB, from string) (string, map[string]bool, error) {
 	objects := "FROM " + from + " WHERE coalesce(try(json_type(json)), '') = 'OBJECT'"
 	rows, err := db.QueryContext(ctx, "SELECT json_keys(json) "+objects)
@@ -314,14 +322,18 @@ func jsonColumns(ctx context.Context, db *warehouse.DB, from string) (string, ma
 	defer rows.Close()
 	var keys []string
 	seen := map[string]bool{}
+	unnamed := false
 	for rows.Next() {
 		var ks []any
 		if err := rows.Scan(&ks); err != nil {
 			return "", nil, err
 		}
 		for _, k := range ks {
-			// A key with no name cannot be addressed by a JSON path.
-			if s, ok := k.(string); ok && s != "" && !seen[s] {
+			// A key with no name cannot be addressed by a JSON path, nor
+			// declared: nonText[""] says the sample has one.
+			if s, ok := k.(string); ok && s == "" {
+				unnamed = true
+			} else if ok && !seen[s] {
 				seen[s] = true
 				keys = append(keys, s)
 			}
@@ -349,7 +361,7 @@ func jsonColumns(ctx context.Context, db *warehouse.DB, from string) (string, ma
 	if err := db.QueryRowContext(ctx, "SELECT "+strings.Join(kinds, ", ")+" "+objects).Scan(ptrs...); err != nil {
 		return "", nil, err
 	}
-	nonText := map[string]bool{}
+	nonText := map[string]bool{"": unnamed}
 	for i, k := range keys {
 		if n, ok := counts[i].(int64); ok && n > 0 {
 			nonText[k] = true
