@@ -8,9 +8,6 @@ package check
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -252,31 +249,30 @@ func sampleRows(ctx context.Context, q warehouse.Querier, query string, args ...
 	return res
 }
 
-// DataTests runs every sql/tests/*.sql of the project: each must return no
-// rows.
-func DataTests(ctx context.Context, q warehouse.Querier, projectDir string) ([]Result, error) {
-	files, err := filepath.Glob(filepath.Join(projectDir, "sql", "tests", "*.sql"))
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(files)
+// DataTests runs the project's data tests (sql/tests/*.sql, which the plan
+// checked to be one query each): each must return no rows. Each runs as a
+// subquery, and the statement that holds it is checked again by DuckDB's
+// parser to be one query, so a test can only ever be read, never close the
+// parenthesis around it and run something else.
+func DataTests(ctx context.Context, q warehouse.Querier, tests []project.SQLFile) ([]Result, error) {
 	var out []Result
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
+	for _, t := range tests {
+		body := strings.TrimRight(strings.TrimSpace(t.Text), ";")
+		r := Result{Target: t.Path, Label: "returns no rows", Severity: project.Error, Unit: "test"}
+		count := "SELECT count(*) FROM (\n" + body + "\n)"
+		if _, err := warehouse.SelectTree(ctx, q, count); err != nil {
+			r.Err = "not one query: " + err.Error()
+			out = append(out, r)
+			continue
 		}
-		rel, _ := filepath.Rel(projectDir, f)
-		body := strings.TrimRight(strings.TrimSpace(string(b)), ";")
-		r := Result{Target: filepath.ToSlash(rel), Label: "returns no rows", Severity: project.Error, Unit: "test"}
-		if err := q.QueryRowContext(ctx, "SELECT count(*) FROM ("+body+"\n)").Scan(&r.Failing); err != nil {
+		if err := q.QueryRowContext(ctx, count).Scan(&r.Failing); err != nil {
 			r.Err = warehouse.AsQueryError(err).Msg
 			out = append(out, r)
 			continue
 		}
 		r.Total, r.Passed = r.Failing, r.Failing == 0
 		if !r.Passed {
-			r.Samples = sampleRows(ctx, q, "SELECT * FROM ("+body+"\n) LIMIT 5")
+			r.Samples = sampleRows(ctx, q, "SELECT * FROM (\n"+body+"\n) LIMIT 5")
 		}
 		out = append(out, r)
 	}

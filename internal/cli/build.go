@@ -37,6 +37,7 @@ func buildCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			warnUnread(c, p)
 			db, err := state.Open(c.Context, p, state.Write)
 			if err != nil {
 				return err

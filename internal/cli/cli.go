@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -49,7 +50,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if len(args) > 1 {
 		app.Metadata = map[string]any{"args": strings.Join(args[1:], " ")}
 	}
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(ctx, interspersed(app, args))
 	var ue usageError
 	var pu *project.UsageError
 	if errors.As(err, &ue) && ue.help == "" {
@@ -113,7 +114,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Name:  "elt",
 		Usage: "build SQL models over bronze files in an embedded DuckDB",
 		Description: "Example: elt init shop && cd shop && elt build && elt query -f sql/revenue_by_day.sql\n" +
-			"Each command's --help has an example; the README has a five-minute walkthrough.",
+			"Each command's --help has an example; the README has a five-minute walkthrough.\n" +
+			"Options may come before or after the command and its arguments (elt build --var x=1); -- ends them.",
 		Version:   Version(),
 		Reader:    stdin,
 		Writer:    stdout,
@@ -125,11 +127,11 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			&cli.StringFlag{Name: "output", EnvVars: []string{"ELT_OUTPUT"}, Usage: "exports folder (overrides elt.yaml)"},
 			&cli.StringFlag{Name: "redis-url", EnvVars: []string{"ELT_REDIS_URL"}, Usage: "the feature store for models with online: (overrides elt.yaml)"},
 			&cli.StringFlag{Name: "target", EnvVars: []string{"ELT_TARGET"}, Usage: "an entry of elt.yaml's targets: (dev, prod ...) laid over the rest"},
-			&cli.StringSliceFlag{Name: "var", Usage: "set a project variable, name=value (value read as YAML), over elt.yaml's vars:; repeat for more"},
+			&cli.GenericFlag{Name: "var", Value: &varList{}, Usage: "set a project variable, name=value (value read as YAML), over elt.yaml's vars:; repeat for more (a comma is part of the value)"},
 			&cli.BoolFlag{Name: "trace", EnvVars: []string{"ELT_TRACE"}, Usage: "print how long each build step takes, to stderr"},
 		},
 		Before: func(c *cli.Context) error {
-			_, err := parseVars(c.StringSlice("var"))
+			_, err := parseVars(varSettings(c))
 			return err
 		},
 		HideHelpCommand: true,
@@ -154,13 +156,36 @@ func load(c *cli.Context) (*project.Project, error) {
 
 // overrides are the global flags that override elt.yaml's paths.
 func overrides(c *cli.Context) project.Overrides {
-	vars, _ := parseVars(c.StringSlice("var")) // checked in Before
+	vars, _ := parseVars(varSettings(c)) // checked in Before
 	return project.Overrides{Bronze: c.String("bronze"), Warehouse: c.String("warehouse"), Output: c.String("output"), RedisURL: c.String("redis-url"),
 		Target: c.String("target"), Vars: vars, Threads: c.Int("threads")}
 }
 
+// varList is the --var flag's value: each setting as given. Unlike
+// urfave/cli's string slices it does not split at commas, so --var
+// "a=1,b=2" sets a to 1,b=2.
+type varList struct{ settings []string }
+
+// Set adds one name=value setting.
+func (v *varList) Set(s string) error {
+	v.settings = append(v.settings, s)
+	return nil
+}
+
+// String is the settings given, for help text (none by default).
+func (v *varList) String() string { return strings.Join(v.settings, " ") }
+
+// varSettings are the --var settings given, in order.
+func varSettings(c *cli.Context) []string {
+	if v, ok := c.Generic("var").(*varList); ok {
+		return v.settings
+	}
+	return nil
+}
+
 // parseVars reads --var name=value settings; each value is YAML, so 5 is a
-// number, true a boolean and anything else text.
+// number, true a boolean and anything else text. A number SQL cannot hold
+// (.inf, .nan) is a usage error.
 func parseVars(settings []string) (map[string]any, error) {
 	out := map[string]any{}
 	for _, s := range settings {
@@ -177,6 +202,11 @@ func parseVars(settings []string) (map[string]any, error) {
 			v = value
 		case int:
 			v = float64(v.(int))
+		case float64:
+			if f := v.(float64); math.IsInf(f, 0) || math.IsNaN(f) {
+				return nil, usageError{error: fmt.Errorf("--var %s: %q is %v, which is not a SQL value; give a finite number, or quote it for text: --var '%s=\"%s\"'",
+					strings.TrimSpace(name), value, f, strings.TrimSpace(name), strings.TrimSpace(value)), help: "elt"}
+			}
 		}
 		out[strings.TrimSpace(name)] = v
 	}

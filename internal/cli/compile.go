@@ -25,6 +25,7 @@ func compileCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			warnUnread(c, p)
 			ids, err := g.Select(c.Args().Slice(), nil)
 			if err != nil {
 				return usageError{error: err}
@@ -91,6 +92,7 @@ func lsCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			warnUnread(c, p)
 			w := c.App.Writer
 			for _, name := range p.Config.SourceNames() {
 				s := p.Config.Sources[name]

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,13 +18,17 @@ import (
 func ddlCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "ddl",
-		Usage: "write Redshift CREATE TABLE statements (with COMMENT ON) to design/<schema>.<name>.sql, generated from the built tables",
+		Usage: "write Redshift CREATE TABLE statements (with COMMENT ON) to design/<schema>.<name>.sql, generated from the built tables' types and the project's declared sizes",
 		Description: "Example: elt ddl --exclude 'silver.*'; elt ddl --copy s3://bucket/exports --iam-role arn:aws:iam::123:role/load gold.user_session_analysis\n" +
-			"Every model is generated (Redshift's defaults without a redshift: section) unless excluded.",
+			"Every model is generated (Redshift's defaults without a redshift: section) unless excluded.\n" +
+			"VARCHAR sizes are declared, never measured, so every warehouse gives the same DDL: a header's columns: [{name: c, length: N}],\n" +
+			"else the max_length of the source field a column is copied from, else VARCHAR(256) (VARCHAR(65535) for text from JSON).\n" +
+			"elt ddl --measure prints the sizes the warehouse's data suggests, as advice, and writes nothing.",
 		ArgsUsage: "[MODEL...]",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "check", Usage: "write nothing; exit 1 when a file in design/ differs from what would be written"},
 			&cli.BoolFlag{Name: "stdout", Usage: "print the DDL instead of writing files"},
+			&cli.BoolFlag{Name: "measure", Usage: "write nothing; print each text column's longest value in the warehouse and the size it suggests (advice, to declare yourself)"},
 			&cli.StringFlag{Name: "copy", Usage: "print COPY statements loading the Parquet exports from this S3 prefix (s3://bucket/prefix)"},
 			&cli.StringFlag{Name: "iam-role", Usage: "the IAM role ARN for --copy"},
 			&cli.StringSliceFlag{Name: "exclude", Usage: "models to leave out (same syntax as build); a header can say redshift: {exclude: true}"},
@@ -34,6 +39,15 @@ func ddlCommand() *cli.Command {
 			}
 			if c.String("copy") != "" && !strings.HasPrefix(c.String("copy"), "s3://") {
 				return usage("--copy takes an s3:// prefix, found %q", c.String("copy"))
+			}
+			n := 0
+			for _, f := range []string{"check", "stdout", "measure", "copy"} {
+				if c.IsSet(f) {
+					n++
+				}
+			}
+			if n > 1 {
+				return usage("--check, --stdout, --measure and --copy each do something else: give one of them")
 			}
 			p, g, err := compile.Load(c.Context, c.String("project"), overrides(c))
 			if err != nil {
@@ -56,7 +70,15 @@ func ddlCommand() *cli.Command {
 				}
 				return err
 			}
-			files, err := compile.DDL(c.Context, db, p, models)
+			if c.Bool("measure") {
+				advice, err := compile.Measure(c.Context, db, p, g, models)
+				if err != nil {
+					return err
+				}
+				printSizeAdvice(w, p.Resolve(p.Config.Paths.Warehouse), advice)
+				return nil
+			}
+			files, err := compile.DDL(c.Context, db, p, g, models)
 			if err != nil {
 				return err
 			}
@@ -89,5 +111,40 @@ func ddlCommand() *cli.Command {
 			}
 			return nil
 		},
+	}
+}
+
+// printSizeAdvice prints what --measure found: labelled as advice, since
+// the DDL takes declared sizes only.
+func printSizeAdvice(w io.Writer, path string, advice []compile.SizeAdvice) {
+	fmt.Fprintf(w, "Advice only, measured in %s; nothing was written.\n", path)
+	fmt.Fprintln(w, "The DDL takes declared sizes, the same on every warehouse: to use a suggestion, declare it as length: in the model header's")
+	fmt.Fprintln(w, "columns: (or max_length: on the source field it is copied from), then run elt ddl.")
+	if len(advice) == 0 {
+		fmt.Fprintln(w, "No text or binary columns.")
+		return
+	}
+	var small []string
+	for _, a := range advice {
+		if a.TooSmall {
+			small = append(small, fmt.Sprintf("%s.%s (%s, longest %d bytes)", a.Model, a.Column, a.DDL, a.Longest))
+		}
+	}
+	res := &output.Result{Columns: []string{"model", "column", "ddl", "declared in", "longest (bytes)", "suggested"},
+		Types: []string{"VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "VARCHAR"}}
+	for _, a := range advice {
+		declared := a.Declared
+		if declared == "" {
+			declared = "(default)"
+		}
+		suggested := a.Suggested
+		if suggested == "" {
+			suggested = "(no values)"
+		}
+		res.Rows = append(res.Rows, []any{a.Model, a.Column, a.DDL, declared, int64(a.Longest), suggested})
+	}
+	_ = output.Write(w, "table", res)
+	if len(small) > 0 {
+		fmt.Fprintf(w, "Too small for this warehouse's data (Redshift would reject the longer values): %s\n", strings.Join(small, ", "))
 	}
 }

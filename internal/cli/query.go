@@ -39,7 +39,7 @@ func queryCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			db, err := state.Open(c.Context, p, state.ReadOnly)
+			db, err := state.Open(c.Context, p, state.Query)
 			if err != nil {
 				return err
 			}

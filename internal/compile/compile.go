@@ -33,17 +33,31 @@ func External(p *project.Project) []string {
 // together.
 func Plan(ctx context.Context, parser plan.Parser, p *project.Project) (*plan.Graph, error) {
 	var errs project.Errors
+	var aggregates map[string]bool
+	if a, ok := parser.(plan.AggregateNamer); ok {
+		var err error
+		if aggregates, err = a.AggregateNames(ctx); err != nil {
+			return nil, err
+		}
+	}
 	for _, name := range p.Config.SourceNames() {
-		for i, f := range p.Config.Sources[name].Fields {
+		src := p.Config.Sources[name]
+		fields := make([]string, len(src.Fields))
+		for i, f := range src.Fields {
+			fields[i] = f.Name
+		}
+		for i, f := range src.Fields {
 			if f.Check == "" {
 				continue
 			}
-			if err := plan.CheckFragment(ctx, parser, plan.Expression, f.Check); err != nil {
+			if err := plan.CheckRecordExpression(ctx, parser, f.Check, fields, aggregates); err != nil {
 				errs = append(errs, p.Config.SourceError(name, []string{"fields", strconv.Itoa(i), "check"},
-					"the check of field %s is not one SQL expression: %v", f.Name, err))
+					"the check of field %s is not one SQL expression over the record's fields: %v", f.Name, err))
 			}
 		}
 	}
+	errs.Add(plan.Macros(p.Macros))
+	errs.Add(plan.DataTests(ctx, parser, p.DataTests))
 	g, err := plan.New(ctx, parser, p.Models, External(p), state.Reserved)
 	errs.Add(err)
 	if len(errs) > 0 {

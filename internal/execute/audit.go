@@ -57,7 +57,7 @@ func Audit(ctx context.Context, q warehouse.Querier, p *project.Project, g *plan
 		}
 		out = append(out, rs...)
 	}
-	tests, err := check.DataTests(ctx, q, p.Dir)
+	tests, err := check.DataTests(ctx, q, p.DataTests)
 	return append(out, tests...), err
 }
 

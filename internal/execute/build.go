@@ -216,6 +216,11 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 		// then leaves it so (no rollback undoes a setting).
 		warehouse.KeepInsertionOrder(context.WithoutCancel(ctx), conn, true)
 	}()
+	// The project's macros first: a macro of an older build that no file
+	// declares any more is dropped before the tool's own SQL runs.
+	if err := CreateMacros(ctx, tx, b.Project.Macros); err != nil {
+		return err
+	}
 	readers := readSources(g, ids)
 	ingested := map[string]bool{}
 	for _, src := range sources {
@@ -271,9 +276,6 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	debug.FreeOSMemory()
 	inc, err := loadIncremental(ctx, tx, sum.RunID, o.FullRefresh)
 	if err != nil {
-		return err
-	}
-	if err := CreateMacros(ctx, tx, b.Project.Macros); err != nil {
 		return err
 	}
 	for i, id := range ids {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -12,16 +13,40 @@ import (
 // CreateMacros creates the project's macros (macros/*.sql) on q, in file
 // order, so models, checks and later queries can call them; they are kept
 // in the warehouse, and a macro no file declares any more is dropped, so
-// nothing calls a stale one. A failing statement is reported at its file
-// and line.
+// nothing calls a stale one. A macro may not take the name of a function
+// DuckDB has, nor the elt_ prefix of the tool's own macros: the tool's SQL
+// calls those, and a macro of the same name would change what it does. A
+// failing statement is reported at its file and line.
 func CreateMacros(ctx context.Context, q warehouse.Querier, macros []project.Macro) error {
+	builtin, err := warehouse.Set(ctx, q, `SELECT DISTINCT lower(function_name) FROM duckdb_functions() WHERE database_name = 'system'`)
+	if err != nil {
+		return err
+	}
 	declared := map[string]bool{}
+	var errs project.Errors
 	for _, m := range macros {
 		for _, st := range m.Statements {
-			if st.Name != "" {
+			name := plan.MacroName(st.Name)
+			if builtin[name] || strings.HasPrefix(name, "elt_") {
+				what := "DuckDB has a function " + name
+				if !builtin[name] {
+					what = "names starting with elt_ are the tool's own macros"
+				}
+				l, col := project.Position(st.SQL, strings.Index(st.SQL, st.Name))
+				if l == 1 {
+					col -= st.Shift
+				}
+				errs = append(errs, project.At(m.Path, m.Text, st.Line+l-1, col,
+					"a macro may not be named %s: %s, and a macro of that name would change what every query calling it does", st.Name, what))
+				continue
+			}
+			if !st.Temp {
 				declared[strings.ToLower(strings.ReplaceAll(st.Name, `"`, ""))] = true
 			}
 		}
+	}
+	if err := errs.Err(); err != nil {
+		return err
 	}
 	stale, err := staleMacros(ctx, q, declared)
 	if err != nil {

@@ -3,16 +3,19 @@ package execute
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
 // Query runs one read-only statement (see warehouse.DB.Read) and reads the
 // first limit rows of its result (all when limit < 0), counting the rest.
-// A SQL error is placed at its line in text, which came from path ("query"
-// for the command line).
+// A SQL error, a text DuckDB cannot parse included (it is never run), is
+// placed at its line in text, which came from path ("query" for the
+// command line).
 func Query(ctx context.Context, db *warehouse.DB, path, text string, limit int) (*output.Result, error) {
 	rows, err := db.Read(ctx, text)
 	var ro *warehouse.ReadOnlyError
@@ -20,11 +23,22 @@ func Query(ctx context.Context, db *warehouse.DB, path, text string, limit int) 
 		return nil, err
 	}
 	if err != nil {
-		return nil, compile.SQLError(path, text, 0, err)
+		return nil, queryError(path, text, err)
 	}
 	res, err := output.ReadLimit(rows, limit)
 	if err != nil {
-		return nil, compile.SQLError(path, text, 0, err)
+		return nil, queryError(path, text, err)
 	}
 	return res, nil
+}
+
+// queryError places a query's error at its line, and says why a file
+// cannot be read.
+func queryError(path, text string, err error) error {
+	err = compile.SQLError(path, text, 0, err)
+	if fe, ok := errors.AsType[*project.FileError](err); ok && strings.Contains(fe.Msg, "file system operations are disabled") {
+		fe.Hint = "elt query reads the warehouse only: it has no access to files, so that nothing it runs can write one. " +
+			"Read a file as a source (sources: in elt.yaml) or a seed (seeds/), or with `elt show` of a model that reads it"
+	}
+	return err
 }

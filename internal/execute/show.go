@@ -2,6 +2,7 @@ package execute
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -45,10 +46,13 @@ func Show(ctx context.Context, db *warehouse.DB, g *plan.Graph, model string, li
 			return nil, err
 		}
 	}
-	if err := db.Allow(ctx, query); err != nil && !warehouse.IsSyntax(err) {
+	prefix := len("SELECT * FROM (")
+	if err := db.Allow(ctx, query); err != nil {
+		if _, ok := errors.AsType[*warehouse.QueryError](err); ok {
+			return nil, compile.SQLError(m.Path, m.Text, prefix, err)
+		}
 		return nil, err
 	}
-	prefix := len("SELECT * FROM (")
 	rows, err := conn.QueryContext(ctx, query)
 	if err != nil {
 		return nil, compile.SQLError(m.Path, m.Text, prefix, err)

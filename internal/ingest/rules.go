@@ -135,7 +135,7 @@ func parse(src Source, f project.Field, t, s string) string {
 }
 
 // valid is the SQL that is true when a field's typed value keeps its
-// rules (pattern, values, min, max, check).
+// rules (pattern, values, max_length, min, max, check).
 func valid(f project.Field) string {
 	v := warehouse.Ident(f.Name)
 	conds := []string{v + " IS NOT NULL"}
@@ -148,6 +148,9 @@ func valid(f project.Field) string {
 			vals[i] = warehouse.Literal(x)
 		}
 		conds = append(conds, fmt.Sprintf("CAST(%s AS VARCHAR) IN (%s)", v, strings.Join(vals, ", ")))
+	}
+	if f.MaxLength > 0 {
+		conds = append(conds, fmt.Sprintf("strlen(CAST(%s AS VARCHAR)) <= %d", v, f.MaxLength))
 	}
 	if f.Min != nil {
 		conds = append(conds, fmt.Sprintf("%s >= %s", v, strconv.FormatFloat(*f.Min, 'f', -1, 64)))

@@ -74,13 +74,16 @@ func Text(v any, typ string) (string, bool) {
 	if iso, ok := interval(v); ok {
 		return iso, true
 	}
+	if keys, values, ok := orderedMap(v); ok {
+		return mapText(keys, values, typ), true
+	}
 	if s, ok := v.(fmt.Stringer); ok {
 		return s.String(), true
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
 	case reflect.Slice, reflect.Map, reflect.Struct, reflect.Array:
-		b, err := json.Marshal(jsonValue(v, ""))
+		b, err := json.Marshal(jsonValue(v, typ))
 		if err == nil {
 			return string(b), true
 		}
@@ -89,8 +92,12 @@ func Text(v any, typ string) (string, bool) {
 }
 
 // formatTime writes timestamps as YYYY-MM-DD HH:MM:SS[.ffffff] (UTC for
-// TIMESTAMPTZ), dates as YYYY-MM-DD and times as HH:MM:SS[.ffffff].
+// TIMESTAMPTZ), dates as YYYY-MM-DD and times as HH:MM:SS[.ffffff]; an
+// infinite date or timestamp as infinity or -infinity, as DuckDB does.
 func formatTime(t time.Time, typ string) string {
+	if inf := infinity(t, typ); inf != "" {
+		return inf
+	}
 	switch {
 	case typ == "DATE":
 		return t.Format("2006-01-02")
@@ -149,8 +156,10 @@ func frac(t time.Time) string {
 	return ""
 }
 
-// jsonValue converts a value to something encoding/json writes natively:
-// numbers stay numbers (decimals too), timestamps become strings.
+// jsonValue converts a value of DuckDB type typ to something encoding/json
+// writes natively: numbers stay numbers (decimals too), timestamps become
+// strings, maps objects; the values inside lists, structs and maps are
+// written by their own types, read off typ.
 func jsonValue(v any, typ string) any {
 	switch x := v.(type) {
 	case float64:
@@ -178,6 +187,9 @@ func jsonValue(v any, typ string) any {
 	if iso, ok := interval(v); ok {
 		return iso
 	}
+	if keys, values, ok := orderedMap(v); ok {
+		return mapJSON(keys, values, typ)
+	}
 	if typ == "JSON" {
 		if s, ok := v.(string); ok {
 			return json.RawMessage(s)
@@ -186,16 +198,18 @@ func jsonValue(v any, typ string) any {
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
 	case reflect.Slice, reflect.Array:
+		et := elemType(typ)
 		out := make([]any, rv.Len())
 		for i := range out {
-			out[i] = jsonValue(rv.Index(i).Interface(), "")
+			out[i] = jsonValue(rv.Index(i).Interface(), et)
 		}
 		return out
 	case reflect.Map:
+		fields := fieldTypes(typ)
 		out := map[string]any{}
 		for _, k := range rv.MapKeys() {
 			ks, _ := Text(k.Interface(), "")
-			out[ks] = jsonValue(rv.MapIndex(k).Interface(), "")
+			out[ks] = jsonValue(rv.MapIndex(k).Interface(), fieldType(fields, ks))
 		}
 		return out
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/warehouse"
 )
 
 // Parser serialises a SELECT statement to DuckDB's JSON syntax tree.
@@ -297,28 +298,9 @@ func (g *Graph) findCycle(start string, indeg map[string]int) []string {
 // References lists the tables a model reads, from DuckDB's syntax tree: every
 // base table anywhere in the query, less the names of its CTEs.
 func References(ctx context.Context, p Parser, m *project.Model) ([]Ref, error) {
-	out, err := p.SerializeSQL(ctx, m.Body)
+	tree, err := queryTree(ctx, p, m.Path, m.Text, m.Body, "a model")
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", m.Path, err)
-	}
-	var tree any
-	if err := json.Unmarshal([]byte(out), &tree); err != nil {
-		return nil, fmt.Errorf("%s: read the parser's answer: %w", m.Path, err)
-	}
-	if obj, ok := tree.(map[string]any); ok && obj["error"] == true {
-		msg, _ := obj["error_message"].(string)
-		pos, _ := strconv.Atoi(fmt.Sprint(obj["position"]))
-		line, col := project.Position(m.Text, pos)
-		fe := project.At(m.Path, m.Text, line, col, "%s", msg)
-		if obj["error_type"] == "not implemented" || strings.Contains(msg, "Only SELECT") {
-			fe.Hint = "a model is one SELECT query (WITH ... SELECT is fine)"
-		}
-		return nil, fe
-	}
-	if obj, ok := tree.(map[string]any); ok {
-		if st, ok := obj["statements"].([]any); ok && len(st) != 1 {
-			return nil, &project.FileError{Path: m.Path, Msg: fmt.Sprintf("a model holds one query, this file holds %d statements", len(st))}
-		}
+		return nil, err
 	}
 	ctes := map[string]bool{}
 	var tables []Ref
@@ -382,4 +364,59 @@ func References(ctx context.Context, p Parser, m *project.Model) ([]Ref, error) 
 	}
 	sort.SliceStable(refs, func(i, j int) bool { return refs[i].Offset < refs[j].Offset })
 	return refs, nil
+}
+
+// queryTree is DuckDB's syntax tree of body, the text of path (body's
+// offsets are text's) when it is exactly one query; otherwise an error at
+// path:line:col. what names the file's kind in messages ("a model").
+func queryTree(ctx context.Context, p Parser, path, text, body, what string) (any, error) {
+	out, err := p.SerializeSQL(ctx, body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var tree any
+	if err := json.Unmarshal([]byte(out), &tree); err != nil {
+		return nil, fmt.Errorf("%s: read the parser's answer: %w", path, err)
+	}
+	if obj, ok := tree.(map[string]any); ok && obj["error"] == true {
+		msg, _ := obj["error_message"].(string)
+		pos, _ := strconv.Atoi(fmt.Sprint(obj["position"]))
+		line, col := project.Position(text, pos)
+		if obj["error_type"] == "not implemented" || strings.Contains(msg, "Only SELECT") {
+			line, col = firstWord(text, body)
+		}
+		fe := project.At(path, text, line, col, "%s", msg)
+		if obj["error_type"] == "not implemented" || strings.Contains(msg, "Only SELECT") {
+			fe.Msg = what + " is one query, and this file holds a statement that is not one"
+			fe.Hint = what + " is one SELECT query (WITH ... SELECT is fine)"
+		}
+		return nil, fe
+	}
+	if obj, ok := tree.(map[string]any); ok {
+		if st, ok := obj["statements"].([]any); ok && len(st) != 1 {
+			return nil, &project.FileError{Path: path, Msg: fmt.Sprintf("%s holds one query, this file holds %d statements", what, len(st))}
+		}
+	}
+	return tree, nil
+}
+
+// firstWord is the line and column of body's first character that is not
+// space or comment.
+func firstWord(text, body string) (line, col int) {
+	if sts, err := warehouse.Statements(body); err == nil && len(sts) > 0 {
+		return project.Position(text, sts[0].Offset)
+	}
+	return 1, 1
+}
+
+// DataTests checks that each data test (sql/tests/*.sql) is exactly one
+// query, by DuckDB's parser, before anything runs; each error is at its
+// file:line:col.
+func DataTests(ctx context.Context, p Parser, tests []project.SQLFile) error {
+	var errs project.Errors
+	for _, t := range tests {
+		_, err := queryTree(ctx, p, t.Path, t.Text, t.Text, "a data test")
+		errs.Add(err)
+	}
+	return errs.Err()
 }

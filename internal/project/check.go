@@ -2,6 +2,7 @@ package project
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -142,7 +143,7 @@ func (c *Check) validate(n *yaml.Node, fail func(*yaml.Node, string, ...any) err
 	switch {
 	case c.Severity != Error && c.Severity != Warn:
 		return fail(n, "severity is error or warn, found %q", c.Severity)
-	case c.Mostly <= 0 || c.Mostly > 1:
+	case !(c.Mostly > 0 && c.Mostly <= 1): // NaN fails too
 		return fail(n, "mostly is the share of rows that must pass, above 0 and at most 1, found %v", c.Mostly)
 	case c.Kind == "accepted_values" && len(c.Values) == 0:
 		return fail(n, "accepted_values needs values: [...]")
@@ -150,7 +151,13 @@ func (c *Check) validate(n *yaml.Node, fail func(*yaml.Node, string, ...any) err
 		return fail(n, "relationships needs to: schema.model.column, found %q", c.To)
 	case (c.Kind == "range" || c.Kind == "row_count") && c.Min == nil && c.Max == nil:
 		return fail(n, "%s needs min, max or both", c.Kind)
-	case c.Kind == "max_null_pct" && (c.Pct < 0 || c.Pct > 100):
+	case c.Min != nil && (math.IsNaN(*c.Min) || math.IsInf(*c.Min, 0)):
+		return fail(n, "min must be a finite number, found %v", *c.Min)
+	case c.Max != nil && (math.IsNaN(*c.Max) || math.IsInf(*c.Max, 0)):
+		return fail(n, "max must be a finite number, found %v", *c.Max)
+	case c.Min != nil && c.Max != nil && *c.Min > *c.Max:
+		return fail(n, "min %v is above max %v: every row would fail", *c.Min, *c.Max)
+	case c.Kind == "max_null_pct" && !(c.Pct >= 0 && c.Pct <= 100): // NaN fails too
 		return fail(n, "max_null_pct is a percentage from 0 to 100, found %v", c.Pct)
 	case c.Kind == "expression" && strings.TrimSpace(c.Expr) == "":
 		return fail(n, "expression needs expr: a SQL condition true for every good row")

@@ -3,6 +3,7 @@ package project
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -96,6 +97,12 @@ type Project struct {
 	Models []*Model
 	// Macros are the files of macros/, by path.
 	Macros []Macro
+	// DataTests are the files of sql/tests/, by path: queries that must
+	// return no rows.
+	DataTests []SQLFile
+	// Unread are the files and folders under models/ that elt does not
+	// read (UnreadModelFiles), for a warning.
+	Unread []string
 }
 
 // Overrides are the global flags (or their environment variables); empty
@@ -150,7 +157,7 @@ func quoteDecimals(text string) string {
 }
 
 var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-var memRe = regexp.MustCompile(`(?i)^\s*([0-9]+(?:\.[0-9]+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?\s*$`)
+var memRe = regexp.MustCompile(`(?i)^\s*([0-9]+(?:\.[0-9]+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)\s*$`)
 
 func (c *Config) validate(text string) error {
 	var errs Errors
@@ -166,13 +173,27 @@ func (c *Config) validate(text string) error {
 		if line, col, set := loc.lookup(append(path, "duckdb", "threads")...); set && (d.Threads < 1 || d.Threads > MaxThreads) {
 			errs = append(errs, At(ConfigFile, text, line, col, "threads must be from 1 to %d, found %d", MaxThreads, d.Threads))
 		}
-		if line, col, set := loc.lookup(append(path, "duckdb", "memory_limit")...); set && !positiveSize(d.MemoryLimit) {
-			errs = append(errs, At(ConfigFile, text, line, col, "memory_limit must be a positive size like 4GB or 512MB, found %q", d.MemoryLimit))
+		if line, col, set := loc.lookup(append(path, "duckdb", "memory_limit")...); set {
+			if n, ok := memorySize(d.MemoryLimit); !ok {
+				errs = append(errs, At(ConfigFile, text, line, col, "memory_limit must be a positive size like 4GB or 512MB, found %q (a number and its unit: B, KB, MB, GB, TB, or KiB to TiB)", d.MemoryLimit))
+			} else if n < MinMemoryLimit {
+				errs = append(errs, At(ConfigFile, text, line, col, "memory_limit must be at least %s (DuckDB fails with less), found %q", MinMemoryLimitText, d.MemoryLimit))
+			}
+		}
+	}
+	vars := func(vs map[string]any, path ...string) {
+		for _, name := range sortedKeys(vs) {
+			if err := VarValue(vs[name]); err != nil {
+				line, col := loc.find(append(path, "vars", name)...)
+				errs = append(errs, At(ConfigFile, text, line, col, "variable %s: %v", name, err))
+			}
 		}
 	}
 	engine(c.DuckDB)
+	vars(c.Vars)
 	for _, name := range sortedKeys(c.Targets) {
 		engine(c.Targets[name].DuckDB, "targets", name)
+		vars(c.Targets[name].Vars, "targets", name)
 	}
 	if m := c.Models.Materialized; m != "" && !validMaterialized(m) {
 		bad("materialized", "materialized must be one of %s, found %q", materializationList(), m)
@@ -195,6 +216,15 @@ func (c *Config) validate(text string) error {
 		c.Sources[name] = s
 	}
 	return errs.Err()
+}
+
+// VarValue says why a variable's value cannot be a SQL value (infinity and
+// NaN, which SET VARIABLE cannot take), nil when it can.
+func VarValue(v any) error {
+	if f, ok := v.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
+		return fmt.Errorf("%v is not a SQL value: give a finite number, or quote it for text", f)
+	}
+	return nil
 }
 
 // findKey finds the first "key:" in YAML text, for errors about values
@@ -224,15 +254,35 @@ func keyAt(text, key string) (int, bool) {
 // MaxThreads is the most DuckDB threads elt.yaml may ask for.
 const MaxThreads = 1024
 
-// positiveSize tells whether s is a memory size above zero: a number with
-// an optional unit (B, KB, MB, GB, TB, KiB…TiB).
-func positiveSize(s string) bool {
+// MinMemoryLimit is the least memory_limit elt.yaml may give, in bytes:
+// 64MB (as DuckDB reads MB, 1000×1000 bytes). DuckDB cannot open a
+// warehouse in 1KB, and fails its first statement in a few MB.
+const MinMemoryLimit = 64 * 1000 * 1000
+
+// MinMemoryLimitText is MinMemoryLimit as elt.yaml writes it.
+const MinMemoryLimitText = "64MB"
+
+// memorySize reads a memory size as DuckDB does: a number and its unit (B,
+// KB, MB, GB, TB in powers of 1000; KiB…TiB in powers of 1024), in bytes.
+func memorySize(s string) (float64, bool) {
 	m := memRe.FindStringSubmatch(s)
 	if m == nil {
-		return false
+		return 0, false
 	}
 	v, err := strconv.ParseFloat(m[1], 64)
-	return err == nil && v > 0
+	if err != nil {
+		return 0, false
+	}
+	unit := strings.ToLower(m[2])
+	base := 1000.0
+	if strings.HasSuffix(unit, "ib") {
+		base = 1024
+	}
+	power := strings.IndexByte("bkmgt", unit[0])
+	for range power {
+		v *= base
+	}
+	return v, true
 }
 
 // validPattern reports a glob that path.Match cannot use (such as "[").
@@ -311,6 +361,12 @@ func Load(dir string, o Overrides) (*Project, error) {
 		m.Header.Vars = withVars(cfg.Vars, m.Header.Vars)
 	}
 	if p.Macros, err = LoadMacros(abs); err != nil {
+		errs.Add(err)
+	}
+	if p.DataTests, err = LoadDataTests(abs); err != nil {
+		errs.Add(err)
+	}
+	if p.Unread, err = UnreadModelFiles(abs); err != nil {
 		errs.Add(err)
 	}
 	return p, errs.Err()

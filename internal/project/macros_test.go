@@ -8,29 +8,6 @@ import (
 	"testing"
 )
 
-func TestSplitStatements(t *testing.T) {
-	cases := []struct {
-		name, text string
-		want       []Statement
-	}{
-		{"two", "CREATE MACRO a(x) AS x;\nCREATE MACRO b(x) AS x + 1;\n",
-			[]Statement{{SQL: "CREATE MACRO a(x) AS x", Line: 1}, {SQL: "CREATE MACRO b(x) AS x + 1", Line: 2}}},
-		{"comments and blank lines", "-- one; not a split\n\n/* two;\nlines */\nCREATE MACRO a(x) AS\n  x;  -- trailing\n",
-			[]Statement{{SQL: "CREATE MACRO a(x) AS\n  x", Line: 5}}},
-		{"semicolons in quotes", "CREATE MACRO s() AS 'a;b''c;';\nCREATE MACRO q() AS \"x;y\";",
-			[]Statement{{SQL: "CREATE MACRO s() AS 'a;b''c;'", Line: 1}, {SQL: "CREATE MACRO q() AS \"x;y\"", Line: 2}}},
-		{"no final semicolon", "\n\nCREATE MACRO a() AS 1", []Statement{{SQL: "CREATE MACRO a() AS 1", Line: 3}}},
-		{"empty", " ;\n; -- nothing\n", nil},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := SplitStatements(tc.text); !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("got %+v, want %+v", got, tc.want)
-			}
-		})
-	}
-}
-
 func TestTargetsAndVars(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, ConfigFile), `version: 1
@@ -106,22 +83,19 @@ func writeFile(t *testing.T, path, text string) {
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
-// A build creates the macros each time: CREATE MACRO becomes CREATE OR
-// REPLACE MACRO; anything but a macro is an error at its line.
+// LoadMacros reads macros/*.sql whole, by path; DuckDB's parser separates
+// their statements when the project is planned (plan.Macros).
 func TestLoadMacros(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, MacroDir, "a.sql"), "create macro one() as 1;\nCREATE OR REPLACE TEMP MACRO two() AS 2;\n")
+	writeFile(t, filepath.Join(dir, MacroDir, "b.sql"), "SELECT 1;\n")
+	writeFile(t, filepath.Join(dir, MacroDir, "a.sql"), "create macro one() as 1;\n")
+	writeFile(t, filepath.Join(dir, MacroDir, "notes.txt"), "not SQL")
 	ms, err := LoadMacros(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := []Statement{ms[0].Statements[0], ms[0].Statements[1]}
-	want := []Statement{{SQL: "create OR REPLACE macro one() as 1", Line: 1, Name: "one", Shift: 11}, {SQL: "CREATE OR REPLACE TEMP MACRO two() AS 2", Line: 2}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %+v, want %+v", got, want)
-	}
-	writeFile(t, filepath.Join(dir, MacroDir, "b.sql"), "-- x\nSELECT 1;\n")
-	if _, err := LoadMacros(dir); err == nil || !strings.Contains(err.Error(), "macros/b.sql:2:1: a macro file holds only CREATE MACRO statements") {
-		t.Errorf("a SELECT in a macro file: %v", err)
+	want := []Macro{{Path: "macros/a.sql", Text: "create macro one() as 1;\n"}, {Path: "macros/b.sql", Text: "SELECT 1;\n"}}
+	if !reflect.DeepEqual(ms, want) {
+		t.Errorf("got %+v, want %+v", ms, want)
 	}
 }

@@ -1,8 +1,11 @@
 package project
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -124,7 +127,8 @@ type Column struct {
 	Name        string `yaml:"name"`
 	Description string `yaml:"description"`
 	// Length sizes the column's Redshift VARCHAR (bytes); without it the
-	// longest value measured is rounded up.
+	// size is the max_length of the source field the column is copied
+	// from, else a default (elt ddl never measures data).
 	Length int `yaml:"length"`
 	// NotNull and Encode go into the Redshift DDL.
 	NotNull bool   `yaml:"not_null"`
@@ -230,6 +234,9 @@ func ParseModel(path, schema, name, text string, defaults ModelDefaults) (*Model
 			default:
 				return nil, At(path, text, line, col, "variable %s must be a number, text or true/false", name)
 			}
+			if err := VarValue(v); err != nil {
+				return nil, At(path, text, line, col, "variable %s: %v", name, err)
+			}
 		}
 	}
 	if o := m.Header.Online; o != nil {
@@ -258,4 +265,64 @@ func blank(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// ModelDir is the folder of the model files.
+const ModelDir = "models"
+
+// UnreadModelFiles names what under models/ elt does not read, for a
+// warning: files that are not .sql (a .py model, a schema.yml), and each
+// folder nested in a schema folder (models/silver/snapshots/) once, with a
+// trailing /. A .sql file in the wrong place is an error LoadModels
+// reports instead; hidden files and folders (.gitkeep) are left out.
+func UnreadModelFiles(dir string) ([]string, error) {
+	root := filepath.Join(dir, ModelDir)
+	var out []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && path == root {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		if path == root {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, path)
+		rel = filepath.ToSlash(rel)
+		if strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		depth := strings.Count(rel, "/") // models/<schema> is 1
+		switch {
+		case d.IsDir() && depth >= 2:
+			// A .sql file inside is an error LoadModels reports; otherwise
+			// the folder is named once, for all it holds.
+			if !containsSQL(path) {
+				out = append(out, rel+"/")
+			}
+			return filepath.SkipDir
+		case !d.IsDir() && !strings.HasSuffix(rel, ".sql"):
+			out = append(out, rel)
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out, err
+}
+
+// containsSQL tells whether a folder holds a .sql file at any depth.
+func containsSQL(dir string) bool {
+	found := false
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".sql") {
+			found = true
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return found
 }

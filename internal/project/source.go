@@ -76,6 +76,10 @@ type Field struct {
 	Pattern string `yaml:"pattern"`
 	// Values are the only values allowed.
 	Values []string `yaml:"values"`
+	// MaxLength bounds a text or id value's length in bytes (UTF-8, as
+	// Redshift counts a VARCHAR): a longer one is invalid. It also sizes
+	// the VARCHAR of the columns `elt ddl` finds copied from the field.
+	MaxLength int `yaml:"max_length"`
 	// Default is the value of a record without one.
 	Default *string `yaml:"default"`
 	// Min and Max bound a number (inclusive).
@@ -131,6 +135,10 @@ func (t FieldType) Decimal() (p, s int) {
 
 // FieldTypes are the types a field may declare.
 var FieldTypes = []FieldType{ID, Text, Integer, "decimal(p,s)", Boolean, Date, Timestamp, JSON}
+
+// MaxLength is the largest max_length a field may declare: Redshift's
+// largest VARCHAR, in bytes.
+const MaxLength = 65535
 
 // Normalizers are the steps normalize may list.
 var Normalizers = []string{"trim", "lower", "upper"}
@@ -211,7 +219,9 @@ func (s *Source) validate(at func(path ...string) func(string, ...any)) {
 		}
 		seen[strings.ToLower(f.Name)] = true
 		f.validate(bad)
+		f.validateValues(s.Format, bad)
 	}
+	s.validateColumns(at)
 	if s.Key != "" {
 		if _, ok := s.Field(s.Key); !ok {
 			at("key")("key %q is not one of the declared fields", s.Key)
@@ -221,6 +231,39 @@ func (s *Source) validate(at func(path ...string) func(string, ...any)) {
 		if _, ok := s.Field(name); !ok {
 			at("invalid_order", strconv.Itoa(i))("invalid_order names %q, which is not a declared field", name)
 		}
+	}
+}
+
+// validateColumns refuses two fields reading one column of the files:
+// the reader gives a column's value to one field only, so the other would
+// be NULL on every record. Columns match as the readers match them: by
+// exact key in NDJSON, in any case in CSV and Parquet.
+func (s *Source) validateColumns(at func(path ...string) func(string, ...any)) {
+	key := func(c string) string {
+		if s.Format == NDJSON {
+			return c
+		}
+		return strings.ToLower(c)
+	}
+	first := map[string]int{}
+	for i, f := range s.Fields {
+		c := f.ColumnName()
+		j, dup := first[key(c)]
+		if !dup {
+			first[key(c)] = i
+			continue
+		}
+		where := "name"
+		if f.Column != "" {
+			where = "column"
+		}
+		other := s.Fields[j]
+		how := "reads it too"
+		if other.Column == "" {
+			how = "is named so"
+		}
+		at("fields", strconv.Itoa(i), where)("fields %s and %s both read the column %q of the files (field %s %s): a column feeds one field only; "+
+			"to keep a value twice, derive the copy in the silver model", other.Name, f.Name, c, other.Name, how)
 	}
 }
 
@@ -250,6 +293,11 @@ func (f Field) validate(bad func(key string) func(string, ...any)) {
 		if _, err := regexp.Compile(f.Pattern); err != nil {
 			bad("pattern")("pattern %q is not a valid regular expression: %v", f.Pattern, err)
 		}
+	}
+	if f.MaxLength != 0 && (base != Text && base != ID) {
+		bad("max_length")("max_length bounds text and id fields, not %s", f.Type)
+	} else if f.MaxLength < 0 || f.MaxLength > MaxLength {
+		bad("max_length")("max_length is a length in bytes from 1 to %d (Redshift's largest VARCHAR), found %d", MaxLength, f.MaxLength)
 	}
 	if (f.Min != nil || f.Max != nil) && base != Integer && base != Decimal {
 		bad("min")("min and max bound integer and decimal fields, not %s", f.Type)
@@ -364,6 +412,9 @@ func (f Field) Rules() string {
 	}
 	if len(f.Values) > 0 {
 		parts = append(parts, "values "+strings.Join(f.Values, ","))
+	}
+	if f.MaxLength > 0 {
+		parts = append(parts, "max_length "+strconv.Itoa(f.MaxLength))
 	}
 	if f.Default != nil {
 		parts = append(parts, "default "+*f.Default)

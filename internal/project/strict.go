@@ -1,6 +1,7 @@
 package project
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -77,6 +78,11 @@ func friendlyType(msg string) string {
 	switch {
 	case strings.HasPrefix(want, "int") || strings.HasPrefix(want, "uint"):
 		want = "a whole number"
+	case strings.HasPrefix(want, "float"):
+		want = "a number"
+		if _, err := strconv.ParseFloat(m[1], 64); errors.Is(err, strconv.ErrRange) {
+			return fmt.Sprintf("expected a number, found %s, which is out of range (a number's size is at most about 1.8e308)", found)
+		}
 	case want == "bool":
 		want = "true or false"
 	case want == "string":
@@ -152,6 +158,12 @@ func checkKnown(n *yaml.Node, t reflect.Type, report func(*yaml.Node, string, ..
 		}
 		for i := 1; i < len(n.Content); i += 2 {
 			checkKnown(n.Content[i], t.Elem(), report)
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		// yaml.v3 would cut a number with a fraction (1.5) to its whole part.
+		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!float" {
+			report(n, "expected a whole number, found %q", n.Value)
 		}
 	case reflect.Slice:
 		if n.Kind == yaml.SequenceNode {

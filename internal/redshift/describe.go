@@ -9,19 +9,10 @@ import (
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
-// Describe reads a built model as a Redshift table: its columns and types
-// from the warehouse, the longest text values (for VARCHAR sizes without a
-// configured length), and the header's options.
-func Describe(ctx context.Context, q warehouse.Querier, m *project.Model) (Table, error) {
-	t, err := Columns(ctx, q, m)
-	if err != nil {
-		return t, err
-	}
-	return t, measure(ctx, q, m, &t)
-}
-
-// Columns reads the built model's columns and the header's options; it does
-// not scan the table.
+// Columns reads the built model's columns (names and DuckDB types, which
+// depend on its SQL, not on its rows) and the header's options; it does
+// not scan the table. Sizes come from the header's length; compile fills
+// in what the sources declare.
 func Columns(ctx context.Context, q warehouse.Querier, m *project.Model) (Table, error) {
 	t := Table{Schema: strings.ToLower(m.Schema), Name: strings.ToLower(m.Name), Origin: m.Path, Description: strings.TrimSpace(m.Header.Description)}
 	if r := m.Header.Redshift; r != nil {
@@ -55,26 +46,27 @@ func Columns(ctx context.Context, q warehouse.Querier, m *project.Model) (Table,
 	return t, nil
 }
 
-// measure finds the longest value, in bytes, of each text or binary column
-// without a configured length, in one scan.
-func measure(ctx context.Context, q warehouse.Querier, m *project.Model, t *Table) error {
+// Measure finds the longest value, in bytes, of each text or binary
+// column, in one scan, by column name: what `elt ddl --measure` offers as
+// advice. The DDL never reads it.
+func Measure(ctx context.Context, q warehouse.Querier, m *project.Model, t Table) (map[string]int, error) {
 	var exprs []string
 	var idx []int
 	for i, c := range t.Columns {
-		ty := strings.ToUpper(c.Type)
-		if c.Length > 0 || !(ty == "VARCHAR" || ty == "BLOB" || ty == "BIT" || strings.HasPrefix(ty, "ENUM")) {
+		if !Measurable(c) {
 			continue
 		}
 		col := warehouse.Ident(c.Name)
-		if ty == "BLOB" {
+		if strings.EqualFold(c.Type, "BLOB") {
 			exprs = append(exprs, fmt.Sprintf("coalesce(max(octet_length(%s)), 0)", col))
 		} else {
 			exprs = append(exprs, fmt.Sprintf("coalesce(max(strlen(%s::VARCHAR)), 0)", col))
 		}
 		idx = append(idx, i)
 	}
+	out := map[string]int{}
 	if len(exprs) == 0 {
-		return nil
+		return out, nil
 	}
 	vals := make([]any, len(exprs))
 	ptrs := make([]any, len(exprs))
@@ -82,15 +74,22 @@ func measure(ctx context.Context, q warehouse.Querier, m *project.Model, t *Tabl
 		ptrs[i] = &vals[i]
 	}
 	if err := q.QueryRowContext(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM "+warehouse.Qualified(m.Schema, m.Name)).Scan(ptrs...); err != nil {
-		return fmt.Errorf("measure %s: %w", m.ID(), err)
+		return nil, fmt.Errorf("measure %s: %w", m.ID(), err)
 	}
 	for k, i := range idx {
 		switch v := vals[k].(type) {
 		case int64:
-			t.Columns[i].Measured = int(v)
+			out[t.Columns[i].Name] = int(v)
 		case int32:
-			t.Columns[i].Measured = int(v)
+			out[t.Columns[i].Name] = int(v)
 		}
 	}
-	return nil
+	return out, nil
+}
+
+// Measurable says whether a column's Redshift type has a size: text and
+// binary columns (VARCHAR, ENUM, BIT, BLOB).
+func Measurable(c Column) bool {
+	ty := strings.ToUpper(strings.TrimSpace(c.Type))
+	return ty == "VARCHAR" || strings.HasPrefix(ty, "VARCHAR(") || ty == "BLOB" || ty == "BIT" || strings.HasPrefix(ty, "ENUM")
 }

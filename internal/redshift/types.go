@@ -20,13 +20,28 @@ type Column struct {
 	Type string
 	// Description goes into COMMENT ON COLUMN.
 	Description string
-	// Length is the configured VARCHAR/VARBYTE size; 0 to use Measured.
+	// Length is the declared VARCHAR/VARBYTE size in bytes: the header's
+	// length, else one a source's max_length passes on; 0 for the default.
 	Length int
-	// Measured is the longest value in bytes, for VARCHAR and BLOB columns.
-	Measured int
+	// JSONText marks a text column computed from JSON (a json field, a
+	// nested value), whose default size is Redshift's largest.
+	JSONText bool
 	NotNull  bool
 	Encode   string
 }
+
+// The sizes a column without a declared length gets: they depend on the
+// project only, never on the data a warehouse happens to hold.
+const (
+	// DefaultVarchar is the size of a text column.
+	DefaultVarchar = 256
+	// MaxVarchar is Redshift's largest VARCHAR, the size of JSON text.
+	MaxVarchar = 65535
+	// DefaultVarbyte is the size of a binary column.
+	DefaultVarbyte = 256
+	// MaxVarbyte is Redshift's largest VARBYTE.
+	MaxVarbyte = 1024000
+)
 
 // Mapped is how a column travels: the SQL that casts it for export and the
 // Redshift type it lands in.
@@ -79,7 +94,7 @@ func Map(c Column) (Mapped, error) {
 		}
 		return cast("DECIMAL(38,"+m[2]+")", "DECIMAL(38,"+m[2]+")")
 	case t == "VARCHAR" || strings.HasPrefix(t, "VARCHAR(") || strings.HasPrefix(t, "ENUM("):
-		return Mapped{Export: col + "::VARCHAR", Redshift: fmt.Sprintf("VARCHAR(%d)", size(c, 256, 65535))}, nil
+		return Mapped{Export: col + "::VARCHAR", Redshift: fmt.Sprintf("VARCHAR(%d)", size(c, varcharDefault(c), MaxVarchar))}, nil
 	case t == "UUID":
 		return cast("VARCHAR", "VARCHAR(36)")
 	case t == "JSON" || strings.HasSuffix(t, "[]") || strings.HasPrefix(t, "STRUCT(") || strings.HasPrefix(t, "MAP(") || strings.HasPrefix(t, "UNION(") || regexp.MustCompile(`\[\d+\]$`).MatchString(t):
@@ -101,28 +116,53 @@ func Map(c Column) (Mapped, error) {
 	case t == "INTERVAL":
 		return cast("VARCHAR", "VARCHAR(64)")
 	case t == "BLOB":
-		return plain(fmt.Sprintf("VARBYTE(%d)", size(c, 256, 1024000)))
+		return plain(fmt.Sprintf("VARBYTE(%d)", size(c, DefaultVarbyte, MaxVarbyte)))
 	case t == "BIT":
-		return cast("VARCHAR", fmt.Sprintf("VARCHAR(%d)", size(c, 256, 65535)))
+		return cast("VARCHAR", fmt.Sprintf("VARCHAR(%d)", size(c, varcharDefault(c), MaxVarchar)))
 	}
 	return Mapped{}, fmt.Errorf("column %s: no Redshift type for DuckDB type %s; cast it in the model", c.Name, c.Type)
 }
 
-// size is the configured length, else the measured one rounded up to a
-// power of two (at least 16), else def; never above max.
+// size is the declared length, else def; never above max.
 func size(c Column, def, max int) int {
 	n := c.Length
-	if n == 0 && c.Measured > 0 {
-		n = 16
-		for n < c.Measured {
-			n *= 2
-		}
-	}
-	if n == 0 {
+	if n <= 0 {
 		n = def
 	}
-	if n > max {
-		n = max
+	return min(n, max)
+}
+
+// Size is the size in bytes of a text or binary column's Redshift type
+// (VARCHAR, VARBYTE), 0 for other types.
+func Size(c Column) int {
+	switch t := strings.ToUpper(strings.TrimSpace(c.Type)); {
+	case t == "BLOB":
+		return size(c, DefaultVarbyte, MaxVarbyte)
+	case t == "VARCHAR" || strings.HasPrefix(t, "VARCHAR(") || strings.HasPrefix(t, "ENUM(") || t == "BIT":
+		return size(c, varcharDefault(c), MaxVarchar)
 	}
-	return n
+	return 0
+}
+
+// varcharDefault is the VARCHAR size of a column without a declared length.
+func varcharDefault(c Column) int {
+	if c.JSONText {
+		return MaxVarchar
+	}
+	return DefaultVarchar
+}
+
+// Advice is the size measured data suggests for a text or binary column:
+// the longest value in bytes rounded up to a power of two (at least 16),
+// within Redshift's limit for the type. It is advice only: the DDL takes
+// declared sizes, so it is the same on any warehouse.
+func Advice(c Column, longest int) int {
+	n := 16
+	for n < longest {
+		n *= 2
+	}
+	if strings.EqualFold(strings.TrimSpace(c.Type), "BLOB") {
+		return min(n, MaxVarbyte)
+	}
+	return min(n, MaxVarchar)
 }

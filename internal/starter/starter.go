@@ -23,7 +23,7 @@ var files embed.FS
 // hold no elt.yaml; it never overwrites a file. It returns the files
 // written, relative to dir.
 func Write(dir string) ([]string, error) {
-	if _, err := os.Stat(filepath.Join(dir, "elt.yaml")); err == nil {
+	if _, err := os.Lstat(filepath.Join(dir, "elt.yaml")); err == nil {
 		return nil, fmt.Errorf("%s already holds an elt.yaml: init writes a new project into an empty or new folder", dir)
 	}
 	want := map[string][]byte{}
@@ -50,8 +50,8 @@ func Write(dir string) ([]string, error) {
 	}
 	var names []string
 	for rel := range want {
-		if _, err := os.Stat(filepath.Join(dir, rel)); err == nil {
-			return nil, fmt.Errorf("%s exists: init never overwrites a file; choose an empty folder", filepath.Join(dir, rel))
+		if err := free(dir, rel); err != nil {
+			return nil, err
 		}
 		names = append(names, rel)
 	}
@@ -61,11 +61,47 @@ func Write(dir string) ([]string, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return nil, err
 		}
-		if err := os.WriteFile(path, want[rel], 0o644); err != nil {
+		// O_EXCL: never overwrite, and never follow a symbolic link, even
+		// one that appeared since free looked.
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		_, err = f.Write(want[rel])
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
 	return names, nil
+}
+
+// free checks that rel can be written under dir without overwriting
+// anything or going through a symbolic link: nothing at rel (not even a
+// dangling link), and no folder on the way a link.
+func free(dir, rel string) error {
+	parts := strings.Split(rel, "/")
+	for i := range parts {
+		p := filepath.Join(dir, filepath.FromSlash(strings.Join(parts[:i+1], "/")))
+		info, err := os.Lstat(p)
+		if err != nil {
+			if os.IsNotExist(err) {
+				return nil // nothing below it exists either
+			}
+			return err
+		}
+		switch {
+		case info.Mode()&fs.ModeSymlink != 0:
+			return fmt.Errorf("%s is a symbolic link: init never writes through one; choose an empty folder", p)
+		case i == len(parts)-1:
+			return fmt.Errorf("%s exists: init never overwrites a file; choose an empty folder", p)
+		case !info.IsDir():
+			return fmt.Errorf("%s exists and is not a folder: init never overwrites a file; choose an empty folder", p)
+		}
+	}
+	return nil
 }
 
 // sample is a day of orders: 40 a day in three currencies, the fifth order

@@ -12,7 +12,8 @@ type Mode int
 
 // The ways to open the warehouse.
 const (
-	// ReadOnly opens an existing warehouse for reading: query, test, ddl.
+	// ReadOnly opens an existing warehouse for reading: test, ddl, docs,
+	// show.
 	ReadOnly Mode = iota
 	// Write opens (creating) the warehouse for writing and brings its own
 	// schema up to date first: build.
@@ -20,13 +21,16 @@ const (
 	// Unmigrated opens it for writing and leaves its own schema as it is:
 	// migrate.
 	Unmigrated
+	// Query opens an existing warehouse for reading with no access to any
+	// other file: elt query.
+	Query
 )
 
 // Open opens the project's warehouse with its DuckDB settings.
 func Open(ctx context.Context, p *project.Project, mode Mode) (*warehouse.DB, error) {
 	d := p.Config.DuckDB
 	db, err := warehouse.Open(ctx, p.Resolve(p.Config.Paths.Warehouse), warehouse.Options{
-		ReadOnly: mode == ReadOnly, Threads: d.Threads, MemoryLimit: d.MemoryLimit, TempDirectory: p.Resolve(d.TempDirectory),
+		ReadOnly: mode == ReadOnly || mode == Query, NoFiles: mode == Query, Threads: d.Threads, MemoryLimit: d.MemoryLimit, TempDirectory: p.Resolve(d.TempDirectory),
 		FileSearchPath: p.Dir, Setup: warehouse.SetVariables(p.Config.Vars),
 	})
 	if err != nil || mode != Write {

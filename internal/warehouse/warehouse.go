@@ -7,7 +7,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -18,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 )
@@ -34,6 +34,11 @@ type Options struct {
 	// FileSearchPath is where relative file paths in SQL (read_csv('seeds/
 	// x.csv')) are found: the project folder, wherever elt runs from.
 	FileSearchPath string
+	// NoFiles turns off every access to files but the warehouse's own
+	// (enable_external_access): a read-only warehouse opened so cannot
+	// read, write or attach a file, nor install or load an extension,
+	// whatever statement it is given. elt query opens it so.
+	NoFiles bool
 }
 
 // DB is an open warehouse.
@@ -127,7 +132,9 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	}
 	if o.ReadOnly {
 		q.Set("allow_persistent_secrets", "false")
-		q.Set("lock_configuration", "true")
+		if !o.NoFiles {
+			q.Set("lock_configuration", "true")
+		}
 	}
 	var init func(driver.ExecerContext) error
 	if path != "" {
@@ -153,12 +160,28 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 			attach += " (STORAGE_VERSION " + Literal(StorageVersion) + ")"
 		}
 		use := "USE " + Ident(Catalog(path))
+		// With NoFiles the file is attached first, then access to files is
+		// turned off and the configuration locked: settings the whole
+		// database shares, so only the first connection sets them.
+		var mu sync.Mutex
+		closed := !o.NoFiles
 		init = func(e driver.ExecerContext) error {
 			for _, s := range append([]string{attach, use}, o.Setup...) {
 				if _, err := e.ExecContext(context.Background(), s, nil); err != nil {
 					return err
 				}
 			}
+			mu.Lock()
+			defer mu.Unlock()
+			if closed {
+				return nil
+			}
+			for _, s := range []string{"SET enable_external_access = false", "SET lock_configuration = true"} {
+				if _, err := e.ExecContext(context.Background(), s, nil); err != nil {
+					return err
+				}
+			}
+			closed = true
 			return nil
 		}
 	}
@@ -238,6 +261,7 @@ func (e *OpenError) Unwrap() error { return e.Err }
 type ReadOnlyError struct{ Kind string }
 
 func (e *ReadOnlyError) Error() string {
+	kind := strings.TrimPrefix(e.Kind, "EXPLAIN ")
 	what := map[string]string{
 		"COPY": "COPY writes files", "EXPORT": "EXPORT DATABASE writes files", "ATTACH": "ATTACH opens another database",
 		"DETACH": "DETACH changes the attached databases", "LOAD": "INSTALL and LOAD add extensions",
@@ -245,78 +269,113 @@ func (e *ReadOnlyError) Error() string {
 		"ALTER": "ALTER changes the database", "INSERT": "INSERT writes to the database", "UPDATE": "UPDATE writes to the database",
 		"DELETE": "DELETE writes to the database", "CALL": "CALL runs procedures (use SELECT * FROM fn() to read a table function)",
 		"INSTALL": "INSTALL and LOAD add extensions", "RESET": "SET and RESET change settings", "CHECKPOINT": "CHECKPOINT writes the database",
-		"PRAGMA":          "PRAGMA may change settings (read a pragma as a table: SELECT * FROM pragma_table_info('t'))",
-		"EXPLAIN ANALYZE": "EXPLAIN ANALYZE runs what it explains",
-	}[e.Kind]
+		"PRAGMA": "PRAGMA may change settings (read a pragma as a table: SELECT * FROM pragma_table_info('t'))",
+	}[kind]
 	if what == "" {
-		what = e.Kind + " statements are not queries"
+		what = kind + " statements are not queries"
 	}
-	return fmt.Sprintf("elt query is read-only and runs one SELECT (or DESCRIBE, SHOW, SUMMARIZE, EXPLAIN): %s.\n"+
+	if kind != e.Kind {
+		what = "EXPLAIN is judged by what it explains, and " + what
+	}
+	return fmt.Sprintf("elt query is read-only and runs one SELECT (or WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE, or the EXPLAIN of one): %s.\n"+
 		"  To write data, add a model under models/ and run elt build; to write files, give a model export: in its header", what)
 }
 
 // ErrSeveralStatements refuses a query text holding more than one statement.
 var ErrSeveralStatements = errors.New("elt query runs one statement; this text holds several: run them one at a time")
 
-// Read runs one read-only statement. DuckDB's parser decides, and it only
-// parses (json_serialize_sql binds nothing, where preparing a statement
-// would already create EXPORT DATABASE's folder): the text must be exactly
-// one query — SELECT, WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE — or the
-// EXPLAIN (not EXPLAIN ANALYZE, which runs it) of one. Anything else is a
-// ReadOnlyError before it runs. With the database attached read-only and its
-// configuration locked, this covers what DuckDB's own access controls leave
-// open: COPY ... TO and EXPORT DATABASE write files even from a read-only
-// database.
+// Read runs one read-only statement, once Allow has let it through; a text
+// DuckDB cannot parse is refused with DuckDB's message and position (a
+// *QueryError), never run.
 func (db *DB) Read(ctx context.Context, query string) (*sql.Rows, error) {
 	if err := db.Allow(ctx, query); err != nil {
-		if errors.Is(err, errSyntax) {
-			return db.QueryContext(ctx, query) // DuckDB says where
-		}
 		return nil, err
 	}
 	return db.QueryContext(ctx, query)
 }
 
-// errSyntax marks a query DuckDB's parser rejects: running it reports
-// where.
-var errSyntax = errors.New("syntax error")
-
-// Allow decides, as Read does, whether query is one read-only statement;
-// for a text DuckDB cannot parse it returns an error wrapping errSyntax.
+// Allow decides whether query is one read-only statement. It is closed by
+// default and asks DuckDB's parser only (json_serialize_sql binds and runs
+// nothing, where preparing a statement would already create EXPORT
+// DATABASE's folder): the text must be exactly one query — SELECT, WITH,
+// FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE — or the EXPLAIN (ANALYZE or not)
+// of exactly one query. Anything else is a *ReadOnlyError, several
+// statements ErrSeveralStatements, and a text the parser cannot read a
+// *QueryError at the line and column DuckDB names. The commands that read
+// also open the warehouse read-only with its configuration locked, and
+// elt query with no access to files (Options.NoFiles), so what the parser
+// lets through cannot write either.
 func (db *DB) Allow(ctx context.Context, query string) error {
-	body := query
-	if m := explainRe.FindStringSubmatchIndex(query); m != nil {
-		if m[2] >= 0 { // EXPLAIN ANALYZE runs what it explains
-			return &ReadOnlyError{Kind: "EXPLAIN ANALYZE"}
+	switch n, err := countStatements(query); {
+	case err != nil:
+		if qe := AsQueryError(err); qe.Line == 0 {
+			// DuckDB's json_serialize_sql names an offset where the
+			// extraction's message has no LINE (an end of input).
+			if _, err := SelectTree(ctx, db, query); err != nil {
+				if nq, ok := errors.AsType[*NotQueryError](err); ok && nq.Kind == Unparsed && nq.Offset >= 0 {
+					qe.Line, qe.Col = lineCol(query, nq.Offset)
+				}
+			}
 		}
-		body = query[m[1]:]
-	}
-	tree, err := db.SerializeSQL(ctx, body)
-	if err != nil {
 		return err
-	}
-	var parsed struct {
-		Error      bool              `json:"error"`
-		Type       string            `json:"error_type"`
-		Statements []json.RawMessage `json:"statements"`
-	}
-	if err := json.Unmarshal([]byte(tree), &parsed); err != nil {
-		return fmt.Errorf("read the parser's answer: %w", err)
-	}
-	switch {
-	case parsed.Error && parsed.Type == "not implemented":
-		return &ReadOnlyError{Kind: firstKeyword(body)}
-	case parsed.Error:
-		return errSyntax
-	case len(parsed.Statements) != 1:
+	case n == 0:
+		return &QueryError{Kind: "Parser Error", Msg: "the text holds no statement"}
+	case n > 1:
 		return ErrSeveralStatements
 	}
-	return nil
+	body, explain := explained(query)
+	_, err := SelectTree(ctx, db, body)
+	var nq *NotQueryError
+	if !errors.As(err, &nq) {
+		return err
+	}
+	switch nq.Kind {
+	case Several:
+		return ErrSeveralStatements
+	case NotSelect:
+		kind := firstKeyword(body)
+		if explain {
+			kind = "EXPLAIN " + kind
+		}
+		return &ReadOnlyError{Kind: kind}
+	}
+	qe := &QueryError{Kind: "Parser Error", Msg: nq.Msg}
+	if nq.Offset >= 0 {
+		off := len(query) - len(body) + nq.Offset
+		qe.Line, qe.Col = lineCol(query, off)
+	}
+	return qe
+}
+
+// explained is the statement an EXPLAIN explains, and whether query is an
+// EXPLAIN: the text after EXPLAIN and its ANALYZE or its list of options.
+// Options are plain words only (FORMAT json, ANALYZE true): a list with a
+// quote, a comment or anything else leaves its parenthesis at the start
+// of the body, which DuckDB's parser then refuses as a query, so that the
+// body elt judges is always the statement DuckDB explains.
+func explained(query string) (body string, explain bool) {
+	m := explainRe.FindStringIndex(query)
+	if m == nil {
+		return query, false
+	}
+	rest := query[m[1]:]
+	if a := explainOptionsRe.FindStringIndex(rest); a != nil {
+		return rest[a[1]:], true
+	}
+	return rest, true
+}
+
+// lineCol is the 1-based line and column of a byte offset in text.
+func lineCol(text string, offset int) (line, col int) {
+	offset = min(max(offset, 0), len(text))
+	line = 1 + strings.Count(text[:offset], "\n")
+	return line, offset - strings.LastIndexByte(text[:offset], '\n')
 }
 
 var (
-	explainRe = regexp.MustCompile(`(?is)^\s*EXPLAIN\s+(ANALY[SZ]E\s+)?`)
-	keywordRe = regexp.MustCompile(`^\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*([A-Za-z]+)`)
+	explainRe        = regexp.MustCompile(`(?is)^\s*EXPLAIN\b`)
+	explainOptionsRe = regexp.MustCompile(`(?i)^(?:\s+ANALY[SZ]E\b|\s*\(\s*[a-z_]+(?:\s+[a-z0-9_]+)?(?:\s*,\s*[a-z_]+(?:\s+[a-z0-9_]+)?)*\s*\))`)
+	keywordRe        = regexp.MustCompile(`^\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*([A-Za-z]+)`)
 )
 
 // firstKeyword names a statement by its first word, for messages only.
@@ -347,6 +406,9 @@ var (
 func AsQueryError(err error) *QueryError {
 	if err == nil {
 		return nil
+	}
+	if qe, ok := errors.AsType[*QueryError](err); ok {
+		return qe
 	}
 	msg := err.Error()
 	qe := &QueryError{Kind: "Error", Msg: msg}
@@ -424,10 +486,6 @@ func SetVariables(vars map[string]any) []string {
 	}
 	return out
 }
-
-// IsSyntax tells whether Allow refused a text because DuckDB could not
-// parse it (running it reports where).
-func IsSyntax(err error) bool { return errors.Is(err, errSyntax) }
 
 // AggregateNames are the names of the aggregate functions DuckDB knows
 // (built in, from extensions, and macros), lower case.

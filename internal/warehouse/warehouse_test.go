@@ -10,8 +10,12 @@ import (
 	"testing"
 )
 
-// TestRead: queries run; anything else is refused before it runs (and
-// before it is bound: nothing is created), by DuckDB's own parser.
+// TestRead: queries, and the EXPLAIN (ANALYZE or not) of a query, run;
+// anything else is refused before it runs (and before it is bound: nothing
+// is created), by DuckDB's own parser, judged by what an EXPLAIN explains;
+// a text the parser cannot read is refused with DuckDB's position, never
+// run (the gate fails closed). With NoFiles, what gets through cannot touch
+// a file either.
 func TestRead(t *testing.T) {
 	ctx := context.Background()
 	t.Chdir(t.TempDir())
@@ -24,7 +28,7 @@ func TestRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	ro, err := Open(ctx, path, Options{ReadOnly: true})
+	ro, err := Open(ctx, path, Options{ReadOnly: true, NoFiles: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,6 +38,9 @@ func TestRead(t *testing.T) {
 		"WITH x AS (SELECT 1) SELECT * FROM x": "",
 		"DESCRIBE t":                           "",
 		"EXPLAIN SELECT 1":                     "",
+		"EXPLAIN ANALYZE SELECT * FROM t":      "",
+		"EXPLAIN (FORMAT json) SELECT 1":       "",
+		"EXPLAIN (ANALYZE) SELECT 1":           "",
 		"COPY t TO 'x.csv'":                    "COPY",
 		"EXPORT DATABASE 'd'":                  "EXPORT",
 		"ATTACH 'x.duckdb'":                    "ATTACH",
@@ -42,16 +49,20 @@ func TestRead(t *testing.T) {
 		"DROP TABLE t":                         "DROP",
 		"INSERT INTO t VALUES (2)":             "INSERT",
 		"LOAD json":                            "LOAD",
+		"INSTALL httpfs":                       "INSTALL",
 		"CALL pragma_version()":                "CALL",
-		"EXPLAIN ANALYZE COPY t TO 'x.csv'":    "EXPLAIN ANALYZE",
-		"EXPLAIN ANALYZE SELECT 1":             "EXPLAIN ANALYZE",
-		"PRAGMA table_info('t')":               "PRAGMA",
-		"  -- a comment\nCHECKPOINT":           "CHECKPOINT",
-		"SHOW TABLES":                          "",
-		"SUMMARIZE t":                          "",
-		"FROM t":                               "",
-		"VALUES (1)":                           "",
-		"SELECT * FROM pragma_table_info('t')": "",
+		"EXPLAIN ANALYZE COPY t TO 'x.csv'":    "EXPLAIN COPY",
+		"EXPLAIN (ANALYZE) COPY (SELECT 'oops') TO 'w.duckdb' (FORMAT csv)": "EXPLAIN COPY",
+		"EXPLAIN (ANALYZE) INSTALL httpfs":                                  "EXPLAIN INSTALL",
+		"EXPLAIN (ANALYZE, FORMAT json) DROP TABLE t":                       "EXPLAIN DROP",
+		"PRAGMA table_info('t')":                                            "PRAGMA",
+		"  -- a comment\nCHECKPOINT":                                        "CHECKPOINT",
+		"/* x */ EXPLAIN COPY t TO 'x.csv'":                                 "EXPLAIN",
+		"SHOW TABLES":                                                       "",
+		"SUMMARIZE t":                                                       "",
+		"FROM t":                                                            "",
+		"VALUES (1)":                                                        "",
+		"SELECT * FROM pragma_table_info('t')":                              "",
 	} {
 		rows, err := ro.Read(ctx, q)
 		var roErr *ReadOnlyError
@@ -64,11 +75,30 @@ func TestRead(t *testing.T) {
 			t.Errorf("%s: got %v, want a refusal of %s", q, err, kind)
 		}
 	}
-	if _, err := ro.Read(ctx, "SELECT 1; SELECT 2"); !errors.Is(err, ErrSeveralStatements) {
-		t.Errorf("two statements: %v", err)
+	for _, q := range []string{"SELECT 1; SELECT 2", "EXPLAIN SELECT 1; SELECT 2", "SELECT 1; COPY t TO 'x.csv'"} {
+		if _, err := ro.Read(ctx, q); !errors.Is(err, ErrSeveralStatements) && !errors.As(err, new(*ReadOnlyError)) {
+			t.Errorf("%s: %v, want a refusal", q, err)
+		}
 	}
-	if _, err := ro.Read(ctx, "SELEC 1"); err == nil || !strings.Contains(err.Error(), "syntax error") {
-		t.Errorf("syntax error: %v", err)
+	// Texts the parser cannot read are refused with its position, not run.
+	for q, want := range map[string][2]int{
+		"SELEC 1":                  {1, 1},
+		"SELECT 1\nFROM (SELECT 2": {2, 15},
+		"EXPLAIN (ANALYZE) COPY (SELECT 'oops') TO 'w.duckdb' (FORMAT csv) ;; x": {1, 0},
+		"EXPLAIN (FORMAT E'\\') SELECT 1 --') COPY t TO 'x.csv'":                 {1, 0},
+	} {
+		_, err := ro.Read(ctx, q)
+		var qe *QueryError
+		if !errors.As(err, &qe) && !errors.As(err, new(*ReadOnlyError)) {
+			t.Errorf("%q: %v, want a parser error or a refusal", q, err)
+			continue
+		}
+		if qe != nil && want[1] > 0 && (qe.Line != want[0] || qe.Col != want[1]) {
+			t.Errorf("%q: at %d:%d, want %d:%d (%v)", q, qe.Line, qe.Col, want[0], want[1], err)
+		}
+	}
+	if _, err := ro.Read(ctx, "SELECT * FROM read_csv('w.csv')"); err == nil || !strings.Contains(err.Error(), "disabled by configuration") {
+		t.Errorf("a read of a file with NoFiles: %v", err)
 	}
 	if entries, err := os.ReadDir("."); err != nil || len(entries) > 0 {
 		t.Errorf("refused statements left %v behind (%v)", entries, err)

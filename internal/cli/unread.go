@@ -1,0 +1,20 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/digitalservices/elt/internal/project"
+)
+
+// warnUnread names, in one warning on stderr, the files and folders under
+// models/ that elt does not read (a .py model, snapshots/, a nested folder),
+// so none is taken for part of the build.
+func warnUnread(c *cli.Context, p *project.Project) {
+	if n := len(p.Unread); n > 0 {
+		fmt.Fprintf(c.App.ErrWriter, "elt: warning: elt reads only models/<schema>/<name>.sql and ignores %d more under models/: %s\n",
+			n, strings.Join(p.Unread, ", "))
+	}
+}

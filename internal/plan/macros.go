@@ -1,0 +1,69 @@
+package plan
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// macroRe is the start of a CREATE MACRO statement (CREATE FUNCTION is its
+// synonym) up to the macro's name.
+var macroRe = regexp.MustCompile(`(?is)^create\s+(or\s+replace\s+)?(temp\s+|temporary\s+)?(macro|function)\s+((?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)(?:\.(?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*))?)`)
+
+// Macros separates each macro file into statements with DuckDB's parser
+// (warehouse.Statements, never a splitter of elt's own) and checks that
+// each is one CREATE [OR REPLACE] [TEMP] MACRO (or FUNCTION) statement;
+// anything else, and a text DuckDB cannot parse, is an error at its
+// file:line:col. A build creates the macros each time, so CREATE MACRO
+// becomes CREATE OR REPLACE MACRO. The statements are kept in each
+// macro's Statements.
+func Macros(macros []project.Macro) error {
+	var errs project.Errors
+	for i := range macros {
+		m := &macros[i]
+		m.Statements = nil
+		sts, err := warehouse.Statements(m.Text)
+		if qe, ok := errors.AsType[*warehouse.QueryError](err); ok {
+			errs = append(errs, project.At(m.Path, m.Text, max(qe.Line, 1), qe.Col, "%s: %s", qe.Kind, qe.Msg))
+			continue
+		}
+		if err != nil {
+			errs = append(errs, &project.FileError{Path: m.Path, Msg: err.Error(),
+				Hint: "end each CREATE MACRO statement with a semicolon outside comments and quotes"})
+			continue
+		}
+		for _, s := range sts {
+			line, col := project.Position(m.Text, s.Offset)
+			loc := macroRe.FindStringSubmatchIndex(s.SQL)
+			if loc == nil {
+				errs = append(errs, project.At(m.Path, m.Text, line, col, "a macro file holds only CREATE MACRO statements"))
+				continue
+			}
+			st := project.Statement{SQL: s.SQL, Line: line, Name: s.SQL[loc[8]:loc[9]], Temp: loc[4] >= 0}
+			if loc[2] < 0 {
+				st.SQL = st.SQL[:len("CREATE")] + " OR REPLACE" + st.SQL[len("CREATE"):]
+				st.Shift = len(" OR REPLACE")
+			}
+			m.Statements = append(m.Statements, st)
+		}
+	}
+	return errs.Err()
+}
+
+// MacroName is a macro's name without its schema and quotes, lower case,
+// as DuckDB resolves a call to it.
+func MacroName(name string) string {
+	for i := len(name) - 1; i >= 0; i-- {
+		if name[i] == '.' && strings.Count(name[:i], `"`)%2 == 0 {
+			name = name[i+1:]
+			break
+		}
+	}
+	if strings.HasPrefix(name, `"`) && strings.HasSuffix(name, `"`) && len(name) > 1 {
+		name = strings.ReplaceAll(name[1:len(name)-1], `""`, `"`)
+	}
+	return strings.ToLower(name)
+}

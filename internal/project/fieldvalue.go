@@ -1,0 +1,117 @@
+package project
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The shapes ingestion's rules accept for a field's text (internal/ingest:
+// rules.go and sql/macros.sql), for checking a default before anything runs.
+var (
+	integerTextRe   = regexp.MustCompile(`^-?[0-9]+$`)
+	dateTextRe      = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+	timestampTextRe = regexp.MustCompile(`^([0-9]{4}-[0-9]{2}-[0-9]{2})[T ](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])(\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$`)
+	epochMillisRe   = regexp.MustCompile(`^[0-9]+$`)
+)
+
+// trimSpaces is the contract's trim: spaces (U+0020) at either end only.
+func trimSpaces(s string) string { return strings.Trim(s, " ") }
+
+// valueOf checks that text is a value of the field's type as ingestion
+// reads a string (a default is one), and returns it as a number for
+// integer and decimal fields.
+func (f Field) valueOf(format Format, text string) (float64, error) {
+	switch f.Type.Base() {
+	case Integer:
+		v := trimSpaces(text)
+		if !integerTextRe.MatchString(v) {
+			return 0, fmt.Errorf("%q is not a whole number", text)
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%q is beyond a 64-bit integer", text)
+		}
+		return float64(n), nil
+	case Decimal:
+		p, s := f.Type.Decimal()
+		re := `-?0+`
+		if p > s {
+			re = fmt.Sprintf(`-?0*[0-9]{1,%d}`, p-s)
+		}
+		if s > 0 {
+			re += fmt.Sprintf(`(\.[0-9]{1,%d})?`, s)
+		}
+		v := trimSpaces(text)
+		if !regexp.MustCompile("^" + re + "$").MatchString(v) {
+			return 0, fmt.Errorf("%q is not a %s (at most %d digits before the point and %d after)", text, f.Type, p-s, s)
+		}
+		n, _ := strconv.ParseFloat(v, 64)
+		return n, nil
+	case Boolean:
+		if v := strings.ToLower(trimSpaces(text)); v != "true" && v != "false" {
+			return 0, fmt.Errorf("%q is not true or false", text)
+		}
+	case Date:
+		if _, err := time.Parse("2006-01-02", text); err != nil || !dateTextRe.MatchString(text) {
+			return 0, fmt.Errorf("%q is not a date YYYY-MM-DD", text)
+		}
+	case Timestamp:
+		if m := timestampTextRe.FindStringSubmatch(text); m != nil {
+			if _, err := time.Parse("2006-01-02 15:04:05", m[1]+" "+m[2]); err == nil {
+				return 0, nil
+			}
+		} else if epochMillisRe.MatchString(text) {
+			if _, err := strconv.ParseInt(text, 10, 64); err == nil {
+				return 0, nil
+			}
+		}
+		return 0, fmt.Errorf("%q is not a timestamp YYYY-MM-DD HH:MM:SS[.ffffff][Z|+HH:MM] or epoch milliseconds", text)
+	case JSON:
+		// In NDJSON a default stands for a JSON string; elsewhere it is JSON text.
+		if format != NDJSON && !json.Valid([]byte(text)) {
+			return 0, fmt.Errorf("%q is not valid JSON", text)
+		}
+	}
+	return 0, nil
+}
+
+// validateValues checks a field's default (a value of its type, within its
+// values, pattern and bounds) and its bounds (numbers, min at most max).
+func (f Field) validateValues(format Format, bad func(key string) func(string, ...any)) {
+	for _, b := range []struct {
+		key string
+		v   *float64
+	}{{"min", f.Min}, {"max", f.Max}} {
+		if b.v != nil && (math.IsNaN(*b.v) || math.IsInf(*b.v, 0)) {
+			bad(b.key)("%s must be a finite number, found %v", b.key, *b.v)
+			return
+		}
+	}
+	if f.Min != nil && f.Max != nil && *f.Min > *f.Max {
+		bad("min")("min %v is above max %v: no value could pass", *f.Min, *f.Max)
+		return
+	}
+	if f.Default == nil {
+		return
+	}
+	d := *f.Default
+	n, err := f.valueOf(format, d)
+	switch {
+	case err != nil:
+		bad("default")("default %v: the default must be a value of the field's type, %s", err, f.Type)
+	case len(f.Values) > 0 && (f.Type.Base() == Text || f.Type.Base() == ID) && !slices.Contains(f.Values, d):
+		bad("default")("default %q is not one of the field's values (%s)", d, strings.Join(f.Values, ", "))
+	case f.Min != nil && n < *f.Min, f.Max != nil && n > *f.Max:
+		bad("default")("default %q is outside the field's min and max", d)
+	case f.Pattern != "" && (f.Type.Base() == Text || f.Type.Base() == ID):
+		if re, err := regexp.Compile(`^(?:` + f.Pattern + `)$`); err == nil && !re.MatchString(d) {
+			bad("default")("default %q does not match the field's pattern %s", d, f.Pattern)
+		}
+	}
+}
