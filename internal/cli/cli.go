@@ -46,6 +46,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // Run is Main under a given context.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	stderr = redactWriter{stderr}
 	app := newApp(stdin, stdout, stderr)
 	if len(args) > 1 {
 		app.Metadata = map[string]any{"args": strings.Join(args[1:], " ")}

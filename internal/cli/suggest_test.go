@@ -63,7 +63,6 @@ func TestSuggestUsage(t *testing.T) {
 		{"checks", "suggest"},
 		{"checks", "suggest", "--holdout", "1", "gold.one"},
 		{"checks", "suggest", "--holdout", "-0.1", "gold.one"},
-		{"checks", "suggest", "gold.one", "--write"},
 	} {
 		if code, _, errs := elt(t, append([]string{"--project", proj}, args...)...); code != 2 || !strings.Contains(errs, "elt checks suggest --help") {
 			t.Errorf("elt %v: exit %d\n%s", args, code, errs)

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
@@ -58,6 +59,9 @@ type Summary struct {
 	// build (the feature store not reached).
 	Warnings []string
 	Elapsed  time.Duration
+	// recorded is set once the build's transaction committed with the
+	// run's history in it.
+	recorded bool
 }
 
 // ChecksFailed stops a build whose blocking checks failed.
@@ -147,15 +151,19 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	sum.Elapsed = time.Since(start)
 	// The history is written outside the build's transaction, so a failed
 	// build is recorded too; a cancelled one gets a fresh context.
+	// A build that committed recorded its models, checks and
+	// reconciliation in its transaction.
 	hctx := context.WithoutCancel(ctx)
-	if err := runs.RecordModels(hctx, runID, sum.Models); err != nil && berr == nil {
-		berr = err
-	}
-	if err := runs.RecordChecks(hctx, runID, Records(sum.Checks)); err != nil && berr == nil {
-		berr = err
-	}
-	if err := runs.RecordReconciliation(hctx, runID, balances(sum.Recon)); err != nil && berr == nil {
-		berr = err
+	if !sum.recorded {
+		if err := runs.RecordModels(hctx, runID, sum.Models); err != nil && berr == nil {
+			berr = err
+		}
+		if err := runs.RecordChecks(hctx, runID, Records(sum.Checks)); err != nil && berr == nil {
+			berr = err
+		}
+		if err := runs.RecordReconciliation(hctx, runID, balances(sum.Recon)); err != nil && berr == nil {
+			berr = err
+		}
 	}
 	if err := runs.Finish(hctx, runID, status, berr); err != nil && berr == nil {
 		berr = err
@@ -223,6 +231,11 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	}
 	readers := readSources(g, ids)
 	ingested := map[string]bool{}
+	if !o.FullRefresh {
+		if err := checkManifests(ctx, tx, sources, func(src ingest.Source) bool { return readers["bronze."+strings.ToLower(src.Name)] }); err != nil {
+			return err
+		}
+	}
 	for _, src := range sources {
 		if !readers["bronze."+strings.ToLower(src.Name)] {
 			// Not loaded, and said: its files wait for a model that reads it.
@@ -239,7 +252,15 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 			if opts.Previous, err = state.ReadManifest(ctx, tx, src.Name); err != nil {
 				return err
 			}
-			if gone := opts.Previous.Missing(ingest.Paths(listing.Files)); len(gone) > 0 && !o.AcceptMissing {
+			gone := opts.Previous.Missing(ingest.Paths(listing.Files))
+			if len(opts.Previous) == 0 {
+				// No manifest (elt's own tables recreated): the bronze
+				// table says which files it holds.
+				if gone, err = goneFromTable(ctx, tx, src, ingest.Paths(listing.Files)); err != nil {
+					return err
+				}
+			}
+			if len(gone) > 0 && !o.AcceptMissing {
 				return &MissingFilesError{Source: src.Name, Files: gone}
 			}
 			if err := reset(ctx, tx, src); err != nil {
@@ -263,6 +284,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 		if err != nil {
 			return err
 		}
+		res.Missing = notHeld(res.Missing, b.Project.Resolve(b.Project.Config.Paths.Bronze), o.Hold)
 		ingested[src.Name] = true
 		sum.Ingest = append(sum.Ingest, res)
 		fmt.Fprintf(b.Out, "ingest  %-14s %4d new files, %9d records, %6d quarantined  %6.2fs\n",
@@ -327,9 +349,18 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// The run's history goes in with its data: a kill after the commit
+	// leaves it saying the data was published.
+	if err := (state.Runs{DB: tx}).Commit(ctx, sum.RunID, sum.Models, Records(sum.Checks), balances(sum.Recon)); err != nil {
+		return fmt.Errorf("record the run: %w", err)
+	}
 	t0 = time.Now()
 	defer func() { b.trace(t0, "commit") }()
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	sum.recorded = true
+	return nil
 }
 
 // Records turns check results into run-history rows.
@@ -421,18 +452,40 @@ func writeNotes(w io.Writer, src ingest.Source, l ingest.Listing, res ingest.Res
 	} else if len(l.Files) == 0 {
 		fmt.Fprintf(w, "  note: %s: no files under %s yet\n", src.Name, src.Dir)
 	}
-	if n := len(res.Missing); n > 0 {
-		verb := "stay in silver and gold"
-		if full {
-			verb = "were dropped (--accept-missing)"
-		}
-		fmt.Fprintf(w, "  warning: %s: %d ingested file%s gone from bronze; %s records %s:\n%s\n", src.Name, n, output.Plural(n),
-			map[bool]string{true: "its", false: "their"}[n == 1], verb, listFiles(res.Missing, 10))
+	if len(res.Missing) > 0 {
+		fmt.Fprintln(w, missingWarning(src.Name, res.Missing, full))
 	}
 	if n := len(res.Changed); n > 0 {
 		fmt.Fprintf(w, "  note: %s: %d file%s re-read with content that changed since %s first ingested:\n%s\n", src.Name, n, output.Plural(n),
 			map[bool]string{true: "it was", false: "they were"}[n == 1], listFiles(res.Changed, 10))
 	}
+}
+
+// notHeld leaves out of files (relative to the bronze root) those held back
+// from this build: they are there, only not read yet.
+func notHeld(files []string, bronze string, hold map[string]bool) []string {
+	if len(hold) == 0 {
+		return files
+	}
+	var out []string
+	for _, f := range files {
+		if !hold[filepath.Join(bronze, filepath.FromSlash(f))] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// missingWarning says that ingested files of a source are gone from bronze,
+// and what became of their records; elt build and elt watch both say it.
+func missingWarning(source string, files []string, full bool) string {
+	n := len(files)
+	verb := "stay in silver and gold"
+	if full {
+		verb = "were dropped (--accept-missing)"
+	}
+	return fmt.Sprintf("  warning: %s: %d ingested file%s gone from bronze; %s records %s:\n%s", source, n, output.Plural(n),
+		map[bool]string{true: "its", false: "their"}[n == 1], verb, listFiles(files, 10))
 }
 
 // listFiles shows up to max paths, one a line, and how many more.
@@ -537,6 +590,9 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 		}
 	}
 	if m.Header.Online != nil {
+		if err := keyColumn(ctx, tx, m); err != nil {
+			return 0, mode, err
+		}
 		changes := ""
 		if mode == builtIncremental {
 			changes = compile.ChangesTable(m)
@@ -551,6 +607,33 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 	var rows int64
 	err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+warehouse.Qualified(m.Schema, m.Name)).Scan(&rows)
 	return rows, mode, err
+}
+
+// keyColumn checks that an online model's unique_key names one of its
+// columns, as DuckDB matches names (whatever the case): an error at the
+// header's unique_key otherwise, before anything is published.
+func keyColumn(ctx context.Context, tx warehouse.Querier, m *project.Model) error {
+	rows, err := tx.QueryContext(ctx, `SELECT column_name FROM information_schema.columns
+		WHERE lower(table_schema) = lower(?) AND lower(table_name) = lower(?) ORDER BY ordinal_position`, m.Schema, m.Name)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var cols []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return err
+		}
+		if strings.EqualFold(c, m.Header.UniqueKey) {
+			return nil
+		}
+		cols = append(cols, c)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return headerAt(m, "unique_key", "unique_key %s is not a column of %s, so its rows cannot be keyed in Redis (its columns: %s); name one of them", m.Header.UniqueKey, m.ID(), strings.Join(cols, ", "))
 }
 
 // relationKind is the type of the model's relation in the warehouse

@@ -7,6 +7,7 @@ import (
 
 	"github.com/digitalservices/elt/internal/online"
 	"github.com/digitalservices/elt/internal/plan"
+	"github.com/digitalservices/elt/internal/project"
 )
 
 // serve writes the changed rows of the built models with an online:
@@ -16,7 +17,7 @@ import (
 func (b *Builder) serve(ctx context.Context, g *plan.Graph, ids []string, sum *Summary) {
 	runID := sum.RunID
 	warn := func(format string, args ...any) {
-		msg := fmt.Sprintf(format, args...)
+		msg := project.Redact(fmt.Sprintf(format, args...))
 		sum.Warnings = append(sum.Warnings, msg)
 		fmt.Fprintln(b.Out, msg)
 	}
@@ -40,11 +41,14 @@ func (b *Builder) serve(ctx context.Context, g *plan.Graph, ids []string, sum *S
 			defer store.Close()
 		}
 		t0 := time.Now()
-		n, err := store.Publish(ctx, b.DB, m, runID)
+		res, err := store.Publish(ctx, b.DB, m, runID)
+		if res.Resent {
+			warn("warning: Redis did not hold the keys of %s (its marker %s is missing: Redis restarted empty, was flushed, or is another Redis); all its keys are written again", m.ID(), online.Marker(m))
+		}
 		if err != nil {
 			warn("warning: Redis was not updated for %s: %v; the warehouse is published, and the next build writes its changed rows", m.ID(), err)
 			continue
 		}
-		fmt.Fprintf(b.Out, "online  %-36s %-11s %12s  %6.2fs  -> redis\n", m.ID(), "redis", fmt.Sprintf("%d keys", n), time.Since(t0).Seconds())
+		fmt.Fprintf(b.Out, "online  %-36s %-11s %12s  %6.2fs  -> redis\n", m.ID(), "redis", fmt.Sprintf("%d keys", res.Keys()), time.Since(t0).Seconds())
 	}
 }

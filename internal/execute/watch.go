@@ -2,11 +2,13 @@ package execute
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/project"
 )
 
 // DefaultWatchInterval is how often elt watch looks at the bronze folder.
@@ -21,10 +24,13 @@ const DefaultWatchInterval = 2 * time.Second
 
 // Watch watches the bronze folder and runs an incremental build (build)
 // whenever new files are whole, until ctx ends; it then stops between
-// builds. A file is whole when it was renamed into place (it appeared with
-// no write after), or its size and modification time held across two
-// polls with no write between. Files still being written are held back
-// from the build that runs meanwhile. fsnotify wakes the loop where the OS
+// builds. A file is whole when it is not empty and was renamed into place
+// (it appeared whole, with no write after), or its size and modification
+// time held across two polls with no write between; an empty file is never
+// whole (a file is often created first and filled after). Files still being
+// written are held back from the build that runs meanwhile, and so is a
+// file the warehouse refuses because it changed after it was ingested (said
+// once), so it does not block the files that land after it. fsnotify wakes the loop where the OS
 // supports it; polling every interval is the fallback and the clock. Each
 // build prints one line to out; a failed build is reported and watching
 // goes on.
@@ -32,7 +38,7 @@ func Watch(ctx context.Context, bronze string, interval time.Duration, out io.Wr
 	if info, err := os.Stat(bronze); err != nil || !info.IsDir() {
 		return fmt.Errorf("no bronze folder at %s to watch", bronze)
 	}
-	w := &watcher{root: bronze, written: map[string]bool{}, created: map[string]bool{}, built: map[string]look{}}
+	w := &watcher{root: bronze, written: map[string]bool{}, created: map[string]look{}, built: map[string]look{}, changed: map[string]bool{}, empty: map[string]bool{}}
 	wake := make(chan struct{}, 1)
 	if fw, err := fsnotify.NewWatcher(); err == nil {
 		defer fw.Close()
@@ -50,9 +56,10 @@ func Watch(ctx context.Context, bronze string, interval time.Duration, out io.Wr
 	if err != nil {
 		return err
 	}
+	w.noteEmpty(out, hold)
 	start, recent := map[string]look{}, map[string]bool{}
 	for p := range hold {
-		if l := w.prev[p]; time.Since(l.mtime) < 2*interval {
+		if l := w.prev[p]; time.Since(l.mtime) < 2*interval || l.size == 0 {
 			recent[p] = true
 		} else {
 			start[p] = l
@@ -78,6 +85,7 @@ func Watch(ctx context.Context, bronze string, interval time.Duration, out io.Wr
 			fmt.Fprintf(out, "%s  cannot read the bronze folder: %v\n", time.Now().Format("15:04:05"), err)
 			continue
 		}
+		w.noteEmpty(out, hold)
 		if len(ready) > 0 {
 			w.run(ctx, ready, hold, out, build)
 		}
@@ -88,11 +96,32 @@ func Watch(ctx context.Context, bronze string, interval time.Duration, out io.Wr
 // and prints its line.
 func (w *watcher) run(ctx context.Context, ready map[string]look, hold map[string]bool, out io.Writer, build func(context.Context, map[string]bool) (*Summary, error)) {
 	t0 := time.Now()
-	// Not cancelled by Ctrl-C: the build runs to its end, then the loop stops.
-	sum, err := build(context.WithoutCancel(ctx), hold)
 	stamp := t0.Format("15:04:05")
+	var sum *Summary
+	var err error
+	for {
+		// Not cancelled by Ctrl-C: the build runs to its end, then the loop stops.
+		sum, err = build(context.WithoutCancel(ctx), hold)
+		// A file changed after it was ingested stops every build: it is held
+		// back from now on, said once, and the build runs again without it.
+		var ce *ingest.ChangedError
+		if !errors.As(err, &ce) {
+			break
+		}
+		p := filepath.Join(w.root, filepath.FromSlash(ce.File))
+		if w.changed[p] {
+			break
+		}
+		w.changed[p] = true
+		if hold == nil {
+			hold = map[string]bool{}
+		}
+		hold[p] = true
+		delete(ready, p)
+		fmt.Fprintf(out, "%s  warning: %v; watch leaves it out of its builds from now on\n", stamp, ce)
+	}
 	if err != nil {
-		fmt.Fprintf(out, "%s  build failed (%d new file%s waiting): %v\n", stamp, len(ready), output.Plural(len(ready)), firstLine(err))
+		fmt.Fprintf(out, "%s  build failed (%d new file%s waiting): %v\n", stamp, len(ready), output.Plural(len(ready)), project.Redact(firstLine(err)))
 		return
 	}
 	for p, l := range ready {
@@ -107,6 +136,11 @@ func (w *watcher) run(ctx context.Context, ready map[string]look, hold map[strin
 	}
 	fmt.Fprintf(out, "%s  run %d: %d file%s, %d records (%d quarantined), %d models in %.2fs\n",
 		stamp, sum.RunID, files, output.Plural(files), records, quarantined, len(sum.Models), time.Since(t0).Seconds())
+	for _, r := range sum.Ingest {
+		if len(r.Missing) > 0 {
+			fmt.Fprintf(out, "%s  %s\n", stamp, strings.TrimSpace(missingWarning(r.Source, r.Missing, false)))
+		}
+	}
 	for _, warn := range sum.Warnings {
 		fmt.Fprintf(out, "%s  %s\n", stamp, warn)
 	}
@@ -123,8 +157,10 @@ type watcher struct {
 	fs      *fsnotify.Watcher
 	prev    map[string]look
 	written map[string]bool // written to since the last poll
-	created map[string]bool // appeared (created or renamed into place)
+	created map[string]look // appeared (created or renamed into place), as it was then
 	built   map[string]look // handed to a build that succeeded
+	changed map[string]bool // refused by the warehouse: changed after it was ingested
+	empty   map[string]bool // said to be empty, and waited for
 	mu      sync.Mutex
 }
 
@@ -133,7 +169,7 @@ type watcher struct {
 func (w *watcher) poll() (ready map[string]look, hold map[string]bool, err error) {
 	w.lock()
 	written, created := w.written, w.created
-	w.written, w.created = map[string]bool{}, map[string]bool{}
+	w.written, w.created = map[string]bool{}, map[string]look{}
 	w.unlock()
 	cur := map[string]look{}
 	err = filepath.WalkDir(w.root, func(p string, d fs.DirEntry, err error) error {
@@ -161,9 +197,11 @@ func (w *watcher) poll() (ready map[string]look, hold map[string]bool, err error
 		if b, ok := w.built[p]; ok && b == l {
 			continue
 		}
-		renamed := created[p] && !written[p] && w.fs != nil
+		// Renamed into place: it appeared as it is now, and nothing wrote to it.
+		first, appeared := created[p]
+		renamed := appeared && first == l && !written[p] && w.fs != nil
 		stable := w.prev != nil && w.prev[p] == l && !written[p]
-		if renamed || stable {
+		if l.size > 0 && !w.changed[p] && (renamed || stable) {
 			ready[p] = l
 		} else {
 			hold[p] = true
@@ -171,6 +209,23 @@ func (w *watcher) poll() (ready map[string]look, hold map[string]bool, err error
 	}
 	w.prev = cur
 	return ready, hold, nil
+}
+
+// noteEmpty says, once per file, that an empty file is waited for: a file
+// is often created first and filled after, so an empty one is never taken.
+func (w *watcher) noteEmpty(out io.Writer, hold map[string]bool) {
+	for p := range hold {
+		if l, ok := w.prev[p]; ok && l.size == 0 && !w.empty[p] {
+			w.empty[p] = true
+			rel, _ := filepath.Rel(w.root, p)
+			fmt.Fprintf(out, "%s  note: %s is empty; watch takes it once it has content and holds still\n", time.Now().Format("15:04:05"), filepath.ToSlash(rel))
+		}
+	}
+	for p := range w.empty {
+		if l, ok := w.prev[p]; !ok || l.size > 0 {
+			delete(w.empty, p)
+		}
+	}
 }
 
 // events marks what fsnotify reports and wakes the loop.
@@ -181,18 +236,22 @@ func (w *watcher) events(wake chan<- struct{}) {
 			if !ok {
 				return
 			}
+			var info os.FileInfo
+			if ev.Has(fsnotify.Create) {
+				info, _ = os.Stat(ev.Name)
+			}
 			w.lock()
 			switch {
 			case ev.Has(fsnotify.Write):
 				w.written[ev.Name] = true
+			case ev.Has(fsnotify.Create) && info != nil:
+				w.created[ev.Name] = look{info.Size(), info.ModTime()}
 			case ev.Has(fsnotify.Create):
-				w.created[ev.Name] = true
+				w.written[ev.Name] = true // gone again, or unreadable: not whole
 			}
 			w.unlock()
-			if ev.Has(fsnotify.Create) {
-				if info, err := os.Stat(ev.Name); err == nil && info.IsDir() {
-					w.addDirs(ev.Name)
-				}
+			if info != nil && info.IsDir() {
+				w.addDirs(ev.Name)
 			}
 			select {
 			case wake <- struct{}{}:

@@ -349,6 +349,9 @@ func Load(dir string, o Overrides) (*Project, error) {
 	if o.RedisURL != "" {
 		cfg.Online.RedisURL = o.RedisURL
 	}
+	if err := checkOutput(abs, cfg, o); err != nil {
+		return nil, err
+	}
 	p := &Project{Dir: abs, Config: cfg}
 	models, err := LoadModels(abs, cfg.Models)
 	seeds, serr := LoadSeeds(abs, cfg.Seeds)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -41,6 +42,9 @@ func RecentRuns(ctx context.Context, q warehouse.Querier, n int) ([]RunSummary, 
 		if err := rows.Scan(&r.ID, &r.Command, &r.Args, &r.Status, &r.StartedAt, &r.Seconds, &r.Error, &r.Models, &r.Checks, &r.Failed); err != nil {
 			return nil, err
 		}
+		// Read-only commands do not migrate: a password an older elt kept
+		// is redacted here too.
+		r.Args, r.Error = project.Redact(r.Args), project.Redact(r.Error)
 		out = append(out, r)
 	}
 	return out, rows.Err()

@@ -143,11 +143,15 @@ func (g *Migrator) explain(err error) error {
 // made by a newer elt, and marks as interrupted every run still marked
 // running: DuckDB lets one process at a time open the warehouse for
 // writing, so such a run's process is gone (killed, or its machine lost).
+// Passwords an older elt kept in the run history are redacted.
 func Migrate(db *sql.DB) error {
 	if err := upgrade(db); err != nil {
 		return err
 	}
-	return markInterrupted(context.Background(), db)
+	if err := markInterrupted(context.Background(), db); err != nil {
+		return err
+	}
+	return redactHistory(context.Background(), db)
 }
 
 func upgrade(db *sql.DB) error {
