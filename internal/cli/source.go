@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -31,11 +30,6 @@ func sourceCommand() *cli.Command {
 			Action: func(c *cli.Context) error {
 				if c.NArg() == 0 {
 					return usage("source infer needs one or more folders (or files) to sample: elt source infer data/bronze/orders")
-				}
-				for _, a := range c.Args().Slice() {
-					if strings.HasPrefix(a, "-") {
-						return usage("put flags before the paths: elt source infer %s PATH...", a)
-					}
 				}
 				dir, err := filepath.Abs(c.String("project"))
 				if err != nil {

@@ -134,3 +134,14 @@ func TestInferCutsLongLines(t *testing.T) {
 		t.Errorf("infer of a 3 MB line: exit %d, %d bytes of message:\n%.3000s%s", code, len(errs), errs, out)
 	}
 }
+
+// --write works after the paths too, as every flag does.
+func TestInferWriteAfterPaths(t *testing.T) {
+	proj := t.TempDir()
+	testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), "version: 1\n")
+	testutil.WriteFile(t, filepath.Join(proj, "data", "bronze", "c", "c.csv"), "k\nx\n")
+	out := mustElt(t, "--project", proj, "source", "infer", filepath.Join(proj, "data", "bronze", "c"), "--write")
+	if !strings.Contains(out, "wrote 1 source into elt.yaml's sources:") {
+		t.Errorf("infer PATH --write:\n%s", out)
+	}
+}
