@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -70,6 +71,10 @@ func sourceCommand() *cli.Command {
 					}
 					fmt.Fprintf(c.App.Writer, "# under sources: in %s (or run elt source infer --write to merge them)\n%s", project.ConfigFile, in.Block)
 					return nil
+				}
+				if len(in.Outside) > 0 {
+					return fmt.Errorf("%s is not under the bronze folder %s, where elt build looks for sources: move it there (or pass --bronze), then infer again; elt.yaml is unchanged",
+						strings.Join(in.Outside, ", "), o.Bronze)
 				}
 				merged, err := project.AddSources(text, in.Names, in.Block)
 				if err != nil {

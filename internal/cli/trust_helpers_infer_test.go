@@ -145,3 +145,23 @@ func TestInferWriteAfterPaths(t *testing.T) {
 		t.Errorf("infer PATH --write:\n%s", out)
 	}
 }
+
+// A folder outside the project's bronze folder would be declared by a
+// path: the build cannot find: --write refuses it, printing says so.
+func TestInferOutsideBronze(t *testing.T) {
+	proj := t.TempDir()
+	testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), "version: 1\n")
+	elsewhere := filepath.Join(t.TempDir(), "things")
+	testutil.WriteFile(t, filepath.Join(elsewhere, "t.csv"), "a\n1\n")
+	out := mustElt(t, "--project", proj, "source", "infer", elsewhere)
+	if !strings.Contains(out, "is not a folder under the bronze folder") {
+		t.Errorf("infer of a folder outside bronze:\n%s", out)
+	}
+	code, _, errs := elt(t, "--project", proj, "source", "infer", "--write", elsewhere)
+	if code != 1 || !strings.Contains(errs, "is not under the bronze folder") {
+		t.Errorf("--write of a folder outside bronze: exit %d\n%s", code, errs)
+	}
+	if b, _ := os.ReadFile(filepath.Join(proj, "elt.yaml")); string(b) != "version: 1\n" {
+		t.Errorf("elt.yaml changed:\n%s", b)
+	}
+}

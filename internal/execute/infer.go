@@ -36,6 +36,9 @@ type Inferred struct {
 	// a sources: key of its own: it pastes under the one elt.yaml has, or
 	// project.AddSources merges it.
 	Block string
+	// Outside lists the paths sampled that are not under
+	// InferOptions.Bronze: a build would not find them.
+	Outside []string
 }
 
 // Infer samples bronze folders (or single files) with DuckDB's own sniffers
@@ -67,6 +70,9 @@ func Infer(ctx context.Context, paths []string, o InferOptions) (*Inferred, erro
 			return nil, fmt.Errorf("%s would be a second source named %s: sample one folder of each name at a time", p, in.name)
 		}
 		out.Names = append(out.Names, in.name)
+		if in.outside {
+			out.Outside = append(out.Outside, p)
+		}
 		b.WriteString(in.yaml(strings.Repeat(" ", o.Indent)))
 	}
 	out.Block = b.String()
@@ -118,6 +124,9 @@ type inferred struct {
 	reasons map[string]int64
 	// notes are said in comments above the fields.
 	notes []string
+	// outside is set when the folder is not under the project's bronze
+	// folder, where a build looks for it.
+	outside bool
 }
 
 func inferSource(ctx context.Context, db *warehouse.DB, path, bronze string) (*inferred, error) {
@@ -126,8 +135,11 @@ func inferSource(ctx context.Context, db *warehouse.DB, path, bronze string) (*i
 		return nil, err
 	}
 	if bronze != "" {
-		if rel, err := filepath.Rel(bronze, in.dir); err == nil && rel != "." && !strings.HasPrefix(rel, "..") && !filepath.IsAbs(rel) {
+		if rel, err := filepath.Rel(bronze, in.dir); err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel) {
 			in.src.Path = filepath.ToSlash(rel)
+		} else {
+			in.outside = true
+			in.notes = append(in.notes, fmt.Sprintf("%s is not a folder under the bronze folder %s: move it there, so that path: finds it", in.dir, bronze))
 		}
 	}
 	var nonText map[string]bool
