@@ -16,7 +16,9 @@ func checksCommand() *cli.Command {
 			ArgsUsage: "MODEL",
 			Description: "Example: elt checks suggest --holdout 0.2 gold.user_session_analysis\n" +
 				"Suggests not_null, unique, accepted_values (text with at most 20 values, each in more than one row),\n" +
-				"range (numbers) and max_null_pct (observed share plus its 95% confidence margin).\n" +
+				"range (numbers, widened by half their span) and max_null_pct (observed share plus its 95% confidence margin).\n" +
+				"Each needs 30 rows or more; unique also a key's name (id, *_id, *_key, a source's key) and type.\n" +
+				"A model's unique_key is suggested whatever the rows; what the sample does not support is listed, with why.\n" +
 				"--write merges them into the model's header, keeping its checks and comments.",
 			Flags: []cli.Flag{
 				&cli.BoolFlag{Name: "write", Usage: "merge the suggestions into the model file's header"},

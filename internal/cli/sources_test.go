@@ -287,11 +287,11 @@ func TestSourceInfer(t *testing.T) {
 				args = append(args, filepath.Join(bronze, s))
 			}
 			block := mustElt(t, append([]string{"source", "infer"}, args...)...)
-			if !strings.HasPrefix(block, "sources:\n  events:\n    format: ndjson\n") || !strings.Contains(block, "  transactions:\n    format: csv\n") {
+			if !strings.HasPrefix(block, "# under sources: in elt.yaml (or run elt source infer --write to merge them)\n  events:\n    format: ndjson\n") || !strings.Contains(block, "  transactions:\n    format: csv\n") {
 				t.Fatalf("block:\n%s", block)
 			}
 			proj := t.TempDir()
-			testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), "version: 1\nmodels:\n  materialized: table\n"+block)
+			testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), "version: 1\nmodels:\n  materialized: table\nsources:\n"+block)
 			for _, s := range []string{"events", "transactions", "users"} {
 				testutil.WriteFile(t, filepath.Join(proj, "models", "raw", s+".sql"), "SELECT * FROM bronze."+s+"\n")
 			}

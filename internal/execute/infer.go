@@ -7,40 +7,108 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
+// InferOptions say how to write the inferred sources.
+type InferOptions struct {
+	// Bronze is the project's bronze folder (absolute; empty for none): a
+	// folder under it is declared by its path relative to it.
+	Bronze string
+	// Indent is how many spaces the entries are indented by, as elt.yaml
+	// indents those under its sources: (project.SourcesIndent).
+	Indent int
+}
+
+// Inferred is what Infer found: the sources' names and their entries, to
+// go under elt.yaml's sources: key.
+type Inferred struct {
+	Names []string
+	// Block is the entries, each indented by InferOptions.Indent, without
+	// a sources: key of its own: it pastes under the one elt.yaml has, or
+	// project.AddSources merges it.
+	Block string
+	// Outside lists the paths sampled that are not under
+	// InferOptions.Bronze: a build would not find them.
+	Outside []string
+}
+
 // Infer samples bronze folders (or single files) with DuckDB's own sniffers
-// and returns a ready sources: block for elt.yaml declaring each: its
-// format, its fields with types, and required where no value is missing.
-// Each folder's name becomes the source's name and path, so the block
-// works in a project whose bronze root is the folders' parent.
-func Infer(ctx context.Context, paths []string) (string, error) {
+// and returns entries for elt.yaml's sources: declaring each: its format,
+// its fields with types, and required where no value is missing. Each
+// folder's name becomes the source's name; its path is the folder's path
+// under o.Bronze, else its name (for a project whose bronze root is the
+// folder's parent). Every value written is one elt build accepts.
+func Infer(ctx context.Context, paths []string, o InferOptions) (*Inferred, error) {
 	db, err := warehouse.Open(ctx, "", warehouse.Options{})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer db.Close()
 	if err := ingest.Macros(ctx, db); err != nil {
-		return "", err
+		return nil, err
 	}
+	if o.Indent <= 0 {
+		o.Indent = 2
+	}
+	out := &Inferred{}
 	var b strings.Builder
-	b.WriteString("sources:\n")
 	for _, p := range paths {
-		block, err := inferSource(ctx, db, p)
+		in, err := inferSource(ctx, db, p, o.Bronze)
 		if err != nil {
-			return "", err
+			return nil, briefError(err)
 		}
-		b.WriteString(block)
+		if slices.Contains(out.Names, in.name) {
+			return nil, fmt.Errorf("%s would be a second source named %s: sample one folder of each name at a time", p, in.name)
+		}
+		out.Names = append(out.Names, in.name)
+		if in.outside {
+			out.Outside = append(out.Outside, p)
+		}
+		b.WriteString(in.yaml(strings.Repeat(" ", o.Indent)))
 	}
-	return b.String(), nil
+	out.Block = b.String()
+	return out, nil
 }
+
+// maxMessageLine is the longest line of an error message Infer passes on
+// (DuckDB quotes whole lines of the file it sniffs: a 3 MB line would be
+// printed whole).
+const maxMessageLine = 200
+
+// briefError cuts each line of err's message to maxMessageLine characters,
+// with an ellipsis.
+func briefError(err error) error {
+	lines := strings.Split(err.Error(), "\n")
+	cut := false
+	for i, l := range lines {
+		if r := []rune(l); len(r) > maxMessageLine {
+			lines[i] = string(r[:maxMessageLine]) + fmt.Sprintf("… (%s characters more)", output.Count(int64(len(r)-maxMessageLine)))
+			cut = true
+		}
+	}
+	if !cut {
+		return err
+	}
+	return &brief{msg: strings.Join(lines, "\n"), err: err}
+}
+
+// brief is an error with a shorter message than the error it wraps.
+type brief struct {
+	msg string
+	err error
+}
+
+func (e *brief) Error() string { return e.msg }
+func (e *brief) Unwrap() error { return e.err }
 
 // formatOf maps file extensions to formats.
 var formatOf = map[string]project.Format{".csv": project.CSV, ".json": project.NDJSON, ".jsonl": project.NDJSON, ".ndjson": project.NDJSON, ".parquet": project.Parquet}
@@ -54,43 +122,67 @@ type inferred struct {
 	// quarantined ones by reason.
 	records int64
 	reasons map[string]int64
+	// notes are said in comments above the fields.
+	notes []string
+	// outside is set when the folder is not under the project's bronze
+	// folder, where a build looks for it.
+	outside bool
 }
 
-func inferSource(ctx context.Context, db *warehouse.DB, path string) (string, error) {
+func inferSource(ctx context.Context, db *warehouse.DB, path, bronze string) (*inferred, error) {
 	in, from, err := sample(path)
 	if err != nil {
-		return "", err
+		return nil, err
+	}
+	if bronze != "" {
+		if rel, err := filepath.Rel(bronze, in.dir); err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel) {
+			in.src.Path = filepath.ToSlash(rel)
+		} else {
+			in.outside = true
+			in.notes = append(in.notes, fmt.Sprintf("%s is not a folder under the bronze folder %s: move it there, so that path: finds it", in.dir, bronze))
+		}
 	}
 	var nonText map[string]bool
 	if in.src.Format == project.NDJSON {
 		// One text column per top-level key, in the order keys first appear.
 		if from, nonText, err = jsonColumns(ctx, db, from); err != nil {
-			return "", fmt.Errorf("sample %s: %w", path, err)
+			return nil, fmt.Errorf("sample %s: %w", path, err)
+		}
+		if nonText[""] {
+			in.notes = append(in.notes, `a key with no name ("") is in the sample: it cannot be declared, so its values are not read`)
 		}
 	}
 	cols, err := describe(ctx, db, from)
 	if err != nil {
-		return "", fmt.Errorf("sample %s: %w", path, err)
+		return nil, fmt.Errorf("sample %s: %w", path, err)
 	}
+	taken := map[string]bool{}
 	for _, c := range cols {
 		p, err := profileColumn(ctx, db, from, c.name)
 		if err != nil {
-			return "", fmt.Errorf("sample %s: %w", path, err)
+			return nil, fmt.Errorf("sample %s: %w", path, err)
 		}
 		typ := fieldType(c, p)
 		if typ == "text" && nonText[c.name] {
 			typ = "json" // values of several JSON types: keep each as JSON
 		}
-		f := project.Field{Name: sourceName(c.name), Type: project.FieldType(typ), Required: p.values == p.rows}
+		// Columns whose names make the same identifier ("a b" and "A_B")
+		// each get their own field: a_b, a_b_2.
+		name := sourceName(c.name)
+		for i := 2; taken[name]; i++ {
+			name = fmt.Sprintf("%s_%d", sourceName(c.name), i)
+		}
+		taken[name] = true
+		f := project.Field{Name: name, Type: project.FieldType(typ), Required: p.values == p.rows}
 		if f.Name != c.name {
 			f.Column = c.name
 		}
 		in.src.Fields = append(in.src.Fields, f)
 	}
 	if err := in.measure(ctx); err != nil {
-		return "", fmt.Errorf("sample %s: %w", path, err)
+		return nil, fmt.Errorf("sample %s: %w", path, err)
 	}
-	return in.yaml(), nil
+	return in, nil
 }
 
 // sample finds the files of path (a folder, or one file), their format
@@ -187,11 +279,12 @@ func (in *inferred) measure(ctx context.Context) error {
 // yaml renders the source as elt.yaml declares it. When the sample itself
 // quarantines more than the default gate allows, the gate is set just above
 // what it quarantined, and a comment says why.
-func (in *inferred) yaml() string {
+func (in *inferred) yaml(indent string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "  %s:\n    format: %s\n    path: %s\n", in.name, in.src.Format, yamlString(in.src.Path))
+	in2 := indent + "  "
+	fmt.Fprintf(&b, "%s%s:\n%sformat: %s\n%spath: %s\n", indent, in.name, in2, in.src.Format, in2, yamlString(in.src.Path))
 	if len(in.src.Patterns) > 0 {
-		fmt.Fprintf(&b, "    patterns: [%s]\n", yamlString(in.src.Patterns[0]))
+		fmt.Fprintf(&b, "%spatterns: [%s]\n", in2, yamlString(in.src.Patterns[0]))
 	}
 	var bad int64
 	var why []string
@@ -202,16 +295,21 @@ func (in *inferred) yaml() string {
 	sort.Strings(why)
 	if in.records > 0 && float64(bad)*100/float64(in.records) > project.DefaultMaxQuarantinePct {
 		pct := float64(bad) * 100 / float64(in.records)
-		fmt.Fprintf(&b, "    # the sample quarantines %d of %d records (%.1f%%: %s)\n", bad, in.records, pct, strings.Join(why, ", "))
-		fmt.Fprintf(&b, "    max_quarantine_pct: %d\n", int(pct)+1)
+		fmt.Fprintf(&b, "%s# the sample quarantines %d of %d records (%.1f%%: %s)\n", in2, bad, in.records, pct, strings.Join(why, ", "))
+		// Just above the share quarantined, and a percentage elt build
+		// accepts (at most 100: the gate blocks only a larger share).
+		fmt.Fprintf(&b, "%smax_quarantine_pct: %d\n", in2, min(100, int(pct)+1))
 	}
-	b.WriteString("    fields:\n")
+	for _, n := range in.notes {
+		fmt.Fprintf(&b, "%s# %s\n", in2, n)
+	}
+	fmt.Fprintf(&b, "%sfields:\n", in2)
 	for _, f := range in.src.Fields {
 		typ := string(f.Type)
 		if strings.Contains(typ, ",") {
 			typ = `"` + typ + `"`
 		}
-		fmt.Fprintf(&b, "      - {name: %s, type: %s", f.Name, typ)
+		fmt.Fprintf(&b, "%s  - {name: %s, type: %s", in2, f.Name, typ)
 		if f.Column != "" {
 			fmt.Fprintf(&b, ", column: %s", yamlString(f.Column))
 		}
@@ -226,7 +324,7 @@ func (in *inferred) yaml() string {
 // jsonColumns is a query of the JSON objects read by from with one text
 // column per top-level key (a nested value as its JSON text), keys in the
 // order they first appear; and the keys that hold a value that is not a
-// string (or null).
+// string (or null), with "" when some object has a key with no name.
 func jsonColumns(ctx context.Context, db *warehouse.DB, from string) (string, map[string]bool, error) {
 	objects := "FROM " + from + " WHERE coalesce(try(json_type(json)), '') = 'OBJECT'"
 	rows, err := db.QueryContext(ctx, "SELECT json_keys(json) "+objects)
@@ -236,13 +334,18 @@ func jsonColumns(ctx context.Context, db *warehouse.DB, from string) (string, ma
 	defer rows.Close()
 	var keys []string
 	seen := map[string]bool{}
+	unnamed := false
 	for rows.Next() {
 		var ks []any
 		if err := rows.Scan(&ks); err != nil {
 			return "", nil, err
 		}
 		for _, k := range ks {
-			if s, ok := k.(string); ok && !seen[s] {
+			// A key with no name cannot be addressed by a JSON path, nor
+			// declared: nonText[""] says the sample has one.
+			if s, ok := k.(string); ok && s == "" {
+				unnamed = true
+			} else if ok && !seen[s] {
 				seen[s] = true
 				keys = append(keys, s)
 			}
@@ -270,7 +373,7 @@ func jsonColumns(ctx context.Context, db *warehouse.DB, from string) (string, ma
 	if err := db.QueryRowContext(ctx, "SELECT "+strings.Join(kinds, ", ")+" "+objects).Scan(ptrs...); err != nil {
 		return "", nil, err
 	}
-	nonText := map[string]bool{}
+	nonText := map[string]bool{"": unnamed}
 	for i, k := range keys {
 		if n, ok := counts[i].(int64); ok && n > 0 {
 			nonText[k] = true
@@ -288,16 +391,11 @@ func describe(ctx context.Context, db *warehouse.DB, from string) ([]column, err
 	}
 	defer rows.Close()
 	var out []column
-	seen := map[string]bool{}
 	for rows.Next() {
 		var c column
 		if err := rows.Scan(&c.name, &c.typ); err != nil {
 			return nil, err
 		}
-		if seen[sourceName(c.name)] {
-			continue // a column named twice: declare it once
-		}
-		seen[sourceName(c.name)] = true
 		out = append(out, c)
 	}
 	return out, rows.Err()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/output"
@@ -36,6 +38,9 @@ func Show(ctx context.Context, db *warehouse.DB, g *plan.Graph, model string, li
 		return nil, err
 	}
 	defer conn.Close()
+	if err := unbuilt(ctx, conn, g, n); err != nil {
+		return nil, err
+	}
 	for _, s := range compile.Vars(m) {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
 			return nil, err
@@ -57,6 +62,54 @@ func Show(ctx context.Context, db *warehouse.DB, g *plan.Graph, model string, li
 		return nil, compile.SQLError(m.Path, m.Text, prefix, err)
 	}
 	return res, nil
+}
+
+// unbuilt says what to run first when a relation the model reads is not in
+// the warehouse yet (a source not ingested, a model not built), at the
+// first place the model names it, instead of DuckDB's catalog error.
+func unbuilt(ctx context.Context, q warehouse.Querier, g *plan.Graph, n *plan.Node) error {
+	have, err := warehouse.Set(ctx, q, `SELECT lower(schema_name || '.' || table_name) FROM duckdb_tables() WHERE database_name = current_database()
+		UNION ALL SELECT lower(schema_name || '.' || view_name) FROM duckdb_views() WHERE database_name = current_database()`)
+	if err != nil {
+		return err
+	}
+	var missing []string
+	first := plan.Ref{Offset: -1}
+	for _, r := range n.Refs {
+		if have[r.ID] || slices.Contains(missing, r.ID) {
+			continue
+		}
+		if len(missing) == 0 {
+			first = r
+		}
+		missing = append(missing, r.ID)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	m := n.Model
+	var what []string
+	for _, id := range missing {
+		switch {
+		case g.Nodes[id] != nil:
+			what = append(what, "model "+id+" is not built")
+		case strings.HasPrefix(id, "bronze."):
+			what = append(what, "source "+strings.TrimPrefix(id, "bronze.")+" is not ingested")
+		default:
+			what = append(what, id+" is not in the warehouse")
+		}
+	}
+	line, col := 0, 0
+	if first.Offset >= 0 {
+		line, col = project.Position(m.Text, first.Offset)
+	}
+	e := &project.FileError{Path: m.Path, Line: line, Col: col,
+		Msg:  fmt.Sprintf("%s reads %s, not in the warehouse yet: %s", m.ID(), strings.Join(missing, ", "), strings.Join(what, ", ")),
+		Hint: "run `elt build` first (it ingests the sources and builds the models), then show the model again"}
+	if line > 0 {
+		e.Source = project.LineOf(m.Text, line)
+	}
+	return e
 }
 
 // cutID splits a lower-case schema.name.

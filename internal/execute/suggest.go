@@ -39,7 +39,7 @@ func SuggestChecks(ctx context.Context, db *warehouse.DB, p *project.Project, g 
 		return err
 	}
 	if len(cols) == 0 {
-		return fmt.Errorf("%s is not in the warehouse: run elt build first", m.ID())
+		return fmt.Errorf("%s is not built yet: run `elt build` first, then suggest checks from its rows", m.ID())
 	}
 	var train, hold string
 	if o.Holdout > 0 {
@@ -57,7 +57,13 @@ func SuggestChecks(ctx context.Context, db *warehouse.DB, p *project.Project, g 
 	if err != nil {
 		return err
 	}
-	suggested, declared := check.Suggest(prof, m)
+	var keys []string
+	for _, src := range p.Config.Sources {
+		if src.Key != "" {
+			keys = append(keys, src.Key)
+		}
+	}
+	suggested, declared, skipped := check.Suggest(prof, m, keys)
 	var dropped []string
 	if o.Holdout > 0 {
 		hp, err := profile.ProfileColumns(ctx, db, m.Schema, m.Name, cols, profile.Options{Where: hold})
@@ -77,6 +83,10 @@ func SuggestChecks(ctx context.Context, db *warehouse.DB, p *project.Project, g 
 	} else {
 		fmt.Fprintf(w, "# %s: suggestions from %s rows\n", m.ID(), output.Count(prof.Rows))
 	}
+	if prof.Rows < check.MinSample {
+		fmt.Fprintf(w, "# %s rows are fewer than the %d a check from the data needs: only what the project declares is suggested; build with more rows and run this again\n",
+			output.Count(prof.Rows), check.MinSample)
+	}
 	add := make([]project.ColumnCheck, len(suggested))
 	for i, s := range suggested {
 		add[i] = project.ColumnCheck{Check: s.Check, Comment: s.Evidence}
@@ -92,6 +102,12 @@ func SuggestChecks(ctx context.Context, db *warehouse.DB, p *project.Project, g 
 	}
 	if len(declared) > 0 {
 		fmt.Fprintf(w, "# already declared: %s\n", strings.Join(declared, ", "))
+	}
+	if len(skipped) > 0 {
+		fmt.Fprintf(w, "# not suggested, the sample does not support it:\n")
+		for _, d := range skipped {
+			fmt.Fprintf(w, "#   %s\n", d)
+		}
 	}
 	if len(dropped) > 0 {
 		fmt.Fprintf(w, "# dropped, failing on the holdout:\n")

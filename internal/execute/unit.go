@@ -48,8 +48,9 @@ func UnitTests(ctx context.Context, p *project.Project, g *plan.Graph, sel, excl
 }
 
 // ScaffoldTest writes tests/<schema>.<name>.yaml from a sample of rows of
-// the model in the warehouse, runs it, and reports both to w. It never
-// overwrites a file.
+// the model in the warehouse, runs it, and reports both to w; it returns
+// an error when the test it wrote does not pass. It never overwrites a
+// file.
 func ScaffoldTest(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, model string, rows int, w io.Writer) error {
 	n, err := g.Model(model)
 	if err != nil {
@@ -81,7 +82,7 @@ func ScaffoldTest(ctx context.Context, db *warehouse.DB, p *project.Project, g *
 	fmt.Fprintf(w, "wrote %s: %d input row%s, %d expected\n", rel, given, output.Plural(given), len(t.Expect))
 	t.Path = rel
 	if failed := unit.Report(w, unit.Run(ctx, p, g, t, macroSetup(p))); failed > 0 {
-		fmt.Fprintln(w, "the scaffolded test does not pass as written: the inputs sampled do not make exactly these rows; edit it before committing")
+		return fmt.Errorf("%s does not pass as written: the input rows sampled do not make exactly the expected rows; the file is kept: edit it (or delete it) before committing", rel)
 	}
 	return nil
 }

@@ -61,8 +61,10 @@ func ChecksYAML(add []ColumnCheck) (string, error) {
 // columns in its header (columns:, a column's entry and its checks: made
 // when missing). The rest of the file is kept byte for byte, comments
 // included: the new lines are spliced in where the parsed header says its
-// blocks end. A header too unusual for that (on one line, or a flow list
-// of checks over several lines) is written again whole by the YAML encoder.
+// blocks end; a flow list of checks is written as a block list, its
+// comments kept beside the key and the items. A header too unusual for
+// that (on one line, or columns: as a flow list) is written again whole by
+// the YAML encoder, from the parsed node tree (its comments kept).
 func AddChecks(m *Model, add []ColumnCheck) (string, error) {
 	text := m.Text
 	start := len(text) - len(strings.TrimLeft(text, " \t\r\n"))
@@ -90,6 +92,28 @@ func AddChecks(m *Model, add []ColumnCheck) (string, error) {
 		doc = &yaml.Node{Kind: yaml.MappingNode}
 	}
 	doc.HeadComment = strings.TrimSpace(file.HeadComment + "\n" + doc.HeadComment)
+	// A columns: written as a flow list is written as a block, so that
+	// each check can have its comment on its own line.
+	for k := 0; k+1 < len(doc.Content); k += 2 {
+		if cols := doc.Content[k+1]; doc.Content[k].Value == "columns" && cols.Kind == yaml.SequenceNode {
+			cols.Style = 0
+			if key := doc.Content[k]; cols.LineComment != "" {
+				// A block list's line comment goes beside its key.
+				key.LineComment = strings.TrimSpace(key.LineComment + " " + cols.LineComment)
+				cols.LineComment = ""
+			}
+			for _, e := range cols.Content {
+				if e.Kind == yaml.MappingNode {
+					e.Style = 0
+					for i := 0; i+1 < len(e.Content); i += 2 {
+						if e.Content[i].Value == "checks" && e.Content[i+1].Kind == yaml.SequenceNode {
+							e.Content[i+1].Style = 0
+						}
+					}
+				}
+			}
+		}
+	}
 	mergeChecks(doc, add)
 	y, err := encodeYAML(doc)
 	if err != nil {
@@ -206,27 +230,58 @@ func splice(hdr string, doc *yaml.Node, add []ColumnCheck) (string, bool) {
 			for _, c := range checks {
 				after[at] = append(after[at], item(seq.Content[0].Column-3, c))
 			}
-		default: // a flow list (or nothing) on the key's line: written as a block
+		default: // a flow list (or nothing), on one line or several: written as a block
 			key, seq := e.Content[ck], e.Content[ck+1]
-			if nextKey(e, ck, eNext) != key.Line+1 && last(key.Line, nextKey(e, ck, eNext)) != key.Line {
+			end := last(key.Line, nextKey(e, ck, eNext))
+			if seq.Kind != yaml.SequenceNode && !(seq.Kind == yaml.ScalarNode && seq.Tag == "!!null") {
 				return "", false
 			}
-			out := []string{strings.Repeat(" ", key.Column-1) + "checks:"}
+			// The comments on the list's lines are kept: the key's and the
+			// list's beside checks:, each item's beside (or above) it.
+			head := strings.Repeat(" ", key.Column-1) + "checks:"
+			for _, c := range []string{key.LineComment, seq.LineComment, seq.FootComment} {
+				if c != "" {
+					head += " " + c
+				}
+			}
+			out := []string{head}
+			pad := strings.Repeat(" ", key.Column+1)
 			for _, old := range seq.Content {
-				b, _ := yaml.Marshal(old)
-				out = append(out, strings.Repeat(" ", key.Column+1)+"- "+strings.TrimSpace(string(b)))
+				for _, c := range []string{old.HeadComment} {
+					for _, l := range strings.Split(c, "\n") {
+						if l != "" {
+							out = append(out, pad+strings.TrimSpace(l))
+						}
+					}
+				}
+				bare := *old
+				bare.HeadComment, bare.LineComment, bare.FootComment = "", "", ""
+				b, _ := yaml.Marshal(&bare)
+				line := pad + "- " + strings.TrimSpace(string(b))
+				if old.LineComment != "" {
+					line += " " + old.LineComment
+				}
+				out = append(out, line)
+				if old.FootComment != "" {
+					out = append(out, pad+strings.TrimSpace(old.FootComment))
+				}
 			}
 			for _, c := range checks {
 				out = append(out, item(key.Column+1, c))
 			}
 			replace[key.Line] = out
+			for l := key.Line + 1; l <= end; l++ {
+				replace[l] = nil
+			}
 		}
 	}
 	var b strings.Builder
 	for i, l := range lines {
 		n := i + 1
 		if r, ok := replace[n]; ok {
-			b.WriteString(strings.Join(r, "\n") + "\n")
+			if len(r) > 0 {
+				b.WriteString(strings.Join(r, "\n") + "\n")
+			}
 		} else {
 			b.WriteString(l)
 		}

@@ -27,7 +27,7 @@ func Scaffold(ctx context.Context, q warehouse.Querier, g *plan.Graph, n *plan.N
 		return t, err
 	}
 	if len(out) == 0 {
-		return t, fmt.Errorf("%s is not in the warehouse: run elt build first", m.ID())
+		return t, fmt.Errorf("%s is not built yet: run `elt build` first, then scaffold its test from its rows", m.ID())
 	}
 	key := m.Header.UniqueKey
 	if key == "" {

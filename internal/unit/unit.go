@@ -37,7 +37,10 @@ type Test struct {
 	Model       string `yaml:"model"`
 	Description string `yaml:"description,omitempty"`
 	// Given holds the rows of the model's inputs, by relation
-	// (silver.events, bronze.users); inputs not given are empty.
+	// (silver.events, bronze.users, ref.fx_rates): an input given here
+	// holds exactly these rows (a seed's CSV rows are replaced, not added
+	// to); inputs not given are empty, but for seeds, which hold their
+	// CSV's rows.
 	Given map[string][]Row `yaml:"given"`
 	// Increment holds, for an incremental model, the input rows that
 	// arrive after a first build; without it the later half of each
@@ -165,6 +168,11 @@ func run(ctx context.Context, p *project.Project, g *plan.Graph, n *plan.Node, t
 			given = first
 		}
 		for rel, rows := range given {
+			// The given rows are the input's rows, whole: a seed's CSV
+			// (built above with its model) is replaced, not added to.
+			if err := emptyRelation(ctx, conn, rel); err != nil {
+				return fmt.Errorf("%s: given %s: %w", t.Path, rel, err)
+			}
 			if err := insert(ctx, conn, rel, rows, 1); err != nil {
 				return fmt.Errorf("%s: given %s: %w", t.Path, rel, err)
 			}
@@ -280,6 +288,17 @@ func exec(ctx context.Context, conn *sql.Conn, stmts []string) error {
 		}
 	}
 	return nil
+}
+
+// emptyRelation empties an input relation, so that a test's given rows are all it
+// holds.
+func emptyRelation(ctx context.Context, conn *sql.Conn, rel string) error {
+	schema, name, ok := strings.Cut(rel, ".")
+	if !ok {
+		return fmt.Errorf("name the relation as schema.name, not %q", rel)
+	}
+	_, err := conn.ExecContext(ctx, "DELETE FROM "+warehouse.Qualified(schema, name))
+	return err
 }
 
 func insert(ctx context.Context, conn *sql.Conn, rel string, rows []Row, runID int) error {
