@@ -28,7 +28,7 @@ test: lint deps
 FUZZTIME ?= 15s
 FUZZ_TARGETS += ./internal/ingest:FuzzNDJSONReader
 FUZZ_TARGETS += ./internal/ingest:FuzzCSVReader
-# FUZZ_TARGETS += ./internal/warehouse:FuzzGate
+FUZZ_TARGETS += ./internal/warehouse:FuzzGate
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $${t##*:} in $${t%%:*} for $(FUZZTIME)"; \
