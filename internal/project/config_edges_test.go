@@ -14,10 +14,7 @@ import (
 func TestConfigEdges(t *testing.T) {
 	src := "version: 1\nsources:\n  o:\n    format: csv\n    fields:\n"
 	ndjson := "version: 1\nsources:\n  o:\n    format: ndjson\n    fields:\n"
-	for _, tc := range []struct {
-		yaml string
-		want []string // each "line:col: message part"; none when valid
-	}{
+	checkConfigs(t, []configCase{
 		{"version: 1\nduckdb:\n  threads: 1.5\n", []string{`3:12: expected a whole number, found "1.5"`}},
 		{"version: 1\nduckdb:\n  threads: 1e3\n", []string{`3:12: expected a whole number, found "1e3"`}},
 		{"version: 1\ntargets:\n  prod:\n    duckdb: {threads: 2.0}\n", []string{`4:23: expected a whole number`}},
@@ -61,26 +58,7 @@ func TestConfigEdges(t *testing.T) {
 		{src + "      - {name: c1, type: text, column: Extra}\n      - {name: c2, type: text, column: extra}\n", []string{"both read the column"}},
 		{ndjson + "      - {name: c1, type: text, column: Extra}\n      - {name: c2, type: text, column: extra}\n", nil},
 		{src + "      - {name: a, type: text, column: b}\n      - {name: b, type: text, column: a}\n", nil},
-	} {
-		dir := t.TempDir()
-		writeConfig(t, dir, tc.yaml)
-		_, err := LoadConfig(dir)
-		if len(tc.want) == 0 {
-			if err != nil {
-				t.Errorf("%q: %v", tc.yaml, err)
-			}
-			continue
-		}
-		if err == nil {
-			t.Errorf("%q: accepted, want %v", tc.yaml, tc.want)
-			continue
-		}
-		for _, w := range tc.want {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("%q: got\n%v\nwant it to contain %q", tc.yaml, err, w)
-			}
-		}
-	}
+	})
 }
 
 // TestHeaderCheckBounds: a range or row_count check in a model header

@@ -10,10 +10,7 @@ import (
 // TestConfigBounds: every setting out of range is reported at its
 // elt.yaml:line:col, all together; settings in range load.
 func TestConfigBounds(t *testing.T) {
-	for _, tc := range []struct {
-		yaml string
-		want []string // errors, each "line:col: message part"; none when valid
-	}{
+	checkConfigs(t, []configCase{
 		{"version: 1\nduckdb:\n  threads: 4\n  memory_limit: 1.5GB\n", nil},
 		{"version: 1\nduckdb:\n  threads: 1024\n  memory_limit: 512MiB\n", nil},
 		{"version: 1\nduckdb:\n  threads: 100000\n", []string{"3:3: threads must be from 1 to 1024, found 100000"}},
@@ -27,7 +24,28 @@ func TestConfigBounds(t *testing.T) {
 		{"version: 1\nsources:\n  e:\n    format: csv\n    fields: [{name: id, type: id}]\n    max_quarantine_pct: -1\n", []string{"found -1"}},
 		{"version: 1\nsources:\n  e:\n    format: csv\n    fields: [{name: id, type: id}]\n    patterns: ['[']\n", []string{`6:16: source e: pattern "[" is not a valid glob`}},
 		{"version: 1\nduckdb:\n  threads: 0\n  memory_limit: none\n", []string{"3:3: threads", "4:3: memory_limit"}},
-	} {
+	})
+}
+
+// writeConfig writes dir/elt.yaml.
+func writeConfig(t *testing.T, dir, text string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, ConfigFile), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// configCase is an elt.yaml and the parts its error must hold, each
+// "line:col: message part"; none when it must load.
+type configCase struct {
+	yaml string
+	want []string
+}
+
+// checkConfigs loads each case's elt.yaml and checks its errors.
+func checkConfigs(t *testing.T, cases []configCase) {
+	t.Helper()
+	for _, tc := range cases {
 		dir := t.TempDir()
 		writeConfig(t, dir, tc.yaml)
 		_, err := LoadConfig(dir)
@@ -46,13 +64,5 @@ func TestConfigBounds(t *testing.T) {
 				t.Errorf("%q: got\n%v\nwant it to contain %q", tc.yaml, err, w)
 			}
 		}
-	}
-}
-
-// writeConfig writes dir/elt.yaml.
-func writeConfig(t *testing.T, dir, text string) {
-	t.Helper()
-	if err := os.WriteFile(filepath.Join(dir, ConfigFile), []byte(text), 0o644); err != nil {
-		t.Fatal(err)
 	}
 }

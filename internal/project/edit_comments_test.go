@@ -8,7 +8,7 @@ import "testing"
 // header).
 func TestAddChecksKeepsComments(t *testing.T) {
 	add := []ColumnCheck{{Check: Check{Kind: "not_null", Column: "a"}, Comment: "40 rows, 0 nulls"}}
-	cases := []struct{ name, in, want string }{
+	cases := []addChecksCase{
 		{"a comment beside a flow list",
 			"/*\n# top\ndescription: x # side\ncolumns:\n  - name: a\n    checks: [unique]  # mine\n  - name: b # b's\n*/\nSELECT 1 AS a, 2 AS b\n",
 			"/*\n# top\ndescription: x # side\ncolumns:\n  - name: a\n    checks: # mine\n      - unique\n      - not_null # 40 rows, 0 nulls\n  - name: b # b's\n*/\nSELECT 1 AS a, 2 AS b\n"},
@@ -19,22 +19,5 @@ func TestAddChecksKeepsComments(t *testing.T) {
 			"/*\ndescription: x\ncolumns: [{name: a, checks: [unique]}] # flow\n# trailing\n*/\nSELECT 1 AS a\n",
 			"/*\ndescription: x\ncolumns: # flow\n  - name: a\n    checks:\n      - unique\n      - not_null # 40 rows, 0 nulls\n# trailing\n*/\nSELECT 1 AS a\n"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			m, err := ParseModel("models/s/m.sql", "s", "m", tc.in, ModelDefaults{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := AddChecks(m, add)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tc.want {
-				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
-			}
-			if _, err := ParseModel("models/s/m.sql", "s", "m", got, ModelDefaults{}); err != nil {
-				t.Errorf("the result does not load: %v", err)
-			}
-		})
-	}
+	checkAddChecks(t, add, cases)
 }

@@ -10,7 +10,7 @@ func TestAddChecks(t *testing.T) {
 		{Check: Check{Kind: "not_null", Column: "a"}, Comment: "10 rows, 0 nulls"},
 		{Check: Check{Kind: "range", Column: "b", Min: &one, Max: &one}},
 	}
-	cases := []struct{ name, in, want string }{
+	cases := []addChecksCase{
 		{"no header", "SELECT 1 AS a, 1 AS b\n",
 			"/*\ncolumns:\n  - name: a\n    checks:\n      - not_null # 10 rows, 0 nulls\n  - name: b\n    checks:\n      - {range: {min: 1, max: 1}}\n*/\nSELECT 1 AS a, 1 AS b\n"},
 		{"no columns yet", "/*\nmaterialized: table # kept\n*/\nSELECT 1 AS a, 1 AS b\n",
@@ -24,6 +24,16 @@ func TestAddChecks(t *testing.T) {
 		{"a one-line header is written again", "/* materialized: table */\nSELECT 1\n",
 			"/*\nmaterialized: table\ncolumns:\n  - name: a\n    checks:\n      - not_null # 10 rows, 0 nulls\n  - name: b\n    checks:\n      - {range: {min: 1, max: 1}}\n*/\nSELECT 1\n"},
 	}
+	checkAddChecks(t, add, cases)
+}
+
+// addChecksCase is a model file, and the file AddChecks must make of it.
+type addChecksCase struct{ name, in, want string }
+
+// checkAddChecks merges add into each case's header and checks the file
+// written, and that it loads.
+func checkAddChecks(t *testing.T, add []ColumnCheck, cases []addChecksCase) {
+	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			m, err := ParseModel("models/s/m.sql", "s", "m", tc.in, ModelDefaults{})
