@@ -108,6 +108,8 @@ func TestRedisPasswordRedacted(t *testing.T) {
 	for _, tc := range []struct{ name, url string }{
 		{"bad database", "redis://:hunter2@" + down + "/x"},
 		{"unreachable", "redis://default:hunter2@" + down + "/0"},
+		{"a slash in the password", "redis://:hunter2/PW@" + down + "/0"},
+		{"a space and a quote in the password", `redis://:hunter2 "PW@` + down + "/0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			proj := opsOnlineProject(t, "user_id")

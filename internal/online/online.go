@@ -50,7 +50,9 @@ type Store struct {
 func Open(url string) (*Store, error) {
 	opts, err := redis.ParseURL(url)
 	if err != nil {
-		return nil, fmt.Errorf("the Redis URL %q: %v", project.Redact(url), project.Redact(err.Error()))
+		// The parser's message quotes parts of the URL, the password
+		// among them: it is not repeated.
+		return nil, fmt.Errorf("the Redis URL %q is not valid: write it as redis://[user:password@]host:port/db, with any /, ?, # or space in the password percent-encoded (%%2F, %%3F, %%23, %%20)", project.Redact(url))
 	}
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 2*time.Second, 5*time.Second, 5*time.Second
 	opts.MaxRetries = 1
