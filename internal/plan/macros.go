@@ -22,6 +22,11 @@ var macroRe = regexp.MustCompile(`(?is)^create\s+(or\s+replace\s+)?(temp\s+|temp
 // macro's Statements.
 func Macros(macros []project.Macro) error {
 	var errs project.Errors
+	type place struct {
+		path string
+		line int
+	}
+	seen := map[string]place{}
 	for i := range macros {
 		m := &macros[i]
 		m.Statements = nil
@@ -43,6 +48,15 @@ func Macros(macros []project.Macro) error {
 				continue
 			}
 			st := project.Statement{SQL: s.SQL, Line: line, Name: s.SQL[loc[8]:loc[9]], Temp: loc[4] >= 0}
+			// A second macro of the same name would replace the first
+			// without a word (CREATE MACRO is taken as CREATE OR REPLACE).
+			key := macroKey(st.Name, st.Temp)
+			if first, ok := seen[key]; ok {
+				l, c := project.Position(m.Text, s.Offset+loc[8])
+				errs = append(errs, project.At(m.Path, m.Text, l, c, "macro %s is created again: %s:%d creates it first, and this one would replace it without a word; give one of them another name", st.Name, first.path, first.line))
+				continue
+			}
+			seen[key] = place{m.Path, line}
 			if loc[2] < 0 {
 				st.SQL = st.SQL[:len("CREATE")] + " OR REPLACE" + st.SQL[len("CREATE"):]
 				st.Shift = len(" OR REPLACE")
@@ -66,4 +80,20 @@ func MacroName(name string) string {
 		name = strings.ReplaceAll(name[1:len(name)-1], `""`, `"`)
 	}
 	return strings.ToLower(name)
+}
+
+// macroKey names a macro as DuckDB keeps it: its schema (main unless
+// written, temp for a TEMP macro) and name, lower case, without quotes.
+func macroKey(name string, temp bool) string {
+	schema := "main"
+	if temp {
+		schema = "temp"
+	}
+	for i := len(name) - 1; i >= 0; i-- {
+		if name[i] == '.' && strings.Count(name[:i], `"`)%2 == 0 {
+			schema = strings.ToLower(strings.ReplaceAll(name[:i], `"`, ""))
+			break
+		}
+	}
+	return schema + "." + MacroName(name)
 }

@@ -34,6 +34,7 @@ func TestMacros(t *testing.T) {
 		{"E string", "CREATE MACRO m1() AS E'\\''; UPDATE gold.t SET total = 999; DELETE FROM elt.runs; COPY (SELECT 'pwn') TO '/tmp/pwn.csv'; --';",
 			"macros/m.sql:1:29: a macro file holds only CREATE MACRO statements"},
 		{"dollar quotes", "CREATE MACRO m1() AS $$x$$;\n  UPDATE gold.t SET total = 999; --$$;", "macros/m.sql:2:3: a macro file holds only CREATE MACRO statements"},
+		{"the same name twice", "CREATE MACRO to_eur(a, r) AS a * r;\n-- again\nCREATE OR REPLACE MACRO main.TO_EUR(a, r) AS 0;", "macros/m.sql:3:25: macro main.TO_EUR is created again: macros/m.sql:1 creates it first"},
 		{"syntax", "CREATE MACRO m1() AS 1;\nCREATE MACRO m2() AS 'x", "macros/m.sql:2:22: Parser Error: unterminated quoted string"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -42,6 +43,18 @@ func TestMacros(t *testing.T) {
 				t.Errorf("got %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// A macro of the same name in two files is refused at the second: it would
+// replace the first without a word (every revenue_eur 0, checks passing).
+func TestMacrosOfOneName(t *testing.T) {
+	err := Macros([]project.Macro{
+		{Path: "macros/money.sql", Text: "CREATE MACRO to_eur(amount, rate) AS amount * rate;\n"},
+		{Path: "macros/zz.sql", Text: "CREATE MACRO to_eur(a, r) AS 0;\nCREATE TEMP MACRO to_eur(a) AS a;\n"},
+	})
+	if err == nil || !strings.Contains(err.Error(), "macros/zz.sql:1:14: macro to_eur is created again: macros/money.sql:1 creates it first") || strings.Count(err.Error(), "created again") != 1 {
+		t.Errorf("got %v", err)
 	}
 }
 
