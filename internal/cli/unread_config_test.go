@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,5 +29,14 @@ func TestUnreadModelFilesWarned(t *testing.T) {
 		if code != 0 || strings.Count(errs, "warning") != 1 || !strings.Contains(errs, want) {
 			t.Errorf("%s: exit %d, stderr %q\nwant one warning %q", cmd, code, errs, want)
 		}
+	}
+	// An editor's hidden files beside a model (Emacs's lock, a dangling
+	// link) are neither models nor an error.
+	testutil.WriteFile(t, filepath.Join(proj, "models", "gold", ".hidden.sql"), "SELECT 1\n")
+	if err := os.Symlink("nobody@host.123", filepath.Join(proj, "models", "gold", ".#one.sql")); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := elt(t, "--project", proj, "build"); code != 0 || !strings.Contains(errs, want) || strings.Contains(out, "hidden") {
+		t.Errorf("hidden files: exit %d\n%s%s", code, out, errs)
 	}
 }

@@ -145,7 +145,10 @@ func LoadModels(dir string, defaults ModelDefaults) ([]*Model, error) {
 	var models []*Model
 	var errs Errors
 	err := WalkFiles(dir, "models", func(rel, path string) error {
-		if !strings.HasSuffix(rel, ".sql") {
+		// Hidden files and folders are an editor's or a tool's (Emacs's
+		// lock link .#orders.sql, a .git folder): not models, and not
+		// named in the warning of UnreadModelFiles either.
+		if !strings.HasSuffix(rel, ".sql") || strings.HasPrefix(rel, ".") || strings.Contains(rel, "/.") {
 			return nil
 		}
 		parts := strings.Split(rel, "/")
