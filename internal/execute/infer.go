@@ -234,12 +234,14 @@ func sample(path string) (*inferred, string, error) {
 	for i, f := range files {
 		list[i] = warehouse.Literal(f)
 	}
+	// The sniffers read lines as long as a build does (DuckDB's own limits,
+	// 2 MB a CSV line and 16 MB a JSON object, are lower).
 	read := map[project.Format]string{
-		project.CSV:     "read_csv([%s], union_by_name = true, ignore_errors = true, hive_partitioning = false, all_varchar = true)",
-		project.NDJSON:  "read_ndjson_objects([%s], ignore_errors = true, hive_partitioning = false)",
-		project.Parquet: "read_parquet([%s], union_by_name = true, hive_partitioning = false)",
+		project.CSV:     "read_csv([%[1]s], union_by_name = true, ignore_errors = true, hive_partitioning = false, all_varchar = true, max_line_size = %[2]d)",
+		project.NDJSON:  "read_ndjson_objects([%[1]s], ignore_errors = true, hive_partitioning = false, maximum_object_size = %[2]d)",
+		project.Parquet: "read_parquet([%[1]s], union_by_name = true, hive_partitioning = false)",
 	}[in.src.Format]
-	return in, fmt.Sprintf(read, strings.Join(list, ", ")), nil
+	return in, fmt.Sprintf(read, strings.Join(list, ", "), ingest.MaxText), nil
 }
 
 // measure ingests the sample by the inferred rules, in a scratch
