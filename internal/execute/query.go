@@ -19,7 +19,7 @@ import (
 func Query(ctx context.Context, db *warehouse.DB, path, text string, limit int) (*output.Result, error) {
 	rows, err := db.Read(ctx, text)
 	var ro *warehouse.ReadOnlyError
-	if errors.As(err, &ro) || errors.Is(err, warehouse.ErrSeveralStatements) {
+	if errors.As(err, &ro) || errors.Is(err, warehouse.ErrSeveralStatements) || errors.Is(err, warehouse.ErrPivotValues) {
 		return nil, err
 	}
 	if err != nil {

@@ -281,6 +281,11 @@ func (e *ReadOnlyError) Error() string {
 		"  To write data, add a model under models/ and run elt build; to write files, give a model export: in its header", what)
 }
 
+// ErrPivotValues refuses a PIVOT that does not list its values: DuckDB
+// runs it as two statements, the first of which creates a type.
+var ErrPivotValues = errors.New("elt query runs one query, and DuckDB runs a PIVOT without its values as two statements (the first creates a type of them): " +
+	"list the values, e.g. PIVOT t ON status IN ('paid', 'placed') USING count(*)")
+
 // ErrSeveralStatements refuses a query text holding more than one statement.
 var ErrSeveralStatements = errors.New("elt query runs one statement; this text holds several: run them one at a time")
 
@@ -320,6 +325,8 @@ func (db *DB) Allow(ctx context.Context, query string) error {
 		return err
 	case n == 0:
 		return &QueryError{Kind: "Parser Error", Msg: "the text holds no statement"}
+	case n > 1 && firstKeyword(query) == "PIVOT":
+		return ErrPivotValues // refused either way; this says why
 	case n > 1:
 		return ErrSeveralStatements
 	}
@@ -331,7 +338,10 @@ func (db *DB) Allow(ctx context.Context, query string) error {
 	}
 	switch nq.Kind {
 	case Several:
-		return ErrSeveralStatements
+		// One statement to the parser, several to json_serialize_sql:
+		// DuckDB runs a PIVOT without its values as a statement that
+		// creates a type of them first, then the query.
+		return ErrPivotValues
 	case NotSelect:
 		kind := firstKeyword(body)
 		if explain {

@@ -97,6 +97,14 @@ func TestRead(t *testing.T) {
 			t.Errorf("%q: at %d:%d, want %d:%d (%v)", q, qe.Line, qe.Col, want[0], want[1], err)
 		}
 	}
+	if _, err := ro.Read(ctx, "PIVOT t ON a USING count(*)"); !errors.Is(err, ErrPivotValues) {
+		t.Errorf("a PIVOT without its values: %v", err)
+	}
+	if rows, err := ro.Read(ctx, "PIVOT t ON a IN (1, 2) USING count(*)"); err != nil {
+		t.Errorf("a PIVOT with its values: %v", err)
+	} else {
+		rows.Close()
+	}
 	if _, err := ro.Read(ctx, "SELECT * FROM read_csv('w.csv')"); err == nil || !strings.Contains(err.Error(), "disabled by configuration") {
 		t.Errorf("a read of a file with NoFiles: %v", err)
 	}
