@@ -81,7 +81,7 @@ func writeRecon(w io.Writer, rs []execute.Reconciliation) {
 	for _, r := range rs {
 		switch {
 		case r.Filtered > 0 && r.OK():
-			fmt.Fprintf(w, "  %s: silver is %s, whose WHERE leaves out %d record%s on purpose (read %d = %d + %d superseded + %d quarantined + %d left out)\n",
+			fmt.Fprintf(w, "  %s: silver is %s, whose WHERE or HAVING leaves out %d record%s on purpose (read %d = %d + %d superseded + %d quarantined + %d left out)\n",
 				r.Source, r.Model, r.Filtered, output.Plural(int(r.Filtered)), r.Read, r.Silver, r.Superseded, r.Quarantined, r.Filtered)
 		case r.Model != "" && !strings.EqualFold(r.Model, "silver."+r.Source):
 			fmt.Fprintf(w, "  %s: silver is %s, the model with the source's key as its unique_key\n", r.Source, r.Model)
