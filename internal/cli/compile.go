@@ -31,6 +31,9 @@ func compileCommand() *cli.Command {
 			if err != nil {
 				return usageError{error: err}
 			}
+			if err := execute.CheckSourceChecks(c.Context, p); err != nil {
+				return err
+			}
 			if err := execute.CheckHeaders(c.Context, p, g, ids); err != nil {
 				return err
 			}

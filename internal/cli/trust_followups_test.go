@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,5 +26,40 @@ func TestInferReadsLongLines(t *testing.T) {
 	out := mustElt(t, "--project", proj, "source", "infer", filepath.Join(proj, "data", "bronze", "big"))
 	if !strings.Contains(out, "{name: a, type: integer") || !strings.Contains(out, "{name: b, type: text") {
 		t.Errorf("infer:\n%s", out)
+	}
+}
+
+// TestSourceCheckIsACondition: a field's check that is not true or false
+// ('abc', which failed inside the ingestion's generated SQL as a Conversion
+// Error, or 1, which was taken) or that DuckDB cannot bind is an error at
+// its elt.yaml line before anything runs.
+func TestSourceCheckIsACondition(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "shop")
+	mustElt(t, "init", dir)
+	yaml := filepath.Join(dir, "elt.yaml")
+	b, err := os.ReadFile(yaml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := string(b)
+	field := `{name: amount, type: "decimal(10,2)", required: true, min: 0}`
+	if !strings.Contains(orig, field) {
+		t.Fatalf("the starter's amount field changed:\n%s", orig)
+	}
+	for check, want := range map[string]string{
+		`'abc'`:                  "the check of field amount gives a VARCHAR, not true or false",
+		`1`:                      "the check of field amount gives a INTEGER, not true or false",
+		`amount > 'x'`:           "the check of field amount cannot run: Conversion Error",
+		`amount < 100000`:        "",
+		`to_eur(amount, 1) >= 0`: "", // the project's macro
+	} {
+		testutil.WriteFile(t, yaml, strings.Replace(orig, field, `{name: amount, type: "decimal(10,2)", required: true, min: 0, check: "`+check+`"}`, 1))
+		code, out, errs := elt(t, "--project", dir, "build")
+		switch {
+		case want == "" && code != 0:
+			t.Errorf("%s: exit %d\n%s%s", check, code, out, errs)
+		case want != "" && (code != 1 || !strings.Contains(errs, "elt.yaml:37:") || !strings.Contains(errs, want) || strings.Contains(out, "ingest")):
+			t.Errorf("%s: exit %d\n%s%s\nwant %q at elt.yaml:37 before anything runs", check, code, out, errs, want)
+		}
 	}
 }

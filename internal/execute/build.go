@@ -112,6 +112,9 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckSourceChecks(ctx, b.Project); err != nil {
+		return nil, err
+	}
 	if err := CheckHeaders(ctx, b.Project, g, ids); err != nil {
 		return nil, err
 	}
