@@ -112,26 +112,40 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckSourceChecks(ctx, b.Project); err != nil {
-		return nil, err
-	}
-	if err := CheckHeaders(ctx, b.Project, g, ids); err != nil {
-		return nil, err
-	}
-	if err := b.checkSeeds(ctx, g, ids); err != nil {
-		return nil, err
-	}
+	// What is checked before anything runs, and the files to read.
 	sources := ingest.Declared(b.Project.Config, b.Project.Resolve(b.Project.Config.Paths.Bronze))
-	if len(sources) > 0 {
-		if err := checkBronze(b.Project.Resolve(b.Project.Config.Paths.Bronze)); err != nil {
-			return nil, err
+	var listings map[string]ingest.Listing
+	err = func() error {
+		if err := CheckSourceChecks(ctx, b.Project); err != nil {
+			return err
 		}
+		if err := CheckHeaders(ctx, b.Project, g, ids); err != nil {
+			return err
+		}
+		if err := b.checkSeeds(ctx, g, ids); err != nil {
+			return err
+		}
+		if len(sources) > 0 {
+			if err := checkBronze(b.Project.Resolve(b.Project.Config.Paths.Bronze)); err != nil {
+				return err
+			}
+		}
+		listings, err = discover(sources, readSources(g, ids), o.Hold)
+		return err
+	}()
+	runs := state.Runs{DB: b.DB}
+	if ctx.Err() != nil {
+		// Cancelled before the run began: nothing ran, and the history
+		// says so as it does for a build cancelled later.
+		hctx := context.WithoutCancel(ctx)
+		if id, err := runs.Start(hctx, "build", o.Args, o.Version); err == nil {
+			runs.Finish(hctx, id, state.Cancelled, ErrCancelled)
+		}
+		return nil, ErrCancelled
 	}
-	listings, err := discover(sources, readSources(g, ids), o.Hold)
 	if err != nil {
 		return nil, err
 	}
-	runs := state.Runs{DB: b.DB}
 	runID, err := runs.Start(ctx, "build", o.Args, o.Version)
 	if err != nil {
 		return nil, fmt.Errorf("record the run: %w", err)

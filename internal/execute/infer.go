@@ -234,15 +234,25 @@ func sample(path string) (*inferred, string, error) {
 	for i, f := range files {
 		list[i] = warehouse.Literal(f)
 	}
-	// The sniffers read lines as long as a build does (DuckDB's own limits,
-	// 2 MB a CSV line and 16 MB a JSON object, are lower).
+	// The sniffers read a line as long as the longest file holds, where
+	// DuckDB's own limits (2 MB a CSV line, 16 MB a JSON object) are lower;
+	// DuckDB holds buffers of that size, so up to sniffLimit.
+	longest := int64(2 << 20)
+	for _, f := range files {
+		if info, err := os.Stat(f); err == nil {
+			longest = max(longest, min(info.Size()+1, sniffLimit))
+		}
+	}
 	read := map[project.Format]string{
-		project.CSV:     "read_csv([%[1]s], union_by_name = true, ignore_errors = true, hive_partitioning = false, all_varchar = true, max_line_size = %[2]d)",
+		project.CSV:     "read_csv([%[1]s], union_by_name = true, ignore_errors = true, hive_partitioning = false, all_varchar = true, max_line_size = %[2]d, buffer_size = %[2]d)",
 		project.NDJSON:  "read_ndjson_objects([%[1]s], ignore_errors = true, hive_partitioning = false, maximum_object_size = %[2]d)",
 		project.Parquet: "read_parquet([%[1]s], union_by_name = true, hive_partitioning = false)",
 	}[in.src.Format]
-	return in, fmt.Sprintf(read, strings.Join(list, ", "), ingest.MaxText), nil
+	return in, fmt.Sprintf(read, strings.Join(list, ", "), longest), nil
 }
+
+// sniffLimit is the longest line source infer samples, in bytes.
+const sniffLimit = 256 << 20
 
 // measure ingests the sample by the inferred rules, in a scratch
 // warehouse, to count what they would quarantine.

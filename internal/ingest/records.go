@@ -76,11 +76,7 @@ const altBit = 1 << 31
 // maxText is the most text of a file read at once (an NDJSON chunk, a
 // CSV file) that spans can point into: offsets are 32 bits, and a CSV
 // file's values are kept beside its text.
-const maxText = MaxText
-
-// MaxText is the longest NDJSON line and the largest CSV file a build
-// reads, in bytes: 1 GiB.
-const MaxText = 1 << 30
+const maxText = 1 << 30
 
 func newRecords(text string, fields, capacity int) *fileRecords {
 	r := &fileRecords{text: text, line: make([]int64, 0, capacity), raw: make([]span, 0, capacity), bad: make([]uint8, 0, capacity),
