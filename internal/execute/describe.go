@@ -21,9 +21,6 @@ type Described struct {
 	// DB is the in-memory DuckDB; its catalog (information_schema) has
 	// every described relation. Close closes it.
 	DB *warehouse.DB
-	// Columns are each described model's output columns, in order, by
-	// node ID.
-	Columns map[string][]string
 	// Failed are the models that could not be described, by node ID: the
 	// error of one whose SQL does not bind, at its place in the model
 	// file; nil for one downstream of such a model.
@@ -68,7 +65,7 @@ func Describe(ctx context.Context, p *project.Project, g *plan.Graph, ids []stri
 	if err != nil {
 		return nil, err
 	}
-	d := &Described{DB: db, Columns: map[string][]string{}, Failed: map[string]error{}}
+	d := &Described{DB: db, Failed: map[string]error{}}
 	if d.conn, err = db.Conn(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -127,7 +124,6 @@ func (d *Described) describe(ctx context.Context, p *project.Project, g *plan.Gr
 			d.Failed[id] = err
 			continue
 		}
-		d.Columns[id] = cols
 		if each != nil {
 			each(d.conn, n.Model, cols)
 		}
