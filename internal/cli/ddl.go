@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/execute"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/state"
 )
@@ -18,9 +19,10 @@ import (
 func ddlCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "ddl",
-		Usage: "write Redshift CREATE TABLE statements (with COMMENT ON) to design/<schema>.<name>.sql, generated from the built tables' types and the project's declared sizes",
+		Usage: "write Redshift CREATE TABLE statements (with COMMENT ON) to design/<schema>.<name>.sql, generated from the models' SQL (the types DuckDB binds it to, no build needed) and the project's declared sizes",
 		Description: "Example: elt ddl --exclude 'silver.*'; elt ddl --copy s3://bucket/exports --iam-role arn:aws:iam::123:role/load gold.user_session_analysis\n" +
 			"Every model is generated (Redshift's defaults without a redshift: section) unless excluded.\n" +
+			"Column types are those DuckDB binds each model's SQL to, without data: no build is needed, and a changed model's DDL changes before it is rebuilt.\n" +
 			"VARCHAR sizes are declared, never measured, so every warehouse gives the same DDL: a header's columns: [{name: c, length: N}],\n" +
 			"else the max_length of the source field a column is copied from, else VARCHAR(256) (VARCHAR(65535) for text from JSON).\n" +
 			"elt ddl --measure prints the sizes the warehouse's data suggests, as advice, and writes nothing.",
@@ -57,28 +59,42 @@ func ddlCommand() *cli.Command {
 			if err != nil {
 				return usageError{error: err}
 			}
-			db, err := state.Open(c.Context, p, state.ReadOnly)
+			// The columns and types are the SQL's as DuckDB binds it, in
+			// memory: no warehouse is read but --measure's.
+			ids := make([]string, len(models))
+			for i, m := range models {
+				ids[i] = strings.ToLower(m.ID())
+			}
+			cat, err := execute.Describe(c.Context, p, g, ids, nil)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer cat.Close()
+			if err := cat.Err(); err != nil {
+				return err
+			}
 			w := c.App.Writer
 			if prefix := c.String("copy"); prefix != "" {
-				copies, err := compile.Copies(c.Context, db, models, prefix, c.String("iam-role"))
+				copies, err := compile.Copies(c.Context, cat.DB, models, prefix, c.String("iam-role"))
 				for _, s := range copies {
 					fmt.Fprintln(w, s)
 				}
 				return err
 			}
 			if c.Bool("measure") {
-				advice, err := compile.Measure(c.Context, db, p, g, models)
+				db, err := state.Open(c.Context, p, state.ReadOnly)
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				advice, err := compile.Measure(c.Context, db, cat.DB, p, g, models)
 				if err != nil {
 					return err
 				}
 				printSizeAdvice(w, p.Resolve(p.Config.Paths.Warehouse), advice)
 				return nil
 			}
-			files, err := compile.DDL(c.Context, db, p, g, models)
+			files, err := compile.DDL(c.Context, cat.DB, p, g, models)
 			if err != nil {
 				return err
 			}

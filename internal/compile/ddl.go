@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -42,19 +43,22 @@ func DDLModels(g *plan.Graph, names, exclude []string) ([]*project.Model, error)
 	return out, nil
 }
 
-// DDL compiles the Redshift CREATE TABLE of each built model. Types come
-// from the warehouse's catalog (they follow from the SQL, not from the
-// rows); sizes from declarations only (see Sizes), so the same project
-// gives the same DDL on any warehouse, empty or full.
-func DDL(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, models []*project.Model) ([]DDLFile, error) {
-	sizes, err := Sizes(ctx, db, p, g)
+// DDL compiles the Redshift CREATE TABLE of each model. Its columns and
+// their types come from cat, a DuckDB holding the project's relations as
+// their SQL binds them, without data (execute.Describe): they follow from
+// the SQL as it stands, never from a warehouse or its rows, so a project
+// never built has its DDL too, and a changed model's DDL changes before
+// it is rebuilt. Sizes come from declarations only (see Sizes), so the
+// same project gives the same DDL everywhere.
+func DDL(ctx context.Context, cat *warehouse.DB, p *project.Project, g *plan.Graph, models []*project.Model) ([]DDLFile, error) {
+	sizes, err := Sizes(ctx, cat, p, g)
 	if err != nil {
 		return nil, err
 	}
 	var out []DDLFile
 	design := p.Resolve(p.Config.Paths.Design)
 	for _, m := range models {
-		t, err := describe(ctx, db, m, sizes)
+		t, err := describe(ctx, cat, m, sizes)
 		if err != nil {
 			return nil, err
 		}
@@ -69,7 +73,8 @@ func DDL(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Grap
 	return out, nil
 }
 
-// describe is a built model as a Redshift table, its sizes filled in.
+// describe is a model of the catalog q as a Redshift table, its sizes
+// filled in.
 func describe(ctx context.Context, q warehouse.Querier, m *project.Model, sizes map[string]map[string]Size) (redshift.Table, error) {
 	t, err := redshift.Columns(ctx, q, m)
 	if err != nil {
@@ -101,14 +106,14 @@ type Size struct {
 // the largest of theirs, following the column lineage of each model back
 // to the sources, whose text and id fields may declare max_length. A
 // column computed from JSON is marked JSON. Nothing is measured: the
-// result depends on the project (and the column types its SQL gives),
-// never on the rows.
-func Sizes(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph) (map[string]map[string]Size, error) {
-	catalog, err := catalogColumns(ctx, db)
+// result depends on the project (and the column types its SQL gives, read
+// from cat as DDL does), never on the rows.
+func Sizes(ctx context.Context, cat *warehouse.DB, p *project.Project, g *plan.Graph) (map[string]map[string]Size, error) {
+	catalog, err := catalogColumns(ctx, cat)
 	if err != nil {
 		return nil, err
 	}
-	aggregates, err := db.AggregateNames(ctx)
+	aggregates, err := cat.AggregateNames(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +168,7 @@ func Sizes(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Gr
 		if m.Seed == "" {
 			// A model whose lineage cannot be read gets the defaults: the
 			// same on every warehouse, as the SQL is.
-			if tree, err := db.SerializeSQL(ctx, m.Body); err == nil {
+			if tree, err := cat.SerializeSQL(ctx, m.Body); err == nil {
 				lin, _ = lineage.Analyze(tree, m.Schema, lineage.Catalog{Columns: columns, Aggregates: aggregates})
 			}
 		}
@@ -250,18 +255,30 @@ type SizeAdvice struct {
 	TooSmall bool
 }
 
-// Measure scans each model's text and binary columns for their longest
-// value, for `elt ddl --measure`.
-func Measure(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, models []*project.Model) ([]SizeAdvice, error) {
-	sizes, err := Sizes(ctx, db, p, g)
+// Measure scans each model's text and binary columns in the warehouse db
+// for their longest value, for `elt ddl --measure`; the columns, their
+// types in the DDL and their declared sizes come from cat, as DDL's do. A
+// model not built, or built from other SQL than its file's, is an error
+// saying to build it.
+func Measure(ctx context.Context, db, cat *warehouse.DB, p *project.Project, g *plan.Graph, models []*project.Model) ([]SizeAdvice, error) {
+	sizes, err := Sizes(ctx, cat, p, g)
 	if err != nil {
 		return nil, err
 	}
 	var out []SizeAdvice
 	for _, m := range models {
-		t, err := describe(ctx, db, m, sizes)
+		t, err := describe(ctx, cat, m, sizes)
 		if err != nil {
 			return nil, err
+		}
+		built, err := redshift.Columns(ctx, db, m)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range t.Columns {
+			if redshift.Measurable(c) && !slices.ContainsFunc(built.Columns, func(b redshift.Column) bool { return strings.EqualFold(b.Name, c.Name) }) {
+				return nil, fmt.Errorf("%s in the warehouse has no column %s, which its SQL returns: it was built from other SQL; run `elt build` first", m.ID(), c.Name)
+			}
 		}
 		longest, err := redshift.Measure(ctx, db, m, t)
 		if err != nil {
@@ -290,11 +307,11 @@ func Measure(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.
 }
 
 // Copies compiles the Redshift COPY commands that load each model's Parquet
-// export from under the S3 prefix.
-func Copies(ctx context.Context, q warehouse.Querier, models []*project.Model, prefix, iamRole string) ([]string, error) {
+// export from under the S3 prefix into the table DDL creates; cat is DDL's.
+func Copies(ctx context.Context, cat warehouse.Querier, models []*project.Model, prefix, iamRole string) ([]string, error) {
 	var out []string
 	for _, m := range models {
-		t, err := redshift.Columns(ctx, q, m)
+		t, err := redshift.Columns(ctx, cat, m)
 		if err != nil {
 			return nil, err
 		}

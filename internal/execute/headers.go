@@ -11,10 +11,8 @@ import (
 	"strings"
 
 	"github.com/digitalservices/elt/internal/compile"
-	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
-	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -23,83 +21,33 @@ import (
 // (the key of online:), the columns order_by orders by, the expressions of
 // export partition_by and of blocking expression checks, the column of a
 // blocking model-level check, and redshift dist_key and sort_key. The output
-// columns come from DuckDB itself, in an in-memory database: the sources'
-// bronze tables are created empty as a build creates them, then each model
-// of ids and those upstream of it, as an empty table of the columns and
-// types DuckDB binds its SQL to (DESCRIBE: no query runs and no file is
-// read, and a fresh warehouse is checked as well as a built one). A model
-// whose SQL does not bind there is left to the build, which reports its
-// error where it stands; so are the models downstream of it. Every problem
-// is reported together, at its place in the header, with the model's
+// columns come from DuckDB itself, without data (Describe: each model of ids
+// and those upstream of it as an empty table of the columns and types DuckDB
+// binds its SQL to, so a fresh warehouse is checked as well as a built one).
+// A model whose SQL does not bind there is left to the build, which reports
+// its error where it stands; so are the models downstream of it. Every
+// problem is reported together, at its place in the header, with the model's
 // columns.
 func CheckHeaders(ctx context.Context, p *project.Project, g *plan.Graph, ids []string) error {
 	if !slices.ContainsFunc(ids, func(id string) bool { return headerNames(g.Nodes[id].Model) }) {
 		return nil
 	}
-	db, err := warehouse.Open(ctx, "", warehouse.Options{Threads: 1, FileSearchPath: p.Dir, Setup: warehouse.SetVariables(p.Config.Vars)})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if err := CreateMacros(ctx, conn, p.Macros); err != nil {
-		return nil // the build reports it, at its file and line
-	}
-	if err := ingest.Tables(ctx, conn, ingest.Declared(p.Config, p.Resolve(p.Config.Paths.Bronze))); err != nil {
-		return err
-	}
-	need := map[string]bool{}
-	var visit func(id string)
-	visit = func(id string) {
-		if need[id] {
-			return
-		}
-		need[id] = true
-		for _, d := range g.Nodes[id].Deps {
-			visit(d)
-		}
-	}
-	for _, id := range ids {
-		visit(id)
-	}
-	if slices.ContainsFunc(g.Order, func(id string) bool {
-		return need[id] && slices.Contains(g.Nodes[id].Inputs(), state.QuarantineTable)
-	}) {
-		if err := state.Migrate(db.DB); err != nil { // the quarantine, which a model reads
-			return err
-		}
-	}
 	selected := map[string]bool{}
 	for _, id := range ids {
 		selected[id] = true
 	}
-	failed := map[string]bool{}
 	var errs project.Errors
-	for _, id := range g.Order {
-		if !need[id] {
-			continue
+	d, err := Describe(ctx, p, g, ids, func(conn *sql.Conn, m *project.Model, cols []string) {
+		if selected[strings.ToLower(m.ID())] && headerNames(m) {
+			errs = append(errs, checkHeader(ctx, conn, m, cols)...)
 		}
-		n := g.Nodes[id]
-		if slices.ContainsFunc(n.Deps, func(d string) bool { return failed[d] }) {
-			failed[id] = true
-			continue
-		}
-		cols, err := createEmpty(ctx, conn, n.Model)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			failed[id] = true
-			continue
-		}
-		if !selected[id] || !headerNames(n.Model) {
-			continue
-		}
-		errs = append(errs, checkHeader(ctx, conn, n.Model, cols)...)
+	})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if d.Macros != nil {
+		return nil // the build reports it, at its file and line
 	}
 	return errs.Err()
 }
@@ -123,7 +71,7 @@ func createEmpty(ctx context.Context, conn *sql.Conn, m *project.Model) (names [
 	}
 	rows, err := conn.QueryContext(ctx, "DESCRIBE "+compile.TrimBody(m.Body))
 	if err != nil {
-		return nil, err
+		return nil, compile.SQLError(m.Path, m.Text, len("DESCRIBE "), err)
 	}
 	defer rows.Close()
 	fields, err := rows.Columns()

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -126,8 +127,8 @@ type Redshift struct {
 type Column struct {
 	Name        string `yaml:"name"`
 	Description string `yaml:"description"`
-	// Length sizes the column's Redshift VARCHAR (bytes); without it the
-	// size is the max_length of the source field the column is copied
+	// Length sizes the column's Redshift VARCHAR (bytes, 1 to MaxLength);
+	// without it the size is the max_length of the source field the column is copied
 	// from, else a default (elt ddl never measures data).
 	Length int `yaml:"length"`
 	// NotNull and Encode go into the Redshift DDL.
@@ -251,6 +252,12 @@ func ParseModel(path, schema, name, text string, defaults ModelDefaults) (*Model
 			if d, err := time.ParseDuration(o.TTL); err != nil || d <= 0 {
 				return nil, At(path, text, line, col, "online ttl %q is not a positive duration such as 24h or 90m", o.TTL)
 			}
+		}
+	}
+	for i, c := range m.Header.Columns {
+		at := []string{"columns", strconv.Itoa(i), "length"}
+		if _, given, _, _ := m.headerNode(at...); given && (c.Length < 1 || c.Length > MaxLength) {
+			return nil, m.HeaderError(at, "column %s: length is a size in bytes from 1 to %d (Redshift's largest VARCHAR), found %d", c.Name, MaxLength, c.Length)
 		}
 	}
 	if strings.TrimSpace(m.Body) == "" {
