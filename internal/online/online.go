@@ -5,8 +5,10 @@
 // keys. A key whose row is gone is deleted. What was written is recorded in
 // the warehouse batch by batch, so Redis converges to it even after a write
 // fails; a marker key per model tells whether Redis still holds what was
-// written (a Redis restarted empty, flushed or replaced has no marker), and
-// when it does not, every key of the model is written again.
+// written (a Redis restarted empty, flushed or replaced has no marker; with
+// a ttl the marker expires with the first key it vouches for), and when it
+// does not, every key of the model is written again. A key deleted by hand
+// or evicted while the marker stays is not noticed.
 package online
 
 import (
