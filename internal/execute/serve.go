@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/digitalservices/elt/internal/online"
+	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 )
@@ -43,7 +44,15 @@ func (b *Builder) serve(ctx context.Context, g *plan.Graph, ids []string, sum *S
 		t0 := time.Now()
 		res, err := store.Publish(ctx, b.DB, m, runID)
 		if res.Resent {
-			warn("warning: Redis did not hold the keys of %s (its marker %s is missing: Redis restarted empty, was flushed, or is another Redis); all its keys are written again", m.ID(), online.Marker(m))
+			why := "Redis restarted empty, was flushed, or is another Redis"
+			if ttl := m.Header.Online.TTL; ttl != "" {
+				why = "its keys expired (online ttl " + ttl + "), or " + why
+			}
+			warn("warning: Redis did not hold the keys of %s (its marker %s is missing: %s); all its keys are written again", m.ID(), online.Marker(m), why)
+		}
+		if res.Unkeyed > 0 {
+			warn("warning: %s row%s of %s %s no %s and %s not served (a NULL unique_key has no Redis key)",
+				output.Count(res.Unkeyed), output.Plural(int(res.Unkeyed)), m.ID(), hasHave(res.Unkeyed), m.Header.UniqueKey, isAre(res.Unkeyed))
 		}
 		if err != nil {
 			warn("warning: Redis was not updated for %s: %v; the warehouse is published, and the next build writes its changed rows", m.ID(), err)
@@ -51,4 +60,18 @@ func (b *Builder) serve(ctx context.Context, g *plan.Graph, ids []string, sum *S
 		}
 		fmt.Fprintf(b.Out, "online  %-36s %-11s %12s  %6.2fs  -> redis\n", m.ID(), "redis", fmt.Sprintf("%d keys", res.Keys()), time.Since(t0).Seconds())
 	}
+}
+
+func hasHave(n int64) string {
+	if n == 1 {
+		return "has"
+	}
+	return "have"
+}
+
+func isAre(n int64) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
 }

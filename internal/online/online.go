@@ -5,8 +5,10 @@
 // keys. A key whose row is gone is deleted. What was written is recorded in
 // the warehouse batch by batch, so Redis converges to it even after a write
 // fails; a marker key per model tells whether Redis still holds what was
-// written (a Redis restarted empty, flushed or replaced has no marker), and
-// when it does not, every key of the model is written again.
+// written (a Redis restarted empty, flushed or replaced has no marker; with
+// a ttl the marker expires with the first key it vouches for), and when it
+// does not, every key of the model is written again. A key deleted by hand
+// or evicted while the marker stays is not noticed.
 package online
 
 import (
@@ -75,42 +77,84 @@ type Result struct {
 	// Resent is set when Redis had lost the model's keys (no marker while
 	// the warehouse records keys written before): all were written again.
 	Resent bool
+	// Unkeyed is how many rows of the model have a NULL key (unique_key):
+	// they have no key in Redis and are not served.
+	Unkeyed int64
 }
 
 // Keys is every key Publish wrote or deleted.
 func (r Result) Keys() int { return r.Written + r.Deleted }
 
+// touchMarker updates the marker's fields only while it exists, keeping
+// its expiry: a marker that expired (or was flushed) during the publish
+// stays absent, so the next publish writes every key again.
+var touchMarker = redis.NewScript(`if redis.call('EXISTS', KEYS[1]) == 1 then
+  return redis.call('HSET', KEYS[1], 'run_id', ARGV[1], 'keys', ARGV[2])
+end
+return -1`)
+
+// setMarker writes the marker after every key was written again (KEYS[1]
+// the marker, KEYS[2] the first key written, "" when none; ARGV the run,
+// the key count and the TTL in milliseconds, 0 for none). With a TTL the
+// marker expires when that first key does, read off Redis's own clock:
+// every other key was written after it and expires later. When the first
+// key is already gone, so is the marker.
+var setMarker = redis.NewScript(`redis.call('DEL', KEYS[1])
+local ms = tonumber(ARGV[3])
+if ms > 0 and KEYS[2] ~= '' then
+  ms = redis.call('PTTL', KEYS[2])
+  if ms <= 0 then return 0 end
+end
+redis.call('HSET', KEYS[1], 'run_id', ARGV[1], 'keys', ARGV[2])
+if ms > 0 then redis.call('PEXPIRE', KEYS[1], ms) end
+return 1`)
+
 // Publish writes a model's pending rows to Redis and records them as
 // published, batch by batch. When Redis does not hold the model's marker
 // but the warehouse records keys written before, Redis lost them
-// (restarted empty, flushed, or another Redis): every key of the model is
-// made pending and written again.
+// (restarted empty, flushed, another Redis, or their TTL ran out): every
+// key of the model is made pending and written again.
+//
+// With a TTL the marker expires with the model's keys: it expires when
+// the first key a whole resend writes does, and keeps
+// that expiry while only changed keys are written (they expire later),
+// so it is gone as soon as any unchanged key has expired. A key deleted
+// by hand (or evicted by Redis) while the marker stays is not noticed.
 func (s *Store) Publish(ctx context.Context, db *warehouse.DB, m *project.Model, runID int64) (Result, error) {
 	var res Result
 	table := warehouse.Qualified(m.Schema, m.Name)
 	marker := Marker(m)
-	has, err := s.client.Exists(ctx, marker).Result()
+	var ttl time.Duration
+	if m.Header.Online.TTL != "" {
+		ttl, _ = time.ParseDuration(m.Header.Online.TTL)
+	}
+	if err := db.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s IS NULL",
+		table, warehouse.Ident(m.Header.UniqueKey))).Scan(&res.Unkeyed); err != nil {
+		return res, fmt.Errorf("count the rows of %s without %s: %w", m.ID(), m.Header.UniqueKey, err)
+	}
+	left, err := s.client.PTTL(ctx, marker).Result()
 	if err != nil {
 		return res, err
 	}
-	if has == 0 {
+	// The keys are written again when the marker is missing, and when its
+	// expiry no longer bounds the keys': the model gained a TTL, shortened
+	// it, or lost it (the keys written with one would still expire).
+	whole := left == -2 || (ttl > 0 && (left == -1 || left > ttl)) || (ttl == 0 && left >= 0)
+	if whole {
 		before, err := state.PublishedKeys(ctx, db, m.ID())
 		if err != nil {
 			return res, err
 		}
-		res.Resent = before > 0
+		res.Resent = left == -2 && before > 0
 		if err := state.MarkChanged(ctx, db, m.ID(), table, m.Header.UniqueKey, ""); err != nil {
 			return res, err
 		}
-	}
-	var ttl time.Duration
-	if m.Header.Online.TTL != "" {
-		ttl, _ = time.ParseDuration(m.Header.Online.TTL)
 	}
 	size := s.Batch
 	if size <= 0 {
 		size = BatchKeys
 	}
+	first := "" // the first key written
 	var after *string
 	for {
 		rows, err := state.PendingRows(ctx, db, m.ID(), table, m.Header.UniqueKey, after, size)
@@ -151,9 +195,13 @@ func (s *Store) Publish(ctx context.Context, db *warehouse.DB, m *project.Model,
 			}
 			pipe.HSet(ctx, key, fields...)
 			if ttl > 0 {
-				pipe.Expire(ctx, key, ttl)
+				// in milliseconds: EXPIRE would round a TTL down to seconds
+				pipe.PExpire(ctx, key, ttl)
 			}
 			present = append(present, k)
+			if first == "" {
+				first = key
+			}
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
 			return res, err
@@ -174,7 +222,17 @@ func (s *Store) Publish(ctx context.Context, db *warehouse.DB, m *project.Model,
 	if err != nil {
 		return res, err
 	}
-	if err := s.client.HSet(ctx, marker, "run_id", runID, "keys", n).Err(); err != nil {
+	if !whole {
+		if err := touchMarker.Run(ctx, s.client, []string{marker}, runID, n).Err(); err != nil {
+			return res, fmt.Errorf("write the marker %s: %w", marker, err)
+		}
+		return res, nil
+	}
+	ms := ttl.Milliseconds()
+	if ttl > 0 && ms < 1 {
+		ms = 1 // PEXPIRE's least
+	}
+	if err := setMarker.Run(ctx, s.client, []string{marker, first}, runID, n, ms).Err(); err != nil {
 		return res, fmt.Errorf("write the marker %s: %w", marker, err)
 	}
 	return res, nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"sort"
 	"strings"
 	"time"
 )
@@ -187,13 +188,16 @@ func mapTypes(typ string) (key, value string) {
 	return "", ""
 }
 
-// fieldTypes are the fields' types of STRUCT("a" T, b U), by name.
-func fieldTypes(typ string) map[string]string {
+// field is one field of a STRUCT type: its name and type.
+type field struct{ name, typ string }
+
+// fieldList are the fields of STRUCT("a" T, b U) in their order.
+func fieldList(typ string) []field {
 	in, ok := args(typ, "STRUCT")
 	if !ok {
 		return nil
 	}
-	out := map[string]string{}
+	var out []field
 	for _, f := range splitTop(in) {
 		var name, rest string
 		if strings.HasPrefix(f, `"`) {
@@ -218,21 +222,61 @@ func fieldTypes(typ string) map[string]string {
 				continue
 			}
 		}
-		out[name] = strings.TrimSpace(rest)
+		out = append(out, field{name, strings.TrimSpace(rest)})
 	}
 	return out
 }
 
-// fieldType is the type of a struct's field by name (exact, else
-// ignoring case), "" when not known.
-func fieldType(fields map[string]string, name string) string {
-	if t, ok := fields[name]; ok {
-		return t
+// fieldTypes are the fields' types of STRUCT("a" T, b U), by name.
+func fieldTypes(typ string) map[string]string {
+	fs := fieldList(typ)
+	if fs == nil {
+		return nil
 	}
-	for n, t := range fields {
-		if strings.EqualFold(n, name) {
-			return t
+	out := map[string]string{}
+	for _, f := range fs {
+		out[f.name] = f.typ
+	}
+	return out
+}
+
+// structJSON is a STRUCT (duckdb-go hands it over as a Go map) as a JSON
+// object whose members keep the order of the fields in typ, as DuckDB
+// prints them, each value written by its field's type. A member typ does
+// not name (typ unknown) follows, in name order.
+func structJSON(rv reflect.Value, typ string) object {
+	vals := map[string]any{}
+	for _, k := range rv.MapKeys() {
+		ks, _ := Text(k.Interface(), "")
+		vals[ks] = rv.MapIndex(k).Interface()
+	}
+	o := object{}
+	for _, f := range fieldList(typ) {
+		name := f.name
+		v, ok := vals[name]
+		if !ok {
+			for n, x := range vals {
+				if strings.EqualFold(n, name) {
+					name, v, ok = n, x, true
+					break
+				}
+			}
 		}
+		if !ok {
+			continue
+		}
+		delete(vals, name)
+		o.keys = append(o.keys, name)
+		o.values = append(o.values, jsonValue(v, f.typ))
 	}
-	return ""
+	rest := make([]string, 0, len(vals))
+	for n := range vals {
+		rest = append(rest, n)
+	}
+	sort.Strings(rest)
+	for _, n := range rest {
+		o.keys = append(o.keys, n)
+		o.values = append(o.values, jsonValue(vals[n], ""))
+	}
+	return o
 }

@@ -58,7 +58,7 @@ func Text(v any, typ string) (string, bool) {
 	case bool:
 		return strconv.FormatBool(x), true
 	case []byte:
-		return fmt.Sprintf("\\x%x", x), true
+		return bytesText(x, typ), true
 	case string:
 		return x, true
 	case float64:
@@ -89,6 +89,17 @@ func Text(v any, typ string) (string, bool) {
 		}
 	}
 	return fmt.Sprint(v), true
+}
+
+// bytesText writes a UUID (which duckdb-go hands over as its 16 bytes) as
+// DuckDB does, 8-4-4-4-12 hex digits, and any other bytes (a BLOB) as
+// \x and their hex digits.
+func bytesText(b []byte, typ string) string {
+	if len(b) == 16 && strings.EqualFold(typ, "UUID") {
+		h := fmt.Sprintf("%x", b)
+		return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	}
+	return fmt.Sprintf("\\x%x", b)
 }
 
 // formatTime writes timestamps as YYYY-MM-DD HH:MM:SS[.ffffff] (UTC for
@@ -179,7 +190,7 @@ func jsonValue(v any, typ string) any {
 	case *big.Int:
 		return json.Number(x.String())
 	case []byte:
-		return fmt.Sprintf("\\x%x", x)
+		return bytesText(x, typ)
 	}
 	if d, ok := decimal(v); ok {
 		return json.Number(d)
@@ -205,13 +216,7 @@ func jsonValue(v any, typ string) any {
 		}
 		return out
 	case reflect.Map:
-		fields := fieldTypes(typ)
-		out := map[string]any{}
-		for _, k := range rv.MapKeys() {
-			ks, _ := Text(k.Interface(), "")
-			out[ks] = jsonValue(rv.MapIndex(k).Interface(), fieldType(fields, ks))
-		}
-		return out
+		return structJSON(rv, typ)
 	}
 	if s, ok := v.(fmt.Stringer); ok {
 		return s.String()
