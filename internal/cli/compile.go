@@ -31,7 +31,7 @@ func compileCommand() *cli.Command {
 			if err != nil {
 				return usageError{error: err}
 			}
-			if err := execute.CheckSourceChecks(c.Context, p); err != nil {
+			if err := execute.CheckSourceChecks(c.Context, p, g); err != nil {
 				return err
 			}
 			if err := execute.CheckHeaders(c.Context, p, g, ids); err != nil {

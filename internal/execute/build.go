@@ -116,7 +116,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	sources := ingest.Declared(b.Project.Config, b.Project.Resolve(b.Project.Config.Paths.Bronze))
 	var listings map[string]ingest.Listing
 	err = func() error {
-		if err := CheckSourceChecks(ctx, b.Project); err != nil {
+		if err := CheckSourceChecks(ctx, b.Project, g); err != nil {
 			return err
 		}
 		if err := CheckHeaders(ctx, b.Project, g, ids); err != nil {

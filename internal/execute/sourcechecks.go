@@ -7,32 +7,32 @@ import (
 	"strings"
 
 	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
-// CheckSourceChecks binds each source field's check: against the source's
-// bronze table, created empty in an in-memory DuckDB, before anything runs.
+// CheckSourceChecks binds each source field's check against the source's
+// bronze table, created empty in an in-memory DuckDB (Describe), before
+// anything runs.
 // A check must be true or false for a record: one DuckDB cannot bind (a
 // comparison of a number with text, an unknown function) or whose value is
 // not a BOOLEAN ('abc', 1) is an error at its elt.yaml:line:col, rather than
 // inside the ingestion's generated SQL or on every record.
-func CheckSourceChecks(ctx context.Context, p *project.Project) error {
+func CheckSourceChecks(ctx context.Context, p *project.Project, g *plan.Graph) error {
 	sources := ingest.Declared(p.Config, p.Resolve(p.Config.Paths.Bronze))
 	if !hasChecks(sources) {
 		return nil
 	}
-	db, err := warehouse.Open(ctx, "", warehouse.Options{Threads: 1})
+	d, err := Describe(ctx, p, g, nil, nil) // the bronze tables and the macros a check may call
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := CreateMacros(ctx, db, p.Macros); err != nil {
-		return nil // a check may call one; the build reports it, at its file and line
+	defer d.Close()
+	if d.Macros != nil {
+		return nil // the build reports it, at its file and line
 	}
-	if err := ingest.Tables(ctx, db, sources); err != nil {
-		return err
-	}
+	db := d.DB
 	var errs project.Errors
 	for _, src := range sources {
 		for i, f := range src.Fields {
