@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/digitalservices/elt/internal/testutil"
 )
 
@@ -34,12 +32,7 @@ FROM (VALUES (1, 'a'), (NULL, 'b'), (2, 'c')) AS t(user_id, name)
 	if !strings.Contains(out, "warning: 1 row of silver.people has no user_id and is not served") {
 		t.Fatalf("build:\n%s", out)
 	}
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := redis.NewClient(opts)
-	defer c.Close()
+	c := redisClient(t, url)
 	token := c.HGet(context.Background(), "person:1", "token").Val()
 	want := strings.TrimPrefix(strings.TrimSpace(mustElt(t, "--project", proj, "query", "--format", "csv",
 		"SELECT CAST(token AS VARCHAR) AS t FROM silver.people WHERE user_id = 1")), "t\n")
@@ -88,12 +81,7 @@ online:
 SELECT * FROM (VALUES (1, 'a'), (2, 'b')) AS t(user_id, name)
 `)
 	mustElt(t, "--project", proj, "--redis-url", url, "build")
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := redis.NewClient(opts)
-	defer c.Close()
+	c := redisClient(t, url)
 	ctx := context.Background()
 	if n := c.Exists(ctx, "person:1", "person:2").Val(); n != 2 {
 		t.Fatalf("after the first build Redis holds %d of 2 keys", n)

@@ -6,20 +6,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/digitalservices/elt/internal/testutil"
 )
 
 // redisHashes reads every user:* hash of a real Redis.
 func redisHashes(t *testing.T, url string) map[string]map[string]string {
 	t.Helper()
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := redis.NewClient(opts)
-	defer c.Close()
+	c := redisClient(t, url)
 	ctx := context.Background()
 	keys, err := c.Keys(ctx, "user:*").Result()
 	if err != nil {

@@ -43,7 +43,8 @@ QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY _file DESC, _line DESC)
 	return dir
 }
 
-func opsRedis(t *testing.T, url string) *redis.Client {
+// redisClient is a client of the real Redis at url, closed when the test ends.
+func redisClient(t *testing.T, url string) *redis.Client {
 	t.Helper()
 	opts, err := redis.ParseURL(url)
 	if err != nil {
@@ -59,7 +60,7 @@ func opsRedis(t *testing.T, url string) *redis.Client {
 // a unique_key that names no column is an error at the header's line.
 func TestOnlineKeyColumnCase(t *testing.T) {
 	url := testutil.StartRedis(t)
-	rc := opsRedis(t, url)
+	rc := redisClient(t, url)
 	ctx := context.Background()
 	proj := opsOnlineProject(t, "User_Id")
 	mustElt(t, "--project", proj, "--redis-url", url, "build")
@@ -80,7 +81,7 @@ func TestOnlineKeyColumnCase(t *testing.T) {
 // keys, so Redis stayed empty until a --full-refresh).
 func TestOnlineRedisRestartedEmpty(t *testing.T) {
 	url := testutil.StartRedis(t)
-	rc := opsRedis(t, url)
+	rc := redisClient(t, url)
 	ctx := context.Background()
 	proj := opsOnlineProject(t, "user_id")
 	mustElt(t, "--project", proj, "--redis-url", url, "build")
