@@ -31,9 +31,6 @@ func compileCommand() *cli.Command {
 			if err != nil {
 				return usageError{error: err}
 			}
-			if err := execute.CheckSourceChecks(c.Context, p, g); err != nil {
-				return err
-			}
 			if err := execute.CheckHeaders(c.Context, p, g, ids); err != nil {
 				return err
 			}

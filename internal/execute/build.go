@@ -116,9 +116,6 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	sources := ingest.Declared(b.Project.Config, b.Project.Resolve(b.Project.Config.Paths.Bronze))
 	var listings map[string]ingest.Listing
 	err = func() error {
-		if err := CheckSourceChecks(ctx, b.Project, g); err != nil {
-			return err
-		}
 		if err := CheckHeaders(ctx, b.Project, g, ids); err != nil {
 			return err
 		}
@@ -636,9 +633,6 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 		}
 	}
 	if m.Header.Online != nil {
-		if err := keyColumn(ctx, tx, m); err != nil {
-			return 0, mode, err
-		}
 		changes := ""
 		if mode == builtIncremental {
 			changes = compile.ChangesTable(m)
@@ -653,33 +647,6 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 	var rows int64
 	err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+warehouse.Qualified(m.Schema, m.Name)).Scan(&rows)
 	return rows, mode, err
-}
-
-// keyColumn checks that an online model's unique_key names one of its
-// columns, as DuckDB matches names (whatever the case): an error at the
-// header's unique_key otherwise, before anything is published.
-func keyColumn(ctx context.Context, tx warehouse.Querier, m *project.Model) error {
-	rows, err := tx.QueryContext(ctx, `SELECT column_name FROM information_schema.columns
-		WHERE lower(table_schema) = lower(?) AND lower(table_name) = lower(?) ORDER BY ordinal_position`, m.Schema, m.Name)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	var cols []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return err
-		}
-		if strings.EqualFold(c, m.Header.UniqueKey) {
-			return nil
-		}
-		cols = append(cols, c)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	return m.HeaderError([]string{"unique_key"}, "unique_key %s is not a column of %s, so its rows cannot be keyed in Redis (its columns: %s); name one of them", m.Header.UniqueKey, m.ID(), strings.Join(cols, ", "))
 }
 
 // checksKeyUnique tells whether a model's header has blocking unique and

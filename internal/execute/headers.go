@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
@@ -20,16 +21,18 @@ import (
 // gives are columns the model returns: each entry of columns:, unique_key
 // (the key of online:), the columns order_by orders by, the expressions of
 // export partition_by and of blocking expression checks, the column of a
-// blocking model-level check, and redshift dist_key and sort_key. The output
-// columns come from DuckDB itself, without data (Describe: each model of ids
-// and those upstream of it as an empty table of the columns and types DuckDB
-// binds its SQL to, so a fresh warehouse is checked as well as a built one).
-// A model whose SQL does not bind there is left to the build, which reports
-// its error where it stands; so are the models downstream of it. Every
-// problem is reported together, at its place in the header, with the model's
-// columns.
+// blocking model-level check, and redshift dist_key and sort_key; and that
+// each source field's check is true or false for a record (sourceChecks).
+// The output columns come from DuckDB itself, without data (Describe: each
+// model of ids and those upstream of it as an empty table of the columns and
+// types DuckDB binds its SQL to, so a fresh warehouse is checked as well as a
+// built one). A model whose SQL does not bind there is left to the build,
+// which reports its error where it stands; so are the models downstream of
+// it. Every problem is reported together, at its place in the header or in
+// elt.yaml, with the model's columns.
 func CheckHeaders(ctx context.Context, p *project.Project, g *plan.Graph, ids []string) error {
-	if !slices.ContainsFunc(ids, func(id string) bool { return headerNames(g.Nodes[id].Model) }) {
+	sources := ingest.Declared(p.Config, p.Resolve(p.Config.Paths.Bronze))
+	if !hasChecks(sources) && !slices.ContainsFunc(ids, func(id string) bool { return headerNames(g.Nodes[id].Model) }) {
 		return nil
 	}
 	selected := map[string]bool{}
@@ -49,6 +52,7 @@ func CheckHeaders(ctx context.Context, p *project.Project, g *plan.Graph, ids []
 	if d.Macros != nil {
 		return nil // the build reports it, at its file and line
 	}
+	errs = append(sourceChecks(ctx, d.DB, p, sources), errs...)
 	return errs.Err()
 }
 

@@ -7,32 +7,18 @@ import (
 	"strings"
 
 	"github.com/digitalservices/elt/internal/ingest"
-	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
-// CheckSourceChecks binds each source field's check against the source's
-// bronze table, created empty in an in-memory DuckDB (Describe), before
-// anything runs.
-// A check must be true or false for a record: one DuckDB cannot bind (a
-// comparison of a number with text, an unknown function) or whose value is
-// not a BOOLEAN ('abc', 1) is an error at its elt.yaml:line:col, rather than
-// inside the ingestion's generated SQL or on every record.
-func CheckSourceChecks(ctx context.Context, p *project.Project, g *plan.Graph) error {
-	sources := ingest.Declared(p.Config, p.Resolve(p.Config.Paths.Bronze))
-	if !hasChecks(sources) {
-		return nil
-	}
-	d, err := Describe(ctx, p, g, nil, nil) // the bronze tables and the macros a check may call
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if d.Macros != nil {
-		return nil // the build reports it, at its file and line
-	}
-	db := d.DB
+// sourceChecks binds each source field's check against the source's bronze
+// table in db, the in-memory DuckDB Describe made (the macros, the bronze
+// tables created empty). A check must be true or false for a record: one
+// DuckDB cannot bind (a comparison of a number with text, an unknown
+// function) or whose value is not a BOOLEAN ('abc', 1) is an error at its
+// elt.yaml:line:col, rather than inside the ingestion's generated SQL or on
+// every record.
+func sourceChecks(ctx context.Context, db *warehouse.DB, p *project.Project, sources []ingest.Source) project.Errors {
 	var errs project.Errors
 	for _, src := range sources {
 		for i, f := range src.Fields {
@@ -53,15 +39,15 @@ func CheckSourceChecks(ctx context.Context, p *project.Project, g *plan.Graph) e
 				// Run on one record of NULLs of the fields' types (the
 				// empty table, outer-joined): what fails on every record
 				// (amount > 'x' cannot cast 'x') fails here.
-				var any sql.NullBool
-				if err := db.QueryRowContext(ctx, "SELECT bool_and(c) FROM (SELECT ("+f.Check+"\n) AS c FROM (SELECT t.* FROM (SELECT 1) AS one LEFT JOIN "+src.Table()+" AS t ON false))").Scan(&any); err != nil {
+				var all sql.NullBool
+				if err := db.QueryRowContext(ctx, "SELECT bool_and(c) FROM (SELECT ("+f.Check+"\n) AS c FROM (SELECT t.* FROM (SELECT 1) AS one LEFT JOIN "+src.Table()+" AS t ON false))").Scan(&all); err != nil {
 					qe := warehouse.AsQueryError(err)
 					errs = append(errs, p.Config.SourceError(src.Name, at, "the check of field %s cannot run: %s: %s", f.Name, qe.Kind, strings.SplitN(qe.Msg, "\n", 2)[0]))
 				}
 			}
 		}
 	}
-	return errs.Err()
+	return errs
 }
 
 // hasChecks tells whether any field of the sources has a check.
