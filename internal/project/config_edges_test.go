@@ -32,6 +32,8 @@ func TestConfigEdges(t *testing.T) {
 		{"version: 1\nvars:\n  x: '.inf'\n  y: 1.5\n", nil},
 		{src + "      - {name: n, type: integer, default: abc}\n", []string{`6:34: source o: default "abc" is not a whole number`}},
 		{src + "      - {name: n, type: integer, default: ' 7'}\n", nil},
+		{src + "      - {name: n, type: text, max_length: 3, default: unknown}\n", []string{`default "unknown" is 7 bytes, longer than the field's max_length 3`}},
+		{src + "      - {name: n, type: text, max_length: 7, default: unknown}\n", nil},
 		{src + "      - {name: n, type: integer, default: '99999999999999999999'}\n", []string{"beyond a 64-bit integer"}},
 		{src + "      - {name: n, type: 'decimal(4,2)', default: '123.4'}\n", []string{`not a decimal(4,2)`}},
 		{src + "      - {name: n, type: 'decimal(4,2)', default: '12.34'}\n", nil},

@@ -82,7 +82,7 @@ func (f Field) valueOf(format Format, text string) (float64, error) {
 }
 
 // validateValues checks a field's default (a value of its type, within its
-// values, pattern and bounds) and its bounds (numbers, min at most max).
+// values, max_length, pattern and bounds) and its bounds (numbers, min at most max).
 func (f Field) validateValues(format Format, bad func(key string) func(string, ...any)) {
 	for _, b := range []struct {
 		key string
@@ -107,6 +107,8 @@ func (f Field) validateValues(format Format, bad func(key string) func(string, .
 		bad("default")("default %v: the default must be a value of the field's type, %s", err, f.Type)
 	case len(f.Values) > 0 && (f.Type.Base() == Text || f.Type.Base() == ID) && !slices.Contains(f.Values, d):
 		bad("default")("default %q is not one of the field's values (%s)", d, strings.Join(f.Values, ", "))
+	case f.MaxLength > 0 && len(d) > f.MaxLength:
+		bad("default")("default %q is %d bytes, longer than the field's max_length %d", d, len(d), f.MaxLength)
 	case f.Min != nil && n < *f.Min, f.Max != nil && n > *f.Max:
 		bad("default")("default %q is outside the field's min and max", d)
 	case f.Pattern != "" && (f.Type.Base() == Text || f.Type.Base() == ID):
