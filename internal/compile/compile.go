@@ -33,13 +33,7 @@ func External(p *project.Project) []string {
 // together.
 func Plan(ctx context.Context, parser plan.Parser, p *project.Project) (*plan.Graph, error) {
 	var errs project.Errors
-	var aggregates map[string]bool
-	if a, ok := parser.(plan.AggregateNamer); ok {
-		var err error
-		if aggregates, err = a.AggregateNames(ctx); err != nil {
-			return nil, err
-		}
-	}
+	var aggregates map[string]bool // asked of DuckDB once a field has a check
 	for _, name := range p.Config.SourceNames() {
 		src := p.Config.Sources[name]
 		fields := make([]string, len(src.Fields))
@@ -49,6 +43,12 @@ func Plan(ctx context.Context, parser plan.Parser, p *project.Project) (*plan.Gr
 		for i, f := range src.Fields {
 			if f.Check == "" {
 				continue
+			}
+			if a, ok := parser.(plan.AggregateNamer); ok && aggregates == nil {
+				var err error
+				if aggregates, err = a.AggregateNames(ctx); err != nil {
+					return nil, err
+				}
 			}
 			if err := plan.CheckRecordExpression(ctx, parser, f.Check, fields, aggregates); err != nil {
 				errs = append(errs, p.Config.SourceError(name, []string{"fields", strconv.Itoa(i), "check"},
