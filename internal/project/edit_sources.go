@@ -57,7 +57,7 @@ func SourcesIndent(text string) int {
 // ends. A name already declared is an error at its line, and the result
 // must load as elt.yaml.
 func AddSources(text string, names []string, block string) (string, error) {
-	_, key, val, err := sourcesNode(text)
+	root, key, val, err := sourcesNode(text)
 	if err != nil {
 		return "", err
 	}
@@ -95,7 +95,7 @@ func AddSources(text string, names []string, block string) (string, error) {
 		if lines[end-1] == "" {
 			end--
 		}
-		if next := nextTopKey(text, key); next > 0 {
+		if next := nextTopKey(root, key); next > 0 {
 			end = next - 1
 		}
 		for ; end > key.Line; end-- {
@@ -117,19 +117,12 @@ func AddSources(text string, names []string, block string) (string, error) {
 	return out, nil
 }
 
-// nextTopKey is the line of the top-level key after key, 0 when key is
-// the last.
-func nextTopKey(text string, key *yaml.Node) int {
-	root, _, _, err := sourcesNode(text)
-	if err != nil || root == nil {
-		return 0
-	}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i] == key || root.Content[i].Line == key.Line {
-			if i+2 < len(root.Content) {
-				return root.Content[i+2].Line
-			}
-			return 0
+// nextTopKey is the line of the top-level key of root after key, 0 when
+// key is the last.
+func nextTopKey(root, key *yaml.Node) int {
+	for i := 0; i+3 < len(root.Content); i += 2 {
+		if root.Content[i] == key {
+			return root.Content[i+2].Line
 		}
 	}
 	return 0
