@@ -63,3 +63,26 @@ func TestSourceCheckIsACondition(t *testing.T) {
 		}
 	}
 }
+
+// TestOrderByStructField: order_by may order by a field of a struct column
+// and use a lambda; the plan-time check took payload.at for a column "at"
+// the model does not return, and refused it.
+func TestOrderByStructField(t *testing.T) {
+	dir := t.TempDir()
+	testutil.WriteFile(t, filepath.Join(dir, "elt.yaml"), opsPeopleYAML)
+	testutil.WriteFile(t, filepath.Join(dir, "models", "silver", "people.sql"), `/*
+materialized: incremental
+unique_key: user_id
+order_by: payload.at DESC, list_max(list_transform(tries, x -> x + 1)) DESC
+*/
+SELECT user_id, {'at': score} AS payload, [score] AS tries FROM bronze.people
+QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY score DESC) = 1
+`)
+	testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "people", "p1.csv"), "user_id,score\na,1\nb,2\n")
+	mustElt(t, "--project", dir, "build")
+	testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "people", "p2.csv"), "user_id,score\nb,20\n")
+	mustElt(t, "--project", dir, "build")
+	if got := mustElt(t, "--project", dir, "query", "--format", "csv", "SELECT payload.at AS at FROM silver.people WHERE user_id = 'b'"); got != "at\n20\n" {
+		t.Errorf("b: %q", got)
+	}
+}

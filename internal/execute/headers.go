@@ -187,13 +187,23 @@ func checkHeader(ctx context.Context, conn *sql.Conn, m *project.Model, cols []s
 // _file, _line or _run_id unless the model returns them).
 func checkOrderBy(ctx context.Context, conn *sql.Conn, m *project.Model, has func(string) bool) *project.FileError {
 	h := m.Header
+	key := "1"
+	if h.UniqueKey != "" && has(h.UniqueKey) {
+		key = warehouse.Ident(h.UniqueKey)
+	}
+	q := fmt.Sprintf("SELECT 1 FROM %s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s\n) = 1", warehouse.Qualified(m.Schema, m.Name), key, h.OrderBy)
+	_, err := conn.ExecContext(ctx, q)
+	if err == nil {
+		return nil // it orders the model's rows (a struct's field, a lambda's parameter and all)
+	}
+	// Say which names the model does not return, when that is why.
 	var tree any
 	var out string
-	if err := conn.QueryRowContext(ctx, `SELECT json_serialize_sql(?::VARCHAR, skip_empty := true)::VARCHAR`, "SELECT 1 ORDER BY "+h.OrderBy+"\n").Scan(&out); err == nil && json.Unmarshal([]byte(out), &tree) == nil {
+	if e := conn.QueryRowContext(ctx, `SELECT json_serialize_sql(?::VARCHAR, skip_empty := true)::VARCHAR`, "SELECT 1 ORDER BY "+h.OrderBy+"\n").Scan(&out); e == nil && json.Unmarshal([]byte(out), &tree) == nil {
 		var missing []string
-		walkColumnRefs(tree, func(name string) {
-			if !has(name) && !slices.Contains(missing, name) {
-				missing = append(missing, name)
+		walkColumnRefs(tree, func(names []string) {
+			if !slices.ContainsFunc(names, has) && !slices.Contains(missing, names[len(names)-1]) {
+				missing = append(missing, names[len(names)-1])
 			}
 		})
 		if len(missing) > 0 {
@@ -216,26 +226,25 @@ func checkOrderBy(ctx context.Context, conn *sql.Conn, m *project.Model, has fun
 				strings.Join(missing, ", "), m.ID(), why)
 		}
 	}
-	key := "1"
-	if h.UniqueKey != "" && has(h.UniqueKey) {
-		key = warehouse.Ident(h.UniqueKey)
-	}
-	q := fmt.Sprintf("SELECT 1 FROM %s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s\n) = 1", warehouse.Qualified(m.Schema, m.Name), key, h.OrderBy)
-	if _, err := conn.ExecContext(ctx, q); err != nil {
-		return m.HeaderError([]string{"order_by"}, "order_by %q does not order the model's rows: %s", h.OrderBy, headerFirstLine(warehouse.AsQueryError(err).Msg))
-	}
-	return nil
+	return m.HeaderError([]string{"order_by"}, "order_by %q does not order the model's rows: %s", h.OrderBy, headerFirstLine(warehouse.AsQueryError(err).Msg))
 }
 
-// walkColumnRefs calls fn with the last name part of each column reference
-// in a serialised syntax tree.
-func walkColumnRefs(v any, fn func(string)) {
+// walkColumnRefs calls fn with the name parts of each column reference in
+// a serialised syntax tree (a.b is a column a's field b, or a table a's
+// column b).
+func walkColumnRefs(v any, fn func([]string)) {
 	switch x := v.(type) {
 	case map[string]any:
 		if x["class"] == "COLUMN_REF" {
 			if names, ok := x["column_names"].([]any); ok && len(names) > 0 {
-				if s, ok := names[len(names)-1].(string); ok {
-					fn(s)
+				parts := make([]string, 0, len(names))
+				for _, n := range names {
+					if s, ok := n.(string); ok {
+						parts = append(parts, s)
+					}
+				}
+				if len(parts) > 0 {
+					fn(parts)
 				}
 			}
 			return
