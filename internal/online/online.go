@@ -13,7 +13,9 @@ package online
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -155,42 +157,57 @@ func (s *Store) Publish(ctx context.Context, db *warehouse.DB, m *project.Model,
 		size = BatchKeys
 	}
 	first := "" // the first key written
-	var after *string
-	for {
-		rows, err := state.PendingRows(ctx, db, m.ID(), table, m.Header.UniqueKey, after, size)
-		if err != nil {
+	rows, err := state.PendingRows(ctx, db, m.ID(), table, m.Header.UniqueKey)
+	if err != nil {
+		return res, err
+	}
+	defer rows.Close()
+	cols, err := rows.ColumnTypes()
+	if err != nil {
+		return res, err
+	}
+	keyCol := slices.IndexFunc(cols[1:], func(c *sql.ColumnType) bool { return strings.EqualFold(c.Name(), m.Header.UniqueKey) }) + 1
+	if keyCol < 1 {
+		return res, fmt.Errorf("%s has no column %s (its unique_key)", m.ID(), m.Header.UniqueKey)
+	}
+	pipe := s.client.TxPipeline()
+	var present, gone []string
+	// flush writes a batch to Redis, then records it as published.
+	flush := func() error {
+		if len(present)+len(gone) == 0 {
+			return nil
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			return err
+		}
+		res.Batches++
+		if err := state.Published(ctx, db.DB, m.ID(), present, gone, runID); err != nil {
+			return err
+		}
+		res.Written += len(present)
+		res.Deleted += len(gone)
+		present, gone = nil, nil
+		return nil
+	}
+	row := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range row {
+		ptrs[i] = &row[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
 			return res, err
 		}
-		batch, err := output.Read(rows)
-		if err != nil {
-			return res, err
-		}
-		if len(batch.Rows) == 0 {
-			break
-		}
-		keyCol := -1
-		for i, c := range batch.Columns[1:] {
-			if strings.EqualFold(c, m.Header.UniqueKey) {
-				keyCol = i + 1
-			}
-		}
-		if keyCol < 0 {
-			return res, fmt.Errorf("%s has no column %s (its unique_key)", m.ID(), m.Header.UniqueKey)
-		}
-		pipe := s.client.TxPipeline()
-		var present, gone []string
-		for _, row := range batch.Rows {
-			k, _ := output.Text(row[0], "VARCHAR")
-			key := m.Header.Online.KeyPrefix + k
-			pipe.Del(ctx, key)
-			if row[keyCol] == nil {
-				gone = append(gone, k)
-				continue
-			}
+		k, _ := output.Text(row[0], "VARCHAR")
+		key := m.Header.Online.KeyPrefix + k
+		pipe.Del(ctx, key)
+		if row[keyCol] == nil {
+			gone = append(gone, k)
+		} else {
 			fields := make([]any, 0, 2*len(row))
-			for i, c := range batch.Columns[1:] {
-				if v, ok := output.Text(row[i+1], batch.Types[i+1]); ok {
-					fields = append(fields, c, v)
+			for i, c := range cols[1:] {
+				if v, ok := output.Text(row[i+1], c.DatabaseTypeName()); ok {
+					fields = append(fields, c.Name(), v)
 				}
 			}
 			pipe.HSet(ctx, key, fields...)
@@ -203,20 +220,17 @@ func (s *Store) Publish(ctx context.Context, db *warehouse.DB, m *project.Model,
 				first = key
 			}
 		}
-		if _, err := pipe.Exec(ctx); err != nil {
-			return res, err
+		if len(present)+len(gone) >= size {
+			if err := flush(); err != nil {
+				return res, err
+			}
 		}
-		res.Batches++
-		if err := state.Published(ctx, db.DB, m.ID(), present, gone, runID); err != nil {
-			return res, err
-		}
-		res.Written += len(present)
-		res.Deleted += len(gone)
-		last, _ := output.Text(batch.Rows[len(batch.Rows)-1][0], "VARCHAR")
-		after = &last
-		if len(batch.Rows) < size {
-			break
-		}
+	}
+	if err := rows.Err(); err != nil {
+		return res, err
+	}
+	if err := flush(); err != nil {
+		return res, err
 	}
 	n, err := state.PublishedKeys(ctx, db, m.ID())
 	if err != nil {

@@ -27,16 +27,15 @@ func MarkChanged(ctx context.Context, tx warehouse.Querier, model, table, key, c
 	return nil
 }
 
-// PendingRows returns up to limit keys of an online model waiting to be
-// written, in key order after the key after (nil for the first), each with
-// its row of the model's table (a NULL row when the key is gone): the key
-// first, then the table's columns. The key column is matched as DuckDB
-// matches names, whatever its case.
-func PendingRows(ctx context.Context, q warehouse.Querier, model, table, key string, after *string, limit int) (*sql.Rows, error) {
-	return q.QueryContext(ctx, fmt.Sprintf(`SELECT p.key, t.* FROM (SELECT key FROM elt.online_pending
-		WHERE model = ? AND (CAST(? AS VARCHAR) IS NULL OR key > ?) ORDER BY key LIMIT %d) AS p
-		LEFT JOIN %s AS t ON CAST(t.%s AS VARCHAR) = p.key ORDER BY p.key`,
-		limit, table, warehouse.Ident(key)), model, after, after)
+// PendingRows returns the keys of an online model waiting to be written,
+// in key order, each with its row of the model's table (a NULL row when
+// the key is gone): the key first, then the table's columns. One query
+// joins them, so the table is scanned once however many batches the
+// caller writes them in. The key column is matched as DuckDB matches
+// names, whatever its case.
+func PendingRows(ctx context.Context, q warehouse.Querier, model, table, key string) (*sql.Rows, error) {
+	return q.QueryContext(ctx, fmt.Sprintf(`SELECT p.key, t.* FROM (SELECT key FROM elt.online_pending WHERE model = ?) AS p
+		LEFT JOIN %s AS t ON CAST(t.%s AS VARCHAR) = p.key ORDER BY p.key`, table, warehouse.Ident(key)), model)
 }
 
 // PublishedKeys is how many keys of an online model the feature store was
