@@ -28,7 +28,7 @@ const seedUnchanged = "unchanged"
 // need not be rebuilt whole. A changed file, a missing table or
 // --full-refresh reads the file again.
 func (b *Builder) seedState(ctx context.Context, m *project.Model, inc *incremental, exists bool) (fingerprint string, unchanged bool, err error) {
-	sum, err := ingest.HashFileContext(ctx, b.Project.Resolve(m.Seed))
+	sum, err := ingest.HashFile(ctx, b.Project.Resolve(m.Seed))
 	if err != nil {
 		return "", false, &project.FileError{Path: m.Seed, Msg: err.Error()}
 	}
@@ -51,7 +51,7 @@ func (b *Builder) checkSeeds(ctx context.Context, g *plan.Graph, ids []string) e
 			continue
 		}
 		m := n.Model
-		seed, err := ingest.ReadSeed(b.Project.Resolve(m.Seed), m.Seed)
+		seed, err := ingest.ReadSeed(ctx, b.Project.Resolve(m.Seed), m.Seed)
 		if err != nil {
 			errs.Add(err)
 			continue

@@ -334,7 +334,7 @@ func readFile(ctx context.Context, src Source, f File, hashOnly bool, emit func(
 		emit(piece{err: fmt.Errorf("cannot read bronze file %s: %w", f.Abs, unwrapPath(err))})
 	}
 	if hashOnly || src.Format == project.Parquet {
-		sha, err := HashFileContext(ctx, f.Abs)
+		sha, err := HashFile(ctx, f.Abs)
 		if err != nil {
 			fail(err)
 			return
@@ -479,12 +479,10 @@ func lastBreak(data []byte) int {
 }
 
 // HashFile is the sha256 of a file, in hex, read in pieces: how the
-// manifest (and a seed's state) knows a file's content.
-func HashFile(path string) (string, error) { return HashFileContext(context.Background(), path) }
-
-// HashFileContext is HashFile stopping, with ctx's error, as soon as ctx
-// is done (it looks between pieces of readBytes).
-func HashFileContext(ctx context.Context, path string) (string, error) {
+// manifest (and a seed's state) knows a file's content. It stops, with
+// ctx's error, as soon as ctx is done (it looks between pieces of
+// readBytes).
+func HashFile(ctx context.Context, path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err

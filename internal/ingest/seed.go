@@ -39,7 +39,7 @@ const maxSeedErrors = 10
 // values than the header has columns); so are a header that is malformed,
 // names a column twice or leaves one unnamed, and a file with no header or
 // no record.
-func ReadSeed(abs, rel string) (*Seed, error) {
+func ReadSeed(ctx context.Context, abs, rel string) (*Seed, error) {
 	fh, err := os.Open(abs)
 	if err != nil {
 		return nil, &project.FileError{Path: rel, Msg: fmt.Sprintf("cannot read the seed: %v", unwrapPath(err))}
@@ -49,7 +49,7 @@ func ReadSeed(abs, rel string) (*Seed, error) {
 	if err != nil {
 		return nil, &project.FileError{Path: rel, Msg: fmt.Sprintf("cannot read the seed: %v", unwrapPath(err))}
 	}
-	data, err := readUpTo(context.Background(), fh, info.Size(), textLimit)
+	data, err := readUpTo(ctx, fh, info.Size(), textLimit)
 	if err != nil {
 		return nil, &project.FileError{Path: rel, Msg: fmt.Sprintf("cannot read the seed: %v", unwrapPath(err))}
 	}
