@@ -119,7 +119,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 		if err := CheckHeaders(ctx, b.Project, g, ids); err != nil {
 			return err
 		}
-		if err := b.checkSeeds(ctx, g, ids); err != nil {
+		if err := b.checkSeeds(ctx, g, ids, o.FullRefresh); err != nil {
 			return err
 		}
 		if len(sources) > 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -42,15 +43,30 @@ func (b *Builder) seedState(ctx context.Context, m *project.Model, inc *incremen
 // file is an error at the seed's path and line), makes sure DuckDB's
 // read_csv, which builds the table, reads the same values, and that every
 // value of a column with a declared type (elt.yaml's column_types) is one
-// of that type exactly, not rounded or cut to fit.
-func (b *Builder) checkSeeds(ctx context.Context, g *plan.Graph, ids []string) error {
+// of that type exactly, not rounded or cut to fit. A seed whose file and
+// SQL are those its table was last built from (its fingerprint, as
+// seedState has it) was checked then and is not read again, unless full.
+func (b *Builder) checkSeeds(ctx context.Context, g *plan.Graph, ids []string, full bool) error {
 	var errs project.Errors
+	var before map[string]state.ModelState
 	for _, id := range ids {
 		n := g.Nodes[id]
 		if n == nil || n.Model.Seed == "" {
 			continue
 		}
 		m := n.Model
+		if !full {
+			if before == nil {
+				var err error
+				if before, err = state.ModelStates(ctx, b.DB); err != nil {
+					return err
+				}
+			}
+			sum, err := ingest.HashFile(ctx, b.Project.Resolve(m.Seed))
+			if err == nil && before[strings.ToLower(m.ID())].Fingerprint == compile.Fingerprint(m)+":"+sum {
+				continue
+			}
+		}
 		seed, err := ingest.ReadSeed(ctx, b.Project.Resolve(m.Seed), m.Seed)
 		if err != nil {
 			errs.Add(err)
