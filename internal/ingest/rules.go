@@ -17,7 +17,9 @@ import (
 //go:embed sql/macros.sql
 var macrosText string
 
-var macrosSQL = template.Must(template.New("macros").Parse(macrosText))
+var macrosSQL = template.Must(template.New("macros").Funcs(template.FuncMap{
+	"timestampPattern": func() string { return project.TimestampPattern },
+}).Parse(macrosText))
 
 // columns are the names the source's files use for its declared fields.
 func columns(src Source) []string {
@@ -102,19 +104,13 @@ func parse(src Source, f project.Field, t, s string) string {
 	switch f.Type.Base() {
 	case project.Integer:
 		return fmt.Sprintf("CASE WHEN %[1]s THEN try_cast(%[2]s AS BIGINT) "+
-			"WHEN %[3]s AND regexp_full_match(elt_trim(%[2]s), '-?[0-9]+') THEN try_cast(elt_trim(%[2]s) AS BIGINT) END", is(kindInteger, kindUnsigned), s, is(kindString))
+			"WHEN %[3]s AND regexp_full_match(elt_trim(%[2]s), '%[4]s') THEN try_cast(elt_trim(%[2]s) AS BIGINT) END", is(kindInteger, kindUnsigned), s, is(kindString), project.IntegerPattern)
 	case project.Decimal:
 		// The pattern also bounds the value: at most p-s digits before the
 		// point once leading zeros are set aside means |value| < 10^(p-s).
 		// (Casting to a wide DECIMAL to compare took 6 µs a value.)
 		p, sc := f.Type.Decimal()
-		re := `-?0+`
-		if p > sc {
-			re = fmt.Sprintf(`-?0*[0-9]{1,%d}`, p-sc)
-		}
-		if sc > 0 {
-			re += fmt.Sprintf(`(\.[0-9]{1,%d})?`, sc)
-		}
+		re := f.Type.DecimalPattern()
 		v := fmt.Sprintf("elt_trim(%s)", s)
 		return fmt.Sprintf("CASE WHEN %[1]s AND regexp_full_match(%[2]s, '%[3]s') THEN try_cast(%[2]s AS DECIMAL(%[4]d, %[5]d)) END",
 			is(kindString, kindInteger, kindUnsigned, kindDouble), v, re, p, sc)
@@ -122,7 +118,7 @@ func parse(src Source, f project.Field, t, s string) string {
 		return fmt.Sprintf("CASE WHEN %[1]s THEN %[2]s = 'true' WHEN %[3]s THEN CASE lower(elt_trim(%[2]s)) "+
 			"WHEN 'true' THEN true WHEN 'false' THEN false END END", is(kindBoolean), s, is(kindString))
 	case project.Date:
-		return fmt.Sprintf("CASE WHEN %[1]s AND regexp_full_match(%[2]s, '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN try_cast(%[2]s AS DATE) END", is(kindString), s)
+		return fmt.Sprintf("CASE WHEN %[1]s AND regexp_full_match(%[2]s, '%[3]s') THEN try_cast(%[2]s AS DATE) END", is(kindString), s, project.DatePattern)
 	case project.Timestamp:
 		return fmt.Sprintf("elt_ts(%s, %s)", t, s)
 	case project.JSON:

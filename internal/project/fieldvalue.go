@@ -11,12 +11,38 @@ import (
 	"time"
 )
 
-// The shapes ingestion's rules accept for a field's text (internal/ingest:
-// rules.go and sql/macros.sql), for checking a default before anything runs.
+// The shapes of a field's text that ingestion reads as a value of its type:
+// its generated SQL (internal/ingest) matches them in DuckDB, and a default
+// is checked by them here, before anything runs.
+const (
+	// IntegerPattern is an integer's text.
+	IntegerPattern = `-?[0-9]+`
+	// DatePattern is a date's text, YYYY-MM-DD.
+	DatePattern = `[0-9]{4}-[0-9]{2}-[0-9]{2}`
+	// TimestampPattern is a timestamp's text: YYYY-MM-DD[T| ]HH:MM:SS,
+	// then .f{1,6}, then Z or ±HH:MM, each optional.
+	TimestampPattern = DatePattern + `[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?`
+)
+
+// DecimalPattern is the text of a value of the decimal type t: at most p-s
+// digits before the point once leading zeros are set aside (which bounds
+// the value below 10^(p-s)), at most s after it.
+func (t FieldType) DecimalPattern() string {
+	p, s := t.Decimal()
+	re := `-?0+`
+	if p > s {
+		re = fmt.Sprintf(`-?0*[0-9]{1,%d}`, p-s)
+	}
+	if s > 0 {
+		re += fmt.Sprintf(`(\.[0-9]{1,%d})?`, s)
+	}
+	return re
+}
+
 var (
-	integerTextRe   = regexp.MustCompile(`^-?[0-9]+$`)
-	dateTextRe      = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
-	timestampTextRe = regexp.MustCompile(`^([0-9]{4}-[0-9]{2}-[0-9]{2})[T ](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])(\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$`)
+	integerTextRe   = regexp.MustCompile(`^` + IntegerPattern + `$`)
+	dateTextRe      = regexp.MustCompile(`^` + DatePattern + `$`)
+	timestampTextRe = regexp.MustCompile(`^` + TimestampPattern + `$`)
 	epochMillisRe   = regexp.MustCompile(`^[0-9]+$`)
 )
 
@@ -40,15 +66,8 @@ func (f Field) valueOf(format Format, text string) (float64, error) {
 		return float64(n), nil
 	case Decimal:
 		p, s := f.Type.Decimal()
-		re := `-?0+`
-		if p > s {
-			re = fmt.Sprintf(`-?0*[0-9]{1,%d}`, p-s)
-		}
-		if s > 0 {
-			re += fmt.Sprintf(`(\.[0-9]{1,%d})?`, s)
-		}
 		v := trimSpaces(text)
-		if !regexp.MustCompile("^" + re + "$").MatchString(v) {
+		if !regexp.MustCompile("^" + f.Type.DecimalPattern() + "$").MatchString(v) {
 			return 0, fmt.Errorf("%q is not a %s (at most %d digits before the point and %d after)", text, f.Type, p-s, s)
 		}
 		n, _ := strconv.ParseFloat(v, 64)
@@ -62,8 +81,9 @@ func (f Field) valueOf(format Format, text string) (float64, error) {
 			return 0, fmt.Errorf("%q is not a date YYYY-MM-DD", text)
 		}
 	case Timestamp:
-		if m := timestampTextRe.FindStringSubmatch(text); m != nil {
-			if _, err := time.Parse("2006-01-02 15:04:05", m[1]+" "+m[2]); err == nil {
+		if timestampTextRe.MatchString(text) {
+			// the date, then the time after the T or space
+			if _, err := time.Parse("2006-01-02 15:04:05", text[:10]+" "+text[11:19]); err == nil {
 				return 0, nil
 			}
 		} else if epochMillisRe.MatchString(text) {

@@ -41,7 +41,7 @@ CREATE OR REPLACE TEMP MACRO elt_text(t, s) AS
 CREATE OR REPLACE TEMP MACRO elt_ts_text(s) AS
     CASE
         -- The two shapes exclude each other; the common one is tried first.
-        WHEN regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?')
+        WHEN regexp_full_match(s, '{{timestampPattern}}')
         -- The shape is checked: the zone, if any, is a final Z or the last six
         -- characters (a sign can stand nowhere else after the date). The cast
         -- reads T or space, and passes over a zone without applying it (as
