@@ -50,7 +50,7 @@ func Macros(macros []project.Macro) error {
 			st := project.Statement{SQL: s.SQL, Line: line, Name: s.SQL[loc[8]:loc[9]], Temp: loc[4] >= 0}
 			// A second macro of the same name would replace the first
 			// without a word (CREATE MACRO is taken as CREATE OR REPLACE).
-			key := macroKey(st.Name, st.Temp)
+			key := MacroKey(st.Name, st.Temp)
 			if first, ok := seen[key]; ok {
 				l, c := project.Position(m.Text, s.Offset+loc[8])
 				errs = append(errs, project.At(m.Path, m.Text, l, c, "macro %s is created again: %s:%d creates it first, and this one would replace it without a word; give one of them another name", st.Name, first.path, first.line))
@@ -70,30 +70,41 @@ func Macros(macros []project.Macro) error {
 // MacroName is a macro's name without its schema and quotes, lower case,
 // as DuckDB resolves a call to it.
 func MacroName(name string) string {
-	for i := len(name) - 1; i >= 0; i-- {
-		if name[i] == '.' && strings.Count(name[:i], `"`)%2 == 0 {
-			name = name[i+1:]
-			break
-		}
-	}
-	if strings.HasPrefix(name, `"`) && strings.HasSuffix(name, `"`) && len(name) > 1 {
-		name = strings.ReplaceAll(name[1:len(name)-1], `""`, `"`)
-	}
-	return strings.ToLower(name)
+	_, n := splitName(name)
+	return n
 }
 
-// macroKey names a macro as DuckDB keeps it: its schema (main unless
+// MacroKey names a macro as DuckDB keeps it: its schema (main unless
 // written, temp for a TEMP macro) and name, lower case, without quotes.
-func macroKey(name string, temp bool) string {
-	schema := "main"
-	if temp {
+func MacroKey(name string, temp bool) string {
+	schema, n := splitName(name)
+	switch {
+	case schema != "":
+	case temp:
 		schema = "temp"
+	default:
+		schema = "main"
 	}
+	return schema + "." + n
+}
+
+// splitName splits a written name, schema.name or name, at its last dot
+// outside quotes, each part unquoted and lower case ("" for no schema).
+func splitName(name string) (schema, n string) {
 	for i := len(name) - 1; i >= 0; i-- {
 		if name[i] == '.' && strings.Count(name[:i], `"`)%2 == 0 {
-			schema = strings.ToLower(strings.ReplaceAll(name[:i], `"`, ""))
+			schema, name = unquote(name[:i]), name[i+1:]
 			break
 		}
 	}
-	return schema + "." + MacroName(name)
+	return schema, unquote(name)
+}
+
+// unquote is an identifier as DuckDB reads it: without its quotes, lower
+// case.
+func unquote(s string) string {
+	if strings.HasPrefix(s, `"`) && strings.HasSuffix(s, `"`) && len(s) > 1 {
+		s = strings.ReplaceAll(s[1:len(s)-1], `""`, `"`)
+	}
+	return strings.ToLower(s)
 }
