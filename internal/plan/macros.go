@@ -50,7 +50,7 @@ func Macros(macros []project.Macro) error {
 			st := project.Statement{SQL: s.SQL, Line: line, Name: s.SQL[loc[8]:loc[9]], Temp: loc[4] >= 0}
 			// A second macro of the same name would replace the first
 			// without a word (CREATE MACRO is taken as CREATE OR REPLACE).
-			key := MacroKey(st.Name, st.Temp)
+			key := macroKey(st.Name, st.Temp)
 			if first, ok := seen[key]; ok {
 				l, c := project.Position(m.Text, s.Offset+loc[8])
 				errs = append(errs, project.At(m.Path, m.Text, l, c, "macro %s is created again: %s:%d creates it first, and this one would replace it without a word; give one of them another name", st.Name, first.path, first.line))
@@ -74,9 +74,9 @@ func MacroName(name string) string {
 	return n
 }
 
-// MacroKey names a macro as DuckDB keeps it: its schema (main unless
+// macroKey names a macro as DuckDB keeps it: its schema (main unless
 // written, temp for a TEMP macro) and name, lower case, without quotes.
-func MacroKey(name string, temp bool) string {
+func macroKey(name string, temp bool) string {
 	schema, n := splitName(name)
 	switch {
 	case schema != "":
