@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
@@ -207,7 +206,9 @@ func discover(sources []ingest.Source, readers map[string]bool, hold map[string]
 		if len(hold) > 0 {
 			kept := l.Files[:0]
 			for _, f := range l.Files {
-				if !hold[f.Abs] {
+				if hold[f.Abs] {
+					l.Held = append(l.Held, f.Rel)
+				} else {
 					kept = append(kept, f)
 				}
 			}
@@ -267,7 +268,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 			continue
 		}
 		listing := listings[src.Name]
-		opts := ingest.Options{RunID: sum.RunID, Trace: b.Trace}
+		opts := ingest.Options{RunID: sum.RunID, Trace: b.Trace, Held: listing.Held}
 		if o.FullRefresh {
 			if opts.Previous, err = state.ReadManifest(ctx, tx, src.Name); err != nil {
 				return err
@@ -304,7 +305,6 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 		if err != nil {
 			return err
 		}
-		res.Missing = notHeld(res.Missing, b.Project.Resolve(b.Project.Config.Paths.Bronze), o.Hold)
 		ingested[src.Name] = true
 		sum.Ingest = append(sum.Ingest, res)
 		fmt.Fprintf(b.Out, "ingest  %-14s %4d new files, %9d records, %6d quarantined  %6.2fs\n",
@@ -479,21 +479,6 @@ func writeNotes(w io.Writer, src ingest.Source, l ingest.Listing, res ingest.Res
 		fmt.Fprintf(w, "  note: %s: %d file%s re-read with content that changed since %s first ingested:\n%s\n", src.Name, n, output.Plural(n),
 			map[bool]string{true: "it was", false: "they were"}[n == 1], listFiles(res.Changed, 10))
 	}
-}
-
-// notHeld leaves out of files (relative to the bronze root) those held back
-// from this build: they are there, only not read yet.
-func notHeld(files []string, bronze string, hold map[string]bool) []string {
-	if len(hold) == 0 {
-		return files
-	}
-	var out []string
-	for _, f := range files {
-		if !hold[filepath.Join(bronze, filepath.FromSlash(f))] {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // missingWarning says that ingested files of a source are gone from bronze,

@@ -27,6 +27,9 @@ type File struct {
 // Listing is what Discover found in a source's folder.
 type Listing struct {
 	Files []File
+	// Held are files there but held back from this build (not yet whole,
+	// in watch mode), relative to the bronze root: not read, and not gone.
+	Held []string
 	// Unmatched are files under the folder that match none of the source's
 	// patterns (or are not regular files), relative to the folder; they are
 	// not read, and the build says so.

@@ -78,6 +78,9 @@ type Options struct {
 	// Progress, when set, is told how far ingestion has got each time it
 	// takes a piece of a file.
 	Progress func(Progress)
+	// Held are files in bronze held back from this build (Listing.Held):
+	// not read now, and not missing either.
+	Held []string
 }
 
 // Progress is how far an ingestion has got: the records taken so far, and
@@ -139,6 +142,9 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 		return res, err
 	}
 	have := Paths(files)
+	for _, f := range o.Held {
+		have[f] = true
+	}
 	if o.Previous != nil {
 		res.Missing = o.Previous.Missing(have)
 	} else {
