@@ -120,7 +120,7 @@ func Sizes(ctx context.Context, cat *warehouse.DB, p *project.Project, g *plan.G
 	known := map[string]map[string]Size{}
 	for table, cols := range catalog {
 		for _, c := range cols {
-			if nestedType(c.typ) {
+			if redshift.Nested(c.typ) {
 				if known[table] == nil {
 					known[table] = map[string]Size{}
 				}
@@ -196,7 +196,7 @@ func Sizes(ctx context.Context, cat *warehouse.DB, p *project.Project, g *plan.G
 			if !copied {
 				s.Length, s.From = 0, ""
 			}
-			s.JSON = s.JSON || nestedType(c.typ)
+			s.JSON = s.JSON || redshift.Nested(c.typ)
 			for _, h := range m.Header.Columns {
 				if strings.EqualFold(h.Name, c.name) && h.Length > 0 {
 					s.Length, s.From = h.Length, m.Path+": columns "+h.Name+" length"
@@ -232,13 +232,6 @@ func catalogColumns(ctx context.Context, q warehouse.Querier) (map[string][]cata
 		out[table] = append(out[table], c)
 	}
 	return out, rows.Err()
-}
-
-// nestedType says whether a DuckDB type is JSON or nested: Redshift gets
-// it as JSON text.
-func nestedType(t string) bool {
-	t = strings.ToUpper(strings.TrimSpace(t))
-	return t == "JSON" || strings.HasSuffix(t, "]") || strings.HasPrefix(t, "STRUCT(") || strings.HasPrefix(t, "MAP(") || strings.HasPrefix(t, "UNION(")
 }
 
 // SizeAdvice is one text or binary column measured in the warehouse: its

@@ -97,7 +97,7 @@ func Map(c Column) (Mapped, error) {
 		return Mapped{Export: col + "::VARCHAR", Redshift: fmt.Sprintf("VARCHAR(%d)", size(c, varcharDefault(c), MaxVarchar))}, nil
 	case t == "UUID":
 		return cast("VARCHAR", "VARCHAR(36)")
-	case t == "JSON" || strings.HasSuffix(t, "[]") || strings.HasPrefix(t, "STRUCT(") || strings.HasPrefix(t, "MAP(") || strings.HasPrefix(t, "UNION(") || regexp.MustCompile(`\[\d+\]$`).MatchString(t):
+	case Nested(t):
 		// Nested values travel as JSON text, for a SUPER column.
 		return Mapped{Export: fmt.Sprintf("CAST(to_json(%s) AS VARCHAR)", col), Redshift: "SUPER"}, nil
 	case t == "DATE":
@@ -165,4 +165,12 @@ func Advice(c Column, longest int) int {
 		return min(n, MaxVarbyte)
 	}
 	return min(n, MaxVarchar)
+}
+
+// Nested tells whether a DuckDB type is JSON or a nested type (a list, an
+// array, a struct, a map, a union): one whose values travel as JSON text,
+// for a SUPER column.
+func Nested(t string) bool {
+	t = strings.ToUpper(strings.TrimSpace(t))
+	return t == "JSON" || strings.HasSuffix(t, "]") || strings.HasPrefix(t, "STRUCT(") || strings.HasPrefix(t, "MAP(") || strings.HasPrefix(t, "UNION(")
 }
