@@ -168,12 +168,12 @@ func reconcile(ctx context.Context, tx warehouse.Querier, w io.Writer, sources [
 // modelFilters tells whether a model's SQL has a WHERE or HAVING anywhere
 // (by DuckDB's syntax tree): whether it may leave records out on purpose.
 func modelFilters(ctx context.Context, q warehouse.Querier, m *project.Model) bool {
-	var out string
-	if err := q.QueryRowContext(ctx, `SELECT json_serialize_sql(?::VARCHAR, skip_empty := true)::VARCHAR`, m.Body).Scan(&out); err != nil {
+	node, err := warehouse.SelectTree(ctx, q, m.Body)
+	if err != nil {
 		return false
 	}
 	var tree any
-	if json.Unmarshal([]byte(out), &tree) != nil {
+	if json.Unmarshal(node, &tree) != nil {
 		return false
 	}
 	var walk func(v any) bool
