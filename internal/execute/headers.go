@@ -198,8 +198,7 @@ func checkOrderBy(ctx context.Context, conn *sql.Conn, m *project.Model, has fun
 	}
 	// Say which names the model does not return, when that is why.
 	var tree any
-	var out string
-	if e := conn.QueryRowContext(ctx, `SELECT json_serialize_sql(?::VARCHAR, skip_empty := true)::VARCHAR`, "SELECT 1 ORDER BY "+h.OrderBy+"\n").Scan(&out); e == nil && json.Unmarshal([]byte(out), &tree) == nil {
+	if node, e := warehouse.SelectTree(ctx, conn, "SELECT 1 ORDER BY "+h.OrderBy+"\n"); e == nil && json.Unmarshal(node, &tree) == nil {
 		var missing []string
 		walkColumnRefs(tree, func(names []string) {
 			if !slices.ContainsFunc(names, has) && !slices.Contains(missing, names[len(names)-1]) {

@@ -148,6 +148,9 @@ func openParser() (bindings.Connection, error) {
 	return conn, nil
 }
 
+// serializeSQL asks DuckDB's parser for a text's syntax tree as JSON.
+const serializeSQL = `SELECT json_serialize_sql(?::VARCHAR, skip_empty := true)::VARCHAR`
+
 // SelectTree is DuckDB's syntax tree of text when text is exactly one query
 // (SELECT, WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE, PIVOT: what the
 // parser reads as a SELECT node). Otherwise it returns a *NotQueryError: a
@@ -155,7 +158,7 @@ func openParser() (bindings.Connection, error) {
 // names), one of another kind, or several statements.
 func SelectTree(ctx context.Context, q Querier, text string) (json.RawMessage, error) {
 	var out string
-	err := q.QueryRowContext(ctx, `SELECT json_serialize_sql(?::VARCHAR, skip_empty := true)::VARCHAR`, text).Scan(&out)
+	err := q.QueryRowContext(ctx, serializeSQL, text).Scan(&out)
 	if err != nil {
 		return nil, err
 	}

@@ -454,7 +454,7 @@ func Qualified(schema, name string) string { return Ident(schema) + "." + Ident(
 // nothing is bound or run).
 func (db *DB) SerializeSQL(ctx context.Context, query string) (string, error) {
 	var out string
-	err := db.QueryRowContext(ctx, `SELECT json_serialize_sql(?::VARCHAR, skip_empty := true)::VARCHAR`, query).Scan(&out)
+	err := db.QueryRowContext(ctx, serializeSQL, query).Scan(&out)
 	return out, err
 }
 
