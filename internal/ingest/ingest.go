@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -47,7 +48,7 @@ func Declared(cfg project.Config, bronze string) []Source {
 }
 
 // Table is the bronze table the source loads into.
-func (s Source) Table() string { return warehouse.Qualified("bronze", s.Name) }
+func (s Source) Table() sqlname.Relation { return sqlname.Qualified("bronze", s.Name) }
 
 // Result counts what one source's ingestion did in this build.
 type Result struct {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -124,14 +125,14 @@ return 1`)
 // by hand (or evicted by Redis) while the marker stays is not noticed.
 func (s *Store) Publish(ctx context.Context, db *warehouse.DB, m *project.Model, runID int64) (Result, error) {
 	var res Result
-	table := warehouse.Qualified(m.Schema, m.Name)
+	table := sqlname.Qualified(m.Schema, m.Name)
 	marker := Marker(m)
 	var ttl time.Duration
 	if m.Header.Online.TTL != "" {
 		ttl, _ = time.ParseDuration(m.Header.Online.TTL)
 	}
 	if err := db.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s IS NULL",
-		table, warehouse.Ident(m.Header.UniqueKey))).Scan(&res.Unkeyed); err != nil {
+		table, sqlname.Ident(m.Header.UniqueKey))).Scan(&res.Unkeyed); err != nil {
 		return res, fmt.Errorf("count the rows of %s without %s: %w", m.ID(), m.Header.UniqueKey, err)
 	}
 	left, err := s.client.PTTL(ctx, marker).Result()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/redshift"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -28,14 +29,14 @@ func Select(m *project.Model, t redshift.Table) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		cols = append(cols, mp.Export+" AS "+warehouse.Ident(c.Name))
+		cols = append(cols, mp.Export+" AS "+sqlname.Ident(c.Name))
 	}
 	if e := m.Header.Export; e != nil {
 		for _, p := range e.PartitionBy {
-			cols = append(cols, "("+p.Expr+"\n) AS "+warehouse.Ident(p.Name))
+			cols = append(cols, "("+p.Expr+"\n) AS "+sqlname.Ident(p.Name))
 		}
 	}
-	return "SELECT " + strings.Join(cols, ", ") + " FROM " + warehouse.Qualified(m.Schema, m.Name), nil
+	return "SELECT " + strings.Join(cols, ", ") + " FROM " + sqlname.Qualified(m.Schema, m.Name).String(), nil
 }
 
 // Dir is where a model's exports go: <output>/<schema>/<name>.
@@ -80,7 +81,7 @@ func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output st
 	}()
 	var parts []string
 	for _, p := range e.PartitionBy {
-		parts = append(parts, warehouse.Ident(p.Name))
+		parts = append(parts, sqlname.Ident(p.Name))
 	}
 	for _, f := range e.Formats {
 		dir := filepath.Join(tmp, f)
@@ -101,7 +102,7 @@ func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output st
 			target = dir
 			opts += ", PARTITION_BY (" + strings.Join(parts, ", ") + "), FILENAME_PATTERN 'data_{i}'"
 		}
-		res, err := q.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (%s)", sel, warehouse.Literal(target), opts))
+		res, err := q.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (%s)", sel, sqlname.Literal(target), opts))
 		if err != nil {
 			return 0, fmt.Errorf("export %s as %s: %w", m.ID(), f, err)
 		}

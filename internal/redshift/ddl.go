@@ -2,9 +2,10 @@ package redshift
 
 import (
 	"fmt"
-	"github.com/digitalservices/elt/internal/warehouse"
 	"regexp"
 	"strings"
+
+	"github.com/digitalservices/elt/internal/sqlname"
 )
 
 // Table is a relation as Redshift should hold it.
@@ -114,11 +115,11 @@ func DDL(t Table) (string, error) {
 		b.WriteString("\n")
 	}
 	if t.Description != "" {
-		fmt.Fprintf(&b, "COMMENT ON TABLE %s.%s IS %s;\n", Ident(t.Schema), Ident(t.Name), warehouse.Literal(t.Description))
+		fmt.Fprintf(&b, "COMMENT ON TABLE %s.%s IS %s;\n", Ident(t.Schema), Ident(t.Name), sqlname.Literal(t.Description))
 	}
 	for _, c := range t.Columns {
 		if c.Description != "" {
-			fmt.Fprintf(&b, "COMMENT ON COLUMN %s.%s.%s IS %s;\n", Ident(t.Schema), Ident(t.Name), Ident(c.Name), warehouse.Literal(c.Description))
+			fmt.Fprintf(&b, "COMMENT ON COLUMN %s.%s.%s IS %s;\n", Ident(t.Schema), Ident(t.Name), Ident(c.Name), sqlname.Literal(c.Description))
 		}
 	}
 	if len(errs) > 0 {
@@ -145,7 +146,7 @@ func hasDescriptions(cs []Column) bool {
 func Copy(t Table, prefix, iamRole string) string {
 	from := strings.TrimSuffix(prefix, "/") + "/" + t.Schema + "/" + t.Name + "/parquet/"
 	table := Ident(t.Schema) + "." + Ident(t.Name)
-	return fmt.Sprintf("BEGIN;\nDELETE FROM %s;\nCOPY %s\nFROM %s\nIAM_ROLE %s\nFORMAT AS PARQUET;\nCOMMIT;\n", table, table, warehouse.Literal(from), warehouse.Literal(iamRole))
+	return fmt.Sprintf("BEGIN;\nDELETE FROM %s;\nCOPY %s\nFROM %s\nIAM_ROLE %s\nFORMAT AS PARQUET;\nCOMMIT;\n", table, table, sqlname.Literal(from), sqlname.Literal(iamRole))
 }
 
 var bareRe = regexp.MustCompile(`^[a-z_][a-z0-9_$]*$`)
@@ -156,7 +157,7 @@ func Ident(s string) string {
 	if bareRe.MatchString(s) && !reserved[strings.ToUpper(s)] {
 		return s
 	}
-	return warehouse.Ident(s)
+	return sqlname.Ident(s)
 }
 
 // reserved are Redshift's reserved words (Amazon Redshift Database Developer

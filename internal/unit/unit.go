@@ -23,6 +23,7 @@ import (
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -297,7 +298,7 @@ func emptyRelation(ctx context.Context, conn *sql.Conn, rel string) error {
 	if !ok {
 		return fmt.Errorf("name the relation as schema.name, not %q", rel)
 	}
-	_, err := conn.ExecContext(ctx, "DELETE FROM "+warehouse.Qualified(schema, name))
+	_, err := conn.ExecContext(ctx, "DELETE FROM "+sqlname.Qualified(schema, name).String())
 	return err
 }
 
@@ -310,13 +311,13 @@ func insert(ctx context.Context, conn *sql.Conn, rel string, rows []Row, runID i
 	if err != nil {
 		return err
 	}
-	return insertInto(ctx, conn, warehouse.Qualified(schema, name), cols, rows, runID)
+	return insertInto(ctx, conn, sqlname.Qualified(schema, name), cols, rows, runID)
 }
 
 // insertInto adds rows to table, whose columns (lower case) are cols.
 // Values go in as text literals DuckDB casts to each column's type.
 // Bronze's _file, _line and _run_id are filled in when not given.
-func insertInto(ctx context.Context, conn *sql.Conn, table string, cols map[string]bool, rows []Row, runID int) error {
+func insertInto(ctx context.Context, conn *sql.Conn, table sqlname.Relation, cols map[string]bool, rows []Row, runID int) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -363,9 +364,9 @@ func insertInto(ctx context.Context, conn *sql.Conn, table string, cols map[stri
 	}
 	quoted := make([]string, len(names))
 	for j, n := range names {
-		quoted[j] = warehouse.Ident(n)
+		quoted[j] = sqlname.Ident(n)
 	}
-	head := "INSERT INTO " + table + " (" + strings.Join(quoted, ", ") + ") VALUES "
+	head := "INSERT INTO " + table.String() + " (" + strings.Join(quoted, ", ") + ") VALUES "
 	tuples := make([]string, len(rows))
 	for i := range rows {
 		tuples[i] = tuple(i)
@@ -412,12 +413,12 @@ func literal(v any) string {
 	case nil:
 		return "NULL"
 	case string:
-		return warehouse.Literal(x)
+		return sqlname.Literal(x)
 	case Row, map[string]any, map[any]any, []any:
 		b, _ := json.Marshal(plain(x))
-		return warehouse.Literal(string(b))
+		return sqlname.Literal(string(b))
 	default:
-		return warehouse.Literal(fmt.Sprint(x))
+		return sqlname.Literal(fmt.Sprint(x))
 	}
 }
 
@@ -452,7 +453,7 @@ func plain(v any) any {
 // columns, as multisets, in DuckDB: expected rows are cast to the model's
 // column types first.
 func diff(ctx context.Context, conn *sql.Conn, m *project.Model, expect []Row) (missing, extra []string, err error) {
-	target := warehouse.Qualified(m.Schema, m.Name)
+	target := sqlname.Qualified(m.Schema, m.Name).String()
 	cols, err := columns(ctx, conn, m.ID())
 	if err != nil {
 		return nil, nil, err
@@ -479,19 +480,19 @@ func diff(ctx context.Context, conn *sql.Conn, m *project.Model, expect []Row) (
 	sort.Strings(names)
 	quoted := make([]string, len(names))
 	for i, n := range names {
-		quoted[i] = warehouse.Ident(n)
+		quoted[i] = sqlname.Ident(n)
 	}
 	list := strings.Join(quoted, ", ")
 	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE elt_expect AS SELECT "+list+" FROM "+target+" LIMIT 0"); err != nil {
 		return nil, nil, err
 	}
-	if err := insertInto(ctx, conn, "elt_expect", seen, expect, 0); err != nil {
+	if err := insertInto(ctx, conn, sqlname.Temp("elt_expect"), seen, expect, 0); err != nil {
 		return nil, nil, err
 	}
 	show := func(q string) ([]string, error) {
 		var parts []string
 		for _, n := range names {
-			parts = append(parts, warehouse.Literal(n+"=")+" || coalesce("+warehouse.Ident(n)+"::VARCHAR, 'NULL')")
+			parts = append(parts, sqlname.Literal(n+"=")+" || coalesce("+sqlname.Ident(n)+"::VARCHAR, 'NULL')")
 		}
 		rows, err := conn.QueryContext(ctx, "SELECT concat_ws(' ', "+strings.Join(parts, ", ")+") AS r FROM ("+q+") ORDER BY r")
 		if err != nil {
