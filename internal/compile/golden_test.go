@@ -33,7 +33,7 @@ var goldenProject = map[string]string{
 	"gold.pairs": "/*\nmaterialized: incremental\nunique_key: user_id\naffected_keys: SELECT user_id FROM changes_silver__users\nkeyed_inputs: [silver.users]\n*/\n" +
 		"SELECT a.user_id, count(*) AS n FROM silver.users AS a JOIN silver.users b USING (user_id) GROUP BY a.user_id\n",
 	"gold.summary": "/*\nmaterialized: table\nvars:\n  label: it's\n*/\nSELECT getvariable('label') AS label, count(*) AS n FROM gold.user_events;\n",
-	"gold.recent": "/*\nmaterialized: view\n*/\n\nSELECT * FROM silver.events\nWHERE ts > now() - INTERVAL 1 DAY\n",
+	"gold.recent":  "/*\nmaterialized: view\n*/\n\nSELECT * FROM silver.events\nWHERE ts > now() - INTERVAL 1 DAY\n",
 }
 
 // compiled writes a model's statements as a SQL file: those that build it
