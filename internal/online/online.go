@@ -112,6 +112,18 @@ redis.call('HSET', KEYS[1], 'run_id', ARGV[1], 'keys', ARGV[2])
 if ms > 0 then redis.call('PEXPIRE', KEYS[1], ms) end
 return 1`)
 
+// refusal is err, the failure of a MULTI/EXEC, with the reason Redis gave
+// for the first command it refused: EXECABORT alone does not say why
+// (NOPERM from an ACL, OOM past maxmemory).
+func refusal(cmds []redis.Cmder, err error) error {
+	for _, c := range cmds {
+		if e := c.Err(); e != nil && e.Error() != err.Error() {
+			return fmt.Errorf("%w (%s refused: %v)", err, strings.ToUpper(c.Name()), e)
+		}
+	}
+	return err
+}
+
 // Publish writes a model's pending rows to Redis and records them as
 // published, batch by batch. When Redis does not hold the model's marker
 // but the warehouse records keys written before, Redis lost them
@@ -178,8 +190,8 @@ func (s *Store) Publish(ctx context.Context, db *warehouse.DB, m *project.Model,
 		if len(present)+len(gone) == 0 {
 			return nil
 		}
-		if _, err := pipe.Exec(ctx); err != nil {
-			return err
+		if cmds, err := pipe.Exec(ctx); err != nil {
+			return refusal(cmds, err)
 		}
 		res.Batches++
 		if err := state.Published(ctx, db.DB, m.ID(), present, gone, runID); err != nil {

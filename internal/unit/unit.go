@@ -10,14 +10,13 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/ingest"
@@ -68,10 +67,20 @@ func Load(dir string) ([]Test, error) {
 			return err
 		}
 		t := Test{Path: rel}
-		dec := yaml.NewDecoder(strings.NewReader(string(b)))
-		dec.KnownFields(true)
-		if err := dec.Decode(&t); err != nil {
-			return &project.FileError{Path: t.Path, Msg: "not a unit test: " + err.Error(), Hint: "a unit test has model:, given: (rows by input) and expect: (rows)"}
+		if err := project.DecodeYAML(rel, string(b), &t); err != nil {
+			// Each mistake at its line and column, said to be one of a
+			// unit test's.
+			var errs project.Errors
+			for _, e := range flatten(err) {
+				if fe, ok := e.(*project.FileError); ok {
+					fe.Msg = "not a unit test: " + fe.Msg
+				}
+				errs = append(errs, e)
+			}
+			if fe, ok := errs[len(errs)-1].(*project.FileError); ok && fe.Hint == "" {
+				fe.Hint = "a unit test has model:, given: (rows by input) and expect: (rows)"
+			}
+			return errs
 		}
 		if t.Model == "" {
 			return &project.FileError{Path: t.Path, Msg: "model: is missing: name the model this test runs (schema.name)"}
@@ -81,6 +90,15 @@ func Load(dir string) ([]Test, error) {
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, err
+}
+
+// flatten is the errors of a list, or err alone.
+func flatten(err error) []error {
+	var errs project.Errors
+	if errors.As(err, &errs) {
+		return errs
+	}
+	return []error{err}
 }
 
 // Names lists the tests of each model, by model ID.
