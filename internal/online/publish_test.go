@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/testutil"
 )
@@ -24,9 +25,9 @@ func (f *fixture) exec(t *testing.T, stmts ...string) {
 
 // markChanged records the keys of the change set held in table changes,
 // as an incremental build does in its transaction.
-func (f *fixture) markChanged(t *testing.T, changes string) {
+func (f *fixture) markChanged(t *testing.T, changes sqlname.Relation) {
 	t.Helper()
-	if err := state.MarkChanged(context.Background(), f.db, f.model.ID(), "gold.feat", f.model.Header.UniqueKey, changes); err != nil {
+	if err := state.MarkChanged(context.Background(), f.db, f.model.ID(), sqlname.Qualified("gold", "feat"), f.model.Header.UniqueKey, changes); err != nil {
 		t.Fatal(err)
 	}
 }

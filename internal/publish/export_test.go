@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -85,7 +86,7 @@ func (f *exportFixture) published(t *testing.T) string {
 		}
 		var n, ids int64
 		var vs string
-		q := fmt.Sprintf("SELECT count(*), sum(id), string_agg(DISTINCT CAST(v AS VARCHAR), ',') FROM "+r, warehouse.Literal(file))
+		q := fmt.Sprintf("SELECT count(*), sum(id), string_agg(DISTINCT CAST(v AS VARCHAR), ',') FROM "+r, sqlname.Literal(file))
 		if err := f.db.QueryRowContext(context.Background(), q).Scan(&n, &ids, &vs); err != nil {
 			t.Fatalf("the export is not readable: %v", err)
 		}
