@@ -45,7 +45,7 @@ SELECT e.Event_Id, e.user_id, e.ts
 FROM (SELECT * FROM "bronze"."events" WHERE _run_id > 7) AS e
 WHERE e.ts >= getvariable('min_ts')::TIMESTAMP;
 -- duplicates after new
-SELECT "Event_Id"::VARCHAR AS k, count(*) AS n FROM elt_new GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, k NULLS FIRST LIMIT 6;
+SELECT "Event_Id"::VARCHAR AS k, count(*) AS n FROM "elt_new" GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, k NULLS FIRST LIMIT 6;
 
 -- step before
 CREATE OR REPLACE TEMP TABLE "changes_silver__events" AS SELECT * FROM "silver"."events" WHERE "Event_Id" IN (SELECT "Event_Id" FROM elt_new);

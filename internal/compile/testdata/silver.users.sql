@@ -21,7 +21,7 @@ CREATE OR REPLACE TEMP TABLE elt_new AS
   
 SELECT user_id, name, updated_at, _line FROM (SELECT * FROM "bronze"."users" WHERE _run_id > 7) AS "users";
 -- duplicates after new
-SELECT "user_id"::VARCHAR AS k, count(*) AS n FROM elt_new GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, k NULLS FIRST LIMIT 6;
+SELECT "user_id"::VARCHAR AS k, count(*) AS n FROM "elt_new" GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, k NULLS FIRST LIMIT 6;
 
 -- step before
 CREATE OR REPLACE TEMP TABLE "changes_silver__users" AS SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new);
