@@ -7,7 +7,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/execute"
+	"github.com/digitalservices/elt/internal/build"
+	"github.com/digitalservices/elt/internal/check"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/state"
 )
@@ -46,14 +47,14 @@ func buildCommand() *cli.Command {
 			defer db.Close()
 			term := newTerminal(c.App.Writer)
 			out := io.Writer(term)
-			b := &execute.Builder{Project: p, DB: db, Out: out}
+			b := &build.Builder{Project: p, DB: db, Out: out}
 			if term.tty {
 				b.Live = term.live
 			}
 			if c.Bool("trace") {
 				b.Trace = c.App.ErrWriter
 			}
-			sum, err := b.Run(c.Context, execute.Options{
+			sum, err := b.Run(c.Context, build.Options{
 				Select: c.StringSlice("select"), Exclude: c.StringSlice("exclude"),
 				FullRefresh: c.Bool("full-refresh"), AcceptMissing: c.Bool("accept-missing"), Args: commandLine(c), Version: Version(),
 			})
@@ -69,7 +70,7 @@ func buildCommand() *cli.Command {
 	}
 }
 
-func writeRecon(w io.Writer, rs []execute.Reconciliation) {
+func writeRecon(w io.Writer, rs []check.Reconciliation) {
 	fmt.Fprintf(w, "\n%-14s %10s %10s %11s %12s\n", "source", "read", "silver", "superseded", "quarantined")
 	for _, r := range rs {
 		mark := "ok"

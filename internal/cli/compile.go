@@ -9,7 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/compile"
-	"github.com/digitalservices/elt/internal/execute"
+	"github.com/digitalservices/elt/internal/describe"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
 )
@@ -31,7 +31,7 @@ func compileCommand() *cli.Command {
 			if err != nil {
 				return usageError{error: err}
 			}
-			if err := execute.CheckHeaders(c.Context, p, g, ids); err != nil {
+			if err := describe.CheckHeaders(c.Context, p, g, ids); err != nil {
 				return err
 			}
 			last, err := lastRuns(c, p)

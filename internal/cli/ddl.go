@@ -11,7 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/compile"
-	"github.com/digitalservices/elt/internal/execute"
+	"github.com/digitalservices/elt/internal/describe"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/state"
 )
@@ -65,7 +65,7 @@ func ddlCommand() *cli.Command {
 			for i, m := range models {
 				ids[i] = strings.ToLower(m.ID())
 			}
-			cat, err := execute.Describe(c.Context, p, g, ids, nil)
+			cat, err := describe.Describe(c.Context, p, g, ids, nil)
 			if err != nil {
 				return err
 			}

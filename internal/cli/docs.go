@@ -7,8 +7,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/compile"
-	"github.com/digitalservices/elt/internal/execute"
+	"github.com/digitalservices/elt/internal/docs"
 	"github.com/digitalservices/elt/internal/state"
+	"github.com/digitalservices/elt/internal/unit"
 )
 
 func docsCommand() *cli.Command {
@@ -44,11 +45,11 @@ func docsCommand() *cli.Command {
 			if db != nil {
 				defer db.Close()
 			}
-			tests, err := execute.UnitTestNames(p)
+			tests, err := unit.Names(p.Dir)
 			if err != nil {
 				return err
 			}
-			site, err := execute.Docs(c.Context, parser, db, p, g, tests)
+			site, err := docs.Gather(c.Context, parser, db, p, g, tests)
 			if err != nil {
 				return err
 			}
@@ -56,7 +57,7 @@ func docsCommand() *cli.Command {
 			if out == "" {
 				out = p.Resolve(p.Config.Paths.Output) + "/docs"
 			}
-			path, err := execute.WriteDocs(site, out)
+			path, err := docs.Write(site, out)
 			if err != nil {
 				return err
 			}

@@ -9,8 +9,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/execute"
 	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/query"
 	"github.com/digitalservices/elt/internal/state"
 )
 
@@ -61,7 +61,7 @@ func queryCommand() *cli.Command {
 			case screen && !c.Bool("all"):
 				limit = screenRows
 			}
-			res, err := execute.Query(c.Context, db, path, q, limit)
+			res, err := query.Run(c.Context, db, path, q, limit)
 			if err != nil {
 				return err
 			}

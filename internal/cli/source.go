@@ -9,7 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/execute"
+	"github.com/digitalservices/elt/internal/ingest/infer"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/project"
 )
@@ -45,7 +45,7 @@ func sourceCommand() *cli.Command {
 					return readErr
 				}
 				text := string(data)
-				o := execute.InferOptions{Indent: project.SourcesIndent(text)}
+				o := infer.Options{Indent: project.SourcesIndent(text)}
 				if readErr == nil {
 					bronze := c.String("bronze")
 					if bronze == "" {
@@ -60,7 +60,7 @@ func sourceCommand() *cli.Command {
 					}
 					o.Bronze = bronze
 				}
-				in, err := execute.Infer(c.Context, c.Args().Slice(), o)
+				in, err := infer.Infer(c.Context, c.Args().Slice(), o)
 				if err != nil {
 					return err
 				}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,10 +9,15 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/digitalservices/elt/internal/check"
 	"github.com/digitalservices/elt/internal/compile"
-	"github.com/digitalservices/elt/internal/execute"
+	"github.com/digitalservices/elt/internal/describe"
 	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/query"
 	"github.com/digitalservices/elt/internal/state"
+	"github.com/digitalservices/elt/internal/unit"
+	"github.com/digitalservices/elt/internal/warehouse"
 )
 
 func testCommand() *cli.Command {
@@ -44,7 +50,7 @@ func testCommand() *cli.Command {
 			var failures []string
 			ran := 0
 			if !c.Bool("data") {
-				n, failed, err := execute.UnitTests(c.Context, p, g, sel, exclude, c.App.Writer)
+				n, failed, err := unit.RunSelected(c.Context, p, g, sel, exclude, macroSetup(p), c.App.Writer)
 				if err != nil {
 					return err
 				}
@@ -62,7 +68,7 @@ func testCommand() *cli.Command {
 						return err
 					}
 					defer db.Close()
-					n, blocking, err := execute.Test(c.Context, db, p, g, sel, exclude, c.App.Writer)
+					n, blocking, err := check.Test(c.Context, db, p, g, sel, exclude, c.App.Writer)
 					if err != nil {
 						return err
 					}
@@ -108,12 +114,12 @@ func testsCommand() *cli.Command {
 				if r := c.Int("rows"); r < 1 || r > 1000 {
 					return usage("--rows must be between 1 and 1000, not %d", r)
 				}
-				s, err := execute.OpenModel(c.Context, c.String("project"), overrides(c), c.Args().First())
+				s, err := query.OpenModel(c.Context, c.String("project"), overrides(c), c.Args().First())
 				if err != nil {
 					return err
 				}
 				defer s.Close()
-				return execute.ScaffoldTest(c.Context, s.DB, s.Project, s.Graph, c.Args().First(), c.Int("rows"), c.App.Writer)
+				return unit.WriteScaffold(c.Context, s.DB, s.Project, s.Graph, c.Args().First(), c.Int("rows"), macroSetup(s.Project), c.App.Writer)
 			},
 		}},
 	}
@@ -130,4 +136,10 @@ func oneModel(c *cli.Context, command string) error {
 		return usage("name one model: elt %s schema.name", command)
 	}
 	return nil
+}
+
+// macroSetup prepares a unit test's in-memory DuckDB as a build prepares
+// the warehouse: the project's macros.
+func macroSetup(p *project.Project) unit.Setup {
+	return func(ctx context.Context, q warehouse.Querier) error { return describe.CreateMacros(ctx, q, p.Macros) }
 }

@@ -3,7 +3,8 @@
 // must return. Each runs in an in-memory DuckDB with exactly the SQL a build
 // runs; an incremental model is also built from part of the rows and
 // brought up to date with the rest by its incremental SQL, and must return
-// the same rows.
+// the same rows. It owns `elt test`'s unit tests (RunSelected) and `elt
+// tests scaffold` (WriteScaffold).
 package unit
 
 import (

@@ -1,13 +1,16 @@
-// Package execute runs a compiled project in the warehouse,
-// write-audit-publish: in one DuckDB transaction it ingests new bronze files,
-// runs each selected model's compiled statements in dependency order (whole
-// or incrementally), audits the result (the models' checks, the data tests,
-// the sources' quarantine gate) and reconciles record counts, so a failed,
-// blocked or interrupted build publishes nothing and leaves the last
-// published state exactly as it was. Only after the commit does it hand the
-// built tables to publish for their exports. It also runs the same audit
-// for `elt test`, and read-only queries for `elt query`.
-package execute
+// Package build owns the build (elt build, and each build of elt watch):
+// it runs a compiled project in the warehouse, write-audit-publish. In one
+// DuckDB transaction it ingests new bronze files, creates the macros, loads
+// the seeds, runs each selected model's compiled statements in dependency
+// order (whole or incrementally), audits the result (check.Audit: the
+// models' checks, the data tests, the sources' quarantine gate) and
+// reconciles record counts (check.Reconcile), so a failed, blocked or
+// interrupted build publishes nothing and leaves the last published state
+// exactly as it was. Only after the commit does it hand the built tables to
+// publish for their exports and the changed rows to online for the feature
+// store. It also recovers from lost state (recover.go) and checks the
+// bronze folder before it starts.
+package build
 
 import (
 	"context"
@@ -22,6 +25,7 @@ import (
 
 	"github.com/digitalservices/elt/internal/check"
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/describe"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
@@ -53,7 +57,7 @@ type Summary struct {
 	Ingest []ingest.Result
 	Models []state.ModelRun
 	Checks []check.Result
-	Recon  []Reconciliation
+	Recon  []check.Reconciliation
 	// Warnings are what went wrong after the commit without failing the
 	// build (the feature store not reached).
 	Warnings []string
@@ -115,7 +119,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	sources := ingest.Declared(b.Project.Config, b.Project.Resolve(b.Project.Config.Paths.Bronze))
 	var listings map[string]ingest.Listing
 	err = func() error {
-		if err := CheckHeaders(ctx, b.Project, g, ids); err != nil {
+		if err := describe.CheckHeaders(ctx, b.Project, g, ids); err != nil {
 			return err
 		}
 		if err := b.checkSeeds(ctx, g, ids, o.FullRefresh); err != nil {
@@ -180,7 +184,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 		if err := runs.RecordChecks(hctx, runID, Records(sum.Checks)); err != nil && berr == nil {
 			berr = err
 		}
-		if err := runs.RecordReconciliation(hctx, runID, balances(sum.Recon)); err != nil && berr == nil {
+		if err := runs.RecordReconciliation(hctx, runID, check.Balances(sum.Recon)); err != nil && berr == nil {
 			berr = err
 		}
 	}
@@ -247,7 +251,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	}()
 	// The project's macros first: a macro of an older build that no file
 	// declares any more is dropped before the tool's own SQL runs.
-	if err := CreateMacros(ctx, tx, b.Project.Macros); err != nil {
+	if err := describe.CreateMacros(ctx, tx, b.Project.Macros); err != nil {
 		return err
 	}
 	readers := readSources(g, ids)
@@ -351,7 +355,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	// Audit before publishing: every check runs against the new tables
 	// inside this transaction; a blocking failure rolls it all back.
 	t0 := time.Now()
-	if sum.Checks, err = Audit(ctx, tx, b.Project, g, ids, gates(sources, sum), inc); err != nil {
+	if sum.Checks, err = check.Audit(ctx, tx, b.Project, g, ids, gates(sources, sum), inc.since); err != nil {
 		return err
 	}
 	check.Report(b.Out, sum.Checks)
@@ -360,7 +364,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	}
 	b.trace(t0, "audit: %d checks", len(sum.Checks))
 	t0 = time.Now()
-	recon, err := reconcile(ctx, tx, b.Out, sources, ingested, g, ids)
+	recon, err := check.Reconcile(ctx, tx, b.Out, sources, ingested, g, ids)
 	b.trace(t0, "reconcile")
 	sum.Recon = recon
 	if err != nil {
@@ -371,7 +375,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	}
 	// The run's history goes in with its data: a kill after the commit
 	// leaves it saying the data was published.
-	if err := (state.Runs{DB: tx}).Commit(ctx, sum.RunID, sum.Models, Records(sum.Checks), balances(sum.Recon)); err != nil {
+	if err := (state.Runs{DB: tx}).Commit(ctx, sum.RunID, sum.Models, Records(sum.Checks), check.Balances(sum.Recon)); err != nil {
 		return fmt.Errorf("record the run: %w", err)
 	}
 	t0 = time.Now()
@@ -473,7 +477,7 @@ func writeNotes(w io.Writer, src ingest.Source, l ingest.Listing, res ingest.Res
 		fmt.Fprintf(w, "  note: %s: no files under %s yet\n", src.Name, src.Dir)
 	}
 	if len(res.Missing) > 0 {
-		fmt.Fprintln(w, missingWarning(src.Name, res.Missing, full))
+		fmt.Fprintln(w, MissingWarning(src.Name, res.Missing, full))
 	}
 	if n := len(res.Changed); n > 0 {
 		fmt.Fprintf(w, "  note: %s: %d file%s re-read with content that changed since %s first ingested:\n%s\n", src.Name, n, output.Plural(n),
@@ -481,9 +485,9 @@ func writeNotes(w io.Writer, src ingest.Source, l ingest.Listing, res ingest.Res
 	}
 }
 
-// missingWarning says that ingested files of a source are gone from bronze,
+// MissingWarning says that ingested files of a source are gone from bronze,
 // and what became of their records; elt build and elt watch both say it.
-func missingWarning(source string, files []string, full bool) string {
+func MissingWarning(source string, files []string, full bool) string {
 	n := len(files)
 	verb := "stay in silver and gold"
 	if full {

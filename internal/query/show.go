@@ -1,4 +1,8 @@
-package execute
+// Package query owns the read-only commands: elt show (a model's SQL run
+// against what is published, nothing written) and elt query (one
+// read-only statement, through warehouse.DB.Read's gate, its errors placed
+// at their line).
+package query
 
 import (
 	"context"
