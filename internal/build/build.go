@@ -25,12 +25,10 @@ import (
 
 	"github.com/digitalservices/elt/internal/check"
 	"github.com/digitalservices/elt/internal/compile"
-	"github.com/digitalservices/elt/internal/describe"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
-	"github.com/digitalservices/elt/internal/publish"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -88,6 +86,25 @@ type Builder struct {
 	// what to call with the rows done so far and what to call when the step
 	// ends, before its line is written to Out.
 	Live func(step string, percent func() float64) (rows func(int64), done func())
+
+	// What the build is given to do by the packages above it (pipeline
+	// sets them all): each is skipped when nil.
+
+	// Check checks the selected models before anything runs
+	// (describe.CheckHeaders: each header's names against the columns the
+	// model's SQL returns).
+	Check func(ctx context.Context, p *project.Project, g *plan.Graph, ids []string) error
+	// Macros creates the project's macros in the build's transaction,
+	// before any model runs (describe.CreateMacros).
+	Macros func(ctx context.Context, q warehouse.Querier, macros []project.Macro) error
+	// Export writes the exports of the built models once the build is
+	// committed (publish.Exports), printing a line each to out; its error
+	// fails the build, though the warehouse is published.
+	Export func(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, out io.Writer) error
+	// Serve writes the changed rows of the built models to the feature
+	// store after the exports (publish.Serve); what went wrong is printed to
+	// out and returned as warnings, without failing the build.
+	Serve func(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, out io.Writer) (warnings []string)
 }
 
 // live tells Live a step started; the returned func ends it.
@@ -119,8 +136,10 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	sources := ingest.Declared(b.Project.Config, b.Project.Resolve(b.Project.Config.Paths.Bronze))
 	var listings map[string]ingest.Listing
 	err = func() error {
-		if err := describe.CheckHeaders(ctx, b.Project, g, ids); err != nil {
-			return err
+		if b.Check != nil {
+			if err := b.Check(ctx, b.Project, g, ids); err != nil {
+				return err
+			}
 		}
 		if err := b.checkSeeds(ctx, g, ids, o.FullRefresh); err != nil {
 			return err
@@ -161,8 +180,11 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	default:
 		// Published: now the exports, each swapped in whole.
 		fmt.Fprintf(b.Out, "published run %d\n", sum.RunID)
-		if berr = b.export(ctx, g, ids, sum.RunID); berr == nil {
-			b.serve(ctx, g, ids, sum)
+		if b.Export != nil {
+			berr = b.Export(ctx, b.DB, b.Project, g, ids, sum.RunID, b.Out)
+		}
+		if berr == nil && b.Serve != nil {
+			sum.Warnings = append(sum.Warnings, b.Serve(ctx, b.DB, b.Project, g, ids, sum.RunID, b.Out)...)
 		}
 		if berr != nil {
 			status = state.Failed
@@ -251,8 +273,10 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	}()
 	// The project's macros first: a macro of an older build that no file
 	// declares any more is dropped before the tool's own SQL runs.
-	if err := describe.CreateMacros(ctx, tx, b.Project.Macros); err != nil {
-		return err
+	if b.Macros != nil {
+		if err := b.Macros(ctx, tx, b.Project.Macros); err != nil {
+			return err
+		}
 	}
 	readers := readSources(g, ids)
 	ingested := map[string]bool{}
@@ -408,29 +432,6 @@ func Records(rs []check.Result) []state.CheckRecord {
 			Failing: r.Failing, Total: r.Total, Share: r.Share()}
 	}
 	return out
-}
-
-// export writes the exports of the built models that ask for them.
-func (b *Builder) export(ctx context.Context, g *plan.Graph, ids []string, runID int64) error {
-	dir := b.Project.Resolve(b.Project.Config.Paths.Output)
-	for _, id := range ids {
-		m := g.Nodes[id].Model
-		if m.Header.Export == nil || len(m.Header.Export.Formats) == 0 {
-			continue
-		}
-		t0 := time.Now()
-		rows, err := publish.Write(ctx, b.DB, m, dir, runID)
-		if err != nil {
-			what := "failed"
-			if ctx.Err() != nil {
-				what = "was interrupted"
-			}
-			return fmt.Errorf("the build was published, but exporting %s %s; its previous export is intact: %w", m.ID(), what, err)
-		}
-		fmt.Fprintf(b.Out, "export  %-36s %-11s %12s  %6.2fs  -> %s\n", m.ID(), strings.Join(m.Header.Export.Formats, "+"),
-			fmt.Sprintf("%d rows", rows), time.Since(t0).Seconds(), publish.Dir(dir, m))
-	}
-	return nil
 }
 
 func rowCount(mr state.ModelRun) string {

@@ -3,8 +3,7 @@ package cli
 import (
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/check"
-	"github.com/digitalservices/elt/internal/query"
+	"github.com/digitalservices/elt/internal/author"
 )
 
 func checksCommand() *cli.Command {
@@ -32,13 +31,8 @@ func checksCommand() *cli.Command {
 				if h := c.Float64("holdout"); h < 0 || h >= 1 || h != h {
 					return usage("--holdout is a share of rows from 0 up to (not including) 1, not %v", h)
 				}
-				s, err := query.OpenModel(c.Context, c.String("project"), overrides(c), c.Args().First())
-				if err != nil {
-					return err
-				}
-				defer s.Close()
-				return check.SuggestChecks(c.Context, s.DB, s.Project, s.Graph, c.Args().First(),
-					check.SuggestOptions{Holdout: c.Float64("holdout"), Write: c.Bool("write")}, c.App.Writer)
+				return author.SuggestChecks(c.Context, c.String("project"), overrides(c), c.Args().First(),
+					author.SuggestOptions{Holdout: c.Float64("holdout"), Write: c.Bool("write")}, c.App.Writer)
 			},
 		}},
 	}

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/digitalservices/elt/internal/build"
+	"github.com/digitalservices/elt/internal/pipeline"
 	"github.com/digitalservices/elt/internal/project"
-	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/testutil"
 )
 
@@ -61,9 +61,9 @@ func builder(t *testing.T, dir string) *build.Builder {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := state.Open(context.Background(), p, state.Write)
+	b, err := pipeline.OpenBuilder(context.Background(), p, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &build.Builder{Project: p, DB: db, Out: io.Discard}
+	return b
 }

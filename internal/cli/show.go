@@ -7,8 +7,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/digitalservices/elt/internal/author"
 	"github.com/digitalservices/elt/internal/output"
-	"github.com/digitalservices/elt/internal/query"
 )
 
 func showCommand() *cli.Command {
@@ -32,12 +32,7 @@ func showCommand() *cli.Command {
 			if !slices.Contains(output.Formats, c.String("format")) {
 				return usage("--format must be one of %s", strings.Join(output.Formats, ", "))
 			}
-			s, err := query.OpenModel(c.Context, c.String("project"), overrides(c), c.Args().First())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			res, err := query.Show(c.Context, s.DB, s.Graph, c.Args().First(), c.Int("limit"))
+			res, err := author.Show(c.Context, c.String("project"), overrides(c), c.Args().First(), c.Int("limit"))
 			if err != nil {
 				return err
 			}

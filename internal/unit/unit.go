@@ -108,8 +108,8 @@ type Result struct {
 func (r Result) Passed() bool { return r.Err == nil && len(r.Missing) == 0 && len(r.Extra) == 0 }
 
 // Setup prepares a fresh in-memory DuckDB as a build prepares the
-// warehouse (creating the project's macros).
-type Setup func(ctx context.Context, q warehouse.Querier) error
+// warehouse: it creates the project's macros (describe.CreateMacros).
+type Setup func(ctx context.Context, q warehouse.Querier, macros []project.Macro) error
 
 // Run runs a test: the model built whole and, for an incremental model,
 // as an increment.
@@ -136,7 +136,7 @@ func run(ctx context.Context, p *project.Project, g *plan.Graph, n *plan.Node, t
 		return res
 	}
 	defer db.Close()
-	if err := setup(ctx, db); err != nil {
+	if err := setup(ctx, db, p.Macros); err != nil {
 		res.Err = err
 		return res
 	}
