@@ -1,11 +1,8 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -71,26 +68,12 @@ func ddlCommand() *cli.Command {
 					fmt.Fprint(w, f.Text)
 				}
 			case c.Bool("check"):
-				var stale []string
-				for _, f := range files {
-					if have, err := os.ReadFile(f.Path); err != nil || !bytes.Equal(have, []byte(f.Text)) {
-						stale = append(stale, f.Rel)
-					}
-				}
-				if len(stale) > 0 {
+				if stale := inspect.StaleDDL(files); len(stale) > 0 {
 					return cli.Exit(fmt.Sprintf("out of date: %s; run `elt ddl` and commit the result", strings.Join(stale, ", ")), ExitFailure)
 				}
 				fmt.Fprintf(w, "%d DDL file%s up to date\n", len(files), output.Plural(len(files)))
 			default:
-				for _, f := range files {
-					if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
-						return err
-					}
-					if err := os.WriteFile(f.Path, []byte(f.Text), 0o644); err != nil {
-						return err
-					}
-					fmt.Fprintf(w, "wrote %s\n", f.Rel)
-				}
+				return inspect.WriteDDL(files, w)
 			}
 			return nil
 		},

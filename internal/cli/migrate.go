@@ -47,19 +47,8 @@ func migrateCommand() *cli.Command {
 		case !all && steps < 1:
 			return usage("migrate down needs --steps N (N >= 1) or --all: reverting drops the tool's own tables (the run history, the file manifest, the quarantine), and the next build re-reads every bronze file")
 		}
-		v, _, err := m.Version()
+		dropped, err := pipeline.MigrateDown(m, steps, all)
 		if err != nil {
-			return err
-		}
-		to := uint(0)
-		if !all && uint(steps) < v {
-			to = v - uint(steps)
-		}
-		dropped, err := m.Dropped(to)
-		if err != nil {
-			return err
-		}
-		if err := m.Down(int(v - to)); err != nil {
 			return err
 		}
 		if len(dropped) > 0 {

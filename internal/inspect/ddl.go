@@ -1,7 +1,12 @@
 package inspect
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/digitalservices/elt/internal/compile"
@@ -80,4 +85,30 @@ func DDL(ctx context.Context, dir string, o project.Overrides, names, exclude []
 		return nil, err
 	}
 	return &DDLResult{Files: files}, nil
+}
+
+// StaleDDL names the files (by path in the project) whose text on disk is
+// not what DDL made: missing, or different (elt ddl --check).
+func StaleDDL(files []DDLFile) []string {
+	var stale []string
+	for _, f := range files {
+		if have, err := os.ReadFile(f.Path); err != nil || !bytes.Equal(have, []byte(f.Text)) {
+			stale = append(stale, f.Rel)
+		}
+	}
+	return stale
+}
+
+// WriteDDL writes the files DDL made, saying each on w (elt ddl).
+func WriteDDL(files []DDLFile, w io.Writer) error {
+	for _, f := range files {
+		if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(f.Path, []byte(f.Text), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "wrote %s\n", f.Rel)
+	}
+	return nil
 }

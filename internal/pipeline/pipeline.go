@@ -92,6 +92,23 @@ type Migrator = state.Migrator
 // LatestMigration is the version the migrations bring the warehouse to.
 func LatestMigration() uint { return state.Latest() }
 
+// MigrateDown reverts steps migrations, or all of them, and returns the
+// tables that dropped (elt migrate down).
+func MigrateDown(m *Migrator, steps int, all bool) (dropped []string, err error) {
+	v, _, err := m.Version()
+	if err != nil {
+		return nil, err
+	}
+	to := uint(0)
+	if !all && uint(steps) < v {
+		to = v - uint(steps)
+	}
+	if dropped, err = m.Dropped(to); err != nil {
+		return nil, err
+	}
+	return dropped, m.Down(int(v - to))
+}
+
 // OpenMigrator opens p's warehouse, without migrating it, for elt migrate
 // command (up, down, version); only up may create it. The caller calls
 // close.
