@@ -72,7 +72,9 @@ func (e *ChecksFailed) Error() string {
 	return fmt.Sprintf("%d blocking check%s failed: nothing was published; the warehouse and the exports are as they were", e.Failed, output.Plural(e.Failed))
 }
 
-// Builder runs builds against one open warehouse.
+// Builder runs builds against one open warehouse. pipeline.OpenBuilder
+// makes one with all it is given to do (Check, Macros, Export, Serve); a
+// Builder without them builds and commits, and does only that.
 type Builder struct {
 	Project *project.Project
 	DB      *warehouse.DB
