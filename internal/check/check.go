@@ -1,8 +1,10 @@
 // Package check runs data checks inside DuckDB: the checks declared in model
 // headers (all of a model's row checks in one aggregate scan), the data
 // tests in sql/tests/ (queries that must return no rows) and the sources'
-// quarantine gate. A build runs them before it publishes; `elt test` runs
-// them against what is published.
+// quarantine gate. A build runs them before it publishes (Audit); `elt
+// test` runs them against what is published (Test). It also owns the
+// reconciliation of record counts (Reconcile) and `elt checks suggest`
+// (SuggestChecks: the checks a built model's data supports).
 package check
 
 import (

@@ -7,9 +7,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/execute"
 	"github.com/digitalservices/elt/internal/output"
-	"github.com/digitalservices/elt/internal/state"
+	"github.com/digitalservices/elt/internal/pipeline"
 )
 
 func buildCommand() *cli.Command {
@@ -39,26 +38,21 @@ func buildCommand() *cli.Command {
 				return err
 			}
 			warnUnread(c, p)
-			db, err := state.Open(c.Context, p, state.Write)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			term := newTerminal(c.App.Writer)
 			out := io.Writer(term)
-			b := &execute.Builder{Project: p, DB: db, Out: out}
+			pr := pipeline.Progress{Out: out}
 			if term.tty {
-				b.Live = term.live
+				pr.Live = term.live
 			}
 			if c.Bool("trace") {
-				b.Trace = c.App.ErrWriter
+				pr.Trace = c.App.ErrWriter
 			}
-			sum, err := b.Run(c.Context, execute.Options{
+			sum, err := pipeline.Build(c.Context, p, pipeline.Options{
 				Select: c.StringSlice("select"), Exclude: c.StringSlice("exclude"),
 				FullRefresh: c.Bool("full-refresh"), AcceptMissing: c.Bool("accept-missing"), Args: commandLine(c), Version: Version(),
-			})
+			}, pr)
 			if sum != nil && len(sum.Recon) > 0 {
-				writeRecon(out, sum.Recon)
+				writeRecon(out, sum)
 			}
 			if err != nil {
 				return err
@@ -69,7 +63,9 @@ func buildCommand() *cli.Command {
 	}
 }
 
-func writeRecon(w io.Writer, rs []execute.Reconciliation) {
+// writeRecon prints a build's reconciliation table.
+func writeRecon(w io.Writer, sum *pipeline.Summary) {
+	rs := sum.Recon
 	fmt.Fprintf(w, "\n%-14s %10s %10s %11s %12s\n", "source", "read", "silver", "superseded", "quarantined")
 	for _, r := range rs {
 		mark := "ok"

@@ -18,8 +18,8 @@ import (
 	"github.com/urfave/cli/v2"
 	"gopkg.in/yaml.v3"
 
-	"github.com/digitalservices/elt/internal/execute"
 	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/pipeline"
 	"github.com/digitalservices/elt/internal/project"
 )
 
@@ -62,7 +62,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return ExitOK
 	}
 	switch {
-	case errors.Is(err, execute.ErrCancelled):
+	case errors.Is(err, pipeline.ErrCancelled):
 		fmt.Fprintln(stderr, "elt: interrupted: nothing was published; the warehouse is as it was before this build")
 		return ExitCancelled
 	case ctx.Err() != nil:

@@ -45,7 +45,7 @@ func DDLModels(g *plan.Graph, names, exclude []string) ([]*project.Model, error)
 
 // DDL compiles the Redshift CREATE TABLE of each model. Its columns and
 // their types come from cat, a DuckDB holding the project's relations as
-// their SQL binds them, without data (execute.Describe): they follow from
+// their SQL binds them, without data (describe.Describe): they follow from
 // the SQL as it stands, never from a warehouse or its rows, so a project
 // never built has its DDL too, and a changed model's DDL changes before
 // it is rebuilt. Sizes come from declarations only (see Sizes), so the

@@ -2,7 +2,9 @@
 // Parquet and CSV, optionally Hive-partitioned, with every column cast to
 // what Redshift can load, in the DDL's order. An export is written aside and
 // swapped into place, so a reader never sees half of one and the previous
-// export stays until the new one is whole.
+// export stays until the new one is whole. It owns what follows a build's
+// commit: the exports (Exports) and the changed rows of models with an
+// online: section sent to the feature store (Serve, through online).
 package publish
 
 import (

@@ -78,8 +78,9 @@ func loadShop(t *testing.T, tests map[string]string) (*project.Project, *plan.Gr
 	return p, g, ts
 }
 
-// macros is the setup a build makes: the project's macros (here, one).
-func macros(ctx context.Context, q warehouse.Querier) error {
+// macros is the setup a build makes: here one macro of its own, in place
+// of the project's macro files (the shop project has none).
+func macros(ctx context.Context, q warehouse.Querier, _ []project.Macro) error {
 	_, err := q.ExecContext(ctx, "CREATE OR REPLACE MACRO cents(x) AS CAST(x * 100 AS BIGINT)")
 	return err
 }

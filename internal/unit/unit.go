@@ -3,7 +3,8 @@
 // must return. Each runs in an in-memory DuckDB with exactly the SQL a build
 // runs; an incremental model is also built from part of the rows and
 // brought up to date with the rest by its incremental SQL, and must return
-// the same rows.
+// the same rows. It owns `elt test`'s unit tests (RunSelected) and `elt
+// tests scaffold` (WriteScaffold).
 package unit
 
 import (
@@ -126,8 +127,8 @@ type Result struct {
 func (r Result) Passed() bool { return r.Err == nil && len(r.Missing) == 0 && len(r.Extra) == 0 }
 
 // Setup prepares a fresh in-memory DuckDB as a build prepares the
-// warehouse (creating the project's macros).
-type Setup func(ctx context.Context, q warehouse.Querier) error
+// warehouse: it creates the project's macros (describe.CreateMacros).
+type Setup func(ctx context.Context, q warehouse.Querier, macros []project.Macro) error
 
 // Run runs a test: the model built whole and, for an incremental model,
 // as an increment.
@@ -154,7 +155,7 @@ func run(ctx context.Context, p *project.Project, g *plan.Graph, n *plan.Node, t
 		return res
 	}
 	defer db.Close()
-	if err := setup(ctx, db); err != nil {
+	if err := setup(ctx, db, p.Macros); err != nil {
 		res.Err = err
 		return res
 	}

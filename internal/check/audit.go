@@ -1,11 +1,9 @@
-package execute
+package check
 
 import (
 	"context"
 	"io"
 
-	"github.com/digitalservices/elt/internal/check"
-	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
@@ -20,44 +18,35 @@ type Gate struct {
 	MaxPct            float64
 }
 
-// gates are the quarantine gates of the sources a build read records from.
-func gates(sources []ingest.Source, sum *Summary) []Gate {
-	var out []Gate
-	for _, res := range sum.Ingest {
-		for _, src := range sources {
-			if src.Name == res.Source && res.Records > 0 {
-				out = append(out, Gate{Source: src.Name, RunID: sum.RunID, Read: res.Records, Quarantined: res.Quarantined, MaxPct: *src.MaxQuarantinePct})
-			}
-		}
-	}
-	return out
-}
-
 // Audit runs the checks a publication must pass: the sources' quarantine
 // gates, the checks of the models ids (in order) and, when the selection is
 // the whole project (or a build), the data tests of sql/tests/. A build runs
 // it inside its transaction before the commit; `elt test` against what is
 // published.
 //
-// inc, in a build, tells which models it brought up to date incrementally:
-// their unique checks look at the keys the build touched (check.Since).
-func Audit(ctx context.Context, q warehouse.Querier, p *project.Project, g *plan.Graph, ids []string, gates []Gate, inc *incremental) ([]check.Result, error) {
-	var out []check.Result
+// since, in a build, tells of each model it brought up to date
+// incrementally the keys the build touched: its unique checks look at those
+// (Since); nil, or a nil *Since, checks the whole table.
+func Audit(ctx context.Context, q warehouse.Querier, p *project.Project, g *plan.Graph, ids []string, gates []Gate, since func(context.Context, warehouse.Querier, *project.Model) (*Since, error)) ([]Result, error) {
+	var out []Result
 	for _, gt := range gates {
-		out = append(out, check.Quarantine(ctx, q, gt.Source, gt.RunID, gt.Read, gt.Quarantined, gt.MaxPct))
+		out = append(out, Quarantine(ctx, q, gt.Source, gt.RunID, gt.Read, gt.Quarantined, gt.MaxPct))
 	}
 	for _, id := range ids {
-		since, err := inc.since(ctx, q, g.Nodes[id].Model)
-		if err != nil {
-			return out, err
+		var from *Since
+		if since != nil {
+			var err error
+			if from, err = since(ctx, q, g.Nodes[id].Model); err != nil {
+				return out, err
+			}
 		}
-		rs, err := check.Model(ctx, q, g.Nodes[id].Model, since)
+		rs, err := Model(ctx, q, g.Nodes[id].Model, from)
 		if err != nil {
 			return out, err
 		}
 		out = append(out, rs...)
 	}
-	tests, err := check.DataTests(ctx, q, p.DataTests)
+	tests, err := DataTests(ctx, q, p.DataTests)
 	return append(out, tests...), err
 }
 
@@ -69,10 +58,10 @@ func Test(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Gra
 	if err != nil {
 		return 0, 0, err
 	}
-	var results []check.Result
+	var results []Result
 	if len(sel) > 0 {
 		for _, id := range ids {
-			rs, err := check.Model(ctx, db, g.Nodes[id].Model, nil)
+			rs, err := Model(ctx, db, g.Nodes[id].Model, nil)
 			if err != nil {
 				return 0, 0, err
 			}
@@ -82,7 +71,7 @@ func Test(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Gra
 		return 0, 0, err
 	}
 	if len(results) > 0 {
-		check.Report(w, results)
+		Report(w, results)
 	}
-	return len(results), check.Blocking(results), nil
+	return len(results), Blocking(results), nil
 }

@@ -1,4 +1,8 @@
-package execute
+// Package query owns the read-only commands: elt show (a model's SQL run
+// against what is published, nothing written) and elt query (one
+// read-only statement, through warehouse.DB.Read's gate, its errors placed
+// at their line).
+package query
 
 import (
 	"context"
@@ -125,7 +129,8 @@ func cutID(id string) (schema, name string, ok bool) {
 
 // Session is a project loaded and planned, with its warehouse open for
 // reading, for the commands about one built model (show, checks suggest,
-// tests scaffold).
+// tests scaffold); or, from Open, a project with its warehouse open for
+// elt query (no Graph).
 type Session struct {
 	Project *project.Project
 	Graph   *plan.Graph
@@ -147,6 +152,17 @@ func OpenModel(ctx context.Context, dir string, o project.Overrides, model strin
 		return nil, err
 	}
 	return &Session{Project: p, Graph: g, DB: db}, nil
+}
+
+// Open opens p's warehouse for elt query: read-only, its statements run
+// through the gate of warehouse.DB.Read (Run). The caller closes the
+// session.
+func Open(ctx context.Context, p *project.Project) (*Session, error) {
+	db, err := state.Open(ctx, p, state.Query)
+	if err != nil {
+		return nil, err
+	}
+	return &Session{Project: p, DB: db}, nil
 }
 
 // Close closes the warehouse.

@@ -1,4 +1,8 @@
-package execute
+// Package watch owns elt watch: the loop that watches the bronze folder
+// (fsnotify, with polling as the fallback and the clock), decides which
+// files are whole, and runs a build for them; the build itself is a
+// function it is given (Build).
+package watch
 
 import (
 	"context"
@@ -14,6 +18,7 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 
+	"github.com/digitalservices/elt/internal/build"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/project"
@@ -21,6 +26,10 @@ import (
 
 // DefaultWatchInterval is how often elt watch looks at the bronze folder.
 const DefaultWatchInterval = 2 * time.Second
+
+// Build runs one incremental build, holding back the files in hold (the
+// files still being written, or refused), and returns its summary.
+type Build func(ctx context.Context, hold map[string]bool) (*build.Summary, error)
 
 // Watch watches the bronze folder and runs an incremental build (build)
 // whenever new files are whole, until ctx ends; it then stops between
@@ -34,7 +43,7 @@ const DefaultWatchInterval = 2 * time.Second
 // supports it; polling every interval is the fallback and the clock. Each
 // build prints one line to out; a failed build is reported and watching
 // goes on.
-func Watch(ctx context.Context, bronze string, interval time.Duration, out io.Writer, build func(context.Context, map[string]bool) (*Summary, error)) error {
+func Watch(ctx context.Context, bronze string, interval time.Duration, out io.Writer, run Build) error {
 	if info, err := os.Stat(bronze); err != nil || !info.IsDir() {
 		return fmt.Errorf("no bronze folder at %s to watch", bronze)
 	}
@@ -68,7 +77,7 @@ func Watch(ctx context.Context, bronze string, interval time.Duration, out io.Wr
 	for p, l := range ready {
 		start[p] = l
 	}
-	w.run(ctx, start, recent, out, build)
+	w.run(ctx, start, recent, out, run)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
@@ -87,21 +96,21 @@ func Watch(ctx context.Context, bronze string, interval time.Duration, out io.Wr
 		}
 		w.noteEmpty(out, hold)
 		if len(ready) > 0 {
-			w.run(ctx, ready, hold, out, build)
+			w.run(ctx, ready, hold, out, run)
 		}
 	}
 }
 
 // run runs one build for the files now ready, holding back the others,
 // and prints its line.
-func (w *watcher) run(ctx context.Context, ready map[string]look, hold map[string]bool, out io.Writer, build func(context.Context, map[string]bool) (*Summary, error)) {
+func (w *watcher) run(ctx context.Context, ready map[string]look, hold map[string]bool, out io.Writer, run Build) {
 	t0 := time.Now()
 	stamp := t0.Format("15:04:05")
-	var sum *Summary
+	var sum *build.Summary
 	var err error
 	for {
 		// Not cancelled by Ctrl-C: the build runs to its end, then the loop stops.
-		sum, err = build(context.WithoutCancel(ctx), hold)
+		sum, err = run(context.WithoutCancel(ctx), hold)
 		// A file changed after it was ingested stops every build: it is held
 		// back from now on, said once, and the build runs again without it.
 		var ce *ingest.ChangedError
@@ -138,7 +147,7 @@ func (w *watcher) run(ctx context.Context, ready map[string]look, hold map[strin
 		stamp, sum.RunID, files, output.Plural(files), records, quarantined, len(sum.Models), time.Since(t0).Seconds())
 	for _, r := range sum.Ingest {
 		if len(r.Missing) > 0 {
-			fmt.Fprintf(out, "%s  %s\n", stamp, strings.TrimSpace(missingWarning(r.Source, r.Missing, false)))
+			fmt.Fprintf(out, "%s  %s\n", stamp, strings.TrimSpace(build.MissingWarning(r.Source, r.Missing, false)))
 		}
 	}
 	for _, warn := range sum.Warnings {

@@ -1,28 +1,30 @@
-package execute
+package publish
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/digitalservices/elt/internal/online"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/warehouse"
 )
 
-// serve writes the changed rows of the built models with an online:
-// section to the feature store, after the commit. A failed write does not
-// fail the build (it is published); the rows stay pending and the next
+// Serve writes the changed rows of the built models ids with an online:
+// section to the feature store, after a build's commit, with a line each
+// on out. A failed write does not fail the build (it is published): it is
+// printed and returned as a warning; the rows stay pending and the next
 // build writes them, so the store converges to the warehouse.
-func (b *Builder) serve(ctx context.Context, g *plan.Graph, ids []string, sum *Summary) {
-	runID := sum.RunID
+func Serve(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, out io.Writer) (warnings []string) {
 	warn := func(format string, args ...any) {
 		msg := project.Redact(fmt.Sprintf(format, args...))
-		sum.Warnings = append(sum.Warnings, msg)
-		fmt.Fprintln(b.Out, msg)
+		warnings = append(warnings, msg)
+		fmt.Fprintln(out, msg)
 	}
-	url := b.Project.Config.Online.RedisURL
+	url := p.Config.Online.RedisURL
 	var store *online.Store
 	for _, id := range ids {
 		m := g.Nodes[id].Model
@@ -37,12 +39,12 @@ func (b *Builder) serve(ctx context.Context, g *plan.Graph, ids []string, sum *S
 			var err error
 			if store, err = online.Open(url); err != nil {
 				warn("warning: Redis was not updated: %v", err)
-				return
+				return warnings
 			}
 			defer store.Close()
 		}
 		t0 := time.Now()
-		res, err := store.Publish(ctx, b.DB, m, runID)
+		res, err := store.Publish(ctx, db, m, runID)
 		if res.Resent {
 			why := "Redis restarted empty, was flushed, or is another Redis"
 			if ttl := m.Header.Online.TTL; ttl != "" {
@@ -58,8 +60,9 @@ func (b *Builder) serve(ctx context.Context, g *plan.Graph, ids []string, sum *S
 			warn("warning: Redis was not updated for %s: %v; the warehouse is published, and the next build writes its changed rows", m.ID(), err)
 			continue
 		}
-		fmt.Fprintf(b.Out, "online  %-36s %-11s %12s  %6.2fs  -> redis\n", m.ID(), "redis", fmt.Sprintf("%d keys", res.Keys()), time.Since(t0).Seconds())
+		fmt.Fprintf(out, "online  %-36s %-11s %12s  %6.2fs  -> redis\n", m.ID(), "redis", fmt.Sprintf("%d keys", res.Keys()), time.Since(t0).Seconds())
 	}
+	return warnings
 }
 
 func hasHave(n int64) string {

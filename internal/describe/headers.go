@@ -1,4 +1,4 @@
-package execute
+package describe
 
 import (
 	"context"

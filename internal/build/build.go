@@ -1,13 +1,16 @@
-// Package execute runs a compiled project in the warehouse,
-// write-audit-publish: in one DuckDB transaction it ingests new bronze files,
-// runs each selected model's compiled statements in dependency order (whole
-// or incrementally), audits the result (the models' checks, the data tests,
-// the sources' quarantine gate) and reconciles record counts, so a failed,
-// blocked or interrupted build publishes nothing and leaves the last
-// published state exactly as it was. Only after the commit does it hand the
-// built tables to publish for their exports. It also runs the same audit
-// for `elt test`, and read-only queries for `elt query`.
-package execute
+// Package build owns the build (elt build, and each build of elt watch):
+// it runs a compiled project in the warehouse, write-audit-publish. In one
+// DuckDB transaction it ingests new bronze files, creates the macros, loads
+// the seeds, runs each selected model's compiled statements in dependency
+// order (whole or incrementally), audits the result (check.Audit: the
+// models' checks, the data tests, the sources' quarantine gate) and
+// reconciles record counts (check.Reconcile), so a failed, blocked or
+// interrupted build publishes nothing and leaves the last published state
+// exactly as it was. Only after the commit does it hand the built tables to
+// publish for their exports and the changed rows to online for the feature
+// store. It also recovers from lost state (recover.go) and checks the
+// bronze folder before it starts.
+package build
 
 import (
 	"context"
@@ -26,7 +29,6 @@ import (
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
-	"github.com/digitalservices/elt/internal/publish"
 	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
@@ -54,7 +56,7 @@ type Summary struct {
 	Ingest []ingest.Result
 	Models []state.ModelRun
 	Checks []check.Result
-	Recon  []Reconciliation
+	Recon  []check.Reconciliation
 	// Warnings are what went wrong after the commit without failing the
 	// build (the feature store not reached).
 	Warnings []string
@@ -71,7 +73,9 @@ func (e *ChecksFailed) Error() string {
 	return fmt.Sprintf("%d blocking check%s failed: nothing was published; the warehouse and the exports are as they were", e.Failed, output.Plural(e.Failed))
 }
 
-// Builder runs builds against one open warehouse.
+// Builder runs builds against one open warehouse. pipeline.OpenBuilder
+// makes one with all it is given to do (Check, Macros, Export, Serve); a
+// Builder without them builds and commits, and does only that.
 type Builder struct {
 	Project *project.Project
 	DB      *warehouse.DB
@@ -85,6 +89,25 @@ type Builder struct {
 	// what to call with the rows done so far and what to call when the step
 	// ends, before its line is written to Out.
 	Live func(step string, percent func() float64) (rows func(int64), done func())
+
+	// What the build is given to do by the packages above it (pipeline
+	// sets them all): each is skipped when nil.
+
+	// Check checks the selected models before anything runs
+	// (describe.CheckHeaders: each header's names against the columns the
+	// model's SQL returns).
+	Check func(ctx context.Context, p *project.Project, g *plan.Graph, ids []string) error
+	// Macros creates the project's macros in the build's transaction,
+	// before any model runs (describe.CreateMacros).
+	Macros func(ctx context.Context, q warehouse.Querier, macros []project.Macro) error
+	// Export writes the exports of the built models once the build is
+	// committed (publish.Exports), printing a line each to out; its error
+	// fails the build, though the warehouse is published.
+	Export func(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, out io.Writer) error
+	// Serve writes the changed rows of the built models to the feature
+	// store after the exports (publish.Serve); what went wrong is printed to
+	// out and returned as warnings, without failing the build.
+	Serve func(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, out io.Writer) (warnings []string)
 }
 
 // live tells Live a step started; the returned func ends it.
@@ -116,8 +139,10 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	sources := ingest.Declared(b.Project.Config, b.Project.Resolve(b.Project.Config.Paths.Bronze))
 	var listings map[string]ingest.Listing
 	err = func() error {
-		if err := CheckHeaders(ctx, b.Project, g, ids); err != nil {
-			return err
+		if b.Check != nil {
+			if err := b.Check(ctx, b.Project, g, ids); err != nil {
+				return err
+			}
 		}
 		if err := b.checkSeeds(ctx, g, ids, o.FullRefresh); err != nil {
 			return err
@@ -158,8 +183,11 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	default:
 		// Published: now the exports, each swapped in whole.
 		fmt.Fprintf(b.Out, "published run %d\n", sum.RunID)
-		if berr = b.export(ctx, g, ids, sum.RunID); berr == nil {
-			b.serve(ctx, g, ids, sum)
+		if b.Export != nil {
+			berr = b.Export(ctx, b.DB, b.Project, g, ids, sum.RunID, b.Out)
+		}
+		if berr == nil && b.Serve != nil {
+			sum.Warnings = append(sum.Warnings, b.Serve(ctx, b.DB, b.Project, g, ids, sum.RunID, b.Out)...)
 		}
 		if berr != nil {
 			status = state.Failed
@@ -181,7 +209,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 		if err := runs.RecordChecks(hctx, runID, Records(sum.Checks)); err != nil && berr == nil {
 			berr = err
 		}
-		if err := runs.RecordReconciliation(hctx, runID, balances(sum.Recon)); err != nil && berr == nil {
+		if err := runs.RecordReconciliation(hctx, runID, check.Balances(sum.Recon)); err != nil && berr == nil {
 			berr = err
 		}
 	}
@@ -248,8 +276,10 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	}()
 	// The project's macros first: a macro of an older build that no file
 	// declares any more is dropped before the tool's own SQL runs.
-	if err := CreateMacros(ctx, tx, b.Project.Macros); err != nil {
-		return err
+	if b.Macros != nil {
+		if err := b.Macros(ctx, tx, b.Project.Macros); err != nil {
+			return err
+		}
 	}
 	readers := readSources(g, ids)
 	ingested := map[string]bool{}
@@ -352,7 +382,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	// Audit before publishing: every check runs against the new tables
 	// inside this transaction; a blocking failure rolls it all back.
 	t0 := time.Now()
-	if sum.Checks, err = Audit(ctx, tx, b.Project, g, ids, gates(sources, sum), inc); err != nil {
+	if sum.Checks, err = check.Audit(ctx, tx, b.Project, g, ids, gates(sources, sum), inc.since); err != nil {
 		return err
 	}
 	check.Report(b.Out, sum.Checks)
@@ -361,7 +391,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	}
 	b.trace(t0, "audit: %d checks", len(sum.Checks))
 	t0 = time.Now()
-	recon, err := reconcile(ctx, tx, b.Out, sources, ingested, g, ids)
+	recon, err := check.Reconcile(ctx, tx, b.Out, sources, ingested, g, ids)
 	b.trace(t0, "reconcile")
 	sum.Recon = recon
 	if err != nil {
@@ -372,7 +402,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	}
 	// The run's history goes in with its data: a kill after the commit
 	// leaves it saying the data was published.
-	if err := (state.Runs{DB: tx}).Commit(ctx, sum.RunID, sum.Models, Records(sum.Checks), balances(sum.Recon)); err != nil {
+	if err := (state.Runs{DB: tx}).Commit(ctx, sum.RunID, sum.Models, Records(sum.Checks), check.Balances(sum.Recon)); err != nil {
 		return fmt.Errorf("record the run: %w", err)
 	}
 	t0 = time.Now()
@@ -405,29 +435,6 @@ func Records(rs []check.Result) []state.CheckRecord {
 			Failing: r.Failing, Total: r.Total, Share: r.Share()}
 	}
 	return out
-}
-
-// export writes the exports of the built models that ask for them.
-func (b *Builder) export(ctx context.Context, g *plan.Graph, ids []string, runID int64) error {
-	dir := b.Project.Resolve(b.Project.Config.Paths.Output)
-	for _, id := range ids {
-		m := g.Nodes[id].Model
-		if m.Header.Export == nil || len(m.Header.Export.Formats) == 0 {
-			continue
-		}
-		t0 := time.Now()
-		rows, err := publish.Write(ctx, b.DB, m, dir, runID)
-		if err != nil {
-			what := "failed"
-			if ctx.Err() != nil {
-				what = "was interrupted"
-			}
-			return fmt.Errorf("the build was published, but exporting %s %s; its previous export is intact: %w", m.ID(), what, err)
-		}
-		fmt.Fprintf(b.Out, "export  %-36s %-11s %12s  %6.2fs  -> %s\n", m.ID(), strings.Join(m.Header.Export.Formats, "+"),
-			fmt.Sprintf("%d rows", rows), time.Since(t0).Seconds(), publish.Dir(dir, m))
-	}
-	return nil
 }
 
 func rowCount(mr state.ModelRun) string {
@@ -474,7 +481,7 @@ func writeNotes(w io.Writer, src ingest.Source, l ingest.Listing, res ingest.Res
 		fmt.Fprintf(w, "  note: %s: no files under %s yet\n", src.Name, src.Dir)
 	}
 	if len(res.Missing) > 0 {
-		fmt.Fprintln(w, missingWarning(src.Name, res.Missing, full))
+		fmt.Fprintln(w, MissingWarning(src.Name, res.Missing, full))
 	}
 	if n := len(res.Changed); n > 0 {
 		fmt.Fprintf(w, "  note: %s: %d file%s re-read with content that changed since %s first ingested:\n%s\n", src.Name, n, output.Plural(n),
@@ -482,9 +489,9 @@ func writeNotes(w io.Writer, src ingest.Source, l ingest.Listing, res ingest.Res
 	}
 }
 
-// missingWarning says that ingested files of a source are gone from bronze,
+// MissingWarning says that ingested files of a source are gone from bronze,
 // and what became of their records; elt build and elt watch both say it.
-func missingWarning(source string, files []string, full bool) string {
+func MissingWarning(source string, files []string, full bool) string {
 	n := len(files)
 	verb := "stay in silver and gold"
 	if full {

@@ -1,4 +1,11 @@
-package execute
+// Package describe owns what follows from a project's files alone, without
+// a warehouse: its models built empty in an in-memory DuckDB (Describe), so
+// the columns and types DuckDB binds each model's SQL to are known; the
+// check of model headers and source checks against those columns
+// (CheckHeaders), before anything runs; and the project's macros
+// (CreateMacros), which a build, a description and a unit test create
+// alike.
+package describe
 
 import (
 	"context"

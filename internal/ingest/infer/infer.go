@@ -1,4 +1,7 @@
-package execute
+// Package infer owns elt source infer: it samples bronze folders (or single
+// files) with DuckDB's own sniffers and returns the source entries (format,
+// fields with types, required) for elt.yaml's sources: key.
+package infer
 
 import (
 	"context"
@@ -19,8 +22,8 @@ import (
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
-// InferOptions say how to write the inferred sources.
-type InferOptions struct {
+// Options say how to write the inferred sources.
+type Options struct {
 	// Bronze is the project's bronze folder (absolute; empty for none): a
 	// folder under it is declared by its path relative to it.
 	Bronze string
@@ -33,12 +36,12 @@ type InferOptions struct {
 // go under elt.yaml's sources: key.
 type Inferred struct {
 	Names []string
-	// Block is the entries, each indented by InferOptions.Indent, without
+	// Block is the entries, each indented by Options.Indent, without
 	// a sources: key of its own: it pastes under the one elt.yaml has, or
 	// project.AddSources merges it.
 	Block string
 	// Outside lists the paths sampled that are not under
-	// InferOptions.Bronze: a build would not find them.
+	// Options.Bronze: a build would not find them.
 	Outside []string
 }
 
@@ -48,7 +51,7 @@ type Inferred struct {
 // folder's name becomes the source's name; its path is the folder's path
 // under o.Bronze, else its name (for a project whose bronze root is the
 // folder's parent). Every value written is one elt build accepts.
-func Infer(ctx context.Context, paths []string, o InferOptions) (*Inferred, error) {
+func Infer(ctx context.Context, paths []string, o Options) (*Inferred, error) {
 	db, err := warehouse.Open(ctx, "", warehouse.Options{})
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package execute
+package docs
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/digitalservices/elt/internal/compile"
-	"github.com/digitalservices/elt/internal/docs"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/lineage"
 	"github.com/digitalservices/elt/internal/plan"
@@ -22,21 +21,21 @@ import (
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
-// Docs gathers what the docs site shows: the project's sources and models
+// Gather gathers what the docs site shows: the project's sources and models
 // with their column lineage (parser only) and, when db is a built
 // warehouse (it may be nil), row counts, column profiles, the checks' last
 // results, the run history and the reconciliation. tests lists each model's
 // unit tests by model ID.
-func Docs(ctx context.Context, parser *warehouse.DB, db *warehouse.DB, p *project.Project, g *plan.Graph, tests map[string][]string) (*docs.Site, error) {
-	site := &docs.Site{Project: filepath.Base(p.Dir), Generated: time.Now().UTC().Format("2006-01-02 15:04 UTC"), Warehouse: db != nil}
+func Gather(ctx context.Context, parser *warehouse.DB, db *warehouse.DB, p *project.Project, g *plan.Graph, tests map[string][]string) (*Site, error) {
+	site := &Site{Project: filepath.Base(p.Dir), Generated: time.Now().UTC().Format("2006-01-02 15:04 UTC"), Warehouse: db != nil}
 	known := map[string][]string{} // table → its columns, from the warehouse or lineage
 	bronze := p.Resolve(p.Config.Paths.Bronze)
 	for _, src := range ingest.Declared(p.Config, bronze) {
 		decl := p.Config.Sources[src.Name]
-		s := docs.Source{Name: src.Name, Format: string(decl.Format), Description: decl.Description, Table: "bronze." + strings.ToLower(src.Name)}
+		s := Source{Name: src.Name, Format: string(decl.Format), Description: decl.Description, Table: "bronze." + strings.ToLower(src.Name)}
 		var cols []string
 		for _, f := range decl.Fields {
-			s.Fields = append(s.Fields, docs.Field{Name: f.Name, Type: string(f.Type), Required: f.Required, Rules: f.Rules()})
+			s.Fields = append(s.Fields, Field{Name: f.Name, Type: string(f.Type), Required: f.Required, Rules: f.Rules()})
 			cols = append(cols, f.Name)
 		}
 		if len(cols) > 0 {
@@ -56,7 +55,7 @@ func Docs(ctx context.Context, parser *warehouse.DB, db *warehouse.DB, p *projec
 				return nil, err
 			}
 			for r, n := range reasons {
-				s.Reasons = append(s.Reasons, docs.Reason{Reason: r, Count: n})
+				s.Reasons = append(s.Reasons, Reason{Reason: r, Count: n})
 			}
 			sort.Slice(s.Reasons, func(i, j int) bool { return s.Reasons[i].Count > s.Reasons[j].Count })
 		}
@@ -81,10 +80,10 @@ func Docs(ctx context.Context, parser *warehouse.DB, db *warehouse.DB, p *projec
 			return nil, err
 		}
 		for _, r := range runs {
-			run := docs.Run{ID: r.ID, Command: r.Command, Status: r.Status, Started: r.StartedAt.Format("2006-01-02 15:04:05"),
+			run := Run{ID: r.ID, Command: r.Command, Status: r.Status, Started: r.StartedAt.Format("2006-01-02 15:04:05"),
 				Seconds: r.Seconds, Models: r.Models, Checks: r.Checks, Failed: r.Failed, Error: r.Error}
 			for _, b := range recs[r.ID] {
-				run.Reconciliation = append(run.Reconciliation, docs.Reconciliation{Source: b.Source, Read: b.Read, Silver: b.Silver,
+				run.Reconciliation = append(run.Reconciliation, Reconciliation{Source: b.Source, Read: b.Read, Silver: b.Silver,
 					Superseded: b.Superseded, Quarantined: b.Quarantined, OK: b.Balanced})
 			}
 			site.Runs = append(site.Runs, run)
@@ -107,9 +106,9 @@ func Docs(ctx context.Context, parser *warehouse.DB, db *warehouse.DB, p *projec
 
 // docModel gathers one model; its output columns join known for the
 // models downstream.
-func docModel(ctx context.Context, dir string, parser, db *warehouse.DB, built map[string][]profile.Column, aggregates map[string]bool, n *plan.Node, known map[string][]string, results []state.CheckOutcome, tests []string) (docs.Model, error) {
+func docModel(ctx context.Context, dir string, parser, db *warehouse.DB, built map[string][]profile.Column, aggregates map[string]bool, n *plan.Node, known map[string][]string, results []state.CheckOutcome, tests []string) (Model, error) {
 	m := n.Model
-	out := docs.Model{ID: m.ID(), Path: m.Path, Description: strings.TrimSpace(m.Header.Description), Materialized: string(m.Header.Materialized),
+	out := Model{ID: m.ID(), Path: m.Path, Description: strings.TrimSpace(m.Header.Description), Materialized: string(m.Header.Materialized),
 		Tags: m.Header.Tags, Deps: n.Inputs(), SQL: m.Text, Compiled: strings.Join(compile.Statements(m), ";\n") + ";", Tests: tests}
 	cols := built[strings.ToLower(m.ID())]
 	var prof profile.Table
@@ -139,7 +138,7 @@ func docModel(ctx context.Context, dir string, parser, db *warehouse.DB, built m
 		out.LineageError = err.Error()
 	}
 	for _, u := range lin.Uses {
-		out.Uses = append(out.Uses, docs.Use{Table: u.Table, Column: u.Column, Roles: u.Roles})
+		out.Uses = append(out.Uses, Use{Table: u.Table, Column: u.Column, Roles: u.Roles})
 	}
 	// The columns: as built when the warehouse has the model, else as the
 	// lineage names them; lineage joins by name, else by position.
@@ -164,7 +163,7 @@ func docModel(ctx context.Context, dir string, parser, db *warehouse.DB, built m
 		desc[strings.ToLower(c.Name)] = strings.TrimSpace(c.Description)
 	}
 	for i, name := range names {
-		c := docs.Column{Name: name, Description: desc[strings.ToLower(name)]}
+		c := Column{Name: name, Description: desc[strings.ToLower(name)]}
 		if i < len(cols) {
 			c.Type = cols[i].Type
 		}
@@ -189,7 +188,7 @@ func docModel(ctx context.Context, dir string, parser, db *warehouse.DB, built m
 			from = []lineage.Source{{Table: m.Seed, Column: name, Via: lineage.Direct}}
 		}
 		for _, f := range from {
-			c.From = append(c.From, docs.Lineage{Table: f.Table, Column: f.Column, Via: string(f.Via)})
+			c.From = append(c.From, Lineage{Table: f.Table, Column: f.Column, Via: string(f.Via)})
 		}
 		out.Columns = append(out.Columns, c)
 	}
@@ -198,7 +197,7 @@ func docModel(ctx context.Context, dir string, parser, db *warehouse.DB, built m
 		byLabel[r.Name] = r
 	}
 	for _, c := range m.Checks() {
-		dc := docs.Check{Name: c.Label(), Severity: string(c.Severity), Status: "not run"}
+		dc := Check{Name: c.Label(), Severity: string(c.Severity), Status: "not run"}
 		if r, ok := byLabel[c.Label()]; ok {
 			dc.Status, dc.Detail = r.Status, r.Detail
 			if dc.Detail == "" && r.Failing.Valid && r.Total.Valid {
@@ -224,6 +223,3 @@ func seedColumns(path string) []string {
 	}
 	return header
 }
-
-// WriteDocs writes the site to dir/index.html and returns its path.
-func WriteDocs(site *docs.Site, dir string) (string, error) { return docs.Write(site, dir) }

@@ -1,4 +1,4 @@
-package execute
+package check
 
 import (
 	"context"
@@ -116,11 +116,11 @@ func reconcileWith(g *plan.Graph, ids []string, src ingest.Source, filters func(
 	return id, ""
 }
 
-// reconcile counts each ingested source against the model that keeps one
+// Reconcile counts each ingested source against the model that keeps one
 // row per record (reconcileWith); a source that cannot be is named on w
 // with the reason. Superseded records are those that share a key with
 // another; records the model filters out on purpose are named with it.
-func reconcile(ctx context.Context, tx warehouse.Querier, w io.Writer, sources []ingest.Source, ingested map[string]bool, g *plan.Graph, ids []string) ([]Reconciliation, error) {
+func Reconcile(ctx context.Context, tx warehouse.Querier, w io.Writer, sources []ingest.Source, ingested map[string]bool, g *plan.Graph, ids []string) ([]Reconciliation, error) {
 	var out []Reconciliation
 	bad := false
 	filtered := map[string]bool{}
@@ -246,8 +246,8 @@ func countKeysIn(ctx context.Context, tx warehouse.Querier, src ingest.Source, s
 	return silver, bronze, superseded, err
 }
 
-// balances turns reconciliations into run-history rows.
-func balances(rs []Reconciliation) []state.Balance {
+// Balances turns reconciliations into run-history rows.
+func Balances(rs []Reconciliation) []state.Balance {
 	out := make([]state.Balance, len(rs))
 	for i, r := range rs {
 		out[i] = state.Balance{Source: r.Source, Read: r.Read, Silver: r.Silver, Superseded: r.Superseded, Quarantined: r.Quarantined, Bronze: r.Bronze, Balanced: r.OK()}

@@ -1,4 +1,4 @@
-package execute
+package check
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/digitalservices/elt/internal/check"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/profile"
@@ -64,7 +63,7 @@ func SuggestChecks(ctx context.Context, db *warehouse.DB, p *project.Project, g 
 			keys = append(keys, src.Key)
 		}
 	}
-	suggested, declared, skipped := check.Suggest(prof, m, keys)
+	suggested, declared, skipped := Suggest(prof, m, keys)
 	var dropped []string
 	if o.Holdout > 0 {
 		hp, err := profile.ProfileColumns(ctx, db, m.Schema, m.Name, cols, profile.Options{Where: hold})
@@ -84,9 +83,9 @@ func SuggestChecks(ctx context.Context, db *warehouse.DB, p *project.Project, g 
 	} else {
 		fmt.Fprintf(w, "# %s: suggestions from %s rows\n", m.ID(), output.Count(prof.Rows))
 	}
-	if prof.Rows < check.MinSample {
+	if prof.Rows < MinSample {
 		fmt.Fprintf(w, "# %s rows are fewer than the %d a check from the data needs: only what the project declares is suggested; build with more rows and run this again\n",
-			output.Count(prof.Rows), check.MinSample)
+			output.Count(prof.Rows), MinSample)
 	}
 	add := make([]project.ColumnCheck, len(suggested))
 	for i, s := range suggested {
