@@ -12,6 +12,7 @@ import (
 	"github.com/digitalservices/elt/internal/execute"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/yamledit"
 )
 
 func sourceCommand() *cli.Command {
@@ -45,7 +46,7 @@ func sourceCommand() *cli.Command {
 					return readErr
 				}
 				text := string(data)
-				o := execute.InferOptions{Indent: project.SourcesIndent(text)}
+				o := execute.InferOptions{Indent: yamledit.SourcesIndent(text)}
 				if readErr == nil {
 					bronze := c.String("bronze")
 					if bronze == "" {
@@ -65,7 +66,7 @@ func sourceCommand() *cli.Command {
 					return err
 				}
 				if !c.Bool("write") {
-					if readErr == nil && !project.HasSources(text) {
+					if readErr == nil && !yamledit.HasSources(text) {
 						fmt.Fprintf(c.App.Writer, "# %s has no sources: yet: add this line with the entries under it (or run elt source infer --write)\nsources:\n%s", project.ConfigFile, in.Block)
 						return nil
 					}
@@ -76,7 +77,7 @@ func sourceCommand() *cli.Command {
 					return fmt.Errorf("%s is not under the bronze folder %s, where elt build looks for sources: move it there (or pass --bronze), then infer again; elt.yaml is unchanged",
 						strings.Join(in.Outside, ", "), o.Bronze)
 				}
-				merged, err := project.AddSources(text, in.Names, in.Block)
+				merged, err := yamledit.AddSources(text, in.Names, in.Block)
 				if err != nil {
 					return err
 				}

@@ -22,6 +22,8 @@ import (
 
 	"github.com/digitalservices/elt/internal/check"
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
@@ -196,7 +198,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 // later build.
 func discover(sources []ingest.Source, readers map[string]bool, hold map[string]bool) (map[string]ingest.Listing, error) {
 	out := map[string]ingest.Listing{}
-	var errs project.Errors
+	var errs diag.Errors
 	for _, src := range sources {
 		if !readers["bronze."+strings.ToLower(src.Name)] {
 			continue
@@ -391,7 +393,7 @@ func Records(rs []check.Result) []state.CheckRecord {
 		switch {
 		case r.Err != "":
 			status = state.CheckBroken
-		case !r.Passed && r.Severity == project.Warn:
+		case !r.Passed && r.Severity == contract.Warn:
 			status = state.CheckWarned
 		case !r.Passed:
 			status = state.CheckFailed
@@ -583,7 +585,7 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 			if mapped && i == len(stmts)-1 {
 				return 0, mode, compile.SQLError(m.Path, m.Text, compile.BodyOffset(m), err)
 			}
-			fe := &project.FileError{Path: m.Path, Msg: fmt.Sprintf("%s build failed: %v", mode, err)}
+			fe := &diag.FileError{Path: m.Path, Msg: fmt.Sprintf("%s build failed: %v", mode, err)}
 			if mode == builtIncremental {
 				fe.Hint = "if the model's columns or key changed, rebuild it whole with elt build --full-refresh"
 			}
@@ -640,7 +642,7 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 func checksKeyUnique(m *project.Model) bool {
 	var unique, notNull bool
 	for _, c := range m.Checks() {
-		if c.Severity == project.Error && strings.EqualFold(c.Column, m.Header.UniqueKey) {
+		if c.Severity == contract.Error && strings.EqualFold(c.Column, m.Header.UniqueKey) {
 			unique = unique || c.Kind == "unique"
 			notNull = notNull || c.Kind == "not_null"
 		}

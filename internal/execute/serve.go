@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/online"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
-	"github.com/digitalservices/elt/internal/project"
 )
 
 // serve writes the changed rows of the built models with an online:
@@ -18,7 +18,7 @@ import (
 func (b *Builder) serve(ctx context.Context, g *plan.Graph, ids []string, sum *Summary) {
 	runID := sum.RunID
 	warn := func(format string, args ...any) {
-		msg := project.Redact(fmt.Sprintf(format, args...))
+		msg := diag.Redact(fmt.Sprintf(format, args...))
 		sum.Warnings = append(sum.Warnings, msg)
 		fmt.Fprintln(b.Out, msg)
 	}

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/testutil"
 )
@@ -178,7 +178,7 @@ func addSeeds(f *testing.F, ext string) {
 func FuzzNDJSONReader(f *testing.F) {
 	addSeeds(f, ".json")
 	path := filepath.Join(f.TempDir(), "f.json")
-	src := Source{Name: "e", Source: project.Source{Format: project.NDJSON, Fields: []project.Field{{Name: "a"}, {Name: "b"}}}}
+	src := Source{Name: "e", Source: contract.Source{Format: contract.NDJSON, Fields: []contract.Field{{Name: "a"}, {Name: "b"}}}}
 	f.Fuzz(func(t *testing.T, data []byte, chunk uint8) {
 		defer func(n, l int) { chunkBytes, textLimit = n, l }(chunkBytes, textLimit)
 		textLimit = fuzzLimit
@@ -248,7 +248,7 @@ func FuzzNDJSONReader(f *testing.F) {
 func FuzzCSVReader(f *testing.F) {
 	addSeeds(f, ".csv")
 	path := filepath.Join(f.TempDir(), "f.csv")
-	src := Source{Name: "t", Source: project.Source{Format: project.CSV, Fields: []project.Field{{Name: "a"}, {Name: "b"}, {Name: "code"}}}}
+	src := Source{Name: "t", Source: contract.Source{Format: contract.CSV, Fields: []contract.Field{{Name: "a"}, {Name: "b"}, {Name: "code"}}}}
 	f.Fuzz(func(t *testing.T, data []byte, _ uint8) {
 		defer func(l int) { textLimit = l }(textLimit)
 		textLimit = fuzzLimit

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
@@ -32,7 +33,7 @@ type Source struct {
 	// Prefix is Dir relative to the bronze root, / separated; file paths in
 	// the warehouse are Prefix/relative-path.
 	Prefix string
-	project.Source
+	contract.Source
 }
 
 // Declared resolves the sources elt.yaml declares against the bronze root,
@@ -273,7 +274,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 		}
 		res.Files++
 		ingested := state.Ingested{File: f.Rel, Look: f.Look, SHA256: sha, Records: records}
-		if src.Format == project.Parquet {
+		if src.Format == contract.Parquet {
 			// DuckDB reads it, and counts its records when it does.
 			batch = append(batch, part{File: f, parquet: &ingested})
 			size += f.Size
@@ -339,7 +340,7 @@ func readFile(ctx context.Context, src Source, f File, hashOnly bool, emit func(
 		}
 		emit(piece{err: fmt.Errorf("cannot read bronze file %s: %w", f.Abs, unwrapPath(err))})
 	}
-	if hashOnly || src.Format == project.Parquet {
+	if hashOnly || src.Format == contract.Parquet {
 		sha, err := HashFile(ctx, f.Abs)
 		if err != nil {
 			fail(err)
@@ -355,7 +356,7 @@ func readFile(ctx context.Context, src Source, f File, hashOnly bool, emit func(
 	}
 	defer fh.Close()
 	h := sha256.New()
-	if src.Format == project.CSV {
+	if src.Format == contract.CSV {
 		data, err := readUpTo(ctx, io.TeeReader(fh, h), f.Size, textLimit)
 		if err != nil {
 			fail(err)
@@ -555,7 +556,7 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 		return n, warehouse.KeepInsertionOrder(ctx, tx, true)
 	}
 	good := map[string]int64{} // Parquet: the good records of each file
-	if src.Format == project.Parquet {
+	if src.Format == contract.Parquet {
 		for _, p := range batch {
 			view, cleanup, err := parquetView(ctx, tx, src, p)
 			if err == nil {
@@ -586,7 +587,7 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 	if err := quarantine(ctx, tx, src, batch, rejected, o.RunID); err != nil {
 		return 0, 0, err
 	}
-	if src.Format == project.Parquet {
+	if src.Format == contract.Parquet {
 		if records, err = recordParquet(ctx, tx, src, batch, good, rejected, o.RunID); err != nil {
 			return 0, 0, err
 		}

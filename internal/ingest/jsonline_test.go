@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/contract"
 )
 
 // TestStrictObject: RFC 8259 objects only, as contract revision 2 says.
@@ -92,7 +92,7 @@ func TestNDJSONRecords(t *testing.T) {
 // records and the hash of reading it whole, whatever the line breaks, byte
 // order mark, bad bytes and blank lines, and wherever the chunks end.
 func TestChunkedNDJSON(t *testing.T) {
-	src := Source{Name: "e", Source: project.Source{Format: project.NDJSON, Fields: []project.Field{{Name: "a"}, {Name: "b"}}}}
+	src := Source{Name: "e", Source: contract.Source{Format: contract.NDJSON, Fields: []contract.Field{{Name: "a"}, {Name: "b"}}}}
 	read := func(path string) (string, string) {
 		var parts []string
 		var sha string

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/contract"
 )
 
 // readAll reads a file as readFile does, giving its records (as
@@ -68,8 +68,8 @@ func TestLimitsBeforeBuffering(t *testing.T) {
 	defer func(n, l int) { chunkBytes, textLimit = n, l }(chunkBytes, textLimit)
 	chunkBytes, textLimit = 97, 1000
 	const slack = 1 << 20 // what a pipe may hold written but unread
-	ndjson := Source{Name: "e", Source: project.Source{Format: project.NDJSON, Fields: []project.Field{{Name: "a"}}}}
-	csv := Source{Name: "t", Source: project.Source{Format: project.CSV, Fields: []project.Field{{Name: "a"}}}}
+	ndjson := Source{Name: "e", Source: contract.Source{Format: contract.NDJSON, Fields: []contract.Field{{Name: "a"}}}}
+	csv := Source{Name: "t", Source: contract.Source{Format: contract.CSV, Fields: []contract.Field{{Name: "a"}}}}
 	for _, tc := range []struct {
 		name         string
 		src          Source
@@ -107,7 +107,7 @@ func TestLimitsBeforeBuffering(t *testing.T) {
 func TestLineLimitEdges(t *testing.T) {
 	defer func(n, l int) { chunkBytes, textLimit = n, l }(chunkBytes, textLimit)
 	textLimit = 40
-	src := Source{Name: "e", Source: project.Source{Format: project.NDJSON, Fields: []project.Field{{Name: "a"}}}}
+	src := Source{Name: "e", Source: contract.Source{Format: contract.NDJSON, Fields: []contract.Field{{Name: "a"}}}}
 	line := func(n int) string { // a JSON object of n bytes
 		return `{"a": "` + strings.Repeat("x", n-9) + `"}`
 	}
@@ -159,7 +159,7 @@ func TestCancelDoesNotWaitForHash(t *testing.T) {
 	}
 	f.Close()
 	src := sources(t, bronze)[0]
-	src.Format = project.Parquet // only hashed before DuckDB would read it
+	src.Format = contract.Parquet // only hashed before DuckDB would read it
 	files, err := Discover(src)
 	if err != nil || len(files.Files) != 1 {
 		t.Fatal(files, err)

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -40,7 +40,7 @@ func TestDecimalRule(t *testing.T) {
 		{"decimal(2,2)", "-00.5", kindString, sql.NullString{String: "-.50", Valid: true}},
 		{"decimal(2,2)", "1.00", kindString, sql.NullString{}},
 	} {
-		f := project.Field{Name: "x", Type: project.FieldType(tc.typ)}
+		f := contract.Field{Name: "x", Type: contract.FieldType(tc.typ)}
 		var got sql.NullString
 		q := "SELECT (" + parse(Source{}, f, "t", "s") + ")::VARCHAR FROM (SELECT ?::UTINYINT AS t, ?::VARCHAR AS s)"
 		if err := tx.QueryRowContext(context.Background(), q, tc.kind, tc.in).Scan(&got); err != nil {
@@ -83,7 +83,7 @@ func TestTimestampRule(t *testing.T) {
 		{"2026-11-01", kindString, sql.NullString{}},
 		{"2026-11-01T09:40:55Z", kindBoolean, sql.NullString{}},
 	} {
-		f := project.Field{Name: "x", Type: project.FieldType("timestamp")}
+		f := contract.Field{Name: "x", Type: contract.FieldType("timestamp")}
 		var got sql.NullString
 		q := "SELECT (" + parse(Source{}, f, "t", "s") + ")::VARCHAR FROM (SELECT ?::UTINYINT AS t, ?::VARCHAR AS s)"
 		if err := tx.QueryRowContext(ctx, q, tc.kind, tc.in).Scan(&got); err != nil {
@@ -103,11 +103,11 @@ func TestContractTrim(t *testing.T) {
 	if err := Macros(ctx, tx); err != nil {
 		t.Fatal(err)
 	}
-	src := Source{Name: "t", Source: project.Source{Fields: []project.Field{
-		{Name: "name", Type: project.FieldType("text"), Normalize: []string{"trim", "lower"}},
-		{Name: "amount", Type: project.FieldType("decimal(10,2)")},
-		{Name: "n", Type: project.FieldType("integer")},
-		{Name: "ok", Type: project.FieldType("boolean")},
+	src := Source{Name: "t", Source: contract.Source{Fields: []contract.Field{
+		{Name: "name", Type: contract.FieldType("text"), Normalize: []string{"trim", "lower"}},
+		{Name: "amount", Type: contract.FieldType("decimal(10,2)")},
+		{Name: "n", Type: contract.FieldType("integer")},
+		{Name: "ok", Type: contract.FieldType("boolean")},
 	}}}
 	const nbsp = "\u00a0"
 	for _, tc := range []struct {

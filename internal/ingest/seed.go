@@ -7,7 +7,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/diag"
 )
 
 // Seed is a seed file as the sources' CSV reader reads it.
@@ -42,35 +42,35 @@ const maxSeedErrors = 10
 func ReadSeed(ctx context.Context, abs, rel string) (*Seed, error) {
 	fh, err := os.Open(abs)
 	if err != nil {
-		return nil, &project.FileError{Path: rel, Msg: fmt.Sprintf("cannot read the seed: %v", unwrapPath(err))}
+		return nil, &diag.FileError{Path: rel, Msg: fmt.Sprintf("cannot read the seed: %v", unwrapPath(err))}
 	}
 	defer fh.Close()
 	info, err := fh.Stat()
 	if err != nil {
-		return nil, &project.FileError{Path: rel, Msg: fmt.Sprintf("cannot read the seed: %v", unwrapPath(err))}
+		return nil, &diag.FileError{Path: rel, Msg: fmt.Sprintf("cannot read the seed: %v", unwrapPath(err))}
 	}
 	data, err := readUpTo(ctx, fh, info.Size(), textLimit)
 	if err != nil {
-		return nil, &project.FileError{Path: rel, Msg: fmt.Sprintf("cannot read the seed: %v", unwrapPath(err))}
+		return nil, &diag.FileError{Path: rel, Msg: fmt.Sprintf("cannot read the seed: %v", unwrapPath(err))}
 	}
 	if len(data) > textLimit {
-		return nil, &project.FileError{Path: rel, Msg: fmt.Sprintf("the seed is larger than %s: load data this large as a source", sizeText(textLimit))}
+		return nil, &diag.FileError{Path: rel, Msg: fmt.Sprintf("the seed is larger than %s: load data this large as a source", sizeText(textLimit))}
 	}
 	text, bad := prepareText(bytes.TrimPrefix(data, bom))
 	recs := scanCSV(text, bad)
 	lines := strings.Split(text, "\n")
-	at := func(r csvRecord, format string, args ...any) *project.FileError {
-		return &project.FileError{Path: rel, Line: r.line, Msg: fmt.Sprintf(format, args...), Source: lines[r.line-1]}
+	at := func(r csvRecord, format string, args ...any) *diag.FileError {
+		return &diag.FileError{Path: rel, Line: r.line, Msg: fmt.Sprintf(format, args...), Source: lines[r.line-1]}
 	}
 	const hint = "a seed is CSV as RFC 4180 reads it: a comma between values, a value holding a comma, a quote or a line break in double quotes, a quote inside doubled (\"\")"
 	if len(recs) == 0 {
-		return nil, &project.FileError{Path: rel, Msg: "the seed is empty: it needs a header line naming its columns and at least one record",
+		return nil, &diag.FileError{Path: rel, Msg: "the seed is empty: it needs a header line naming its columns and at least one record",
 			Hint: "add its rows, or delete the file if the table is not wanted"}
 	}
 	seed := &Seed{}
-	var errs project.Errors
+	var errs diag.Errors
 	for k, r := range recs {
-		var err *project.FileError
+		var err *diag.FileError
 		switch {
 		case r.reason == invalidEncoding:
 			err = at(r, "this line is not valid UTF-8 (or holds a NUL byte)")
@@ -110,7 +110,7 @@ func ReadSeed(ctx context.Context, abs, rel string) (*Seed, error) {
 		seed.Records = append(seed.Records, SeedRecord{Line: r.line, Text: lines[r.line-1], Fields: r.fields})
 	}
 	if len(errs) == 0 && len(seed.Records) == 0 {
-		return nil, &project.FileError{Path: rel, Line: recs[0].line, Msg: "the seed has a header but no record: a seed needs at least one",
+		return nil, &diag.FileError{Path: rel, Line: recs[0].line, Msg: "the seed has a header but no record: a seed needs at least one",
 			Source: lines[recs[0].line-1], Hint: "add its rows, or delete the file if the table is not wanted"}
 	}
 	if err := errs.Err(); err != nil {

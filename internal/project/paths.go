@@ -2,6 +2,7 @@ package project
 
 import (
 	"fmt"
+	"github.com/digitalservices/elt/internal/diag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,8 +50,8 @@ func checkOutput(dir string, cfg Config, o Overrides) error {
 			}
 			return &UsageError{Msg: flag + ": " + msg}
 		}
-		line, col := newLocator(cfg.Text).find("paths", "output")
-		return At(ConfigFile, cfg.Text, line, col, "%s", msg)
+		line, col := diag.NewLocator(cfg.Text).Find("paths", "output")
+		return diag.At(ConfigFile, cfg.Text, line, col, "%s", msg)
 	}
 	return nil
 }

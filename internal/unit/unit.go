@@ -20,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
@@ -70,10 +71,10 @@ func Load(dir string) ([]Test, error) {
 		dec := yaml.NewDecoder(strings.NewReader(string(b)))
 		dec.KnownFields(true)
 		if err := dec.Decode(&t); err != nil {
-			return &project.FileError{Path: t.Path, Msg: "not a unit test: " + err.Error(), Hint: "a unit test has model:, given: (rows by input) and expect: (rows)"}
+			return &diag.FileError{Path: t.Path, Msg: "not a unit test: " + err.Error(), Hint: "a unit test has model:, given: (rows by input) and expect: (rows)"}
 		}
 		if t.Model == "" {
-			return &project.FileError{Path: t.Path, Msg: "model: is missing: name the model this test runs (schema.name)"}
+			return &diag.FileError{Path: t.Path, Msg: "model: is missing: name the model this test runs (schema.name)"}
 		}
 		out = append(out, t)
 		return nil
