@@ -8,6 +8,7 @@ package diag
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 )
 
@@ -111,4 +112,14 @@ func (es Errors) Err() error {
 		return nil
 	}
 	return es
+}
+
+// UnwrapPath is the cause of a failed file operation without the path
+// (the message that shows it names the path its own way).
+func UnwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

@@ -3,6 +3,7 @@ package ingest
 import (
 	"errors"
 	"fmt"
+	"github.com/digitalservices/elt/internal/diag"
 	"io/fs"
 	"os"
 	"path"
@@ -69,7 +70,7 @@ func Discover(src Source) (Listing, error) {
 		}
 		return l, fmt.Errorf("source %s: no folder %s: create it (files land there), or fix the source's path in elt.yaml", src.Name, src.Dir)
 	case err != nil:
-		return l, fmt.Errorf("source %s: cannot read %s: %w", src.Name, src.Dir, unwrapPath(err))
+		return l, fmt.Errorf("source %s: cannot read %s: %w", src.Name, src.Dir, diag.UnwrapPath(err))
 	case !info.IsDir():
 		return l, fmt.Errorf("source %s: %s is not a folder", src.Name, src.Dir)
 	}
@@ -93,7 +94,7 @@ func Discover(src Source) (Listing, error) {
 func walk(dir, rel string, parents []fs.FileInfo, fn func(rel, abs string, info fs.FileInfo)) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("cannot read %s: %w", dir, unwrapPath(err))
+		return fmt.Errorf("cannot read %s: %w", dir, diag.UnwrapPath(err))
 	}
 	for _, e := range entries {
 		if InProgress(e.Name()) {
@@ -107,7 +108,7 @@ func walk(dir, rel string, parents []fs.FileInfo, fn func(rel, abs string, info 
 				target, _ := os.Readlink(abs)
 				return fmt.Errorf("%s is a dangling link (to %s): restore its target or remove the link", abs, target)
 			}
-			return fmt.Errorf("cannot read %s: %w", abs, unwrapPath(err))
+			return fmt.Errorf("cannot read %s: %w", abs, diag.UnwrapPath(err))
 		}
 		if !info.IsDir() {
 			fn(r, abs, info)
@@ -123,14 +124,6 @@ func walk(dir, rel string, parents []fs.FileInfo, fn func(rel, abs string, info 
 		}
 	}
 	return nil
-}
-
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 func matchAny(patterns []string, rel string) bool {

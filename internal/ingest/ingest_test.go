@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digitalservices/elt/internal/ingest/read"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/testutil"
@@ -49,8 +50,8 @@ func memTx(t *testing.T) *sql.Tx {
 // quarantine with expected/quarantine.csv, with small batches and NDJSON
 // read in small chunks so that their edges fall everywhere.
 func TestConformanceQuarantine(t *testing.T) {
-	defer func(n int) { chunkBytes = n }(chunkBytes)
-	chunkBytes = 97
+	defer func(n int) { read.ChunkBytes = n }(read.ChunkBytes)
+	read.ChunkBytes = 97
 	for _, dir := range testutil.ConformanceCases(t) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			testutil.SkipPending(t, dir)
@@ -150,8 +151,8 @@ func TestCSVWithoutRequiredColumn(t *testing.T) {
 // never going back, ending at every byte of the files it read (a file it
 // only hashes, touched since, counts too) and at the records it read.
 func TestProgress(t *testing.T) {
-	defer func(n int) { chunkBytes = n }(chunkBytes)
-	chunkBytes = 97
+	defer func(n int) { read.ChunkBytes = n }(read.ChunkBytes)
+	read.ChunkBytes = 97
 	ctx := context.Background()
 	tx := memTx(t)
 	bronze := filepath.Join(t.TempDir(), "bronze")

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"github.com/digitalservices/elt/internal/ingest/read"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,7 +104,7 @@ func literalPath(path string) (string, func(), error) {
 func parquetValue(col, typ string) (string, string) {
 	t := strings.ToUpper(typ)
 	kind := func(k string) string {
-		return fmt.Sprintf("CASE WHEN %s IS NULL THEN %d ELSE %d END", col, kindNull, jsonTypes[k])
+		return fmt.Sprintf("CASE WHEN %s IS NULL THEN %d ELSE %d END", col, read.KindNull, read.JSONTypes[k])
 	}
 	switch {
 	case t == "VARCHAR" || strings.HasPrefix(t, "ENUM"):

@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"github.com/digitalservices/elt/internal/ingest/read"
 	"strconv"
 	"strings"
 	"text/template"
@@ -61,7 +62,7 @@ func base(f contract.Field, i int) string {
 	case contract.Text:
 		return fmt.Sprintf("elt_text(%s, %s)", t, s)
 	case contract.JSON:
-		return fmt.Sprintf("CASE WHEN %s <> %d THEN %s END", t, kindNull, s)
+		return fmt.Sprintf("CASE WHEN %s <> %d THEN %s END", t, read.KindNull, s)
 	}
 	return fmt.Sprintf("CASE WHEN NOT elt_blank(%s, %s) THEN %s END", t, s, s)
 }
@@ -92,7 +93,7 @@ func text(f contract.Field, i int) string {
 // for a default.
 func typeOf(f contract.Field, i int) string {
 	if f.Default != nil {
-		return fmt.Sprintf("CASE WHEN elt_blank(_type%d, _text%d) THEN %d ELSE _type%d END", i+1, i+1, kindString, i+1)
+		return fmt.Sprintf("CASE WHEN elt_blank(_type%d, _text%d) THEN %d ELSE _type%d END", i+1, i+1, read.KindString, i+1)
 	}
 	return fmt.Sprintf("_type%d", i+1)
 }
@@ -104,7 +105,7 @@ func parse(src Source, f contract.Field, t, s string) string {
 	switch f.Type.Base() {
 	case contract.Integer:
 		return fmt.Sprintf("CASE WHEN %[1]s THEN try_cast(%[2]s AS BIGINT) "+
-			"WHEN %[3]s AND regexp_full_match(elt_trim(%[2]s), '%[4]s') THEN try_cast(elt_trim(%[2]s) AS BIGINT) END", is(kindInteger, kindUnsigned), s, is(kindString), contract.IntegerPattern)
+			"WHEN %[3]s AND regexp_full_match(elt_trim(%[2]s), '%[4]s') THEN try_cast(elt_trim(%[2]s) AS BIGINT) END", is(read.KindInteger, read.KindUnsigned), s, is(read.KindString), contract.IntegerPattern)
 	case contract.Decimal:
 		// The pattern also bounds the value: at most p-s digits before the
 		// point once leading zeros are set aside means |value| < 10^(p-s).
@@ -113,19 +114,19 @@ func parse(src Source, f contract.Field, t, s string) string {
 		re := f.Type.DecimalPattern()
 		v := fmt.Sprintf("elt_trim(%s)", s)
 		return fmt.Sprintf("CASE WHEN %[1]s AND regexp_full_match(%[2]s, '%[3]s') THEN try_cast(%[2]s AS DECIMAL(%[4]d, %[5]d)) END",
-			is(kindString, kindInteger, kindUnsigned, kindDouble), v, re, p, sc)
+			is(read.KindString, read.KindInteger, read.KindUnsigned, read.KindDouble), v, re, p, sc)
 	case contract.Boolean:
 		return fmt.Sprintf("CASE WHEN %[1]s THEN %[2]s = 'true' WHEN %[3]s THEN CASE lower(elt_trim(%[2]s)) "+
-			"WHEN 'true' THEN true WHEN 'false' THEN false END END", is(kindBoolean), s, is(kindString))
+			"WHEN 'true' THEN true WHEN 'false' THEN false END END", is(read.KindBoolean), s, is(read.KindString))
 	case contract.Date:
-		return fmt.Sprintf("CASE WHEN %[1]s AND regexp_full_match(%[2]s, '%[3]s') THEN try_cast(%[2]s AS DATE) END", is(kindString), s, contract.DatePattern)
+		return fmt.Sprintf("CASE WHEN %[1]s AND regexp_full_match(%[2]s, '%[3]s') THEN try_cast(%[2]s AS DATE) END", is(read.KindString), s, contract.DatePattern)
 	case contract.Timestamp:
 		return fmt.Sprintf("elt_ts(%s, %s)", t, s)
 	case contract.JSON:
 		if src.Format == contract.NDJSON {
-			return fmt.Sprintf("CASE WHEN %[1]s THEN to_json(%[2]s) ELSE %[2]s::JSON END", is(kindString), s)
+			return fmt.Sprintf("CASE WHEN %[1]s THEN to_json(%[2]s) ELSE %[2]s::JSON END", is(read.KindString), s)
 		}
-		return fmt.Sprintf("CASE WHEN %[1]s THEN %[2]s::JSON WHEN coalesce(try(json_valid(%[2]s)), false) THEN %[2]s::JSON END", is(kindObject, kindArray), s)
+		return fmt.Sprintf("CASE WHEN %[1]s THEN %[2]s::JSON WHEN coalesce(try(json_valid(%[2]s)), false) THEN %[2]s::JSON END", is(read.KindObject, read.KindArray), s)
 	}
 	return s
 }
@@ -303,4 +304,16 @@ func bronzeTable(ctx context.Context, tx warehouse.Querier, src Source) error {
 		}
 	}
 	return nil
+}
+
+// isKind is the SQL that is true when the kind t is one of kinds.
+func isKind(t string, kinds ...uint8) string {
+	if len(kinds) == 1 {
+		return fmt.Sprintf("%s = %d", t, kinds[0])
+	}
+	list := make([]string, len(kinds))
+	for i, k := range kinds {
+		list[i] = fmt.Sprint(k)
+	}
+	return fmt.Sprintf("%s IN (%s)", t, strings.Join(list, ", "))
 }
