@@ -14,6 +14,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/digitalservices/elt/internal/ingest/discover"
 	"io"
 	"runtime/debug"
 	"strings"
@@ -115,7 +116,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	// What is checked before anything runs, and the files to read.
 	sources := ingest.Declared(b.Project.Config, b.Project.Resolve(b.Project.Config.Paths.Bronze))
-	var listings map[string]ingest.Listing
+	var listings map[string]discover.Listing
 	err = func() error {
 		if err := CheckHeaders(ctx, b.Project, g, ids); err != nil {
 			return err
@@ -128,7 +129,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 				return err
 			}
 		}
-		listings, err = discover(sources, readSources(g, ids), o.Hold)
+		listings, err = listSources(sources, readSources(g, ids), o.Hold)
 		return err
 	}()
 	runs := state.Runs{DB: b.DB}
@@ -192,18 +193,18 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	return sum, berr
 }
 
-// discover lists the files of every source the selected models read; all
+// listSources lists the files of every source the selected models read; all
 // problems (a missing folder, a dangling link, a loop) are reported together.
 // Files held back (o.Hold: not yet whole, in watch mode) are left for a
 // later build.
-func discover(sources []ingest.Source, readers map[string]bool, hold map[string]bool) (map[string]ingest.Listing, error) {
-	out := map[string]ingest.Listing{}
+func listSources(sources []ingest.Source, readers map[string]bool, hold map[string]bool) (map[string]discover.Listing, error) {
+	out := map[string]discover.Listing{}
 	var errs diag.Errors
 	for _, src := range sources {
 		if !readers["bronze."+strings.ToLower(src.Name)] {
 			continue
 		}
-		l, err := ingest.Discover(src)
+		l, err := discover.Discover(src.Folder())
 		errs.Add(err)
 		if len(hold) > 0 {
 			kept := l.Files[:0]
@@ -221,7 +222,7 @@ func discover(sources []ingest.Source, readers map[string]bool, hold map[string]
 	return out, errs.Err()
 }
 
-func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources []ingest.Source, listings map[string]ingest.Listing, o Options, sum *Summary) (err error) {
+func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources []ingest.Source, listings map[string]discover.Listing, o Options, sum *Summary) (err error) {
 	conn, err := b.DB.Conn(ctx)
 	if err != nil {
 		return err
@@ -275,11 +276,11 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 			if opts.Previous, err = state.ReadManifest(ctx, tx, src.Name); err != nil {
 				return err
 			}
-			gone := opts.Previous.Missing(ingest.Paths(listing.Files))
+			gone := opts.Previous.Missing(discover.Paths(listing.Files))
 			if len(opts.Previous) == 0 {
 				// No manifest (elt's own tables recreated): the bronze
 				// table says which files it holds.
-				if gone, err = goneFromTable(ctx, tx, src, ingest.Paths(listing.Files)); err != nil {
+				if gone, err = goneFromTable(ctx, tx, src, discover.Paths(listing.Files)); err != nil {
 					return err
 				}
 			}
@@ -463,7 +464,7 @@ func (e *MissingFilesError) Error() string {
 }
 
 // writeNotes says what a source's ingestion did not read or found changed.
-func writeNotes(w io.Writer, src ingest.Source, l ingest.Listing, res ingest.Result, full bool) {
+func writeNotes(w io.Writer, src ingest.Source, l discover.Listing, res ingest.Result, full bool) {
 	if n := len(l.Unmatched); n > 0 {
 		what := "match none of its patterns"
 		if len(l.Files) == 0 {

@@ -3,6 +3,7 @@ package execute
 import (
 	"context"
 	"fmt"
+	"github.com/digitalservices/elt/internal/ingest/discover"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -270,7 +271,7 @@ func (in *inferred) measure(ctx context.Context) error {
 		src.Patterns = contract.DefaultPatterns(src.Format)
 	}
 	s := ingest.Source{Name: in.name, Dir: in.dir, Prefix: in.src.Path, Source: src}
-	l, err := ingest.Discover(s)
+	l, err := discover.Discover(s.Folder())
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/digitalservices/elt/internal/ingest/discover"
 	"io"
 	"io/fs"
 	"os"
@@ -176,7 +177,7 @@ func (w *watcher) poll() (ready map[string]look, hold map[string]bool, err error
 		if err != nil {
 			return err
 		}
-		if p != w.root && ingest.InProgress(d.Name()) {
+		if p != w.root && discover.InProgress(d.Name()) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"github.com/digitalservices/elt/internal/ingest/discover"
 	"os"
 	"path/filepath"
 	"testing"
@@ -33,7 +34,7 @@ func TestCancelDoesNotWaitForHash(t *testing.T) {
 	f.Close()
 	src := sources(t, bronze)[0]
 	src.Format = contract.Parquet // only hashed before DuckDB would read it
-	files, err := Discover(src)
+	files, err := discover.Discover(src.Folder())
 	if err != nil || len(files.Files) != 1 {
 		t.Fatal(files, err)
 	}

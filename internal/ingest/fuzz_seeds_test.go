@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"github.com/digitalservices/elt/internal/ingest/discover"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +19,7 @@ const fuzzLimit = 256
 
 // readLines reads a bronze file of src as ingestion does, giving the lines
 // of its records, in order.
-func readLines(t *testing.T, src Source, f File) []int64 {
+func readLines(t *testing.T, src Source, f discover.File) []int64 {
 	t.Helper()
 	var lines []int64
 	read.File(context.Background(), f.Abs, f.Size, src.Format, columns(src), false, func(p read.Piece) bool {
@@ -50,7 +51,7 @@ func TestFuzzSeedsCountedOnce(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, name), []byte(seed), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			files, err := Discover(src)
+			files, err := discover.Discover(src.Folder())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/digitalservices/elt/internal/ingest/discover"
 	"github.com/digitalservices/elt/internal/ingest/read"
 	"io"
 	"maps"
@@ -41,6 +42,11 @@ func Declared(cfg project.Config, bronze string) []Source {
 		out = append(out, Source{Name: name, Dir: filepath.Join(bronze, filepath.FromSlash(s.Path)), Prefix: filepath.ToSlash(filepath.Clean(s.Path)), Source: s})
 	}
 	return out
+}
+
+// Folder is the source's folder, for discover.Discover.
+func (s Source) Folder() discover.Folder {
+	return discover.Folder{Source: s.Name, Dir: s.Dir, Prefix: s.Prefix, Patterns: s.Patterns}
 }
 
 // Table is the bronze table the source loads into.
@@ -129,7 +135,7 @@ func Macros(ctx context.Context, q warehouse.Querier) error {
 
 // Ingest loads the source's new files: each file not in the manifest is read
 // once, its records checked and loaded, and the file recorded.
-func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File, o Options) (Result, error) {
+func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []discover.File, o Options) (Result, error) {
 	res := Result{Source: src.Name}
 	if err := Prepare(ctx, tx, src); err != nil {
 		return res, err
@@ -138,7 +144,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 	if err != nil {
 		return res, err
 	}
-	have := Paths(files)
+	have := discover.Paths(files)
 	for _, f := range o.Held {
 		have[f] = true
 	}
@@ -165,7 +171,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 	// Files that look new or different are read, hashed and prepared in
 	// parallel (at most workers at a time, each at most one piece ahead),
 	// and loaded in order, a piece at a time.
-	var todo []File
+	var todo []discover.File
 	var prog Progress
 	for _, f := range files {
 		if k, ok := seen[f.Rel]; !ok || !k.Same(f.Look) {
@@ -289,7 +295,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 // A part of a batch: a file's records, or a whole Parquet file (DuckDB
 // reads it), to be recorded in the manifest once its records are counted.
 type part struct {
-	File
+	discover.File
 	recs    *read.Records
 	parquet *state.Ingested
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/csv"
+	"github.com/digitalservices/elt/internal/ingest/discover"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,7 +59,7 @@ func TestConformanceQuarantine(t *testing.T) {
 			ctx := context.Background()
 			tx := memTx(t)
 			for _, src := range sources(t, filepath.Join(dir, "bronze")) {
-				files, err := Discover(src)
+				files, err := discover.Discover(src.Folder())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -124,7 +125,7 @@ func TestCSVWithoutRequiredColumn(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "b.csv"), []byte("transaction_id,session_id,amount,currency,transaction_timestamp\nt3,s2,1.50,usd,1793733758000\n"), 0o644)
 	tx := memTx(t)
 	src := sources(t, bronze)[1]
-	files, err := Discover(src)
+	files, err := discover.Discover(src.Folder())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +161,7 @@ func TestProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	ingest := func(src Source) (Result, []Progress, int64) {
-		files, err := Discover(src)
+		files, err := discover.Discover(src.Folder())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,7 +190,7 @@ func TestProgress(t *testing.T) {
 			t.Errorf("%s: ends at %+v (%v%%), want %d bytes and %d records", src.Name, last, last.Percent(), size, res.Records)
 		}
 		// Touched, not changed: hashed again, its bytes counted, no records.
-		files, _ := Discover(src)
+		files, _ := discover.Discover(src.Folder())
 		later := time.Now().Add(time.Hour)
 		if err := os.Chtimes(files.Files[0].Abs, later, later); err != nil {
 			t.Fatal(err)
