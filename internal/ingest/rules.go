@@ -251,7 +251,7 @@ func loadSQL(src Source, runID, rejects int64) string {
 	list := strings.Join(names(src), ", ")
 	// A record's raw text is made here, for a rejected record only, from
 	// its _raw: the row as a value DuckDB writes as JSON (a Parquet row's
-	// struct, parquetView), or NULL when Go keeps the text (recordsView).
+	// struct, parquetView), or NULL when Go keeps the text (read.View).
 	return fmt.Sprintf(`INSERT INTO %s (%s, _file, _line, _run_id)
 SELECT %s, _file, _line, %d
 FROM (%s)

@@ -47,9 +47,9 @@ func sizeText(n int) string {
 // File reads one bronze file once (path, of size bytes when listed, in
 // format, its declared fields at columns), giving its pieces to emit (which
 // says whether to go on): NDJSON a chunk of whole lines at a time, CSV
-// whole, and the file's hash last. A file already in the manifest
-// (touched, or copied with its bytes) and a Parquet file (DuckDB reads it)
-// are only hashed, streaming. A line or CSV file beyond textLimit is an
+// whole, and the file's hash last. With hashOnly (a file already in the
+// manifest, touched or copied with its bytes), and for a Parquet file
+// (DuckDB reads it), the file is only hashed, streaming. A line or CSV file beyond textLimit is an
 // error found before more of it is read; a cancelled ctx stops the reading
 // between two pieces of at most ChunkBytes or readBytes.
 func File(ctx context.Context, path string, size int64, format contract.Format, columns []string, hashOnly bool, emit func(Piece) bool) {
