@@ -14,6 +14,7 @@ import (
 	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -72,8 +73,8 @@ type rowCheck struct {
 // that need look no further: its change set (the keys the build touched),
 // and the checks that found no failing row when the model was last built.
 type Since struct {
-	Changes string          // the change set's table (compile.ChangesTable)
-	Clean   map[string]bool // by label
+	Changes sqlname.Relation // the change set's table (compile.ChangesTable)
+	Clean   map[string]bool  // by label
 }
 
 // Model runs every check of a built model. With since, a unique check of
@@ -86,12 +87,12 @@ func Model(ctx context.Context, q warehouse.Querier, m *project.Model, since *Si
 	if len(checks) == 0 {
 		return nil, nil
 	}
-	table := warehouse.Qualified(m.Schema, m.Name)
+	table := sqlname.Qualified(m.Schema, m.Name)
 	var rows []rowCheck
 	var results []Result
 	aggs := []string{"count(*)"}
 	for _, c := range checks {
-		col := warehouse.Ident(c.Column)
+		col := sqlname.Ident(c.Column)
 		rc := rowCheck{check: c}
 		switch c.Kind {
 		case "not_null", "max_null_pct":
@@ -99,7 +100,7 @@ func Model(ctx context.Context, q warehouse.Querier, m *project.Model, since *Si
 		case "accepted_values":
 			vals := make([]string, len(c.Values))
 			for i, v := range c.Values {
-				vals[i] = warehouse.Literal(v)
+				vals[i] = sqlname.Literal(v)
 			}
 			rc.fail = fmt.Sprintf("%s IS NOT NULL AND CAST(%s AS VARCHAR) NOT IN (%s)", col, col, strings.Join(vals, ", "))
 		case "range":
@@ -122,7 +123,7 @@ func Model(ctx context.Context, q warehouse.Querier, m *project.Model, since *Si
 		case "relationships":
 			parts := strings.Split(c.To, ".")
 			rc.fail = fmt.Sprintf("%s IS NOT NULL AND NOT EXISTS (SELECT 1 FROM %s AS elt_to WHERE elt_to.%s = %s.%s)",
-				col, warehouse.Qualified(parts[0], parts[1]), warehouse.Ident(parts[2]), table, col)
+				col, sqlname.Qualified(parts[0], parts[1]), sqlname.Ident(parts[2]), table, col)
 		case "row_count":
 			rows = append(rows, rc)
 			continue
@@ -139,7 +140,7 @@ func Model(ctx context.Context, q warehouse.Querier, m *project.Model, since *Si
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	err := q.QueryRowContext(ctx, "SELECT "+strings.Join(aggs, ",\n       ")+"\nFROM "+table).Scan(ptrs...)
+	err := q.QueryRowContext(ctx, "SELECT "+strings.Join(aggs, ",\n       ")+"\nFROM "+table.String()).Scan(ptrs...)
 	if err != nil {
 		// One bad check (an expression naming a missing column) should not
 		// hide the others: run them one by one to say which.
@@ -165,9 +166,9 @@ func Model(ctx context.Context, q warehouse.Querier, m *project.Model, since *Si
 }
 
 // one runs the checks of a model one at a time, so a broken one is named.
-func one(ctx context.Context, q warehouse.Querier, m *project.Model, table string, rows []rowCheck) []Result {
+func one(ctx context.Context, q warehouse.Querier, m *project.Model, table sqlname.Relation, rows []rowCheck) []Result {
 	var total int64
-	q.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&total)
+	q.QueryRowContext(ctx, "SELECT count(*) FROM "+table.String()).Scan(&total)
 	var out []Result
 	for _, rc := range rows {
 		r := newResult(m.ID(), rc.check, total)
@@ -176,7 +177,7 @@ func one(ctx context.Context, q warehouse.Querier, m *project.Model, table strin
 			out = append(out, r)
 			continue
 		}
-		if err := q.QueryRowContext(ctx, "SELECT "+rc.agg+" FROM "+table).Scan(&r.Failing); err != nil {
+		if err := q.QueryRowContext(ctx, "SELECT "+rc.agg+" FROM "+table.String()).Scan(&r.Failing); err != nil {
 			r.Err = warehouse.AsQueryError(err).Msg
 			out = append(out, r)
 			continue
@@ -213,22 +214,22 @@ func rowCount(c contract.Check, n int64) (bool, string) {
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // samples fetches up to five failing rows with the model's key.
-func samples(ctx context.Context, q warehouse.Querier, m *project.Model, table string, rc rowCheck) *output.Result {
+func samples(ctx context.Context, q warehouse.Querier, m *project.Model, table sqlname.Relation, rc rowCheck) *output.Result {
 	key := m.Header.UniqueKey
 	if key == "" && len(m.Header.Columns) > 0 {
 		key = m.Header.Columns[0].Name
 	}
 	var cols []string
 	if key != "" {
-		cols = append(cols, warehouse.Ident(key))
+		cols = append(cols, sqlname.Ident(key))
 	}
 	if rc.check.Column != "" && !strings.EqualFold(rc.check.Column, key) {
-		cols = append(cols, warehouse.Ident(rc.check.Column))
+		cols = append(cols, sqlname.Ident(rc.check.Column))
 	}
 	var query string
 	switch {
 	case rc.check.Kind == "unique":
-		col := warehouse.Ident(rc.check.Column)
+		col := sqlname.Ident(rc.check.Column)
 		query = fmt.Sprintf("SELECT %s, count(*) AS rows FROM %s WHERE %s IS NOT NULL GROUP BY ALL HAVING count(*) > 1 ORDER BY rows DESC, %s LIMIT 5", col, table, col, col)
 	case len(cols) == 0 || rc.check.Kind == "expression":
 		query = fmt.Sprintf("SELECT * FROM %s WHERE %s LIMIT 5", table, rc.fail)

@@ -15,6 +15,7 @@ import (
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -97,9 +98,9 @@ func Statements(m *project.Model) []string {
 		kind = "VIEW"
 	}
 	return append(Vars(m),
-		"CREATE SCHEMA IF NOT EXISTS "+warehouse.Ident(m.Schema),
-		"SET schema = "+warehouse.Literal(m.Schema),
-		fmt.Sprintf("CREATE OR REPLACE %s %s AS ", kind, warehouse.Qualified(m.Schema, m.Name))+TrimBody(m.Body),
+		"CREATE SCHEMA IF NOT EXISTS "+sqlname.Ident(m.Schema),
+		"SET schema = "+sqlname.Literal(m.Schema),
+		fmt.Sprintf("CREATE OR REPLACE %s %s AS ", kind, sqlname.Qualified(m.Schema, m.Name))+TrimBody(m.Body),
 	)
 }
 
@@ -162,17 +163,17 @@ func Comments(m *project.Model) []Comment {
 	if m.Header.Materialized == project.View {
 		kind = "VIEW"
 	}
-	target := warehouse.Qualified(m.Schema, m.Name)
+	target := sqlname.Qualified(m.Schema, m.Name).String()
 	text := func(s string) string {
 		if s = strings.TrimSpace(s); s == "" {
 			return "NULL"
 		}
-		return warehouse.Literal(s)
+		return sqlname.Literal(s)
 	}
 	out := []Comment{{SQL: "COMMENT ON " + kind + " " + target + " IS " + text(m.Header.Description)}}
 	for _, c := range m.Header.Columns {
 		if strings.TrimSpace(c.Description) != "" {
-			out = append(out, Comment{SQL: "COMMENT ON COLUMN " + target + "." + warehouse.Ident(c.Name) + " IS " + text(c.Description), Column: c.Name})
+			out = append(out, Comment{SQL: "COMMENT ON COLUMN " + target + "." + sqlname.Ident(c.Name) + " IS " + text(c.Description), Column: c.Name})
 		}
 	}
 	return out

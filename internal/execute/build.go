@@ -14,7 +14,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/digitalservices/elt/internal/ingest/discover"
 	"io"
 	"runtime/debug"
 	"strings"
@@ -26,10 +25,12 @@ import (
 	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/ingest/discover"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/publish"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -512,7 +513,7 @@ func listFiles(files []string, max int) string {
 // reset forgets what was ingested from a source, for --full-refresh.
 func reset(ctx context.Context, tx warehouse.Querier, src ingest.Source) error {
 	// Dropped, not emptied: a full refresh also takes a field's new type.
-	if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+src.Table()); err != nil {
+	if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+src.Table().String()); err != nil {
 		return fmt.Errorf("full refresh of %s: %w", src.Name, err)
 	}
 	if err := ingest.Prepare(ctx, tx, src); err != nil {
@@ -544,7 +545,7 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 	// second at 2M rows).
 	dups := map[int]string{}
 	if m.Header.Materialized == project.Incremental && !checksKeyUnique(m) {
-		dups[len(stmts)-1] = compile.DuplicateKeys(m, warehouse.Qualified(m.Schema, m.Name), "", 6)
+		dups[len(stmts)-1] = compile.DuplicateKeys(m, sqlname.Qualified(m.Schema, m.Name), "", 6)
 	}
 	mapped := true // the last statement holds the model body on the file's lines
 	var seedPrint string
@@ -621,11 +622,11 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 		}
 	}
 	if m.Header.Online != nil {
-		changes := ""
+		var changes sqlname.Relation
 		if mode == builtIncremental {
 			changes = compile.ChangesTable(m)
 		}
-		if err := state.MarkChanged(ctx, tx, m.ID(), warehouse.Qualified(m.Schema, m.Name), m.Header.UniqueKey, changes); err != nil {
+		if err := state.MarkChanged(ctx, tx, m.ID(), sqlname.Qualified(m.Schema, m.Name), m.Header.UniqueKey, changes); err != nil {
 			return 0, mode, err
 		}
 	}
@@ -633,7 +634,7 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 		return 0, mode, nil
 	}
 	var rows int64
-	err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+warehouse.Qualified(m.Schema, m.Name)).Scan(&rows)
+	err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+sqlname.Qualified(m.Schema, m.Name).String()).Scan(&rows)
 	return rows, mode, err
 }
 
@@ -675,7 +676,7 @@ func duplicateKeys(ctx context.Context, tx warehouse.Querier, m *project.Model, 
 			if r := []rune(k.String); len(r) > 60 {
 				k.String = string(r[:60]) + "…"
 			}
-			shown = warehouse.Literal(k.String)
+			shown = sqlname.Literal(k.String)
 		}
 		keys = append(keys, fmt.Sprintf("%s (%d rows)", shown, n))
 	}
@@ -719,7 +720,7 @@ func dropOtherKind(ctx context.Context, tx warehouse.Querier, m *project.Model, 
 	if isView {
 		what = "VIEW"
 	}
-	_, err := tx.ExecContext(ctx, fmt.Sprintf("DROP %s %s CASCADE", what, warehouse.Qualified(m.Schema, m.Name)))
+	_, err := tx.ExecContext(ctx, fmt.Sprintf("DROP %s %s CASCADE", what, sqlname.Qualified(m.Schema, m.Name)))
 	return err
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -96,12 +97,12 @@ func createEmpty(ctx context.Context, conn *sql.Conn, m *project.Model) (names [
 		}
 		// column_name, column_type, then null, key, default, extra.
 		names = append(names, vals[0].String)
-		cols = append(cols, warehouse.Ident(vals[0].String)+" "+vals[1].String)
+		cols = append(cols, sqlname.Ident(vals[0].String)+" "+vals[1].String)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	_, err = conn.ExecContext(ctx, "CREATE OR REPLACE TABLE "+warehouse.Qualified(m.Schema, m.Name)+" ("+strings.Join(cols, ", ")+")")
+	_, err = conn.ExecContext(ctx, "CREATE OR REPLACE TABLE "+sqlname.Qualified(m.Schema, m.Name).String()+" ("+strings.Join(cols, ", ")+")")
 	return names, err
 }
 
@@ -138,7 +139,7 @@ func checkHeader(ctx context.Context, conn *sql.Conn, m *project.Model, cols []s
 			errs = append(errs, fe)
 		}
 	}
-	target := warehouse.Qualified(m.Schema, m.Name)
+	target := sqlname.Qualified(m.Schema, m.Name).String()
 	// A check that only warns stays a warning when it cannot run (at the
 	// audit); a blocking one cannot run at all, so it stops the build now.
 	expression := func(path []string, c contract.Check) {
@@ -191,9 +192,9 @@ func checkOrderBy(ctx context.Context, conn *sql.Conn, m *project.Model, has fun
 	h := m.Header
 	key := "1"
 	if h.UniqueKey != "" && has(h.UniqueKey) {
-		key = warehouse.Ident(h.UniqueKey)
+		key = sqlname.Ident(h.UniqueKey)
 	}
-	q := fmt.Sprintf("SELECT 1 FROM %s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s\n) = 1", warehouse.Qualified(m.Schema, m.Name), key, h.OrderBy)
+	q := fmt.Sprintf("SELECT 1 FROM %s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s\n) = 1", sqlname.Qualified(m.Schema, m.Name), key, h.OrderBy)
 	_, err := conn.ExecContext(ctx, q)
 	if err == nil {
 		return nil // it orders the model's rows (a struct's field, a lambda's parameter and all)

@@ -3,7 +3,6 @@ package execute
 import (
 	"context"
 	"fmt"
-	"github.com/digitalservices/elt/internal/ingest/discover"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,7 +13,9 @@ import (
 
 	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/ingest/discover"
 	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -233,7 +234,7 @@ func sample(path string) (*inferred, string, error) {
 	in.src.Path = filepath.Base(in.dir)
 	list := make([]string, len(files))
 	for i, f := range files {
-		list[i] = warehouse.Literal(f)
+		list[i] = sqlname.Literal(f)
 	}
 	// The sniffers read a line as long as the longest file holds, where
 	// DuckDB's own limits (2 MB a CSV line, 16 MB a JSON object) are lower;
@@ -373,9 +374,9 @@ func jsonColumns(ctx context.Context, db *warehouse.DB, from string) (string, ma
 	cols := make([]string, len(keys))
 	kinds := make([]string, len(keys))
 	for i, k := range keys {
-		path := warehouse.Literal(`$."` + strings.ReplaceAll(strings.ReplaceAll(k, `\`, `\\`), `"`, `\"`) + `"`)
+		path := sqlname.Literal(`$."` + strings.ReplaceAll(strings.ReplaceAll(k, `\`, `\\`), `"`, `\"`) + `"`)
 		cols[i] = fmt.Sprintf("CASE WHEN json_type(json, %[1]s) IN ('OBJECT', 'ARRAY') THEN json_extract(json, %[1]s)::VARCHAR ELSE json_extract_string(json, %[1]s) END AS %[2]s",
-			path, warehouse.Ident(k))
+			path, sqlname.Ident(k))
 		kinds[i] = fmt.Sprintf("count(*) FILTER (WHERE json_type(json, %s) NOT IN ('VARCHAR', 'NULL'))", path)
 	}
 	counts := make([]any, len(keys))
@@ -432,7 +433,7 @@ func profileColumn(ctx context.Context, db *warehouse.DB, from, col string) (sam
 		count(*) FILTER (WHERE elt_ts_text(v) IS NOT NULL),
 		count(*) FILTER (WHERE lower(v) IN ('true', 'false')),
 		count(*) FILTER (WHERE (v[1] = '{' OR v[1] = '[') AND coalesce(try(json_valid(v)), false))
-		FROM (SELECT nullif(trim(CAST(%s AS VARCHAR)), '') AS v FROM %s)`, warehouse.Ident(col), from)).
+		FROM (SELECT nullif(trim(CAST(%s AS VARCHAR)), '') AS v FROM %s)`, sqlname.Ident(col), from)).
 		Scan(&p.rows, &p.values, &p.ints, &p.decs, &p.scale, &p.dates, &p.stamps, &p.bools, &p.jsons)
 	return p, err
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -99,7 +100,7 @@ func staleMacros(ctx context.Context, q warehouse.Querier, declared map[string]b
 		if kind == "table_macro" {
 			what = "MACRO TABLE"
 		}
-		out = append(out, "DROP "+what+" IF EXISTS "+warehouse.Qualified(schema, name))
+		out = append(out, "DROP "+what+" IF EXISTS "+sqlname.Qualified(schema, name).String())
 	}
 	return out, rows.Err()
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -147,7 +148,7 @@ func reconcile(ctx context.Context, tx warehouse.Querier, w io.Writer, sources [
 			return out, fmt.Errorf("reconcile %s: %w", src.Name, err)
 		}
 		r.Read, r.Quarantined = t.Read, t.Quarantined
-		if r.Silver, r.Bronze, r.Superseded, err = countKeysIn(ctx, tx, src, warehouse.Qualified(m.Schema, m.Name)); err != nil {
+		if r.Silver, r.Bronze, r.Superseded, err = countKeysIn(ctx, tx, src, sqlname.Qualified(m.Schema, m.Name)); err != nil {
 			return out, fmt.Errorf("reconcile %s: %w", src.Name, err)
 		}
 		if rest := r.Read - r.Silver - r.Superseded - r.Quarantined; rest != 0 && r.Read == r.Bronze+r.Quarantined && filters(g.Nodes[id]) {
@@ -213,18 +214,18 @@ func modelFilters(ctx context.Context, q warehouse.Querier, m *project.Model) bo
 // says so; a full refresh drops them all); else the whole table is counted.
 // Over 2M rows, 0.04 s against 0.28 s.
 func countKeys(ctx context.Context, tx warehouse.Querier, src ingest.Source) (silver, bronze, superseded int64, err error) {
-	return countKeysIn(ctx, tx, src, warehouse.Qualified("silver", src.Name))
+	return countKeysIn(ctx, tx, src, sqlname.Qualified("silver", src.Name))
 }
 
 // countKeysIn is countKeys with the rows of silverTable (qualified) as the
 // source's silver rows.
-func countKeysIn(ctx context.Context, tx warehouse.Querier, src ingest.Source, silverTable string) (silver, bronze, superseded int64, err error) {
+func countKeysIn(ctx context.Context, tx warehouse.Querier, src ingest.Source, silverTable sqlname.Relation) (silver, bronze, superseded int64, err error) {
 	table := src.Table()
 	if src.Key == "" {
 		err = tx.QueryRowContext(ctx, fmt.Sprintf(`SELECT (SELECT count(*) FROM %s), (SELECT count(*) FROM %s)`, silverTable, table)).Scan(&silver, &bronze)
 		return silver, bronze, bronze - silver, err
 	}
-	key := warehouse.Ident(src.Key)
+	key := sqlname.Ident(src.Key)
 	run, last, err := state.LastBalanced(ctx, tx, src.Name)
 	if err != nil {
 		return 0, 0, 0, err

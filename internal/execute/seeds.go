@@ -16,8 +16,8 @@ import (
 	"github.com/digitalservices/elt/internal/ingest/read"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
-	"github.com/digitalservices/elt/internal/warehouse"
 )
 
 // seedUnchanged is how the run history shows a seed whose file had not
@@ -174,7 +174,7 @@ func (b *Builder) checkSeedTypes(ctx context.Context, m *project.Model, seed *in
 		var values []string
 		for i, r := range seed.Records {
 			if v := r.Fields[at]; v != "" { // an empty value is NULL
-				values = append(values, fmt.Sprintf("(%d, %s)", i, warehouse.Literal(v)))
+				values = append(values, fmt.Sprintf("(%d, %s)", i, sqlname.Literal(v)))
 			}
 		}
 		if len(values) == 0 {

@@ -12,6 +12,7 @@ import (
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -28,7 +29,7 @@ func Show(ctx context.Context, db *warehouse.DB, g *plan.Graph, model string, li
 	m := n.Model
 	body, err := n.Rewrite(func(id string) string {
 		schema, name, _ := cutID(id)
-		return warehouse.Qualified(schema, name)
+		return sqlname.Qualified(schema, name).String()
 	})
 	if err != nil {
 		return nil, err

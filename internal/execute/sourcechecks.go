@@ -29,7 +29,7 @@ func sourceChecks(ctx context.Context, db *warehouse.DB, p *project.Project, sou
 			at := []string{"fields", strconv.Itoa(i), "check"}
 			var name, typ string
 			var rest [4]any
-			err := db.QueryRowContext(ctx, "DESCRIBE SELECT ("+f.Check+"\n) AS c FROM "+src.Table()).Scan(&name, &typ, &rest[0], &rest[1], &rest[2], &rest[3])
+			err := db.QueryRowContext(ctx, "DESCRIBE SELECT ("+f.Check+"\n) AS c FROM "+src.Table().String()).Scan(&name, &typ, &rest[0], &rest[1], &rest[2], &rest[3])
 			switch {
 			case err != nil:
 				qe := warehouse.AsQueryError(err)
@@ -41,7 +41,7 @@ func sourceChecks(ctx context.Context, db *warehouse.DB, p *project.Project, sou
 				// empty table, outer-joined): what fails on every record
 				// (amount > 'x' cannot cast 'x') fails here.
 				var all sql.NullBool
-				if err := db.QueryRowContext(ctx, "SELECT bool_and(c) FROM (SELECT ("+f.Check+"\n) AS c FROM (SELECT t.* FROM (SELECT 1) AS one LEFT JOIN "+src.Table()+" AS t ON false))").Scan(&all); err != nil {
+				if err := db.QueryRowContext(ctx, "SELECT bool_and(c) FROM (SELECT ("+f.Check+"\n) AS c FROM (SELECT t.* FROM (SELECT 1) AS one LEFT JOIN "+src.Table().String()+" AS t ON false))").Scan(&all); err != nil {
 					qe := warehouse.AsQueryError(err)
 					errs = append(errs, p.Config.SourceError(src.Name, at, "the check of field %s cannot run: %s: %s", f.Name, qe.Kind, strings.SplitN(qe.Msg, "\n", 2)[0]))
 				}

@@ -13,6 +13,7 @@ import (
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/profile"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 	"github.com/digitalservices/elt/internal/yamledit"
 )
@@ -46,7 +47,7 @@ func SuggestChecks(ctx context.Context, db *warehouse.DB, p *project.Project, g 
 	if o.Holdout > 0 {
 		ids := make([]string, len(cols))
 		for i, c := range cols {
-			ids[i] = warehouse.Ident(c.Name)
+			ids[i] = sqlname.Ident(c.Name)
 		}
 		// A row's side is fixed by a hash of its values: the same split
 		// each run.

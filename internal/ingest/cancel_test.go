@@ -3,13 +3,13 @@ package ingest
 import (
 	"context"
 	"errors"
-	"github.com/digitalservices/elt/internal/ingest/discover"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/ingest/discover"
 )
 
 // TestCancelDoesNotWaitForHash: cancelling an ingestion (Ctrl-C) while a

@@ -3,12 +3,12 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"github.com/digitalservices/elt/internal/ingest/discover"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/digitalservices/elt/internal/ingest/discover"
 	"github.com/digitalservices/elt/internal/ingest/read"
 	"github.com/digitalservices/elt/internal/testutil"
 )

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/digitalservices/elt/internal/ingest/discover"
-	"github.com/digitalservices/elt/internal/ingest/read"
 	"io"
 	"maps"
 	"path/filepath"
@@ -16,7 +14,10 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/ingest/discover"
+	"github.com/digitalservices/elt/internal/ingest/read"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -50,7 +51,7 @@ func (s Source) Folder() discover.Folder {
 }
 
 // Table is the bronze table the source loads into.
-func (s Source) Table() string { return warehouse.Qualified("bronze", s.Name) }
+func (s Source) Table() sqlname.Relation { return sqlname.Qualified("bronze", s.Name) }
 
 // Result counts what one source's ingestion did in this build.
 type Result struct {

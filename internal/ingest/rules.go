@@ -4,12 +4,13 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
-	"github.com/digitalservices/elt/internal/ingest/read"
 	"strconv"
 	"strings"
 	"text/template"
 
 	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/ingest/read"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -84,7 +85,7 @@ func text(f contract.Field, i int) string {
 		}
 	}
 	if f.Default != nil {
-		x = fmt.Sprintf("coalesce(%s, %s)", x, warehouse.Literal(*f.Default))
+		x = fmt.Sprintf("coalesce(%s, %s)", x, sqlname.Literal(*f.Default))
 	}
 	return x
 }
@@ -134,15 +135,15 @@ func parse(src Source, f contract.Field, t, s string) string {
 // valid is the SQL that is true when a field's typed value keeps its
 // rules (pattern, values, max_length, min, max, check).
 func valid(f contract.Field) string {
-	v := warehouse.Ident(f.Name)
+	v := sqlname.Ident(f.Name)
 	conds := []string{v + " IS NOT NULL"}
 	if f.Pattern != "" {
-		conds = append(conds, fmt.Sprintf("regexp_full_match(CAST(%s AS VARCHAR), %s)", v, warehouse.Literal(f.Pattern)))
+		conds = append(conds, fmt.Sprintf("regexp_full_match(CAST(%s AS VARCHAR), %s)", v, sqlname.Literal(f.Pattern)))
 	}
 	if len(f.Values) > 0 {
 		vals := make([]string, len(f.Values))
 		for i, x := range f.Values {
-			vals[i] = warehouse.Literal(x)
+			vals[i] = sqlname.Literal(x)
 		}
 		conds = append(conds, fmt.Sprintf("CAST(%s AS VARCHAR) IN (%s)", v, strings.Join(vals, ", ")))
 	}
@@ -172,11 +173,11 @@ func rulesSQL(src Source) string {
 		l0 = append(l0, fmt.Sprintf("_type%d, _text%d, %s AS \"_b%d\"", i+1, i+1, base(f, i), i+1))
 		l1 = append(l1, fmt.Sprintf("%s AS \"_t%d\", %s AS \"_s%d\"", typeOf(f, i), i+1, text(f, i), i+1))
 		l2 = append(l2, fmt.Sprintf("\"_s%d\" IS NOT NULL AS \"_p%d\", %s AS %s", i+1, i+1,
-			parse(src, f, fmt.Sprintf(`"_t%d"`, i+1), fmt.Sprintf(`"_s%d"`, i+1)), warehouse.Ident(f.Name)))
+			parse(src, f, fmt.Sprintf(`"_t%d"`, i+1), fmt.Sprintf(`"_s%d"`, i+1)), sqlname.Ident(f.Name)))
 		if f.Required {
-			missing = append(missing, fmt.Sprintf("WHEN NOT \"_p%d\" THEN %s", i+1, warehouse.Literal(f.MissingReason())))
+			missing = append(missing, fmt.Sprintf("WHEN NOT \"_p%d\" THEN %s", i+1, sqlname.Literal(f.MissingReason())))
 		}
-		value := warehouse.Ident(f.Name)
+		value := sqlname.Ident(f.Name)
 		if f.NullIfInvalid {
 			value = fmt.Sprintf("CASE WHEN %s THEN %s END AS %s", valid(f), value, value)
 		}
@@ -187,7 +188,7 @@ func rulesSQL(src Source) string {
 			continue
 		}
 		i := fieldIndex(src, f.Name)
-		invalid = append(invalid, fmt.Sprintf("WHEN \"_p%d\" AND NOT %s THEN %s", i+1, valid(f), warehouse.Literal(f.InvalidReason())))
+		invalid = append(invalid, fmt.Sprintf("WHEN \"_p%d\" AND NOT %s THEN %s", i+1, valid(f), sqlname.Literal(f.InvalidReason())))
 	}
 	reason := "_bad"
 	if whens := append(missing, invalid...); len(whens) > 0 {
@@ -212,7 +213,7 @@ FROM (
 func names(src Source) []string {
 	out := make([]string, len(src.Fields))
 	for i, f := range src.Fields {
-		out[i] = warehouse.Ident(f.Name)
+		out[i] = sqlname.Ident(f.Name)
 	}
 	return out
 }
@@ -270,10 +271,10 @@ var BronzeColumns = []string{"_file", "_line", "_run_id"}
 func bronzeTable(ctx context.Context, tx warehouse.Querier, src Source) error {
 	cols := make([]string, 0, len(src.Fields)+3)
 	for _, f := range src.Fields {
-		cols = append(cols, warehouse.Ident(f.Name)+" "+SQLType(f))
+		cols = append(cols, sqlname.Ident(f.Name)+" "+SQLType(f))
 	}
 	cols = append(cols, "_file VARCHAR NOT NULL", "_line BIGINT NOT NULL", "_run_id BIGINT NOT NULL")
-	if _, err := tx.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS bronze; CREATE TABLE IF NOT EXISTS "+src.Table()+" ("+strings.Join(cols, ", ")+")"); err != nil {
+	if _, err := tx.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS bronze; CREATE TABLE IF NOT EXISTS "+src.Table().String()+" ("+strings.Join(cols, ", ")+")"); err != nil {
 		return fmt.Errorf("create %s: %w", src.Table(), err)
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT lower(column_name), data_type FROM information_schema.columns
@@ -295,7 +296,7 @@ func bronzeTable(ctx context.Context, tx warehouse.Querier, src Source) error {
 		t, ok := have[strings.ToLower(f.Name)]
 		switch {
 		case !ok:
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", src.Table(), warehouse.Ident(f.Name), SQLType(f))); err != nil {
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", src.Table(), sqlname.Ident(f.Name), SQLType(f))); err != nil {
 				return fmt.Errorf("add field %s to %s: %w", f.Name, src.Table(), err)
 			}
 		case !strings.EqualFold(strings.ReplaceAll(t, " ", ""), strings.ReplaceAll(SQLType(f), " ", "")):

@@ -4,11 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/digitalservices/elt/internal/ingest/read"
 	"testing"
 
 	"github.com/digitalservices/elt/internal/contract"
-	"github.com/digitalservices/elt/internal/warehouse"
+	"github.com/digitalservices/elt/internal/ingest/read"
+	"github.com/digitalservices/elt/internal/sqlname"
 )
 
 // TestDecimalRule: a decimal is digits with at most the scale's decimals
@@ -121,7 +121,7 @@ func TestContractTrim(t *testing.T) {
 	} {
 		q := "CREATE OR REPLACE TEMP VIEW elt_records AS SELECT 'f' AS _file, 1 AS _line, NULL::VARCHAR AS _raw, NULL::VARCHAR AS _bad"
 		for i, v := range tc.in {
-			q += fmt.Sprintf(", %d::UTINYINT AS _type%d, %s AS _text%d", read.KindString, i+1, warehouse.Literal(v), i+1)
+			q += fmt.Sprintf(", %d::UTINYINT AS _type%d, %s AS _text%d", read.KindString, i+1, sqlname.Literal(v), i+1)
 		}
 		for _, s := range []string{q, "CREATE OR REPLACE TEMP TABLE elt_checked AS " + rulesSQL(src)} {
 			if _, err := tx.ExecContext(ctx, s); err != nil {

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/digitalservices/elt/internal/ingest/read"
 	"os"
 	"strings"
 
 	"github.com/digitalservices/elt/internal/diag"
+	"github.com/digitalservices/elt/internal/ingest/read"
 )
 
 // Seed is a seed file as the sources' CSV reader reads it.

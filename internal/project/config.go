@@ -8,8 +8,6 @@ package project
 import (
 	"errors"
 	"fmt"
-	"github.com/digitalservices/elt/internal/contract"
-	"github.com/digitalservices/elt/internal/diag"
 	"math"
 	"os"
 	"path/filepath"
@@ -17,6 +15,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/diag"
 )
 
 // ConfigFile is the name of the project file at the project root.

@@ -1,11 +1,12 @@
 package project
 
 import (
-	"github.com/digitalservices/elt/internal/diag"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/digitalservices/elt/internal/diag"
 )
 
 // HeaderPos is the line and column, in the model file, of the value at path

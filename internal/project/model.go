@@ -3,8 +3,6 @@ package project
 import (
 	"errors"
 	"fmt"
-	"github.com/digitalservices/elt/internal/contract"
-	"github.com/digitalservices/elt/internal/diag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/diag"
 )
 
 // Materialization is how a model is kept in the warehouse.

@@ -2,10 +2,11 @@ package project
 
 import (
 	"fmt"
-	"github.com/digitalservices/elt/internal/diag"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/digitalservices/elt/internal/diag"
 )
 
 // checkOutput refuses an exports folder that is a bronze source's folder,

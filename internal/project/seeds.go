@@ -2,13 +2,15 @@ package project
 
 import (
 	"fmt"
-	"github.com/digitalservices/elt/internal/contract"
-	"github.com/digitalservices/elt/internal/diag"
 	"reflect"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/diag"
+	"github.com/digitalservices/elt/internal/sqlname"
 )
 
 // SeedDir is where seeds live: seeds/<schema>/<name>.csv is the table
@@ -68,17 +70,17 @@ func SeedSQL(rel string, types map[string]string) string {
 	if len(types) > 0 {
 		var kv []string
 		for _, c := range sortedKeys(types) {
-			kv = append(kv, quoteLiteral(c)+": "+quoteLiteral(types[c]))
+			kv = append(kv, sqlname.Literal(c)+": "+sqlname.Literal(types[c]))
 		}
 		opts = ", types = {" + strings.Join(kv, ", ") + "}"
 	}
-	return "SELECT * FROM read_csv(" + quoteLiteral(rel) + ", " + seedOptions + opts + ")"
+	return "SELECT * FROM read_csv(" + sqlname.Literal(rel) + ", " + seedOptions + opts + ")"
 }
 
 // SeedTextSQL reads a seed file as SeedSQL does, every column as text: what
 // the build compares with the sources' reader before anything runs.
 func SeedTextSQL(rel string) string {
-	return "SELECT * FROM read_csv(" + quoteLiteral(rel) + ", " + seedOptions + ", all_varchar = true)"
+	return "SELECT * FROM read_csv(" + sqlname.Literal(rel) + ", " + seedOptions + ", all_varchar = true)"
 }
 
 // SeedConfigs are elt.yaml's seeds: by schema.name. Both forms are read:
@@ -148,5 +150,3 @@ func (s *SeedConfigs) UnmarshalYAML(n *yaml.Node) error {
 	*s = out
 	return nil
 }
-
-func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

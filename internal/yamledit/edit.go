@@ -7,12 +7,13 @@ package yamledit
 import (
 	"bytes"
 	"fmt"
-	"github.com/digitalservices/elt/internal/contract"
-	"github.com/digitalservices/elt/internal/project"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/project"
 )
 
 // ColumnCheck is a check to add under a column of a model header, with a

@@ -2,11 +2,12 @@ package yamledit
 
 import (
 	"fmt"
-	"github.com/digitalservices/elt/internal/diag"
-	"github.com/digitalservices/elt/internal/project"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/digitalservices/elt/internal/diag"
+	"github.com/digitalservices/elt/internal/project"
 )
 
 // sourcesNode parses elt.yaml's text and returns its top-level mapping,

@@ -1,9 +1,10 @@
 package yamledit
 
 import (
+	"testing"
+
 	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/project"
-	"testing"
 )
 
 func TestAddChecks(t *testing.T) {

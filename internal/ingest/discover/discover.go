@@ -8,7 +8,6 @@ package discover
 import (
 	"errors"
 	"fmt"
-	"github.com/digitalservices/elt/internal/diag"
 	"io/fs"
 	"os"
 	"path"
@@ -17,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/state"
 )
 

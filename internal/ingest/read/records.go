@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -189,11 +190,11 @@ func Frame(batch []*Records, fields int) (*warehouse.Frame, error) {
 func View(id int64, files []string, fields int) string {
 	lits := make([]string, len(files))
 	for i, f := range files {
-		lits[i] = warehouse.Literal(f)
+		lits[i] = sqlname.Literal(f)
 	}
 	var reasons []string
 	for code := badNone + 1; code < badCount; code++ {
-		reasons = append(reasons, fmt.Sprintf("WHEN %d THEN %s", code, warehouse.Literal(badReasons[code])))
+		reasons = append(reasons, fmt.Sprintf("WHEN %d THEN %s", code, sqlname.Literal(badReasons[code])))
 	}
 	cols := []string{fmt.Sprintf("[%s][_fi] AS _file", strings.Join(lits, ", ")), "_line", "NULL::JSON AS _raw",
 		"CASE _bad " + strings.Join(reasons, " ") + " END AS _bad"}
