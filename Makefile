@@ -26,8 +26,8 @@ test: lint deps
 ## fuzz: each fuzz target for FUZZTIME (go prints the executions it ran);
 ## a target is package:FuzzName, one line each (-fuzz takes one target)
 FUZZTIME ?= 15s
-FUZZ_TARGETS += ./internal/ingest:FuzzNDJSONReader
-FUZZ_TARGETS += ./internal/ingest:FuzzCSVReader
+FUZZ_TARGETS += ./internal/ingest/read:FuzzNDJSONReader
+FUZZ_TARGETS += ./internal/ingest/read:FuzzCSVReader
 FUZZ_TARGETS += ./internal/warehouse:FuzzGate
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -25,6 +25,7 @@ import (
 	"github.com/digitalservices/elt/internal/query"
 	"github.com/digitalservices/elt/internal/starter"
 	"github.com/digitalservices/elt/internal/unit"
+	"github.com/digitalservices/elt/internal/yamledit"
 )
 
 // Init writes the starter project into dir (elt init) and returns the
@@ -59,7 +60,7 @@ func InferSources(ctx context.Context, dir, bronze string, paths []string, write
 		return nil, readErr
 	}
 	text := string(data)
-	o := infer.Options{Indent: project.SourcesIndent(text)}
+	o := infer.Options{Indent: yamledit.SourcesIndent(text)}
 	if readErr == nil {
 		if bronze == "" {
 			if cfg, err := project.LoadConfig(dir); err == nil {
@@ -79,14 +80,14 @@ func InferSources(ctx context.Context, dir, bronze string, paths []string, write
 	}
 	s := &Sources{Block: in.Block, Names: in.Names}
 	if !write {
-		s.NoSourcesKey = readErr == nil && !project.HasSources(text)
+		s.NoSourcesKey = readErr == nil && !yamledit.HasSources(text)
 		return s, nil
 	}
 	if len(in.Outside) > 0 {
 		return nil, fmt.Errorf("%s is not under the bronze folder %s, where elt build looks for sources: move it there (or pass --bronze), then infer again; elt.yaml is unchanged",
 			strings.Join(in.Outside, ", "), o.Bronze)
 	}
-	merged, err := project.AddSources(text, in.Names, in.Block)
+	merged, err := yamledit.AddSources(text, in.Names, in.Block)
 	if err != nil {
 		return nil, err
 	}

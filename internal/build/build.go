@@ -25,7 +25,10 @@ import (
 
 	"github.com/digitalservices/elt/internal/check"
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/ingest/discover"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
@@ -137,7 +140,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	// What is checked before anything runs, and the files to read.
 	sources := ingest.Declared(b.Project.Config, b.Project.Resolve(b.Project.Config.Paths.Bronze))
-	var listings map[string]ingest.Listing
+	var listings map[string]discover.Listing
 	err = func() error {
 		if b.Check != nil {
 			if err := b.Check(ctx, b.Project, g, ids); err != nil {
@@ -152,7 +155,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 				return err
 			}
 		}
-		listings, err = discover(sources, readSources(g, ids), o.Hold)
+		listings, err = listSources(sources, readSources(g, ids), o.Hold)
 		return err
 	}()
 	runs := state.Runs{DB: b.DB}
@@ -219,18 +222,18 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	return sum, berr
 }
 
-// discover lists the files of every source the selected models read; all
+// listSources lists the files of every source the selected models read; all
 // problems (a missing folder, a dangling link, a loop) are reported together.
 // Files held back (o.Hold: not yet whole, in watch mode) are left for a
 // later build.
-func discover(sources []ingest.Source, readers map[string]bool, hold map[string]bool) (map[string]ingest.Listing, error) {
-	out := map[string]ingest.Listing{}
-	var errs project.Errors
+func listSources(sources []ingest.Source, readers map[string]bool, hold map[string]bool) (map[string]discover.Listing, error) {
+	out := map[string]discover.Listing{}
+	var errs diag.Errors
 	for _, src := range sources {
 		if !readers["bronze."+strings.ToLower(src.Name)] {
 			continue
 		}
-		l, err := ingest.Discover(src)
+		l, err := discover.Discover(src.Folder())
 		errs.Add(err)
 		if len(hold) > 0 {
 			kept := l.Files[:0]
@@ -248,7 +251,7 @@ func discover(sources []ingest.Source, readers map[string]bool, hold map[string]
 	return out, errs.Err()
 }
 
-func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources []ingest.Source, listings map[string]ingest.Listing, o Options, sum *Summary) (err error) {
+func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources []ingest.Source, listings map[string]discover.Listing, o Options, sum *Summary) (err error) {
 	conn, err := b.DB.Conn(ctx)
 	if err != nil {
 		return err
@@ -304,11 +307,11 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 			if opts.Previous, err = state.ReadManifest(ctx, tx, src.Name); err != nil {
 				return err
 			}
-			gone := opts.Previous.Missing(ingest.Paths(listing.Files))
+			gone := opts.Previous.Missing(discover.Paths(listing.Files))
 			if len(opts.Previous) == 0 {
 				// No manifest (elt's own tables recreated): the bronze
 				// table says which files it holds.
-				if gone, err = goneFromTable(ctx, tx, src, ingest.Paths(listing.Files)); err != nil {
+				if gone, err = goneFromTable(ctx, tx, src, discover.Paths(listing.Files)); err != nil {
 					return err
 				}
 			}
@@ -422,7 +425,7 @@ func Records(rs []check.Result) []state.CheckRecord {
 		switch {
 		case r.Err != "":
 			status = state.CheckBroken
-		case !r.Passed && r.Severity == project.Warn:
+		case !r.Passed && r.Severity == contract.Warn:
 			status = state.CheckWarned
 		case !r.Passed:
 			status = state.CheckFailed
@@ -469,7 +472,7 @@ func (e *MissingFilesError) Error() string {
 }
 
 // writeNotes says what a source's ingestion did not read or found changed.
-func writeNotes(w io.Writer, src ingest.Source, l ingest.Listing, res ingest.Result, full bool) {
+func writeNotes(w io.Writer, src ingest.Source, l discover.Listing, res ingest.Result, full bool) {
 	if n := len(l.Unmatched); n > 0 {
 		what := "match none of its patterns"
 		if len(l.Files) == 0 {
@@ -591,7 +594,7 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 			if mapped && i == len(stmts)-1 {
 				return 0, mode, compile.SQLError(m.Path, m.Text, compile.BodyOffset(m), err)
 			}
-			fe := &project.FileError{Path: m.Path, Msg: fmt.Sprintf("%s build failed: %v", mode, err)}
+			fe := &diag.FileError{Path: m.Path, Msg: fmt.Sprintf("%s build failed: %v", mode, err)}
 			if mode == builtIncremental {
 				fe.Hint = "if the model's columns or key changed, rebuild it whole with elt build --full-refresh"
 			}
@@ -648,7 +651,7 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 func checksKeyUnique(m *project.Model) bool {
 	var unique, notNull bool
 	for _, c := range m.Checks() {
-		if c.Severity == project.Error && strings.EqualFold(c.Column, m.Header.UniqueKey) {
+		if c.Severity == contract.Error && strings.EqualFold(c.Column, m.Header.UniqueKey) {
 			unique = unique || c.Kind == "unique"
 			notNull = notNull || c.Kind == "not_null"
 		}

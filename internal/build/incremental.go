@@ -7,6 +7,7 @@ import (
 
 	"github.com/digitalservices/elt/internal/check"
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
@@ -83,9 +84,9 @@ func headerError(m *project.Model, key, format string, args ...any) error {
 func headerAt(m *project.Model, text, format string, args ...any) error {
 	line, col := 1, 1
 	if i := strings.Index(m.Text, text); i >= 0 {
-		line, col = project.Position(m.Text, i)
+		line, col = diag.Position(m.Text, i)
 	}
-	return project.At(m.Path, m.Text, line, col, format, args...)
+	return diag.At(m.Path, m.Text, line, col, format, args...)
 }
 
 // since is what this build changed in the model, for its checks: nil

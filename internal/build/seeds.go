@@ -11,7 +11,9 @@ import (
 	"strings"
 
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/ingest/read"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/sqlname"
@@ -29,9 +31,9 @@ const seedUnchanged = "unchanged"
 // need not be rebuilt whole. A changed file, a missing table or
 // --full-refresh reads the file again.
 func (b *Builder) seedState(ctx context.Context, m *project.Model, inc *incremental, exists bool) (fingerprint string, unchanged bool, err error) {
-	sum, err := ingest.HashFile(ctx, b.Project.Resolve(m.Seed))
+	sum, err := read.HashFile(ctx, b.Project.Resolve(m.Seed))
 	if err != nil {
-		return "", false, &project.FileError{Path: m.Seed, Msg: err.Error()}
+		return "", false, &diag.FileError{Path: m.Seed, Msg: err.Error()}
 	}
 	fingerprint = compile.Fingerprint(m) + ":" + sum
 	st := inc.before[strings.ToLower(m.ID())]
@@ -47,7 +49,7 @@ func (b *Builder) seedState(ctx context.Context, m *project.Model, inc *incremen
 // SQL are those its table was last built from (its fingerprint, as
 // seedState has it) was checked then and is not read again, unless full.
 func (b *Builder) checkSeeds(ctx context.Context, g *plan.Graph, ids []string, full bool) error {
-	var errs project.Errors
+	var errs diag.Errors
 	var before map[string]state.ModelState
 	for _, id := range ids {
 		n := g.Nodes[id]
@@ -62,7 +64,7 @@ func (b *Builder) checkSeeds(ctx context.Context, g *plan.Graph, ids []string, f
 					return err
 				}
 			}
-			sum, err := ingest.HashFile(ctx, b.Project.Resolve(m.Seed))
+			sum, err := read.HashFile(ctx, b.Project.Resolve(m.Seed))
 			if err == nil && before[strings.ToLower(m.ID())].Fingerprint == compile.Fingerprint(m)+":"+sum {
 				continue
 			}
@@ -84,8 +86,8 @@ func (b *Builder) checkSeeds(ctx context.Context, g *plan.Graph, ids []string, f
 // sameRead compares DuckDB's read of a seed (every column as text) with the
 // sources' reader's.
 func (b *Builder) sameRead(ctx context.Context, rel string, seed *ingest.Seed) error {
-	fail := func(line int, format string, args ...any) *project.FileError {
-		return &project.FileError{Path: rel, Line: line, Msg: fmt.Sprintf(format, args...),
+	fail := func(line int, format string, args ...any) *diag.FileError {
+		return &diag.FileError{Path: rel, Line: line, Msg: fmt.Sprintf(format, args...),
 			Hint: "DuckDB's read_csv builds the seed's table and must read what the CSV reader of sources reads: " +
 				"use one kind of line break throughout (LF or CRLF), no line of spaces only, and no space before a quoted value"}
 	}
@@ -143,12 +145,12 @@ var simpleType = regexp.MustCompile(`^\s*[A-Za-z_][A-Za-z0-9_ ]*(\(\s*\d+\s*(,\s
 // number or a time, exactly (0.92 is no INTEGER; 2026-01-02 10:00 no DATE).
 func (b *Builder) checkSeedTypes(ctx context.Context, m *project.Model, seed *ingest.Seed) error {
 	decl := b.Project.Config.Seeds[m.Schema+"."+m.Name]
-	var errs project.Errors
+	var errs diag.Errors
 	for _, col := range slices.Sorted(maps.Keys(decl.ColumnTypes)) {
 		typ := decl.ColumnTypes[col]
 		at := slices.IndexFunc(seed.Header, func(h string) bool { return strings.EqualFold(strings.TrimSpace(h), col) })
 		if at < 0 {
-			errs.Add(&project.FileError{Path: project.ConfigFile, Msg: fmt.Sprintf("seeds: %s.%s: column_types names %s, which %s has no column of (its columns: %s)",
+			errs.Add(&diag.FileError{Path: project.ConfigFile, Msg: fmt.Sprintf("seeds: %s.%s: column_types names %s, which %s has no column of (its columns: %s)",
 				m.Schema, m.Name, col, m.Seed, strings.Join(seed.Header, ", "))})
 			continue
 		}
@@ -158,7 +160,7 @@ func (b *Builder) checkSeedTypes(ctx context.Context, m *project.Model, seed *in
 		var canon string
 		if err := b.DB.QueryRowContext(ctx, "SELECT typeof(TRY_CAST(NULL AS "+typ+"))").Scan(&canon); err != nil {
 			msg, _, _ := strings.Cut(err.Error(), "\n")
-			errs.Add(&project.FileError{Path: project.ConfigFile, Msg: fmt.Sprintf("seeds: %s.%s: column_types: %s: %q is not a DuckDB type (%s)", m.Schema, m.Name, col, typ, msg)})
+			errs.Add(&diag.FileError{Path: project.ConfigFile, Msg: fmt.Sprintf("seeds: %s.%s: column_types: %s: %q is not a DuckDB type (%s)", m.Schema, m.Name, col, typ, msg)})
 			continue
 		}
 		cast := "TRY_CAST(v AS " + typ + ")"
@@ -191,7 +193,7 @@ func (b *Builder) checkSeedTypes(ctx context.Context, m *project.Model, seed *in
 			if got.Valid {
 				msg = fmt.Sprintf("%s is %q, which its type %s (elt.yaml's column_types) does not hold exactly: it would be %s", seed.Header[at], r.Fields[at], typ, got.String)
 			}
-			errs.Add(&project.FileError{Path: m.Seed, Line: r.Line, Msg: msg, Source: r.Text, Hint: "declare a type that holds every value of the column (DECIMAL(18, 6), VARCHAR ...), or correct the value"})
+			errs.Add(&diag.FileError{Path: m.Seed, Line: r.Line, Msg: msg, Source: r.Text, Hint: "declare a type that holds every value of the column (DECIMAL(18, 6), VARCHAR ...), or correct the value"})
 		}
 	}
 	return errs.Err()

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/sqlname"
@@ -24,7 +25,7 @@ import (
 type Result struct {
 	Target   string // the model (schema.name), "source <name>" or the test file
 	Label    string
-	Severity project.Severity
+	Severity contract.Severity
 	Failing  int64
 	Total    int64
 	// Allowed is the largest share of failing rows that still passes.
@@ -50,7 +51,7 @@ func (r Result) Share() float64 {
 
 // Blocking tells whether the result stops publication: a failed (or
 // broken) check of severity error.
-func (r Result) Blocking() bool { return !r.Passed && r.Severity == project.Error }
+func (r Result) Blocking() bool { return !r.Passed && r.Severity == contract.Error }
 
 // Blocking counts the results that stop publication.
 func Blocking(rs []Result) int {
@@ -65,7 +66,7 @@ func Blocking(rs []Result) int {
 
 // rowCheck is a check that counts failing rows of the model.
 type rowCheck struct {
-	check project.Check
+	check contract.Check
 	fail  string // SQL condition true for a failing row ("" for unique)
 	agg   string // the aggregate counting failing rows
 }
@@ -192,7 +193,7 @@ func one(ctx context.Context, q warehouse.Querier, m *project.Model, table sqlna
 	return out
 }
 
-func newResult(target string, c project.Check, total int64) Result {
+func newResult(target string, c contract.Check, total int64) Result {
 	allowed := 1 - c.Mostly
 	if c.Kind == "max_null_pct" {
 		allowed = c.Pct / 100
@@ -200,7 +201,7 @@ func newResult(target string, c project.Check, total int64) Result {
 	return Result{Target: target, Label: c.Label(), Severity: c.Severity, Total: total, Allowed: allowed}
 }
 
-func rowCount(c project.Check, n int64) (bool, string) {
+func rowCount(c contract.Check, n int64) (bool, string) {
 	ok := (c.Min == nil || float64(n) >= *c.Min) && (c.Max == nil || float64(n) <= *c.Max)
 	lo, hi := "-∞", "∞"
 	if c.Min != nil {
@@ -261,7 +262,7 @@ func DataTests(ctx context.Context, q warehouse.Querier, tests []project.SQLFile
 	var out []Result
 	for _, t := range tests {
 		body := strings.TrimRight(strings.TrimSpace(t.Text), ";")
-		r := Result{Target: t.Path, Label: "returns no rows", Severity: project.Error, Unit: "test"}
+		r := Result{Target: t.Path, Label: "returns no rows", Severity: contract.Error, Unit: "test"}
 		count := "SELECT count(*) FROM (\n" + body + "\n)"
 		if _, err := warehouse.SelectTree(ctx, q, count); err != nil {
 			r.Err = "not one query: " + err.Error()
@@ -285,7 +286,7 @@ func DataTests(ctx context.Context, q warehouse.Querier, tests []project.SQLFile
 // Quarantine is the source gate: the share of the records a build newly
 // read from a source that went to the quarantine.
 func Quarantine(ctx context.Context, q warehouse.Querier, source string, runID, read, quarantined int64, maxPct float64) Result {
-	r := Result{Target: "source " + source, Label: fmt.Sprintf("max_quarantine_pct(%s)", num(maxPct)), Severity: project.Error,
+	r := Result{Target: "source " + source, Label: fmt.Sprintf("max_quarantine_pct(%s)", num(maxPct)), Severity: contract.Error,
 		Failing: quarantined, Total: read, Allowed: maxPct / 100, Unit: "record"}
 	r.Passed = r.Share() <= r.Allowed
 	if !r.Passed {

@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/ingest"
-	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -15,7 +15,7 @@ import (
 // to its run are the ones it counted; the whole table otherwise.
 func TestCountKeys(t *testing.T) {
 	ctx := context.Background()
-	src := ingest.Source{Name: "things", Source: project.Source{Key: "id"}}
+	src := ingest.Source{Name: "things", Source: contract.Source{Key: "id"}}
 	// Run 1 loaded a, a, b (one superseded); run 2 loads a, c, c, d.
 	setup := []string{
 		"CREATE SCHEMA IF NOT EXISTS bronze", "CREATE SCHEMA IF NOT EXISTS silver",

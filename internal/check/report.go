@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/output"
-	"github.com/digitalservices/elt/internal/project"
 )
 
 // Summary counts results.
@@ -14,7 +14,7 @@ func Summary(rs []Result) (passed, failed, warned int) {
 		switch {
 		case r.Passed && r.Err == "":
 			passed++
-		case r.Severity == project.Warn:
+		case r.Severity == contract.Warn:
 			warned++
 		default:
 			failed++
@@ -37,7 +37,7 @@ func Report(w io.Writer, rs []Result) {
 			continue
 		}
 		tag := "FAIL"
-		if r.Severity == project.Warn {
+		if r.Severity == contract.Warn {
 			tag = "WARN"
 		}
 		fmt.Fprintf(w, "%s  %s  %s: ", tag, r.Target, r.Label)

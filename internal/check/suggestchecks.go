@@ -14,6 +14,7 @@ import (
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
+	"github.com/digitalservices/elt/internal/yamledit"
 )
 
 // SuggestOptions say how to suggest checks.
@@ -87,12 +88,12 @@ func SuggestChecks(ctx context.Context, db *warehouse.DB, p *project.Project, g 
 		fmt.Fprintf(w, "# %s rows are fewer than the %d a check from the data needs: only what the project declares is suggested; build with more rows and run this again\n",
 			output.Count(prof.Rows), MinSample)
 	}
-	add := make([]project.ColumnCheck, len(suggested))
+	add := make([]yamledit.ColumnCheck, len(suggested))
 	for i, s := range suggested {
-		add[i] = project.ColumnCheck{Check: s.Check, Comment: s.Evidence}
+		add[i] = yamledit.ColumnCheck{Check: s.Check, Comment: s.Evidence}
 	}
 	if len(add) > 0 {
-		y, err := project.ChecksYAML(add)
+		y, err := yamledit.ChecksYAML(add)
 		if err != nil {
 			return err
 		}
@@ -118,7 +119,7 @@ func SuggestChecks(ctx context.Context, db *warehouse.DB, p *project.Project, g 
 	if !o.Write || len(add) == 0 {
 		return nil
 	}
-	text, err := project.AddChecks(m, add)
+	text, err := yamledit.AddChecks(m, add)
 	if err != nil {
 		return err
 	}

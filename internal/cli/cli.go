@@ -18,6 +18,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"gopkg.in/yaml.v3"
 
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/pipeline"
 	"github.com/digitalservices/elt/internal/project"
@@ -91,7 +92,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // render writes an error for a person: file errors as they are, others
 // prefixed with elt:.
 func render(err error) string {
-	var es project.Errors
+	var es diag.Errors
 	if errors.As(err, &es) {
 		parts := make([]string, len(es))
 		for i, e := range es {
@@ -99,7 +100,7 @@ func render(err error) string {
 		}
 		return strings.Join(parts, "\n") + fmt.Sprintf("\n%d error%s", len(es), output.Plural(len(es)))
 	}
-	var fe *project.FileError
+	var fe *diag.FileError
 	if errors.As(err, &fe) {
 		return fe.Error()
 	}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/sqlname"
@@ -33,7 +34,7 @@ func External(p *project.Project) []string {
 // the sources' check expressions are parsed too. Every problem is reported
 // together.
 func Plan(ctx context.Context, parser plan.Parser, p *project.Project) (*plan.Graph, error) {
-	var errs project.Errors
+	var errs diag.Errors
 	var aggregates map[string]bool // asked of DuckDB once a field has a check
 	for _, name := range p.Config.SourceNames() {
 		src := p.Config.Sources[name]
@@ -134,7 +135,7 @@ func TrimBody(s string) string {
 func SQLError(path, text string, prefix int, err error) error {
 	qe := warehouse.AsQueryError(err)
 	if qe.Line == 0 {
-		return &project.FileError{Path: path, Msg: qe.Kind + ": " + qe.Msg}
+		return &diag.FileError{Path: path, Msg: qe.Kind + ": " + qe.Msg}
 	}
 	col := qe.Col
 	if qe.Line == 1 && col > 0 {
@@ -143,7 +144,7 @@ func SQLError(path, text string, prefix int, err error) error {
 			col = 0
 		}
 	}
-	return project.At(path, text, qe.Line, col, "%s: %s", qe.Kind, qe.Msg)
+	return diag.At(path, text, qe.Line, col, "%s: %s", qe.Kind, qe.Msg)
 }
 
 // Comment is one COMMENT ON statement of a model: its description, or a

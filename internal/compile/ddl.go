@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/lineage"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
@@ -64,7 +66,7 @@ func DDL(ctx context.Context, cat *warehouse.DB, p *project.Project, g *plan.Gra
 		}
 		text, err := redshift.DDL(t)
 		if err != nil {
-			return nil, &project.FileError{Path: m.Path, Msg: err.Error(), Hint: "set the redshift: section and column lengths in the model's header"}
+			return nil, &diag.FileError{Path: m.Path, Msg: err.Error(), Hint: "set the redshift: section and column lengths in the model's header"}
 		}
 		path := filepath.Join(design, strings.ToLower(m.Schema+"."+m.Name)+".sql")
 		rel, _ := filepath.Rel(p.Dir, path)
@@ -140,7 +142,7 @@ func Sizes(ctx context.Context, cat *warehouse.DB, p *project.Project, g *plan.G
 		}
 		for _, f := range p.Config.Sources[name].Fields {
 			s := known[table][strings.ToLower(f.Name)]
-			if f.Type.Base() == project.JSON {
+			if f.Type.Base() == contract.JSON {
 				s.JSON = true
 			}
 			if f.MaxLength > 0 {

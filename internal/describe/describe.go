@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"slices"
 
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
@@ -45,7 +46,7 @@ func (d *Described) Err() error {
 	if d.Macros != nil {
 		return d.Macros
 	}
-	var errs project.Errors
+	var errs diag.Errors
 	for _, id := range d.order {
 		if err := d.Failed[id]; err != nil {
 			errs.Add(err)

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
@@ -40,7 +42,7 @@ func CheckHeaders(ctx context.Context, p *project.Project, g *plan.Graph, ids []
 	for _, id := range ids {
 		selected[id] = true
 	}
-	var errs project.Errors
+	var errs diag.Errors
 	d, err := Describe(ctx, p, g, ids, func(conn *sql.Conn, m *project.Model, cols []string) {
 		if selected[strings.ToLower(m.ID())] && headerNames(m) {
 			errs = append(errs, checkHeader(ctx, conn, m, cols)...)
@@ -106,13 +108,13 @@ func createEmpty(ctx context.Context, conn *sql.Conn, m *project.Model) (names [
 
 // checkHeader checks one built-empty model's header against its columns,
 // cols.
-func checkHeader(ctx context.Context, conn *sql.Conn, m *project.Model, cols []string) project.Errors {
+func checkHeader(ctx context.Context, conn *sql.Conn, m *project.Model, cols []string) diag.Errors {
 	has := func(name string) bool {
 		return slices.ContainsFunc(cols, func(c string) bool { return strings.EqualFold(c, name) })
 	}
 	list := strings.Join(cols, ", ")
 	hint := fmt.Sprintf("%s returns %s", m.ID(), list)
-	var errs project.Errors
+	var errs diag.Errors
 	add := func(path []string, format string, args ...any) {
 		fe := m.HeaderError(path, format, args...)
 		fe.Hint = hint
@@ -140,8 +142,8 @@ func checkHeader(ctx context.Context, conn *sql.Conn, m *project.Model, cols []s
 	target := sqlname.Qualified(m.Schema, m.Name).String()
 	// A check that only warns stays a warning when it cannot run (at the
 	// audit); a blocking one cannot run at all, so it stops the build now.
-	expression := func(path []string, c project.Check) {
-		if c.Kind != "expression" || c.Severity != project.Error {
+	expression := func(path []string, c contract.Check) {
+		if c.Kind != "expression" || c.Severity != contract.Error {
 			return
 		}
 		if _, err := conn.ExecContext(ctx, "SELECT count(*) FROM "+target+" WHERE NOT coalesce(("+c.Expr+"\n), false)"); err != nil {
@@ -155,7 +157,7 @@ func checkHeader(ctx context.Context, conn *sql.Conn, m *project.Model, cols []s
 	}
 	for i, c := range h.Checks {
 		path := []string{"checks", strconv.Itoa(i)}
-		if c.Column != "" && !has(c.Column) && c.Severity == project.Error {
+		if c.Column != "" && !has(c.Column) && c.Severity == contract.Error {
 			add(path, "check %s names column %s, which the model does not return", c.Label(), c.Column)
 			continue
 		}
@@ -186,7 +188,7 @@ func checkHeader(ctx context.Context, conn *sql.Conn, m *project.Model, cols []s
 // merge of an incremental model orders the row it keeps against the new rows
 // by them, and the kept row has only the model's columns (not bronze's
 // _file, _line or _run_id unless the model returns them).
-func checkOrderBy(ctx context.Context, conn *sql.Conn, m *project.Model, has func(string) bool) *project.FileError {
+func checkOrderBy(ctx context.Context, conn *sql.Conn, m *project.Model, has func(string) bool) *diag.FileError {
 	h := m.Header
 	key := "1"
 	if h.UniqueKey != "" && has(h.UniqueKey) {
@@ -217,12 +219,12 @@ func checkOrderBy(ctx context.Context, conn *sql.Conn, m *project.Model, has fun
 			}
 			// At the first name, when the value stands verbatim on its line.
 			line, col := m.HeaderPos("order_by")
-			if at := project.LineOf(m.Text, line); col >= 1 && col <= len(at) && strings.HasPrefix(at[col-1:], h.OrderBy) {
+			if at := diag.LineOf(m.Text, line); col >= 1 && col <= len(at) && strings.HasPrefix(at[col-1:], h.OrderBy) {
 				if loc := regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(missing[0]) + `\b`).FindStringIndex(h.OrderBy); loc != nil {
 					col += loc[0]
 				}
 			}
-			return project.At(m.Path, m.Text, line, col, "order_by names %s, which %s does not return: %s",
+			return diag.At(m.Path, m.Text, line, col, "order_by names %s, which %s does not return: %s",
 				strings.Join(missing, ", "), m.ID(), why)
 		}
 	}

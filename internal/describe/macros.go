@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/sqlname"
@@ -24,7 +25,7 @@ func CreateMacros(ctx context.Context, q warehouse.Querier, macros []project.Mac
 		return err
 	}
 	declared := map[string]bool{}
-	var errs project.Errors
+	var errs diag.Errors
 	for _, m := range macros {
 		for _, st := range m.Statements {
 			name := plan.MacroName(st.Name)
@@ -33,11 +34,11 @@ func CreateMacros(ctx context.Context, q warehouse.Querier, macros []project.Mac
 				if !builtin[name] {
 					what = "names starting with elt_ are the tool's own macros"
 				}
-				l, col := project.Position(st.SQL, strings.Index(st.SQL, st.Name))
+				l, col := diag.Position(st.SQL, strings.Index(st.SQL, st.Name))
 				if l == 1 {
 					col -= st.Shift
 				}
-				errs = append(errs, project.At(m.Path, m.Text, st.Line+l-1, col,
+				errs = append(errs, diag.At(m.Path, m.Text, st.Line+l-1, col,
 					"a macro may not be named %s: %s, and a macro of that name would change what every query calling it does", st.Name, what))
 				continue
 			}
@@ -69,7 +70,7 @@ func CreateMacros(ctx context.Context, q warehouse.Querier, macros []project.Mac
 						col -= st.Shift
 					}
 				}
-				return project.At(m.Path, m.Text, line, col, "%s: %s", qe.Kind, qe.Msg)
+				return diag.At(m.Path, m.Text, line, col, "%s: %s", qe.Kind, qe.Msg)
 			}
 		}
 	}

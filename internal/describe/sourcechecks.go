@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
@@ -18,8 +19,8 @@ import (
 // function) or whose value is not a BOOLEAN ('abc', 1) is an error at its
 // elt.yaml:line:col, rather than inside the ingestion's generated SQL or on
 // every record.
-func sourceChecks(ctx context.Context, db *warehouse.DB, p *project.Project, sources []ingest.Source) project.Errors {
-	var errs project.Errors
+func sourceChecks(ctx context.Context, db *warehouse.DB, p *project.Project, sources []ingest.Source) diag.Errors {
+	var errs diag.Errors
 	for _, src := range sources {
 		for i, f := range src.Fields {
 			if strings.TrimSpace(f.Check) == "" {

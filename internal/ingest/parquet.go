@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/ingest/read"
 	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -104,7 +105,7 @@ func literalPath(path string) (string, func(), error) {
 func parquetValue(col, typ string) (string, string) {
 	t := strings.ToUpper(typ)
 	kind := func(k string) string {
-		return fmt.Sprintf("CASE WHEN %s IS NULL THEN %d ELSE %d END", col, kindNull, jsonTypes[k])
+		return fmt.Sprintf("CASE WHEN %s IS NULL THEN %d ELSE %d END", col, read.KindNull, read.JSONTypes[k])
 	}
 	switch {
 	case t == "VARCHAR" || strings.HasPrefix(t, "ENUM"):

@@ -8,7 +8,8 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/ingest/read"
 	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -19,7 +20,7 @@ import (
 var macrosText string
 
 var macrosSQL = template.Must(template.New("macros").Funcs(template.FuncMap{
-	"timestampPattern": func() string { return project.TimestampPattern },
+	"timestampPattern": func() string { return contract.TimestampPattern },
 }).Parse(macrosText))
 
 // columns are the names the source's files use for its declared fields.
@@ -32,20 +33,20 @@ func columns(src Source) []string {
 }
 
 // SQLType is the bronze column type of a field.
-func SQLType(f project.Field) string {
+func SQLType(f contract.Field) string {
 	switch f.Type.Base() {
-	case project.Integer:
+	case contract.Integer:
 		return "BIGINT"
-	case project.Decimal:
+	case contract.Decimal:
 		p, s := f.Type.Decimal()
 		return fmt.Sprintf("DECIMAL(%d,%d)", p, s)
-	case project.Boolean:
+	case contract.Boolean:
 		return "BOOLEAN"
-	case project.Date:
+	case contract.Date:
 		return "DATE"
-	case project.Timestamp:
+	case contract.Timestamp:
 		return "TIMESTAMP"
-	case project.JSON:
+	case contract.JSON:
 		return "JSON"
 	}
 	return "VARCHAR"
@@ -54,15 +55,15 @@ func SQLType(f project.Field) string {
 // base is the SQL of a field's text as it came, NULL when the record has
 // no value: absent, JSON null, empty or spaces only (a text field also when
 // the JSON value is not a string).
-func base(f project.Field, i int) string {
+func base(f contract.Field, i int) string {
 	t, s := fmt.Sprintf("_type%d", i+1), fmt.Sprintf("_text%d", i+1)
 	switch f.Type.Base() {
-	case project.ID:
+	case contract.ID:
 		return fmt.Sprintf("elt_id(%s, %s)", t, s)
-	case project.Text:
+	case contract.Text:
 		return fmt.Sprintf("elt_text(%s, %s)", t, s)
-	case project.JSON:
-		return fmt.Sprintf("CASE WHEN %s <> %d THEN %s END", t, kindNull, s)
+	case contract.JSON:
+		return fmt.Sprintf("CASE WHEN %s <> %d THEN %s END", t, read.KindNull, s)
 	}
 	return fmt.Sprintf("CASE WHEN NOT elt_blank(%s, %s) THEN %s END", t, s, s)
 }
@@ -71,7 +72,7 @@ func base(f project.Field, i int) string {
 // base (_bN). A base is never blank, and normalize keeps it so (the
 // contract's trim removes spaces only, lower and upper make none), so
 // nothing tests for blank again (doing so cost a fifth of the rules' time).
-func text(f project.Field, i int) string {
+func text(f contract.Field, i int) string {
 	x := fmt.Sprintf(`"_b%d"`, i+1)
 	for _, n := range f.Normalize {
 		switch n {
@@ -91,22 +92,22 @@ func text(f project.Field, i int) string {
 
 // typeOf is the SQL of the JSON type a field's text came with, VARCHAR
 // for a default.
-func typeOf(f project.Field, i int) string {
+func typeOf(f contract.Field, i int) string {
 	if f.Default != nil {
-		return fmt.Sprintf("CASE WHEN elt_blank(_type%d, _text%d) THEN %d ELSE _type%d END", i+1, i+1, kindString, i+1)
+		return fmt.Sprintf("CASE WHEN elt_blank(_type%d, _text%d) THEN %d ELSE _type%d END", i+1, i+1, read.KindString, i+1)
 	}
 	return fmt.Sprintf("_type%d", i+1)
 }
 
 // parse is the SQL of a field's typed value from its JSON type t and text
 // s, NULL when the text is not a value of the type.
-func parse(src Source, f project.Field, t, s string) string {
+func parse(src Source, f contract.Field, t, s string) string {
 	is := func(kinds ...uint8) string { return isKind(t, kinds...) }
 	switch f.Type.Base() {
-	case project.Integer:
+	case contract.Integer:
 		return fmt.Sprintf("CASE WHEN %[1]s THEN try_cast(%[2]s AS BIGINT) "+
-			"WHEN %[3]s AND regexp_full_match(elt_trim(%[2]s), '%[4]s') THEN try_cast(elt_trim(%[2]s) AS BIGINT) END", is(kindInteger, kindUnsigned), s, is(kindString), project.IntegerPattern)
-	case project.Decimal:
+			"WHEN %[3]s AND regexp_full_match(elt_trim(%[2]s), '%[4]s') THEN try_cast(elt_trim(%[2]s) AS BIGINT) END", is(read.KindInteger, read.KindUnsigned), s, is(read.KindString), contract.IntegerPattern)
+	case contract.Decimal:
 		// The pattern also bounds the value: at most p-s digits before the
 		// point once leading zeros are set aside means |value| < 10^(p-s).
 		// (Casting to a wide DECIMAL to compare took 6 µs a value.)
@@ -114,26 +115,26 @@ func parse(src Source, f project.Field, t, s string) string {
 		re := f.Type.DecimalPattern()
 		v := fmt.Sprintf("elt_trim(%s)", s)
 		return fmt.Sprintf("CASE WHEN %[1]s AND regexp_full_match(%[2]s, '%[3]s') THEN try_cast(%[2]s AS DECIMAL(%[4]d, %[5]d)) END",
-			is(kindString, kindInteger, kindUnsigned, kindDouble), v, re, p, sc)
-	case project.Boolean:
+			is(read.KindString, read.KindInteger, read.KindUnsigned, read.KindDouble), v, re, p, sc)
+	case contract.Boolean:
 		return fmt.Sprintf("CASE WHEN %[1]s THEN %[2]s = 'true' WHEN %[3]s THEN CASE lower(elt_trim(%[2]s)) "+
-			"WHEN 'true' THEN true WHEN 'false' THEN false END END", is(kindBoolean), s, is(kindString))
-	case project.Date:
-		return fmt.Sprintf("CASE WHEN %[1]s AND regexp_full_match(%[2]s, '%[3]s') THEN try_cast(%[2]s AS DATE) END", is(kindString), s, project.DatePattern)
-	case project.Timestamp:
+			"WHEN 'true' THEN true WHEN 'false' THEN false END END", is(read.KindBoolean), s, is(read.KindString))
+	case contract.Date:
+		return fmt.Sprintf("CASE WHEN %[1]s AND regexp_full_match(%[2]s, '%[3]s') THEN try_cast(%[2]s AS DATE) END", is(read.KindString), s, contract.DatePattern)
+	case contract.Timestamp:
 		return fmt.Sprintf("elt_ts(%s, %s)", t, s)
-	case project.JSON:
-		if src.Format == project.NDJSON {
-			return fmt.Sprintf("CASE WHEN %[1]s THEN to_json(%[2]s) ELSE %[2]s::JSON END", is(kindString), s)
+	case contract.JSON:
+		if src.Format == contract.NDJSON {
+			return fmt.Sprintf("CASE WHEN %[1]s THEN to_json(%[2]s) ELSE %[2]s::JSON END", is(read.KindString), s)
 		}
-		return fmt.Sprintf("CASE WHEN %[1]s THEN %[2]s::JSON WHEN coalesce(try(json_valid(%[2]s)), false) THEN %[2]s::JSON END", is(kindObject, kindArray), s)
+		return fmt.Sprintf("CASE WHEN %[1]s THEN %[2]s::JSON WHEN coalesce(try(json_valid(%[2]s)), false) THEN %[2]s::JSON END", is(read.KindObject, read.KindArray), s)
 	}
 	return s
 }
 
 // valid is the SQL that is true when a field's typed value keeps its
 // rules (pattern, values, max_length, min, max, check).
-func valid(f project.Field) string {
+func valid(f contract.Field) string {
 	v := sqlname.Ident(f.Name)
 	conds := []string{v + " IS NOT NULL"}
 	if f.Pattern != "" {
@@ -218,8 +219,8 @@ func names(src Source) []string {
 }
 
 // invalidOrder is the order of the fields' invalid_ checks.
-func invalidOrder(src Source) []project.Field {
-	var out []project.Field
+func invalidOrder(src Source) []contract.Field {
+	var out []contract.Field
 	listed := map[string]bool{}
 	for _, name := range src.InvalidOrder {
 		if f, ok := src.Field(name); ok {
@@ -251,7 +252,7 @@ func loadSQL(src Source, runID, rejects int64) string {
 	list := strings.Join(names(src), ", ")
 	// A record's raw text is made here, for a rejected record only, from
 	// its _raw: the row as a value DuckDB writes as JSON (a Parquet row's
-	// struct, parquetView), or NULL when Go keeps the text (recordsView).
+	// struct, parquetView), or NULL when Go keeps the text (read.View).
 	return fmt.Sprintf(`INSERT INTO %s (%s, _file, _line, _run_id)
 SELECT %s, _file, _line, %d
 FROM (%s)
@@ -304,4 +305,16 @@ func bronzeTable(ctx context.Context, tx warehouse.Querier, src Source) error {
 		}
 	}
 	return nil
+}
+
+// isKind is the SQL that is true when the kind t is one of kinds.
+func isKind(t string, kinds ...uint8) string {
+	if len(kinds) == 1 {
+		return fmt.Sprintf("%s = %d", t, kinds[0])
+	}
+	list := make([]string, len(kinds))
+	for i, k := range kinds {
+		list[i] = fmt.Sprint(k)
+	}
+	return fmt.Sprintf("%s IN (%s)", t, strings.Join(list, ", "))
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/sqlname"
@@ -57,7 +58,7 @@ func Open(url string) (*Store, error) {
 	if err != nil {
 		// The parser's message quotes parts of the URL, the password
 		// among them: it is not repeated.
-		return nil, fmt.Errorf("the Redis URL %q is not valid: write it as redis://[user:password@]host:port/db, with any /, ?, # or space in the password percent-encoded (%%2F, %%3F, %%23, %%20)", project.Redact(url))
+		return nil, fmt.Errorf("the Redis URL %q is not valid: write it as redis://[user:password@]host:port/db, with any /, ?, # or space in the password percent-encoded (%%2F, %%3F, %%23, %%20)", diag.Redact(url))
 	}
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 2*time.Second, 5*time.Second, 5*time.Second
 	opts.MaxRetries = 1

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/online"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
@@ -20,7 +21,7 @@ import (
 // build writes them, so the store converges to the warehouse.
 func Serve(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, out io.Writer) (warnings []string) {
 	warn := func(format string, args ...any) {
-		msg := project.Redact(fmt.Sprintf(format, args...))
+		msg := diag.Redact(fmt.Sprintf(format, args...))
 		warnings = append(warnings, msg)
 		fmt.Fprintln(out, msg)
 	}

@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/output"
-	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -36,7 +36,7 @@ func Run(ctx context.Context, db *warehouse.DB, path, text string, limit int) (*
 // cannot be read.
 func queryError(path, text string, err error) error {
 	err = compile.SQLError(path, text, 0, err)
-	if fe, ok := errors.AsType[*project.FileError](err); ok && strings.Contains(fe.Msg, "file system operations are disabled") {
+	if fe, ok := errors.AsType[*diag.FileError](err); ok && strings.Contains(fe.Msg, "file system operations are disabled") {
 		fe.Hint = "elt query reads the warehouse only: it has no access to files, so that nothing it runs can write one. " +
 			"Read a file as a source (sources: in elt.yaml) or a seed (seeds/), or with `elt show` of a model that reads it"
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
@@ -106,13 +107,13 @@ func unbuilt(ctx context.Context, q warehouse.Querier, g *plan.Graph, n *plan.No
 	}
 	line, col := 0, 0
 	if first.Offset >= 0 {
-		line, col = project.Position(m.Text, first.Offset)
+		line, col = diag.Position(m.Text, first.Offset)
 	}
-	e := &project.FileError{Path: m.Path, Line: line, Col: col,
+	e := &diag.FileError{Path: m.Path, Line: line, Col: col,
 		Msg:  fmt.Sprintf("%s reads %s, not in the warehouse yet: %s", m.ID(), strings.Join(missing, ", "), strings.Join(what, ", ")),
 		Hint: "run `elt build` first (it ingests the sources and builds the models), then show the model again"}
 	if line > 0 {
-		e.Source = project.LineOf(m.Text, line)
+		e.Source = diag.LineOf(m.Text, line)
 	}
 	return e
 }

@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
@@ -68,23 +69,23 @@ func Load(dir string) ([]Test, error) {
 			return err
 		}
 		t := Test{Path: rel}
-		if err := project.DecodeYAML(rel, string(b), &t); err != nil {
+		if err := diag.DecodeYAML(rel, string(b), &t); err != nil {
 			// Each mistake at its line and column, said to be one of a
 			// unit test's.
-			var errs project.Errors
+			var errs diag.Errors
 			for _, e := range flatten(err) {
-				if fe, ok := e.(*project.FileError); ok {
+				if fe, ok := e.(*diag.FileError); ok {
 					fe.Msg = "not a unit test: " + fe.Msg
 				}
 				errs = append(errs, e)
 			}
-			if fe, ok := errs[len(errs)-1].(*project.FileError); ok && fe.Hint == "" {
+			if fe, ok := errs[len(errs)-1].(*diag.FileError); ok && fe.Hint == "" {
 				fe.Hint = "a unit test has model:, given: (rows by input) and expect: (rows)"
 			}
 			return errs
 		}
 		if t.Model == "" {
-			return &project.FileError{Path: t.Path, Msg: "model: is missing: name the model this test runs (schema.name)"}
+			return &diag.FileError{Path: t.Path, Msg: "model: is missing: name the model this test runs (schema.name)"}
 		}
 		out = append(out, t)
 		return nil
@@ -95,7 +96,7 @@ func Load(dir string) ([]Test, error) {
 
 // flatten is the errors of a list, or err alone.
 func flatten(err error) []error {
-	var errs project.Errors
+	var errs diag.Errors
 	if errors.As(err, &errs) {
 		return errs
 	}

@@ -19,9 +19,10 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/digitalservices/elt/internal/build"
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/ingest/discover"
 	"github.com/digitalservices/elt/internal/output"
-	"github.com/digitalservices/elt/internal/project"
 )
 
 // DefaultWatchInterval is how often elt watch looks at the bronze folder.
@@ -130,7 +131,7 @@ func (w *watcher) run(ctx context.Context, ready map[string]look, hold map[strin
 		fmt.Fprintf(out, "%s  warning: %v; watch leaves it out of its builds from now on\n", stamp, ce)
 	}
 	if err != nil {
-		fmt.Fprintf(out, "%s  build failed (%d new file%s waiting): %v\n", stamp, len(ready), output.Plural(len(ready)), project.Redact(firstLine(err)))
+		fmt.Fprintf(out, "%s  build failed (%d new file%s waiting): %v\n", stamp, len(ready), output.Plural(len(ready)), diag.Redact(firstLine(err)))
 		return
 	}
 	for p, l := range ready {
@@ -185,7 +186,7 @@ func (w *watcher) poll() (ready map[string]look, hold map[string]bool, err error
 		if err != nil {
 			return err
 		}
-		if p != w.root && ingest.InProgress(d.Name()) {
+		if p != w.root && discover.InProgress(d.Name()) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}

@@ -14,9 +14,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/ingest/discover"
 	"github.com/digitalservices/elt/internal/output"
-	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
@@ -28,7 +29,7 @@ type Options struct {
 	// folder under it is declared by its path relative to it.
 	Bronze string
 	// Indent is how many spaces the entries are indented by, as elt.yaml
-	// indents those under its sources: (project.SourcesIndent).
+	// indents those under its sources: (yamledit.SourcesIndent).
 	Indent int
 }
 
@@ -38,7 +39,7 @@ type Inferred struct {
 	Names []string
 	// Block is the entries, each indented by Options.Indent, without
 	// a sources: key of its own: it pastes under the one elt.yaml has, or
-	// project.AddSources merges it.
+	// yamledit.AddSources merges it.
 	Block string
 	// Outside lists the paths sampled that are not under
 	// Options.Bronze: a build would not find them.
@@ -115,13 +116,13 @@ func (e *brief) Error() string { return e.msg }
 func (e *brief) Unwrap() error { return e.err }
 
 // formatOf maps file extensions to formats.
-var formatOf = map[string]project.Format{".csv": project.CSV, ".json": project.NDJSON, ".jsonl": project.NDJSON, ".ndjson": project.NDJSON, ".parquet": project.Parquet}
+var formatOf = map[string]contract.Format{".csv": contract.CSV, ".json": contract.NDJSON, ".jsonl": contract.NDJSON, ".ndjson": contract.NDJSON, ".parquet": contract.Parquet}
 
 // inferred is one source inferred from a sample.
 type inferred struct {
 	name string
 	dir  string // the folder its files are in
-	src  project.Source
+	src  contract.Source
 	// The sample ingested by the inferred rules: records, and the
 	// quarantined ones by reason.
 	records int64
@@ -147,7 +148,7 @@ func inferSource(ctx context.Context, db *warehouse.DB, path, bronze string) (*i
 		}
 	}
 	var nonText map[string]bool
-	if in.src.Format == project.NDJSON {
+	if in.src.Format == contract.NDJSON {
 		// One text column per top-level key, in the order keys first appear.
 		if from, nonText, err = jsonColumns(ctx, db, from); err != nil {
 			return nil, fmt.Errorf("sample %s: %w", path, err)
@@ -177,7 +178,7 @@ func inferSource(ctx context.Context, db *warehouse.DB, path, bronze string) (*i
 			name = fmt.Sprintf("%s_%d", sourceName(c.name), i)
 		}
 		taken[name] = true
-		f := project.Field{Name: name, Type: project.FieldType(typ), Required: p.values == p.rows}
+		f := contract.Field{Name: name, Type: contract.FieldType(typ), Required: p.values == p.rows}
 		if f.Name != c.name {
 			f.Column = c.name
 		}
@@ -217,7 +218,7 @@ func sample(path string) (*inferred, string, error) {
 		in.name = sourceName(strings.TrimSuffix(filepath.Base(abs), filepath.Ext(abs)))
 		in.src.Patterns = []string{filepath.Base(abs)}
 	}
-	byFormat := map[project.Format][]string{}
+	byFormat := map[contract.Format][]string{}
 	for _, f := range files {
 		k := formatOf[strings.ToLower(filepath.Ext(f))]
 		byFormat[k] = append(byFormat[k], f)
@@ -247,10 +248,10 @@ func sample(path string) (*inferred, string, error) {
 			longest = max(longest, min(info.Size()+1, sniffLimit))
 		}
 	}
-	read := map[project.Format]string{
-		project.CSV:     "read_csv([%[1]s], union_by_name = true, ignore_errors = true, hive_partitioning = false, all_varchar = true, max_line_size = %[2]d, buffer_size = %[2]d)",
-		project.NDJSON:  "read_ndjson_objects([%[1]s], ignore_errors = true, hive_partitioning = false, maximum_object_size = %[2]d)",
-		project.Parquet: "read_parquet([%[1]s], union_by_name = true, hive_partitioning = false)",
+	read := map[contract.Format]string{
+		contract.CSV:     "read_csv([%[1]s], union_by_name = true, ignore_errors = true, hive_partitioning = false, all_varchar = true, max_line_size = %[2]d, buffer_size = %[2]d)",
+		contract.NDJSON:  "read_ndjson_objects([%[1]s], ignore_errors = true, hive_partitioning = false, maximum_object_size = %[2]d)",
+		contract.Parquet: "read_parquet([%[1]s], union_by_name = true, hive_partitioning = false)",
 	}[in.src.Format]
 	return in, fmt.Sprintf(read, strings.Join(list, ", "), longest), nil
 }
@@ -271,10 +272,10 @@ func (in *inferred) measure(ctx context.Context) error {
 	}
 	src := in.src
 	if len(src.Patterns) == 0 {
-		src.Patterns = project.DefaultPatterns(src.Format)
+		src.Patterns = contract.DefaultPatterns(src.Format)
 	}
 	s := ingest.Source{Name: in.name, Dir: in.dir, Prefix: in.src.Path, Source: src}
-	l, err := ingest.Discover(s)
+	l, err := discover.Discover(s.Folder())
 	if err != nil {
 		return err
 	}
@@ -309,7 +310,7 @@ func (in *inferred) yaml(indent string) string {
 		why = append(why, fmt.Sprintf("%d %s", n, r))
 	}
 	sort.Strings(why)
-	if in.records > 0 && float64(bad)*100/float64(in.records) > project.DefaultMaxQuarantinePct {
+	if in.records > 0 && float64(bad)*100/float64(in.records) > contract.DefaultMaxQuarantinePct {
 		pct := float64(bad) * 100 / float64(in.records)
 		fmt.Fprintf(&b, "%s# the sample quarantines %d of %d records (%.1f%%: %s)\n", in2, bad, in.records, pct, strings.Join(why, ", "))
 		// Just above the share quarantined, and a percentage elt build

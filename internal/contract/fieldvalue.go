@@ -1,4 +1,4 @@
-package project
+package contract
 
 import (
 	"encoding/json"

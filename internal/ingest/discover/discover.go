@@ -1,4 +1,9 @@
-package ingest
+// Package discover owns finding a source's files in bronze: the files under
+// its folder that match its patterns, in arrival order, links followed
+// (loops and dangling links refused), names still being written skipped,
+// each file with how it looks (size, modification and change time, inode)
+// for the manifest to tell a file rewritten in place.
+package discover
 
 import (
 	"errors"
@@ -11,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/state"
 )
 
@@ -52,26 +58,36 @@ func Paths(files []File) map[string]bool {
 	return out
 }
 
+// Folder is a source's folder, as Discover reads it.
+type Folder struct {
+	Source string // the source's name, for messages
+	Dir    string // absolute
+	// Prefix is Dir relative to the bronze root, / separated: a file's
+	// path in the warehouse is Prefix/its path relative to Dir.
+	Prefix   string
+	Patterns []string // globs relative to Dir; ** spans folders
+}
+
 // Discover lists the source's files matching its patterns, in arrival order
 // (byte order of their paths relative to the source folder). Links are
 // followed, to files and to folders, the source folder itself included; a
 // link that leads back into a folder it stands in (a loop) and a dangling
 // link are errors naming them, and so is a source folder that does not exist.
 // Names InProgress marks are never read.
-func Discover(src Source) (Listing, error) {
+func Discover(src Folder) (Listing, error) {
 	var l Listing
 	info, err := os.Stat(src.Dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		if fi, lerr := os.Lstat(src.Dir); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
 			target, _ := os.Readlink(src.Dir)
-			return l, fmt.Errorf("source %s: its folder %s is a dangling link (to %s): fix the link or the source's path in elt.yaml", src.Name, src.Dir, target)
+			return l, fmt.Errorf("source %s: its folder %s is a dangling link (to %s): fix the link or the source's path in elt.yaml", src.Source, src.Dir, target)
 		}
-		return l, fmt.Errorf("source %s: no folder %s: create it (files land there), or fix the source's path in elt.yaml", src.Name, src.Dir)
+		return l, fmt.Errorf("source %s: no folder %s: create it (files land there), or fix the source's path in elt.yaml", src.Source, src.Dir)
 	case err != nil:
-		return l, fmt.Errorf("source %s: cannot read %s: %w", src.Name, src.Dir, unwrapPath(err))
+		return l, fmt.Errorf("source %s: cannot read %s: %w", src.Source, src.Dir, diag.UnwrapPath(err))
 	case !info.IsDir():
-		return l, fmt.Errorf("source %s: %s is not a folder", src.Name, src.Dir)
+		return l, fmt.Errorf("source %s: %s is not a folder", src.Source, src.Dir)
 	}
 	err = walk(src.Dir, "", []fs.FileInfo{info}, func(rel, abs string, info fs.FileInfo) {
 		if !info.Mode().IsRegular() || !matchAny(src.Patterns, rel) {
@@ -93,7 +109,7 @@ func Discover(src Source) (Listing, error) {
 func walk(dir, rel string, parents []fs.FileInfo, fn func(rel, abs string, info fs.FileInfo)) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("cannot read %s: %w", dir, unwrapPath(err))
+		return fmt.Errorf("cannot read %s: %w", dir, diag.UnwrapPath(err))
 	}
 	for _, e := range entries {
 		if InProgress(e.Name()) {
@@ -107,7 +123,7 @@ func walk(dir, rel string, parents []fs.FileInfo, fn func(rel, abs string, info 
 				target, _ := os.Readlink(abs)
 				return fmt.Errorf("%s is a dangling link (to %s): restore its target or remove the link", abs, target)
 			}
-			return fmt.Errorf("cannot read %s: %w", abs, unwrapPath(err))
+			return fmt.Errorf("cannot read %s: %w", abs, diag.UnwrapPath(err))
 		}
 		if !info.IsDir() {
 			fn(r, abs, info)
@@ -123,14 +139,6 @@ func walk(dir, rel string, parents []fs.FileInfo, fn func(rel, abs string, info 
 		}
 	}
 	return nil
-}
-
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 func matchAny(patterns []string, rel string) bool {

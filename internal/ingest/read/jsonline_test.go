@@ -1,4 +1,4 @@
-package ingest
+package read
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/contract"
 )
 
 // TestStrictObject: RFC 8259 objects only, as contract revision 2 says.
@@ -50,7 +50,7 @@ func TestStrictObject(t *testing.T) {
 }
 
 // showRecords renders records as line:reason:kinds:values, one per record.
-func showRecords(r *fileRecords) string {
+func showRecords(r *Records) string {
 	var out []string
 	for k, n := range r.line {
 		var kinds, vals []string
@@ -92,25 +92,24 @@ func TestNDJSONRecords(t *testing.T) {
 // records and the hash of reading it whole, whatever the line breaks, byte
 // order mark, bad bytes and blank lines, and wherever the chunks end.
 func TestChunkedNDJSON(t *testing.T) {
-	src := Source{Name: "e", Source: project.Source{Format: project.NDJSON, Fields: []project.Field{{Name: "a"}, {Name: "b"}}}}
 	read := func(path string) (string, string) {
 		var parts []string
 		var sha string
-		readFile(context.Background(), src, File{Rel: "f", Abs: path}, false, func(p piece) bool {
-			if p.err != nil {
-				t.Fatal(p.err)
+		File(context.Background(), path, 0, contract.NDJSON, []string{"a", "b"}, false, func(p Piece) bool {
+			if p.Err != nil {
+				t.Fatal(p.Err)
 			}
-			if p.recs != nil {
-				if s := showRecords(p.recs); s != "" {
+			if p.Records != nil {
+				if s := showRecords(p.Records); s != "" {
 					parts = append(parts, s)
 				}
 			}
-			sha = p.sha
+			sha = p.SHA
 			return true
 		})
 		return strings.Join(parts, " | "), sha
 	}
-	defer func(n int) { chunkBytes = n }(chunkBytes)
+	defer func(n int) { ChunkBytes = n }(ChunkBytes)
 	for _, tc := range []struct{ name, in string }{
 		{"lf", "{\"a\": 1}\n{\"a\": \"x\", \"b\": [1]}\n\n{\"b\": null}\n"},
 		{"crlf and bom", "\xEF\xBB\xBF{\"a\": 1}\r\n{\"a\": 2}\r\n  \r\n{\"a\": \"\\u00e9\"}"},
@@ -122,13 +121,13 @@ func TestChunkedNDJSON(t *testing.T) {
 		if err := os.WriteFile(path, []byte(tc.in), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		chunkBytes = 1 << 20
+		ChunkBytes = 1 << 20
 		whole, wholeSHA := read(path)
 		if whole == "" || wholeSHA == "" {
 			t.Fatalf("%s: nothing read", tc.name)
 		}
 		for n := 1; n <= len(tc.in); n++ {
-			chunkBytes = n
+			ChunkBytes = n
 			if got, sha := read(path); got != whole || sha != wholeSHA {
 				t.Errorf("%s in chunks of %d:\ngot  %s %s\nwant %s %s", tc.name, n, got, sha[:8], whole, wholeSHA[:8])
 			}

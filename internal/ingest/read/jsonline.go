@@ -1,4 +1,4 @@
-package ingest
+package read
 
 import (
 	"strconv"
@@ -12,7 +12,7 @@ import (
 // rejected as invalid_encoding or malformed_json (not one strict JSON
 // object, see strictObject), or else with the kind and text of each
 // top-level key asked for, in the order of keys.
-func ndjsonRecords(text string, badLines []int, keys []string, firstLine int) *fileRecords {
+func ndjsonRecords(text string, badLines []int, keys []string, firstLine int) *Records {
 	skip := make(map[int]bool, len(badLines))
 	for _, n := range badLines {
 		skip[n] = true
@@ -79,7 +79,7 @@ type jsonParser struct {
 	want  []string // the keys to keep, in field order
 	kinds []uint8
 	vals  []span
-	recs  *fileRecords
+	recs  *Records
 	base  int
 }
 
@@ -140,45 +140,45 @@ func (p *jsonParser) keep(i int) bool {
 	switch c := p.s[p.i]; {
 	case c == '"':
 		s, escaped, ok := p.str(true)
-		p.kinds[i], p.vals[i] = kindString, span{uint32(p.base + start + 1), uint32(len(s))}
+		p.kinds[i], p.vals[i] = KindString, span{uint32(p.base + start + 1), uint32(len(s))}
 		if escaped {
 			p.vals[i] = p.recs.keep(s)
 		}
 		return ok
 	case c == '{':
-		p.kinds[i] = kindObject
+		p.kinds[i] = KindObject
 	case c == '[':
-		p.kinds[i] = kindArray
+		p.kinds[i] = KindArray
 	case c == 't' || c == 'f':
-		p.kinds[i] = kindBoolean
+		p.kinds[i] = KindBoolean
 	case c == 'n':
-		p.kinds[i] = kindNull
+		p.kinds[i] = KindNull
 	default:
-		p.kinds[i] = kindNumber
+		p.kinds[i] = KindNumber
 	}
 	if !p.value() {
 		return false
 	}
 	p.vals[i] = span{uint32(p.base + start), uint32(p.i - start)}
-	if p.kinds[i] == kindNumber {
+	if p.kinds[i] == KindNumber {
 		p.kinds[i] = numberKind(p.s[start:p.i])
 	}
 	return true
 }
 
 // numberKind tells a JSON number's kind: an integer DuckDB keeps as written
-// (BIGINT, or UBIGINT above it), else kindNumber for DuckDB to read.
+// (BIGINT, or UBIGINT above it), else KindNumber for DuckDB to read.
 func numberKind(s string) uint8 {
 	if strings.ContainsAny(s, ".eE") || s == "-0" {
-		return kindNumber
+		return KindNumber
 	}
 	if _, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return kindInteger
+		return KindInteger
 	}
 	if _, err := strconv.ParseUint(s, 10, 64); err == nil {
-		return kindUnsigned
+		return KindUnsigned
 	}
-	return kindNumber
+	return KindNumber
 }
 
 func (p *jsonParser) literal(w string) bool {

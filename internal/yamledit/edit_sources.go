@@ -1,10 +1,13 @@
-package project
+package yamledit
 
 import (
 	"fmt"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/digitalservices/elt/internal/diag"
+	"github.com/digitalservices/elt/internal/project"
 )
 
 // sourcesNode parses elt.yaml's text and returns its top-level mapping,
@@ -13,16 +16,16 @@ func sourcesNode(text string) (root, key, val *yaml.Node, err error) {
 	var file yaml.Node
 	// Decimal types are quoted first, as LoadConfig reads them; the lines
 	// stay where they are.
-	if err := yaml.Unmarshal([]byte(quoteDecimals(text)), &file); err != nil {
-		line, msg := yamlErrLine(err)
-		return nil, nil, nil, At(ConfigFile, text, line, 0, "invalid YAML: %s", msg)
+	if err := yaml.Unmarshal([]byte(project.QuoteDecimals(text)), &file); err != nil {
+		line, msg := diag.YAMLErrLine(err)
+		return nil, nil, nil, diag.At(project.ConfigFile, text, line, 0, "invalid YAML: %s", msg)
 	}
 	if len(file.Content) == 0 {
 		return nil, nil, nil, nil
 	}
 	root = file.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, nil, nil, &FileError{Path: ConfigFile, Msg: "elt.yaml is not a mapping of settings"}
+		return nil, nil, nil, &diag.FileError{Path: project.ConfigFile, Msg: "elt.yaml is not a mapping of settings"}
 	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		if root.Content[i].Value == "sources" {
@@ -74,7 +77,7 @@ func AddSources(text string, names []string, block string) (string, error) {
 	case val.Kind == yaml.ScalarNode && val.Tag == "!!null" && val.Value == "":
 		out = insertAfter(text, key.Line, block)
 	case val.Kind != yaml.MappingNode || val.Style == yaml.FlowStyle:
-		e := At(ConfigFile, text, key.Line, key.Column, "sources: is not a block mapping, so the inferred sources cannot be merged into it")
+		e := diag.At(project.ConfigFile, text, key.Line, key.Column, "sources: is not a block mapping, so the inferred sources cannot be merged into it")
 		e.Hint = "write sources: as a block (one source name per line) or paste the entries by hand"
 		return "", e
 	default:
@@ -82,7 +85,7 @@ func AddSources(text string, names []string, block string) (string, error) {
 			k := val.Content[i]
 			for _, n := range names {
 				if strings.EqualFold(k.Value, n) {
-					e := At(ConfigFile, text, k.Line, k.Column, "source %s is already declared", k.Value)
+					e := diag.At(project.ConfigFile, text, k.Line, k.Column, "source %s is already declared", k.Value)
 					e.Hint = "rename the folder, or edit the declaration by hand; elt.yaml is unchanged"
 					return "", e
 				}
@@ -105,13 +108,7 @@ func AddSources(text string, names []string, block string) (string, error) {
 		}
 		out = insertAfter(text, end, block)
 	}
-	cfg := DefaultConfig()
-	cfg.Version = 0
-	q := quoteDecimals(out)
-	if err := decodeStrict(ConfigFile, q, q, 0, 0, &cfg); err != nil {
-		return "", fmt.Errorf("the merged elt.yaml would not load, it is unchanged: %w", err)
-	}
-	if err := cfg.validate(q); err != nil {
+	if _, err := project.ParseConfig(out); err != nil {
 		return "", fmt.Errorf("the merged elt.yaml would not load, it is unchanged: %w", err)
 	}
 	return out, nil

@@ -1,8 +1,7 @@
-package ingest
+package read
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,21 +10,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/contract"
 )
 
-// readAll reads a file as readFile does, giving its records (as
+// readAll reads a file in format (one field, a) as File does, giving its records (as
 // showRecords shows them) and its first error.
-func readAll(ctx context.Context, src Source, path string) (string, error) {
+func readAll(ctx context.Context, format contract.Format, path string) (string, error) {
 	var parts []string
 	var err error
-	readFile(ctx, src, File{Rel: "f", Abs: path}, false, func(p piece) bool {
-		if p.err != nil {
-			err = p.err
+	File(ctx, path, 0, format, []string{"a"}, false, func(p Piece) bool {
+		if p.Err != nil {
+			err = p.Err
 			return false
 		}
-		if p.recs != nil {
-			if s := showRecords(p.recs); s != "" {
+		if p.Records != nil {
+			if s := showRecords(p.Records); s != "" {
 				parts = append(parts, s)
 			}
 		}
@@ -65,14 +64,13 @@ func endless(t *testing.T, first, pattern string) (path string, written *atomic.
 // passed, never after reading the rest (an endless pipe stops at the limit
 // and its pipe buffer); the error names the file and the line.
 func TestLimitsBeforeBuffering(t *testing.T) {
-	defer func(n, l int) { chunkBytes, textLimit = n, l }(chunkBytes, textLimit)
-	chunkBytes, textLimit = 97, 1000
+	defer func(n, l int) { ChunkBytes, textLimit = n, l }(ChunkBytes, textLimit)
+	ChunkBytes, textLimit = 97, 1000
 	const slack = 1 << 20 // what a pipe may hold written but unread
-	ndjson := Source{Name: "e", Source: project.Source{Format: project.NDJSON, Fields: []project.Field{{Name: "a"}}}}
-	csv := Source{Name: "t", Source: project.Source{Format: project.CSV, Fields: []project.Field{{Name: "a"}}}}
+	ndjson, csv := contract.NDJSON, contract.CSV
 	for _, tc := range []struct {
 		name         string
-		src          Source
+		format       contract.Format
 		first, again string
 		want         string
 	}{
@@ -84,7 +82,7 @@ func TestLimitsBeforeBuffering(t *testing.T) {
 			path, written := endless(t, tc.first, tc.again)
 			done := make(chan error, 1)
 			go func() {
-				_, err := readAll(context.Background(), tc.src, path)
+				_, err := readAll(context.Background(), tc.format, path)
 				done <- err
 			}()
 			select {
@@ -105,9 +103,9 @@ func TestLimitsBeforeBuffering(t *testing.T) {
 // TestLineLimitEdges: a line of exactly the limit is read whatever its line
 // break and wherever the chunks end; one byte more is an error at its line.
 func TestLineLimitEdges(t *testing.T) {
-	defer func(n, l int) { chunkBytes, textLimit = n, l }(chunkBytes, textLimit)
+	defer func(n, l int) { ChunkBytes, textLimit = n, l }(ChunkBytes, textLimit)
 	textLimit = 40
-	src := Source{Name: "e", Source: project.Source{Format: project.NDJSON, Fields: []project.Field{{Name: "a"}}}}
+	src := contract.NDJSON
 	line := func(n int) string { // a JSON object of n bytes
 		return `{"a": "` + strings.Repeat("x", n-9) + `"}`
 	}
@@ -122,10 +120,10 @@ func TestLineLimitEdges(t *testing.T) {
 		} {
 			path := filepath.Join(t.TempDir(), "f.json")
 			os.WriteFile(path, []byte(tc.in), 0o644)
-			chunkBytes = 1 << 20
+			ChunkBytes = 1 << 20
 			whole, _ := readAll(context.Background(), src, path)
 			for n := 1; n <= 50; n++ {
-				chunkBytes = n
+				ChunkBytes = n
 				got, err := readAll(context.Background(), src, path)
 				switch {
 				case tc.err == "" && (err != nil || got != whole):
@@ -136,56 +134,4 @@ func TestLineLimitEdges(t *testing.T) {
 			}
 		}
 	}
-}
-
-// TestCancelDoesNotWaitForHash: cancelling an ingestion (Ctrl-C) while a
-// reader hashes a large file returns at once with the context's error, and
-// every reader has finished by then (none holds a bronze file open).
-func TestCancelDoesNotWaitForHash(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	tx := memTx(t)
-	bronze := t.TempDir()
-	dir := filepath.Join(bronze, "events")
-	os.MkdirAll(dir, 0o755)
-	// 64 GiB of holes: hashing it takes minutes, reading it takes no disk.
-	big := filepath.Join(dir, "big.json")
-	f, err := os.Create(big)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Truncate(64 << 30); err != nil {
-		t.Skip("no sparse files:", err)
-	}
-	f.Close()
-	src := sources(t, bronze)[0]
-	src.Format = project.Parquet // only hashed before DuckDB would read it
-	files, err := Discover(src)
-	if err != nil || len(files.Files) != 1 {
-		t.Fatal(files, err)
-	}
-	time.AfterFunc(300*time.Millisecond, cancel)
-	t0 := time.Now()
-	_, err = Ingest(ctx, tx, src, files.Files, Options{RunID: 1})
-	if took := time.Since(t0); !errors.Is(err, context.Canceled) || took > 5*time.Second {
-		t.Fatalf("after %v: %v, want context.Canceled at once", took, err)
-	}
-	if open := openFiles(t, big); open > 0 {
-		t.Errorf("%d readers still hold %s open after Ingest returned", open, big)
-	}
-}
-
-// openFiles counts this process's descriptors open on path.
-func openFiles(t *testing.T, path string) int {
-	fds, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skip("no /proc:", err)
-	}
-	n := 0
-	for _, fd := range fds {
-		if target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name())); err == nil && target == path {
-			n++
-		}
-	}
-	return n
 }

@@ -1,4 +1,8 @@
-package project
+// Package yamledit owns editing what a user wrote while keeping it as
+// written: checks added under the columns of a model's header (checks
+// suggest --write) and inferred sources merged into elt.yaml (source infer
+// --write), every comment and untouched line kept byte for byte.
+package yamledit
 
 import (
 	"bytes"
@@ -7,18 +11,21 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/project"
 )
 
 // ColumnCheck is a check to add under a column of a model header, with a
 // comment to put beside it.
 type ColumnCheck struct {
-	Check   Check // Kind, Column and options
+	Check   contract.Check // Kind, Column and options
 	Comment string
 }
 
-// Node writes a check as a header writes it: a bare kind (not_null), or a
+// CheckNode writes a check as a header writes it: a bare kind (not_null), or a
 // kind with its options in flow style ({range: {min: 1, max: 9}}).
-func (c Check) Node() *yaml.Node {
+func CheckNode(c contract.Check) *yaml.Node {
 	str := func(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: s} }
 	num := func(f float64) *yaml.Node {
 		return &yaml.Node{Kind: yaml.ScalarNode, Value: strconv.FormatFloat(f, 'f', -1, 64)}
@@ -65,7 +72,7 @@ func ChecksYAML(add []ColumnCheck) (string, error) {
 // comments kept beside the key and the items. A header too unusual for
 // that (on one line, or columns: as a flow list) is written again whole by
 // the YAML encoder, from the parsed node tree (its comments kept).
-func AddChecks(m *Model, add []ColumnCheck) (string, error) {
+func AddChecks(m *project.Model, add []ColumnCheck) (string, error) {
 	text := m.Text
 	start := len(text) - len(strings.TrimLeft(text, " \t\r\n"))
 	if !strings.HasPrefix(text[start:], "/*") {
@@ -132,7 +139,7 @@ func splice(hdr string, doc *yaml.Node, add []ColumnCheck) (string, bool) {
 	tail := map[int][]string{}    // new column entries, after those
 	replace := map[int][]string{} // lines to put instead of line n
 	item := func(indent int, c ColumnCheck) string {
-		b, _ := yaml.Marshal(c.Check.Node())
+		b, _ := yaml.Marshal(CheckNode(c.Check))
 		line := strings.Repeat(" ", indent) + "- " + strings.TrimSpace(string(b))
 		if c.Comment != "" {
 			line += " # " + c.Comment
@@ -350,7 +357,7 @@ func mergeChecks(doc *yaml.Node, add []ColumnCheck) {
 		}
 		checks := child(col, "checks", yaml.SequenceNode)
 		checks.Style = 0 // block style, so each check can have its comment
-		n := a.Check.Node()
+		n := CheckNode(a.Check)
 		n.LineComment = a.Comment
 		checks.Content = append(checks.Content, n)
 	}

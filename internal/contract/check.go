@@ -1,10 +1,9 @@
-package project
+package contract
 
 import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -163,19 +162,4 @@ func (c *Check) validate(n *yaml.Node, fail func(*yaml.Node, string, ...any) err
 		return fail(n, "expression needs expr: a SQL condition true for every good row")
 	}
 	return nil
-}
-
-// Checks returns every check of the model, column checks first, each with
-// its column set.
-func (m *Model) Checks() []Check {
-	var out []Check
-	for _, col := range m.Header.Columns {
-		for _, c := range col.Checks {
-			c.Column = col.Name
-			out = append(out, c)
-		}
-	}
-	out = append(out, m.Header.Checks...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
-	return out
 }

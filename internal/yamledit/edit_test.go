@@ -1,14 +1,17 @@
-package project
+package yamledit
 
 import (
 	"testing"
+
+	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/project"
 )
 
 func TestAddChecks(t *testing.T) {
 	one := 1.0
 	add := []ColumnCheck{
-		{Check: Check{Kind: "not_null", Column: "a"}, Comment: "10 rows, 0 nulls"},
-		{Check: Check{Kind: "range", Column: "b", Min: &one, Max: &one}},
+		{Check: contract.Check{Kind: "not_null", Column: "a"}, Comment: "10 rows, 0 nulls"},
+		{Check: contract.Check{Kind: "range", Column: "b", Min: &one, Max: &one}},
 	}
 	cases := []addChecksCase{
 		{"no header", "SELECT 1 AS a, 1 AS b\n",
@@ -36,7 +39,7 @@ func checkAddChecks(t *testing.T, add []ColumnCheck, cases []addChecksCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := ParseModel("models/s/m.sql", "s", "m", tc.in, ModelDefaults{})
+			m, err := project.ParseModel("models/s/m.sql", "s", "m", tc.in, project.ModelDefaults{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -47,7 +50,7 @@ func checkAddChecks(t *testing.T, add []ColumnCheck, cases []addChecksCase) {
 			if got != tc.want {
 				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
 			}
-			if _, err := ParseModel("models/s/m.sql", "s", "m", got, ModelDefaults{}); err != nil {
+			if _, err := project.ParseModel("models/s/m.sql", "s", "m", got, project.ModelDefaults{}); err != nil {
 				t.Errorf("the result does not load: %v", err)
 			}
 		})

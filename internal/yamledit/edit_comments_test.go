@@ -1,13 +1,17 @@
-package project
+package yamledit
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/digitalservices/elt/internal/contract"
+)
 
 // checks suggest --write keeps every comment of the header: one beside a
 // flow list of checks (dropped before), and those inside a flow list over
 // several lines (moved to another column before, by a rewrite of the whole
 // header).
 func TestAddChecksKeepsComments(t *testing.T) {
-	add := []ColumnCheck{{Check: Check{Kind: "not_null", Column: "a"}, Comment: "40 rows, 0 nulls"}}
+	add := []ColumnCheck{{Check: contract.Check{Kind: "not_null", Column: "a"}, Comment: "40 rows, 0 nulls"}}
 	cases := []addChecksCase{
 		{"a comment beside a flow list",
 			"/*\n# top\ndescription: x # side\ncolumns:\n  - name: a\n    checks: [unique]  # mine\n  - name: b # b's\n*/\nSELECT 1 AS a, 2 AS b\n",

@@ -1,4 +1,4 @@
-package ingest
+package read
 
 import (
 	"bytes"
@@ -9,12 +9,15 @@ import (
 
 var bom = []byte{0xEF, 0xBB, 0xBF}
 
-// prepareText makes text (a file's, or a chunk of whole lines of it, with
+// TrimBOM is data without its byte-order mark, if it has one.
+func TrimBOM(data []byte) []byte { return bytes.TrimPrefix(data, bom) }
+
+// PrepareText makes text (a file's, or a chunk of whole lines of it, with
 // any byte-order mark already dropped) ready to read, taking data over:
 // every line break (LF, CRLF or a lone CR) becomes LF, and a line that is
 // not valid UTF-8 (or holds a NUL byte) has its bad bytes replaced; those
 // lines' numbers are returned, to be quarantined as invalid_encoding.
-func prepareText(data []byte) (string, []int) {
+func PrepareText(data []byte) (string, []int) {
 	if bytes.IndexByte(data, '\r') >= 0 {
 		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
 		data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
@@ -36,35 +39,36 @@ func prepareText(data []byte) (string, []int) {
 	return string(bytes.Join(lines, []byte{'\n'})), bad
 }
 
-// Reasons of records that ingestion rejects before any field rule.
+// Reasons of records that ingestion rejects before any field rule, as the
+// quarantine names them.
 const (
-	invalidEncoding  = "invalid_encoding"
-	malformedJSON    = "malformed_json"
-	malformedCSV     = "malformed_csv"
-	wrongColumnCount = "wrong_column_count"
+	InvalidEncoding  = "invalid_encoding"
+	MalformedJSON    = "malformed_json"
+	MalformedCSV     = "malformed_csv"
+	WrongColumnCount = "wrong_column_count"
 )
 
-// csvRecord is one record of a CSV file as the contract reads it (RFC 4180).
-type csvRecord struct {
-	line   int // the physical line it starts on
-	raw    string
-	at     int      // where raw is in the text; -1 when it is not a piece of it
-	reason string   // "", invalid_encoding, malformed_csv or wrong_column_count
-	fields []string // unquoted
+// CSVRecord is one record of a CSV file as the contract reads it (RFC 4180).
+type CSVRecord struct {
+	Line   int // the physical line it starts on
+	Raw    string
+	at     int      // where Raw is in the text; -1 when it is not a piece of it
+	Reason string   // "", invalid_encoding, malformed_csv or wrong_column_count
+	Fields []string // unquoted
 }
 
 // blank tells whether a line holds nothing but spaces, tabs, vertical tabs
 // or form feeds: the same test lines.sql makes.
 func blank(s string) bool { return strings.Trim(s, " \t\v\f") == "" }
 
-// scanCSV splits a prepared CSV text (LF line breaks; bad lines numbered in
+// ScanCSV splits a prepared CSV text (LF line breaks; bad lines numbered in
 // bad) into records. A quoted field may hold commas, doubled quotes and line
 // breaks. Text after a closing quote makes the record malformed_csv; a quote
 // open at the end of the file makes the record its first line only, also
 // malformed_csv, and reading resumes at the next line. A line that is not
 // valid UTF-8 is a record of its own (invalid_encoding), and inside an open
 // quoted field it reads as an empty line.
-func scanCSV(text string, bad []int) []csvRecord {
+func ScanCSV(text string, bad []int) []CSVRecord {
 	lines := strings.Split(text, "\n")
 	offs := make([]int, len(lines)+1) // where each line starts
 	for i, l := range lines {
@@ -74,12 +78,12 @@ func scanCSV(text string, bad []int) []csvRecord {
 	for _, n := range bad {
 		isBad[n] = true
 	}
-	var out []csvRecord
+	var out []CSVRecord
 	for i := 0; i < len(lines); {
 		n := i + 1
 		switch {
 		case isBad[n]:
-			out = append(out, csvRecord{line: n, raw: lines[i], at: offs[i], reason: invalidEncoding})
+			out = append(out, CSVRecord{Line: n, Raw: lines[i], at: offs[i], Reason: InvalidEncoding})
 			i++
 			continue
 		case blank(lines[i]):
@@ -88,11 +92,11 @@ func scanCSV(text string, bad []int) []csvRecord {
 		}
 		fields, next, inner, malformed, open := parseRecord(lines, i, isBad)
 		if open {
-			out = append(out, csvRecord{line: n, raw: lines[i], at: offs[i], reason: malformedCSV})
+			out = append(out, CSVRecord{Line: n, Raw: lines[i], at: offs[i], Reason: MalformedCSV})
 			i++
 			continue
 		}
-		rec := csvRecord{line: n, fields: fields, at: offs[i]}
+		rec := CSVRecord{Line: n, Fields: fields, at: offs[i]}
 		if len(inner) > 0 {
 			rec.at = -1 // its bad lines read as empty
 		}
@@ -104,13 +108,13 @@ func scanCSV(text string, bad []int) []csvRecord {
 			}
 			raw = append(raw, lines[j])
 		}
-		rec.raw = strings.Join(raw, "\n")
+		rec.Raw = strings.Join(raw, "\n")
 		if malformed {
-			rec.reason = malformedCSV
+			rec.Reason = MalformedCSV
 		}
 		out = append(out, rec)
 		for _, b := range inner {
-			out = append(out, csvRecord{line: b, raw: lines[b-1], at: offs[b-1], reason: invalidEncoding})
+			out = append(out, CSVRecord{Line: b, Raw: lines[b-1], at: offs[b-1], Reason: InvalidEncoding})
 		}
 		i = next
 	}
@@ -167,22 +171,22 @@ func parseRecord(lines []string, i int, isBad map[int]bool) (fields []string, ne
 	}
 }
 
-// csvRecords reads a CSV file's records (see scanCSV) as the declared
+// csvRecords reads a CSV file's records (see ScanCSV) as the declared
 // fields' values: columns are matched by header name (trimmed, any case);
 // the header is the first record. A malformed header, or one naming twice a
 // column the source reads, makes every record malformed_csv.
-func csvRecords(text string, bad []int, columns []string) *fileRecords {
-	recs := scanCSV(text, bad)
+func csvRecords(text string, bad []int, columns []string) *Records {
+	recs := ScanCSV(text, bad)
 	out := newRecords(text, len(columns), max(len(recs)-1, 0))
 	kinds, vals := make([]uint8, len(columns)), make([]span, len(columns))
 	var idx []int
 	ncols, headerBad := 0, false
 	for k, r := range recs {
 		if k == 0 {
-			headerBad = r.reason != ""
+			headerBad = r.Reason != ""
 			pos := map[string]int{}
 			dup := false
-			for i, c := range r.fields {
+			for i, c := range r.Fields {
 				name := strings.ToLower(strings.Trim(c, " "))
 				if _, ok := pos[name]; ok {
 					dup = dup || containsFold(columns, name)
@@ -191,7 +195,7 @@ func csvRecords(text string, bad []int, columns []string) *fileRecords {
 				pos[name] = i
 			}
 			headerBad = headerBad || dup
-			ncols = len(r.fields)
+			ncols = len(r.Fields)
 			idx = make([]int, len(columns))
 			for i, c := range columns {
 				idx[i] = -1
@@ -204,25 +208,25 @@ func csvRecords(text string, bad []int, columns []string) *fileRecords {
 		// A record's raw text is a piece of the file's text (unless a bad
 		// line inside it reads as empty); its values are kept apart, as
 		// unquoting makes new strings.
-		raw := span{uint32(r.at), uint32(len(r.raw))}
+		raw := span{uint32(r.at), uint32(len(r.Raw))}
 		if r.at < 0 {
-			raw = out.keep(r.raw)
+			raw = out.keep(r.Raw)
 		}
 		switch {
-		case r.reason == invalidEncoding:
-			out.addBad(r.line, raw, badEncoding)
-		case r.reason == malformedCSV || headerBad:
-			out.addBad(r.line, raw, badCSV)
-		case len(r.fields) != ncols:
-			out.addBad(r.line, raw, badColumnCount)
+		case r.Reason == InvalidEncoding:
+			out.addBad(r.Line, raw, badEncoding)
+		case r.Reason == MalformedCSV || headerBad:
+			out.addBad(r.Line, raw, badCSV)
+		case len(r.Fields) != ncols:
+			out.addBad(r.Line, raw, badColumnCount)
 		default:
 			for i, p := range idx {
-				kinds[i], vals[i] = kindAbsent, span{}
+				kinds[i], vals[i] = KindAbsent, span{}
 				if p >= 0 {
-					kinds[i], vals[i] = kindString, out.keep(r.fields[p])
+					kinds[i], vals[i] = KindString, out.keep(r.Fields[p])
 				}
 			}
-			out.add(r.line, raw, badNone, kinds, vals)
+			out.add(r.Line, raw, badNone, kinds, vals)
 		}
 	}
 	return out

@@ -1,11 +1,14 @@
-// Package project owns what a user writes: elt.yaml, the model files and
-// their YAML headers. It reads them strictly and reports every problem with
-// the path:line:col where it stands.
-package project
+// Package diag owns how elt reports a problem in a user's file: FileError
+// at path:line:col with the source line and a caret under the column,
+// Errors to report them all together, strict YAML decoding that places
+// every unknown key and bad value, finding a YAML value's position by its
+// key path, and the redaction of secrets from any message elt shows or keeps.
+package diag
 
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 )
 
@@ -109,4 +112,14 @@ func (es Errors) Err() error {
 		return nil
 	}
 	return es
+}
+
+// UnwrapPath is the cause of a failed file operation without the path
+// (the message that shows it names the path its own way).
+func UnwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

@@ -1,4 +1,4 @@
-package ingest
+package read
 
 import (
 	"fmt"
@@ -20,19 +20,19 @@ func TestPrepareText(t *testing.T) {
 		{"a\r\n\rb", "a\n\nb", nil},
 		{"ok\nbad \xff\nnul\x00\nok", "ok\nbad \uFFFD\nnul\uFFFD\nok", []int{2, 3}},
 	} {
-		got, bad := prepareText([]byte(tc.in))
+		got, bad := PrepareText([]byte(tc.in))
 		if got != tc.want || !reflect.DeepEqual(bad, tc.bad) {
-			t.Errorf("prepareText(%q) = %q %v, want %q %v", tc.in, got, bad, tc.want, tc.bad)
+			t.Errorf("PrepareText(%q) = %q %v, want %q %v", tc.in, got, bad, tc.want, tc.bad)
 		}
 	}
 }
 
 // TestScanCSV covers RFC 4180 and the contract's malformed cases.
 func TestScanCSV(t *testing.T) {
-	show := func(rs []csvRecord) string {
+	show := func(rs []CSVRecord) string {
 		var parts []string
 		for _, r := range rs {
-			parts = append(parts, fmt.Sprintf("%d:%s:%q:%q", r.line, r.reason, r.raw, r.fields))
+			parts = append(parts, fmt.Sprintf("%d:%s:%q:%q", r.Line, r.Reason, r.Raw, r.Fields))
 		}
 		return strings.Join(parts, " | ")
 	}
@@ -52,7 +52,7 @@ func TestScanCSV(t *testing.T) {
 		{"bad line alone", "a\nb\xff\nc", []int{2}, `1::"a":["a"] | 2:invalid_encoding:"b\xff":[] | 3::"c":["c"]`},
 		{"bad line inside quotes", "\"a\nzz\nb\",c", []int{2}, `1::"\"a\n\nb\",c":["a\n\nb" "c"] | 2:invalid_encoding:"zz":[]`},
 	} {
-		recs := scanCSV(tc.in, tc.bad)
+		recs := ScanCSV(tc.in, tc.bad)
 		if got := show(recs); got != tc.want {
 			t.Errorf("%s:\ngot  %s\nwant %s", tc.name, got, tc.want)
 		}
@@ -60,7 +60,7 @@ func TestScanCSV(t *testing.T) {
 		// the file's: it must read the same.
 		read := csvRecords(tc.in, tc.bad, []string{"a"})
 		for k := range read.line {
-			if got, want := read.str(read.raw[k]), recs[k+1].raw; got != want {
+			if got, want := read.str(read.raw[k]), recs[k+1].Raw; got != want {
 				t.Errorf("%s: raw of line %d = %q, want %q", tc.name, read.line[k], got, want)
 			}
 		}

@@ -1,24 +1,25 @@
-package project
+package diag
 
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 )
 
-// decodeStrict decodes YAML text into out and reports every unknown key and
+// DecodeStrict decodes YAML text into out and reports every unknown key and
 // every bad value at its line and column. lineOff and colOff shift positions
 // when the YAML sits inside another file (a model header).
-func decodeStrict(path, fileText, yamlText string, lineOff, colOff int, out any) error {
+func DecodeStrict(path, fileText, yamlText string, lineOff, colOff int, out any) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(yamlText), &doc); err != nil {
-		line, msg := yamlErrLine(err)
+		line, msg := YAMLErrLine(err)
 		return At(path, fileText, line+lineOff, 0, "invalid YAML: %s", msg)
 	}
 	if len(doc.Content) == 0 {
@@ -33,7 +34,7 @@ func decodeStrict(path, fileText, yamlText string, lineOff, colOff int, out any)
 		return l, c
 	}
 	var errs Errors
-	checkKnown(root, reflect.TypeOf(out).Elem(), func(n *yaml.Node, format string, args ...any) {
+	CheckKnown(root, reflect.TypeOf(out).Elem(), func(n *yaml.Node, format string, args ...any) {
 		l, c := pos(n)
 		errs = append(errs, At(path, fileText, l, c, format, args...))
 	})
@@ -41,7 +42,7 @@ func decodeStrict(path, fileText, yamlText string, lineOff, colOff int, out any)
 		var te *yaml.TypeError
 		if ok := asTypeError(err, &te); ok {
 			for _, m := range te.Errors {
-				line, msg := yamlErrLine(fmt.Errorf("%s", m))
+				line, msg := YAMLErrLine(fmt.Errorf("%s", m))
 				l := line + lineOff
 				errs = append(errs, At(path, fileText, l, firstCol(fileText, l), "%s", friendlyType(msg)))
 			}
@@ -50,6 +51,14 @@ func decodeStrict(path, fileText, yamlText string, lineOff, colOff int, out any)
 		}
 	}
 	return errs.Err()
+}
+
+// DecodeYAML decodes a YAML file of the project (text, read from path)
+// into out as elt.yaml is decoded: every unknown key and every value of
+// the wrong type is reported at path:line:col with its line and a caret,
+// all of them at once (an Errors of *FileError).
+func DecodeYAML(path, text string, out any) error {
+	return DecodeStrict(path, text, text, 0, 0, out)
 }
 
 func asTypeError(err error, te **yaml.TypeError) bool {
@@ -97,7 +106,9 @@ func friendlyType(msg string) string {
 
 var lineRe = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 
-func yamlErrLine(err error) (int, string) {
+// YAMLErrLine is the line a yaml.v3 error names (1 when it names none)
+// and its message without the line.
+func YAMLErrLine(err error) (int, string) {
 	msg := err.Error()
 	if m := lineRe.FindStringSubmatch(msg); m != nil {
 		n, _ := strconv.Atoi(m[1])
@@ -111,9 +122,9 @@ func firstCol(text string, line int) int {
 	return len(l) - len(strings.TrimLeft(l, " \t")) + 1
 }
 
-// checkKnown walks a YAML node against the Go type it will decode into and
+// CheckKnown walks a YAML node against the Go type it will decode into and
 // reports keys that the type does not have.
-func checkKnown(n *yaml.Node, t reflect.Type, report func(*yaml.Node, string, ...any)) {
+func CheckKnown(n *yaml.Node, t reflect.Type, report func(*yaml.Node, string, ...any)) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -127,7 +138,7 @@ func checkKnown(n *yaml.Node, t reflect.Type, report func(*yaml.Node, string, ..
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
 			if n.Tag != "!!null" {
-				report(n, "expected a mapping, found %s", describe(n))
+				report(n, "expected a mapping, found %s", Describe(n))
 			}
 			return
 		}
@@ -144,20 +155,20 @@ func checkKnown(n *yaml.Node, t reflect.Type, report func(*yaml.Node, string, ..
 			k, v := n.Content[i], n.Content[i+1]
 			ft, ok := fields[k.Value]
 			if !ok {
-				report(k, "unknown key %q (known keys: %s)", k.Value, strings.Join(sortedKeys(fields), ", "))
+				report(k, "unknown key %q (known keys: %s)", k.Value, strings.Join(slices.Sorted(maps.Keys(fields)), ", "))
 				continue
 			}
-			checkKnown(v, ft, report)
+			CheckKnown(v, ft, report)
 		}
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
 			if n.Tag != "!!null" {
-				report(n, "expected a mapping, found %s", describe(n))
+				report(n, "expected a mapping, found %s", Describe(n))
 			}
 			return
 		}
 		for i := 1; i < len(n.Content); i += 2 {
-			checkKnown(n.Content[i], t.Elem(), report)
+			CheckKnown(n.Content[i], t.Elem(), report)
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
@@ -168,13 +179,15 @@ func checkKnown(n *yaml.Node, t reflect.Type, report func(*yaml.Node, string, ..
 	case reflect.Slice:
 		if n.Kind == yaml.SequenceNode {
 			for _, c := range n.Content {
-				checkKnown(c, t.Elem(), report)
+				CheckKnown(c, t.Elem(), report)
 			}
 		}
 	}
 }
 
-func describe(n *yaml.Node) string {
+// Describe names what a YAML node is, for a message: a list, a mapping,
+// or its quoted value.
+func Describe(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.SequenceNode:
 		return "a list"
@@ -182,13 +195,4 @@ func describe(n *yaml.Node) string {
 		return "a mapping"
 	}
 	return fmt.Sprintf("%q", n.Value)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

@@ -1,13 +1,18 @@
-package project
+// Package contract owns what a user declares about data: a source's
+// format, patterns and fields with their types and rules (what makes a
+// record valid, missing or quarantined, and the text shapes ingestion reads
+// as values), and the data checks a model header declares with their
+// severity. It validates a declaration; placing the problems in elt.yaml is
+// the caller's (internal/project).
+package contract
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 )
 
 // Source is a folder of raw files under the bronze root that ingestion
@@ -178,13 +183,35 @@ func (s Source) Field(name string) (Field, bool) {
 	return Field{}, false
 }
 
+var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// IsIdent says whether s is a plain identifier (letters, digits, _, not
+// starting with a digit), as names of sources, fields, models and seeds are.
+func IsIdent(s string) bool { return identRe.MatchString(s) }
+
+// DefaultMaxQuarantinePct is the source gate when elt.yaml sets none.
+const DefaultMaxQuarantinePct = 5.0
+
+// ValidPattern reports a glob that path.Match cannot use (such as "[").
+func ValidPattern(p string) error {
+	if strings.TrimSpace(p) == "" {
+		return fmt.Errorf("a pattern is empty")
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if _, err := path.Match(seg, ""); err != nil {
+			return fmt.Errorf("pattern %q is not a valid glob (%v): a [ starts a class such as [0-9]; write \\[ for a bracket", p, err)
+		}
+	}
+	return nil
+}
+
 var (
 	reasonRe = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 )
 
-// validate checks a source declaration, fills its defaults, and reports
+// Validate checks a source declaration, fills its defaults, and reports
 // each problem through at(path...) at its place in elt.yaml.
-func (s *Source) validate(at func(path ...string) func(string, ...any)) {
+func (s *Source) Validate(at func(path ...string) func(string, ...any)) {
 	switch s.Format {
 	case NDJSON, CSV, Parquet:
 	default:
@@ -197,7 +224,7 @@ func (s *Source) validate(at func(path ...string) func(string, ...any)) {
 		at("max_quarantine_pct")("max_quarantine_pct is a percentage from 0 to 100, found %v", v)
 	}
 	for i, p := range s.Patterns {
-		if err := validPattern(p); err != nil {
+		if err := ValidPattern(p); err != nil {
 			at("patterns", strconv.Itoa(i))("%v", err)
 		}
 	}
@@ -211,7 +238,7 @@ func (s *Source) validate(at func(path ...string) func(string, ...any)) {
 	for i, f := range s.Fields {
 		bad := func(key string) func(string, ...any) { return at("fields", strconv.Itoa(i), key) }
 		switch {
-		case !identRe.MatchString(f.Name):
+		case !IsIdent(f.Name):
 			bad("name")("field name %q must be a plain identifier (letters, digits, _)", f.Name)
 		case strings.HasPrefix(f.Name, "_"):
 			bad("name")("field name %s starts with _, which marks the tool's own columns (_file, _line, _run_id); rename it", f.Name)
@@ -322,67 +349,6 @@ func typeList() string {
 		names[i] = string(t)
 	}
 	return strings.Join(names, ", ")
-}
-
-// locator finds the line and column of a value in YAML text by its path of
-// keys (and list indexes).
-type locator struct {
-	root *yaml.Node
-}
-
-func newLocator(text string) locator {
-	var doc yaml.Node
-	if yaml.Unmarshal([]byte(text), &doc) != nil || len(doc.Content) == 0 {
-		return locator{}
-	}
-	return locator{root: doc.Content[0]}
-}
-
-// find returns the position of the deepest node of path that exists: the
-// key of a mapping entry, or a list item.
-func (l locator) find(path ...string) (int, int) {
-	line, col, _ := l.lookup(path...)
-	return line, col
-}
-
-// lookup is find, and whether the whole path exists.
-func (l locator) lookup(path ...string) (int, int, bool) {
-	n := l.root
-	line, col := 1, 1
-	if n == nil {
-		return line, col, false
-	}
-	found := 0
-	for _, p := range path {
-		var next, at *yaml.Node
-		switch n.Kind {
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == p {
-					at, next = n.Content[i], n.Content[i+1]
-					break
-				}
-			}
-		case yaml.SequenceNode:
-			if i, err := strconv.Atoi(p); err == nil && i < len(n.Content) {
-				at, next = n.Content[i], n.Content[i]
-			}
-		}
-		if next == nil {
-			break
-		}
-		line, col = at.Line, at.Column
-		n = next
-		found++
-	}
-	return line, col, found == len(path)
-}
-
-// SourceError is a problem found after loading (such as a check DuckDB
-// cannot parse) at a source's key path in elt.yaml: fields, 2, check.
-func (c *Config) SourceError(source string, path []string, format string, args ...any) *FileError {
-	line, col := newLocator(c.Text).find(append([]string{"sources", source}, path...)...)
-	return At(ConfigFile, c.Text, line, col, "source %s: %s", source, fmt.Sprintf(format, args...))
 }
 
 // String shows a field's type and rules, as elt ls lists them.

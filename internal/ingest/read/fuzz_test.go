@@ -1,4 +1,4 @@
-package ingest
+package read
 
 import (
 	"bytes"
@@ -15,8 +15,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/digitalservices/elt/internal/project"
-	"github.com/digitalservices/elt/internal/state"
+	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/testutil"
 )
 
@@ -51,46 +50,46 @@ func physicalLines(data []byte) [][]byte {
 // badLine tells whether a line is quarantined as invalid_encoding.
 func badLine(l []byte) bool { return !utf8.Valid(l) || bytes.IndexByte(l, 0) >= 0 }
 
-// fuzzRead reads data as a bronze file of src with NDJSON chunks of chunk
+// fuzzRead reads data as a bronze file in format (its fields at columns) with NDJSON chunks of chunk
 // bytes, checking what every read must give: its pieces in order, each
 // consistent (as many kinds and values as records), the hash of data last.
 // It returns the records and the first error.
-func fuzzRead(t *testing.T, path string, src Source, data []byte, chunk int) (*fileRecords, error) {
+func fuzzRead(t *testing.T, path string, format contract.Format, columns []string, data []byte, chunk int) (*Records, error) {
 	t.Helper()
-	chunkBytes = chunk
-	all := newRecords("", len(src.Fields), 0)
+	ChunkBytes = chunk
+	all := newRecords("", len(columns), 0)
 	var err error
 	var sha string
-	readFile(context.Background(), src, File{Rel: "f", Abs: path, Look: state.Look{Size: int64(len(data))}}, false, func(p piece) bool {
+	File(context.Background(), path, int64(len(data)), format, columns, false, func(p Piece) bool {
 		if sha != "" {
-			t.Fatalf("a piece after the hash")
+			t.Fatalf("a Piece after the hash")
 		}
-		if p.err != nil {
-			err = p.err
+		if p.Err != nil {
+			err = p.Err
 			return false
 		}
-		if p.recs != nil {
-			r := p.recs
+		if p.Records != nil {
+			r := p.Records
 			for i := range r.kinds {
-				if len(r.kinds[i]) != r.len() || len(r.vals[i]) != r.len() {
-					t.Fatalf("field %d: %d kinds and %d values for %d records", i, len(r.kinds[i]), len(r.vals[i]), r.len())
+				if len(r.kinds[i]) != r.Len() || len(r.vals[i]) != r.Len() {
+					t.Fatalf("field %d: %d kinds and %d values for %d records", i, len(r.kinds[i]), len(r.vals[i]), r.Len())
 				}
 			}
-			if len(r.raw) != r.len() || len(r.bad) != r.len() {
-				t.Fatalf("%d raw texts and %d reasons for %d records", len(r.raw), len(r.bad), r.len())
+			if len(r.raw) != r.Len() || len(r.bad) != r.Len() {
+				t.Fatalf("%d raw texts and %d reasons for %d records", len(r.raw), len(r.bad), r.Len())
 			}
 			for k := range r.line {
 				kinds, vals := make([]uint8, len(r.kinds)), make([]span, len(r.kinds))
 				for i := range r.kinds {
 					kinds[i] = r.kinds[i][k]
-					if kinds[i] != kindAbsent && kinds[i] != kindNull {
+					if kinds[i] != KindAbsent && kinds[i] != KindNull {
 						vals[i] = all.keep(r.str(r.vals[i][k]))
 					}
 				}
 				all.add(int(r.line[k]), all.keep(r.str(r.raw[k])), r.bad[k], kinds, vals)
 			}
 		}
-		sha = p.sha
+		sha = p.SHA
 		return true
 	})
 	if err == nil {
@@ -104,7 +103,7 @@ func fuzzRead(t *testing.T, path string, src Source, data []byte, chunk int) (*f
 // counted checks that every record read is counted once: good ones and
 // rejected ones together are what the reader saw, and their lines strictly
 // increase (none doubled).
-func counted(t *testing.T, r *fileRecords) (good, rejected int) {
+func counted(t *testing.T, r *Records) (good, rejected int) {
 	t.Helper()
 	for k := range r.line {
 		if k > 0 && r.line[k] <= r.line[k-1] {
@@ -116,45 +115,16 @@ func counted(t *testing.T, r *fileRecords) (good, rejected int) {
 			rejected++
 		}
 	}
-	if good+rejected != r.len() {
-		t.Fatalf("%d good and %d rejected of %d records", good, rejected, r.len())
+	if good+rejected != r.Len() {
+		t.Fatalf("%d good and %d rejected of %d records", good, rejected, r.Len())
 	}
 	return good, rejected
-}
-
-// fuzzSeeds are the edge cases of the data contract and the issue's
-// payloads; every file of the conformance cases' bronze is added too.
-var fuzzSeeds = []string{
-	"",
-	"\xEF\xBB\xBF",
-	"\n\n  \r\n\t\r",
-	"{\"a\": 1}",                             // no final line break
-	"{\"a\": 1}\n{\"a\": 2}\n",               // LF
-	"{\"a\": 1}\r\n{\"a\": 2}\r\n  \r\n",     // CRLF
-	"{\"a\": 1}\r{\"a\": 2}\r\r{\"a\": 3}\r", // lone CR (old Mac exports)
-	"{\"a\": 1}\n\r{\"a\": 2}\r\n{\"a\": 3}\r{}", // mixed
-	"\xEF\xBB\xBF{\"a\": 1}\n\xEF\xBB\xBF{\"a\": 2}\n",
-	"{\"a\": NaN}\n{\"a\": Infinity}\n{\"a\": 1,}\n{'a': 1}\n{\"a\": 1} // c\n{\"a\": \"\\ud800\"}\n{\"a\": 1, \"a\": 2}\n{\"o\": {\"k\": 1, \"k\": 2}}\n",
-	"{\"a\": \"\xff\"}\nnot json\n{\"a\": \"\x00\"}\n[1]\n\"s\"\n",
-	"{\"a\": \"" + strings.Repeat("x", fuzzLimit) + "\"}\n{\"a\": 1}\n", // a line longer than the limit
-	strings.Repeat("y", 3*fuzzLimit), // no line break at all
-	"a,b\n1,2\n",
-	"a,b\r\n1,2\r\n",
-	"a,b\r1,2\r3,4",
-	"a,b\n\"x\ny\",2\n\"q\"\"q\",3\n",               // RFC 4180 quoted line breaks, doubled quotes
-	"code,rate\n\"EUR,1.0\nUSD,1.1\n",               // a quote open to the end of the file
-	"a,b\n\"x\"y,2\n\"a\"\"\",\"b\n\n\"z,3\nok,4\n", // text after a closing quote
-	"a,a,b\n1,2,3\n",                                // a header naming a column twice
-	"a,b\n1\n1,2,3\n\xff,1\n\"\xff\n\",1\n",
-	"\xEF\xBB\xBFa,b\n1,2\n",
-	"a,\"b\n1,2\n",
-	strings.Repeat("a,", fuzzLimit) + "\n",
 }
 
 // addSeeds adds the seeds and the conformance cases' bronze files ending
 // in ext, each with a few chunk sizes.
 func addSeeds(f *testing.F, ext string) {
-	for _, s := range fuzzSeeds {
+	for _, s := range testutil.ReaderEdgeCases(fuzzLimit) {
 		f.Add([]byte(s), uint8(0))
 		f.Add([]byte(s), uint8(3))
 	}
@@ -178,15 +148,15 @@ func addSeeds(f *testing.F, ext string) {
 func FuzzNDJSONReader(f *testing.F) {
 	addSeeds(f, ".json")
 	path := filepath.Join(f.TempDir(), "f.json")
-	src := Source{Name: "e", Source: project.Source{Format: project.NDJSON, Fields: []project.Field{{Name: "a"}, {Name: "b"}}}}
+	format, columns := contract.NDJSON, []string{"a", "b"}
 	f.Fuzz(func(t *testing.T, data []byte, chunk uint8) {
-		defer func(n, l int) { chunkBytes, textLimit = n, l }(chunkBytes, textLimit)
+		defer func(n, l int) { ChunkBytes, textLimit = n, l }(ChunkBytes, textLimit)
 		textLimit = fuzzLimit
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		whole, wholeErr := fuzzRead(t, path, src, data, 1<<20)
-		got, err := fuzzRead(t, path, src, data, int(chunk)%64+1)
+		whole, wholeErr := fuzzRead(t, path, format, columns, data, 1<<20)
+		got, err := fuzzRead(t, path, format, columns, data, int(chunk)%64+1)
 		lines := physicalLines(data)
 		tooLong := 0
 		for i, l := range lines {
@@ -248,14 +218,14 @@ func FuzzNDJSONReader(f *testing.F) {
 func FuzzCSVReader(f *testing.F) {
 	addSeeds(f, ".csv")
 	path := filepath.Join(f.TempDir(), "f.csv")
-	src := Source{Name: "t", Source: project.Source{Format: project.CSV, Fields: []project.Field{{Name: "a"}, {Name: "b"}, {Name: "code"}}}}
+	format, columns := contract.CSV, []string{"a", "b", "code"}
 	f.Fuzz(func(t *testing.T, data []byte, _ uint8) {
 		defer func(l int) { textLimit = l }(textLimit)
 		textLimit = fuzzLimit
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		got, err := fuzzRead(t, path, src, data, 1<<20)
+		got, err := fuzzRead(t, path, format, columns, data, 1<<20)
 		if len(data) > fuzzLimit {
 			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("is larger than %d bytes", fuzzLimit)) {
 				t.Fatalf("%d bytes: %v, want the limit's error", len(data), err)
@@ -267,11 +237,11 @@ func FuzzCSVReader(f *testing.F) {
 		}
 		counted(t, got)
 		// The scanner's own view: the header record and where each record ends.
-		text, bad := prepareText(bytes.TrimPrefix(data, bom))
-		recs := scanCSV(text, bad)
+		text, bad := PrepareText(bytes.TrimPrefix(data, bom))
+		recs := ScanCSV(text, bad)
 		if len(recs) == 0 {
-			if got.len() != 0 {
-				t.Fatalf("%d records without a header", got.len())
+			if got.Len() != 0 {
+				t.Fatalf("%d records without a header", got.Len())
 			}
 			recs = nil
 		}
@@ -279,16 +249,16 @@ func FuzzCSVReader(f *testing.F) {
 		covered := make([]int, len(lines)+2) // records over each line
 		for k, r := range recs {
 			span := 1
-			if r.reason != invalidEncoding && r.reason != malformedCSV || r.reason == malformedCSV && r.raw != lines[r.line-1] {
-				span = strings.Count(r.raw, "\n") + 1
+			if r.Reason != InvalidEncoding && r.Reason != MalformedCSV || r.Reason == MalformedCSV && r.Raw != lines[r.Line-1] {
+				span = strings.Count(r.Raw, "\n") + 1
 			}
-			if r.reason == invalidEncoding {
-				covered[r.line]++ // on its own, and maybe inside a quoted field too
+			if r.Reason == InvalidEncoding {
+				covered[r.Line]++ // on its own, and maybe inside a quoted field too
 				continue
 			}
-			for n := r.line; n < r.line+span; n++ {
+			for n := r.Line; n < r.Line+span; n++ {
 				if n > len(lines) {
-					t.Fatalf("record %d at line %d spans %d lines of %d", k, r.line, span, len(lines))
+					t.Fatalf("record %d at line %d spans %d lines of %d", k, r.Line, span, len(lines))
 				}
 				covered[n]++
 			}
@@ -305,70 +275,28 @@ func FuzzCSVReader(f *testing.F) {
 				t.Fatalf("line %d is in %d records", n, covered[n])
 			}
 		}
-		if len(recs) > 0 && got.len() != len(recs)-1 {
-			t.Fatalf("%d records read after the header, the scanner found %d", got.len(), len(recs)-1)
+		if len(recs) > 0 && got.Len() != len(recs)-1 {
+			t.Fatalf("%d records read after the header, the scanner found %d", got.Len(), len(recs)-1)
 		}
 		for k := range got.line {
 			r := recs[k+1]
-			if got.line[k] != int64(r.line) {
-				t.Fatalf("record %d at line %d, the scanner says %d", k, got.line[k], r.line)
+			if got.line[k] != int64(r.Line) {
+				t.Fatalf("record %d at line %d, the scanner says %d", k, got.line[k], r.Line)
 			}
 			if got.bad[k] == badNone {
-				if r.reason != "" || len(r.fields) != len(recs[0].fields) || got.str(got.raw[k]) != r.raw {
-					t.Fatalf("line %d taken as good: %+v (header %q)", r.line, r, recs[0].fields)
+				if r.Reason != "" || len(r.Fields) != len(recs[0].Fields) || got.str(got.raw[k]) != r.Raw {
+					t.Fatalf("line %d taken as good: %+v (header %q)", r.Line, r, recs[0].Fields)
 				}
-				own := slices.Clone(lines[r.line-1 : r.line+strings.Count(r.raw, "\n")])
+				own := slices.Clone(lines[r.Line-1 : r.Line+strings.Count(r.Raw, "\n")])
 				for i := range own {
-					if isBad[r.line+i] {
+					if isBad[r.Line+i] {
 						own[i] = "" // a bad line inside a quoted field reads as empty
 					}
 				}
-				if want := strings.Join(own, "\n"); r.raw != want {
-					t.Fatalf("line %d: raw %q, want its lines %q", r.line, r.raw, want)
+				if want := strings.Join(own, "\n"); r.Raw != want {
+					t.Fatalf("line %d: raw %q, want its lines %q", r.Line, r.Raw, want)
 				}
 			}
 		}
 	})
-}
-
-// TestFuzzSeedsCountedOnce ingests every fuzz seed for real (events as
-// NDJSON, transactions as CSV): each record the reader saw is in bronze or
-// in the quarantine, once, at its line, and the result counts them.
-func TestFuzzSeedsCountedOnce(t *testing.T) {
-	ctx := context.Background()
-	for i, seed := range fuzzSeeds {
-		for _, k := range []int{0, 1} { // events, transactions
-			bronze := t.TempDir()
-			src := sources(t, bronze)[k]
-			name := map[int]string{0: "f.json", 1: "f.csv"}[k]
-			dir := filepath.Join(bronze, src.Prefix)
-			os.MkdirAll(dir, 0o755)
-			if err := os.WriteFile(filepath.Join(dir, name), []byte(seed), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			files, err := Discover(src)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tx := memTx(t)
-			read, err := fuzzRead(t, files.Files[0].Abs, src, []byte(seed), 1<<20)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := Ingest(ctx, tx, src, files.Files, Options{RunID: 1})
-			if err != nil {
-				t.Fatalf("seed %d as %s: %v", i, src.Name, err)
-			}
-			var lines string
-			q := fmt.Sprintf(`SELECT coalesce(string_agg(_line::VARCHAR, ' ' ORDER BY _line), '') FROM (
-				SELECT _line FROM %s UNION ALL SELECT line FROM silver.quarantine)`, src.Table())
-			if err := tx.QueryRow(q).Scan(&lines); err != nil {
-				t.Fatal(err)
-			}
-			want := strings.Trim(fmt.Sprint(read.line), "[]")
-			if lines != want || res.Records != int64(read.len()) {
-				t.Errorf("seed %d as %s: bronze and quarantine hold lines %q, the reader read %q; %d records counted", i, src.Name, lines, want, res.Records)
-			}
-		}
-	}
 }
