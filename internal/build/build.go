@@ -77,7 +77,7 @@ func (e *ChecksFailed) Error() string {
 }
 
 // Builder runs builds against one open warehouse. pipeline.OpenBuilder
-// makes one with all it is given to do (Check, Macros, Export, Serve); a
+// makes one with all it is given to do (Check, Export, Serve); a
 // Builder without them builds and commits, and does only that.
 type Builder struct {
 	Project *project.Project
@@ -100,9 +100,6 @@ type Builder struct {
 	// (describe.CheckHeaders: each header's names against the columns the
 	// model's SQL returns).
 	Check func(ctx context.Context, p *project.Project, g *plan.Graph, ids []string) error
-	// Macros creates the project's macros in the build's transaction,
-	// before any model runs (describe.CreateMacros).
-	Macros func(ctx context.Context, q warehouse.Querier, macros []project.Macro) error
 	// Export writes the exports of the built models once the build is
 	// committed (publish.Exports), printing a line each to out; its error
 	// fails the build, though the warehouse is published.
@@ -279,10 +276,8 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	}()
 	// The project's macros first: a macro of an older build that no file
 	// declares any more is dropped before the tool's own SQL runs.
-	if b.Macros != nil {
-		if err := b.Macros(ctx, tx, b.Project.Macros); err != nil {
-			return err
-		}
+	if err := plan.CreateMacros(ctx, tx, b.Project.Macros); err != nil {
+		return err
 	}
 	readers := readSources(g, ids)
 	ingested := map[string]bool{}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/digitalservices/elt/internal/check"
 	"github.com/digitalservices/elt/internal/compile"
-	"github.com/digitalservices/elt/internal/describe"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/unit"
@@ -43,7 +42,7 @@ func Test(ctx context.Context, dir string, ov project.Overrides, o TestOptions, 
 		return t, &UsageError{err}
 	}
 	if !o.Data {
-		n, failed, err := unit.RunSelected(ctx, p, g, o.Select, o.Exclude, describe.CreateMacros, w)
+		n, failed, err := unit.RunSelected(ctx, p, g, o.Select, o.Exclude, w)
 		if err != nil {
 			return t, err
 		}

@@ -1,7 +1,10 @@
 // Package plan turns loaded models into an ordered graph: it finds each
 // model's dependencies with DuckDB's own parser, orders them, reports
 // missing tables, cycles and duplicates all at once, and applies
-// --select/--exclude. Nothing is written.
+// --select/--exclude. Nothing is written, except the project's macros
+// (macros/*.sql, separated and typed by DuckDB's parser), which
+// CreateMacros creates in the DuckDB a build, a description or a unit test
+// runs in, alike.
 package plan
 
 import (

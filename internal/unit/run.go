@@ -15,9 +15,9 @@ import (
 )
 
 // RunSelected runs the unit tests of the selected models (all when sel and
-// exclude are empty), each DuckDB prepared by setup (the project's macros),
+// exclude are empty), each in a DuckDB with the project's macros,
 // writes the report to w and returns how many ran and how many failed.
-func RunSelected(ctx context.Context, p *project.Project, g *plan.Graph, sel, exclude []string, setup Setup, w io.Writer) (ran, failed int, err error) {
+func RunSelected(ctx context.Context, p *project.Project, g *plan.Graph, sel, exclude []string, w io.Writer) (ran, failed int, err error) {
 	tests, err := Load(p.Dir)
 	if err != nil {
 		return 0, 0, err
@@ -35,7 +35,7 @@ func RunSelected(ctx context.Context, p *project.Project, g *plan.Graph, sel, ex
 		if len(sel)+len(exclude) > 0 && !chosen[strings.ToLower(t.Model)] {
 			continue
 		}
-		results = append(results, Run(ctx, p, g, t, setup)...)
+		results = append(results, Run(ctx, p, g, t)...)
 	}
 	if len(results) == 0 {
 		return 0, 0, nil
@@ -44,11 +44,11 @@ func RunSelected(ctx context.Context, p *project.Project, g *plan.Graph, sel, ex
 }
 
 // WriteScaffold writes tests/<schema>.<name>.yaml from a sample of rows of
-// the model in the warehouse, runs it (its DuckDB prepared by setup), and
+// the model in the warehouse, runs it (in a DuckDB with the project's macros), and
 // reports both to w; it returns
 // an error when the test it wrote does not pass. It never overwrites a
 // file.
-func WriteScaffold(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, model string, rows int, setup Setup, w io.Writer) error {
+func WriteScaffold(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, model string, rows int, w io.Writer) error {
 	n, err := g.Model(model)
 	if err != nil {
 		return err
@@ -78,7 +78,7 @@ func WriteScaffold(ctx context.Context, db *warehouse.DB, p *project.Project, g 
 	}
 	fmt.Fprintf(w, "wrote %s: %d input row%s, %d expected\n", rel, given, output.Plural(given), len(t.Expect))
 	t.Path = rel
-	if failed := Report(w, Run(ctx, p, g, t, setup)); failed > 0 {
+	if failed := Report(w, Run(ctx, p, g, t)); failed > 0 {
 		return fmt.Errorf("%s does not pass as written: the input rows sampled do not make exactly the expected rows; the file is kept: edit it (or delete it) before committing", rel)
 	}
 	return nil
