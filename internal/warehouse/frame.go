@@ -197,8 +197,7 @@ func (s *frameScan) NewLocalState() any { return struct{}{} }
 // setter, SetChunkValue: an integer is stored by Go, a string is one call
 // into DuckDB's C API (duckdb_vector_assign_string_element, which copies it
 // into the vector's heap and makes a value that is not UTF-8 NULL). A column
-// the query does not read is passed over by SetChunkValue itself, so it
-// costs only the loop. elt_frame wrote integers and short strings straight
+// the query does not read is passed over. elt_frame wrote integers and short strings straight
 // into the vectors' memory, through duckdb-go's unexported fields, until
 // its gain in a whole build proved within the noise (design/performance.md).
 func (s *frameScan) FillChunk(_ any, chunk duckdb.DataChunk) error {
@@ -213,6 +212,15 @@ func (s *frameScan) FillChunk(_ any, chunk duckdb.DataChunk) error {
 	}
 	for ci := range s.f.Columns {
 		c := &s.f.Columns[ci]
+		if _, err := chunk.GetVector(ci); err != nil {
+			// GetVector refuses a column the query does not read, which
+			// SetChunkValue passes over without error: such a column is
+			// passed over whole.
+			if duckdb.SetChunkValue[any](chunk, ci, 0, nil) == nil {
+				continue
+			}
+			return err
+		}
 		for r := 0; r < n; r++ {
 			var err error
 			switch {
