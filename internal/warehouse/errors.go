@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -10,56 +11,27 @@ import (
 )
 
 // kinds are the names DuckDB gives its error types, as it writes them
-// before a message ("Binder Error: ..."): what elt shows as a QueryError's
-// Kind. An error is classified by its type (duckdb.Error.Type), never by
-// matching its text; the name only prints it as DuckDB does.
+// before a message less " Error" ("Binder Error: ..."): what elt shows as
+// a QueryError's Kind. An error is classified by its type
+// (duckdb.Error.Type), never by matching its text; the name only prints it
+// as DuckDB does. duckdb-go's ErrorTypeDecimal is the DECIMAL type's
+// number (19, ErrorTypeIndex's), so the binding's is used.
 var kinds = map[duckdb.ErrorType]string{
-	duckdb.ErrorTypeInvalid:     "Invalid Error",
-	duckdb.ErrorTypeOutOfRange:  "Out of Range Error",
-	duckdb.ErrorTypeConversion:  "Conversion Error",
-	duckdb.ErrorTypeUnknownType: "Unknown Type Error",
-	// duckdb-go's ErrorTypeDecimal is the DECIMAL type's number (19, the
-	// same as ErrorTypeIndex), not the error type's: DuckDB's is read from
-	// the binding.
-	duckdb.ErrorType(mapping.ErrorTypeDecimal): "Decimal Error",
-	duckdb.ErrorTypeMismatchType:               "Mismatch Type Error",
-	duckdb.ErrorTypeDivideByZero:               "Divide by Zero Error",
-	duckdb.ErrorTypeObjectSize:                 "Object Size Error",
-	duckdb.ErrorTypeInvalidType:                "Invalid type Error",
-	duckdb.ErrorTypeSerialization:              "Serialization Error",
-	duckdb.ErrorTypeTransaction:                "TransactionContext Error",
-	duckdb.ErrorTypeNotImplemented:             "Not implemented Error",
-	duckdb.ErrorTypeExpression:                 "Expression Error",
-	duckdb.ErrorTypeCatalog:                    "Catalog Error",
-	duckdb.ErrorTypeParser:                     "Parser Error",
-	duckdb.ErrorTypePlanner:                    "Planner Error",
-	duckdb.ErrorTypeScheduler:                  "Scheduler Error",
-	duckdb.ErrorTypeExecutor:                   "Executor Error",
-	duckdb.ErrorTypeConstraint:                 "Constraint Error",
-	duckdb.ErrorTypeIndex:                      "Index Error",
-	duckdb.ErrorTypeStat:                       "Stat Error",
-	duckdb.ErrorTypeConnection:                 "Connection Error",
-	duckdb.ErrorTypeSyntax:                     "Syntax Error",
-	duckdb.ErrorTypeSettings:                   "Settings Error",
-	duckdb.ErrorTypeBinder:                     "Binder Error",
-	duckdb.ErrorTypeNetwork:                    "Network Error",
-	duckdb.ErrorTypeOptimizer:                  "Optimizer Error",
-	duckdb.ErrorTypeNullPointer:                "NullPointer Error",
-	duckdb.ErrorTypeIO:                         "IO Error",
-	duckdb.ErrorTypeInterrupt:                  "INTERRUPT Error",
-	duckdb.ErrorTypeFatal:                      "FATAL Error",
-	duckdb.ErrorTypeInternal:                   "INTERNAL Error",
-	duckdb.ErrorTypeInvalidInput:               "Invalid Input Error",
-	duckdb.ErrorTypeOutOfMemory:                "Out of Memory Error",
-	duckdb.ErrorTypePermission:                 "Permission Error",
-	duckdb.ErrorTypeParameterNotResolved:       "Parameter Not Resolved Error",
-	duckdb.ErrorTypeParameterNotAllowed:        "Parameter Not Allowed Error",
-	duckdb.ErrorTypeDependency:                 "Dependency Error",
-	duckdb.ErrorTypeHTTP:                       "HTTP Error",
-	duckdb.ErrorTypeMissingExtension:           "Missing Extension Error",
-	duckdb.ErrorTypeAutoLoad:                   "Extension Autoloading Error",
-	duckdb.ErrorTypeSequence:                   "Sequence Error",
-	duckdb.ErrorTypeInvalidConfiguration:       "Invalid Configuration Error",
+	duckdb.ErrorTypeInvalid: "Invalid", duckdb.ErrorTypeOutOfRange: "Out of Range", duckdb.ErrorTypeConversion: "Conversion",
+	duckdb.ErrorTypeUnknownType: "Unknown Type", duckdb.ErrorType(mapping.ErrorTypeDecimal): "Decimal", duckdb.ErrorTypeMismatchType: "Mismatch Type",
+	duckdb.ErrorTypeDivideByZero: "Divide by Zero", duckdb.ErrorTypeObjectSize: "Object Size", duckdb.ErrorTypeInvalidType: "Invalid type",
+	duckdb.ErrorTypeSerialization: "Serialization", duckdb.ErrorTypeTransaction: "TransactionContext", duckdb.ErrorTypeNotImplemented: "Not implemented",
+	duckdb.ErrorTypeExpression: "Expression", duckdb.ErrorTypeCatalog: "Catalog", duckdb.ErrorTypeParser: "Parser",
+	duckdb.ErrorTypePlanner: "Planner", duckdb.ErrorTypeScheduler: "Scheduler", duckdb.ErrorTypeExecutor: "Executor",
+	duckdb.ErrorTypeConstraint: "Constraint", duckdb.ErrorTypeIndex: "Index", duckdb.ErrorTypeStat: "Stat",
+	duckdb.ErrorTypeConnection: "Connection", duckdb.ErrorTypeSyntax: "Syntax", duckdb.ErrorTypeSettings: "Settings",
+	duckdb.ErrorTypeBinder: "Binder", duckdb.ErrorTypeNetwork: "Network", duckdb.ErrorTypeOptimizer: "Optimizer",
+	duckdb.ErrorTypeNullPointer: "NullPointer", duckdb.ErrorTypeIO: "IO", duckdb.ErrorTypeInterrupt: "INTERRUPT",
+	duckdb.ErrorTypeFatal: "FATAL", duckdb.ErrorTypeInternal: "INTERNAL", duckdb.ErrorTypeInvalidInput: "Invalid Input",
+	duckdb.ErrorTypeOutOfMemory: "Out of Memory", duckdb.ErrorTypePermission: "Permission", duckdb.ErrorTypeParameterNotResolved: "Parameter Not Resolved",
+	duckdb.ErrorTypeParameterNotAllowed: "Parameter Not Allowed", duckdb.ErrorTypeDependency: "Dependency", duckdb.ErrorTypeHTTP: "HTTP",
+	duckdb.ErrorTypeMissingExtension: "Missing Extension", duckdb.ErrorTypeAutoLoad: "Extension Autoloading", duckdb.ErrorTypeSequence: "Sequence",
+	duckdb.ErrorTypeInvalidConfiguration: "Invalid Configuration",
 }
 
 // parserKind is the kind of an error of DuckDB's parser alone (statement
@@ -75,15 +47,7 @@ func duckdbError(err error) (*duckdb.Error, bool) {
 // isType tells whether err is or wraps a DuckDB error of one of types.
 func isType(err error, types ...duckdb.ErrorType) bool {
 	de, ok := duckdbError(err)
-	if !ok {
-		return false
-	}
-	for _, t := range types {
-		if de.Type == t {
-			return true
-		}
-	}
-	return false
+	return ok && slices.Contains(types, de.Type)
 }
 
 // queryError is a DuckDB error's kind and message: the kind named by its
@@ -98,7 +62,8 @@ func queryError(err error) *QueryError {
 		// Not DuckDB's, or wrapped in words of elt's or duckdb-go's.
 		return &QueryError{Kind: "Error", Msg: err.Error()}
 	}
-	if kind, known := kinds[de.Type]; known {
+	if name, known := kinds[de.Type]; known {
+		kind := name + " Error"
 		if msg, ok := strings.CutPrefix(de.Msg, kind+": "); ok {
 			return &QueryError{Kind: kind, Msg: msg}
 		}

@@ -321,7 +321,7 @@ func (db *DB) Read(ctx context.Context, query string) (*sql.Rows, error) {
 func (db *DB) Allow(ctx context.Context, query string) error {
 	switch n, err := countStatements(query); {
 	case err != nil:
-		if qe := AsQueryError(err); qe.Line == 0 || !ascii(query) {
+		if qe := AsQueryError(err); qe.Line == 0 || utf8.RuneCountInString(query) != len(query) {
 			// DuckDB's json_serialize_sql names an offset where the
 			// extraction's message has no LINE (an end of input), and
 			// the right one where text before the error holds
@@ -385,16 +385,6 @@ func explained(query string) (body string, explain bool) {
 		return rest[a[1]:], true
 	}
 	return rest, true
-}
-
-// ascii tells whether text is all ASCII.
-func ascii(text string) bool {
-	for i := 0; i < len(text); i++ {
-		if text[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }
 
 // lineCol is the 1-based line and column (in characters) of a byte
