@@ -256,12 +256,17 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	defer conn.Close()
 	// DuckDB's estimate for the statement running on the build's
 	// connection, read only when a terminal shows it.
-	statement := func() float64 { return -1 }
-	if b.Live != nil {
-		if statement, err = warehouse.TrackProgress(ctx, conn); err != nil {
-			return err
-		}
+	if b.Live == nil {
+		return b.runOn(ctx, conn, func() float64 { return -1 }, g, ids, sources, listings, o, sum)
 	}
+	return warehouse.WithProgress(ctx, conn, func(statement func() float64) error {
+		return b.runOn(ctx, conn, statement, g, ids, sources, listings, o, sum)
+	})
+}
+
+// runOn is the build on conn; statement is DuckDB's estimate for the
+// statement running on it.
+func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() float64, g *plan.Graph, ids []string, sources []ingest.Source, listings map[string]discover.Listing, o Options, sum *Summary) (err error) {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err

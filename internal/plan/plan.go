@@ -385,12 +385,15 @@ func queryTree(ctx context.Context, p Parser, path, text, body, what string) (an
 	if obj, ok := tree.(map[string]any); ok && obj["error"] == true {
 		msg, _ := obj["error_message"].(string)
 		pos, _ := strconv.Atoi(fmt.Sprint(obj["position"]))
-		line, col := diag.Position(text, pos)
-		if obj["error_type"] == "not implemented" || strings.Contains(msg, "Only SELECT") {
+		line, col := diag.Position(text, charsToBytes(body, pos))
+		// json_serialize_sql types its errors (error_type); a statement
+		// that is not a query is "not implemented".
+		notQuery := obj["error_type"] == "not implemented"
+		if notQuery {
 			line, col = firstWord(text, body)
 		}
 		fe := diag.At(path, text, line, col, "%s", msg)
-		if obj["error_type"] == "not implemented" || strings.Contains(msg, "Only SELECT") {
+		if notQuery {
 			fe.Msg = what + " is one query, and this file holds a statement that is not one"
 			fe.Hint = what + " is one SELECT query (WITH ... SELECT is fine)"
 		}
@@ -423,4 +426,16 @@ func DataTests(ctx context.Context, p Parser, tests []project.SQLFile) error {
 		errs.Add(err)
 	}
 	return errs.Err()
+}
+
+// charsToBytes is the byte offset in text of the character offset pos:
+// DuckDB's parser names positions in characters.
+func charsToBytes(text string, pos int) int {
+	for i := range text {
+		if pos <= 0 {
+			return i
+		}
+		pos--
+	}
+	return len(text)
 }
