@@ -29,7 +29,7 @@ test: lint deps
 FUZZTIME ?= 15s
 FUZZ_TARGETS += ./internal/ingest/read:FuzzNDJSONReader
 FUZZ_TARGETS += ./internal/ingest/read:FuzzCSVReader
-FUZZ_TARGETS += ./internal/warehouse:FuzzGate
+FUZZ_TARGETS += ./internal/query:FuzzGate
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $${t##*:} in $${t%%:*} for $(FUZZTIME)"; \

@@ -141,7 +141,7 @@ func Show(ctx context.Context, dir string, ov project.Overrides, model string, l
 }
 
 // OpenQuery opens p's warehouse for elt query: read-only, through the
-// gate of warehouse.DB.Read. The caller closes it.
+// gate of query.Read. The caller closes it.
 func OpenQuery(ctx context.Context, p *project.Project) (*query.Session, error) {
 	return query.Open(ctx, p)
 }

@@ -10,15 +10,15 @@ import (
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
-// Run runs one read-only statement (see warehouse.DB.Read) and reads the
+// Run runs one read-only statement (see Read) and reads the
 // first limit rows of its result (all when limit < 0), counting the rest.
 // A SQL error, a text DuckDB cannot parse included (it is never run), is
 // placed at its line in text, which came from path ("query" for the
 // command line).
 func Run(ctx context.Context, db *warehouse.DB, path, text string, limit int) (*output.Result, error) {
-	rows, err := db.Read(ctx, text)
-	var ro *warehouse.ReadOnlyError
-	if errors.As(err, &ro) || errors.Is(err, warehouse.ErrSeveralStatements) || errors.Is(err, warehouse.ErrPivotValues) {
+	rows, err := Read(ctx, db, text)
+	var ro *ReadOnlyError
+	if errors.As(err, &ro) || errors.Is(err, ErrSeveralStatements) || errors.Is(err, ErrPivotValues) {
 		return nil, err
 	}
 	if err != nil {

@@ -1,7 +1,10 @@
-// Package query owns the read-only commands: elt show (a model's SQL run
-// against what is published, nothing written) and elt query (one
-// read-only statement, through warehouse.DB.Read's gate, its errors placed
-// at their line).
+// Package query owns the read-only commands and their gate: elt show (a
+// model's SQL run against what is published, nothing written) and elt
+// query (one read-only statement, its errors placed at their line), both
+// through the closed gate of Allow and Read, which lets through only what
+// DuckDB's parser reads as exactly one query (or the EXPLAIN of one). The
+// parser is reached through warehouse (CountStatements, SelectTree): this
+// package imports neither duckdb-go nor its bindings.
 package query
 
 import (
@@ -53,7 +56,7 @@ func Show(ctx context.Context, db *warehouse.DB, g *plan.Graph, model string, li
 		}
 	}
 	prefix := len("SELECT * FROM (")
-	if err := db.Allow(ctx, query); err != nil {
+	if err := Allow(ctx, db, query); err != nil {
 		if _, ok := errors.AsType[*warehouse.QueryError](err); ok {
 			return nil, compile.SQLError(m.Path, m.Text, prefix, err)
 		}
@@ -156,7 +159,7 @@ func OpenModel(ctx context.Context, dir string, o project.Overrides, model strin
 }
 
 // Open opens p's warehouse for elt query: read-only, its statements run
-// through the gate of warehouse.DB.Read (Run). The caller closes the
+// through the gate of Read (Run). The caller closes the
 // session.
 func Open(ctx context.Context, p *project.Project) (*Session, error) {
 	db, err := state.Open(ctx, p, state.Query)

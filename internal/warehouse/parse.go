@@ -34,7 +34,7 @@ var ErrMisread = errors.New("DuckDB reads this text as another set of statements
 // Nothing is bound or run: the parser is a DuckDB of its own, in memory,
 // with no access to files.
 func Statements(text string) ([]Statement, error) {
-	total, err := countStatements(text)
+	total, err := CountStatements(text)
 	if err != nil {
 		return nil, err
 	}
@@ -44,17 +44,17 @@ func Statements(text string) ([]Statement, error) {
 		if text[i] != ';' {
 			continue
 		}
-		if n, err := countStatements(text[start:i]); err != nil || n != 1 {
+		if n, err := CountStatements(text[start:i]); err != nil || n != 1 {
 			continue
 		}
-		if n, err := countStatements(text[i+1:]); err != nil || n != total-len(out)-1 {
+		if n, err := CountStatements(text[i+1:]); err != nil || n != total-len(out)-1 {
 			continue
 		}
 		out = append(out, statementAt(text, start, i))
 		start = i + 1
 	}
 	if len(out) < total {
-		if n, err := countStatements(text[start:]); err == nil && n == 1 {
+		if n, err := CountStatements(text[start:]); err == nil && n == 1 {
 			out = append(out, statementAt(text, start, len(text)))
 		}
 	}
@@ -101,9 +101,14 @@ var sqlParser struct {
 	err  error
 }
 
-// countStatements is how many statements DuckDB's parser reads in text (0
-// for space and comments); a text it cannot parse is a *QueryError.
-func countStatements(text string) (int, error) {
+// CountStatements is how many statements DuckDB's parser reads in text (0
+// for space and comments), by duckdb_extract_statements on a DuckDB of its
+// own (in memory, no access to files): nothing is bound or run. A text it
+// cannot parse is a *QueryError at the line and column of the parser's LINE
+// context: none at the end of the input, and one drawn by bytes where the
+// text before the error holds characters of several bytes (SelectTree's
+// offset is then the exact one; elt query's gate, query.Allow, takes it).
+func CountStatements(text string) (int, error) {
 	p := &sqlParser
 	p.once.Do(func() { p.conn, p.err = openParser() })
 	if p.err != nil {
