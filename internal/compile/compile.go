@@ -108,7 +108,7 @@ func Statements(m *project.Model) []string {
 // Vars are the statements that set a model's variables (vars: in its
 // header, over the project's) as DuckDB variables, in name order, before
 // its other statements.
-func Vars(m *project.Model) []string { return warehouse.SetVariables(m.Header.Vars) }
+func Vars(m *project.Model) []string { return sqlname.SetVariables(m.Header.Vars) }
 
 // BodyOffset is how many characters the last of Statements(m) puts
 // before the model's text on its first line, for placing errors (whose

@@ -14,6 +14,7 @@ import (
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -67,7 +68,7 @@ func (d *Described) Close() error {
 // described, right after it is created, on the connection that created it
 // (its variables and search path set).
 func Describe(ctx context.Context, p *project.Project, g *plan.Graph, ids []string, each func(conn *sql.Conn, m *project.Model, cols []string)) (*Described, error) {
-	db, err := warehouse.Open(ctx, "", warehouse.Options{Threads: 1, FileSearchPath: p.Dir, Setup: warehouse.SetVariables(p.Config.Vars)})
+	db, err := warehouse.Open(ctx, "", warehouse.Options{Threads: 1, FileSearchPath: p.Dir, Setup: sqlname.SetVariables(p.Config.Vars)})
 	if err != nil {
 		return nil, err
 	}

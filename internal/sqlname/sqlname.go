@@ -1,6 +1,7 @@
 // Package sqlname owns how elt writes names and strings into SQL: quoting
 // an identifier or a string literal, and the type of a relation's name once
-// quoted (Relation), so a quoted name and a raw one are not both a string.
+// quoted (Relation), so a quoted name and a raw one are not both a string;
+// and the SET VARIABLE statements of a project's vars (SetVariables).
 // It has no cgo and imports nothing of elt's: any package can quote a name
 // without linking DuckDB.
 //
@@ -13,7 +14,12 @@
 // DuckDB has no way to write a NUL inside a literal or an identifier.
 package sqlname
 
-import "strings"
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
 
 // Ident quotes an SQL identifier: "name", a double quote inside doubled.
 func Ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
@@ -37,3 +43,34 @@ func Temp(name string) Relation { return Relation(Ident(name)) }
 
 // String returns the quoted name, ready to write into a statement.
 func (r Relation) String() string { return string(r) }
+
+// SetVariables are the statements that set DuckDB variables (SET
+// VARIABLE), in name order, with each value as SQL: text quoted, numbers
+// and booleans as they are.
+func SetVariables(vars map[string]any) []string {
+	names := make([]string, 0, len(vars))
+	for n := range vars {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]string, len(names))
+	for i, n := range names {
+		var v string
+		switch x := vars[n].(type) {
+		case string:
+			v = Literal(x)
+		case bool:
+			v = strconv.FormatBool(x)
+		case float64:
+			v = strconv.FormatFloat(x, 'f', -1, 64)
+		case int, int64, uint64:
+			v = fmt.Sprint(x)
+		case nil:
+			v = "NULL"
+		default:
+			v = Literal(fmt.Sprint(x))
+		}
+		out[i] = "SET VARIABLE " + Ident(n) + " = " + v
+	}
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -31,7 +32,7 @@ func Open(ctx context.Context, p *project.Project, mode Mode) (*warehouse.DB, er
 	d := p.Config.DuckDB
 	db, err := warehouse.Open(ctx, p.Resolve(p.Config.Paths.Warehouse), warehouse.Options{
 		ReadOnly: mode == ReadOnly || mode == Query, NoFiles: mode == Query, Threads: d.Threads, MemoryLimit: d.MemoryLimit, TempDirectory: p.Resolve(d.TempDirectory),
-		FileSearchPath: p.Dir, Setup: warehouse.SetVariables(p.Config.Vars),
+		FileSearchPath: p.Dir, Setup: sqlname.SetVariables(p.Config.Vars),
 	})
 	if err != nil || mode != Write {
 		return db, err

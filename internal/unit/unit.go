@@ -147,7 +147,7 @@ func run(ctx context.Context, p *project.Project, g *plan.Graph, n *plan.Node, t
 	if increment {
 		res.How = "as an increment"
 	}
-	db, err := warehouse.Open(ctx, "", warehouse.Options{Threads: 1, FileSearchPath: p.Dir, Setup: warehouse.SetVariables(p.Config.Vars)})
+	db, err := warehouse.Open(ctx, "", warehouse.Options{Threads: 1, FileSearchPath: p.Dir, Setup: sqlname.SetVariables(p.Config.Vars)})
 	if err != nil {
 		res.Err = err
 		return res

@@ -19,7 +19,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -338,37 +337,6 @@ type Querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// SetVariables are the statements that set DuckDB variables (SET
-// VARIABLE), in name order, with each value as SQL: text quoted, numbers
-// and booleans as they are.
-func SetVariables(vars map[string]any) []string {
-	names := make([]string, 0, len(vars))
-	for n := range vars {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	out := make([]string, len(names))
-	for i, n := range names {
-		var v string
-		switch x := vars[n].(type) {
-		case string:
-			v = sqlname.Literal(x)
-		case bool:
-			v = strconv.FormatBool(x)
-		case float64:
-			v = strconv.FormatFloat(x, 'f', -1, 64)
-		case int, int64, uint64:
-			v = fmt.Sprint(x)
-		case nil:
-			v = "NULL"
-		default:
-			v = sqlname.Literal(fmt.Sprint(x))
-		}
-		out[i] = "SET VARIABLE " + sqlname.Ident(n) + " = " + v
-	}
-	return out
 }
 
 // AggregateNames are the names of the aggregate functions DuckDB knows
