@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 	"gopkg.in/yaml.v3"
@@ -48,10 +49,23 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	stderr = redactWriter{stderr}
 	app := newApp(stdin, stdout, stderr)
+	s := &session{stdout: stdout, stderr: stderr, start: time.Now()}
+	app.Metadata = map[string]any{"session": s}
 	if len(args) > 1 {
-		app.Metadata = map[string]any{"args": strings.Join(args[1:], " ")}
+		app.Metadata["args"] = strings.Join(args[1:], " ")
 	}
 	err := app.RunContext(ctx, interspersed(app, args))
+	var msg strings.Builder
+	code := exit(ctx, err, &msg)
+	if !s.finish(code, err, msg.String()) {
+		io.WriteString(stderr, msg.String())
+	}
+	return code
+}
+
+// exit is the exit code for how a command ended, and writes its error to
+// stderr as a person reads it.
+func exit(ctx context.Context, err error, stderr io.Writer) int {
 	var ue usageError
 	var pu *project.UsageError
 	if errors.As(err, &ue) && ue.help == "" {
@@ -130,8 +144,15 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			&cli.StringFlag{Name: "target", EnvVars: []string{"ELT_TARGET"}, Usage: "an entry of elt.yaml's targets: (dev, prod ...) laid over the rest"},
 			&cli.GenericFlag{Name: "var", Value: &varList{}, Usage: "set a project variable, name=value (value read as YAML), over elt.yaml's vars:; repeat for more (a comma is part of the value)"},
 			&cli.BoolFlag{Name: "trace", EnvVars: []string{"ELT_TRACE"}, Usage: "print how long each build step takes, to stderr"},
+			&cli.StringFlag{Name: "log-format", EnvVars: []string{"ELT_LOG_FORMAT"}, Usage: "how commands report: terminal (a live step and colour on a terminal, " +
+				"plain lines elsewhere), plain (lines, for CI logs) or json (one JSON object per event on stderr, schema elt.event/1, for a scheduler)"},
 		},
 		Before: func(c *cli.Context) error {
+			if s, ok := c.App.Metadata["session"].(*session); ok {
+				if err := s.begin(c); err != nil {
+					return err
+				}
+			}
 			_, err := parseVars(varSettings(c))
 			return err
 		},

@@ -1,12 +1,12 @@
 package cli
 
 import (
-	"fmt"
 	"os"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/execute"
 	"github.com/digitalservices/elt/internal/state"
 )
@@ -60,7 +60,7 @@ func docsCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.App.Writer, "wrote %s: %d models, %d sources\n", path, len(site.Models), len(site.Sources))
+			events(c).Report(event.DocsWritten{Path: path, Models: len(site.Models), Sources: len(site.Sources)})
 			return nil
 		},
 	}

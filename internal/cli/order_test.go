@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,5 +64,5 @@ func builder(t *testing.T, dir string) *execute.Builder {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &execute.Builder{Project: p, DB: db, Out: io.Discard}
+	return &execute.Builder{Project: p, DB: db} // no Events: they are dropped
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/execute"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/state"
@@ -44,7 +45,7 @@ func testCommand() *cli.Command {
 			var failures []string
 			ran := 0
 			if !c.Bool("data") {
-				n, failed, err := execute.UnitTests(c.Context, p, g, sel, exclude, c.App.Writer)
+				n, failed, err := execute.UnitTests(c.Context, p, g, sel, exclude, events(c))
 				if err != nil {
 					return err
 				}
@@ -55,14 +56,14 @@ func testCommand() *cli.Command {
 			}
 			if !c.Bool("unit") {
 				if _, err := os.Stat(p.Resolve(p.Config.Paths.Warehouse)); errors.Is(err, os.ErrNotExist) && !c.Bool("data") {
-					fmt.Fprintln(c.App.Writer, "data checks skipped: no warehouse yet (run elt build)")
+					events(c).Report(event.Info{Kind: "no_warehouse", Text: "data checks skipped: no warehouse yet (run elt build)"})
 				} else {
 					db, err := state.Open(c.Context, p, state.ReadOnly)
 					if err != nil {
 						return err
 					}
 					defer db.Close()
-					n, blocking, err := execute.Test(c.Context, db, p, g, sel, exclude, c.App.Writer)
+					n, blocking, err := execute.Test(c.Context, db, p, g, sel, exclude, events(c))
 					if err != nil {
 						return err
 					}
@@ -76,7 +77,7 @@ func testCommand() *cli.Command {
 			case len(failures) > 0:
 				return cli.Exit(joinFailures(failures), ExitFailure)
 			case ran == 0:
-				fmt.Fprintln(c.App.Writer, "no tests or checks declared")
+				events(c).Report(event.Info{Kind: "nothing_declared", Text: "no tests or checks declared"})
 			}
 			return nil
 		},
@@ -113,7 +114,7 @@ func testsCommand() *cli.Command {
 					return err
 				}
 				defer s.Close()
-				return execute.ScaffoldTest(c.Context, s.DB, s.Project, s.Graph, c.Args().First(), c.Int("rows"), c.App.Writer)
+				return execute.ScaffoldTest(c.Context, s.DB, s.Project, s.Graph, c.Args().First(), c.Int("rows"), events(c))
 			},
 		}},
 	}

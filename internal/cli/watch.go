@@ -2,10 +2,10 @@ package cli
 
 import (
 	"context"
-	"io"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/execute"
 	"github.com/digitalservices/elt/internal/state"
 )
@@ -30,6 +30,13 @@ func watchCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			// Each build's own events are for machines: a person reads
+			// watch's line per build.
+			s := sessionOf(c)
+			builds := event.Discard
+			if s.json() {
+				builds = s.rep
+			}
 			// The warehouse is opened for each build only, so elt query and
 			// elt test can read it between builds.
 			build := func(ctx context.Context, hold map[string]bool) (*execute.Summary, error) {
@@ -38,10 +45,10 @@ func watchCommand() *cli.Command {
 					return nil, err
 				}
 				defer db.Close()
-				b := &execute.Builder{Project: p, DB: db, Out: io.Discard}
+				b := &execute.Builder{Project: p, DB: db, Events: builds}
 				return b.Run(ctx, execute.Options{Args: commandLine(c), Version: Version(), Hold: hold})
 			}
-			return execute.Watch(c.Context, p.Resolve(p.Config.Paths.Bronze), c.Duration("interval"), c.App.Writer, build)
+			return execute.Watch(c.Context, p.Resolve(p.Config.Paths.Bronze), c.Duration("interval"), s.rep, build)
 		},
 	}
 }

@@ -2,9 +2,9 @@ package execute
 
 import (
 	"context"
-	"io"
 
 	"github.com/digitalservices/elt/internal/check"
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
@@ -62,9 +62,9 @@ func Audit(ctx context.Context, q warehouse.Querier, p *project.Project, g *plan
 }
 
 // Test audits what is published: the checks of the selected models, and
-// the data tests when no selection narrows the run. It writes the report
-// to w and returns how many checks ran and how many block.
-func Test(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, sel, exclude []string, w io.Writer) (ran, blocking int, err error) {
+// the data tests when no selection narrows the run. It reports the results
+// to r and returns how many checks ran and how many block.
+func Test(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, sel, exclude []string, r event.Reporter) (ran, blocking int, err error) {
 	ids, err := g.Select(sel, exclude)
 	if err != nil {
 		return 0, 0, err
@@ -82,7 +82,7 @@ func Test(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Gra
 		return 0, 0, err
 	}
 	if len(results) > 0 {
-		check.Report(w, results)
+		check.Report(r, results)
 	}
 	return len(results), check.Blocking(results), nil
 }

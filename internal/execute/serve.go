@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/online"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
@@ -17,10 +18,11 @@ import (
 // build writes them, so the store converges to the warehouse.
 func (b *Builder) serve(ctx context.Context, g *plan.Graph, ids []string, sum *Summary) {
 	runID := sum.RunID
-	warn := func(format string, args ...any) {
-		msg := project.Redact(fmt.Sprintf(format, args...))
-		sum.Warnings = append(sum.Warnings, msg)
-		fmt.Fprintln(b.Out, msg)
+	// Each is reported, and kept for watch, which says them on its line.
+	warn := func(model, format string, args ...any) {
+		text := project.Redact(fmt.Sprintf(format, args...))
+		sum.Warnings = append(sum.Warnings, "warning: "+text)
+		b.report(event.OnlineWarning{Model: model, Text: text})
 	}
 	url := b.Project.Config.Online.RedisURL
 	var store *online.Store
@@ -30,13 +32,15 @@ func (b *Builder) serve(ctx context.Context, g *plan.Graph, ids []string, sum *S
 			continue
 		}
 		if url == "" {
-			warn("online  %-36s not served: no Redis configured (online.redis_url in elt.yaml, --redis-url or ELT_REDIS_URL); its changed rows wait", m.ID())
+			why := "no Redis configured (online.redis_url in elt.yaml, --redis-url or ELT_REDIS_URL); its changed rows wait"
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("online  %-36s not served: %s", m.ID(), why))
+			b.report(event.OnlineSkipped{Model: m.ID(), Reason: why})
 			continue
 		}
 		if store == nil {
 			var err error
 			if store, err = online.Open(url); err != nil {
-				warn("warning: Redis was not updated: %v", err)
+				warn("", "Redis was not updated: %v", err)
 				return
 			}
 			defer store.Close()
@@ -48,17 +52,17 @@ func (b *Builder) serve(ctx context.Context, g *plan.Graph, ids []string, sum *S
 			if ttl := m.Header.Online.TTL; ttl != "" {
 				why = "its keys expired (online ttl " + ttl + "), or " + why
 			}
-			warn("warning: Redis did not hold the keys of %s (its marker %s is missing: %s); all its keys are written again", m.ID(), online.Marker(m), why)
+			warn(m.ID(), "Redis did not hold the keys of %s (its marker %s is missing: %s); all its keys are written again", m.ID(), online.Marker(m), why)
 		}
 		if res.Unkeyed > 0 {
-			warn("warning: %s row%s of %s %s no %s and %s not served (a NULL unique_key has no Redis key)",
+			warn(m.ID(), "%s row%s of %s %s no %s and %s not served (a NULL unique_key has no Redis key)",
 				output.Count(res.Unkeyed), output.Plural(int(res.Unkeyed)), m.ID(), hasHave(res.Unkeyed), m.Header.UniqueKey, isAre(res.Unkeyed))
 		}
 		if err != nil {
-			warn("warning: Redis was not updated for %s: %v; the warehouse is published, and the next build writes its changed rows", m.ID(), err)
+			warn(m.ID(), "Redis was not updated for %s: %v; the warehouse is published, and the next build writes its changed rows", m.ID(), err)
 			continue
 		}
-		fmt.Fprintf(b.Out, "online  %-36s %-11s %12s  %6.2fs  -> redis\n", m.ID(), "redis", fmt.Sprintf("%d keys", res.Keys()), time.Since(t0).Seconds())
+		b.report(event.OnlinePublished{Model: m.ID(), Keys: res.Keys(), Written: res.Written, Deleted: res.Deleted, Seconds: time.Since(t0).Seconds()})
 	}
 }
 

@@ -3,11 +3,11 @@ package execute
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
@@ -19,9 +19,9 @@ import (
 func UnitTestNames(p *project.Project) (map[string][]string, error) { return unit.Names(p.Dir) }
 
 // UnitTests runs the unit tests of the selected models (all when sel and
-// exclude are empty), writes the report to w and returns how many ran and
+// exclude are empty), reports the results to r and returns how many ran and
 // how many failed.
-func UnitTests(ctx context.Context, p *project.Project, g *plan.Graph, sel, exclude []string, w io.Writer) (ran, failed int, err error) {
+func UnitTests(ctx context.Context, p *project.Project, g *plan.Graph, sel, exclude []string, r event.Reporter) (ran, failed int, err error) {
 	tests, err := unit.Load(p.Dir)
 	if err != nil {
 		return 0, 0, err
@@ -44,14 +44,14 @@ func UnitTests(ctx context.Context, p *project.Project, g *plan.Graph, sel, excl
 	if len(results) == 0 {
 		return 0, 0, nil
 	}
-	return len(results), unit.Report(w, results), nil
+	return len(results), unit.Report(r, results), nil
 }
 
 // ScaffoldTest writes tests/<schema>.<name>.yaml from a sample of rows of
-// the model in the warehouse, runs it, and reports both to w; it returns
+// the model in the warehouse, runs it, and reports both to r; it returns
 // an error when the test it wrote does not pass. It never overwrites a
 // file.
-func ScaffoldTest(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, model string, rows int, w io.Writer) error {
+func ScaffoldTest(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, model string, rows int, r event.Reporter) error {
 	n, err := g.Model(model)
 	if err != nil {
 		return err
@@ -79,9 +79,9 @@ func ScaffoldTest(ctx context.Context, db *warehouse.DB, p *project.Project, g *
 	for _, r := range t.Given {
 		given += len(r)
 	}
-	fmt.Fprintf(w, "wrote %s: %d input row%s, %d expected\n", rel, given, output.Plural(given), len(t.Expect))
+	r.Report(event.Info{Kind: "test_scaffolded", Text: fmt.Sprintf("wrote %s: %d input row%s, %d expected", rel, given, output.Plural(given), len(t.Expect))})
 	t.Path = rel
-	if failed := unit.Report(w, unit.Run(ctx, p, g, t, macroSetup(p))); failed > 0 {
+	if failed := unit.Report(r, unit.Run(ctx, p, g, t, macroSetup(p))); failed > 0 {
 		return fmt.Errorf("%s does not pass as written: the input rows sampled do not make exactly the expected rows; the file is kept: edit it (or delete it) before committing", rel)
 	}
 	return nil
