@@ -355,7 +355,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 		if err != nil {
 			mr.Status, mr.Error = state.ModelFailed, err.Error()
 			sum.Models = append(sum.Models, mr)
-			var skipped []string
+			skipped := []string{}
 			for _, rest := range ids[i+1:] {
 				m := g.Nodes[rest].Model
 				skipped = append(skipped, m.ID())
