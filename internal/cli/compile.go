@@ -88,9 +88,17 @@ func lsCommand() *cli.Command {
 		Name:        "ls",
 		Description: "Example: elt ls",
 		Usage:       "list the sources and the models in build order, with what each model reads",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "text, or json: the graph (sources, models, seeds, what each depends on, " +
+				"materialization, tags, checks; schema elt.graph/1) for a scheduler"},
+		},
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
+			}
+			format := c.String("format")
+			if format != "text" && format != "json" {
+				return usage("--format takes text or json, not %q", format)
 			}
 			p, g, err := compile.Load(c.Context, c.String("project"), overrides(c))
 			if err != nil {
@@ -98,6 +106,9 @@ func lsCommand() *cli.Command {
 			}
 			warnUnread(c, p)
 			w := c.App.Writer
+			if format == "json" {
+				return writeListing(w, p, g)
+			}
 			for _, name := range p.Config.SourceNames() {
 				s := p.Config.Sources[name]
 				line := fmt.Sprintf("source  %-36s %-6s  %s/%s", "bronze."+name, s.Format, p.Config.Paths.Bronze, s.Path)
