@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -107,7 +108,9 @@ func lsCommand() *cli.Command {
 			warnUnread(c, p)
 			w := c.App.Writer
 			if format == "json" {
-				return writeListing(w, p, g)
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(g.Listing(p))
 			}
 			for _, name := range p.Config.SourceNames() {
 				s := p.Config.Sources[name]

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/digitalservices/elt/internal/plan"
 )
 
 // TestLsJSON: elt ls --format json writes the graph a scheduler maps its
@@ -12,7 +14,7 @@ import (
 // order with what each depends on, its materialization, tags and checks.
 func TestLsJSON(t *testing.T) {
 	e2e := filepath.Join("..", "..", "testdata", "e2e")
-	var l listing
+	var l plan.Listing
 	out := mustElt(t, "--project", filepath.Join(e2e, "source-orders", "project"), "--bronze", "bronze", "ls", "--format", "json")
 	if err := json.Unmarshal([]byte(out), &l); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
@@ -22,19 +24,19 @@ func TestLsJSON(t *testing.T) {
 	}
 	src := l.Sources[0]
 	if src.Name != "orders" || src.Table != "bronze.orders" || src.Format != "csv" || src.Key != "order_id" || src.Path != "bronze/orders" ||
-		len(src.Fields) != 5 || src.Fields[1] != (listedField{Name: "amount", Type: "decimal(10,2)", Required: true}) {
+		len(src.Fields) != 5 || src.Fields[1] != (plan.ListedField{Name: "amount", Type: "decimal(10,2)", Required: true}) {
 		t.Errorf("source %+v", src)
 	}
 	m := l.Models[0]
-	want := listedModel{ID: "silver.orders", Order: 1, Path: "models/silver/orders.sql", Materialized: "incremental", DependsOn: []string{"bronze.orders"},
-		Tags: []string{}, UniqueKey: "order_id", Checks: []listedCheck{{Name: "not_null(order_id)", Kind: "not_null", Column: "order_id", Severity: "error"},
+	want := plan.ListedModel{ID: "silver.orders", Order: 1, Path: "models/silver/orders.sql", Materialized: "incremental", DependsOn: []string{"bronze.orders"},
+		Tags: []string{}, UniqueKey: "order_id", Checks: []plan.ListedCheck{{Name: "not_null(order_id)", Kind: "not_null", Column: "order_id", Severity: "error"},
 			{Name: "unique(order_id)", Kind: "unique", Column: "order_id", Severity: "error"}}}
 	if !reflect.DeepEqual(m, want) {
 		t.Errorf("model\n%+v, want\n%+v", m, want)
 	}
 
 	out = mustElt(t, "--project", filepath.Join(e2e, "diamond-ls", "project"), "ls", "--format", "json")
-	l = listing{}
+	l = plan.Listing{}
 	if err := json.Unmarshal([]byte(out), &l); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +53,7 @@ func TestLsJSON(t *testing.T) {
 	}
 
 	out = mustElt(t, "--project", filepath.Join(e2e, "seeds-macros", "project"), "ls", "--format", "json")
-	l = listing{}
+	l = plan.Listing{}
 	if err := json.Unmarshal([]byte(out), &l); err != nil {
 		t.Fatal(err)
 	}

@@ -1,48 +1,44 @@
-package cli
+package plan
 
 import (
-	"encoding/json"
-	"io"
-
-	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 )
 
-// graphSchema names the schema elt ls --format json writes, and its version.
-const graphSchema = "elt.graph/1"
+// ListingSchema names the schema of a Listing in JSON, and its version.
+const ListingSchema = "elt.graph/1"
 
-// listing is the project's graph as elt ls --format json writes it, for a
+// Listing is the project's graph as elt ls --format json writes it, for a
 // scheduler to map its tasks or assets: the sources, then the models and
 // seeds in build order, each with what it depends on.
-type listing struct {
+type Listing struct {
 	Schema  string         `json:"schema"`
-	Sources []listedSource `json:"sources"`
-	Models  []listedModel  `json:"models"`
-	Seeds   []listedModel  `json:"seeds"`
+	Sources []ListedSource `json:"sources"`
+	Models  []ListedModel  `json:"models"`
+	Seeds   []ListedModel  `json:"seeds"`
 }
 
-// listedSource is a source of bronze files.
-type listedSource struct {
+// ListedSource is a source of bronze files.
+type ListedSource struct {
 	Name        string        `json:"name"`
 	Table       string        `json:"table"` // bronze.<name>
 	Format      string        `json:"format"`
 	Path        string        `json:"path"`
 	Key         string        `json:"key,omitempty"`
 	Description string        `json:"description,omitempty"`
-	Fields      []listedField `json:"fields"`
+	Fields      []ListedField `json:"fields"`
 }
 
-// listedField is a field of a source's records.
-type listedField struct {
+// ListedField is a field of a source's records.
+type ListedField struct {
 	Name     string `json:"name"`
 	Type     string `json:"type"`
 	Required bool   `json:"required"`
 }
 
-// listedModel is a model or a seed; Order is its place in the build order
+// ListedModel is a model or a seed; Order is its place in the build order
 // (from 1), DependsOn the tables it reads (bronze.<source> or models) or,
 // for a seed, its CSV file.
-type listedModel struct {
+type ListedModel struct {
 	ID           string        `json:"id"`
 	Order        int           `json:"order"`
 	Path         string        `json:"path"`
@@ -51,43 +47,43 @@ type listedModel struct {
 	Tags         []string      `json:"tags"`
 	UniqueKey    string        `json:"unique_key,omitempty"`
 	Description  string        `json:"description,omitempty"`
-	Checks       []listedCheck `json:"checks"`
+	Checks       []ListedCheck `json:"checks"`
 	Exports      []string      `json:"exports,omitempty"`
 	Online       bool          `json:"online,omitempty"`
 	Seed         string        `json:"seed,omitempty"`
 }
 
-// listedCheck is a check a build runs on a model before it publishes.
-type listedCheck struct {
+// ListedCheck is a check a build runs on a model before it publishes.
+type ListedCheck struct {
 	Name     string `json:"name"`
 	Kind     string `json:"kind"`
 	Column   string `json:"column,omitempty"`
 	Severity string `json:"severity"` // error blocks publication; warn is reported only
 }
 
-// writeListing writes the graph of p as indented JSON.
-func writeListing(w io.Writer, p *project.Project, g *plan.Graph) error {
-	l := listing{Schema: graphSchema, Sources: []listedSource{}, Models: []listedModel{}, Seeds: []listedModel{}}
+// Listing describes the sources of p and the models of g, in build order.
+func (g *Graph) Listing(p *project.Project) Listing {
+	l := Listing{Schema: ListingSchema, Sources: []ListedSource{}, Models: []ListedModel{}, Seeds: []ListedModel{}}
 	for _, name := range p.Config.SourceNames() {
 		s := p.Config.Sources[name]
-		ls := listedSource{Name: name, Table: "bronze." + name, Format: string(s.Format), Path: p.Config.Paths.Bronze + "/" + s.Path,
-			Key: s.Key, Description: s.Description, Fields: []listedField{}}
+		ls := ListedSource{Name: name, Table: "bronze." + name, Format: string(s.Format), Path: p.Config.Paths.Bronze + "/" + s.Path,
+			Key: s.Key, Description: s.Description, Fields: []ListedField{}}
 		for _, f := range s.Fields {
-			ls.Fields = append(ls.Fields, listedField{Name: f.Name, Type: string(f.Type), Required: f.Required})
+			ls.Fields = append(ls.Fields, ListedField{Name: f.Name, Type: string(f.Type), Required: f.Required})
 		}
 		l.Sources = append(l.Sources, ls)
 	}
 	for i, id := range g.Order {
 		n := g.Nodes[id]
 		m := n.Model
-		lm := listedModel{ID: m.ID(), Order: i + 1, Path: m.Path, Materialized: string(m.Header.Materialized), DependsOn: n.Inputs(),
-			Tags: append([]string{}, m.Header.Tags...), UniqueKey: m.Header.UniqueKey, Description: m.Header.Description, Checks: []listedCheck{},
+		lm := ListedModel{ID: m.ID(), Order: i + 1, Path: m.Path, Materialized: string(m.Header.Materialized), DependsOn: n.Inputs(),
+			Tags: append([]string{}, m.Header.Tags...), UniqueKey: m.Header.UniqueKey, Description: m.Header.Description, Checks: []ListedCheck{},
 			Online: m.Header.Online != nil}
 		if lm.DependsOn == nil {
 			lm.DependsOn = []string{}
 		}
 		for _, c := range m.Checks() {
-			lm.Checks = append(lm.Checks, listedCheck{Name: c.Label(), Kind: c.Kind, Column: c.Column, Severity: string(c.Severity)})
+			lm.Checks = append(lm.Checks, ListedCheck{Name: c.Label(), Kind: c.Kind, Column: c.Column, Severity: string(c.Severity)})
 		}
 		if m.Header.Export != nil {
 			lm.Exports = m.Header.Export.Formats
@@ -99,7 +95,5 @@ func writeListing(w io.Writer, p *project.Project, g *plan.Graph) error {
 		}
 		l.Models = append(l.Models, lm)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(l)
+	return l
 }
