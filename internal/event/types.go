@@ -231,11 +231,10 @@ type Info struct {
 // WatchStarted: watch began. Polling, when set, says why file events are
 // not available (watch then polls only).
 type WatchStarted struct {
-	Dir             string        `json:"dir"`
-	Interval        time.Duration `json:"-"`
-	IntervalText    string        `json:"interval"`
-	IntervalSeconds float64       `json:"interval_seconds"`
-	Polling         string        `json:"polling,omitempty"`
+	Dir             string  `json:"dir"`
+	IntervalText    string  `json:"interval"` // as Go writes a duration: 2s, 500ms
+	IntervalSeconds float64 `json:"interval_seconds"`
+	Polling         string  `json:"polling,omitempty"`
 }
 
 // Reasons a file is held back, as WatchFileHeld.Reason says them.

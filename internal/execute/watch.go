@@ -38,7 +38,7 @@ func Watch(ctx context.Context, bronze string, interval time.Duration, rep event
 	}
 	w := &watcher{root: bronze, written: map[string]bool{}, created: map[string]look{}, built: map[string]look{}, changed: map[string]bool{}, empty: map[string]bool{}}
 	wake := make(chan struct{}, 1)
-	started := event.WatchStarted{Dir: bronze, Interval: interval, IntervalText: interval.String(), IntervalSeconds: interval.Seconds()}
+	started := event.WatchStarted{Dir: bronze, IntervalText: interval.String(), IntervalSeconds: interval.Seconds()}
 	if fw, err := fsnotify.NewWatcher(); err == nil {
 		defer fw.Close()
 		w.fs = fw
