@@ -4,7 +4,7 @@ BIN     := bin/elt
 ELT     := ./$(BIN)
 BRONZE  := data/bronze
 
-.PHONY: run test fuzz deps build bench bench-large lint generate clean
+.PHONY: run test fuzz deps build cross cross-deps bench bench-large lint generate clean
 
 ## run: generate sample bronze data if missing, build, show a gold query
 run: build
@@ -14,20 +14,21 @@ run: build
 	@echo "Next: $(ELT) docs (then open data/out/docs/index.html), $(ELT) query 'SELECT * FROM gold.user_session_analysis', $(ELT) --help"
 
 ## test: formatting, vet, every test (conformance cases included), the fuzz
-## targets for a bounded time, and the committed Redshift DDL checked
-## against a fresh build's schema
+## targets for a bounded time, the committed Redshift DDL checked
+## against a fresh build's schema, and the cross-compiled binaries
 test: lint deps
 	$(GO) test -count=1 ./...
 	@$(MAKE) --no-print-directory fuzz
 	@tmp=$$(mktemp -d) && mkdir -p "$$tmp/bronze/events" "$$tmp/bronze/transactions" "$$tmp/bronze/users" && \
 	  $(ELT) --warehouse "$$tmp/w.duckdb" --bronze "$$tmp/bronze" --output "$$tmp/out" build >/dev/null && \
 	  $(ELT) --warehouse "$$tmp/w.duckdb" ddl --check; rc=$$?; rm -rf "$$tmp"; exit $$rc
+	@$(MAKE) --no-print-directory cross
 
 ## fuzz: each fuzz target for FUZZTIME (go prints the executions it ran);
 ## a target is package:FuzzName, one line each (-fuzz takes one target)
 FUZZTIME ?= 15s
-FUZZ_TARGETS += ./internal/ingest:FuzzNDJSONReader
-FUZZ_TARGETS += ./internal/ingest:FuzzCSVReader
+FUZZ_TARGETS += ./internal/ingest/read:FuzzNDJSONReader
+FUZZ_TARGETS += ./internal/ingest/read:FuzzCSVReader
 FUZZ_TARGETS += ./internal/warehouse:FuzzGate
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
@@ -48,6 +49,25 @@ deps:
 
 build:
 	$(GO) build -ldflags "-X github.com/digitalservices/elt/internal/cli.version=$(VERSION)" -o $(BIN) ./cmd/elt
+
+## cross: elt for Windows (amd64) and Linux on ARM (arm64), cgo with
+## Debian's cross compilers against the DuckDB that duckdb-go ships
+## prebuilt for each (github.com/duckdb/duckdb-go-bindings/lib/<platform>);
+## the Windows one is self-contained (no MinGW DLLs beside it). It checks
+## the build and link only: neither binary is run here
+CROSS_WINDOWS := GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc-posix CXX=x86_64-w64-mingw32-g++-posix
+CROSS_ARM64   := GOOS=linux GOARCH=arm64 CGO_ENABLED=1 CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++
+cross: cross-deps
+	$(CROSS_WINDOWS) $(GO) build -ldflags "-X github.com/digitalservices/elt/internal/cli.version=$(VERSION)" -o bin/elt-windows-amd64.exe ./cmd/elt
+	$(CROSS_ARM64) $(GO) build -ldflags "-X github.com/digitalservices/elt/internal/cli.version=$(VERSION)" -o bin/elt-linux-arm64 ./cmd/elt
+
+## cross-deps: the cross compilers, from Debian, when missing (the posix
+## MinGW flavour: DuckDB's libraries call winpthreads)
+CROSS_DEPS := $(if $(shell command -v x86_64-w64-mingw32-g++-posix),,g++-mingw-w64-x86-64-posix) $(if $(shell command -v aarch64-linux-gnu-g++),,g++-aarch64-linux-gnu)
+cross-deps:
+	@if [ -n "$(strip $(CROSS_DEPS))" ]; then \
+	  echo "installing $(strip $(CROSS_DEPS)) with apt-get (make cross compiles with them)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(CROSS_DEPS) >/dev/null; fi
 
 ## bench: elt against a hand-written DuckDB script on the same files (a
 ## Markdown table), incremental and checks' share, fraud latency, generator;

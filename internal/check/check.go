@@ -1,8 +1,10 @@
 // Package check runs data checks inside DuckDB: the checks declared in model
 // headers (all of a model's row checks in one aggregate scan), the data
 // tests in sql/tests/ (queries that must return no rows) and the sources'
-// quarantine gate. A build runs them before it publishes; `elt test` runs
-// them against what is published.
+// quarantine gate. A build runs them before it publishes (Audit); `elt
+// test` runs them against what is published (Test). It also owns the
+// reconciliation of record counts (Reconcile) and `elt checks suggest`
+// (SuggestChecks: the checks a built model's data supports).
 package check
 
 import (
@@ -11,8 +13,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -21,7 +25,7 @@ import (
 type Result struct {
 	Target   string // the model (schema.name), "source <name>" or the test file
 	Label    string
-	Severity project.Severity
+	Severity contract.Severity
 	Failing  int64
 	Total    int64
 	// Allowed is the largest share of failing rows that still passes.
@@ -47,7 +51,7 @@ func (r Result) Share() float64 {
 
 // Blocking tells whether the result stops publication: a failed (or
 // broken) check of severity error.
-func (r Result) Blocking() bool { return !r.Passed && r.Severity == project.Error }
+func (r Result) Blocking() bool { return !r.Passed && r.Severity == contract.Error }
 
 // Blocking counts the results that stop publication.
 func Blocking(rs []Result) int {
@@ -62,7 +66,7 @@ func Blocking(rs []Result) int {
 
 // rowCheck is a check that counts failing rows of the model.
 type rowCheck struct {
-	check project.Check
+	check contract.Check
 	fail  string // SQL condition true for a failing row ("" for unique)
 	agg   string // the aggregate counting failing rows
 }
@@ -71,8 +75,8 @@ type rowCheck struct {
 // that need look no further: its change set (the keys the build touched),
 // and the checks that found no failing row when the model was last built.
 type Since struct {
-	Changes string          // the change set's table (compile.ChangesTable)
-	Clean   map[string]bool // by label
+	Changes sqlname.Relation // the change set's table (compile.ChangesTable)
+	Clean   map[string]bool  // by label
 }
 
 // Model runs every check of a built model. With since, a unique check of
@@ -85,12 +89,12 @@ func Model(ctx context.Context, q warehouse.Querier, m *project.Model, since *Si
 	if len(checks) == 0 {
 		return nil, nil
 	}
-	table := warehouse.Qualified(m.Schema, m.Name)
+	table := sqlname.Qualified(m.Schema, m.Name)
 	var rows []rowCheck
 	var results []Result
 	aggs := []string{"count(*)"}
 	for _, c := range checks {
-		col := warehouse.Ident(c.Column)
+		col := sqlname.Ident(c.Column)
 		rc := rowCheck{check: c}
 		switch c.Kind {
 		case "not_null", "max_null_pct":
@@ -98,7 +102,7 @@ func Model(ctx context.Context, q warehouse.Querier, m *project.Model, since *Si
 		case "accepted_values":
 			vals := make([]string, len(c.Values))
 			for i, v := range c.Values {
-				vals[i] = warehouse.Literal(v)
+				vals[i] = sqlname.Literal(v)
 			}
 			rc.fail = fmt.Sprintf("%s IS NOT NULL AND CAST(%s AS VARCHAR) NOT IN (%s)", col, col, strings.Join(vals, ", "))
 		case "range":
@@ -121,7 +125,7 @@ func Model(ctx context.Context, q warehouse.Querier, m *project.Model, since *Si
 		case "relationships":
 			parts := strings.Split(c.To, ".")
 			rc.fail = fmt.Sprintf("%s IS NOT NULL AND NOT EXISTS (SELECT 1 FROM %s AS elt_to WHERE elt_to.%s = %s.%s)",
-				col, warehouse.Qualified(parts[0], parts[1]), warehouse.Ident(parts[2]), table, col)
+				col, sqlname.Qualified(parts[0], parts[1]), sqlname.Ident(parts[2]), table, col)
 		case "row_count":
 			rows = append(rows, rc)
 			continue
@@ -138,7 +142,7 @@ func Model(ctx context.Context, q warehouse.Querier, m *project.Model, since *Si
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	err := q.QueryRowContext(ctx, "SELECT "+strings.Join(aggs, ",\n       ")+"\nFROM "+table).Scan(ptrs...)
+	err := q.QueryRowContext(ctx, "SELECT "+strings.Join(aggs, ",\n       ")+"\nFROM "+table.String()).Scan(ptrs...)
 	if err != nil {
 		// One bad check (an expression naming a missing column) should not
 		// hide the others: run them one by one to say which.
@@ -164,9 +168,9 @@ func Model(ctx context.Context, q warehouse.Querier, m *project.Model, since *Si
 }
 
 // one runs the checks of a model one at a time, so a broken one is named.
-func one(ctx context.Context, q warehouse.Querier, m *project.Model, table string, rows []rowCheck) []Result {
+func one(ctx context.Context, q warehouse.Querier, m *project.Model, table sqlname.Relation, rows []rowCheck) []Result {
 	var total int64
-	q.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&total)
+	q.QueryRowContext(ctx, "SELECT count(*) FROM "+table.String()).Scan(&total)
 	var out []Result
 	for _, rc := range rows {
 		r := newResult(m.ID(), rc.check, total)
@@ -175,7 +179,7 @@ func one(ctx context.Context, q warehouse.Querier, m *project.Model, table strin
 			out = append(out, r)
 			continue
 		}
-		if err := q.QueryRowContext(ctx, "SELECT "+rc.agg+" FROM "+table).Scan(&r.Failing); err != nil {
+		if err := q.QueryRowContext(ctx, "SELECT "+rc.agg+" FROM "+table.String()).Scan(&r.Failing); err != nil {
 			r.Err = warehouse.AsQueryError(err).Msg
 			out = append(out, r)
 			continue
@@ -189,7 +193,7 @@ func one(ctx context.Context, q warehouse.Querier, m *project.Model, table strin
 	return out
 }
 
-func newResult(target string, c project.Check, total int64) Result {
+func newResult(target string, c contract.Check, total int64) Result {
 	allowed := 1 - c.Mostly
 	if c.Kind == "max_null_pct" {
 		allowed = c.Pct / 100
@@ -197,7 +201,7 @@ func newResult(target string, c project.Check, total int64) Result {
 	return Result{Target: target, Label: c.Label(), Severity: c.Severity, Total: total, Allowed: allowed}
 }
 
-func rowCount(c project.Check, n int64) (bool, string) {
+func rowCount(c contract.Check, n int64) (bool, string) {
 	ok := (c.Min == nil || float64(n) >= *c.Min) && (c.Max == nil || float64(n) <= *c.Max)
 	lo, hi := "-∞", "∞"
 	if c.Min != nil {
@@ -212,22 +216,22 @@ func rowCount(c project.Check, n int64) (bool, string) {
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // samples fetches up to five failing rows with the model's key.
-func samples(ctx context.Context, q warehouse.Querier, m *project.Model, table string, rc rowCheck) *output.Result {
+func samples(ctx context.Context, q warehouse.Querier, m *project.Model, table sqlname.Relation, rc rowCheck) *output.Result {
 	key := m.Header.UniqueKey
 	if key == "" && len(m.Header.Columns) > 0 {
 		key = m.Header.Columns[0].Name
 	}
 	var cols []string
 	if key != "" {
-		cols = append(cols, warehouse.Ident(key))
+		cols = append(cols, sqlname.Ident(key))
 	}
 	if rc.check.Column != "" && !strings.EqualFold(rc.check.Column, key) {
-		cols = append(cols, warehouse.Ident(rc.check.Column))
+		cols = append(cols, sqlname.Ident(rc.check.Column))
 	}
 	var query string
 	switch {
 	case rc.check.Kind == "unique":
-		col := warehouse.Ident(rc.check.Column)
+		col := sqlname.Ident(rc.check.Column)
 		query = fmt.Sprintf("SELECT %s, count(*) AS rows FROM %s WHERE %s IS NOT NULL GROUP BY ALL HAVING count(*) > 1 ORDER BY rows DESC, %s LIMIT 5", col, table, col, col)
 	case len(cols) == 0 || rc.check.Kind == "expression":
 		query = fmt.Sprintf("SELECT * FROM %s WHERE %s LIMIT 5", table, rc.fail)
@@ -258,7 +262,7 @@ func DataTests(ctx context.Context, q warehouse.Querier, tests []project.SQLFile
 	var out []Result
 	for _, t := range tests {
 		body := strings.TrimRight(strings.TrimSpace(t.Text), ";")
-		r := Result{Target: t.Path, Label: "returns no rows", Severity: project.Error, Unit: "test"}
+		r := Result{Target: t.Path, Label: "returns no rows", Severity: contract.Error, Unit: "test"}
 		count := "SELECT count(*) FROM (\n" + body + "\n)"
 		if _, err := warehouse.SelectTree(ctx, q, count); err != nil {
 			r.Err = "not one query: " + err.Error()
@@ -282,7 +286,7 @@ func DataTests(ctx context.Context, q warehouse.Querier, tests []project.SQLFile
 // Quarantine is the source gate: the share of the records a build newly
 // read from a source that went to the quarantine.
 func Quarantine(ctx context.Context, q warehouse.Querier, source string, runID, read, quarantined int64, maxPct float64) Result {
-	r := Result{Target: "source " + source, Label: fmt.Sprintf("max_quarantine_pct(%s)", num(maxPct)), Severity: project.Error,
+	r := Result{Target: "source " + source, Label: fmt.Sprintf("max_quarantine_pct(%s)", num(maxPct)), Severity: contract.Error,
 		Failing: quarantined, Total: read, Allowed: maxPct / 100, Unit: "record"}
 	r.Passed = r.Share() <= r.Allowed
 	if !r.Passed {

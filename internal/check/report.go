@@ -1,9 +1,9 @@
 package check
 
 import (
+	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/output"
-	"github.com/digitalservices/elt/internal/project"
 )
 
 // Summary counts results.
@@ -12,7 +12,7 @@ func Summary(rs []Result) (passed, failed, warned int) {
 		switch {
 		case r.Passed && r.Err == "":
 			passed++
-		case r.Severity == project.Warn:
+		case r.Severity == contract.Warn:
 			warned++
 		default:
 			failed++
@@ -41,7 +41,7 @@ func Event(r Result) event.CheckResult {
 	switch {
 	case r.Err != "":
 		status = event.CheckError
-	case !r.Passed && r.Severity == project.Warn:
+	case !r.Passed && r.Severity == contract.Warn:
 		status = event.CheckWarn
 	case !r.Passed:
 		status = event.CheckFail

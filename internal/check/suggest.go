@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/profile"
 	"github.com/digitalservices/elt/internal/project"
@@ -17,7 +18,7 @@ import (
 // Suggestion is a check the data supports, with the evidence.
 type Suggestion struct {
 	Column   string
-	Check    project.Check // Kind and its options (Values, Min, Max, Pct)
+	Check    contract.Check // Kind and its options (Values, Min, Max, Pct)
 	Evidence string
 }
 
@@ -84,7 +85,7 @@ func Suggest(t profile.Table, m *project.Model, keys []string) (out []Suggestion
 	for _, c := range m.Checks() {
 		have[strings.ToLower(c.Column)+"\x00"+family(c.Kind)] = true
 	}
-	add := func(col string, c project.Check, evidence string) {
+	add := func(col string, c contract.Check, evidence string) {
 		c.Column = col
 		if have[strings.ToLower(col)+"\x00"+family(c.Kind)] {
 			declared = append(declared, c.Kind+"("+col+")")
@@ -111,8 +112,8 @@ func Suggest(t profile.Table, m *project.Model, keys []string) (out []Suggestion
 		allDistinct := c.Distinct == t.Rows && c.Nulls == 0
 		if uk := m.Header.UniqueKey; uk != "" && strings.EqualFold(uk, c.Name) {
 			if allDistinct {
-				add(c.Name, project.Check{Kind: "not_null"}, "the model's unique_key; "+rows+", 0 nulls")
-				add(c.Name, project.Check{Kind: "unique"}, fmt.Sprintf("the model's unique_key; %s, %s distinct", rows, output.Count(c.Distinct)))
+				add(c.Name, contract.Check{Kind: "not_null"}, "the model's unique_key; "+rows+", 0 nulls")
+				add(c.Name, contract.Check{Kind: "unique"}, fmt.Sprintf("the model's unique_key; %s, %s distinct", rows, output.Count(c.Distinct)))
 			} else {
 				skip(c.Name, "unique", fmt.Sprintf("the model's unique_key, but %s of %s rows are distinct and %s NULL", output.Count(c.Distinct), output.Count(t.Rows), output.Count(c.Nulls)))
 			}
@@ -122,13 +123,13 @@ func Suggest(t profile.Table, m *project.Model, keys []string) (out []Suggestion
 		case c.Nulls == 0 && few:
 			skip(c.Name, "not_null", "no NULL, but "+tooFew)
 		case c.Nulls == 0:
-			add(c.Name, project.Check{Kind: "not_null"}, rows+", 0 nulls")
+			add(c.Name, contract.Check{Kind: "not_null"}, rows+", 0 nulls")
 		case c.Nulls < t.Rows && few:
 			skip(c.Name, "max_null_pct", tooFew)
 		case c.Nulls < t.Rows:
 			p := float64(c.Nulls) / n
 			pct := math.Min(100, math.Ceil(10000*(p+confidenceZ*math.Sqrt(p*(1-p)/n)))/100)
-			add(c.Name, project.Check{Kind: "max_null_pct", Pct: pct}, fmt.Sprintf("%s, %s nulls (%.2f%%)", rows, output.Count(c.Nulls), 100*p))
+			add(c.Name, contract.Check{Kind: "max_null_pct", Pct: pct}, fmt.Sprintf("%s, %s nulls (%.2f%%)", rows, output.Count(c.Nulls), 100*p))
 		}
 		if allDistinct {
 			switch {
@@ -139,7 +140,7 @@ func Suggest(t profile.Table, m *project.Model, keys []string) (out []Suggestion
 			case !keyType(c.Type):
 				skip(c.Name, "unique", fmt.Sprintf("%s distinct in %s rows, but a %s is a measure or a time, not a key", output.Count(c.Distinct), output.Count(t.Rows), c.Type))
 			default:
-				add(c.Name, project.Check{Kind: "unique"}, fmt.Sprintf("%s, %s distinct", rows, output.Count(c.Distinct)))
+				add(c.Name, contract.Check{Kind: "unique"}, fmt.Sprintf("%s, %s distinct", rows, output.Count(c.Distinct)))
 			}
 		}
 		if c.Values != nil && len(c.Values) <= profile.MaxValues && c.Distinct < t.Rows-c.Nulls {
@@ -161,7 +162,7 @@ func Suggest(t profile.Table, m *project.Model, keys []string) (out []Suggestion
 				skip(c.Name, "accepted_values", tooFew)
 			case ok:
 				sort.Strings(vals)
-				add(c.Name, project.Check{Kind: "accepted_values", Values: vals}, fmt.Sprintf("%d values: %s", len(vals), strings.Join(counts, ", ")))
+				add(c.Name, contract.Check{Kind: "accepted_values", Values: vals}, fmt.Sprintf("%d values: %s", len(vals), strings.Join(counts, ", ")))
 			}
 		}
 		if output.Numeric(c.Type) && c.Min.Valid && c.Max.Valid {
@@ -173,7 +174,7 @@ func Suggest(t profile.Table, m *project.Model, keys []string) (out []Suggestion
 				skip(c.Name, "range", tooFew)
 			default:
 				min, max := widen(lo, hi, keyType(c.Type))
-				add(c.Name, project.Check{Kind: "range", Min: &min, Max: &max},
+				add(c.Name, contract.Check{Kind: "range", Min: &min, Max: &max},
 					fmt.Sprintf("%s, min %s, max %s, widened by half the span", rows, c.Min.String, c.Max.String))
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/profile"
 	"github.com/digitalservices/elt/internal/project"
 )
@@ -159,21 +160,21 @@ func TestWiden(t *testing.T) {
 func TestHolds(t *testing.T) {
 	lo, hi := 0.0, 10.0
 	cases := []struct {
-		check project.Check
+		check contract.Check
 		col   profile.Column
 		holds bool
 	}{
-		{project.Check{Kind: "not_null"}, profile.Column{Nulls: 0, Distinct: 5}, true},
-		{project.Check{Kind: "not_null"}, profile.Column{Nulls: 1, Distinct: 5}, false},
-		{project.Check{Kind: "unique"}, profile.Column{Distinct: 10}, true},
-		{project.Check{Kind: "unique"}, profile.Column{Distinct: 9}, false},
-		{project.Check{Kind: "max_null_pct", Pct: 20}, profile.Column{Nulls: 2, Distinct: 3}, true},
-		{project.Check{Kind: "max_null_pct", Pct: 10}, profile.Column{Nulls: 2, Distinct: 3}, false},
-		{project.Check{Kind: "accepted_values", Values: []string{"a", "b"}}, profile.Column{Distinct: 1, Values: []profile.Value{{Text: "a", Count: 10}}}, true},
-		{project.Check{Kind: "accepted_values", Values: []string{"a", "b"}}, profile.Column{Distinct: 1, Values: []profile.Value{{Text: "c", Count: 10}}}, false},
-		{project.Check{Kind: "accepted_values", Values: []string{"a", "b"}}, profile.Column{Distinct: 30}, false},
-		{project.Check{Kind: "range", Min: &lo, Max: &hi}, profile.Column{Min: ns("1"), Max: ns("10")}, true},
-		{project.Check{Kind: "range", Min: &lo, Max: &hi}, profile.Column{Min: ns("1"), Max: ns("11")}, false},
+		{contract.Check{Kind: "not_null"}, profile.Column{Nulls: 0, Distinct: 5}, true},
+		{contract.Check{Kind: "not_null"}, profile.Column{Nulls: 1, Distinct: 5}, false},
+		{contract.Check{Kind: "unique"}, profile.Column{Distinct: 10}, true},
+		{contract.Check{Kind: "unique"}, profile.Column{Distinct: 9}, false},
+		{contract.Check{Kind: "max_null_pct", Pct: 20}, profile.Column{Nulls: 2, Distinct: 3}, true},
+		{contract.Check{Kind: "max_null_pct", Pct: 10}, profile.Column{Nulls: 2, Distinct: 3}, false},
+		{contract.Check{Kind: "accepted_values", Values: []string{"a", "b"}}, profile.Column{Distinct: 1, Values: []profile.Value{{Text: "a", Count: 10}}}, true},
+		{contract.Check{Kind: "accepted_values", Values: []string{"a", "b"}}, profile.Column{Distinct: 1, Values: []profile.Value{{Text: "c", Count: 10}}}, false},
+		{contract.Check{Kind: "accepted_values", Values: []string{"a", "b"}}, profile.Column{Distinct: 30}, false},
+		{contract.Check{Kind: "range", Min: &lo, Max: &hi}, profile.Column{Min: ns("1"), Max: ns("10")}, true},
+		{contract.Check{Kind: "range", Min: &lo, Max: &hi}, profile.Column{Min: ns("1"), Max: ns("11")}, false},
 	}
 	for _, tc := range cases {
 		tc.check.Column, tc.col.Name = "c", "c"

@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/testutil"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -197,7 +198,7 @@ func TestBaselineComputesTheSame(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.ExecContext(ctx, "ATTACH "+warehouse.Literal(filepath.Join(proj, "data", "warehouse.duckdb"))+" AS elt (READ_ONLY)"); err != nil {
+	if _, err := db.ExecContext(ctx, "ATTACH "+sqlname.Literal(filepath.Join(proj, "data", "warehouse.duckdb"))+" AS elt (READ_ONLY)"); err != nil {
 		t.Fatal(err)
 	}
 	tables, err := warehouse.Set(ctx, db, "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE database_name = current_database()")
@@ -239,8 +240,8 @@ func TestBaselineComputesTheSame(t *testing.T) {
 		list := strings.Join(slices.Sorted(maps.Keys(cols)), ", ")
 		same(table, "(SELECT "+list+" FROM "+table+")", "(SELECT "+list+" FROM elt."+table+")")
 	}
-	same("export", "read_parquet("+warehouse.Literal(filepath.Join(dir, "out", "**", "*.parquet"))+")",
-		"read_parquet("+warehouse.Literal(filepath.Join(proj, "data", "out", "gold", "user_session_analysis", "parquet", "**", "*.parquet"))+")")
+	same("export", "read_parquet("+sqlname.Literal(filepath.Join(dir, "out", "**", "*.parquet"))+")",
+		"read_parquet("+sqlname.Literal(filepath.Join(proj, "data", "out", "gold", "user_session_analysis", "parquet", "**", "*.parquet"))+")")
 }
 
 // measured is one run of a process: its wall time and peak RSS.

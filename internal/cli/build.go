@@ -3,8 +3,7 @@ package cli
 import (
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/execute"
-	"github.com/digitalservices/elt/internal/state"
+	"github.com/digitalservices/elt/internal/pipeline"
 )
 
 func buildCommand() *cli.Command {
@@ -34,23 +33,18 @@ func buildCommand() *cli.Command {
 				return err
 			}
 			warnUnread(c, p)
-			db, err := state.Open(c.Context, p, state.Write)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			s := sessionOf(c)
-			b := &execute.Builder{Project: p, DB: db, Events: s.rep}
+			pr := pipeline.Progress{Events: s.rep}
 			if s.term != nil && s.term.tty {
-				b.Live = s.term.live
+				pr.Live = s.term.live
 			}
 			if c.Bool("trace") {
-				b.Trace = c.App.ErrWriter
+				pr.Trace = c.App.ErrWriter
 			}
-			_, err = b.Run(c.Context, execute.Options{
+			_, err = pipeline.Build(c.Context, p, pipeline.Options{
 				Select: c.StringSlice("select"), Exclude: c.StringSlice("exclude"),
 				FullRefresh: c.Bool("full-refresh"), AcceptMissing: c.Bool("accept-missing"), Args: commandLine(c), Version: Version(),
-			})
+			}, pr)
 			return err
 		},
 	}

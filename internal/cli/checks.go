@@ -3,7 +3,7 @@ package cli
 import (
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/execute"
+	"github.com/digitalservices/elt/internal/author"
 )
 
 func checksCommand() *cli.Command {
@@ -31,13 +31,8 @@ func checksCommand() *cli.Command {
 				if h := c.Float64("holdout"); h < 0 || h >= 1 || h != h {
 					return usage("--holdout is a share of rows from 0 up to (not including) 1, not %v", h)
 				}
-				s, err := execute.OpenModel(c.Context, c.String("project"), overrides(c), c.Args().First())
-				if err != nil {
-					return err
-				}
-				defer s.Close()
-				return execute.SuggestChecks(c.Context, s.DB, s.Project, s.Graph, c.Args().First(),
-					execute.SuggestOptions{Holdout: c.Float64("holdout"), Write: c.Bool("write")}, c.App.Writer)
+				return author.SuggestChecks(c.Context, c.String("project"), overrides(c), c.Args().First(),
+					author.SuggestOptions{Holdout: c.Float64("holdout"), Write: c.Bool("write")}, c.App.Writer)
 			},
 		}},
 	}

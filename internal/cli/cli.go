@@ -19,8 +19,9 @@ import (
 	"github.com/urfave/cli/v2"
 	"gopkg.in/yaml.v3"
 
-	"github.com/digitalservices/elt/internal/execute"
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/pipeline"
 	"github.com/digitalservices/elt/internal/project"
 )
 
@@ -76,7 +77,7 @@ func exit(ctx context.Context, err error, stderr io.Writer) int {
 		return ExitOK
 	}
 	switch {
-	case errors.Is(err, execute.ErrCancelled):
+	case errors.Is(err, pipeline.ErrCancelled):
 		fmt.Fprintln(stderr, "elt: interrupted: nothing was published; the warehouse is as it was before this build")
 		return ExitCancelled
 	case ctx.Err() != nil:
@@ -105,7 +106,7 @@ func exit(ctx context.Context, err error, stderr io.Writer) int {
 // render writes an error for a person: file errors as they are, others
 // prefixed with elt:.
 func render(err error) string {
-	var es project.Errors
+	var es diag.Errors
 	if errors.As(err, &es) {
 		parts := make([]string, len(es))
 		for i, e := range es {
@@ -113,7 +114,7 @@ func render(err error) string {
 		}
 		return strings.Join(parts, "\n") + fmt.Sprintf("\n%d error%s", len(es), output.Plural(len(es)))
 	}
-	var fe *project.FileError
+	var fe *diag.FileError
 	if errors.As(err, &fe) {
 		return fe.Error()
 	}

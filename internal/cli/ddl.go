@@ -1,19 +1,14 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/compile"
-	"github.com/digitalservices/elt/internal/execute"
+	"github.com/digitalservices/elt/internal/inspect"
 	"github.com/digitalservices/elt/internal/output"
-	"github.com/digitalservices/elt/internal/state"
 )
 
 func ddlCommand() *cli.Command {
@@ -51,79 +46,34 @@ func ddlCommand() *cli.Command {
 			if n > 1 {
 				return usage("--check, --stdout, --measure and --copy each do something else: give one of them")
 			}
-			p, g, err := compile.Load(c.Context, c.String("project"), overrides(c))
-			if err != nil {
-				return err
-			}
-			models, err := compile.DDLModels(g, c.Args().Slice(), c.StringSlice("exclude"))
-			if err != nil {
-				return usageError{error: err}
-			}
-			// The columns and types are the SQL's as DuckDB binds it, in
-			// memory: no warehouse is read but --measure's.
-			ids := make([]string, len(models))
-			for i, m := range models {
-				ids[i] = strings.ToLower(m.ID())
-			}
-			cat, err := execute.Describe(c.Context, p, g, ids, nil)
-			if err != nil {
-				return err
-			}
-			defer cat.Close()
-			if err := cat.Err(); err != nil {
-				return err
-			}
+			res, err := inspect.DDL(c.Context, c.String("project"), overrides(c), c.Args().Slice(), c.StringSlice("exclude"),
+				inspect.DDLOptions{Copy: c.String("copy"), IAMRole: c.String("iam-role"), Measure: c.Bool("measure")})
 			w := c.App.Writer
-			if prefix := c.String("copy"); prefix != "" {
-				copies, err := compile.Copies(c.Context, cat.DB, models, prefix, c.String("iam-role"))
-				for _, s := range copies {
+			if c.String("copy") != "" && res != nil {
+				for _, s := range res.Copies {
 					fmt.Fprintln(w, s)
 				}
-				return err
+			}
+			if err != nil || c.String("copy") != "" {
+				return selection(err)
 			}
 			if c.Bool("measure") {
-				db, err := state.Open(c.Context, p, state.ReadOnly)
-				if err != nil {
-					return err
-				}
-				defer db.Close()
-				advice, err := compile.Measure(c.Context, db, cat.DB, p, g, models)
-				if err != nil {
-					return err
-				}
-				printSizeAdvice(w, p.Resolve(p.Config.Paths.Warehouse), advice)
+				printSizeAdvice(w, res.Warehouse, res.Advice)
 				return nil
 			}
-			files, err := compile.DDL(c.Context, cat.DB, p, g, models)
-			if err != nil {
-				return err
-			}
+			files := res.Files
 			switch {
 			case c.Bool("stdout"):
 				for _, f := range files {
 					fmt.Fprint(w, f.Text)
 				}
 			case c.Bool("check"):
-				var stale []string
-				for _, f := range files {
-					if have, err := os.ReadFile(f.Path); err != nil || !bytes.Equal(have, []byte(f.Text)) {
-						stale = append(stale, f.Rel)
-					}
-				}
-				if len(stale) > 0 {
+				if stale := inspect.StaleDDL(files); len(stale) > 0 {
 					return cli.Exit(fmt.Sprintf("out of date: %s; run `elt ddl` and commit the result", strings.Join(stale, ", ")), ExitFailure)
 				}
 				fmt.Fprintf(w, "%d DDL file%s up to date\n", len(files), output.Plural(len(files)))
 			default:
-				for _, f := range files {
-					if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
-						return err
-					}
-					if err := os.WriteFile(f.Path, []byte(f.Text), 0o644); err != nil {
-						return err
-					}
-					fmt.Fprintf(w, "wrote %s\n", f.Rel)
-				}
+				return inspect.WriteDDL(files, w)
 			}
 			return nil
 		},
@@ -132,7 +82,7 @@ func ddlCommand() *cli.Command {
 
 // printSizeAdvice prints what --measure found: labelled as advice, since
 // the DDL takes declared sizes only.
-func printSizeAdvice(w io.Writer, path string, advice []compile.SizeAdvice) {
+func printSizeAdvice(w io.Writer, path string, advice []inspect.SizeAdvice) {
 	fmt.Fprintf(w, "Advice only, measured in %s; nothing was written.\n", path)
 	fmt.Fprintln(w, "The DDL takes declared sizes, the same on every warehouse: to use a suggestion, declare it as length: in the model header's")
 	fmt.Fprintln(w, "columns: (or max_length: on the source field it is copied from), then run elt ddl.")

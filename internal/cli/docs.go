@@ -1,14 +1,10 @@
 package cli
 
 import (
-	"os"
-
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/event"
-	"github.com/digitalservices/elt/internal/execute"
-	"github.com/digitalservices/elt/internal/state"
+	"github.com/digitalservices/elt/internal/inspect"
 )
 
 func docsCommand() *cli.Command {
@@ -25,42 +21,11 @@ func docsCommand() *cli.Command {
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			p, g, err := compile.Load(c.Context, c.String("project"), overrides(c))
+			path, models, sources, err := inspect.Docs(c.Context, c.String("project"), overrides(c), c.String("out"))
 			if err != nil {
 				return err
 			}
-			parser, err := compile.Parser(c.Context)
-			if err != nil {
-				return err
-			}
-			defer parser.Close()
-			db, err := state.Open(c.Context, p, state.ReadOnly)
-			if err != nil {
-				if _, statErr := os.Stat(p.Resolve(p.Config.Paths.Warehouse)); statErr == nil {
-					return err
-				}
-				db = nil // not built yet: the site shows what the project declares
-			}
-			if db != nil {
-				defer db.Close()
-			}
-			tests, err := execute.UnitTestNames(p)
-			if err != nil {
-				return err
-			}
-			site, err := execute.Docs(c.Context, parser, db, p, g, tests)
-			if err != nil {
-				return err
-			}
-			out := c.String("out")
-			if out == "" {
-				out = p.Resolve(p.Config.Paths.Output) + "/docs"
-			}
-			path, err := execute.WriteDocs(site, out)
-			if err != nil {
-				return err
-			}
-			events(c).Report(event.DocsWritten{Path: path, Models: len(site.Models), Sources: len(site.Sources)})
+			events(c).Report(event.DocsWritten{Path: path, Models: models, Sources: sources})
 			return nil
 		},
 	}

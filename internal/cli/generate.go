@@ -7,8 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/gen"
-	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/pipeline"
 )
 
 func generateCommand() *cli.Command {
@@ -33,18 +32,17 @@ func generateCommand() *cli.Command {
 			}
 			out := c.String("out")
 			if out == "" {
-				p, err := project.Load(c.String("project"), project.Overrides{Bronze: c.String("bronze")})
-				if err != nil {
+				var err error
+				if out, err = pipeline.BronzeDir(c.String("project"), c.String("bronze")); err != nil {
 					return err
 				}
-				out = p.Resolve(p.Config.Paths.Bronze)
 			}
 			t0 := time.Now()
-			st, err := gen.Generate(gen.Options{
+			st, err := pipeline.Generate(pipeline.GenerateOptions{
 				Events: c.Int("events"), Users: c.Int("users"), Days: c.Int("days"),
 				Seed: c.Uint64("seed"), Dirty: c.Float64("dirty"), Out: out, Batch: c.String("batch"), FraudRate: c.Float64("fraud-rate"),
 			})
-			var exists *gen.ExistsError
+			var exists *pipeline.ExistsError
 			if errors.As(err, &exists) {
 				return err
 			}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/digitalservices/elt/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/e2e")
@@ -108,7 +110,8 @@ func TestGolden(t *testing.T) {
 					t.Fatalf("%v (run go test ./internal/cli -run TestGolden -update)", err)
 				}
 				if got[name] != string(want) {
-					t.Errorf("%s differs\n--- got\n%s--- want\n%s", name, got[name], want)
+					t.Errorf("%s differs (go test ./internal/cli -run 'TestGolden/%s$' -update rewrites it):\n%s", name, c.Name(),
+						testutil.Diff(path, string(want), "got", got[name]))
 				}
 			}
 		})

@@ -6,7 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/execute"
+	"github.com/digitalservices/elt/internal/author"
 )
 
 func initCommand() *cli.Command {
@@ -25,7 +25,7 @@ func initCommand() *cli.Command {
 			if dir == "" {
 				dir = "."
 			}
-			written, err := execute.Init(dir)
+			written, err := author.Init(dir)
 			if err != nil {
 				return err
 			}

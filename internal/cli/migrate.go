@@ -2,16 +2,15 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/state"
+	"github.com/digitalservices/elt/internal/pipeline"
 )
 
 func migrateCommand() *cli.Command {
-	action := func(f func(*state.Migrator, *cli.Context) error) cli.ActionFunc {
+	action := func(f func(*pipeline.Migrator, *cli.Context) error) cli.ActionFunc {
 		return func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
@@ -20,35 +19,27 @@ func migrateCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			path := p.Resolve(p.Config.Paths.Warehouse)
-			if _, err := os.Stat(path); err != nil && c.Command.Name != "up" {
-				return fmt.Errorf("no warehouse at %s: nothing to %s (elt build or elt migrate up creates it)", path, c.Command.Name)
-			}
-			db, err := state.Open(c.Context, p, state.Unmigrated)
+			m, close, err := pipeline.OpenMigrator(c.Context, p, c.Command.Name)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
-			m, err := state.NewMigrator(db.DB)
-			if err != nil {
-				return err
-			}
+			defer close()
 			return f(m, c)
 		}
 	}
-	version := func(m *state.Migrator, c *cli.Context) error {
+	version := func(m *pipeline.Migrator, c *cli.Context) error {
 		v, dirty, err := m.Version()
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.App.Writer, "version %d of %d", v, state.Latest())
+		fmt.Fprintf(c.App.Writer, "version %d of %d", v, pipeline.LatestMigration())
 		if dirty {
 			fmt.Fprint(c.App.Writer, " (dirty: a migration failed half-way)")
 		}
 		fmt.Fprintln(c.App.Writer)
 		return nil
 	}
-	down := func(m *state.Migrator, c *cli.Context) error {
+	down := func(m *pipeline.Migrator, c *cli.Context) error {
 		steps, all := c.Int("steps"), c.Bool("all")
 		switch {
 		case all && c.IsSet("steps"):
@@ -56,19 +47,8 @@ func migrateCommand() *cli.Command {
 		case !all && steps < 1:
 			return usage("migrate down needs --steps N (N >= 1) or --all: reverting drops the tool's own tables (the run history, the file manifest, the quarantine), and the next build re-reads every bronze file")
 		}
-		v, _, err := m.Version()
+		dropped, err := pipeline.MigrateDown(m, steps, all)
 		if err != nil {
-			return err
-		}
-		to := uint(0)
-		if !all && uint(steps) < v {
-			to = v - uint(steps)
-		}
-		dropped, err := m.Dropped(to)
-		if err != nil {
-			return err
-		}
-		if err := m.Down(int(v - to)); err != nil {
 			return err
 		}
 		if len(dropped) > 0 {
@@ -80,7 +60,7 @@ func migrateCommand() *cli.Command {
 		Name:  "migrate",
 		Usage: "manage the warehouse's own schema (run history, manifest, quarantine)",
 		Subcommands: []*cli.Command{
-			{Name: "up", Usage: "apply pending migrations", Description: "Example: elt migrate up\nA build applies them too, each time it opens the warehouse.", Action: action(func(m *state.Migrator, c *cli.Context) error {
+			{Name: "up", Usage: "apply pending migrations", Description: "Example: elt migrate up\nA build applies them too, each time it opens the warehouse.", Action: action(func(m *pipeline.Migrator, c *cli.Context) error {
 				if err := m.Up(); err != nil {
 					return err
 				}

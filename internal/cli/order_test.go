@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/digitalservices/elt/internal/execute"
+	"github.com/digitalservices/elt/internal/build"
+	"github.com/digitalservices/elt/internal/pipeline"
 	"github.com/digitalservices/elt/internal/project"
-	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/testutil"
 )
 
@@ -34,7 +34,7 @@ func TestInsertionOrderComesBack(t *testing.T) {
 		config(tc.check)
 		b := builder(t, dir)
 		db := b.DB
-		_, err := b.Run(ctx, execute.Options{})
+		_, err := b.Run(ctx, build.Options{})
 		switch {
 		case tc.fails == "" && err != nil:
 			t.Errorf("check %s: %v", tc.check, err)
@@ -54,15 +54,15 @@ func TestInsertionOrderComesBack(t *testing.T) {
 
 // builder loads the project in dir and opens its warehouse for a build,
 // output discarded; the caller closes b.DB.
-func builder(t *testing.T, dir string) *execute.Builder {
+func builder(t *testing.T, dir string) *build.Builder {
 	t.Helper()
 	p, err := project.Load(dir, project.Overrides{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := state.Open(context.Background(), p, state.Write)
+	b, err := pipeline.OpenBuilder(context.Background(), p, nil) // no events: they are dropped
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &execute.Builder{Project: p, DB: db} // no Events: they are dropped
+	return b
 }

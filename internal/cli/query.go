@@ -9,9 +9,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/execute"
+	"github.com/digitalservices/elt/internal/author"
 	"github.com/digitalservices/elt/internal/output"
-	"github.com/digitalservices/elt/internal/state"
 )
 
 func queryCommand() *cli.Command {
@@ -39,11 +38,11 @@ func queryCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			db, err := state.Open(c.Context, p, state.Query)
+			s, err := author.OpenQuery(c.Context, p)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer s.Close()
 			path := c.String("file")
 			if path == "" {
 				path = "query"
@@ -61,7 +60,7 @@ func queryCommand() *cli.Command {
 			case screen && !c.Bool("all"):
 				limit = screenRows
 			}
-			res, err := execute.Query(c.Context, db, path, q, limit)
+			res, err := author.Query(c.Context, s, path, q, limit)
 			if err != nil {
 				return err
 			}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/execute"
+	"github.com/digitalservices/elt/internal/author"
 	"github.com/digitalservices/elt/internal/output"
 )
 
@@ -32,12 +32,7 @@ func showCommand() *cli.Command {
 			if !slices.Contains(output.Formats, c.String("format")) {
 				return usage("--format must be one of %s", strings.Join(output.Formats, ", "))
 			}
-			s, err := execute.OpenModel(c.Context, c.String("project"), overrides(c), c.Args().First())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			res, err := execute.Show(c.Context, s.DB, s.Graph, c.Args().First(), c.Int("limit"))
+			res, err := author.Show(c.Context, c.String("project"), overrides(c), c.Args().First(), c.Int("limit"))
 			if err != nil {
 				return err
 			}

@@ -12,7 +12,6 @@ import (
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/mattn/go-isatty"
-	"golang.org/x/sys/unix"
 )
 
 // terminal is how a command's events reach a person: as plain lines, and
@@ -26,10 +25,12 @@ type terminal struct {
 	mu    sync.Mutex
 }
 
-// newTerminal wraps w, which is a terminal when it is a terminal's file.
+// newTerminal wraps w, which is a terminal when it is a terminal's file
+// that reads escape sequences (a Windows console without them gets plain
+// lines).
 func newTerminal(w io.Writer) *terminal {
 	t := &terminal{w: w}
-	if f, ok := w.(*os.File); ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) {
+	if f, ok := w.(*os.File); ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) && enableEscapes(f) {
 		t.tty = true
 		_, noColor := os.LookupEnv("NO_COLOR")
 		t.color = !noColor && os.Getenv("TERM") != "dumb"
@@ -106,8 +107,8 @@ func screenWidth(w io.Writer) (int, bool) {
 	if !ok || !(isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) {
 		return 0, false
 	}
-	if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil && ws.Col > 0 {
-		return int(ws.Col), true
+	if n := terminalWidth(f); n > 0 {
+		return n, true
 	}
 	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
 		return n, true

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digitalservices/elt/internal/build"
 	"github.com/digitalservices/elt/internal/event"
-	"github.com/digitalservices/elt/internal/execute"
 	"github.com/digitalservices/elt/internal/testutil"
 )
 
@@ -97,7 +97,7 @@ func TestLiveSteps(t *testing.T) {
 			steps = append(steps, fmt.Sprintf("%s %.0f%% %d rows", step, percent(), rows))
 		}
 	}
-	if _, err := b.Run(ctx, execute.Options{}); err != nil {
+	if _, err := b.Run(ctx, build.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"ingest things 100% 3 rows", "1/2 silver.things -1% -1 rows", "2/2 gold.counts -1% -1 rows"}

@@ -1,18 +1,15 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/author"
 	"github.com/digitalservices/elt/internal/event"
-	"github.com/digitalservices/elt/internal/execute"
+	"github.com/digitalservices/elt/internal/inspect"
 	"github.com/digitalservices/elt/internal/output"
-	"github.com/digitalservices/elt/internal/state"
 )
 
 func testCommand() *cli.Command {
@@ -34,45 +31,19 @@ func testCommand() *cli.Command {
 			if c.Bool("unit") && c.Bool("data") {
 				return usage("--unit and --data exclude each other; give neither to run both")
 			}
-			p, g, err := compile.Load(c.Context, c.String("project"), overrides(c))
+			t, err := inspect.Test(c.Context, c.String("project"), overrides(c), inspect.TestOptions{
+				Select: c.StringSlice("select"), Exclude: c.StringSlice("exclude"), Unit: c.Bool("unit"), Data: c.Bool("data")}, events(c))
 			if err != nil {
-				return err
-			}
-			sel, exclude := c.StringSlice("select"), c.StringSlice("exclude")
-			if _, err := g.Select(sel, exclude); err != nil {
-				return usageError{error: err}
+				return selection(err)
 			}
 			var failures []string
-			ran := 0
-			if !c.Bool("data") {
-				n, failed, err := execute.UnitTests(c.Context, p, g, sel, exclude, events(c))
-				if err != nil {
-					return err
-				}
-				ran += n
-				if failed > 0 {
-					failures = append(failures, fmt.Sprintf("%d unit test%s failed", failed, output.Plural(failed)))
-				}
+			if t.UnitFailed > 0 {
+				failures = append(failures, fmt.Sprintf("%d unit test%s failed", t.UnitFailed, output.Plural(t.UnitFailed)))
 			}
-			if !c.Bool("unit") {
-				if _, err := os.Stat(p.Resolve(p.Config.Paths.Warehouse)); errors.Is(err, os.ErrNotExist) && !c.Bool("data") {
-					events(c).Report(event.Info{Kind: "no_warehouse", Text: "data checks skipped: no warehouse yet (run elt build)"})
-				} else {
-					db, err := state.Open(c.Context, p, state.ReadOnly)
-					if err != nil {
-						return err
-					}
-					defer db.Close()
-					n, blocking, err := execute.Test(c.Context, db, p, g, sel, exclude, events(c))
-					if err != nil {
-						return err
-					}
-					ran += n
-					if blocking > 0 {
-						failures = append(failures, fmt.Sprintf("%d blocking check%s failed", blocking, output.Plural(blocking)))
-					}
-				}
+			if t.Blocking > 0 {
+				failures = append(failures, fmt.Sprintf("%d blocking check%s failed", t.Blocking, output.Plural(t.Blocking)))
 			}
+			ran := t.Ran
 			switch {
 			case len(failures) > 0:
 				return cli.Exit(joinFailures(failures), ExitFailure)
@@ -109,12 +80,7 @@ func testsCommand() *cli.Command {
 				if r := c.Int("rows"); r < 1 || r > 1000 {
 					return usage("--rows must be between 1 and 1000, not %d", r)
 				}
-				s, err := execute.OpenModel(c.Context, c.String("project"), overrides(c), c.Args().First())
-				if err != nil {
-					return err
-				}
-				defer s.Close()
-				return execute.ScaffoldTest(c.Context, s.DB, s.Project, s.Graph, c.Args().First(), c.Int("rows"), events(c))
+				return author.ScaffoldTest(c.Context, c.String("project"), overrides(c), c.Args().First(), c.Int("rows"), events(c))
 			},
 		}},
 	}

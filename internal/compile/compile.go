@@ -12,8 +12,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -32,7 +34,7 @@ func External(p *project.Project) []string {
 // the sources' check expressions are parsed too. Every problem is reported
 // together.
 func Plan(ctx context.Context, parser plan.Parser, p *project.Project) (*plan.Graph, error) {
-	var errs project.Errors
+	var errs diag.Errors
 	var aggregates map[string]bool // asked of DuckDB once a field has a check
 	for _, name := range p.Config.SourceNames() {
 		src := p.Config.Sources[name]
@@ -96,9 +98,9 @@ func Statements(m *project.Model) []string {
 		kind = "VIEW"
 	}
 	return append(Vars(m),
-		"CREATE SCHEMA IF NOT EXISTS "+warehouse.Ident(m.Schema),
-		"SET schema = "+warehouse.Literal(m.Schema),
-		fmt.Sprintf("CREATE OR REPLACE %s %s AS ", kind, warehouse.Qualified(m.Schema, m.Name))+TrimBody(m.Body),
+		"CREATE SCHEMA IF NOT EXISTS "+sqlname.Ident(m.Schema),
+		"SET schema = "+sqlname.Literal(m.Schema),
+		fmt.Sprintf("CREATE OR REPLACE %s %s AS ", kind, sqlname.Qualified(m.Schema, m.Name))+TrimBody(m.Body),
 	)
 }
 
@@ -133,7 +135,7 @@ func TrimBody(s string) string {
 func SQLError(path, text string, prefix int, err error) error {
 	qe := warehouse.AsQueryError(err)
 	if qe.Line == 0 {
-		return &project.FileError{Path: path, Msg: qe.Kind + ": " + qe.Msg}
+		return &diag.FileError{Path: path, Msg: qe.Kind + ": " + qe.Msg}
 	}
 	col := qe.Col
 	if qe.Line == 1 && col > 0 {
@@ -142,7 +144,7 @@ func SQLError(path, text string, prefix int, err error) error {
 			col = 0
 		}
 	}
-	return project.At(path, text, qe.Line, col, "%s: %s", qe.Kind, qe.Msg)
+	return diag.At(path, text, qe.Line, col, "%s: %s", qe.Kind, qe.Msg)
 }
 
 // Comment is one COMMENT ON statement of a model: its description, or a
@@ -161,17 +163,17 @@ func Comments(m *project.Model) []Comment {
 	if m.Header.Materialized == project.View {
 		kind = "VIEW"
 	}
-	target := warehouse.Qualified(m.Schema, m.Name)
+	target := sqlname.Qualified(m.Schema, m.Name).String()
 	text := func(s string) string {
 		if s = strings.TrimSpace(s); s == "" {
 			return "NULL"
 		}
-		return warehouse.Literal(s)
+		return sqlname.Literal(s)
 	}
 	out := []Comment{{SQL: "COMMENT ON " + kind + " " + target + " IS " + text(m.Header.Description)}}
 	for _, c := range m.Header.Columns {
 		if strings.TrimSpace(c.Description) != "" {
-			out = append(out, Comment{SQL: "COMMENT ON COLUMN " + target + "." + warehouse.Ident(c.Name) + " IS " + text(c.Description), Column: c.Name})
+			out = append(out, Comment{SQL: "COMMENT ON COLUMN " + target + "." + sqlname.Ident(c.Name) + " IS " + text(c.Description), Column: c.Name})
 		}
 	}
 	return out

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/lineage"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
@@ -45,7 +47,7 @@ func DDLModels(g *plan.Graph, names, exclude []string) ([]*project.Model, error)
 
 // DDL compiles the Redshift CREATE TABLE of each model. Its columns and
 // their types come from cat, a DuckDB holding the project's relations as
-// their SQL binds them, without data (execute.Describe): they follow from
+// their SQL binds them, without data (describe.Describe): they follow from
 // the SQL as it stands, never from a warehouse or its rows, so a project
 // never built has its DDL too, and a changed model's DDL changes before
 // it is rebuilt. Sizes come from declarations only (see Sizes), so the
@@ -64,7 +66,7 @@ func DDL(ctx context.Context, cat *warehouse.DB, p *project.Project, g *plan.Gra
 		}
 		text, err := redshift.DDL(t)
 		if err != nil {
-			return nil, &project.FileError{Path: m.Path, Msg: err.Error(), Hint: "set the redshift: section and column lengths in the model's header"}
+			return nil, &diag.FileError{Path: m.Path, Msg: err.Error(), Hint: "set the redshift: section and column lengths in the model's header"}
 		}
 		path := filepath.Join(design, strings.ToLower(m.Schema+"."+m.Name)+".sql")
 		rel, _ := filepath.Rel(p.Dir, path)
@@ -140,7 +142,7 @@ func Sizes(ctx context.Context, cat *warehouse.DB, p *project.Project, g *plan.G
 		}
 		for _, f := range p.Config.Sources[name].Fields {
 			s := known[table][strings.ToLower(f.Name)]
-			if f.Type.Base() == project.JSON {
+			if f.Type.Base() == contract.JSON {
 				s.JSON = true
 			}
 			if f.MaxLength > 0 {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
-	"github.com/digitalservices/elt/internal/warehouse"
+	"github.com/digitalservices/elt/internal/sqlname"
 )
 
 //go:embed sql/*.sql
@@ -35,15 +35,15 @@ var (
 // and after this build, for the keys the build touched. Downstream models
 // read it in affected_keys. Being temporary, it lives only on the build's
 // connection and is never stored in the warehouse.
-func ChangesTable(m *project.Model) string {
-	return warehouse.Ident(strings.ToLower("changes_" + m.Schema + "__" + m.Name))
+func ChangesTable(m *project.Model) sqlname.Relation {
+	return sqlname.Temp(strings.ToLower("changes_" + m.Schema + "__" + m.Name))
 }
 
 // EmptyChanges is the statement that makes a model's change set empty: for
 // an input whose rows did not change (an unchanged seed, or a unit test's
 // input before its increment arrives).
 func EmptyChanges(m *project.Model) string {
-	return "CREATE OR REPLACE TEMP TABLE " + ChangesTable(m) + " AS SELECT * FROM " + warehouse.Qualified(m.Schema, m.Name) + " LIMIT 0"
+	return "CREATE OR REPLACE TEMP TABLE " + ChangesTable(m).String() + " AS SELECT * FROM " + sqlname.Qualified(m.Schema, m.Name).String() + " LIMIT 0"
 }
 
 // mergeData fills the templates.
@@ -84,8 +84,8 @@ type Step struct {
 // more than one row of relation from has (a NULL key counts as a value), as
 // text, with their row counts, most rows first; where, when set, narrows
 // the rows read.
-func DuplicateKeys(m *project.Model, from, where string, limit int) string {
-	key := warehouse.Ident(m.Header.UniqueKey)
+func DuplicateKeys(m *project.Model, from sqlname.Relation, where string, limit int) string {
+	key := sqlname.Ident(m.Header.UniqueKey)
 	if where != "" {
 		where = " WHERE " + where
 	}
@@ -95,7 +95,8 @@ func DuplicateKeys(m *project.Model, from, where string, limit int) string {
 // IncrementalSteps are IncrementalStatements, each with its step.
 func IncrementalSteps(g *plan.Graph, n *plan.Node, lastRun int64) ([]Step, error) {
 	m := n.Model
-	d := mergeData{Target: warehouse.Qualified(m.Schema, m.Name), Key: warehouse.Ident(m.Header.UniqueKey), Changes: ChangesTable(m),
+	target := sqlname.Qualified(m.Schema, m.Name)
+	d := mergeData{Target: target.String(), Key: sqlname.Ident(m.Header.UniqueKey), Changes: ChangesTable(m).String(),
 		OrderBy: m.Header.OrderBy, AffectedKeys: TrimBody(m.Header.AffectedKeys)}
 	how := recompute
 	var body string
@@ -106,7 +107,7 @@ func IncrementalSteps(g *plan.Graph, n *plan.Node, lastRun int64) ([]Step, error
 			if g.Nodes[id] != nil || !strings.HasPrefix(id, "bronze.") {
 				return ""
 			}
-			return fmt.Sprintf("(SELECT * FROM %s WHERE _run_id > %d)", warehouse.Qualified("bronze", id[len("bronze."):]), lastRun)
+			return fmt.Sprintf("(SELECT * FROM %s WHERE _run_id > %d)", sqlname.Qualified("bronze", id[len("bronze."):]), lastRun)
 		})
 	} else {
 		keyed := map[string]bool{}
@@ -123,8 +124,8 @@ func IncrementalSteps(g *plan.Graph, n *plan.Node, lastRun int64) ([]Step, error
 				return ""
 			}
 			schema, name, _ := strings.Cut(id, ".")
-			cte := warehouse.Ident("elt_keyed_" + schema + "__" + name)
-			inputs[cte] = fmt.Sprintf("%s AS (SELECT * FROM %s WHERE %s IN (SELECT k FROM elt_keys))", cte, warehouse.Qualified(schema, name), d.Key)
+			cte := sqlname.Ident("elt_keyed_" + schema + "__" + name)
+			inputs[cte] = fmt.Sprintf("%s AS (SELECT * FROM %s WHERE %s IN (SELECT k FROM elt_keys))", cte, sqlname.Qualified(schema, name), d.Key)
 			return cte
 		})
 		var with []string
@@ -143,7 +144,7 @@ func IncrementalSteps(g *plan.Graph, n *plan.Node, lastRun int64) ([]Step, error
 	for _, v := range Vars(m) {
 		steps = append(steps, Step{SQL: v})
 	}
-	steps = append(steps, Step{SQL: "SET schema = " + warehouse.Literal(m.Schema)})
+	steps = append(steps, Step{SQL: "SET schema = " + sqlname.Literal(m.Schema)})
 	for _, step := range how.steps {
 		var b bytes.Buffer
 		if err := how.tmpl.ExecuteTemplate(&b, step, d); err != nil {
@@ -152,9 +153,9 @@ func IncrementalSteps(g *plan.Graph, n *plan.Node, lastRun int64) ([]Step, error
 		st := Step{Name: step, SQL: b.String()}
 		switch {
 		case how.tmpl == sourceMerge.tmpl && step == "new":
-			st.Duplicates = DuplicateKeys(m, "elt_new", "", 6)
+			st.Duplicates = DuplicateKeys(m, sqlname.Temp("elt_new"), "", 6)
 		case how.tmpl == recompute.tmpl && step == "insert":
-			st.Duplicates = DuplicateKeys(m, d.Target, d.Key+" IN (SELECT k FROM elt_keys)", 6)
+			st.Duplicates = DuplicateKeys(m, target, d.Key+" IN (SELECT k FROM elt_keys)", 6)
 		}
 		steps = append(steps, st)
 	}

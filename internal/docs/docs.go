@@ -2,7 +2,9 @@
 // index.html (styles, script and data inline) that works from file:// with
 // no server and no request leaving the machine. Every text from models,
 // config or data is carried as JSON and put on the page as text, never as
-// markup.
+// markup. It also gathers what the site shows (Gather): sources, models and
+// lineage from the project, and from a built warehouse row counts,
+// profiles, checks' results, run history and reconciliation.
 package docs
 
 import (

@@ -1,24 +1,23 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/ingest/discover"
+	"github.com/digitalservices/elt/internal/ingest/read"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -32,7 +31,7 @@ type Source struct {
 	// Prefix is Dir relative to the bronze root, / separated; file paths in
 	// the warehouse are Prefix/relative-path.
 	Prefix string
-	project.Source
+	contract.Source
 }
 
 // Declared resolves the sources elt.yaml declares against the bronze root,
@@ -46,8 +45,13 @@ func Declared(cfg project.Config, bronze string) []Source {
 	return out
 }
 
+// Folder is the source's folder, for discover.Discover.
+func (s Source) Folder() discover.Folder {
+	return discover.Folder{Source: s.Name, Dir: s.Dir, Prefix: s.Prefix, Patterns: s.Patterns}
+}
+
 // Table is the bronze table the source loads into.
-func (s Source) Table() string { return warehouse.Qualified("bronze", s.Name) }
+func (s Source) Table() sqlname.Relation { return sqlname.Qualified("bronze", s.Name) }
 
 // Result counts what one source's ingestion did in this build.
 type Result struct {
@@ -121,7 +125,7 @@ func Prepare(ctx context.Context, tx warehouse.Querier, src Source) error {
 // (elt_ts_text is the contract's timestamp rule, for one).
 func Macros(ctx context.Context, q warehouse.Querier) error {
 	var macros strings.Builder
-	if err := macrosSQL.Execute(&macros, jsonTypes); err != nil {
+	if err := macrosSQL.Execute(&macros, read.JSONTypes); err != nil {
 		return err
 	}
 	if _, err := q.ExecContext(ctx, macros.String()); err != nil {
@@ -132,7 +136,7 @@ func Macros(ctx context.Context, q warehouse.Querier) error {
 
 // Ingest loads the source's new files: each file not in the manifest is read
 // once, its records checked and loaded, and the file recorded.
-func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File, o Options) (Result, error) {
+func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []discover.File, o Options) (Result, error) {
 	res := Result{Source: src.Name}
 	if err := Prepare(ctx, tx, src); err != nil {
 		return res, err
@@ -141,7 +145,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 	if err != nil {
 		return res, err
 	}
-	have := Paths(files)
+	have := discover.Paths(files)
 	for _, f := range o.Held {
 		have[f] = true
 	}
@@ -168,7 +172,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 	// Files that look new or different are read, hashed and prepared in
 	// parallel (at most workers at a time, each at most one piece ahead),
 	// and loaded in order, a piece at a time.
-	var todo []File
+	var todo []discover.File
 	var prog Progress
 	for _, f := range files {
 		if k, ok := seen[f.Rel]; !ok || !k.Same(f.Look) {
@@ -181,9 +185,9 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 	// events on 2 cores, one file at a time in parallel with DuckDB took
 	// 14.1-15.4 s against 15.6-16.2 s for two.
 	workers := max(runtime.GOMAXPROCS(0)/2, 1)
-	results := make([]chan piece, len(todo))
+	results := make([]chan read.Piece, len(todo))
 	for i := range results {
-		results[i] = make(chan piece, 1)
+		results[i] = make(chan read.Piece, 1)
 	}
 	// The readers run under one group with the build's context: leaving,
 	// for whatever reason, cancels them and waits for every one, so no
@@ -206,7 +210,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 			_, known := seen[f.Rel]
 			g.Go(func() error {
 				defer func() { <-sem }()
-				readFile(gctx, src, f, known, func(p piece) bool {
+				read.File(gctx, f.Abs, f.Size, src.Format, columns(src), known, func(p read.Piece) bool {
 					select {
 					case results[i] <- p:
 						return true
@@ -224,33 +228,33 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 		var records, taken int64
 		var sha string
 		for sha == "" {
-			var p piece
+			var p read.Piece
 			select {
 			case p = <-results[i]:
 			case <-ctx.Done():
 				return res, ctx.Err()
 			}
-			if p.err != nil {
-				return res, p.err
+			if p.Err != nil {
+				return res, p.Err
 			}
-			sha = p.sha
-			taken += p.size
+			sha = p.SHA
+			taken += p.Size
 			if sha != "" {
 				taken = f.Size // whole (its size when listed, which the pieces pass if it grew since)
 			}
 			prog.Bytes = before + min(taken, f.Size)
-			if p.recs != nil {
-				records += int64(p.recs.len())
-				prog.Records += int64(p.recs.len())
+			if p.Records != nil {
+				records += int64(p.Records.Len())
+				prog.Records += int64(p.Records.Len())
 			}
 			if o.Progress != nil {
 				o.Progress(prog)
 			}
-			if p.recs == nil {
+			if p.Records == nil {
 				continue
 			}
-			batch = append(batch, part{File: f, recs: p.recs})
-			size += p.size
+			batch = append(batch, part{File: f, recs: p.Records})
+			size += p.Size
 			if size >= o.BatchBytes {
 				if err := flush(); err != nil {
 					return res, err
@@ -273,7 +277,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 		}
 		res.Files++
 		ingested := state.Ingested{File: f.Rel, Look: f.Look, SHA256: sha, Records: records}
-		if src.Format == project.Parquet {
+		if src.Format == contract.Parquet {
 			// DuckDB reads it, and counts its records when it does.
 			batch = append(batch, part{File: f, parquet: &ingested})
 			size += f.Size
@@ -292,223 +296,9 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []File,
 // A part of a batch: a file's records, or a whole Parquet file (DuckDB
 // reads it), to be recorded in the manifest once its records are counted.
 type part struct {
-	File
-	recs    *fileRecords
+	discover.File
+	recs    *read.Records
 	parquet *state.Ingested
-}
-
-// A piece is what reading a file yields, in order: its records (NDJSON a
-// chunk of whole lines at a time, CSV at once), then, last, its hash.
-type piece struct {
-	recs *fileRecords
-	size int64  // bytes read for recs
-	sha  string // in the last piece
-	err  error
-}
-
-// chunkBytes is about how much of an NDJSON file is read at once, so that
-// a large file is never held whole (a variable for tests).
-var chunkBytes = 16 << 20
-
-// textLimit is the longest NDJSON line and the largest CSV file read: what
-// is beyond it is never read into memory (maxText; a variable for tests).
-var textLimit = maxText
-
-// readBytes is how much is read between two looks at the context.
-const readBytes = 1 << 20
-
-// sizeText says n bytes as the limits are spoken of.
-func sizeText(n int) string {
-	if n%(1<<30) == 0 {
-		return fmt.Sprintf("%d GiB", n>>30)
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
-
-// readFile reads one bronze file once, giving its pieces to emit (which
-// says whether to go on): NDJSON a chunk of whole lines at a time, CSV
-// whole, and the file's hash last. A file already in the manifest
-// (touched, or copied with its bytes) and a Parquet file (DuckDB reads it)
-// are only hashed, streaming. A line or CSV file beyond textLimit is an
-// error found before more of it is read; a cancelled ctx stops the reading
-// between two pieces of at most chunkBytes or readBytes.
-func readFile(ctx context.Context, src Source, f File, hashOnly bool, emit func(piece) bool) {
-	fail := func(err error) {
-		if ctx.Err() != nil {
-			err = ctx.Err()
-		}
-		emit(piece{err: fmt.Errorf("cannot read bronze file %s: %w", f.Abs, unwrapPath(err))})
-	}
-	if hashOnly || src.Format == project.Parquet {
-		sha, err := HashFile(ctx, f.Abs)
-		if err != nil {
-			fail(err)
-			return
-		}
-		emit(piece{sha: sha})
-		return
-	}
-	fh, err := os.Open(f.Abs)
-	if err != nil {
-		fail(err)
-		return
-	}
-	defer fh.Close()
-	h := sha256.New()
-	if src.Format == project.CSV {
-		data, err := readUpTo(ctx, io.TeeReader(fh, h), f.Size, textLimit)
-		if err != nil {
-			fail(err)
-			return
-		}
-		if len(data) > textLimit {
-			emit(piece{err: fmt.Errorf("bronze file %s is larger than %s: elt reads CSV files of up to %s; split it into smaller files", f.Abs, sizeText(textLimit), sizeText(textLimit))})
-			return
-		}
-		text, bad := prepareText(bytes.TrimPrefix(data, bom))
-		if emit(piece{recs: csvRecords(text, bad, columns(src)), size: int64(len(data))}) {
-			emit(piece{sha: hex.EncodeToString(h.Sum(nil))})
-		}
-		return
-	}
-	// NDJSON: chunks end after a line break, so no line (and no CRLF) is
-	// cut. rest, the line not yet ended, starts at line; it is never let
-	// grow past textLimit, so a file without line breaks is not read whole.
-	var rest []byte
-	line, first := 1, true
-	for eof := false; !eof; {
-		if err := ctx.Err(); err != nil {
-			fail(err)
-			return
-		}
-		// At most one byte past the limit, or one after a CR that may
-		// start a CRLF.
-		want := max(min(chunkBytes, textLimit+1-len(rest)), 1)
-		// rest is never given away: a line being read grows in place, so a
-		// long one is not copied again at every chunk.
-		old := len(rest)
-		data := slices.Grow(rest, want)
-		n, err := io.ReadFull(fh, data[old:old+want])
-		switch {
-		case err == io.EOF || err == io.ErrUnexpectedEOF:
-			eof = true
-		case err != nil:
-			fail(err)
-			return
-		}
-		h.Write(data[old : old+n])
-		data = data[:old+n]
-		// rest holds no line break but maybe a CR at its end, so the last
-		// break is in what was just read or ends that CR.
-		from := max(old-1, 0)
-		cut := lastBreak(data[from:])
-		if cut > 0 {
-			cut += from
-		}
-		// The line not ended yet (a CR at the end ends it, or starts its
-		// break).
-		open := len(data) - cut
-		if open > 0 && data[len(data)-1] == '\r' {
-			open--
-		}
-		if open > textLimit {
-			emit(piece{err: fmt.Errorf("bronze file %s: line %d is longer than %s (no line break in it): elt cannot read it as NDJSON; "+
-				"check that the file is newline-delimited JSON, or split the line", f.Abs, line+breaks(data[:cut]), sizeText(textLimit))})
-			return
-		}
-		if eof {
-			cut = len(data)
-		}
-		if cut == 0 {
-			rest = data // no line ends here yet: read on
-			continue
-		}
-		rest = append([]byte(nil), data[cut:]...)
-		chunk := data[:cut]
-		if first {
-			chunk, first = bytes.TrimPrefix(chunk, bom), false
-		}
-		text, bad := prepareText(chunk)
-		recs := ndjsonRecords(text, bad, columns(src), line)
-		line += strings.Count(text, "\n")
-		if !emit(piece{recs: recs, size: int64(cut)}) {
-			return
-		}
-	}
-	emit(piece{sha: hex.EncodeToString(h.Sum(nil))})
-}
-
-// readUpTo reads r to its end, or to just past limit bytes (size, the
-// file's size when listed, sizes the first buffer), looking at ctx between
-// pieces of readBytes.
-func readUpTo(ctx context.Context, r io.Reader, size int64, limit int) ([]byte, error) {
-	buf := make([]byte, 0, min(max(size, 0), int64(limit), 64<<20)+1)
-	for len(buf) <= limit {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, min(cap(buf), limit+1-len(buf)))
-		}
-		n, err := r.Read(buf[len(buf):min(cap(buf), len(buf)+readBytes, limit+1)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	return buf, nil
-}
-
-// breaks counts the line breaks in data: LF, CRLF and lone CR.
-func breaks(data []byte) int {
-	return bytes.Count(data, []byte{'\n'}) + bytes.Count(data, []byte{'\r'}) - bytes.Count(data, []byte("\r\n"))
-}
-
-// lastBreak is where data ends after its last whole line break: a LF, or a
-// CR with something after it other than a LF (a CR that ends data may be
-// the start of a CRLF); 0 when there is none.
-func lastBreak(data []byte) int {
-	for i := len(data) - 1; i >= 0; i-- {
-		switch data[i] {
-		case '\n':
-			return i + 1
-		case '\r':
-			if i+1 < len(data) { // not followed by a LF, or that LF was found first
-				return i + 1
-			}
-		}
-	}
-	return 0
-}
-
-// HashFile is the sha256 of a file, in hex, read in pieces: how the
-// manifest (and a seed's state) knows a file's content. It stops, with
-// ctx's error, as soon as ctx is done (it looks between pieces of
-// readBytes).
-func HashFile(ctx context.Context, path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	buf := make([]byte, readBytes)
-	for {
-		if err := ctx.Err(); err != nil {
-			return "", err
-		}
-		n, err := f.Read(buf)
-		h.Write(buf[:n])
-		if err == io.EOF {
-			return hex.EncodeToString(h.Sum(nil)), nil
-		}
-		if err != nil {
-			return "", err
-		}
-	}
 }
 
 // loadBatch loads a batch of parts of files: their records as the view
@@ -555,7 +345,7 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 		return n, warehouse.KeepInsertionOrder(ctx, tx, true)
 	}
 	good := map[string]int64{} // Parquet: the good records of each file
-	if src.Format == project.Parquet {
+	if src.Format == contract.Parquet {
 		for _, p := range batch {
 			view, cleanup, err := parquetView(ctx, tx, src, p)
 			if err == nil {
@@ -567,16 +357,16 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 			}
 		}
 	} else {
-		recs, files := make([]*fileRecords, len(batch)), make([]string, len(batch))
+		recs, files := make([]*read.Records, len(batch)), make([]string, len(batch))
 		for i, f := range batch {
 			recs[i], files[i] = f.recs, f.Rel
 		}
-		fr, err := frame(recs, len(src.Fields))
+		fr, err := read.Frame(recs, len(src.Fields))
 		if err != nil {
 			return 0, 0, err
 		}
 		fid, unshare := warehouse.Share(fr)
-		_, err = load(recordsView(fid, files, len(src.Fields)))
+		_, err = load(read.View(fid, files, len(src.Fields)))
 		unshare()
 		if err != nil {
 			return 0, 0, err
@@ -586,13 +376,13 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 	if err := quarantine(ctx, tx, src, batch, rejected, o.RunID); err != nil {
 		return 0, 0, err
 	}
-	if src.Format == project.Parquet {
+	if src.Format == contract.Parquet {
 		if records, err = recordParquet(ctx, tx, src, batch, good, rejected, o.RunID); err != nil {
 			return 0, 0, err
 		}
 	} else {
 		for _, p := range batch {
-			records += int64(p.recs.len())
+			records += int64(p.recs.Len())
 		}
 	}
 	return records, int64(len(rejected)), nil
@@ -641,9 +431,9 @@ func quarantine(ctx context.Context, tx warehouse.Querier, src Source, batch []p
 		if lines == nil || p.recs == nil {
 			continue
 		}
-		for k, n := range p.recs.line {
-			if i, ok := lines[n]; ok {
-				rejected[i].Raw = sql.NullString{String: p.recs.str(p.recs.raw[k]), Valid: true}
+		for k := range p.recs.Len() {
+			if i, ok := lines[p.recs.Line(k)]; ok {
+				rejected[i].Raw = sql.NullString{String: p.recs.Raw(k), Valid: true}
 			}
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digitalservices/elt/internal/ingest/discover"
+	"github.com/digitalservices/elt/internal/ingest/read"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/testutil"
@@ -49,15 +51,15 @@ func memTx(t *testing.T) *sql.Tx {
 // quarantine with expected/quarantine.csv, with small batches and NDJSON
 // read in small chunks so that their edges fall everywhere.
 func TestConformanceQuarantine(t *testing.T) {
-	defer func(n int) { chunkBytes = n }(chunkBytes)
-	chunkBytes = 97
+	defer func(n int) { read.ChunkBytes = n }(read.ChunkBytes)
+	read.ChunkBytes = 97
 	for _, dir := range testutil.ConformanceCases(t) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			testutil.SkipPending(t, dir)
 			ctx := context.Background()
 			tx := memTx(t)
 			for _, src := range sources(t, filepath.Join(dir, "bronze")) {
-				files, err := Discover(src)
+				files, err := discover.Discover(src.Folder())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -123,7 +125,7 @@ func TestCSVWithoutRequiredColumn(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "b.csv"), []byte("transaction_id,session_id,amount,currency,transaction_timestamp\nt3,s2,1.50,usd,1793733758000\n"), 0o644)
 	tx := memTx(t)
 	src := sources(t, bronze)[1]
-	files, err := Discover(src)
+	files, err := discover.Discover(src.Folder())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,8 +152,8 @@ func TestCSVWithoutRequiredColumn(t *testing.T) {
 // never going back, ending at every byte of the files it read (a file it
 // only hashes, touched since, counts too) and at the records it read.
 func TestProgress(t *testing.T) {
-	defer func(n int) { chunkBytes = n }(chunkBytes)
-	chunkBytes = 97
+	defer func(n int) { read.ChunkBytes = n }(read.ChunkBytes)
+	read.ChunkBytes = 97
 	ctx := context.Background()
 	tx := memTx(t)
 	bronze := filepath.Join(t.TempDir(), "bronze")
@@ -159,7 +161,7 @@ func TestProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	ingest := func(src Source) (Result, []Progress, int64) {
-		files, err := Discover(src)
+		files, err := discover.Discover(src.Folder())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,7 +190,7 @@ func TestProgress(t *testing.T) {
 			t.Errorf("%s: ends at %+v (%v%%), want %d bytes and %d records", src.Name, last, last.Percent(), size, res.Records)
 		}
 		// Touched, not changed: hashed again, its bytes counted, no records.
-		files, _ := Discover(src)
+		files, _ := discover.Discover(src.Folder())
 		later := time.Now().Add(time.Hour)
 		if err := os.Chtimes(files.Files[0].Abs, later, later); err != nil {
 			t.Fatal(err)

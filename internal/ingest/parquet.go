@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/ingest/read"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -36,7 +38,7 @@ func parquetView(ctx context.Context, tx warehouse.Querier, src Source, f part) 
 			cleanup = func() {}
 		}
 	}()
-	read := fmt.Sprintf("read_parquet(%s, file_row_number = true)", warehouse.Literal(at))
+	read := fmt.Sprintf("read_parquet(%s, file_row_number = true)", sqlname.Literal(at))
 	rows, err := tx.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "+read+")")
 	if err != nil {
 		return "", cleanup, fmt.Errorf("read %s: %w", f.Rel, err)
@@ -63,17 +65,17 @@ func parquetView(ctx context.Context, tx warehouse.Querier, src Source, f part) 
 	var row []string
 	for _, n := range names {
 		byLower[strings.ToLower(n)] = n
-		row = append(row, warehouse.Ident(n)+" := p."+warehouse.Ident(n))
+		row = append(row, sqlname.Ident(n)+" := p."+sqlname.Ident(n))
 	}
 	raw := "'{}'::JSON"
 	if len(row) > 0 {
 		raw = "struct_pack(" + strings.Join(row, ", ") + ")"
 	}
-	cols := []string{warehouse.Literal(f.Rel) + " AS _file", "p.file_row_number + 1 AS _line", raw + " AS _raw", "NULL::VARCHAR AS _bad"}
+	cols := []string{sqlname.Literal(f.Rel) + " AS _file", "p.file_row_number + 1 AS _line", raw + " AS _raw", "NULL::VARCHAR AS _bad"}
 	for i, c := range columns(src) {
 		t, s := "NULL", "NULL"
 		if n, ok := byLower[strings.ToLower(c)]; ok {
-			t, s = parquetValue("p."+warehouse.Ident(n), types[strings.ToLower(n)])
+			t, s = parquetValue("p."+sqlname.Ident(n), types[strings.ToLower(n)])
 		}
 		cols = append(cols, fmt.Sprintf("(%s)::UTINYINT AS _type%d, (%s)::VARCHAR AS _text%d", t, i+1, s, i+1))
 	}
@@ -103,7 +105,7 @@ func literalPath(path string) (string, func(), error) {
 func parquetValue(col, typ string) (string, string) {
 	t := strings.ToUpper(typ)
 	kind := func(k string) string {
-		return fmt.Sprintf("CASE WHEN %s IS NULL THEN %d ELSE %d END", col, kindNull, jsonTypes[k])
+		return fmt.Sprintf("CASE WHEN %s IS NULL THEN %d ELSE %d END", col, read.KindNull, read.JSONTypes[k])
 	}
 	switch {
 	case t == "VARCHAR" || strings.HasPrefix(t, "ENUM"):

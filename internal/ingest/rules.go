@@ -8,7 +8,9 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/ingest/read"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -18,7 +20,7 @@ import (
 var macrosText string
 
 var macrosSQL = template.Must(template.New("macros").Funcs(template.FuncMap{
-	"timestampPattern": func() string { return project.TimestampPattern },
+	"timestampPattern": func() string { return contract.TimestampPattern },
 }).Parse(macrosText))
 
 // columns are the names the source's files use for its declared fields.
@@ -31,20 +33,20 @@ func columns(src Source) []string {
 }
 
 // SQLType is the bronze column type of a field.
-func SQLType(f project.Field) string {
+func SQLType(f contract.Field) string {
 	switch f.Type.Base() {
-	case project.Integer:
+	case contract.Integer:
 		return "BIGINT"
-	case project.Decimal:
+	case contract.Decimal:
 		p, s := f.Type.Decimal()
 		return fmt.Sprintf("DECIMAL(%d,%d)", p, s)
-	case project.Boolean:
+	case contract.Boolean:
 		return "BOOLEAN"
-	case project.Date:
+	case contract.Date:
 		return "DATE"
-	case project.Timestamp:
+	case contract.Timestamp:
 		return "TIMESTAMP"
-	case project.JSON:
+	case contract.JSON:
 		return "JSON"
 	}
 	return "VARCHAR"
@@ -53,15 +55,15 @@ func SQLType(f project.Field) string {
 // base is the SQL of a field's text as it came, NULL when the record has
 // no value: absent, JSON null, empty or spaces only (a text field also when
 // the JSON value is not a string).
-func base(f project.Field, i int) string {
+func base(f contract.Field, i int) string {
 	t, s := fmt.Sprintf("_type%d", i+1), fmt.Sprintf("_text%d", i+1)
 	switch f.Type.Base() {
-	case project.ID:
+	case contract.ID:
 		return fmt.Sprintf("elt_id(%s, %s)", t, s)
-	case project.Text:
+	case contract.Text:
 		return fmt.Sprintf("elt_text(%s, %s)", t, s)
-	case project.JSON:
-		return fmt.Sprintf("CASE WHEN %s <> %d THEN %s END", t, kindNull, s)
+	case contract.JSON:
+		return fmt.Sprintf("CASE WHEN %s <> %d THEN %s END", t, read.KindNull, s)
 	}
 	return fmt.Sprintf("CASE WHEN NOT elt_blank(%s, %s) THEN %s END", t, s, s)
 }
@@ -70,7 +72,7 @@ func base(f project.Field, i int) string {
 // base (_bN). A base is never blank, and normalize keeps it so (the
 // contract's trim removes spaces only, lower and upper make none), so
 // nothing tests for blank again (doing so cost a fifth of the rules' time).
-func text(f project.Field, i int) string {
+func text(f contract.Field, i int) string {
 	x := fmt.Sprintf(`"_b%d"`, i+1)
 	for _, n := range f.Normalize {
 		switch n {
@@ -83,29 +85,29 @@ func text(f project.Field, i int) string {
 		}
 	}
 	if f.Default != nil {
-		x = fmt.Sprintf("coalesce(%s, %s)", x, warehouse.Literal(*f.Default))
+		x = fmt.Sprintf("coalesce(%s, %s)", x, sqlname.Literal(*f.Default))
 	}
 	return x
 }
 
 // typeOf is the SQL of the JSON type a field's text came with, VARCHAR
 // for a default.
-func typeOf(f project.Field, i int) string {
+func typeOf(f contract.Field, i int) string {
 	if f.Default != nil {
-		return fmt.Sprintf("CASE WHEN elt_blank(_type%d, _text%d) THEN %d ELSE _type%d END", i+1, i+1, kindString, i+1)
+		return fmt.Sprintf("CASE WHEN elt_blank(_type%d, _text%d) THEN %d ELSE _type%d END", i+1, i+1, read.KindString, i+1)
 	}
 	return fmt.Sprintf("_type%d", i+1)
 }
 
 // parse is the SQL of a field's typed value from its JSON type t and text
 // s, NULL when the text is not a value of the type.
-func parse(src Source, f project.Field, t, s string) string {
+func parse(src Source, f contract.Field, t, s string) string {
 	is := func(kinds ...uint8) string { return isKind(t, kinds...) }
 	switch f.Type.Base() {
-	case project.Integer:
+	case contract.Integer:
 		return fmt.Sprintf("CASE WHEN %[1]s THEN try_cast(%[2]s AS BIGINT) "+
-			"WHEN %[3]s AND regexp_full_match(elt_trim(%[2]s), '%[4]s') THEN try_cast(elt_trim(%[2]s) AS BIGINT) END", is(kindInteger, kindUnsigned), s, is(kindString), project.IntegerPattern)
-	case project.Decimal:
+			"WHEN %[3]s AND regexp_full_match(elt_trim(%[2]s), '%[4]s') THEN try_cast(elt_trim(%[2]s) AS BIGINT) END", is(read.KindInteger, read.KindUnsigned), s, is(read.KindString), contract.IntegerPattern)
+	case contract.Decimal:
 		// The pattern also bounds the value: at most p-s digits before the
 		// point once leading zeros are set aside means |value| < 10^(p-s).
 		// (Casting to a wide DECIMAL to compare took 6 µs a value.)
@@ -113,35 +115,35 @@ func parse(src Source, f project.Field, t, s string) string {
 		re := f.Type.DecimalPattern()
 		v := fmt.Sprintf("elt_trim(%s)", s)
 		return fmt.Sprintf("CASE WHEN %[1]s AND regexp_full_match(%[2]s, '%[3]s') THEN try_cast(%[2]s AS DECIMAL(%[4]d, %[5]d)) END",
-			is(kindString, kindInteger, kindUnsigned, kindDouble), v, re, p, sc)
-	case project.Boolean:
+			is(read.KindString, read.KindInteger, read.KindUnsigned, read.KindDouble), v, re, p, sc)
+	case contract.Boolean:
 		return fmt.Sprintf("CASE WHEN %[1]s THEN %[2]s = 'true' WHEN %[3]s THEN CASE lower(elt_trim(%[2]s)) "+
-			"WHEN 'true' THEN true WHEN 'false' THEN false END END", is(kindBoolean), s, is(kindString))
-	case project.Date:
-		return fmt.Sprintf("CASE WHEN %[1]s AND regexp_full_match(%[2]s, '%[3]s') THEN try_cast(%[2]s AS DATE) END", is(kindString), s, project.DatePattern)
-	case project.Timestamp:
+			"WHEN 'true' THEN true WHEN 'false' THEN false END END", is(read.KindBoolean), s, is(read.KindString))
+	case contract.Date:
+		return fmt.Sprintf("CASE WHEN %[1]s AND regexp_full_match(%[2]s, '%[3]s') THEN try_cast(%[2]s AS DATE) END", is(read.KindString), s, contract.DatePattern)
+	case contract.Timestamp:
 		return fmt.Sprintf("elt_ts(%s, %s)", t, s)
-	case project.JSON:
-		if src.Format == project.NDJSON {
-			return fmt.Sprintf("CASE WHEN %[1]s THEN to_json(%[2]s) ELSE %[2]s::JSON END", is(kindString), s)
+	case contract.JSON:
+		if src.Format == contract.NDJSON {
+			return fmt.Sprintf("CASE WHEN %[1]s THEN to_json(%[2]s) ELSE %[2]s::JSON END", is(read.KindString), s)
 		}
-		return fmt.Sprintf("CASE WHEN %[1]s THEN %[2]s::JSON WHEN coalesce(try(json_valid(%[2]s)), false) THEN %[2]s::JSON END", is(kindObject, kindArray), s)
+		return fmt.Sprintf("CASE WHEN %[1]s THEN %[2]s::JSON WHEN coalesce(try(json_valid(%[2]s)), false) THEN %[2]s::JSON END", is(read.KindObject, read.KindArray), s)
 	}
 	return s
 }
 
 // valid is the SQL that is true when a field's typed value keeps its
 // rules (pattern, values, max_length, min, max, check).
-func valid(f project.Field) string {
-	v := warehouse.Ident(f.Name)
+func valid(f contract.Field) string {
+	v := sqlname.Ident(f.Name)
 	conds := []string{v + " IS NOT NULL"}
 	if f.Pattern != "" {
-		conds = append(conds, fmt.Sprintf("regexp_full_match(CAST(%s AS VARCHAR), %s)", v, warehouse.Literal(f.Pattern)))
+		conds = append(conds, fmt.Sprintf("regexp_full_match(CAST(%s AS VARCHAR), %s)", v, sqlname.Literal(f.Pattern)))
 	}
 	if len(f.Values) > 0 {
 		vals := make([]string, len(f.Values))
 		for i, x := range f.Values {
-			vals[i] = warehouse.Literal(x)
+			vals[i] = sqlname.Literal(x)
 		}
 		conds = append(conds, fmt.Sprintf("CAST(%s AS VARCHAR) IN (%s)", v, strings.Join(vals, ", ")))
 	}
@@ -171,11 +173,11 @@ func rulesSQL(src Source) string {
 		l0 = append(l0, fmt.Sprintf("_type%d, _text%d, %s AS \"_b%d\"", i+1, i+1, base(f, i), i+1))
 		l1 = append(l1, fmt.Sprintf("%s AS \"_t%d\", %s AS \"_s%d\"", typeOf(f, i), i+1, text(f, i), i+1))
 		l2 = append(l2, fmt.Sprintf("\"_s%d\" IS NOT NULL AS \"_p%d\", %s AS %s", i+1, i+1,
-			parse(src, f, fmt.Sprintf(`"_t%d"`, i+1), fmt.Sprintf(`"_s%d"`, i+1)), warehouse.Ident(f.Name)))
+			parse(src, f, fmt.Sprintf(`"_t%d"`, i+1), fmt.Sprintf(`"_s%d"`, i+1)), sqlname.Ident(f.Name)))
 		if f.Required {
-			missing = append(missing, fmt.Sprintf("WHEN NOT \"_p%d\" THEN %s", i+1, warehouse.Literal(f.MissingReason())))
+			missing = append(missing, fmt.Sprintf("WHEN NOT \"_p%d\" THEN %s", i+1, sqlname.Literal(f.MissingReason())))
 		}
-		value := warehouse.Ident(f.Name)
+		value := sqlname.Ident(f.Name)
 		if f.NullIfInvalid {
 			value = fmt.Sprintf("CASE WHEN %s THEN %s END AS %s", valid(f), value, value)
 		}
@@ -186,7 +188,7 @@ func rulesSQL(src Source) string {
 			continue
 		}
 		i := fieldIndex(src, f.Name)
-		invalid = append(invalid, fmt.Sprintf("WHEN \"_p%d\" AND NOT %s THEN %s", i+1, valid(f), warehouse.Literal(f.InvalidReason())))
+		invalid = append(invalid, fmt.Sprintf("WHEN \"_p%d\" AND NOT %s THEN %s", i+1, valid(f), sqlname.Literal(f.InvalidReason())))
 	}
 	reason := "_bad"
 	if whens := append(missing, invalid...); len(whens) > 0 {
@@ -211,14 +213,14 @@ FROM (
 func names(src Source) []string {
 	out := make([]string, len(src.Fields))
 	for i, f := range src.Fields {
-		out[i] = warehouse.Ident(f.Name)
+		out[i] = sqlname.Ident(f.Name)
 	}
 	return out
 }
 
 // invalidOrder is the order of the fields' invalid_ checks.
-func invalidOrder(src Source) []project.Field {
-	var out []project.Field
+func invalidOrder(src Source) []contract.Field {
+	var out []contract.Field
 	listed := map[string]bool{}
 	for _, name := range src.InvalidOrder {
 		if f, ok := src.Field(name); ok {
@@ -250,7 +252,7 @@ func loadSQL(src Source, runID, rejects int64) string {
 	list := strings.Join(names(src), ", ")
 	// A record's raw text is made here, for a rejected record only, from
 	// its _raw: the row as a value DuckDB writes as JSON (a Parquet row's
-	// struct, parquetView), or NULL when Go keeps the text (recordsView).
+	// struct, parquetView), or NULL when Go keeps the text (read.View).
 	return fmt.Sprintf(`INSERT INTO %s (%s, _file, _line, _run_id)
 SELECT %s, _file, _line, %d
 FROM (%s)
@@ -269,10 +271,10 @@ var BronzeColumns = []string{"_file", "_line", "_run_id"}
 func bronzeTable(ctx context.Context, tx warehouse.Querier, src Source) error {
 	cols := make([]string, 0, len(src.Fields)+3)
 	for _, f := range src.Fields {
-		cols = append(cols, warehouse.Ident(f.Name)+" "+SQLType(f))
+		cols = append(cols, sqlname.Ident(f.Name)+" "+SQLType(f))
 	}
 	cols = append(cols, "_file VARCHAR NOT NULL", "_line BIGINT NOT NULL", "_run_id BIGINT NOT NULL")
-	if _, err := tx.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS bronze; CREATE TABLE IF NOT EXISTS "+src.Table()+" ("+strings.Join(cols, ", ")+")"); err != nil {
+	if _, err := tx.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS bronze; CREATE TABLE IF NOT EXISTS "+src.Table().String()+" ("+strings.Join(cols, ", ")+")"); err != nil {
 		return fmt.Errorf("create %s: %w", src.Table(), err)
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT lower(column_name), data_type FROM information_schema.columns
@@ -294,7 +296,7 @@ func bronzeTable(ctx context.Context, tx warehouse.Querier, src Source) error {
 		t, ok := have[strings.ToLower(f.Name)]
 		switch {
 		case !ok:
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", src.Table(), warehouse.Ident(f.Name), SQLType(f))); err != nil {
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", src.Table(), sqlname.Ident(f.Name), SQLType(f))); err != nil {
 				return fmt.Errorf("add field %s to %s: %w", f.Name, src.Table(), err)
 			}
 		case !strings.EqualFold(strings.ReplaceAll(t, " ", ""), strings.ReplaceAll(SQLType(f), " ", "")):
@@ -303,4 +305,16 @@ func bronzeTable(ctx context.Context, tx warehouse.Querier, src Source) error {
 		}
 	}
 	return nil
+}
+
+// isKind is the SQL that is true when the kind t is one of kinds.
+func isKind(t string, kinds ...uint8) string {
+	if len(kinds) == 1 {
+		return fmt.Sprintf("%s = %d", t, kinds[0])
+	}
+	list := make([]string, len(kinds))
+	for i, k := range kinds {
+		list[i] = fmt.Sprint(k)
+	}
+	return fmt.Sprintf("%s IN (%s)", t, strings.Join(list, ", "))
 }

@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/digitalservices/elt/internal/project"
-	"github.com/digitalservices/elt/internal/warehouse"
+	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/ingest/read"
+	"github.com/digitalservices/elt/internal/sqlname"
 )
 
 // TestDecimalRule: a decimal is digits with at most the scale's decimals
@@ -23,24 +24,24 @@ func TestDecimalRule(t *testing.T) {
 		kind    uint8
 		want    sql.NullString
 	}{
-		{"decimal(10,2)", "12.5", kindString, sql.NullString{String: "12.50", Valid: true}},
-		{"decimal(10,2)", " -0099999999.99 ", kindString, sql.NullString{String: "-99999999.99", Valid: true}},
-		{"decimal(10,2)", "100000000", kindString, sql.NullString{}},
-		{"decimal(10,2)", "-100000000.00", kindString, sql.NullString{}},
-		{"decimal(10,2)", "000000000000", kindString, sql.NullString{String: "0.00", Valid: true}},
-		{"decimal(10,2)", "1.234", kindString, sql.NullString{}},
-		{"decimal(10,2)", "1.", kindString, sql.NullString{}},
-		{"decimal(10,2)", ".5", kindString, sql.NullString{}},
-		{"decimal(10,2)", "12", kindInteger, sql.NullString{String: "12.00", Valid: true}},
-		{"decimal(10,2)", "12", kindBoolean, sql.NullString{}},
-		{"decimal(4,0)", "9999", kindString, sql.NullString{String: "9999", Valid: true}},
-		{"decimal(4,0)", "10000", kindString, sql.NullString{}},
-		{"decimal(4,0)", "1.5", kindString, sql.NullString{}},
-		{"decimal(2,2)", "0.99", kindString, sql.NullString{String: ".99", Valid: true}},
-		{"decimal(2,2)", "-00.5", kindString, sql.NullString{String: "-.50", Valid: true}},
-		{"decimal(2,2)", "1.00", kindString, sql.NullString{}},
+		{"decimal(10,2)", "12.5", read.KindString, sql.NullString{String: "12.50", Valid: true}},
+		{"decimal(10,2)", " -0099999999.99 ", read.KindString, sql.NullString{String: "-99999999.99", Valid: true}},
+		{"decimal(10,2)", "100000000", read.KindString, sql.NullString{}},
+		{"decimal(10,2)", "-100000000.00", read.KindString, sql.NullString{}},
+		{"decimal(10,2)", "000000000000", read.KindString, sql.NullString{String: "0.00", Valid: true}},
+		{"decimal(10,2)", "1.234", read.KindString, sql.NullString{}},
+		{"decimal(10,2)", "1.", read.KindString, sql.NullString{}},
+		{"decimal(10,2)", ".5", read.KindString, sql.NullString{}},
+		{"decimal(10,2)", "12", read.KindInteger, sql.NullString{String: "12.00", Valid: true}},
+		{"decimal(10,2)", "12", read.KindBoolean, sql.NullString{}},
+		{"decimal(4,0)", "9999", read.KindString, sql.NullString{String: "9999", Valid: true}},
+		{"decimal(4,0)", "10000", read.KindString, sql.NullString{}},
+		{"decimal(4,0)", "1.5", read.KindString, sql.NullString{}},
+		{"decimal(2,2)", "0.99", read.KindString, sql.NullString{String: ".99", Valid: true}},
+		{"decimal(2,2)", "-00.5", read.KindString, sql.NullString{String: "-.50", Valid: true}},
+		{"decimal(2,2)", "1.00", read.KindString, sql.NullString{}},
 	} {
-		f := project.Field{Name: "x", Type: project.FieldType(tc.typ)}
+		f := contract.Field{Name: "x", Type: contract.FieldType(tc.typ)}
 		var got sql.NullString
 		q := "SELECT (" + parse(Source{}, f, "t", "s") + ")::VARCHAR FROM (SELECT ?::UTINYINT AS t, ?::VARCHAR AS s)"
 		if err := tx.QueryRowContext(context.Background(), q, tc.kind, tc.in).Scan(&got); err != nil {
@@ -67,23 +68,23 @@ func TestTimestampRule(t *testing.T) {
 		kind uint8
 		want sql.NullString
 	}{
-		{"2026-11-01T09:40:55Z", kindString, ok("2026-11-01 09:40:55")},
-		{"2026-11-01 09:40:55", kindString, ok("2026-11-01 09:40:55")},
-		{"2026-11-01T09:40:55.5+02:00", kindString, ok("2026-11-01 07:40:55.5")},
-		{"2026-11-01T23:40:55.123456-05:30", kindString, ok("2026-11-02 05:10:55.123456")},
-		{"2026-01-01T00:10:00+00:30", kindString, ok("2025-12-31 23:40:00")},
-		{"2026-11-01T09:40:55-00:00", kindString, ok("2026-11-01 09:40:55")},
-		{"1764000000000", kindString, ok("2025-11-24 16:00:00")},
-		{"1764000000000", kindInteger, ok("2025-11-24 16:00:00")},
-		{"2026-02-30T09:40:55Z", kindString, sql.NullString{}},
-		{"2026-11-01T24:00:00Z", kindString, sql.NullString{}},
-		{"2026-11-01T09:40:55.1234567Z", kindString, sql.NullString{}},
-		{"2026-11-01T09:40:55+0200", kindString, sql.NullString{}},
-		{"2026-11-01T09:40:55 +02:00", kindString, sql.NullString{}},
-		{"2026-11-01", kindString, sql.NullString{}},
-		{"2026-11-01T09:40:55Z", kindBoolean, sql.NullString{}},
+		{"2026-11-01T09:40:55Z", read.KindString, ok("2026-11-01 09:40:55")},
+		{"2026-11-01 09:40:55", read.KindString, ok("2026-11-01 09:40:55")},
+		{"2026-11-01T09:40:55.5+02:00", read.KindString, ok("2026-11-01 07:40:55.5")},
+		{"2026-11-01T23:40:55.123456-05:30", read.KindString, ok("2026-11-02 05:10:55.123456")},
+		{"2026-01-01T00:10:00+00:30", read.KindString, ok("2025-12-31 23:40:00")},
+		{"2026-11-01T09:40:55-00:00", read.KindString, ok("2026-11-01 09:40:55")},
+		{"1764000000000", read.KindString, ok("2025-11-24 16:00:00")},
+		{"1764000000000", read.KindInteger, ok("2025-11-24 16:00:00")},
+		{"2026-02-30T09:40:55Z", read.KindString, sql.NullString{}},
+		{"2026-11-01T24:00:00Z", read.KindString, sql.NullString{}},
+		{"2026-11-01T09:40:55.1234567Z", read.KindString, sql.NullString{}},
+		{"2026-11-01T09:40:55+0200", read.KindString, sql.NullString{}},
+		{"2026-11-01T09:40:55 +02:00", read.KindString, sql.NullString{}},
+		{"2026-11-01", read.KindString, sql.NullString{}},
+		{"2026-11-01T09:40:55Z", read.KindBoolean, sql.NullString{}},
 	} {
-		f := project.Field{Name: "x", Type: project.FieldType("timestamp")}
+		f := contract.Field{Name: "x", Type: contract.FieldType("timestamp")}
 		var got sql.NullString
 		q := "SELECT (" + parse(Source{}, f, "t", "s") + ")::VARCHAR FROM (SELECT ?::UTINYINT AS t, ?::VARCHAR AS s)"
 		if err := tx.QueryRowContext(ctx, q, tc.kind, tc.in).Scan(&got); err != nil {
@@ -103,11 +104,11 @@ func TestContractTrim(t *testing.T) {
 	if err := Macros(ctx, tx); err != nil {
 		t.Fatal(err)
 	}
-	src := Source{Name: "t", Source: project.Source{Fields: []project.Field{
-		{Name: "name", Type: project.FieldType("text"), Normalize: []string{"trim", "lower"}},
-		{Name: "amount", Type: project.FieldType("decimal(10,2)")},
-		{Name: "n", Type: project.FieldType("integer")},
-		{Name: "ok", Type: project.FieldType("boolean")},
+	src := Source{Name: "t", Source: contract.Source{Fields: []contract.Field{
+		{Name: "name", Type: contract.FieldType("text"), Normalize: []string{"trim", "lower"}},
+		{Name: "amount", Type: contract.FieldType("decimal(10,2)")},
+		{Name: "n", Type: contract.FieldType("integer")},
+		{Name: "ok", Type: contract.FieldType("boolean")},
 	}}}
 	const nbsp = "\u00a0"
 	for _, tc := range []struct {
@@ -120,7 +121,7 @@ func TestContractTrim(t *testing.T) {
 	} {
 		q := "CREATE OR REPLACE TEMP VIEW elt_records AS SELECT 'f' AS _file, 1 AS _line, NULL::VARCHAR AS _raw, NULL::VARCHAR AS _bad"
 		for i, v := range tc.in {
-			q += fmt.Sprintf(", %d::UTINYINT AS _type%d, %s AS _text%d", kindString, i+1, warehouse.Literal(v), i+1)
+			q += fmt.Sprintf(", %d::UTINYINT AS _type%d, %s AS _text%d", read.KindString, i+1, sqlname.Literal(v), i+1)
 		}
 		for _, s := range []string{q, "CREATE OR REPLACE TEMP TABLE elt_checked AS " + rulesSQL(src)} {
 			if _, err := tx.ExecContext(ctx, s); err != nil {

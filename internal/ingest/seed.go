@@ -1,13 +1,14 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 
-	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/diag"
+	"github.com/digitalservices/elt/internal/ingest/read"
 )
 
 // Seed is a seed file as the sources' CSV reader reads it.
@@ -42,47 +43,47 @@ const maxSeedErrors = 10
 func ReadSeed(ctx context.Context, abs, rel string) (*Seed, error) {
 	fh, err := os.Open(abs)
 	if err != nil {
-		return nil, &project.FileError{Path: rel, Msg: fmt.Sprintf("cannot read the seed: %v", unwrapPath(err))}
+		return nil, &diag.FileError{Path: rel, Msg: fmt.Sprintf("cannot read the seed: %v", diag.UnwrapPath(err))}
 	}
 	defer fh.Close()
 	info, err := fh.Stat()
 	if err != nil {
-		return nil, &project.FileError{Path: rel, Msg: fmt.Sprintf("cannot read the seed: %v", unwrapPath(err))}
+		return nil, &diag.FileError{Path: rel, Msg: fmt.Sprintf("cannot read the seed: %v", diag.UnwrapPath(err))}
 	}
-	data, err := readUpTo(ctx, fh, info.Size(), textLimit)
+	text, bad, err := read.CSVText(ctx, fh, info.Size())
+	var big *read.TooLargeError
+	if errors.As(err, &big) {
+		return nil, &diag.FileError{Path: rel, Msg: fmt.Sprintf("the seed is larger than %s: load data this large as a source", big.Limit)}
+	}
 	if err != nil {
-		return nil, &project.FileError{Path: rel, Msg: fmt.Sprintf("cannot read the seed: %v", unwrapPath(err))}
+		return nil, &diag.FileError{Path: rel, Msg: fmt.Sprintf("cannot read the seed: %v", diag.UnwrapPath(err))}
 	}
-	if len(data) > textLimit {
-		return nil, &project.FileError{Path: rel, Msg: fmt.Sprintf("the seed is larger than %s: load data this large as a source", sizeText(textLimit))}
-	}
-	text, bad := prepareText(bytes.TrimPrefix(data, bom))
-	recs := scanCSV(text, bad)
+	recs := read.ScanCSV(text, bad)
 	lines := strings.Split(text, "\n")
-	at := func(r csvRecord, format string, args ...any) *project.FileError {
-		return &project.FileError{Path: rel, Line: r.line, Msg: fmt.Sprintf(format, args...), Source: lines[r.line-1]}
+	at := func(r read.CSVRecord, format string, args ...any) *diag.FileError {
+		return &diag.FileError{Path: rel, Line: r.Line, Msg: fmt.Sprintf(format, args...), Source: lines[r.Line-1]}
 	}
 	const hint = "a seed is CSV as RFC 4180 reads it: a comma between values, a value holding a comma, a quote or a line break in double quotes, a quote inside doubled (\"\")"
 	if len(recs) == 0 {
-		return nil, &project.FileError{Path: rel, Msg: "the seed is empty: it needs a header line naming its columns and at least one record",
+		return nil, &diag.FileError{Path: rel, Msg: "the seed is empty: it needs a header line naming its columns and at least one record",
 			Hint: "add its rows, or delete the file if the table is not wanted"}
 	}
 	seed := &Seed{}
-	var errs project.Errors
+	var errs diag.Errors
 	for k, r := range recs {
-		var err *project.FileError
+		var err *diag.FileError
 		switch {
-		case r.reason == invalidEncoding:
+		case r.Reason == read.InvalidEncoding:
 			err = at(r, "this line is not valid UTF-8 (or holds a NUL byte)")
 			err.Hint = "save the seed as UTF-8"
-		case r.reason == malformedCSV && r.fields == nil:
+		case r.Reason == read.MalformedCSV && r.Fields == nil:
 			err = at(r, "a quote opened on this line is never closed")
 			err.Hint = hint
-		case r.reason == malformedCSV:
+		case r.Reason == read.MalformedCSV:
 			err = at(r, "text follows a closing quote before the next comma")
 			err.Hint = hint
-		case k > 0 && len(r.fields) != len(seed.Header):
-			err = at(r, "this record has %d values, the header %d columns", len(r.fields), len(seed.Header))
+		case k > 0 && len(r.Fields) != len(seed.Header):
+			err = at(r, "this record has %d values, the header %d columns", len(r.Fields), len(seed.Header))
 			err.Hint = hint
 		}
 		if err != nil {
@@ -93,9 +94,9 @@ func ReadSeed(ctx context.Context, abs, rel string) (*Seed, error) {
 			continue
 		}
 		if k == 0 {
-			seed.Header = r.fields
+			seed.Header = r.Fields
 			seen := map[string]bool{}
-			for i, c := range r.fields {
+			for i, c := range r.Fields {
 				name := strings.ToLower(strings.TrimSpace(c))
 				switch {
 				case name == "":
@@ -107,11 +108,11 @@ func ReadSeed(ctx context.Context, abs, rel string) (*Seed, error) {
 			}
 			continue
 		}
-		seed.Records = append(seed.Records, SeedRecord{Line: r.line, Text: lines[r.line-1], Fields: r.fields})
+		seed.Records = append(seed.Records, SeedRecord{Line: r.Line, Text: lines[r.Line-1], Fields: r.Fields})
 	}
 	if len(errs) == 0 && len(seed.Records) == 0 {
-		return nil, &project.FileError{Path: rel, Line: recs[0].line, Msg: "the seed has a header but no record: a seed needs at least one",
-			Source: lines[recs[0].line-1], Hint: "add its rows, or delete the file if the table is not wanted"}
+		return nil, &diag.FileError{Path: rel, Line: recs[0].Line, Msg: "the seed has a header but no record: a seed needs at least one",
+			Source: lines[recs[0].Line-1], Hint: "add its rows, or delete the file if the table is not wanted"}
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err

@@ -21,8 +21,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -56,7 +58,7 @@ func Open(url string) (*Store, error) {
 	if err != nil {
 		// The parser's message quotes parts of the URL, the password
 		// among them: it is not repeated.
-		return nil, fmt.Errorf("the Redis URL %q is not valid: write it as redis://[user:password@]host:port/db, with any /, ?, # or space in the password percent-encoded (%%2F, %%3F, %%23, %%20)", project.Redact(url))
+		return nil, fmt.Errorf("the Redis URL %q is not valid: write it as redis://[user:password@]host:port/db, with any /, ?, # or space in the password percent-encoded (%%2F, %%3F, %%23, %%20)", diag.Redact(url))
 	}
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 2*time.Second, 5*time.Second, 5*time.Second
 	opts.MaxRetries = 1
@@ -111,6 +113,18 @@ redis.call('HSET', KEYS[1], 'run_id', ARGV[1], 'keys', ARGV[2])
 if ms > 0 then redis.call('PEXPIRE', KEYS[1], ms) end
 return 1`)
 
+// refusal is err, the failure of a MULTI/EXEC, with the reason Redis gave
+// for the first command it refused: EXECABORT alone does not say why
+// (NOPERM from an ACL, OOM past maxmemory).
+func refusal(cmds []redis.Cmder, err error) error {
+	for _, c := range cmds {
+		if e := c.Err(); e != nil && e.Error() != err.Error() {
+			return fmt.Errorf("%w (%s refused: %v)", err, strings.ToUpper(c.Name()), e)
+		}
+	}
+	return err
+}
+
 // Publish writes a model's pending rows to Redis and records them as
 // published, batch by batch. When Redis does not hold the model's marker
 // but the warehouse records keys written before, Redis lost them
@@ -124,14 +138,14 @@ return 1`)
 // by hand (or evicted by Redis) while the marker stays is not noticed.
 func (s *Store) Publish(ctx context.Context, db *warehouse.DB, m *project.Model, runID int64) (Result, error) {
 	var res Result
-	table := warehouse.Qualified(m.Schema, m.Name)
+	table := sqlname.Qualified(m.Schema, m.Name)
 	marker := Marker(m)
 	var ttl time.Duration
 	if m.Header.Online.TTL != "" {
 		ttl, _ = time.ParseDuration(m.Header.Online.TTL)
 	}
 	if err := db.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s IS NULL",
-		table, warehouse.Ident(m.Header.UniqueKey))).Scan(&res.Unkeyed); err != nil {
+		table, sqlname.Ident(m.Header.UniqueKey))).Scan(&res.Unkeyed); err != nil {
 		return res, fmt.Errorf("count the rows of %s without %s: %w", m.ID(), m.Header.UniqueKey, err)
 	}
 	left, err := s.client.PTTL(ctx, marker).Result()
@@ -177,8 +191,8 @@ func (s *Store) Publish(ctx context.Context, db *warehouse.DB, m *project.Model,
 		if len(present)+len(gone) == 0 {
 			return nil
 		}
-		if _, err := pipe.Exec(ctx); err != nil {
-			return err
+		if cmds, err := pipe.Exec(ctx); err != nil {
+			return refusal(cmds, err)
 		}
 		res.Batches++
 		if err := state.Published(ctx, db.DB, m.ID(), present, gone, runID); err != nil {

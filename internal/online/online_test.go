@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/testutil"
 	"github.com/digitalservices/elt/internal/warehouse"
@@ -44,7 +45,7 @@ func newFixture(t *testing.T, keyCol, uniqueKey string, n int) *fixture {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"CREATE SCHEMA gold",
-		fmt.Sprintf("CREATE TABLE gold.feat AS SELECT 'k' || lpad(CAST(i AS VARCHAR), 5, '0') AS %s, i AS score FROM range(%d) AS r(i)", warehouse.Ident(keyCol), n)} {
+		fmt.Sprintf("CREATE TABLE gold.feat AS SELECT 'k' || lpad(CAST(i AS VARCHAR), 5, '0') AS %s, i AS score FROM range(%d) AS r(i)", sqlname.Ident(keyCol), n)} {
 		if _, err := db.ExecContext(ctx, s); err != nil {
 			t.Fatal(err)
 		}

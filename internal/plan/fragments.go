@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/project"
 )
 
@@ -137,12 +138,12 @@ func fragments(m *project.Model) []fragment {
 
 // checkFragments checks every SQL fragment of a model's header and reports
 // each bad one at its place in the file.
-func checkFragments(ctx context.Context, p Parser, m *project.Model) project.Errors {
-	var errs project.Errors
+func checkFragments(ctx context.Context, p Parser, m *project.Model) diag.Errors {
+	var errs diag.Errors
 	for _, f := range fragments(m) {
 		if err := CheckFragment(ctx, p, f.kind, f.text); err != nil {
 			line, col := fragmentPosition(m, f)
-			fe := project.At(m.Path, m.Text, line, col, "%s %s is not %s: %v", f.key, strconv.Quote(f.text),
+			fe := diag.At(m.Path, m.Text, line, col, "%s %s is not %s: %v", f.key, strconv.Quote(f.text),
 				map[FragmentKind]string{Expression: "one SQL expression", OrderByList: "one ORDER BY list", Query: "one SELECT query"}[f.kind], err)
 			fe.Hint = "header fields hold SQL fragments that elt places inside its own statements; write just the " +
 				map[FragmentKind]string{Expression: "expression, such as amount >= 0", OrderByList: "ordering, such as updated_at DESC, _line DESC", Query: "query, such as SELECT user_id FROM changes_silver__users"}[f.kind]
@@ -156,10 +157,10 @@ func checkFragments(ctx context.Context, p Parser, m *project.Model) project.Err
 // its key when the text is not there verbatim (a folded YAML string).
 func fragmentPosition(m *project.Model, f fragment) (int, int) {
 	if i := strings.Index(m.Text, f.text); i >= 0 {
-		return project.Position(m.Text, i)
+		return diag.Position(m.Text, i)
 	}
 	if i := strings.Index(m.Text, f.key+":"); i >= 0 {
-		return project.Position(m.Text, i)
+		return diag.Position(m.Text, i)
 	}
 	return 1, 1
 }

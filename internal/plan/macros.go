@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -21,7 +22,7 @@ var macroRe = regexp.MustCompile(`(?is)^create\s+(or\s+replace\s+)?(temp\s+|temp
 // becomes CREATE OR REPLACE MACRO. The statements are kept in each
 // macro's Statements.
 func Macros(macros []project.Macro) error {
-	var errs project.Errors
+	var errs diag.Errors
 	type place struct {
 		path string
 		line int
@@ -32,19 +33,19 @@ func Macros(macros []project.Macro) error {
 		m.Statements = nil
 		sts, err := warehouse.Statements(m.Text)
 		if qe, ok := errors.AsType[*warehouse.QueryError](err); ok {
-			errs = append(errs, project.At(m.Path, m.Text, max(qe.Line, 1), qe.Col, "%s: %s", qe.Kind, qe.Msg))
+			errs = append(errs, diag.At(m.Path, m.Text, max(qe.Line, 1), qe.Col, "%s: %s", qe.Kind, qe.Msg))
 			continue
 		}
 		if err != nil {
-			errs = append(errs, &project.FileError{Path: m.Path, Msg: err.Error(),
+			errs = append(errs, &diag.FileError{Path: m.Path, Msg: err.Error(),
 				Hint: "end each CREATE MACRO statement with a semicolon outside comments and quotes"})
 			continue
 		}
 		for _, s := range sts {
-			line, col := project.Position(m.Text, s.Offset)
+			line, col := diag.Position(m.Text, s.Offset)
 			loc := macroRe.FindStringSubmatchIndex(s.SQL)
 			if loc == nil {
-				errs = append(errs, project.At(m.Path, m.Text, line, col, "a macro file holds only CREATE MACRO statements"))
+				errs = append(errs, diag.At(m.Path, m.Text, line, col, "a macro file holds only CREATE MACRO statements"))
 				continue
 			}
 			st := project.Statement{SQL: s.SQL, Line: line, Name: s.SQL[loc[8]:loc[9]], Temp: loc[4] >= 0}
@@ -52,8 +53,8 @@ func Macros(macros []project.Macro) error {
 			// without a word (CREATE MACRO is taken as CREATE OR REPLACE).
 			key := macroKey(st.Name, st.Temp)
 			if first, ok := seen[key]; ok {
-				l, c := project.Position(m.Text, s.Offset+loc[8])
-				errs = append(errs, project.At(m.Path, m.Text, l, c, "macro %s is created again: %s:%d creates it first, and this one would replace it without a word; give one of them another name", st.Name, first.path, first.line))
+				l, c := diag.Position(m.Text, s.Offset+loc[8])
+				errs = append(errs, diag.At(m.Path, m.Text, l, c, "macro %s is created again: %s:%d creates it first, and this one would replace it without a word; give one of them another name", st.Name, first.path, first.line))
 				continue
 			}
 			seen[key] = place{m.Path, line}

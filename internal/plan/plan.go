@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -72,23 +73,23 @@ func New(ctx context.Context, p Parser, models []*project.Model, external []stri
 	for _, e := range external {
 		g.External[strings.ToLower(e)] = true
 	}
-	var errs project.Errors
+	var errs diag.Errors
 	for _, m := range models {
 		n := &Node{Model: m}
 		if prev, ok := g.Nodes[n.ID()]; ok {
-			fe := project.At(m.Path, m.Text, 1, 1, "duplicate model name %s: %s defines it too", m.ID(), prev.Model.Path)
+			fe := diag.At(m.Path, m.Text, 1, 1, "duplicate model name %s: %s defines it too", m.ID(), prev.Model.Path)
 			fe.Hint = "model names are case-insensitive; rename or remove one of the files"
 			errs = append(errs, fe)
 			continue
 		}
 		if owner := owned(n.ID(), reserved); owner != "" {
-			fe := project.At(m.Path, m.Text, 1, 1, "%s is %s: a model cannot be named like it", m.ID(), owner)
+			fe := diag.At(m.Path, m.Text, 1, 1, "%s is %s: a model cannot be named like it", m.ID(), owner)
 			fe.Hint = "rename the model, or move it to another schema folder under models/"
 			errs = append(errs, fe)
 			continue
 		}
 		if g.External[n.ID()] {
-			errs = append(errs, project.At(m.Path, m.Text, 1, 1, "duplicate model name %s: a source of that name is declared in elt.yaml", m.ID()))
+			errs = append(errs, diag.At(m.Path, m.Text, 1, 1, "duplicate model name %s: a source of that name is declared in elt.yaml", m.ID()))
 			continue
 		}
 		refs, err := References(ctx, p, m)
@@ -142,16 +143,16 @@ func owned(id string, reserved map[string]string) string {
 	return reserved[schema+".*"]
 }
 
-type hintable struct{ *project.FileError }
+type hintable struct{ *diag.FileError }
 
-func (h hintable) withHint(s string) *project.FileError { h.Hint = s; return h.FileError }
+func (h hintable) withHint(s string) *diag.FileError { h.Hint = s; return h.FileError }
 
 func refError(m *project.Model, r Ref, format string, args ...any) hintable {
 	if r.Offset < 0 {
-		return hintable{&project.FileError{Path: m.Path, Msg: fmt.Sprintf(format, args...)}}
+		return hintable{&diag.FileError{Path: m.Path, Msg: fmt.Sprintf(format, args...)}}
 	}
-	line, col := project.Position(m.Text, r.Offset)
-	return hintable{project.At(m.Path, m.Text, line, col, format, args...)}
+	line, col := diag.Position(m.Text, r.Offset)
+	return hintable{diag.At(m.Path, m.Text, line, col, format, args...)}
 }
 
 func (g *Graph) suggest(id string) string {
@@ -203,7 +204,7 @@ func (g *Graph) Model(name string) (*Node, error) {
 
 // order sorts the graph topologically (Kahn, by name among ready nodes)
 // and reports every cycle it cannot order.
-func (g *Graph) order(ids []string) project.Errors {
+func (g *Graph) order(ids []string) diag.Errors {
 	indeg := map[string]int{}
 	users := map[string][]string{}
 	for _, id := range ids {
@@ -235,7 +236,7 @@ func (g *Graph) order(ids []string) project.Errors {
 		return nil
 	}
 	// Every node left sits on or behind a cycle; walk each cycle once.
-	var errs project.Errors
+	var errs diag.Errors
 	reported := map[string]bool{}
 	for _, start := range ids {
 		if indeg[start] == 0 || reported[start] {
@@ -381,11 +382,11 @@ func queryTree(ctx context.Context, p Parser, path, text, body, what string) (an
 	if obj, ok := tree.(map[string]any); ok && obj["error"] == true {
 		msg, _ := obj["error_message"].(string)
 		pos, _ := strconv.Atoi(fmt.Sprint(obj["position"]))
-		line, col := project.Position(text, pos)
+		line, col := diag.Position(text, pos)
 		if obj["error_type"] == "not implemented" || strings.Contains(msg, "Only SELECT") {
 			line, col = firstWord(text, body)
 		}
-		fe := project.At(path, text, line, col, "%s", msg)
+		fe := diag.At(path, text, line, col, "%s", msg)
 		if obj["error_type"] == "not implemented" || strings.Contains(msg, "Only SELECT") {
 			fe.Msg = what + " is one query, and this file holds a statement that is not one"
 			fe.Hint = what + " is one SELECT query (WITH ... SELECT is fine)"
@@ -394,7 +395,7 @@ func queryTree(ctx context.Context, p Parser, path, text, body, what string) (an
 	}
 	if obj, ok := tree.(map[string]any); ok {
 		if st, ok := obj["statements"].([]any); ok && len(st) != 1 {
-			return nil, &project.FileError{Path: path, Msg: fmt.Sprintf("%s holds one query, this file holds %d statements", what, len(st))}
+			return nil, &diag.FileError{Path: path, Msg: fmt.Sprintf("%s holds one query, this file holds %d statements", what, len(st))}
 		}
 	}
 	return tree, nil
@@ -404,7 +405,7 @@ func queryTree(ctx context.Context, p Parser, path, text, body, what string) (an
 // space or comment.
 func firstWord(text, body string) (line, col int) {
 	if sts, err := warehouse.Statements(body); err == nil && len(sts) > 0 {
-		return project.Position(text, sts[0].Offset)
+		return diag.Position(text, sts[0].Offset)
 	}
 	return 1, 1
 }
@@ -413,7 +414,7 @@ func firstWord(text, body string) (line, col int) {
 // query, by DuckDB's parser, before anything runs; each error is at its
 // file:line:col.
 func DataTests(ctx context.Context, p Parser, tests []project.SQLFile) error {
-	var errs project.Errors
+	var errs diag.Errors
 	for _, t := range tests {
 		_, err := queryTree(ctx, p, t.Path, t.Text, t.Text, "a data test")
 		errs.Add(err)

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/digitalservices/elt/internal/warehouse"
+	"github.com/digitalservices/elt/internal/sqlname"
 )
 
 // qualifiedRe matches a possibly quoted, possibly qualified table name at
@@ -36,7 +36,7 @@ func (n *Node) Rewrite(replace func(id string) string) (string, error) {
 			return "", fmt.Errorf("%s: cannot place the reference to %s", n.Model.Path, r.ID)
 		}
 		if r.Alias == "" {
-			with += " AS " + warehouse.Ident(r.ID[strings.LastIndexByte(r.ID, '.')+1:])
+			with += " AS " + sqlname.Ident(r.ID[strings.LastIndexByte(r.ID, '.')+1:])
 		}
 		body = body[:r.Offset] + with + body[r.Offset+loc[1]:]
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -130,7 +131,7 @@ func ProfileColumns(ctx context.Context, q warehouse.Querier, schema, name strin
 	if len(cols) == 0 {
 		return Table{}, fmt.Errorf("%s.%s is not in the warehouse: build it first", schema, name)
 	}
-	from := warehouse.Qualified(schema, name)
+	from := sqlname.Qualified(schema, name).String()
 	if o.Where != "" {
 		from = "(SELECT * FROM " + from + " WHERE " + o.Where + ")"
 	}
@@ -140,7 +141,7 @@ func ProfileColumns(ctx context.Context, q warehouse.Querier, schema, name strin
 	}
 	exprs := []string{"count(*)"}
 	for _, c := range cols {
-		id := warehouse.Ident(c.Name)
+		id := sqlname.Ident(c.Name)
 		exprs = append(exprs, "count("+id+")", fmt.Sprintf(distinct, id))
 		if Bounded(c.Type) {
 			exprs = append(exprs, "min("+id+")::VARCHAR", "max("+id+")::VARCHAR")
@@ -163,7 +164,7 @@ func ProfileColumns(ctx context.Context, q warehouse.Querier, schema, name strin
 		t.Columns[i].Nulls = t.Rows - nonNull[i]
 		if c := t.Columns[i]; Textual(c.Type) && c.Distinct > 0 && c.Distinct <= MaxValues {
 			few = append(few, i)
-			hists = append(hists, "to_json(histogram("+warehouse.Ident(c.Name)+"))::VARCHAR")
+			hists = append(hists, "to_json(histogram("+sqlname.Ident(c.Name)+"))::VARCHAR")
 		}
 	}
 	if len(few) == 0 {

@@ -1,3 +1,8 @@
+// Package project owns loading what a user writes: elt.yaml (with its
+// targets, variables and seeds), the model files and their YAML headers,
+// macros and data tests. It reads them strictly and reports every problem
+// at the path:line:col where it stands (internal/diag); what a source and
+// a check declare is internal/contract's.
 package project
 
 import (
@@ -5,12 +10,14 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/diag"
 )
 
 // ConfigFile is the name of the project file at the project root.
@@ -19,11 +26,11 @@ const ConfigFile = "elt.yaml"
 // Config is elt.yaml. Defaults are filled in first, then the file, then
 // flags and environment (see Overrides), then Validate.
 type Config struct {
-	Version int               `yaml:"version"`
-	Paths   Paths             `yaml:"paths"`
-	DuckDB  DuckDB            `yaml:"duckdb"`
-	Models  ModelDefaults     `yaml:"models"`
-	Sources map[string]Source `yaml:"sources"`
+	Version int                        `yaml:"version"`
+	Paths   Paths                      `yaml:"paths"`
+	DuckDB  DuckDB                     `yaml:"duckdb"`
+	Models  ModelDefaults              `yaml:"models"`
+	Sources map[string]contract.Source `yaml:"sources"`
 	// Online is where models with an online: section are served from.
 	Online OnlineStore `yaml:"online"`
 	// Vars are the project's variables, set as DuckDB variables before
@@ -87,9 +94,6 @@ type ModelDefaults struct {
 	Materialized Materialization `yaml:"materialized"`
 }
 
-// DefaultMaxQuarantinePct is the source gate when elt.yaml sets none.
-const DefaultMaxQuarantinePct = 5.0
-
 // Project is a loaded project: its folder, configuration and models.
 type Project struct {
 	Dir    string
@@ -138,10 +142,17 @@ func LoadConfig(dir string) (Config, error) {
 		}
 		return cfg, fmt.Errorf("read %s: %w", ConfigFile, err)
 	}
+	return ParseConfig(string(data))
+}
+
+// ParseConfig reads the text of an elt.yaml strictly, as LoadConfig reads
+// the file.
+func ParseConfig(text string) (Config, error) {
+	cfg := DefaultConfig()
 	cfg.Version = 0
-	text := quoteDecimals(string(data))
+	text = QuoteDecimals(text)
 	cfg.Text = text
-	if err := decodeStrict(ConfigFile, text, text, 0, 0, &cfg); err != nil {
+	if err := diag.DecodeStrict(ConfigFile, text, text, 0, 0, &cfg); err != nil {
 		return cfg, err
 	}
 	return cfg, cfg.validate(text)
@@ -151,42 +162,41 @@ func LoadConfig(dir string) (Config, error) {
 // YAML flow mapping ({name: amount, type: decimal(10,2)}).
 var decimalRe = regexp.MustCompile(`(type:[ \t]*)(decimal\([ \t]*\d+[ \t]*,[ \t]*\d+[ \t]*\))`)
 
-// quoteDecimals quotes each unquoted decimal(p,s) type, so the form
+// QuoteDecimals quotes each unquoted decimal(p,s) type, so the form
 // people write in a flow mapping reads as one value.
-func quoteDecimals(text string) string {
+func QuoteDecimals(text string) string {
 	return decimalRe.ReplaceAllString(text, `$1"$2"`)
 }
 
-var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 var memRe = regexp.MustCompile(`(?i)^\s*([0-9]+(?:\.[0-9]+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)\s*$`)
 
 func (c *Config) validate(text string) error {
-	var errs Errors
+	var errs diag.Errors
 	bad := func(key, format string, args ...any) {
 		line, col := findKey(text, key)
-		errs = append(errs, At(ConfigFile, text, line, col, format, args...))
+		errs = append(errs, diag.At(ConfigFile, text, line, col, format, args...))
 	}
 	if c.Version != 1 {
 		bad("version", "version must be 1, found %d", c.Version)
 	}
-	loc := newLocator(text)
+	loc := diag.NewLocator(text)
 	engine := func(d DuckDB, path ...string) {
-		if line, col, set := loc.lookup(append(path, "duckdb", "threads")...); set && (d.Threads < 1 || d.Threads > MaxThreads) {
-			errs = append(errs, At(ConfigFile, text, line, col, "threads must be from 1 to %d, found %d", MaxThreads, d.Threads))
+		if line, col, set := loc.Lookup(append(path, "duckdb", "threads")...); set && (d.Threads < 1 || d.Threads > MaxThreads) {
+			errs = append(errs, diag.At(ConfigFile, text, line, col, "threads must be from 1 to %d, found %d", MaxThreads, d.Threads))
 		}
-		if line, col, set := loc.lookup(append(path, "duckdb", "memory_limit")...); set {
+		if line, col, set := loc.Lookup(append(path, "duckdb", "memory_limit")...); set {
 			if n, ok := memorySize(d.MemoryLimit); !ok {
-				errs = append(errs, At(ConfigFile, text, line, col, "memory_limit must be a positive size like 4GB or 512MB, found %q (a number and its unit: B, KB, MB, GB, TB, or KiB to TiB)", d.MemoryLimit))
+				errs = append(errs, diag.At(ConfigFile, text, line, col, "memory_limit must be a positive size like 4GB or 512MB, found %q (a number and its unit: B, KB, MB, GB, TB, or KiB to TiB)", d.MemoryLimit))
 			} else if n < MinMemoryLimit {
-				errs = append(errs, At(ConfigFile, text, line, col, "memory_limit must be at least %s (DuckDB fails with less), found %q", MinMemoryLimitText, d.MemoryLimit))
+				errs = append(errs, diag.At(ConfigFile, text, line, col, "memory_limit must be at least %s (DuckDB fails with less), found %q", MinMemoryLimitText, d.MemoryLimit))
 			}
 		}
 	}
 	vars := func(vs map[string]any, path ...string) {
 		for _, name := range sortedKeys(vs) {
 			if err := VarValue(vs[name]); err != nil {
-				line, col := loc.find(append(path, "vars", name)...)
-				errs = append(errs, At(ConfigFile, text, line, col, "variable %s: %v", name, err))
+				line, col := loc.Find(append(path, "vars", name)...)
+				errs = append(errs, diag.At(ConfigFile, text, line, col, "variable %s: %v", name, err))
 			}
 		}
 	}
@@ -203,17 +213,17 @@ func (c *Config) validate(text string) error {
 		s := c.Sources[name]
 		at := func(path ...string) func(format string, args ...any) {
 			return func(format string, args ...any) {
-				line, col := loc.find(append([]string{"sources", name}, path...)...)
-				errs = append(errs, At(ConfigFile, text, line, col, "source %s: %s", name, fmt.Sprintf(format, args...)))
+				line, col := loc.Find(append([]string{"sources", name}, path...)...)
+				errs = append(errs, diag.At(ConfigFile, text, line, col, "source %s: %s", name, fmt.Sprintf(format, args...)))
 			}
 		}
-		if !identRe.MatchString(name) {
+		if !contract.IsIdent(name) {
 			at()("the name must be a plain identifier (letters, digits, _)")
 		}
 		if s.Path == "" {
 			s.Path = name
 		}
-		s.validate(at)
+		s.Validate(at)
 		c.Sources[name] = s
 	}
 	return errs.Err()
@@ -232,7 +242,7 @@ func VarValue(v any) error {
 // that decoded fine but are not allowed.
 func findKey(text, key string) (int, int) {
 	if off, ok := keyAt(text, key); ok {
-		return Position(text, off)
+		return diag.Position(text, off)
 	}
 	return 1, 0
 }
@@ -284,19 +294,6 @@ func memorySize(s string) (float64, bool) {
 		v *= base
 	}
 	return v, true
-}
-
-// validPattern reports a glob that path.Match cannot use (such as "[").
-func validPattern(p string) error {
-	if strings.TrimSpace(p) == "" {
-		return fmt.Errorf("a pattern is empty")
-	}
-	for _, seg := range strings.Split(p, "/") {
-		if _, err := path.Match(seg, ""); err != nil {
-			return fmt.Errorf("pattern %q is not a valid glob (%v): a [ starts a class such as [0-9]; write \\[ for a bracket", p, err)
-		}
-	}
-	return nil
 }
 
 // SourceNames returns the declared sources in name order.
@@ -356,7 +353,7 @@ func Load(dir string, o Overrides) (*Project, error) {
 	p := &Project{Dir: abs, Config: cfg}
 	models, err := LoadModels(abs, cfg.Models)
 	seeds, serr := LoadSeeds(abs, cfg.Seeds)
-	var errs Errors
+	var errs diag.Errors
 	errs.Add(err)
 	errs.Add(serr)
 	p.Models = append(models, seeds...)
@@ -425,3 +422,20 @@ func (c *Config) applyTarget(name string) error {
 type UsageError struct{ Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
+
+// SourceError is a problem found after loading (such as a check DuckDB
+// cannot parse) at a source's key path in elt.yaml: fields, 2, check.
+func (c *Config) SourceError(source string, path []string, format string, args ...any) *diag.FileError {
+	line, col := diag.NewLocator(c.Text).Find(append([]string{"sources", source}, path...)...)
+	return diag.At(ConfigFile, c.Text, line, col, "source %s: %s", source, fmt.Sprintf(format, args...))
+}
+
+// sortedKeys are the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

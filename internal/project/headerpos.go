@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/digitalservices/elt/internal/diag"
 )
 
 // HeaderPos is the line and column, in the model file, of the value at path
@@ -38,7 +40,7 @@ func (m *Model) headerNode(path ...string) (n *yaml.Node, found bool, lineOff, c
 		return nil, false, 1, 1
 	}
 	yamlStart := start + 2
-	lineOff, colOff = Position(text, yamlStart)
+	lineOff, colOff = diag.Position(text, yamlStart)
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(text[yamlStart:yamlStart+end]), &doc); err != nil || len(doc.Content) == 0 {
 		return nil, false, lineOff, colOff
@@ -69,7 +71,7 @@ func (m *Model) headerNode(path ...string) (n *yaml.Node, found bool, lineOff, c
 
 // HeaderError is an error at the value at path in the model's header (see
 // HeaderPos).
-func (m *Model) HeaderError(path []string, format string, args ...any) *FileError {
+func (m *Model) HeaderError(path []string, format string, args ...any) *diag.FileError {
 	line, col := m.HeaderPos(path...)
-	return At(m.Path, m.Text, line, col, format, args...)
+	return diag.At(m.Path, m.Text, line, col, format, args...)
 }

@@ -11,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/diag"
 )
 
 // Materialization is how a model is kept in the warehouse.
@@ -83,7 +86,7 @@ type Header struct {
 	// each build.
 	Online *Online `yaml:"online"`
 	// Checks are model-level data checks (row_count, expression, ...).
-	Checks []Check `yaml:"checks"`
+	Checks []contract.Check `yaml:"checks"`
 	// Export writes the built table to files after each publish.
 	Export *Export `yaml:"export"`
 	// Redshift shapes the generated CREATE TABLE (elt ddl).
@@ -127,7 +130,7 @@ type Redshift struct {
 type Column struct {
 	Name        string `yaml:"name"`
 	Description string `yaml:"description"`
-	// Length sizes the column's Redshift VARCHAR (bytes, 1 to MaxLength);
+	// Length sizes the column's Redshift VARCHAR (bytes, 1 to contract.MaxLength);
 	// without it the size is the max_length of the source field the column is copied
 	// from, else a default (elt ddl never measures data).
 	Length int `yaml:"length"`
@@ -135,7 +138,7 @@ type Column struct {
 	NotNull bool   `yaml:"not_null"`
 	Encode  string `yaml:"encode"`
 	// Checks are data checks of this column.
-	Checks []Check `yaml:"checks"`
+	Checks []contract.Check `yaml:"checks"`
 }
 
 // ID is the model's qualified name, schema.name.
@@ -144,7 +147,7 @@ func (m *Model) ID() string { return m.Schema + "." + m.Name }
 // LoadModels discovers models/<schema>/<name>.sql under dir.
 func LoadModels(dir string, defaults ModelDefaults) ([]*Model, error) {
 	var models []*Model
-	var errs Errors
+	var errs diag.Errors
 	err := WalkFiles(dir, "models", func(rel, path string) error {
 		// Hidden files and folders are an editor's or a tool's (Emacs's
 		// lock link .#orders.sql, a .git folder): not models, and not
@@ -154,7 +157,7 @@ func LoadModels(dir string, defaults ModelDefaults) ([]*Model, error) {
 		}
 		parts := strings.Split(rel, "/")
 		if len(parts) != 3 {
-			errs = append(errs, &FileError{Path: rel, Msg: "a model must be models/<schema>/<name>.sql", Hint: "move it into one schema folder such as models/silver/"})
+			errs = append(errs, &diag.FileError{Path: rel, Msg: "a model must be models/<schema>/<name>.sql", Hint: "move it into one schema folder such as models/silver/"})
 			return nil
 		}
 		data, err := os.ReadFile(path)
@@ -180,21 +183,21 @@ func LoadModels(dir string, defaults ModelDefaults) ([]*Model, error) {
 func ParseModel(path, schema, name, text string, defaults ModelDefaults) (*Model, error) {
 	m := &Model{Schema: schema, Name: name, Path: path, Text: text, Body: text}
 	for _, id := range []string{schema, name} {
-		if !identRe.MatchString(id) {
-			return nil, &FileError{Path: path, Msg: fmt.Sprintf("%q is not a plain identifier: use letters, digits and _ in model folder and file names", id)}
+		if !contract.IsIdent(id) {
+			return nil, &diag.FileError{Path: path, Msg: fmt.Sprintf("%q is not a plain identifier: use letters, digits and _ in model folder and file names", id)}
 		}
 	}
 	start := len(text) - len(strings.TrimLeft(text, " \t\r\n"))
 	if strings.HasPrefix(text[start:], "/*") {
 		end := strings.Index(text[start+2:], "*/")
 		if end < 0 {
-			line, col := Position(text, start)
-			return nil, At(path, text, line, col, "the header comment is never closed: end it with */")
+			line, col := diag.Position(text, start)
+			return nil, diag.At(path, text, line, col, "the header comment is never closed: end it with */")
 		}
 		yamlStart := start + 2
 		yamlText := text[yamlStart : yamlStart+end]
-		line, col := Position(text, yamlStart)
-		if err := decodeStrict(path, text, yamlText, line-1, col-1, &m.Header); err != nil {
+		line, col := diag.Position(text, yamlStart)
+		if err := diag.DecodeStrict(path, text, yamlText, line-1, col-1, &m.Header); err != nil {
 			return nil, err
 		}
 		m.Body = text[:start] + blank(text[start:yamlStart+end+2]) + text[yamlStart+end+2:]
@@ -207,61 +210,61 @@ func ParseModel(path, schema, name, text string, defaults ModelDefaults) (*Model
 	}
 	if !validMaterialized(m.Header.Materialized) {
 		line, col := findKey(text, "materialized")
-		return nil, At(path, text, line, col, "materialized must be one of %s, found %q", materializationList(), m.Header.Materialized)
+		return nil, diag.At(path, text, line, col, "materialized must be one of %s, found %q", materializationList(), m.Header.Materialized)
 	}
-	if m.Header.Materialized == Incremental && !identRe.MatchString(m.Header.UniqueKey) {
+	if m.Header.Materialized == Incremental && !contract.IsIdent(m.Header.UniqueKey) {
 		line, col := findKey(text, "materialized")
-		return nil, At(path, text, line, col, "an incremental model needs unique_key: one column name, found %q", m.Header.UniqueKey)
+		return nil, diag.At(path, text, line, col, "an incremental model needs unique_key: one column name, found %q", m.Header.UniqueKey)
 	}
 	if e := m.Header.Export; e != nil {
 		for _, f := range e.Formats {
 			if f != "parquet" && f != "csv" {
 				line, col := findKey(text, "formats")
-				return nil, At(path, text, line, col, "export formats are parquet and csv, found %q", f)
+				return nil, diag.At(path, text, line, col, "export formats are parquet and csv, found %q", f)
 			}
 		}
 		for _, p := range e.PartitionBy {
-			if !identRe.MatchString(p.Name) || strings.TrimSpace(p.Expr) == "" {
+			if !contract.IsIdent(p.Name) || strings.TrimSpace(p.Expr) == "" {
 				line, col := findKey(text, "partition_by")
-				return nil, At(path, text, line, col, "each partition_by entry needs a name (a plain identifier) and an expr")
+				return nil, diag.At(path, text, line, col, "each partition_by entry needs a name (a plain identifier) and an expr")
 			}
 		}
 	}
 	for name, v := range m.Header.Vars {
 		line, col := findKey(text, name)
 		switch {
-		case !identRe.MatchString(name):
-			return nil, At(path, text, line, col, "variable name %q must be a plain identifier", name)
+		case !contract.IsIdent(name):
+			return nil, diag.At(path, text, line, col, "variable name %q must be a plain identifier", name)
 		default:
 			switch v.(type) {
 			case int, int64, float64, string, bool:
 			default:
-				return nil, At(path, text, line, col, "variable %s must be a number, text or true/false", name)
+				return nil, diag.At(path, text, line, col, "variable %s must be a number, text or true/false", name)
 			}
 			if err := VarValue(v); err != nil {
-				return nil, At(path, text, line, col, "variable %s: %v", name, err)
+				return nil, diag.At(path, text, line, col, "variable %s: %v", name, err)
 			}
 		}
 	}
 	if o := m.Header.Online; o != nil {
 		line, col := findKey(text, "online")
 		if m.Header.Materialized != Incremental {
-			return nil, At(path, text, line, col, "online publishing needs an incremental model (it publishes the rows each build changes)")
+			return nil, diag.At(path, text, line, col, "online publishing needs an incremental model (it publishes the rows each build changes)")
 		}
 		if o.TTL != "" {
 			if d, err := time.ParseDuration(o.TTL); err != nil || d <= 0 {
-				return nil, At(path, text, line, col, "online ttl %q is not a positive duration such as 24h or 90m", o.TTL)
+				return nil, diag.At(path, text, line, col, "online ttl %q is not a positive duration such as 24h or 90m", o.TTL)
 			}
 		}
 	}
 	for i, c := range m.Header.Columns {
 		at := []string{"columns", strconv.Itoa(i), "length"}
-		if _, given, _, _ := m.headerNode(at...); given && (c.Length < 1 || c.Length > MaxLength) {
-			return nil, m.HeaderError(at, "column %s: length is a size in bytes from 1 to %d (Redshift's largest VARCHAR), found %d", c.Name, MaxLength, c.Length)
+		if _, given, _, _ := m.headerNode(at...); given && (c.Length < 1 || c.Length > contract.MaxLength) {
+			return nil, m.HeaderError(at, "column %s: length is a size in bytes from 1 to %d (Redshift's largest VARCHAR), found %d", c.Name, contract.MaxLength, c.Length)
 		}
 	}
 	if strings.TrimSpace(m.Body) == "" {
-		return nil, &FileError{Path: path, Msg: "the model has no query", Hint: "write one SELECT statement after the header"}
+		return nil, &diag.FileError{Path: path, Msg: "the model has no query", Hint: "write one SELECT statement after the header"}
 	}
 	return m, nil
 }
@@ -335,4 +338,19 @@ func containsSQL(dir string) bool {
 		return nil
 	})
 	return found
+}
+
+// Checks returns every check of the model, column checks first, each with
+// its column set.
+func (m *Model) Checks() []contract.Check {
+	var out []contract.Check
+	for _, col := range m.Header.Columns {
+		for _, c := range col.Checks {
+			c.Column = col.Name
+			out = append(out, c)
+		}
+	}
+	out = append(out, m.Header.Checks...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
+	return out
 }

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/digitalservices/elt/internal/diag"
 )
 
 // checkOutput refuses an exports folder that is a bronze source's folder,
@@ -49,8 +51,8 @@ func checkOutput(dir string, cfg Config, o Overrides) error {
 			}
 			return &UsageError{Msg: flag + ": " + msg}
 		}
-		line, col := newLocator(cfg.Text).find("paths", "output")
-		return At(ConfigFile, cfg.Text, line, col, "%s", msg)
+		line, col := diag.NewLocator(cfg.Text).Find("paths", "output")
+		return diag.At(ConfigFile, cfg.Text, line, col, "%s", msg)
 	}
 	return nil
 }

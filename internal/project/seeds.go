@@ -7,6 +7,10 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/diag"
+	"github.com/digitalservices/elt/internal/sqlname"
 )
 
 // SeedDir is where seeds live: seeds/<schema>/<name>.csv is the table
@@ -20,18 +24,18 @@ const SeedDir = "seeds"
 // DuckDB searches files in.
 func LoadSeeds(dir string, decl map[string]SeedConfig) ([]*Model, error) {
 	var out []*Model
-	var errs Errors
+	var errs diag.Errors
 	seen := map[string]bool{}
 	err := WalkFiles(dir, SeedDir, func(rel, _ string) error {
 		parts := strings.Split(rel, "/")
 		if !strings.HasSuffix(rel, ".csv") || len(parts) != 3 {
-			errs = append(errs, &FileError{Path: rel, Msg: "a seed must be seeds/<schema>/<name>.csv", Hint: "move it into one schema folder such as seeds/ref/, or out of seeds/"})
+			errs = append(errs, &diag.FileError{Path: rel, Msg: "a seed must be seeds/<schema>/<name>.csv", Hint: "move it into one schema folder such as seeds/ref/, or out of seeds/"})
 			return nil
 		}
 		schema, name := parts[1], strings.TrimSuffix(parts[2], ".csv")
 		for _, id := range []string{schema, name} {
-			if !identRe.MatchString(id) {
-				errs = append(errs, &FileError{Path: rel, Msg: fmt.Sprintf("%q is not a plain identifier: use letters, digits and _ in seed folder and file names", id)})
+			if !contract.IsIdent(id) {
+				errs = append(errs, &diag.FileError{Path: rel, Msg: fmt.Sprintf("%q is not a plain identifier: use letters, digits and _ in seed folder and file names", id)})
 				return nil
 			}
 		}
@@ -48,7 +52,7 @@ func LoadSeeds(dir string, decl map[string]SeedConfig) ([]*Model, error) {
 	}
 	for _, k := range sortedKeys(decl) {
 		if !seen[strings.ToLower(k)] {
-			errs = append(errs, &FileError{Path: ConfigFile, Msg: fmt.Sprintf("seeds: %s has no file %s/%s.csv", k, SeedDir, strings.Replace(k, ".", "/", 1))})
+			errs = append(errs, &diag.FileError{Path: ConfigFile, Msg: fmt.Sprintf("seeds: %s has no file %s/%s.csv", k, SeedDir, strings.Replace(k, ".", "/", 1))})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID() < out[j].ID() })
@@ -66,17 +70,17 @@ func SeedSQL(rel string, types map[string]string) string {
 	if len(types) > 0 {
 		var kv []string
 		for _, c := range sortedKeys(types) {
-			kv = append(kv, quoteLiteral(c)+": "+quoteLiteral(types[c]))
+			kv = append(kv, sqlname.Literal(c)+": "+sqlname.Literal(types[c]))
 		}
 		opts = ", types = {" + strings.Join(kv, ", ") + "}"
 	}
-	return "SELECT * FROM read_csv(" + quoteLiteral(rel) + ", " + seedOptions + opts + ")"
+	return "SELECT * FROM read_csv(" + sqlname.Literal(rel) + ", " + seedOptions + opts + ")"
 }
 
 // SeedTextSQL reads a seed file as SeedSQL does, every column as text: what
 // the build compares with the sources' reader before anything runs.
 func SeedTextSQL(rel string) string {
-	return "SELECT * FROM read_csv(" + quoteLiteral(rel) + ", " + seedOptions + ", all_varchar = true)"
+	return "SELECT * FROM read_csv(" + sqlname.Literal(rel) + ", " + seedOptions + ", all_varchar = true)"
 }
 
 // SeedConfigs are elt.yaml's seeds: by schema.name. Both forms are read:
@@ -98,7 +102,7 @@ func (s *SeedConfigs) UnmarshalYAML(n *yaml.Node) error {
 		errs = append(errs, fmt.Sprintf("line %d: ", at.Line)+fmt.Sprintf(format, args...))
 	}
 	if n.Kind != yaml.MappingNode {
-		fail(n, "seeds: expected a mapping of schemas to seeds, found %s", describe(n))
+		fail(n, "seeds: expected a mapping of schemas to seeds, found %s", diag.Describe(n))
 		return &yaml.TypeError{Errors: errs}
 	}
 	out, ids := SeedConfigs{}, map[string]bool{}
@@ -111,11 +115,10 @@ func (s *SeedConfigs) UnmarshalYAML(n *yaml.Node) error {
 			return
 		}
 		ids[strings.ToLower(id)] = true
-		checkKnown(v, reflect.TypeOf(SeedConfig{}), func(at *yaml.Node, format string, args ...any) { fail(at, format, args...) })
+		diag.CheckKnown(v, reflect.TypeOf(SeedConfig{}), func(at *yaml.Node, format string, args ...any) { fail(at, format, args...) })
 		var c SeedConfig
 		if err := v.Decode(&c); err != nil {
-			var te *yaml.TypeError
-			if asTypeError(err, &te) {
+			if te, ok := err.(*yaml.TypeError); ok {
 				errs = append(errs, te.Errors...)
 			} else {
 				fail(v, "%v", err)
@@ -134,7 +137,7 @@ func (s *SeedConfigs) UnmarshalYAML(n *yaml.Node) error {
 			v = v.Alias
 		}
 		if v.Kind != yaml.MappingNode {
-			fail(k, "seeds: %s: expected the schema's seeds by name (seeds: {%s: {name: {column_types: ...}}}), found %s", k.Value, k.Value, describe(v))
+			fail(k, "seeds: %s: expected the schema's seeds by name (seeds: {%s: {name: {column_types: ...}}}), found %s", k.Value, k.Value, diag.Describe(v))
 			continue
 		}
 		for j := 0; j+1 < len(v.Content); j += 2 {
@@ -147,5 +150,3 @@ func (s *SeedConfigs) UnmarshalYAML(n *yaml.Node) error {
 	*s = out
 	return nil
 }
-
-func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

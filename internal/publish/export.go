@@ -2,7 +2,9 @@
 // Parquet and CSV, optionally Hive-partitioned, with every column cast to
 // what Redshift can load, in the DDL's order. An export is written aside and
 // swapped into place, so a reader never sees half of one and the previous
-// export stays until the new one is whole.
+// export stays until the new one is whole. It owns what follows a build's
+// commit: the exports (Exports) and the changed rows of models with an
+// online: section sent to the feature store (Serve, through online).
 package publish
 
 import (
@@ -16,7 +18,16 @@ import (
 
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/redshift"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// The file-system calls that write an export aside and swap it in, as
+// variables so that a test can make each step fail in turn.
+var (
+	mkdirAll  = os.MkdirAll
+	rename    = os.Rename
+	removeAll = os.RemoveAll
 )
 
 // Select is the query an export writes: every column cast for Redshift, in
@@ -28,14 +39,14 @@ func Select(m *project.Model, t redshift.Table) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		cols = append(cols, mp.Export+" AS "+warehouse.Ident(c.Name))
+		cols = append(cols, mp.Export+" AS "+sqlname.Ident(c.Name))
 	}
 	if e := m.Header.Export; e != nil {
 		for _, p := range e.PartitionBy {
-			cols = append(cols, "("+p.Expr+"\n) AS "+warehouse.Ident(p.Name))
+			cols = append(cols, "("+p.Expr+"\n) AS "+sqlname.Ident(p.Name))
 		}
 	}
-	return "SELECT " + strings.Join(cols, ", ") + " FROM " + warehouse.Qualified(m.Schema, m.Name), nil
+	return "SELECT " + strings.Join(cols, ", ") + " FROM " + sqlname.Qualified(m.Schema, m.Name).String(), nil
 }
 
 // Dir is where a model's exports go: <output>/<schema>/<name>.
@@ -61,7 +72,7 @@ func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output st
 	}
 	final := Dir(output, m)
 	parent, base := filepath.Dir(final), filepath.Base(final)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := mkdirAll(parent, 0o755); err != nil {
 		return 0, fmt.Errorf("export %s: %w", m.ID(), err)
 	}
 	old := filepath.Join(parent, "."+base+".old")
@@ -71,20 +82,20 @@ func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output st
 	tmp := filepath.Join(parent, fmt.Sprintf(".%s.tmp-%d", base, runID))
 	stale, _ := filepath.Glob(filepath.Join(parent, "."+base+".tmp-*"))
 	for _, s := range stale {
-		os.RemoveAll(s)
+		removeAll(s)
 	}
 	defer func() {
 		if err != nil {
-			os.RemoveAll(tmp)
+			removeAll(tmp)
 		}
 	}()
 	var parts []string
 	for _, p := range e.PartitionBy {
-		parts = append(parts, warehouse.Ident(p.Name))
+		parts = append(parts, sqlname.Ident(p.Name))
 	}
 	for _, f := range e.Formats {
 		dir := filepath.Join(tmp, f)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := mkdirAll(dir, 0o755); err != nil {
 			return 0, err
 		}
 		// DuckDB prepares a row group on any thread once it has ROW_GROUP_SIZE
@@ -101,7 +112,7 @@ func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output st
 			target = dir
 			opts += ", PARTITION_BY (" + strings.Join(parts, ", ") + "), FILENAME_PATTERN 'data_{i}'"
 		}
-		res, err := q.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (%s)", sel, warehouse.Literal(target), opts))
+		res, err := q.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (%s)", sel, sqlname.Literal(target), opts))
 		if err != nil {
 			return 0, fmt.Errorf("export %s as %s: %w", m.ID(), f, err)
 		}
@@ -117,17 +128,17 @@ func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output st
 // final, old goes. Between the two renames final is absent for a moment,
 // never half-written; recoverSwap mends a swap cut off there.
 func swap(tmp, final, old string) error {
-	if err := os.RemoveAll(old); err != nil {
+	if err := removeAll(old); err != nil {
 		return err
 	}
-	if err := os.Rename(final, old); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := rename(final, old); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("move the previous export aside: %w", err)
 	}
-	if err := os.Rename(tmp, final); err != nil {
-		os.Rename(old, final)
+	if err := rename(tmp, final); err != nil {
+		rename(old, final)
 		return fmt.Errorf("put the new export in place: %w", err)
 	}
-	return os.RemoveAll(old)
+	return removeAll(old)
 }
 
 // recoverSwap restores the previous export when a swap was interrupted
@@ -135,7 +146,7 @@ func swap(tmp, final, old string) error {
 func recoverSwap(final, old string) error {
 	if _, err := os.Stat(final); errors.Is(err, fs.ErrNotExist) {
 		if _, err := os.Stat(old); err == nil {
-			return os.Rename(old, final)
+			return rename(old, final)
 		}
 	}
 	return nil

@@ -2,9 +2,10 @@ package redshift
 
 import (
 	"fmt"
-	"github.com/digitalservices/elt/internal/warehouse"
 	"regexp"
 	"strings"
+
+	"github.com/digitalservices/elt/internal/sqlname"
 )
 
 // Table is a relation as Redshift should hold it.
@@ -114,11 +115,11 @@ func DDL(t Table) (string, error) {
 		b.WriteString("\n")
 	}
 	if t.Description != "" {
-		fmt.Fprintf(&b, "COMMENT ON TABLE %s.%s IS %s;\n", Ident(t.Schema), Ident(t.Name), warehouse.Literal(t.Description))
+		fmt.Fprintf(&b, "COMMENT ON TABLE %s.%s IS %s;\n", Ident(t.Schema), Ident(t.Name), Literal(t.Description))
 	}
 	for _, c := range t.Columns {
 		if c.Description != "" {
-			fmt.Fprintf(&b, "COMMENT ON COLUMN %s.%s.%s IS %s;\n", Ident(t.Schema), Ident(t.Name), Ident(c.Name), warehouse.Literal(c.Description))
+			fmt.Fprintf(&b, "COMMENT ON COLUMN %s.%s.%s IS %s;\n", Ident(t.Schema), Ident(t.Name), Ident(c.Name), Literal(c.Description))
 		}
 	}
 	if len(errs) > 0 {
@@ -145,19 +146,31 @@ func hasDescriptions(cs []Column) bool {
 func Copy(t Table, prefix, iamRole string) string {
 	from := strings.TrimSuffix(prefix, "/") + "/" + t.Schema + "/" + t.Name + "/parquet/"
 	table := Ident(t.Schema) + "." + Ident(t.Name)
-	return fmt.Sprintf("BEGIN;\nDELETE FROM %s;\nCOPY %s\nFROM %s\nIAM_ROLE %s\nFORMAT AS PARQUET;\nCOMMIT;\n", table, table, warehouse.Literal(from), warehouse.Literal(iamRole))
+	return fmt.Sprintf("BEGIN;\nDELETE FROM %s;\nCOPY %s\nFROM %s\nIAM_ROLE %s\nFORMAT AS PARQUET;\nCOMMIT;\n", table, table, Literal(from), Literal(iamRole))
 }
 
 var bareRe = regexp.MustCompile(`^[a-z_][a-z0-9_$]*$`)
 
 // Ident writes a Redshift identifier, quoted when it is a reserved word or
-// not a plain lower-case name.
+// not a plain lower-case name. Quoted, it is written as DuckDB's
+// (sqlname.Ident): Redshift's delimited identifiers double a double quote
+// too.
 func Ident(s string) string {
 	if bareRe.MatchString(s) && !reserved[strings.ToUpper(s)] {
 		return s
 	}
-	return warehouse.Ident(s)
+	return sqlname.Ident(s)
 }
+
+// literalQuotes doubles what a Redshift string literal must not hold alone.
+var literalQuotes = strings.NewReplacer(`\`, `\\`, `'`, `''`)
+
+// Literal writes a Redshift string literal. Redshift, unlike DuckDB
+// (sqlname.Literal), reads a backslash in a literal as an escape (its
+// QUOTE_LITERAL doubles them), so a backslash is doubled as well as a
+// single quote: a description ending in one would otherwise swallow the
+// closing quote.
+func Literal(s string) string { return "'" + literalQuotes.Replace(s) + "'" }
 
 // reserved are Redshift's reserved words (Amazon Redshift Database Developer
 // Guide, "Reserved words").

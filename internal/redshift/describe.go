@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -56,7 +57,7 @@ func Measure(ctx context.Context, q warehouse.Querier, m *project.Model, t Table
 		if !Measurable(c) {
 			continue
 		}
-		col := warehouse.Ident(c.Name)
+		col := sqlname.Ident(c.Name)
 		if strings.EqualFold(c.Type, "BLOB") {
 			exprs = append(exprs, fmt.Sprintf("coalesce(max(octet_length(%s)), 0)", col))
 		} else {
@@ -73,7 +74,7 @@ func Measure(ctx context.Context, q warehouse.Querier, m *project.Model, t Table
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	if err := q.QueryRowContext(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM "+warehouse.Qualified(m.Schema, m.Name)).Scan(ptrs...); err != nil {
+	if err := q.QueryRowContext(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM "+sqlname.Qualified(m.Schema, m.Name).String()).Scan(ptrs...); err != nil {
 		return nil, fmt.Errorf("measure %s: %w", m.ID(), err)
 	}
 	for k, i := range idx {

@@ -6,10 +6,11 @@ package redshift
 
 import (
 	"fmt"
-	"github.com/digitalservices/elt/internal/warehouse"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/digitalservices/elt/internal/sqlname"
 )
 
 // Column is one column of a built relation, with what the model header
@@ -57,7 +58,7 @@ var decimalRe = regexp.MustCompile(`^DECIMAL\((\d+),\s*(\d+)\)$`)
 // nested types, so those are cast; decimals keep precision ≤ 18 or become
 // 38 (what Redshift reads from Parquet).
 func Map(c Column) (Mapped, error) {
-	col := warehouse.Ident(c.Name)
+	col := sqlname.Ident(c.Name)
 	t := strings.ToUpper(strings.TrimSpace(c.Type))
 	plain := func(rs string) (Mapped, error) { return Mapped{Export: col, Redshift: rs}, nil }
 	cast := func(to, rs string) (Mapped, error) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/golang-migrate/migrate/v4/database"
 
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -34,7 +35,7 @@ type Config struct {
 type Driver struct {
 	db     *sql.DB
 	owned  bool // opened by Open(url), so Close closes it
-	table  string
+	table  sqlname.Relation
 	locked atomic.Bool
 }
 
@@ -43,7 +44,7 @@ func WithInstance(db *sql.DB, cfg Config) (*Driver, error) {
 	if cfg.MigrationsTable == "" {
 		cfg.MigrationsTable = DefaultMigrationsTable
 	}
-	d := &Driver{db: db, table: warehouse.Qualified("elt", cfg.MigrationsTable)}
+	d := &Driver{db: db, table: sqlname.Qualified("elt", cfg.MigrationsTable)}
 	if err := d.ensureTable(); err != nil {
 		return nil, err
 	}
@@ -51,7 +52,7 @@ func WithInstance(db *sql.DB, cfg Config) (*Driver, error) {
 }
 
 func (d *Driver) ensureTable() error {
-	_, err := d.db.Exec(`CREATE SCHEMA IF NOT EXISTS elt; CREATE TABLE IF NOT EXISTS ` + d.table + ` (version BIGINT NOT NULL, dirty BOOLEAN NOT NULL)`)
+	_, err := d.db.Exec(`CREATE SCHEMA IF NOT EXISTS elt; CREATE TABLE IF NOT EXISTS ` + d.table.String() + ` (version BIGINT NOT NULL, dirty BOOLEAN NOT NULL)`)
 	return err
 }
 
@@ -126,12 +127,12 @@ func (d *Driver) SetVersion(version int, dirty bool) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(`DELETE FROM ` + d.table); err != nil {
+	if _, err := tx.Exec(`DELETE FROM ` + d.table.String()); err != nil {
 		tx.Rollback()
 		return err
 	}
 	if version >= 0 || (version == database.NilVersion && dirty) {
-		if _, err := tx.Exec(`INSERT INTO `+d.table+` VALUES (?, ?)`, version, dirty); err != nil {
+		if _, err := tx.Exec(`INSERT INTO `+d.table.String()+` VALUES (?, ?)`, version, dirty); err != nil {
 			tx.Rollback()
 			return err
 		}
@@ -143,7 +144,7 @@ func (d *Driver) SetVersion(version int, dirty bool) error {
 func (d *Driver) Version() (int, bool, error) {
 	var v int
 	var dirty bool
-	err := d.db.QueryRow(`SELECT version, dirty FROM `+d.table+` LIMIT 1`).Scan(&v, &dirty)
+	err := d.db.QueryRow(`SELECT version, dirty FROM `+d.table.String()+` LIMIT 1`).Scan(&v, &dirty)
 	if errors.Is(err, sql.ErrNoRows) {
 		return database.NilVersion, false, nil
 	}
@@ -171,7 +172,7 @@ func (d *Driver) Drop() error {
 	rows.Close()
 	var stmts []string
 	for _, s := range schemas {
-		stmts = append(stmts, "DROP SCHEMA "+warehouse.Ident(s)+" CASCADE")
+		stmts = append(stmts, "DROP SCHEMA "+sqlname.Ident(s)+" CASCADE")
 	}
 	rows, err = d.db.Query(`SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_catalog = current_database()`)
 	if err != nil {
@@ -187,7 +188,7 @@ func (d *Driver) Drop() error {
 		if t == "VIEW" {
 			kind = "VIEW"
 		}
-		stmts = append(stmts, fmt.Sprintf("DROP %s IF EXISTS main.%s CASCADE", kind, warehouse.Ident(n)))
+		stmts = append(stmts, fmt.Sprintf("DROP %s IF EXISTS main.%s CASCADE", kind, sqlname.Ident(n)))
 	}
 	rows.Close()
 	for _, s := range stmts {

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -44,7 +44,7 @@ func RecentRuns(ctx context.Context, q warehouse.Querier, n int) ([]RunSummary, 
 		}
 		// Read-only commands do not migrate: a password an older elt kept
 		// is redacted here too.
-		r.Args, r.Error = project.Redact(r.Args), project.Redact(r.Error)
+		r.Args, r.Error = diag.Redact(r.Args), diag.Redact(r.Error)
 		out = append(out, r)
 	}
 	return out, rows.Err()

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -12,11 +13,11 @@ import (
 // model that this build changed: the distinct keys of its change set
 // (changes, a temporary table), or, when it was rebuilt whole, every key
 // of its table and every key published before (so keys gone are removed).
-func MarkChanged(ctx context.Context, tx warehouse.Querier, model, table, key, changes string) error {
-	src := fmt.Sprintf("SELECT DISTINCT CAST(%s AS VARCHAR) FROM %s", warehouse.Ident(key), changes)
+func MarkChanged(ctx context.Context, tx warehouse.Querier, model string, table sqlname.Relation, key string, changes sqlname.Relation) error {
+	src := fmt.Sprintf("SELECT DISTINCT CAST(%s AS VARCHAR) FROM %s", sqlname.Ident(key), changes)
 	if changes == "" {
 		src = fmt.Sprintf("SELECT CAST(%s AS VARCHAR) FROM %s UNION SELECT key FROM elt.online_published WHERE model = %s",
-			warehouse.Ident(key), table, warehouse.Literal(model))
+			sqlname.Ident(key), table, sqlname.Literal(model))
 	}
 	_, err := tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO elt.online_pending (model, key)
 		SELECT ?, k FROM (%s) AS c(k) WHERE k IS NOT NULL
@@ -33,9 +34,9 @@ func MarkChanged(ctx context.Context, tx warehouse.Querier, model, table, key, c
 // joins them, so the table is scanned once however many batches the
 // caller writes them in. The key column is matched as DuckDB matches
 // names, whatever its case.
-func PendingRows(ctx context.Context, q warehouse.Querier, model, table, key string) (*sql.Rows, error) {
+func PendingRows(ctx context.Context, q warehouse.Querier, model string, table sqlname.Relation, key string) (*sql.Rows, error) {
 	return q.QueryContext(ctx, fmt.Sprintf(`SELECT p.key, t.* FROM (SELECT key FROM elt.online_pending WHERE model = ?) AS p
-		LEFT JOIN %s AS t ON CAST(t.%s AS VARCHAR) = p.key ORDER BY p.key`, table, warehouse.Ident(key)), model)
+		LEFT JOIN %s AS t ON CAST(t.%s AS VARCHAR) = p.key ORDER BY p.key`, table, sqlname.Ident(key)), model)
 }
 
 // PublishedKeys is how many keys of an online model the feature store was

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -61,7 +61,7 @@ type Runs struct{ DB warehouse.Querier }
 func (r Runs) Start(ctx context.Context, command, args, version string) (int64, error) {
 	var id int64
 	err := r.DB.QueryRowContext(ctx, `INSERT INTO elt.runs (run_id, command, args, status, started_at, elt_version)
-		VALUES (nextval('elt.run_id'), ?, ?, ?, ?, ?) RETURNING run_id`, command, project.Redact(args), Running, time.Now().UTC(), version).Scan(&id)
+		VALUES (nextval('elt.run_id'), ?, ?, ?, ?, ?) RETURNING run_id`, command, diag.Redact(args), Running, time.Now().UTC(), version).Scan(&id)
 	return id, err
 }
 
@@ -69,7 +69,7 @@ func (r Runs) Start(ctx context.Context, command, args, version string) (int64, 
 func (r Runs) Finish(ctx context.Context, id int64, status RunStatus, runErr error) error {
 	var msg any
 	if runErr != nil {
-		msg = project.Redact(runErr.Error())
+		msg = diag.Redact(runErr.Error())
 	}
 	_, err := r.DB.ExecContext(ctx, `UPDATE elt.runs SET status = ?, finished_at = ?, error = ? WHERE run_id = ?`, status, time.Now().UTC(), msg, id)
 	return err
@@ -129,7 +129,7 @@ func redactHistory(ctx context.Context, q warehouse.Querier) error {
 		return err
 	}
 	for _, r := range todo {
-		if a, e := project.Redact(r.args), project.Redact(r.error); a != r.args || e != r.error {
+		if a, e := diag.Redact(r.args), diag.Redact(r.error); a != r.args || e != r.error {
 			if _, err := q.ExecContext(ctx, `UPDATE elt.runs SET args = ?, error = nullif(?, '') WHERE run_id = ?`, a, e, r.id); err != nil {
 				return err
 			}
@@ -154,7 +154,7 @@ func (r Runs) RecordModels(ctx context.Context, id int64, ms []ModelRun) error {
 	for _, m := range ms {
 		var msg any
 		if m.Error != "" {
-			msg = project.Redact(m.Error)
+			msg = diag.Redact(m.Error)
 		}
 		if _, err := r.DB.ExecContext(ctx, `INSERT INTO elt.model_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, m.Model, m.Materialized, m.Status, m.Rows, m.Started.UTC(), m.Seconds, msg); err != nil {
@@ -176,7 +176,7 @@ type CheckRecord struct {
 func (r Runs) RecordChecks(ctx context.Context, id int64, cs []CheckRecord) error {
 	for _, c := range cs {
 		if _, err := r.DB.ExecContext(ctx, `INSERT INTO elt.check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, c.Target, c.Check, c.Severity, c.Status, c.Failing, c.Total, c.Share, project.Redact(c.Detail)); err != nil {
+			id, c.Target, c.Check, c.Severity, c.Status, c.Failing, c.Total, c.Share, diag.Redact(c.Detail)); err != nil {
 			return err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/profile"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -32,8 +33,8 @@ func Scaffold(ctx context.Context, q warehouse.Querier, g *plan.Graph, n *plan.N
 	if key == "" {
 		key = out[0].Name
 	}
-	target := warehouse.Qualified(m.Schema, m.Name)
-	if t.Expect, err = sample(ctx, q, fmt.Sprintf("SELECT * FROM %s ORDER BY hash(%s), %s LIMIT %d", target, warehouse.Ident(key), warehouse.Ident(key), rows), nil); err != nil {
+	target := sqlname.Qualified(m.Schema, m.Name)
+	if t.Expect, err = sample(ctx, q, fmt.Sprintf("SELECT * FROM %s ORDER BY hash(%s), %s LIMIT %d", target, sqlname.Ident(key), sqlname.Ident(key), rows), nil); err != nil {
 		return t, err
 	}
 	outCols := map[string]bool{}
@@ -64,7 +65,7 @@ func Scaffold(ctx context.Context, q warehouse.Querier, g *plan.Graph, n *plan.N
 		for _, r := range t.Expect {
 			for k, v := range r {
 				if strings.EqualFold(k, by) && v != nil {
-					values = append(values, warehouse.Literal(fmt.Sprint(v)))
+					values = append(values, sqlname.Literal(fmt.Sprint(v)))
 				}
 			}
 		}
@@ -72,7 +73,7 @@ func Scaffold(ctx context.Context, q warehouse.Querier, g *plan.Graph, n *plan.N
 		if len(values) == 0 {
 			continue
 		}
-		sel := fmt.Sprintf("SELECT * FROM %s WHERE %s::VARCHAR IN (%s) ORDER BY ALL", warehouse.Qualified(schema, name), warehouse.Ident(by), strings.Join(values, ", "))
+		sel := fmt.Sprintf("SELECT * FROM %s WHERE %s::VARCHAR IN (%s) ORDER BY ALL", sqlname.Qualified(schema, name), sqlname.Ident(by), strings.Join(values, ", "))
 		if t.Given[d], err = sample(ctx, q, sel, map[string]bool{"_run_id": true}); err != nil {
 			return t, err
 		}

@@ -3,13 +3,15 @@
 // must return. Each runs in an in-memory DuckDB with exactly the SQL a build
 // runs; an incremental model is also built from part of the rows and
 // brought up to date with the rest by its incremental SQL, and must return
-// the same rows.
+// the same rows. It owns `elt test`'s unit tests (RunSelected) and `elt
+// tests scaffold` (WriteScaffold).
 package unit
 
 import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,12 +19,12 @@ import (
 	"sort"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -67,19 +69,38 @@ func Load(dir string) ([]Test, error) {
 			return err
 		}
 		t := Test{Path: rel}
-		dec := yaml.NewDecoder(strings.NewReader(string(b)))
-		dec.KnownFields(true)
-		if err := dec.Decode(&t); err != nil {
-			return &project.FileError{Path: t.Path, Msg: "not a unit test: " + err.Error(), Hint: "a unit test has model:, given: (rows by input) and expect: (rows)"}
+		if err := diag.DecodeYAML(rel, string(b), &t); err != nil {
+			// Each mistake at its line and column, said to be one of a
+			// unit test's.
+			var errs diag.Errors
+			for _, e := range flatten(err) {
+				if fe, ok := e.(*diag.FileError); ok {
+					fe.Msg = "not a unit test: " + fe.Msg
+				}
+				errs = append(errs, e)
+			}
+			if fe, ok := errs[len(errs)-1].(*diag.FileError); ok && fe.Hint == "" {
+				fe.Hint = "a unit test has model:, given: (rows by input) and expect: (rows)"
+			}
+			return errs
 		}
 		if t.Model == "" {
-			return &project.FileError{Path: t.Path, Msg: "model: is missing: name the model this test runs (schema.name)"}
+			return &diag.FileError{Path: t.Path, Msg: "model: is missing: name the model this test runs (schema.name)"}
 		}
 		out = append(out, t)
 		return nil
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, err
+}
+
+// flatten is the errors of a list, or err alone.
+func flatten(err error) []error {
+	var errs diag.Errors
+	if errors.As(err, &errs) {
+		return errs
+	}
+	return []error{err}
 }
 
 // Names lists the tests of each model, by model ID.
@@ -107,8 +128,8 @@ type Result struct {
 func (r Result) Passed() bool { return r.Err == nil && len(r.Missing) == 0 && len(r.Extra) == 0 }
 
 // Setup prepares a fresh in-memory DuckDB as a build prepares the
-// warehouse (creating the project's macros).
-type Setup func(ctx context.Context, q warehouse.Querier) error
+// warehouse: it creates the project's macros (describe.CreateMacros).
+type Setup func(ctx context.Context, q warehouse.Querier, macros []project.Macro) error
 
 // Run runs a test: the model built whole and, for an incremental model,
 // as an increment.
@@ -135,7 +156,7 @@ func run(ctx context.Context, p *project.Project, g *plan.Graph, n *plan.Node, t
 		return res
 	}
 	defer db.Close()
-	if err := setup(ctx, db); err != nil {
+	if err := setup(ctx, db, p.Macros); err != nil {
 		res.Err = err
 		return res
 	}
@@ -297,7 +318,7 @@ func emptyRelation(ctx context.Context, conn *sql.Conn, rel string) error {
 	if !ok {
 		return fmt.Errorf("name the relation as schema.name, not %q", rel)
 	}
-	_, err := conn.ExecContext(ctx, "DELETE FROM "+warehouse.Qualified(schema, name))
+	_, err := conn.ExecContext(ctx, "DELETE FROM "+sqlname.Qualified(schema, name).String())
 	return err
 }
 
@@ -310,13 +331,13 @@ func insert(ctx context.Context, conn *sql.Conn, rel string, rows []Row, runID i
 	if err != nil {
 		return err
 	}
-	return insertInto(ctx, conn, warehouse.Qualified(schema, name), cols, rows, runID)
+	return insertInto(ctx, conn, sqlname.Qualified(schema, name), cols, rows, runID)
 }
 
 // insertInto adds rows to table, whose columns (lower case) are cols.
 // Values go in as text literals DuckDB casts to each column's type.
 // Bronze's _file, _line and _run_id are filled in when not given.
-func insertInto(ctx context.Context, conn *sql.Conn, table string, cols map[string]bool, rows []Row, runID int) error {
+func insertInto(ctx context.Context, conn *sql.Conn, table sqlname.Relation, cols map[string]bool, rows []Row, runID int) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -363,9 +384,9 @@ func insertInto(ctx context.Context, conn *sql.Conn, table string, cols map[stri
 	}
 	quoted := make([]string, len(names))
 	for j, n := range names {
-		quoted[j] = warehouse.Ident(n)
+		quoted[j] = sqlname.Ident(n)
 	}
-	head := "INSERT INTO " + table + " (" + strings.Join(quoted, ", ") + ") VALUES "
+	head := "INSERT INTO " + table.String() + " (" + strings.Join(quoted, ", ") + ") VALUES "
 	tuples := make([]string, len(rows))
 	for i := range rows {
 		tuples[i] = tuple(i)
@@ -412,12 +433,12 @@ func literal(v any) string {
 	case nil:
 		return "NULL"
 	case string:
-		return warehouse.Literal(x)
+		return sqlname.Literal(x)
 	case Row, map[string]any, map[any]any, []any:
 		b, _ := json.Marshal(plain(x))
-		return warehouse.Literal(string(b))
+		return sqlname.Literal(string(b))
 	default:
-		return warehouse.Literal(fmt.Sprint(x))
+		return sqlname.Literal(fmt.Sprint(x))
 	}
 }
 
@@ -452,7 +473,7 @@ func plain(v any) any {
 // columns, as multisets, in DuckDB: expected rows are cast to the model's
 // column types first.
 func diff(ctx context.Context, conn *sql.Conn, m *project.Model, expect []Row) (missing, extra []string, err error) {
-	target := warehouse.Qualified(m.Schema, m.Name)
+	target := sqlname.Qualified(m.Schema, m.Name).String()
 	cols, err := columns(ctx, conn, m.ID())
 	if err != nil {
 		return nil, nil, err
@@ -479,19 +500,19 @@ func diff(ctx context.Context, conn *sql.Conn, m *project.Model, expect []Row) (
 	sort.Strings(names)
 	quoted := make([]string, len(names))
 	for i, n := range names {
-		quoted[i] = warehouse.Ident(n)
+		quoted[i] = sqlname.Ident(n)
 	}
 	list := strings.Join(quoted, ", ")
 	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE elt_expect AS SELECT "+list+" FROM "+target+" LIMIT 0"); err != nil {
 		return nil, nil, err
 	}
-	if err := insertInto(ctx, conn, "elt_expect", seen, expect, 0); err != nil {
+	if err := insertInto(ctx, conn, sqlname.Temp("elt_expect"), seen, expect, 0); err != nil {
 		return nil, nil, err
 	}
 	show := func(q string) ([]string, error) {
 		var parts []string
 		for _, n := range names {
-			parts = append(parts, warehouse.Literal(n+"=")+" || coalesce("+warehouse.Ident(n)+"::VARCHAR, 'NULL')")
+			parts = append(parts, sqlname.Literal(n+"=")+" || coalesce("+sqlname.Ident(n)+"::VARCHAR, 'NULL')")
 		}
 		rows, err := conn.QueryContext(ctx, "SELECT concat_ws(' ', "+strings.Join(parts, ", ")+") AS r FROM ("+q+") ORDER BY r")
 		if err != nil {

@@ -20,6 +20,8 @@ import (
 	"sync"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/digitalservices/elt/internal/sqlname"
 )
 
 // Options are the engine settings taken from elt.yaml.
@@ -153,13 +155,13 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 				"so a build could not be recovered; choose a warehouse path without '?' (bronze and output paths may hold one)",
 				path, strings.Replace(path, "?", ".wal?", 1))
 		}
-		attach := "ATTACH IF NOT EXISTS " + Literal(path) + " AS " + Ident(Catalog(path))
+		attach := "ATTACH IF NOT EXISTS " + sqlname.Literal(path) + " AS " + sqlname.Ident(Catalog(path))
 		if o.ReadOnly {
 			attach += " (READ_ONLY)"
 		} else {
-			attach += " (STORAGE_VERSION " + Literal(StorageVersion) + ")"
+			attach += " (STORAGE_VERSION " + sqlname.Literal(StorageVersion) + ")"
 		}
-		use := "USE " + Ident(Catalog(path))
+		use := "USE " + sqlname.Ident(Catalog(path))
 		// With NoFiles the file is attached first, then access to files is
 		// turned off and the configuration locked: settings the whole
 		// database shares, so only the first connection sets them.
@@ -441,15 +443,6 @@ func AsQueryError(err error) *QueryError {
 	return qe
 }
 
-// Ident quotes an SQL identifier.
-func Ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
-// Literal quotes an SQL string literal.
-func Literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-// Qualified quotes schema.name.
-func Qualified(schema, name string) string { return Ident(schema) + "." + Ident(name) }
-
 // SerializeSQL returns DuckDB's JSON syntax tree of a query (parser only:
 // nothing is bound or run).
 func (db *DB) SerializeSQL(ctx context.Context, query string) (string, error) {
@@ -480,7 +473,7 @@ func SetVariables(vars map[string]any) []string {
 		var v string
 		switch x := vars[n].(type) {
 		case string:
-			v = Literal(x)
+			v = sqlname.Literal(x)
 		case bool:
 			v = strconv.FormatBool(x)
 		case float64:
@@ -490,9 +483,9 @@ func SetVariables(vars map[string]any) []string {
 		case nil:
 			v = "NULL"
 		default:
-			v = Literal(fmt.Sprint(x))
+			v = sqlname.Literal(fmt.Sprint(x))
 		}
-		out[i] = "SET VARIABLE " + Ident(n) + " = " + v
+		out[i] = "SET VARIABLE " + sqlname.Ident(n) + " = " + v
 	}
 	return out
 }

@@ -1,0 +1,762 @@
+// Package build owns the build (elt build, and each build of elt watch):
+// it runs a compiled project in the warehouse, write-audit-publish. In one
+// DuckDB transaction it ingests new bronze files, creates the macros, loads
+// the seeds, runs each selected model's compiled statements in dependency
+// order (whole or incrementally), audits the result (check.Audit: the
+// models' checks, the data tests, the sources' quarantine gate) and
+// reconciles record counts (check.Reconcile), so a failed, blocked or
+// interrupted build publishes nothing and leaves the last published state
+// exactly as it was. Only after the commit does it hand the built tables to
+// publish for their exports and the changed rows to online for the feature
+// store. It also recovers from lost state (recover.go) and checks the
+// bronze folder before it starts.
+package build
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/digitalservices/elt/internal/check"
+	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/diag"
+	"github.com/digitalservices/elt/internal/event"
+	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/ingest/discover"
+	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/plan"
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
+	"github.com/digitalservices/elt/internal/state"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// Options choose what a build does.
+type Options struct {
+	Select, Exclude []string
+	FullRefresh     bool
+	// AcceptMissing lets a full refresh drop the records of ingested files
+	// that are gone from bronze.
+	AcceptMissing bool
+	// Args is the command line, kept in the run history.
+	Args string
+	// Version is elt's version, kept in the run history.
+	Version string
+	// Hold are bronze files (absolute paths) not to read in this build:
+	// still being written, as watch mode sees them.
+	Hold map[string]bool
+}
+
+// Summary is what a build did.
+type Summary struct {
+	RunID  int64
+	Ingest []ingest.Result
+	Models []state.ModelRun
+	Checks []check.Result
+	Recon  []check.Reconciliation
+	// Warnings are what went wrong after the commit without failing the
+	// build (the feature store not reached).
+	Warnings []string
+	Elapsed  time.Duration
+	// recorded is set once the build's transaction committed with the
+	// run's history in it.
+	recorded bool
+}
+
+// ChecksFailed stops a build whose blocking checks failed.
+type ChecksFailed struct{ Failed int }
+
+// Blocked tells that a gate refused publication (the run's status is
+// blocked, not failed).
+func (e *ChecksFailed) Blocked() bool { return true }
+
+func (e *ChecksFailed) Error() string {
+	return fmt.Sprintf("%d blocking check%s failed: nothing was published; the warehouse and the exports are as they were", e.Failed, output.Plural(e.Failed))
+}
+
+// Builder runs builds against one open warehouse. pipeline.OpenBuilder
+// makes one with all it is given to do (Check, Macros, Export, Serve); a
+// Builder without them builds and commits, and does only that.
+type Builder struct {
+	Project *project.Project
+	DB      *warehouse.DB
+	// Events is told what the build does, step by step (nil drops them).
+	Events event.Reporter
+	Trace  io.Writer // step timings, when set
+	// Live, when set (a terminal shows the running step), is told when a
+	// step starts (ingesting a source, building a model), with how to read
+	// its percentage done (-1 when unknown): for a model, DuckDB's estimate
+	// for the statement running now; for ingestion, the share of the bytes
+	// to read taken so far (DuckDB cannot size Go's records). It returns
+	// what to call with the rows done so far and what to call when the step
+	// ends, before its event is reported.
+	Live func(step string, percent func() float64) (rows func(int64), done func())
+
+	// What the build is given to do by the packages above it (pipeline
+	// sets them all): each is skipped when nil.
+
+	// Check checks the selected models before anything runs
+	// (describe.CheckHeaders: each header's names against the columns the
+	// model's SQL returns).
+	Check func(ctx context.Context, p *project.Project, g *plan.Graph, ids []string) error
+	// Macros creates the project's macros in the build's transaction,
+	// before any model runs (describe.CreateMacros).
+	Macros func(ctx context.Context, q warehouse.Querier, macros []project.Macro) error
+	// Export writes the exports of the built models once the build is
+	// committed (publish.Exports), reporting each to rep; its error fails
+	// the build, though the warehouse is published.
+	Export func(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, rep event.Reporter) error
+	// Serve writes the changed rows of the built models to the feature
+	// store after the exports (publish.Serve); what went wrong is reported
+	// to rep and returned as warnings, without failing the build.
+	Serve func(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, rep event.Reporter) (warnings []string)
+}
+
+// report tells Events what happened.
+func (b *Builder) report(e event.Event) { event.Or(b.Events).Report(e) }
+
+// live tells Live a step started; the returned func ends it.
+func (b *Builder) live(step string, percent func() float64) (rows func(int64), done func()) {
+	if b.Live == nil {
+		return func(int64) {}, func() {}
+	}
+	return b.Live(step, percent)
+}
+
+// ErrCancelled is returned when the context ends a build.
+var ErrCancelled = errors.New("build cancelled: nothing was published")
+
+// Run builds the selected models. On any error, or a blocking check, the
+// transaction is rolled back: bronze, silver, gold, the quarantine and the
+// manifest stay as they were. The run, its models and its checks are
+// recorded either way.
+func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
+	start := time.Now()
+	g, err := compile.Plan(ctx, b.DB, b.Project)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := g.Select(o.Select, o.Exclude)
+	if err != nil {
+		return nil, err
+	}
+	// What is checked before anything runs, and the files to read.
+	sources := ingest.Declared(b.Project.Config, b.Project.Resolve(b.Project.Config.Paths.Bronze))
+	var listings map[string]discover.Listing
+	err = func() error {
+		if b.Check != nil {
+			if err := b.Check(ctx, b.Project, g, ids); err != nil {
+				return err
+			}
+		}
+		if err := b.checkSeeds(ctx, g, ids, o.FullRefresh); err != nil {
+			return err
+		}
+		if len(sources) > 0 {
+			if err := checkBronze(b.Project.Resolve(b.Project.Config.Paths.Bronze)); err != nil {
+				return err
+			}
+		}
+		listings, err = listSources(sources, readSources(g, ids), o.Hold)
+		return err
+	}()
+	runs := state.Runs{DB: b.DB}
+	if ctx.Err() != nil {
+		// Cancelled before the run began: nothing ran, and the history
+		// says so as it does for a build cancelled later.
+		hctx := context.WithoutCancel(ctx)
+		if id, err := runs.Start(hctx, "build", o.Args, o.Version); err == nil {
+			runs.Finish(hctx, id, state.Cancelled, ErrCancelled)
+		}
+		return nil, ErrCancelled
+	}
+	if err != nil {
+		return nil, err
+	}
+	runID, err := runs.Start(ctx, "build", o.Args, o.Version)
+	if err != nil {
+		return nil, fmt.Errorf("record the run: %w", err)
+	}
+	sum := &Summary{RunID: runID}
+	started := event.BuildStarted{RunID: runID}
+	for _, id := range ids {
+		started.Models = append(started.Models, g.Nodes[id].Model.ID())
+	}
+	for _, src := range sources {
+		if _, ok := listings[src.Name]; ok {
+			started.Sources = append(started.Sources, src.Name)
+		}
+	}
+	b.report(started)
+	berr := b.run(ctx, g, ids, sources, listings, o, sum)
+	status := state.Succeeded
+	switch {
+	case berr != nil && ctx.Err() != nil:
+		status, berr = state.Cancelled, ErrCancelled
+	case berr != nil:
+		status = state.Failed
+	default:
+		// Published: now the exports, each swapped in whole.
+		b.report(event.Published{RunID: sum.RunID})
+		if b.Export != nil {
+			berr = b.Export(ctx, b.DB, b.Project, g, ids, sum.RunID, event.Or(b.Events))
+		}
+		if berr == nil && b.Serve != nil {
+			sum.Warnings = append(sum.Warnings, b.Serve(ctx, b.DB, b.Project, g, ids, sum.RunID, event.Or(b.Events))...)
+		}
+		if berr != nil {
+			status = state.Failed
+			if ctx.Err() != nil {
+				status = state.Cancelled
+			}
+		}
+	}
+	sum.Elapsed = time.Since(start)
+	// The history is written outside the build's transaction, so a failed
+	// build is recorded too; a cancelled one gets a fresh context.
+	// A build that committed recorded its models, checks and
+	// reconciliation in its transaction.
+	hctx := context.WithoutCancel(ctx)
+	if !sum.recorded {
+		if err := runs.RecordModels(hctx, runID, sum.Models); err != nil && berr == nil {
+			berr = err
+		}
+		if err := runs.RecordChecks(hctx, runID, Records(sum.Checks)); err != nil && berr == nil {
+			berr = err
+		}
+		if err := runs.RecordReconciliation(hctx, runID, check.Balances(sum.Recon)); err != nil && berr == nil {
+			berr = err
+		}
+	}
+	if err := runs.Finish(hctx, runID, status, berr); err != nil && berr == nil {
+		berr = err
+	}
+	if len(sum.Recon) > 0 {
+		b.report(event.Reconciliation{Sources: check.BalanceEvents(sum.Recon)})
+	}
+	if berr == nil {
+		b.report(event.BuildFinished{RunID: sum.RunID, Models: len(sum.Models), Seconds: sum.Elapsed.Seconds()})
+	}
+	return sum, berr
+}
+
+// listSources lists the files of every source the selected models read; all
+// problems (a missing folder, a dangling link, a loop) are reported together.
+// Files held back (o.Hold: not yet whole, in watch mode) are left for a
+// later build.
+func listSources(sources []ingest.Source, readers map[string]bool, hold map[string]bool) (map[string]discover.Listing, error) {
+	out := map[string]discover.Listing{}
+	var errs diag.Errors
+	for _, src := range sources {
+		if !readers["bronze."+strings.ToLower(src.Name)] {
+			continue
+		}
+		l, err := discover.Discover(src.Folder())
+		errs.Add(err)
+		if len(hold) > 0 {
+			kept := l.Files[:0]
+			for _, f := range l.Files {
+				if hold[f.Abs] {
+					l.Held = append(l.Held, f.Rel)
+				} else {
+					kept = append(kept, f)
+				}
+			}
+			l.Files = kept
+		}
+		out[src.Name] = l
+	}
+	return out, errs.Err()
+}
+
+func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources []ingest.Source, listings map[string]discover.Listing, o Options, sum *Summary) (err error) {
+	conn, err := b.DB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	// DuckDB's estimate for the statement running on the build's
+	// connection, read only when a terminal shows it.
+	statement := func() float64 { return -1 }
+	if b.Live != nil {
+		if statement, err = warehouse.TrackProgress(ctx, conn); err != nil {
+			return err
+		}
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+		// Ingestion turns insertion order off for a moment; one that failed
+		// then leaves it so (no rollback undoes a setting).
+		warehouse.KeepInsertionOrder(context.WithoutCancel(ctx), conn, true)
+	}()
+	// The project's macros first: a macro of an older build that no file
+	// declares any more is dropped before the tool's own SQL runs.
+	if b.Macros != nil {
+		if err := b.Macros(ctx, tx, b.Project.Macros); err != nil {
+			return err
+		}
+	}
+	readers := readSources(g, ids)
+	ingested := map[string]bool{}
+	if !o.FullRefresh {
+		if err := checkManifests(ctx, tx, sources, func(src ingest.Source) bool { return readers["bronze."+strings.ToLower(src.Name)] }); err != nil {
+			return err
+		}
+	}
+	for _, src := range sources {
+		if !readers["bronze."+strings.ToLower(src.Name)] {
+			// Not loaded, and said: its files wait for a model that reads it.
+			b.report(event.SourceSkipped{Source: src.Name, Selection: len(o.Select) > 0 || len(o.Exclude) > 0})
+			continue
+		}
+		listing := listings[src.Name]
+		opts := ingest.Options{RunID: sum.RunID, Trace: b.Trace, Held: listing.Held}
+		if o.FullRefresh {
+			if opts.Previous, err = state.ReadManifest(ctx, tx, src.Name); err != nil {
+				return err
+			}
+			gone := opts.Previous.Missing(discover.Paths(listing.Files))
+			if len(opts.Previous) == 0 {
+				// No manifest (elt's own tables recreated): the bronze
+				// table says which files it holds.
+				if gone, err = goneFromTable(ctx, tx, src, discover.Paths(listing.Files)); err != nil {
+					return err
+				}
+			}
+			if len(gone) > 0 && !o.AcceptMissing {
+				return &MissingFilesError{Source: src.Name, Files: gone}
+			}
+			if err := reset(ctx, tx, src); err != nil {
+				return err
+			}
+		}
+		t0 := time.Now()
+		var last atomic.Pointer[ingest.Progress]
+		rows, done := b.live("ingest  "+src.Name, func() float64 {
+			if p := last.Load(); p != nil {
+				return p.Percent()
+			}
+			return -1
+		})
+		opts.Progress = func(p ingest.Progress) {
+			rows(p.Records)
+			last.Store(&p)
+		}
+		res, err := ingest.Ingest(ctx, tx, src, listing.Files, opts)
+		done()
+		if err != nil {
+			return err
+		}
+		ingested[src.Name] = true
+		sum.Ingest = append(sum.Ingest, res)
+		b.report(event.SourceIngested{Source: src.Name, Files: res.Files, Records: res.Records, Quarantined: res.Quarantined,
+			Held: len(listing.Held), Seconds: time.Since(t0).Seconds()})
+		for _, e := range notes(src, listing, res, o.FullRefresh) {
+			b.report(e)
+		}
+	}
+	// What ingestion read is garbage now: its memory goes back to the
+	// system before DuckDB's heaviest statements, rather than when Go's
+	// scavenger gets to it (10M events under memory_limit 1GB, three pairs:
+	// peak RSS 1.21-1.23 GiB against 1.29-1.33 GiB; Go held 113-145 MiB).
+	debug.FreeOSMemory()
+	inc, err := loadIncremental(ctx, tx, sum.RunID, o.FullRefresh)
+	if err != nil {
+		return err
+	}
+	for i, id := range ids {
+		n := g.Nodes[id]
+		mr := state.ModelRun{Model: n.Model.ID(), Materialized: string(n.Model.Header.Materialized), Started: time.Now(), Status: state.ModelBuilt}
+		_, done := b.live(fmt.Sprintf("%3d/%d  %s", i+1, len(ids), n.Model.ID()), statement)
+		rows, mode, err := b.runModel(ctx, tx, g, n, inc)
+		done()
+		mr.Materialized = mode
+		mr.Seconds = time.Since(mr.Started).Seconds()
+		mr.Rows = rows
+		if err != nil {
+			mr.Status, mr.Error = state.ModelFailed, err.Error()
+			sum.Models = append(sum.Models, mr)
+			skipped := []string{}
+			for _, rest := range ids[i+1:] {
+				m := g.Nodes[rest].Model
+				skipped = append(skipped, m.ID())
+				sum.Models = append(sum.Models, state.ModelRun{Model: m.ID(), Materialized: string(m.Header.Materialized), Status: state.ModelSkipped, Started: time.Now()})
+			}
+			b.report(event.ModelDone{Index: i + 1, Count: len(ids), Model: mr.Model, Mode: mr.Materialized, Status: event.ModelFailed,
+				Seconds: mr.Seconds, Error: err.Error()})
+			b.report(event.ModelsSkipped{Failed: mr.Model, Models: skipped})
+			return err
+		}
+		sum.Models = append(sum.Models, mr)
+		b.report(event.ModelDone{Index: i + 1, Count: len(ids), Model: mr.Model, Mode: mr.Materialized, Status: event.ModelBuilt,
+			Rows: mr.Rows, Seconds: mr.Seconds})
+	}
+	// Audit before publishing: every check runs against the new tables
+	// inside this transaction; a blocking failure rolls it all back.
+	t0 := time.Now()
+	if sum.Checks, err = check.Audit(ctx, tx, b.Project, g, ids, gates(sources, sum), inc.since); err != nil {
+		return err
+	}
+	check.Report(event.Or(b.Events), sum.Checks)
+	if n := check.Blocking(sum.Checks); n > 0 {
+		return &ChecksFailed{Failed: n}
+	}
+	b.trace(t0, "audit: %d checks", len(sum.Checks))
+	t0 = time.Now()
+	recon, err := check.Reconcile(ctx, tx, event.Or(b.Events), sources, ingested, g, ids)
+	b.trace(t0, "reconcile")
+	sum.Recon = recon
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// The run's history goes in with its data: a kill after the commit
+	// leaves it saying the data was published.
+	if err := (state.Runs{DB: tx}).Commit(ctx, sum.RunID, sum.Models, Records(sum.Checks), check.Balances(sum.Recon)); err != nil {
+		return fmt.Errorf("record the run: %w", err)
+	}
+	t0 = time.Now()
+	defer func() { b.trace(t0, "commit") }()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	sum.recorded = true
+	return nil
+}
+
+// Records turns check results into run-history rows.
+func Records(rs []check.Result) []state.CheckRecord {
+	out := make([]state.CheckRecord, len(rs))
+	for i, r := range rs {
+		status := state.CheckPassed
+		switch {
+		case r.Err != "":
+			status = state.CheckBroken
+		case !r.Passed && r.Severity == contract.Warn:
+			status = state.CheckWarned
+		case !r.Passed:
+			status = state.CheckFailed
+		}
+		detail := r.Detail
+		if r.Err != "" {
+			detail = r.Err
+		}
+		out[i] = state.CheckRecord{Target: r.Target, Check: r.Label, Severity: string(r.Severity), Status: status, Detail: detail,
+			Failing: r.Failing, Total: r.Total, Share: r.Share()}
+	}
+	return out
+}
+
+// readSources marks the sources read by the selected models.
+func readSources(g *plan.Graph, ids []string) map[string]bool {
+	out := map[string]bool{}
+	for _, id := range ids {
+		for _, r := range g.Nodes[id].Refs {
+			out[r.ID] = true
+		}
+	}
+	return out
+}
+
+// MissingFilesError refuses a full refresh that would drop the records of
+// ingested files that are gone from bronze.
+type MissingFilesError struct {
+	Source string
+	Files  []string
+}
+
+func (e *MissingFilesError) Error() string {
+	return fmt.Sprintf("--full-refresh would lose the records of %d ingested file%s of %s that %s gone from bronze:\n%s\n"+
+		"  restore the files and build again, or accept the loss with elt build --full-refresh --accept-missing (the run history records it)",
+		len(e.Files), output.Plural(len(e.Files)), e.Source, map[bool]string{true: "is", false: "are"}[len(e.Files) == 1], listFiles(e.Files, 10))
+}
+
+// notes say what a source's ingestion did not read or found changed.
+func notes(src ingest.Source, l discover.Listing, res ingest.Result, full bool) []event.Event {
+	var out []event.Event
+	if n := len(l.Unmatched); n > 0 {
+		what := "match none of its patterns"
+		if len(l.Files) == 0 {
+			what = "match none of its patterns, so it read nothing"
+		}
+		out = append(out, event.Note{Kind: "unmatched", Source: src.Name, Text: fmt.Sprintf("%s: %d file%s under %s %s (%s; format %s), e.g. %s: check format and patterns in elt.yaml",
+			src.Name, n, output.Plural(n), src.Dir, what, strings.Join(src.Patterns, ", "), src.Format, l.Unmatched[0])})
+	} else if len(l.Files) == 0 {
+		out = append(out, event.Note{Kind: "no_files", Source: src.Name, Text: fmt.Sprintf("%s: no files under %s yet", src.Name, src.Dir)})
+	}
+	if len(res.Missing) > 0 {
+		out = append(out, missingFiles(src.Name, res.Missing, full))
+	}
+	if n := len(res.Changed); n > 0 {
+		out = append(out, event.Note{Kind: "changed", Source: src.Name, Files: res.Changed, Text: fmt.Sprintf("%s: %d file%s re-read with content that changed since %s first ingested",
+			src.Name, n, output.Plural(n), map[bool]string{true: "it was", false: "they were"}[n == 1])})
+	}
+	return out
+}
+
+// missingFiles says that ingested files of a source are gone from bronze,
+// and what became of their records; elt build and elt watch both say it.
+func missingFiles(source string, files []string, full bool) event.Warning {
+	n := len(files)
+	verb := "stay in silver and gold"
+	if full {
+		verb = "were dropped (--accept-missing)"
+	}
+	return event.Warning{Kind: "missing", Source: source, Files: files, Text: fmt.Sprintf("%s: %d ingested file%s gone from bronze; %s records %s", source, n, output.Plural(n),
+		map[bool]string{true: "its", false: "their"}[n == 1], verb)}
+}
+
+// MissingWarning is missingFiles as watch writes it on one of its lines.
+func MissingWarning(source string, files []string, full bool) string {
+	w := missingFiles(source, files, full)
+	return "warning: " + w.Text + ":\n" + listFiles(w.Files, 10)
+}
+
+// listFiles shows up to max paths, one a line, and how many more.
+func listFiles(files []string, max int) string {
+	var b strings.Builder
+	for i, f := range files {
+		if i == max {
+			fmt.Fprintf(&b, "    … and %d more\n", len(files)-max)
+			break
+		}
+		fmt.Fprintf(&b, "    %s\n", f)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// reset forgets what was ingested from a source, for --full-refresh.
+func reset(ctx context.Context, tx warehouse.Querier, src ingest.Source) error {
+	// Dropped, not emptied: a full refresh also takes a field's new type.
+	if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+src.Table().String()); err != nil {
+		return fmt.Errorf("full refresh of %s: %w", src.Name, err)
+	}
+	if err := ingest.Prepare(ctx, tx, src); err != nil {
+		return err
+	}
+	return state.Forget(ctx, tx, src.Name)
+}
+
+// runModel builds one model and reports a SQL error at the model's own
+// path:line:col. It returns the rows and how the model was built (view,
+// table, full or incremental).
+func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Graph, n *plan.Node, inc *incremental) (int64, string, error) {
+	m := n.Model
+	kind, err := relationKind(ctx, tx, m)
+	if err != nil {
+		return 0, "", err
+	}
+	if err := dropOtherKind(ctx, tx, m, kind); err != nil {
+		return 0, "", err
+	}
+	mode := string(m.Header.Materialized)
+	stmts := compile.Statements(m)
+	// dups are the queries, by statement, that list keys of the rows just
+	// computed that more than one row has: an incremental model keeps one
+	// row per unique_key, so such a build fails before its merge.
+	// A whole build of a model whose header checks its key unique and not
+	// null (blocking) is left to those checks, which the audit runs in the
+	// same scan as the model's other checks (a second pass costs about a
+	// second at 2M rows).
+	dups := map[int]string{}
+	if m.Header.Materialized == project.Incremental && !checksKeyUnique(m) {
+		dups[len(stmts)-1] = compile.DuplicateKeys(m, sqlname.Qualified(m.Schema, m.Name), "", 6)
+	}
+	mapped := true // the last statement holds the model body on the file's lines
+	var seedPrint string
+	if m.Seed != "" {
+		var unchanged bool
+		if seedPrint, unchanged, err = b.seedState(ctx, m, inc, kind != ""); err != nil {
+			return 0, "", err
+		}
+		if unchanged {
+			mode, stmts, mapped = seedUnchanged, []string{compile.EmptyChanges(m)}, false
+		}
+	}
+	if m.Header.Materialized == project.Incremental {
+		if mode, err = inc.plan(g, n, kind != ""); err != nil {
+			return 0, "", err
+		}
+		if mode == builtIncremental {
+			steps, err := compile.IncrementalSteps(g, n, inc.before[n.ID()].LastRun)
+			if err != nil {
+				return 0, "", err
+			}
+			stmts, dups, mapped = nil, map[int]string{}, false
+			for i, st := range steps {
+				stmts = append(stmts, st.SQL)
+				if st.Duplicates != "" {
+					dups[i] = st.Duplicates
+				}
+			}
+		}
+	}
+	for i, s := range stmts {
+		t0 := time.Now()
+		_, err := tx.ExecContext(ctx, s)
+		b.trace(t0, "%s: %.60s", m.ID(), strings.Join(strings.Fields(s), " "))
+		if err != nil {
+			if ctx.Err() != nil {
+				return 0, mode, ctx.Err()
+			}
+			if mapped && i == len(stmts)-1 {
+				return 0, mode, compile.SQLError(m.Path, m.Text, compile.BodyOffset(m), err)
+			}
+			fe := &diag.FileError{Path: m.Path, Msg: fmt.Sprintf("%s build failed: %v", mode, err)}
+			if mode == builtIncremental {
+				fe.Hint = "if the model's columns or key changed, rebuild it whole with elt build --full-refresh"
+			}
+			return 0, mode, fe
+		}
+		if q := dups[i]; q != "" {
+			if err := duplicateKeys(ctx, tx, m, mode, q); err != nil {
+				return 0, mode, err
+			}
+		}
+	}
+	for _, c := range compile.Comments(m) {
+		if _, err := tx.ExecContext(ctx, c.SQL); err != nil {
+			if c.Column != "" {
+				return 0, mode, headerAt(m, "name: "+c.Column, "the header describes column %s, which the model does not return; fix the name or remove the entry (%v)", c.Column, strings.SplitN(warehouse.AsQueryError(err).Msg, "\n", 2)[0])
+			}
+			return 0, mode, fmt.Errorf("%s: write its description: %w", m.Path, err)
+		}
+	}
+	if m.Header.Materialized == project.Incremental {
+		if err := inc.record(ctx, tx, m, mode); err != nil {
+			return 0, mode, err
+		}
+	}
+	if seedPrint != "" {
+		how := builtWhole
+		if mode == seedUnchanged {
+			how = builtIncremental // in step, with an empty change set
+		}
+		if err := inc.recordAs(ctx, tx, m, how, seedPrint); err != nil {
+			return 0, mode, err
+		}
+	}
+	if m.Header.Online != nil {
+		var changes sqlname.Relation
+		if mode == builtIncremental {
+			changes = compile.ChangesTable(m)
+		}
+		if err := state.MarkChanged(ctx, tx, m.ID(), sqlname.Qualified(m.Schema, m.Name), m.Header.UniqueKey, changes); err != nil {
+			return 0, mode, err
+		}
+	}
+	if mode == string(project.View) {
+		return 0, mode, nil
+	}
+	var rows int64
+	err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+sqlname.Qualified(m.Schema, m.Name).String()).Scan(&rows)
+	return rows, mode, err
+}
+
+// checksKeyUnique tells whether a model's header has blocking unique and
+// not_null checks of its unique_key column (a NULL key is a value to a
+// merge: two NULL keys are a duplicate).
+func checksKeyUnique(m *project.Model) bool {
+	var unique, notNull bool
+	for _, c := range m.Checks() {
+		if c.Severity == contract.Error && strings.EqualFold(c.Column, m.Header.UniqueKey) {
+			unique = unique || c.Kind == "unique"
+			notNull = notNull || c.Kind == "not_null"
+		}
+	}
+	return unique && notNull
+}
+
+// duplicateKeys fails an incremental model's build when the rows it just
+// computed (query lists them, see compile.DuplicateKeys) share a
+// unique_key value: a merge keeps one row per key, so the rows would be
+// lost on the next increment (or now, on this one), and a full refresh
+// would give other rows than the increments. The error stands at the
+// header's unique_key and names the first keys with their row counts.
+func duplicateKeys(ctx context.Context, tx warehouse.Querier, m *project.Model, mode, query string) error {
+	rows, err := tx.QueryContext(ctx, query)
+	if err != nil {
+		return fmt.Errorf("%s: check unique_key %s: %w", m.Path, m.Header.UniqueKey, err)
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k sql.NullString
+		var n int64
+		if err := rows.Scan(&k, &n); err != nil {
+			return err
+		}
+		shown := "NULL"
+		if k.Valid {
+			if r := []rune(k.String); len(r) > 60 {
+				k.String = string(r[:60]) + "…"
+			}
+			shown = sqlname.Literal(k.String)
+		}
+		keys = append(keys, fmt.Sprintf("%s (%d rows)", shown, n))
+	}
+	if err := rows.Err(); err != nil || len(keys) == 0 {
+		return err
+	}
+	if len(keys) > 5 {
+		keys = append(keys[:5], "…")
+	}
+	what := "the model's rows"
+	if mode == builtIncremental {
+		what = "the rows this increment computed"
+	}
+	fe := m.HeaderError([]string{"unique_key"}, "unique_key %s is not unique in %s of %s: %s; the build stopped there, nothing was published",
+		m.Header.UniqueKey, what, m.ID(), strings.Join(keys, ", "))
+	fe.Hint = fmt.Sprintf("an incremental model keeps one row per %[1]s: make its query return one row per %[1]s (e.g. QUALIFY row_number() OVER (PARTITION BY %[1]s ORDER BY ...) = 1), or set unique_key to a column that is unique", m.Header.UniqueKey)
+	return fe
+}
+
+// relationKind is the type of the model's relation in the warehouse
+// (BASE TABLE or VIEW), "" when there is none.
+func relationKind(ctx context.Context, tx warehouse.Querier, m *project.Model) (string, error) {
+	var kind string
+	err := tx.QueryRowContext(ctx, `SELECT table_type FROM information_schema.tables WHERE lower(table_schema) = lower(?) AND lower(table_name) = lower(?)`, m.Schema, m.Name).Scan(&kind)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return kind, err
+}
+
+// dropOtherKind drops a view that should now be a table, or the reverse.
+func dropOtherKind(ctx context.Context, tx warehouse.Querier, m *project.Model, kind string) error {
+	if kind == "" {
+		return nil
+	}
+	isView := kind == "VIEW"
+	if isView == (m.Header.Materialized == project.View) {
+		return nil
+	}
+	what := "TABLE"
+	if isView {
+		what = "VIEW"
+	}
+	_, err := tx.ExecContext(ctx, fmt.Sprintf("DROP %s %s CASCADE", what, sqlname.Qualified(m.Schema, m.Name)))
+	return err
+}
+
+// trace prints how long a step took, when the builder traces.
+func (b *Builder) trace(start time.Time, format string, args ...any) {
+	if b.Trace != nil {
+		fmt.Fprintf(b.Trace, "trace: %6.2fs  %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
+	}
+}

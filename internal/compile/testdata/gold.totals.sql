@@ -1,0 +1,40 @@
+-- gold.totals built whole (Statements)
+CREATE SCHEMA IF NOT EXISTS "gold";
+SET schema = 'gold';
+CREATE OR REPLACE TABLE "gold"."totals" AS   
+                         
+               
+                                                                           
+  
+SELECT CAST(ts AS DATE) AS day, count(*) AS n FROM silver.events GROUP BY ALL;
+
+-- gold.totals brought up to date after run 7 (IncrementalSteps)
+
+-- step setting
+SET schema = 'gold';
+
+-- step keys
+CREATE OR REPLACE TEMP TABLE elt_keys AS SELECT DISTINCT k FROM (SELECT DISTINCT CAST(ts AS DATE) FROM changes_silver__events
+) AS affected(k);
+
+-- step before
+CREATE OR REPLACE TEMP TABLE "changes_gold__totals" AS SELECT * FROM "gold"."totals" WHERE "day" IN (SELECT k FROM elt_keys);
+
+-- step delete
+DELETE FROM "gold"."totals" WHERE "day" IN (SELECT k FROM elt_keys);
+
+-- step insert
+INSERT INTO "gold"."totals" BY NAME SELECT * FROM (  
+                         
+               
+                                                                           
+  
+SELECT CAST(ts AS DATE) AS day, count(*) AS n FROM silver.events GROUP BY ALL) AS model WHERE "day" IN (SELECT k FROM elt_keys);
+-- duplicates after insert
+SELECT "day"::VARCHAR AS k, count(*) AS n FROM "gold"."totals" WHERE "day" IN (SELECT k FROM elt_keys) GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, k NULLS FIRST LIMIT 6;
+
+-- step after
+INSERT INTO "changes_gold__totals" BY NAME SELECT * FROM "gold"."totals" WHERE "day" IN (SELECT k FROM elt_keys);
+
+-- step done
+DROP TABLE elt_keys;

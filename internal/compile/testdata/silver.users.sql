@@ -1,0 +1,41 @@
+-- silver.users built whole (Statements)
+CREATE SCHEMA IF NOT EXISTS "silver";
+SET schema = 'silver';
+CREATE OR REPLACE TABLE "silver"."users" AS   
+                         
+                   
+                                     
+  
+SELECT user_id, name, updated_at, _line FROM bronze.users;
+
+-- silver.users brought up to date after run 7 (IncrementalSteps)
+
+-- step setting
+SET schema = 'silver';
+
+-- step new
+CREATE OR REPLACE TEMP TABLE elt_new AS   
+                         
+                   
+                                     
+  
+SELECT user_id, name, updated_at, _line FROM (SELECT * FROM "bronze"."users" WHERE _run_id > 7) AS "users";
+-- duplicates after new
+SELECT "user_id"::VARCHAR AS k, count(*) AS n FROM "elt_new" GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, k NULLS FIRST LIMIT 6;
+
+-- step before
+CREATE OR REPLACE TEMP TABLE "changes_silver__users" AS SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new);
+
+-- step delete
+DELETE FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new);
+
+-- step insert
+INSERT INTO "silver"."users" BY NAME SELECT * FROM (SELECT * FROM "changes_silver__users" UNION ALL BY NAME SELECT * FROM elt_new) AS candidates
+QUALIFY row_number() OVER (PARTITION BY "user_id" ORDER BY updated_at DESC, _line DESC
+) = 1;
+
+-- step after
+INSERT INTO "changes_silver__users" BY NAME SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new);
+
+-- step done
+DROP TABLE elt_new;

@@ -1,0 +1,16 @@
+package discover
+
+import (
+	"io/fs"
+	"syscall"
+	"time"
+)
+
+// identity is a file's change time (ctime) and inode.
+func identity(info fs.FileInfo) (time.Time, uint64) {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok {
+		return time.Time{}, 0
+	}
+	return time.Unix(st.Ctim.Sec, st.Ctim.Nsec).UTC().Truncate(time.Microsecond), st.Ino
+}

@@ -1,0 +1,255 @@
+package read
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/diag"
+)
+
+// A Piece is what reading a file yields, in order: its records (NDJSON a
+// chunk of whole lines at a time, CSV at once), then, last, its hash.
+type Piece struct {
+	Records *Records
+	Size    int64  // bytes read for Records
+	SHA     string // in the last piece
+	Err     error
+}
+
+// ChunkBytes is about how much of an NDJSON file is read at once, so that
+// a large file is never held whole (a variable: tests make it small, so
+// that chunk edges fall everywhere).
+var ChunkBytes = 16 << 20
+
+// textLimit is the longest NDJSON line and the largest CSV file read: what
+// is beyond it is never read into memory (maxText; a variable for tests).
+var textLimit = maxText
+
+// readBytes is how much is read between two looks at the context.
+const readBytes = 1 << 20
+
+// sizeText says n bytes as the limits are spoken of.
+func sizeText(n int) string {
+	if n%(1<<30) == 0 {
+		return fmt.Sprintf("%d GiB", n>>30)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// File reads one bronze file once (path, of size bytes when listed, in
+// format, its declared fields at columns), giving its pieces to emit (which
+// says whether to go on): NDJSON a chunk of whole lines at a time, CSV
+// whole, and the file's hash last. With hashOnly (a file already in the
+// manifest, touched or copied with its bytes), and for a Parquet file
+// (DuckDB reads it), the file is only hashed, streaming. A line or CSV file beyond textLimit is an
+// error found before more of it is read; a cancelled ctx stops the reading
+// between two pieces of at most ChunkBytes or readBytes.
+func File(ctx context.Context, path string, size int64, format contract.Format, columns []string, hashOnly bool, emit func(Piece) bool) {
+	fail := func(err error) {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		emit(Piece{Err: fmt.Errorf("cannot read bronze file %s: %w", path, diag.UnwrapPath(err))})
+	}
+	if hashOnly || format == contract.Parquet {
+		sha, err := HashFile(ctx, path)
+		if err != nil {
+			fail(err)
+			return
+		}
+		emit(Piece{SHA: sha})
+		return
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer fh.Close()
+	h := sha256.New()
+	if format == contract.CSV {
+		data, err := readUpTo(ctx, io.TeeReader(fh, h), size, textLimit)
+		if err != nil {
+			fail(err)
+			return
+		}
+		if len(data) > textLimit {
+			emit(Piece{Err: fmt.Errorf("bronze file %s is larger than %s: elt reads CSV files of up to %s; split it into smaller files", path, sizeText(textLimit), sizeText(textLimit))})
+			return
+		}
+		text, bad := PrepareText(bytes.TrimPrefix(data, bom))
+		if emit(Piece{Records: csvRecords(text, bad, columns), Size: int64(len(data))}) {
+			emit(Piece{SHA: hex.EncodeToString(h.Sum(nil))})
+		}
+		return
+	}
+	// NDJSON: chunks end after a line break, so no line (and no CRLF) is
+	// cut. rest, the line not yet ended, starts at line; it is never let
+	// grow past textLimit, so a file without line breaks is not read whole.
+	var rest []byte
+	line, first := 1, true
+	for eof := false; !eof; {
+		if err := ctx.Err(); err != nil {
+			fail(err)
+			return
+		}
+		// At most one byte past the limit, or one after a CR that may
+		// start a CRLF.
+		want := max(min(ChunkBytes, textLimit+1-len(rest)), 1)
+		// rest is never given away: a line being read grows in place, so a
+		// long one is not copied again at every chunk.
+		old := len(rest)
+		data := slices.Grow(rest, want)
+		n, err := io.ReadFull(fh, data[old:old+want])
+		switch {
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			eof = true
+		case err != nil:
+			fail(err)
+			return
+		}
+		h.Write(data[old : old+n])
+		data = data[:old+n]
+		// rest holds no line break but maybe a CR at its end, so the last
+		// break is in what was just read or ends that CR.
+		from := max(old-1, 0)
+		cut := lastBreak(data[from:])
+		if cut > 0 {
+			cut += from
+		}
+		// The line not ended yet (a CR at the end ends it, or starts its
+		// break).
+		open := len(data) - cut
+		if open > 0 && data[len(data)-1] == '\r' {
+			open--
+		}
+		if open > textLimit {
+			emit(Piece{Err: fmt.Errorf("bronze file %s: line %d is longer than %s (no line break in it): elt cannot read it as NDJSON; "+
+				"check that the file is newline-delimited JSON, or split the line", path, line+breaks(data[:cut]), sizeText(textLimit))})
+			return
+		}
+		if eof {
+			cut = len(data)
+		}
+		if cut == 0 {
+			rest = data // no line ends here yet: read on
+			continue
+		}
+		rest = append([]byte(nil), data[cut:]...)
+		chunk := data[:cut]
+		if first {
+			chunk, first = bytes.TrimPrefix(chunk, bom), false
+		}
+		text, bad := PrepareText(chunk)
+		recs := ndjsonRecords(text, bad, columns, line)
+		line += strings.Count(text, "\n")
+		if !emit(Piece{Records: recs, Size: int64(cut)}) {
+			return
+		}
+	}
+	emit(Piece{SHA: hex.EncodeToString(h.Sum(nil))})
+}
+
+// readUpTo reads r to its end, or to just past limit bytes (size, the
+// file's size when listed, sizes the first buffer), looking at ctx between
+// pieces of readBytes.
+func readUpTo(ctx context.Context, r io.Reader, size int64, limit int) ([]byte, error) {
+	buf := make([]byte, 0, min(max(size, 0), int64(limit), 64<<20)+1)
+	for len(buf) <= limit {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(cap(buf), limit+1-len(buf)))
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), len(buf)+readBytes, limit+1)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
+}
+
+// CSVText reads a whole CSV file from r (of size bytes when listed) as File
+// reads one: within the file limit (a *TooLargeError beyond it, found
+// before more is read), its byte-order mark dropped and its text prepared
+// (PrepareText), bad the lines that were not valid UTF-8.
+func CSVText(ctx context.Context, r io.Reader, size int64) (text string, bad []int, err error) {
+	data, err := readUpTo(ctx, r, size, textLimit)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(data) > textLimit {
+		return "", nil, &TooLargeError{Limit: sizeText(textLimit)}
+	}
+	text, bad = PrepareText(TrimBOM(data))
+	return text, bad, nil
+}
+
+// TooLargeError is a file larger than the most read whole.
+type TooLargeError struct {
+	Limit string // the limit, as messages say it (1 GiB)
+}
+
+func (e *TooLargeError) Error() string { return "larger than " + e.Limit }
+
+// breaks counts the line breaks in data: LF, CRLF and lone CR.
+func breaks(data []byte) int {
+	return bytes.Count(data, []byte{'\n'}) + bytes.Count(data, []byte{'\r'}) - bytes.Count(data, []byte("\r\n"))
+}
+
+// lastBreak is where data ends after its last whole line break: a LF, or a
+// CR with something after it other than a LF (a CR that ends data may be
+// the start of a CRLF); 0 when there is none.
+func lastBreak(data []byte) int {
+	for i := len(data) - 1; i >= 0; i-- {
+		switch data[i] {
+		case '\n':
+			return i + 1
+		case '\r':
+			if i+1 < len(data) { // not followed by a LF, or that LF was found first
+				return i + 1
+			}
+		}
+	}
+	return 0
+}
+
+// HashFile is the sha256 of a file, in hex, read in pieces: how the
+// manifest (and a seed's state) knows a file's content. It stops, with
+// ctx's error, as soon as ctx is done (it looks between pieces of
+// readBytes).
+func HashFile(ctx context.Context, path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	buf := make([]byte, readBytes)
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		n, err := f.Read(buf)
+		h.Write(buf[:n])
+		if err == io.EOF {
+			return hex.EncodeToString(h.Sum(nil)), nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+}

@@ -1,0 +1,453 @@
+package read
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf16"
+)
+
+// ndjsonRecords reads a prepared NDJSON text (LF line breaks; the lines in
+// badLines were not valid UTF-8; its first line is line firstLine of its
+// file, and badLines count from there): every non-blank line is a record,
+// rejected as invalid_encoding or malformed_json (not one strict JSON
+// object, see strictObject), or else with the kind and text of each
+// top-level key asked for, in the order of keys.
+func ndjsonRecords(text string, badLines []int, keys []string, firstLine int) *Records {
+	skip := make(map[int]bool, len(badLines))
+	for _, n := range badLines {
+		skip[n] = true
+	}
+	recs := newRecords(text, len(keys), strings.Count(text, "\n")+1)
+	kinds, vals := make([]uint8, len(keys)), make([]span, len(keys))
+	for n, off := 1, 0; off < len(text); n++ {
+		at := firstLine + n - 1 // the line in the file
+		line := text[off:]
+		if i := strings.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i]
+		}
+		raw := span{uint32(off), uint32(len(line))}
+		switch {
+		case skip[n]:
+			recs.addBad(at, raw, badEncoding)
+		case blank(line):
+		default:
+			clear(kinds)
+			clear(vals)
+			p := jsonParser{s: line, want: keys, kinds: kinds, vals: vals, recs: recs, base: off}
+			if p.strictObject() {
+				recs.add(at, raw, badNone, kinds, vals)
+			} else {
+				recs.addBad(at, raw, badJSON)
+			}
+		}
+		off += len(line) + 1
+	}
+	return recs
+}
+
+// strictObject tells whether line is exactly one JSON object as RFC 8259
+// defines it (white space around it allowed): no NaN or Infinity, no
+// trailing commas, no comments or single quotes, no control characters or
+// lone surrogate escapes in strings, and no key repeated at the top level
+// (which value would win is ambiguous). Keys repeated inside nested values
+// are allowed.
+func strictObject(line string) bool {
+	p := jsonParser{s: line}
+	return p.strictObject()
+}
+
+func (p *jsonParser) strictObject() bool {
+	p.space()
+	if p.i >= len(p.s) || p.s[p.i] != '{' {
+		return false
+	}
+	if !p.object(true) {
+		return false
+	}
+	p.space()
+	return p.i == len(p.s)
+}
+
+// jsonParser is a strict recursive-descent JSON checker over s. The
+// values of the top-level keys in want are kept: their kind and text go to
+// kinds and vals at the key's index, as spans of recs' text (s is the line
+// at base in it) or, for a string with escapes, of its alt strings.
+type jsonParser struct {
+	s     string
+	i     int
+	depth int
+	want  []string // the keys to keep, in field order
+	kinds []uint8
+	vals  []span
+	recs  *Records
+	base  int
+}
+
+func (p *jsonParser) space() {
+	for p.i < len(p.s) {
+		switch p.s[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *jsonParser) value() bool {
+	p.space()
+	if p.i >= len(p.s) {
+		return false
+	}
+	switch c := p.s[p.i]; {
+	case c == '{':
+		return p.object(false)
+	case c == '[':
+		return p.array()
+	case c == '"':
+		_, _, ok := p.str(false)
+		return ok
+	case c == 't':
+		return p.literal("true")
+	case c == 'f':
+		return p.literal("false")
+	case c == 'n':
+		return p.literal("null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		return p.number()
+	}
+	return false
+}
+
+// wanted tells whether key k is one to keep, and sets *at to its index.
+func (p *jsonParser) wanted(k string, at *int) bool {
+	for i, w := range p.want {
+		if w == k {
+			*at = i
+			return true
+		}
+	}
+	return false
+}
+
+// keep reads a value at p.i and keeps its kind and text as field i's.
+func (p *jsonParser) keep(i int) bool {
+	p.space()
+	if p.i >= len(p.s) {
+		return false
+	}
+	start := p.i
+	switch c := p.s[p.i]; {
+	case c == '"':
+		s, escaped, ok := p.str(true)
+		p.kinds[i], p.vals[i] = KindString, span{uint32(p.base + start + 1), uint32(len(s))}
+		if escaped {
+			p.vals[i] = p.recs.keep(s)
+		}
+		return ok
+	case c == '{':
+		p.kinds[i] = KindObject
+	case c == '[':
+		p.kinds[i] = KindArray
+	case c == 't' || c == 'f':
+		p.kinds[i] = KindBoolean
+	case c == 'n':
+		p.kinds[i] = KindNull
+	default:
+		p.kinds[i] = KindNumber
+	}
+	if !p.value() {
+		return false
+	}
+	p.vals[i] = span{uint32(p.base + start), uint32(p.i - start)}
+	if p.kinds[i] == KindNumber {
+		p.kinds[i] = numberKind(p.s[start:p.i])
+	}
+	return true
+}
+
+// numberKind tells a JSON number's kind: an integer DuckDB keeps as written
+// (BIGINT, or UBIGINT above it), else KindNumber for DuckDB to read.
+func numberKind(s string) uint8 {
+	if strings.ContainsAny(s, ".eE") || s == "-0" {
+		return KindNumber
+	}
+	if _, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return KindInteger
+	}
+	if _, err := strconv.ParseUint(s, 10, 64); err == nil {
+		return KindUnsigned
+	}
+	return KindNumber
+}
+
+func (p *jsonParser) literal(w string) bool {
+	if strings.HasPrefix(p.s[p.i:], w) {
+		p.i += len(w)
+		return true
+	}
+	return false
+}
+
+// open enters a container at p.i (on its opening byte) and tells whether
+// it is empty (and then already closed).
+func (p *jsonParser) open(close byte) (empty bool) {
+	p.i++
+	p.space()
+	if p.i < len(p.s) && p.s[p.i] == close {
+		p.i++
+		return true
+	}
+	return false
+}
+
+// next reads what follows an item of a container: a comma (more items) or
+// its closing byte.
+func (p *jsonParser) next(close byte) (more, ok bool) {
+	p.space()
+	if p.i >= len(p.s) {
+		return false, false
+	}
+	switch p.s[p.i] {
+	case ',':
+		p.i++
+		return true, true
+	case close:
+		p.i++
+		return false, true
+	}
+	return false, false
+}
+
+// object reads {...} at p.i; top says to refuse repeated keys.
+func (p *jsonParser) object(top bool) bool {
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > 1000 {
+		return false
+	}
+	if p.open('}') {
+		return true
+	}
+	var seen keySet
+	for {
+		p.space()
+		if p.i >= len(p.s) || p.s[p.i] != '"' {
+			return false
+		}
+		k, _, ok := p.str(top)
+		if !ok {
+			return false
+		}
+		if top && !seen.add(k) {
+			return false
+		}
+		p.space()
+		if p.i >= len(p.s) || p.s[p.i] != ':' {
+			return false
+		}
+		p.i++
+		if i := -1; top && p.wanted(k, &i) {
+			if !p.keep(i) {
+				return false
+			}
+		} else if !p.value() {
+			return false
+		}
+		if more, ok := p.next('}'); !more {
+			return ok
+		}
+	}
+}
+
+// keySet is the keys of an object seen so far: an array while there are
+// few (most objects, with no allocation), a map after.
+type keySet struct {
+	few [16]string
+	n   int
+	set map[string]bool
+}
+
+// add adds k and tells whether it was new.
+func (ks *keySet) add(k string) bool {
+	if ks.set == nil {
+		for _, x := range ks.few[:ks.n] {
+			if x == k {
+				return false
+			}
+		}
+		if ks.n < len(ks.few) {
+			ks.few[ks.n] = k
+			ks.n++
+			return true
+		}
+		ks.set = make(map[string]bool, 2*len(ks.few))
+		for _, x := range ks.few {
+			ks.set[x] = true
+		}
+	}
+	if ks.set[k] {
+		return false
+	}
+	ks.set[k] = true
+	return true
+}
+
+func (p *jsonParser) array() bool {
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > 1000 {
+		return false
+	}
+	if p.open(']') {
+		return true
+	}
+	for {
+		if !p.value() {
+			return false
+		}
+		if more, ok := p.next(']'); !more {
+			return ok
+		}
+	}
+}
+
+// str reads a string at p.i (on its opening quote); decode asks for its
+// value, else only its validity is checked. escaped tells whether the value
+// differs from the text between the quotes.
+func (p *jsonParser) str(decode bool) (s string, escaped, ok bool) {
+	p.i++
+	start := p.i
+	// Most strings are short, with no escape: run to the closing quote.
+	for j := p.i; j < len(p.s); j++ {
+		if c := p.s[j]; c == '"' {
+			p.i = j + 1
+			return p.s[start:j], false, true
+		} else if c == '\\' || c < 0x20 {
+			break
+		}
+	}
+	var b strings.Builder
+	escaped = false
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			if !decode {
+				return "", escaped, true
+			}
+			if !escaped {
+				return p.s[start : p.i-1], false, true
+			}
+			return b.String(), true, true
+		case c < 0x20:
+			return "", false, false
+		case c == '\\':
+			if decode && !escaped {
+				b.WriteString(p.s[start:p.i])
+			}
+			escaped = true
+			p.i++
+			if p.i >= len(p.s) {
+				return "", false, false
+			}
+			switch e := p.s[p.i]; e {
+			case '"', '\\', '/':
+				b.WriteByte(e)
+				p.i++
+			case 'b', 'f', 'n', 'r', 't':
+				b.WriteByte(control(e))
+				p.i++
+			case 'u':
+				r, ok := p.hex4(p.i + 1)
+				if !ok {
+					return "", false, false
+				}
+				p.i += 5
+				switch {
+				case r >= 0xD800 && r <= 0xDBFF: // a high surrogate needs its low half
+					if !strings.HasPrefix(p.s[p.i:], `\u`) {
+						return "", false, false
+					}
+					lo, ok := p.hex4(p.i + 2)
+					if !ok || lo < 0xDC00 || lo > 0xDFFF {
+						return "", false, false
+					}
+					p.i += 6
+					b.WriteRune(utf16.DecodeRune(r, lo))
+				case r >= 0xDC00 && r <= 0xDFFF:
+					return "", false, false
+				default:
+					b.WriteRune(r)
+				}
+			default:
+				return "", false, false
+			}
+		default:
+			if decode && escaped {
+				b.WriteByte(c)
+			}
+			p.i++
+		}
+	}
+	return "", false, false
+}
+
+// control is the character an escape such as \n stands for.
+func control(e byte) byte {
+	switch e {
+	case 'b':
+		return '\b'
+	case 'f':
+		return '\f'
+	case 'n':
+		return '\n'
+	case 'r':
+		return '\r'
+	}
+	return '\t'
+}
+
+func (p *jsonParser) hex4(at int) (rune, bool) {
+	if at+4 > len(p.s) {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(p.s[at:at+4], 16, 16)
+	return rune(v), err == nil
+}
+
+func (p *jsonParser) number() bool {
+	if p.s[p.i] == '-' {
+		p.i++
+	}
+	digits := func() int {
+		n := 0
+		for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
+			p.i++
+			n++
+		}
+		return n
+	}
+	if p.i < len(p.s) && p.s[p.i] == '0' {
+		p.i++
+	} else if digits() == 0 {
+		return false
+	}
+	if p.i < len(p.s) && p.s[p.i] == '.' {
+		p.i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if p.i < len(p.s) && (p.s[p.i] == 'e' || p.s[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.s) && (p.s[p.i] == '+' || p.s[p.i] == '-') {
+			p.i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,210 @@
+// Package read owns reading a bronze file's bytes into records: a file
+// read once, NDJSON a chunk of whole lines at a time and CSV whole, within
+// the line and file limits, hashed as it is read; its text prepared (line
+// breaks, byte-order mark, bad encoding); the strict NDJSON parser and the
+// RFC 4180 CSV scanner; the records with each field's kind and text, laid
+// out as a frame for DuckDB (elt_frame) with the view over it; and seed
+// files, read by the same CSV reader.
+package read
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/digitalservices/elt/internal/sqlname"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// Kinds of a field's value in a record, as Go read it. The rules test a
+// field's JSON type as its kind (KindAbsent as SQL NULL): numbers compare
+// faster than type names.
+const (
+	KindAbsent   uint8 = iota // no such field or column
+	KindString                // a JSON string (unescaped) or a CSV value
+	KindInteger               // a JSON integer within BIGINT, as written
+	KindUnsigned              // a JSON integer above BIGINT, within UBIGINT
+	KindBoolean               // true or false
+	KindNull                  // JSON null
+	KindObject                // a JSON object, as written
+	KindArray                 // a JSON array, as written
+	KindNumber                // any other JSON number, as written: DuckDB tells its type
+	KindDouble                // what DuckDB reads as DOUBLE (never from Go)
+)
+
+// JSONTypes are the kinds by the names of DuckDB's JSON types.
+var JSONTypes = map[string]uint8{"VARCHAR": KindString, "BIGINT": KindInteger, "UBIGINT": KindUnsigned, "DOUBLE": KindDouble,
+	"BOOLEAN": KindBoolean, "NULL": KindNull, "OBJECT": KindObject, "ARRAY": KindArray}
+
+// Reasons a record is rejected before any field rule, as codes.
+const (
+	badNone uint8 = iota
+	badEncoding
+	badJSON
+	badCSV
+	badColumnCount
+	badCount
+)
+
+var badReasons = [badCount]string{"", InvalidEncoding, MalformedJSON, MalformedCSV, WrongColumnCount}
+
+// Records are the records of a file (or of a chunk of one) as Go read
+// them: each one's line, its raw text (kept for the quarantine), the reason
+// it is rejected before any field rule (badNone for most), and the kind and
+// text of each declared field. Texts are spans of the text read or of its
+// unescaped strings, so millions of records hold no pointers for Go's
+// garbage collector to chase.
+type Records struct {
+	text  string          // the prepared text: the file's, or a chunk of it
+	alt   strings.Builder // values that are not a piece of text as they are
+	line  []int64
+	raw   []span
+	bad   []uint8
+	kinds [][]uint8 // [field][record]
+	vals  [][]span  // [field][record]
+}
+
+// A span is n bytes at off of a file's text, or of its alt strings when
+// n has altBit set.
+type span struct{ off, n uint32 }
+
+const altBit = 1 << 31
+
+// maxText is the most text of a file read at once (an NDJSON chunk, a
+// CSV file) that spans can point into: offsets are 32 bits, and a CSV
+// file's values are kept beside its text.
+const maxText = 1 << 30
+
+func newRecords(text string, fields, capacity int) *Records {
+	r := &Records{text: text, line: make([]int64, 0, capacity), raw: make([]span, 0, capacity), bad: make([]uint8, 0, capacity),
+		kinds: make([][]uint8, fields), vals: make([][]span, fields)}
+	for i := range fields {
+		r.kinds[i] = make([]uint8, 0, capacity)
+		r.vals[i] = make([]span, 0, capacity)
+	}
+	return r
+}
+
+// keep stores s, a value that is not a piece of the file's text.
+func (r *Records) keep(s string) span {
+	sp := span{uint32(r.alt.Len()), uint32(len(s)) | altBit}
+	r.alt.WriteString(s)
+	return sp
+}
+
+// str is the text of a span.
+func (r *Records) str(s span) string {
+	if s.n&altBit != 0 {
+		return r.alt.String()[s.off : s.off+s.n&^altBit]
+	}
+	return r.text[s.off : s.off+s.n]
+}
+
+// add appends a record; kinds and vals (one per field) are copied.
+func (r *Records) add(line int, raw span, bad uint8, kinds []uint8, vals []span) {
+	r.line = append(r.line, int64(line))
+	r.raw = append(r.raw, raw)
+	r.bad = append(r.bad, bad)
+	for i := range r.kinds {
+		k, v := KindAbsent, span{}
+		if bad == badNone {
+			k, v = kinds[i], vals[i]
+		}
+		r.kinds[i] = append(r.kinds[i], k)
+		r.vals[i] = append(r.vals[i], v)
+	}
+}
+
+// addBad appends a record rejected before any field rule.
+func (r *Records) addBad(line int, raw span, bad uint8) { r.add(line, raw, bad, nil, nil) }
+
+// Len is the number of records.
+func (r *Records) Len() int { return len(r.line) }
+
+// Line is the line of the file record k starts on.
+func (r *Records) Line(k int) int64 { return r.line[k] }
+
+// Raw is the text of record k as the file has it (kept for the quarantine).
+func (r *Records) Raw(k int) string { return r.str(r.raw[k]) }
+
+// kindsPerColumn is how many fields' kinds one BIGINT column of a frame
+// carries (four bits each).
+const kindsPerColumn = 16
+
+// Frame lays a batch's records out for elt_frame: _fi (the file's 1-based
+// place in the batch), _line, _bad, the fields' kinds packed into _k0, _k1…,
+// and their texts _v1, _v2…
+func Frame(batch []*Records, fields int) (*warehouse.Frame, error) {
+	n := 0
+	for _, r := range batch {
+		n += r.Len()
+	}
+	fi, line, bad := warehouse.IntColumn("_fi", n), warehouse.IntColumn("_line", n), warehouse.IntColumn("_bad", n)
+	packed := make([]*warehouse.Column, (fields+kindsPerColumn-1)/kindsPerColumn)
+	for j := range packed {
+		packed[j] = warehouse.IntColumn(fmt.Sprintf("_k%d", j), n)
+	}
+	vals := make([]*warehouse.Column, fields)
+	for i := range vals {
+		vals[i] = warehouse.TextColumn(fmt.Sprintf("_v%d", i+1), n)
+	}
+	for f, r := range batch {
+		srcs := make([][2]uint32, len(vals)) // the file's text and alt strings, per column
+		alt := r.alt.String()
+		for i, col := range vals {
+			srcs[i] = [2]uint32{col.AddSource(r.text), col.AddSource(alt)}
+		}
+		for k := range r.line {
+			fi.AddInt(int64(f + 1))
+			line.AddInt(r.line[k])
+			bad.AddInt(int64(r.bad[k]))
+			for j, col := range packed {
+				var word int64
+				for i := j * kindsPerColumn; i < min(fields, (j+1)*kindsPerColumn); i++ {
+					word |= int64(r.kinds[i][k]) << (4 * (i % kindsPerColumn))
+				}
+				col.AddInt(word)
+			}
+			for i, col := range vals {
+				switch sp := r.vals[i][k]; r.kinds[i][k] {
+				case KindAbsent, KindNull:
+					col.AddNull()
+				default:
+					if sp.n&altBit != 0 {
+						col.AddSpan(srcs[i][1], sp.off, sp.n&^altBit)
+					} else {
+						col.AddSpan(srcs[i][0], sp.off, sp.n)
+					}
+				}
+			}
+		}
+	}
+	return warehouse.NewFrame(append(append([]*warehouse.Column{fi, line, bad}, packed...), vals...)...)
+}
+
+// View is the SQL of elt_records over a frame of a batch's records
+// (files are the batch's paths, in order): each record's file, line, reason
+// found before the field rules, and per field its JSON type (_typeN) and
+// text (_textN). Objects and arrays are kept as written (as a CSV source's
+// JSON text is); DuckDB reads the type and text of the numbers Go does not
+// keep as written, so they are what its JSON functions make of them.
+func View(id int64, files []string, fields int) string {
+	lits := make([]string, len(files))
+	for i, f := range files {
+		lits[i] = sqlname.Literal(f)
+	}
+	var reasons []string
+	for code := badNone + 1; code < badCount; code++ {
+		reasons = append(reasons, fmt.Sprintf("WHEN %d THEN %s", code, sqlname.Literal(badReasons[code])))
+	}
+	cols := []string{fmt.Sprintf("[%s][_fi] AS _file", strings.Join(lits, ", ")), "_line", "NULL::JSON AS _raw",
+		"CASE _bad " + strings.Join(reasons, " ") + " END AS _bad"}
+	for i := 1; i <= fields; i++ {
+		k := fmt.Sprintf("((_k%d >> %d) & 15)", (i-1)/kindsPerColumn, 4*((i-1)%kindsPerColumn))
+		v := fmt.Sprintf("_v%d", i)
+		cols = append(cols,
+			fmt.Sprintf("CASE %[1]s WHEN %[2]d THEN CASE json_type(%[3]s) WHEN 'BIGINT' THEN %[4]d WHEN 'UBIGINT' THEN %[5]d ELSE %[6]d END "+
+				"ELSE nullif(%[1]s, %[7]d) END AS _type%[8]d", k, KindNumber, v, KindInteger, KindUnsigned, KindDouble, KindAbsent, i),
+			fmt.Sprintf("CASE WHEN %s = %d THEN json_extract_string(%s, '$') ELSE %s END AS _text%d", k, KindNumber, v, v, i))
+	}
+	return fmt.Sprintf("CREATE OR REPLACE TEMP VIEW elt_records AS SELECT %s FROM elt_frame(%d)", strings.Join(cols, ", "), id)
+}

@@ -1,0 +1,70 @@
+package inspect
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"github.com/digitalservices/elt/internal/check"
+	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/describe"
+	"github.com/digitalservices/elt/internal/event"
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/state"
+	"github.com/digitalservices/elt/internal/unit"
+)
+
+// TestOptions choose what elt test runs: the selected models' (all when
+// Select and Exclude are empty) unit tests and data checks, or only one
+// kind (Unit, Data).
+type TestOptions struct {
+	Select, Exclude []string
+	Unit, Data      bool
+}
+
+// Tested counts what elt test ran and what failed.
+type Tested struct {
+	Ran        int
+	UnitFailed int
+	Blocking   int // blocking data checks that failed
+}
+
+// Test runs elt test, its results reported to rep: the unit tests in
+// memory, then the data checks and sql/tests/ against what is published
+// (skipped, with a note, while there is no warehouse).
+func Test(ctx context.Context, dir string, ov project.Overrides, o TestOptions, rep event.Reporter) (Tested, error) {
+	var t Tested
+	p, g, err := compile.Load(ctx, dir, ov)
+	if err != nil {
+		return t, err
+	}
+	if _, err := g.Select(o.Select, o.Exclude); err != nil {
+		return t, &UsageError{err}
+	}
+	if !o.Data {
+		n, failed, err := unit.RunSelected(ctx, p, g, o.Select, o.Exclude, describe.CreateMacros, rep)
+		if err != nil {
+			return t, err
+		}
+		t.Ran += n
+		t.UnitFailed = failed
+	}
+	if !o.Unit {
+		if _, err := os.Stat(p.Resolve(p.Config.Paths.Warehouse)); errors.Is(err, os.ErrNotExist) && !o.Data {
+			rep.Report(event.Info{Kind: "no_warehouse", Text: "data checks skipped: no warehouse yet (run elt build)"})
+		} else {
+			db, err := state.Open(ctx, p, state.ReadOnly)
+			if err != nil {
+				return t, err
+			}
+			defer db.Close()
+			n, blocking, err := check.Test(ctx, db, p, g, o.Select, o.Exclude, rep)
+			if err != nil {
+				return t, err
+			}
+			t.Ran += n
+			t.Blocking = blocking
+		}
+	}
+	return t, nil
+}

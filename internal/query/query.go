@@ -1,0 +1,44 @@
+package query
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/diag"
+	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// Run runs one read-only statement (see warehouse.DB.Read) and reads the
+// first limit rows of its result (all when limit < 0), counting the rest.
+// A SQL error, a text DuckDB cannot parse included (it is never run), is
+// placed at its line in text, which came from path ("query" for the
+// command line).
+func Run(ctx context.Context, db *warehouse.DB, path, text string, limit int) (*output.Result, error) {
+	rows, err := db.Read(ctx, text)
+	var ro *warehouse.ReadOnlyError
+	if errors.As(err, &ro) || errors.Is(err, warehouse.ErrSeveralStatements) || errors.Is(err, warehouse.ErrPivotValues) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, queryError(path, text, err)
+	}
+	res, err := output.ReadLimit(rows, limit)
+	if err != nil {
+		return nil, queryError(path, text, err)
+	}
+	return res, nil
+}
+
+// queryError places a query's error at its line, and says why a file
+// cannot be read.
+func queryError(path, text string, err error) error {
+	err = compile.SQLError(path, text, 0, err)
+	if fe, ok := errors.AsType[*diag.FileError](err); ok && strings.Contains(fe.Msg, "file system operations are disabled") {
+		fe.Hint = "elt query reads the warehouse only: it has no access to files, so that nothing it runs can write one. " +
+			"Read a file as a source (sources: in elt.yaml) or a seed (seeds/), or with `elt show` of a model that reads it"
+	}
+	return err
+}

@@ -1,0 +1,299 @@
+// Package watch owns elt watch: the loop that watches the bronze folder
+// (fsnotify, with polling as the fallback and the clock), decides which
+// files are whole, and runs a build for them; the build itself is a
+// function it is given (Build).
+package watch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/digitalservices/elt/internal/build"
+	"github.com/digitalservices/elt/internal/diag"
+	"github.com/digitalservices/elt/internal/event"
+	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/ingest/discover"
+)
+
+// DefaultWatchInterval is how often elt watch looks at the bronze folder.
+const DefaultWatchInterval = 2 * time.Second
+
+// Build runs one incremental build, holding back the files in hold (the
+// files still being written, or refused), and returns its summary.
+type Build func(ctx context.Context, hold map[string]bool) (*build.Summary, error)
+
+// Watch watches the bronze folder and runs an incremental build (build)
+// whenever new files are whole, until ctx ends; it then stops between
+// builds. A file is whole when it is not empty and was renamed into place
+// (it appeared whole, with no write after), or its size and modification
+// time held across two polls with no write between; an empty file is never
+// whole (a file is often created first and filled after). Files still being
+// written are held back from the build that runs meanwhile, and so is a
+// file the warehouse refuses because it changed after it was ingested (said
+// once), so it does not block the files that land after it. fsnotify wakes the loop where the OS
+// supports it; polling every interval is the fallback and the clock. Each
+// build is reported to rep (watch_build_done or watch_build_failed); a
+// failed build does not stop watching.
+func Watch(ctx context.Context, bronze string, interval time.Duration, rep event.Reporter, run Build) error {
+	if info, err := os.Stat(bronze); err != nil || !info.IsDir() {
+		return fmt.Errorf("no bronze folder at %s to watch", bronze)
+	}
+	w := &watcher{root: bronze, written: map[string]bool{}, created: map[string]look{}, built: map[string]look{}, changed: map[string]bool{}, empty: map[string]bool{}}
+	wake := make(chan struct{}, 1)
+	started := event.WatchStarted{Dir: bronze, IntervalText: interval.String(), IntervalSeconds: interval.Seconds()}
+	if fw, err := fsnotify.NewWatcher(); err == nil {
+		defer fw.Close()
+		w.fs = fw
+		w.addDirs(bronze)
+		go w.events(wake)
+	} else {
+		started.Polling = fmt.Sprintf("file events are not available here (%v)", err)
+	}
+	rep.Report(started)
+	// First, catch up with what is there, holding back files modified in
+	// the last two intervals (they may still be being written; the polls
+	// take them once they hold still); from then on, what lands.
+	ready, hold, err := w.poll()
+	if err != nil {
+		return err
+	}
+	w.noteEmpty(rep, hold)
+	start, recent := map[string]look{}, map[string]bool{}
+	for p := range hold {
+		if l := w.prev[p]; time.Since(l.mtime) < 2*interval || l.size == 0 {
+			recent[p] = true
+		} else {
+			start[p] = l
+		}
+	}
+	for p, l := range ready {
+		start[p] = l
+	}
+	w.run(ctx, start, recent, rep, run)
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			rep.Report(event.WatchStopped{})
+			return nil
+		case <-tick.C:
+		case <-wake:
+			continue // the next tick looks; a burst of events waits for it
+		}
+		ready, hold, err = w.poll()
+		if err != nil {
+			rep.Report(event.WatchPollFailed{Error: err.Error(), At: time.Now()})
+			continue
+		}
+		w.noteEmpty(rep, hold)
+		if len(ready) > 0 {
+			w.run(ctx, ready, hold, rep, run)
+		}
+	}
+}
+
+// run runs one build for the files now ready, holding back the others,
+// and reports how it went.
+func (w *watcher) run(ctx context.Context, ready map[string]look, hold map[string]bool, rep event.Reporter, run Build) {
+	t0 := time.Now()
+	rep.Report(event.WatchBuildStarted{Ready: len(ready), Held: len(hold)})
+	var sum *build.Summary
+	var err error
+	for {
+		// Not cancelled by Ctrl-C: the build runs to its end, then the loop stops.
+		sum, err = run(context.WithoutCancel(ctx), hold)
+		// A file changed after it was ingested stops every build: it is held
+		// back from now on, said once, and the build runs again without it.
+		var ce *ingest.ChangedError
+		if !errors.As(err, &ce) {
+			break
+		}
+		p := filepath.Join(w.root, filepath.FromSlash(ce.File))
+		if w.changed[p] {
+			break
+		}
+		w.changed[p] = true
+		if hold == nil {
+			hold = map[string]bool{}
+		}
+		hold[p] = true
+		delete(ready, p)
+		rel, _ := filepath.Rel(w.root, p)
+		rep.Report(event.WatchFileHeld{File: filepath.ToSlash(rel), Reason: event.HeldChanged, Text: ce.Error(), At: t0})
+	}
+	if err != nil {
+		rep.Report(event.WatchBuildFailed{Waiting: len(ready), Error: diag.Redact(firstLine(err)), At: t0})
+		return
+	}
+	for p, l := range ready {
+		w.built[p] = l
+	}
+	var files int
+	var records, quarantined int64
+	for _, r := range sum.Ingest {
+		files += r.Files
+		records += r.Records
+		quarantined += r.Quarantined
+	}
+	done := event.WatchBuildDone{RunID: sum.RunID, Files: files, Records: records, Quarantined: quarantined, Models: len(sum.Models),
+		Seconds: time.Since(t0).Seconds(), At: t0}
+	for _, r := range sum.Ingest {
+		if len(r.Missing) > 0 {
+			done.Warnings = append(done.Warnings, build.MissingWarning(r.Source, r.Missing, false))
+		}
+	}
+	done.Warnings = append(done.Warnings, sum.Warnings...)
+	rep.Report(done)
+}
+
+// look is what a poll saw of a file.
+type look struct {
+	size  int64
+	mtime time.Time
+}
+
+type watcher struct {
+	root    string
+	fs      *fsnotify.Watcher
+	prev    map[string]look
+	written map[string]bool // written to since the last poll
+	created map[string]look // appeared (created or renamed into place), as it was then
+	built   map[string]look // handed to a build that succeeded
+	changed map[string]bool // refused by the warehouse: changed after it was ingested
+	empty   map[string]bool // said to be empty, and waited for
+	mu      sync.Mutex
+}
+
+// poll lists the bronze files: those now whole and not yet built (ready),
+// and those still being written (hold).
+func (w *watcher) poll() (ready map[string]look, hold map[string]bool, err error) {
+	w.lock()
+	written, created := w.written, w.created
+	w.written, w.created = map[string]bool{}, map[string]look{}
+	w.unlock()
+	cur := map[string]look{}
+	err = filepath.WalkDir(w.root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != w.root && discover.InProgress(d.Name()) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		info, err := os.Stat(p) // links followed, as the build does
+		if err != nil || info.IsDir() {
+			return nil
+		}
+		cur[p] = look{info.Size(), info.ModTime()}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	ready, hold = map[string]look{}, map[string]bool{}
+	for p, l := range cur {
+		if b, ok := w.built[p]; ok && b == l {
+			continue
+		}
+		// Renamed into place: it appeared as it is now, and nothing wrote to it.
+		first, appeared := created[p]
+		renamed := appeared && first == l && !written[p] && w.fs != nil
+		stable := w.prev != nil && w.prev[p] == l && !written[p]
+		if l.size > 0 && !w.changed[p] && (renamed || stable) {
+			ready[p] = l
+		} else {
+			hold[p] = true
+		}
+	}
+	w.prev = cur
+	return ready, hold, nil
+}
+
+// noteEmpty says, once per file, that an empty file is waited for: a file
+// is often created first and filled after, so an empty one is never taken.
+func (w *watcher) noteEmpty(rep event.Reporter, hold map[string]bool) {
+	for p := range hold {
+		if l, ok := w.prev[p]; ok && l.size == 0 && !w.empty[p] {
+			w.empty[p] = true
+			rel, _ := filepath.Rel(w.root, p)
+			rep.Report(event.WatchFileHeld{File: filepath.ToSlash(rel), Reason: event.HeldEmpty, At: time.Now()})
+		}
+	}
+	for p := range w.empty {
+		if l, ok := w.prev[p]; !ok || l.size > 0 {
+			delete(w.empty, p)
+		}
+	}
+}
+
+// events marks what fsnotify reports and wakes the loop.
+func (w *watcher) events(wake chan<- struct{}) {
+	for {
+		select {
+		case ev, ok := <-w.fs.Events:
+			if !ok {
+				return
+			}
+			var info os.FileInfo
+			if ev.Has(fsnotify.Create) {
+				info, _ = os.Stat(ev.Name)
+			}
+			w.lock()
+			switch {
+			case ev.Has(fsnotify.Write):
+				w.written[ev.Name] = true
+			case ev.Has(fsnotify.Create) && info != nil:
+				w.created[ev.Name] = look{info.Size(), info.ModTime()}
+			case ev.Has(fsnotify.Create):
+				w.written[ev.Name] = true // gone again, or unreadable: not whole
+			}
+			w.unlock()
+			if info != nil && info.IsDir() {
+				w.addDirs(ev.Name)
+			}
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		case _, ok := <-w.fs.Errors:
+			if !ok {
+				return
+			}
+		}
+	}
+}
+
+// addDirs watches dir and every folder below it.
+func (w *watcher) addDirs(dir string) {
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			w.fs.Add(p)
+		}
+		return nil
+	})
+}
+
+func (w *watcher) lock()   { w.mu.Lock() }
+func (w *watcher) unlock() { w.mu.Unlock() }
+
+// firstLine is an error's first line, for a one-line report.
+func firstLine(err error) string {
+	msg := err.Error()
+	for i, c := range msg {
+		if c == '\n' {
+			return msg[:i]
+		}
+	}
+	return msg
+}
