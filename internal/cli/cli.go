@@ -19,7 +19,6 @@ import (
 	"github.com/urfave/cli/v2"
 	"gopkg.in/yaml.v3"
 
-	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/pipeline"
 	"github.com/digitalservices/elt/internal/project"
@@ -48,7 +47,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // Run is Main under a given context.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	stderr = redactWriter{stderr}
+	stderr = output.Redacting(stderr)
 	app := newApp(stdin, stdout, stderr)
 	s := &session{stdout: stdout, stderr: stderr, start: time.Now()}
 	app.Metadata = map[string]any{"session": s}
@@ -81,7 +80,7 @@ func exit(ctx context.Context, err error, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "elt: interrupted: nothing was published; the warehouse is as it was before this build")
 		return ExitCancelled
 	case ctx.Err() != nil:
-		fmt.Fprintf(stderr, "%s\n", render(err))
+		fmt.Fprintf(stderr, "%s\n", output.Error(err))
 		return ExitCancelled
 	case errors.As(err, &pu):
 		fmt.Fprintf(stderr, "elt: %v\n", pu.Msg)
@@ -99,26 +98,8 @@ func exit(ctx context.Context, err error, stderr io.Writer) int {
 		}
 		return ee.ExitCode()
 	}
-	fmt.Fprintf(stderr, "%s\n", render(err))
+	fmt.Fprintf(stderr, "%s\n", output.Error(err))
 	return ExitFailure
-}
-
-// render writes an error for a person: file errors as they are, others
-// prefixed with elt:.
-func render(err error) string {
-	var es diag.Errors
-	if errors.As(err, &es) {
-		parts := make([]string, len(es))
-		for i, e := range es {
-			parts[i] = render(e)
-		}
-		return strings.Join(parts, "\n") + fmt.Sprintf("\n%d error%s", len(es), output.Plural(len(es)))
-	}
-	var fe *diag.FileError
-	if errors.As(err, &fe) {
-		return fe.Error()
-	}
-	return "elt: " + err.Error()
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
