@@ -125,6 +125,8 @@ func lines(e event.Event, p paint) string {
 		return unitLines(e, p)
 	case event.DocsWritten:
 		return fmt.Sprintf("wrote %s: %d models, %d sources\n", e.Path, e.Models, e.Sources)
+	case event.TestScaffolded:
+		return fmt.Sprintf("wrote %s: %d input row%s, %d expected\n", e.Path, e.Inputs, output.Plural(e.Inputs), e.Expected)
 	case event.Info:
 		return e.Text + "\n"
 	case event.WatchStarted:

@@ -80,6 +80,7 @@ func TestPlainReporter(t *testing.T) {
 			"FAIL  tests/a.yaml  gold.a (whole): 1 expected row not returned, 2 rows not expected\n  - (1, x)\n  + (2, y)\n  + (3, z)\n"},
 		{event.UnitTestResult{Test: "tests/a.yaml", Model: "gold.a", How: "as an increment", Error: "boom"}, "FAIL  tests/a.yaml  gold.a (as an increment): could not run: boom\n"},
 		{event.DocsWritten{Path: "out/docs/index.html", Models: 3, Sources: 1}, "wrote out/docs/index.html: 3 models, 1 sources\n"},
+		{event.TestScaffolded{Path: "tests/gold.a.yaml", Inputs: 1, Expected: 2}, "wrote tests/gold.a.yaml: 1 input row, 2 expected\n"},
 		{event.Info{Kind: "nothing_declared", Text: "no tests or checks declared"}, "no tests or checks declared\n"},
 		{event.WatchStarted{Dir: "data/bronze", IntervalText: "2s"}, "watching data/bronze (every 2s; Ctrl-C stops)\n"},
 		{event.WatchStarted{Dir: "b", IntervalText: "500ms", Polling: "file events are not available here (too many files)"},

@@ -40,6 +40,7 @@
 //	unit_tests         passed, failed                                          the totals of the unit tests whose unit_test_result events follow
 //	unit_test_result   test, model, how, passed, error, missing, extra         one unit test
 //	docs_written       path, models, sources                                   the documentation site was written
+//	test_scaffolded    path, inputs, expected                                  elt tests scaffold wrote a unit test
 //	info               kind, text                                              a line of a command's report (no data checks yet, nothing declared)
 //	watch_started      dir, interval, interval_seconds, polling                watch began; polling is why file events are not used, when they are not
 //	watch_file_held    file, reason, text                                      a file is held back: empty (until it has content) or changed (from now on)

@@ -48,7 +48,7 @@ func TestEncode(t *testing.T) {
 func TestNames(t *testing.T) {
 	all := []Event{RunStarted{}, RunFinished{}, BuildStarted{}, SourceSkipped{}, SourceIngested{}, Note{}, Warning{}, ModelDone{}, ModelsSkipped{},
 		Checks{}, CheckResult{}, Reconciliation{}, Published{}, ExportWritten{}, OnlinePublished{}, OnlineSkipped{}, OnlineWarning{}, BuildFinished{},
-		UnitTests{}, UnitTestResult{}, DocsWritten{}, Info{}, WatchStarted{}, WatchFileHeld{}, WatchBuildStarted{}, WatchBuildDone{},
+		UnitTests{}, UnitTestResult{}, DocsWritten{}, TestScaffolded{}, Info{}, WatchStarted{}, WatchFileHeld{}, WatchBuildStarted{}, WatchBuildDone{},
 		WatchBuildFailed{}, WatchPollFailed{}, WatchStopped{}}
 	seen := map[string]bool{}
 	for _, e := range all {

@@ -222,6 +222,14 @@ type DocsWritten struct {
 	Sources int    `json:"sources"`
 }
 
+// TestScaffolded: elt tests scaffold wrote the unit test at Path, with
+// Inputs input rows and Expected expected rows.
+type TestScaffolded struct {
+	Path     string `json:"path"`
+	Inputs   int    `json:"inputs"`
+	Expected int    `json:"expected"`
+}
+
 // Info is a line of a command's report that carries no figures.
 type Info struct {
 	Kind string `json:"kind"`
@@ -312,6 +320,7 @@ func (BuildFinished) Name() string     { return "build_finished" }
 func (UnitTests) Name() string         { return "unit_tests" }
 func (UnitTestResult) Name() string    { return "unit_test_result" }
 func (DocsWritten) Name() string       { return "docs_written" }
+func (TestScaffolded) Name() string    { return "test_scaffolded" }
 func (Info) Name() string              { return "info" }
 func (WatchStarted) Name() string      { return "watch_started" }
 func (WatchFileHeld) Name() string     { return "watch_file_held" }

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/digitalservices/elt/internal/event"
-	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
@@ -76,7 +75,7 @@ func WriteScaffold(ctx context.Context, db *warehouse.DB, p *project.Project, g 
 	for _, r := range t.Given {
 		given += len(r)
 	}
-	r.Report(event.Info{Kind: "test_scaffolded", Text: fmt.Sprintf("wrote %s: %d input row%s, %d expected", rel, given, output.Plural(given), len(t.Expect))})
+	r.Report(event.TestScaffolded{Path: rel, Inputs: given, Expected: len(t.Expect)})
 	t.Path = rel
 	if failed := Report(r, Run(ctx, p, g, t, setup)); failed > 0 {
 		return fmt.Errorf("%s does not pass as written: the input rows sampled do not make exactly the expected rows; the file is kept: edit it (or delete it) before committing", rel)
