@@ -18,7 +18,6 @@ import (
 	"strings"
 
 	"github.com/digitalservices/elt/internal/check"
-	"github.com/digitalservices/elt/internal/describe"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/ingest/infer"
 	"github.com/digitalservices/elt/internal/output"
@@ -127,7 +126,7 @@ func ScaffoldTest(ctx context.Context, dir string, ov project.Overrides, model s
 		return err
 	}
 	defer s.Close()
-	return unit.WriteScaffold(ctx, s.DB, s.Project, s.Graph, model, rows, describe.CreateMacros, rep)
+	return unit.WriteScaffold(ctx, s.DB, s.Project, s.Graph, model, rows, rep)
 }
 
 // Show runs the model's SQL, as it stands in its file now, against what

@@ -82,7 +82,7 @@ func (e *ChecksFailed) Error() string {
 }
 
 // Builder runs builds against one open warehouse. pipeline.OpenBuilder
-// makes one with all it is given to do (Check, Macros, Export, Serve); a
+// makes one with all it is given to do (Check, Export, Serve); a
 // Builder without them builds and commits, and does only that.
 type Builder struct {
 	Project *project.Project
@@ -106,9 +106,6 @@ type Builder struct {
 	// (describe.CheckHeaders: each header's names against the columns the
 	// model's SQL returns).
 	Check func(ctx context.Context, p *project.Project, g *plan.Graph, ids []string) error
-	// Macros creates the project's macros in the build's transaction,
-	// before any model runs (describe.CreateMacros).
-	Macros func(ctx context.Context, q warehouse.Querier, macros []project.Macro) error
 	// Export writes the exports of the built models once the build is
 	// committed (publish.Exports), reporting each to rep; its error fails
 	// the build, though the warehouse is published.
@@ -284,12 +281,17 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	defer conn.Close()
 	// DuckDB's estimate for the statement running on the build's
 	// connection, read only when a terminal shows it.
-	statement := func() float64 { return -1 }
-	if b.Live != nil {
-		if statement, err = warehouse.TrackProgress(ctx, conn); err != nil {
-			return err
-		}
+	if b.Live == nil {
+		return b.runOn(ctx, conn, func() float64 { return -1 }, g, ids, sources, listings, o, sum)
 	}
+	return warehouse.WithProgress(ctx, conn, func(statement func() float64) error {
+		return b.runOn(ctx, conn, statement, g, ids, sources, listings, o, sum)
+	})
+}
+
+// runOn is the build on conn; statement is DuckDB's estimate for the
+// statement running on it.
+func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() float64, g *plan.Graph, ids []string, sources []ingest.Source, listings map[string]discover.Listing, o Options, sum *Summary) (err error) {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -304,10 +306,8 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 	}()
 	// The project's macros first: a macro of an older build that no file
 	// declares any more is dropped before the tool's own SQL runs.
-	if b.Macros != nil {
-		if err := b.Macros(ctx, tx, b.Project.Macros); err != nil {
-			return err
-		}
+	if err := plan.CreateMacros(ctx, tx, b.Project.Macros); err != nil {
+		return err
 	}
 	readers := readSources(g, ids)
 	ingested := map[string]bool{}

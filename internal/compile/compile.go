@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/plan"
@@ -109,11 +110,12 @@ func Statements(m *project.Model) []string {
 // its other statements.
 func Vars(m *project.Model) []string { return warehouse.SetVariables(m.Header.Vars) }
 
-// BodyOffset is how many bytes the last of Statements(m) puts before the
-// model's text on its first line, for placing errors.
+// BodyOffset is how many characters the last of Statements(m) puts
+// before the model's text on its first line, for placing errors (whose
+// columns count characters).
 func BodyOffset(m *project.Model) int {
 	s := Statements(m)
-	return len(s[len(s)-1]) - len(TrimBody(m.Body))
+	return utf8.RuneCountInString(s[len(s)-1]) - utf8.RuneCountInString(TrimBody(m.Body))
 }
 
 // TrimBody is a model's SQL without trailing space and semicolons.
@@ -130,8 +132,8 @@ func TrimBody(s string) string {
 }
 
 // SQLError places a DuckDB error at its line and column in the file at
-// path whose text is text. The statement sent was prefix bytes longer than
-// the text, all on its first line (as a model's CREATE ... AS is).
+// path whose text is text. The statement sent was prefix characters longer
+// than the text, all on its first line (as a model's CREATE ... AS is).
 func SQLError(path, text string, prefix int, err error) error {
 	qe := warehouse.AsQueryError(err)
 	if qe.Line == 0 {

@@ -2,9 +2,7 @@
 // a warehouse: its models built empty in an in-memory DuckDB (Describe), so
 // the columns and types DuckDB binds each model's SQL to are known; the
 // check of model headers and source checks against those columns
-// (CheckHeaders), before anything runs; and the project's macros
-// (CreateMacros), which a build, a description and a unit test create
-// alike.
+// (CheckHeaders), before anything runs.
 package describe
 
 import (
@@ -86,7 +84,7 @@ func Describe(ctx context.Context, p *project.Project, g *plan.Graph, ids []stri
 }
 
 func (d *Described) describe(ctx context.Context, p *project.Project, g *plan.Graph, ids []string, each func(conn *sql.Conn, m *project.Model, cols []string)) error {
-	if err := CreateMacros(ctx, d.conn, p.Macros); err != nil {
+	if err := plan.CreateMacros(ctx, d.conn, p.Macros); err != nil {
 		d.Macros = err
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"unicode/utf8"
 )
 
 // FileError is a problem at a position in a user's file. Its message shows
@@ -17,7 +18,7 @@ import (
 type FileError struct {
 	Path string // as the user knows it, relative to the project when possible
 	Line int    // 1-based; 0 when the whole file is meant
-	Col  int    // 1-based; 0 when unknown
+	Col  int    // 1-based, in characters (the caret stands under the Col-th); 0 when unknown
 	Msg  string
 	// Source is the text of the offending line, shown under the message.
 	Source string
@@ -39,7 +40,7 @@ func (e *FileError) Error() string {
 	if e.Source != "" {
 		src := strings.ReplaceAll(e.Source, "\t", " ")
 		fmt.Fprintf(&b, "\n  %4d | %s", e.Line, src)
-		if e.Col > 0 && e.Col <= len(src)+1 {
+		if e.Col > 0 && e.Col <= utf8.RuneCountInString(src)+1 {
 			fmt.Fprintf(&b, "\n       | %s^", strings.Repeat(" ", e.Col-1))
 		}
 	}
@@ -73,14 +74,15 @@ func LineOf(text string, n int) string {
 	return strings.TrimRight(text, "\r")
 }
 
-// Position converts a byte offset in text into a 1-based line and column.
+// Position converts a byte offset in text into a 1-based line and column,
+// the column in characters.
 func Position(text string, offset int) (line, col int) {
 	if offset > len(text) {
 		offset = len(text)
 	}
 	line = 1 + strings.Count(text[:offset], "\n")
 	start := strings.LastIndexByte(text[:offset], '\n') + 1
-	return line, offset - start + 1
+	return line, utf8.RuneCountInString(text[start:offset]) + 1
 }
 
 // Errors is a list of problems reported together.

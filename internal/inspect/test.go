@@ -7,7 +7,6 @@ import (
 
 	"github.com/digitalservices/elt/internal/check"
 	"github.com/digitalservices/elt/internal/compile"
-	"github.com/digitalservices/elt/internal/describe"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
@@ -42,7 +41,7 @@ func Test(ctx context.Context, dir string, ov project.Overrides, o TestOptions, 
 		return t, &UsageError{err}
 	}
 	if !o.Data {
-		n, failed, err := unit.RunSelected(ctx, p, g, o.Select, o.Exclude, describe.CreateMacros, rep)
+		n, failed, err := unit.RunSelected(ctx, p, g, o.Select, o.Exclude, rep)
 		if err != nil {
 			return t, err
 		}

@@ -100,17 +100,29 @@ return -1`)
 // setMarker writes the marker after every key was written again (KEYS[1]
 // the marker, KEYS[2] the first key written, "" when none; ARGV the run,
 // the key count and the TTL in milliseconds, 0 for none). With a TTL the
-// marker expires when that first key does, read off Redis's own clock:
-// every other key was written after it and expires later. When the first
-// key is already gone, so is the marker.
+// marker expires at the very millisecond that first key does (PEXPIRETIME,
+// Redis 7; before that, its PTTL read off Redis's own clock): every other
+// key was written after it and expires no sooner. When the first key is
+// already gone, so is the marker.
 var setMarker = redis.NewScript(`redis.call('DEL', KEYS[1])
 local ms = tonumber(ARGV[3])
+local at = -1
 if ms > 0 and KEYS[2] ~= '' then
-  ms = redis.call('PTTL', KEYS[2])
-  if ms <= 0 then return 0 end
+  local ok, t = pcall(redis.call, 'PEXPIRETIME', KEYS[2])
+  if ok then
+    if t <= 0 then return 0 end
+    at = t
+  else
+    ms = redis.call('PTTL', KEYS[2])
+    if ms <= 0 then return 0 end
+  end
 end
 redis.call('HSET', KEYS[1], 'run_id', ARGV[1], 'keys', ARGV[2])
-if ms > 0 then redis.call('PEXPIRE', KEYS[1], ms) end
+if at > 0 then
+  redis.call('PEXPIREAT', KEYS[1], at)
+elseif ms > 0 then
+  redis.call('PEXPIRE', KEYS[1], ms)
+end
 return 1`)
 
 // refusal is err, the failure of a MULTI/EXEC, with the reason Redis gave

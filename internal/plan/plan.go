@@ -1,7 +1,10 @@
 // Package plan turns loaded models into an ordered graph: it finds each
 // model's dependencies with DuckDB's own parser, orders them, reports
 // missing tables, cycles and duplicates all at once, and applies
-// --select/--exclude. Nothing is written.
+// --select/--exclude. Nothing is written, except the project's macros
+// (macros/*.sql, separated and typed by DuckDB's parser), which
+// CreateMacros creates in the DuckDB a build, a description or a unit test
+// runs in, alike.
 package plan
 
 import (
@@ -382,12 +385,15 @@ func queryTree(ctx context.Context, p Parser, path, text, body, what string) (an
 	if obj, ok := tree.(map[string]any); ok && obj["error"] == true {
 		msg, _ := obj["error_message"].(string)
 		pos, _ := strconv.Atoi(fmt.Sprint(obj["position"]))
-		line, col := diag.Position(text, pos)
-		if obj["error_type"] == "not implemented" || strings.Contains(msg, "Only SELECT") {
+		line, col := diag.Position(text, charsToBytes(body, pos))
+		// json_serialize_sql types its errors (error_type); a statement
+		// that is not a query is "not implemented".
+		notQuery := obj["error_type"] == "not implemented"
+		if notQuery {
 			line, col = firstWord(text, body)
 		}
 		fe := diag.At(path, text, line, col, "%s", msg)
-		if obj["error_type"] == "not implemented" || strings.Contains(msg, "Only SELECT") {
+		if notQuery {
 			fe.Msg = what + " is one query, and this file holds a statement that is not one"
 			fe.Hint = what + " is one SELECT query (WITH ... SELECT is fine)"
 		}
@@ -420,4 +426,16 @@ func DataTests(ctx context.Context, p Parser, tests []project.SQLFile) error {
 		errs.Add(err)
 	}
 	return errs.Err()
+}
+
+// charsToBytes is the byte offset in text of the character offset pos:
+// DuckDB's parser names positions in characters.
+func charsToBytes(text string, pos int) int {
+	for i := range text {
+		if pos <= 0 {
+			return i
+		}
+		pos--
+	}
+	return len(text)
 }

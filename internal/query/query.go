@@ -3,7 +3,6 @@ package query
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/diag"
@@ -35,8 +34,9 @@ func Run(ctx context.Context, db *warehouse.DB, path, text string, limit int) (*
 // queryError places a query's error at its line, and says why a file
 // cannot be read.
 func queryError(path, text string, err error) error {
+	denied := warehouse.IsPermission(err)
 	err = compile.SQLError(path, text, 0, err)
-	if fe, ok := errors.AsType[*diag.FileError](err); ok && strings.Contains(fe.Msg, "file system operations are disabled") {
+	if fe, ok := errors.AsType[*diag.FileError](err); ok && denied {
 		fe.Hint = "elt query reads the warehouse only: it has no access to files, so that nothing it runs can write one. " +
 			"Read a file as a source (sources: in elt.yaml) or a seed (seeds/), or with `elt show` of a model that reads it"
 	}

@@ -14,9 +14,9 @@ import (
 )
 
 // RunSelected runs the unit tests of the selected models (all when sel and
-// exclude are empty), each DuckDB prepared by setup (the project's macros),
+// exclude are empty), each in a DuckDB with the project's macros,
 // reports the results to r and returns how many ran and how many failed.
-func RunSelected(ctx context.Context, p *project.Project, g *plan.Graph, sel, exclude []string, setup Setup, r event.Reporter) (ran, failed int, err error) {
+func RunSelected(ctx context.Context, p *project.Project, g *plan.Graph, sel, exclude []string, r event.Reporter) (ran, failed int, err error) {
 	tests, err := Load(p.Dir)
 	if err != nil {
 		return 0, 0, err
@@ -34,7 +34,7 @@ func RunSelected(ctx context.Context, p *project.Project, g *plan.Graph, sel, ex
 		if len(sel)+len(exclude) > 0 && !chosen[strings.ToLower(t.Model)] {
 			continue
 		}
-		results = append(results, Run(ctx, p, g, t, setup)...)
+		results = append(results, Run(ctx, p, g, t)...)
 	}
 	if len(results) == 0 {
 		return 0, 0, nil
@@ -43,11 +43,11 @@ func RunSelected(ctx context.Context, p *project.Project, g *plan.Graph, sel, ex
 }
 
 // WriteScaffold writes tests/<schema>.<name>.yaml from a sample of rows of
-// the model in the warehouse, runs it (its DuckDB prepared by setup), and
+// the model in the warehouse, runs it (in a DuckDB with the project's macros), and
 // reports both to r; it returns
 // an error when the test it wrote does not pass. It never overwrites a
 // file.
-func WriteScaffold(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, model string, rows int, setup Setup, r event.Reporter) error {
+func WriteScaffold(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, model string, rows int, r event.Reporter) error {
 	n, err := g.Model(model)
 	if err != nil {
 		return err
@@ -77,7 +77,7 @@ func WriteScaffold(ctx context.Context, db *warehouse.DB, p *project.Project, g 
 	}
 	r.Report(event.TestScaffolded{Path: rel, Inputs: given, Expected: len(t.Expect)})
 	t.Path = rel
-	if failed := Report(r, Run(ctx, p, g, t, setup)); failed > 0 {
+	if failed := Report(r, Run(ctx, p, g, t)); failed > 0 {
 		return fmt.Errorf("%s does not pass as written: the input rows sampled do not make exactly the expected rows; the file is kept: edit it (or delete it) before committing", rel)
 	}
 	return nil

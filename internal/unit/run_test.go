@@ -14,7 +14,6 @@ import (
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/testutil"
-	"github.com/digitalservices/elt/internal/warehouse"
 )
 
 // shop is a project with a source (bronze.orders), an incremental model
@@ -52,6 +51,7 @@ order_by: updated_at ASC
 SELECT order_id, amount, updated_at FROM bronze.orders
 QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY updated_at DESC) = 1
 `,
+	"macros/cents.sql": "CREATE MACRO cents(x) AS CAST(x * 100 AS BIGINT);\n",
 	"models/gold/totals.sql": `/*
 materialized: table
 */
@@ -78,13 +78,6 @@ func loadShop(t *testing.T, tests map[string]string) (*project.Project, *plan.Gr
 		t.Fatal(err)
 	}
 	return p, g, ts
-}
-
-// macros is the setup a build makes: here one macro of its own, in place
-// of the project's macro files (the shop project has none).
-func macros(ctx context.Context, q warehouse.Querier, _ []project.Macro) error {
-	_, err := q.ExecContext(ctx, "CREATE OR REPLACE MACRO cents(x) AS CAST(x * 100 AS BIGINT)")
-	return err
 }
 
 // outcome is a result as a line: how, passed or the diff's sizes, error.
@@ -154,7 +147,7 @@ expect:
 		t.Run(tc.name, func(t *testing.T) {
 			p, g, tests := loadShop(t, map[string]string{"t.yaml": tc.yaml})
 			var got []string
-			for _, r := range Run(context.Background(), p, g, tests[0], macros) {
+			for _, r := range Run(context.Background(), p, g, tests[0]) {
 				if r.Test != "tests/t.yaml" {
 					t.Errorf("the result names test %q", r.Test)
 				}
@@ -176,7 +169,7 @@ func TestRunDiffReport(t *testing.T) {
   - {order_id: o1, amount: 10}
   - {order_id: o2, amount: 5.5, updated_at: null}
 `})
-	rs := Run(context.Background(), p, g, tests[0], macros)
+	rs := Run(context.Background(), p, g, tests[0])
 	var rec event.Recorder
 	if failed := Report(&rec, rs); failed != 2 {
 		t.Errorf("Report counts %d failed, want 2", failed)
@@ -205,7 +198,7 @@ func TestRunMistakes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, g, tests := loadShop(t, map[string]string{"t.yaml": tc.yaml})
-			rs := Run(context.Background(), p, g, tests[0], macros)
+			rs := Run(context.Background(), p, g, tests[0])
 			if rs[0].Err == nil || !strings.HasPrefix(rs[0].Err.Error(), tc.want) {
 				t.Fatalf("%s, want an error beginning %q", outcome(rs[0]), tc.want)
 			}

@@ -127,25 +127,22 @@ type Result struct {
 // Passed tells whether the model returned exactly the expected rows.
 func (r Result) Passed() bool { return r.Err == nil && len(r.Missing) == 0 && len(r.Extra) == 0 }
 
-// Setup prepares a fresh in-memory DuckDB as a build prepares the
-// warehouse: it creates the project's macros (describe.CreateMacros).
-type Setup func(ctx context.Context, q warehouse.Querier, macros []project.Macro) error
-
 // Run runs a test: the model built whole and, for an incremental model,
-// as an increment.
-func Run(ctx context.Context, p *project.Project, g *plan.Graph, t Test, setup Setup) []Result {
+// as an increment, each in a fresh in-memory DuckDB with the project's
+// macros (plan.CreateMacros) and variables, as a build prepares the warehouse.
+func Run(ctx context.Context, p *project.Project, g *plan.Graph, t Test) []Result {
 	n := g.Nodes[strings.ToLower(t.Model)]
 	if n == nil {
 		return []Result{{Test: t.Path, Model: t.Model, How: "whole", Err: fmt.Errorf("%s: no model %s in this project", t.Path, t.Model)}}
 	}
-	out := []Result{run(ctx, p, g, n, t, false, setup)}
+	out := []Result{run(ctx, p, g, n, t, false)}
 	if n.Model.Header.Materialized == project.Incremental {
-		out = append(out, run(ctx, p, g, n, t, true, setup))
+		out = append(out, run(ctx, p, g, n, t, true))
 	}
 	return out
 }
 
-func run(ctx context.Context, p *project.Project, g *plan.Graph, n *plan.Node, t Test, increment bool, setup Setup) Result {
+func run(ctx context.Context, p *project.Project, g *plan.Graph, n *plan.Node, t Test, increment bool) Result {
 	res := Result{Test: t.Path, Model: n.Model.ID(), How: "whole"}
 	if increment {
 		res.How = "as an increment"
@@ -156,7 +153,7 @@ func run(ctx context.Context, p *project.Project, g *plan.Graph, n *plan.Node, t
 		return res
 	}
 	defer db.Close()
-	if err := setup(ctx, db, p.Macros); err != nil {
+	if err := plan.CreateMacros(ctx, db, p.Macros); err != nil {
 		res.Err = err
 		return res
 	}

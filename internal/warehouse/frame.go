@@ -4,15 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"reflect"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
-	"unsafe"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
-	"github.com/duckdb/duckdb-go/v2/mapping"
 )
 
 // A Frame is rows Go has prepared, column by column, for DuckDB to read in
@@ -175,10 +170,6 @@ type frameScan struct {
 	next atomic.Int64
 }
 
-// unprojected is what duckdb-go's error for a column the query does not
-// read says (its sentinel is not exported).
-const unprojected = "unprojected column"
-
 func (s *frameScan) ColumnInfos() []duckdb.ColumnInfo {
 	bigint, _ := duckdb.NewTypeInfo(duckdb.TYPE_BIGINT)
 	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
@@ -202,6 +193,13 @@ func (s *frameScan) Init() duckdb.ParallelTableSourceInfo {
 
 func (s *frameScan) NewLocalState() any { return struct{}{} }
 
+// FillChunk writes the next chunk's rows through duckdb-go's public
+// setter, SetChunkValue: an integer is stored by Go, a string is one call
+// into DuckDB's C API (duckdb_vector_assign_string_element, which copies it
+// into the vector's heap and makes a value that is not UTF-8 NULL). A column
+// the query does not read is passed over. elt_frame wrote integers and short strings straight
+// into the vectors' memory, through duckdb-go's unexported fields, until
+// its gain in a whole build proved within the noise (design/performance.md).
 func (s *frameScan) FillChunk(_ any, chunk duckdb.DataChunk) error {
 	size := duckdb.GetDataChunkCapacity()
 	from := int(s.next.Add(int64(size))) - size
@@ -214,27 +212,24 @@ func (s *frameScan) FillChunk(_ any, chunk duckdb.DataChunk) error {
 	}
 	for ci := range s.f.Columns {
 		c := &s.f.Columns[ci]
-		vec, err := chunk.GetVector(ci)
-		if err != nil {
-			if strings.Contains(err.Error(), unprojected) {
-				continue // a column the query does not read
+		if _, err := chunk.GetVector(ci); err != nil {
+			// GetVector refuses a column the query does not read, which
+			// SetChunkValue passes over without error: such a column is
+			// passed over whole.
+			if duckdb.SetChunkValue[any](chunk, ci, 0, nil) == nil {
+				continue
 			}
 			return err
 		}
-		direct, ok := rawVector(vec)
 		for r := 0; r < n; r++ {
 			var err error
 			switch {
 			case c.Null != nil && c.Null[from+r]:
 				err = chunk.SetValue(ci, r, nil)
-			case !ok && c.Text():
+			case c.text:
 				err = duckdb.SetChunkValue(chunk, ci, r, c.value(from+r))
-			case !ok:
-				err = duckdb.SetChunkValue(chunk, ci, r, c.Ints[from+r])
-			case c.Text():
-				direct.setString(r, c.value(from+r))
 			default:
-				direct.setInt(r, c.Ints[from+r])
+				err = duckdb.SetChunkValue(chunk, ci, r, c.Ints[from+r])
 			}
 			if err != nil {
 				return fmt.Errorf("elt_frame column %s row %d: %w", c.Name, from+r, err)
@@ -242,77 +237,4 @@ func (s *frameScan) FillChunk(_ any, chunk duckdb.DataChunk) error {
 		}
 	}
 	return nil
-}
-
-// A direct is a chunk's vector written in place: its data (BIGINT values,
-// or VARCHAR's 16-byte string_t) and its C handle. Through duckdb-go, each
-// value is a call into C; in place, only a string too long to be inlined
-// is one (DuckDB copies it into the vector's heap, checking its UTF-8), and
-// a NULL. Scanning 1.14M records of 6 fields (4 of them inlined) took
-// 0.23-0.24 s against 0.36-0.44 s (design/performance.md).
-type direct struct {
-	data unsafe.Pointer
-	vec  mapping.Vector
-}
-
-// vectorLayout is where duckdb-go keeps a vector's data pointer and C
-// handle, both unexported: the index of Vector's field v, and of dataPtr and
-// vec in the struct v points to. ok is false when they are not there with
-// exactly the types expected (another driver version): values then go
-// through duckdb-go, and TestFrameDirect fails.
-type vectorLayout struct {
-	v, data, vec int
-	ok           bool
-}
-
-var layout = findLayout()
-
-func findLayout() vectorLayout {
-	v, ok := reflect.TypeOf(duckdb.Vector{}).FieldByName("v")
-	if !ok || v.Type.Kind() != reflect.Pointer || v.Type.Elem().Kind() != reflect.Struct {
-		return vectorLayout{}
-	}
-	data, okData := v.Type.Elem().FieldByName("dataPtr")
-	vec, okVec := v.Type.Elem().FieldByName("vec")
-	if !okData || !okVec || len(data.Index) != 1 || len(vec.Index) != 1 ||
-		data.Type != reflect.TypeOf(unsafe.Pointer(nil)) || vec.Type != reflect.TypeOf(mapping.Vector{}) {
-		return vectorLayout{}
-	}
-	return vectorLayout{v: v.Index[0], data: data.Index[0], vec: vec.Index[0], ok: true}
-}
-
-// rawVector is a vector to write in place; ok is false when it cannot be.
-func rawVector(v duckdb.Vector) (d direct, ok bool) {
-	if !layout.ok {
-		return d, false
-	}
-	p := reflect.ValueOf(&v).Elem().Field(layout.v)
-	if p.IsNil() {
-		return d, false
-	}
-	e := p.Elem()
-	d.data = *(*unsafe.Pointer)(unsafe.Pointer(e.Field(layout.data).UnsafeAddr()))
-	d.vec = *(*mapping.Vector)(unsafe.Pointer(e.Field(layout.vec).UnsafeAddr()))
-	return d, d.data != nil && d.vec.Ptr != nil
-}
-
-// setInt writes row r of a BIGINT vector.
-func (d direct) setInt(r int, v int64) { *(*int64)(unsafe.Add(d.data, 8*r)) = v }
-
-// inlined is the longest string DuckDB keeps inside its string_t: a
-// 4-byte length and up to 12 bytes, the rest zero.
-const inlined = 12
-
-// setString writes row r of a VARCHAR vector: in place when s is short and
-// UTF-8, else through DuckDB's C call (which copies s into the vector's
-// heap, and makes a value that is not UTF-8 NULL).
-func (d direct) setString(r int, s string) {
-	if len(s) > inlined || !utf8.ValidString(s) {
-		mapping.VectorAssignStringElement(d.vec, mapping.IdxT(r), s)
-		return
-	}
-	p := (*[16]byte)(unsafe.Add(d.data, 16*r))
-	*p = [16]byte{}
-	*(*uint32)(unsafe.Pointer(&p[0])) = uint32(len(s))
-	copy(p[4:], s)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -84,61 +85,114 @@ func TestFrame(t *testing.T) {
 	}
 }
 
-// TestFrameDirect: elt_frame writes values into DuckDB's vectors in place
-// (duckdb-go's layout is found), and what it writes is what was framed: a
-// string inlined (12 bytes or fewer, with the rest of DuckDB's string_t
-// zeroed, so equal strings compare and group as equal whatever text follows
-// them in their source) or copied (longer), and integers, over several
-// chunks; a short string that is not UTF-8 is written as duckdb-go writes it.
-func TestFrameDirect(t *testing.T) {
-	if !layout.ok {
-		t.Fatal("duckdb-go's vector layout is not the one elt_frame writes into: every value goes through duckdb-go, slowly")
-	}
+// TestFrameValues: every kind of value the callers frame (BIGINT, VARCHAR
+// as a span of a shared source or a string of its own, NULL in either)
+// reads back as framed, row by row, over frames that end inside, at and
+// past the boundaries of DuckDB's chunks of 2048 rows, whichever columns
+// the query reads; a string that is not UTF-8 reads as NULL (as DuckDB's
+// C API writes it).
+func TestFrameValues(t *testing.T) {
 	ctx := context.Background()
 	db := memoryDB(t)
-	values := []string{"", "a", "twelve bytes", "eleven byte", "thirteen byte", "éééééé", "ééééééé", "日本語だ", "日本語だよ", "\xff"}
-	const rows = 6000
-	n, word := IntColumn("n", rows), TextColumn("word", rows)
-	for i := range rows {
-		v := values[i%len(values)]
-		n.AddInt(int64(i) - 3000)
-		// Each value followed by other text in its own source.
-		word.AddSpan(word.AddSource(v+"~junk after it~"), 0, uint32(len(v)))
-	}
-	fr, err := NewFrame(n, word)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, unshare := Share(fr)
-	defer unshare()
-	for i, v := range values[:len(values)-1] {
-		var count, distinct, sum int64
-		var length sql.NullInt64
-		q := fmt.Sprintf("SELECT count(*), count(DISTINCT word), sum(n), max(length(word)) FROM elt_frame(%d) WHERE word = ?", id)
-		if err := db.QueryRowContext(ctx, q, v).Scan(&count, &distinct, &sum, &length); err != nil {
-			t.Fatal(err)
-		}
-		want := int64(rows / len(values))
-		var wantSum int64
-		for r := i; r < rows; r += len(values) {
-			wantSum += int64(r) - 3000
-		}
-		if count != want || distinct != 1 || sum != wantSum || length.Int64 != int64(utf8.RuneCountInString(v)) {
-			t.Errorf("%q: %d rows, %d distinct, sum(n) %d, length %d; want %d rows of one value, sum %d", v, count, distinct, sum, length.Int64, want, wantSum)
-		}
-	}
-	var nulls int64
-	if err := db.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM elt_frame(%d) WHERE word IS NULL", id)).Scan(&nulls); err != nil {
-		t.Fatal(err)
-	}
-	if nulls != rows/int64(len(values)) {
-		t.Errorf("the string that is not UTF-8: %d NULLs, want %d (as duckdb-go writes it)", nulls, rows/len(values))
-	}
-	var total, groups int64
-	if err := db.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*), count(DISTINCT coalesce(word, 'NULL')) FROM elt_frame(%d)", id)).Scan(&total, &groups); err != nil {
-		t.Fatal(err)
-	}
-	if total != rows || groups != int64(len(values)) {
-		t.Errorf("%d rows in %d groups, want %d in %d", total, groups, rows, len(values))
+	chunk := 2048
+	texts := []string{"", "a", "twelve bytes", "thirteen byte", "éééééé", "日本語だよ", "a longer string that DuckDB keeps out of line", "\xff"}
+	for _, tc := range []struct {
+		name  string
+		rows  int
+		nulls bool // every fifth row NULL in both columns
+	}{
+		{"empty", 0, false},
+		{"one row", 1, false},
+		{"inside one chunk", 100, true},
+		{"one whole chunk", chunk, true},
+		{"one past a chunk", chunk + 1, true},
+		{"several chunks", 3*chunk + 7, true},
+		{"many chunks, no NULL", 10*chunk + 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, word, own := IntColumn("n", tc.rows), TextColumn("word", tc.rows), TextColumn("own", tc.rows)
+			shared := word.AddSource(strings.Join(texts, ""))
+			type row struct {
+				n    sql.NullInt64
+				word sql.NullString
+				own  sql.NullString
+			}
+			want := make([]row, tc.rows)
+			for i := range tc.rows {
+				if tc.nulls && i%5 == 4 {
+					n.AddNull()
+					word.AddNull()
+					own.AddNull()
+					continue
+				}
+				v := texts[i%len(texts)]
+				off := len(strings.Join(texts[:i%len(texts)], ""))
+				n.AddInt(int64(i)*1_000_003 - 1<<40)
+				word.AddSpan(shared, uint32(off), uint32(len(v)))
+				own.AddString(fmt.Sprint(v, i))
+				want[i].n = sql.NullInt64{Int64: int64(i)*1_000_003 - 1<<40, Valid: true}
+				if utf8.ValidString(v) {
+					want[i].word = sql.NullString{String: v, Valid: true}
+					want[i].own = sql.NullString{String: fmt.Sprint(v, i), Valid: true}
+				}
+			}
+			fr, err := NewFrame(n, word, own)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, unshare := Share(fr)
+			defer unshare()
+			// Row numbers come from n (unique) where it is not NULL, so that
+			// the scan's order does not matter.
+			q := fmt.Sprintf("SELECT n, word, own FROM elt_frame(%d) WHERE n IS NOT NULL", id)
+			rows, err := db.QueryContext(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			seen := 0
+			for rows.Next() {
+				var got row
+				if err := rows.Scan(&got.n, &got.word, &got.own); err != nil {
+					t.Fatal(err)
+				}
+				i := int((got.n.Int64 + 1<<40) / 1_000_003)
+				if i < 0 || i >= tc.rows || got != want[i] {
+					t.Fatalf("row %+v, want %+v", got, want[min(max(i, 0), max(tc.rows-1, 0))])
+				}
+				seen++
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			var total, nullN, nullWord, nullOwn, chars int64
+			q = fmt.Sprintf("SELECT count(*), count(*) - count(n), count(*) - count(word), count(*) - count(own), coalesce(sum(length(word)), 0) FROM elt_frame(%d)", id)
+			if err := db.QueryRowContext(ctx, q).Scan(&total, &nullN, &nullWord, &nullOwn, &chars); err != nil {
+				t.Fatal(err)
+			}
+			var wantNullN, wantNullWord, wantChars int64
+			for i, w := range want {
+				if tc.nulls && i%5 == 4 {
+					wantNullN++
+				}
+				if !w.word.Valid {
+					wantNullWord++
+				}
+				wantChars += int64(utf8.RuneCountInString(w.word.String))
+			}
+			if seen != tc.rows-int(wantNullN) || total != int64(tc.rows) || nullN != wantNullN || nullWord != wantNullWord || nullOwn != wantNullWord || chars != wantChars {
+				t.Errorf("%d rows read (%d with n), NULLs n %d word %d own %d, %d characters; want %d (%d), %d, %d, %d, %d",
+					total, seen, nullN, nullWord, nullOwn, chars, tc.rows, tc.rows-int(wantNullN), wantNullN, wantNullWord, wantNullWord, wantChars)
+			}
+			// One column alone, the others not projected.
+			var distinct int64
+			q = fmt.Sprintf("SELECT count(DISTINCT own) FROM elt_frame(%d)", id)
+			if err := db.QueryRowContext(ctx, q).Scan(&distinct); err != nil {
+				t.Fatal(err)
+			}
+			if distinct != int64(tc.rows)-wantNullWord {
+				t.Errorf("count(DISTINCT own) = %d, want %d", distinct, int64(tc.rows)-wantNullWord)
+			}
+		})
 	}
 }

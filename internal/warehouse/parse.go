@@ -116,7 +116,12 @@ func countStatements(text string) (int, error) {
 	defer bindings.DestroyExtracted(&ext)
 	if n == 0 {
 		if msg := bindings.ExtractStatementsError(ext); msg != "" {
-			return 0, AsQueryError(errors.New(msg))
+			// The C API gives extraction's error as text, with no type:
+			// the parser is all that ran.
+			msg, _ = strings.CutPrefix(msg, parserKind+": ")
+			qe := &QueryError{Kind: parserKind, Msg: msg}
+			qe.locate()
+			return 0, qe
 		}
 	}
 	return int(n), nil
@@ -180,7 +185,7 @@ func SelectTree(ctx context.Context, q Querier, text string) (json.RawMessage, e
 		if err != nil {
 			pos = -1
 		}
-		return nil, &NotQueryError{Kind: Unparsed, Msg: parsed.Msg, Offset: int(pos)}
+		return nil, &NotQueryError{Kind: Unparsed, Msg: parsed.Msg, Offset: byteOffset(text, int(pos))}
 	case len(parsed.Statements) != 1:
 		return nil, &NotQueryError{Kind: Several, Count: len(parsed.Statements)}
 	}
@@ -204,7 +209,7 @@ const (
 type NotQueryError struct {
 	Kind   NotQueryKind
 	Msg    string // DuckDB's message, for Unparsed
-	Offset int    // byte offset DuckDB names, for Unparsed; -1 when none
+	Offset int    // byte offset of the position DuckDB names, for Unparsed; -1 when none
 	Count  int    // how many statements, for Several
 }
 

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -229,16 +230,23 @@ func Catalog(path string) string {
 	return name
 }
 
+// friendly turns DuckDB's error opening the warehouse into plain words,
+// by its type: an IO error is a file DuckDB cannot lock or read, a
+// serialization error one it cannot read. DuckDB tells a lock held by
+// another process from other IO errors, and names that process, only in
+// the message's text, which is read for that alone.
 func friendly(path string, err error) error {
-	msg := err.Error()
-	if m := lockRe.FindStringSubmatch(msg); m != nil {
-		pid, _ := strconv.Atoi(m[2])
-		return &LockError{Path: path, PID: pid, Prog: m[1]}
+	if isType(err, duckdb.ErrorTypeIO) {
+		msg := err.Error()
+		if m := lockRe.FindStringSubmatch(msg); m != nil {
+			pid, _ := strconv.Atoi(m[2])
+			return &LockError{Path: path, PID: pid, Prog: m[1]}
+		}
+		if strings.Contains(msg, "Could not set lock") {
+			return &LockError{Path: path}
+		}
 	}
-	if strings.Contains(msg, "Could not set lock") {
-		return &LockError{Path: path}
-	}
-	if strings.Contains(msg, "IO Error") || strings.Contains(msg, "Serialization Error") || strings.Contains(msg, "not a valid DuckDB database") {
+	if isType(err, duckdb.ErrorTypeIO, duckdb.ErrorTypeSerialization) {
 		return &OpenError{Path: path, Err: err}
 	}
 	return fmt.Errorf("open warehouse %s: %w", path, err)
@@ -315,9 +323,13 @@ func (db *DB) Read(ctx context.Context, query string) (*sql.Rows, error) {
 func (db *DB) Allow(ctx context.Context, query string) error {
 	switch n, err := countStatements(query); {
 	case err != nil:
-		if qe := AsQueryError(err); qe.Line == 0 {
+		if qe := AsQueryError(err); qe.Line == 0 || utf8.RuneCountInString(query) != len(query) {
 			// DuckDB's json_serialize_sql names an offset where the
-			// extraction's message has no LINE (an end of input).
+			// extraction's message has no LINE (an end of input), and
+			// the right one where text before the error holds
+			// characters of several bytes: the parser's LINE context
+			// then draws its caret (and may pick its line) by bytes
+			// where it counted characters.
 			if _, err := SelectTree(ctx, db, query); err != nil {
 				if nq, ok := errors.AsType[*NotQueryError](err); ok && nq.Kind == Unparsed && nq.Offset >= 0 {
 					qe.Line, qe.Col = lineCol(query, nq.Offset)
@@ -377,11 +389,12 @@ func explained(query string) (body string, explain bool) {
 	return rest, true
 }
 
-// lineCol is the 1-based line and column of a byte offset in text.
+// lineCol is the 1-based line and column (in characters) of a byte
+// offset in text.
 func lineCol(text string, offset int) (line, col int) {
 	offset = min(max(offset, 0), len(text))
 	line = 1 + strings.Count(text[:offset], "\n")
-	return line, offset - strings.LastIndexByte(text[:offset], '\n')
+	return line, utf8.RuneCountInString(text[strings.LastIndexByte(text[:offset], '\n')+1:offset]) + 1
 }
 
 var (
@@ -409,12 +422,17 @@ type QueryError struct {
 
 func (e *QueryError) Error() string { return e.Kind + ": " + e.Msg }
 
-var (
-	lineCtxRe = regexp.MustCompile(`(?s)\n*LINE (\d+): ([^\n]*)\n( *)\^.*$`)
-	kindRe    = regexp.MustCompile(`^([A-Za-z ]+ Error): `)
-)
+// lineCtxRe is the position DuckDB appends to a message: the statement's
+// line and a caret under the offending character, drawn for a terminal
+// (see charCol). DuckDB gives the position of
+// most errors only in this text (duckdb.Error has a type and a message, no
+// offset), so it is read from there; the error's kind is read from its
+// type.
+var lineCtxRe = regexp.MustCompile(`(?s)\n*LINE (\d+): ([^\n]*)\n( *)\^.*$`)
 
-// AsQueryError splits a DuckDB error into class, message and position.
+// AsQueryError splits a DuckDB error into kind (from its type), message
+// and position (from the LINE context of its text, its column counted in
+// characters).
 func AsQueryError(err error) *QueryError {
 	if err == nil {
 		return nil
@@ -422,25 +440,28 @@ func AsQueryError(err error) *QueryError {
 	if qe, ok := errors.AsType[*QueryError](err); ok {
 		return qe
 	}
-	msg := err.Error()
-	qe := &QueryError{Kind: "Error", Msg: msg}
-	if m := kindRe.FindStringSubmatch(msg); m != nil {
-		qe.Kind = m[1]
-		qe.Msg = msg[len(m[0]):]
-	}
-	if m := lineCtxRe.FindStringSubmatchIndex(qe.Msg); m != nil {
-		line, _ := strconv.Atoi(qe.Msg[m[2]:m[3]])
-		prefix := len("LINE ") + (m[3] - m[2]) + len(": ")
-		snippet := qe.Msg[m[4]:m[5]]
-		caret := m[7] - m[6]
-		col := caret - prefix + 1
-		if strings.HasPrefix(snippet, "...") {
-			col = 0 // the line was cut; the column is not recoverable
-		}
-		qe.Line, qe.Col = line, col
-		qe.Msg = strings.TrimSpace(qe.Msg[:m[0]])
-	}
+	qe := queryError(err)
+	qe.locate()
 	return qe
+}
+
+// locate moves the LINE context at the end of the message into the line
+// and column (in characters).
+func (qe *QueryError) locate() {
+	m := lineCtxRe.FindStringSubmatchIndex(qe.Msg)
+	if m == nil {
+		return
+	}
+	line, _ := strconv.Atoi(qe.Msg[m[2]:m[3]])
+	prefix := len("LINE ") + (m[3] - m[2]) + len(": ")
+	snippet := qe.Msg[m[4]:m[5]]
+	caret := m[7] - m[6]
+	col := charCol(snippet, caret-prefix)
+	if strings.HasPrefix(snippet, "...") {
+		col = 0 // the line was cut; the column is not recoverable
+	}
+	qe.Line, qe.Col = line, col
+	qe.Msg = strings.TrimSpace(qe.Msg[:m[0]])
 }
 
 // SerializeSQL returns DuckDB's JSON syntax tree of a query (parser only:

@@ -137,17 +137,6 @@ func TestCatalog(t *testing.T) {
 	}
 }
 
-// TestAsQueryError splits DuckDB's error text into class, message and place.
-func TestAsQueryError(t *testing.T) {
-	qe := AsQueryError(errors.New("Binder Error: Referenced column \"nope\" not found\n\nLINE 2:   nope\n          ^"))
-	if qe.Kind != "Binder Error" || qe.Line != 2 || qe.Col != 3 || qe.Msg != `Referenced column "nope" not found` {
-		t.Errorf("%+v", qe)
-	}
-	if qe := AsQueryError(errors.New("boom")); qe.Kind != "Error" || qe.Line != 0 {
-		t.Errorf("%+v", qe)
-	}
-}
-
 // The settings elt depends on are set, whatever DuckDB's defaults.
 func TestSettings(t *testing.T) {
 	ctx := context.Background()

@@ -1,4 +1,4 @@
-package describe
+package plan
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/digitalservices/elt/internal/diag"
-	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
@@ -28,7 +27,7 @@ func CreateMacros(ctx context.Context, q warehouse.Querier, macros []project.Mac
 	var errs diag.Errors
 	for _, m := range macros {
 		for _, st := range m.Statements {
-			name := plan.MacroName(st.Name)
+			name := MacroName(st.Name)
 			if builtin[name] || strings.HasPrefix(name, "elt_") {
 				what := "DuckDB has a function " + name
 				if !builtin[name] {
