@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/digitalservices/elt/internal/check"
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/ingest/infer"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/project"
@@ -117,15 +118,15 @@ func SuggestChecks(ctx context.Context, dir string, ov project.Overrides, model 
 }
 
 // ScaffoldTest writes tests/<model>.yaml from rows rows of the built model
-// of the project in dir, runs it, and reports both to w (elt tests
+// of the project in dir, runs it, and reports both to rep (elt tests
 // scaffold).
-func ScaffoldTest(ctx context.Context, dir string, ov project.Overrides, model string, rows int, w io.Writer) error {
+func ScaffoldTest(ctx context.Context, dir string, ov project.Overrides, model string, rows int, rep event.Reporter) error {
 	s, err := query.OpenModel(ctx, dir, ov, model)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	return unit.WriteScaffold(ctx, s.DB, s.Project, s.Graph, model, rows, w)
+	return unit.WriteScaffold(ctx, s.DB, s.Project, s.Graph, model, rows, rep)
 }
 
 // Show runs the model's SQL, as it stands in its file now, against what

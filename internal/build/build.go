@@ -27,6 +27,7 @@ import (
 	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/diag"
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/ingest/discover"
 	"github.com/digitalservices/elt/internal/output"
@@ -72,6 +73,10 @@ type Summary struct {
 // ChecksFailed stops a build whose blocking checks failed.
 type ChecksFailed struct{ Failed int }
 
+// Blocked tells that a gate refused publication (the run's status is
+// blocked, not failed).
+func (e *ChecksFailed) Blocked() bool { return true }
+
 func (e *ChecksFailed) Error() string {
 	return fmt.Sprintf("%d blocking check%s failed: nothing was published; the warehouse and the exports are as they were", e.Failed, output.Plural(e.Failed))
 }
@@ -82,15 +87,16 @@ func (e *ChecksFailed) Error() string {
 type Builder struct {
 	Project *project.Project
 	DB      *warehouse.DB
-	Out     io.Writer // progress lines
-	Trace   io.Writer // step timings, when set
+	// Events is told what the build does, step by step (nil drops them).
+	Events event.Reporter
+	Trace  io.Writer // step timings, when set
 	// Live, when set (a terminal shows the running step), is told when a
 	// step starts (ingesting a source, building a model), with how to read
 	// its percentage done (-1 when unknown): for a model, DuckDB's estimate
 	// for the statement running now; for ingestion, the share of the bytes
 	// to read taken so far (DuckDB cannot size Go's records). It returns
 	// what to call with the rows done so far and what to call when the step
-	// ends, before its line is written to Out.
+	// ends, before its event is reported.
 	Live func(step string, percent func() float64) (rows func(int64), done func())
 
 	// What the build is given to do by the packages above it (pipeline
@@ -101,14 +107,17 @@ type Builder struct {
 	// model's SQL returns).
 	Check func(ctx context.Context, p *project.Project, g *plan.Graph, ids []string) error
 	// Export writes the exports of the built models once the build is
-	// committed (publish.Exports), printing a line each to out; its error
-	// fails the build, though the warehouse is published.
-	Export func(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, out io.Writer) error
+	// committed (publish.Exports), reporting each to rep; its error fails
+	// the build, though the warehouse is published.
+	Export func(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, rep event.Reporter) error
 	// Serve writes the changed rows of the built models to the feature
-	// store after the exports (publish.Serve); what went wrong is printed to
-	// out and returned as warnings, without failing the build.
-	Serve func(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, out io.Writer) (warnings []string)
+	// store after the exports (publish.Serve); what went wrong is reported
+	// to rep and returned as warnings, without failing the build.
+	Serve func(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, rep event.Reporter) (warnings []string)
 }
+
+// report tells Events what happened.
+func (b *Builder) report(e event.Event) { event.Or(b.Events).Report(e) }
 
 // live tells Live a step started; the returned func ends it.
 func (b *Builder) live(step string, percent func() float64) (rows func(int64), done func()) {
@@ -173,6 +182,16 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 		return nil, fmt.Errorf("record the run: %w", err)
 	}
 	sum := &Summary{RunID: runID}
+	started := event.BuildStarted{RunID: runID}
+	for _, id := range ids {
+		started.Models = append(started.Models, g.Nodes[id].Model.ID())
+	}
+	for _, src := range sources {
+		if _, ok := listings[src.Name]; ok {
+			started.Sources = append(started.Sources, src.Name)
+		}
+	}
+	b.report(started)
 	berr := b.run(ctx, g, ids, sources, listings, o, sum)
 	status := state.Succeeded
 	switch {
@@ -182,12 +201,12 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 		status = state.Failed
 	default:
 		// Published: now the exports, each swapped in whole.
-		fmt.Fprintf(b.Out, "published run %d\n", sum.RunID)
+		b.report(event.Published{RunID: sum.RunID})
 		if b.Export != nil {
-			berr = b.Export(ctx, b.DB, b.Project, g, ids, sum.RunID, b.Out)
+			berr = b.Export(ctx, b.DB, b.Project, g, ids, sum.RunID, event.Or(b.Events))
 		}
 		if berr == nil && b.Serve != nil {
-			sum.Warnings = append(sum.Warnings, b.Serve(ctx, b.DB, b.Project, g, ids, sum.RunID, b.Out)...)
+			sum.Warnings = append(sum.Warnings, b.Serve(ctx, b.DB, b.Project, g, ids, sum.RunID, event.Or(b.Events))...)
 		}
 		if berr != nil {
 			status = state.Failed
@@ -215,6 +234,12 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	if err := runs.Finish(hctx, runID, status, berr); err != nil && berr == nil {
 		berr = err
+	}
+	if len(sum.Recon) > 0 {
+		b.report(event.Reconciliation{Sources: check.BalanceEvents(sum.Recon)})
+	}
+	if berr == nil {
+		b.report(event.BuildFinished{RunID: sum.RunID, Models: len(sum.Models), Seconds: sum.Elapsed.Seconds()})
 	}
 	return sum, berr
 }
@@ -294,11 +319,7 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 	for _, src := range sources {
 		if !readers["bronze."+strings.ToLower(src.Name)] {
 			// Not loaded, and said: its files wait for a model that reads it.
-			which := "model"
-			if len(o.Select) > 0 || len(o.Exclude) > 0 {
-				which = "selected model"
-			}
-			fmt.Fprintf(b.Out, "ingest  %-14s not loaded: no %s reads bronze.%s\n", src.Name, which, src.Name)
+			b.report(event.SourceSkipped{Source: src.Name, Selection: len(o.Select) > 0 || len(o.Exclude) > 0})
 			continue
 		}
 		listing := listings[src.Name]
@@ -341,9 +362,11 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 		}
 		ingested[src.Name] = true
 		sum.Ingest = append(sum.Ingest, res)
-		fmt.Fprintf(b.Out, "ingest  %-14s %4d new files, %9d records, %6d quarantined  %6.2fs\n",
-			src.Name, res.Files, res.Records, res.Quarantined, time.Since(t0).Seconds())
-		writeNotes(b.Out, src, listing, res, o.FullRefresh)
+		b.report(event.SourceIngested{Source: src.Name, Files: res.Files, Records: res.Records, Quarantined: res.Quarantined,
+			Held: len(listing.Held), Seconds: time.Since(t0).Seconds()})
+		for _, e := range notes(src, listing, res, o.FullRefresh) {
+			b.report(e)
+		}
 	}
 	// What ingestion read is garbage now: its memory goes back to the
 	// system before DuckDB's heaviest statements, rather than when Go's
@@ -366,21 +389,20 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 		if err != nil {
 			mr.Status, mr.Error = state.ModelFailed, err.Error()
 			sum.Models = append(sum.Models, mr)
-			var skipped []string
+			skipped := []string{}
 			for _, rest := range ids[i+1:] {
 				m := g.Nodes[rest].Model
 				skipped = append(skipped, m.ID())
 				sum.Models = append(sum.Models, state.ModelRun{Model: m.ID(), Materialized: string(m.Header.Materialized), Status: state.ModelSkipped, Started: time.Now()})
 			}
-			fmt.Fprintf(b.Out, "%3d/%d  %-36s %-11s %12s  %6.2fs\n", i+1, len(ids), mr.Model, mr.Materialized, "ERROR", mr.Seconds)
-			if len(skipped) > 0 {
-				fmt.Fprintf(b.Out, "not run, as %s failed: %s\n", mr.Model, strings.Join(skipped, ", "))
-			}
-			fmt.Fprintln(b.Out, "nothing was published: the warehouse is as it was before this build")
+			b.report(event.ModelDone{Index: i + 1, Count: len(ids), Model: mr.Model, Mode: mr.Materialized, Status: event.ModelFailed,
+				Seconds: mr.Seconds, Error: err.Error()})
+			b.report(event.ModelsSkipped{Failed: mr.Model, Models: skipped})
 			return err
 		}
 		sum.Models = append(sum.Models, mr)
-		fmt.Fprintf(b.Out, "%3d/%d  %-36s %-11s %12s  %6.2fs\n", i+1, len(ids), mr.Model, mr.Materialized, rowCount(mr), mr.Seconds)
+		b.report(event.ModelDone{Index: i + 1, Count: len(ids), Model: mr.Model, Mode: mr.Materialized, Status: event.ModelBuilt,
+			Rows: mr.Rows, Seconds: mr.Seconds})
 	}
 	// Audit before publishing: every check runs against the new tables
 	// inside this transaction; a blocking failure rolls it all back.
@@ -388,13 +410,13 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 	if sum.Checks, err = check.Audit(ctx, tx, b.Project, g, ids, gates(sources, sum), inc.since); err != nil {
 		return err
 	}
-	check.Report(b.Out, sum.Checks)
+	check.Report(event.Or(b.Events), sum.Checks)
 	if n := check.Blocking(sum.Checks); n > 0 {
 		return &ChecksFailed{Failed: n}
 	}
 	b.trace(t0, "audit: %d checks", len(sum.Checks))
 	t0 = time.Now()
-	recon, err := check.Reconcile(ctx, tx, b.Out, sources, ingested, g, ids)
+	recon, err := check.Reconcile(ctx, tx, event.Or(b.Events), sources, ingested, g, ids)
 	b.trace(t0, "reconcile")
 	sum.Recon = recon
 	if err != nil {
@@ -440,13 +462,6 @@ func Records(rs []check.Result) []state.CheckRecord {
 	return out
 }
 
-func rowCount(mr state.ModelRun) string {
-	if mr.Materialized == string(project.View) {
-		return "view"
-	}
-	return fmt.Sprintf("%d rows", mr.Rows)
-}
-
 // readSources marks the sources read by the selected models.
 func readSources(g *plan.Graph, ids []string) map[string]bool {
 	out := map[string]bool{}
@@ -471,37 +486,45 @@ func (e *MissingFilesError) Error() string {
 		len(e.Files), output.Plural(len(e.Files)), e.Source, map[bool]string{true: "is", false: "are"}[len(e.Files) == 1], listFiles(e.Files, 10))
 }
 
-// writeNotes says what a source's ingestion did not read or found changed.
-func writeNotes(w io.Writer, src ingest.Source, l discover.Listing, res ingest.Result, full bool) {
+// notes say what a source's ingestion did not read or found changed.
+func notes(src ingest.Source, l discover.Listing, res ingest.Result, full bool) []event.Event {
+	var out []event.Event
 	if n := len(l.Unmatched); n > 0 {
 		what := "match none of its patterns"
 		if len(l.Files) == 0 {
 			what = "match none of its patterns, so it read nothing"
 		}
-		fmt.Fprintf(w, "  note: %s: %d file%s under %s %s (%s; format %s), e.g. %s: check format and patterns in elt.yaml\n",
-			src.Name, n, output.Plural(n), src.Dir, what, strings.Join(src.Patterns, ", "), src.Format, l.Unmatched[0])
+		out = append(out, event.Note{Kind: "unmatched", Source: src.Name, Text: fmt.Sprintf("%s: %d file%s under %s %s (%s; format %s), e.g. %s: check format and patterns in elt.yaml",
+			src.Name, n, output.Plural(n), src.Dir, what, strings.Join(src.Patterns, ", "), src.Format, l.Unmatched[0])})
 	} else if len(l.Files) == 0 {
-		fmt.Fprintf(w, "  note: %s: no files under %s yet\n", src.Name, src.Dir)
+		out = append(out, event.Note{Kind: "no_files", Source: src.Name, Text: fmt.Sprintf("%s: no files under %s yet", src.Name, src.Dir)})
 	}
 	if len(res.Missing) > 0 {
-		fmt.Fprintln(w, MissingWarning(src.Name, res.Missing, full))
+		out = append(out, missingFiles(src.Name, res.Missing, full))
 	}
 	if n := len(res.Changed); n > 0 {
-		fmt.Fprintf(w, "  note: %s: %d file%s re-read with content that changed since %s first ingested:\n%s\n", src.Name, n, output.Plural(n),
-			map[bool]string{true: "it was", false: "they were"}[n == 1], listFiles(res.Changed, 10))
+		out = append(out, event.Note{Kind: "changed", Source: src.Name, Files: res.Changed, Text: fmt.Sprintf("%s: %d file%s re-read with content that changed since %s first ingested",
+			src.Name, n, output.Plural(n), map[bool]string{true: "it was", false: "they were"}[n == 1])})
 	}
+	return out
 }
 
-// MissingWarning says that ingested files of a source are gone from bronze,
+// missingFiles says that ingested files of a source are gone from bronze,
 // and what became of their records; elt build and elt watch both say it.
-func MissingWarning(source string, files []string, full bool) string {
+func missingFiles(source string, files []string, full bool) event.Warning {
 	n := len(files)
 	verb := "stay in silver and gold"
 	if full {
 		verb = "were dropped (--accept-missing)"
 	}
-	return fmt.Sprintf("  warning: %s: %d ingested file%s gone from bronze; %s records %s:\n%s", source, n, output.Plural(n),
-		map[bool]string{true: "its", false: "their"}[n == 1], verb, listFiles(files, 10))
+	return event.Warning{Kind: "missing", Source: source, Files: files, Text: fmt.Sprintf("%s: %d ingested file%s gone from bronze; %s records %s", source, n, output.Plural(n),
+		map[bool]string{true: "its", false: "their"}[n == 1], verb)}
+}
+
+// MissingWarning is missingFiles as watch writes it on one of its lines.
+func MissingWarning(source string, files []string, full bool) string {
+	w := missingFiles(source, files, full)
+	return "warning: " + w.Text + ":\n" + listFiles(w.Files, 10)
 }
 
 // listFiles shows up to max paths, one a line, and how many more.

@@ -2,8 +2,8 @@ package check
 
 import (
 	"context"
-	"io"
 
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
@@ -51,9 +51,9 @@ func Audit(ctx context.Context, q warehouse.Querier, p *project.Project, g *plan
 }
 
 // Test audits what is published: the checks of the selected models, and
-// the data tests when no selection narrows the run. It writes the report
-// to w and returns how many checks ran and how many block.
-func Test(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, sel, exclude []string, w io.Writer) (ran, blocking int, err error) {
+// the data tests when no selection narrows the run. It reports the results
+// to r and returns how many checks ran and how many block.
+func Test(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, sel, exclude []string, r event.Reporter) (ran, blocking int, err error) {
 	ids, err := g.Select(sel, exclude)
 	if err != nil {
 		return 0, 0, err
@@ -71,7 +71,7 @@ func Test(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Gra
 		return 0, 0, err
 	}
 	if len(results) > 0 {
-		Report(w, results)
+		Report(r, results)
 	}
 	return len(results), Blocking(results), nil
 }

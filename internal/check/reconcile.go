@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
@@ -47,6 +47,10 @@ func (r Reconciliation) OK() bool {
 
 // ErrUnbalanced is returned when records went missing.
 type ErrUnbalanced struct{ Rows []Reconciliation }
+
+// Blocked tells that a gate refused publication (the run's status is
+// blocked, not failed).
+func (e *ErrUnbalanced) Blocked() bool { return true }
 
 func (e *ErrUnbalanced) Error() string {
 	var b strings.Builder
@@ -117,10 +121,10 @@ func reconcileWith(g *plan.Graph, ids []string, src ingest.Source, filters func(
 }
 
 // Reconcile counts each ingested source against the model that keeps one
-// row per record (reconcileWith); a source that cannot be is named on w
-// with the reason. Superseded records are those that share a key with
+// row per record (reconcileWith); a source that cannot be is reported as a
+// warning with the reason. Superseded records are those that share a key with
 // another; records the model filters out on purpose are named with it.
-func Reconcile(ctx context.Context, tx warehouse.Querier, w io.Writer, sources []ingest.Source, ingested map[string]bool, g *plan.Graph, ids []string) ([]Reconciliation, error) {
+func Reconcile(ctx context.Context, tx warehouse.Querier, rep event.Reporter, sources []ingest.Source, ingested map[string]bool, g *plan.Graph, ids []string) ([]Reconciliation, error) {
 	var out []Reconciliation
 	bad := false
 	filtered := map[string]bool{}
@@ -138,7 +142,7 @@ func Reconcile(ctx context.Context, tx warehouse.Querier, w io.Writer, sources [
 		}
 		id, why := reconcileWith(g, ids, src, filters)
 		if id == "" {
-			fmt.Fprintf(w, "  warning: %s: not reconciled: %s\n", src.Name, why)
+			rep.Report(event.Warning{Kind: "not_reconciled", Source: src.Name, Text: fmt.Sprintf("%s: not reconciled: %s", src.Name, why)})
 			continue
 		}
 		m := g.Nodes[id].Model
@@ -251,6 +255,17 @@ func Balances(rs []Reconciliation) []state.Balance {
 	out := make([]state.Balance, len(rs))
 	for i, r := range rs {
 		out[i] = state.Balance{Source: r.Source, Read: r.Read, Silver: r.Silver, Superseded: r.Superseded, Quarantined: r.Quarantined, Bronze: r.Bronze, Balanced: r.OK()}
+	}
+	return out
+}
+
+// BalanceEvents are reconciliations as the build's reconciliation event
+// says them.
+func BalanceEvents(rs []Reconciliation) []event.Balance {
+	out := make([]event.Balance, len(rs))
+	for i, r := range rs {
+		out[i] = event.Balance{Source: r.Source, Model: r.Model, Read: r.Read, Silver: r.Silver, Superseded: r.Superseded,
+			Quarantined: r.Quarantined, Filtered: r.Filtered, Bronze: r.Bronze, Balanced: r.OK()}
 	}
 	return out
 }

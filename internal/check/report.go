@@ -1,10 +1,8 @@
 package check
 
 import (
-	"fmt"
-	"io"
-
 	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/output"
 )
 
@@ -23,44 +21,52 @@ func Summary(rs []Result) (passed, failed, warned int) {
 	return
 }
 
-// Report writes one line of totals, then every check that did not pass:
-// what it checks, how many rows failed and their share, what was allowed,
-// and up to five sample rows with their keys.
-func Report(w io.Writer, rs []Result) {
+// Report tells r the totals, then each check's result: what it checks,
+// how many rows failed of how many, what was allowed, and up to five sample
+// rows with their keys.
+func Report(r event.Reporter, rs []Result) {
 	if len(rs) == 0 {
 		return
 	}
 	passed, failed, warned := Summary(rs)
-	fmt.Fprintf(w, "checks: %d passed, %d failed, %d warning%s\n", passed, failed, warned, output.Plural(warned))
-	for _, r := range rs {
-		if r.Passed && r.Err == "" {
-			continue
-		}
-		tag := "FAIL"
-		if r.Severity == contract.Warn {
-			tag = "WARN"
-		}
-		fmt.Fprintf(w, "%s  %s  %s: ", tag, r.Target, r.Label)
-		switch {
-		case r.Err != "":
-			fmt.Fprintf(w, "could not run: %s\n", r.Err)
-		case r.Unit == "test":
-			fmt.Fprintf(w, "returned %d row%s\n", r.Failing, output.Plural(int(r.Failing)))
-		case r.Detail != "":
-			fmt.Fprintf(w, "%s\n", r.Detail)
-		default:
-			unit, verb := "row", "fail"
-			if r.Unit == "record" {
-				unit, verb = "record", "quarantined"
+	r.Report(event.Checks{Passed: passed, Failed: failed, Warnings: warned})
+	for _, res := range rs {
+		r.Report(Event(res))
+	}
+}
+
+// Event is a result as the check_result event says it.
+func Event(r Result) event.CheckResult {
+	status := event.CheckPass
+	switch {
+	case r.Err != "":
+		status = event.CheckError
+	case !r.Passed && r.Severity == contract.Warn:
+		status = event.CheckWarn
+	case !r.Passed:
+		status = event.CheckFail
+	}
+	unit := r.Unit
+	if unit == "" {
+		unit = "row"
+	}
+	return event.CheckResult{Target: r.Target, Check: r.Label, Severity: string(r.Severity), Status: status, Passed: r.Passed && r.Err == "",
+		Blocking: r.Blocking(), Failing: r.Failing, Total: r.Total, Unit: unit, Allowed: r.Allowed, Detail: r.Detail, Error: r.Err, Samples: table(r.Samples)}
+}
+
+// table is a sample of rows as text.
+func table(r *output.Result) *event.Table {
+	if r == nil || len(r.Rows) == 0 {
+		return nil
+	}
+	t := &event.Table{Columns: r.Columns, Types: r.Types, Rows: make([][]*string, len(r.Rows))}
+	for i, row := range r.Rows {
+		t.Rows[i] = make([]*string, len(row))
+		for j, v := range row {
+			if s, ok := output.Text(v, r.Types[j]); ok {
+				t.Rows[i][j] = &s
 			}
-			fmt.Fprintf(w, "%d of %d %s%s %s (%.1f%%)", r.Failing, r.Total, unit, output.Plural(int(r.Total)), verb, 100*r.Share())
-			if r.Allowed > 0 {
-				fmt.Fprintf(w, ", at most %.1f%% allowed", 100*r.Allowed)
-			}
-			fmt.Fprintln(w)
-		}
-		if r.Samples != nil && len(r.Samples.Rows) > 0 {
-			output.WritePlain(w, r.Samples, "      ")
 		}
 	}
+	return t
 }

@@ -14,11 +14,11 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 	"gopkg.in/yaml.v3"
 
-	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/pipeline"
 	"github.com/digitalservices/elt/internal/project"
@@ -47,12 +47,25 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // Run is Main under a given context.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	stderr = redactWriter{stderr}
+	stderr = output.Redacting(stderr)
 	app := newApp(stdin, stdout, stderr)
+	s := &session{stdout: stdout, stderr: stderr, start: time.Now()}
+	app.Metadata = map[string]any{"session": s}
 	if len(args) > 1 {
-		app.Metadata = map[string]any{"args": strings.Join(args[1:], " ")}
+		app.Metadata["args"] = strings.Join(args[1:], " ")
 	}
 	err := app.RunContext(ctx, interspersed(app, args))
+	var msg strings.Builder
+	code := exit(ctx, err, &msg)
+	if !s.finish(code, err, msg.String()) {
+		io.WriteString(stderr, msg.String())
+	}
+	return code
+}
+
+// exit is the exit code for how a command ended, and writes its error to
+// stderr as a person reads it.
+func exit(ctx context.Context, err error, stderr io.Writer) int {
 	var ue usageError
 	var pu *project.UsageError
 	if errors.As(err, &ue) && ue.help == "" {
@@ -67,7 +80,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "elt: interrupted: nothing was published; the warehouse is as it was before this build")
 		return ExitCancelled
 	case ctx.Err() != nil:
-		fmt.Fprintf(stderr, "%s\n", render(err))
+		fmt.Fprintf(stderr, "%s\n", output.Error(err))
 		return ExitCancelled
 	case errors.As(err, &pu):
 		fmt.Fprintf(stderr, "elt: %v\n", pu.Msg)
@@ -85,26 +98,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return ee.ExitCode()
 	}
-	fmt.Fprintf(stderr, "%s\n", render(err))
+	fmt.Fprintf(stderr, "%s\n", output.Error(err))
 	return ExitFailure
-}
-
-// render writes an error for a person: file errors as they are, others
-// prefixed with elt:.
-func render(err error) string {
-	var es diag.Errors
-	if errors.As(err, &es) {
-		parts := make([]string, len(es))
-		for i, e := range es {
-			parts[i] = render(e)
-		}
-		return strings.Join(parts, "\n") + fmt.Sprintf("\n%d error%s", len(es), output.Plural(len(es)))
-	}
-	var fe *diag.FileError
-	if errors.As(err, &fe) {
-		return fe.Error()
-	}
-	return "elt: " + err.Error()
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
@@ -131,8 +126,15 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			&cli.StringFlag{Name: "target", EnvVars: []string{"ELT_TARGET"}, Usage: "an entry of elt.yaml's targets: (dev, prod ...) laid over the rest"},
 			&cli.GenericFlag{Name: "var", Value: &varList{}, Usage: "set a project variable, name=value (value read as YAML), over elt.yaml's vars:; repeat for more (a comma is part of the value)"},
 			&cli.BoolFlag{Name: "trace", EnvVars: []string{"ELT_TRACE"}, Usage: "print how long each build step takes, to stderr"},
+			&cli.StringFlag{Name: "log-format", EnvVars: []string{"ELT_LOG_FORMAT"}, Usage: "how commands report: terminal (a live step and colour on a terminal, " +
+				"plain lines elsewhere), plain (lines, for CI logs) or json (one JSON object per event on stderr, schema elt.event/1, for a scheduler)"},
 		},
 		Before: func(c *cli.Context) error {
+			if s, ok := c.App.Metadata["session"].(*session); ok {
+				if err := s.begin(c); err != nil {
+					return err
+				}
+			}
 			_, err := parseVars(varSettings(c))
 			return err
 		},

@@ -42,11 +42,19 @@ func lsCommand() *cli.Command {
 		Name:        "ls",
 		Description: "Example: elt ls",
 		Usage:       "list the sources and the models in build order, with what each model reads",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "text, or json: the graph (sources, models, seeds, what each depends on, " +
+				"materialization, tags, checks; schema elt.graph/1) for a scheduler"},
+		},
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			return inspect.List(c.Context, c.String("project"), overrides(c), loaded(c), c.App.Writer)
+			format := c.String("format")
+			if format != "text" && format != "json" {
+				return usage("--format takes text or json, not %q", format)
+			}
+			return inspect.List(c.Context, c.String("project"), overrides(c), loaded(c), format == "json", c.App.Writer)
 		},
 	}
 }

@@ -1,10 +1,9 @@
 package cli
 
 import (
-	"fmt"
-
 	"github.com/urfave/cli/v2"
 
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/inspect"
 )
 
@@ -26,7 +25,7 @@ func docsCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.App.Writer, "wrote %s: %d models, %d sources\n", path, models, sources)
+			events(c).Report(event.DocsWritten{Path: path, Models: models, Sources: sources})
 			return nil
 		},
 	}

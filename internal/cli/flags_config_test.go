@@ -93,7 +93,7 @@ func TestFlagsAfterSQL(t *testing.T) {
 // of it, and a line already in order is left as it is.
 func TestIntersperseEveryCommand(t *testing.T) {
 	app := newApp(strings.NewReader(""), &strings.Builder{}, &strings.Builder{})
-	values := map[string]string{"project": "p", "bronze": "b", "warehouse": "w.duckdb", "output": "o", "redis-url": "redis://h:1/0", "target": "prod", "var": "x=1,y=2"}
+	values := map[string]string{"project": "p", "bronze": "b", "warehouse": "w.duckdb", "output": "o", "redis-url": "redis://h:1/0", "target": "prod", "var": "x=1,y=2", "log-format": "json"}
 	var paths [][]string
 	for _, c := range app.Commands {
 		paths = append(paths, []string{c.Name})

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,7 +60,7 @@ func builder(t *testing.T, dir string) *build.Builder {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := pipeline.OpenBuilder(context.Background(), p, io.Discard)
+	b, err := pipeline.OpenBuilder(context.Background(), p, nil) // no events: they are dropped
 	if err != nil {
 		t.Fatal(err)
 	}

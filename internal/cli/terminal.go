@@ -1,29 +1,28 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/mattn/go-isatty"
 )
 
-// terminal is how build output reaches a person: on a terminal, the running
-// step is shown live (with its elapsed time) and OK/WARN/FAIL are coloured;
-// piped or with NO_COLOR set, lines are plain.
+// terminal is how a command's events reach a person: as plain lines, and
+// on a terminal the running step is shown live (with its elapsed time) and
+// ok, WARN/warning and FAIL/ERROR/MISMATCH are coloured, by what the event
+// says; piped or with NO_COLOR set, lines are plain.
 type terminal struct {
 	w     io.Writer
 	tty   bool
 	color bool
 	mu    sync.Mutex
-	buf   bytes.Buffer
 }
 
 // newTerminal wraps w, which is a terminal when it is a terminal's file
@@ -39,33 +38,19 @@ func newTerminal(w io.Writer) *terminal {
 	return t
 }
 
-var (
-	failRe = regexp.MustCompile(`(?m)^(\s*)(FAIL|ERROR|MISMATCH)\b|\b(ERROR|MISMATCH)$`)
-	warnRe = regexp.MustCompile(`(?m)^(\s*)(WARN|warning:)`)
-	okRe   = regexp.MustCompile(`(?m)\bok$`)
-)
-
-// Write passes whole lines on, coloured on a colour terminal.
-func (t *terminal) Write(p []byte) (int, error) {
+// Report writes e's lines, coloured on a colour terminal.
+func (t *terminal) Report(e event.Event) {
+	p := noPaint
+	if t.color {
+		p = ansi
+	}
+	text := lines(e, p)
+	if text == "" {
+		return
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if !t.color {
-		return t.w.Write(p)
-	}
-	t.buf.Write(p)
-	for {
-		i := bytes.IndexByte(t.buf.Bytes(), '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		line := string(t.buf.Next(i + 1))
-		line = failRe.ReplaceAllString(line, "$1\x1b[31m$2$3\x1b[0m")
-		line = warnRe.ReplaceAllString(line, "$1\x1b[33m$2\x1b[0m")
-		line = okRe.ReplaceAllString(line, "\x1b[32mok\x1b[0m")
-		if _, err := io.WriteString(t.w, line); err != nil {
-			return 0, err
-		}
-	}
+	io.WriteString(t.w, text)
 }
 
 // live shows a running step on a terminal, redrawn with its elapsed time,

@@ -11,27 +11,42 @@ import (
 	"time"
 
 	"github.com/digitalservices/elt/internal/build"
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/testutil"
 )
 
-// TestTerminal: colour only on a colour terminal, plain lines elsewhere; a
-// live step is drawn and cleared on a terminal only.
+// TestTerminal: colour only on a colour terminal, by what each event says
+// (a failed check, a warning, a balanced or unbalanced source, a failed
+// model), plain lines elsewhere; a live step is drawn and cleared on a
+// terminal only.
 func TestTerminal(t *testing.T) {
-	in := "FAIL  gold.x  not_null(a): 1 of 2 rows\nWARN  gold.x  unique(a)\nevents  10  0  0  0  ok\n  2/6  silver.users  ERROR\n"
+	evs := []event.Event{
+		event.CheckResult{Target: "gold.x", Check: "not_null(a)", Severity: "error", Status: event.CheckFail, Failing: 1, Total: 2, Unit: "row"},
+		event.CheckResult{Target: "gold.x", Check: "unique(a)", Severity: "warn", Status: event.CheckWarn, Detail: "2 duplicates"},
+		event.Reconciliation{Sources: []event.Balance{{Source: "events", Read: 10, Silver: 10, Balanced: true}, {Source: "users", Read: 3, Silver: 2}}},
+		event.ModelDone{Index: 2, Count: 6, Model: "silver.users", Mode: "table", Status: event.ModelFailed, Seconds: 0.5},
+		event.Warning{Kind: "not_reconciled", Source: "events", Text: "events: not reconciled: why"},
+	}
+	plain := "FAIL  gold.x  not_null(a): 1 of 2 rows fail (50.0%)\nWARN  gold.x  unique(a): 2 duplicates\n" +
+		"\nsource               read     silver  superseded  quarantined\n" +
+		"events                 10         10           0            0  ok\n" +
+		"users                   3          2           0            0  MISMATCH\n\n" +
+		"  2/6  silver.users                         table              ERROR    0.50s\n" +
+		"  warning: events: not reconciled: why\n"
+	colored := strings.NewReplacer("FAIL", "\x1b[31mFAIL\x1b[0m", "WARN", "\x1b[33mWARN\x1b[0m", "  ok\n", "  \x1b[32mok\x1b[0m\n",
+		"MISMATCH", "\x1b[31mMISMATCH\x1b[0m", "ERROR", "\x1b[31mERROR\x1b[0m", "warning:", "\x1b[33mwarning:\x1b[0m").Replace(plain)
 	for _, tc := range []struct {
 		tty, color bool
 		want       string
 	}{
-		{false, false, in},
-		{true, false, in},
-		{true, true, "\x1b[31mFAIL\x1b[0m  gold.x  not_null(a): 1 of 2 rows\n\x1b[33mWARN\x1b[0m  gold.x  unique(a)\nevents  10  0  0  0  \x1b[32mok\x1b[0m\n  2/6  silver.users  \x1b[31mERROR\x1b[0m\n"},
+		{false, false, plain},
+		{true, false, plain},
+		{true, true, colored},
 	} {
 		var b bytes.Buffer
 		term := &terminal{w: &b, tty: tc.tty, color: tc.color}
-		for _, part := range strings.SplitAfter(in, "o") { // lines arrive in pieces
-			if _, err := term.Write([]byte(part)); err != nil {
-				t.Fatal(err)
-			}
+		for _, e := range evs {
+			term.Report(e)
 		}
 		if b.String() != tc.want {
 			t.Errorf("tty %v color %v:\ngot  %q\nwant %q", tc.tty, tc.color, b.String(), tc.want)

@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/author"
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/inspect"
 	"github.com/digitalservices/elt/internal/output"
 )
@@ -31,7 +32,7 @@ func testCommand() *cli.Command {
 				return usage("--unit and --data exclude each other; give neither to run both")
 			}
 			t, err := inspect.Test(c.Context, c.String("project"), overrides(c), inspect.TestOptions{
-				Select: c.StringSlice("select"), Exclude: c.StringSlice("exclude"), Unit: c.Bool("unit"), Data: c.Bool("data")}, c.App.Writer)
+				Select: c.StringSlice("select"), Exclude: c.StringSlice("exclude"), Unit: c.Bool("unit"), Data: c.Bool("data")}, events(c))
 			if err != nil {
 				return selection(err)
 			}
@@ -47,7 +48,7 @@ func testCommand() *cli.Command {
 			case len(failures) > 0:
 				return cli.Exit(joinFailures(failures), ExitFailure)
 			case ran == 0:
-				fmt.Fprintln(c.App.Writer, "no tests or checks declared")
+				events(c).Report(event.Info{Kind: "nothing_declared", Text: "no tests or checks declared"})
 			}
 			return nil
 		},
@@ -79,7 +80,7 @@ func testsCommand() *cli.Command {
 				if r := c.Int("rows"); r < 1 || r > 1000 {
 					return usage("--rows must be between 1 and 1000, not %d", r)
 				}
-				return author.ScaffoldTest(c.Context, c.String("project"), overrides(c), c.Args().First(), c.Int("rows"), c.App.Writer)
+				return author.ScaffoldTest(c.Context, c.String("project"), overrides(c), c.Args().First(), c.Int("rows"), events(c))
 			},
 		}},
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/urfave/cli/v2"
 
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/pipeline"
 )
 
@@ -26,7 +27,14 @@ func watchCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return pipeline.Watch(c.Context, p, c.Duration("interval"), c.App.Writer, commandLine(c), Version())
+			// Each build's own events are for machines: a person reads
+			// watch's line per build.
+			s := sessionOf(c)
+			builds := event.Discard
+			if s.json() {
+				builds = s.rep
+			}
+			return pipeline.Watch(c.Context, p, c.Duration("interval"), s.rep, builds, commandLine(c), Version())
 		},
 	}
 }

@@ -9,6 +9,7 @@ package inspect
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -94,12 +95,20 @@ func lastRuns(ctx context.Context, p *project.Project) (map[string]state.ModelSt
 // List prints to w the sources, with their fields, and the models in build
 // order with what each reads (elt ls). loaded is told the project once it
 // is loaded and planned.
-func List(ctx context.Context, dir string, o project.Overrides, loaded func(*project.Project), w io.Writer) error {
+//
+// With asJSON it writes the graph as JSON instead (plan.Listing, schema
+// elt.graph/1), for a scheduler.
+func List(ctx context.Context, dir string, o project.Overrides, loaded func(*project.Project), asJSON bool, w io.Writer) error {
 	p, g, err := compile.Load(ctx, dir, o)
 	if err != nil {
 		return err
 	}
 	loaded(p)
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(g.Listing(p))
+	}
 	for _, name := range p.Config.SourceNames() {
 		s := p.Config.Sources[name]
 		line := fmt.Sprintf("source  %-36s %-6s  %s/%s", "bronze."+name, s.Format, p.Config.Paths.Bronze, s.Path)

@@ -3,12 +3,11 @@ package inspect
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"os"
 
 	"github.com/digitalservices/elt/internal/check"
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/unit"
@@ -29,10 +28,10 @@ type Tested struct {
 	Blocking   int // blocking data checks that failed
 }
 
-// Test runs elt test, its reports written to w: the unit tests in memory,
-// then the data checks and sql/tests/ against what is published (skipped,
-// said on w, while there is no warehouse).
-func Test(ctx context.Context, dir string, ov project.Overrides, o TestOptions, w io.Writer) (Tested, error) {
+// Test runs elt test, its results reported to rep: the unit tests in
+// memory, then the data checks and sql/tests/ against what is published
+// (skipped, with a note, while there is no warehouse).
+func Test(ctx context.Context, dir string, ov project.Overrides, o TestOptions, rep event.Reporter) (Tested, error) {
 	var t Tested
 	p, g, err := compile.Load(ctx, dir, ov)
 	if err != nil {
@@ -42,7 +41,7 @@ func Test(ctx context.Context, dir string, ov project.Overrides, o TestOptions, 
 		return t, &UsageError{err}
 	}
 	if !o.Data {
-		n, failed, err := unit.RunSelected(ctx, p, g, o.Select, o.Exclude, w)
+		n, failed, err := unit.RunSelected(ctx, p, g, o.Select, o.Exclude, rep)
 		if err != nil {
 			return t, err
 		}
@@ -51,14 +50,14 @@ func Test(ctx context.Context, dir string, ov project.Overrides, o TestOptions, 
 	}
 	if !o.Unit {
 		if _, err := os.Stat(p.Resolve(p.Config.Paths.Warehouse)); errors.Is(err, os.ErrNotExist) && !o.Data {
-			fmt.Fprintln(w, "data checks skipped: no warehouse yet (run elt build)")
+			rep.Report(event.Info{Kind: "no_warehouse", Text: "data checks skipped: no warehouse yet (run elt build)"})
 		} else {
 			db, err := state.Open(ctx, p, state.ReadOnly)
 			if err != nil {
 				return t, err
 			}
 			defer db.Close()
-			n, blocking, err := check.Test(ctx, db, p, g, o.Select, o.Exclude, w)
+			n, blocking, err := check.Test(ctx, db, p, g, o.Select, o.Exclude, rep)
 			if err != nil {
 				return t, err
 			}

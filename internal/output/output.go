@@ -1,5 +1,7 @@
 // Package output renders query results for people and programs: an aligned
-// table for a terminal, RFC 4180 CSV, a JSON array of objects, or Markdown.
+// table for a terminal, RFC 4180 CSV, a JSON array of objects, or Markdown;
+// and an error as a person reads it on stderr (Error), where secrets are
+// redacted (Redacting).
 package output
 
 import (

@@ -16,6 +16,7 @@ import (
 
 	"github.com/digitalservices/elt/internal/build"
 	"github.com/digitalservices/elt/internal/describe"
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/gen"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/publish"
@@ -35,31 +36,31 @@ var ErrCancelled = build.ErrCancelled
 // DefaultWatchInterval is how often elt watch looks at the bronze folder.
 const DefaultWatchInterval = watch.DefaultWatchInterval
 
-// Progress is where a build's progress goes: Out its lines, Trace (when
-// set) its step timings, Live (when set: a terminal) the running step (see
-// build.Builder.Live).
+// Progress is where a build's progress goes: Events what it does (nil
+// drops them), Trace (when set) its step timings, Live (when set: a
+// terminal) the running step (see build.Builder.Live).
 type Progress struct {
-	Out   io.Writer
-	Trace io.Writer
-	Live  func(step string, percent func() float64) (rows func(int64), done func())
+	Events event.Reporter
+	Trace  io.Writer
+	Live   func(step string, percent func() float64) (rows func(int64), done func())
 }
 
 // OpenBuilder opens p's warehouse for writing and returns its build, its
-// lines written to out, with all the build is given to do: the headers
+// events reported to rep, with all the build is given to do: the headers
 // checked before anything runs, the macros created, the exports written
 // and the feature store served after the commit. The caller closes its DB.
-func OpenBuilder(ctx context.Context, p *project.Project, out io.Writer) (*build.Builder, error) {
+func OpenBuilder(ctx context.Context, p *project.Project, rep event.Reporter) (*build.Builder, error) {
 	db, err := state.Open(ctx, p, state.Write)
 	if err != nil {
 		return nil, err
 	}
-	return &build.Builder{Project: p, DB: db, Out: out,
+	return &build.Builder{Project: p, DB: db, Events: rep,
 		Check: describe.CheckHeaders, Export: publish.Exports, Serve: publish.Serve}, nil
 }
 
 // Build opens p's warehouse for writing and runs one build (elt build).
 func Build(ctx context.Context, p *project.Project, o Options, pr Progress) (*Summary, error) {
-	b, err := OpenBuilder(ctx, p, pr.Out)
+	b, err := OpenBuilder(ctx, p, pr.Events)
 	if err != nil {
 		return nil, err
 	}
@@ -69,20 +70,20 @@ func Build(ctx context.Context, p *project.Project, o Options, pr Progress) (*Su
 }
 
 // Watch runs elt watch: an incremental build whenever new bronze files are
-// whole, until ctx ends, one line each to out; args and version go to the
-// run history as a build's do.
-func Watch(ctx context.Context, p *project.Project, interval time.Duration, out io.Writer, args, version string) error {
+// whole, until ctx ends, reporting to rep and each build's own events to
+// builds; args and version go to the run history as a build's do.
+func Watch(ctx context.Context, p *project.Project, interval time.Duration, rep, builds event.Reporter, args, version string) error {
 	// The warehouse is opened for each build only, so elt query and
 	// elt test can read it between builds.
 	run := func(ctx context.Context, hold map[string]bool) (*build.Summary, error) {
-		b, err := OpenBuilder(ctx, p, io.Discard)
+		b, err := OpenBuilder(ctx, p, builds)
 		if err != nil {
 			return nil, err
 		}
 		defer b.DB.Close()
 		return b.Run(ctx, build.Options{Args: args, Version: version, Hold: hold})
 	}
-	return watch.Watch(ctx, p.Resolve(p.Config.Paths.Bronze), interval, out, run)
+	return watch.Watch(ctx, p.Resolve(p.Config.Paths.Bronze), interval, event.Or(rep), run)
 }
 
 // Migrator applies and reverts the migrations of the tool's own tables

@@ -1,13 +1,14 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/testutil"
 )
@@ -34,11 +35,11 @@ func TestBuildIsGivenItsSteps(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var out bytes.Buffer
-			sum, err := Build(ctx, p, Options{}, Progress{Out: &out})
+			var rec event.Recorder
+			sum, err := Build(ctx, p, Options{}, Progress{Events: &rec})
 			switch {
 			case tc.fails == "" && err != nil:
-				t.Fatalf("build: %v\n%s", err, out.String())
+				t.Fatalf("build: %v\n%v", err, rec.Events())
 			case tc.fails != "" && (err == nil || !strings.Contains(err.Error(), tc.fails)):
 				t.Fatalf("build: got %v, want an error naming %q", err, tc.fails)
 			}
@@ -47,10 +48,14 @@ func TestBuildIsGivenItsSteps(t *testing.T) {
 			}
 			exports, _ := filepath.Glob(filepath.Join(p.Resolve(p.Config.Paths.Output), "*", "*"))
 			if got := len(exports) > 0; got != tc.exported {
-				t.Errorf("exports %v, want written: %v\n%s", exports, tc.exported, out.String())
+				t.Errorf("exports %v, want written: %v\n%v", exports, tc.exported, rec.Events())
 			}
-			if tc.exported && !strings.Contains(out.String(), "export  gold.one") {
-				t.Errorf("no export line:\n%s", out.String())
+			exportedEvent := slices.ContainsFunc(rec.Events(), func(e event.Event) bool {
+				x, ok := e.(event.ExportWritten)
+				return ok && x.Model == "gold.one" && x.Rows == 1
+			})
+			if exportedEvent != tc.exported {
+				t.Errorf("export_written of gold.one reported: %v, want %v\n%v", exportedEvent, tc.exported, rec.Events())
 			}
 		})
 	}

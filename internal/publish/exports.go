@@ -3,19 +3,18 @@ package publish
 import (
 	"context"
 	"fmt"
-	"io"
-	"strings"
 	"time"
 
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
 // Exports writes the exports of the built models ids that ask for them,
-// after a build's commit, each swapped in whole, with a line each on out.
+// after a build's commit, each swapped in whole, reported to rep.
 // An error stops at the model that failed; its previous export is intact.
-func Exports(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, out io.Writer) error {
+func Exports(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, rep event.Reporter) error {
 	dir := p.Resolve(p.Config.Paths.Output)
 	for _, id := range ids {
 		m := g.Nodes[id].Model
@@ -31,8 +30,7 @@ func Exports(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.
 			}
 			return fmt.Errorf("the build was published, but exporting %s %s; its previous export is intact: %w", m.ID(), what, err)
 		}
-		fmt.Fprintf(out, "export  %-36s %-11s %12s  %6.2fs  -> %s\n", m.ID(), strings.Join(m.Header.Export.Formats, "+"),
-			fmt.Sprintf("%d rows", rows), time.Since(t0).Seconds(), Dir(dir, m))
+		rep.Report(event.ExportWritten{Model: m.ID(), Formats: m.Header.Export.Formats, Rows: rows, Path: Dir(dir, m), Seconds: time.Since(t0).Seconds()})
 	}
 	return nil
 }

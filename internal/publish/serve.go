@@ -3,10 +3,10 @@ package publish
 import (
 	"context"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/digitalservices/elt/internal/diag"
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/online"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
@@ -15,15 +15,16 @@ import (
 )
 
 // Serve writes the changed rows of the built models ids with an online:
-// section to the feature store, after a build's commit, with a line each
-// on out. A failed write does not fail the build (it is published): it is
-// printed and returned as a warning; the rows stay pending and the next
+// section to the feature store, after a build's commit, reporting each to
+// rep. A failed write does not fail the build (it is published): it is
+// reported and returned as a warning; the rows stay pending and the next
 // build writes them, so the store converges to the warehouse.
-func Serve(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, out io.Writer) (warnings []string) {
-	warn := func(format string, args ...any) {
-		msg := diag.Redact(fmt.Sprintf(format, args...))
-		warnings = append(warnings, msg)
-		fmt.Fprintln(out, msg)
+func Serve(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, rep event.Reporter) (warnings []string) {
+	// Each is reported, and returned for watch, which says them on its line.
+	warn := func(model, format string, args ...any) {
+		text := diag.Redact(fmt.Sprintf(format, args...))
+		warnings = append(warnings, "warning: "+text)
+		rep.Report(event.OnlineWarning{Model: model, Text: text})
 	}
 	url := p.Config.Online.RedisURL
 	var store *online.Store
@@ -33,13 +34,15 @@ func Serve(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Gr
 			continue
 		}
 		if url == "" {
-			warn("online  %-36s not served: no Redis configured (online.redis_url in elt.yaml, --redis-url or ELT_REDIS_URL); its changed rows wait", m.ID())
+			why := "no Redis configured (online.redis_url in elt.yaml, --redis-url or ELT_REDIS_URL); its changed rows wait"
+			warnings = append(warnings, fmt.Sprintf("online  %-36s not served: %s", m.ID(), why))
+			rep.Report(event.OnlineSkipped{Model: m.ID(), Reason: why})
 			continue
 		}
 		if store == nil {
 			var err error
 			if store, err = online.Open(url); err != nil {
-				warn("warning: Redis was not updated: %v", err)
+				warn("", "Redis was not updated: %v", err)
 				return warnings
 			}
 			defer store.Close()
@@ -51,17 +54,17 @@ func Serve(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Gr
 			if ttl := m.Header.Online.TTL; ttl != "" {
 				why = "its keys expired (online ttl " + ttl + "), or " + why
 			}
-			warn("warning: Redis did not hold the keys of %s (its marker %s is missing: %s); all its keys are written again", m.ID(), online.Marker(m), why)
+			warn(m.ID(), "Redis did not hold the keys of %s (its marker %s is missing: %s); all its keys are written again", m.ID(), online.Marker(m), why)
 		}
 		if res.Unkeyed > 0 {
-			warn("warning: %s row%s of %s %s no %s and %s not served (a NULL unique_key has no Redis key)",
+			warn(m.ID(), "%s row%s of %s %s no %s and %s not served (a NULL unique_key has no Redis key)",
 				output.Count(res.Unkeyed), output.Plural(int(res.Unkeyed)), m.ID(), hasHave(res.Unkeyed), m.Header.UniqueKey, isAre(res.Unkeyed))
 		}
 		if err != nil {
-			warn("warning: Redis was not updated for %s: %v; the warehouse is published, and the next build writes its changed rows", m.ID(), err)
+			warn(m.ID(), "Redis was not updated for %s: %v; the warehouse is published, and the next build writes its changed rows", m.ID(), err)
 			continue
 		}
-		fmt.Fprintf(out, "online  %-36s %-11s %12s  %6.2fs  -> redis\n", m.ID(), "redis", fmt.Sprintf("%d keys", res.Keys()), time.Since(t0).Seconds())
+		rep.Report(event.OnlinePublished{Model: m.ID(), Keys: res.Keys(), Written: res.Written, Deleted: res.Deleted, Seconds: time.Since(t0).Seconds()})
 	}
 	return warnings
 }

@@ -3,12 +3,11 @@ package unit
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
@@ -16,8 +15,8 @@ import (
 
 // RunSelected runs the unit tests of the selected models (all when sel and
 // exclude are empty), each in a DuckDB with the project's macros,
-// writes the report to w and returns how many ran and how many failed.
-func RunSelected(ctx context.Context, p *project.Project, g *plan.Graph, sel, exclude []string, w io.Writer) (ran, failed int, err error) {
+// reports the results to r and returns how many ran and how many failed.
+func RunSelected(ctx context.Context, p *project.Project, g *plan.Graph, sel, exclude []string, r event.Reporter) (ran, failed int, err error) {
 	tests, err := Load(p.Dir)
 	if err != nil {
 		return 0, 0, err
@@ -40,15 +39,15 @@ func RunSelected(ctx context.Context, p *project.Project, g *plan.Graph, sel, ex
 	if len(results) == 0 {
 		return 0, 0, nil
 	}
-	return len(results), Report(w, results), nil
+	return len(results), Report(r, results), nil
 }
 
 // WriteScaffold writes tests/<schema>.<name>.yaml from a sample of rows of
 // the model in the warehouse, runs it (in a DuckDB with the project's macros), and
-// reports both to w; it returns
+// reports both to r; it returns
 // an error when the test it wrote does not pass. It never overwrites a
 // file.
-func WriteScaffold(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, model string, rows int, w io.Writer) error {
+func WriteScaffold(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, model string, rows int, r event.Reporter) error {
 	n, err := g.Model(model)
 	if err != nil {
 		return err
@@ -76,9 +75,9 @@ func WriteScaffold(ctx context.Context, db *warehouse.DB, p *project.Project, g 
 	for _, r := range t.Given {
 		given += len(r)
 	}
-	fmt.Fprintf(w, "wrote %s: %d input row%s, %d expected\n", rel, given, output.Plural(given), len(t.Expect))
+	r.Report(event.TestScaffolded{Path: rel, Inputs: given, Expected: len(t.Expect)})
 	t.Path = rel
-	if failed := Report(w, Run(ctx, p, g, t)); failed > 0 {
+	if failed := Report(r, Run(ctx, p, g, t)); failed > 0 {
 		return fmt.Errorf("%s does not pass as written: the input rows sampled do not make exactly the expected rows; the file is kept: edit it (or delete it) before committing", rel)
 	}
 	return nil

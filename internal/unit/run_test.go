@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/testutil"
@@ -159,32 +161,28 @@ expect:
 }
 
 // TestRunDiffReport: a failing test reports, for each way it was built,
-// the expected rows not returned (-) and the rows returned not expected
-// (+), each as its expected columns in name order, and Report counts it.
+// the expected rows not returned (Missing) and the rows returned not
+// expected (Extra), each as its expected columns in name order, after the
+// totals, and Report counts it.
 func TestRunDiffReport(t *testing.T) {
 	p, g, tests := loadShop(t, map[string]string{"orders.yaml": "model: silver.orders\n" + twoVersions + `expect:
   - {order_id: o1, amount: 10}
   - {order_id: o2, amount: 5.5, updated_at: null}
 `})
 	rs := Run(context.Background(), p, g, tests[0])
-	var b strings.Builder
-	if failed := Report(&b, rs); failed != 2 {
+	var rec event.Recorder
+	if failed := Report(&rec, rs); failed != 2 {
 		t.Errorf("Report counts %d failed, want 2", failed)
 	}
-	want := `unit tests: 0 passed, 2 failed
-FAIL  tests/orders.yaml  silver.orders (whole): 2 expected rows not returned, 2 rows not expected
-  - amount=10.00 order_id=o1 updated_at=NULL
-  - amount=5.50 order_id=o2 updated_at=NULL
-  + amount=12.00 order_id=o1 updated_at=2026-11-02 09:00:00
-  + amount=5.50 order_id=o2 updated_at=2026-11-01 11:00:00
-FAIL  tests/orders.yaml  silver.orders (as an increment): 2 expected rows not returned, 2 rows not expected
-  - amount=10.00 order_id=o1 updated_at=NULL
-  - amount=5.50 order_id=o2 updated_at=NULL
-  + amount=12.00 order_id=o1 updated_at=2026-11-02 09:00:00
-  + amount=5.50 order_id=o2 updated_at=2026-11-01 11:00:00
-`
-	if d := testutil.Diff("want", want, "Report", b.String()); d != "" {
-		t.Error(d)
+	missing := []string{"amount=10.00 order_id=o1 updated_at=NULL", "amount=5.50 order_id=o2 updated_at=NULL"}
+	extra := []string{"amount=12.00 order_id=o1 updated_at=2026-11-02 09:00:00", "amount=5.50 order_id=o2 updated_at=2026-11-01 11:00:00"}
+	want := []event.Event{
+		event.UnitTests{Passed: 0, Failed: 2},
+		event.UnitTestResult{Test: "tests/orders.yaml", Model: "silver.orders", How: "whole", Missing: missing, Extra: extra},
+		event.UnitTestResult{Test: "tests/orders.yaml", Model: "silver.orders", How: "as an increment", Missing: missing, Extra: extra},
+	}
+	if got := rec.Events(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Report said\n%+v\nwant\n%+v", got, want)
 	}
 }
 

@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/profile"
 	"github.com/digitalservices/elt/internal/sqlname"
@@ -134,30 +133,22 @@ func Marshal(t Test, header string) ([]byte, error) {
 	return b.Bytes(), enc.Close()
 }
 
-// Report writes one line of totals, then each failure with its row diff:
-// "-" for an expected row the model did not return, "+" for a row it
-// returned that was not expected.
-func Report(w io.Writer, rs []Result) (failed int) {
-	for _, r := range rs {
-		if !r.Passed() {
+// Report tells r the totals, then each test's result with its row diff:
+// Missing, the expected rows the model did not return; Extra, the rows it
+// returned that were not expected. It returns how many failed.
+func Report(r event.Reporter, rs []Result) (failed int) {
+	for _, res := range rs {
+		if !res.Passed() {
 			failed++
 		}
 	}
-	fmt.Fprintf(w, "unit tests: %d passed, %d failed\n", len(rs)-failed, failed)
-	for _, r := range rs {
-		switch {
-		case r.Err != nil:
-			fmt.Fprintf(w, "FAIL  %s  %s (%s): could not run: %v\n", r.Test, r.Model, r.How, r.Err)
-		case !r.Passed():
-			fmt.Fprintf(w, "FAIL  %s  %s (%s): %d expected row%s not returned, %d row%s not expected\n", r.Test, r.Model, r.How,
-				len(r.Missing), output.Plural(len(r.Missing)), len(r.Extra), output.Plural(len(r.Extra)))
-			for _, x := range r.Missing {
-				fmt.Fprintf(w, "  - %s\n", x)
-			}
-			for _, x := range r.Extra {
-				fmt.Fprintf(w, "  + %s\n", x)
-			}
+	r.Report(event.UnitTests{Passed: len(rs) - failed, Failed: failed})
+	for _, res := range rs {
+		e := event.UnitTestResult{Test: res.Test, Model: res.Model, How: res.How, Passed: res.Passed(), Missing: res.Missing, Extra: res.Extra}
+		if res.Err != nil {
+			e.Error = res.Err.Error()
 		}
+		r.Report(e)
 	}
 	return failed
 }

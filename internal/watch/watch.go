@@ -8,11 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -20,9 +18,9 @@ import (
 
 	"github.com/digitalservices/elt/internal/build"
 	"github.com/digitalservices/elt/internal/diag"
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/ingest/discover"
-	"github.com/digitalservices/elt/internal/output"
 )
 
 // DefaultWatchInterval is how often elt watch looks at the bronze folder.
@@ -42,23 +40,24 @@ type Build func(ctx context.Context, hold map[string]bool) (*build.Summary, erro
 // file the warehouse refuses because it changed after it was ingested (said
 // once), so it does not block the files that land after it. fsnotify wakes the loop where the OS
 // supports it; polling every interval is the fallback and the clock. Each
-// build prints one line to out; a failed build is reported and watching
-// goes on.
-func Watch(ctx context.Context, bronze string, interval time.Duration, out io.Writer, run Build) error {
+// build is reported to rep (watch_build_done or watch_build_failed); a
+// failed build does not stop watching.
+func Watch(ctx context.Context, bronze string, interval time.Duration, rep event.Reporter, run Build) error {
 	if info, err := os.Stat(bronze); err != nil || !info.IsDir() {
 		return fmt.Errorf("no bronze folder at %s to watch", bronze)
 	}
 	w := &watcher{root: bronze, written: map[string]bool{}, created: map[string]look{}, built: map[string]look{}, changed: map[string]bool{}, empty: map[string]bool{}}
 	wake := make(chan struct{}, 1)
+	started := event.WatchStarted{Dir: bronze, IntervalText: interval.String(), IntervalSeconds: interval.Seconds()}
 	if fw, err := fsnotify.NewWatcher(); err == nil {
 		defer fw.Close()
 		w.fs = fw
 		w.addDirs(bronze)
 		go w.events(wake)
 	} else {
-		fmt.Fprintf(out, "note: file events are not available here (%v); polling every %s\n", err, interval)
+		started.Polling = fmt.Sprintf("file events are not available here (%v)", err)
 	}
-	fmt.Fprintf(out, "watching %s (every %s; Ctrl-C stops)\n", bronze, interval)
+	rep.Report(started)
 	// First, catch up with what is there, holding back files modified in
 	// the last two intervals (they may still be being written; the polls
 	// take them once they hold still); from then on, what lands.
@@ -66,7 +65,7 @@ func Watch(ctx context.Context, bronze string, interval time.Duration, out io.Wr
 	if err != nil {
 		return err
 	}
-	w.noteEmpty(out, hold)
+	w.noteEmpty(rep, hold)
 	start, recent := map[string]look{}, map[string]bool{}
 	for p := range hold {
 		if l := w.prev[p]; time.Since(l.mtime) < 2*interval || l.size == 0 {
@@ -78,13 +77,13 @@ func Watch(ctx context.Context, bronze string, interval time.Duration, out io.Wr
 	for p, l := range ready {
 		start[p] = l
 	}
-	w.run(ctx, start, recent, out, run)
+	w.run(ctx, start, recent, rep, run)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			fmt.Fprintln(out, "stopped")
+			rep.Report(event.WatchStopped{})
 			return nil
 		case <-tick.C:
 		case <-wake:
@@ -92,21 +91,21 @@ func Watch(ctx context.Context, bronze string, interval time.Duration, out io.Wr
 		}
 		ready, hold, err = w.poll()
 		if err != nil {
-			fmt.Fprintf(out, "%s  cannot read the bronze folder: %v\n", time.Now().Format("15:04:05"), err)
+			rep.Report(event.WatchPollFailed{Error: err.Error(), At: time.Now()})
 			continue
 		}
-		w.noteEmpty(out, hold)
+		w.noteEmpty(rep, hold)
 		if len(ready) > 0 {
-			w.run(ctx, ready, hold, out, run)
+			w.run(ctx, ready, hold, rep, run)
 		}
 	}
 }
 
 // run runs one build for the files now ready, holding back the others,
-// and prints its line.
-func (w *watcher) run(ctx context.Context, ready map[string]look, hold map[string]bool, out io.Writer, run Build) {
+// and reports how it went.
+func (w *watcher) run(ctx context.Context, ready map[string]look, hold map[string]bool, rep event.Reporter, run Build) {
 	t0 := time.Now()
-	stamp := t0.Format("15:04:05")
+	rep.Report(event.WatchBuildStarted{Ready: len(ready), Held: len(hold)})
 	var sum *build.Summary
 	var err error
 	for {
@@ -128,10 +127,11 @@ func (w *watcher) run(ctx context.Context, ready map[string]look, hold map[strin
 		}
 		hold[p] = true
 		delete(ready, p)
-		fmt.Fprintf(out, "%s  warning: %v; watch leaves it out of its builds from now on\n", stamp, ce)
+		rel, _ := filepath.Rel(w.root, p)
+		rep.Report(event.WatchFileHeld{File: filepath.ToSlash(rel), Reason: event.HeldChanged, Text: ce.Error(), At: t0})
 	}
 	if err != nil {
-		fmt.Fprintf(out, "%s  build failed (%d new file%s waiting): %v\n", stamp, len(ready), output.Plural(len(ready)), diag.Redact(firstLine(err)))
+		rep.Report(event.WatchBuildFailed{Waiting: len(ready), Error: diag.Redact(firstLine(err)), At: t0})
 		return
 	}
 	for p, l := range ready {
@@ -144,16 +144,15 @@ func (w *watcher) run(ctx context.Context, ready map[string]look, hold map[strin
 		records += r.Records
 		quarantined += r.Quarantined
 	}
-	fmt.Fprintf(out, "%s  run %d: %d file%s, %d records (%d quarantined), %d models in %.2fs\n",
-		stamp, sum.RunID, files, output.Plural(files), records, quarantined, len(sum.Models), time.Since(t0).Seconds())
+	done := event.WatchBuildDone{RunID: sum.RunID, Files: files, Records: records, Quarantined: quarantined, Models: len(sum.Models),
+		Seconds: time.Since(t0).Seconds(), At: t0}
 	for _, r := range sum.Ingest {
 		if len(r.Missing) > 0 {
-			fmt.Fprintf(out, "%s  %s\n", stamp, strings.TrimSpace(build.MissingWarning(r.Source, r.Missing, false)))
+			done.Warnings = append(done.Warnings, build.MissingWarning(r.Source, r.Missing, false))
 		}
 	}
-	for _, warn := range sum.Warnings {
-		fmt.Fprintf(out, "%s  %s\n", stamp, warn)
-	}
+	done.Warnings = append(done.Warnings, sum.Warnings...)
+	rep.Report(done)
 }
 
 // look is what a poll saw of a file.
@@ -223,12 +222,12 @@ func (w *watcher) poll() (ready map[string]look, hold map[string]bool, err error
 
 // noteEmpty says, once per file, that an empty file is waited for: a file
 // is often created first and filled after, so an empty one is never taken.
-func (w *watcher) noteEmpty(out io.Writer, hold map[string]bool) {
+func (w *watcher) noteEmpty(rep event.Reporter, hold map[string]bool) {
 	for p := range hold {
 		if l, ok := w.prev[p]; ok && l.size == 0 && !w.empty[p] {
 			w.empty[p] = true
 			rel, _ := filepath.Rel(w.root, p)
-			fmt.Fprintf(out, "%s  note: %s is empty; watch takes it once it has content and holds still\n", time.Now().Format("15:04:05"), filepath.ToSlash(rel))
+			rep.Report(event.WatchFileHeld{File: filepath.ToSlash(rel), Reason: event.HeldEmpty, At: time.Now()})
 		}
 	}
 	for p := range w.empty {

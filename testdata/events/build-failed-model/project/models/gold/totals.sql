@@ -1,0 +1,4 @@
+/* description: totals */
+SELECT id,
+       amout * 2 AS doubled
+FROM silver.orders

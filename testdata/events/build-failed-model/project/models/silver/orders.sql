@@ -1,0 +1,1 @@
+SELECT range AS id, range * 10 AS amount FROM range(3)
