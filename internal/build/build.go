@@ -29,8 +29,6 @@ import (
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/ingest"
-	"github.com/digitalservices/elt/internal/ingest/discover"
-	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/sqlname"
@@ -78,7 +76,7 @@ type ChecksFailed struct{ Failed int }
 func (e *ChecksFailed) Blocked() bool { return true }
 
 func (e *ChecksFailed) Error() string {
-	return fmt.Sprintf("%d blocking check%s failed: nothing was published; the warehouse and the exports are as they were", e.Failed, output.Plural(e.Failed))
+	return fmt.Sprintf("%d blocking check%s failed: nothing was published; the warehouse and the exports are as they were", e.Failed, diag.Plural(e.Failed))
 }
 
 // Builder runs builds against one open warehouse. pipeline.OpenBuilder
@@ -146,7 +144,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	// What is checked before anything runs, and the files to read.
 	sources := ingest.Declared(b.Project.Config, b.Project.Resolve(b.Project.Config.Paths.Bronze))
-	var listings map[string]discover.Listing
+	var listings ingest.Listings
 	err = func() error {
 		if b.Check != nil {
 			if err := b.Check(ctx, b.Project, g, ids); err != nil {
@@ -161,7 +159,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 				return err
 			}
 		}
-		listings, err = listSources(sources, readSources(g, ids), o.Hold)
+		listings, err = ingest.List(sources, readSources(g, ids), o.Hold)
 		return err
 	}()
 	runs := state.Runs{DB: b.DB}
@@ -244,36 +242,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	return sum, berr
 }
 
-// listSources lists the files of every source the selected models read; all
-// problems (a missing folder, a dangling link, a loop) are reported together.
-// Files held back (o.Hold: not yet whole, in watch mode) are left for a
-// later build.
-func listSources(sources []ingest.Source, readers map[string]bool, hold map[string]bool) (map[string]discover.Listing, error) {
-	out := map[string]discover.Listing{}
-	var errs diag.Errors
-	for _, src := range sources {
-		if !readers["bronze."+strings.ToLower(src.Name)] {
-			continue
-		}
-		l, err := discover.Discover(src.Folder())
-		errs.Add(err)
-		if len(hold) > 0 {
-			kept := l.Files[:0]
-			for _, f := range l.Files {
-				if hold[f.Abs] {
-					l.Held = append(l.Held, f.Rel)
-				} else {
-					kept = append(kept, f)
-				}
-			}
-			l.Files = kept
-		}
-		out[src.Name] = l
-	}
-	return out, errs.Err()
-}
-
-func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources []ingest.Source, listings map[string]discover.Listing, o Options, sum *Summary) (err error) {
+func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources []ingest.Source, listings ingest.Listings, o Options, sum *Summary) (err error) {
 	conn, err := b.DB.Conn(ctx)
 	if err != nil {
 		return err
@@ -291,7 +260,7 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 
 // runOn is the build on conn; statement is DuckDB's estimate for the
 // statement running on it.
-func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() float64, g *plan.Graph, ids []string, sources []ingest.Source, listings map[string]discover.Listing, o Options, sum *Summary) (err error) {
+func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() float64, g *plan.Graph, ids []string, sources []ingest.Source, listings ingest.Listings, o Options, sum *Summary) (err error) {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -328,11 +297,11 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 			if opts.Previous, err = state.ReadManifest(ctx, tx, src.Name); err != nil {
 				return err
 			}
-			gone := opts.Previous.Missing(discover.Paths(listing.Files))
+			gone := opts.Previous.Missing(listing.Paths())
 			if len(opts.Previous) == 0 {
 				// No manifest (elt's own tables recreated): the bronze
 				// table says which files it holds.
-				if gone, err = goneFromTable(ctx, tx, src, discover.Paths(listing.Files)); err != nil {
+				if gone, err = goneFromTable(ctx, tx, src, listing.Paths()); err != nil {
 					return err
 				}
 			}
@@ -364,7 +333,7 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 		sum.Ingest = append(sum.Ingest, res)
 		b.report(event.SourceIngested{Source: src.Name, Files: res.Files, Records: res.Records, Quarantined: res.Quarantined,
 			Held: len(listing.Held), Seconds: time.Since(t0).Seconds()})
-		for _, e := range notes(src, listing, res, o.FullRefresh) {
+		for _, e := range notes(src, listings, res, o.FullRefresh) {
 			b.report(e)
 		}
 	}
@@ -483,11 +452,12 @@ type MissingFilesError struct {
 func (e *MissingFilesError) Error() string {
 	return fmt.Sprintf("--full-refresh would lose the records of %d ingested file%s of %s that %s gone from bronze:\n%s\n"+
 		"  restore the files and build again, or accept the loss with elt build --full-refresh --accept-missing (the run history records it)",
-		len(e.Files), output.Plural(len(e.Files)), e.Source, map[bool]string{true: "is", false: "are"}[len(e.Files) == 1], listFiles(e.Files, 10))
+		len(e.Files), diag.Plural(len(e.Files)), e.Source, map[bool]string{true: "is", false: "are"}[len(e.Files) == 1], listFiles(e.Files, 10))
 }
 
 // notes say what a source's ingestion did not read or found changed.
-func notes(src ingest.Source, l discover.Listing, res ingest.Result, full bool) []event.Event {
+func notes(src ingest.Source, listings ingest.Listings, res ingest.Result, full bool) []event.Event {
+	l := listings[src.Name]
 	var out []event.Event
 	if n := len(l.Unmatched); n > 0 {
 		what := "match none of its patterns"
@@ -495,7 +465,7 @@ func notes(src ingest.Source, l discover.Listing, res ingest.Result, full bool) 
 			what = "match none of its patterns, so it read nothing"
 		}
 		out = append(out, event.Note{Kind: "unmatched", Source: src.Name, Text: fmt.Sprintf("%s: %d file%s under %s %s (%s; format %s), e.g. %s: check format and patterns in elt.yaml",
-			src.Name, n, output.Plural(n), src.Dir, what, strings.Join(src.Patterns, ", "), src.Format, l.Unmatched[0])})
+			src.Name, n, diag.Plural(n), src.Dir, what, strings.Join(src.Patterns, ", "), src.Format, l.Unmatched[0])})
 	} else if len(l.Files) == 0 {
 		out = append(out, event.Note{Kind: "no_files", Source: src.Name, Text: fmt.Sprintf("%s: no files under %s yet", src.Name, src.Dir)})
 	}
@@ -504,7 +474,7 @@ func notes(src ingest.Source, l discover.Listing, res ingest.Result, full bool) 
 	}
 	if n := len(res.Changed); n > 0 {
 		out = append(out, event.Note{Kind: "changed", Source: src.Name, Files: res.Changed, Text: fmt.Sprintf("%s: %d file%s re-read with content that changed since %s first ingested",
-			src.Name, n, output.Plural(n), map[bool]string{true: "it was", false: "they were"}[n == 1])})
+			src.Name, n, diag.Plural(n), map[bool]string{true: "it was", false: "they were"}[n == 1])})
 	}
 	return out
 }
@@ -517,7 +487,7 @@ func missingFiles(source string, files []string, full bool) event.Warning {
 	if full {
 		verb = "were dropped (--accept-missing)"
 	}
-	return event.Warning{Kind: "missing", Source: source, Files: files, Text: fmt.Sprintf("%s: %d ingested file%s gone from bronze; %s records %s", source, n, output.Plural(n),
+	return event.Warning{Kind: "missing", Source: source, Files: files, Text: fmt.Sprintf("%s: %d ingested file%s gone from bronze; %s records %s", source, n, diag.Plural(n),
 		map[bool]string{true: "its", false: "their"}[n == 1], verb)}
 }
 

@@ -6,8 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/ingest"
-	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -32,7 +32,7 @@ func (e *LostStateError) Error() string {
 	b.WriteString("elt's own tables (elt.*) were emptied or recreated, by elt migrate down or by dropping them, while the warehouse kept its data:\n")
 	for _, s := range e.Sources {
 		fmt.Fprintf(&b, "  bronze.%s holds %d record%s of %d file%s that the file manifest (elt.files) does not know\n",
-			s.Source, s.Rows, output.Plural(int(s.Rows)), s.Files, output.Plural(int(s.Files)))
+			s.Source, s.Rows, diag.Plural(int(s.Rows)), s.Files, diag.Plural(int(s.Files)))
 	}
 	b.WriteString("nothing was lost and nothing was published; reading those files again as new would load their records twice.\n" +
 		"  run `elt build --full-refresh`: it re-reads every bronze file and rebuilds the models from them (it refuses if files are gone from bronze)")

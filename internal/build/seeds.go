@@ -13,7 +13,6 @@ import (
 	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/ingest"
-	"github.com/digitalservices/elt/internal/ingest/read"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/sqlname"
@@ -31,7 +30,7 @@ const seedUnchanged = "unchanged"
 // need not be rebuilt whole. A changed file, a missing table or
 // --full-refresh reads the file again.
 func (b *Builder) seedState(ctx context.Context, m *project.Model, inc *incremental, exists bool) (fingerprint string, unchanged bool, err error) {
-	sum, err := read.HashFile(ctx, b.Project.Resolve(m.Seed))
+	sum, err := ingest.HashSeed(ctx, b.Project.Resolve(m.Seed))
 	if err != nil {
 		return "", false, &diag.FileError{Path: m.Seed, Msg: err.Error()}
 	}
@@ -64,7 +63,7 @@ func (b *Builder) checkSeeds(ctx context.Context, g *plan.Graph, ids []string, f
 					return err
 				}
 			}
-			sum, err := read.HashFile(ctx, b.Project.Resolve(m.Seed))
+			sum, err := ingest.HashSeed(ctx, b.Project.Resolve(m.Seed))
 			if err == nil && before[strings.ToLower(m.ID())].Fingerprint == compile.Fingerprint(m)+":"+sum {
 				continue
 			}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/profile"
@@ -134,6 +135,6 @@ func SuggestChecks(ctx context.Context, db *warehouse.DB, p *project.Project, g 
 	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "wrote %d check%s into %s\n", len(add), output.Plural(len(add)), m.Path)
+	fmt.Fprintf(w, "wrote %d check%s into %s\n", len(add), diag.Plural(len(add)), m.Path)
 	return nil
 }

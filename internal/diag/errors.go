@@ -125,3 +125,11 @@ func UnwrapPath(err error) error {
 	}
 	return err
 }
+
+// Plural is "s" unless n is 1, for the words of a message: fmt.Sprintf("%d file%s", n, Plural(n)).
+func Plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -119,3 +119,9 @@ func ReadSeed(ctx context.Context, abs, rel string) (*Seed, error) {
 	}
 	return seed, nil
 }
+
+// HashSeed is a seed file's fingerprint: the sha256 of its bytes, in hex,
+// read as bronze files are (read.HashFile), stopping when ctx is done.
+func HashSeed(ctx context.Context, path string) (string, error) {
+	return read.HashFile(ctx, path)
+}

@@ -364,14 +364,6 @@ func writeBox(b *strings.Builder, r *Result, cs [][]string, ws []int) {
 	b.WriteString(line("└", "┴", "┘"))
 }
 
-// Plural is "s" unless n is 1: fmt.Sprintf("%d file%s", n, Plural(n)).
-func Plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
 func writeMarkdown(w io.Writer, r *Result) error {
 	cs := cells(r, "")
 	esc := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }

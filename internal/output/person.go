@@ -20,7 +20,7 @@ func Error(err error) string {
 		for i, e := range es {
 			parts[i] = Error(e)
 		}
-		return strings.Join(parts, "\n") + fmt.Sprintf("\n%d error%s", len(es), Plural(len(es)))
+		return strings.Join(parts, "\n") + fmt.Sprintf("\n%d error%s", len(es), diag.Plural(len(es)))
 	}
 	var fe *diag.FileError
 	if errors.As(err, &fe) {

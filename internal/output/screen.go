@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/digitalservices/elt/internal/diag"
 )
 
 // ReadLimit consumes rows, keeping the first limit (all when limit < 0)
@@ -112,7 +114,7 @@ func WriteScreen(w io.Writer, r *Result, width int) error {
 func rowsLine(r *Result) string {
 	shown := int64(len(r.Rows))
 	if r.Total <= shown {
-		return fmt.Sprintf("%d row%s\n", shown, Plural(int(shown)))
+		return fmt.Sprintf("%d row%s\n", shown, diag.Plural(int(shown)))
 	}
 	return fmt.Sprintf("%s rows, %d shown (--limit N or --all for more)\n", Count(r.Total), shown)
 }

@@ -58,7 +58,7 @@ func Serve(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Gr
 		}
 		if res.Unkeyed > 0 {
 			warn(m.ID(), "%s row%s of %s %s no %s and %s not served (a NULL unique_key has no Redis key)",
-				output.Count(res.Unkeyed), output.Plural(int(res.Unkeyed)), m.ID(), hasHave(res.Unkeyed), m.Header.UniqueKey, isAre(res.Unkeyed))
+				output.Count(res.Unkeyed), diag.Plural(int(res.Unkeyed)), m.ID(), hasHave(res.Unkeyed), m.Header.UniqueKey, isAre(res.Unkeyed))
 		}
 		if err != nil {
 			warn(m.ID(), "Redis was not updated for %s: %v; the warehouse is published, and the next build writes its changed rows", m.ID(), err)

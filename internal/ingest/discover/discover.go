@@ -58,6 +58,9 @@ func Paths(files []File) map[string]bool {
 	return out
 }
 
+// Paths are the relative paths of the listing's files, as a set.
+func (l Listing) Paths() map[string]bool { return Paths(l.Files) }
+
 // Folder is a source's folder, as Discover reads it.
 type Folder struct {
 	Source string // the source's name, for messages

@@ -1,0 +1,40 @@
+package ingest
+
+import (
+	"strings"
+
+	"github.com/digitalservices/elt/internal/diag"
+	"github.com/digitalservices/elt/internal/ingest/discover"
+)
+
+// Listings are the files of each source to read, by source name.
+type Listings map[string]discover.Listing
+
+// List lists the files of every source the selected models read; all
+// problems (a missing folder, a dangling link, a loop) are reported together.
+// Files held back (hold: not yet whole, in watch mode) are left for a
+// later build.
+func List(sources []Source, readers map[string]bool, hold map[string]bool) (Listings, error) {
+	out := Listings{}
+	var errs diag.Errors
+	for _, src := range sources {
+		if !readers["bronze."+strings.ToLower(src.Name)] {
+			continue
+		}
+		l, err := discover.Discover(src.Folder())
+		errs.Add(err)
+		if len(hold) > 0 {
+			kept := l.Files[:0]
+			for _, f := range l.Files {
+				if hold[f.Abs] {
+					l.Held = append(l.Held, f.Rel)
+				} else {
+					kept = append(kept, f)
+				}
+			}
+			l.Files = kept
+		}
+		out[src.Name] = l
+	}
+	return out, errs.Err()
+}
