@@ -7,7 +7,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/inspect"
 	"github.com/digitalservices/elt/internal/output"
 )
@@ -72,7 +71,7 @@ func ddlCommand() *cli.Command {
 				if stale := inspect.StaleDDL(files); len(stale) > 0 {
 					return cli.Exit(fmt.Sprintf("out of date: %s; run `elt ddl` and commit the result", strings.Join(stale, ", ")), ExitFailure)
 				}
-				fmt.Fprintf(w, "%d DDL file%s up to date\n", len(files), diag.Plural(len(files)))
+				fmt.Fprintf(w, "%d DDL file%s up to date\n", len(files), output.Plural(len(files)))
 			default:
 				return inspect.WriteDDL(files, w)
 			}

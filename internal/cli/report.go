@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/output"
 )
@@ -103,7 +102,7 @@ func lines(e event.Event, p paint) string {
 		}
 		return s + "nothing was published: the warehouse is as it was before this build\n"
 	case event.Checks:
-		return fmt.Sprintf("checks: %d passed, %d failed, %d warning%s\n", e.Passed, e.Failed, e.Warnings, diag.Plural(e.Warnings))
+		return fmt.Sprintf("checks: %d passed, %d failed, %d warning%s\n", e.Passed, e.Failed, e.Warnings, output.Plural(e.Warnings))
 	case event.CheckResult:
 		return checkLines(e, p)
 	case event.Reconciliation:
@@ -119,7 +118,7 @@ func lines(e event.Event, p paint) string {
 	case event.OnlineWarning:
 		return p(styleWarn, "warning:") + " " + e.Text + "\n"
 	case event.BuildFinished:
-		return fmt.Sprintf("Done: %d model%s built in %.2fs (run %d)\n", e.Models, diag.Plural(e.Models), e.Seconds, e.RunID)
+		return fmt.Sprintf("Done: %d model%s built in %.2fs (run %d)\n", e.Models, output.Plural(e.Models), e.Seconds, e.RunID)
 	case event.UnitTests:
 		return fmt.Sprintf("unit tests: %d passed, %d failed\n", e.Passed, e.Failed)
 	case event.UnitTestResult:
@@ -127,7 +126,7 @@ func lines(e event.Event, p paint) string {
 	case event.DocsWritten:
 		return fmt.Sprintf("wrote %s: %d models, %d sources\n", e.Path, e.Models, e.Sources)
 	case event.TestScaffolded:
-		return fmt.Sprintf("wrote %s: %d input row%s, %d expected\n", e.Path, e.Inputs, diag.Plural(e.Inputs), e.Expected)
+		return fmt.Sprintf("wrote %s: %d input row%s, %d expected\n", e.Path, e.Inputs, output.Plural(e.Inputs), e.Expected)
 	case event.Info:
 		return e.Text + "\n"
 	case event.WatchStarted:
@@ -144,7 +143,7 @@ func lines(e event.Event, p paint) string {
 	case event.WatchBuildDone:
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s  run %d: %d file%s, %d records (%d quarantined), %d models in %.2fs\n",
-			stamp(e.At), e.RunID, e.Files, diag.Plural(e.Files), e.Records, e.Quarantined, e.Models, e.Seconds)
+			stamp(e.At), e.RunID, e.Files, output.Plural(e.Files), e.Records, e.Quarantined, e.Models, e.Seconds)
 		for _, w := range e.Warnings {
 			if rest, ok := strings.CutPrefix(w, "warning:"); ok {
 				w = p(styleWarn, "warning:") + rest
@@ -153,7 +152,7 @@ func lines(e event.Event, p paint) string {
 		}
 		return b.String()
 	case event.WatchBuildFailed:
-		return fmt.Sprintf("%s  build failed (%d new file%s waiting): %s\n", stamp(e.At), e.Waiting, diag.Plural(e.Waiting), e.Error)
+		return fmt.Sprintf("%s  build failed (%d new file%s waiting): %s\n", stamp(e.At), e.Waiting, output.Plural(e.Waiting), e.Error)
 	case event.WatchPollFailed:
 		return fmt.Sprintf("%s  cannot read the bronze folder: %s\n", stamp(e.At), e.Error)
 	case event.WatchStopped:
@@ -202,7 +201,7 @@ func checkLines(r event.CheckResult, p paint) string {
 	case r.Error != "":
 		fmt.Fprintf(&b, "could not run: %s\n", r.Error)
 	case r.Unit == "test":
-		fmt.Fprintf(&b, "returned %d row%s\n", r.Failing, diag.Plural(int(r.Failing)))
+		fmt.Fprintf(&b, "returned %d row%s\n", r.Failing, output.Plural(int(r.Failing)))
 	case r.Detail != "":
 		fmt.Fprintf(&b, "%s\n", r.Detail)
 	default:
@@ -214,7 +213,7 @@ func checkLines(r event.CheckResult, p paint) string {
 		if r.Total != 0 {
 			share = float64(r.Failing) / float64(r.Total)
 		}
-		fmt.Fprintf(&b, "%d of %d %s%s %s (%.1f%%)", r.Failing, r.Total, unit, diag.Plural(int(r.Total)), verb, 100*share)
+		fmt.Fprintf(&b, "%d of %d %s%s %s (%.1f%%)", r.Failing, r.Total, unit, output.Plural(int(r.Total)), verb, 100*share)
 		if r.Allowed > 0 {
 			fmt.Fprintf(&b, ", at most %.1f%% allowed", 100*r.Allowed)
 		}
@@ -251,7 +250,7 @@ func reconLines(e event.Reconciliation, p paint) string {
 		switch {
 		case r.Filtered > 0 && r.Balanced:
 			fmt.Fprintf(&b, "  %s: silver is %s, whose WHERE or HAVING leaves out %d record%s on purpose (read %d = %d + %d superseded + %d quarantined + %d left out)\n",
-				r.Source, r.Model, r.Filtered, diag.Plural(int(r.Filtered)), r.Read, r.Silver, r.Superseded, r.Quarantined, r.Filtered)
+				r.Source, r.Model, r.Filtered, output.Plural(int(r.Filtered)), r.Read, r.Silver, r.Superseded, r.Quarantined, r.Filtered)
 		case r.Model != "" && !strings.EqualFold(r.Model, "silver."+r.Source):
 			fmt.Fprintf(&b, "  %s: silver is %s, the model with the source's key as its unique_key\n", r.Source, r.Model)
 		}
@@ -269,7 +268,7 @@ func unitLines(r event.UnitTestResult, p paint) string {
 		fmt.Fprintf(&b, "%s  %s  %s (%s): could not run: %s\n", p(styleFail, "FAIL"), r.Test, r.Model, r.How, r.Error)
 	case !r.Passed:
 		fmt.Fprintf(&b, "%s  %s  %s (%s): %d expected row%s not returned, %d row%s not expected\n", p(styleFail, "FAIL"), r.Test, r.Model, r.How,
-			len(r.Missing), diag.Plural(len(r.Missing)), len(r.Extra), diag.Plural(len(r.Extra)))
+			len(r.Missing), output.Plural(len(r.Missing)), len(r.Extra), output.Plural(len(r.Extra)))
 		for _, x := range r.Missing {
 			fmt.Fprintf(&b, "  - %s\n", x)
 		}

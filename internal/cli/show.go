@@ -8,7 +8,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/author"
-	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/output"
 )
 
@@ -41,7 +40,7 @@ func showCommand() *cli.Command {
 				return err
 			}
 			if c.String("format") == "table" {
-				fmt.Fprintf(c.App.ErrWriter, "first %d row%s of %s as its SQL stands now (not built)\n", len(res.Rows), diag.Plural(len(res.Rows)), c.Args().First())
+				fmt.Fprintf(c.App.ErrWriter, "first %d row%s of %s as its SQL stands now (not built)\n", len(res.Rows), output.Plural(len(res.Rows)), c.Args().First())
 			}
 			return nil
 		},

@@ -6,7 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/author"
-	"github.com/digitalservices/elt/internal/diag"
+	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/project"
 )
 
@@ -41,7 +41,7 @@ func sourceCommand() *cli.Command {
 					return nil
 				}
 				fmt.Fprint(c.App.Writer, in.Block)
-				fmt.Fprintf(c.App.Writer, "wrote %d source%s into %s's sources:\n", len(in.Names), diag.Plural(len(in.Names)), project.ConfigFile)
+				fmt.Fprintf(c.App.Writer, "wrote %d source%s into %s's sources:\n", len(in.Names), output.Plural(len(in.Names)), project.ConfigFile)
 				return nil
 			},
 		}},

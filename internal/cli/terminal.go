@@ -9,9 +9,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mattn/go-isatty"
+
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/output"
-	"github.com/mattn/go-isatty"
 )
 
 // terminal is how a command's events reach a person: as plain lines, and

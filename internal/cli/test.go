@@ -7,9 +7,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/author"
-	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/inspect"
+	"github.com/digitalservices/elt/internal/output"
 )
 
 func testCommand() *cli.Command {
@@ -38,10 +38,10 @@ func testCommand() *cli.Command {
 			}
 			var failures []string
 			if t.UnitFailed > 0 {
-				failures = append(failures, fmt.Sprintf("%d unit test%s failed", t.UnitFailed, diag.Plural(t.UnitFailed)))
+				failures = append(failures, fmt.Sprintf("%d unit test%s failed", t.UnitFailed, output.Plural(t.UnitFailed)))
 			}
 			if t.Blocking > 0 {
-				failures = append(failures, fmt.Sprintf("%d blocking check%s failed", t.Blocking, diag.Plural(t.Blocking)))
+				failures = append(failures, fmt.Sprintf("%d blocking check%s failed", t.Blocking, output.Plural(t.Blocking)))
 			}
 			ran := t.Ran
 			switch {

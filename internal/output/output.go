@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/digitalservices/elt/internal/diag"
 )
 
 // Formats are the names Write accepts.
@@ -363,6 +365,10 @@ func writeBox(b *strings.Builder, r *Result, cs [][]string, ws []int) {
 	}
 	b.WriteString(line("└", "┴", "┘"))
 }
+
+// Plural is diag.Plural ("s" unless n is 1), for the words of what a
+// command writes.
+func Plural(n int) string { return diag.Plural(n) }
 
 func writeMarkdown(w io.Writer, r *Result) error {
 	cs := cells(r, "")
