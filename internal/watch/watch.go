@@ -39,7 +39,10 @@ type Build func(ctx context.Context, hold map[string]bool) (*build.Summary, erro
 // written are held back from the build that runs meanwhile, and so is a
 // file the warehouse refuses because it changed after it was ingested (said
 // once), so it does not block the files that land after it. fsnotify wakes the loop where the OS
-// supports it; polling every interval is the fallback and the clock. Each
+// supports it: a wake-up looks at once (at most every interval/4), so a file
+// renamed into place is built without waiting for the next tick; polling
+// every interval is the fallback and the clock that finds a file whole
+// once its writes stop. Each
 // build is reported to rep (watch_build_done or watch_build_failed); a
 // failed build does not stop watching.
 func Watch(ctx context.Context, bronze string, interval time.Duration, rep event.Reporter, run Build) error {
@@ -80,15 +83,29 @@ func Watch(ctx context.Context, bronze string, interval time.Duration, rep event
 	w.run(ctx, start, recent, rep, run)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
+	// A wake-up looks at once, but at most every interval/4: a burst of
+	// events (a large file written in many calls) is looked at after the
+	// gap (soon), not once per event.
+	gap := interval / 4
+	last := time.Now()
+	soon := time.NewTimer(gap)
+	soon.Stop()
+	defer soon.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			rep.Report(event.WatchStopped{})
 			return nil
 		case <-tick.C:
+		case <-soon.C:
 		case <-wake:
-			continue // the next tick looks; a burst of events waits for it
+			if wait := gap - time.Since(last); wait > 0 {
+				soon.Reset(wait)
+				continue
+			}
 		}
+		soon.Stop()
+		last = time.Now()
 		ready, hold, err = w.poll()
 		if err != nil {
 			rep.Report(event.WatchPollFailed{Error: err.Error(), At: time.Now()})
