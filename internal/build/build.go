@@ -223,7 +223,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 		if err := runs.RecordModels(hctx, runID, sum.Models); err != nil && berr == nil {
 			berr = err
 		}
-		if err := runs.RecordChecks(hctx, runID, Records(sum.Checks)); err != nil && berr == nil {
+		if err := runs.RecordChecks(hctx, runID, check.Records(sum.Checks)); err != nil && berr == nil {
 			berr = err
 		}
 		if err := runs.RecordReconciliation(hctx, runID, check.Balances(sum.Recon)); err != nil && berr == nil {
@@ -396,7 +396,7 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 	}
 	// The run's history goes in with its data: a kill after the commit
 	// leaves it saying the data was published.
-	if err := (state.Runs{DB: tx}).Commit(ctx, sum.RunID, sum.Models, Records(sum.Checks), check.Balances(sum.Recon)); err != nil {
+	if err := (state.Runs{DB: tx}).Commit(ctx, sum.RunID, sum.Models, check.Records(sum.Checks), check.Balances(sum.Recon)); err != nil {
 		return fmt.Errorf("record the run: %w", err)
 	}
 	t0 = time.Now()
@@ -406,29 +406,6 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 	}
 	sum.recorded = true
 	return nil
-}
-
-// Records turns check results into run-history rows.
-func Records(rs []check.Result) []state.CheckRecord {
-	out := make([]state.CheckRecord, len(rs))
-	for i, r := range rs {
-		status := state.CheckPassed
-		switch {
-		case r.Err != "":
-			status = state.CheckBroken
-		case !r.Passed && r.Severity == contract.Warn:
-			status = state.CheckWarned
-		case !r.Passed:
-			status = state.CheckFailed
-		}
-		detail := r.Detail
-		if r.Err != "" {
-			detail = r.Err
-		}
-		out[i] = state.CheckRecord{Target: r.Target, Check: r.Label, Severity: string(r.Severity), Status: status, Detail: detail,
-			Failing: r.Failing, Total: r.Total, Share: r.Share()}
-	}
-	return out
 }
 
 // readSources marks the sources read by the selected models.

@@ -4,6 +4,7 @@ import (
 	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/state"
 )
 
 // Summary counts results.
@@ -35,17 +36,38 @@ func Report(r event.Reporter, rs []Result) {
 	}
 }
 
-// Event is a result as the check_result event says it.
-func Event(r Result) event.CheckResult {
-	status := event.CheckPass
+// Status is how the check fared: pass, fail, warn (failed, severity
+// warn) or error (could not run), as the check_result event and the run
+// history say it.
+func (r Result) Status() string {
 	switch {
 	case r.Err != "":
-		status = event.CheckError
+		return event.CheckError
 	case !r.Passed && r.Severity == contract.Warn:
-		status = event.CheckWarn
+		return event.CheckWarn
 	case !r.Passed:
-		status = event.CheckFail
+		return event.CheckFail
 	}
+	return event.CheckPass
+}
+
+// Records are results as run-history rows.
+func Records(rs []Result) []state.CheckRecord {
+	out := make([]state.CheckRecord, len(rs))
+	for i, r := range rs {
+		detail := r.Detail
+		if r.Err != "" {
+			detail = r.Err
+		}
+		out[i] = state.CheckRecord{Target: r.Target, Check: r.Label, Severity: string(r.Severity), Status: state.CheckStatus(r.Status()), Detail: detail,
+			Failing: r.Failing, Total: r.Total, Share: r.Share()}
+	}
+	return out
+}
+
+// Event is a result as the check_result event says it.
+func Event(r Result) event.CheckResult {
+	status := r.Status()
 	unit := r.Unit
 	if unit == "" {
 		unit = "row"
