@@ -32,12 +32,9 @@ func buildCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			warnUnread(c, p)
-			s := sessionOf(c)
-			pr := pipeline.Progress{Events: s.rep}
-			if s.term != nil && s.term.tty {
-				pr.Live = s.term.live
-			}
+			reporting(c).Unread(p.Unread)
+			r := reporting(c)
+			pr := pipeline.Progress{Events: r.Events(), Live: r.Live()}
 			if c.Bool("trace") {
 				pr.Trace = c.App.ErrWriter
 			}

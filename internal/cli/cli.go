@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
-	"gopkg.in/yaml.v3"
 
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/pipeline"
@@ -135,7 +133,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 					return err
 				}
 			}
-			_, err := parseVars(varSettings(c))
+			_, err := project.ParseVars(varSettings(c))
 			return err
 		},
 		HideHelpCommand: true,
@@ -160,7 +158,7 @@ func load(c *cli.Context) (*project.Project, error) {
 
 // overrides are the global flags that override elt.yaml's paths.
 func overrides(c *cli.Context) project.Overrides {
-	vars, _ := parseVars(varSettings(c)) // checked in Before
+	vars, _ := project.ParseVars(varSettings(c)) // checked in Before
 	return project.Overrides{Bronze: c.String("bronze"), Warehouse: c.String("warehouse"), Output: c.String("output"), RedisURL: c.String("redis-url"),
 		Target: c.String("target"), Vars: vars, Threads: c.Int("threads")}
 }
@@ -185,36 +183,6 @@ func varSettings(c *cli.Context) []string {
 		return v.settings
 	}
 	return nil
-}
-
-// parseVars reads --var name=value settings; each value is YAML, so 5 is a
-// number, true a boolean and anything else text. A number SQL cannot hold
-// (.inf, .nan) is a usage error.
-func parseVars(settings []string) (map[string]any, error) {
-	out := map[string]any{}
-	for _, s := range settings {
-		name, value, ok := strings.Cut(s, "=")
-		if !ok || strings.TrimSpace(name) == "" {
-			return nil, usageError{error: fmt.Errorf("--var takes name=value, found %q", s), help: "elt"}
-		}
-		var v any
-		if err := yaml.Unmarshal([]byte(value), &v); err != nil {
-			v = value
-		}
-		switch v.(type) {
-		case map[string]any, []any:
-			v = value
-		case int:
-			v = float64(v.(int))
-		case float64:
-			if f := v.(float64); math.IsInf(f, 0) || math.IsNaN(f) {
-				return nil, usageError{error: fmt.Errorf("--var %s: %q is %v, which is not a SQL value; give a finite number, or quote it for text: --var '%s=\"%s\"'",
-					strings.TrimSpace(name), value, f, strings.TrimSpace(name), strings.TrimSpace(value)), help: "elt"}
-			}
-		}
-		out[strings.TrimSpace(name)] = v
-	}
-	return out, nil
 }
 
 // commandLine is the command line elt was run with, without the program

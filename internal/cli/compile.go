@@ -25,7 +25,7 @@ func compileCommand() *cli.Command {
 // loaded warns, once the project is loaded, of the files under models/
 // that elt does not read.
 func loaded(c *cli.Context) func(*project.Project) {
-	return func(p *project.Project) { warnUnread(c, p) }
+	return func(p *project.Project) { reporting(c).Unread(p.Unread) }
 }
 
 // selection makes a selection that cannot be made a usage error.

@@ -3,7 +3,6 @@ package cli
 import (
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/inspect"
 )
 
@@ -21,12 +20,7 @@ func docsCommand() *cli.Command {
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			path, models, sources, err := inspect.Docs(c.Context, c.String("project"), overrides(c), c.String("out"))
-			if err != nil {
-				return err
-			}
-			events(c).Report(event.DocsWritten{Path: path, Models: models, Sources: sources})
-			return nil
+			return inspect.Docs(c.Context, c.String("project"), overrides(c), c.String("out"), reporting(c).Events())
 		},
 	}
 }

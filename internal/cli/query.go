@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/author"
+	"github.com/digitalservices/elt/internal/cli/report"
 	"github.com/digitalservices/elt/internal/output"
 )
 
@@ -47,7 +48,7 @@ func queryCommand() *cli.Command {
 			if path == "" {
 				path = "query"
 			}
-			width, tty := screenWidth(c.App.Writer)
+			width, tty := report.ScreenWidth(c.App.Writer)
 			screen := tty && c.String("format") == "table"
 			limit := -1
 			switch {

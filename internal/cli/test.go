@@ -7,7 +7,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/author"
-	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/inspect"
 	"github.com/digitalservices/elt/internal/output"
 )
@@ -32,7 +31,7 @@ func testCommand() *cli.Command {
 				return usage("--unit and --data exclude each other; give neither to run both")
 			}
 			t, err := inspect.Test(c.Context, c.String("project"), overrides(c), inspect.TestOptions{
-				Select: c.StringSlice("select"), Exclude: c.StringSlice("exclude"), Unit: c.Bool("unit"), Data: c.Bool("data")}, events(c))
+				Select: c.StringSlice("select"), Exclude: c.StringSlice("exclude"), Unit: c.Bool("unit"), Data: c.Bool("data")}, reporting(c).Events())
 			if err != nil {
 				return selection(err)
 			}
@@ -43,12 +42,8 @@ func testCommand() *cli.Command {
 			if t.Blocking > 0 {
 				failures = append(failures, fmt.Sprintf("%d blocking check%s failed", t.Blocking, output.Plural(t.Blocking)))
 			}
-			ran := t.Ran
-			switch {
-			case len(failures) > 0:
+			if len(failures) > 0 {
 				return cli.Exit(joinFailures(failures), ExitFailure)
-			case ran == 0:
-				events(c).Report(event.Info{Kind: "nothing_declared", Text: "no tests or checks declared"})
 			}
 			return nil
 		},
@@ -80,7 +75,7 @@ func testsCommand() *cli.Command {
 				if r := c.Int("rows"); r < 1 || r > 1000 {
 					return usage("--rows must be between 1 and 1000, not %d", r)
 				}
-				return author.ScaffoldTest(c.Context, c.String("project"), overrides(c), c.Args().First(), c.Int("rows"), events(c))
+				return author.ScaffoldTest(c.Context, c.String("project"), overrides(c), c.Args().First(), c.Int("rows"), reporting(c).Events())
 			},
 		}},
 	}

@@ -3,7 +3,6 @@ package cli
 import (
 	"github.com/urfave/cli/v2"
 
-	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/pipeline"
 )
 
@@ -27,14 +26,8 @@ func watchCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			// Each build's own events are for machines: a person reads
-			// watch's line per build.
-			s := sessionOf(c)
-			builds := event.Discard
-			if s.json() {
-				builds = s.rep
-			}
-			return pipeline.Watch(c.Context, p, c.Duration("interval"), s.rep, builds, commandLine(c), Version())
+			r := reporting(c)
+			return pipeline.Watch(c.Context, p, c.Duration("interval"), r.Events(), r.BuildEvents(), commandLine(c), Version())
 		},
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/docs"
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/unit"
@@ -13,22 +14,22 @@ import (
 
 // Docs writes the documentation site of the project in dir into the folder
 // out (docs/ under the output path when empty), with what the warehouse
-// holds when it is built, and returns the page's path and how many models
-// and sources it shows.
-func Docs(ctx context.Context, dir string, o project.Overrides, out string) (path string, models, sources int, err error) {
+// holds when it is built, and reports the page's path and how many models
+// and sources it shows to rep (docs_written).
+func Docs(ctx context.Context, dir string, o project.Overrides, out string, rep event.Reporter) error {
 	p, g, err := compile.Load(ctx, dir, o)
 	if err != nil {
-		return "", 0, 0, err
+		return err
 	}
 	parser, err := compile.Parser(ctx)
 	if err != nil {
-		return "", 0, 0, err
+		return err
 	}
 	defer parser.Close()
 	db, err := state.Open(ctx, p, state.ReadOnly)
 	if err != nil {
 		if _, statErr := os.Stat(p.Resolve(p.Config.Paths.Warehouse)); statErr == nil {
-			return "", 0, 0, err
+			return err
 		}
 		db = nil // not built yet: the site shows what the project declares
 	}
@@ -37,17 +38,19 @@ func Docs(ctx context.Context, dir string, o project.Overrides, out string) (pat
 	}
 	tests, err := unit.Names(p.Dir)
 	if err != nil {
-		return "", 0, 0, err
+		return err
 	}
 	site, err := docs.Gather(ctx, parser, db, p, g, tests)
 	if err != nil {
-		return "", 0, 0, err
+		return err
 	}
 	if out == "" {
 		out = p.Resolve(p.Config.Paths.Output) + "/docs"
 	}
-	if path, err = docs.Write(site, out); err != nil {
-		return "", 0, 0, err
+	path, err := docs.Write(site, out)
+	if err != nil {
+		return err
 	}
-	return path, len(site.Models), len(site.Sources), nil
+	rep.Report(event.DocsWritten{Path: path, Models: len(site.Models), Sources: len(site.Sources)})
+	return nil
 }

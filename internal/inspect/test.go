@@ -30,7 +30,8 @@ type Tested struct {
 
 // Test runs elt test, its results reported to rep: the unit tests in
 // memory, then the data checks and sql/tests/ against what is published
-// (skipped, with a note, while there is no warehouse).
+// (skipped, with a note, while there is no warehouse); when there was
+// nothing to run, it says so.
 func Test(ctx context.Context, dir string, ov project.Overrides, o TestOptions, rep event.Reporter) (Tested, error) {
 	var t Tested
 	p, g, err := compile.Load(ctx, dir, ov)
@@ -64,6 +65,9 @@ func Test(ctx context.Context, dir string, ov project.Overrides, o TestOptions, 
 			t.Ran += n
 			t.Blocking = blocking
 		}
+	}
+	if t.Ran == 0 {
+		rep.Report(event.Info{Kind: "nothing_declared", Text: "no tests or checks declared"})
 	}
 	return t, nil
 }

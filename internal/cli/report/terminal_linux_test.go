@@ -1,6 +1,6 @@
 //go:build linux
 
-package cli
+package report
 
 import (
 	"fmt"
@@ -56,8 +56,8 @@ func TestTerminalWidthPty(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Setenv("COLUMNS", tc.columns)
-			if got, ok := screenWidth(tty); !ok || got != tc.want {
-				t.Errorf("screenWidth = %d, %v; want %d, true", got, ok, tc.want)
+			if got, ok := ScreenWidth(tty); !ok || got != tc.want {
+				t.Errorf("ScreenWidth = %d, %v; want %d, true", got, ok, tc.want)
 			}
 		})
 	}
@@ -69,7 +69,7 @@ func TestTerminalWidthPty(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if _, ok := screenWidth(f); ok || newTerminal(f).tty {
+	if _, ok := ScreenWidth(f); ok || newTerminal(f).tty {
 		t.Error("a file is not a terminal")
 	}
 }

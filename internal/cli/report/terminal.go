@@ -1,4 +1,4 @@
-package cli
+package report
 
 import (
 	"fmt"
@@ -101,9 +101,9 @@ func (t *terminal) live(step string, percent func() float64) (rows func(int64), 
 	}
 }
 
-// screenWidth tells whether w is a terminal and, if so, how many columns
+// ScreenWidth tells whether w is a terminal and, if so, how many columns
 // wide it is ($COLUMNS when the terminal does not say; 80 when neither).
-func screenWidth(w io.Writer) (int, bool) {
+func ScreenWidth(w io.Writer) (int, bool) {
 	f, ok := w.(*os.File)
 	if !ok || !(isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) {
 		return 0, false

@@ -1,4 +1,12 @@
-package cli
+// Package report is how elt's commands reach whoever runs them: it turns
+// the engine's events (internal/event) into what the chosen --log-format
+// shows. It owns the three reporters: the terminal one (a live line for the
+// running step, and colour, on a terminal), plain lines (CI logs and the
+// goldens), and JSON (one object per event on stderr, schema elt.event/1,
+// for a scheduler); choosing one; and a run's first and last events
+// (run_started, run_finished with the exit code's status). The cli package
+// owns it; nothing in the engine imports it.
+package report
 
 import (
 	"fmt"
@@ -13,9 +21,9 @@ import (
 
 // Log formats, as --log-format takes them.
 const (
-	logTerminal = "terminal" // lines, coloured with a live step on a terminal
-	logPlain    = "plain"    // lines, for CI logs
-	logJSON     = "json"     // one JSON object per event on stderr
+	Terminal = "terminal" // lines, coloured with a live step on a terminal
+	Plain    = "plain"    // lines, for CI logs
+	JSON     = "json"     // one JSON object per event on stderr
 )
 
 // style is what a word of a line says, for colour.
