@@ -122,7 +122,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			&cli.StringFlag{Name: "output", EnvVars: []string{"ELT_OUTPUT"}, Usage: "exports folder (overrides elt.yaml)"},
 			&cli.StringFlag{Name: "redis-url", EnvVars: []string{"ELT_REDIS_URL"}, Usage: "the feature store for models with online: (overrides elt.yaml)"},
 			&cli.StringFlag{Name: "target", EnvVars: []string{"ELT_TARGET"}, Usage: "an entry of elt.yaml's targets: (dev, prod ...) laid over the rest"},
-			&cli.GenericFlag{Name: "var", Value: &varList{}, Usage: "set a project variable, name=value (value read as YAML), over elt.yaml's vars:; repeat for more (a comma is part of the value)"},
+			&cli.GenericFlag{Name: "var", Value: &project.VarSettings{}, Usage: "set a project variable, name=value (value read as YAML), over elt.yaml's vars:; repeat for more (a comma is part of the value)"},
 			&cli.BoolFlag{Name: "trace", EnvVars: []string{"ELT_TRACE"}, Usage: "print how long each build step takes, to stderr"},
 			&cli.StringFlag{Name: "log-format", EnvVars: []string{"ELT_LOG_FORMAT"}, Usage: "how commands report: terminal (a live step and colour on a terminal, " +
 				"plain lines elsewhere), plain (lines, for CI logs) or json (one JSON object per event on stderr, schema elt.event/1, for a scheduler)"},
@@ -163,24 +163,10 @@ func overrides(c *cli.Context) project.Overrides {
 		Target: c.String("target"), Vars: vars, Threads: c.Int("threads")}
 }
 
-// varList is the --var flag's value: each setting as given. Unlike
-// urfave/cli's string slices it does not split at commas, so --var
-// "a=1,b=2" sets a to 1,b=2.
-type varList struct{ settings []string }
-
-// Set adds one name=value setting.
-func (v *varList) Set(s string) error {
-	v.settings = append(v.settings, s)
-	return nil
-}
-
-// String is the settings given, for help text (none by default).
-func (v *varList) String() string { return strings.Join(v.settings, " ") }
-
 // varSettings are the --var settings given, in order.
 func varSettings(c *cli.Context) []string {
-	if v, ok := c.Generic("var").(*varList); ok {
-		return v.settings
+	if v, ok := c.Generic("var").(*project.VarSettings); ok {
+		return *v
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -58,7 +57,7 @@ func ddlCommand() *cli.Command {
 				return selection(err)
 			}
 			if c.Bool("measure") {
-				printSizeAdvice(w, res.Warehouse, res.Advice)
+				inspect.WriteSizeAdvice(w, res.Warehouse, res.Advice)
 				return nil
 			}
 			files := res.Files
@@ -77,40 +76,5 @@ func ddlCommand() *cli.Command {
 			}
 			return nil
 		},
-	}
-}
-
-// printSizeAdvice prints what --measure found: labelled as advice, since
-// the DDL takes declared sizes only.
-func printSizeAdvice(w io.Writer, path string, advice []inspect.SizeAdvice) {
-	fmt.Fprintf(w, "Advice only, measured in %s; nothing was written.\n", path)
-	fmt.Fprintln(w, "The DDL takes declared sizes, the same on every warehouse: to use a suggestion, declare it as length: in the model header's")
-	fmt.Fprintln(w, "columns: (or max_length: on the source field it is copied from), then run elt ddl.")
-	if len(advice) == 0 {
-		fmt.Fprintln(w, "No text or binary columns.")
-		return
-	}
-	var small []string
-	for _, a := range advice {
-		if a.TooSmall {
-			small = append(small, fmt.Sprintf("%s.%s (%s, longest %d bytes)", a.Model, a.Column, a.DDL, a.Longest))
-		}
-	}
-	res := &output.Result{Columns: []string{"model", "column", "ddl", "declared in", "longest (bytes)", "suggested"},
-		Types: []string{"VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "VARCHAR"}}
-	for _, a := range advice {
-		declared := a.Declared
-		if declared == "" {
-			declared = "(default)"
-		}
-		suggested := a.Suggested
-		if suggested == "" {
-			suggested = "(no values)"
-		}
-		res.Rows = append(res.Rows, []any{a.Model, a.Column, a.DDL, declared, int64(a.Longest), suggested})
-	}
-	_ = output.Write(w, "table", res)
-	if len(small) > 0 {
-		fmt.Fprintf(w, "Too small for this warehouse's data (Redshift would reject the longer values): %s\n", strings.Join(small, ", "))
 	}
 }

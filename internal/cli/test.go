@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/author"
 	"github.com/digitalservices/elt/internal/inspect"
-	"github.com/digitalservices/elt/internal/output"
 )
 
 func testCommand() *cli.Command {
@@ -35,26 +33,12 @@ func testCommand() *cli.Command {
 			if err != nil {
 				return selection(err)
 			}
-			var failures []string
-			if t.UnitFailed > 0 {
-				failures = append(failures, fmt.Sprintf("%d unit test%s failed", t.UnitFailed, output.Plural(t.UnitFailed)))
-			}
-			if t.Blocking > 0 {
-				failures = append(failures, fmt.Sprintf("%d blocking check%s failed", t.Blocking, output.Plural(t.Blocking)))
-			}
-			if len(failures) > 0 {
-				return cli.Exit(joinFailures(failures), ExitFailure)
+			if f := t.Failure(); f != "" {
+				return cli.Exit(f, ExitFailure)
 			}
 			return nil
 		},
 	}
-}
-
-func joinFailures(fs []string) string {
-	if len(fs) == 1 {
-		return fs[0]
-	}
-	return fs[0] + "; " + fs[1]
 }
 
 func testsCommand() *cli.Command {

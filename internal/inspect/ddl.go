@@ -11,6 +11,7 @@ import (
 
 	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/describe"
+	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
 )
@@ -111,4 +112,39 @@ func WriteDDL(files []DDLFile, w io.Writer) error {
 		fmt.Fprintf(w, "wrote %s\n", f.Rel)
 	}
 	return nil
+}
+
+// WriteSizeAdvice writes what elt ddl --measure found in the warehouse at
+// path: labelled as advice, since the DDL takes declared sizes only.
+func WriteSizeAdvice(w io.Writer, path string, advice []SizeAdvice) {
+	fmt.Fprintf(w, "Advice only, measured in %s; nothing was written.\n", path)
+	fmt.Fprintln(w, "The DDL takes declared sizes, the same on every warehouse: to use a suggestion, declare it as length: in the model header's")
+	fmt.Fprintln(w, "columns: (or max_length: on the source field it is copied from), then run elt ddl.")
+	if len(advice) == 0 {
+		fmt.Fprintln(w, "No text or binary columns.")
+		return
+	}
+	var small []string
+	for _, a := range advice {
+		if a.TooSmall {
+			small = append(small, fmt.Sprintf("%s.%s (%s, longest %d bytes)", a.Model, a.Column, a.DDL, a.Longest))
+		}
+	}
+	res := &output.Result{Columns: []string{"model", "column", "ddl", "declared in", "longest (bytes)", "suggested"},
+		Types: []string{"VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "VARCHAR"}}
+	for _, a := range advice {
+		declared := a.Declared
+		if declared == "" {
+			declared = "(default)"
+		}
+		suggested := a.Suggested
+		if suggested == "" {
+			suggested = "(no values)"
+		}
+		res.Rows = append(res.Rows, []any{a.Model, a.Column, a.DDL, declared, int64(a.Longest), suggested})
+	}
+	_ = output.Write(w, "table", res)
+	if len(small) > 0 {
+		fmt.Fprintf(w, "Too small for this warehouse's data (Redshift would reject the longer values): %s\n", strings.Join(small, ", "))
+	}
 }

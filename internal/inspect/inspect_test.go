@@ -76,3 +76,19 @@ func TestDDLFilesCheckedAndWritten(t *testing.T) {
 		t.Errorf("%s holds %q (%v)", changed.Rel, b, err)
 	}
 }
+
+func TestTestedFailure(t *testing.T) {
+	for _, tc := range []struct {
+		t    Tested
+		want string
+	}{
+		{Tested{Ran: 3}, ""},
+		{Tested{UnitFailed: 1}, "1 unit test failed"},
+		{Tested{Blocking: 2}, "2 blocking checks failed"},
+		{Tested{UnitFailed: 2, Blocking: 1}, "2 unit tests failed; 1 blocking check failed"},
+	} {
+		if got := tc.t.Failure(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.t, got, tc.want)
+		}
+	}
+}

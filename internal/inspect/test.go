@@ -3,10 +3,13 @@ package inspect
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"strings"
 
 	"github.com/digitalservices/elt/internal/check"
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
@@ -70,4 +73,17 @@ func Test(ctx context.Context, dir string, ov project.Overrides, o TestOptions, 
 		rep.Report(event.Info{Kind: "nothing_declared", Text: "no tests or checks declared"})
 	}
 	return t, nil
+}
+
+// Failure says what failed, as elt test's error ("2 unit tests failed; 1
+// blocking check failed"), or "" when nothing did.
+func (t *Tested) Failure() string {
+	var failures []string
+	if t.UnitFailed > 0 {
+		failures = append(failures, fmt.Sprintf("%d unit test%s failed", t.UnitFailed, diag.Plural(t.UnitFailed)))
+	}
+	if t.Blocking > 0 {
+		failures = append(failures, fmt.Sprintf("%d blocking check%s failed", t.Blocking, diag.Plural(t.Blocking)))
+	}
+	return strings.Join(failures, "; ")
 }

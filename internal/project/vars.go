@@ -38,3 +38,17 @@ func ParseVars(settings []string) (map[string]any, error) {
 	}
 	return out, nil
 }
+
+// VarSettings are the --var flag's settings, each name=value as given (a
+// flag.Value). Unlike a list flag it does not split at commas, so --var
+// "a=1,b=2" sets a to "1,b=2". ParseVars reads them.
+type VarSettings []string
+
+// Set adds one name=value setting.
+func (v *VarSettings) Set(s string) error {
+	*v = append(*v, s)
+	return nil
+}
+
+// String is the settings given, for help text (none by default).
+func (v *VarSettings) String() string { return strings.Join(*v, " ") }

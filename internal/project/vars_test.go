@@ -41,3 +41,20 @@ func TestParseVars(t *testing.T) {
 		}
 	}
 }
+
+// TestVarSettings: the --var flag keeps each setting whole, commas and all.
+func TestVarSettings(t *testing.T) {
+	var v VarSettings
+	for _, s := range []string{"a=1,b=2", "c=x y"} {
+		if err := v.Set(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(v) != 2 || v[0] != "a=1,b=2" || v[1] != "c=x y" || v.String() != "a=1,b=2 c=x y" {
+		t.Fatalf("settings %q, string %q", []string(v), v.String())
+	}
+	vars, err := ParseVars(v)
+	if err != nil || vars["a"] != "1,b=2" || vars["c"] != "x y" {
+		t.Fatalf("ParseVars: %v, %v", vars, err)
+	}
+}
