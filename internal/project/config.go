@@ -173,7 +173,7 @@ var memRe = regexp.MustCompile(`(?i)^\s*([0-9]+(?:\.[0-9]+)?)\s*(b|kb|mb|gb|tb|k
 func (c *Config) validate(text string) error {
 	var errs diag.Errors
 	bad := func(key, format string, args ...any) {
-		line, col := findKey(text, key)
+		line, col := diag.FindKey(text, key)
 		errs = append(errs, diag.At(ConfigFile, text, line, col, format, args...))
 	}
 	if c.Version != 1 {
@@ -236,30 +236,6 @@ func VarValue(v any) error {
 		return fmt.Errorf("%v is not a SQL value: give a finite number, or quote it for text", f)
 	}
 	return nil
-}
-
-// findKey finds the first "key:" in YAML text, for errors about values
-// that decoded fine but are not allowed.
-func findKey(text, key string) (int, int) {
-	if off, ok := keyAt(text, key); ok {
-		return diag.Position(text, off)
-	}
-	return 1, 0
-}
-
-// keyAt is the byte offset of the first "key:" in YAML text, and whether
-// there is one.
-func keyAt(text, key string) (int, bool) {
-	re := regexp.MustCompile(`(?m)^(\s*-?\s*)` + regexp.QuoteMeta(key) + `\s*:`)
-	if loc := re.FindStringSubmatchIndex(text); loc != nil {
-		return loc[3], true
-	}
-	// A key in a flow mapping: {formats: [csv]}.
-	inline := regexp.MustCompile(`[{,]\s*(` + regexp.QuoteMeta(key) + `)\s*:`)
-	if loc := inline.FindStringSubmatchIndex(text); loc != nil {
-		return loc[2], true
-	}
-	return 0, false
 }
 
 // MaxThreads is the most DuckDB threads elt.yaml may ask for.

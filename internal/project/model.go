@@ -209,29 +209,29 @@ func ParseModel(path, schema, name, text string, defaults ModelDefaults) (*Model
 		m.Header.Materialized = View
 	}
 	if !validMaterialized(m.Header.Materialized) {
-		line, col := findKey(text, "materialized")
+		line, col := diag.FindKey(text, "materialized")
 		return nil, diag.At(path, text, line, col, "materialized must be one of %s, found %q", materializationList(), m.Header.Materialized)
 	}
 	if m.Header.Materialized == Incremental && !contract.IsIdent(m.Header.UniqueKey) {
-		line, col := findKey(text, "materialized")
+		line, col := diag.FindKey(text, "materialized")
 		return nil, diag.At(path, text, line, col, "an incremental model needs unique_key: one column name, found %q", m.Header.UniqueKey)
 	}
 	if e := m.Header.Export; e != nil {
 		for _, f := range e.Formats {
 			if f != "parquet" && f != "csv" {
-				line, col := findKey(text, "formats")
+				line, col := diag.FindKey(text, "formats")
 				return nil, diag.At(path, text, line, col, "export formats are parquet and csv, found %q", f)
 			}
 		}
 		for _, p := range e.PartitionBy {
 			if !contract.IsIdent(p.Name) || strings.TrimSpace(p.Expr) == "" {
-				line, col := findKey(text, "partition_by")
+				line, col := diag.FindKey(text, "partition_by")
 				return nil, diag.At(path, text, line, col, "each partition_by entry needs a name (a plain identifier) and an expr")
 			}
 		}
 	}
 	for name, v := range m.Header.Vars {
-		line, col := findKey(text, name)
+		line, col := diag.FindKey(text, name)
 		switch {
 		case !contract.IsIdent(name):
 			return nil, diag.At(path, text, line, col, "variable name %q must be a plain identifier", name)
@@ -247,7 +247,7 @@ func ParseModel(path, schema, name, text string, defaults ModelDefaults) (*Model
 		}
 	}
 	if o := m.Header.Online; o != nil {
-		line, col := findKey(text, "online")
+		line, col := diag.FindKey(text, "online")
 		if m.Header.Materialized != Incremental {
 			return nil, diag.At(path, text, line, col, "online publishing needs an incremental model (it publishes the rows each build changes)")
 		}
