@@ -3,7 +3,6 @@ package cli
 import (
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -288,46 +287,6 @@ func TestReservedNames(t *testing.T) {
 	}
 	mustElt(t, "--project", proj, "build")
 	mustElt(t, "--project", proj, "query", "SELECT run_id, status FROM elt.runs")
-}
-
-// TestHeaderFragmentsAreChecked: SQL in a header that is more than one
-// expression (or ORDER BY list, or query) is an error at its place in the
-// file, and nothing of it runs.
-func TestHeaderFragmentsAreChecked(t *testing.T) {
-	proj := pipelineProject(t)
-	path := filepath.Join(proj, "models", "silver", "users.sql")
-	orig, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(orig)
-	inject := `ts DESC) = 1; CREATE TABLE main.pwned AS SELECT 42; SELECT 1 WHERE (1`
-	i := strings.Index(text, "order_by:")
-	if i < 0 {
-		t.Fatal("silver/users.sql has no order_by")
-	}
-	end := i + strings.IndexByte(text[i:], '\n')
-	for _, tc := range []struct{ header, want string }{
-		{"order_by: \"" + inject + "\"", "order_by \"" + inject + "\" is not one ORDER BY list"},
-		{"order_by: updated_at DESC LIMIT 1", `order_by "updated_at DESC LIMIT 1" is not one ORDER BY list`},
-		{"order_by: updated_at --", ""}, // a comment is fine: the fragment ends at a line break
-	} {
-		testutil.WriteFile(t, path, text[:i]+tc.header+text[end:])
-		code, _, errs := elt(t, "--project", proj, "build")
-		if tc.want == "" {
-			if code != 0 {
-				t.Fatalf("%s: exit %d\n%s", tc.header, code, errs)
-			}
-			continue
-		}
-		line := strings.Count(text[:i], "\n") + 1
-		if code != ExitFailure || !strings.Contains(errs, "models/silver/users.sql:"+strconv.Itoa(line)+":") || !strings.Contains(errs, tc.want) {
-			t.Fatalf("%s: exit %d\n%s", tc.header, code, errs)
-		}
-	}
-	if out := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'pwned'"); out != "n\n0\n" {
-		t.Fatalf("the injected statement ran: %q", out)
-	}
 }
 
 // TestConfigOutOfRange: settings out of range are errors at elt.yaml's

@@ -46,9 +46,12 @@ func modelsQuery(t *testing.T, dir, sql string) string {
 }
 
 // TestHeaderNamesCheckedBeforeRun: a header name that is not one of the
-// model's output columns (columns:, unique_key, order_by, partition_by) is
-// an error at its line:col, listing the model's columns, from elt compile
-// and from elt build before anything is ingested or built.
+// model's output columns is an error at its line:col, listing the model's
+// columns, from elt compile and from elt build before anything is ingested
+// or built. Every kind of name (columns:, unique_key, order_by,
+// partition_by) is checked by internal/describe's TestHeaderNamesChecked,
+// and that a build runs nothing before it by internal/build's
+// TestNothingRunsBeforeTheChecks.
 func TestHeaderNamesCheckedBeforeRun(t *testing.T) {
 	body := "SELECT order_id, amount, day FROM bronze.orders\nQUALIFY row_number() OVER (PARTITION BY order_id ORDER BY day DESC) = 1\n"
 	cases := []struct {
@@ -56,16 +59,6 @@ func TestHeaderNamesCheckedBeforeRun(t *testing.T) {
 	}{
 		{"column typo", "materialized: table\ncolumns:\n  - name: dya\n    checks: [not_null]\n",
 			"models/silver/orders.sql:4:5: the header describes column dya, which the model does not return"},
-		{"unique_key", "materialized: incremental\nunique_key: nosuch\norder_by: day DESC\n",
-			"models/silver/orders.sql:3:13: unique_key nosuch is not a column the model returns"},
-		{"online key", "materialized: incremental\nunique_key: nosuch\norder_by: day DESC\nonline: {key_prefix: \"o:\"}\n",
-			"models/silver/orders.sql:3:13: unique_key (the key of online:) nosuch is not a column the model returns"},
-		{"order_by column", "materialized: incremental\nunique_key: order_id\norder_by: dya DESC\n",
-			"models/silver/orders.sql:4:11: order_by names dya, which silver.orders does not return"},
-		{"order_by bronze columns", "materialized: incremental\nunique_key: order_id\norder_by: _file DESC, _line DESC\n",
-			"models/silver/orders.sql:4:11: order_by names _file, _line, which silver.orders does not return"},
-		{"partition_by", "materialized: table\nexport:\n  formats: [csv]\n  partition_by:\n    - {name: y, expr: \"year(dya)\"}\n",
-			"models/silver/orders.sql:6:23: partition_by y: expr \"year(dya)\" does not bind to the model's columns"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -86,19 +79,6 @@ func TestHeaderNamesCheckedBeforeRun(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// TestHeaderCheckedWhenUpstreamNotBuilt: a model downstream of another in a
-// fresh warehouse is checked too (its input is built empty for the check).
-func TestHeaderCheckedWhenUpstreamNotBuilt(t *testing.T) {
-	dir := modelsOrdersProject(t, map[string]string{
-		"silver/orders.sql": "/* materialized: table */\nSELECT order_id, amount, day FROM bronze.orders\n",
-		"gold/daily.sql":    "/*\nmaterialized: table\ncolumns:\n  - name: revenu\n    description: typo\n*/\nSELECT day, sum(amount) AS revenue FROM silver.orders GROUP BY day\n",
-	})
-	code, out, errs := elt(t, "--project", dir, "build")
-	if code != 1 || out != "" || !strings.Contains(errs, "models/gold/daily.sql:4:5: the header describes column revenu") || !strings.Contains(errs, "gold.daily returns day, revenue") {
-		t.Fatalf("exit %d, want 1 before anything runs\n%s%s", code, out, errs)
 	}
 }
 
