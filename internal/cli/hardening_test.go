@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/digitalservices/elt/internal/testutil"
 )
@@ -155,87 +154,6 @@ func TestLinkedSourceFolders(t *testing.T) {
 	code, _, errs = elt(t, "--project", proj, "build")
 	if code != ExitFailure || !strings.Contains(errs, dangling+" is a dangling link") {
 		t.Fatalf("dangling: exit %d\n%s", code, errs)
-	}
-}
-
-// TestGoneFilesAreNamed: an ingested file removed from bronze is named by
-// the next build; --full-refresh refuses to drop its records unless told to
-// with --accept-missing, which the run history keeps.
-func TestGoneFilesAreNamed(t *testing.T) {
-	proj := pipelineProject(t)
-	gone := filepath.Join(proj, "data", "bronze", "events", "dt=2026-11-01", "part-0001.json")
-	if err := os.Remove(gone); err != nil {
-		t.Fatal(err)
-	}
-	out := mustElt(t, "--project", proj, "build")
-	if !strings.Contains(out, "warning: events: 1 ingested file gone from bronze; its records stay in silver and gold:\n    events/dt=2026-11-01/part-0001.json") {
-		t.Fatalf("build after rm:\n%s", out)
-	}
-	state := func() string {
-		return mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT (SELECT count(*) FROM bronze.events), (SELECT count(*) FROM gold.user_session_analysis), (SELECT count(*) FROM elt.files)")
-	}
-	before := state()
-	code, _, errs := elt(t, "--project", proj, "build", "--full-refresh")
-	if code != ExitFailure || !strings.Contains(errs, "--full-refresh would lose the records of 1 ingested file of events that is gone from bronze") ||
-		!strings.Contains(errs, "--accept-missing") {
-		t.Fatalf("full refresh: exit %d\n%s", code, errs)
-	}
-	if state() != before {
-		t.Fatal("a refused full refresh changed the warehouse")
-	}
-	out = mustElt(t, "--project", proj, "build", "--full-refresh", "--accept-missing")
-	if !strings.Contains(out, "were dropped (--accept-missing)") || state() == before {
-		t.Fatalf("accepted full refresh:\n%s", out)
-	}
-	runs := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT args FROM elt.runs WHERE args LIKE '%accept-missing%'")
-	if runs != "args\n--project "+proj+" build --full-refresh --accept-missing\n" {
-		t.Fatalf("run history: %q", runs)
-	}
-}
-
-// TestInPlaceEditIsNoticed: a file rewritten with its size and
-// modification time kept (as cp -p, rsync -a or touch -r leave it) is hashed
-// again and refused; a copy with the same bytes is accepted; a full refresh
-// re-reads the new content and says which file changed.
-func TestInPlaceEditIsNoticed(t *testing.T) {
-	proj := pipelineProject(t)
-	f := filepath.Join(proj, "data", "bronze", "users", "dt=2026-10-31", "part-0001.csv")
-	info, err := os.Stat(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The same bytes through a new inode (rsync -a): not a change.
-	tmp := f + ".tmp"
-	testutil.WriteFile(t, tmp, string(data))
-	if err := os.Chtimes(tmp, info.ModTime(), info.ModTime()); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, f); err != nil {
-		t.Fatal(err)
-	}
-	mustElt(t, "--project", proj, "build")
-	// Other bytes, same size and modification time.
-	edited := []byte(string(data))
-	i := strings.LastIndex(string(edited), "US")
-	copy(edited[i:], "FR")
-	time.Sleep(10 * time.Millisecond) // a later change time
-	if err := os.WriteFile(f, edited, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chtimes(f, info.ModTime(), info.ModTime()); err != nil {
-		t.Fatal(err)
-	}
-	code, _, errs := elt(t, "--project", proj, "build")
-	if code != ExitFailure || !strings.Contains(errs, "bronze file users/dt=2026-10-31/part-0001.csv changed after it was ingested") {
-		t.Fatalf("edited in place: exit %d\n%s", code, errs)
-	}
-	out := mustElt(t, "--project", proj, "build", "--full-refresh")
-	if !strings.Contains(out, "note: users: 1 file re-read with content that changed since it was first ingested:\n    users/dt=2026-10-31/part-0001.csv") {
-		t.Fatalf("full refresh:\n%s", out)
 	}
 }
 
