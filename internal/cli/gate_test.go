@@ -10,22 +10,6 @@ import (
 	"github.com/digitalservices/elt/internal/testutil"
 )
 
-// TestDefaultGeneratedDataBuilds: `elt generate` at its defaults builds with
-// every gate passing and a balanced reconciliation.
-func TestDefaultGeneratedDataBuilds(t *testing.T) {
-	proj := copyProject(t, repoRoot(t), t.TempDir())
-	mustElt(t, "--project", proj, "generate")
-	out := mustElt(t, "--project", proj, "build")
-	for _, want := range []string{"checks: 22 passed, 0 failed, 0 warnings", "events ", "transactions ", "users "} {
-		if !strings.Contains(out, want) {
-			t.Fatalf("missing %q in:\n%s", want, out)
-		}
-	}
-	if strings.Count(out, "  ok\n") != 3 {
-		t.Fatalf("reconciliation not balanced for every source:\n%s", out)
-	}
-}
-
 // TestFailedGateIsReported: a batch that makes user_id NULL in over 20% of
 // gold rows, and then one with over 5% garbage lines, each fail elt build
 // (exit 1) with a report of the failed check and its samples. That what
