@@ -103,34 +103,6 @@ func writeParquet(t *testing.T, path, query string) {
 	}
 }
 
-// TestDeclaredSourceFormats: the same records as CSV, NDJSON and Parquet,
-// built file by file, give the same silver and the same reasons.
-func TestDeclaredSourceFormats(t *testing.T) {
-	results := map[string][2]string{}
-	for _, format := range []string{"csv", "ndjson", "parquet"} {
-		proj := ordersProject(t, format)
-		bronze := filepath.Join(proj, "data", "bronze")
-		testutil.MkdirAll(t, filepath.Join(bronze, "orders"))
-		for k := range orders {
-			writeOrders(t, bronze, format, k)
-			mustElt(t, "--project", proj, "build")
-		}
-		silver := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT * EXCLUDE (source_file, source_line) FROM silver.orders ORDER BY order_id")
-		reasons := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT reason, count(*) AS n FROM silver.quarantine GROUP BY reason ORDER BY reason")
-		results[format] = [2]string{silver, reasons}
-	}
-	want := results["csv"]
-	if !strings.Contains(want[0], "o2,8.00,2026-11-02 09:00:00,web,later state of o2") || !strings.Contains(want[0], "o6,4.20,2026-11-01 08:00:00,web,default channel") ||
-		want[1] != "reason,n\ninvalid_amount,1\ninvalid_channel,1\ninvalid_ordered_at,1\nmissing_order_id,1\n" {
-		t.Fatalf("csv:\n%s\n%s", want[0], want[1])
-	}
-	for _, format := range []string{"ndjson", "parquet"} {
-		if results[format] != want {
-			t.Errorf("%s differs from csv:\n%s\n%s\nwant\n%s\n%s", format, results[format][0], results[format][1], want[0], want[1])
-		}
-	}
-}
-
 // returnsProject is ordersProject with the orders of file 0 in the given
 // format, and a second source declared after it: returns, a CSV file of
 // two.
