@@ -209,45 +209,6 @@ func TestTypedParquetColumns(t *testing.T) {
 	}
 }
 
-// TestFieldAddedLater: a field declared after a source was loaded becomes a
-// column (older rows NULL) without a full refresh; a changed type asks for
-// one; a check DuckDB cannot parse is an elt.yaml error before anything runs.
-func TestFieldAddedLater(t *testing.T) {
-	proj := ordersProject(t, "csv")
-	bronze := filepath.Join(proj, "data", "bronze")
-	writeOrders(t, bronze, "csv", 0)
-	mustElt(t, "--project", proj, "build")
-	cfgPath := filepath.Join(proj, "elt.yaml")
-	cfg, err := os.ReadFile(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	added := strings.Replace(string(cfg), "      - {name: note,       type: text}\n", "      - {name: note,       type: text}\n      - {name: coupon,     type: text}\n", 1)
-	testutil.WriteFile(t, cfgPath, added)
-	testutil.WriteFile(t, filepath.Join(bronze, "orders", "part-9.csv"), "order_id,amount,ordered_at,coupon\no10,1.00,2026-11-03 10:00:00,SAVE5\n")
-	mustElt(t, "--project", proj, "build")
-	got := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT order_id, coupon FROM bronze.orders ORDER BY order_id")
-	if got != "order_id,coupon\no1,\no10,SAVE5\no2,\n" {
-		t.Fatalf("bronze after adding a field:\n%s", got)
-	}
-
-	retyped := strings.Replace(added, "{name: coupon,     type: text}", "{name: coupon,     type: integer}", 1)
-	testutil.WriteFile(t, cfgPath, retyped)
-	testutil.WriteFile(t, filepath.Join(bronze, "orders", "part-10.csv"), "order_id,amount,ordered_at\no11,1.00,2026-11-03 11:00:00\n")
-	code, _, errs := elt(t, "--project", proj, "build")
-	if code != ExitFailure || !strings.Contains(errs, "field coupon is now integer, but \"bronze\".\"orders\" holds it as VARCHAR: run `elt build --full-refresh`") {
-		t.Fatalf("retyped: exit %d\n%s", code, errs)
-	}
-	mustElt(t, "--project", proj, "build", "--full-refresh")
-
-	broken := strings.Replace(retyped, "{name: coupon,     type: integer}", "{name: coupon,     type: integer, check: \"coupon > 0) OR (1\"}", 1)
-	testutil.WriteFile(t, cfgPath, broken)
-	code, _, errs = elt(t, "--project", proj, "build")
-	if code != ExitFailure || !strings.Contains(errs, "elt.yaml:18:43: source orders: the check of field coupon is not one SQL expression") {
-		t.Fatalf("bad check: exit %d\n%s", code, errs)
-	}
-}
-
 // TestSourceInfer: on a conformance case's folders, elt source infer
 // prints a block to paste under sources:, headed by where it goes; with no
 // folder, or one holding no data file, it says why. That the block builds,
