@@ -2,6 +2,7 @@ package infer
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
@@ -59,5 +60,25 @@ func TestInferThenBuild(t *testing.T) {
 				t.Fatalf("raw.events loaded: %v %v", loaded, err)
 			}
 		})
+	}
+}
+
+// TestInferReadsLongLines: Infer samples a CSV with a 3 MB line (which elt
+// build ingests) instead of failing with DuckDB's sniffer error and its
+// max_line_size, which no user can set.
+func TestInferReadsLongLines(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "big")
+	var b strings.Builder
+	b.WriteString("a,b\n1," + strings.Repeat("x", 3_000_000) + "\n")
+	for i := range 5 {
+		fmt.Fprintf(&b, "%d,y\n", i)
+	}
+	testutil.WriteFile(t, filepath.Join(dir, "f.csv"), b.String())
+	in, err := Infer(context.Background(), []string{dir}, Options{Indent: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(in.Block, "{name: a, type: integer") || !strings.Contains(in.Block, "{name: b, type: text") {
+		t.Errorf("infer:\n%s", in.Block)
 	}
 }
