@@ -104,59 +104,6 @@ func TestQueryWritesNothing(t *testing.T) {
 	}
 }
 
-// TestLinkedSourceFolders: a source folder that is a link, and a link to a
-// folder inside one, are read like folders; a loop and a dangling link are
-// errors naming them.
-func TestLinkedSourceFolders(t *testing.T) {
-	lake := filepath.Join(t.TempDir(), "lake")
-	mustElt(t, "--project", minimalProject(t, t.TempDir()), "generate", "--out", lake, "--dirty", "0", "--events", "800", "--users", "20", "--days", "2")
-	proj := copyProject(t, repoRoot(t), t.TempDir())
-	bronze := filepath.Join(proj, "data", "bronze")
-	for _, src := range []string{"events", "transactions"} {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(bronze, src)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Symlink(filepath.Join(lake, src), filepath.Join(bronze, src)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// users: a real folder holding a link to a folder elsewhere.
-	if err := os.MkdirAll(filepath.Join(bronze, "users"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(filepath.Join(lake, "users"), filepath.Join(bronze, "users", "linked")); err != nil {
-		t.Fatal(err)
-	}
-	mustElt(t, "--project", proj, "build")
-	ref := copyProject(t, repoRoot(t), t.TempDir())
-	mustElt(t, "--project", ref, "--bronze", lake, "build")
-	q := "SELECT (SELECT count(*) FROM bronze.events), (SELECT count(*) FROM bronze.transactions), (SELECT count(*) FROM bronze.users), (SELECT count(*) FROM gold.user_session_analysis)"
-	got, want := mustElt(t, "--project", proj, "query", "--format", "csv", q), mustElt(t, "--project", ref, "--bronze", lake, "query", "--format", "csv", q)
-	if got != want || strings.Contains(got, "\n0,") {
-		t.Fatalf("through links: %q, directly: %q", got, want)
-	}
-
-	loop := filepath.Join(bronze, "users", "loop")
-	if err := os.Symlink(filepath.Join(bronze, "users"), loop); err != nil {
-		t.Fatal(err)
-	}
-	code, _, errs := elt(t, "--project", proj, "build")
-	if code != ExitFailure || !strings.Contains(errs, loop+" is a link loop") {
-		t.Fatalf("loop: exit %d\n%s", code, errs)
-	}
-	if err := os.Remove(loop); err != nil {
-		t.Fatal(err)
-	}
-	dangling := filepath.Join(bronze, "users", "gone")
-	if err := os.Symlink(filepath.Join(lake, "nowhere"), dangling); err != nil {
-		t.Fatal(err)
-	}
-	code, _, errs = elt(t, "--project", proj, "build")
-	if code != ExitFailure || !strings.Contains(errs, dangling+" is a dangling link") {
-		t.Fatalf("dangling: exit %d\n%s", code, errs)
-	}
-}
-
 // TestSourceFolderProblems: a missing source folder is an error, a source
 // whose patterns match none of its files says so, an invalid pattern is an
 // elt.yaml error at its line.
