@@ -10,44 +10,6 @@ import (
 	"github.com/digitalservices/elt/internal/testutil"
 )
 
-// TestDDLSameOnAnyWarehouse: the Redshift DDL is the project's, not the
-// data's. `elt ddl --check` passes against the committed design/ files,
-// with the same generated text, on a warehouse built from empty bronze
-// folders and on one built from each conformance case (before, a case's
-// short ids gave user_id VARCHAR(16) and the check failed).
-func TestDDLSameOnAnyWarehouse(t *testing.T) {
-	root := repoRoot(t)
-	proj := conformanceProject(t)
-	copyDir(t, root, proj, "design")
-	ddl := func(t *testing.T, bronze string) string {
-		t.Helper()
-		base := []string{"--project", proj, "--bronze", bronze, "--warehouse", filepath.Join(t.TempDir(), "w.duckdb")}
-		mustElt(t, append(base, "build")...)
-		if code, out, errs := elt(t, append(base, "ddl", "--check")...); code != 0 || !strings.Contains(out, "up to date") {
-			t.Errorf("ddl --check: exit %d\n%s%s", code, out, errs)
-		}
-		return mustElt(t, append(base, "ddl", "--stdout")...)
-	}
-	empty := t.TempDir()
-	for _, src := range []string{"events", "transactions", "users"} {
-		if err := os.MkdirAll(filepath.Join(empty, src), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want := ddl(t, empty)
-	if !strings.Contains(want, "CREATE TABLE IF NOT EXISTS silver.events") {
-		t.Fatalf("no DDL of silver.events:\n%s", want)
-	}
-	for _, dir := range testutil.ConformanceCases(t) {
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			testutil.SkipPending(t, dir)
-			if got := ddl(t, filepath.Join(dir, "bronze")); got != want {
-				t.Errorf("DDL differs from the empty warehouse's:\n%s", diff(want, got))
-			}
-		})
-	}
-}
-
 // itemsProject has a source whose fields declare max_length (and one JSON
 // field), a silver model reading it and a gold model reading the silver
 // one; the gold header declares one column's length.

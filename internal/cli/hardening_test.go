@@ -3,10 +3,8 @@ package cli
 import (
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/digitalservices/elt/internal/testutil"
 )
@@ -106,140 +104,6 @@ func TestQueryWritesNothing(t *testing.T) {
 	}
 }
 
-// TestLinkedSourceFolders: a source folder that is a link, and a link to a
-// folder inside one, are read like folders; a loop and a dangling link are
-// errors naming them.
-func TestLinkedSourceFolders(t *testing.T) {
-	lake := filepath.Join(t.TempDir(), "lake")
-	mustElt(t, "--project", minimalProject(t, t.TempDir()), "generate", "--out", lake, "--dirty", "0", "--events", "800", "--users", "20", "--days", "2")
-	proj := copyProject(t, repoRoot(t), t.TempDir())
-	bronze := filepath.Join(proj, "data", "bronze")
-	for _, src := range []string{"events", "transactions"} {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(bronze, src)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Symlink(filepath.Join(lake, src), filepath.Join(bronze, src)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// users: a real folder holding a link to a folder elsewhere.
-	if err := os.MkdirAll(filepath.Join(bronze, "users"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(filepath.Join(lake, "users"), filepath.Join(bronze, "users", "linked")); err != nil {
-		t.Fatal(err)
-	}
-	mustElt(t, "--project", proj, "build")
-	ref := copyProject(t, repoRoot(t), t.TempDir())
-	mustElt(t, "--project", ref, "--bronze", lake, "build")
-	q := "SELECT (SELECT count(*) FROM bronze.events), (SELECT count(*) FROM bronze.transactions), (SELECT count(*) FROM bronze.users), (SELECT count(*) FROM gold.user_session_analysis)"
-	got, want := mustElt(t, "--project", proj, "query", "--format", "csv", q), mustElt(t, "--project", ref, "--bronze", lake, "query", "--format", "csv", q)
-	if got != want || strings.Contains(got, "\n0,") {
-		t.Fatalf("through links: %q, directly: %q", got, want)
-	}
-
-	loop := filepath.Join(bronze, "users", "loop")
-	if err := os.Symlink(filepath.Join(bronze, "users"), loop); err != nil {
-		t.Fatal(err)
-	}
-	code, _, errs := elt(t, "--project", proj, "build")
-	if code != ExitFailure || !strings.Contains(errs, loop+" is a link loop") {
-		t.Fatalf("loop: exit %d\n%s", code, errs)
-	}
-	if err := os.Remove(loop); err != nil {
-		t.Fatal(err)
-	}
-	dangling := filepath.Join(bronze, "users", "gone")
-	if err := os.Symlink(filepath.Join(lake, "nowhere"), dangling); err != nil {
-		t.Fatal(err)
-	}
-	code, _, errs = elt(t, "--project", proj, "build")
-	if code != ExitFailure || !strings.Contains(errs, dangling+" is a dangling link") {
-		t.Fatalf("dangling: exit %d\n%s", code, errs)
-	}
-}
-
-// TestGoneFilesAreNamed: an ingested file removed from bronze is named by
-// the next build; --full-refresh refuses to drop its records unless told to
-// with --accept-missing, which the run history keeps.
-func TestGoneFilesAreNamed(t *testing.T) {
-	proj := pipelineProject(t)
-	gone := filepath.Join(proj, "data", "bronze", "events", "dt=2026-11-01", "part-0001.json")
-	if err := os.Remove(gone); err != nil {
-		t.Fatal(err)
-	}
-	out := mustElt(t, "--project", proj, "build")
-	if !strings.Contains(out, "warning: events: 1 ingested file gone from bronze; its records stay in silver and gold:\n    events/dt=2026-11-01/part-0001.json") {
-		t.Fatalf("build after rm:\n%s", out)
-	}
-	state := func() string {
-		return mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT (SELECT count(*) FROM bronze.events), (SELECT count(*) FROM gold.user_session_analysis), (SELECT count(*) FROM elt.files)")
-	}
-	before := state()
-	code, _, errs := elt(t, "--project", proj, "build", "--full-refresh")
-	if code != ExitFailure || !strings.Contains(errs, "--full-refresh would lose the records of 1 ingested file of events that is gone from bronze") ||
-		!strings.Contains(errs, "--accept-missing") {
-		t.Fatalf("full refresh: exit %d\n%s", code, errs)
-	}
-	if state() != before {
-		t.Fatal("a refused full refresh changed the warehouse")
-	}
-	out = mustElt(t, "--project", proj, "build", "--full-refresh", "--accept-missing")
-	if !strings.Contains(out, "were dropped (--accept-missing)") || state() == before {
-		t.Fatalf("accepted full refresh:\n%s", out)
-	}
-	runs := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT args FROM elt.runs WHERE args LIKE '%accept-missing%'")
-	if runs != "args\n--project "+proj+" build --full-refresh --accept-missing\n" {
-		t.Fatalf("run history: %q", runs)
-	}
-}
-
-// TestInPlaceEditIsNoticed: a file rewritten with its size and
-// modification time kept (as cp -p, rsync -a or touch -r leave it) is hashed
-// again and refused; a copy with the same bytes is accepted; a full refresh
-// re-reads the new content and says which file changed.
-func TestInPlaceEditIsNoticed(t *testing.T) {
-	proj := pipelineProject(t)
-	f := filepath.Join(proj, "data", "bronze", "users", "dt=2026-10-31", "part-0001.csv")
-	info, err := os.Stat(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The same bytes through a new inode (rsync -a): not a change.
-	tmp := f + ".tmp"
-	testutil.WriteFile(t, tmp, string(data))
-	if err := os.Chtimes(tmp, info.ModTime(), info.ModTime()); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, f); err != nil {
-		t.Fatal(err)
-	}
-	mustElt(t, "--project", proj, "build")
-	// Other bytes, same size and modification time.
-	edited := []byte(string(data))
-	i := strings.LastIndex(string(edited), "US")
-	copy(edited[i:], "FR")
-	time.Sleep(10 * time.Millisecond) // a later change time
-	if err := os.WriteFile(f, edited, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chtimes(f, info.ModTime(), info.ModTime()); err != nil {
-		t.Fatal(err)
-	}
-	code, _, errs := elt(t, "--project", proj, "build")
-	if code != ExitFailure || !strings.Contains(errs, "bronze file users/dt=2026-10-31/part-0001.csv changed after it was ingested") {
-		t.Fatalf("edited in place: exit %d\n%s", code, errs)
-	}
-	out := mustElt(t, "--project", proj, "build", "--full-refresh")
-	if !strings.Contains(out, "note: users: 1 file re-read with content that changed since it was first ingested:\n    users/dt=2026-10-31/part-0001.csv") {
-		t.Fatalf("full refresh:\n%s", out)
-	}
-}
-
 // TestSourceFolderProblems: a missing source folder is an error, a source
 // whose patterns match none of its files says so, an invalid pattern is an
 // elt.yaml error at its line.
@@ -288,46 +152,6 @@ func TestReservedNames(t *testing.T) {
 	}
 	mustElt(t, "--project", proj, "build")
 	mustElt(t, "--project", proj, "query", "SELECT run_id, status FROM elt.runs")
-}
-
-// TestHeaderFragmentsAreChecked: SQL in a header that is more than one
-// expression (or ORDER BY list, or query) is an error at its place in the
-// file, and nothing of it runs.
-func TestHeaderFragmentsAreChecked(t *testing.T) {
-	proj := pipelineProject(t)
-	path := filepath.Join(proj, "models", "silver", "users.sql")
-	orig, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(orig)
-	inject := `ts DESC) = 1; CREATE TABLE main.pwned AS SELECT 42; SELECT 1 WHERE (1`
-	i := strings.Index(text, "order_by:")
-	if i < 0 {
-		t.Fatal("silver/users.sql has no order_by")
-	}
-	end := i + strings.IndexByte(text[i:], '\n')
-	for _, tc := range []struct{ header, want string }{
-		{"order_by: \"" + inject + "\"", "order_by \"" + inject + "\" is not one ORDER BY list"},
-		{"order_by: updated_at DESC LIMIT 1", `order_by "updated_at DESC LIMIT 1" is not one ORDER BY list`},
-		{"order_by: updated_at --", ""}, // a comment is fine: the fragment ends at a line break
-	} {
-		testutil.WriteFile(t, path, text[:i]+tc.header+text[end:])
-		code, _, errs := elt(t, "--project", proj, "build")
-		if tc.want == "" {
-			if code != 0 {
-				t.Fatalf("%s: exit %d\n%s", tc.header, code, errs)
-			}
-			continue
-		}
-		line := strings.Count(text[:i], "\n") + 1
-		if code != ExitFailure || !strings.Contains(errs, "models/silver/users.sql:"+strconv.Itoa(line)+":") || !strings.Contains(errs, tc.want) {
-			t.Fatalf("%s: exit %d\n%s", tc.header, code, errs)
-		}
-	}
-	if out := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'pwned'"); out != "n\n0\n" {
-		t.Fatalf("the injected statement ran: %q", out)
-	}
 }
 
 // TestConfigOutOfRange: settings out of range are errors at elt.yaml's

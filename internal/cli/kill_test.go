@@ -10,8 +10,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/digitalservices/elt/internal/testutil"
 )
 
 // killAt runs `elt build` in a child process and kills it with SIGKILL as
@@ -107,60 +105,4 @@ func fmtCounts(c counts) string {
 		b.WriteString("\n")
 	}
 	return b.String()
-}
-
-// TestChangedBronzeFile: a file whose content changes after ingestion stops
-// the build, naming it, with nothing published; touching a file without
-// changing it is fine; --full-refresh re-reads everything.
-func TestChangedBronzeFile(t *testing.T) {
-	proj := copyProject(t, repoRoot(t), t.TempDir())
-	base := []string{"--project", proj}
-	mustElt(t, append(base, "generate", "--dirty", "0", "--events", "3000", "--users", "50", "--days", "2")...)
-	mustElt(t, append(base, "build")...)
-	f := filepath.Join(proj, "data", "bronze", "users", "dt=2026-10-31", "part-0001.csv")
-	data, err := os.ReadFile(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Touched only: same bytes, new modification time.
-	future := time.Now().Add(time.Hour)
-	os.Chtimes(f, future, future)
-	if out := mustElt(t, append(base, "build")...); !strings.Contains(out, "users             0 new files") {
-		t.Fatalf("a touched file was read again:\n%s", out)
-	}
-	testutil.WriteFile(t, f, string(data)+"u999999,PE,web,2025-01-01,2026-01-01T00:00:00Z\n")
-	code, _, errs := elt(t, append(base, "build")...)
-	if code != 1 || !strings.Contains(errs, "bronze file users/dt=2026-10-31/part-0001.csv changed after it was ingested") || !strings.Contains(errs, "--full-refresh") {
-		t.Fatalf("exit %d\n%s", code, errs)
-	}
-	if got := mustElt(t, append(base, "query", "--format", "csv", "SELECT count(*) FROM silver.users WHERE user_id = 'u999999'")...); got != "count_star()\n0\n" {
-		t.Fatalf("the changed file was applied: %q", got)
-	}
-	mustElt(t, append(base, "build", "--full-refresh")...)
-	if got := mustElt(t, append(base, "query", "--format", "csv", "SELECT count(*) FROM silver.users WHERE user_id = 'u999999'")...); got != "count_star()\n1\n" {
-		t.Fatalf("--full-refresh did not re-read the file: %q", got)
-	}
-}
-
-// TestChangedModelRebuildsWhole: editing an incremental model's SQL rebuilds
-// it whole on the next build, rather than merging into rows made by the old SQL.
-func TestChangedModelRebuildsWhole(t *testing.T) {
-	proj := copyProject(t, repoRoot(t), t.TempDir())
-	base := []string{"--project", proj}
-	mustElt(t, append(base, "generate", "--dirty", "0", "--events", "2000", "--users", "30", "--days", "1")...)
-	mustElt(t, append(base, "build")...)
-	if out := mustElt(t, append(base, "build")...); !strings.Contains(out, "silver.events                        incremental") {
-		t.Fatalf("second build was not incremental:\n%s", out)
-	}
-	path := filepath.Join(proj, "models", "silver", "events.sql")
-	sql, _ := os.ReadFile(path)
-	testutil.WriteFile(t, path, strings.Replace(string(sql), "SELECT event_id,", "SELECT event_id, upper(event_type) AS event_type_upper,", 1))
-	out := mustElt(t, append(base, "build")...)
-	if !strings.Contains(out, "silver.events                        full") || !strings.Contains(out, "gold.user_session_analysis           full") {
-		t.Fatalf("a changed model was not rebuilt whole (nor what reads it):\n%s", out)
-	}
-	got := mustElt(t, append(base, "query", "--format", "csv", "SELECT count(*) = count(event_type_upper) AS ok FROM silver.events")...)
-	if got != "ok\ntrue\n" {
-		t.Fatalf("new column not filled: %q", got)
-	}
 }

@@ -29,29 +29,6 @@ func TestBuildFromAnotherFolder(t *testing.T) {
 	}
 }
 
-// A macro taken out of macros/ is dropped from the warehouse at the next
-// build, so nothing calls a stale one; CREATE MACRO (without OR REPLACE)
-// builds again and again.
-func TestStaleMacrosAreDropped(t *testing.T) {
-	proj := t.TempDir()
-	testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), "version: 1\n")
-	testutil.WriteFile(t, filepath.Join(proj, "models", "gold", "x.sql"), "SELECT plus1(1) AS two\n")
-	macros := filepath.Join(proj, "macros", "m.sql")
-	testutil.WriteFile(t, macros, "CREATE MACRO plus1(x) AS x + 1;\nCREATE MACRO gone(x) AS x;\nCREATE MACRO rows3() AS TABLE SELECT * FROM range(3);\n")
-	mustElt(t, "--project", proj, "build")
-	mustElt(t, "--project", proj, "build")
-	if out := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT gone(7) AS g, (SELECT count(*) FROM rows3()) AS n"); out != "g,n\n7,3\n" {
-		t.Errorf("the macros: %s", out)
-	}
-	testutil.WriteFile(t, macros, "CREATE MACRO plus1(x) AS x + 1;\n")
-	mustElt(t, "--project", proj, "build")
-	for _, q := range []string{"SELECT gone(7)", "SELECT * FROM rows3()"} {
-		if code, _, errs := elt(t, "--project", proj, "query", q); code != 1 || !strings.Contains(errs, "does not exist") {
-			t.Errorf("%s after its macro was removed: exit %d\n%s", q, code, errs)
-		}
-	}
-}
-
 // A seed is read again when its file changes, and only then; unchanged, it
 // lets an incremental model that reads it be brought up to date instead of
 // rebuilt.

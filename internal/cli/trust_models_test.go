@@ -46,9 +46,12 @@ func modelsQuery(t *testing.T, dir, sql string) string {
 }
 
 // TestHeaderNamesCheckedBeforeRun: a header name that is not one of the
-// model's output columns (columns:, unique_key, order_by, partition_by) is
-// an error at its line:col, listing the model's columns, from elt compile
-// and from elt build before anything is ingested or built.
+// model's output columns is an error at its line:col, listing the model's
+// columns, from elt compile and from elt build before anything is ingested
+// or built. Every kind of name (columns:, unique_key, order_by,
+// partition_by) is checked by internal/describe's TestHeaderNamesChecked,
+// and that a build runs nothing before it by internal/build's
+// TestNothingRunsBeforeTheChecks.
 func TestHeaderNamesCheckedBeforeRun(t *testing.T) {
 	body := "SELECT order_id, amount, day FROM bronze.orders\nQUALIFY row_number() OVER (PARTITION BY order_id ORDER BY day DESC) = 1\n"
 	cases := []struct {
@@ -56,16 +59,6 @@ func TestHeaderNamesCheckedBeforeRun(t *testing.T) {
 	}{
 		{"column typo", "materialized: table\ncolumns:\n  - name: dya\n    checks: [not_null]\n",
 			"models/silver/orders.sql:4:5: the header describes column dya, which the model does not return"},
-		{"unique_key", "materialized: incremental\nunique_key: nosuch\norder_by: day DESC\n",
-			"models/silver/orders.sql:3:13: unique_key nosuch is not a column the model returns"},
-		{"online key", "materialized: incremental\nunique_key: nosuch\norder_by: day DESC\nonline: {key_prefix: \"o:\"}\n",
-			"models/silver/orders.sql:3:13: unique_key (the key of online:) nosuch is not a column the model returns"},
-		{"order_by column", "materialized: incremental\nunique_key: order_id\norder_by: dya DESC\n",
-			"models/silver/orders.sql:4:11: order_by names dya, which silver.orders does not return"},
-		{"order_by bronze columns", "materialized: incremental\nunique_key: order_id\norder_by: _file DESC, _line DESC\n",
-			"models/silver/orders.sql:4:11: order_by names _file, _line, which silver.orders does not return"},
-		{"partition_by", "materialized: table\nexport:\n  formats: [csv]\n  partition_by:\n    - {name: y, expr: \"year(dya)\"}\n",
-			"models/silver/orders.sql:6:23: partition_by y: expr \"year(dya)\" does not bind to the model's columns"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -83,107 +76,6 @@ func TestHeaderNamesCheckedBeforeRun(t *testing.T) {
 				// Opening the warehouse is fine; nothing may have been built in it.
 				if got := modelsQuery(t, dir, "SELECT count(*) AS n FROM duckdb_tables() WHERE schema_name IN ('bronze', 'silver') AND table_name <> 'quarantine'"); got != "n\n0\n" {
 					t.Errorf("tables were built before the header error:\n%s", got)
-				}
-			}
-		})
-	}
-}
-
-// TestHeaderCheckedWhenUpstreamNotBuilt: a model downstream of another in a
-// fresh warehouse is checked too (its input is built empty for the check).
-func TestHeaderCheckedWhenUpstreamNotBuilt(t *testing.T) {
-	dir := modelsOrdersProject(t, map[string]string{
-		"silver/orders.sql": "/* materialized: table */\nSELECT order_id, amount, day FROM bronze.orders\n",
-		"gold/daily.sql":    "/*\nmaterialized: table\ncolumns:\n  - name: revenu\n    description: typo\n*/\nSELECT day, sum(amount) AS revenue FROM silver.orders GROUP BY day\n",
-	})
-	code, out, errs := elt(t, "--project", dir, "build")
-	if code != 1 || out != "" || !strings.Contains(errs, "models/gold/daily.sql:4:5: the header describes column revenu") || !strings.Contains(errs, "gold.daily returns day, revenue") {
-		t.Fatalf("exit %d, want 1 before anything runs\n%s%s", code, out, errs)
-	}
-}
-
-// TestOrderByBronzeColumnsOnIncrement: order_by _file DESC, _line DESC works
-// on increments when the model returns _file and _line (build, add a file,
-// build again), and gives what a full refresh gives.
-func TestOrderByBronzeColumnsOnIncrement(t *testing.T) {
-	dir := modelsOrdersProject(t, map[string]string{"silver/orders.sql": `/*
-materialized: incremental
-unique_key: order_id
-order_by: _file DESC, _line DESC
-*/
-SELECT order_id, amount, day, _file, _line FROM bronze.orders
-QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY _file DESC, _line DESC) = 1
-`})
-	mustElt(t, "--project", dir, "build")
-	testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "orders", "b.csv"), "order_id,amount,day\no1,9.00,2026-01-01\no4,5.00,2026-01-04\n")
-	out := mustElt(t, "--project", dir, "build")
-	if !strings.Contains(out, "incremental") {
-		t.Fatalf("the second build was not an increment:\n%s", out)
-	}
-	const q = "SELECT order_id, amount FROM silver.orders ORDER BY order_id"
-	const want = "order_id,amount\no1,9.00\no2,2.00\no3,-3.00\no4,5.00\n"
-	if got := modelsQuery(t, dir, q); got != want {
-		t.Fatalf("after the increment:\n%s\nwant\n%s", got, want)
-	}
-	mustElt(t, "--project", dir, "build", "--full-refresh")
-	if got := modelsQuery(t, dir, q); got != want {
-		t.Fatalf("after --full-refresh:\n%s\nwant\n%s", got, want)
-	}
-}
-
-// TestUniqueKeyCheckedOnEveryBuild: an incremental model whose rows share a
-// unique_key value fails its build, whole or as an increment (from sources,
-// merged; from models, recomputed), at the header's unique_key with the
-// keys and their counts, and nothing is published; before, an increment
-// kept one row per key silently while a full build kept them all.
-func TestUniqueKeyCheckedOnEveryBuild(t *testing.T) {
-	cases := []struct {
-		name   string
-		models map[string]string
-		// extra is the second bronze file, whose rows make the keys repeat.
-		extra, model, want string
-	}{
-		{
-			name: "merged from a source",
-			models: map[string]string{"silver/lines.sql": "/*\nmaterialized: incremental\nunique_key: order_id\norder_by: day DESC\n*/\n" +
-				"SELECT order_id, amount, day FROM bronze.orders\n"},
-			extra: "order_id,amount,day\no7,1.00,2026-01-05\no7,2.00,2026-01-06\no8,1.00,2026-01-06\n",
-			model: "silver.lines",
-			want:  "models/silver/lines.sql:3:13: unique_key order_id is not unique in the rows this increment computed of silver.lines: 'o7' (2 rows)",
-		},
-		{
-			name: "recomputed from a model",
-			models: map[string]string{
-				"silver/lines.sql": "/*\nmaterialized: incremental\nunique_key: order_id\norder_by: day DESC\n*/\n" +
-					"SELECT order_id, amount, day FROM bronze.orders QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY day DESC) = 1\n",
-				"gold/parts.sql": "/*\nmaterialized: incremental\nunique_key: order_id\naffected_keys: SELECT order_id FROM changes_silver__lines\n*/\n" +
-					"SELECT order_id, unnest(CASE WHEN amount > 5 THEN [1, 2] ELSE [1] END) AS part FROM silver.lines\n",
-			},
-			extra: "order_id,amount,day\no7,9.00,2026-01-05\n",
-			model: "gold.parts",
-			want:  "models/gold/parts.sql:3:13: unique_key order_id is not unique in the rows this increment computed of gold.parts: 'o7' (2 rows)",
-		},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			dir := modelsOrdersProject(t, c.models)
-			// The first file repeats o1: keep one row of it for the first build.
-			testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "orders", "a.csv"), "order_id,amount,day\no1,1.00,2026-01-01\no2,2.00,2026-01-02\n")
-			mustElt(t, "--project", dir, "build")
-			count := "SELECT count(*) AS n FROM " + c.model
-			before := modelsQuery(t, dir, count)
-			testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "orders", "b.csv"), c.extra)
-			for _, args := range [][]string{{"build"}, {"build", "--full-refresh"}} {
-				code, out, errs := elt(t, append([]string{"--project", dir}, args...)...)
-				want := c.want
-				if len(args) == 2 {
-					want = strings.Replace(want, "the rows this increment computed", "the model's rows", 1)
-				}
-				if code != 1 || !strings.Contains(errs, want) || !strings.Contains(out, "nothing was published") {
-					t.Fatalf("elt %s: exit %d, want 1 and %q\n%s%s", strings.Join(args, " "), code, want, out, errs)
-				}
-				if got := modelsQuery(t, dir, count); got != before {
-					t.Fatalf("elt %s published: %s rows, before %s", strings.Join(args, " "), got, before)
 				}
 			}
 		})

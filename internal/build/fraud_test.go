@@ -1,13 +1,20 @@
-package cli
+package build
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/digitalservices/elt/internal/gen"
+	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/testutil"
 )
+
+// The fraud models of the repository's project (gold.fraud_velocity_alerts,
+// gold.user_features), built whole and incrementally.
 
 // velocityFiles are transactions, a file each, each case a user: exactly
 // 60 s (flagged), 61 s (not), four at one instant (all flagged), three
@@ -38,7 +45,10 @@ late,2026-11-01 13:00:30,completed
 // as transactions, one file per arrival.
 func velocityProject(t *testing.T, files []string) string {
 	t.Helper()
-	proj := copyProject(t, repoRoot(t), t.TempDir())
+	root := testutil.RepoRoot(t)
+	proj := t.TempDir()
+	testutil.CopyFile(t, filepath.Join(root, "elt.yaml"), filepath.Join(proj, "elt.yaml"))
+	copyTree(t, filepath.Join(root, "models"), filepath.Join(proj, "models"))
 	bronze := filepath.Join(proj, "data", "bronze")
 	testutil.MkdirAll(t, filepath.Join(bronze, "events"), filepath.Join(bronze, "users"))
 	n := 0
@@ -62,8 +72,18 @@ const alertsQuery = "SELECT transaction_id, user_id, transaction_timestamp, tran
 // later one; built file by file it equals one build over all the files.
 func TestVelocityRule(t *testing.T) {
 	proj := velocityProject(t, velocityFiles)
-	mustElt(t, "--project", proj, "build")
-	first := mustElt(t, "--project", proj, "query", "--format", "csv", alertsQuery)
+	p := loadProject(t, proj, "", "")
+	query := func(q string) string {
+		t.Helper()
+		db, err := state.Open(context.Background(), p, state.ReadOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		return queryCSV(t, db, q)
+	}
+	mustBuild(t, p, Options{})
+	first := query(alertsQuery)
 	want := `transaction_id,user_id,transaction_timestamp,transactions_in_window,failed_in_window
 t004,u60,2026-11-01 10:01:00,4,1
 t009,same,2026-11-01 11:00:00,4,1
@@ -77,24 +97,25 @@ t012,same,2026-11-01 11:00:00,4,1
 	// The late transaction at 13:00:00 puts four in 13:00:30's window.
 	testutil.WriteFile(t, filepath.Join(proj, "data", "bronze", "transactions", "part-001.csv"),
 		"transaction_id,session_id,user_id,amount,currency,status,transaction_timestamp\nt019,s-late,late,10.00,USD,failed,2026-11-01 13:00:00\n")
-	out := mustElt(t, "--project", proj, "build")
-	if !strings.Contains(out, "gold.fraud_velocity_alerts           incremental") {
-		t.Fatalf("the second build did not bring the alerts up to date incrementally:\n%s", out)
+	sum := mustBuild(t, p, Options{})
+	i := slices.IndexFunc(sum.Models, func(m state.ModelRun) bool { return m.Model == "gold.fraud_velocity_alerts" })
+	if i < 0 || sum.Models[i].Materialized != "incremental" {
+		t.Fatalf("the second build did not bring the alerts up to date incrementally: %+v", sum.Models)
 	}
-	after := mustElt(t, "--project", proj, "query", "--format", "csv", alertsQuery)
+	after := query(alertsQuery)
 	if after != want+"t018,late,2026-11-01 13:00:30,4,1\n" {
 		t.Fatalf("alerts after the late transaction:\n%s", after)
 	}
 	const featuresQuery = "SELECT * FROM gold.user_features ORDER BY user_id"
-	features := mustElt(t, "--project", proj, "query", "--format", "csv", featuresQuery)
+	features := query(featuresQuery)
 	if !strings.Contains(features, "late,4,4,4,2026-11-01 13:00:30,") || !strings.Contains(features, "same,4,4,4,2026-11-01 11:00:00,") {
 		t.Fatalf("user features:\n%s", features)
 	}
-	mustElt(t, "--project", proj, "build", "--full-refresh")
-	if full := mustElt(t, "--project", proj, "query", "--format", "csv", alertsQuery); full != after {
+	mustBuild(t, p, Options{FullRefresh: true})
+	if full := query(alertsQuery); full != after {
 		t.Fatalf("a full rebuild differs:\n%s\nincremental:\n%s", full, after)
 	}
-	if full := mustElt(t, "--project", proj, "query", "--format", "csv", featuresQuery); full != features {
+	if full := query(featuresQuery); full != features {
 		t.Fatalf("user features after a full rebuild differ:\n%s\nincremental:\n%s", full, features)
 	}
 }
@@ -102,10 +123,14 @@ t012,same,2026-11-01 11:00:00,4,1
 // TestPlantedFraud: every burst elt generate plants is flagged, and none of
 // its near misses (four transactions over 61 s) is.
 func TestPlantedFraud(t *testing.T) {
-	proj := copyProject(t, repoRoot(t), t.TempDir())
-	mustElt(t, "--project", proj, "generate", "--dirty", "0", "--events", "20000", "--users", "400", "--days", "3", "--fraud-rate", "0.02")
-	mustElt(t, "--project", proj, "build")
-	got := mustElt(t, "--project", proj, "query", "--format", "csv", `
+	p := generatedProject(t, gen.Options{Events: 20000, Users: 400, Days: 3, FraudRate: 0.02})
+	mustBuild(t, p, Options{})
+	db, err := state.Open(context.Background(), p, state.ReadOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got := queryCSV(t, db, `
 		WITH planted AS (SELECT user_id, count(*) AS n FROM silver.transactions WHERE user_id LIKE 'f%' GROUP BY user_id),
 		     flagged AS (SELECT user_id, count(*) AS n FROM gold.fraud_velocity_alerts GROUP BY user_id)
 		SELECT (SELECT count(*) FROM planted) AS bursts,

@@ -1,0 +1,246 @@
+package build
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/state"
+	"github.com/digitalservices/elt/internal/testutil"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// The shared conformance cases, built by the build itself (no CLI): gold,
+// quarantine and counts must equal each case's expected/, whether bronze
+// arrives at once or file by file. internal/cli keeps one case end to end.
+
+// conformanceProject copies the repository's models with
+// testdata/conformance/elt.yaml (whose sources accept any share of
+// quarantined records) into a new folder.
+func conformanceProject(t *testing.T) string {
+	t.Helper()
+	root := testutil.RepoRoot(t)
+	proj := t.TempDir()
+	testutil.CopyFile(t, filepath.Join(root, "testdata", "conformance", "elt.yaml"), filepath.Join(proj, "elt.yaml"))
+	copyTree(t, filepath.Join(root, "models"), filepath.Join(proj, "models"))
+	return proj
+}
+
+// copyTree copies every file under from to the same place under to.
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(from, p)
+			testutil.CopyFile(t, p, filepath.Join(to, rel))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// loadProject loads the project in dir, its bronze and warehouse where
+// given.
+func loadProject(t *testing.T, dir, bronze, wh string) *project.Project {
+	t.Helper()
+	p, err := project.Load(dir, project.Overrides{Bronze: bronze, Warehouse: wh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// newBuilder is the build of p's warehouse, opened for writing, with
+// nothing else to do (no headers' check, exports or feature store); its
+// progress lines are not looked at. The warehouse closes with the test.
+func newBuilder(t *testing.T, p *project.Project) *Builder {
+	t.Helper()
+	db, err := state.Open(context.Background(), p, state.Write)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return &Builder{Project: p, DB: db, Out: io.Discard}
+}
+
+// mustBuild opens p's warehouse, runs one build with o and closes it.
+func mustBuild(t *testing.T, p *project.Project, o Options) *Summary {
+	t.Helper()
+	db, err := state.Open(context.Background(), p, state.Write)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	b := &Builder{Project: p, DB: db, Out: io.Discard}
+	sum, err := b.Run(context.Background(), o)
+	if err != nil {
+		t.Fatalf("build %+v: %v", o, err)
+	}
+	return sum
+}
+
+// queryCSV runs q on db and renders its result as elt query --format csv
+// does.
+func queryCSV(t *testing.T, db *warehouse.DB, q string) string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	res, err := output.Read(rows)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	var b bytes.Buffer
+	if err := output.Write(&b, "csv", res); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+type counts map[string]map[string]int64
+
+// results reads what the contract compares from p's warehouse: gold,
+// quarantine and counts.
+func results(t *testing.T, p *project.Project) (gold, quarantine string, c counts) {
+	t.Helper()
+	db, err := state.Open(context.Background(), p, state.ReadOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	gold = queryCSV(t, db, "SELECT * FROM gold.user_session_analysis ORDER BY session_id")
+	quarantine = queryCSV(t, db, "SELECT source, file, line, reason FROM silver.quarantine ORDER BY file, line, source, reason")
+	rows, err := db.QueryContext(context.Background(), `
+		SELECT s.source, coalesce(f.read, 0), s.silver, s.superseded, coalesce(q.n, 0) AS quarantined FROM (
+		    SELECT 'events' AS source, (SELECT count(*) FROM silver.events) AS silver, (SELECT count(*) FROM bronze.events) - (SELECT count(*) FROM silver.events) AS superseded
+		    UNION ALL SELECT 'transactions', (SELECT count(*) FROM silver.transactions), (SELECT count(*) FROM bronze.transactions) - (SELECT count(*) FROM silver.transactions)
+		    UNION ALL SELECT 'users', (SELECT count(*) FROM silver.users), (SELECT count(*) FROM bronze.users) - (SELECT count(*) FROM silver.users)
+		) AS s
+		LEFT JOIN (SELECT source, sum(records)::BIGINT AS read FROM elt.files GROUP BY source) AS f USING (source)
+		LEFT JOIN (SELECT source, count(*) AS n FROM silver.quarantine GROUP BY source) AS q USING (source)
+		ORDER BY source`)
+	if err != nil {
+		t.Fatalf("counts: %v", err)
+	}
+	defer rows.Close()
+	c = counts{}
+	for rows.Next() {
+		var source string
+		var read, silver, superseded, quarantined int64
+		if err := rows.Scan(&source, &read, &silver, &superseded, &quarantined); err != nil {
+			t.Fatalf("counts: %v", err)
+		}
+		c[source] = map[string]int64{"read": read, "silver": silver, "superseded": superseded, "quarantined": quarantined}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("counts: %v", err)
+	}
+	return gold, quarantine, c
+}
+
+// expected reads a case's expected/ gold, quarantine and counts.
+func expected(t *testing.T, dir string) (gold, quarantine string, c counts) {
+	t.Helper()
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, "expected", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.ReplaceAll(string(b), "\r\n", "\n")
+	}
+	if err := json.Unmarshal([]byte(read("counts.json")), &c); err != nil {
+		t.Fatal(err)
+	}
+	return read("gold.csv"), read("quarantine.csv"), c
+}
+
+// compare fails the test unless p's warehouse holds the case's expected/.
+func compare(t *testing.T, dir string, p *project.Project) {
+	t.Helper()
+	wg, wq, wc := expected(t, dir)
+	gg, gq, gc := results(t, p)
+	if strings.TrimSpace(gg) != strings.TrimSpace(wg) {
+		t.Errorf("gold differs:\n%s", testutil.Diff("expected/gold.csv", strings.TrimSpace(wg)+"\n", "warehouse", strings.TrimSpace(gg)+"\n"))
+	}
+	if strings.TrimSpace(gq) != strings.TrimSpace(wq) {
+		t.Errorf("quarantine differs:\n%s", testutil.Diff("expected/quarantine.csv", strings.TrimSpace(wq)+"\n", "warehouse", strings.TrimSpace(gq)+"\n"))
+	}
+	wj, _ := json.Marshal(wc)
+	gj, _ := json.Marshal(gc)
+	if string(wj) != string(gj) {
+		t.Errorf("counts differ:\n got %s\nwant %s", gj, wj)
+	}
+}
+
+// TestConformance builds every shared conformance case once over all files
+// and compares gold, quarantine and counts with expected/.
+func TestConformance(t *testing.T) {
+	root := conformanceProject(t)
+	for _, dir := range testutil.ConformanceCases(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			testutil.SkipPending(t, dir)
+			p := loadProject(t, root, filepath.Join(dir, "bronze"), filepath.Join(t.TempDir(), "w.duckdb"))
+			mustBuild(t, p, Options{})
+			compare(t, dir, p)
+		})
+	}
+}
+
+// TestConformanceIncremental copies the files of each case into an empty
+// bronze folder one at a time, in path order (so every step is a valid
+// earlier state of the lake), building after each; the last build must
+// equal expected/, and so must a full refresh after it.
+func TestConformanceIncremental(t *testing.T) {
+	root := conformanceProject(t)
+	for _, dir := range testutil.ConformanceCases(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			testutil.SkipPending(t, dir)
+			tmp := t.TempDir()
+			bronze := filepath.Join(tmp, "bronze")
+			p := loadProject(t, root, bronze, filepath.Join(tmp, "w.duckdb"))
+			for _, src := range []string{"events", "transactions", "users"} {
+				if err := os.MkdirAll(filepath.Join(bronze, src), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, rel := range arrivals(t, filepath.Join(dir, "bronze")) {
+				testutil.CopyFile(t, filepath.Join(dir, "bronze", rel), filepath.Join(bronze, rel))
+				mustBuild(t, p, Options{})
+			}
+			compare(t, dir, p)
+			mustBuild(t, p, Options{FullRefresh: true})
+			compare(t, dir, p)
+		})
+	}
+}
+
+// arrivals lists a bronze folder's files in arrival order: by source, by
+// path within the source.
+func arrivals(t *testing.T, bronze string) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(bronze, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(bronze, p)
+		files = append(files, rel)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(files)
+	return files
+}

@@ -1,0 +1,98 @@
+package build
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/digitalservices/elt/internal/testutil"
+)
+
+// TestOrderByBronzeColumnsOnIncrement: order_by _file DESC, _line DESC works
+// on increments when the model returns _file and _line (build, add a file,
+// build again), and gives what a full refresh gives.
+func TestOrderByBronzeColumnsOnIncrement(t *testing.T) {
+	dir := ordersProject(t, map[string]string{"silver/orders.sql": `/*
+materialized: incremental
+unique_key: order_id
+order_by: _file DESC, _line DESC
+*/
+SELECT order_id, amount, day, _file, _line FROM bronze.orders
+QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY _file DESC, _line DESC) = 1
+`})
+	p := loadProject(t, dir, "", "")
+	mustBuild(t, p, Options{})
+	testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "orders", "b.csv"), "order_id,amount,day\no1,9.00,2026-01-01\no4,5.00,2026-01-04\n")
+	if got := built(mustBuild(t, p, Options{}))["silver.orders"]; got != "incremental" {
+		t.Fatalf("the second build built silver.orders %q, not an increment", got)
+	}
+	const q = "SELECT order_id, amount FROM silver.orders ORDER BY order_id"
+	const want = "order_id,amount\no1,9.00\no2,2.00\no3,-3.00\no4,5.00\n"
+	if got := queryProject(t, p, q); got != want {
+		t.Fatalf("after the increment:\n%s\nwant\n%s", got, want)
+	}
+	mustBuild(t, p, Options{FullRefresh: true})
+	if got := queryProject(t, p, q); got != want {
+		t.Fatalf("after a full refresh:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestUniqueKeyCheckedOnEveryBuild: an incremental model whose rows share a
+// unique_key value fails its build, whole or as an increment (from sources,
+// merged; from models, recomputed), at the header's unique_key with the
+// keys and their counts, and nothing is published; before, an increment
+// kept one row per key silently while a full build kept them all.
+func TestUniqueKeyCheckedOnEveryBuild(t *testing.T) {
+	cases := []struct {
+		name   string
+		models map[string]string
+		// extra is the second bronze file, whose rows make the keys repeat.
+		extra, model, want string
+	}{
+		{
+			name: "merged from a source",
+			models: map[string]string{"silver/lines.sql": "/*\nmaterialized: incremental\nunique_key: order_id\norder_by: day DESC\n*/\n" +
+				"SELECT order_id, amount, day FROM bronze.orders\n"},
+			extra: "order_id,amount,day\no7,1.00,2026-01-05\no7,2.00,2026-01-06\no8,1.00,2026-01-06\n",
+			model: "silver.lines",
+			want:  "models/silver/lines.sql:3:13: unique_key order_id is not unique in the rows this increment computed of silver.lines: 'o7' (2 rows)",
+		},
+		{
+			name: "recomputed from a model",
+			models: map[string]string{
+				"silver/lines.sql": "/*\nmaterialized: incremental\nunique_key: order_id\norder_by: day DESC\n*/\n" +
+					"SELECT order_id, amount, day FROM bronze.orders QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY day DESC) = 1\n",
+				"gold/parts.sql": "/*\nmaterialized: incremental\nunique_key: order_id\naffected_keys: SELECT order_id FROM changes_silver__lines\n*/\n" +
+					"SELECT order_id, unnest(CASE WHEN amount > 5 THEN [1, 2] ELSE [1] END) AS part FROM silver.lines\n",
+			},
+			extra: "order_id,amount,day\no7,9.00,2026-01-05\n",
+			model: "gold.parts",
+			want:  "models/gold/parts.sql:3:13: unique_key order_id is not unique in the rows this increment computed of gold.parts: 'o7' (2 rows)",
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := ordersProject(t, c.models)
+			// The first file repeats o1: keep one row of it for the first build.
+			testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "orders", "a.csv"), "order_id,amount,day\no1,1.00,2026-01-01\no2,2.00,2026-01-02\n")
+			p := loadProject(t, dir, "", "")
+			mustBuild(t, p, Options{})
+			count := "SELECT count(*) AS n FROM " + c.model
+			before := queryProject(t, p, count)
+			testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "orders", "b.csv"), c.extra)
+			for _, full := range []bool{false, true} {
+				err := buildErr(t, dir, Options{FullRefresh: full})
+				want := c.want
+				if full {
+					want = strings.Replace(want, "the rows this increment computed", "the model's rows", 1)
+				}
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Fatalf("build (full refresh %v): got %v, want %q", full, err, want)
+				}
+				if got := queryProject(t, p, count); got != before {
+					t.Fatalf("build (full refresh %v) published: %s rows, before %s", full, got, before)
+				}
+			}
+		})
+	}
+}
