@@ -2,7 +2,6 @@ package build
 
 import (
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,7 +58,7 @@ func TestChangedBronzeFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = (&Builder{Project: p, DB: db, Out: io.Discard}).Run(context.Background(), Options{})
+	_, err = (&Builder{Project: p, DB: db}).Run(context.Background(), Options{})
 	db.Close()
 	if err == nil || !strings.Contains(err.Error(), "bronze file users/dt=2026-10-31/part-0001.csv changed after it was ingested") || !strings.Contains(err.Error(), "--full-refresh") {
 		t.Fatalf("build: got %v", err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -70,7 +69,7 @@ func newBuilder(t *testing.T, p *project.Project) *Builder {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return &Builder{Project: p, DB: db, Out: io.Discard}
+	return &Builder{Project: p, DB: db}
 }
 
 // mustBuild opens p's warehouse, runs one build with o and closes it.
@@ -81,7 +80,7 @@ func mustBuild(t *testing.T, p *project.Project, o Options) *Summary {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	b := &Builder{Project: p, DB: db, Out: io.Discard}
+	b := &Builder{Project: p, DB: db}
 	sum, err := b.Run(context.Background(), o)
 	if err != nil {
 		t.Fatalf("build %+v: %v", o, err)

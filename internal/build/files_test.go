@@ -3,7 +3,6 @@ package build
 import (
 	"context"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -64,7 +63,7 @@ func TestGoneFilesAreNamed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &Builder{Project: p, DB: db, Out: io.Discard}
+	b := &Builder{Project: p, DB: db}
 	_, err = b.Run(context.Background(), Options{FullRefresh: true})
 	db.Close()
 	if me, ok := errors.AsType[*MissingFilesError](err); !ok || me.Source != "events" || len(me.Files) != 1 ||
@@ -132,7 +131,7 @@ func TestInPlaceEditIsNoticed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &Builder{Project: p, DB: db, Out: io.Discard}
+	b := &Builder{Project: p, DB: db}
 	_, err = b.Run(context.Background(), Options{})
 	db.Close()
 	if err == nil || !strings.Contains(err.Error(), "bronze file users/dt=2026-10-31/part-0001.csv changed after it was ingested") {

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,7 +153,7 @@ func buildErr(t *testing.T, dir string, o Options) error {
 		return err
 	}
 	defer db.Close()
-	_, err = (&Builder{Project: p, DB: db, Out: io.Discard}).Run(context.Background(), o)
+	_, err = (&Builder{Project: p, DB: db}).Run(context.Background(), o)
 	return err
 }
 

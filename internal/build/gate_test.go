@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,7 +47,7 @@ func runBuild(t *testing.T, p *project.Project) (*Summary, error) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	b := &Builder{Project: p, DB: db, Out: io.Discard, Export: publish.Exports}
+	b := &Builder{Project: p, DB: db, Export: publish.Exports}
 	return b.Run(context.Background(), Options{})
 }
 

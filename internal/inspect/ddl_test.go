@@ -54,7 +54,7 @@ func TestDDLSameOnAnyWarehouse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := &build.Builder{Project: p, DB: db, Out: io.Discard}
+		b := &build.Builder{Project: p, DB: db}
 		_, err = b.Run(ctx, build.Options{})
 		db.Close()
 		if err != nil {
@@ -123,7 +123,7 @@ func TestDDLCheckFollowsModelSQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (&build.Builder{Project: p, DB: db, Out: io.Discard}).Run(ctx, build.Options{}); err != nil {
+	if _, err := (&build.Builder{Project: p, DB: db}).Run(ctx, build.Options{}); err != nil {
 		t.Fatalf("build: %v", err)
 	}
 	db.Close()

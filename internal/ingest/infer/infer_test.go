@@ -3,7 +3,6 @@ package infer
 import (
 	"context"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,7 +46,7 @@ func TestInferThenBuild(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			b := &build.Builder{Project: p, DB: db, Out: io.Discard}
+			b := &build.Builder{Project: p, DB: db}
 			sum, err := b.Run(ctx, build.Options{})
 			if err != nil {
 				t.Fatalf("build: %v", err)
