@@ -2,37 +2,12 @@ package build
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/digitalservices/elt/internal/describe"
 	"github.com/digitalservices/elt/internal/testutil"
 )
-
-// ordersProject writes a project with one CSV source, orders (key
-// order_id), one bronze file, and the model files given (path under
-// models/ → text).
-func ordersProject(t *testing.T, models map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	testutil.WriteFile(t, filepath.Join(dir, "elt.yaml"), `version: 1
-sources:
-  orders:
-    format: csv
-    key: order_id
-    fields:
-      - {name: order_id, type: id, required: true}
-      - {name: amount, type: "decimal(10,2)", required: true}
-      - {name: day, type: date}
-`)
-	testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "orders", "a.csv"),
-		"order_id,amount,day\no1,1.00,2026-01-01\no2,2.00,2026-01-02\no3,-3.00,2026-01-02\no1,4.00,2026-01-03\n")
-	for rel, text := range models {
-		testutil.WriteFile(t, filepath.Join(dir, "models", filepath.FromSlash(rel)), text)
-	}
-	return dir
-}
 
 // queryOne runs q on the builder's warehouse and returns its one value as
 // text.
@@ -60,7 +35,7 @@ func TestNothingRunsBeforeTheChecks(t *testing.T) {
 			"is not one ORDER BY list"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := ordersProject(t, map[string]string{"silver/orders.sql": "/*\n" + tc.header + "*/\n" + body})
+			dir := testutil.SmallOrdersProject(t, map[string]string{"silver/orders.sql": "/*\n" + tc.header + "*/\n" + body})
 			b := newBuilder(t, loadProject(t, dir, "", ""))
 			b.Check = describe.CheckHeaders
 			if _, err := b.Run(context.Background(), Options{}); err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -12,7 +12,7 @@ import (
 // on increments when the model returns _file and _line (build, add a file,
 // build again), and gives what a full refresh gives.
 func TestOrderByBronzeColumnsOnIncrement(t *testing.T) {
-	dir := ordersProject(t, map[string]string{"silver/orders.sql": `/*
+	dir := testutil.SmallOrdersProject(t, map[string]string{"silver/orders.sql": `/*
 materialized: incremental
 unique_key: order_id
 order_by: _file DESC, _line DESC
@@ -72,7 +72,7 @@ func TestUniqueKeyCheckedOnEveryBuild(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := ordersProject(t, c.models)
+			dir := testutil.SmallOrdersProject(t, c.models)
 			// The first file repeats o1: keep one row of it for the first build.
 			testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "orders", "a.csv"), "order_id,amount,day\no1,1.00,2026-01-01\no2,2.00,2026-01-02\n")
 			p := loadProject(t, dir, "", "")

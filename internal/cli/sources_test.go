@@ -1,114 +1,20 @@
 package cli
 
 import (
-	"context"
-	"encoding/csv"
-	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/digitalservices/elt/internal/testutil"
-	"github.com/digitalservices/elt/internal/warehouse"
 )
-
-// orders are the records of the declared-source tests, as text: clean
-// ones, a quoted line break, and one breaking each rule.
-var orders = [][]map[string]string{{
-	{"order_id": "o1", "amount": "12.50", "ordered_at": "2026-11-01 10:00:00", "channel": "WEB", "note": "first order"},
-	{"order_id": "o2", "amount": "7.00", "ordered_at": "2026-11-01T10:05:00Z", "channel": " Store ", "note": "a note\nspanning two lines, with \"quotes\""},
-	{"order_id": "", "amount": "3.00", "ordered_at": "2026-11-01 10:10:00", "channel": "web", "note": "no id"},
-	{"order_id": "o3", "amount": "abc", "ordered_at": "2026-11-01 10:15:00", "channel": "web", "note": "bad amount"},
-	{"order_id": "o4", "amount": "9.99", "ordered_at": "2026-11-01 10:20:00", "channel": "phone", "note": "bad channel"},
-	{"order_id": "o5", "amount": "1.00", "ordered_at": "yesterday", "channel": "web", "note": "bad timestamp"},
-}, {
-	{"order_id": "o6", "amount": "4.20", "ordered_at": "1793520000000", "channel": "", "note": "default channel"},
-	{"order_id": "o2", "amount": "8.00", "ordered_at": "2026-11-02 09:00:00", "channel": "web", "note": "later state of o2"},
-}}
-
-var orderColumns = []string{"order_id", "amount", "ordered_at", "channel", "note"}
-
-// ordersProject is the source-orders golden project with the source in
-// the given format.
-func ordersProject(t *testing.T, format string) string {
-	t.Helper()
-	root := filepath.Join(repoRoot(t), "testdata", "e2e", "source-orders", "project")
-	proj := copyProject(t, root, t.TempDir())
-	cfg, err := os.ReadFile(filepath.Join(root, "elt.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), strings.Replace(string(cfg), "format: csv", "format: "+format, 1))
-	return proj
-}
-
-// writeOrders writes file k of orders under bronze/orders in a format.
-func writeOrders(t *testing.T, bronze, format string, k int) {
-	t.Helper()
-	path := filepath.Join(bronze, "orders", fmt.Sprintf("part-%d.%s", k, map[string]string{"csv": "csv", "ndjson": "json", "parquet": "parquet"}[format]))
-	var b strings.Builder
-	switch format {
-	case "csv":
-		w := csv.NewWriter(&b)
-		if err := w.Write(orderColumns); err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range orders[k] {
-			row := make([]string, len(orderColumns))
-			for i, c := range orderColumns {
-				row[i] = r[c]
-			}
-			if err := w.Write(row); err != nil {
-				t.Fatal(err)
-			}
-		}
-		w.Flush()
-	default:
-		for _, r := range orders[k] {
-			line, err := json.Marshal(r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b.Write(line)
-			b.WriteByte('\n')
-		}
-	}
-	if format != "parquet" {
-		testutil.WriteFile(t, path, b.String())
-		return
-	}
-	// Parquet, written by DuckDB from the same records as NDJSON.
-	tmp := filepath.Join(t.TempDir(), "orders.json")
-	testutil.WriteFile(t, tmp, b.String())
-	cols := make([]string, len(orderColumns))
-	for i, c := range orderColumns {
-		cols[i] = fmt.Sprintf("%s: 'VARCHAR'", c)
-	}
-	writeParquet(t, path, fmt.Sprintf("SELECT * FROM read_json(%s, columns = {%s})", quote(tmp), strings.Join(cols, ", ")))
-}
-
-// writeParquet writes what query returns to path as Parquet, with DuckDB.
-func writeParquet(t *testing.T, path, query string) {
-	t.Helper()
-	testutil.MkdirAll(t, filepath.Dir(path))
-	db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec("COPY (" + query + ") TO " + quote(path) + " (FORMAT parquet)"); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // returnsProject is ordersProject with the orders of file 0 in the given
 // format, and a second source declared after it: returns, a CSV file of
 // two.
 func returnsProject(t *testing.T, format string) string {
 	t.Helper()
-	proj := ordersProject(t, format)
+	proj := testutil.OrdersProject(t, format)
 	cfg, err := os.ReadFile(filepath.Join(proj, "elt.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +27,7 @@ func returnsProject(t *testing.T, format string) string {
       - {name: why,      type: text}
 `)
 	bronze := filepath.Join(proj, "data", "bronze")
-	writeOrders(t, bronze, format, 0)
+	testutil.WriteOrders(t, bronze, format, 0)
 	testutil.WriteFile(t, filepath.Join(bronze, "returns", "r.csv"), "order_id,why\no1,damaged\no2,late\n")
 	return proj
 }
@@ -161,10 +67,10 @@ func TestUnreadSourceIsSaid(t *testing.T) {
 // by their own names, and a rejected record's raw text is its own file's
 // row.
 func TestParquetFilesOfDifferentColumns(t *testing.T) {
-	proj := ordersProject(t, "parquet")
+	proj := testutil.OrdersProject(t, "parquet")
 	dir := filepath.Join(proj, "data", "bronze", "orders")
-	writeParquet(t, filepath.Join(dir, "a.parquet"), `SELECT 'a1' AS order_id, '1.00' AS amount, '2026-11-01 10:00:00' AS ordered_at`)
-	writeParquet(t, filepath.Join(dir, "b.parquet"), `SELECT * FROM (VALUES ('x', 'b1', 2.5::DECIMAL(10,2), TIMESTAMP '2026-11-01 11:00:00', 7),
+	testutil.WriteParquet(t, filepath.Join(dir, "a.parquet"), `SELECT 'a1' AS order_id, '1.00' AS amount, '2026-11-01 10:00:00' AS ordered_at`)
+	testutil.WriteParquet(t, filepath.Join(dir, "b.parquet"), `SELECT * FROM (VALUES ('x', 'b1', 2.5::DECIMAL(10,2), TIMESTAMP '2026-11-01 11:00:00', 7),
 		('y', 'b2', 3.0::DECIMAL(10,2), NULL, 8)) AS t(note, ORDER_ID, amount, ordered_at, extra)`)
 	mustElt(t, "--project", proj, "build")
 	got := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT order_id, amount, note, source_file FROM silver.orders ORDER BY order_id")
@@ -183,8 +89,8 @@ orders/b.parquet,2,missing_ordered_at,"{""note"":""y"",""ORDER_ID"":""b2"",""amo
 // rules as text: decimals, timestamps (with a zone too), integers as ids.
 // The file's name holds glob characters, which DuckDB must not expand.
 func TestTypedParquetColumns(t *testing.T) {
-	proj := ordersProject(t, "parquet")
-	writeParquet(t, filepath.Join(proj, "data", "bronze", "orders", "typed [1]*.parquet"), `SELECT * FROM (VALUES
+	proj := testutil.OrdersProject(t, "parquet")
+	testutil.WriteParquet(t, filepath.Join(proj, "data", "bronze", "orders", "typed [1]*.parquet"), `SELECT * FROM (VALUES
 		(17, 12.5::DECIMAL(10,2), TIMESTAMP '2026-11-01 10:00:00.25', 'Web', NULL),
 		(18, 123456789.5::DECIMAL(12,2), TIMESTAMPTZ '2026-11-01 12:00:00+02', 'store', 'too much'),
 		(NULL, 1.0::DECIMAL(10,2), TIMESTAMP '2026-11-01 10:00:00', 'web', 'no id')

@@ -14,30 +14,6 @@ import (
 // increments, unique_key unique on every build, and a reconciliation for
 // every declared source whatever its models are named.
 
-// modelsOrdersProject writes a project with one CSV source, orders (key
-// order_id), one bronze file, and the model files given (path under
-// models/ → text).
-func modelsOrdersProject(t *testing.T, models map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	testutil.WriteFile(t, filepath.Join(dir, "elt.yaml"), `version: 1
-sources:
-  orders:
-    format: csv
-    key: order_id
-    fields:
-      - {name: order_id, type: id, required: true}
-      - {name: amount, type: "decimal(10,2)", required: true}
-      - {name: day, type: date}
-`)
-	testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "orders", "a.csv"),
-		"order_id,amount,day\no1,1.00,2026-01-01\no2,2.00,2026-01-02\no3,-3.00,2026-01-02\no1,4.00,2026-01-03\n")
-	for rel, text := range models {
-		testutil.WriteFile(t, filepath.Join(dir, "models", filepath.FromSlash(rel)), text)
-	}
-	return dir
-}
-
 // modelsQuery runs one read-only query on the project's warehouse and returns
 // its CSV.
 func modelsQuery(t *testing.T, dir, sql string) string {
@@ -62,7 +38,7 @@ func TestHeaderNamesCheckedBeforeRun(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := modelsOrdersProject(t, map[string]string{"silver/orders.sql": "/*\n" + c.header + "*/\n" + body})
+			dir := testutil.SmallOrdersProject(t, map[string]string{"silver/orders.sql": "/*\n" + c.header + "*/\n" + body})
 			for _, cmd := range []string{"compile", "build"} {
 				code, out, errs := elt(t, "--project", dir, cmd)
 				if code != 1 || !strings.Contains(errs, c.want) || !strings.Contains(errs, "silver.orders returns order_id, amount, day") {
@@ -86,7 +62,7 @@ func TestHeaderNamesCheckedBeforeRun(t *testing.T) {
 // header checks its unique_key unique and not null leaves the duplicates to
 // those checks, which block the build and name them.
 func TestUniqueKeyWholeBuildWithUniqueCheck(t *testing.T) {
-	dir := modelsOrdersProject(t, map[string]string{"silver/lines.sql": "/*\nmaterialized: incremental\nunique_key: order_id\norder_by: day DESC\n" +
+	dir := testutil.SmallOrdersProject(t, map[string]string{"silver/lines.sql": "/*\nmaterialized: incremental\nunique_key: order_id\norder_by: day DESC\n" +
 		"columns:\n  - name: order_id\n    checks: [not_null, unique]\n*/\nSELECT order_id, amount, day FROM bronze.orders\n"})
 	code, out, errs := elt(t, "--project", dir, "build")
 	if code != 1 || !strings.Contains(out, "FAIL  silver.lines  unique(order_id)") || !strings.Contains(out, "o1") {
@@ -145,7 +121,7 @@ func TestEverySourceReconciled(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := modelsOrdersProject(t, map[string]string{"silver/order_lines.sql": c.model})
+			dir := testutil.SmallOrdersProject(t, map[string]string{"silver/order_lines.sql": c.model})
 			if c.noKey {
 				cfg, err := os.ReadFile(filepath.Join(dir, "elt.yaml"))
 				if err != nil {
@@ -174,7 +150,7 @@ func TestEverySourceReconciled(t *testing.T) {
 // duplicate to a merge (neither replaces the other), so a whole build fails
 // on them even when the header checks the key unique (which ignores NULLs).
 func TestUniqueKeyNullsAreDuplicates(t *testing.T) {
-	dir := modelsOrdersProject(t, map[string]string{"silver/lines.sql": "/*\nmaterialized: incremental\nunique_key: order_id\norder_by: day DESC\n" +
+	dir := testutil.SmallOrdersProject(t, map[string]string{"silver/lines.sql": "/*\nmaterialized: incremental\nunique_key: order_id\norder_by: day DESC\n" +
 		"columns:\n  - name: order_id\n    checks: [unique]\n*/\n" +
 		"SELECT CASE WHEN amount > 1 THEN NULL ELSE order_id END AS order_id, amount, day FROM bronze.orders\n"})
 	code, out, errs := elt(t, "--project", dir, "build")
@@ -189,7 +165,7 @@ func TestUniqueKeyNullsAreDuplicates(t *testing.T) {
 // are errors at their line:col before anything runs; a check that only
 // warns stays a warning at the audit.
 func TestHeaderChecksAndKeysCheckedBeforeRun(t *testing.T) {
-	dir := modelsOrdersProject(t, map[string]string{"silver/orders.sql": `/*
+	dir := testutil.SmallOrdersProject(t, map[string]string{"silver/orders.sql": `/*
 materialized: table
 checks:
   - {expression: "sum(amount) > 0"}
@@ -228,7 +204,7 @@ SELECT order_id, amount, day FROM bronze.orders
 // reconciled in it (before, it failed as if records were lost); the next
 // build of that model reconciles them all.
 func TestReconciledModelNotSelected(t *testing.T) {
-	dir := modelsOrdersProject(t, map[string]string{
+	dir := testutil.SmallOrdersProject(t, map[string]string{
 		"silver/orders.sql": "/*\nmaterialized: incremental\nunique_key: order_id\norder_by: day DESC\n*/\n" +
 			"SELECT order_id, amount, day FROM bronze.orders QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY day DESC) = 1\n",
 		"gold/raw.sql": "SELECT count(*) AS n FROM bronze.orders\n",

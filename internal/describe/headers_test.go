@@ -3,7 +3,6 @@ package describe
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,27 +15,6 @@ import (
 // The header names checked against the columns the models' SQL returns,
 // before anything runs (CheckHeaders), on projects that were never built:
 // the models are described empty, from their files alone.
-
-// ordersProject writes a project with one CSV source, orders (key
-// order_id), and the model files given (path under models/ → text).
-func ordersProject(t *testing.T, models map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	testutil.WriteFile(t, filepath.Join(dir, "elt.yaml"), `version: 1
-sources:
-  orders:
-    format: csv
-    key: order_id
-    fields:
-      - {name: order_id, type: id, required: true}
-      - {name: amount, type: "decimal(10,2)", required: true}
-      - {name: day, type: date}
-`)
-	for rel, text := range models {
-		testutil.WriteFile(t, filepath.Join(dir, "models", filepath.FromSlash(rel)), text)
-	}
-	return dir
-}
 
 // checkHeaders loads and plans the project in dir and checks the headers
 // of all its models, as elt compile and elt build do first.
@@ -76,7 +54,7 @@ func TestHeaderNamesChecked(t *testing.T) {
 			"models/silver/orders.sql:6:23: partition_by y: expr \"year(dya)\" does not bind to the model's columns"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			dir := ordersProject(t, map[string]string{"silver/orders.sql": "/*\n" + c.header + "*/\n" + body})
+			dir := testutil.SmallOrdersProject(t, map[string]string{"silver/orders.sql": "/*\n" + c.header + "*/\n" + body})
 			err := checkHeaders(t, dir)
 			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "silver.orders returns order_id, amount, day") {
 				t.Fatalf("got %v, want %q with the model's columns", err, c.want)
@@ -88,7 +66,7 @@ func TestHeaderNamesChecked(t *testing.T) {
 // TestHeaderCheckedWhenUpstreamNotBuilt: a model downstream of another is
 // checked too (its input is described empty for the check).
 func TestHeaderCheckedWhenUpstreamNotBuilt(t *testing.T) {
-	dir := ordersProject(t, map[string]string{
+	dir := testutil.SmallOrdersProject(t, map[string]string{
 		"silver/orders.sql": "/* materialized: table */\nSELECT order_id, amount, day FROM bronze.orders\n",
 		"gold/daily.sql":    "/*\nmaterialized: table\ncolumns:\n  - name: revenu\n    description: typo\n*/\nSELECT day, sum(amount) AS revenue FROM silver.orders GROUP BY day\n",
 	})
@@ -104,7 +82,7 @@ func TestHeaderCheckedWhenUpstreamNotBuilt(t *testing.T) {
 // are errors at their line:col, all together; a check that only warns is
 // left to the audit.
 func TestHeaderChecksAndKeysChecked(t *testing.T) {
-	dir := ordersProject(t, map[string]string{"silver/orders.sql": `/*
+	dir := testutil.SmallOrdersProject(t, map[string]string{"silver/orders.sql": `/*
 materialized: table
 checks:
   - {expression: "sum(amount) > 0"}
