@@ -96,7 +96,7 @@ func queryCSV(t *testing.T, db *warehouse.DB, q string) string {
 	if err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
-	res, err := output.Read(rows)
+	res, err := output.Read(rows, warehouse.PlainRow)
 	if err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}

@@ -246,7 +246,7 @@ func sampleRows(ctx context.Context, q warehouse.Querier, query string, args ...
 	if err != nil {
 		return nil
 	}
-	res, err := output.Read(rows)
+	res, err := output.Read(rows, warehouse.PlainRow)
 	if err != nil {
 		return nil
 	}
@@ -291,7 +291,7 @@ func Quarantine(ctx context.Context, q warehouse.Querier, source string, runID, 
 	r.Passed = r.Share() <= r.Allowed
 	if !r.Passed {
 		if rows, err := state.QuarantineSample(ctx, q, source, runID, 5); err == nil {
-			r.Samples, _ = output.Read(rows)
+			r.Samples, _ = output.Read(rows, warehouse.PlainRow)
 		}
 	}
 	return r

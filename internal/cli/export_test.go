@@ -59,7 +59,7 @@ func readFiles(t *testing.T, proj, format, query string) string {
 	if err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
-	res, err := output.Read(rows)
+	res, err := output.Read(rows, warehouse.PlainRow)
 	if err != nil {
 		t.Fatal(err)
 	}

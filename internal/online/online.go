@@ -224,6 +224,7 @@ func (s *Store) Publish(ctx context.Context, db *warehouse.DB, m *project.Model,
 		if err := rows.Scan(ptrs...); err != nil {
 			return res, err
 		}
+		warehouse.PlainRow(row)
 		k, _ := output.Text(row[0], "VARCHAR")
 		key := m.Header.Online.KeyPrefix + k
 		pipe.Del(ctx, key)

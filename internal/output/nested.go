@@ -10,24 +10,15 @@ import (
 	"time"
 )
 
-// orderedMap reads a MAP value (duckdb-go's OrderedMap, whose Keys and
-// Values have pointer receivers) as its keys and values in order; ok is
-// false for any other value.
+// orderedMap reads a MAP value (warehouse.Plain gives one Keys and Values,
+// in DuckDB's order) as its keys and values; ok is false for any other
+// value.
 func orderedMap(v any) (keys, values []any, ok bool) {
 	type kv interface {
 		Keys() []any
 		Values() []any
 	}
 	if m, ok := v.(kv); ok {
-		return m.Keys(), m.Values(), true
-	}
-	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Struct {
-		return nil, nil, false
-	}
-	p := reflect.New(rv.Type())
-	p.Elem().Set(rv)
-	if m, ok := p.Interface().(kv); ok {
 		return m.Keys(), m.Values(), true
 	}
 	return nil, nil, false

@@ -59,13 +59,22 @@ func TestValuesFromDuckDB(t *testing.T) {
 		{`[[DATE '2026-01-02']]`, `[["2026-01-02"]]`, `[["2026-01-02"]]`},
 		{`[DATE '2026-01-02', date '-infinity']::DATE[2]`, `["2026-01-02","-infinity"]`, `["2026-01-02","-infinity"]`},
 		{`{'s': {'d': DATE '2026-01-02'}}`, `{"s":{"d":"2026-01-02"}}`, `{"s":{"d":"2026-01-02"}}`},
+		// duckdb-go's DECIMAL, INTERVAL and UUID, through warehouse.Plain,
+		// alone and inside a list, a struct or a map.
+		{`1531.00::DECIMAL(10,2)`, `1531.00`, `1531.00`},
+		{`-0.005::DECIMAL(10,3)`, `-0.005`, `-0.005`},
+		{`INTERVAL '1 year 2 months 3 days 04:05:06.5'`, `P1Y2M3DT4H5M6.5S`, `"P1Y2M3DT4H5M6.5S"`},
+		{`'5e1f8b66-7a57-4b6b-9c2b-4b3c5f6a7d8e'::UUID`, `5e1f8b66-7a57-4b6b-9c2b-4b3c5f6a7d8e`, `"5e1f8b66-7a57-4b6b-9c2b-4b3c5f6a7d8e"`},
+		{`[1.50::DECIMAL(4,2), NULL]`, `[1.50,null]`, `[1.50,null]`},
+		{`{'d': 2.5::DECIMAL(3,1), 'i': INTERVAL '2 days'}`, `{"d":2.5,"i":"P2D"}`, `{"d":2.5,"i":"P2D"}`},
+		{`MAP {'a': 1.25::DECIMAL(5,2)}`, `{a=1.25}`, `{"a":1.25}`},
 	} {
 		t.Run(tc.expr, func(t *testing.T) {
 			rows, err := db.QueryContext(ctx, "SELECT "+tc.expr+" AS v")
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := Read(rows)
+			r, err := Read(rows, warehouse.PlainRow)
 			if err != nil {
 				t.Fatal(err)
 			}

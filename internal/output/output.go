@@ -34,8 +34,10 @@ type Result struct {
 	Total int64
 }
 
-// Read consumes rows, all of them.
-func Read(rows *sql.Rows) (*Result, error) { return ReadLimit(rows, -1) }
+// Read consumes rows, all of them, each made plain by plain (the
+// warehouse's PlainRow: DuckDB's values as types this package reads
+// without knowing the driver).
+func Read(rows *sql.Rows, plain func(row []any)) (*Result, error) { return ReadLimit(rows, -1, plain) }
 
 // Write renders r in format.
 func Write(w io.Writer, format string, r *Result) error {
@@ -125,18 +127,17 @@ func formatTime(t time.Time, typ string) string {
 	return t.Format("2006-01-02 15:04:05") + frac(t)
 }
 
-// interval renders a DuckDB INTERVAL (a struct of Months, Days and Micros)
-// as an ISO 8601 duration, such as P1Y2M3DT4H5M6.5S; ok is false for other
-// values.
+// interval renders a DuckDB INTERVAL (warehouse.Plain gives one
+// IntervalParts: months, days, microseconds) as an ISO 8601 duration, such
+// as P1Y2M3DT4H5M6.5S; ok is false for other values.
 func interval(v any) (string, bool) {
-	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Struct || rv.NumField() != 3 {
+	iv, ok := v.(interface {
+		IntervalParts() (months, days int32, micros int64)
+	})
+	if !ok {
 		return "", false
 	}
-	months, days, micros := rv.FieldByName("Months"), rv.FieldByName("Days"), rv.FieldByName("Micros")
-	if !months.IsValid() || !days.IsValid() || !micros.IsValid() || !months.CanInt() || !days.CanInt() || !micros.CanInt() {
-		return "", false
-	}
+	months32, days32, us := iv.IntervalParts()
 	var b strings.Builder
 	b.WriteString("P")
 	part := func(n int64, unit string) {
@@ -144,11 +145,10 @@ func interval(v any) (string, bool) {
 			fmt.Fprintf(&b, "%d%s", n, unit)
 		}
 	}
-	m := months.Int()
+	m := int64(months32)
 	part(m/12, "Y")
 	part(m%12, "M")
-	part(days.Int(), "D")
-	us := micros.Int()
+	part(int64(days32), "D")
 	if us != 0 {
 		b.WriteString("T")
 		part(us/3_600_000_000, "H")
@@ -395,22 +395,18 @@ func writeMarkdown(w io.Writer, r *Result) error {
 	return err
 }
 
-// decimal renders a driver decimal (a struct with Scale and an unscaled
-// *big.Int Value) with exactly its scale's digits: 1531.00, not 1531.
+// decimal renders a DECIMAL (warehouse.Plain gives one DecimalParts: its
+// digits as an integer and its scale) with exactly its scale's digits:
+// 1531.00, not 1531.
 func decimal(v any) (string, bool) {
-	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Struct {
+	dv, ok := v.(interface{ DecimalParts() (*big.Int, int) })
+	if !ok {
 		return "", false
 	}
-	sf, vf := rv.FieldByName("Scale"), rv.FieldByName("Value")
-	if !sf.IsValid() || !vf.IsValid() || !sf.CanUint() {
+	n, scale := dv.DecimalParts()
+	if n == nil {
 		return "", false
 	}
-	n, ok := vf.Interface().(*big.Int)
-	if !ok || n == nil {
-		return "", false
-	}
-	scale := int(sf.Uint())
 	digits := new(big.Int).Abs(n).String()
 	if scale > 0 {
 		if len(digits) <= scale {

@@ -8,18 +8,24 @@ import (
 	"time"
 )
 
-// decimalValue has the shape of duckdb-go's Decimal.
+// decimalValue is a DECIMAL as warehouse.Plain hands one over.
 type decimalValue struct {
 	Width uint8
 	Scale uint8
 	Value *big.Int
 }
 
-// intervalValue has the shape of duckdb-go's Interval.
+func (d decimalValue) DecimalParts() (*big.Int, int) { return d.Value, int(d.Scale) }
+
+// intervalValue is an INTERVAL as warehouse.Plain hands one over.
 type intervalValue struct {
 	Days   int32
 	Months int32
 	Micros int64
+}
+
+func (i intervalValue) IntervalParts() (months, days int32, micros int64) {
+	return i.Months, i.Days, i.Micros
 }
 
 // TestText renders each kind of value as the table and CSV formats show it.

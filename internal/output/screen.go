@@ -10,9 +10,10 @@ import (
 	"github.com/digitalservices/elt/internal/diag"
 )
 
-// ReadLimit consumes rows, keeping the first limit (all when limit < 0)
-// and counting the rest in Total without converting them.
-func ReadLimit(rows *sql.Rows, limit int) (*Result, error) {
+// ReadLimit consumes rows, keeping the first limit (all when limit < 0),
+// each made plain by plain (as Read), and counting the rest in Total
+// without converting them.
+func ReadLimit(rows *sql.Rows, limit int, plain func(row []any)) (*Result, error) {
 	defer rows.Close()
 	cols, err := rows.ColumnTypes()
 	if err != nil {
@@ -37,6 +38,7 @@ func ReadLimit(rows *sql.Rows, limit int) (*Result, error) {
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, err
 		}
+		plain(vals)
 		r.Rows = append(r.Rows, vals)
 	}
 	if n > int64(len(r.Rows)) {

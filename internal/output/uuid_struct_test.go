@@ -51,7 +51,7 @@ func TestUUIDsAndStructOrder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := Read(rows)
+			r, err := Read(rows, warehouse.PlainRow)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -385,7 +385,7 @@ func queryTree(ctx context.Context, p Parser, path, text, body, what string) (an
 	if obj, ok := tree.(map[string]any); ok && obj["error"] == true {
 		msg, _ := obj["error_message"].(string)
 		pos, _ := strconv.Atoi(fmt.Sprint(obj["position"]))
-		line, col := diag.Position(text, charsToBytes(body, pos))
+		line, col := diag.Position(text, diag.ByteOffset(body, max(pos, 0)))
 		// json_serialize_sql types its errors (error_type); a statement
 		// that is not a query is "not implemented".
 		notQuery := obj["error_type"] == "not implemented"
@@ -426,16 +426,4 @@ func DataTests(ctx context.Context, p Parser, tests []project.SQLFile) error {
 		errs.Add(err)
 	}
 	return errs.Err()
-}
-
-// charsToBytes is the byte offset in text of the character offset pos:
-// DuckDB's parser names positions in characters.
-func charsToBytes(text string, pos int) int {
-	for i := range text {
-		if pos <= 0 {
-			return i
-		}
-		pos--
-	}
-	return len(text)
 }

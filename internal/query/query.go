@@ -24,7 +24,7 @@ func Run(ctx context.Context, db *warehouse.DB, path, text string, limit int) (*
 	if err != nil {
 		return nil, queryError(path, text, err)
 	}
-	res, err := output.ReadLimit(rows, limit)
+	res, err := output.ReadLimit(rows, limit, warehouse.PlainRow)
 	if err != nil {
 		return nil, queryError(path, text, err)
 	}

@@ -66,7 +66,7 @@ func Show(ctx context.Context, db *warehouse.DB, g *plan.Graph, model string, li
 	if err != nil {
 		return nil, compile.SQLError(m.Path, m.Text, prefix, err)
 	}
-	res, err := output.Read(rows)
+	res, err := output.Read(rows, warehouse.PlainRow)
 	if err != nil {
 		return nil, compile.SQLError(m.Path, m.Text, prefix, err)
 	}

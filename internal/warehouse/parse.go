@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	bindings "github.com/duckdb/duckdb-go-bindings"
+
+	"github.com/digitalservices/elt/internal/diag"
 )
 
 // Statement is one SQL statement of a text, as DuckDB's parser separates
@@ -190,7 +192,7 @@ func SelectTree(ctx context.Context, q Querier, text string) (json.RawMessage, e
 		if err != nil {
 			pos = -1
 		}
-		return nil, &NotQueryError{Kind: Unparsed, Msg: parsed.Msg, Offset: byteOffset(text, int(pos))}
+		return nil, &NotQueryError{Kind: Unparsed, Msg: parsed.Msg, Offset: diag.ByteOffset(text, int(pos))}
 	case len(parsed.Statements) != 1:
 		return nil, &NotQueryError{Kind: Several, Count: len(parsed.Statements)}
 	}

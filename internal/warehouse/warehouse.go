@@ -25,6 +25,7 @@ import (
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/sqlname"
 )
 
@@ -283,7 +284,7 @@ func (e *QueryError) Error() string { return e.Kind + ": " + e.Msg }
 
 // lineCtxRe is the position DuckDB appends to a message: the statement's
 // line and a caret under the offending character, drawn for a terminal
-// (see charCol). DuckDB gives the position of
+// (see diag.CharColumn). DuckDB gives the position of
 // most errors only in this text (duckdb.Error has a type and a message, no
 // offset), so it is read from there; the error's kind is read from its
 // type.
@@ -315,7 +316,7 @@ func (qe *QueryError) locate() {
 	prefix := len("LINE ") + (m[3] - m[2]) + len(": ")
 	snippet := qe.Msg[m[4]:m[5]]
 	caret := m[7] - m[6]
-	col := charCol(snippet, caret-prefix)
+	col := diag.CharColumn(snippet, caret-prefix)
 	if strings.HasPrefix(snippet, "...") {
 		col = 0 // the line was cut; the column is not recoverable
 	}
