@@ -3,11 +3,8 @@ package build
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"testing"
 
 	"github.com/digitalservices/elt/internal/output"
@@ -107,11 +104,9 @@ func queryCSV(t *testing.T, db *warehouse.DB, q string) string {
 	return b.String()
 }
 
-type counts map[string]map[string]int64
-
 // results reads what the contract compares from p's warehouse: gold,
 // quarantine and counts.
-func results(t *testing.T, p *project.Project) (gold, quarantine string, c counts) {
+func results(t *testing.T, p *project.Project) (gold, quarantine string, c testutil.Counts) {
 	t.Helper()
 	db, err := state.Open(context.Background(), p, state.ReadOnly)
 	if err != nil {
@@ -133,7 +128,7 @@ func results(t *testing.T, p *project.Project) (gold, quarantine string, c count
 		t.Fatalf("counts: %v", err)
 	}
 	defer rows.Close()
-	c = counts{}
+	c = testutil.Counts{}
 	for rows.Next() {
 		var source string
 		var read, silver, superseded, quarantined int64
@@ -148,38 +143,11 @@ func results(t *testing.T, p *project.Project) (gold, quarantine string, c count
 	return gold, quarantine, c
 }
 
-// expected reads a case's expected/ gold, quarantine and counts.
-func expected(t *testing.T, dir string) (gold, quarantine string, c counts) {
-	t.Helper()
-	read := func(name string) string {
-		b, err := os.ReadFile(filepath.Join(dir, "expected", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return strings.ReplaceAll(string(b), "\r\n", "\n")
-	}
-	if err := json.Unmarshal([]byte(read("counts.json")), &c); err != nil {
-		t.Fatal(err)
-	}
-	return read("gold.csv"), read("quarantine.csv"), c
-}
-
 // compare fails the test unless p's warehouse holds the case's expected/.
 func compare(t *testing.T, dir string, p *project.Project) {
 	t.Helper()
-	wg, wq, wc := expected(t, dir)
-	gg, gq, gc := results(t, p)
-	if strings.TrimSpace(gg) != strings.TrimSpace(wg) {
-		t.Errorf("gold differs:\n%s", testutil.Diff("expected/gold.csv", strings.TrimSpace(wg)+"\n", "warehouse", strings.TrimSpace(gg)+"\n"))
-	}
-	if strings.TrimSpace(gq) != strings.TrimSpace(wq) {
-		t.Errorf("quarantine differs:\n%s", testutil.Diff("expected/quarantine.csv", strings.TrimSpace(wq)+"\n", "warehouse", strings.TrimSpace(gq)+"\n"))
-	}
-	wj, _ := json.Marshal(wc)
-	gj, _ := json.Marshal(gc)
-	if string(wj) != string(gj) {
-		t.Errorf("counts differ:\n got %s\nwant %s", gj, wj)
-	}
+	gold, quarantine, counts := results(t, p)
+	testutil.CompareCase(t, dir, gold, quarantine, counts)
 }
 
 // TestConformance builds every shared conformance case once over all files
@@ -213,7 +181,7 @@ func TestConformanceIncremental(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			for _, rel := range arrivals(t, filepath.Join(dir, "bronze")) {
+			for _, rel := range testutil.Arrivals(t, filepath.Join(dir, "bronze")) {
 				testutil.CopyFile(t, filepath.Join(dir, "bronze", rel), filepath.Join(bronze, rel))
 				mustBuild(t, p, Options{})
 			}
@@ -222,24 +190,4 @@ func TestConformanceIncremental(t *testing.T) {
 			compare(t, dir, p)
 		})
 	}
-}
-
-// arrivals lists a bronze folder's files in arrival order: by source, by
-// path within the source.
-func arrivals(t *testing.T, bronze string) []string {
-	t.Helper()
-	var files []string
-	err := filepath.WalkDir(bronze, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(bronze, p)
-		files = append(files, rel)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(files)
-	return files
 }

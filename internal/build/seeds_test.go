@@ -2,31 +2,12 @@ package build
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/testutil"
 )
-
-// seedProject is a project with the seed seeds/ref/fx_rates.csv (text),
-// elt.yaml's seeds: section (config, indented under seeds:) and a gold
-// model joining it.
-func seedProject(t *testing.T, text, config string) string {
-	t.Helper()
-	proj := t.TempDir()
-	yaml := "version: 1\nmodels:\n  materialized: table\n"
-	if config != "" {
-		yaml += "seeds:\n" + config
-	}
-	testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), yaml)
-	testutil.WriteFile(t, filepath.Join(proj, "seeds", "ref", "fx_rates.csv"), text)
-	testutil.WriteFile(t, filepath.Join(proj, "models", "gold", "eur.sql"),
-		"SELECT o.id, o.amount * r.rate::DOUBLE AS usd FROM (VALUES (1, 'EUR', 10.0), (2, 'USD', 5.0)) o(id, currency, amount)\n"+
-			"JOIN ref.fx_rates r ON r.currency = o.currency\n")
-	return proj
-}
 
 // TestSeedsReadStrictly: a seed is read as CSV sources are (RFC 4180), and
 // what a source would quarantine, an empty or header-only seed, and a value
@@ -69,7 +50,7 @@ func TestSeedsReadStrictly(t *testing.T) {
 			[]string{"elt.yaml: seeds: ref.fx_rates: column_types names rte, which seeds/ref/fx_rates.csv has no column of"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			proj := seedProject(t, tc.text, tc.config)
+			proj := testutil.SeedProject(t, tc.text, tc.config)
 			p, err := project.Load(proj, project.Overrides{})
 			if err == nil {
 				b := newBuilder(t, p)

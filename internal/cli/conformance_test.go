@@ -2,19 +2,14 @@ package cli
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"testing"
 
 	"github.com/digitalservices/elt/internal/testutil"
 )
 
-type counts map[string]map[string]int64
-
 // results reads what the contract compares: gold, quarantine and counts.
-func results(t *testing.T, base []string) (gold, quarantine string, c counts) {
+func results(t *testing.T, base []string) (gold, quarantine string, c testutil.Counts) {
 	gold = mustElt(t, append(base, "query", "--format", "csv", "SELECT * FROM gold.user_session_analysis ORDER BY session_id")...)
 	quarantine = mustElt(t, append(base, "query", "--format", "csv", "SELECT source, file, line, reason FROM silver.quarantine ORDER BY file, line, source, reason")...)
 	js := mustElt(t, append(base, "query", "--format", "json", `
@@ -30,7 +25,7 @@ func results(t *testing.T, base []string) (gold, quarantine string, c counts) {
 	if err := json.Unmarshal([]byte(js), &rows); err != nil {
 		t.Fatalf("counts: %v\n%s", err, js)
 	}
-	c = counts{}
+	c = testutil.Counts{}
 	for _, r := range rows {
 		m := map[string]int64{}
 		for _, k := range []string{"read", "silver", "superseded", "quarantined"} {
@@ -42,64 +37,10 @@ func results(t *testing.T, base []string) (gold, quarantine string, c counts) {
 	return gold, quarantine, c
 }
 
-func expected(t *testing.T, dir string) (gold, quarantine string, c counts) {
-	read := func(name string) string {
-		b, err := os.ReadFile(filepath.Join(dir, "expected", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return strings.ReplaceAll(string(b), "\r\n", "\n")
-	}
-	if err := json.Unmarshal([]byte(read("counts.json")), &c); err != nil {
-		t.Fatal(err)
-	}
-	return read("gold.csv"), read("quarantine.csv"), c
-}
-
 func compare(t *testing.T, dir string, base []string) {
 	t.Helper()
-	wg, wq, wc := expected(t, dir)
-	gg, gq, gc := results(t, base)
-	if strings.TrimSpace(gg) != strings.TrimSpace(wg) {
-		t.Errorf("gold differs:\n%s", diff(wg, gg))
-	}
-	if strings.TrimSpace(gq) != strings.TrimSpace(wq) {
-		t.Errorf("quarantine differs:\n%s", diff(wq, gq))
-	}
-	wj, _ := json.Marshal(wc)
-	gj, _ := json.Marshal(gc)
-	if string(wj) != string(gj) {
-		t.Errorf("counts differ:\n got %s\nwant %s", gj, wj)
-	}
-}
-
-// diff lists the lines only one side has.
-func diff(want, got string) string {
-	w := strings.Split(strings.TrimSpace(want), "\n")
-	g := strings.Split(strings.TrimSpace(got), "\n")
-	in := func(xs []string) map[string]bool {
-		m := map[string]bool{}
-		for _, x := range xs {
-			m[x] = true
-		}
-		return m
-	}
-	wm, gm := in(w), in(g)
-	var b strings.Builder
-	n := 0
-	for _, x := range w {
-		if !gm[x] && n < 20 {
-			b.WriteString("- " + x + "\n")
-			n++
-		}
-	}
-	for _, x := range g {
-		if !wm[x] && n < 40 {
-			b.WriteString("+ " + x + "\n")
-			n++
-		}
-	}
-	return b.String()
+	gold, quarantine, counts := results(t, base)
+	testutil.CompareCase(t, dir, gold, quarantine, counts)
 }
 
 // TestConformance builds one shared conformance case through the CLI (elt
@@ -114,23 +55,4 @@ func TestConformance(t *testing.T) {
 	base := []string{"--project", root, "--bronze", filepath.Join(dir, "bronze"), "--warehouse", filepath.Join(t.TempDir(), "w.duckdb")}
 	mustElt(t, append(base, "build")...)
 	compare(t, dir, base)
-}
-
-// arrivals lists a bronze folder's files in arrival order: by source, by
-// path within the source.
-func arrivals(t *testing.T, bronze string) []string {
-	var files []string
-	err := filepath.WalkDir(bronze, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(bronze, p)
-		files = append(files, rel)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(files)
-	return files
 }

@@ -80,7 +80,7 @@ func TestDDLSizesFromDeclarations(t *testing.T) {
 	mustElt(t, append(base, "build")...)
 	full := mustElt(t, append(base, "ddl", "--stdout")...)
 	if full != empty {
-		t.Errorf("the DDL changed with the data:\n%s", diff(empty, full))
+		t.Errorf("the DDL changed with the data:\n%s", testutil.Diff("on an empty warehouse", empty, "after a build", full))
 	}
 	ddls := map[string]string{}
 	heads := regexp.MustCompile(`(?m)^-- (\S+) for Amazon Redshift\.$`).FindAllStringSubmatchIndex(full, -1)

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/digitalservices/elt/internal/testutil"
 )
 
 // killAt runs `elt build` in a child process and kills it with SIGKILL as
@@ -83,19 +85,19 @@ func TestKilledBuildsLeaveNoTrace(t *testing.T) {
 	}
 	gold, quarantine, counts := results(t, base)
 	if gold != wantGold || quarantine != wantQuarantine {
-		t.Fatalf("after the kills, gold or quarantine differ from an uninterrupted build:\n%s%s", diff(wantGold, gold), diff(wantQuarantine, quarantine))
+		t.Fatalf("after the kills, gold or quarantine differ from an uninterrupted build:\n%s%s", testutil.Diff("uninterrupted gold", wantGold, "after the kills", gold), testutil.Diff("uninterrupted quarantine", wantQuarantine, "after the kills", quarantine))
 	}
 	if fmtCounts(counts) != fmtCounts(wantCounts) {
 		t.Fatalf("counts: got %v want %v", counts, wantCounts)
 	}
 	files := mustElt(t, append(base, "query", "--format", "csv", "SELECT count(*) AS n, count(DISTINCT file) AS d FROM elt.files")...)
-	onDisk := len(arrivals(t, filepath.Join(proj, "data", "bronze")))
+	onDisk := len(testutil.Arrivals(t, filepath.Join(proj, "data", "bronze")))
 	if want := "n,d\n" + strconv.Itoa(onDisk) + "," + strconv.Itoa(onDisk) + "\n"; files != want {
 		t.Fatalf("manifest %q, want %q: a file was ingested twice or skipped", files, want)
 	}
 }
 
-func fmtCounts(c counts) string {
+func fmtCounts(c testutil.Counts) string {
 	var b strings.Builder
 	for _, s := range []string{"events", "transactions", "users"} {
 		b.WriteString(s)

@@ -1,30 +1,11 @@
 package cli
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/digitalservices/elt/internal/testutil"
 )
-
-// seedProject is a project with the seed seeds/ref/fx_rates.csv (text),
-// elt.yaml's seeds: section (config, indented under seeds:) and a gold
-// model joining it.
-func seedProject(t *testing.T, text, config string) string {
-	t.Helper()
-	proj := t.TempDir()
-	yaml := "version: 1\nmodels:\n  materialized: table\n"
-	if config != "" {
-		yaml += "seeds:\n" + config
-	}
-	testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), yaml)
-	testutil.WriteFile(t, filepath.Join(proj, "seeds", "ref", "fx_rates.csv"), text)
-	testutil.WriteFile(t, filepath.Join(proj, "models", "gold", "eur.sql"),
-		"SELECT o.id, o.amount * r.rate::DOUBLE AS usd FROM (VALUES (1, 'EUR', 10.0), (2, 'USD', 5.0)) o(id, currency, amount)\n"+
-			"JOIN ref.fx_rates r ON r.currency = o.currency\n")
-	return proj
-}
 
 // TestSeedsReadStrictly: a seed is read as CSV sources are (RFC 4180), and
 // what a source would quarantine, an empty or header-only seed, and a value
@@ -42,7 +23,7 @@ func TestSeedsReadStrictly(t *testing.T) {
 			[]string{"seeds/ref/fx_rates.csv:2: a quote opened on this line is never closed", `   2 | "EUR,1.0`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			proj := seedProject(t, tc.text, tc.config)
+			proj := testutil.SeedProject(t, tc.text, tc.config)
 			code, out, errs := elt(t, "--project", proj, "build")
 			if code != ExitFailure {
 				t.Fatalf("exit %d, want %d\n%s%s", code, ExitFailure, out, errs)
@@ -76,7 +57,7 @@ func TestSeedsReadAsSourcesAre(t *testing.T) {
 		{"exact declared types", "currency,rate\nEUR,2\nUSD,1.0\n", "  ref:\n    fx_rates:\n      column_types: {rate: INTEGER, currency: VARCHAR}\n", "EUR|2|\nUSD|1|\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			proj := seedProject(t, tc.text, tc.config)
+			proj := testutil.SeedProject(t, tc.text, tc.config)
 			mustElt(t, "--project", proj, "build")
 			q := "SELECT string_agg(concat_ws('|', currency, rate::VARCHAR, " + map[bool]string{true: "coalesce(note, 'NULL')", false: "''"}[tc.name == "quoting"] + "), chr(10) ORDER BY currency) || chr(10) AS r FROM ref.fx_rates"
 			out := mustElt(t, "--project", proj, "query", "--format", "csv", q)
@@ -101,7 +82,7 @@ func TestSeedConfigForms(t *testing.T) {
 		"  ref:\n    fx_rates:\n      description: FX rates\n      column_types: {rate: VARCHAR}\n",
 		"  ref.fx_rates:\n    description: FX rates\n    column_types: {rate: VARCHAR}\n",
 	} {
-		proj := seedProject(t, text, config)
+		proj := testutil.SeedProject(t, text, config)
 		mustElt(t, "--project", proj, "build")
 		if out := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT rate FROM ref.fx_rates ORDER BY currency"); out != "rate\n007\n1\n" {
 			t.Errorf("%s: column_types not applied:\n%s", config, out)
@@ -113,7 +94,7 @@ func TestSeedConfigForms(t *testing.T) {
 		{"  ref: [fx_rates]\n", "elt.yaml:5:3: seeds: ref: expected the schema's seeds by name"},
 		{"  ref:\n    gone: {}\n", "seeds: ref.gone has no file seeds/ref/gone.csv"},
 	} {
-		proj := seedProject(t, text, tc.config)
+		proj := testutil.SeedProject(t, text, tc.config)
 		if code, _, errs := elt(t, "--project", proj, "build"); code == 0 || !strings.Contains(errs, tc.want) {
 			t.Errorf("%q: exit %d, want %q:\n%s", tc.config, code, tc.want, errs)
 		}

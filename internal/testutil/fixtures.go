@@ -138,3 +138,21 @@ sources:
 	}
 	return dir
 }
+
+// SeedProject is a project with the seed seeds/ref/fx_rates.csv (text),
+// elt.yaml's seeds: section (config, indented under seeds:) and a gold
+// model joining it.
+func SeedProject(t testing.TB, text, config string) string {
+	t.Helper()
+	proj := t.TempDir()
+	yaml := "version: 1\nmodels:\n  materialized: table\n"
+	if config != "" {
+		yaml += "seeds:\n" + config
+	}
+	WriteFile(t, filepath.Join(proj, "elt.yaml"), yaml)
+	WriteFile(t, filepath.Join(proj, "seeds", "ref", "fx_rates.csv"), text)
+	WriteFile(t, filepath.Join(proj, "models", "gold", "eur.sql"),
+		"SELECT o.id, o.amount * r.rate::DOUBLE AS usd FROM (VALUES (1, 'EUR', 10.0), (2, 'USD', 5.0)) o(id, currency, amount)\n"+
+			"JOIN ref.fx_rates r ON r.currency = o.currency\n")
+	return proj
+}
