@@ -40,12 +40,18 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 ## deps: what the tests run for real and a fresh machine lacks: redis-server
 ## (started on a free loopback port), chromium (the docs site is tested
-## in it, headless) and tmux (elt query is tested in a real 80×24 pane)
+## in it, headless) and tmux (elt query is tested in a real 80×24 pane),
+## from Debian; versitygw, a real S3 server over a folder (the lake's
+## tests start it on a free loopback port), with go install
+VERSITYGW ?= v1.8.0
 DEPS := $(if $(shell command -v redis-server),,redis-server) $(if $(shell command -v chromium),,chromium) $(if $(shell command -v tmux),,tmux)
 deps:
 	@if [ -n "$(strip $(DEPS))" ]; then \
 	  echo "installing $(strip $(DEPS)) with apt-get (the tests run them for real)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEPS) >/dev/null; fi
+	@if ! command -v versitygw >/dev/null && [ ! -x "$$($(GO) env GOPATH)/bin/versitygw" ]; then \
+	  echo "installing versitygw $(VERSITYGW) with go install (the S3 tests run it for real)"; \
+	  $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW); fi
 
 build:
 	$(GO) build -ldflags "-X github.com/digitalservices/elt/internal/cli.version=$(VERSION)" -o $(BIN) ./cmd/elt

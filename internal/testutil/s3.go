@@ -1,0 +1,150 @@
+package testutil
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/digitalservices/elt/internal/lake"
+)
+
+// S3 is a real S3 server (versitygw over a folder) on a loopback port,
+// for one test.
+type S3 struct {
+	// Endpoint is the server's address, http://127.0.0.1:PORT.
+	Endpoint string
+	// Root is the folder the server keeps buckets in (a bucket is a folder).
+	Root string
+	// Store is a client of it (the one elt itself uses).
+	Store *lake.Store
+
+	t      testing.TB
+	bin    string
+	addr   string
+	access string
+	secret string
+	cmd    *exec.Cmd
+}
+
+// StartS3 starts versitygw (which make test installs) on a free loopback
+// port over a temporary folder, with fresh credentials put where the AWS
+// default chain finds them (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+// AWS_REGION, AWS_ENDPOINT_URL_S3: set for the test with t.Setenv, so
+// processes the test starts inherit them), and creates bucket. It stops
+// the server when the test ends.
+func StartS3(t testing.TB, bucket string) *S3 {
+	t.Helper()
+	bin, err := exec.LookPath("versitygw")
+	if err != nil {
+		out, _ := exec.Command("go", "env", "GOPATH").Output()
+		bin = filepath.Join(strings.TrimSpace(string(out)), "bin", "versitygw")
+		if _, err := os.Stat(bin); err != nil {
+			t.Fatal("versitygw is not installed: make test installs it (go install github.com/versity/versitygw/cmd/versitygw@v1.8.0)")
+		}
+	}
+	s := &S3{t: t, bin: bin, Root: t.TempDir(), access: "elt" + random(6), secret: random(20)}
+	s.addr = fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+	s.Endpoint = "http://" + s.addr
+	for _, k := range []string{"AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(s.Root, "no-config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(s.Root, "no-credentials"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_ACCESS_KEY_ID", s.access)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", s.secret)
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ENDPOINT_URL_S3", s.Endpoint)
+	s.Start()
+	t.Cleanup(s.Stop)
+	s.Store, err = lake.Connect(context.Background(), lake.Settings{Endpoint: s.Endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bucket != "" {
+		if err := s.Store.CreateBucket(context.Background(), bucket); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+// Secret is the secret access key the server and the test's processes
+// share, for tests that check it never shows.
+func (s *S3) Secret() string { return s.secret }
+
+// Start starts the server (again, after Stop) on its address and waits
+// until it answers.
+func (s *S3) Start() {
+	s.t.Helper()
+	s.cmd = exec.Command(s.bin, "--port", s.addr, "--quiet", "posix", filepath.Join(s.Root))
+	s.cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID="+s.access, "ROOT_SECRET_ACCESS_KEY="+s.secret)
+	if err := s.cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	for i := 0; i < 200; i++ {
+		if c, err := net.DialTimeout("tcp", s.addr, 100*time.Millisecond); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	s.t.Fatalf("versitygw did not start on %s", s.addr)
+}
+
+// Stop kills the server at once (as a crash would) and waits for it.
+func (s *S3) Stop() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		s.cmd.Process.Kill()
+		s.cmd.Wait()
+		s.cmd = nil
+	}
+}
+
+// Put writes an object from bytes.
+func (s *S3) Put(key string, data []byte) {
+	s.t.Helper()
+	u, err := lake.Parse(key)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.Store.Put(context.Background(), u, data, "application/octet-stream"); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// UploadDir uploads every file under dir to the prefix, keys the files'
+// paths relative to dir.
+func (s *S3) UploadDir(dir, prefix string) {
+	s.t.Helper()
+	u, err := lake.Parse(prefix)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		_, err = s.Store.Upload(context.Background(), p, u.Join(filepath.ToSlash(rel)))
+		return err
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func random(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
