@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/diag"
@@ -33,6 +34,9 @@ type Config struct {
 	Sources map[string]contract.Source `yaml:"sources"`
 	// Online is where models with an online: section are served from.
 	Online OnlineStore `yaml:"online"`
+	// Storage is how s3:// paths are reached (credentials are not here:
+	// they come only from the AWS default chain).
+	Storage Storage `yaml:"storage"`
 	// Vars are the project's variables, set as DuckDB variables before
 	// every model (read with getvariable('name')); a model's own vars: and
 	// --var override them.
@@ -59,6 +63,28 @@ type Paths struct {
 	Design    string `yaml:"design"`
 }
 
+// Storage is the storage: section: how bronze and exports at s3://
+// addresses are reached. Its fields are lake.Settings', so that it converts
+// to them. Credentials are never among them.
+type Storage struct {
+	// Region replaces AWS_REGION (default us-east-1 when neither is set).
+	Region string `yaml:"region"`
+	// Endpoint replaces AWS_ENDPOINT_URL_S3: an S3-compatible server.
+	Endpoint string `yaml:"endpoint"`
+	// PathStyle forces path-style addressing on or off; unset, it is on
+	// for an endpoint at an IP address or localhost.
+	PathStyle *bool `yaml:"path_style"`
+	// PageSize is how many keys a listing asks for at a time (1-1000).
+	PageSize int `yaml:"page_size"`
+	// Timeout is how long a request waits for the server to answer or send
+	// more before it is retried (default 60s).
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// IsURL tells whether a path is an object storage address (s3://...),
+// which is taken as written, never against the project folder.
+func IsURL(path string) bool { return strings.HasPrefix(strings.ToLower(path), "s3://") }
+
 // OnlineStore is the feature store's connection.
 type OnlineStore struct {
 	// RedisURL is redis://host:port/db; ELT_REDIS_URL or --redis-url
@@ -76,9 +102,10 @@ type DuckDB struct {
 // Target is one entry of targets: what it sets replaces the top level's.
 type Target struct {
 	Paths  Paths          `yaml:"paths"`
-	DuckDB DuckDB         `yaml:"duckdb"`
-	Vars   map[string]any `yaml:"vars"`
-	Online OnlineStore    `yaml:"online"`
+	DuckDB  DuckDB         `yaml:"duckdb"`
+	Vars    map[string]any `yaml:"vars"`
+	Online  OnlineStore    `yaml:"online"`
+	Storage Storage        `yaml:"storage"`
 }
 
 // SeedConfig describes one seed.
@@ -152,6 +179,9 @@ func ParseConfig(text string) (Config, error) {
 	cfg.Version = 0
 	text = QuoteDecimals(text)
 	cfg.Text = text
+	if err := refuseCredentials(text); err != nil {
+		return cfg, err
+	}
 	if err := diag.DecodeStrict(ConfigFile, text, text, 0, 0, &cfg); err != nil {
 		return cfg, err
 	}
@@ -200,11 +230,35 @@ func (c *Config) validate(text string) error {
 			}
 		}
 	}
+	storage := func(s Storage, path ...string) {
+		if line, col, set := loc.Lookup(append(path, "storage", "page_size")...); set && (s.PageSize < 1 || s.PageSize > 1000) {
+			errs = append(errs, diag.At(ConfigFile, text, line, col, "storage.page_size must be from 1 to 1000 (S3 lists at most 1000 keys a page), found %d", s.PageSize))
+		}
+		if line, col, set := loc.Lookup(append(path, "storage", "timeout")...); set && s.Timeout <= 0 {
+			errs = append(errs, diag.At(ConfigFile, text, line, col, "storage.timeout must be a positive duration like 30s, found %s", s.Timeout))
+		}
+		if line, col, set := loc.Lookup(append(path, "storage", "endpoint")...); set && !strings.HasPrefix(s.Endpoint, "http://") && !strings.HasPrefix(s.Endpoint, "https://") {
+			errs = append(errs, diag.At(ConfigFile, text, line, col, "storage.endpoint must be an http:// or https:// address, found %q", s.Endpoint))
+		}
+	}
+	paths := func(ps Paths, path ...string) {
+		for key, v := range map[string]string{"bronze": ps.Bronze, "output": ps.Output, "warehouse": ps.Warehouse, "design": ps.Design} {
+			if line, col, set := loc.Lookup(append(path, "paths", key)...); set && IsURL(v) {
+				if msg := checkURL(key, v); msg != "" {
+					errs = append(errs, diag.At(ConfigFile, text, line, col, "%s", msg))
+				}
+			}
+		}
+	}
 	engine(c.DuckDB)
 	vars(c.Vars)
+	storage(c.Storage)
+	paths(c.Paths)
 	for _, name := range sortedKeys(c.Targets) {
 		engine(c.Targets[name].DuckDB, "targets", name)
 		vars(c.Targets[name].Vars, "targets", name)
+		storage(c.Targets[name].Storage, "targets", name)
+		paths(c.Targets[name].Paths, "targets", name)
 	}
 	if m := c.Models.Materialized; m != "" && !validMaterialized(m) {
 		bad("materialized", "materialized must be one of %s, found %q", materializationList(), m)
@@ -222,6 +276,11 @@ func (c *Config) validate(text string) error {
 		}
 		if s.Path == "" {
 			s.Path = name
+		}
+		if IsURL(s.Path) {
+			if msg := checkURL("", s.Path); msg != "" {
+				at("path")("%s", msg)
+			}
 		}
 		s.Validate(at)
 		c.Sources[name] = s
@@ -279,7 +338,7 @@ func (c *Config) SourceNames() []string {
 
 // Resolve makes a project path absolute against the project folder.
 func (p *Project) Resolve(path string) string {
-	if path == "" || filepath.IsAbs(path) {
+	if path == "" || filepath.IsAbs(path) || IsURL(path) {
 		return path
 	}
 	return filepath.Join(p.Dir, path)
@@ -387,6 +446,7 @@ func (c *Config) applyTarget(name string) error {
 	if t.DuckDB.Threads != 0 {
 		c.DuckDB.Threads = t.DuckDB.Threads
 	}
+	c.Storage = c.Storage.with(t.Storage)
 	if len(t.Vars) > 0 {
 		c.Vars = withVars(c.Vars, t.Vars)
 	}

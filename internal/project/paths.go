@@ -12,11 +12,15 @@ import (
 // checkOutput refuses an exports folder that is a bronze source's folder,
 // is inside one, or holds one: the next build would ingest the tool's own
 // exports as new files (or a swap of an export would replace bronze files).
-// Paths are compared as the file system resolves them (links followed).
+// Paths are compared as the file system resolves them (links followed);
+// s3:// addresses as written, a prefix holding the keys under it.
 // An output or bronze given by flag or environment is a usage error; one
 // from elt.yaml is an error at its line.
 func checkOutput(dir string, cfg Config, o Overrides) error {
 	resolve := func(p string) string {
+		if IsURL(p) {
+			return strings.TrimSuffix(p, "/")
+		}
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(dir, p)
 		}
@@ -30,7 +34,15 @@ func checkOutput(dir string, cfg Config, o Overrides) error {
 		if path == "" {
 			path = name
 		}
-		src := realPath(filepath.Join(bronze, filepath.FromSlash(path)))
+		var src string
+		switch {
+		case IsURL(path):
+			src = strings.TrimSuffix(path, "/")
+		case IsURL(bronze):
+			src = bronze + "/" + strings.Trim(path, "/")
+		default:
+			src = realPath(filepath.Join(bronze, filepath.FromSlash(path)))
+		}
 		var how string
 		switch {
 		case out == src:
