@@ -31,12 +31,33 @@ func (l Locator) Find(path ...string) (int, int) {
 
 // Lookup is Find, and whether the whole path exists.
 func (l Locator) Lookup(path ...string) (int, int, bool) {
-	n := l.root
-	line, col := 1, 1
-	if n == nil {
-		return line, col, false
+	key, _, found := l.walk(path)
+	if key == nil {
+		return 1, 1, found
 	}
-	found := 0
+	return key.Line, key.Column, found
+}
+
+// Value is the position of the value at path (not its key), or of the
+// deepest value on the way when the path does not lead to one (the
+// document's when none does), and whether the whole path exists; ok is
+// false when the text did not parse.
+func (l Locator) Value(path ...string) (line, col int, found, ok bool) {
+	if l.root == nil {
+		return 1, 1, false, false
+	}
+	_, v, found := l.walk(path)
+	return v.Line, v.Column, found, true
+}
+
+// walk follows path from the root: the key (or list item) and the value
+// of the deepest step that exists (nil, root for none), and whether every
+// step did.
+func (l Locator) walk(path []string) (key, value *yaml.Node, found bool) {
+	n := l.root
+	if n == nil {
+		return nil, nil, len(path) == 0
+	}
 	for _, p := range path {
 		var next, at *yaml.Node
 		switch n.Kind {
@@ -48,16 +69,14 @@ func (l Locator) Lookup(path ...string) (int, int, bool) {
 				}
 			}
 		case yaml.SequenceNode:
-			if i, err := strconv.Atoi(p); err == nil && i < len(n.Content) {
+			if i, err := strconv.Atoi(p); err == nil && i >= 0 && i < len(n.Content) {
 				at, next = n.Content[i], n.Content[i]
 			}
 		}
 		if next == nil {
-			break
+			return key, n, false
 		}
-		line, col = at.Line, at.Column
-		n = next
-		found++
+		key, n = at, next
 	}
-	return line, col, found == len(path)
+	return key, n, true
 }

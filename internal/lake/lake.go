@@ -96,25 +96,63 @@ func (u URL) Within(v URL) bool {
 	return u.Bucket == v.Bucket && (u.Key == v.Key || strings.HasPrefix(u.Key, v.dir()))
 }
 
-// Settings are elt.yaml's storage: section (the same fields, so that
-// project.Storage converts to it). Credentials are not among them: they
-// come only from the AWS default chain.
+// Settings are elt.yaml's storage: section (and a target's): how s3://
+// addresses are reached. Credentials are not among them: they come only
+// from the AWS default chain (RefuseCredentials).
 type Settings struct {
-	// Region, when set, replaces AWS_REGION and the profile's region.
-	Region string
+	// Region, when set, replaces AWS_REGION and the profile's region
+	// (us-east-1 when nothing sets one).
+	Region string `yaml:"region"`
 	// Endpoint, when set, replaces AWS_ENDPOINT_URL_S3: an S3-compatible
 	// server (MinIO, versitygw, Ceph, R2 ...).
-	Endpoint string
+	Endpoint string `yaml:"endpoint"`
 	// PathStyle forces path-style addressing (server/bucket/key) on or off;
 	// unset, it is on when the endpoint's host is an IP address or
 	// localhost.
-	PathStyle *bool
+	PathStyle *bool `yaml:"path_style"`
 	// PageSize is how many keys a listing asks for at a time (1 to 1000;
 	// 0 is 1000, S3's most).
-	PageSize int
+	PageSize int `yaml:"page_size"`
 	// Timeout is how long a request may wait for the server to answer or
 	// to send more of an object before it is retried (0 is 60 s).
-	Timeout time.Duration
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// With is s with what t sets laid over it (a target's storage: over the
+// top level's).
+func (s Settings) With(t Settings) Settings {
+	if t.Region != "" {
+		s.Region = t.Region
+	}
+	if t.Endpoint != "" {
+		s.Endpoint = t.Endpoint
+	}
+	if t.PathStyle != nil {
+		s.PathStyle = t.PathStyle
+	}
+	if t.PageSize != 0 {
+		s.PageSize = t.PageSize
+	}
+	if t.Timeout != 0 {
+		s.Timeout = t.Timeout
+	}
+	return s
+}
+
+// Problems are what is wrong with the settings, by key (page_size,
+// timeout, endpoint), for set to say which keys were written.
+func (s Settings) Problems(set func(key string) bool) map[string]string {
+	out := map[string]string{}
+	if set("page_size") && (s.PageSize < 1 || s.PageSize > 1000) {
+		out["page_size"] = fmt.Sprintf("storage.page_size must be from 1 to 1000 (S3 lists at most 1000 keys a page), found %d", s.PageSize)
+	}
+	if set("timeout") && s.Timeout <= 0 {
+		out["timeout"] = fmt.Sprintf("storage.timeout must be a positive duration like 30s, found %s", s.Timeout)
+	}
+	if set("endpoint") && !strings.HasPrefix(s.Endpoint, "http://") && !strings.HasPrefix(s.Endpoint, "https://") {
+		out["endpoint"] = fmt.Sprintf("storage.endpoint must be an http:// or https:// address, found %q", s.Endpoint)
+	}
+	return out
 }
 
 // Store is a client of one S3-compatible service.

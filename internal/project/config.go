@@ -15,10 +15,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/diag"
+	"github.com/digitalservices/elt/internal/lake"
 )
 
 // ConfigFile is the name of the project file at the project root.
@@ -36,7 +36,7 @@ type Config struct {
 	Online OnlineStore `yaml:"online"`
 	// Storage is how s3:// paths are reached (credentials are not here:
 	// they come only from the AWS default chain).
-	Storage Storage `yaml:"storage"`
+	Storage lake.Settings `yaml:"storage"`
 	// Vars are the project's variables, set as DuckDB variables before
 	// every model (read with getvariable('name')); a model's own vars: and
 	// --var override them.
@@ -63,27 +63,9 @@ type Paths struct {
 	Design    string `yaml:"design"`
 }
 
-// Storage is the storage: section: how bronze and exports at s3://
-// addresses are reached. Its fields are lake.Settings', so that it converts
-// to them. Credentials are never among them.
-type Storage struct {
-	// Region replaces AWS_REGION (default us-east-1 when neither is set).
-	Region string `yaml:"region"`
-	// Endpoint replaces AWS_ENDPOINT_URL_S3: an S3-compatible server.
-	Endpoint string `yaml:"endpoint"`
-	// PathStyle forces path-style addressing on or off; unset, it is on
-	// for an endpoint at an IP address or localhost.
-	PathStyle *bool `yaml:"path_style"`
-	// PageSize is how many keys a listing asks for at a time (1-1000).
-	PageSize int `yaml:"page_size"`
-	// Timeout is how long a request waits for the server to answer or send
-	// more before it is retried (default 60s).
-	Timeout time.Duration `yaml:"timeout"`
-}
-
 // IsURL tells whether a path is an object storage address (s3://...),
 // which is taken as written, never against the project folder.
-func IsURL(path string) bool { return strings.HasPrefix(strings.ToLower(path), "s3://") }
+func IsURL(path string) bool { return lake.IsURL(path) }
 
 // OnlineStore is the feature store's connection.
 type OnlineStore struct {
@@ -101,11 +83,11 @@ type DuckDB struct {
 
 // Target is one entry of targets: what it sets replaces the top level's.
 type Target struct {
-	Paths  Paths          `yaml:"paths"`
+	Paths   Paths          `yaml:"paths"`
 	DuckDB  DuckDB         `yaml:"duckdb"`
 	Vars    map[string]any `yaml:"vars"`
 	Online  OnlineStore    `yaml:"online"`
-	Storage Storage        `yaml:"storage"`
+	Storage lake.Settings  `yaml:"storage"`
 }
 
 // SeedConfig describes one seed.
@@ -230,23 +212,19 @@ func (c *Config) validate(text string) error {
 			}
 		}
 	}
-	storage := func(s Storage, path ...string) {
-		if line, col, set := loc.Lookup(append(path, "storage", "page_size")...); set && (s.PageSize < 1 || s.PageSize > 1000) {
-			errs = append(errs, diag.At(ConfigFile, text, line, col, "storage.page_size must be from 1 to 1000 (S3 lists at most 1000 keys a page), found %d", s.PageSize))
-		}
-		if line, col, set := loc.Lookup(append(path, "storage", "timeout")...); set && s.Timeout <= 0 {
-			errs = append(errs, diag.At(ConfigFile, text, line, col, "storage.timeout must be a positive duration like 30s, found %s", s.Timeout))
-		}
-		if line, col, set := loc.Lookup(append(path, "storage", "endpoint")...); set && !strings.HasPrefix(s.Endpoint, "http://") && !strings.HasPrefix(s.Endpoint, "https://") {
-			errs = append(errs, diag.At(ConfigFile, text, line, col, "storage.endpoint must be an http:// or https:// address, found %q", s.Endpoint))
+	at := func(path []string, msg string) {
+		line, col := loc.Find(path...)
+		errs = append(errs, diag.At(ConfigFile, text, line, col, "%s", msg))
+	}
+	storage := func(s lake.Settings, path ...string) {
+		for k, msg := range s.Problems(func(k string) bool { _, _, set := loc.Lookup(append(path, "storage", k)...); return set }) {
+			at(append(path, "storage", k), msg)
 		}
 	}
 	paths := func(ps Paths, path ...string) {
 		for key, v := range map[string]string{"bronze": ps.Bronze, "output": ps.Output, "warehouse": ps.Warehouse, "design": ps.Design} {
-			if line, col, set := loc.Lookup(append(path, "paths", key)...); set && IsURL(v) {
-				if msg := checkURL(key, v); msg != "" {
-					errs = append(errs, diag.At(ConfigFile, text, line, col, "%s", msg))
-				}
+			if msg := lake.CheckPath(key, v); IsURL(v) && msg != "" {
+				at(append(path, "paths", key), msg)
 			}
 		}
 	}
@@ -277,10 +255,8 @@ func (c *Config) validate(text string) error {
 		if s.Path == "" {
 			s.Path = name
 		}
-		if IsURL(s.Path) {
-			if msg := checkURL("", s.Path); msg != "" {
-				at("path")("%s", msg)
-			}
+		if msg := lake.CheckPath("", s.Path); IsURL(s.Path) && msg != "" {
+			at("path")("%s", msg)
 		}
 		s.Validate(at)
 		c.Sources[name] = s
@@ -446,7 +422,7 @@ func (c *Config) applyTarget(name string) error {
 	if t.DuckDB.Threads != 0 {
 		c.DuckDB.Threads = t.DuckDB.Threads
 	}
-	c.Storage = c.Storage.with(t.Storage)
+	c.Storage = c.Storage.With(t.Storage)
 	if len(t.Vars) > 0 {
 		c.Vars = withVars(c.Vars, t.Vars)
 	}

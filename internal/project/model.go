@@ -259,7 +259,7 @@ func ParseModel(path, schema, name, text string, defaults ModelDefaults) (*Model
 	}
 	for i, c := range m.Header.Columns {
 		at := []string{"columns", strconv.Itoa(i), "length"}
-		if _, given, _, _ := m.headerNode(at...); given && (c.Length < 1 || c.Length > contract.MaxLength) {
+		if _, _, given := m.headerValue(at...); given && (c.Length < 1 || c.Length > contract.MaxLength) {
 			return nil, m.HeaderError(at, "column %s: length is a size in bytes from 1 to %d (Redshift's largest VARCHAR), found %d", c.Name, contract.MaxLength, c.Length)
 		}
 	}

@@ -16,7 +16,7 @@ func TestStorageConfig(t *testing.T) {
 		{"version: 1\nstorage:\n  page_size: 5000\n", []string{"3:3: storage.page_size must be from 1 to 1000"}},
 		{"version: 1\nstorage:\n  endpoint: 127.0.0.1:9000\n", []string{"3:3: storage.endpoint must be an http:// or https:// address"}},
 		{"version: 1\npaths:\n  warehouse: s3://lake/w.duckdb\n", []string{"3:3: paths.warehouse is s3://lake/w.duckdb: the warehouse is a local DuckDB file"}},
-		{"version: 1\npaths:\n  bronze: s3://\n", []string{"3:3: s3:// names no bucket"}},
+		{"version: 1\npaths:\n  bronze: s3://\n", []string{`3:3: "s3://" names no bucket`}},
 		{"version: 1\nstorage:\n  secret_access_key: abc\n", []string{"3:3: storage.secret_access_key: elt never reads credentials from elt.yaml"}},
 		{"version: 1\ntargets:\n  prod:\n    storage:\n      access_key_id: AKIA\n", []string{"5:7: targets.prod.storage.access_key_id: elt never reads credentials"}},
 	})

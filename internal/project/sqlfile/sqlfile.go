@@ -1,4 +1,8 @@
-package project
+// Package sqlfile owns a project's SQL files beside its models: the
+// macros of macros/ and the data tests of sql/tests/, read and walked (the
+// project package loads them; DuckDB's parser separates and checks them in
+// plan).
+package sqlfile
 
 import (
 	"errors"

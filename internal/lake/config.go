@@ -1,0 +1,48 @@
+package lake
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/digitalservices/elt/internal/diag"
+)
+
+// CheckPath says what is wrong with an s3:// address given for a project
+// path (key: bronze, output, warehouse, design; "" for a source's path),
+// "" when nothing is.
+func CheckPath(key, u string) string {
+	switch key {
+	case "warehouse":
+		return fmt.Sprintf("paths.warehouse is %s: the warehouse is a local DuckDB file (DuckDB writes it in place); keep it on a local disk, and put bronze and output on S3", u)
+	case "design":
+		return fmt.Sprintf("paths.design is %s: design notes are a local folder", u)
+	}
+	if _, err := Parse(u); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// credentialKeys are keys people put in a storage: section that elt never
+// reads there.
+var credentialKeys = []string{"access_key_id", "aws_access_key_id", "secret_access_key", "aws_secret_access_key", "session_token",
+	"aws_session_token", "access_key", "secret_key", "secret", "password", "profile"}
+
+// RefuseCredentials refuses credentials written into the storage: sections
+// at sections (key paths) of a configuration file, at their line, saying
+// where they belong: elt takes them only from the AWS default chain, so
+// that none is ever committed with a project.
+func RefuseCredentials(file, text string, sections [][]string) error {
+	loc := diag.NewLocator(text)
+	var errs diag.Errors
+	for _, p := range sections {
+		for _, k := range credentialKeys {
+			if line, col, set := loc.Lookup(append(p[:len(p):len(p)], k)...); set {
+				errs = append(errs, diag.At(file, text, line, col, "%s: elt never reads credentials from %s: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "+
+					"(or AWS_PROFILE) in the environment, or use a shared config file, web identity or an instance role (the AWS default chain); remove this key",
+					strings.Join(append(p[:len(p):len(p)], k), "."), file))
+			}
+		}
+	}
+	return errs.Err()
+}
