@@ -154,12 +154,12 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 		if err := b.checkSeeds(ctx, g, ids, o.FullRefresh); err != nil {
 			return err
 		}
-		if len(sources) > 0 {
-			if err := checkBronze(b.Project.Resolve(b.Project.Config.Paths.Bronze)); err != nil {
+		if bronze := b.Project.Resolve(b.Project.Config.Paths.Bronze); len(sources) > 0 && !project.IsURL(bronze) {
+			if err := checkBronze(bronze); err != nil {
 				return err
 			}
 		}
-		listings, err = ingest.List(sources, readSources(g, ids), o.Hold)
+		listings, err = ingest.List(ctx, sources, readSources(g, ids), o.Hold)
 		return err
 	}()
 	runs := state.Runs{DB: b.DB}
@@ -292,7 +292,10 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 			continue
 		}
 		listing := listings[src.Name]
-		opts := ingest.Options{RunID: sum.RunID, Trace: b.Trace, Held: listing.Held}
+		opts := ingest.Options{RunID: sum.RunID, Trace: b.Trace, Held: listing.Held, Spool: b.Project.Resolve(b.Project.Config.DuckDB.TempDirectory)}
+		if limit, ok := project.MemorySize(b.Project.Config.DuckDB.MemoryLimit); ok {
+			opts.Downloads = ingest.Downloads(limit)
+		}
 		if o.FullRefresh {
 			if opts.Previous, err = state.ReadManifest(ctx, tx, src.Name); err != nil {
 				return err

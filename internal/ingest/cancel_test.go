@@ -34,7 +34,7 @@ func TestCancelDoesNotWaitForHash(t *testing.T) {
 	f.Close()
 	src := sources(t, bronze)[0]
 	src.Format = contract.Parquet // only hashed before DuckDB would read it
-	files, err := discover.Discover(src.Folder())
+	files, err := discover.Discover(context.Background(), src.Folder())
 	if err != nil || len(files.Files) != 1 {
 		t.Fatal(files, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/lake"
 	"github.com/digitalservices/elt/internal/ingest/discover"
 	"github.com/digitalservices/elt/internal/ingest/read"
 	"github.com/digitalservices/elt/internal/project"
@@ -26,28 +28,40 @@ import (
 // elt.yaml, resolved against the bronze root.
 type Source struct {
 	Name string
-	// Dir is the absolute folder of the source's files.
+	// Dir is the absolute folder of the source's files, or the s3://
+	// prefix of its objects.
 	Dir string
 	// Prefix is Dir relative to the bronze root, / separated; file paths in
-	// the warehouse are Prefix/relative-path.
+	// the warehouse are Prefix/relative-path (objects are named by their
+	// s3:// address instead).
 	Prefix string
+	// Storage reaches Dir when it is on object storage.
+	Storage lake.Settings
 	contract.Source
 }
 
-// Declared resolves the sources elt.yaml declares against the bronze root,
-// in name order.
+// Declared resolves the sources elt.yaml declares against the bronze root
+// (a folder or an s3:// prefix), in name order; a source's own s3:// path
+// is taken as written.
 func Declared(cfg project.Config, bronze string) []Source {
 	var out []Source
 	for _, name := range cfg.SourceNames() {
 		s := cfg.Sources[name]
-		out = append(out, Source{Name: name, Dir: filepath.Join(bronze, filepath.FromSlash(s.Path)), Prefix: filepath.ToSlash(filepath.Clean(s.Path)), Source: s})
+		src := Source{Name: name, Dir: filepath.Join(bronze, filepath.FromSlash(s.Path)), Prefix: filepath.ToSlash(filepath.Clean(s.Path)), Storage: cfg.Storage, Source: s}
+		switch {
+		case lake.IsURL(s.Path):
+			src.Dir, src.Prefix = strings.TrimSuffix(s.Path, "/"), ""
+		case lake.IsURL(bronze):
+			src.Dir = strings.TrimSuffix(bronze, "/") + "/" + strings.Trim(filepath.ToSlash(s.Path), "/")
+		}
+		out = append(out, src)
 	}
 	return out
 }
 
 // Folder is the source's folder, for discover.Discover.
 func (s Source) Folder() discover.Folder {
-	return discover.Folder{Source: s.Name, Dir: s.Dir, Prefix: s.Prefix, Patterns: s.Patterns}
+	return discover.Folder{Source: s.Name, Dir: s.Dir, Prefix: s.Prefix, Patterns: s.Patterns, Storage: s.Storage}
 }
 
 // Table is the bronze table the source loads into.
@@ -85,6 +99,23 @@ type Options struct {
 	// Held are files in bronze held back from this build (Listing.Held):
 	// not read now, and not missing either.
 	Held []string
+	// Downloads is how many objects are read at once from object storage
+	// (0 is 4), each at most two pieces of read.ChunkBytes ahead of the
+	// load: Downloads(memory limit) keeps them within it.
+	Downloads int
+	// Spool is the folder a Parquet object is downloaded to, for DuckDB to
+	// read it from disk (removed after), DuckDB's temp_directory when set;
+	// "" is the system's temporary folder.
+	Spool string
+}
+
+// Downloads is how many objects may be read at once within a memory limit
+// of limit bytes (0 for none known): one per 256 MB, from 1 to 4.
+func Downloads(limit float64) int {
+	if limit <= 0 {
+		return 4
+	}
+	return max(1, min(4, int(limit/(256<<20))))
 }
 
 // Progress is how far an ingestion has got: the records taken so far, and
@@ -185,6 +216,14 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 	// events on 2 cores, one file at a time in parallel with DuckDB took
 	// 14.1-15.4 s against 15.6-16.2 s for two.
 	workers := max(runtime.GOMAXPROCS(0)/2, 1)
+	// Objects wait on the network more than on a core: a few are read at
+	// once, within the memory limit.
+	if len(todo) > 0 && todo[0].Remote() {
+		workers = o.Downloads
+		if workers <= 0 {
+			workers = 4
+		}
+	}
 	results := make([]chan read.Piece, len(todo))
 	for i := range results {
 		results[i] = make(chan read.Piece, 1)
@@ -210,29 +249,55 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 			_, known := seen[f.Rel]
 			g.Go(func() error {
 				defer func() { <-sem }()
-				read.File(gctx, f.Abs, f.Size, src.Format, columns(src), known, func(p read.Piece) bool {
+				emit := func(p read.Piece) bool {
 					select {
 					case results[i] <- p:
 						return true
 					case <-gctx.Done():
+						if p.Local != "" {
+							os.Remove(p.Local)
+						}
 						return false
 					}
-				})
+				}
+				if f.Remote() && src.Format == contract.Parquet && !known {
+					// DuckDB reads Parquet from disk: the object is
+					// downloaded (hashed on the way), read, and removed.
+					local, sha, err := f.Download(gctx, o.Spool)
+					if err != nil {
+						err = fmt.Errorf("cannot read bronze file %s: %w", f.Abs, err)
+					}
+					emit(read.Piece{SHA: sha, Local: local, Err: err})
+					return nil
+				}
+				read.File(gctx, f.Abs, func() (io.ReadCloser, error) { return f.Open(gctx) }, f.Size, src.Format, columns(src), known, emit)
 				return nil // a reader's error goes with its pieces, in file order
 			})
 		}
 		return nil
 	})
 	var before int64 // bytes of the files taken whole
+	// Downloaded Parquet objects are removed once loaded, or when
+	// ingestion stops.
+	var downloaded []string
+	defer func() {
+		for _, d := range downloaded {
+			os.Remove(d)
+		}
+	}()
 	for i, f := range todo {
 		var records, taken int64
-		var sha string
+		var sha, local string
 		for sha == "" {
 			var p read.Piece
 			select {
 			case p = <-results[i]:
 			case <-ctx.Done():
 				return res, ctx.Err()
+			}
+			if p.Local != "" {
+				downloaded = append(downloaded, p.Local)
+				local = p.Local
 			}
 			if p.Err != nil {
 				return res, p.Err
@@ -279,7 +344,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 		ingested := state.Ingested{File: f.Rel, Look: f.Look, SHA256: sha, Records: records}
 		if src.Format == contract.Parquet {
 			// DuckDB reads it, and counts its records when it does.
-			batch = append(batch, part{File: f, parquet: &ingested})
+			batch = append(batch, part{File: f, parquet: &ingested, local: local})
 			size += f.Size
 		} else if err := state.RecordFile(ctx, tx, src.Name, o.RunID, ingested); err != nil {
 			return res, err
@@ -299,6 +364,7 @@ type part struct {
 	discover.File
 	recs    *read.Records
 	parquet *state.Ingested
+	local   string // a Parquet object's downloaded copy
 }
 
 // loadBatch loads a batch of parts of files: their records as the view

@@ -59,7 +59,7 @@ func TestConformanceQuarantine(t *testing.T) {
 			ctx := context.Background()
 			tx := memTx(t)
 			for _, src := range sources(t, filepath.Join(dir, "bronze")) {
-				files, err := discover.Discover(src.Folder())
+				files, err := discover.Discover(context.Background(), src.Folder())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -125,7 +125,7 @@ func TestCSVWithoutRequiredColumn(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "b.csv"), []byte("transaction_id,session_id,amount,currency,transaction_timestamp\nt3,s2,1.50,usd,1793733758000\n"), 0o644)
 	tx := memTx(t)
 	src := sources(t, bronze)[1]
-	files, err := discover.Discover(src.Folder())
+	files, err := discover.Discover(context.Background(), src.Folder())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	ingest := func(src Source) (Result, []Progress, int64) {
-		files, err := discover.Discover(src.Folder())
+		files, err := discover.Discover(context.Background(), src.Folder())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,7 +190,7 @@ func TestProgress(t *testing.T) {
 			t.Errorf("%s: ends at %+v (%v%%), want %d bytes and %d records", src.Name, last, last.Percent(), size, res.Records)
 		}
 		// Touched, not changed: hashed again, its bytes counted, no records.
-		files, _ := discover.Discover(src.Folder())
+		files, _ := discover.Discover(context.Background(), src.Folder())
 		later := time.Now().Add(time.Hour)
 		if err := os.Chtimes(files.Files[0].Abs, later, later); err != nil {
 			t.Fatal(err)

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"strings"
 
 	"github.com/digitalservices/elt/internal/diag"
@@ -14,14 +15,14 @@ type Listings map[string]discover.Listing
 // problems (a missing folder, a dangling link, a loop) are reported together.
 // Files held back (hold: not yet whole, in watch mode) are left for a
 // later build.
-func List(sources []Source, readers map[string]bool, hold map[string]bool) (Listings, error) {
+func List(ctx context.Context, sources []Source, readers map[string]bool, hold map[string]bool) (Listings, error) {
 	out := Listings{}
 	var errs diag.Errors
 	for _, src := range sources {
 		if !readers["bronze."+strings.ToLower(src.Name)] {
 			continue
 		}
-		l, err := discover.Discover(src.Folder())
+		l, err := discover.Discover(ctx, src.Folder())
 		errs.Add(err)
 		if len(hold) > 0 {
 			kept := l.Files[:0]

@@ -28,7 +28,11 @@ import (
 // The returned cleanup removes what literalPath made, after the view's
 // last use.
 func parquetView(ctx context.Context, tx warehouse.Querier, src Source, f part) (view string, cleanup func(), err error) {
-	at, cleanup, err := literalPath(f.Abs)
+	file := f.Abs
+	if f.local != "" {
+		file = f.local
+	}
+	at, cleanup, err := literalPath(file)
 	if err != nil {
 		return "", func() {}, err
 	}

@@ -197,7 +197,7 @@ func (c *Config) validate(text string) error {
 			errs = append(errs, diag.At(ConfigFile, text, line, col, "threads must be from 1 to %d, found %d", MaxThreads, d.Threads))
 		}
 		if line, col, set := loc.Lookup(append(path, "duckdb", "memory_limit")...); set {
-			if n, ok := memorySize(d.MemoryLimit); !ok {
+			if n, ok := MemorySize(d.MemoryLimit); !ok {
 				errs = append(errs, diag.At(ConfigFile, text, line, col, "memory_limit must be a positive size like 4GB or 512MB, found %q (a number and its unit: B, KB, MB, GB, TB, or KiB to TiB)", d.MemoryLimit))
 			} else if n < MinMemoryLimit {
 				errs = append(errs, diag.At(ConfigFile, text, line, col, "memory_limit must be at least %s (DuckDB fails with less), found %q", MinMemoryLimitText, d.MemoryLimit))
@@ -284,9 +284,9 @@ const MinMemoryLimit = 64 * 1000 * 1000
 // MinMemoryLimitText is MinMemoryLimit as elt.yaml writes it.
 const MinMemoryLimitText = "64MB"
 
-// memorySize reads a memory size as DuckDB does: a number and its unit (B,
+// MemorySize reads a memory size as DuckDB does: a number and its unit (B,
 // KB, MB, GB, TB in powers of 1000; KiB…TiB in powers of 1024), in bytes.
-func memorySize(s string) (float64, bool) {
+func MemorySize(s string) (float64, bool) {
 	m := memRe.FindStringSubmatch(s)
 	if m == nil {
 		return 0, false

@@ -15,7 +15,10 @@ type Known struct {
 	ModTime    time.Time
 	ChangeTime *time.Time // nil for files ingested before elt recorded it
 	Inode      *int64
-	SHA256     string
+	// ETag and VersionID are an object's, on object storage ("" for a
+	// local file).
+	ETag, VersionID string
+	SHA256          string
 }
 
 // Manifest is the ingested files of one source, by path relative to the
@@ -36,7 +39,7 @@ func (m Manifest) Missing(have map[string]bool) []string {
 
 // ReadManifest reads the files of a source that earlier builds ingested.
 func ReadManifest(ctx context.Context, q warehouse.Querier, source string) (Manifest, error) {
-	rows, err := q.QueryContext(ctx, `SELECT file, size, modified_at, changed_at, inode, sha256 FROM elt.files WHERE source = ?`, source)
+	rows, err := q.QueryContext(ctx, `SELECT file, size, modified_at, changed_at, inode, coalesce(etag, ''), coalesce(version_id, ''), sha256 FROM elt.files WHERE source = ?`, source)
 	if err != nil {
 		return nil, fmt.Errorf("read the file manifest: %w", err)
 	}
@@ -45,7 +48,7 @@ func ReadManifest(ctx context.Context, q warehouse.Querier, source string) (Mani
 	for rows.Next() {
 		var f string
 		var k Known
-		if err := rows.Scan(&f, &k.Size, &k.ModTime, &k.ChangeTime, &k.Inode, &k.SHA256); err != nil {
+		if err := rows.Scan(&f, &k.Size, &k.ModTime, &k.ChangeTime, &k.Inode, &k.ETag, &k.VersionID, &k.SHA256); err != nil {
 			return nil, err
 		}
 		out[f] = k
@@ -53,25 +56,42 @@ func ReadManifest(ctx context.Context, q warehouse.Querier, source string) (Mani
 	return out, rows.Err()
 }
 
-// Look is how a file looks on disk: what tells whether it must be hashed.
+// Look is how a file looks on disk, or an object in a listing: what tells
+// whether it must be read again.
 type Look struct {
 	Size       int64
 	ModTime    time.Time
 	ChangeTime time.Time
 	Inode      uint64
+	// ETag and VersionID are an object's identity on object storage (its
+	// key is the file's name): set for objects, "" for files.
+	ETag, VersionID string
 }
 
-// Same tells whether the file looks exactly as when it was ingested.
+// Same tells whether the file looks exactly as when it was ingested: an
+// object by its size, last-modified time, ETag and version; a file by its
+// size, modification and change times and inode.
 func (k Known) Same(l Look) bool {
+	if l.ETag != "" {
+		return k.Size == l.Size && k.ModTime.Equal(l.ModTime) && k.ETag == l.ETag && k.VersionID == l.VersionID
+	}
 	return k.Size == l.Size && k.ModTime.Equal(l.ModTime) && k.ChangeTime != nil && k.ChangeTime.Equal(l.ChangeTime) &&
 		k.Inode != nil && uint64(*k.Inode) == l.Inode
+}
+
+// nullable is s, or NULL for "".
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // Relook records how an ingested file with unchanged content looks now
 // (touched, or copied with its bytes), so it is not hashed again.
 func Relook(ctx context.Context, q warehouse.Querier, source, file string, l Look) error {
-	_, err := q.ExecContext(ctx, `UPDATE elt.files SET size = ?, modified_at = ?, changed_at = ?, inode = ? WHERE source = ? AND file = ?`,
-		l.Size, l.ModTime, l.ChangeTime, int64(l.Inode), source, file)
+	_, err := q.ExecContext(ctx, `UPDATE elt.files SET size = ?, modified_at = ?, changed_at = ?, inode = ?, etag = ?, version_id = ? WHERE source = ? AND file = ?`,
+		l.Size, l.ModTime, l.ChangeTime, int64(l.Inode), nullable(l.ETag), nullable(l.VersionID), source, file)
 	if err != nil {
 		return fmt.Errorf("record %s: %w", file, err)
 	}
@@ -89,9 +109,9 @@ type Ingested struct {
 
 // RecordFile adds an ingested file to the manifest.
 func RecordFile(ctx context.Context, q warehouse.Querier, source string, runID int64, f Ingested) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO elt.files (source, file, size, modified_at, changed_at, inode, sha256, records, ingested_at, run_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)`,
-		source, f.File, f.Look.Size, f.Look.ModTime, f.Look.ChangeTime, int64(f.Look.Inode), f.SHA256, f.Records, runID)
+	_, err := q.ExecContext(ctx, `INSERT INTO elt.files (source, file, size, modified_at, changed_at, inode, etag, version_id, sha256, records, ingested_at, run_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)`,
+		source, f.File, f.Look.Size, f.Look.ModTime, f.Look.ChangeTime, int64(f.Look.Inode), nullable(f.Look.ETag), nullable(f.Look.VersionID), f.SHA256, f.Records, runID)
 	if err != nil {
 		return fmt.Errorf("record %s: %w", f.File, err)
 	}

@@ -6,6 +6,7 @@
 package discover
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,17 +18,25 @@ import (
 	"time"
 
 	"github.com/digitalservices/elt/internal/diag"
+	"github.com/digitalservices/elt/internal/lake"
 	"github.com/digitalservices/elt/internal/state"
 )
 
-// File is one bronze file found on disk.
+// File is one bronze file found on disk, or an object found in a bucket.
 type File struct {
-	Rel string // relative to the bronze root, / separated
+	// Rel is its name in the warehouse (the manifest, the quarantine,
+	// bronze's _file): relative to the bronze root, / separated, for a
+	// file; s3://bucket/key for an object.
+	Rel string
+	// Abs is where it is read: an absolute path, or s3://bucket/key.
 	Abs string
 	// Look is its size, modification time, change time (ctime) and inode:
 	// these tell a file rewritten in place with its size and modification
 	// time kept (cp -p, rsync -a, touch -r).
 	state.Look
+	// store reads obj, an object as listed (nil for a file).
+	store *lake.Store
+	obj   lake.Object
 }
 
 // Listing is what Discover found in a source's folder.
@@ -69,6 +78,8 @@ type Folder struct {
 	// path in the warehouse is Prefix/its path relative to Dir.
 	Prefix   string
 	Patterns []string // globs relative to Dir; ** spans folders
+	// Storage reaches Dir when it is an s3:// address.
+	Storage lake.Settings
 }
 
 // Discover lists the source's files matching its patterns, in arrival order
@@ -76,8 +87,12 @@ type Folder struct {
 // followed, to files and to folders, the source folder itself included; a
 // link that leads back into a folder it stands in (a loop) and a dangling
 // link are errors naming them, and so is a source folder that does not exist.
-// Names InProgress marks are never read.
-func Discover(src Folder) (Listing, error) {
+// Names InProgress marks are never read. A Dir at an s3:// address is
+// listed as its objects (Objects).
+func Discover(ctx context.Context, src Folder) (Listing, error) {
+	if lake.IsURL(src.Dir) {
+		return Objects(ctx, src)
+	}
 	var l Listing
 	info, err := os.Stat(src.Dir)
 	switch {

@@ -1,6 +1,7 @@
 package discover
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,7 +56,7 @@ func TestDiscover(t *testing.T) {
 					t.Skip("no symbolic links:", err)
 				}
 			}
-			l, err := Discover(Folder{Source: "s", Dir: dir, Prefix: "p", Patterns: tc.patterns})
+			l, err := Discover(context.Background(), Folder{Source: "s", Dir: dir, Prefix: "p", Patterns: tc.patterns})
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("got %v, want %q", err, tc.err)
@@ -97,7 +98,7 @@ func TestDiscoverFolder(t *testing.T) {
 		{dangling, "source s: its folder " + dangling + " is a dangling link (to " + filepath.Join(dir, "nowhere") + ")"},
 		{file, "source s: " + file + " is not a folder"},
 	} {
-		if _, err := Discover(Folder{Source: "s", Dir: tc.dir, Patterns: []string{"**/*"}}); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := Discover(context.Background(), Folder{Source: "s", Dir: tc.dir, Patterns: []string{"**/*"}}); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want %q", tc.dir, err, tc.want)
 		}
 	}

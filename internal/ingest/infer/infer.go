@@ -275,7 +275,7 @@ func (in *inferred) measure(ctx context.Context) error {
 		src.Patterns = contract.DefaultPatterns(src.Format)
 	}
 	s := ingest.Source{Name: in.name, Dir: in.dir, Prefix: in.src.Path, Source: src}
-	l, err := discover.Discover(s.Folder())
+	l, err := discover.Discover(ctx, s.Folder())
 	if err != nil {
 		return err
 	}

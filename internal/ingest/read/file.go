@@ -21,7 +21,10 @@ type Piece struct {
 	Records *Records
 	Size    int64  // bytes read for Records
 	SHA     string // in the last piece
-	Err     error
+	// Local is a downloaded copy of the file, for DuckDB to read (a Parquet
+	// object), removed by whoever takes the piece.
+	Local string
+	Err   error
 }
 
 // ChunkBytes is about how much of an NDJSON file is read at once, so that
@@ -44,7 +47,15 @@ func sizeText(n int) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// File reads one bronze file once (path, of size bytes when listed, in
+// Opener opens a bronze file for reading: a file on disk, or an object
+// streamed from a bucket.
+type Opener func() (io.ReadCloser, error)
+
+// Path opens a file on disk.
+func Path(path string) Opener { return func() (io.ReadCloser, error) { return os.Open(path) } }
+
+// File reads one bronze file once (name, what messages call it; open,
+// how it is read; of size bytes when listed, in
 // format, its declared fields at columns), giving its pieces to emit (which
 // says whether to go on): NDJSON a chunk of whole lines at a time, CSV
 // whole, and the file's hash last. With hashOnly (a file already in the
@@ -52,15 +63,21 @@ func sizeText(n int) string {
 // (DuckDB reads it), the file is only hashed, streaming. A line or CSV file beyond textLimit is an
 // error found before more of it is read; a cancelled ctx stops the reading
 // between two pieces of at most ChunkBytes or readBytes.
-func File(ctx context.Context, path string, size int64, format contract.Format, columns []string, hashOnly bool, emit func(Piece) bool) {
+func File(ctx context.Context, path string, open Opener, size int64, format contract.Format, columns []string, hashOnly bool, emit func(Piece) bool) {
 	fail := func(err error) {
 		if ctx.Err() != nil {
 			err = ctx.Err()
 		}
 		emit(Piece{Err: fmt.Errorf("cannot read bronze file %s: %w", path, diag.UnwrapPath(err))})
 	}
+	fh, err := open()
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer fh.Close()
 	if hashOnly || format == contract.Parquet {
-		sha, err := HashFile(ctx, path)
+		sha, err := Hash(ctx, fh)
 		if err != nil {
 			fail(err)
 			return
@@ -68,12 +85,6 @@ func File(ctx context.Context, path string, size int64, format contract.Format, 
 		emit(Piece{SHA: sha})
 		return
 	}
-	fh, err := os.Open(path)
-	if err != nil {
-		fail(err)
-		return
-	}
-	defer fh.Close()
 	h := sha256.New()
 	if format == contract.CSV {
 		data, err := readUpTo(ctx, io.TeeReader(fh, h), size, textLimit)
@@ -237,6 +248,11 @@ func HashFile(ctx context.Context, path string) (string, error) {
 		return "", err
 	}
 	defer f.Close()
+	return Hash(ctx, f)
+}
+
+// Hash is the sha256 of what r holds, in hex, read as HashFile reads.
+func Hash(ctx context.Context, f io.Reader) (string, error) {
 	h := sha256.New()
 	buf := make([]byte, readBytes)
 	for {

@@ -60,7 +60,7 @@ func fuzzRead(t *testing.T, path string, format contract.Format, columns []strin
 	all := newRecords("", len(columns), 0)
 	var err error
 	var sha string
-	File(context.Background(), path, int64(len(data)), format, columns, false, func(p Piece) bool {
+	File(context.Background(), path, Path(path), int64(len(data)), format, columns, false, func(p Piece) bool {
 		if sha != "" {
 			t.Fatalf("a Piece after the hash")
 		}

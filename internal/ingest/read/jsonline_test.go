@@ -95,7 +95,7 @@ func TestChunkedNDJSON(t *testing.T) {
 	read := func(path string) (string, string) {
 		var parts []string
 		var sha string
-		File(context.Background(), path, 0, contract.NDJSON, []string{"a", "b"}, false, func(p Piece) bool {
+		File(context.Background(), path, Path(path), 0, contract.NDJSON, []string{"a", "b"}, false, func(p Piece) bool {
 			if p.Err != nil {
 				t.Fatal(p.Err)
 			}

@@ -1,0 +1,81 @@
+package discover
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/digitalservices/elt/internal/lake"
+	"github.com/digitalservices/elt/internal/state"
+)
+
+// Objects lists a source whose folder is an s3:// prefix: every object
+// under it (all pages), the latest version of each on a versioned bucket,
+// matched against the source's patterns by its key relative to the
+// prefix, in key order; keys with a segment InProgress marks are skipped,
+// as names on disk are. An object's name in the warehouse is its full
+// s3://bucket/key, its look its size, last-modified time, ETag and version.
+func Objects(ctx context.Context, src Folder) (Listing, error) {
+	var l Listing
+	prefix, err := lake.Parse(src.Dir)
+	if err != nil {
+		return l, fmt.Errorf("source %s: %w", src.Source, err)
+	}
+	store, err := lake.Connect(ctx, src.Storage)
+	if err != nil {
+		return l, fmt.Errorf("source %s: %w", src.Source, err)
+	}
+	objs, err := store.List(ctx, prefix)
+	if err != nil {
+		return l, fmt.Errorf("source %s: %w", src.Source, err)
+	}
+	for _, o := range objs {
+		rel := strings.TrimPrefix(o.Key, prefix.Key)
+		rel = strings.TrimPrefix(rel, "/")
+		if hidden(rel) {
+			continue
+		}
+		if !matchAny(src.Patterns, rel) {
+			l.Unmatched = append(l.Unmatched, rel)
+			continue
+		}
+		l.Files = append(l.Files, File{Rel: o.URL.String(), Abs: o.URL.String(), store: store, obj: o,
+			Look: state.Look{Size: o.Size, ModTime: o.Modified, ETag: o.ETag, VersionID: o.VersionID}})
+	}
+	return l, nil
+}
+
+// hidden tells whether a key relative to its prefix has a segment
+// InProgress marks (a name starting with . or _, or ending .tmp or .part).
+func hidden(rel string) bool {
+	for _, seg := range strings.Split(rel, "/") {
+		if InProgress(seg) {
+			return true
+		}
+	}
+	return false
+}
+
+// Remote tells whether the file is an object in a bucket.
+func (f File) Remote() bool { return f.store != nil }
+
+// Open opens the file for reading: a file on disk, or an object as it was
+// listed (its version, or its ETag: lake.ErrChanged if it was rewritten
+// since).
+func (f File) Open(ctx context.Context) (io.ReadCloser, error) {
+	if f.store == nil {
+		return os.Open(f.Abs)
+	}
+	return f.store.Open(ctx, f.obj), nil
+}
+
+// Download copies an object to a new file in dir, returning its path and
+// the sha256 of its bytes (for DuckDB to read a Parquet object from disk).
+func (f File) Download(ctx context.Context, dir string) (path, sha string, err error) {
+	if f.store == nil {
+		return "", "", fmt.Errorf("%s is not an object", f.Abs)
+	}
+	return f.store.Download(ctx, f.obj, dir, "elt-download-*.parquet")
+}

@@ -1,0 +1,2 @@
+ALTER TABLE elt.files DROP COLUMN version_id;
+ALTER TABLE elt.files DROP COLUMN etag;
