@@ -83,7 +83,7 @@ func Watch(ctx context.Context, p *project.Project, interval time.Duration, rep,
 		defer b.DB.Close()
 		return b.Run(ctx, build.Options{Args: args, Version: version, Hold: hold})
 	}
-	return watch.Watch(ctx, p.Resolve(p.Config.Paths.Bronze), interval, event.Or(rep), run)
+	return watch.Watch(ctx, p, interval, event.Or(rep), run)
 }
 
 // Migrator applies and reverts the migrations of the tool's own tables

@@ -21,6 +21,8 @@ import (
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/ingest/discover"
+	"github.com/digitalservices/elt/internal/lake"
+	"github.com/digitalservices/elt/internal/project"
 )
 
 // DefaultWatchInterval is how often elt watch looks at the bronze folder.
@@ -45,14 +47,27 @@ type Build func(ctx context.Context, hold map[string]bool) (*build.Summary, erro
 // once its writes stop. Each
 // build is reported to rep (watch_build_done or watch_build_failed); a
 // failed build does not stop watching.
-func Watch(ctx context.Context, bronze string, interval time.Duration, rep event.Reporter, run Build) error {
-	if info, err := os.Stat(bronze); err != nil || !info.IsDir() {
-		return fmt.Errorf("no bronze folder at %s to watch", bronze)
-	}
+//
+// Sources on object storage (the bronze root, or a source's own s3://
+// path) are listed every interval: object storage sends no events, and an
+// object is whole as soon as it is listed (an upload shows only once
+// complete), so it is built at the next poll.
+func Watch(ctx context.Context, p *project.Project, interval time.Duration, rep event.Reporter, run Build) error {
+	bronze := p.Resolve(p.Config.Paths.Bronze)
 	w := &watcher{root: bronze, written: map[string]bool{}, created: map[string]look{}, built: map[string]look{}, changed: map[string]bool{}, empty: map[string]bool{}}
+	for _, src := range ingest.Declared(p.Config, bronze) {
+		if lake.IsURL(src.Dir) {
+			w.remote = append(w.remote, src)
+		}
+	}
 	wake := make(chan struct{}, 1)
 	started := event.WatchStarted{Dir: bronze, IntervalText: interval.String(), IntervalSeconds: interval.Seconds()}
-	if fw, err := fsnotify.NewWatcher(); err == nil {
+	if lake.IsURL(bronze) {
+		w.root = ""
+		started.Polling = "object storage sends no file events: its objects are listed every interval"
+	} else if info, err := os.Stat(bronze); err != nil || !info.IsDir() {
+		return fmt.Errorf("no bronze folder at %s to watch", bronze)
+	} else if fw, err := fsnotify.NewWatcher(); err == nil {
 		defer fw.Close()
 		w.fs = fw
 		w.addDirs(bronze)
@@ -64,7 +79,7 @@ func Watch(ctx context.Context, bronze string, interval time.Duration, rep event
 	// First, catch up with what is there, holding back files modified in
 	// the last two intervals (they may still be being written; the polls
 	// take them once they hold still); from then on, what lands.
-	ready, hold, err := w.poll()
+	ready, hold, err := w.poll(ctx)
 	if err != nil {
 		return err
 	}
@@ -106,7 +121,7 @@ func Watch(ctx context.Context, bronze string, interval time.Duration, rep event
 		}
 		soon.Stop()
 		last = time.Now()
-		ready, hold, err = w.poll()
+		ready, hold, err = w.poll(ctx)
 		if err != nil {
 			rep.Report(event.WatchPollFailed{Error: err.Error(), At: time.Now()})
 			continue
@@ -134,7 +149,10 @@ func (w *watcher) run(ctx context.Context, ready map[string]look, hold map[strin
 		if !errors.As(err, &ce) {
 			break
 		}
-		p := filepath.Join(w.root, filepath.FromSlash(ce.File))
+		p := ce.File // an object's name is where it is
+		if !lake.IsURL(p) {
+			p = filepath.Join(w.root, filepath.FromSlash(ce.File))
+		}
 		if w.changed[p] {
 			break
 		}
@@ -144,8 +162,7 @@ func (w *watcher) run(ctx context.Context, ready map[string]look, hold map[strin
 		}
 		hold[p] = true
 		delete(ready, p)
-		rel, _ := filepath.Rel(w.root, p)
-		rep.Report(event.WatchFileHeld{File: filepath.ToSlash(rel), Reason: event.HeldChanged, Text: ce.Error(), At: t0})
+		rep.Report(event.WatchFileHeld{File: w.rel(p), Reason: event.HeldChanged, Text: ce.Error(), At: t0})
 	}
 	if err != nil {
 		rep.Report(event.WatchBuildFailed{Waiting: len(ready), Error: diag.Redact(firstLine(err)), At: t0})
@@ -172,14 +189,16 @@ func (w *watcher) run(ctx context.Context, ready map[string]look, hold map[strin
 	rep.Report(done)
 }
 
-// look is what a poll saw of a file.
+// look is what a poll saw of a file (or object).
 type look struct {
 	size  int64
 	mtime time.Time
+	etag  string // an object's
 }
 
 type watcher struct {
-	root    string
+	root    string          // the local bronze folder ("" when bronze is on S3)
+	remote  []ingest.Source // sources on object storage, listed each poll
 	fs      *fsnotify.Watcher
 	prev    map[string]look
 	written map[string]bool // written to since the last poll
@@ -192,12 +211,24 @@ type watcher struct {
 
 // poll lists the bronze files: those now whole and not yet built (ready),
 // and those still being written (hold).
-func (w *watcher) poll() (ready map[string]look, hold map[string]bool, err error) {
+func (w *watcher) poll(ctx context.Context) (ready map[string]look, hold map[string]bool, err error) {
 	w.lock()
 	written, created := w.written, w.created
 	w.written, w.created = map[string]bool{}, map[string]look{}
 	w.unlock()
-	cur := map[string]look{}
+	cur, whole := map[string]look{}, map[string]bool{}
+	for _, src := range w.remote {
+		l, err := discover.Objects(ctx, src.Folder())
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, f := range l.Files {
+			cur[f.Abs], whole[f.Abs] = look{f.Size, f.ModTime, f.ETag}, true
+		}
+	}
+	if w.root == "" {
+		return w.sort(cur, whole, written, created)
+	}
 	err = filepath.WalkDir(w.root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -212,12 +243,19 @@ func (w *watcher) poll() (ready map[string]look, hold map[string]bool, err error
 		if err != nil || info.IsDir() {
 			return nil
 		}
-		cur[p] = look{info.Size(), info.ModTime()}
+		cur[p] = look{size: info.Size(), mtime: info.ModTime()}
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
+	return w.sort(cur, whole, written, created)
+}
+
+// sort tells, of the files and objects a poll saw (cur), those whole and
+// not yet built (ready) from those still being written (hold). An object
+// listed is whole.
+func (w *watcher) sort(cur map[string]look, whole, written map[string]bool, created map[string]look) (ready map[string]look, hold map[string]bool, err error) {
 	ready, hold = map[string]look{}, map[string]bool{}
 	for p, l := range cur {
 		if b, ok := w.built[p]; ok && b == l {
@@ -227,7 +265,9 @@ func (w *watcher) poll() (ready map[string]look, hold map[string]bool, err error
 		first, appeared := created[p]
 		renamed := appeared && first == l && !written[p] && w.fs != nil
 		stable := w.prev != nil && w.prev[p] == l && !written[p]
-		if l.size > 0 && !w.changed[p] && (renamed || stable) {
+		if whole[p] && !w.changed[p] {
+			ready[p] = l
+		} else if l.size > 0 && !w.changed[p] && (renamed || stable) {
 			ready[p] = l
 		} else {
 			hold[p] = true
@@ -243,8 +283,7 @@ func (w *watcher) noteEmpty(rep event.Reporter, hold map[string]bool) {
 	for p := range hold {
 		if l, ok := w.prev[p]; ok && l.size == 0 && !w.empty[p] {
 			w.empty[p] = true
-			rel, _ := filepath.Rel(w.root, p)
-			rep.Report(event.WatchFileHeld{File: filepath.ToSlash(rel), Reason: event.HeldEmpty, At: time.Now()})
+			rep.Report(event.WatchFileHeld{File: w.rel(p), Reason: event.HeldEmpty, At: time.Now()})
 		}
 	}
 	for p := range w.empty {
@@ -271,7 +310,7 @@ func (w *watcher) events(wake chan<- struct{}) {
 			case ev.Has(fsnotify.Write):
 				w.written[ev.Name] = true
 			case ev.Has(fsnotify.Create) && info != nil:
-				w.created[ev.Name] = look{info.Size(), info.ModTime()}
+				w.created[ev.Name] = look{size: info.Size(), mtime: info.ModTime()}
 			case ev.Has(fsnotify.Create):
 				w.written[ev.Name] = true // gone again, or unreadable: not whole
 			}
@@ -299,6 +338,16 @@ func (w *watcher) addDirs(dir string) {
 		}
 		return nil
 	})
+}
+
+// rel is how a file is named in events: relative to the bronze folder; an
+// object by its s3:// address.
+func (w *watcher) rel(p string) string {
+	if lake.IsURL(p) || w.root == "" {
+		return p
+	}
+	rel, _ := filepath.Rel(w.root, p)
+	return filepath.ToSlash(rel)
 }
 
 func (w *watcher) lock()   { w.mu.Lock() }

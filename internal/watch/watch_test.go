@@ -10,6 +10,7 @@ import (
 
 	"github.com/digitalservices/elt/internal/build"
 	"github.com/digitalservices/elt/internal/event"
+	"github.com/digitalservices/elt/internal/project"
 )
 
 // TestWakeUpBuildsARenamedFile: a file renamed into the bronze folder is
@@ -33,7 +34,9 @@ func TestWakeUpBuildsARenamedFile(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	interval := 20 * time.Second
-	go func() { done <- Watch(ctx, bronze, interval, &rec, run) }()
+	p := &project.Project{Dir: dir, Config: project.DefaultConfig()}
+	p.Config.Paths.Bronze = bronze
+	go func() { done <- Watch(ctx, p, interval, &rec, run) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
