@@ -59,6 +59,12 @@ func InferSources(ctx context.Context, dir, bronze string, paths []string, write
 		}
 		return nil, readErr
 	}
+	for _, p := range paths {
+		if project.IsURL(p) {
+			return nil, fmt.Errorf("%s: elt source infer reads sample files on this machine: copy a few objects here (aws s3 cp), infer from them, "+
+				"then set the source's path (or paths.bronze) to the s3:// prefix", p)
+		}
+	}
 	text := string(data)
 	o := infer.Options{Indent: yamledit.SourcesIndent(text)}
 	if readErr == nil {

@@ -22,7 +22,7 @@ func generateCommand() *cli.Command {
 			&cli.IntFlag{Name: "days", Value: 7, Usage: "days of data, one dt= partition each"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed: the same seed writes the same files"},
 			&cli.Float64Flag{Name: "dirty", Value: 0.02, Usage: "share of records given some dirt (0 to 1)"},
-			&cli.StringFlag{Name: "out", Usage: "bronze folder to write (default: the project's bronze path)"},
+			&cli.StringFlag{Name: "out", Usage: "bronze folder, or s3://bucket/prefix, to write (default: the project's bronze path)"},
 			&cli.Float64Flag{Name: "fraud-rate", Usage: "share of users a day given a burst the velocity rule must flag (and as many near misses it must not)"},
 			&cli.StringFlag{Name: "batch", Usage: "write a later batch over existing data: new ids, same sessions (late data), files part-<batch>-NNNN"},
 		},
@@ -38,12 +38,17 @@ func generateCommand() *cli.Command {
 				}
 			}
 			t0 := time.Now()
-			st, err := pipeline.Generate(pipeline.GenerateOptions{
+			storage, err := pipeline.Storage(c.String("project"))
+			if err != nil {
+				return err
+			}
+			st, err := pipeline.Generate(c.Context, pipeline.GenerateOptions{
 				Events: c.Int("events"), Users: c.Int("users"), Days: c.Int("days"),
 				Seed: c.Uint64("seed"), Dirty: c.Float64("dirty"), Out: out, Batch: c.String("batch"), FraudRate: c.Float64("fraud-rate"),
-			})
+			}, storage)
 			var exists *pipeline.ExistsError
-			if errors.As(err, &exists) {
+			var upload *pipeline.UploadError
+			if errors.As(err, &exists) || errors.As(err, &upload) {
 				return err
 			}
 			if err != nil {

@@ -48,11 +48,10 @@ func Declared(cfg project.Config, bronze string) []Source {
 	for _, name := range cfg.SourceNames() {
 		s := cfg.Sources[name]
 		src := Source{Name: name, Dir: filepath.Join(bronze, filepath.FromSlash(s.Path)), Prefix: filepath.ToSlash(filepath.Clean(s.Path)), Storage: cfg.Storage, Source: s}
-		switch {
-		case lake.IsURL(s.Path):
-			src.Dir, src.Prefix = strings.TrimSuffix(s.Path, "/"), ""
-		case lake.IsURL(bronze):
-			src.Dir = strings.TrimSuffix(bronze, "/") + "/" + strings.Trim(filepath.ToSlash(s.Path), "/")
+		if lake.IsURL(s.Path) || lake.IsURL(bronze) {
+			at := cfg
+			at.Paths.Bronze = bronze
+			src.Dir = at.SourceLocation(name)
 		}
 		out = append(out, src)
 	}

@@ -111,7 +111,7 @@ func List(ctx context.Context, dir string, o project.Overrides, loaded func(*pro
 	}
 	for _, name := range p.Config.SourceNames() {
 		s := p.Config.Sources[name]
-		line := fmt.Sprintf("source  %-36s %-6s  %s/%s", "bronze."+name, s.Format, p.Config.Paths.Bronze, s.Path)
+		line := fmt.Sprintf("source  %-36s %-6s  %s", "bronze."+name, s.Format, p.Config.SourceLocation(name))
 		if s.Key != "" {
 			line += "  key " + s.Key
 		}

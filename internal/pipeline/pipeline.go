@@ -9,15 +9,21 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/digitalservices/elt/internal/build"
 	"github.com/digitalservices/elt/internal/describe"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/gen"
+	"github.com/digitalservices/elt/internal/lake"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/publish"
 	"github.com/digitalservices/elt/internal/state"
@@ -138,6 +144,16 @@ type GenerateStats = gen.Stats
 // ExistsError refuses to write over an existing file (gen.ExistsError).
 type ExistsError = gen.ExistsError
 
+// Storage is the storage: settings of the project in dir (none when dir
+// holds no elt.yaml): how elt generate reaches an s3:// --out.
+func Storage(dir string) (lake.Settings, error) {
+	if _, err := os.Stat(filepath.Join(dir, project.ConfigFile)); errors.Is(err, fs.ErrNotExist) {
+		return lake.Settings{}, nil
+	}
+	cfg, err := project.LoadConfig(dir)
+	return cfg.Storage, err
+}
+
 // BronzeDir is the bronze folder of the project in dir, bronze (when set)
 // overriding its elt.yaml: where elt generate writes unless told.
 func BronzeDir(dir, bronze string) (string, error) {
@@ -150,4 +166,81 @@ func BronzeDir(dir, bronze string) (string, error) {
 
 // Generate writes synthetic bronze files that follow the data contract
 // into o.Out (elt generate).
-func Generate(o GenerateOptions) (GenerateStats, error) { return gen.Generate(o) }
+//
+// An Out at an s3:// prefix is written to a temporary folder first, then
+// uploaded (four objects at a time), refusing, before anything is
+// uploaded, to replace an object that exists (gen.ExistsError), as it
+// refuses to overwrite a file; storage reaches the bucket.
+func Generate(ctx context.Context, o GenerateOptions, storage lake.Settings) (GenerateStats, error) {
+	if !lake.IsURL(o.Out) {
+		return gen.Generate(o)
+	}
+	prefix, err := lake.Parse(o.Out)
+	if err != nil {
+		return GenerateStats{}, err
+	}
+	tmp, err := os.MkdirTemp("", "elt-generate-")
+	if err != nil {
+		return GenerateStats{}, err
+	}
+	defer os.RemoveAll(tmp)
+	local := o
+	local.Out = tmp
+	st, err := gen.Generate(local)
+	if err != nil {
+		return st, err
+	}
+	return st, upload(ctx, tmp, prefix, storage)
+}
+
+// UploadError is a failure to put generated files on object storage (not
+// a mistake in the options).
+type UploadError struct{ Err error }
+
+func (e *UploadError) Error() string { return e.Err.Error() }
+func (e *UploadError) Unwrap() error { return e.Err }
+
+// upload puts every file under dir at the same path under prefix, four at
+// a time, after making sure that none of them exists there.
+func upload(ctx context.Context, dir string, prefix lake.URL, storage lake.Settings) error {
+	store, err := lake.Connect(ctx, storage)
+	if err != nil {
+		return &UploadError{err}
+	}
+	existing, err := store.List(ctx, prefix)
+	if err != nil {
+		return &UploadError{err}
+	}
+	have := map[string]bool{}
+	for _, obj := range existing {
+		have[obj.Key] = true
+	}
+	files := map[string]lake.URL{}
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		u := prefix.Join(filepath.ToSlash(rel))
+		if have[u.Key] {
+			return &ExistsError{Path: u.String()}
+		}
+		files[path] = u
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	for path, u := range files {
+		g.Go(func() error {
+			_, err := store.Upload(gctx, path, u)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return &UploadError{err}
+	}
+	return nil
+}

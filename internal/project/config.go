@@ -307,6 +307,19 @@ func MemorySize(s string) (float64, bool) {
 	return v, true
 }
 
+// SourceLocation is where a source's files are, as written: its path
+// under paths.bronze, or its own s3:// address.
+func (c *Config) SourceLocation(name string) string {
+	path := c.Sources[name].Path
+	if path == "" {
+		path = name
+	}
+	if IsURL(path) {
+		return strings.TrimSuffix(path, "/")
+	}
+	return strings.TrimSuffix(c.Paths.Bronze, "/") + "/" + strings.Trim(filepath.ToSlash(path), "/")
+}
+
 // SourceNames returns the declared sources in name order.
 func (c *Config) SourceNames() []string {
 	return sortedKeys(c.Sources)
