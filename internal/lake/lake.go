@@ -51,6 +51,11 @@ func Parse(s string) (URL, error) {
 	}
 	rest := s[len(Scheme):]
 	bucket, key, _ := strings.Cut(rest, "/")
+	if i := strings.LastIndexByte(bucket, '@'); i >= 0 {
+		// Not echoed: what stands before the @ may be a key and a secret.
+		return URL{}, fmt.Errorf("s3://…@%s: an s3:// address carries no credentials: elt takes them only from the AWS default chain "+
+			"(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, instance role)", bucket[i+1:])
+	}
 	if bucket == "" {
 		return URL{}, fmt.Errorf("%q names no bucket: write s3://bucket/prefix", s)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/digitalservices/elt/internal/lake"
@@ -22,8 +23,12 @@ func TestParse(t *testing.T) {
 		{"s3://ab/x", "", "", "not a bucket name"},
 		{"s3://lake/a/../b", "", "", "no . or .."},
 		{"/data/bronze", "", "", "not an s3:// address"},
+		{"s3://AKIAXXXX:topsecret@lake/x", "", "", "carries no credentials"},
 	} {
 		u, err := lake.Parse(c.in)
+		if err != nil && strings.Contains(err.Error(), "topsecret") {
+			t.Errorf("Parse(%q) shows the secret: %v", c.in, err)
+		}
 		if c.err != "" {
 			if err == nil || !bytes.Contains([]byte(err.Error()), []byte(c.err)) {
 				t.Errorf("Parse(%q) = %v, %v; want an error saying %q", c.in, u, err, c.err)
