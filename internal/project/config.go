@@ -371,6 +371,11 @@ func Load(dir string, o Overrides) (*Project, error) {
 	if o.RedisURL != "" {
 		cfg.Online.RedisURL = o.RedisURL
 	}
+	for flag, v := range map[string]string{"--bronze": o.Bronze, "--output": o.Output, "--warehouse": o.Warehouse} {
+		if msg := lake.CheckPath(strings.TrimPrefix(flag, "--"), v); IsURL(v) && msg != "" {
+			return nil, &UsageError{Msg: flag + ": " + msg}
+		}
+	}
 	if err := checkOutput(abs, cfg, o); err != nil {
 		return nil, err
 	}

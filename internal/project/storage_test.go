@@ -1,6 +1,7 @@
 package project
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,5 +47,26 @@ func TestOutputInsideBronzeOnS3(t *testing.T) {
 	writeConfig(t, dir, "version: 1\npaths:\n  bronze: s3://lake/bronze\n  output: s3://lake/exports\nsources:\n  events:\n    format: ndjson\n    fields: [{name: id, type: id}]\n")
 	if _, err := Load(dir, Overrides{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestURLFlags: an s3:// flag is checked as elt.yaml's paths are, as a
+// usage error.
+func TestURLFlags(t *testing.T) {
+	dir := t.TempDir()
+	writeConfig(t, dir, "version: 1\n")
+	for _, c := range []struct {
+		o    Overrides
+		want string
+	}{
+		{Overrides{Bronze: "s3://"}, `--bronze: "s3://" names no bucket`},
+		{Overrides{Warehouse: "s3://lake/w.duckdb"}, "--warehouse: paths.warehouse is s3://lake/w.duckdb: the warehouse is a local DuckDB file"},
+		{Overrides{Output: "s3://K:S@lake/out"}, "--output: s3://…@lake: an s3:// address carries no credentials"},
+	} {
+		_, err := Load(dir, c.o)
+		var ue *UsageError
+		if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want a usage error starting %q", c.o, err, c.want)
+		}
 	}
 }
