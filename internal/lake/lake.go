@@ -352,8 +352,8 @@ func unquote(etag string) string { return strings.Trim(etag, `"`) }
 var ErrNotFound = errors.New("not found")
 
 // ErrChanged is an object rewritten since it was listed (its ETag or
-// version is no longer the one read).
-var ErrChanged = errors.New("changed since it was listed")
+// version is no longer the one read, or its size is not).
+var ErrChanged = errors.New("was rewritten since it was listed")
 
 func code(err error) string {
 	var api smithy.APIError
@@ -392,7 +392,7 @@ func (s *Store) explain(err error, verb string, u URL) error {
 	case "NoSuchKey", "NotFound":
 		return fmt.Errorf("%s %s: no such object%s: %w", verb, u, where, ErrNotFound)
 	case "PreconditionFailed":
-		return fmt.Errorf("%s %s: the object was rewritten since it was listed: %w", verb, u, ErrChanged)
+		return fmt.Errorf("%s %s: the object %w; build again to read it as it is now", verb, u, ErrChanged)
 	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken":
 		return fmt.Errorf("%s %s: access denied%s (%s): elt takes credentials only from the AWS default chain "+
 			"(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, instance role); check those and the bucket's policy", verb, u, where, code(err))

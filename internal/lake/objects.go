@@ -57,7 +57,7 @@ func (r *reader) get() error {
 	}
 	if r.o.ETag != "" && out.ETag != nil && unquote(*out.ETag) != r.o.ETag {
 		out.Body.Close()
-		return fmt.Errorf("read %s: the object was rewritten since it was listed: %w", r.o.URL, ErrChanged)
+		return fmt.Errorf("read %s: the object %w; build again to read it as it is now", r.o.URL, ErrChanged)
 	}
 	r.body = out.Body
 	return nil
@@ -78,7 +78,7 @@ func (r *reader) Read(p []byte) (int, error) {
 		r.off += int64(n)
 		switch {
 		case r.off > r.o.Size:
-			r.err = fmt.Errorf("read %s: more than the %d bytes listed arrived: %w", r.o.URL, r.o.Size, ErrChanged)
+			r.err = fmt.Errorf("read %s: more than the %d bytes listed arrived: the object %w", r.o.URL, r.o.Size, ErrChanged)
 			return 0, r.err
 		case err == io.EOF && r.off < r.o.Size:
 			err = io.ErrUnexpectedEOF
