@@ -164,10 +164,8 @@ func (s *S3) Objects(prefix string) map[string]int64 {
 	return out
 }
 
-// Manifest reads a manifest in Redshift's COPY ... MANIFEST format: the
-// files it names → their content_length; nil when there is none. It fails
-// the test unless every entry is mandatory.
-func (s *S3) Manifest(addr string) map[string]int64 {
+// Get reads an object whole; nil when there is none.
+func (s *S3) Get(addr string) []byte {
 	s.t.Helper()
 	u, err := lake.Parse(addr)
 	if err != nil {
@@ -178,6 +176,18 @@ func (s *S3) Manifest(addr string) map[string]int64 {
 		return nil
 	} else if err != nil {
 		s.t.Fatal(err)
+	}
+	return data
+}
+
+// Manifest reads a manifest in Redshift's COPY ... MANIFEST format: the
+// files it names → their content_length; nil when there is none. It fails
+// the test unless every entry is mandatory.
+func (s *S3) Manifest(addr string) map[string]int64 {
+	s.t.Helper()
+	data := s.Get(addr)
+	if data == nil {
+		return nil
 	}
 	var m struct {
 		Entries []struct {
