@@ -139,7 +139,8 @@ func TestWriteLakeRuns(t *testing.T) {
 	if v := f.read(t); v != "4" {
 		t.Fatalf("third export holds version %s", v)
 	}
-	// The warehouse made again counts from 1: run 1's folder is new.
+	// A warehouse made again counts its runs from 1 again: a run id met
+	// before gets a folder of its own, not the published run's.
 	f.version(t, 5)
 	f.write(t, 4)
 	if run, v := f.manifestRun(t, "csv"), f.read(t); run != "run=4-2" || v != "5" {
@@ -185,6 +186,9 @@ func TestWriteLakeFailure(t *testing.T) {
 	}
 	if run, v := f.manifestRun(t, "parquet"), f.read(t); run != "run=1" || v != "1" {
 		t.Fatalf("after a failed export: run %s, version %s", run, v)
+	}
+	if got := f.runs(t); !slices.Equal(got, []string{"_published", "manifest", "manifest.csv", "run=1"}) {
+		t.Fatalf("after a failed export: %v", got)
 	}
 	f.srv.Stop()
 	_, _, _, err := WriteLake(context.Background(), f.db, f.srv.Store, f.model, f.out, tmp, 3)
