@@ -25,7 +25,7 @@ func ddlCommand() *cli.Command {
 			&cli.BoolFlag{Name: "check", Usage: "write nothing; exit 1 when a file in design/ differs from what would be written"},
 			&cli.BoolFlag{Name: "stdout", Usage: "print the DDL instead of writing files"},
 			&cli.BoolFlag{Name: "measure", Usage: "write nothing; print each text column's longest value in the warehouse and the size it suggests (advice, to declare yourself)"},
-			&cli.StringFlag{Name: "copy", Usage: "print COPY statements loading the Parquet exports from this S3 prefix (s3://bucket/prefix)"},
+			&cli.StringFlag{Name: "copy", Usage: "print COPY statements loading the Parquet exports from this S3 prefix (s3://bucket/prefix); when it is the project's output (paths.output, --output), each loads from the manifest elt publishes there (COPY ... MANIFEST: one whole run)"},
 			&cli.StringFlag{Name: "iam-role", Usage: "the IAM role ARN for --copy"},
 			&cli.StringSliceFlag{Name: "exclude", Usage: "models to leave out (same syntax as build); a header can say redshift: {exclude: true}"},
 		},

@@ -302,15 +302,16 @@ func Measure(ctx context.Context, db, cat *warehouse.DB, p *project.Project, g *
 }
 
 // Copies compiles the Redshift COPY commands that load each model's Parquet
-// export from under the S3 prefix into the table DDL creates; cat is DDL's.
-func Copies(ctx context.Context, cat warehouse.Querier, models []*project.Model, prefix, iamRole string) ([]string, error) {
+// export from under the S3 prefix into the table DDL creates (from the
+// manifest elt publishes there, with manifest); cat is DDL's.
+func Copies(ctx context.Context, cat warehouse.Querier, models []*project.Model, prefix, iamRole string, manifest bool) ([]string, error) {
 	var out []string
 	for _, m := range models {
 		t, err := redshift.Columns(ctx, cat, m)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, redshift.Copy(t, prefix, iamRole))
+		out = append(out, redshift.Copy(t, prefix, iamRole, manifest))
 	}
 	return out, nil
 }

@@ -158,7 +158,8 @@ type Published struct {
 	RunID int64 `json:"run_id"`
 }
 
-// ExportWritten: a model's export was swapped in whole.
+// ExportWritten: a model's export was swapped in whole (Path its folder),
+// or, on S3, published by its manifest (Path the manifest's s3:// address).
 type ExportWritten struct {
 	Model   string   `json:"model"`
 	Formats []string `json:"formats"`

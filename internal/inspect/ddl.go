@@ -24,7 +24,8 @@ type DDLFile = compile.DDLFile
 type SizeAdvice = compile.SizeAdvice
 
 // DDLOptions choose what elt ddl makes: COPY statements from the exports
-// under the S3 prefix Copy (with IAMRole), the sizes the warehouse's data
+// under the S3 prefix Copy (with IAMRole; from their manifests when Copy is
+// the project's output), the sizes the warehouse's data
 // suggests (Measure), or else the DDL files.
 type DDLOptions struct {
 	Copy, IAMRole string
@@ -66,7 +67,10 @@ func DDL(ctx context.Context, dir string, o project.Overrides, names, exclude []
 		return nil, err
 	}
 	if opt.Copy != "" {
-		copies, err := compile.Copies(ctx, cat.DB, models, opt.Copy, opt.IAMRole)
+		// The project's own output on S3 is published by manifests.
+		out := strings.TrimRight(p.Resolve(p.Config.Paths.Output), "/")
+		manifest := project.IsURL(out) && strings.TrimRight(opt.Copy, "/") == out
+		copies, err := compile.Copies(ctx, cat.DB, models, opt.Copy, opt.IAMRole, manifest)
 		return &DDLResult{Copies: copies}, err
 	}
 	if opt.Measure {

@@ -107,6 +107,9 @@ type Export struct {
 	// partition values are computed by SQL expressions and are not columns
 	// of the files.
 	PartitionBy []Partition `yaml:"partition_by"`
+	// KeepRuns is how many published runs an export to S3 keeps (1 to 100;
+	// 0, unset, is 2): the current one and those readers may still be on.
+	KeepRuns int `yaml:"keep_runs"`
 }
 
 // Partition is one Hive partition level.
@@ -228,6 +231,9 @@ func ParseModel(path, schema, name, text string, defaults ModelDefaults) (*Model
 				line, col := diag.FindKey(text, "partition_by")
 				return nil, diag.At(path, text, line, col, "each partition_by entry needs a name (a plain identifier) and an expr")
 			}
+		}
+		if line, col := diag.FindKey(text, "keep_runs"); col > 0 && (e.KeepRuns < 1 || e.KeepRuns > 100) {
+			return nil, diag.At(path, text, line, col, "export keep_runs must be from 1 to 100 (the published runs kept on S3), found %d", e.KeepRuns)
 		}
 	}
 	for name, v := range m.Header.Vars {

@@ -24,6 +24,8 @@ func TestModelHeaderErrors(t *testing.T) {
 		{"incremental without key", "/*\nmaterialized: incremental\n*/\nSELECT 1", `m.sql:2:1: an incremental model needs unique_key`},
 		{"export format", "/*\nexport: {formats: [xlsx]}\n*/\nSELECT 1", `m.sql:2:10: export formats are parquet and csv, found "xlsx"`},
 		{"partition without expr", "/*\nexport:\n  formats: [csv]\n  partition_by: [{name: dt}]\n*/\nSELECT 1", `m.sql:4:3: each partition_by entry needs a name`},
+		{"keep_runs zero", "/*\nexport:\n  formats: [parquet]\n  keep_runs: 0\n*/\nSELECT 1", `m.sql:4:3: export keep_runs must be from 1 to 100 (the published runs kept on S3), found 0`},
+		{"keep_runs too many", "/*\nexport: {formats: [parquet], keep_runs: 101}\n*/\nSELECT 1", `m.sql:2:30: export keep_runs must be from 1 to 100`},
 		{"unknown check", "/*\nchecks: [not_empty]\n*/\nSELECT 1", `unknown check "not_empty"`},
 		{"check severity", "/*\nchecks: [{row_count: {min: 1, severity: fatal}}]\n*/\nSELECT 1", `severity is error or warn, found "fatal"`},
 		{"check mostly", "/*\nchecks: [{row_count: {min: 1, mostly: 2}}]\n*/\nSELECT 1", `mostly is the share of rows that must pass`},

@@ -2,7 +2,9 @@
 // Parquet and CSV, optionally Hive-partitioned, with every column cast to
 // what Redshift can load, in the DDL's order. An export is written aside and
 // swapped into place, so a reader never sees half of one and the previous
-// export stays until the new one is whole. It owns what follows a build's
+// export stays until the new one is whole; on S3 (an s3:// output, through
+// lake) each run's files go under a folder of their own and a manifest
+// written last publishes them (WriteLake). It owns what follows a build's
 // commit: the exports (Exports) and the changed rows of models with an
 // online: section sent to the feature store (Serve, through online).
 package publish
@@ -62,14 +64,6 @@ func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output st
 	if e == nil || len(e.Formats) == 0 {
 		return 0, nil
 	}
-	t, err := redshift.Columns(ctx, q, m) // the casts need types, not measured lengths
-	if err != nil {
-		return 0, err
-	}
-	sel, err := Select(m, t)
-	if err != nil {
-		return 0, fmt.Errorf("export %s: %w", m.ID(), err)
-	}
 	final := Dir(output, m)
 	parent, base := filepath.Dir(final), filepath.Base(final)
 	if err := mkdirAll(parent, 0o755); err != nil {
@@ -89,13 +83,32 @@ func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output st
 			removeAll(tmp)
 		}
 	}()
+	if rows, err = writeFiles(ctx, q, m, tmp); err != nil {
+		return 0, err
+	}
+	return rows, swap(tmp, final, old)
+}
+
+// writeFiles has DuckDB write the model's export files into dir/<format>/
+// (data.<format>, or Hive folders of data_<i>.<format>), returning the rows
+// written.
+func writeFiles(ctx context.Context, q warehouse.Querier, m *project.Model, dir string) (rows int64, err error) {
+	e := m.Header.Export
+	t, err := redshift.Columns(ctx, q, m) // the casts need types, not measured lengths
+	if err != nil {
+		return 0, err
+	}
+	sel, err := Select(m, t)
+	if err != nil {
+		return 0, fmt.Errorf("export %s: %w", m.ID(), err)
+	}
 	var parts []string
 	for _, p := range e.PartitionBy {
 		parts = append(parts, sqlname.Ident(p.Name))
 	}
 	for _, f := range e.Formats {
-		dir := filepath.Join(tmp, f)
-		if err := mkdirAll(dir, 0o755); err != nil {
+		fdir := filepath.Join(dir, f)
+		if err := mkdirAll(fdir, 0o755); err != nil {
 			return 0, err
 		}
 		// DuckDB prepares a row group on any thread once it has ROW_GROUP_SIZE
@@ -107,9 +120,9 @@ func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output st
 		if f == "csv" {
 			opts = "FORMAT csv, HEADER true, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S.%f'"
 		}
-		target := filepath.Join(dir, "data."+f)
+		target := filepath.Join(fdir, "data."+f)
 		if len(parts) > 0 {
-			target = dir
+			target = fdir
 			opts += ", PARTITION_BY (" + strings.Join(parts, ", ") + "), FILENAME_PATTERN 'data_{i}'"
 		}
 		res, err := q.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (%s)", sel, sqlname.Literal(target), opts))
@@ -118,10 +131,7 @@ func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output st
 		}
 		rows, _ = res.RowsAffected()
 	}
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	return rows, swap(tmp, final, old)
+	return rows, ctx.Err()
 }
 
 // swap puts tmp in final's place: final moves aside to old, tmp becomes

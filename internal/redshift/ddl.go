@@ -137,16 +137,23 @@ func hasDescriptions(cs []Column) bool {
 	return false
 }
 
-// Copy renders an idempotent load of a Parquet export under prefix
-// (s3://bucket/path/<schema>/<name>/parquet/) into the table: in one
-// transaction, the rows are deleted and the export copied in, so running it
-// again replaces rather than duplicates, and readers see the old rows or
-// the new, never none. DELETE, not TRUNCATE: Redshift's TRUNCATE commits
-// the transaction it runs in.
-func Copy(t Table, prefix, iamRole string) string {
+// Copy renders an idempotent load of a Parquet export under prefix into
+// the table: from the folder s3://bucket/path/<schema>/<name>/parquet/, or,
+// with manifest (the export elt publishes to an S3 output), from the files
+// its manifest s3://bucket/path/<schema>/<name>/manifest names, which are
+// one published run's, whole. In one transaction, the rows are deleted and
+// the export copied in, so running it again replaces rather than
+// duplicates, and readers see the old rows or the new, never none. DELETE,
+// not TRUNCATE: Redshift's TRUNCATE commits the transaction it runs in.
+func Copy(t Table, prefix, iamRole string, manifest bool) string {
 	from := strings.TrimSuffix(prefix, "/") + "/" + t.Schema + "/" + t.Name + "/parquet/"
+	opts := ""
+	if manifest {
+		from = strings.TrimSuffix(prefix, "/") + "/" + strings.ToLower(t.Schema) + "/" + strings.ToLower(t.Name) + "/manifest"
+		opts = "MANIFEST\n"
+	}
 	table := Ident(t.Schema) + "." + Ident(t.Name)
-	return fmt.Sprintf("BEGIN;\nDELETE FROM %s;\nCOPY %s\nFROM %s\nIAM_ROLE %s\nFORMAT AS PARQUET;\nCOMMIT;\n", table, table, Literal(from), Literal(iamRole))
+	return fmt.Sprintf("BEGIN;\nDELETE FROM %s;\nCOPY %s\nFROM %s\nIAM_ROLE %s\n%sFORMAT AS PARQUET;\nCOMMIT;\n", table, table, Literal(from), Literal(iamRole), opts)
 }
 
 var bareRe = regexp.MustCompile(`^[a-z_][a-z0-9_$]*$`)

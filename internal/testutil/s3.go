@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -140,6 +143,92 @@ func (s *S3) UploadDir(dir, prefix string) {
 	})
 	if err != nil {
 		s.t.Fatal(err)
+	}
+}
+
+// Objects are the objects under the prefix: s3:// address → size.
+func (s *S3) Objects(prefix string) map[string]int64 {
+	s.t.Helper()
+	u, err := lake.Parse(prefix)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	objs, err := s.Store.List(context.Background(), u)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, o := range objs {
+		out[o.URL.String()] = o.Size
+	}
+	return out
+}
+
+// Get reads an object whole; nil when there is none.
+func (s *S3) Get(addr string) []byte {
+	s.t.Helper()
+	u, err := lake.Parse(addr)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	data, err := s.Store.Get(context.Background(), u)
+	if errors.Is(err, lake.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		s.t.Fatal(err)
+	}
+	return data
+}
+
+// Manifest reads a manifest in Redshift's COPY ... MANIFEST format: the
+// files it names → their content_length; nil when there is none. It fails
+// the test unless every entry is mandatory.
+func (s *S3) Manifest(addr string) map[string]int64 {
+	s.t.Helper()
+	data := s.Get(addr)
+	if data == nil {
+		return nil
+	}
+	var m struct {
+		Entries []struct {
+			URL       string `json:"url"`
+			Mandatory bool   `json:"mandatory"`
+			Meta      struct {
+				ContentLength *int64 `json:"content_length"`
+			} `json:"meta"`
+		} `json:"entries"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		s.t.Fatalf("%s: %v\n%s", addr, err, data)
+	}
+	out := map[string]int64{}
+	for _, e := range m.Entries {
+		if !e.Mandatory || e.Meta.ContentLength == nil {
+			s.t.Fatalf("%s: entry %s is not mandatory or has no content_length", addr, e.URL)
+		}
+		out[e.URL] = *e.Meta.ContentLength
+	}
+	return out
+}
+
+// Download copies every object under the prefix into dir, at its key's
+// path below the prefix.
+func (s *S3) Download(prefix, dir string) {
+	s.t.Helper()
+	u, err := lake.Parse(prefix)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	objs, err := s.Store.List(context.Background(), u)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, o := range objs {
+		data, err := io.ReadAll(s.Store.Open(context.Background(), o))
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		WriteFile(s.t, filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(o.Key, u.Key+"/"))), string(data))
 	}
 }
 
