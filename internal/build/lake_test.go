@@ -1,12 +1,17 @@
 package build
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/lake"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/testutil"
 )
 
@@ -58,4 +63,78 @@ func compareS3(t *testing.T, dir string, p *project.Project, prefix string) {
 		t.Fatalf("%d of %d quarantined records are named %s/<key>:\n%s", n, rows, prefix, quarantine)
 	}
 	testutil.CompareCase(t, dir, gold, strings.ReplaceAll(quarantine, ","+prefix+"/", ","), counts)
+}
+
+// TestFormatsFromS3: CSV, NDJSON and Parquet objects build the same silver
+// as the same files on disk (the Parquet ones downloaded and removed, none
+// left behind); the manifest keeps each object's ETag, and its version id
+// on a versioned bucket; a new version with other bytes stops the next
+// build, naming the object.
+func TestFormatsFromS3(t *testing.T) {
+	for _, format := range []string{"csv", "ndjson", "parquet"} {
+		t.Run(format, func(t *testing.T) {
+			spool := t.TempDir()
+			t.Setenv("TMPDIR", spool)
+			srv := testutil.StartS3Versioned(t, "lake-"+format)
+			proj := testutil.OrdersProject(t, format)
+			local := filepath.Join(t.TempDir(), "bronze")
+			for k := range testutil.Orders {
+				testutil.WriteOrders(t, local, format, k)
+			}
+			srv.UploadDir(local, "s3://lake-"+format+"/bronze")
+			silver := func(bronze string) string {
+				p := loadProject(t, proj, bronze, filepath.Join(t.TempDir(), "w.duckdb"))
+				mustBuild(t, p, Options{})
+				db, err := state.Open(context.Background(), p, state.ReadOnly)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer db.Close()
+				if lake.IsURL(bronze) {
+					ids := queryCSV(t, db, "SELECT count(*) FILTER (etag IS NULL OR version_id IS NULL) AS missing, count(*) AS files FROM elt.files")
+					if ids != "missing,files\n0,2\n" {
+						t.Errorf("the manifest's object identities:\n%s", ids)
+					}
+				}
+				return queryCSV(t, db, "SELECT * EXCLUDE (source_file) FROM silver.orders ORDER BY order_id")
+			}
+			want := silver(local)
+			if got := silver("s3://lake-" + format + "/bronze"); got != want {
+				t.Fatalf("silver from S3 differs:\n%s", testutil.Diff("local", want, "s3", got))
+			}
+			if left, _ := filepath.Glob(filepath.Join(spool, "elt-download-*")); len(left) > 0 {
+				t.Fatalf("downloads left behind: %v", left)
+			}
+		})
+	}
+}
+
+// TestChangedVersionStops: on a versioned bucket, a new version of an
+// ingested object with other bytes stops the build, naming the object; the
+// same bytes again do not.
+func TestChangedVersionStops(t *testing.T) {
+	srv := testutil.StartS3Versioned(t, "lake-changed")
+	proj := testutil.OrdersProject(t, "csv")
+	local := filepath.Join(t.TempDir(), "bronze")
+	testutil.WriteOrders(t, local, "csv", 0)
+	srv.UploadDir(local, "s3://lake-changed/bronze")
+	p := loadProject(t, proj, "s3://lake-changed/bronze", filepath.Join(t.TempDir(), "w.duckdb"))
+	mustBuild(t, p, Options{})
+	data, err := os.ReadFile(filepath.Join(local, "orders", "part-0.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Put("s3://lake-changed/bronze/orders/part-0.csv", data) // a new version, same bytes
+	mustBuild(t, p, Options{})
+	srv.Put("s3://lake-changed/bronze/orders/part-0.csv", append(data, data[strings.IndexByte(string(data), '\n')+1:]...))
+	db, err := state.Open(context.Background(), p, state.Write)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, err = (&Builder{Project: p, DB: db}).Run(context.Background(), Options{})
+	var ce *ingest.ChangedError
+	if !errors.As(err, &ce) || ce.File != "s3://lake-changed/bronze/orders/part-0.csv" {
+		t.Fatalf("a new version with other bytes: %v, want a ChangedError naming the object", err)
+	}
 }

@@ -125,12 +125,15 @@ func (r *reader) Close() error {
 	return nil
 }
 
-// Download copies the object to a new file in dir (named after no part of
-// the key), returning its path and the sha256 of its bytes in hex. On
-// failure nothing is left in dir.
+// Download copies the object to a new file in dir ("" for the system's
+// temporary folder) named after pattern (as os.CreateTemp), never after the
+// key, returning its path and the sha256 of its bytes in hex. On failure
+// nothing is left in dir.
 func (s *Store) Download(ctx context.Context, o Object, dir, pattern string) (file, sha string, err error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", "", err
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", "", err
+		}
 	}
 	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {

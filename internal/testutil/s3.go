@@ -16,6 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
 	"github.com/digitalservices/elt/internal/lake"
 )
 
@@ -35,6 +40,8 @@ type S3 struct {
 	access string
 	secret string
 	cmd    *exec.Cmd
+	// versions is where the server keeps old versions ("" for none).
+	versions string
 }
 
 // StartS3 starts versitygw (which make test installs) on a free loopback
@@ -45,6 +52,18 @@ type S3 struct {
 // the server when the test ends.
 func StartS3(t testing.TB, bucket string) *S3 {
 	t.Helper()
+	return startS3(t, bucket, false)
+}
+
+// StartS3Versioned is StartS3 with versioning on in the server and on the
+// bucket: every write keeps the versions before it.
+func StartS3Versioned(t testing.TB, bucket string) *S3 {
+	t.Helper()
+	return startS3(t, bucket, true)
+}
+
+func startS3(t testing.TB, bucket string, versioned bool) *S3 {
+	t.Helper()
 	bin, err := exec.LookPath("versitygw")
 	if err != nil {
 		out, _ := exec.Command("go", "env", "GOPATH").Output()
@@ -54,6 +73,9 @@ func StartS3(t testing.TB, bucket string) *S3 {
 		}
 	}
 	s := &S3{t: t, bin: bin, Root: t.TempDir(), access: "elt" + random(6), secret: random(20)}
+	if versioned {
+		s.versions = t.TempDir()
+	}
 	s.addr = fmt.Sprintf("127.0.0.1:%d", FreePort(t))
 	s.Endpoint = "http://" + s.addr
 	for _, k := range []string{"AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
@@ -78,6 +100,18 @@ func StartS3(t testing.TB, bucket string) *S3 {
 			t.Fatal(err)
 		}
 	}
+	if bucket != "" && versioned {
+		cfg, err := config.LoadDefaultConfig(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+		_, err = client.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
+			VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	return s
 }
 
@@ -89,7 +123,11 @@ func (s *S3) Secret() string { return s.secret }
 // until it answers.
 func (s *S3) Start() {
 	s.t.Helper()
-	s.cmd = exec.Command(s.bin, "--port", s.addr, "--quiet", "posix", filepath.Join(s.Root))
+	args := []string{"--port", s.addr, "--quiet", "posix"}
+	if s.versions != "" {
+		args = append(args, "--versioning-dir", s.versions)
+	}
+	s.cmd = exec.Command(s.bin, append(args, s.Root)...)
 	s.cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID="+s.access, "ROOT_SECRET_ACCESS_KEY="+s.secret)
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)
