@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,5 +35,20 @@ func TestGenerateAndBuildOnS3(t *testing.T) {
 	ls := mustElt(t, "--project", proj, "--bronze", "s3://lake-generate/bronze", "ls")
 	if !strings.Contains(ls, "s3://lake-generate/bronze/events") {
 		t.Fatalf("elt ls does not show the S3 source:\n%s", ls)
+	}
+}
+
+// TestDocsWithOutputOnS3: the docs site is a local page: with the output
+// on S3, elt docs asks for --out (a usage error), and writes it there.
+func TestDocsWithOutputOnS3(t *testing.T) {
+	proj := copyProject(t, repoRoot(t), t.TempDir())
+	code, _, stderr := elt(t, "--project", proj, "--output", "s3://lake-docs/out", "docs")
+	if code != 2 || !strings.Contains(stderr, "pass --out DIR") {
+		t.Fatalf("elt docs with the output on S3: exit %d, %s", code, stderr)
+	}
+	out := filepath.Join(t.TempDir(), "site")
+	mustElt(t, "--project", proj, "--output", "s3://lake-docs/out", "docs", "--out", out)
+	if _, err := os.Stat(filepath.Join(out, "index.html")); err != nil {
+		t.Fatal(err)
 	}
 }

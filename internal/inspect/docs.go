@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/digitalservices/elt/internal/compile"
@@ -20,6 +21,14 @@ func Docs(ctx context.Context, dir string, o project.Overrides, out string, rep 
 	p, g, err := compile.Load(ctx, dir, o)
 	if err != nil {
 		return err
+	}
+	if out == "" {
+		out = p.Resolve(p.Config.Paths.Output) + "/docs"
+		if project.IsURL(out) {
+			return &project.UsageError{Msg: fmt.Sprintf("the docs site is written to a folder on this machine, and paths.output is %s: pass --out DIR (then upload DIR/index.html where readers find it)", p.Config.Paths.Output)}
+		}
+	} else if project.IsURL(out) {
+		return &project.UsageError{Msg: fmt.Sprintf("--out %s: the docs site is written to a folder on this machine: pass a local folder", out)}
 	}
 	parser, err := compile.Parser(ctx)
 	if err != nil {
@@ -43,9 +52,6 @@ func Docs(ctx context.Context, dir string, o project.Overrides, out string, rep 
 	site, err := docs.Gather(ctx, parser, db, p, g, tests)
 	if err != nil {
 		return err
-	}
-	if out == "" {
-		out = p.Resolve(p.Config.Paths.Output) + "/docs"
 	}
 	path, err := docs.Write(site, out)
 	if err != nil {
