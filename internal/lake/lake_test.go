@@ -122,3 +122,31 @@ func TestVersionedBucket(t *testing.T) {
 		t.Fatalf("after a new version and a delete, listed %+v", now)
 	}
 }
+
+// TestReadResumes: a read the server breaks off (killed and started again
+// mid-transfer) is taken up where it stopped, and gives every byte once.
+func TestReadResumes(t *testing.T) {
+	srv := testutil.StartS3(t, "lake-resume")
+	ctx := context.Background()
+	data := bytes.Repeat([]byte("0123456789abcdef"), 4<<20) // 64 MiB
+	srv.Put("s3://lake-resume/big", data)
+	objs, err := srv.Store.List(ctx, lake.URL{Bucket: "lake-resume"})
+	if err != nil || len(objs) != 1 {
+		t.Fatalf("listed %v, %v", objs, err)
+	}
+	r := srv.Store.Open(ctx, objs[0])
+	defer r.Close()
+	head := make([]byte, 1<<20)
+	if _, err := io.ReadFull(r, head); err != nil {
+		t.Fatal(err)
+	}
+	srv.Stop()
+	srv.Start()
+	rest, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("reading on after the server came back: %v", err)
+	}
+	if got := append(head, rest...); !bytes.Equal(got, data) {
+		t.Fatalf("read %d bytes, want the %d written, equal", len(got), len(data))
+	}
+}

@@ -18,8 +18,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
-// resumes is how many times a read that broke off is taken up again where
-// it stopped (the SDK retries each request on top of this).
+// resumes is how many times in a row, with no byte read between, a read
+// that broke off is taken up again where it stopped (the SDK retries each
+// request on top of this).
 const resumes = 3
 
 // Open reads the object as listed: a stream that asks the server for
@@ -37,7 +38,8 @@ type reader struct {
 	o       Object
 	body    io.ReadCloser
 	off     int64
-	resumed int
+	resumed int   // resumes in a row since a byte was last read
+	at      int64 // off at the last resume
 	err     error
 }
 
@@ -82,7 +84,9 @@ func (r *reader) Read(p []byte) (int, error) {
 			return 0, r.err
 		case err == io.EOF && r.off < r.o.Size:
 			err = io.ErrUnexpectedEOF
-		case err == io.EOF:
+		case err == io.EOF, err != nil && r.off == r.o.Size:
+			// Every byte listed has come: a break after the last one
+			// is the end.
 			r.err = io.EOF
 			return n, io.EOF
 		}
@@ -93,8 +97,11 @@ func (r *reader) Read(p []byte) (int, error) {
 			return n, nil
 		}
 		// The transfer broke off: take it up again where it stopped, a few
-		// times, unless the build is being stopped.
+		// times in a row, unless the build is being stopped.
 		r.drop()
+		if r.off > r.at {
+			r.resumed, r.at = 0, r.off
+		}
 		if r.ctx.Err() != nil || r.resumed >= resumes {
 			if r.ctx.Err() != nil {
 				err = r.ctx.Err()
