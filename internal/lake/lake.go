@@ -30,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Scheme starts every address this package reads.
@@ -230,6 +231,9 @@ func connect(ctx context.Context, s Settings) (*Store, error) {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
+	// The SDK's own notes go nowhere: what matters comes back as an error,
+	// said once, by elt.
+	cfg.Logger = logging.Nop{}
 	endpoint := s.Endpoint
 	if endpoint == "" {
 		endpoint = os.Getenv("AWS_ENDPOINT_URL_S3")
