@@ -28,10 +28,9 @@ const clicksSource = `  clicks:
       - {name: amount, type: "decimal(10,2)"}
 `
 
-// lakeBronze is the repository's project reading bronze from bucket, with
-// the Parquet source clicks, and that bronze written locally (elt generate,
-// and Parquet files DuckDB writes) and uploaded.
-func lakeBronze(t *testing.T, srv *testutil.S3, bucket string, events int) (proj string) {
+// lakeProject is the repository's project reading bronze from bucket,
+// with the Parquet source clicks and a gold model of it.
+func lakeProject(t *testing.T, bucket string) (proj string) {
 	t.Helper()
 	proj = copyProject(t, repoRoot(t), t.TempDir())
 	cfg, err := os.ReadFile(filepath.Join(proj, "elt.yaml"))
@@ -42,8 +41,16 @@ func lakeBronze(t *testing.T, srv *testutil.S3, bucket string, events int) (proj
 	testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), strings.TrimRight(text, "\n")+"\n"+clicksSource)
 	testutil.WriteFile(t, filepath.Join(proj, "models", "gold", "clicks_by_user.sql"),
 		"/* materialized: table */\nSELECT user_id, count(*) AS clicks, sum(amount) AS amount FROM bronze.clicks GROUP BY user_id\n")
+	return proj
+}
+
+// uploadGenerated writes bronze with elt generate (its flags given) and
+// files Parquet objects of clicks (rows each, named part-<batch>-N),
+// and uploads them all to the bucket's bronze.
+func uploadGenerated(t *testing.T, srv *testutil.S3, proj, bucket, batch string, files, rows int, generate ...string) {
+	t.Helper()
 	local := filepath.Join(t.TempDir(), "bronze")
-	mustElt(t, "--project", proj, "generate", "--out", local, "--dirty", "0.01", "--events", fmt.Sprint(events), "--users", "300", "--days", "3")
+	mustElt(t, append([]string{"--project", proj, "generate", "--out", local}, generate...)...)
 	db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -52,16 +59,15 @@ func lakeBronze(t *testing.T, srv *testutil.S3, bucket string, events int) (proj
 	if err := os.MkdirAll(filepath.Join(local, "clicks"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for i := range 4 {
-		_, err := db.ExecContext(context.Background(), fmt.Sprintf(`COPY (SELECT 'c%d-' || r AS click_id, 'u' || (r %% 300) AS user_id,
+	for i := range files {
+		_, err := db.ExecContext(context.Background(), fmt.Sprintf(`COPY (SELECT 'c%s%d-' || r AS click_id, 'u' || (r %% 300) AS user_id,
 			(r %% 10000) / 100.0 AS amount, md5(r::VARCHAR) AS pad FROM range(%d) AS t(r)) TO %s (FORMAT parquet, ROW_GROUP_SIZE 20000)`,
-			i, 120_000, quote(filepath.Join(local, "clicks", fmt.Sprintf("part-%04d.parquet", i)))))
+			batch, i, rows, quote(filepath.Join(local, "clicks", fmt.Sprintf("part-%s-%04d.parquet", batch, i)))))
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
 	srv.UploadDir(local, "s3://"+bucket+"/bronze")
-	return proj
 }
 
 // lakeResults is what a build must converge to: gold, quarantine and
@@ -93,7 +99,8 @@ func downloads(t *testing.T, dir string) []string {
 // downloaded copy is left behind.
 func TestS3KilledWhileReading(t *testing.T) {
 	srv := testutil.StartS3(t, "lake-killed")
-	proj := lakeBronze(t, srv, "lake-killed", 40_000)
+	proj := lakeProject(t, "lake-killed")
+	uploadGenerated(t, srv, proj, "lake-killed", "a", 4, 120_000, "--dirty", "0.01", "--events", "40000", "--users", "300", "--days", "3")
 	// Downloads go to the system's temporary folder (no temp_directory):
 	// one of the test's own, for the test to look in.
 	tmp := t.TempDir()
