@@ -143,7 +143,8 @@ func TestS3ObjectDeleted(t *testing.T) {
 	}
 	// The JSON log names it too, as the same event.
 	code, _, errs = elt(t, "--project", proj, "--log-format", "json", "build")
-	if code != 0 || !strings.Contains(errs, p1) {
+	if code != 0 || !strings.Contains(errs, `"event":"warning",`) || !strings.Contains(errs, `"kind":"missing","source":"people",`) ||
+		!strings.Contains(errs, `"files":["`+p1+`"]`) {
 		t.Fatalf("json log of a build with a deleted object: exit %d\n%s", code, errs)
 	}
 }
