@@ -210,6 +210,10 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 			prog.TotalBytes += f.Size
 		}
 	}
+	if src.Format == contract.Parquet && lake.IsURL(src.Dir) {
+		// Copies a killed build downloaded and could not remove.
+		discover.SweepDownloads(o.Spool)
+	}
 	// Half the Go processors parse: DuckDB's threads call back into Go to
 	// read each batch (elt_frame) and need one free meanwhile. Measured at 2M
 	// events on 2 cores, one file at a time in parallel with DuckDB took

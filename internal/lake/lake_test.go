@@ -3,9 +3,13 @@ package lake_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -149,4 +153,37 @@ func TestReadResumes(t *testing.T) {
 	if got := append(head, rest...); !bytes.Equal(got, data) {
 		t.Fatalf("read %d bytes, want the %d written, equal", len(got), len(data))
 	}
+}
+
+// TestDownloadToTempDir: a download to "" goes to the system's temporary
+// folder (no temp_directory set), with its sha256; the copy is the object.
+func TestDownloadToTempDir(t *testing.T) {
+	srv := testutil.StartS3(t, "lake-download")
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	ctx := context.Background()
+	srv.Put("s3://lake-download/in/a.parquet", []byte("PAR1 not really"))
+	objs, err := srv.Store.List(ctx, lake.URL{Bucket: "lake-download", Key: "in"})
+	if err != nil || len(objs) != 1 {
+		t.Fatalf("list: %v, %v", objs, err)
+	}
+	for _, dir := range []string{"", filepath.Join(tmp, "made", "here")} {
+		file, sha, err := srv.Store.Download(ctx, objs[0], dir, "copy-*.parquet")
+		if err != nil {
+			t.Fatalf("download to %q: %v", dir, err)
+		}
+		want := dir
+		if dir == "" {
+			want = tmp
+		}
+		data, _ := os.ReadFile(file)
+		if filepath.Dir(file) != want || string(data) != "PAR1 not really" || sha != hexSHA(data) {
+			t.Fatalf("download to %q: %s (%q), sha %s", dir, file, data, sha)
+		}
+	}
+}
+
+func hexSHA(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }

@@ -132,15 +132,15 @@ func (r *reader) Close() error {
 	return nil
 }
 
-// Download copies the object to a new file in dir ("" for the system's
-// temporary folder) named after pattern (as os.CreateTemp), never after the
-// key, returning its path and the sha256 of its bytes in hex. On failure
-// nothing is left in dir.
+// Download copies the object to a new file in dir (named after no part of
+// the key; "" is the system's temporary folder), returning its path and
+// the sha256 of its bytes in hex. On failure nothing is left in dir.
 func (s *Store) Download(ctx context.Context, o Object, dir, pattern string) (file, sha string, err error) {
-	if dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return "", "", err
-		}
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", "", fmt.Errorf("download %s: %w", o.URL, err)
 	}
 	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/digitalservices/elt/internal/lake"
@@ -71,11 +73,36 @@ func (f File) Open(ctx context.Context) (io.ReadCloser, error) {
 	return f.store.Open(ctx, f.obj), nil
 }
 
-// Download copies an object to a new file in dir, returning its path and
-// the sha256 of its bytes (for DuckDB to read a Parquet object from disk).
+// downloadPrefix starts the name of a downloaded object's copy, followed
+// by the id of the process that made it, a dash, and random digits.
+const downloadPrefix = "elt-download-"
+
+// Download copies an object to a new file in dir ("" is the system's
+// temporary folder), returning its path and the sha256 of its bytes (for
+// DuckDB to read a Parquet object from disk). The file's name carries the
+// process's id, for SweepDownloads.
 func (f File) Download(ctx context.Context, dir string) (path, sha string, err error) {
 	if f.store == nil {
 		return "", "", fmt.Errorf("%s is not an object", f.Abs)
 	}
-	return f.store.Download(ctx, f.obj, dir, "elt-download-*.parquet")
+	return f.store.Download(ctx, f.obj, dir, fmt.Sprintf("%s%d-*.parquet", downloadPrefix, os.Getpid()))
+}
+
+// SweepDownloads removes from dir ("" is the system's temporary folder) the
+// copies Download made for processes that no longer run: a build killed
+// (kill -9, a crash, the machine stopped) while it read Parquet objects
+// could not remove its own. Copies of a running build are left alone.
+func SweepDownloads(dir string) {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, downloadPrefix+"*.parquet"))
+	for _, name := range names {
+		id, _, ok := strings.Cut(strings.TrimPrefix(filepath.Base(name), downloadPrefix), "-")
+		pid, err := strconv.Atoi(id)
+		if !ok || err != nil || pid <= 0 || pid == os.Getpid() || running(pid) {
+			continue
+		}
+		os.Remove(name)
+	}
 }
