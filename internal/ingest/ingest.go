@@ -268,7 +268,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 					// downloaded (hashed on the way), read, and removed.
 					local, sha, err := f.Download(gctx, o.Spool)
 					if err != nil {
-						err = fmt.Errorf("cannot read bronze file %s: %w", f.Abs, err)
+						err = fmt.Errorf("cannot read bronze file: %w", err) // it names the object
 					}
 					emit(read.Piece{SHA: sha, Local: local, Err: err})
 					return nil

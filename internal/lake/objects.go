@@ -144,12 +144,15 @@ func (s *Store) Download(ctx context.Context, o Object, dir, pattern string) (fi
 	}
 	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
-		return "", "", err
+		return "", "", fmt.Errorf("download %s: %w", o.URL, err)
 	}
 	defer func() {
 		if err != nil {
 			f.Close()
 			os.Remove(f.Name())
+			if !strings.Contains(err.Error(), o.URL.String()) { // a write's error (a full disk)
+				err = fmt.Errorf("download %s to %s: %w", o.URL, dir, err)
+			}
 		}
 	}()
 	r := s.Open(ctx, o)

@@ -68,7 +68,12 @@ func File(ctx context.Context, path string, open Opener, size int64, format cont
 		if ctx.Err() != nil {
 			err = ctx.Err()
 		}
-		emit(Piece{Err: fmt.Errorf("cannot read bronze file %s: %w", path, diag.UnwrapPath(err))})
+		err = diag.UnwrapPath(err)
+		if strings.Contains(err.Error(), path) { // an object's error names it already
+			emit(Piece{Err: fmt.Errorf("cannot read bronze file: %w", err)})
+			return
+		}
+		emit(Piece{Err: fmt.Errorf("cannot read bronze file %s: %w", path, err)})
 	}
 	fh, err := open()
 	if err != nil {
