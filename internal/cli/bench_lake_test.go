@@ -148,6 +148,14 @@ func BenchmarkS3VersusLocal(b *testing.B) {
 	fmt.Printf("| --bronze local folder | %.2f s | %s | %.2f s | |\n", l.wall.Seconds(), gb(l.rss), l.cpu.Seconds())
 	fmt.Printf("| --bronze s3://%s/bronze | %.2f s | %s | %.2f s | %.2f s |\n", bucket, r.wall.Seconds(), gb(r.rss), r.cpu.Seconds(), gw.Seconds())
 	fmt.Printf("| s3/local (target ≤ ×1.25 time, ≤ ×1.2 RSS) | ×%.2f | ×%.2f | ×%.2f | |\n\n", timeRatio, rssRatio, r.cpu.Seconds()/l.cpu.Seconds())
+	runs := func(ms []measured) string {
+		var out []string
+		for _, m := range ms {
+			out = append(out, fmt.Sprintf("%.1f s %s", m.wall.Seconds(), gb(m.rss)))
+		}
+		return strings.Join(out, ", ")
+	}
+	fmt.Printf("runs in order: local %s; S3 %s\n\n", runs(local), runs(fromS3))
 	b.ReportMetric(timeRatio, "s3/local-time")
 	b.ReportMetric(rssRatio, "s3/local-rss")
 }
