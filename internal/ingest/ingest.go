@@ -100,8 +100,8 @@ type Options struct {
 	// not read now, and not missing either.
 	Held []string
 	// Downloads is how many objects are read at once from object storage
-	// (0 is Downloads(0)), each at most two pieces of read.ChunkBytes
-	// ahead of the load: Downloads(memory limit) keeps them within it.
+	// (0 is 4), each at most two pieces of read.ChunkBytes ahead of the
+	// load: Downloads(memory limit) keeps them within it.
 	Downloads int
 	// Spool is the folder a Parquet object is downloaded to, for DuckDB to
 	// read it from disk (removed after), DuckDB's temp_directory when set;
@@ -110,17 +110,12 @@ type Options struct {
 }
 
 // Downloads is how many objects may be read at once within a memory limit
-// of limit bytes (0 for none known): one per 256 MB and one per processor,
-// from 1 to 4. Each reader parses what it reads, so readers beyond the
-// processors only hold more pieces in memory: at 2M events on 2 cores from
-// S3 on loopback, 4 readers took a peak RSS ×1.19 the local build's, 2
-// took ×1.03, in the same time within the machine's noise.
+// of limit bytes (0 for none known): one per 256 MB, from 1 to 4.
 func Downloads(limit float64) int {
-	n := min(4, runtime.GOMAXPROCS(0))
-	if limit > 0 {
-		n = min(n, int(limit/(256<<20)))
+	if limit <= 0 {
+		return 4
 	}
-	return max(1, n)
+	return max(1, min(4, int(limit/(256<<20))))
 }
 
 // Progress is how far an ingestion has got: the records taken so far, and
@@ -226,7 +221,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 	if len(todo) > 0 && todo[0].Remote() {
 		workers = o.Downloads
 		if workers <= 0 {
-			workers = Downloads(0)
+			workers = 4
 		}
 	}
 	results := make([]chan read.Piece, len(todo))
