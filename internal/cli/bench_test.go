@@ -244,10 +244,12 @@ func TestBaselineComputesTheSame(t *testing.T) {
 		"read_parquet("+sqlname.Literal(filepath.Join(proj, "data", "out", "gold", "user_session_analysis", "parquet", "**", "*.parquet"))+")")
 }
 
-// measured is one run of a process: its wall time and peak RSS.
+// measured is one run of a process: its wall time, peak RSS and
+// processor time (user and system).
 type measured struct {
 	wall time.Duration
 	rss  int64 // bytes
+	cpu  time.Duration
 }
 
 // measure runs the test binary as elt (or as the baseline) and returns its
@@ -268,7 +270,7 @@ func measure(b *testing.B, env []string, args ...string) measured {
 	if err := cmd.Run(); err != nil {
 		b.Fatalf("%v %v: %v\n%s", env, args, err, errb.String())
 	}
-	m := measured{wall: time.Since(t0)}
+	m := measured{wall: time.Since(t0), cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}
 	text, err := os.ReadFile(peak)
 	if err != nil {
 		b.Fatalf("%v %v: no peak memory reported: %v", env, args, err)
@@ -374,7 +376,7 @@ func BenchmarkVersusDuckDB(b *testing.B) {
 		}
 		slices.Sort(w)
 		slices.Sort(r)
-		return measured{w[len(w)/2], r[len(r)/2]}
+		return measured{wall: w[len(w)/2], rss: r[len(r)/2]}
 	}
 	a, bb, c := median(full), median(base), median(incr)
 	gb := func(n int64) string { return fmt.Sprintf("%.2f GB", float64(n)/(1<<30)) }
