@@ -287,7 +287,7 @@ type Object struct {
 // latest version is a delete marker is gone). Keys ending in / (folder
 // markers) are left out.
 func (s *Store) List(ctx context.Context, prefix URL) ([]Object, error) {
-	versioned, err := s.isVersioned(ctx, prefix.Bucket)
+	versioned, err := s.isVersioned(ctx, prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -331,7 +331,8 @@ func (s *Store) List(ctx context.Context, prefix URL) ([]Object, error) {
 
 // isVersioned asks once per bucket whether versioning is on (or was:
 // suspended buckets keep versions); a server without the call has none.
-func (s *Store) isVersioned(ctx context.Context, bucket string) (bool, error) {
+func (s *Store) isVersioned(ctx context.Context, prefix URL) (bool, error) {
+	bucket := prefix.Bucket
 	s.mu.Lock()
 	v, ok := s.versioned[bucket]
 	s.mu.Unlock()
@@ -345,7 +346,7 @@ func (s *Store) isVersioned(ctx context.Context, bucket string) (bool, error) {
 	case code(err) == "NotImplemented" || code(err) == "MethodNotAllowed":
 		v = false
 	default:
-		return false, s.explain(err, "list", URL{Bucket: bucket})
+		return false, s.explain(err, "list", prefix)
 	}
 	s.mu.Lock()
 	s.versioned[bucket] = v

@@ -37,6 +37,11 @@ type Driver struct {
 	owned  bool // opened by Open(url), so Close closes it
 	table  sqlname.Relation
 	locked atomic.Bool
+	// pending is the transaction of the migration under way: golang-migrate
+	// marks the version dirty, runs the migration, then marks it clean, and
+	// all three go in this one transaction, so that a process killed in
+	// the middle leaves the last whole version, never a dirty one.
+	pending *sql.Tx
 }
 
 // WithInstance wraps an open DuckDB handle.
@@ -79,8 +84,13 @@ func (d *Driver) Open(rawURL string) (database.Driver, error) {
 	return nd, nil
 }
 
-// Close closes the database when the driver opened it.
+// Close closes the database when the driver opened it; a migration left
+// under way is rolled back.
 func (d *Driver) Close() error {
+	if d.pending != nil {
+		d.pending.Rollback()
+		d.pending = nil
+	}
 	if d.owned {
 		return d.db.Close()
 	}
@@ -104,38 +114,61 @@ func (d *Driver) Unlock() error {
 	return nil
 }
 
-// Run applies one migration in a transaction.
+// Run applies one migration: in the transaction SetVersion began for it,
+// or in one of its own.
 func (d *Driver) Run(migration io.Reader) error {
 	b, err := io.ReadAll(migration)
 	if err != nil {
 		return err
 	}
-	tx, err := d.db.Begin()
-	if err != nil {
-		return err
+	tx, own := d.pending, d.pending == nil
+	if own {
+		if tx, err = d.db.Begin(); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.Exec(string(b)); err != nil {
 		tx.Rollback()
+		d.pending = nil
 		return database.Error{OrigErr: err, Err: "migration failed", Query: b}
 	}
-	return tx.Commit()
+	if own {
+		return tx.Commit()
+	}
+	return nil
 }
 
-// SetVersion records the version (and whether it is half applied).
+// SetVersion records the version (and whether it is half applied). A
+// dirty version begins the transaction the migration runs in (Run), and
+// the clean one that follows commits it: the dirty mark is never seen
+// outside it, and a migration that fails is rolled back whole, its
+// version with it.
 func (d *Driver) SetVersion(version int, dirty bool) error {
-	tx, err := d.db.Begin()
-	if err != nil {
-		return err
+	tx := d.pending
+	if tx == nil {
+		var err error
+		if tx, err = d.db.Begin(); err != nil {
+			return err
+		}
 	}
-	if _, err := tx.Exec(`DELETE FROM ` + d.table.String()); err != nil {
+	d.pending = nil
+	err := func() error {
+		if _, err := tx.Exec(`DELETE FROM ` + d.table.String()); err != nil {
+			return err
+		}
+		if version >= 0 || (version == database.NilVersion && dirty) {
+			_, err := tx.Exec(`INSERT INTO `+d.table.String()+` VALUES (?, ?)`, version, dirty)
+			return err
+		}
+		return nil
+	}()
+	if err != nil {
 		tx.Rollback()
 		return err
 	}
-	if version >= 0 || (version == database.NilVersion && dirty) {
-		if _, err := tx.Exec(`INSERT INTO `+d.table.String()+` VALUES (?, ?)`, version, dirty); err != nil {
-			tx.Rollback()
-			return err
-		}
+	if dirty {
+		d.pending = tx
+		return nil
 	}
 	return tx.Commit()
 }
@@ -144,7 +177,11 @@ func (d *Driver) SetVersion(version int, dirty bool) error {
 func (d *Driver) Version() (int, bool, error) {
 	var v int
 	var dirty bool
-	err := d.db.QueryRow(`SELECT version, dirty FROM `+d.table.String()+` LIMIT 1`).Scan(&v, &dirty)
+	row := d.db.QueryRow
+	if d.pending != nil { // as the migration under way sees it
+		row = d.pending.QueryRow
+	}
+	err := row(`SELECT version, dirty FROM `+d.table.String()+` LIMIT 1`).Scan(&v, &dirty)
 	if errors.Is(err, sql.ErrNoRows) {
 		return database.NilVersion, false, nil
 	}
