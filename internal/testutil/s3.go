@@ -187,14 +187,7 @@ func (s *S3) UploadDir(dir, prefix string) {
 // Objects are the objects under the prefix: s3:// address → size.
 func (s *S3) Objects(prefix string) map[string]int64 {
 	s.t.Helper()
-	u, err := lake.Parse(prefix)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	objs, err := s.Store.List(context.Background(), u)
-	if err != nil {
-		s.t.Fatal(err)
-	}
+	objs := s.list(prefix)
 	out := map[string]int64{}
 	for _, o := range objs {
 		out[o.URL.String()] = o.Size
@@ -253,15 +246,8 @@ func (s *S3) Manifest(addr string) map[string]int64 {
 // path below the prefix.
 func (s *S3) Download(prefix, dir string) {
 	s.t.Helper()
-	u, err := lake.Parse(prefix)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	objs, err := s.Store.List(context.Background(), u)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	for _, o := range objs {
+	u, _ := lake.Parse(prefix) // list checked it
+	for _, o := range s.list(prefix) {
 		data, err := io.ReadAll(s.Store.Open(context.Background(), o))
 		if err != nil {
 			s.t.Fatal(err)
@@ -302,4 +288,18 @@ func (s *S3) CPUTime() time.Duration {
 	fmt.Sscan(f[11], &user)
 	fmt.Sscan(f[12], &sys)
 	return time.Duration(user+sys) * 10 * time.Millisecond
+}
+
+// list is every object under the prefix.
+func (s *S3) list(prefix string) []lake.Object {
+	s.t.Helper()
+	u, err := lake.Parse(prefix)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	objs, err := s.Store.List(context.Background(), u)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return objs
 }
