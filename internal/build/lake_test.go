@@ -35,8 +35,11 @@ func TestConformanceFromS3(t *testing.T) {
 
 			arriving := "s3://lake-conformance/arriving/" + name
 			p = loadProject(t, root, arriving, filepath.Join(t.TempDir(), "w.duckdb"))
-			// An empty prefix is an empty folder: the first build reads nothing.
-			srv.Put(arriving+"/_started", nil)
+			// Each source's folder is made first (a folder marker, as the S3
+			// console makes): an empty prefix is an empty folder.
+			for _, src := range []string{"events", "transactions", "users"} {
+				srv.MakeFolder(arriving + "/" + src)
+			}
 			for _, rel := range testutil.Arrivals(t, filepath.Join(dir, "bronze")) {
 				data, err := os.ReadFile(filepath.Join(dir, "bronze", rel))
 				if err != nil {

@@ -33,9 +33,6 @@ func ddlCommand() *cli.Command {
 			if c.String("copy") != "" && c.String("iam-role") == "" {
 				return usage("--copy needs --iam-role ARN")
 			}
-			if c.String("copy") != "" && !strings.HasPrefix(c.String("copy"), "s3://") {
-				return usage("--copy takes an s3:// prefix, found %q", c.String("copy"))
-			}
 			n := 0
 			for _, f := range []string{"check", "stdout", "measure", "copy"} {
 				if c.IsSet(f) {

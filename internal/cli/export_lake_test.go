@@ -172,6 +172,15 @@ func TestExportToS3(t *testing.T) {
 		"COPY gold.user_session_analysis\nFROM '"+lakeModel+"/manifest'\nIAM_ROLE 'arn:aws:iam::1:role/load'\nMANIFEST\nFORMAT AS PARQUET;\nCOMMIT;\n") {
 		t.Errorf("ddl --copy of the output:\n%s", out)
 	}
+	if out := mustElt(t, append(ddl, strings.Replace(lakeOut, "s3://", "S3://", 1)+"//", "gold.user_session_analysis")...); !strings.Contains(out, "/manifest'\nIAM_ROLE") {
+		t.Errorf("ddl --copy of the output written another way (S3://, trailing slashes):\n%s", out)
+	}
+	if out := mustElt(t, append(ddl, lakeOut)...); strings.Contains(out, "silver.") {
+		t.Errorf("ddl --copy of the output loads models it does not export:\n%s", out)
+	}
+	if code, _, stderr := elt(t, append(ddl, "s3://AK:topsecret42@lake/x")...); code != ExitUsage || strings.Contains(stderr, "topsecret42") {
+		t.Errorf("ddl --copy with credentials in the address: exit %d\n%s", code, stderr)
+	}
 	if out := mustElt(t, append(ddl, "s3://elsewhere/x", "gold.user_session_analysis")...); !strings.Contains(out,
 		"FROM 's3://elsewhere/x/gold/user_session_analysis/parquet/'\nIAM_ROLE 'arn:aws:iam::1:role/load'\nFORMAT AS PARQUET;") {
 		t.Errorf("ddl --copy of another prefix:\n%s", out)

@@ -240,6 +240,17 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 	defer func() {
 		cancel()
 		g.Wait()
+		// A reader may have handed over a downloaded copy that was never
+		// taken (ingestion stopped before it): remove it.
+		for _, ch := range results {
+			select {
+			case p := <-ch:
+				if p.Local != "" {
+					os.Remove(p.Local)
+				}
+			default:
+			}
+		}
 	}()
 	sem := make(chan struct{}, workers)
 	g.Go(func() error {

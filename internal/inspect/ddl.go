@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/digitalservices/elt/internal/compile"
@@ -68,9 +69,19 @@ func DDL(ctx context.Context, dir string, o project.Overrides, names, exclude []
 	}
 	if opt.Copy != "" {
 		// The project's own output on S3 is published by manifests.
-		out := strings.TrimRight(p.Resolve(p.Config.Paths.Output), "/")
-		manifest := project.IsURL(out) && strings.TrimRight(opt.Copy, "/") == out
-		copies, err := compile.Copies(ctx, cat.DB, models, opt.Copy, opt.IAMRole, manifest)
+		prefix, err := project.ParseURL(opt.Copy)
+		if err != nil {
+			return nil, &project.UsageError{Msg: "--copy takes an s3:// prefix: " + err.Error()}
+		}
+		out, err := project.ParseURL(p.Resolve(p.Config.Paths.Output))
+		manifest := err == nil && out == prefix
+		if manifest {
+			// Only the models exported as Parquet have a manifest to load.
+			models = slices.DeleteFunc(slices.Clone(models), func(m *project.Model) bool {
+				return m.Header.Export == nil || !slices.Contains(m.Header.Export.Formats, "parquet")
+			})
+		}
+		copies, err := compile.Copies(ctx, cat.DB, models, prefix, opt.IAMRole, manifest)
 		return &DDLResult{Copies: copies}, err
 	}
 	if opt.Measure {

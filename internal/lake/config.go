@@ -2,6 +2,7 @@ package lake
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/digitalservices/elt/internal/diag"
@@ -28,17 +29,25 @@ func CheckPath(key, u string) string {
 var credentialKeys = []string{"access_key_id", "aws_access_key_id", "secret_access_key", "aws_secret_access_key", "session_token",
 	"aws_session_token", "access_key", "secret_key", "secret", "password", "profile"}
 
+// credentialRe finds a credential key's value in YAML text, block or flow
+// style: the key and its colon, then the value up to the end of the line,
+// a comma or a closing brace.
+var credentialRe = regexp.MustCompile(`(?m)((?:^|[\s{,])["']?(?:` + strings.Join(credentialKeys, "|") + `)["']?[ \t]*:[ \t]*)[^,}\r\n]*`)
+
 // RefuseCredentials refuses credentials written into the storage: sections
 // at sections (key paths) of a configuration file, at their line, saying
 // where they belong: elt takes them only from the AWS default chain, so
 // that none is ever committed with a project.
 func RefuseCredentials(file, text string, sections [][]string) error {
 	loc := diag.NewLocator(text)
+	// The lines shown under an error have the values masked: a secret
+	// written there is not printed back.
+	shown := credentialRe.ReplaceAllString(text, "${1}"+diag.Redacted)
 	var errs diag.Errors
 	for _, p := range sections {
 		for _, k := range credentialKeys {
 			if line, col, set := loc.Lookup(append(p[:len(p):len(p)], k)...); set {
-				errs = append(errs, diag.At(file, text, line, col, "%s: elt never reads credentials from %s: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "+
+				errs = append(errs, diag.At(file, shown, line, col, "%s: elt never reads credentials from %s: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "+
 					"(or AWS_PROFILE) in the environment, or use a shared config file, web identity or an instance role (the AWS default chain); remove this key",
 					strings.Join(append(p[:len(p):len(p)], k), "."), file))
 			}

@@ -155,7 +155,7 @@ func (s Settings) Problems(set func(key string) bool) map[string]string {
 	if set("timeout") && s.Timeout <= 0 {
 		out["timeout"] = fmt.Sprintf("storage.timeout must be a positive duration like 30s, found %s", s.Timeout)
 	}
-	if set("endpoint") && !strings.HasPrefix(s.Endpoint, "http://") && !strings.HasPrefix(s.Endpoint, "https://") {
+	if u, err := url.Parse(s.Endpoint); set("endpoint") && (err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https")) {
 		out["endpoint"] = fmt.Sprintf("storage.endpoint must be an http:// or https:// address, found %q", s.Endpoint)
 	}
 	return out
@@ -285,7 +285,8 @@ type Object struct {
 // List lists the objects under the prefix, every page of them, sorted by
 // key: the latest version of each on a versioned bucket (an object whose
 // latest version is a delete marker is gone). Keys ending in / (folder
-// markers) are left out.
+// markers, as the S3 console's "Create folder" makes) are listed too: they
+// say a prefix exists; IsFolder tells them.
 func (s *Store) List(ctx context.Context, prefix URL) ([]Object, error) {
 	versioned, err := s.isVersioned(ctx, prefix)
 	if err != nil {
@@ -301,7 +302,7 @@ func (s *Store) List(ctx context.Context, prefix URL) ([]Object, error) {
 				return nil, s.explain(err, "list", prefix)
 			}
 			for _, v := range page.Versions {
-				if !aws.ToBool(v.IsLatest) || strings.HasSuffix(aws.ToString(v.Key), "/") {
+				if !aws.ToBool(v.IsLatest) {
 					continue
 				}
 				out = append(out, Object{URL: URL{prefix.Bucket, aws.ToString(v.Key)}, Size: aws.ToInt64(v.Size),
@@ -317,9 +318,6 @@ func (s *Store) List(ctx context.Context, prefix URL) ([]Object, error) {
 				return nil, s.explain(err, "list", prefix)
 			}
 			for _, o := range page.Contents {
-				if strings.HasSuffix(aws.ToString(o.Key), "/") {
-					continue
-				}
 				out = append(out, Object{URL: URL{prefix.Bucket, aws.ToString(o.Key)}, Size: aws.ToInt64(o.Size),
 					ETag: unquote(aws.ToString(o.ETag)), Modified: aws.ToTime(o.LastModified).UTC()})
 			}
@@ -354,6 +352,9 @@ func (s *Store) isVersioned(ctx context.Context, prefix URL) (bool, error) {
 	return v, nil
 }
 
+// IsFolder tells a folder marker (a key ending in /) from an object.
+func (o Object) IsFolder() bool { return strings.HasSuffix(o.Key, "/") }
+
 func unquote(etag string) string { return strings.Trim(etag, `"`) }
 
 // ErrNotFound is an object or bucket that is not there.
@@ -387,30 +388,37 @@ func (s *Store) explain(err error, verb string, u URL) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) {
 		return err
 	}
 	where := ""
 	if s.endpoint != "" {
 		where = " at " + s.endpoint
 	}
-	switch code(err) {
+	switch c := code(err); c {
 	case "NoSuchBucket":
 		return fmt.Errorf("%s %s: bucket %s does not exist%s: create it, or fix the address: %w", verb, u, u.Bucket, where, ErrNotFound)
 	case "NoSuchKey", "NotFound":
 		return fmt.Errorf("%s %s: no such object%s: %w", verb, u, where, ErrNotFound)
 	case "PreconditionFailed":
 		return fmt.Errorf("%s %s: the object %w; build again to read it as it is now", verb, u, ErrChanged)
-	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken":
+	case "InvalidBucketName":
+		return fmt.Errorf("%s %s: the server%s says %q is not a valid bucket name (S3's are 3 to 63 lower-case letters, digits, dots and hyphens)", verb, u, where, u.Bucket)
+	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "XAdminUserNotFound", "Forbidden":
 		return fmt.Errorf("%s %s: access denied%s (%s): elt takes credentials only from the AWS default chain "+
-			"(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, instance role); check those and the bucket's policy", verb, u, where, code(err))
+			"(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, instance role); check those and the bucket's policy", verb, u, where, c)
 	}
-	if strings.Contains(err.Error(), "failed to retrieve credentials") {
+	msg := err.Error()
+	if strings.Contains(msg, "get credentials") || strings.Contains(msg, "failed to retrieve credentials") || strings.Contains(msg, "failed to refresh cached credentials") {
 		return fmt.Errorf("%s %s: no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run where a role is attached (elt never reads credentials from elt.yaml)", verb, u)
 	}
 	var op *net.OpError
-	if errors.As(err, &op) {
+	if errors.As(err, &op) && !op.Timeout() {
 		return fmt.Errorf("%s %s: cannot reach the S3 server%s (%s): is it running, and is the endpoint right (storage.endpoint, AWS_ENDPOINT_URL_S3)?", verb, u, where, op.Err)
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return fmt.Errorf("%s %s: cannot reach the S3 server%s: it did not answer within %s (storage.timeout), after the SDK's retries", verb, u, where, s.settings.Timeout)
 	}
 	return fmt.Errorf("%s %s%s: %s", verb, u, where, clean(err))
 }

@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/digitalservices/elt/internal/lake"
 	"github.com/digitalservices/elt/internal/testutil"
@@ -186,4 +188,56 @@ func TestDownloadToTempDir(t *testing.T) {
 func hexSHA(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+// TestServerSilent: a server that takes the connection and never answers
+// is, after storage.timeout and the SDK's retries, "cannot reach", naming
+// the timeout; not a hang, nor the SDK's raw text.
+func TestServerSilent(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	t.Setenv("AWS_ACCESS_KEY_ID", "k")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "s")
+	st, err := lake.Connect(context.Background(), lake.Settings{Endpoint: "http://" + l.Addr().String(), Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.List(context.Background(), lake.URL{Bucket: "lake-silent", Key: "in"})
+	if err == nil || !strings.Contains(err.Error(), "list s3://lake-silent/in: cannot reach the S3 server at http://"+l.Addr().String()+": it did not answer within 200ms") {
+		t.Fatalf("a silent server: %v", err)
+	}
+}
+
+// TestNoCredentials: with nothing in the AWS default chain, the error says
+// where credentials come from.
+func TestNoCredentials(t *testing.T) {
+	dir := t.TempDir()
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
+		"AWS_CONFIG_FILE": filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "none"), "AWS_EC2_METADATA_DISABLED": "true",
+		"AWS_WEB_IDENTITY_TOKEN_FILE": "", "AWS_CONTAINER_CREDENTIALS_FULL_URI": "", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": ""} {
+		t.Setenv(k, v)
+		if v == "" {
+			os.Unsetenv(k)
+		}
+	}
+	st, err := lake.Connect(context.Background(), lake.Settings{Endpoint: "http://127.0.0.1:9", Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.List(context.Background(), lake.URL{Bucket: "lake-nocreds"})
+	if err == nil || !strings.Contains(err.Error(), "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY") {
+		t.Fatalf("no credentials: %v", err)
+	}
 }

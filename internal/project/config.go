@@ -67,6 +67,13 @@ type Paths struct {
 // which is taken as written, never against the project folder.
 func IsURL(path string) bool { return lake.IsURL(path) }
 
+// ParseURL checks an s3:// address as elt.yaml's paths are checked, and
+// writes it the one way: s3://bucket/key, no repeated or trailing slash.
+func ParseURL(u string) (string, error) {
+	parsed, err := lake.Parse(u)
+	return parsed.String(), err
+}
+
 // OnlineStore is the feature store's connection.
 type OnlineStore struct {
 	// RedisURL is redis://host:port/db; ELT_REDIS_URL or --redis-url

@@ -23,6 +23,21 @@ func TestStorageConfig(t *testing.T) {
 	})
 }
 
+// TestCredentialsNotShown: the line shown under the error has the secret
+// masked, block style and flow style.
+func TestCredentialsNotShown(t *testing.T) {
+	for _, text := range []string{
+		"version: 1\nstorage:\n  secret_access_key: ABCSECRET\n",
+		"version: 1\nstorage: {region: eu-west-1, secret_access_key: ABCSECRET, endpoint: 'http://x'}\n",
+		"version: 1\ntargets:\n  prod:\n    storage: {\"aws_secret_access_key\": ABCSECRET}\n",
+	} {
+		_, err := ParseConfig(text)
+		if err == nil || !strings.Contains(err.Error(), "elt never reads credentials") || strings.Contains(err.Error(), "ABCSECRET") {
+			t.Errorf("%q: %v", text, err)
+		}
+	}
+}
+
 // TestResolveKeepsURLs: an s3:// path is taken as written, never against
 // the project folder.
 func TestResolveKeepsURLs(t *testing.T) {

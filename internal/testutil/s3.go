@@ -163,6 +163,20 @@ func (s *S3) Put(key string, data []byte) {
 	}
 }
 
+// MakeFolder makes an empty folder at the prefix: an empty object whose
+// key ends in /, as the S3 console's "Create folder" does.
+func (s *S3) MakeFolder(prefix string) {
+	s.t.Helper()
+	u, err := lake.Parse(prefix)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	u.Key += "/"
+	if err := s.Store.Put(context.Background(), u, nil, "application/x-directory"); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
 // UploadDir uploads every file under dir to the prefix, keys the files'
 // paths relative to dir.
 func (s *S3) UploadDir(dir, prefix string) {
@@ -248,6 +262,9 @@ func (s *S3) Download(prefix, dir string) {
 	s.t.Helper()
 	u, _ := lake.Parse(prefix) // list checked it
 	for _, o := range s.list(prefix) {
+		if o.IsFolder() {
+			continue
+		}
 		data, err := io.ReadAll(s.Store.Open(context.Background(), o))
 		if err != nil {
 			s.t.Fatal(err)

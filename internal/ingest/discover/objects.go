@@ -33,7 +33,14 @@ func Objects(ctx context.Context, src Folder) (Listing, error) {
 	if err != nil {
 		return l, fmt.Errorf("source %s: %w", src.Source, err)
 	}
+	if len(objs) == 0 {
+		return l, fmt.Errorf("source %s: nothing under %s: check the bucket and prefix (paths.bronze, the source's path), "+
+			"or, for a source with no files yet, create its folder (an empty object %s/, as the S3 console's Create folder makes)", src.Source, prefix, prefix)
+	}
 	for _, o := range objs {
+		if o.IsFolder() {
+			continue
+		}
 		rel := strings.TrimPrefix(o.Key, prefix.Key)
 		rel = strings.TrimPrefix(rel, "/")
 		if hidden(rel) {

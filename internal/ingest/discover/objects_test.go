@@ -1,13 +1,17 @@
 package discover
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/digitalservices/elt/internal/testutil"
 )
 
 // TestSweepDownloads: the downloaded copies of a process that no longer
@@ -53,5 +57,40 @@ func TestSweepDownloads(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Fatalf("after the sweep: %q, want %q", got, want)
+	}
+}
+
+// TestObjectsOfAPrefix: a source's prefix lists its objects (patterns
+// matched relative to it, hidden names and folder markers left out);
+// nothing at all under it is an error naming it (a typo in the bucket or
+// prefix is not an empty source), and a folder marker alone is an empty
+// folder.
+func TestObjectsOfAPrefix(t *testing.T) {
+	srv := testutil.StartS3(t, "lake-prefix")
+	ctx := context.Background()
+	srv.Put("s3://lake-prefix/bronze/events/a.ndjson", []byte("{}\n"))
+	srv.Put("s3://lake-prefix/bronze/events/sub/b.ndjson", []byte("{}\n"))
+	srv.Put("s3://lake-prefix/bronze/events/c.csv", []byte("x\n"))
+	srv.Put("s3://lake-prefix/bronze/events/_tmp/d.ndjson", []byte("{}\n"))
+	srv.Put("s3://lake-prefix/bronze/events/e.ndjson.part", []byte("{}\n"))
+	srv.MakeFolder("s3://lake-prefix/bronze/events/empty")
+	l, err := Objects(ctx, Folder{Source: "events", Dir: "s3://lake-prefix/bronze/events", Patterns: []string{"**/*.ndjson"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range l.Files {
+		got = append(got, f.Rel)
+	}
+	if want := []string{"s3://lake-prefix/bronze/events/a.ndjson", "s3://lake-prefix/bronze/events/sub/b.ndjson"}; !slices.Equal(got, want) || !slices.Equal(l.Unmatched, []string{"c.csv"}) {
+		t.Fatalf("listed %v (unmatched %v), want %v (unmatched [c.csv])", got, l.Unmatched, want)
+	}
+	_, err = Objects(ctx, Folder{Source: "users", Dir: "s3://lake-prefix/bronze/usres", Patterns: []string{"*"}})
+	if err == nil || !strings.Contains(err.Error(), "source users: nothing under s3://lake-prefix/bronze/usres: check the bucket and prefix") {
+		t.Fatalf("a prefix with nothing under it: %v", err)
+	}
+	srv.MakeFolder("s3://lake-prefix/bronze/users")
+	if l, err := Objects(ctx, Folder{Source: "users", Dir: "s3://lake-prefix/bronze/users", Patterns: []string{"*"}}); err != nil || len(l.Files) != 0 {
+		t.Fatalf("an empty folder: %v, %v", l.Files, err)
 	}
 }
