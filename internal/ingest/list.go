@@ -2,10 +2,12 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/ingest/discover"
+	"github.com/digitalservices/elt/internal/lake"
 )
 
 // Listings are the files of each source to read, by source name.
@@ -18,11 +20,19 @@ type Listings map[string]discover.Listing
 func List(ctx context.Context, sources []Source, readers map[string]bool, hold map[string]bool) (Listings, error) {
 	out := Listings{}
 	var errs diag.Errors
+	down := map[string]bool{} // buckets whose server cannot be reached: said once
 	for _, src := range sources {
 		if !readers["bronze."+strings.ToLower(src.Name)] {
 			continue
 		}
+		u, _ := lake.Parse(src.Dir) // no bucket for a folder
+		if down[u.Bucket] {
+			continue
+		}
 		l, err := discover.Discover(ctx, src.Folder())
+		if errors.Is(err, lake.ErrUnreachable) {
+			down[u.Bucket] = true
+		}
 		errs.Add(err)
 		if len(hold) > 0 {
 			kept := l.Files[:0]

@@ -360,6 +360,17 @@ func unquote(etag string) string { return strings.Trim(etag, `"`) }
 // ErrNotFound is an object or bucket that is not there.
 var ErrNotFound = errors.New("not found")
 
+// ErrUnreachable is a server that cannot be reached, or credentials that
+// cannot be found: nothing at that endpoint can be read, whatever the
+// object.
+var ErrUnreachable = errors.New("the S3 server cannot be reached")
+
+// unreachable is an error saying why (errors.Is ErrUnreachable).
+type unreachable string
+
+func (e unreachable) Error() string        { return string(e) }
+func (e unreachable) Is(target error) bool { return target == ErrUnreachable }
+
 // ErrChanged is an object rewritten since it was listed (its ETag or
 // version is no longer the one read, or its size is not).
 var ErrChanged = errors.New("was rewritten since it was listed")
@@ -410,15 +421,15 @@ func (s *Store) explain(err error, verb string, u URL) error {
 	}
 	msg := err.Error()
 	if strings.Contains(msg, "get credentials") || strings.Contains(msg, "failed to retrieve credentials") || strings.Contains(msg, "failed to refresh cached credentials") {
-		return fmt.Errorf("%s %s: no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run where a role is attached (elt never reads credentials from elt.yaml)", verb, u)
+		return unreachable(fmt.Sprintf("%s %s: no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run where a role is attached (elt never reads credentials from elt.yaml)", verb, u))
 	}
 	var op *net.OpError
 	if errors.As(err, &op) && !op.Timeout() {
-		return fmt.Errorf("%s %s: cannot reach the S3 server%s (%s): is it running, and is the endpoint right (storage.endpoint, AWS_ENDPOINT_URL_S3)?", verb, u, where, op.Err)
+		return unreachable(fmt.Sprintf("%s %s: cannot reach the S3 server%s (%s): is it running, and is the endpoint right (storage.endpoint, AWS_ENDPOINT_URL_S3)?", verb, u, where, op.Err))
 	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return fmt.Errorf("%s %s: cannot reach the S3 server%s: it did not answer within %s (storage.timeout), after the SDK's retries", verb, u, where, s.settings.Timeout)
+		return unreachable(fmt.Sprintf("%s %s: cannot reach the S3 server%s: it did not answer within %s (storage.timeout), after the SDK's retries", verb, u, where, s.settings.Timeout))
 	}
 	return fmt.Errorf("%s %s%s: %s", verb, u, where, clean(err))
 }

@@ -130,6 +130,17 @@ func writeFiles(ctx context.Context, q warehouse.Querier, m *project.Model, dir 
 			return 0, fmt.Errorf("export %s as %s: %w", m.ID(), f, err)
 		}
 		rows, _ = res.RowsAffected()
+		if rows == 0 && len(parts) > 0 {
+			// No rows, so no partition and no file: one file with the
+			// columns and no rows, so that the export still says what it
+			// holds (a reader's glob, and Redshift's COPY ... MANIFEST,
+			// which stops when it finds no file, load nothing instead).
+			empty := fmt.Sprintf("COPY (SELECT * EXCLUDE (%s) FROM (%s) LIMIT 0) TO %s (%s)", strings.Join(parts, ", "), sel,
+				sqlname.Literal(filepath.Join(fdir, "data_0."+f)), strings.Split(opts, ", PARTITION_BY")[0])
+			if _, err := q.ExecContext(ctx, empty); err != nil {
+				return 0, fmt.Errorf("export %s as %s: %w", m.ID(), f, err)
+			}
+		}
 	}
 	return rows, ctx.Err()
 }

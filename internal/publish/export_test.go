@@ -283,3 +283,34 @@ func TestWriteRecoversCutSwap(t *testing.T) {
 		t.Fatalf("left beside the export: %v", got)
 	}
 }
+
+// TestEmptyPartitionedExport: a partitioned export of no rows writes one
+// file per format with the columns and no rows (DuckDB writes no partition
+// then), so a reader's glob, and Redshift's COPY ... MANIFEST (which stops
+// when it finds no file), load nothing instead of failing.
+func TestEmptyPartitionedExport(t *testing.T) {
+	db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	m := model(t, "export:\n  formats: [parquet, csv]\n  partition_by:\n    - name: dt\n      expr: strftime(day, '%Y-%m-%d')\n")
+	for _, q := range []string{"CREATE SCHEMA gold", "CREATE TABLE gold.feat (id INTEGER, day DATE)"} {
+		if _, err := db.ExecContext(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := t.TempDir()
+	if rows, err := Write(context.Background(), db, m, out, 1); err != nil || rows != 0 {
+		t.Fatalf("Write: %d rows, %v", rows, err)
+	}
+	for _, f := range []string{"parquet", "csv"} {
+		path := filepath.Join(Dir(out, m), f, "data_0."+f)
+		var n int64
+		var cols string
+		err := db.QueryRowContext(context.Background(), fmt.Sprintf("SELECT count(*), (SELECT string_agg(column_name, ',') FROM (DESCRIBE SELECT * FROM '%s')) FROM '%s'", path, path)).Scan(&n, &cols)
+		if err != nil || n != 0 || cols != "id,day" {
+			t.Errorf("%s: %d rows, columns %q, %v; want no rows and the columns id,day", path, n, cols, err)
+		}
+	}
+}
