@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // resumes is how many times in a row, with no byte read between, a read
@@ -185,6 +188,43 @@ func (s *Store) Upload(ctx context.Context, file string, u URL) (int64, error) {
 		return 0, s.explain(err, "upload to", u)
 	}
 	return info.Size(), nil
+}
+
+// Uploaders is how many files UploadFiles sends at once.
+const Uploaders = 4
+
+// LocalFiles lists the files under dir, by their paths relative to it, /
+// separated, in walking order: what UploadFiles takes.
+func LocalFiles(dir string) ([]string, error) {
+	var rels []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		rels = append(rels, filepath.ToSlash(rel))
+		return err
+	})
+	return rels, err
+}
+
+// UploadFiles uploads the files rels (relative to dir, / separated) to the
+// same paths under prefix, Uploaders at a time, returning each one's size
+// (in rels' order). The first failure stops the others.
+func (s *Store) UploadFiles(ctx context.Context, dir string, rels []string, prefix URL) ([]int64, error) {
+	sizes := make([]int64, len(rels))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(Uploaders)
+	for i, rel := range rels {
+		g.Go(func() (err error) {
+			sizes[i], err = s.Upload(gctx, filepath.Join(dir, filepath.FromSlash(rel)), prefix.Join(rel))
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return sizes, ctx.Err()
 }
 
 // Put writes a small object whole.

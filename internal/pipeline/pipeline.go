@@ -17,8 +17,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/digitalservices/elt/internal/build"
 	"github.com/digitalservices/elt/internal/describe"
 	"github.com/digitalservices/elt/internal/event"
@@ -200,8 +198,8 @@ type UploadError struct{ Err error }
 func (e *UploadError) Error() string { return e.Err.Error() }
 func (e *UploadError) Unwrap() error { return e.Err }
 
-// upload puts every file under dir at the same path under prefix, four at
-// a time, after making sure that none of them exists there.
+// upload puts every file under dir at the same path under prefix
+// (lake.UploadFiles), after making sure that none of them exists there.
 func upload(ctx context.Context, dir string, prefix lake.URL, storage lake.Settings) error {
 	store, err := lake.Connect(ctx, storage)
 	if err != nil {
@@ -215,31 +213,16 @@ func upload(ctx context.Context, dir string, prefix lake.URL, storage lake.Setti
 	for _, obj := range existing {
 		have[obj.Key] = true
 	}
-	files := map[string]lake.URL{}
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		u := prefix.Join(filepath.ToSlash(rel))
-		if have[u.Key] {
-			return &ExistsError{Path: u.String()}
-		}
-		files[path] = u
-		return nil
-	})
+	rels, err := lake.LocalFiles(dir)
 	if err != nil {
 		return err
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(4)
-	for path, u := range files {
-		g.Go(func() error {
-			_, err := store.Upload(gctx, path, u)
-			return err
-		})
+	for _, rel := range rels {
+		if u := prefix.Join(rel); have[u.Key] {
+			return &ExistsError{Path: u.String()}
+		}
 	}
-	if err := g.Wait(); err != nil {
+	if _, err := store.UploadFiles(ctx, dir, rels, prefix); err != nil {
 		return &UploadError{err}
 	}
 	return nil

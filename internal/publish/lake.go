@@ -5,14 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/digitalservices/elt/internal/lake"
 	"github.com/digitalservices/elt/internal/project"
@@ -31,7 +27,6 @@ import (
 const (
 	publishedName = "_published"
 	defaultKeep   = 2
-	uploaders     = 4 // files uploaded at once
 )
 
 // ManifestName is the manifest of a format's files: manifest for Parquet,
@@ -134,46 +129,27 @@ func runFolder(runID int64, folders []string) string {
 // upload puts every file under local (<format>/<path>) under run at the
 // same path, a few at once, and returns each format's manifest of them.
 func upload(ctx context.Context, st *lake.Store, local string, run lake.URL, formats []string) (map[string]*Manifest, error) {
-	type file struct{ path, rel, format string }
-	var files []file
-	err := filepath.WalkDir(local, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, err := filepath.Rel(local, p)
-		rel = filepath.ToSlash(rel)
-		format, _, _ := strings.Cut(rel, "/")
-		files = append(files, file{p, rel, format})
-		return err
-	})
+	rels, err := lake.LocalFiles(local)
 	if err != nil {
 		return nil, err
 	}
-	entries := make([]ManifestEntry, len(files))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(uploaders)
-	for i, f := range files {
-		g.Go(func() error {
-			u := run.Join(f.rel)
-			n, err := st.Upload(gctx, f.path, u)
-			entries[i] = ManifestEntry{URL: u.String(), Mandatory: true}
-			entries[i].Meta.ContentLength = n
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
+	sizes, err := st.UploadFiles(ctx, local, rels, run)
+	if err != nil {
 		return nil, err
 	}
 	out := map[string]*Manifest{}
 	for _, f := range formats {
 		out[f] = &Manifest{Entries: []ManifestEntry{}}
 	}
-	for i, f := range files {
-		if m := out[f.format]; m != nil {
-			m.Entries = append(m.Entries, entries[i])
+	for i, rel := range rels {
+		format, _, _ := strings.Cut(rel, "/")
+		if m := out[format]; m != nil {
+			e := ManifestEntry{URL: run.Join(rel).String(), Mandatory: true}
+			e.Meta.ContentLength = sizes[i]
+			m.Entries = append(m.Entries, e)
 		}
 	}
-	return out, ctx.Err()
+	return out, nil
 }
 
 // readHistory is the runs published under dir, oldest first: those

@@ -185,14 +185,10 @@ func (s *S3) UploadDir(dir, prefix string) {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		_, err = s.Store.Upload(context.Background(), p, u.Join(filepath.ToSlash(rel)))
-		return err
-	})
+	rels, err := lake.LocalFiles(dir)
+	if err == nil {
+		_, err = s.Store.UploadFiles(context.Background(), dir, rels, u)
+	}
 	if err != nil {
 		s.t.Fatal(err)
 	}
