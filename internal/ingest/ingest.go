@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -196,6 +197,11 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 		n, q, err := loadBatch(ctx, tx, src, batch, o)
 		res.Records += n
 		res.Quarantined += q
+		for _, p := range batch {
+			if p.local != "" {
+				os.Remove(p.local) // loaded: DuckDB has read it
+			}
+		}
 		batch, size = batch[:0], 0
 		return err
 	}
@@ -235,21 +241,20 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 	// for whatever reason, cancels them and waits for every one, so no
 	// reader outlives the ingestion (nor holds a file open); a cancelled
 	// build (Ctrl-C) stops them between two pieces of what they read.
+	// Every copy a reader downloads is noted here as it is made, and all
+	// are removed once the readers are done (those loaded already, after
+	// their batch), whether or not ingestion got to them.
+	var spool struct {
+		sync.Mutex
+		copies []string
+	}
 	readCtx, cancel := context.WithCancel(ctx)
 	g, gctx := errgroup.WithContext(readCtx)
 	defer func() {
 		cancel()
 		g.Wait()
-		// A reader may have handed over a downloaded copy that was never
-		// taken (ingestion stopped before it): remove it.
-		for _, ch := range results {
-			select {
-			case p := <-ch:
-				if p.Local != "" {
-					os.Remove(p.Local)
-				}
-			default:
-			}
+		for _, c := range spool.copies {
+			os.Remove(c)
 		}
 	}()
 	sem := make(chan struct{}, workers)
@@ -268,9 +273,6 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 					case results[i] <- p:
 						return true
 					case <-gctx.Done():
-						if p.Local != "" {
-							os.Remove(p.Local)
-						}
 						return false
 					}
 				}
@@ -278,6 +280,11 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 					// DuckDB reads Parquet from disk: the object is
 					// downloaded (hashed on the way), read, and removed.
 					local, sha, err := f.Download(gctx, o.Spool)
+					if local != "" {
+						spool.Lock()
+						spool.copies = append(spool.copies, local)
+						spool.Unlock()
+					}
 					if err != nil {
 						err = fmt.Errorf("cannot read bronze file: %w", err) // it names the object
 					}
@@ -291,14 +298,6 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 		return nil
 	})
 	var before int64 // bytes of the files taken whole
-	// Downloaded Parquet objects are removed once loaded, or when
-	// ingestion stops.
-	var downloaded []string
-	defer func() {
-		for _, d := range downloaded {
-			os.Remove(d)
-		}
-	}()
 	for i, f := range todo {
 		var records, taken int64
 		var sha, local string
@@ -310,7 +309,6 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 				return res, ctx.Err()
 			}
 			if p.Local != "" {
-				downloaded = append(downloaded, p.Local)
 				local = p.Local
 			}
 			if p.Err != nil {

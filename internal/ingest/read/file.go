@@ -22,7 +22,7 @@ type Piece struct {
 	Size    int64  // bytes read for Records
 	SHA     string // in the last piece
 	// Local is a downloaded copy of the file, for DuckDB to read (a Parquet
-	// object), removed by whoever takes the piece.
+	// object); whoever downloaded it removes it.
 	Local string
 	Err   error
 }
