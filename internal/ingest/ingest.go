@@ -50,9 +50,7 @@ func Declared(cfg project.Config, bronze string) []Source {
 		s := cfg.Sources[name]
 		src := Source{Name: name, Dir: filepath.Join(bronze, filepath.FromSlash(s.Path)), Prefix: filepath.ToSlash(filepath.Clean(s.Path)), Storage: cfg.Storage, Source: s}
 		if lake.IsURL(s.Path) || lake.IsURL(bronze) {
-			at := cfg
-			at.Paths.Bronze = bronze
-			src.Dir = at.SourceLocation(name)
+			src.Dir = cfg.SourceLocation(bronze, name)
 		}
 		out = append(out, src)
 	}

@@ -111,7 +111,7 @@ func List(ctx context.Context, dir string, o project.Overrides, loaded func(*pro
 	}
 	for _, name := range p.Config.SourceNames() {
 		s := p.Config.Sources[name]
-		line := fmt.Sprintf("source  %-36s %-6s  %s", "bronze."+name, s.Format, p.Config.SourceLocation(name))
+		line := fmt.Sprintf("source  %-36s %-6s  %s", "bronze."+name, s.Format, p.Config.SourceLocation(p.Config.Paths.Bronze, name))
 		if s.Key != "" {
 			line += "  key " + s.Key
 		}

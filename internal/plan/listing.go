@@ -66,7 +66,7 @@ func (g *Graph) Listing(p *project.Project) Listing {
 	l := Listing{Schema: ListingSchema, Sources: []ListedSource{}, Models: []ListedModel{}, Seeds: []ListedModel{}}
 	for _, name := range p.Config.SourceNames() {
 		s := p.Config.Sources[name]
-		ls := ListedSource{Name: name, Table: "bronze." + name, Format: string(s.Format), Path: p.Config.SourceLocation(name),
+		ls := ListedSource{Name: name, Table: "bronze." + name, Format: string(s.Format), Path: p.Config.SourceLocation(p.Config.Paths.Bronze, name),
 			Key: s.Key, Description: s.Description, Fields: []ListedField{}}
 		for _, f := range s.Fields {
 			ls.Fields = append(ls.Fields, ListedField{Name: f.Name, Type: string(f.Type), Required: f.Required})

@@ -314,9 +314,9 @@ func MemorySize(s string) (float64, bool) {
 	return v, true
 }
 
-// SourceLocation is where a source's files are, as written: its path
-// under paths.bronze, or its own s3:// address.
-func (c *Config) SourceLocation(name string) string {
+// SourceLocation is where a source's files are: its path under bronze
+// (paths.bronze as written, or resolved), or its own s3:// address.
+func (c *Config) SourceLocation(bronze, name string) string {
 	path := c.Sources[name].Path
 	if path == "" {
 		path = name
@@ -324,7 +324,7 @@ func (c *Config) SourceLocation(name string) string {
 	if IsURL(path) {
 		return strings.TrimSuffix(path, "/")
 	}
-	return strings.TrimSuffix(c.Paths.Bronze, "/") + "/" + strings.Trim(filepath.ToSlash(path), "/")
+	return strings.TrimSuffix(bronze, "/") + "/" + strings.Trim(filepath.ToSlash(path), "/")
 }
 
 // SourceNames returns the declared sources in name order.
