@@ -26,23 +26,8 @@ func conformanceProject(t *testing.T) string {
 	root := testutil.RepoRoot(t)
 	proj := t.TempDir()
 	testutil.CopyFile(t, filepath.Join(root, "testdata", "conformance", "elt.yaml"), filepath.Join(proj, "elt.yaml"))
-	copyTree(t, filepath.Join(root, "models"), filepath.Join(proj, "models"))
+	testutil.CopyTree(t, filepath.Join(root, "models"), filepath.Join(proj, "models"))
 	return proj
-}
-
-// copyTree copies every file under from to the same place under to.
-func copyTree(t *testing.T, from, to string) {
-	t.Helper()
-	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(from, p)
-			testutil.CopyFile(t, p, filepath.Join(to, rel))
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // loadProject loads the project in dir, its bronze and warehouse where

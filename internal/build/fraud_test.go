@@ -48,7 +48,7 @@ func velocityProject(t *testing.T, files []string) string {
 	root := testutil.RepoRoot(t)
 	proj := t.TempDir()
 	testutil.CopyFile(t, filepath.Join(root, "elt.yaml"), filepath.Join(proj, "elt.yaml"))
-	copyTree(t, filepath.Join(root, "models"), filepath.Join(proj, "models"))
+	testutil.CopyTree(t, filepath.Join(root, "models"), filepath.Join(proj, "models"))
 	bronze := filepath.Join(proj, "data", "bronze")
 	testutil.MkdirAll(t, filepath.Join(bronze, "events"), filepath.Join(bronze, "users"))
 	n := 0

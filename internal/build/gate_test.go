@@ -26,7 +26,7 @@ func generatedProject(t *testing.T, o gen.Options) *project.Project {
 	root := testutil.RepoRoot(t)
 	dir := t.TempDir()
 	testutil.CopyFile(t, filepath.Join(root, "elt.yaml"), filepath.Join(dir, "elt.yaml"))
-	copyTree(t, filepath.Join(root, "models"), filepath.Join(dir, "models"))
+	testutil.CopyTree(t, filepath.Join(root, "models"), filepath.Join(dir, "models"))
 	p := loadProject(t, dir, "", "")
 	if o.Seed == 0 {
 		o.Seed = 1

@@ -22,7 +22,7 @@ func TestLinkedSourceFolders(t *testing.T) {
 	project := func() string {
 		dir := t.TempDir()
 		testutil.CopyFile(t, filepath.Join(root, "elt.yaml"), filepath.Join(dir, "elt.yaml"))
-		copyTree(t, filepath.Join(root, "models"), filepath.Join(dir, "models"))
+		testutil.CopyTree(t, filepath.Join(root, "models"), filepath.Join(dir, "models"))
 		return dir
 	}
 	proj := project()

@@ -71,16 +71,7 @@ func copyProject(t *testing.T, from, dir string) string {
 // copyDir copies the folder sub of a project into dir.
 func copyDir(t *testing.T, from, dir, sub string) {
 	t.Helper()
-	err := filepath.WalkDir(filepath.Join(from, sub), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(from, p)
-			testutil.CopyFile(t, p, filepath.Join(dir, rel))
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	testutil.CopyTree(t, filepath.Join(from, sub), filepath.Join(dir, sub))
 }
 
 // TestMain lets the test binary stand in for elt itself (ELT_TEST_MAIN=1),

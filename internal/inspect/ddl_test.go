@@ -15,21 +15,6 @@ import (
 	"github.com/digitalservices/elt/internal/testutil"
 )
 
-// copyTree copies every file under from to the same place under to.
-func copyTree(t *testing.T, from, to string) {
-	t.Helper()
-	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(from, p)
-			testutil.CopyFile(t, p, filepath.Join(to, rel))
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestDDLSameOnAnyWarehouse: the Redshift DDL is the project's, not the
 // data's. The DDL made for the repository's project (with
 // testdata/conformance/elt.yaml) is what its committed design/ files hold
@@ -41,8 +26,8 @@ func TestDDLSameOnAnyWarehouse(t *testing.T) {
 	root := testutil.RepoRoot(t)
 	proj := t.TempDir()
 	testutil.CopyFile(t, filepath.Join(root, "testdata", "conformance", "elt.yaml"), filepath.Join(proj, "elt.yaml"))
-	copyTree(t, filepath.Join(root, "models"), filepath.Join(proj, "models"))
-	copyTree(t, filepath.Join(root, "design"), filepath.Join(proj, "design"))
+	testutil.CopyTree(t, filepath.Join(root, "models"), filepath.Join(proj, "models"))
+	testutil.CopyTree(t, filepath.Join(root, "design"), filepath.Join(proj, "design"))
 	ddl := func(t *testing.T, bronze string) string {
 		t.Helper()
 		o := project.Overrides{Bronze: bronze, Warehouse: filepath.Join(t.TempDir(), "w.duckdb")}
@@ -106,8 +91,8 @@ func TestDDLCheckFollowsModelSQL(t *testing.T) {
 	root := testutil.RepoRoot(t)
 	proj := t.TempDir()
 	testutil.CopyFile(t, filepath.Join(root, "testdata", "conformance", "elt.yaml"), filepath.Join(proj, "elt.yaml"))
-	copyTree(t, filepath.Join(root, "models"), filepath.Join(proj, "models"))
-	copyTree(t, filepath.Join(root, "design"), filepath.Join(proj, "design"))
+	testutil.CopyTree(t, filepath.Join(root, "models"), filepath.Join(proj, "models"))
+	testutil.CopyTree(t, filepath.Join(root, "design"), filepath.Join(proj, "design"))
 	bronze := filepath.Join(t.TempDir(), "bronze")
 	for _, src := range []string{"events", "transactions", "users"} {
 		if err := os.MkdirAll(filepath.Join(bronze, src), 0o755); err != nil {

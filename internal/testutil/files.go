@@ -19,6 +19,21 @@ func WriteFile(t testing.TB, path, text string) {
 	}
 }
 
+// CopyTree copies every file under from to the same place under to.
+func CopyTree(t testing.TB, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(from, p)
+			CopyFile(t, p, filepath.Join(to, rel))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // CopyFile copies a file, making the target's folder.
 func CopyFile(t testing.TB, from, to string) {
 	t.Helper()

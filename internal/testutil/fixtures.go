@@ -38,16 +38,7 @@ func OrdersProject(t testing.TB, format string) string {
 	t.Helper()
 	root := filepath.Join(RepoRoot(t), "testdata", "e2e", "source-orders", "project")
 	proj := t.TempDir()
-	err := filepath.WalkDir(filepath.Join(root, "models"), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(root, p)
-			CopyFile(t, p, filepath.Join(proj, rel))
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	CopyTree(t, filepath.Join(root, "models"), filepath.Join(proj, "models"))
 	cfg, err := os.ReadFile(filepath.Join(root, "elt.yaml"))
 	if err != nil {
 		t.Fatal(err)
