@@ -102,11 +102,19 @@ func (r *Reader) readRange(ctx context.Context, b Batch, rg Range, maxBytes int3
 		switch {
 		case fp.Err == nil:
 		case errors.Is(fp.Err, kerr.OffsetOutOfRange):
-			e := &OffsetError{Topic: b.Topic, Partition: rg.Partition, Stored: off, LogStart: fp.LogStartOffset, End: fp.HighWatermark, Reason: Truncated}
-			if fp.LogStartOffset > off {
-				e.Reason = Retention
+			// Kafka leaves the partition's bounds out of an error's
+			// response: ask for them.
+			e, err := r.outOfRange(ctx, rg.Partition, off)
+			if err != nil {
+				return err
 			}
-			return e
+			if e != nil {
+				return e
+			}
+			if err := retry(fp.Err); err != nil {
+				return err
+			}
+			continue
 		case errors.Is(fp.Err, kerr.UnknownTopicID):
 			return &OffsetError{Topic: b.Topic, Partition: -1, Stored: -1, LogStart: -1, End: -1, StoredID: b.TopicID, Reason: Recreated}
 		case kerr.IsRetriable(fp.Err):
@@ -136,6 +144,29 @@ func (r *Reader) readRange(ctx context.Context, b Batch, rg Range, maxBytes int3
 		off, failed = nextOff, 0
 	}
 	return nil
+}
+
+// outOfRange says why offset off of partition p is out of range: below the
+// log start, or past the end. Neither (a leader catching up) is nil.
+func (r *Reader) outOfRange(ctx context.Context, p int32, off int64) (*OffsetError, error) {
+	starts, err := r.listOffsets(ctx, "log start offsets", r.adm.ListStartOffsets)
+	if err != nil {
+		return nil, err
+	}
+	ends, err := r.listOffsets(ctx, "end offsets", r.adm.ListEndOffsets)
+	if err != nil {
+		return nil, err
+	}
+	e := &OffsetError{Topic: r.cfg.Topic, Partition: p, Stored: off, LogStart: starts[p], End: ends[p]}
+	switch {
+	case off < e.LogStart:
+		e.Reason = Retention
+	case off > e.End:
+		e.Reason = Truncated
+	default:
+		return nil, nil
+	}
+	return e, nil
 }
 
 // fetch sends one Fetch request for one partition to its leader, and

@@ -27,6 +27,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -158,6 +159,10 @@ func (e *OffsetError) Error() string {
 	case Truncated:
 		return fmt.Sprintf("topic %s partition %d: the next offset to read, %d, is past the partition's end, %d: the partition was truncated, or the topic recreated; %s",
 			e.Topic, e.Partition, e.Stored, e.End, fix)
+	}
+	if e.Partition >= 0 {
+		return fmt.Sprintf("topic %s partition %d, read before up to offset %d, no longer exists: the topic was deleted and recreated with fewer partitions; %s",
+			e.Topic, e.Partition, e.Stored, fix)
 	}
 	now := "it no longer exists or was recreated"
 	if e.TopicID != "" {
@@ -337,6 +342,21 @@ func (r *Reader) Plan(ctx context.Context, stored Position, start, reset Start) 
 		return Batch{}, err
 	}
 	var errs []error
+	for _, p := range slices.Sorted(maps.Keys(offsets)) {
+		from := offsets[p]
+		if _, ok := starts[p]; ok {
+			continue
+		}
+		// A partition read before is gone: partitions are never removed,
+		// so the topic is another one of the same name.
+		e := &OffsetError{Topic: r.cfg.Topic, Partition: p, Stored: from, LogStart: -1, End: -1,
+			StoredID: stored.TopicID, TopicID: b.TopicID, Reason: Recreated}
+		if reset == 0 {
+			errs = append(errs, e)
+		} else {
+			b.Reset = append(b.Reset, e)
+		}
+	}
 	for _, p := range m.partitions {
 		logStart, okS := starts[p]
 		end, okE := lsos[p]

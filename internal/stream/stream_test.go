@@ -166,7 +166,7 @@ func TestReadInOrder(t *testing.T) {
 			}
 			got, next := readAll(t, r, b)
 			sameRecords(t, got, want(sent))
-			if !maps(next, map[int32]int64{0: 5, 1: 5, 2: 5}) {
+			if !sameNext(next, map[int32]int64{0: 5, 1: 5, 2: 5}) {
 				t.Fatalf("next = %v, want 5 for each partition", next)
 			}
 
@@ -176,21 +176,34 @@ func TestReadInOrder(t *testing.T) {
 				t.Fatalf("the batch after reading everything is %+v, want empty", b.Ranges)
 			}
 			got, next2 := readAll(t, r, b)
-			if len(got) != 0 || !maps(next2, next) {
+			if len(got) != 0 || !sameNext(next2, next) {
 				t.Fatalf("an empty batch read %d records, next %v; want none, %v", len(got), next2, next)
+			}
+
+			// An error from emit stops the read and comes back as it is.
+			stop := errors.New("stop")
+			seen := 0
+			_, err := r.Read(context.Background(), plan(t, r, Position{}, Earliest, 0), func(Record) error {
+				if seen++; seen == 7 {
+					return stop
+				}
+				return nil
+			})
+			if err != stop || seen != 7 {
+				t.Fatalf("emit's error after %d records: Read returned %v, want it as it is after 7", seen, err)
 			}
 
 			more := produce(t, cl, rec("events", 2, "late-2a"), rec("events", 0, "late-0"), rec("events", 2, "late-2b"))
 			got, next = readAll(t, r, plan(t, r, pos, Earliest, 0))
 			sameRecords(t, got, want(more))
-			if !maps(next, map[int32]int64{0: 6, 1: 5, 2: 7}) {
+			if !sameNext(next, map[int32]int64{0: 6, 1: 5, 2: 7}) {
 				t.Fatalf("next = %v, want 0:6 1:5 2:7", next)
 			}
 		})
 	}
 }
 
-func maps(a, b map[int32]int64) bool {
+func sameNext(a, b map[int32]int64) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -416,6 +429,13 @@ func TestRecreated(t *testing.T) {
 	_, err = r.Read(ctx, unread, func(Record) error { return nil })
 	if !errors.As(err, &oe) || oe.Reason != Recreated {
 		t.Fatalf("Read of a batch planned before recreation: %v, want recreated", err)
+	}
+
+	// Without the id stored, a partition read before and gone says it.
+	_, err = r.Plan(ctx, Position{Offsets: map[int32]int64{0: 0, 1: 0, 5: 3}}, Earliest, 0)
+	if !errors.As(err, &oe) || oe.Reason != Recreated || oe.Partition != 5 ||
+		!strings.Contains(err.Error(), "topic events partition 5, read before up to offset 3, no longer exists") {
+		t.Fatalf("a stored partition gone: %v, want recreated at partition 5", err)
 	}
 
 	b2 := plan(t, r, stored, Latest, Earliest)
