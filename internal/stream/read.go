@@ -34,7 +34,8 @@ const (
 // to exactly its End, in offset order, with read_committed isolation. It
 // calls emit with each record; an error from emit stops the read and is
 // returned as it is. When all is read, next holds each partition's End:
-// the Position.Offsets of the batch after.
+// the Position.Offsets of the batch after. The batch must come from Plan,
+// which gives it the topic's id that the fetches name.
 func (r *Reader) Read(ctx context.Context, b Batch, emit func(Record) error) (next map[int32]int64, err error) {
 	next = make(map[int32]int64, len(b.Ranges))
 	for _, rg := range b.Ranges {
