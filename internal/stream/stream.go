@@ -211,11 +211,7 @@ func Open(ctx context.Context, cfg Config) (*Reader, error) {
 	if cfg.DialTimeout <= 0 {
 		cfg.DialTimeout = 10 * time.Second
 	}
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(cfg.Brokers...),
-		kgo.DialTimeout(cfg.DialTimeout),
-		kgo.RetryTimeout(cfg.DialTimeout),
-	)
+	cl, err := kgo.NewClient(cfg.clientOptions()...)
 	if err != nil {
 		return nil, fmt.Errorf("the Kafka brokers %s: %w", strings.Join(cfg.Brokers, ","), err)
 	}
@@ -237,6 +233,20 @@ func Open(ctx context.Context, cfg Config) (*Reader, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// clientOptions are the options of every client of the brokers (a reader,
+// a producer): where they are, and the timeouts.
+func (c Config) clientOptions() []kgo.Opt {
+	timeout := c.DialTimeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	return []kgo.Opt{
+		kgo.SeedBrokers(c.Brokers...),
+		kgo.DialTimeout(timeout),
+		kgo.RetryTimeout(timeout),
+	}
 }
 
 // Close closes the connections to the brokers.
