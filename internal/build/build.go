@@ -29,6 +29,7 @@ import (
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/ingest/topic"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/sqlname"
@@ -50,6 +51,13 @@ type Options struct {
 	// Hold are bronze files (absolute paths) not to read in this build:
 	// still being written, as watch mode sees them.
 	Hold map[string]bool
+	// ResetOffsets (earliest or latest) restarts there a Kafka source's
+	// partitions whose stored offsets no longer exist; "" stops the build
+	// on them.
+	ResetOffsets string
+	// Streams are open readers of Kafka sources' topics, kept across
+	// builds by elt watch (a build opens and closes its own without).
+	Streams topic.Readers
 }
 
 // Summary is what a build did.
@@ -185,7 +193,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 		started.Models = append(started.Models, g.Nodes[id].Model.ID())
 	}
 	for _, src := range sources {
-		if _, ok := listings[src.Name]; ok {
+		if _, ok := listings[src.Name]; ok || (src.Kafka != nil && readSources(g, ids)["bronze."+strings.ToLower(src.Name)]) {
 			started.Sources = append(started.Sources, src.Name)
 		}
 	}
@@ -280,6 +288,10 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 	}
 	readers := readSources(g, ids)
 	ingested := map[string]bool{}
+	resetTo, err := topic.ParseReset(o.ResetOffsets)
+	if err != nil {
+		return err
+	}
 	if !o.FullRefresh {
 		if err := checkManifests(ctx, tx, sources, func(src ingest.Source) bool { return readers["bronze."+strings.ToLower(src.Name)] }); err != nil {
 			return err
@@ -327,7 +339,15 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 			rows(p.Records)
 			last.Store(&p)
 		}
-		res, err := ingest.Ingest(ctx, tx, src, listing.Files, opts)
+		var res ingest.Result
+		var resets []string
+		if src.Kafka != nil {
+			var tr topic.Result
+			tr, err = topic.Ingest(ctx, tx, src, topic.Options{Options: opts, Reset: resetTo, Reader: o.Streams[src.Name]})
+			res, resets = tr.Result, tr.Resets
+		} else {
+			res, err = ingest.Ingest(ctx, tx, src, listing.Files, opts)
+		}
 		done()
 		if err != nil {
 			return err
@@ -338,6 +358,9 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 			Held: len(listing.Held), Seconds: time.Since(t0).Seconds()})
 		for _, e := range notes(src, listings, res, o.FullRefresh) {
 			b.report(e)
+		}
+		for _, r := range resets {
+			b.report(event.Note{Kind: "offsets_reset", Source: src.Name, Text: src.Name + ": " + r})
 		}
 	}
 	// What ingestion read is garbage now: its memory goes back to the
@@ -439,6 +462,9 @@ func (e *MissingFilesError) Error() string {
 func notes(src ingest.Source, listings ingest.Listings, res ingest.Result, full bool) []event.Event {
 	l := listings[src.Name]
 	var out []event.Event
+	if src.Kafka != nil {
+		return nil // no files: what a reset skipped is said apart
+	}
 	if n := len(l.Unmatched); n > 0 {
 		what := "match none of its patterns"
 		if len(l.Files) == 0 {

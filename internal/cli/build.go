@@ -18,6 +18,8 @@ func buildCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "exclude", Usage: "models to leave out (same syntax)"},
 			&cli.BoolFlag{Name: "full-refresh", Usage: "forget what was ingested and re-read all bronze files"},
 			&cli.BoolFlag{Name: "accept-missing", Usage: "with --full-refresh: drop the records of ingested files that are gone from bronze"},
+			&cli.StringFlag{Name: "reset-offsets", Usage: "earliest|latest: restart a Kafka source's partitions whose stored offsets no longer exist " +
+				"(retention removed unread messages, or the topic was recreated) at the oldest message kept, or at the end; the run history records what was skipped"},
 			&cli.IntFlag{Name: "threads", Usage: "DuckDB threads for each statement (overrides duckdb.threads). Models run one after another: " +
 				"a build is one transaction, and DuckDB runs one statement at a time in a transaction, each on all its threads"},
 		},
@@ -27,6 +29,9 @@ func buildCommand() *cli.Command {
 			}
 			if c.Bool("accept-missing") && !c.Bool("full-refresh") {
 				return usage("--accept-missing goes with --full-refresh")
+			}
+			if r := c.String("reset-offsets"); c.IsSet("reset-offsets") && r != "earliest" && r != "latest" {
+				return usage("--reset-offsets takes earliest (the oldest message the topic keeps) or latest (only messages that arrive from now on), found %q", r)
 			}
 			p, err := load(c)
 			if err != nil {
@@ -41,6 +46,7 @@ func buildCommand() *cli.Command {
 			_, err = pipeline.Build(c.Context, p, pipeline.Options{
 				Select: c.StringSlice("select"), Exclude: c.StringSlice("exclude"),
 				FullRefresh: c.Bool("full-refresh"), AcceptMissing: c.Bool("accept-missing"), Args: commandLine(c), Version: Version(),
+				ResetOffsets: c.String("reset-offsets"),
 			}, pr)
 			return err
 		},

@@ -40,6 +40,9 @@ type Source struct {
 	// InvalidOrder names the fields whose invalid_ reasons are checked
 	// first, in this order; the others follow in field order.
 	InvalidOrder []string `yaml:"invalid_order"`
+	// Kafka, when set, reads the source's records from a topic instead of
+	// files (Path and Patterns do not apply).
+	Kafka *Kafka `yaml:"kafka"`
 }
 
 // Format is how a source's files are written.
@@ -228,7 +231,15 @@ func (s *Source) Validate(at func(path ...string) func(string, ...any)) {
 			at("patterns", strconv.Itoa(i))("%v", err)
 		}
 	}
-	if len(s.Patterns) == 0 {
+	if s.Kafka != nil {
+		if s.Format != NDJSON {
+			at("format")("a Kafka source's messages are JSON objects, one per message: set format: ndjson")
+		}
+		if len(s.Patterns) > 0 {
+			at("patterns")("a Kafka source reads a topic, not files: remove patterns")
+		}
+		s.Kafka.validate(at)
+	} else if len(s.Patterns) == 0 {
 		s.Patterns = DefaultPatterns(s.Format)
 	}
 	if len(s.Fields) == 0 {

@@ -49,7 +49,7 @@ func Declared(cfg project.Config, bronze string) []Source {
 	for _, name := range cfg.SourceNames() {
 		s := cfg.Sources[name]
 		src := Source{Name: name, Dir: filepath.Join(bronze, filepath.FromSlash(s.Path)), Prefix: filepath.ToSlash(filepath.Clean(s.Path)), Storage: cfg.Storage, Source: s}
-		if lake.IsURL(s.Path) || lake.IsURL(bronze) {
+		if lake.IsURL(s.Path) || lake.IsURL(bronze) || s.Kafka != nil {
 			src.Dir = cfg.SourceLocation(bronze, name)
 		}
 		out = append(out, src)
@@ -192,7 +192,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 		if len(batch) == 0 {
 			return nil
 		}
-		n, q, err := loadBatch(ctx, tx, src, batch, o)
+		n, q, err := loadBatch(ctx, tx, src, batch, Extra{}, o)
 		res.Records += n
 		res.Quarantined += q
 		for _, p := range batch {
@@ -368,6 +368,26 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 	return res, flush()
 }
 
+// Extra are columns of a batch's frame beside its records' fields, a
+// value per record (read.Frame), and the SQL that reads them in
+// elt_records (read.View): a Kafka message's key, partition and timestamp.
+type Extra struct {
+	Cols []*warehouse.Column
+	SQL  []string
+}
+
+// LoadRecords loads records read from elsewhere than a file (a Kafka
+// source's messages, each partition's as from a file named by files), as
+// a batch of a file's records is loaded: the good ones to bronze, the
+// others to the quarantine. It returns the records and those quarantined.
+func LoadRecords(ctx context.Context, tx warehouse.Querier, src Source, recs []*read.Records, files []string, x Extra, o Options) (records, quarantined int64, err error) {
+	batch := make([]part, len(recs))
+	for i, r := range recs {
+		batch[i] = part{File: discover.File{Rel: files[i]}, recs: r}
+	}
+	return loadBatch(ctx, tx, src, batch, x, o)
+}
+
 // A part of a batch: a file's records, or a whole Parquet file (DuckDB
 // reads it), to be recorded in the manifest once its records are counted.
 type part struct {
@@ -383,7 +403,7 @@ type part struct {
 // the bronze table and the rest, with their raw text, into the quarantine;
 // and Parquet files into the manifest (Ingest records the others, whose
 // records Go counted).
-func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []part, o Options) (records, quarantined int64, err error) {
+func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []part, x Extra, o Options) (records, quarantined int64, err error) {
 	run := func(q string) (rows int64, err error) {
 		t0 := time.Now()
 		res, err := tx.ExecContext(ctx, q)
@@ -437,12 +457,12 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 		for i, f := range batch {
 			recs[i], files[i] = f.recs, f.Rel
 		}
-		fr, err := read.Frame(recs, len(src.Fields))
+		fr, err := read.Frame(recs, len(src.Fields), x.Cols...)
 		if err != nil {
 			return 0, 0, err
 		}
 		fid, unshare := warehouse.Share(fr)
-		_, err = load(read.View(fid, files, len(src.Fields)))
+		_, err = load(read.View(fid, files, len(src.Fields), x.SQL...))
 		unshare()
 		if err != nil {
 			return 0, 0, err

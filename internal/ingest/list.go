@@ -22,8 +22,8 @@ func List(ctx context.Context, sources []Source, readers map[string]bool, hold m
 	var errs diag.Errors
 	down := map[string]bool{} // buckets whose server cannot be reached: said once
 	for _, src := range sources {
-		if !readers["bronze."+strings.ToLower(src.Name)] {
-			continue
+		if !readers["bronze."+strings.ToLower(src.Name)] || src.Kafka != nil {
+			continue // a Kafka source has no files: its build plans a batch of messages
 		}
 		u, _ := lake.Parse(src.Dir) // no bucket for a folder
 		if down[u.Bucket] {

@@ -194,19 +194,25 @@ func rulesSQL(src Source) string {
 	if whens := append(missing, invalid...); len(whens) > 0 {
 		reason = "coalesce(_bad, CASE " + strings.Join(whens, " ") + " END)"
 	}
-	return fmt.Sprintf(`SELECT _file, _line, _raw, _reason, %s
+	// The columns every level passes on: a record's file, line and raw text,
+	// and a message's key, partition and timestamp.
+	pass := "_file, _line, _raw"
+	if src.Kafka != nil {
+		pass += ", _kafka_key, _kafka_partition, _kafka_timestamp"
+	}
+	return fmt.Sprintf(`SELECT %[1]s, _reason, %[2]s
 FROM (
-SELECT _file, _line, _raw, %s AS _reason, %s
+SELECT %[1]s, %[3]s AS _reason, %[4]s
 FROM (
-    SELECT _file, _line, _raw, _bad, %s
+    SELECT %[1]s, _bad, %[5]s
     FROM (
-        SELECT _file, _line, _raw, _bad, %s
+        SELECT %[1]s, _bad, %[6]s
         FROM (
-            SELECT _file, _line, _raw, _bad, %s
+            SELECT %[1]s, _bad, %[7]s
             FROM elt_records
         )
     )
-))`, strings.Join(names(src), ", "), reason, strings.Join(out, ", "), strings.Join(l2, ", "), strings.Join(l1, ", "), strings.Join(l0, ", "))
+))`, pass, strings.Join(names(src), ", "), reason, strings.Join(out, ", "), strings.Join(l2, ", "), strings.Join(l1, ", "), strings.Join(l0, ", "))
 }
 
 // names are the fields' quoted names.
@@ -250,14 +256,30 @@ func fieldIndex(src Source, name string) int {
 // (warehouse.CollectRejects) rejects.
 func loadSQL(src Source, runID, rejects int64) string {
 	list := strings.Join(names(src), ", ")
+	into, from := list+", _file, _line, _run_id", fmt.Sprintf("%s, _file, _line, %d", list, runID)
+	if src.Kafka != nil {
+		// A message's offset is its line.
+		into += ", _kafka_key, _kafka_partition, _kafka_offset, _kafka_timestamp"
+		from += ", _kafka_key, _kafka_partition, _line, _kafka_timestamp"
+	}
 	// A record's raw text is made here, for a rejected record only, from
 	// its _raw: the row as a value DuckDB writes as JSON (a Parquet row's
 	// struct, parquetView), or NULL when Go keeps the text (read.View).
-	return fmt.Sprintf(`INSERT INTO %s (%s, _file, _line, _run_id)
-SELECT %s, _file, _line, %d
+	return fmt.Sprintf(`INSERT INTO %s (%s)
+SELECT %s
 FROM (%s)
 WHERE CASE WHEN _reason IS NULL THEN true ELSE elt_reject(%d, _file, _line, _reason, to_json(_raw)::VARCHAR) END`,
-		src.Table(), list, list, runID, rulesSQL(src), rejects)
+		src.Table(), into, from, rulesSQL(src), rejects)
+}
+
+// KafkaColumns are the columns a Kafka source's bronze table has beside
+// its fields and BronzeColumns, with their types: a message's key,
+// partition, offset and timestamp (UTC).
+var KafkaColumns = [][2]string{
+	{"_kafka_key", "VARCHAR"},
+	{"_kafka_partition", "INTEGER"},
+	{"_kafka_offset", "BIGINT"},
+	{"_kafka_timestamp", "TIMESTAMP"},
 }
 
 // BronzeColumns are the columns ingestion adds to a source's declared
@@ -274,6 +296,11 @@ func bronzeTable(ctx context.Context, tx warehouse.Querier, src Source) error {
 		cols = append(cols, sqlname.Ident(f.Name)+" "+SQLType(f))
 	}
 	cols = append(cols, "_file VARCHAR NOT NULL", "_line BIGINT NOT NULL", "_run_id BIGINT NOT NULL")
+	if src.Kafka != nil {
+		for _, c := range KafkaColumns {
+			cols = append(cols, c[0]+" "+c[1])
+		}
+	}
 	if _, err := tx.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS bronze; CREATE TABLE IF NOT EXISTS "+src.Table().String()+" ("+strings.Join(cols, ", ")+")"); err != nil {
 		return fmt.Errorf("create %s: %w", src.Table(), err)
 	}

@@ -259,6 +259,9 @@ func (c *Config) validate(text string) error {
 		if !contract.IsIdent(name) {
 			at()("the name must be a plain identifier (letters, digits, _)")
 		}
+		if s.Kafka != nil && s.Path != "" {
+			at("path")("a Kafka source reads its topic, not a folder: remove path")
+		}
 		if s.Path == "" {
 			s.Path = name
 		}
@@ -315,8 +318,12 @@ func MemorySize(s string) (float64, bool) {
 }
 
 // SourceLocation is where a source's files are: its path under bronze
-// (paths.bronze as written, or resolved), or its own s3:// address.
+// (paths.bronze as written, or resolved), or its own s3:// address; a
+// Kafka source's is kafka://<topic>.
 func (c *Config) SourceLocation(bronze, name string) string {
+	if k := c.Sources[name].Kafka; k != nil {
+		return "kafka://" + k.Topic
+	}
 	path := c.Sources[name].Path
 	if path == "" {
 		path = name

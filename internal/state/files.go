@@ -121,7 +121,7 @@ func RecordFile(ctx context.Context, q warehouse.Querier, source string, runID i
 // Forget drops what was ingested from a source, for a full refresh: its
 // manifest rows and its quarantined records.
 func Forget(ctx context.Context, q warehouse.Querier, source string) error {
-	for _, s := range []string{`DELETE FROM silver.quarantine WHERE source = ?`, `DELETE FROM elt.files WHERE source = ?`} {
+	for _, s := range []string{`DELETE FROM silver.quarantine WHERE source = ?`, `DELETE FROM elt.files WHERE source = ?`, `DELETE FROM elt.stream_batches WHERE source = ?`} {
 		if _, err := q.ExecContext(ctx, s, source); err != nil {
 			return fmt.Errorf("full refresh of %s: %w", source, err)
 		}
@@ -130,13 +130,15 @@ func Forget(ctx context.Context, q warehouse.Querier, source string) error {
 }
 
 // Tally is what the manifest and the quarantine hold of one source: the
-// records of every file ever read and the records quarantined.
+// records of every file (or Kafka message) ever read and the records
+// quarantined.
 type Tally struct{ Read, Quarantined int64 }
 
 // Count tallies a source's records.
 func Count(ctx context.Context, q warehouse.Querier, source string) (Tally, error) {
 	var t Tally
-	err := q.QueryRowContext(ctx, `SELECT (SELECT coalesce(sum(records), 0) FROM elt.files WHERE source = ?),
-		(SELECT count(*) FROM silver.quarantine WHERE source = ?)`, source, source).Scan(&t.Read, &t.Quarantined)
+	err := q.QueryRowContext(ctx, `SELECT (SELECT coalesce(sum(records), 0) FROM elt.files WHERE source = ?)
+		+ (SELECT coalesce(sum(records), 0) FROM elt.stream_batches WHERE source = ?),
+		(SELECT count(*) FROM silver.quarantine WHERE source = ?)`, source, source, source).Scan(&t.Read, &t.Quarantined)
 	return t, err
 }

@@ -101,7 +101,12 @@ func (r *Records) str(s span) string {
 
 // add appends a record; kinds and vals (one per field) are copied.
 func (r *Records) add(line int, raw span, bad uint8, kinds []uint8, vals []span) {
-	r.line = append(r.line, int64(line))
+	r.add64(int64(line), raw, bad, kinds, vals)
+}
+
+// add64 appends a record at a line (or a message's offset) past int.
+func (r *Records) add64(line int64, raw span, bad uint8, kinds []uint8, vals []span) {
+	r.line = append(r.line, line)
 	r.raw = append(r.raw, raw)
 	r.bad = append(r.bad, bad)
 	for i := range r.kinds {
@@ -132,8 +137,10 @@ const kindsPerColumn = 16
 
 // Frame lays a batch's records out for elt_frame: _fi (the file's 1-based
 // place in the batch), _line, _bad, the fields' kinds packed into _k0, _k1…,
-// and their texts _v1, _v2…
-func Frame(batch []*Records, fields int) (*warehouse.Frame, error) {
+// and their texts _v1, _v2…; then the extra columns the caller filled, a
+// value per record in batch order (a Kafka message's key, partition and
+// timestamp).
+func Frame(batch []*Records, fields int, extra ...*warehouse.Column) (*warehouse.Frame, error) {
 	n := 0
 	for _, r := range batch {
 		n += r.Len()
@@ -178,16 +185,17 @@ func Frame(batch []*Records, fields int) (*warehouse.Frame, error) {
 			}
 		}
 	}
-	return warehouse.NewFrame(append(append([]*warehouse.Column{fi, line, bad}, packed...), vals...)...)
+	return warehouse.NewFrame(append(append(append([]*warehouse.Column{fi, line, bad}, packed...), vals...), extra...)...)
 }
 
 // View is the SQL of elt_records over a frame of a batch's records
-// (files are the batch's paths, in order): each record's file, line, reason
+// (files are the batch's paths, in order; extra are columns of the frame's
+// extra columns, as SQL): each record's file, line, reason
 // found before the field rules, and per field its JSON type (_typeN) and
 // text (_textN). Objects and arrays are kept as written (as a CSV source's
 // JSON text is); DuckDB reads the type and text of the numbers Go does not
 // keep as written, so they are what its JSON functions make of them.
-func View(id int64, files []string, fields int) string {
+func View(id int64, files []string, fields int, extra ...string) string {
 	lits := make([]string, len(files))
 	for i, f := range files {
 		lits[i] = sqlname.Literal(f)
@@ -206,5 +214,6 @@ func View(id int64, files []string, fields int) string {
 				"ELSE nullif(%[1]s, %[7]d) END AS _type%[8]d", k, KindNumber, v, KindInteger, KindUnsigned, KindDouble, KindAbsent, i),
 			fmt.Sprintf("CASE WHEN %s = %d THEN json_extract_string(%s, '$') ELSE %s END AS _text%d", k, KindNumber, v, v, i))
 	}
+	cols = append(cols, extra...)
 	return fmt.Sprintf("CREATE OR REPLACE TEMP VIEW elt_records AS SELECT %s FROM elt_frame(%d)", strings.Join(cols, ", "), id)
 }

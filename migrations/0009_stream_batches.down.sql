@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS elt.stream_batches;
