@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -44,7 +45,19 @@ func (r *Reader) Read(ctx context.Context, b Batch, emit func(Record) error) (ne
 		}
 		next[rg.Partition] = rg.End
 	}
+	r.last = maps.Clone(next)
 	return next, nil
+}
+
+// Last is where the last Read that read its whole batch left each
+// partition of it (nil before one did): the next offsets, if the records
+// it read were kept.
+func (r *Reader) Last() map[int32]int64 { return maps.Clone(r.last) }
+
+// Ends are the partitions' last stable offsets now: what a batch planned
+// now would read up to.
+func (r *Reader) Ends(ctx context.Context) (map[int32]int64, error) {
+	return r.listOffsets(ctx, "last stable offsets", r.adm.ListCommittedOffsets)
 }
 
 func (r *Reader) partitionMaxBytes() int32 {

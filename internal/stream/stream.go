@@ -195,6 +195,8 @@ type Reader struct {
 	fetchBytes int32
 	// retries counts the fetches retried.
 	retries int
+	// last is where the last whole Read left each partition.
+	last map[int32]int64
 }
 
 // errNoTopic is the topic missing from the cluster.

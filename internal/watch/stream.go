@@ -1,0 +1,102 @@
+package watch
+
+import (
+	"context"
+	"maps"
+	"time"
+
+	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/ingest/topic"
+)
+
+// topics watches the Kafka sources: each has a reader kept open across
+// builds, asked every max_wait for its partitions' last stable offsets. A
+// build runs when they moved since the last build began (new messages), or
+// when the last build succeeded and left messages behind (max_records):
+// while a build runs, messages gather, and the next build takes them all,
+// so batches grow rather than builds pile up. A build that failed is not
+// tried again until more messages come.
+type topics struct {
+	sources []ingest.Source
+	readers topic.Readers
+	wait    time.Duration // the shortest max_wait
+	// seen are each source's ends when its last build began; left are
+	// those it did not read to (its position after, when it succeeded).
+	seen, left map[string]map[int32]int64
+	failed     string // the last error said, said once
+}
+
+// openTopics opens a reader of each Kafka source; nil when there is none.
+func openTopics(ctx context.Context, sources []ingest.Source) (*topics, error) {
+	t := &topics{readers: topic.Readers{}, seen: map[string]map[int32]int64{}, left: map[string]map[int32]int64{}}
+	for _, src := range sources {
+		if src.Kafka == nil {
+			continue
+		}
+		r, err := topic.Open(ctx, src, nil)
+		if err != nil {
+			t.readers.Close()
+			return nil, err
+		}
+		t.readers[src.Name] = r
+		t.sources = append(t.sources, src)
+		if w := src.Kafka.Wait(); t.wait == 0 || w < t.wait {
+			t.wait = w
+		}
+	}
+	if len(t.sources) == 0 {
+		return nil, nil
+	}
+	return t, nil
+}
+
+// close closes the readers.
+func (t *topics) close() {
+	if t != nil {
+		t.readers.Close()
+	}
+}
+
+// pending asks each topic for its ends: whether a build should run now,
+// and the error of a topic that could not be asked (said once until it
+// changes).
+func (t *topics) pending(ctx context.Context) (bool, string) {
+	due := false
+	for _, src := range t.sources {
+		ends, err := t.readers[src.Name].Ends(ctx)
+		if err != nil {
+			msg := src.Name + ": " + err.Error()
+			if msg == t.failed {
+				return false, ""
+			}
+			t.failed = msg
+			return false, msg
+		}
+		if !maps.Equal(ends, t.seen[src.Name]) || (t.left[src.Name] != nil && !maps.Equal(ends, t.left[src.Name])) {
+			due = true
+		}
+	}
+	t.failed = ""
+	return due, ""
+}
+
+// started notes each topic's ends as a build begins.
+func (t *topics) started(ctx context.Context) {
+	for _, src := range t.sources {
+		if ends, err := t.readers[src.Name].Ends(ctx); err == nil {
+			t.seen[src.Name] = ends
+		}
+	}
+}
+
+// finished notes where a build left each topic: where its reader read to,
+// when it succeeded; nothing more to do until new messages, when it failed.
+func (t *topics) finished(ok bool) {
+	for _, src := range t.sources {
+		if ok {
+			t.left[src.Name] = t.readers[src.Name].Last()
+		} else {
+			t.left[src.Name] = nil
+		}
+	}
+}
