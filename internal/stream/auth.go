@@ -125,7 +125,7 @@ func (c Config) authOptions() ([]kgo.Opt, error) {
 		}
 		opts = append(opts, kgo.SASL(&watchedLogin{Mechanism: m}))
 	}
-	if c.TLS.on() || name == mskIAM {
+	if c.tlsOn() {
 		cfg, err := c.TLS.config()
 		if err != nil {
 			return nil, err
@@ -233,6 +233,13 @@ func loginOf(cl *kgo.Client) *watchedLogin {
 	return nil
 }
 
+// tlsOn reports whether the connections are in TLS: asked for, or implied
+// by a TLS setting or by aws-msk-iam (MSK's IAM listener is TLS only).
+func (c Config) tlsOn() bool {
+	name, _ := c.SASL.kafkaName()
+	return c.TLS.on() || name == mskIAM
+}
+
 func (t TLS) on() bool {
 	return t.Enabled || t.CAFile != "" || t.CertFile != "" || t.KeyFile != "" || t.ServerName != ""
 }
@@ -296,21 +303,17 @@ func (r *Reader) connErr(err error) error {
 				or(c.SASL.UsernameVar, DefaultUsernameVar), or(c.SASL.PasswordVar, DefaultPasswordVar))
 		}
 	}
-	if !c.TLS.on() && c.SASL.Mechanism == "" {
-		return nil
-	}
-	if _, ok := errors.AsType[tls.RecordHeaderError](err); ok {
-		return fmt.Errorf("the Kafka brokers %s do not speak TLS on that port: use their TLS port, or remove kafka.tls if they take plaintext", brokers)
-	}
 	if ve, ok := errors.AsType[*tls.CertificateVerificationError](err); ok {
 		fix := "check the brokers' certificate"
-		switch ve.Err.(type) {
+		switch e := ve.Err.(type) {
 		case x509.UnknownAuthorityError:
 			fix = "set kafka.tls.ca_file to the CA that signed the brokers' certificate"
 		case x509.HostnameError:
 			fix = "list the brokers by a name their certificate holds, or set kafka.tls.server_name to one"
 		case x509.CertificateInvalidError:
-			fix = "the brokers' certificate must be renewed, or the clock here is wrong"
+			if e.Reason == x509.Expired {
+				fix = "the brokers' certificate must be renewed, or the clock here is wrong"
+			}
 		}
 		return fmt.Errorf("TLS handshake with the Kafka brokers %s failed: %v: %s", brokers, ve.Err, fix)
 	}

@@ -237,6 +237,11 @@ func Open(ctx context.Context, cfg Config) (*Reader, error) {
 		}
 		if pctx.Err() != nil {
 			err = fmt.Errorf("no answer within %s", 2*cfg.DialTimeout)
+			if cfg.tlsOn() {
+				// A broker without TLS on that port waits for the rest
+				// of what it takes for a request.
+				err = fmt.Errorf("%w, with TLS on: if the brokers listen without TLS on that port, use their TLS port, or remove kafka.tls", err)
+			}
 		} else if e := r.connErr(err); e != nil {
 			return nil, e
 		}
