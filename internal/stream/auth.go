@@ -61,6 +61,19 @@ type TLS struct {
 	ServerName string
 }
 
+// String shows the login with the password masked, so that a Config
+// printed (%v, %+v, %#v) never shows it.
+func (s SASL) String() string {
+	pass := ""
+	if s.Password != "" {
+		pass = "****"
+	}
+	return fmt.Sprintf("{Mechanism:%s Username:%s Password:%s UsernameVar:%s PasswordVar:%s}", s.Mechanism, s.Username, pass, s.UsernameVar, s.PasswordVar)
+}
+
+// GoString is String, for %#v.
+func (s SASL) GoString() string { return "stream.SASL" + s.String() }
+
 // mechanisms maps the mechanisms accepted to Kafka's names of them.
 var mechanisms = map[string]string{
 	"plain":         "PLAIN",

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net"
 	"os"
@@ -325,6 +326,11 @@ func TestFromEnv(t *testing.T) {
 			}
 			if err != nil {
 				t.Fatal(err)
+			}
+			for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
+				if out := fmt.Sprintf(f, cfg); strings.Contains(out, "pw-Secret") {
+					t.Errorf("Config printed with %s shows the password: %s", f, out)
+				}
 			}
 			if cfg.SASL.Username != tc.wantUser || cfg.SASL.UsernameVar != tc.wantUVar {
 				t.Errorf("username %q from %q, want %q from %q", cfg.SASL.Username, cfg.SASL.UsernameVar, tc.wantUser, tc.wantUVar)
