@@ -102,6 +102,11 @@ func (r *Reader) readRange(ctx context.Context, b Batch, rg Range, maxBytes int3
 			if ctx.Err() != nil {
 				return fmt.Errorf("topic %s partition %d: reading from offset %d: %w", b.Topic, rg.Partition, off, ctx.Err())
 			}
+			if e := r.connErr(err); e != nil {
+				// A login refused or a TLS handshake failed: retrying
+				// will not mend it.
+				return fmt.Errorf("topic %s partition %d: reading from offset %d: %w", b.Topic, rg.Partition, off, e)
+			}
 			if err := retry(err); err != nil {
 				return err
 			}

@@ -47,6 +47,11 @@ type Config struct {
 	// DialTimeout bounds connecting to a broker, and Open's first exchange
 	// with the cluster. Zero means 10 seconds.
 	DialTimeout time.Duration
+	// SASL is the login to the brokers (auth.go); the zero SASL is none.
+	SASL SASL
+	// TLS encrypts the connections to the brokers (auth.go); the zero TLS
+	// is plaintext, unless SASL is aws-msk-iam.
+	TLS TLS
 }
 
 // Start is where a partition with no stored offset starts, or, as a reset,
@@ -197,6 +202,9 @@ type Reader struct {
 	retries int
 	// last is where the last whole Read left each partition.
 	last map[int32]int64
+	// login watches the SASL logins (nil without SASL), to tell a login
+	// refused from a network broken.
+	login *watchedLogin
 }
 
 // errNoTopic is the topic missing from the cluster.
@@ -213,11 +221,15 @@ func Open(ctx context.Context, cfg Config) (*Reader, error) {
 	if cfg.DialTimeout <= 0 {
 		cfg.DialTimeout = 10 * time.Second
 	}
-	cl, err := kgo.NewClient(cfg.clientOptions()...)
+	opts, err := cfg.clientOptions()
+	if err != nil {
+		return nil, err
+	}
+	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("the Kafka brokers %s: %w", strings.Join(cfg.Brokers, ","), err)
 	}
-	r := &Reader{cfg: cfg, cl: cl, adm: kadm.NewClient(cl)}
+	r := &Reader{cfg: cfg, cl: cl, adm: kadm.NewClient(cl), login: loginOf(cl)}
 	pctx, cancel := context.WithTimeout(ctx, 2*cfg.DialTimeout)
 	defer cancel()
 	if err := cl.Ping(pctx); err != nil {
@@ -227,6 +239,13 @@ func Open(ctx context.Context, cfg Config) (*Reader, error) {
 		}
 		if pctx.Err() != nil {
 			err = fmt.Errorf("no answer within %s", 2*cfg.DialTimeout)
+			if cfg.tlsOn() {
+				// A broker without TLS on that port waits for the rest
+				// of what it takes for a request.
+				err = fmt.Errorf("%w, with TLS on: if the brokers listen without TLS on that port, use their TLS port, or remove kafka.tls", err)
+			}
+		} else if e := r.connErr(err); e != nil {
+			return nil, e
 		}
 		return nil, fmt.Errorf("cannot reach the Kafka brokers %s: %w", strings.Join(cfg.Brokers, ","), err)
 	}
@@ -238,17 +257,23 @@ func Open(ctx context.Context, cfg Config) (*Reader, error) {
 }
 
 // clientOptions are the options of every client of the brokers (a reader,
-// a producer): where they are, and the timeouts.
-func (c Config) clientOptions() []kgo.Opt {
+// a producer): where they are, the timeouts, the login and TLS. An error
+// is a login or TLS setting that cannot be used (a mechanism unknown, a
+// password missing, a CA file unreadable), said as what to change.
+func (c Config) clientOptions() ([]kgo.Opt, error) {
 	timeout := c.DialTimeout
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	return []kgo.Opt{
+	auth, err := c.authOptions()
+	if err != nil {
+		return nil, err
+	}
+	return append([]kgo.Opt{
 		kgo.SeedBrokers(c.Brokers...),
 		kgo.DialTimeout(timeout),
 		kgo.RetryTimeout(timeout),
-	}
+	}, auth...), nil
 }
 
 // Close closes the connections to the brokers.
@@ -302,6 +327,9 @@ func (r *Reader) noTopic() error {
 func (r *Reader) brokerErr(ctx context.Context, doing string, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("%s: %w", doing, ctx.Err())
+	}
+	if e := r.connErr(err); e != nil {
+		return fmt.Errorf("%s: %w", doing, e)
 	}
 	return fmt.Errorf("%s from the Kafka brokers %s: %w", doing, strings.Join(r.cfg.Brokers, ","), err)
 }
