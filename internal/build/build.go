@@ -57,8 +57,11 @@ type Options struct {
 	ResetOffsets string
 	// Streams are open readers of Kafka sources' topics, kept across
 	// builds by elt watch (a build opens and closes its own without).
-	Streams topic.Readers
+	Streams Streams
 }
+
+// Streams are open readers of Kafka sources' topics (topic.Readers).
+type Streams = topic.Readers
 
 // Summary is what a build did.
 type Summary struct {

@@ -244,6 +244,8 @@ type WatchStarted struct {
 	IntervalText    string  `json:"interval"` // as Go writes a duration: 2s, 500ms
 	IntervalSeconds float64 `json:"interval_seconds"`
 	Polling         string  `json:"polling,omitempty"`
+	// Topics are the Kafka sources read in micro-batches, as said.
+	Topics []string `json:"topics,omitempty"`
 }
 
 // Reasons a file is held back, as WatchFileHeld.Reason says them.
@@ -273,6 +275,7 @@ type WatchBuildStarted struct {
 type WatchBuildDone struct {
 	RunID       int64     `json:"run_id"`
 	Files       int       `json:"files"`
+	Messages    int64     `json:"messages,omitempty"` // of Kafka sources, among Records
 	Records     int64     `json:"records"`
 	Quarantined int64     `json:"quarantined"`
 	Models      int       `json:"models"`
@@ -289,9 +292,11 @@ type WatchBuildFailed struct {
 	At      time.Time `json:"-"`
 }
 
-// WatchPollFailed: the bronze folder could not be read at At.
+// WatchPollFailed: the bronze folder could not be read at At, or (Kafka)
+// a Kafka source's brokers not asked for new messages.
 type WatchPollFailed struct {
 	Error string    `json:"error"`
+	Kafka bool      `json:"kafka,omitempty"`
 	At    time.Time `json:"-"`
 }
 

@@ -79,13 +79,13 @@ func Build(ctx context.Context, p *project.Project, o Options, pr Progress) (*Su
 func Watch(ctx context.Context, p *project.Project, interval time.Duration, rep, builds event.Reporter, args, version string) error {
 	// The warehouse is opened for each build only, so elt query and
 	// elt test can read it between builds.
-	run := func(ctx context.Context, hold map[string]bool) (*build.Summary, error) {
+	run := func(ctx context.Context, hold map[string]bool, streams build.Streams) (*build.Summary, error) {
 		b, err := OpenBuilder(ctx, p, builds)
 		if err != nil {
 			return nil, err
 		}
 		defer b.DB.Close()
-		return b.Run(ctx, build.Options{Args: args, Version: version, Hold: hold})
+		return b.Run(ctx, build.Options{Args: args, Version: version, Hold: hold, Streams: streams})
 	}
 	return watch.Watch(ctx, p, interval, event.Or(rep), run)
 }

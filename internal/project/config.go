@@ -394,6 +394,13 @@ func Load(dir string, o Overrides) (*Project, error) {
 		return nil, err
 	}
 	p := &Project{Dir: abs, Config: cfg}
+	for _, s := range cfg.Sources {
+		// A Kafka source's certificate files are relative to the project.
+		if s.Kafka != nil && s.Kafka.TLS != nil {
+			t := s.Kafka.TLS
+			t.CAFile, t.CertFile, t.KeyFile = p.Resolve(t.CAFile), p.Resolve(t.CertFile), p.Resolve(t.KeyFile)
+		}
+	}
 	models, err := LoadModels(abs, cfg.Models)
 	seeds, serr := LoadSeeds(abs, cfg.Seeds)
 	var errs diag.Errors

@@ -27,7 +27,7 @@ func TestWatchObjects(t *testing.T) {
 	var mu sync.Mutex
 	var holds []map[string]bool
 	refuse := ""
-	run := func(ctx context.Context, hold map[string]bool) (*build.Summary, error) {
+	run := func(ctx context.Context, hold map[string]bool, _ build.Streams) (*build.Summary, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		holds = append(holds, hold)

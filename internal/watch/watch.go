@@ -21,6 +21,7 @@ import (
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/ingest/discover"
+	"github.com/digitalservices/elt/internal/ingest/topic"
 	"github.com/digitalservices/elt/internal/lake"
 	"github.com/digitalservices/elt/internal/project"
 )
@@ -29,8 +30,9 @@ import (
 const DefaultWatchInterval = 2 * time.Second
 
 // Build runs one incremental build, holding back the files in hold (the
-// files still being written, or refused), and returns its summary.
-type Build func(ctx context.Context, hold map[string]bool) (*build.Summary, error)
+// files still being written, or refused), with the open readers of the
+// Kafka sources' topics, and returns its summary.
+type Build func(ctx context.Context, hold map[string]bool, streams topic.Readers) (*build.Summary, error)
 
 // Watch watches the bronze folder and runs an incremental build (build)
 // whenever new files are whole, until ctx ends; it then stops between
@@ -52,7 +54,7 @@ type Build func(ctx context.Context, hold map[string]bool) (*build.Summary, erro
 // path) are listed every interval: object storage sends no events, and an
 // object is whole as soon as it is listed (an upload shows only once
 // complete), so it is built at the next poll.
-func Watch(ctx context.Context, p *project.Project, interval time.Duration, rep event.Reporter, run Build) error {
+func Watch(ctx context.Context, p *project.Project, interval time.Duration, rep event.Reporter, run Build) (err error) {
 	bronze := p.Resolve(p.Config.Paths.Bronze)
 	w := &watcher{root: bronze, written: map[string]bool{}, created: map[string]look{}, built: map[string]look{}, changed: map[string]bool{}, empty: map[string]bool{}}
 	for _, src := range ingest.Declared(p.Config, bronze) {
@@ -60,8 +62,19 @@ func Watch(ctx context.Context, p *project.Project, interval time.Duration, rep 
 			w.remote = append(w.remote, src)
 		}
 	}
+	// Kafka sources are read in micro-batches: their readers stay open.
+	w.topics, err = openTopics(ctx, ingest.Declared(p.Config, bronze))
+	if err != nil {
+		return err
+	}
+	defer w.topics.close()
 	wake := make(chan struct{}, 1)
 	started := event.WatchStarted{Dir: bronze, IntervalText: interval.String(), IntervalSeconds: interval.Seconds()}
+	if w.topics != nil {
+		for _, src := range w.topics.sources {
+			started.Topics = append(started.Topics, fmt.Sprintf("%s from kafka topic %s (every %s)", src.Name, src.Kafka.Topic, src.Kafka.Wait()))
+		}
+	}
 	if lake.IsURL(bronze) {
 		w.root = ""
 		started.Polling = "object storage sends no file events: its objects are listed every interval"
@@ -98,6 +111,13 @@ func Watch(ctx context.Context, p *project.Project, interval time.Duration, rep 
 	w.run(ctx, start, recent, rep, run)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
+	// Topics are asked for new messages every max_wait.
+	var topicTick <-chan time.Time
+	if w.topics != nil {
+		t := time.NewTicker(w.topics.wait)
+		defer t.Stop()
+		topicTick = t.C
+	}
 	// A wake-up looks at once, but at most every interval/4: a burst of
 	// events (a large file written in many calls) is looked at after the
 	// gap (soon), not once per event.
@@ -111,6 +131,15 @@ func Watch(ctx context.Context, p *project.Project, interval time.Duration, rep 
 		case <-ctx.Done():
 			rep.Report(event.WatchStopped{})
 			return nil
+		case <-topicTick:
+			due, failed := w.topics.pending(ctx)
+			if failed != "" {
+				rep.Report(event.WatchPollFailed{Error: failed, Kafka: true, At: time.Now()})
+			}
+			if due && ctx.Err() == nil {
+				w.run(ctx, nil, w.held(), rep, run)
+			}
+			continue
 		case <-tick.C:
 		case <-soon.C:
 		case <-wake:
@@ -140,9 +169,14 @@ func (w *watcher) run(ctx context.Context, ready map[string]look, hold map[strin
 	rep.Report(event.WatchBuildStarted{Ready: len(ready), Held: len(hold)})
 	var sum *build.Summary
 	var err error
+	var streams topic.Readers
+	if w.topics != nil {
+		streams = w.topics.readers
+		w.topics.started(ctx)
+	}
 	for {
 		// Not cancelled by Ctrl-C: the build runs to its end, then the loop stops.
-		sum, err = run(context.WithoutCancel(ctx), hold)
+		sum, err = run(context.WithoutCancel(ctx), hold, streams)
 		// A file changed after it was ingested stops every build: it is held
 		// back from now on, said once, and the build runs again without it.
 		var ce *ingest.ChangedError
@@ -164,6 +198,9 @@ func (w *watcher) run(ctx context.Context, ready map[string]look, hold map[strin
 		delete(ready, p)
 		rep.Report(event.WatchFileHeld{File: w.rel(p), Reason: event.HeldChanged, Text: ce.Error(), At: t0})
 	}
+	if w.topics != nil {
+		w.topics.finished(err == nil)
+	}
 	if err != nil {
 		rep.Report(event.WatchBuildFailed{Waiting: len(ready), Error: diag.Redact(firstLine(err)), At: t0})
 		return
@@ -173,12 +210,16 @@ func (w *watcher) run(ctx context.Context, ready map[string]look, hold map[strin
 	}
 	var files int
 	var records, quarantined int64
+	var messages int64
 	for _, r := range sum.Ingest {
 		files += r.Files
 		records += r.Records
 		quarantined += r.Quarantined
+		if w.topics != nil && w.topics.readers[r.Source] != nil {
+			messages += r.Records
+		}
 	}
-	done := event.WatchBuildDone{RunID: sum.RunID, Files: files, Records: records, Quarantined: quarantined, Models: len(sum.Models),
+	done := event.WatchBuildDone{RunID: sum.RunID, Files: files, Messages: messages, Records: records, Quarantined: quarantined, Models: len(sum.Models),
 		Seconds: time.Since(t0).Seconds(), At: t0}
 	for _, r := range sum.Ingest {
 		if len(r.Missing) > 0 {
@@ -189,6 +230,21 @@ func (w *watcher) run(ctx context.Context, ready map[string]look, hold map[strin
 	rep.Report(done)
 }
 
+// held are the files a build for new messages holds back: those the last
+// poll did not find ready, and those refused.
+func (w *watcher) held() map[string]bool {
+	hold := map[string]bool{}
+	for p, l := range w.prev {
+		if b, ok := w.built[p]; !ok || b != l {
+			hold[p] = true
+		}
+	}
+	for p := range w.changed {
+		hold[p] = true
+	}
+	return hold
+}
+
 // look is what a poll saw of a file (or object).
 type look struct {
 	size  int64
@@ -197,6 +253,7 @@ type look struct {
 }
 
 type watcher struct {
+	topics  *topics         // the Kafka sources (nil without)
 	root    string          // the local bronze folder ("" when bronze is on S3)
 	remote  []ingest.Source // sources on object storage, listed each poll
 	fs      *fsnotify.Watcher

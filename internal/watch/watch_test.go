@@ -24,7 +24,7 @@ func TestWakeUpBuildsARenamedFile(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var builds []time.Time
-	run := func(ctx context.Context, hold map[string]bool) (*build.Summary, error) {
+	run := func(ctx context.Context, hold map[string]bool, _ build.Streams) (*build.Summary, error) {
 		mu.Lock()
 		builds = append(builds, time.Now())
 		mu.Unlock()

@@ -142,6 +142,9 @@ func lines(e event.Event, p paint) string {
 		if e.Polling != "" {
 			s = fmt.Sprintf("note: %s; polling every %s\n", e.Polling, e.IntervalText)
 		}
+		for _, t := range e.Topics {
+			s += "reading " + t + "\n"
+		}
 		return s + fmt.Sprintf("watching %s (every %s; Ctrl-C stops)\n", e.Dir, e.IntervalText)
 	case event.WatchFileHeld:
 		if e.Reason == event.HeldEmpty {
@@ -150,8 +153,12 @@ func lines(e event.Event, p paint) string {
 		return fmt.Sprintf("%s  %s %s; watch leaves it out of its builds from now on\n", stamp(e.At), p(styleWarn, "warning:"), e.Text)
 	case event.WatchBuildDone:
 		var b strings.Builder
-		fmt.Fprintf(&b, "%s  run %d: %d file%s, %d records (%d quarantined), %d models in %.2fs\n",
-			stamp(e.At), e.RunID, e.Files, output.Plural(e.Files), e.Records, e.Quarantined, e.Models, e.Seconds)
+		files := fmt.Sprintf("%d file%s, ", e.Files, output.Plural(e.Files))
+		if e.Messages > 0 {
+			files += fmt.Sprintf("%d message%s, ", e.Messages, output.Plural(int(e.Messages)))
+		}
+		fmt.Fprintf(&b, "%s  run %d: %s%d records (%d quarantined), %d models in %.2fs\n",
+			stamp(e.At), e.RunID, files, e.Records, e.Quarantined, e.Models, e.Seconds)
 		for _, w := range e.Warnings {
 			if rest, ok := strings.CutPrefix(w, "warning:"); ok {
 				w = p(styleWarn, "warning:") + rest
@@ -162,6 +169,9 @@ func lines(e event.Event, p paint) string {
 	case event.WatchBuildFailed:
 		return fmt.Sprintf("%s  build failed (%d new file%s waiting): %s\n", stamp(e.At), e.Waiting, output.Plural(e.Waiting), e.Error)
 	case event.WatchPollFailed:
+		if e.Kafka {
+			return fmt.Sprintf("%s  cannot reach Kafka: %s\n", stamp(e.At), e.Error)
+		}
 		return fmt.Sprintf("%s  cannot read the bronze folder: %s\n", stamp(e.At), e.Error)
 	case event.WatchStopped:
 		return "stopped\n"

@@ -80,11 +80,25 @@ func Config(src ingest.Source, getenv func(string) string) (stream.Config, error
 	if k == nil {
 		return stream.Config{}, fmt.Errorf("source %s does not read a Kafka topic", src.Name)
 	}
-	return stream.Config{Brokers: k.Brokers, Topic: k.Topic}, nil
+	cfg := stream.Config{Brokers: k.Brokers, Topic: k.Topic}
+	if k.TLS != nil {
+		// tls: {} asks for TLS with the system's CAs.
+		cfg.TLS = stream.TLS{Enabled: true, CAFile: k.TLS.CAFile, CertFile: k.TLS.CertFile, KeyFile: k.TLS.KeyFile, ServerName: k.TLS.ServerName}
+	}
+	if k.SASL != nil {
+		cfg.SASL.Mechanism = k.SASL.Mechanism
+		if err := cfg.FromEnv(getenv, k.SASL.UsernameEnv, k.SASL.PasswordEnv); err != nil {
+			return cfg, fmt.Errorf("source %s: %w", src.Name, err)
+		}
+	}
+	return cfg, nil
 }
 
 // Open opens a reader of the source's topic.
 func Open(ctx context.Context, src ingest.Source, getenv func(string) string) (*stream.Reader, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
 	cfg, err := Config(src, getenv)
 	if err != nil {
 		return nil, err
@@ -198,7 +212,6 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src ingest.Source, o Opti
 			return res, err
 		}
 	}
-	res.Files = res.Partitions
 	if o.Trace != nil {
 		fmt.Fprintf(o.Trace, "trace: %6.2fs  ingest %s: %d messages of %d partitions from topic %s\n", time.Since(t0).Seconds(), src.Name, res.Records, res.Partitions, b.Topic)
 	}
