@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -14,7 +13,10 @@ func generateCommand() *cli.Command {
 	return &cli.Command{
 		Name: "generate",
 		Description: "Example: elt generate --batch late --events 2000\n" +
-			"Writes synthetic bronze files that follow the contract, with realistic dirt; never over an existing file.",
+			"         elt generate --kafka 127.0.0.1:9092 --topic events\n" +
+			"Writes synthetic bronze files that follow the contract, with realistic dirt; never over an existing file.\n" +
+			"With --kafka, each event line is a message to --topic instead (keyed by its user_id; the topic is created\n" +
+			"with --partitions when missing), and only the other sources' files go to --out.",
 		Usage: "write synthetic bronze data that follows the data contract",
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "events", Value: 100_000, Usage: "number of event lines"},
@@ -22,40 +24,38 @@ func generateCommand() *cli.Command {
 			&cli.IntFlag{Name: "days", Value: 7, Usage: "days of data, one dt= partition each"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed: the same seed writes the same files"},
 			&cli.Float64Flag{Name: "dirty", Value: 0.02, Usage: "share of records given some dirt (0 to 1)"},
-			&cli.StringFlag{Name: "out", Usage: "bronze folder, or s3://bucket/prefix, to write (default: the project's bronze path)"},
+			&cli.StringFlag{Name: "out", Usage: "bronze folder, or s3://bucket/prefix, to write (default: the project's bronze path); with --kafka, of the files other than the events"},
 			&cli.Float64Flag{Name: "fraud-rate", Usage: "share of users a day given a burst the velocity rule must flag (and as many near misses it must not)"},
 			&cli.StringFlag{Name: "batch", Usage: "write a later batch over existing data: new ids, same sessions (late data), files part-<batch>-NNNN"},
+			&cli.StringFlag{Name: "kafka", Usage: "Kafka brokers, host:port[,host:port...], to produce the events to instead of files (with --topic)"},
+			&cli.StringFlag{Name: "topic", Usage: "the Kafka topic the events go to (with --kafka); created when missing"},
+			&cli.IntFlag{Name: "partitions", Value: 3, Usage: "partitions of the --topic created (an existing topic keeps its own)"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
 			}
+			k, err := pipeline.KafkaTarget(c.String("kafka"), c.String("topic"), c.Int("partitions"), c.IsSet("partitions"))
+			if err != nil {
+				return usageError{error: err}
+			}
 			out := c.String("out")
 			if out == "" {
-				var err error
 				if out, err = pipeline.BronzeDir(c.String("project"), c.String("bronze")); err != nil {
 					return err
 				}
 			}
 			t0 := time.Now()
-			storage, err := pipeline.Storage(c.String("project"))
-			if err != nil {
-				return err
-			}
 			st, err := pipeline.Generate(c.Context, pipeline.GenerateOptions{
 				Events: c.Int("events"), Users: c.Int("users"), Days: c.Int("days"),
 				Seed: c.Uint64("seed"), Dirty: c.Float64("dirty"), Out: out, Batch: c.String("batch"), FraudRate: c.Float64("fraud-rate"),
-			}, storage)
-			var exists *pipeline.ExistsError
-			var upload *pipeline.UploadError
-			if errors.As(err, &exists) || errors.As(err, &upload) {
+			}, c.String("project"), k)
+			if err != nil && !pipeline.NotTheOptions(err) {
+				return usageError{error: err}
+			} else if err != nil {
 				return err
 			}
-			if err != nil {
-				return usageError{error: err}
-			}
-			fmt.Fprintf(c.App.Writer, "generated %d events, %d transactions, %d user rows in %d files under %s (%.1fs)\n",
-				st.Events, st.Transactions, st.Users, st.Files, out, time.Since(t0).Seconds())
+			fmt.Fprintf(c.App.Writer, "%s (%.1fs)\n", st.Summary(out), time.Since(t0).Seconds())
 			return nil
 		},
 	}

@@ -2,13 +2,17 @@
 // NDJSON events, CSV transactions and CSV user snapshots under dt=
 // partitions, deterministic for a seed, with realistic dirt at a chosen
 // rate (late and re-sent events, mixed timestamp formats and zones, integer
-// ids, malformed lines, bad CSV rows, reordered headers).
+// ids, malformed lines, bad CSV rows, reordered headers). The events can
+// go to a function instead of files (EventSink: elt generate --kafka), and
+// the whole to an s3:// prefix (Write).
 package gen
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -16,6 +20,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -41,6 +46,14 @@ type Options struct {
 	// users n<day><n>): FraudRate × Users of each a day, at least one when
 	// above 0. Their transactions go to a file of their own.
 	FraudRate float64
+	// EventSink, when set, is given the events instead of the events/
+	// files: each line as it would be written, without its line break, in
+	// the order of the files' paths (a day's events, then the late ones of
+	// the day before), from one goroutine, after all is generated and
+	// before any other file is put in place; then once more with nil, so a
+	// sink that batches can write what it holds. The line is valid only
+	// during the call. An error stops Generate, which writes no file.
+	EventSink func(line []byte) error
 
 	w *writer // the files being written, set by Generate
 }
@@ -61,7 +74,8 @@ func (o Options) idPrefix() string {
 	return ""
 }
 
-// Stats counts what was written.
+// Stats counts what was written: Files are the files (the events' not
+// counted when they went to the EventSink).
 type Stats struct {
 	Events, Transactions, Users, Files int
 }
@@ -94,8 +108,21 @@ func Generate(o Options) (Stats, error) {
 		o.Start = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	}
 	o.w = &writer{}
+	if o.EventSink != nil {
+		// The events are written aside, to be read back in order.
+		aside, err := os.MkdirTemp("", "elt-generate-events-")
+		if err != nil {
+			return Stats{}, err
+		}
+		defer os.RemoveAll(aside)
+		o.w.aside = aside
+	}
 	st, err := generate(o)
+	if err == nil && o.EventSink != nil {
+		err = o.w.emit(o.EventSink)
+	}
 	if err == nil {
+		st.Files = len(o.w.files)
 		err = o.w.commit()
 	}
 	if err != nil {
@@ -126,7 +153,6 @@ func generate(o Options) (Stats, error) {
 			mu.Lock()
 			st.Events += ds.Events
 			st.Transactions += ds.Transactions
-			st.Files += ds.Files
 			mu.Unlock()
 		}(d)
 	}
@@ -142,7 +168,7 @@ func generate(o Options) (Stats, error) {
 	for e := range errs {
 		return st, e
 	}
-	st.Users, st.Files = us.Users, st.Files+us.Files
+	st.Users = us.Users
 	return st, nil
 }
 
@@ -170,11 +196,18 @@ type writer struct {
 	mu    sync.Mutex
 	files []*file
 	dirs  []string // folders it made
+	// aside, when set, is a temporary folder where the events/ files go,
+	// to be given to the EventSink (events) rather than put in place.
+	aside  string
+	events []*file
 }
 
 // create starts the file root/parts… aside; a file already at that path
 // is refused at once.
 func (o Options) create(parts ...string) (*file, error) {
+	if o.w.aside != "" && parts[0] == "events" {
+		return o.w.createAside(parts...)
+	}
 	p := filepath.Join(append([]string{o.Out}, parts...)...)
 	if _, err := os.Lstat(p); err == nil {
 		return nil, &ExistsError{Path: p}
@@ -196,6 +229,60 @@ func (o Options) create(parts ...string) (*file, error) {
 	o.w.files = append(o.w.files, out)
 	o.w.mu.Unlock()
 	return out, nil
+}
+
+// createAside starts the file aside/parts…, for the EventSink.
+func (w *writer) createAside(parts ...string) (*file, error) {
+	p := filepath.Join(append([]string{w.aside}, parts...)...)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.Create(p)
+	if err != nil {
+		return nil, err
+	}
+	out := &file{f: f, w: bufio.NewWriterSize(f, 1<<20), tmp: p, path: p}
+	w.mu.Lock()
+	w.events = append(w.events, out)
+	w.mu.Unlock()
+	return out, nil
+}
+
+// emit reads the events files back in the order of their paths and gives
+// sink each line without its line break, then nil.
+func (w *writer) emit(sink func(line []byte) error) error {
+	slices.SortFunc(w.events, func(a, b *file) int { return strings.Compare(a.path, b.path) })
+	var line []byte
+	for _, f := range w.events {
+		in, err := os.Open(f.path)
+		if err != nil {
+			return err
+		}
+		r := bufio.NewReaderSize(in, 1<<20)
+		for {
+			chunk, err := r.ReadSlice('\n')
+			line = append(line[:0], chunk...)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				chunk, err = r.ReadSlice('\n')
+				line = append(line, chunk...)
+			}
+			if err != nil && !errors.Is(err, io.EOF) {
+				in.Close()
+				return fmt.Errorf("reading back %s: %w", f.path, err)
+			}
+			if len(line) > 0 {
+				if serr := sink(bytes.TrimSuffix(line, []byte("\n"))); serr != nil {
+					in.Close()
+					return serr
+				}
+			}
+			if err != nil { // io.EOF
+				break
+			}
+		}
+		in.Close()
+	}
+	return sink(nil)
 }
 
 // mkdirAll makes dir and its missing parents, remembering those it made.
@@ -261,6 +348,9 @@ func (w *writer) discard() {
 		f.f.Close()
 		os.Remove(f.tmp)
 	}
+	for _, f := range w.events {
+		f.f.Close() // removed with the folder aside
+	}
 }
 
 // abandon removes everything written: the files aside and the folders made
@@ -312,7 +402,7 @@ func ts(b []byte, t time.Time, r *rand.Rand, dirty bool, quoteJSON bool) []byte 
 	return q(b)
 }
 
-type dayStats struct{ Events, Transactions, Files int }
+type dayStats struct{ Events, Transactions int }
 
 // plantFraud writes a day's planted bursts and near misses to their own
 // transactions file: all completed, each burst user's and each near-miss
@@ -365,15 +455,11 @@ func genDay(o Options, d int) (dayStats, error) {
 		files[i] = f
 	}
 	ev, late, tx, txLate := files[0], files[1], files[2], files[3]
-	st.Files = len(files)
 	planted, err := plantFraud(o, d, day)
 	if err != nil {
 		return st, err
 	}
-	if planted > 0 {
-		st.Transactions += planted
-		st.Files++
-	}
+	st.Transactions += planted
 	tx.w.WriteString("transaction_id,session_id,user_id,amount,currency,status,transaction_timestamp\n")
 	// The late file reorders its header: columns are matched by name.
 	txLate.w.WriteString("transaction_timestamp,status,transaction_id,session_id,user_id,currency,amount\n")
@@ -528,7 +614,6 @@ func genUsers(o Options) (Stats, error) {
 	if err != nil {
 		return st, err
 	}
-	st.Files = 2
 	first.w.WriteString("user_id,country,device,signup_date,updated_at\n")
 	later.w.WriteString("updated_at,user_id,extra_col,device,country,signup_date\n")
 	for i := 0; i < o.Users; i++ {

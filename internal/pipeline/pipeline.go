@@ -1,6 +1,7 @@
 // Package pipeline owns the commands that feed and run the pipeline and
 // change the warehouse: elt build, elt watch, elt migrate, and elt generate
-// (synthetic bronze files, through gen). It wires
+// (synthetic bronze files, through gen; its events produced to a Kafka topic
+// with --kafka, through stream). It wires
 // the build (internal/build) to what it is given to do: the headers'
 // check and the macros (describe), the exports and the feature store after
 // the commit (publish); and hands watch the build as a function.
@@ -8,23 +9,26 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/digitalservices/elt/internal/build"
 	"github.com/digitalservices/elt/internal/describe"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/gen"
-	"github.com/digitalservices/elt/internal/lake"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/publish"
 	"github.com/digitalservices/elt/internal/state"
+	"github.com/digitalservices/elt/internal/stream"
 	"github.com/digitalservices/elt/internal/watch"
 )
 
@@ -142,15 +146,81 @@ type GenerateStats = gen.Stats
 // ExistsError refuses to write over an existing file (gen.ExistsError).
 type ExistsError = gen.ExistsError
 
-// Storage is the storage: settings of the project in dir (none when dir
-// holds no elt.yaml): how elt generate reaches an s3:// --out.
-func Storage(dir string) (lake.Settings, error) {
-	if _, err := os.Stat(filepath.Join(dir, project.ConfigFile)); errors.Is(err, fs.ErrNotExist) {
-		return lake.Settings{}, nil
-	}
-	cfg, err := project.LoadConfig(dir)
-	return cfg.Storage, err
+// UploadError is a failure to put generated files on object storage
+// (gen.UploadError).
+type UploadError = gen.UploadError
+
+// Kafka is the topic elt generate --kafka produces the events to.
+type Kafka struct {
+	Brokers []string
+	Topic   string
+	// Partitions is how many partitions the topic is created with when
+	// missing.
+	Partitions int
 }
+
+// KafkaTarget reads elt generate's --kafka (brokers, comma-separated),
+// --topic and --partitions (set: given): both or neither of the first two.
+// No brokers is no Kafka.
+func KafkaTarget(brokers, topic string, partitions int, partitionsSet bool) (Kafka, error) {
+	k := Kafka{Topic: strings.TrimSpace(topic), Partitions: partitions}
+	for _, b := range strings.Split(brokers, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			k.Brokers = append(k.Brokers, b)
+		}
+	}
+	switch {
+	case len(k.Brokers) == 0 && brokers != "":
+		return k, errors.New("--kafka lists no broker: give host:port[,host:port...]")
+	case len(k.Brokers) == 0 && (k.Topic != "" || partitionsSet):
+		return k, errors.New("--topic and --partitions go with --kafka BROKERS, which produces the events to a Kafka topic")
+	case len(k.Brokers) > 0 && k.Topic == "":
+		return k, errors.New("--kafka needs --topic: the topic the events go to")
+	case k.Partitions < 1:
+		return k, fmt.Errorf("--partitions is at least 1, found %d", k.Partitions)
+	}
+	return k, nil
+}
+
+// Summary says what Generate wrote, the files under out.
+func (g Generated) Summary(out string) string {
+	events := fmt.Sprintf("generated %d events, ", g.Events)
+	if g.Kafka.Topic != "" {
+		how := "existing topic"
+		if g.Created {
+			how = "new topic"
+		}
+		events = fmt.Sprintf("produced %d events to the %s %s (%d partitions) on the Kafka brokers %s; generated ",
+			g.Events, how, g.Kafka.Topic, g.Kafka.Partitions, strings.Join(g.Kafka.Brokers, ","))
+	}
+	return fmt.Sprintf("%s%d transactions, %d user rows in %d files under %s", events, g.Transactions, g.Users, g.Files, out)
+}
+
+// NotTheOptions reports whether an error of Generate is not a mistake in
+// its options: a file or object that exists, a failure to upload or to
+// produce.
+func NotTheOptions(err error) bool {
+	var exists *ExistsError
+	var upload *UploadError
+	var produce *ProduceError
+	return errors.As(err, &exists) || errors.As(err, &upload) || errors.As(err, &produce)
+}
+
+// Generated is what Generate wrote: the counts and, with Kafka, the topic.
+type Generated struct {
+	GenerateStats
+	// Kafka is the topic the events went to, its Partitions those it has;
+	// Created says Generate created it.
+	Kafka   Kafka
+	Created bool
+}
+
+// ProduceError is a failure to produce the events to Kafka (not a mistake
+// in the options).
+type ProduceError struct{ Err error }
+
+func (e *ProduceError) Error() string { return e.Err.Error() }
+func (e *ProduceError) Unwrap() error { return e.Err }
 
 // BronzeDir is the bronze folder of the project in dir, bronze (when set)
 // overriding its elt.yaml: where elt generate writes unless told.
@@ -162,68 +232,71 @@ func BronzeDir(dir, bronze string) (string, error) {
 	return p.Resolve(p.Config.Paths.Bronze), nil
 }
 
+// produceBatch is how many events one ProduceSync sends.
+const produceBatch = 2000
+
 // Generate writes synthetic bronze files that follow the data contract
-// into o.Out (elt generate).
+// into o.Out, a folder or an s3:// prefix (gen.Write, reaching the bucket
+// with the storage: settings of the project in dir, if it has an elt.yaml)
+// (elt generate).
 //
-// An Out at an s3:// prefix is written to a temporary folder first, then
-// uploaded (four objects at a time), refusing, before anything is
-// uploaded, to replace an object that exists (gen.ExistsError), as it
-// refuses to overwrite a file; storage reaches the bucket.
-func Generate(ctx context.Context, o GenerateOptions, storage lake.Settings) (GenerateStats, error) {
-	if !lake.IsURL(o.Out) {
-		return gen.Generate(o)
-	}
-	prefix, err := lake.Parse(o.Out)
-	if err != nil {
-		return GenerateStats{}, err
-	}
-	tmp, err := os.MkdirTemp("", "elt-generate-")
-	if err != nil {
-		return GenerateStats{}, err
-	}
-	defer os.RemoveAll(tmp)
-	local := o
-	local.Out = tmp
-	st, err := gen.Generate(local)
-	if err != nil {
-		return st, err
-	}
-	return st, upload(ctx, tmp, prefix, storage)
-}
-
-// UploadError is a failure to put generated files on object storage (not
-// a mistake in the options).
-type UploadError struct{ Err error }
-
-func (e *UploadError) Error() string { return e.Err.Error() }
-func (e *UploadError) Unwrap() error { return e.Err }
-
-// upload puts every file under dir at the same path under prefix
-// (lake.UploadFiles), after making sure that none of them exists there.
-func upload(ctx context.Context, dir string, prefix lake.URL, storage lake.Settings) error {
-	store, err := lake.Connect(ctx, storage)
-	if err != nil {
-		return &UploadError{err}
-	}
-	existing, err := store.List(ctx, prefix)
-	if err != nil {
-		return &UploadError{err}
-	}
-	have := map[string]bool{}
-	for _, obj := range existing {
-		have[obj.Key] = true
-	}
-	rels, err := lake.LocalFiles(dir)
-	if err != nil {
-		return err
-	}
-	for _, rel := range rels {
-		if u := prefix.Join(rel); have[u.Key] {
-			return &ExistsError{Path: u.String()}
+// With a Kafka topic, the events are not files: each line is one message
+// to the topic (created with k.Partitions when missing), keyed by the
+// event's user_id when the line is JSON with one (so a user's events stay
+// in order in one partition), without a key otherwise (malformed lines go
+// too: they are part of the dirt). The other files go to o.Out as usual,
+// after every event was produced.
+func Generate(ctx context.Context, o GenerateOptions, dir string, k Kafka) (Generated, error) {
+	var cfg project.Config
+	if _, err := os.Stat(filepath.Join(dir, project.ConfigFile)); !errors.Is(err, fs.ErrNotExist) {
+		if cfg, err = project.LoadConfig(dir); err != nil {
+			return Generated{}, err
 		}
 	}
-	if _, err := store.UploadFiles(ctx, dir, rels, prefix); err != nil {
-		return &UploadError{err}
+	if len(k.Brokers) == 0 {
+		st, err := gen.Write(ctx, o, cfg.Storage)
+		return Generated{GenerateStats: st}, err
 	}
-	return nil
+	prod, err := stream.OpenProducer(ctx, stream.Config{Brokers: k.Brokers, Topic: k.Topic})
+	if err != nil {
+		return Generated{}, &ProduceError{err}
+	}
+	defer prod.Close()
+	g := Generated{Kafka: k}
+	if g.Kafka.Partitions, g.Created, err = prod.EnsureTopic(ctx, k.Partitions); err != nil {
+		return Generated{}, &ProduceError{err}
+	}
+	batch := make([]stream.Message, 0, produceBatch)
+	o.EventSink = func(line []byte) error {
+		if line != nil {
+			batch = append(batch, stream.Message{Key: userKey(line), Value: bytes.Clone(line), Partition: stream.AnyPartition})
+		}
+		if len(batch) == 0 || (line != nil && len(batch) < produceBatch) {
+			return nil
+		}
+		err := prod.Produce(ctx, batch)
+		batch = batch[:0]
+		if err != nil {
+			return &ProduceError{err}
+		}
+		return nil
+	}
+	g.GenerateStats, err = gen.Write(ctx, o, cfg.Storage)
+	return g, err
+}
+
+// userKey is the user_id of an event line, or nil when the line is not
+// JSON or has none (or null).
+func userKey(line []byte) []byte {
+	var ev struct {
+		UserID json.RawMessage `json:"user_id"`
+	}
+	if json.Unmarshal(line, &ev) != nil || len(ev.UserID) == 0 || string(ev.UserID) == "null" {
+		return nil
+	}
+	var s string
+	if json.Unmarshal(ev.UserID, &s) == nil {
+		return []byte(s)
+	}
+	return ev.UserID // a number: its text
 }
