@@ -145,6 +145,9 @@ var ErrCancelled = errors.New("build cancelled: nothing was published")
 // recorded either way.
 func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	start := time.Now()
+	if _, err := topic.ParseReset(o.ResetOffsets); err != nil {
+		return nil, &project.UsageError{Msg: err.Error()}
+	}
 	g, err := compile.Plan(ctx, b.DB, b.Project)
 	if err != nil {
 		return nil, err

@@ -30,9 +30,6 @@ func buildCommand() *cli.Command {
 			if c.Bool("accept-missing") && !c.Bool("full-refresh") {
 				return usage("--accept-missing goes with --full-refresh")
 			}
-			if r := c.String("reset-offsets"); c.IsSet("reset-offsets") && r != "earliest" && r != "latest" {
-				return usage("--reset-offsets takes earliest (the oldest message the topic keeps) or latest (only messages that arrive from now on), found %q", r)
-			}
 			p, err := load(c)
 			if err != nil {
 				return err

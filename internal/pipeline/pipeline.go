@@ -28,7 +28,7 @@ import (
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/publish"
 	"github.com/digitalservices/elt/internal/state"
-	"github.com/digitalservices/elt/internal/stream"
+	"github.com/digitalservices/elt/internal/stream/produce"
 	"github.com/digitalservices/elt/internal/watch"
 )
 
@@ -257,7 +257,7 @@ func Generate(ctx context.Context, o GenerateOptions, dir string, k Kafka) (Gene
 		st, err := gen.Write(ctx, o, cfg.Storage)
 		return Generated{GenerateStats: st}, err
 	}
-	prod, err := stream.OpenProducer(ctx, stream.Config{Brokers: k.Brokers, Topic: k.Topic})
+	prod, err := produce.OpenProducer(ctx, produce.Config{Brokers: k.Brokers, Topic: k.Topic})
 	if err != nil {
 		return Generated{}, &ProduceError{err}
 	}
@@ -266,10 +266,10 @@ func Generate(ctx context.Context, o GenerateOptions, dir string, k Kafka) (Gene
 	if g.Kafka.Partitions, g.Created, err = prod.EnsureTopic(ctx, k.Partitions); err != nil {
 		return Generated{}, &ProduceError{err}
 	}
-	batch := make([]stream.Message, 0, produceBatch)
+	batch := make([]produce.Message, 0, produceBatch)
 	o.EventSink = func(line []byte) error {
 		if line != nil {
-			batch = append(batch, stream.Message{Key: userKey(line), Value: bytes.Clone(line), Partition: stream.AnyPartition})
+			batch = append(batch, produce.Message{Key: userKey(line), Value: bytes.Clone(line), Partition: produce.AnyPartition})
 		}
 		if len(batch) == 0 || (line != nil && len(batch) < produceBatch) {
 			return nil

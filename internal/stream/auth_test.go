@@ -198,7 +198,7 @@ func TestSASLMechanismNotOffered(t *testing.T) {
 	// TLS is turned off by hand below.)
 	cfg := Config{Brokers: addrs, Topic: topic, DialTimeout: 2 * time.Second, SASL: SASL{Mechanism: "aws-msk-iam"}}
 	isolateAWS(t)
-	opts, err := cfg.clientOptions()
+	opts, err := cfg.ClientOptions()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +242,7 @@ func TestMSKIAM(t *testing.T) {
 	if err := cfg.FromEnv(func(k string) string { t.Errorf("FromEnv read %s for aws-msk-iam", k); return "" }, "", ""); err != nil {
 		t.Fatal(err)
 	}
-	opts, err := cfg.clientOptions()
+	opts, err := cfg.ClientOptions()
 	if err != nil {
 		t.Fatal(err)
 	}

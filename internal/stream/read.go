@@ -87,7 +87,7 @@ func (r *Reader) readRange(ctx context.Context, b Batch, rg Range, maxBytes int3
 		}
 		if _, err := r.metadata(ctx); err != nil {
 			lastErr = err
-			if errors.Is(err, errNoTopic) {
+			if errors.Is(err, ErrNoTopic) {
 				return &OffsetError{Topic: b.Topic, Partition: -1, Stored: -1, LogStart: -1, End: -1, StoredID: b.TopicID, Reason: Recreated}
 			}
 		}

@@ -207,8 +207,8 @@ type Reader struct {
 	login *watchedLogin
 }
 
-// errNoTopic is the topic missing from the cluster.
-var errNoTopic = errors.New("does not exist")
+// ErrNoTopic is the topic missing from the cluster.
+var ErrNoTopic = errors.New("does not exist")
 
 // Open connects to the brokers and checks that the topic exists.
 func Open(ctx context.Context, cfg Config) (*Reader, error) {
@@ -221,7 +221,7 @@ func Open(ctx context.Context, cfg Config) (*Reader, error) {
 	if cfg.DialTimeout <= 0 {
 		cfg.DialTimeout = 10 * time.Second
 	}
-	opts, err := cfg.clientOptions()
+	opts, err := cfg.ClientOptions()
 	if err != nil {
 		return nil, err
 	}
@@ -256,11 +256,11 @@ func Open(ctx context.Context, cfg Config) (*Reader, error) {
 	return r, nil
 }
 
-// clientOptions are the options of every client of the brokers (a reader,
+// ClientOptions are the options of every client of the brokers (a reader,
 // a producer): where they are, the timeouts, the login and TLS. An error
 // is a login or TLS setting that cannot be used (a mechanism unknown, a
 // password missing, a CA file unreadable), said as what to change.
-func (c Config) clientOptions() ([]kgo.Opt, error) {
+func (c Config) ClientOptions() ([]kgo.Opt, error) {
 	timeout := c.DialTimeout
 	if timeout <= 0 {
 		timeout = 10 * time.Second
@@ -320,7 +320,7 @@ func (r *Reader) metadata(ctx context.Context) (topicMeta, error) {
 }
 
 func (r *Reader) noTopic() error {
-	return fmt.Errorf("topic %s %w on the Kafka brokers %s", r.cfg.Topic, errNoTopic, strings.Join(r.cfg.Brokers, ","))
+	return fmt.Errorf("topic %s %w on the Kafka brokers %s", r.cfg.Topic, ErrNoTopic, strings.Join(r.cfg.Brokers, ","))
 }
 
 // brokerErr words an error of a request to the cluster.

@@ -1,4 +1,7 @@
-package stream
+// Package produce writes messages to a Kafka topic (elt generate --kafka):
+// idempotently, each to its partition or where its key hashes, the topic
+// created when missing.
+package produce
 
 import (
 	"context"
@@ -11,7 +14,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/digitalservices/elt/internal/stream"
 )
+
+// Config says where the brokers are and how to log in (stream.Config).
+type Config = stream.Config
 
 // AnyPartition, as a Message's Partition, lets the message's key choose
 // its partition, as Kafka's own clients do (murmur2 of the key); a message
@@ -30,14 +38,14 @@ type Message struct {
 // brokers drop a batch the client retries after it was written), and in
 // order within a partition. It is not safe for concurrent use.
 type Producer struct {
-	cfg Config
+	cfg stream.Config
 	cl  *kgo.Client
 	adm *kadm.Client
 }
 
 // OpenProducer connects to the brokers. The topic need not exist yet
 // (EnsureTopic creates it).
-func OpenProducer(ctx context.Context, cfg Config) (*Producer, error) {
+func OpenProducer(ctx context.Context, cfg stream.Config) (*Producer, error) {
 	if len(cfg.Brokers) == 0 {
 		return nil, errors.New("no Kafka brokers given: list at least one host:port")
 	}
@@ -47,7 +55,7 @@ func OpenProducer(ctx context.Context, cfg Config) (*Producer, error) {
 	if cfg.DialTimeout <= 0 {
 		cfg.DialTimeout = 10 * time.Second
 	}
-	opts, err := cfg.clientOptions()
+	opts, err := cfg.ClientOptions()
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +102,7 @@ func (p *Producer) EnsureTopic(ctx context.Context, partitions int) (have int, c
 	if err == nil {
 		return n, false, nil
 	}
-	if !errors.Is(err, errNoTopic) {
+	if !errors.Is(err, stream.ErrNoTopic) {
 		return 0, false, err
 	}
 	resp, err := p.adm.CreateTopic(ctx, int32(partitions), -1, nil, p.cfg.Topic)
@@ -114,7 +122,7 @@ func (p *Producer) EnsureTopic(ctx context.Context, partitions int) (have int, c
 	// brokers: ask until it lists the partitions.
 	for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
 		n, err = p.partitions(ctx)
-		if err == nil || !errors.Is(err, errNoTopic) {
+		if err == nil || !errors.Is(err, stream.ErrNoTopic) {
 			return n, created, err
 		}
 		select {
@@ -153,7 +161,7 @@ func (p *Producer) partitions(ctx context.Context) (int, error) {
 }
 
 func (p *Producer) noTopic() error {
-	return fmt.Errorf("topic %s %w on the Kafka brokers %s", p.cfg.Topic, errNoTopic, strings.Join(p.cfg.Brokers, ","))
+	return fmt.Errorf("topic %s %w on the Kafka brokers %s", p.cfg.Topic, stream.ErrNoTopic, strings.Join(p.cfg.Brokers, ","))
 }
 
 // Produce writes the messages and waits until the brokers have them all.

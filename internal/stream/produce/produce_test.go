@@ -1,4 +1,4 @@
-package stream
+package produce
 
 import (
 	"context"
@@ -10,11 +10,56 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/digitalservices/elt/internal/stream"
 )
+
+// cluster is a 3-broker kfake cluster with the topic, closed with the test.
+func cluster(t *testing.T, topic string, partitions int) []string {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(3), kfake.SeedTopics(int32(partitions), topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c.ListenAddrs()
+}
+
+// open is a reader of topic.
+func open(t *testing.T, addrs []string, topic string) *stream.Reader {
+	t.Helper()
+	r, err := stream.Open(context.Background(), stream.Config{Brokers: addrs, Topic: topic, DialTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Close)
+	return r
+}
+
+// plan is the reader's next batch.
+func plan(t *testing.T, r *stream.Reader, pos stream.Position, start, reset stream.Start) stream.Batch {
+	t.Helper()
+	b, err := r.Plan(context.Background(), pos, start, reset)
+	if err != nil {
+		t.Fatalf("Plan: %v", err)
+	}
+	return b
+}
+
+// readAll reads the batch.
+func readAll(t *testing.T, r *stream.Reader, b stream.Batch) ([]stream.Record, map[int32]int64) {
+	t.Helper()
+	var got []stream.Record
+	next, err := r.Read(context.Background(), b, func(rec stream.Record) error { got = append(got, rec); return nil })
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	return got, next
+}
 
 func openProducer(t *testing.T, addrs []string, topic string) *Producer {
 	t.Helper()
-	p, err := OpenProducer(context.Background(), Config{Brokers: addrs, Topic: topic, DialTimeout: 2 * time.Second})
+	p, err := OpenProducer(context.Background(), stream.Config{Brokers: addrs, Topic: topic, DialTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +107,7 @@ func TestProduceInOrder(t *testing.T) {
 	}
 
 	r := open(t, addrs, "events")
-	got, _ := readAll(t, r, plan(t, r, Position{}, Earliest, 0))
+	got, _ := readAll(t, r, plan(t, r, stream.Position{}, stream.Earliest, 0))
 	if len(got) != len(msgs) {
 		t.Fatalf("read %d messages, want %d", len(got), len(msgs))
 	}
@@ -125,7 +170,7 @@ func TestEnsureTopic(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := open(t, addrs, tc.topic)
-			b := plan(t, r, Position{}, Earliest, 0)
+			b := plan(t, r, stream.Position{}, stream.Earliest, 0)
 			if len(b.Ranges) != tc.want {
 				t.Fatalf("the topic has %d partitions, want %d", len(b.Ranges), tc.want)
 			}
@@ -163,7 +208,7 @@ func TestProduceErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t0 := time.Now()
-			p, err := OpenProducer(ctx, Config{Brokers: []string{tc.broker}, Topic: tc.topic, DialTimeout: 500 * time.Millisecond})
+			p, err := OpenProducer(ctx, stream.Config{Brokers: []string{tc.broker}, Topic: tc.topic, DialTimeout: 500 * time.Millisecond})
 			if err == nil {
 				defer p.Close()
 				if tc.ask != 0 {
