@@ -346,11 +346,10 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 			last.Store(&p)
 		}
 		var res ingest.Result
-		var resets []string
+		var tr topic.Result
 		if src.Kafka != nil {
-			var tr topic.Result
 			tr, err = topic.Ingest(ctx, tx, src, topic.Options{Options: opts, Reset: resetTo, Reader: o.Streams[src.Name]})
-			res, resets = tr.Result, tr.Resets
+			res = tr.Result
 		} else {
 			res, err = ingest.Ingest(ctx, tx, src, listing.Files, opts)
 		}
@@ -360,13 +359,17 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 		}
 		ingested[src.Name] = true
 		sum.Ingest = append(sum.Ingest, res)
-		b.report(event.SourceIngested{Source: src.Name, Files: res.Files, Records: res.Records, Quarantined: res.Quarantined,
-			Held: len(listing.Held), Seconds: time.Since(t0).Seconds()})
+		ev := event.SourceIngested{Source: src.Name, Files: res.Files, Records: res.Records, Quarantined: res.Quarantined,
+			Held: len(listing.Held), Seconds: time.Since(t0).Seconds()}
+		if src.Kafka != nil {
+			ev.Topic, ev.Partitions = src.Kafka.Topic, tr.Partitions
+		}
+		b.report(ev)
 		for _, e := range notes(src, listings, res, o.FullRefresh) {
 			b.report(e)
 		}
-		for _, r := range resets {
-			b.report(event.Note{Kind: "offsets_reset", Source: src.Name, Text: src.Name + ": " + r})
+		for _, r := range tr.Resets {
+			b.report(event.Warning{Kind: "offsets_reset", Source: src.Name, Text: src.Name + ": " + r})
 		}
 	}
 	// What ingestion read is garbage now: its memory goes back to the

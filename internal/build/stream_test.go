@@ -207,3 +207,95 @@ func TestKafkaConformance(t *testing.T) {
 		})
 	}
 }
+
+// TestKafkaAbortedTransactions: a transactional producer aborts every third
+// transaction, and leaves its last one open while a build runs: bronze gets
+// every committed message and no aborted or uncommitted one; the open one
+// is read by the build after its commit.
+func TestKafkaAbortedTransactions(t *testing.T) {
+	k := testutil.StartKafka(t, 3, "events")
+	p := loadProject(t, kafkaProject(t, k.Addr(), "events"), withoutEvents(t, filepath.Join(testutil.RepoRoot(t), "testdata", "conformance", "01-clean")),
+		filepath.Join(t.TempDir(), "w.duckdb"))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(k.Addr()), kgo.TransactionalID("elt-test"), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.DefaultProduceTopic("events"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx := context.Background()
+	event := func(txn, i int) []byte {
+		return fmt.Appendf(nil, `{"event_id":"e%d-%d","session_id":"s%d","user_id":"u%d","event_type":"page_view","event_timestamp":"2026-11-01T10:%02d:%02dZ"}`,
+			txn, i, txn, txn%7, txn%60, i)
+	}
+	committed := map[string]bool{}
+	write := func(txn int, end kgo.TransactionEndTry) {
+		if err := cl.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 5 {
+			v := event(txn, i)
+			if err := cl.ProduceSync(ctx, &kgo.Record{Partition: int32((txn + i) % 3), Value: v}).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+			if end == kgo.TryCommit {
+				committed[fmt.Sprintf("e%d-%d", txn, i)] = true
+			}
+		}
+		if err := cl.EndTransaction(ctx, end); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for txn := range 30 {
+		end := kgo.TryCommit
+		if txn%3 == 2 {
+			end = kgo.TryAbort
+		}
+		write(txn, end)
+	}
+	// One more, left open while the build runs.
+	if err := cl.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.ProduceSync(ctx, &kgo.Record{Partition: 0, Value: event(99, 0)}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	ids := func() map[string]bool {
+		db, err := state.Open(ctx, p, state.ReadOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		rows, err := db.QueryContext(ctx, "SELECT event_id FROM bronze.events")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]bool{}
+		for rows.Next() {
+			var id string
+			rows.Scan(&id)
+			if out[id] {
+				t.Errorf("%s is in bronze twice", id)
+			}
+			out[id] = true
+		}
+		return out
+	}
+	sum := mustBuild(t, p, Options{})
+	got := ids()
+	if sum.Ingest[0].Records != int64(len(committed)) || len(got) != len(committed) {
+		t.Errorf("read %d messages into %d bronze rows, want the %d committed", sum.Ingest[0].Records, len(got), len(committed))
+	}
+	for id := range got {
+		if !committed[id] {
+			t.Errorf("%s, of an aborted or open transaction, is in bronze", id)
+		}
+	}
+	if err := cl.EndTransaction(ctx, kgo.TryCommit); err != nil {
+		t.Fatal(err)
+	}
+	mustBuild(t, p, Options{})
+	if got := ids(); !got["e99-0"] || len(got) != len(committed)+1 {
+		t.Errorf("after the open transaction committed: %d rows (e99-0 there: %v), want %d", len(got), got["e99-0"], len(committed)+1)
+	}
+	t.Logf("30 transactions of 5 messages, every third aborted: %d committed messages in bronze, none aborted; the open one read after its commit", len(committed))
+}

@@ -42,6 +42,10 @@ type SourceIngested struct {
 	Quarantined int64   `json:"quarantined"` // records rejected, kept in the quarantine
 	Held        int     `json:"held,omitempty"`
 	Seconds     float64 `json:"seconds"`
+	// Topic is a Kafka source's topic (its records are messages), and
+	// Partitions those that brought messages.
+	Topic      string `json:"topic,omitempty"`
+	Partitions int    `json:"partitions,omitempty"`
 }
 
 // Note is something to know; Text is the sentence a person reads (naming

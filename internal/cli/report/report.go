@@ -89,6 +89,10 @@ func lines(e event.Event, p paint) string {
 		}
 		return fmt.Sprintf("ingest  %-14s not loaded: no %s reads bronze.%s\n", e.Source, which, e.Source)
 	case event.SourceIngested:
+		if e.Topic != "" {
+			return fmt.Sprintf("ingest  %-14s %9d messages from topic %s (%d partition%s), %6d quarantined  %6.2fs\n",
+				e.Source, e.Records, e.Topic, e.Partitions, output.Plural(e.Partitions), e.Quarantined, e.Seconds)
+		}
 		return fmt.Sprintf("ingest  %-14s %4d new files, %9d records, %6d quarantined  %6.2fs\n", e.Source, e.Files, e.Records, e.Quarantined, e.Seconds)
 	case event.Note:
 		return "  note: " + e.Text + fileList(e.Files) + "\n"

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/digitalservices/elt/internal/testutil"
+)
+
+// useTopic switches the events source of the project in proj to the topic
+// on the brokers at addr.
+func useTopic(t *testing.T, proj, addr, topic string) {
+	t.Helper()
+	cfg := filepath.Join(proj, "elt.yaml")
+	text, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const at = "  events:\n    format: ndjson\n"
+	if !strings.Contains(string(text), at) {
+		t.Fatalf("%s has no %q", cfg, at)
+	}
+	line := fmt.Sprintf("    kafka: {brokers: [%q], topic: %s}\n", addr, topic)
+	testutil.WriteFile(t, cfg, strings.Replace(string(text), at, at+line, 1))
+}
+
+// TestKafkaRetentionReset: messages removed before a build read them
+// (retention, or deleted records) stop the build with a message saying
+// which and how to go on; --reset-offsets earliest goes on from the oldest
+// message kept, says what was lost, and the run history keeps it.
+func TestKafkaRetentionReset(t *testing.T) {
+	k := testutil.StartKafka(t, 3, "events")
+	proj := copyProject(t, repoRoot(t), t.TempDir())
+	useTopic(t, proj, k.Addr(), "events")
+	base := []string{"--project", proj}
+	mustElt(t, append(base, "generate", "--dirty", "0", "--kafka", k.Addr(), "--topic", "events", "--events", "3000", "--users", "30", "--days", "2")...)
+	mustElt(t, append(base, "build")...)
+	counts := func() string {
+		return mustElt(t, append(base, "query", "--format", "csv", `SELECT (SELECT count(*) FROM bronze.events) + (SELECT count(*) FROM silver.quarantine WHERE source = 'events'),
+			(SELECT sum(records) FROM elt.stream_batches)`)...)
+	}
+	before := counts()
+
+	// Three messages land on partition 1 and are deleted before a build
+	// reads them.
+	event := func(id string) []byte {
+		return fmt.Appendf(nil, `{"event_id":%q,"session_id":"s-late","user_id":"u1","event_type":"page_view","event_timestamp":"2026-11-02T10:00:00Z"}`, id)
+	}
+	offs := k.Produce(t, "events", 1, event("lost-1"), event("lost-2"), event("lost-3"))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(k.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var del kadm.Offsets
+	del.Add(kadm.Offset{Topic: "events", Partition: 1, At: offs[2] + 1})
+	if _, err := kadm.NewClient(cl).DeleteRecords(context.Background(), del); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := elt(t, append(base, "build")...)
+	for _, want := range []string{"topic events partition 1", fmt.Sprintf("the messages from %d to %d were removed", offs[0], offs[2]), "--reset-offsets earliest", "--reset-offsets latest"} {
+		if code != 1 || !strings.Contains(errs, want) {
+			t.Fatalf("a build after unread messages were deleted: exit %d, want 1 and %q in:\n%s", code, want, errs)
+		}
+	}
+	refused := errs
+	if got := counts(); got != before {
+		t.Fatalf("the refused build changed the warehouse:\nbefore %safter  %s", before, got)
+	}
+	if code, _, errs := elt(t, append(base, "build", "--reset-offsets", "oldest")...); code != 2 || !strings.Contains(errs, "use earliest") {
+		t.Fatalf("--reset-offsets oldest: exit %d, want 2 (usage):\n%s", code, errs)
+	}
+
+	k.Produce(t, "events", 1, event("kept-1"))
+	code, out, errs := elt(t, append(base, "build", "--reset-offsets", "earliest")...)
+	if code != 0 || !strings.Contains(out+errs, "3 messages lost") {
+		t.Fatalf("build --reset-offsets earliest: exit %d, want 0 and the loss said:\n%s%s", code, out, errs)
+	}
+	runs := mustElt(t, append(base, "query", "--format", "csv", `SELECT r.args, r.status, b.reset FROM elt.runs r JOIN elt.stream_batches b USING (run_id)
+		WHERE b.reset IS NOT NULL`)...)
+	if !strings.Contains(runs, "build --reset-offsets earliest,success,--reset-offsets earliest: topic events partition 1: offsets") ||
+		!strings.Contains(runs, "(3 messages lost)") {
+		t.Errorf("elt.runs and elt.stream_batches do not keep the reset:\n%s", runs)
+	}
+	ids := mustElt(t, append(base, "query", "--format", "csv", `SELECT event_id FROM bronze.events WHERE event_id LIKE 'lost-%' OR event_id LIKE 'kept-%'`)...)
+	if ids != "event_id\nkept-1\n" {
+		t.Errorf("after the reset, bronze holds %q of the late messages, want kept-1 only", ids)
+	}
+	t.Logf("refused: %s\nthen, with --reset-offsets earliest: %s\nkept in the run history:\n%s", strings.TrimSpace(refused), strings.TrimSpace(out+errs), runs)
+}
