@@ -95,3 +95,36 @@ func TestKafkaRetentionReset(t *testing.T) {
 	}
 	t.Logf("refused: %s\nthen, with --reset-offsets earliest: %s\nkept in the run history:\n%s", strings.TrimSpace(refused), strings.TrimSpace(out+errs), runs)
 }
+
+// TestKafkaProjectCommands: the commands that read a project work on one
+// whose events come from a topic, and say where they come from.
+func TestKafkaProjectCommands(t *testing.T) {
+	k := testutil.StartKafka(t, 3, "events")
+	proj := copyProject(t, repoRoot(t), t.TempDir())
+	useTopic(t, proj, k.Addr(), "events")
+	base := []string{"--project", proj}
+	mustElt(t, append(base, "generate", "--dirty", "0", "--kafka", k.Addr(), "--topic", "events", "--events", "500", "--users", "10", "--days", "1")...)
+	mustElt(t, append(base, "build")...)
+	for _, args := range [][]string{{"ls"}, {"compile"}, {"ddl"}, {"test"}, {"docs"}, {"show", "silver.events", "--limit", "1"}} {
+		code, out, errs := elt(t, append(base, args...)...)
+		t.Logf("elt %s: exit %d\n%s%s", strings.Join(args, " "), code, firstLines(out, 12), errs)
+		if code != 0 {
+			t.Errorf("elt %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errs)
+		}
+		if args[0] == "ls" && !strings.Contains(out, "kafka://events") {
+			t.Errorf("elt ls does not say the events come from kafka://events:\n%s", out)
+		}
+	}
+	// A message's key, partition, offset and timestamp are in bronze.
+	out := mustElt(t, append(base, "query", "--format", "csv", `SELECT count(_kafka_key) > count(*) / 2, count(DISTINCT _kafka_partition),
+		bool_and(_kafka_offset = _line AND _file = 'kafka://events/' || _kafka_partition), max(_kafka_timestamp) > now()::TIMESTAMP - INTERVAL 1 HOUR
+		FROM bronze.events`)...)
+	if !strings.HasSuffix(out, "\ntrue,3,true,true\n") {
+		t.Errorf("bronze.events' Kafka columns:\n%s", out)
+	}
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.SplitAfter(s, "\n")
+	return strings.Join(lines[:min(n, len(lines))], "")
+}
