@@ -314,7 +314,19 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 		if limit, ok := project.MemorySize(b.Project.Config.DuckDB.MemoryLimit); ok {
 			opts.Downloads = ingest.Downloads(limit)
 		}
-		if o.FullRefresh {
+		if o.FullRefresh && src.Kafka != nil {
+			// Messages the topic no longer keeps would be lost.
+			lost, err := topic.Lost(ctx, tx, src, topic.Options{Reader: o.Streams[src.Name]})
+			if err != nil {
+				return err
+			}
+			if len(lost) > 0 && !o.AcceptMissing {
+				return &MissingFilesError{Source: src.Name, Files: lost, Kafka: true}
+			}
+			if err := reset(ctx, tx, src); err != nil {
+				return err
+			}
+		} else if o.FullRefresh {
 			if opts.Previous, err = state.ReadManifest(ctx, tx, src.Name); err != nil {
 				return err
 			}
@@ -459,9 +471,17 @@ func readSources(g *plan.Graph, ids []string) map[string]bool {
 type MissingFilesError struct {
 	Source string
 	Files  []string
+	// Kafka: Files are partitions' offsets the source's topic no longer
+	// keeps.
+	Kafka bool
 }
 
 func (e *MissingFilesError) Error() string {
+	if e.Kafka {
+		return fmt.Sprintf("--full-refresh would lose messages of %s that its topic no longer keeps:\n%s\n"+
+			"  build without --full-refresh, or accept the loss with elt build --full-refresh --accept-missing (the run history records it)",
+			e.Source, listFiles(e.Files, 10))
+	}
 	return fmt.Sprintf("--full-refresh would lose the records of %d ingested file%s of %s that %s gone from bronze:\n%s\n"+
 		"  restore the files and build again, or accept the loss with elt build --full-refresh --accept-missing (the run history records it)",
 		len(e.Files), diag.Plural(len(e.Files)), e.Source, map[bool]string{true: "is", false: "are"}[len(e.Files) == 1], listFiles(e.Files, 10))

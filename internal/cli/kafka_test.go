@@ -93,6 +93,16 @@ func TestKafkaRetentionReset(t *testing.T) {
 	if ids != "event_id\nkept-1\n" {
 		t.Errorf("after the reset, bronze holds %q of the late messages, want kept-1 only", ids)
 	}
+	// A full refresh would lose what the topic no longer keeps: refused,
+	// unless the loss is accepted.
+	code, _, errs = elt(t, append(base, "build", "--full-refresh")...)
+	if code != 1 || !strings.Contains(errs, fmt.Sprintf("kafka://events/1: offsets 0 to %d, no longer kept", offs[2])) || !strings.Contains(errs, "--accept-missing") {
+		t.Fatalf("build --full-refresh after messages were deleted: exit %d, want 1 naming what would be lost:\n%s", code, errs)
+	}
+	mustElt(t, append(base, "build", "--full-refresh", "--accept-missing")...)
+	if ids := mustElt(t, append(base, "query", "--format", "csv", `SELECT count(*) FROM bronze.events WHERE _kafka_partition = 1`)...); ids != "count_star()\n1\n" {
+		t.Errorf("after a full refresh, partition 1 has %q rows in bronze, want only the one kept", ids)
+	}
 	t.Logf("refused: %s\nthen, with --reset-offsets earliest: %s\nkept in the run history:\n%s", strings.TrimSpace(refused), strings.TrimSpace(out+errs), runs)
 }
 

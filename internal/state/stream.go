@@ -65,3 +65,28 @@ func RecordStreamBatch(ctx context.Context, q warehouse.Querier, source string, 
 	}
 	return nil
 }
+
+// ReadStreamFirst is where a Kafka source's reading began: the id of the
+// topic its latest batch read, and each partition's first offset read of
+// that topic among batches that brought records.
+func ReadStreamFirst(ctx context.Context, q warehouse.Querier, source string) (StreamPosition, error) {
+	pos := StreamPosition{Offsets: map[int32]int64{}}
+	rows, err := q.QueryContext(ctx, `WITH latest AS (
+		SELECT arg_max(topic_id, run_id) AS topic_id FROM elt.stream_batches WHERE source = ?)
+		SELECT b."partition", min(b.from_offset), any_value(l.topic_id)
+		FROM elt.stream_batches b JOIN latest l ON b.topic_id = l.topic_id
+		WHERE b.source = ? AND b.records > 0 GROUP BY b."partition"`, source, source)
+	if err != nil {
+		return pos, fmt.Errorf("read the offsets of %s: %w", source, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p int32
+		var first int64
+		if err := rows.Scan(&p, &first, &pos.TopicID); err != nil {
+			return pos, err
+		}
+		pos.Offsets[p] = first
+	}
+	return pos, rows.Err()
+}

@@ -54,6 +54,21 @@ func (r *Reader) Read(ctx context.Context, b Batch, emit func(Record) error) (ne
 // it read were kept.
 func (r *Reader) Last() map[int32]int64 { return maps.Clone(r.last) }
 
+// Starts are the partitions' log start offsets now: the oldest message
+// each still keeps.
+func (r *Reader) Starts(ctx context.Context) (map[int32]int64, error) {
+	return r.listOffsets(ctx, "log start offsets", r.adm.ListStartOffsets)
+}
+
+// TopicID is the topic's id now, as FormatTopicID writes it.
+func (r *Reader) TopicID(ctx context.Context) (string, error) {
+	m, err := r.metadata(ctx)
+	if err != nil {
+		return "", err
+	}
+	return FormatTopicID(m.id), nil
+}
+
 // Ends are the partitions' last stable offsets now: what a batch planned
 // now would read up to.
 func (r *Reader) Ends(ctx context.Context) (map[int32]int64, error) {

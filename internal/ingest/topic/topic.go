@@ -282,3 +282,41 @@ func resetTexts(b stream.Batch, to stream.Start) map[int32]string {
 	}
 	return out
 }
+
+// Lost lists what a full refresh of the source would lose: the messages
+// earlier builds read that the topic no longer keeps (retention removed
+// them, or the topic was recreated), one line per partition.
+func Lost(ctx context.Context, tx warehouse.Querier, src ingest.Source, o Options) ([]string, error) {
+	first, err := state.ReadStreamFirst(ctx, tx, src.Name)
+	if err != nil || len(first.Offsets) == 0 {
+		return nil, err
+	}
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	r := o.Reader
+	if r == nil {
+		if r, err = Open(ctx, src, o.Getenv); err != nil {
+			return nil, err
+		}
+		defer r.Close()
+	}
+	id, err := r.TopicID(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", src.Name, err)
+	}
+	if id != first.TopicID {
+		return []string{fmt.Sprintf("every message read before: topic %s was deleted and recreated (id %s before, %s now)", src.Kafka.Topic, first.TopicID, id)}, nil
+	}
+	starts, err := r.Starts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", src.Name, err)
+	}
+	var lost []string
+	for _, p := range slices.Sorted(maps.Keys(first.Offsets)) {
+		if start, ok := starts[p]; !ok || start > first.Offsets[p] {
+			lost = append(lost, fmt.Sprintf("%s: offsets %d to %d, no longer kept", File(src.Kafka.Topic, p), first.Offsets[p], start-1))
+		}
+	}
+	return lost, nil
+}
