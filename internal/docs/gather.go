@@ -41,6 +41,11 @@ func Gather(ctx context.Context, parser *warehouse.DB, db *warehouse.DB, p *proj
 		if len(cols) > 0 {
 			known[s.Table] = append(cols, ingest.BronzeColumns...)
 		}
+		if src.Kafka != nil {
+			for _, c := range ingest.KafkaColumns {
+				known[s.Table] = append(known[s.Table], c[0])
+			}
+		}
 		if db != nil {
 			t, err := state.Count(ctx, db, src.Name)
 			if err != nil {
