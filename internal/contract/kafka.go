@@ -123,9 +123,9 @@ func (k *Kafka) validate(at func(path ...string) func(string, ...any)) {
 		if s.PasswordEnv == "" {
 			s.PasswordEnv = DefaultKafkaPasswordEnv
 		}
-		for key, v := range map[string]string{"username_env": s.UsernameEnv, "password_env": s.PasswordEnv} {
-			if !envRe.MatchString(v) {
-				at("kafka", "sasl", key)("%s names an environment variable (secrets are never written in elt.yaml), found %q", key, v)
+		for _, e := range [][2]string{{"username_env", s.UsernameEnv}, {"password_env", s.PasswordEnv}} {
+			if !envRe.MatchString(e[1]) {
+				at("kafka", "sasl", e[0])("%s names an environment variable (secrets are never written in elt.yaml), found %q", e[0], e[1])
 			}
 		}
 	}
