@@ -53,3 +53,21 @@ func Redact(s string) string {
 	b.WriteString(s)
 	return secretParam.ReplaceAllString(b.String(), "${1}"+Redacted)
 }
+
+// secretKeyRe finds a YAML key that names a secret (password, secret,
+// token) and its value, block or flow style.
+var secretKeyRe = regexp.MustCompile(`(?im)((?:^|[\s{,])["']?([a-z_]*(?:password|passwd|secret|token)[a-z_]*)["']?[ \t]*:[ \t]*)([^,}\r\n]*)`)
+
+// MaskSecretValues masks, in YAML text shown under an error, the value of
+// every key that names a secret (password: x → password: ***); a key
+// naming the environment variable that holds one (password_env) keeps
+// its value.
+func MaskSecretValues(text string) string {
+	return secretKeyRe.ReplaceAllStringFunc(text, func(m string) string {
+		sub := secretKeyRe.FindStringSubmatch(m)
+		if strings.HasSuffix(strings.ToLower(sub[2]), "_env") || strings.TrimSpace(sub[3]) == "" {
+			return m
+		}
+		return sub[1] + Redacted
+	})
+}

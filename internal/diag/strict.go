@@ -17,6 +17,8 @@ import (
 // every bad value at its line and column. lineOff and colOff shift positions
 // when the YAML sits inside another file (a model header).
 func DecodeStrict(path, fileText, yamlText string, lineOff, colOff int, out any) error {
+	// A secret written where it does not belong is not printed back.
+	fileText = MaskSecretValues(fileText)
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(yamlText), &doc); err != nil {
 		line, msg := YAMLErrLine(err)
@@ -155,7 +157,12 @@ func CheckKnown(n *yaml.Node, t reflect.Type, report func(*yaml.Node, string, ..
 			k, v := n.Content[i], n.Content[i+1]
 			ft, ok := fields[k.Value]
 			if !ok {
-				report(k, "unknown key %q (known keys: %s)", k.Value, strings.Join(slices.Sorted(maps.Keys(fields)), ", "))
+				known := strings.Join(slices.Sorted(maps.Keys(fields)), ", ")
+				if secretKeyRe.MatchString(k.Value+":") && !strings.HasSuffix(k.Value, "_env") {
+					report(k, "unknown key %q: elt never reads secrets from its YAML files; put it in the environment (known keys: %s)", k.Value, known)
+					continue
+				}
+				report(k, "unknown key %q (known keys: %s)", k.Value, known)
 				continue
 			}
 			CheckKnown(v, ft, report)
