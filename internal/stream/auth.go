@@ -297,15 +297,17 @@ func pathErr(err error) error {
 
 // connErr words an error that is a refused login or a failed TLS
 // handshake as what to do; it returns nil for any other error.
-func (r *Reader) connErr(err error) error {
-	c := r.cfg
+func (r *Reader) connErr(err error) error { return connErr(r.cfg, r.login, err) }
+
+// connErr is connErr of a client of c whose logins login watches.
+func connErr(c Config, login *watchedLogin, err error) error {
 	brokers := strings.Join(c.Brokers, ",")
 	if e, ok := errors.AsType[errAWSCredentials](err); ok {
 		return fmt.Errorf("the Kafka brokers %s take an MSK IAM login, for which the AWS default chain gives no credentials: %v; set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where a role is attached", brokers, e.err)
 	}
 	if name, _ := c.SASL.kafkaName(); name != "" {
 		refused := errors.Is(err, kerr.SaslAuthenticationFailed) || errors.Is(err, kerr.IllegalSaslState) ||
-			(r.login.unfinished() && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)))
+			(login.unfinished() && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)))
 		switch {
 		case errors.Is(err, kerr.UnsupportedSaslMechanism):
 			return fmt.Errorf("the Kafka brokers %s do not offer the SASL mechanism %s: set kafka.sasl.mechanism to one they offer", brokers, name)

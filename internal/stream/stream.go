@@ -212,30 +212,53 @@ var ErrNoTopic = errors.New("does not exist")
 
 // Open connects to the brokers and checks that the topic exists.
 func Open(ctx context.Context, cfg Config) (*Reader, error) {
+	cl, login, err := dial(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	r := &Reader{cfg: cfg, cl: cl, adm: kadm.NewClient(cl), login: login}
+	if _, err := r.metadata(ctx); err != nil {
+		cl.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// Dial connects a client of the brokers with cfg's options (ClientOptions)
+// and extra, and checks that it reaches them: a broker that does not
+// answer, a refused login and a failed TLS handshake are errors saying
+// what to fix. The producer's client is made so.
+func Dial(ctx context.Context, cfg Config, extra ...kgo.Opt) (*kgo.Client, error) {
+	cl, _, err := dial(ctx, cfg, extra...)
+	return cl, err
+}
+
+// dial is Dial, with the watch of the client's SASL logins (nil without).
+func dial(ctx context.Context, cfg Config, extra ...kgo.Opt) (*kgo.Client, *watchedLogin, error) {
 	if len(cfg.Brokers) == 0 {
-		return nil, errors.New("no Kafka brokers given: list at least one host:port")
+		return nil, nil, errors.New("no Kafka brokers given: list at least one host:port")
 	}
 	if cfg.Topic == "" {
-		return nil, errors.New("no Kafka topic given")
+		return nil, nil, errors.New("no Kafka topic given")
 	}
 	if cfg.DialTimeout <= 0 {
 		cfg.DialTimeout = 10 * time.Second
 	}
 	opts, err := cfg.ClientOptions()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	cl, err := kgo.NewClient(opts...)
+	cl, err := kgo.NewClient(append(opts, extra...)...)
 	if err != nil {
-		return nil, fmt.Errorf("the Kafka brokers %s: %w", strings.Join(cfg.Brokers, ","), err)
+		return nil, nil, fmt.Errorf("the Kafka brokers %s: %w", strings.Join(cfg.Brokers, ","), err)
 	}
-	r := &Reader{cfg: cfg, cl: cl, adm: kadm.NewClient(cl), login: loginOf(cl)}
+	login := loginOf(cl)
 	pctx, cancel := context.WithTimeout(ctx, 2*cfg.DialTimeout)
 	defer cancel()
 	if err := cl.Ping(pctx); err != nil {
 		cl.Close()
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		}
 		if pctx.Err() != nil {
 			err = fmt.Errorf("no answer within %s", 2*cfg.DialTimeout)
@@ -244,16 +267,12 @@ func Open(ctx context.Context, cfg Config) (*Reader, error) {
 				// of what it takes for a request.
 				err = fmt.Errorf("%w, with TLS on: if the brokers listen without TLS on that port, use their TLS port, or remove kafka.tls", err)
 			}
-		} else if e := r.connErr(err); e != nil {
-			return nil, e
+		} else if e := connErr(cfg, login, err); e != nil {
+			return nil, nil, e
 		}
-		return nil, fmt.Errorf("cannot reach the Kafka brokers %s: %w", strings.Join(cfg.Brokers, ","), err)
+		return nil, nil, fmt.Errorf("cannot reach the Kafka brokers %s: %w", strings.Join(cfg.Brokers, ","), err)
 	}
-	if _, err := r.metadata(pctx); err != nil {
-		cl.Close()
-		return nil, err
-	}
-	return r, nil
+	return cl, login, nil
 }
 
 // ClientOptions are the options of every client of the brokers (a reader,

@@ -46,44 +46,17 @@ type Producer struct {
 // OpenProducer connects to the brokers. The topic need not exist yet
 // (EnsureTopic creates it).
 func OpenProducer(ctx context.Context, cfg stream.Config) (*Producer, error) {
-	if len(cfg.Brokers) == 0 {
-		return nil, errors.New("no Kafka brokers given: list at least one host:port")
-	}
-	if cfg.Topic == "" {
-		return nil, errors.New("no Kafka topic given")
-	}
-	if cfg.DialTimeout <= 0 {
-		cfg.DialTimeout = 10 * time.Second
-	}
-	opts, err := cfg.ClientOptions()
-	if err != nil {
-		return nil, err
-	}
-	opts = append(opts,
+	cl, err := stream.Dial(ctx, cfg,
 		kgo.DefaultProduceTopic(cfg.Topic),
 		kgo.RecordPartitioner(partitioner{kgo.StickyKeyPartitioner(nil)}),
 		// A topic missing fails after a few metadata refreshes, not
 		// after the default's retries, which cannot help.
 		kgo.UnknownTopicRetries(2),
 	)
-	cl, err := kgo.NewClient(opts...)
 	if err != nil {
-		return nil, fmt.Errorf("the Kafka brokers %s: %w", strings.Join(cfg.Brokers, ","), err)
+		return nil, err
 	}
-	p := &Producer{cfg: cfg, cl: cl, adm: kadm.NewClient(cl)}
-	pctx, cancel := context.WithTimeout(ctx, 2*cfg.DialTimeout)
-	defer cancel()
-	if err := cl.Ping(pctx); err != nil {
-		cl.Close()
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if pctx.Err() != nil {
-			err = fmt.Errorf("no answer within %s", 2*cfg.DialTimeout)
-		}
-		return nil, fmt.Errorf("cannot reach the Kafka brokers %s: %w", strings.Join(cfg.Brokers, ","), err)
-	}
-	return p, nil
+	return &Producer{cfg: cfg, cl: cl, adm: kadm.NewClient(cl)}, nil
 }
 
 // Close flushes nothing (Produce waits for its messages) and closes the
