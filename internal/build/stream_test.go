@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/digitalservices/elt/internal/project"
@@ -28,19 +27,7 @@ import (
 func kafkaProject(t *testing.T, addr, topic string) string {
 	t.Helper()
 	proj := conformanceProject(t)
-	cfg := filepath.Join(proj, "elt.yaml")
-	text, err := os.ReadFile(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const at = "  events:\n    format: ndjson\n"
-	if !bytes.Contains(text, []byte(at)) {
-		t.Fatalf("elt.yaml has no %q", at)
-	}
-	text = bytes.Replace(text, []byte(at), []byte(at+fmt.Sprintf("    kafka: {brokers: [%q], topic: %s}\n", addr, topic)), 1)
-	if err := os.WriteFile(cfg, text, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testutil.UseTopic(t, proj, addr, topic)
 	return proj
 }
 
@@ -156,12 +143,7 @@ func TestKafkaConformance(t *testing.T) {
 
 			for _, batches := range []int{1, 20} {
 				t.Run(fmt.Sprintf("%d batches", batches), func(t *testing.T) {
-					c, err := kfake.NewCluster(kfake.Ports(0), kfake.SeedTopics(3, "events"))
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer c.Close()
-					addr := c.ListenAddrs()[0]
+					addr := testutil.StartKafka(t, 3, "events").Addr()
 					p := loadProject(t, kafkaProject(t, addr, "events"), withoutEvents(t, dir), filepath.Join(t.TempDir(), "w.duckdb"))
 					msgs := eventMessages(t, dir, "events", 3)
 					gated := 0

@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,23 +12,6 @@ import (
 	"github.com/digitalservices/elt/internal/testutil"
 )
 
-// useTopic switches the events source of the project in proj to the topic
-// on the brokers at addr.
-func useTopic(t *testing.T, proj, addr, topic string) {
-	t.Helper()
-	cfg := filepath.Join(proj, "elt.yaml")
-	text, err := os.ReadFile(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const at = "  events:\n    format: ndjson\n"
-	if !strings.Contains(string(text), at) {
-		t.Fatalf("%s has no %q", cfg, at)
-	}
-	line := fmt.Sprintf("    kafka: {brokers: [%q], topic: %s}\n", addr, topic)
-	testutil.WriteFile(t, cfg, strings.Replace(string(text), at, at+line, 1))
-}
-
 // TestKafkaRetentionReset: messages removed before a build read them
 // (retention, or deleted records) stop the build with a message saying
 // which and how to go on; --reset-offsets earliest goes on from the oldest
@@ -38,7 +19,7 @@ func useTopic(t *testing.T, proj, addr, topic string) {
 func TestKafkaRetentionReset(t *testing.T) {
 	k := testutil.StartKafka(t, 3, "events")
 	proj := copyProject(t, repoRoot(t), t.TempDir())
-	useTopic(t, proj, k.Addr(), "events")
+	testutil.UseTopic(t, proj, k.Addr(), "events")
 	base := []string{"--project", proj}
 	mustElt(t, append(base, "generate", "--dirty", "0", "--kafka", k.Addr(), "--topic", "events", "--events", "3000", "--users", "30", "--days", "2")...)
 	mustElt(t, append(base, "build")...)
@@ -111,7 +92,7 @@ func TestKafkaRetentionReset(t *testing.T) {
 func TestKafkaProjectCommands(t *testing.T) {
 	k := testutil.StartKafka(t, 3, "events")
 	proj := copyProject(t, repoRoot(t), t.TempDir())
-	useTopic(t, proj, k.Addr(), "events")
+	testutil.UseTopic(t, proj, k.Addr(), "events")
 	base := []string{"--project", proj}
 	mustElt(t, append(base, "generate", "--dirty", "0", "--kafka", k.Addr(), "--topic", "events", "--events", "500", "--users", "10", "--days", "1")...)
 	mustElt(t, append(base, "build")...)

@@ -2,6 +2,10 @@ package testutil
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,4 +73,24 @@ func (k *Kafka) Produce(t testing.TB, topic string, partition int32, values ...[
 		offsets[i] = r.Offset
 	}
 	return offsets
+}
+
+// UseTopic switches the events source of the project in proj (its elt.yaml
+// declares "  events:\n    format: ndjson\n", as the repository's and the
+// conformance cases' do) to the topic on the brokers at addr.
+func UseTopic(t testing.TB, proj, addr, topic string) {
+	t.Helper()
+	cfg := filepath.Join(proj, "elt.yaml")
+	text, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const at = "  events:\n    format: ndjson\n"
+	if !strings.Contains(string(text), at) {
+		t.Fatalf("%s has no %q", cfg, at)
+	}
+	line := fmt.Sprintf("    kafka: {brokers: [%q], topic: %s}\n", addr, topic)
+	if err := os.WriteFile(cfg, []byte(strings.Replace(string(text), at, at+line, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
