@@ -448,6 +448,9 @@ func TestKafkaWatchKilled(t *testing.T) {
 	if c.read != prod.messages || c.bronze+c.quarantined != prod.messages {
 		t.Errorf("reconciliation: %d messages produced, %d read by the batches, %d in bronze + %d quarantined", prod.messages, c.read, c.bronze, c.quarantined)
 	}
+	if c.runs != c.success+c.interrupted {
+		t.Errorf("%d runs, %d of them committed and %d interrupted: a run is left running, or failed", c.runs, c.success, c.interrupted)
+	}
 	if c.interrupted == 0 {
 		t.Errorf("no run was interrupted by the %d kills: none landed in a build", killCount)
 	}
