@@ -11,10 +11,10 @@ import (
 
 // topics watches the Kafka sources: each has a reader kept open across
 // builds, asked every max_wait for its partitions' last stable offsets. A
-// build runs when they moved since the last build began (new messages), or
-// when the last build succeeded and left messages behind (max_records):
-// while a build runs, messages gather, and the next build takes them all,
-// so batches grow rather than builds pile up. A build that failed is tried
+// build runs when they moved past where the last build, successful, read
+// to (new messages, or messages max_records left behind), or, when it
+// failed, since it began. While a build runs, messages gather, and the
+// next build takes them all, so batches grow rather than builds pile up. A build that failed is tried
 // again when more messages come, or an interval later (as a failed build
 // of files is at the next poll): the failure may have passed (the
 // warehouse held by an elt query, a broker away for a moment), and
@@ -79,7 +79,15 @@ func (t *topics) pending(ctx context.Context) (bool, string) {
 			t.failed = msg
 			return false, msg
 		}
-		if !maps.Equal(ends, t.seen[src.Name]) || (t.left[src.Name] != nil && !maps.Equal(ends, t.left[src.Name])) {
+		// After a build that succeeded, what it read to tells whether
+		// anything is new (messages that landed as it began were read by
+		// it); after one that failed, or before any, the ends it began
+		// with.
+		since := t.left[src.Name]
+		if since == nil {
+			since = t.seen[src.Name]
+		}
+		if !maps.Equal(ends, since) {
 			due = true
 		}
 	}
