@@ -11,11 +11,15 @@ import (
 
 // topics watches the Kafka sources: each has a reader kept open across
 // builds, asked every max_wait for its partitions' last stable offsets. A
-// build runs when they moved since the last build began (new messages), or
-// when the last build succeeded and left messages behind (max_records):
-// while a build runs, messages gather, and the next build takes them all,
-// so batches grow rather than builds pile up. A build that failed is not
-// tried again until more messages come.
+// build runs when they moved past where the last build, successful, read
+// to (new messages, or messages max_records left behind), or, when it
+// failed, since it began. While a build runs, messages gather, and the
+// next build takes them all, so batches grow rather than builds pile up. A build that failed is tried
+// again when more messages come, or an interval later (as a failed build
+// of files is at the next poll): the failure may have passed (the
+// warehouse held by an elt query, a broker away for a moment), and
+// otherwise the messages it left would wait for the next message, which
+// on a quiet topic may be long in coming.
 type topics struct {
 	sources []ingest.Source
 	readers topic.Readers
@@ -23,12 +27,15 @@ type topics struct {
 	// seen are each source's ends when its last build began; left are
 	// those it did not read to (its position after, when it succeeded).
 	seen, left map[string]map[int32]int64
-	failed     string // the last error said, said once
+	failed     string        // the last error said, said once
+	interval   time.Duration // how long a failed build waits to be tried again
+	retryAt    time.Time     // when the last build, failed, is tried again (zero: it did not fail)
 }
 
 // openTopics opens a reader of each Kafka source; nil when there is none.
-func openTopics(ctx context.Context, sources []ingest.Source) (*topics, error) {
-	t := &topics{readers: topic.Readers{}, seen: map[string]map[int32]int64{}, left: map[string]map[int32]int64{}}
+// A failed build is tried again after interval.
+func openTopics(ctx context.Context, sources []ingest.Source, interval time.Duration) (*topics, error) {
+	t := &topics{readers: topic.Readers{}, seen: map[string]map[int32]int64{}, left: map[string]map[int32]int64{}, interval: interval}
 	for _, src := range sources {
 		if src.Kafka == nil {
 			continue
@@ -72,11 +79,22 @@ func (t *topics) pending(ctx context.Context) (bool, string) {
 			t.failed = msg
 			return false, msg
 		}
-		if !maps.Equal(ends, t.seen[src.Name]) || (t.left[src.Name] != nil && !maps.Equal(ends, t.left[src.Name])) {
+		// After a build that succeeded, what it read to tells whether
+		// anything is new (messages that landed as it began were read by
+		// it); after one that failed, or before any, the ends it began
+		// with.
+		since := t.left[src.Name]
+		if since == nil {
+			since = t.seen[src.Name]
+		}
+		if !maps.Equal(ends, since) {
 			due = true
 		}
 	}
 	t.failed = ""
+	if !t.retryAt.IsZero() && !time.Now().Before(t.retryAt) {
+		due = true
+	}
 	return due, ""
 }
 
@@ -90,8 +108,13 @@ func (t *topics) started(ctx context.Context) {
 }
 
 // finished notes where a build left each topic: where its reader read to,
-// when it succeeded; nothing more to do until new messages, when it failed.
+// when it succeeded; when it failed, nothing more to do until new messages
+// or an interval has passed.
 func (t *topics) finished(ok bool) {
+	t.retryAt = time.Time{}
+	if !ok {
+		t.retryAt = time.Now().Add(t.interval)
+	}
 	for _, src := range t.sources {
 		if ok {
 			t.left[src.Name] = t.readers[src.Name].Last()

@@ -63,7 +63,7 @@ func Watch(ctx context.Context, p *project.Project, interval time.Duration, rep 
 		}
 	}
 	// Kafka sources are read in micro-batches: their readers stay open.
-	w.topics, err = openTopics(ctx, ingest.Declared(p.Config, bronze))
+	w.topics, err = openTopics(ctx, ingest.Declared(p.Config, bronze), interval)
 	if err != nil {
 		return err
 	}
