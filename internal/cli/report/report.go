@@ -171,6 +171,9 @@ func lines(e event.Event, p paint) string {
 		}
 		return b.String()
 	case event.WatchBuildFailed:
+		if e.Waiting == 0 {
+			return fmt.Sprintf("%s  build failed: %s\n", stamp(e.At), e.Error) // a build for new messages
+		}
 		return fmt.Sprintf("%s  build failed (%d new file%s waiting): %s\n", stamp(e.At), e.Waiting, output.Plural(e.Waiting), e.Error)
 	case event.WatchPollFailed:
 		if e.Kafka {

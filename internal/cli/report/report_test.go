@@ -91,6 +91,13 @@ func TestPlainReporter(t *testing.T) {
 		{event.WatchBuildDone{RunID: 4, Files: 1, Records: 10, Quarantined: 1, Models: 3, Seconds: 0.5, At: at, Warnings: []string{"warning: x:\n    a.json", "online  gold.f  not served"}},
 			"09:08:07  run 4: 1 file, 10 records (1 quarantined), 3 models in 0.50s\n09:08:07  warning: x:\n    a.json\n09:08:07  online  gold.f  not served\n"},
 		{event.WatchBuildFailed{Waiting: 2, Error: "boom", At: at}, "09:08:07  build failed (2 new files waiting): boom\n"},
+		{event.WatchBuildFailed{Error: "boom", At: at}, "09:08:07  build failed: boom\n"},
+		{event.SourceIngested{Source: "events", Topic: "ev", Partitions: 3, Records: 12, Quarantined: 1, Seconds: 0.5},
+			"ingest  events                12 messages from topic ev (3 partitions),      1 quarantined    0.50s\n"},
+		{event.WatchBuildDone{RunID: 5, Messages: 3, Records: 3, Models: 6, Seconds: 0.25, At: at}, "09:08:07  run 5: 0 files, 3 messages, 3 records (0 quarantined), 6 models in 0.25s\n"},
+		{event.WatchPollFailed{Error: "events: no answer", Kafka: true, At: at}, "09:08:07  cannot reach Kafka: events: no answer\n"},
+		{event.WatchStarted{Dir: "b", IntervalText: "2s", Topics: []string{"events from kafka topic events (every 500ms)"}},
+			"reading events from kafka topic events (every 500ms)\nwatching b (every 2s; Ctrl-C stops)\n"},
 		{event.WatchPollFailed{Error: "gone", At: at}, "09:08:07  cannot read the bronze folder: gone\n"},
 		{event.WatchStopped{}, "stopped\n"},
 	} {
