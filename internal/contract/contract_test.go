@@ -9,6 +9,26 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// wantProblems validates s and fails the test unless it reports the
+// problems want ("path: message" prefixes), in order.
+func wantProblems(t *testing.T, s *Source, want []string) {
+	t.Helper()
+	var got []string
+	s.Validate(func(path ...string) func(string, ...any) {
+		return func(format string, args ...any) {
+			got = append(got, strings.Join(path, "/")+": "+fmt.Sprintf(format, args...))
+		}
+	})
+	if len(got) != len(want) {
+		t.Fatalf("got %d problems, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i := range got {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("problem %d:\ngot  %s\nwant %s...", i, got[i], want[i])
+		}
+	}
+}
+
 // TestSourceValidate: a declaration's problems are each reported at the
 // key path they stand at, and its defaults are filled in.
 func TestSourceValidate(t *testing.T) {
@@ -38,21 +58,8 @@ func TestSourceValidate(t *testing.T) {
 			[]string{`key: key "k" is not one of the declared fields`, `invalid_order/0: invalid_order names "z"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var got []string
 			s := tc.src
-			s.Validate(func(path ...string) func(string, ...any) {
-				return func(format string, args ...any) {
-					got = append(got, strings.Join(path, "/")+": "+fmt.Sprintf(format, args...))
-				}
-			})
-			if len(got) != len(tc.want) {
-				t.Fatalf("got %d problems, want %d:\n%s", len(got), len(tc.want), strings.Join(got, "\n"))
-			}
-			for i := range got {
-				if !strings.HasPrefix(got[i], tc.want[i]) {
-					t.Errorf("problem %d:\ngot  %s\nwant %s...", i, got[i], tc.want[i])
-				}
-			}
+			wantProblems(t, &s, tc.want)
 			if *s.MaxQuarantinePct != DefaultMaxQuarantinePct && tc.src.MaxQuarantinePct == nil {
 				t.Errorf("gate %v, want the default %v", *s.MaxQuarantinePct, DefaultMaxQuarantinePct)
 			}

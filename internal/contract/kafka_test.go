@@ -1,8 +1,6 @@
 package contract
 
 import (
-	"fmt"
-	"strings"
 	"testing"
 	"time"
 )
@@ -34,21 +32,8 @@ func TestKafkaValidate(t *testing.T) {
 		{"tls", Source{Format: NDJSON, Fields: id, Kafka: with(func(k *Kafka) { k.TLS = &KafkaTLS{CertFile: "c.pem"} })}, []string{"kafka/tls: a client certificate needs both cert_file and key_file"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var got []string
 			s := tc.src
-			s.Validate(func(path ...string) func(string, ...any) {
-				return func(format string, args ...any) {
-					got = append(got, strings.Join(path, "/")+": "+fmt.Sprintf(format, args...))
-				}
-			})
-			if len(got) != len(tc.want) {
-				t.Fatalf("got %d problems, want %d:\n%s", len(got), len(tc.want), strings.Join(got, "\n"))
-			}
-			for i := range got {
-				if !strings.HasPrefix(got[i], tc.want[i]) {
-					t.Errorf("problem %d:\ngot  %s\nwant %s...", i, got[i], tc.want[i])
-				}
-			}
+			wantProblems(t, &s, tc.want)
 			if tc.want == nil {
 				if s.Kafka.Start != "earliest" || s.Kafka.Wait() != 500*time.Millisecond || len(s.Patterns) != 0 {
 					t.Errorf("defaults: start %q, wait %s, patterns %v", s.Kafka.Start, s.Kafka.Wait(), s.Patterns)

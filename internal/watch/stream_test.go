@@ -18,17 +18,12 @@ import (
 	"github.com/digitalservices/elt/internal/testutil"
 )
 
-// TestWatchTopicRetriesAFailedBuild: a build of a Kafka source's messages
-// that fails (the warehouse held by an elt query, a broker gone for a
-// moment) is tried again an interval later, as a failed build of files
-// is, though no message comes after; once a build succeeds, watch waits
-// for new messages and builds nothing meanwhile.
-func TestWatchTopicRetriesAFailedBuild(t *testing.T) {
-	k := testutil.StartKafka(t, 2, "events")
-	k.Produce(t, "events", 0, []byte(`{"id":"a"}`), []byte(`{"id":"b"}`))
-	k.Produce(t, "events", 1, []byte(`{"id":"c"}`))
+// topicProject is a project whose one source reads the topic events on
+// the brokers at addr, asked every 50ms, with an empty bronze folder.
+func topicProject(t *testing.T, addr string) *project.Project {
+	t.Helper()
 	cfg, err := project.ParseConfig(fmt.Sprintf("version: 1\nsources:\n  events:\n    format: ndjson\n"+
-		"    kafka: {brokers: [%q], topic: events, max_wait: 50ms}\n    fields: [{name: id, type: id}]\n", k.Addr()))
+		"    kafka: {brokers: [%q], topic: events, max_wait: 50ms}\n    fields: [{name: id, type: id}]\n", addr))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,6 +33,19 @@ func TestWatchTopicRetriesAFailedBuild(t *testing.T) {
 	if err := os.MkdirAll(p.Config.Paths.Bronze, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	return p
+}
+
+// TestWatchTopicRetriesAFailedBuild: a build of a Kafka source's messages
+// that fails (the warehouse held by an elt query, a broker gone for a
+// moment) is tried again an interval later, as a failed build of files
+// is, though no message comes after; once a build succeeds, watch waits
+// for new messages and builds nothing meanwhile.
+func TestWatchTopicRetriesAFailedBuild(t *testing.T) {
+	k := testutil.StartKafka(t, 2, "events")
+	k.Produce(t, "events", 0, []byte(`{"id":"a"}`), []byte(`{"id":"b"}`))
+	k.Produce(t, "events", 1, []byte(`{"id":"c"}`))
+	p := topicProject(t, k.Addr())
 
 	var mu sync.Mutex
 	var builds []time.Time
@@ -110,17 +118,7 @@ func TestWatchTopicRetriesAFailedBuild(t *testing.T) {
 func TestWatchTopicBuildsNothingTwice(t *testing.T) {
 	k := testutil.StartKafka(t, 1, "events")
 	k.Produce(t, "events", 0, []byte(`{"id":"a"}`))
-	cfg, err := project.ParseConfig(fmt.Sprintf("version: 1\nsources:\n  events:\n    format: ndjson\n"+
-		"    kafka: {brokers: [%q], topic: events, max_wait: 50ms}\n    fields: [{name: id, type: id}]\n", k.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	p := &project.Project{Dir: dir, Config: cfg}
-	p.Config.Paths.Bronze = filepath.Join(dir, "bronze")
-	if err := os.MkdirAll(p.Config.Paths.Bronze, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	p := topicProject(t, k.Addr())
 	var mu sync.Mutex
 	var builds, read []int
 	pos := stream.Position{Offsets: map[int32]int64{}}
