@@ -35,12 +35,16 @@ type part struct {
 	ts        []int64 // milliseconds since the epoch
 }
 
-// clean is b made valid UTF-8 without NUL bytes, and whether it was so.
-func clean(b []byte) (string, bool) {
-	if utf8.Valid(b) && bytes.IndexByte(b, 0) < 0 {
-		return string(b), true
+// valid tells whether b is UTF-8 without NUL bytes, as a record's text
+// must be.
+func valid(b []byte) bool { return utf8.Valid(b) && bytes.IndexByte(b, 0) < 0 }
+
+// clean is b as text, made valid UTF-8 without NUL bytes when it is not.
+func clean(b []byte) string {
+	if valid(b) {
+		return string(b)
 	}
-	return strings.ReplaceAll(strings.ToValidUTF8(string(b), "\uFFFD"), "\x00", "\uFFFD"), false
+	return strings.ReplaceAll(strings.ToValidUTF8(string(b), "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // add adds a message.
@@ -49,20 +53,24 @@ func (m *messages) add(r stream.Record) {
 		m.parts = append(m.parts, part{partition: r.Partition})
 	}
 	p := &m.parts[len(m.parts)-1]
-	value, ok := clean(r.Value)
+	from := p.text.Len()
+	ok := valid(r.Value)
+	if ok {
+		p.text.Write(r.Value) // copied once, into the part's text
+	} else {
+		p.text.WriteString(clean(r.Value))
+	}
 	var key *string
 	if r.Key != nil {
-		k, kok := clean(r.Key)
-		key, ok = &k, ok && kok
+		k := clean(r.Key)
+		key, ok = &k, ok && valid(r.Key)
 	}
-	from := p.text.Len()
-	p.text.WriteString(value)
 	p.at = append(p.at, [2]int{from, p.text.Len()})
 	p.offsets = append(p.offsets, r.Offset)
 	p.encoding = append(p.encoding, ok)
 	p.keys = append(p.keys, key)
 	p.ts = append(p.ts, r.Timestamp.UnixMilli())
-	m.size += len(value)
+	m.size += p.text.Len() - from
 	m.n++
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/ingest/read"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/stream"
 	"github.com/digitalservices/elt/internal/warehouse"
@@ -155,38 +156,14 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src ingest.Source, o Opti
 	for i, f := range src.Fields {
 		cols[i] = f.ColumnName()
 	}
-	// Messages are gathered and loaded a batch of o.BatchBytes at a time,
-	// as a file's lines are.
-	msgs := &messages{columns: cols}
-	counts := map[int32]int64{}
-	var taken int64
-	flush := func() error {
-		if msgs.n == 0 {
-			return nil
-		}
-		recs, files, extra := msgs.batch(func(p int32) string { return File(b.Topic, p) })
+	next, counts, err := readAndLoad(ctx, r, b, total, func(ctx context.Context, recs []*read.Records, files []string, extra ingest.Extra) error {
 		n, q, err := ingest.LoadRecords(ctx, tx, src, recs, files, extra, o.Options)
 		res.Records += n
 		res.Quarantined += q
 		return err
-	}
-	next, err := r.Read(ctx, b, func(m stream.Record) error {
-		msgs.add(m)
-		counts[m.Partition]++
-		taken++
-		if o.Progress != nil && taken%4096 == 0 {
-			o.Progress(ingest.Progress{Records: taken, Bytes: taken, TotalBytes: total})
-		}
-		if int64(msgs.size) >= o.BatchBytes {
-			return flush()
-		}
-		return nil
-	})
+	}, cols, o)
 	if err != nil {
 		return res, fmt.Errorf("source %s: %w", src.Name, err)
-	}
-	if err := flush(); err != nil {
-		return res, err
 	}
 	// The batch goes in with its records: each partition read, or new, or
 	// reset (so its position is kept even when it brought nothing).
@@ -215,10 +192,73 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src ingest.Source, o Opti
 	if o.Trace != nil {
 		fmt.Fprintf(o.Trace, "trace: %6.2fs  ingest %s: %d messages of %d partitions from topic %s\n", time.Since(t0).Seconds(), src.Name, res.Records, res.Partitions, b.Topic)
 	}
-	if o.Progress != nil {
-		o.Progress(ingest.Progress{Records: taken, Bytes: total, TotalBytes: total})
-	}
 	return res, nil
+}
+
+// A load is a batch of messages as records, ready to load.
+type load struct {
+	recs  []*read.Records
+	files []string
+	extra ingest.Extra
+}
+
+// readAndLoad reads the batch b (total offsets) and loads its messages a
+// batch of o.BatchBytes at a time, reading and parsing the next while one
+// loads (at most one waiting): the reader and DuckDB work side by side, as
+// a file's reader and the load do. It returns where each partition was
+// read to and the messages read of each.
+func readAndLoad(ctx context.Context, r *stream.Reader, b stream.Batch, total int64, loadFn func(context.Context, []*read.Records, []string, ingest.Extra) error,
+	cols []string, o Options) (next map[int32]int64, counts map[int32]int64, err error) {
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	loads := make(chan load, 1)
+	counts = map[int32]int64{}
+	var readErr error
+	go func() {
+		defer close(loads)
+		msgs := &messages{columns: cols}
+		var taken int64
+		send := func() error {
+			recs, files, extra := msgs.batch(func(p int32) string { return File(b.Topic, p) })
+			select {
+			case loads <- load{recs, files, extra}:
+				return nil
+			case <-rctx.Done():
+				return rctx.Err()
+			}
+		}
+		next, readErr = r.Read(rctx, b, func(m stream.Record) error {
+			msgs.add(m)
+			counts[m.Partition]++
+			taken++
+			if o.Progress != nil && taken%4096 == 0 {
+				o.Progress(ingest.Progress{Records: taken, Bytes: taken, TotalBytes: total})
+			}
+			if int64(msgs.size) >= o.BatchBytes {
+				return send()
+			}
+			return nil
+		})
+		if readErr == nil && msgs.n > 0 {
+			readErr = send()
+		}
+		if readErr == nil && o.Progress != nil {
+			o.Progress(ingest.Progress{Records: taken, Bytes: total, TotalBytes: total})
+		}
+	}()
+	var loadErr error
+	for l := range loads {
+		if loadErr == nil {
+			if loadErr = loadFn(ctx, l.recs, l.files, l.extra); loadErr != nil {
+				cancel() // the reader stops; what it sends meanwhile is dropped
+			}
+		}
+	}
+	// loads is closed: the reader is done, and its results are set.
+	if loadErr != nil {
+		return nil, nil, loadErr
+	}
+	return next, counts, readErr
 }
 
 // limit caps a batch at most offsets (0: no cap), shared among the
