@@ -14,8 +14,11 @@ import (
 
 const (
 	// partitionMaxBytes is how much one fetch asks of a partition (a
-	// broker returns at least one whole batch whatever the limit).
-	partitionMaxBytes = 8 << 20
+	// broker returns at least one whole batch whatever the limit): Kafka's
+	// consumers' default (max.partition.fetch.bytes). 8 MB fetches kept
+	// about 100 MB more alive while a batch loads, under the 256 MB Go may
+	// use, and made its garbage collected more often.
+	partitionMaxBytes = 1 << 20
 	// requestMaxBytes is the fetch's limit as a whole. A fetch asks for one
 	// partition, so this is far above partitionMaxBytes and never the
 	// limit that cuts a response: kfake leaves out a partition's aborted

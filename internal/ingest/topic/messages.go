@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/ingest/read"
@@ -19,20 +20,28 @@ import (
 // it in the frame (extra), for bronze's Kafka columns.
 type messages struct {
 	columns []string
-	parts   []part
-	size    int // bytes of values gathered
-	n       int // messages gathered
+	// limit is the batch's size in bytes of values, which its text is
+	// made room for at once: a buffer grown by doubling would hold up to
+	// twice the batch, and copy it, under Go's memory limit (elt sets
+	// 256 MB, and a batch loads while the next is gathered).
+	limit int
+	text  []byte // the values, one after another, never changed once batched
+	parts []part
+	size  int // bytes of values gathered
+	n     int // messages gathered
 }
 
 // part is one partition's messages in a batch.
 type part struct {
 	partition int32
-	text      strings.Builder
-	at        [][2]int
+	at        [][2]int // where each value is in the batch's text
 	offsets   []int64
 	encoding  []bool
-	keys      []*string
-	ts        []int64 // milliseconds since the epoch
+	// keys are the messages' keys as text, keyAt where each is in it
+	// (-1 for none): no pointer per message for Go's collector to chase.
+	keys  strings.Builder
+	keyAt [][2]int
+	ts    []int64 // milliseconds since the epoch
 }
 
 // valid tells whether b is UTF-8 without NUL bytes, as a record's text
@@ -49,28 +58,37 @@ func clean(b []byte) string {
 
 // add adds a message.
 func (m *messages) add(r stream.Record) {
+	if m.text == nil {
+		m.text = make([]byte, 0, m.limit+len(r.Value))
+	}
 	if len(m.parts) == 0 || m.parts[len(m.parts)-1].partition != r.Partition {
 		m.parts = append(m.parts, part{partition: r.Partition})
 	}
 	p := &m.parts[len(m.parts)-1]
-	from := p.text.Len()
+	from := len(m.text)
 	ok := valid(r.Value)
 	if ok {
-		p.text.Write(r.Value) // copied once, into the part's text
+		m.text = append(m.text, r.Value...) // copied once, into the batch's text
 	} else {
-		p.text.WriteString(clean(r.Value))
+		m.text = append(m.text, clean(r.Value)...)
 	}
-	var key *string
+	at := [2]int{-1, -1}
 	if r.Key != nil {
-		k := clean(r.Key)
-		key, ok = &k, ok && valid(r.Key)
+		at[0] = p.keys.Len()
+		if valid(r.Key) {
+			p.keys.Write(r.Key)
+		} else {
+			p.keys.WriteString(clean(r.Key))
+			ok = false
+		}
+		at[1] = p.keys.Len()
 	}
-	p.at = append(p.at, [2]int{from, p.text.Len()})
+	p.at = append(p.at, [2]int{from, len(m.text)})
 	p.offsets = append(p.offsets, r.Offset)
 	p.encoding = append(p.encoding, ok)
-	p.keys = append(p.keys, key)
+	p.keyAt = append(p.keyAt, at)
 	p.ts = append(p.ts, r.Timestamp.UnixMilli())
-	m.size += p.text.Len() - from
+	m.size = len(m.text)
 	m.n++
 }
 
@@ -80,21 +98,25 @@ func (m *messages) batch(file func(int32) string) ([]*read.Records, []string, in
 	key, partition, ts := warehouse.TextColumn("_kkey", m.n), warehouse.IntColumn("_kpart", m.n), warehouse.IntColumn("_kts", m.n)
 	var recs []*read.Records
 	var files []string
+	// The records' text is the batch's, shared without a copy: the next
+	// batch gets a buffer of its own, so this one never changes.
+	text := unsafe.String(unsafe.SliceData(m.text), len(m.text))
 	for i := range m.parts {
 		p := &m.parts[i]
-		recs = append(recs, read.JSONRecords(p.text.String(), p.at, p.offsets, p.encoding, m.columns))
+		recs = append(recs, read.JSONRecords(text, p.at, p.offsets, p.encoding, m.columns))
 		files = append(files, file(p.partition))
+		keys := key.AddSource(p.keys.String())
 		for k := range p.offsets {
-			if p.keys[k] == nil {
+			if at := p.keyAt[k]; at[0] < 0 {
 				key.AddNull()
 			} else {
-				key.AddString(*p.keys[k])
+				key.AddSpan(keys, uint32(at[0]), uint32(at[1]-at[0]))
 			}
 			partition.AddInt(int64(p.partition))
 			ts.AddInt(p.ts[k])
 		}
 	}
-	m.parts, m.size, m.n = nil, 0, 0
+	m.text, m.parts, m.size, m.n = nil, nil, 0, 0
 	return recs, files, ingest.Extra{
 		Cols: []*warehouse.Column{key, partition, ts},
 		SQL:  []string{"_kkey AS _kafka_key", "_kpart::INTEGER AS _kafka_partition", "epoch_ms(_kts) AS _kafka_timestamp"},

@@ -56,8 +56,11 @@ func TestMessagesBatch(t *testing.T) {
 	if m.n != 3 || len(m.parts) != 2 {
 		t.Fatalf("%d messages in %d parts, want 3 in 2", m.n, len(m.parts))
 	}
-	if p := m.parts[1]; p.encoding[0] || *p.keys[0] != "\uFFFD" {
-		t.Errorf("a key that is not UTF-8: encoding ok %v, key %q", p.encoding[0], *p.keys[0])
+	if p := m.parts[1]; p.encoding[0] || p.keys.String()[p.keyAt[0][0]:p.keyAt[0][1]] != "\uFFFD" {
+		t.Errorf("a key that is not UTF-8: encoding ok %v, keys %q", p.encoding[0], p.keys.String())
+	}
+	if p := m.parts[0]; p.keyAt[1][0] >= 0 || p.keys.String()[p.keyAt[0][0]:p.keyAt[0][1]] != "k" {
+		t.Errorf("keys %q at %v, want k and none", p.keys.String(), p.keyAt)
 	}
 	recs, files, extra := m.batch(func(p int32) string { return File("t", p) })
 	if strings.Join(files, " ") != "kafka://t/0 kafka://t/2" || len(recs) != 2 || recs[0].Len() != 2 || recs[0].Line(1) != 7 || recs[0].Raw(1) != "{\n\"id\": 2\n}" {
