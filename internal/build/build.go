@@ -360,7 +360,7 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 		var res ingest.Result
 		var tr topic.Result
 		if src.Kafka != nil {
-			tr, err = topic.Ingest(ctx, tx, src, topic.Options{Options: opts, Reset: resetTo, Reader: o.Streams[src.Name]})
+			tr, err = topic.Ingest(ctx, tx, src, topic.Options{Options: opts, Reset: resetTo, Reader: o.Streams[src.Name], FullRefresh: o.FullRefresh})
 			res = tr.Result
 		} else {
 			res, err = ingest.Ingest(ctx, tx, src, listing.Files, opts)

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -118,4 +120,62 @@ func TestKafkaProjectCommands(t *testing.T) {
 func firstLines(s string, n int) string {
 	lines := strings.SplitAfter(s, "\n")
 	return strings.Join(lines[:min(n, len(lines))], "")
+}
+
+// TestKafkaStartLatest: with start: latest, a source never read begins at
+// the end; but a full refresh re-reads the topic from its oldest message,
+// and a partition added later is read from its first message, so nothing
+// that arrived after the source began is lost. Naming another topic is
+// refused until said what to do with what was read; a key that is not text
+// is kept escaped, its message loaded.
+func TestKafkaStartLatest(t *testing.T) {
+	k := testutil.StartKafka(t, 1, "events", "other")
+	proj := copyProject(t, repoRoot(t), t.TempDir())
+	testutil.UseTopic(t, proj, k.Addr(), "events")
+	cfg := filepath.Join(proj, "elt.yaml")
+	text, _ := os.ReadFile(cfg)
+	testutil.WriteFile(t, cfg, strings.Replace(string(text), "topic: events}", "topic: events, start: latest}", 1))
+	base := []string{"--project", proj}
+	mustElt(t, append(base, "generate", "--dirty", "0", "--events", "200", "--users", "5", "--days", "1")...)
+	if err := os.RemoveAll(filepath.Join(proj, "data", "bronze", "events")); err != nil {
+		t.Fatal(err)
+	}
+	event := func(id string) []byte {
+		return fmt.Appendf(nil, `{"event_id":%q,"session_id":"s1","user_id":"u1","event_type":"page_view","event_timestamp":"2026-11-02T10:00:00Z"}`, id)
+	}
+	k.Produce(t, "events", 0, event("before"))
+	mustElt(t, append(base, "build")...)
+	ids := func() string {
+		return mustElt(t, append(base, "query", "--format", "csv", "SELECT string_agg(event_id, ' ' ORDER BY event_id) AS ids FROM bronze.events")...)
+	}
+	if got := ids(); got != "ids\n\n" {
+		t.Fatalf("start: latest read %q before it began", got)
+	}
+	k.Produce(t, "events", 0, event("a"))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(k.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if _, err := kadm.NewClient(cl).CreatePartitions(context.Background(), 1, "events"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.ProduceSync(context.Background(), &kgo.Record{Topic: "events", Partition: 1, Key: []byte{0, 1, 0xff}, Value: event("p1")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	mustElt(t, append(base, "build")...)
+	if got := ids(); got != "ids\na p1\n" {
+		t.Errorf("after a partition was added: bronze holds %q, want a and p1", got)
+	}
+	if key := mustElt(t, append(base, "query", "--format", "csv", "SELECT _kafka_key FROM bronze.events WHERE event_id = 'p1'")...); key != "_kafka_key\n\\x00\x01\\xFF\n" {
+		t.Errorf("a key that is not text: %q", key)
+	}
+	mustElt(t, append(base, "build", "--full-refresh")...)
+	if got := ids(); got != "ids\na before p1\n" {
+		t.Errorf("after a full refresh: bronze holds %q, want every message the topic keeps", got)
+	}
+	testutil.WriteFile(t, cfg, strings.Replace(string(text), "topic: events}", "topic: other}", 1))
+	if code, _, errs := elt(t, append(base, "build")...); code != 1 || !strings.Contains(errs, "read topic events before, and now names topic other") {
+		t.Errorf("another topic named: exit %d\n%s", code, errs)
+	}
 }

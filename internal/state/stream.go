@@ -10,20 +10,20 @@ import (
 // StreamPosition is where a Kafka source stands: the id of the topic its
 // latest batch read, and the next offset of each partition it read.
 type StreamPosition struct {
-	TopicID string
-	Offsets map[int32]int64
+	Topic, TopicID string
+	Offsets        map[int32]int64
 }
 
 // ReadStreamPosition reads the position of a Kafka source from its
 // batches: each partition's end in its latest batch (the latest run's), of
-// the topic id of the source's latest batch. The zero position (no
+// the topic (name and id) of the source's latest batch. The zero position (no
 // offsets) is a source never read, or emptied by a full refresh.
 func ReadStreamPosition(ctx context.Context, q warehouse.Querier, source string) (StreamPosition, error) {
 	pos := StreamPosition{Offsets: map[int32]int64{}}
 	rows, err := q.QueryContext(ctx, `WITH latest AS (
-		SELECT arg_max(topic_id, run_id) AS topic_id FROM elt.stream_batches WHERE source = ?)
-		SELECT b."partition", arg_max(b.end_offset, b.run_id), any_value(l.topic_id)
-		FROM elt.stream_batches b JOIN latest l ON b.topic_id = l.topic_id
+		SELECT arg_max(topic_id, run_id) AS topic_id, arg_max(topic, run_id) AS topic FROM elt.stream_batches WHERE source = ?)
+		SELECT b."partition", arg_max(b.end_offset, b.run_id), any_value(l.topic_id), any_value(l.topic)
+		FROM elt.stream_batches b JOIN latest l ON b.topic_id = l.topic_id AND b.topic = l.topic
 		WHERE b.source = ? GROUP BY b."partition"`, source, source)
 	if err != nil {
 		return pos, fmt.Errorf("read the position of %s: %w", source, err)
@@ -32,7 +32,7 @@ func ReadStreamPosition(ctx context.Context, q warehouse.Querier, source string)
 	for rows.Next() {
 		var p int32
 		var end int64
-		if err := rows.Scan(&p, &end, &pos.TopicID); err != nil {
+		if err := rows.Scan(&p, &end, &pos.TopicID, &pos.Topic); err != nil {
 			return pos, err
 		}
 		pos.Offsets[p] = end

@@ -133,7 +133,7 @@ func Watch(ctx context.Context, p *project.Project, interval time.Duration, rep 
 			return nil
 		case <-topicTick:
 			due, failed := w.topics.pending(ctx)
-			if failed != "" {
+			if failed != "" && ctx.Err() == nil { // not the ask that Ctrl-C cut short
 				rep.Report(event.WatchPollFailed{Error: failed, Kafka: true, At: time.Now()})
 			}
 			if due && ctx.Err() == nil {

@@ -2,6 +2,7 @@ package topic
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -14,8 +15,9 @@ import (
 
 // messages gathers a batch's messages: each value is one record, checked
 // as an NDJSON line is (read.JSONRecords): invalid_encoding when it is not
-// UTF-8 or holds a NUL byte (or its key does), malformed_json when it is
-// not one strict JSON object (an empty value, a tombstone, included). A
+// UTF-8 or holds a NUL byte, malformed_json when it is not one strict JSON
+// object (an empty value, a tombstone, included); a key that is not text
+// is kept escaped (escapeKey). A
 // record's line is its offset; its key, partition and timestamp go beside
 // it in the frame (extra), for bronze's Kafka columns.
 type messages struct {
@@ -58,6 +60,23 @@ func clean(b []byte) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(string(b), "\uFFFD"), "\x00", "\uFFFD")
 }
 
+// escapeKey writes a key that is not text (an integer or a UUID as bytes,
+// a schema registry's framing) as DuckDB writes a BLOB as text: each byte
+// that is not part of valid UTF-8, and NUL, as \xNN, so the message is
+// kept and its key still tells keys apart.
+func escapeKey(w *strings.Builder, key []byte) {
+	for len(key) > 0 {
+		r, n := utf8.DecodeRune(key)
+		switch {
+		case (r == utf8.RuneError && n == 1) || r == 0:
+			fmt.Fprintf(w, "\\x%02X", key[0])
+		default:
+			w.Write(key[:n])
+		}
+		key = key[n:]
+	}
+}
+
 // add adds a message.
 func (m *messages) add(r stream.Record) {
 	if m.text == nil {
@@ -80,8 +99,7 @@ func (m *messages) add(r stream.Record) {
 		if valid(r.Key) {
 			p.keys.Write(r.Key)
 		} else {
-			p.keys.WriteString(clean(r.Key))
-			ok = false
+			escapeKey(&p.keys, r.Key)
 		}
 		at[1] = p.keys.Len()
 	}

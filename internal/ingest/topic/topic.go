@@ -36,6 +36,9 @@ type Options struct {
 	// Getenv reads the environment, for the SASL secrets (os.Getenv when
 	// nil).
 	Getenv func(string) string
+	// FullRefresh: what was read was forgotten, and the topic is read
+	// again from the oldest message it keeps, whatever its start.
+	FullRefresh bool
 }
 
 // Result is what a Kafka source's ingestion did.
@@ -134,6 +137,19 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src ingest.Source, o Opti
 	start, err := stream.ParseStart(src.Kafka.Start)
 	if err != nil {
 		return res, fmt.Errorf("source %s: %w", src.Name, err)
+	}
+	if len(stored.Offsets) > 0 {
+		// start is where a source never read begins. A partition added
+		// since the topic was first read starts at its first message: its
+		// messages all arrived after the source began, and none may be
+		// lost.
+		start = stream.Earliest
+	} else if o.FullRefresh {
+		start = stream.Earliest
+	}
+	if stored.Topic != "" && stored.Topic != src.Kafka.Topic && o.Reset == 0 {
+		return res, fmt.Errorf("source %s read topic %s before, and now names topic %s: run `elt build --full-refresh` to read %s from its start in place of what was read, "+
+			"or `elt build --reset-offsets earliest` (or latest) to keep what was read and go on with %s", src.Name, stored.Topic, src.Kafka.Topic, src.Kafka.Topic, src.Kafka.Topic)
 	}
 	t0 := time.Now()
 	b, err := r.Plan(ctx, stream.Position{TopicID: stored.TopicID, Offsets: stored.Offsets}, start, o.Reset)

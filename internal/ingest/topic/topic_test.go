@@ -45,8 +45,8 @@ func TestLimit(t *testing.T) {
 }
 
 // TestMessagesBatch: messages are laid out a part per partition, in the
-// order read, each with its key (NULL without one), partition and
-// timestamp; a value or key that is not UTF-8 is made valid and marked.
+// order read, each with its key (NULL without one; escaped when it is not
+// text), partition and timestamp.
 func TestMessagesBatch(t *testing.T) {
 	m := &messages{columns: []string{"id"}}
 	at := time.UnixMilli(1_700_000_000_123)
@@ -56,8 +56,13 @@ func TestMessagesBatch(t *testing.T) {
 	if m.n != 3 || len(m.parts) != 2 {
 		t.Fatalf("%d messages in %d parts, want 3 in 2", m.n, len(m.parts))
 	}
-	if p := m.parts[1]; p.encoding[0] || p.keys.String()[p.keyAt[0][0]:p.keyAt[0][1]] != "\uFFFD" {
-		t.Errorf("a key that is not UTF-8: encoding ok %v, keys %q", p.encoding[0], p.keys.String())
+	if p := m.parts[1]; !p.encoding[0] || p.keys.String()[p.keyAt[0][0]:p.keyAt[0][1]] != `\xFF` {
+		t.Errorf("a key that is not UTF-8: encoding ok %v, keys %q; want the message kept and its key escaped", p.encoding[0], p.keys.String())
+	}
+	var b strings.Builder
+	escapeKey(&b, []byte("\x00\x00\x01é\xffk"))
+	if b.String() != "\\x00\\x00\x01é\\xFFk" {
+		t.Errorf("escapeKey: %q", b.String())
 	}
 	if p := m.parts[0]; p.keyAt[1][0] >= 0 || p.keys.String()[p.keyAt[0][0]:p.keyAt[0][1]] != "k" {
 		t.Errorf("keys %q at %v, want k and none", p.keys.String(), p.keyAt)
