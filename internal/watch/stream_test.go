@@ -36,6 +36,23 @@ func topicProject(t *testing.T, addr string) *project.Project {
 	return p
 }
 
+// startWatch runs Watch over p until the test ends, failing it if Watch
+// returns an error; what it reports goes to the recorder returned.
+func startWatch(t *testing.T, p *project.Project, interval time.Duration, run Build) *event.Recorder {
+	t.Helper()
+	rec := &event.Recorder{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Watch(ctx, p, interval, rec, run) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	return rec
+}
+
 // TestWatchTopicRetriesAFailedBuild: a build of a Kafka source's messages
 // that fails (the warehouse held by an elt query, a broker gone for a
 // moment) is tried again an interval later, as a failed build of files
@@ -78,16 +95,7 @@ func TestWatchTopicRetriesAFailedBuild(t *testing.T) {
 	}
 
 	interval := 300 * time.Millisecond
-	var rec event.Recorder
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Watch(ctx, p, interval, &rec, run) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
+	rec := startWatch(t, p, interval, run)
 	deadline := time.Now().Add(10 * interval)
 	for n, _ := state(); n < 2 && time.Now().Before(deadline); n, _ = state() {
 		time.Sleep(10 * time.Millisecond)
@@ -149,16 +157,7 @@ func TestWatchTopicBuildsNothingTwice(t *testing.T) {
 		return slices.Clone(read)
 	}
 	interval := 300 * time.Millisecond
-	var rec event.Recorder
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Watch(ctx, p, interval, &rec, run) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
+	startWatch(t, p, interval, run)
 	for deadline := time.Now().Add(5 * time.Second); len(got()) < 1 && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
