@@ -18,7 +18,7 @@ import (
 const (
 	module       = "github.com/digitalservices/elt/internal/"
 	maxImports   = 8     // packages of ours one package imports, the vocabulary aside
-	maxCLI       = 6     // packages of ours cli imports, the vocabulary included
+	maxCLI       = 6     // packages of ours cli imports, the vocabulary included, its own (cli/...) aside
 	maxLines     = 1_250 // non-test lines of one package ("about 1,200")
 	architecture = "../../design/architecture.md"
 )
@@ -150,8 +150,16 @@ func TestArchitecture(t *testing.T) {
 		if len(counted) > maxImports {
 			t.Errorf("internal/%s imports %d packages of ours besides the vocabulary, over the limit of %d: %s", p.name, len(counted), maxImports, strings.Join(counted, ", "))
 		}
-		if p.name == "cli" && len(p.imports) > maxCLI {
-			t.Errorf("internal/cli imports %d packages of ours, vocabulary included, over the limit of %d: %s", len(p.imports), maxCLI, strings.Join(p.imports, ", "))
+		if p.name == "cli" {
+			var outside []string
+			for _, imp := range p.imports {
+				if !strings.HasPrefix(imp, "cli/") {
+					outside = append(outside, imp)
+				}
+			}
+			if len(outside) > maxCLI {
+				t.Errorf("internal/cli imports %d packages of ours besides its own (cli/...), vocabulary included, over the limit of %d: %s", len(outside), maxCLI, strings.Join(outside, ", "))
+			}
 		}
 		if p.lines > maxLines {
 			t.Errorf("internal/%s has %d non-test lines, over about %d: split it by job", p.name, p.lines, maxLines)

@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/urfave/cli/v2"
 
+	"github.com/digitalservices/elt/internal/cli/cmdline"
 	"github.com/digitalservices/elt/internal/pipeline"
 )
 
@@ -25,10 +26,10 @@ func buildCommand() *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usage("build takes no arguments (did you mean --select %s?)", c.Args().First())
+				return cmdline.Usage("build takes no arguments (did you mean --select %s?)", c.Args().First())
 			}
 			if c.Bool("accept-missing") && !c.Bool("full-refresh") {
-				return usage("--accept-missing goes with --full-refresh")
+				return cmdline.Usage("--accept-missing goes with --full-refresh")
 			}
 			p, err := load(c)
 			if err != nil {

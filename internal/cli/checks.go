@@ -4,6 +4,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/author"
+	"github.com/digitalservices/elt/internal/cli/cmdline"
 )
 
 func checksCommand() *cli.Command {
@@ -29,7 +30,7 @@ func checksCommand() *cli.Command {
 					return err
 				}
 				if h := c.Float64("holdout"); h < 0 || h >= 1 || h != h {
-					return usage("--holdout is a share of rows from 0 up to (not including) 1, not %v", h)
+					return cmdline.Usage("--holdout is a share of rows from 0 up to (not including) 1, not %v", h)
 				}
 				return author.SuggestChecks(c.Context, c.String("project"), overrides(c), c.Args().First(),
 					author.SuggestOptions{Holdout: c.Float64("holdout"), Write: c.Bool("write")}, c.App.Writer)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/digitalservices/elt/internal/cli/cmdline"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/pipeline"
 	"github.com/digitalservices/elt/internal/project"
@@ -52,7 +53,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if len(args) > 1 {
 		app.Metadata["args"] = strings.Join(args[1:], " ")
 	}
-	err := app.RunContext(ctx, interspersed(app, args))
+	err := app.RunContext(ctx, cmdline.Interspersed(app, args))
 	var msg strings.Builder
 	code := exit(ctx, err, &msg)
 	if !s.finish(code, err, msg.String()) {
@@ -64,10 +65,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // exit is the exit code for how a command ended, and writes its error to
 // stderr as a person reads it.
 func exit(ctx context.Context, err error, stderr io.Writer) int {
-	var ue usageError
+	var ue cmdline.UsageError
 	var pu *project.UsageError
-	if errors.As(err, &ue) && ue.help == "" {
-		ue.help = "elt"
+	if errors.As(err, &ue) && ue.Help == "" {
+		ue.Help = "elt"
 		err = ue
 	}
 	if err == nil {
@@ -85,8 +86,8 @@ func exit(ctx context.Context, err error, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Run `elt --help` for usage.")
 		return ExitUsage
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "elt: %v\n", ue.error)
-		fmt.Fprintf(stderr, "Run `%s --help` for usage.\n", ue.help)
+		fmt.Fprintf(stderr, "elt: %v\n", ue.Err)
+		fmt.Fprintf(stderr, "Run `%s --help` for usage.\n", ue.Help)
 		return ExitUsage
 	}
 	var ee cli.ExitCoder
@@ -102,9 +103,9 @@ func exit(ctx context.Context, err error, stderr io.Writer) int {
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	commands := []*cli.Command{
-		buildCommand(), compileCommand(), lsCommand(), queryCommand(), testCommand(), ddlCommand(), migrateCommand(), generateCommand(), sourceCommand(), watchCommand(), docsCommand(), testsCommand(), checksCommand(), showCommand(), initCommand(),
+		buildCommand(), compileCommand(), lsCommand(), queryCommand(), testCommand(), ddlCommand(), migrateCommand(), generateCommand(), sourceCommand(), watchCommand(), serveCommand(), docsCommand(), testsCommand(), checksCommand(), showCommand(), initCommand(),
 	}
-	withUsage(commands, "elt")
+	cmdline.WithUsage(commands, "elt")
 	return &cli.App{
 		Name:  "elt",
 		Usage: "build SQL models over bronze files in an embedded DuckDB",
@@ -138,11 +139,11 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		},
 		HideHelpCommand: true,
 		OnUsageError: func(c *cli.Context, err error, isSub bool) error {
-			return usageError{error: err, help: "elt"}
+			return cmdline.UsageError{Err: err, Help: "elt"}
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError{error: fmt.Errorf("no command %q%s", c.Args().First(), suggest(c.Args().First(), c.App.Commands)), help: "elt"}
+				return cmdline.UsageError{Err: fmt.Errorf("no command %q%s", c.Args().First(), cmdline.Suggest(c.Args().First(), c.App.Commands)), Help: "elt"}
 			}
 			return cli.ShowAppHelp(c)
 		},

@@ -5,6 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/digitalservices/elt/internal/cli/cmdline"
 	"github.com/digitalservices/elt/internal/inspect"
 	"github.com/digitalservices/elt/internal/project"
 )
@@ -32,7 +33,7 @@ func loaded(c *cli.Context) func(*project.Project) {
 func selection(err error) error {
 	var ue *inspect.UsageError
 	if errors.As(err, &ue) {
-		return usageError{error: ue.Err}
+		return cmdline.UsageError{Err: ue.Err}
 	}
 	return err
 }
@@ -47,12 +48,12 @@ func lsCommand() *cli.Command {
 				"materialization, tags, checks; schema elt.graph/1) for a scheduler"},
 		},
 		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
+			if err := cmdline.NoArgs(c); err != nil {
 				return err
 			}
 			format := c.String("format")
 			if format != "text" && format != "json" {
-				return usage("--format takes text or json, not %q", format)
+				return cmdline.Usage("--format takes text or json, not %q", format)
 			}
 			return inspect.List(c.Context, c.String("project"), overrides(c), loaded(c), format == "json", c.App.Writer)
 		},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/digitalservices/elt/internal/cli/cmdline"
 	"github.com/digitalservices/elt/internal/inspect"
 	"github.com/digitalservices/elt/internal/output"
 )
@@ -31,7 +32,7 @@ func ddlCommand() *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if c.String("copy") != "" && c.String("iam-role") == "" {
-				return usage("--copy needs --iam-role ARN")
+				return cmdline.Usage("--copy needs --iam-role ARN")
 			}
 			n := 0
 			for _, f := range []string{"check", "stdout", "measure", "copy"} {
@@ -40,7 +41,7 @@ func ddlCommand() *cli.Command {
 				}
 			}
 			if n > 1 {
-				return usage("--check, --stdout, --measure and --copy each do something else: give one of them")
+				return cmdline.Usage("--check, --stdout, --measure and --copy each do something else: give one of them")
 			}
 			res, err := inspect.DDL(c.Context, c.String("project"), overrides(c), c.Args().Slice(), c.StringSlice("exclude"),
 				inspect.DDLOptions{Copy: c.String("copy"), IAMRole: c.String("iam-role"), Measure: c.Bool("measure")})

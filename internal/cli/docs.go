@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/urfave/cli/v2"
 
+	"github.com/digitalservices/elt/internal/cli/cmdline"
 	"github.com/digitalservices/elt/internal/inspect"
 )
 
@@ -17,7 +18,7 @@ func docsCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Usage: "folder to write index.html to (default: docs/ under the output path)"},
 		},
 		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
+			if err := cmdline.NoArgs(c); err != nil {
 				return err
 			}
 			return inspect.Docs(c.Context, c.String("project"), overrides(c), c.String("out"), reporting(c).Events())

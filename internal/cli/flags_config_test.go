@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/digitalservices/elt/internal/cli/cmdline"
 	"github.com/digitalservices/elt/internal/testutil"
 )
 
@@ -109,15 +110,15 @@ func TestIntersperseEveryCommand(t *testing.T) {
 				flag = append(flag, v)
 			}
 			want := append(append([]string{"elt"}, flag...), path...)
-			got := interspersed(app, append(append([]string{"elt"}, path...), flag...))
+			got := cmdline.Interspersed(app, append(append([]string{"elt"}, path...), flag...))
 			if !slices.Equal(got, want) {
 				t.Errorf("%q: got %q, want %q", append(path, flag...), got, want)
 			}
-			got = interspersed(app, append(append(append([]string{"elt"}, path...), "arg"), flag...))
+			got = cmdline.Interspersed(app, append(append(append([]string{"elt"}, path...), "arg"), flag...))
 			if want := append(want, "arg"); !slices.Equal(got, want) {
 				t.Errorf("%q after an argument: got %q, want %q", append(path, flag...), got, want)
 			}
-			if got := interspersed(app, want); !slices.Equal(got, want) {
+			if got := cmdline.Interspersed(app, want); !slices.Equal(got, want) {
 				t.Errorf("%q in order: got %q", want, got)
 			}
 		}

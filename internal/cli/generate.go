@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/digitalservices/elt/internal/cli/cmdline"
 	"github.com/digitalservices/elt/internal/pipeline"
 )
 
@@ -32,12 +33,12 @@ func generateCommand() *cli.Command {
 			&cli.IntFlag{Name: "partitions", Value: 3, Usage: "partitions of the --topic created (an existing topic keeps its own)"},
 		},
 		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
+			if err := cmdline.NoArgs(c); err != nil {
 				return err
 			}
 			k, err := pipeline.KafkaTarget(c.String("kafka"), c.String("topic"), c.Int("partitions"), c.IsSet("partitions"))
 			if err != nil {
-				return usageError{error: err}
+				return cmdline.UsageError{Err: err}
 			}
 			out := c.String("out")
 			if out == "" {
@@ -51,7 +52,7 @@ func generateCommand() *cli.Command {
 				Seed: c.Uint64("seed"), Dirty: c.Float64("dirty"), Out: out, Batch: c.String("batch"), FraudRate: c.Float64("fraud-rate"),
 			}, c.String("project"), k)
 			if err != nil && !pipeline.NotTheOptions(err) {
-				return usageError{error: err}
+				return cmdline.UsageError{Err: err}
 			} else if err != nil {
 				return err
 			}

@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/author"
+	"github.com/digitalservices/elt/internal/cli/cmdline"
 )
 
 func initCommand() *cli.Command {
@@ -19,7 +20,7 @@ func initCommand() *cli.Command {
 			"DIR (default: the current folder) must not hold an elt.yaml; no file is ever overwritten.",
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 1 {
-				return usage("init takes one folder, found %d arguments", c.NArg())
+				return cmdline.Usage("init takes one folder, found %d arguments", c.NArg())
 			}
 			dir := c.Args().First()
 			if dir == "" {

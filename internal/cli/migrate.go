@@ -6,13 +6,14 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/digitalservices/elt/internal/cli/cmdline"
 	"github.com/digitalservices/elt/internal/pipeline"
 )
 
 func migrateCommand() *cli.Command {
 	action := func(f func(*pipeline.Migrator, *cli.Context) error) cli.ActionFunc {
 		return func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
+			if err := cmdline.NoArgs(c); err != nil {
 				return err
 			}
 			p, err := load(c)
@@ -43,9 +44,9 @@ func migrateCommand() *cli.Command {
 		steps, all := c.Int("steps"), c.Bool("all")
 		switch {
 		case all && c.IsSet("steps"):
-			return usage("give --steps N or --all, not both")
+			return cmdline.Usage("give --steps N or --all, not both")
 		case !all && steps < 1:
-			return usage("migrate down needs --steps N (N >= 1) or --all: reverting drops the tool's own tables (the run history, the file manifest, the quarantine), and the next build re-reads every bronze file")
+			return cmdline.Usage("migrate down needs --steps N (N >= 1) or --all: reverting drops the tool's own tables (the run history, the file manifest, the quarantine), and the next build re-reads every bronze file")
 		}
 		dropped, err := pipeline.MigrateDown(m, steps, all)
 		if err != nil {

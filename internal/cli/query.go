@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/author"
+	"github.com/digitalservices/elt/internal/cli/cmdline"
 	"github.com/digitalservices/elt/internal/cli/report"
 	"github.com/digitalservices/elt/internal/output"
 )
@@ -30,10 +31,10 @@ func queryCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			q, err := querySQL(c)
 			if err != nil {
-				return usageError{error: err}
+				return cmdline.UsageError{Err: err}
 			}
 			if !slices.Contains(output.Formats, c.String("format")) {
-				return usage("--format must be one of %s", strings.Join(output.Formats, ", "))
+				return cmdline.Usage("--format must be one of %s", strings.Join(output.Formats, ", "))
 			}
 			p, err := load(c)
 			if err != nil {
@@ -53,9 +54,9 @@ func queryCommand() *cli.Command {
 			limit := -1
 			switch {
 			case c.IsSet("limit") && c.Bool("all"):
-				return usage("--limit and --all exclude each other")
+				return cmdline.Usage("--limit and --all exclude each other")
 			case c.IsSet("limit") && c.Int("limit") < 0:
-				return usage("--limit must be 0 or more, not %d", c.Int("limit"))
+				return cmdline.Usage("--limit must be 0 or more, not %d", c.Int("limit"))
 			case c.IsSet("limit"):
 				limit = c.Int("limit")
 			case screen && !c.Bool("all"):

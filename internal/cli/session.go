@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/digitalservices/elt/internal/cli/cmdline"
 	"github.com/digitalservices/elt/internal/cli/report"
 )
 
@@ -22,7 +23,7 @@ type session struct {
 func (s *session) begin(c *cli.Context) error {
 	r, err := report.New(c.String("log-format"), s.stdout, s.stderr, s.start)
 	if err != nil {
-		return usageError{error: err, help: "elt"}
+		return cmdline.UsageError{Err: err, Help: "elt"}
 	}
 	s.run = r
 	r.Start(c.Args().First(), commandLine(c), Version())

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/author"
+	"github.com/digitalservices/elt/internal/cli/cmdline"
 	"github.com/digitalservices/elt/internal/output"
 )
 
@@ -27,10 +28,10 @@ func showCommand() *cli.Command {
 				return err
 			}
 			if l := c.Int("limit"); l < 1 || l > 10000 {
-				return usage("--limit must be from 1 to 10000, not %d", l)
+				return cmdline.Usage("--limit must be from 1 to 10000, not %d", l)
 			}
 			if !slices.Contains(output.Formats, c.String("format")) {
-				return usage("--format must be one of %s", strings.Join(output.Formats, ", "))
+				return cmdline.Usage("--format must be one of %s", strings.Join(output.Formats, ", "))
 			}
 			res, err := author.Show(c.Context, c.String("project"), overrides(c), c.Args().First(), c.Int("limit"))
 			if err != nil {

@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/author"
+	"github.com/digitalservices/elt/internal/cli/cmdline"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/project"
 )
@@ -26,7 +27,7 @@ func sourceCommand() *cli.Command {
 			},
 			Action: func(c *cli.Context) error {
 				if c.NArg() == 0 {
-					return usage("source infer needs one or more folders (or files) to sample: elt source infer data/bronze/orders")
+					return cmdline.Usage("source infer needs one or more folders (or files) to sample: elt source infer data/bronze/orders")
 				}
 				in, err := author.InferSources(c.Context, c.String("project"), c.String("bronze"), c.Args().Slice(), c.Bool("write"))
 				if err != nil {

@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/author"
+	"github.com/digitalservices/elt/internal/cli/cmdline"
 	"github.com/digitalservices/elt/internal/inspect"
 )
 
@@ -22,11 +23,11 @@ func testCommand() *cli.Command {
 			&cli.BoolFlag{Name: "data", Usage: "run only the data checks"},
 		},
 		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
+			if err := cmdline.NoArgs(c); err != nil {
 				return err
 			}
 			if c.Bool("unit") && c.Bool("data") {
-				return usage("--unit and --data exclude each other; give neither to run both")
+				return cmdline.Usage("--unit and --data exclude each other; give neither to run both")
 			}
 			t, err := inspect.Test(c.Context, c.String("project"), overrides(c), inspect.TestOptions{
 				Select: c.StringSlice("select"), Exclude: c.StringSlice("exclude"), Unit: c.Bool("unit"), Data: c.Bool("data")}, reporting(c).Events())
@@ -57,7 +58,7 @@ func testsCommand() *cli.Command {
 					return err
 				}
 				if r := c.Int("rows"); r < 1 || r > 1000 {
-					return usage("--rows must be between 1 and 1000, not %d", r)
+					return cmdline.Usage("--rows must be between 1 and 1000, not %d", r)
 				}
 				return author.ScaffoldTest(c.Context, c.String("project"), overrides(c), c.Args().First(), c.Int("rows"), reporting(c).Events())
 			},
@@ -70,10 +71,10 @@ func testsCommand() *cli.Command {
 // argument).
 func oneModel(c *cli.Context, command string) error {
 	if c.NArg() > 1 && strings.HasPrefix(c.Args().Get(1), "-") {
-		return usage("put flags before the model: elt %s %s %s", command, strings.Join(c.Args().Tail(), " "), c.Args().First())
+		return cmdline.Usage("put flags before the model: elt %s %s %s", command, strings.Join(c.Args().Tail(), " "), c.Args().First())
 	}
 	if c.NArg() != 1 {
-		return usage("name one model: elt %s schema.name", command)
+		return cmdline.Usage("name one model: elt %s schema.name", command)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/urfave/cli/v2"
 
+	"github.com/digitalservices/elt/internal/cli/cmdline"
 	"github.com/digitalservices/elt/internal/pipeline"
 )
 
@@ -16,11 +17,11 @@ func watchCommand() *cli.Command {
 			&cli.DurationFlag{Name: "interval", Value: pipeline.DefaultWatchInterval, Usage: "how often to look at the bronze folder"},
 		},
 		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
+			if err := cmdline.NoArgs(c); err != nil {
 				return err
 			}
 			if c.Duration("interval") <= 0 {
-				return usage("--interval must be positive, found %s", c.Duration("interval"))
+				return cmdline.Usage("--interval must be positive, found %s", c.Duration("interval"))
 			}
 			p, err := load(c)
 			if err != nil {

@@ -48,6 +48,7 @@
 //	watch_build_done   run_id, files, records, quarantined, models, seconds, warnings
 //	watch_build_failed waiting, error                                          a build of watch failed; watching goes on
 //	watch_poll_failed  error                                                   the bronze folder could not be read
+//	watch_lag          source, topic, partitions                               the messages of each partition the published build has not read (when it changes)
 //	watch_stopped                                                              watch stopped (Ctrl-C)
 //	run_finished       command, status, exit_code, error, seconds              the last event: status success, blocked, failed or cancelled, as the exit code says
 //

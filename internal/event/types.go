@@ -304,6 +304,16 @@ type WatchPollFailed struct {
 	At    time.Time `json:"-"`
 }
 
+// WatchLag: how many messages of each partition of a Kafka source's
+// topic the last published build has not read, as watch last asked the
+// brokers; reported when it changes (the terminal shows nothing of it;
+// elt serve's metrics do).
+type WatchLag struct {
+	Source     string          `json:"source"`
+	Topic      string          `json:"topic"`
+	Partitions map[int32]int64 `json:"partitions"`
+}
+
 // WatchStopped: watch stopped.
 type WatchStopped struct{}
 
@@ -338,4 +348,5 @@ func (WatchBuildStarted) Name() string { return "watch_build_started" }
 func (WatchBuildDone) Name() string    { return "watch_build_done" }
 func (WatchBuildFailed) Name() string  { return "watch_build_failed" }
 func (WatchPollFailed) Name() string   { return "watch_poll_failed" }
+func (WatchLag) Name() string          { return "watch_lag" }
 func (WatchStopped) Name() string      { return "watch_stopped" }

@@ -2,8 +2,12 @@ package lake
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/digitalservices/elt/internal/diag"
 )
@@ -35,10 +39,18 @@ var credentialKeys = []string{"access_key_id", "aws_access_key_id", "secret_acce
 var credentialRe = regexp.MustCompile(`(?m)((?:^|[\s{,])["']?(?:` + strings.Join(credentialKeys, "|") + `)["']?[ \t]*:[ \t]*)[^,}\r\n]*`)
 
 // RefuseCredentials refuses credentials written into the storage: sections
-// at sections (key paths) of a configuration file, at their line, saying
-// where they belong: elt takes them only from the AWS default chain, so
-// that none is ever committed with a project.
-func RefuseCredentials(file, text string, sections [][]string) error {
+// of a configuration file (elt.yaml's own and each of its targets'), at
+// their line, saying where they belong: elt takes them only from the AWS
+// default chain, so that none is ever committed with a project.
+func RefuseCredentials(file, text string) error {
+	var loose struct {
+		Targets map[string]any `yaml:"targets"`
+	}
+	yaml.Unmarshal([]byte(text), &loose) // a broken file is the strict decoding's to report
+	sections := [][]string{{"storage"}}
+	for _, t := range slices.Sorted(maps.Keys(loose.Targets)) {
+		sections = append(sections, []string{"targets", t, "storage"})
+	}
 	loc := diag.NewLocator(text)
 	// The lines shown under an error have the values masked: a secret
 	// written there is not printed back.

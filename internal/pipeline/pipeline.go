@@ -94,6 +94,17 @@ func Watch(ctx context.Context, p *project.Project, interval time.Duration, rep,
 	return watch.Watch(ctx, p, interval, event.Or(rep), run)
 }
 
+// WatchOn runs elt watch's loop with every build on b, whose warehouse
+// stays open between builds: elt serve's, which answers queries on it
+// meanwhile, each reader on a connection of its own seeing the last
+// published build.
+func WatchOn(ctx context.Context, b *build.Builder, interval time.Duration, rep event.Reporter, args, version string) error {
+	run := func(ctx context.Context, hold map[string]bool, streams build.Streams) (*build.Summary, error) {
+		return b.Run(ctx, build.Options{Args: args, Version: version, Hold: hold, Streams: streams})
+	}
+	return watch.Watch(ctx, b.Project, interval, event.Or(rep), run)
+}
+
 // Migrator applies and reverts the migrations of the tool's own tables
 // (state.Migrator).
 type Migrator = state.Migrator

@@ -19,6 +19,7 @@ import (
 	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/lake"
+	"github.com/digitalservices/elt/internal/pgwire"
 )
 
 // ConfigFile is the name of the project file at the project root.
@@ -37,6 +38,8 @@ type Config struct {
 	// Storage is how s3:// paths are reached (credentials are not here:
 	// they come only from the AWS default chain).
 	Storage lake.Settings `yaml:"storage"`
+	// Serve is where elt serve listens and the limits of its clients.
+	Serve pgwire.Settings `yaml:"serve"`
 	// Vars are the project's variables, set as DuckDB variables before
 	// every model (read with getvariable('name')); a model's own vars: and
 	// --var override them.
@@ -168,7 +171,7 @@ func ParseConfig(text string) (Config, error) {
 	cfg.Version = 0
 	text = QuoteDecimals(text)
 	cfg.Text = text
-	if err := refuseCredentials(text); err != nil {
+	if err := lake.RefuseCredentials(ConfigFile, text); err != nil {
 		return cfg, err
 	}
 	if err := diag.DecodeStrict(ConfigFile, text, text, 0, 0, &cfg); err != nil {
@@ -234,6 +237,9 @@ func (c *Config) validate(text string) error {
 				at(append(path, "paths", key), msg)
 			}
 		}
+	}
+	for k, msg := range c.Serve.Problems(func(k string) bool { _, _, set := loc.Lookup("serve", k); return set }) {
+		at([]string{"serve", k}, msg)
 	}
 	engine(c.DuckDB)
 	vars(c.Vars)

@@ -139,6 +139,8 @@ type Session struct {
 	Project *project.Project
 	Graph   *plan.Graph
 	DB      *warehouse.DB
+	// Remote is set when DB is the elt serve holding the warehouse.
+	Remote bool
 }
 
 // OpenModel loads the project in dir, checks that it has the model, and
@@ -148,25 +150,31 @@ func OpenModel(ctx context.Context, dir string, o project.Overrides, model strin
 	if err != nil {
 		return nil, err
 	}
-	if _, err := g.Model(model); err != nil {
-		return nil, err
-	}
-	db, err := state.Open(ctx, p, state.ReadOnly)
+	n, err := g.Model(model)
 	if err != nil {
 		return nil, err
 	}
-	return &Session{Project: p, Graph: g, DB: db}, nil
+	db, remote, err := openOrRemote(ctx, p.Resolve(p.Config.Paths.Warehouse), func() (*warehouse.DB, error) { return state.Open(ctx, p, state.ReadOnly) })
+	if err != nil {
+		return nil, err
+	}
+	if remote && len(n.Model.Header.Vars) > 0 {
+		db.Close()
+		return nil, fmt.Errorf("%s sets vars: in its header, and elt show would send them to the elt serve holding the warehouse, which runs queries only: "+
+			"preview it with elt query, with the variables written in, or stop elt serve first", model)
+	}
+	return &Session{Project: p, Graph: g, DB: db, Remote: remote}, nil
 }
 
 // Open opens p's warehouse for elt query: read-only, its statements run
 // through the gate of Read (Run). The caller closes the
 // session.
 func Open(ctx context.Context, p *project.Project) (*Session, error) {
-	db, err := state.Open(ctx, p, state.Query)
+	db, remote, err := openOrRemote(ctx, p.Resolve(p.Config.Paths.Warehouse), func() (*warehouse.DB, error) { return state.Open(ctx, p, state.Query) })
 	if err != nil {
 		return nil, err
 	}
-	return &Session{Project: p, DB: db}, nil
+	return &Session{Project: p, DB: db, Remote: remote}, nil
 }
 
 // Close closes the warehouse.

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"time"
 
+	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/ingest/topic"
 )
@@ -27,9 +28,10 @@ type topics struct {
 	// seen are each source's ends when its last build began; left are
 	// those it did not read to (its position after, when it succeeded).
 	seen, left map[string]map[int32]int64
-	failed     string        // the last error said, said once
-	interval   time.Duration // how long a failed build waits to be tried again
-	retryAt    time.Time     // when the last build, failed, is tried again (zero: it did not fail)
+	lag        map[string]map[int32]int64 // what each source's last WatchLag said
+	failed     string                     // the last error said, said once
+	interval   time.Duration              // how long a failed build waits to be tried again
+	retryAt    time.Time                  // when the last build, failed, is tried again (zero: it did not fail)
 }
 
 // openTopics opens a reader of each Kafka source; nil when there is none.
@@ -67,7 +69,7 @@ func (t *topics) close() {
 // pending asks each topic for its ends: whether a build should run now,
 // and the error of a topic that could not be asked (said once until it
 // changes).
-func (t *topics) pending(ctx context.Context) (bool, string) {
+func (t *topics) pending(ctx context.Context, rep event.Reporter) (bool, string) {
 	due := false
 	for _, src := range t.sources {
 		ends, err := t.readers[src.Name].Ends(ctx)
@@ -84,6 +86,7 @@ func (t *topics) pending(ctx context.Context) (bool, string) {
 		// it); after one that failed, or before any, the ends it began
 		// with.
 		since := t.left[src.Name]
+		t.reportLag(rep, src, ends, since)
 		if since == nil {
 			since = t.seen[src.Name]
 		}
@@ -96,6 +99,27 @@ func (t *topics) pending(ctx context.Context) (bool, string) {
 		due = true
 	}
 	return due, ""
+}
+
+// reportLag says how far behind its ends the last successful build left a
+// source's partitions (a partition not read yet is behind by all its
+// messages), when that changed since it was last said.
+func (t *topics) reportLag(rep event.Reporter, src ingest.Source, ends, read map[int32]int64) {
+	if read == nil {
+		return // no build has read the topic yet in this watch
+	}
+	lag := make(map[int32]int64, len(ends))
+	for p, end := range ends {
+		lag[p] = max(end-read[p], 0)
+	}
+	if maps.Equal(lag, t.lag[src.Name]) {
+		return
+	}
+	if t.lag == nil {
+		t.lag = map[string]map[int32]int64{}
+	}
+	t.lag[src.Name] = lag
+	rep.Report(event.WatchLag{Source: src.Name, Topic: src.Kafka.Topic, Partitions: lag})
 }
 
 // started notes each topic's ends as a build begins.

@@ -132,7 +132,7 @@ func Watch(ctx context.Context, p *project.Project, interval time.Duration, rep 
 			rep.Report(event.WatchStopped{})
 			return nil
 		case <-topicTick:
-			due, failed := w.topics.pending(ctx)
+			due, failed := w.topics.pending(ctx, rep)
 			if failed != "" && ctx.Err() == nil { // not the ask that Ctrl-C cut short
 				rep.Report(event.WatchPollFailed{Error: failed, Kafka: true, At: time.Now()})
 			}

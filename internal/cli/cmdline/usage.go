@@ -1,4 +1,8 @@
-package cli
+// Package cmdline is the grammar of elt's command line, whatever the
+// command: flags wherever they are written (Interspersed), a mistake in the
+// command line said once as a UsageError naming the help that explains it
+// (exit 2), and the closest command to a mistyped one.
+package cmdline
 
 import (
 	"errors"
@@ -8,39 +12,45 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// usageError marks a mistake in the command line itself; help is the
-// command whose --help explains it (filled in by Run when empty).
-type usageError struct {
-	error
-	help string
+// UsageError marks a mistake in the command line itself; Help is the
+// command whose --help explains it (filled in by WithUsage, or by the
+// caller, when empty).
+type UsageError struct {
+	Err  error
+	Help string
 }
 
-// usage makes a usageError from a message.
-func usage(format string, args ...any) error {
-	return usageError{error: fmt.Errorf(format, args...)}
+func (e UsageError) Error() string { return e.Err.Error() }
+
+// Unwrap gives the mistake itself.
+func (e UsageError) Unwrap() error { return e.Err }
+
+// Usage makes a UsageError from a message.
+func Usage(format string, args ...any) error {
+	return UsageError{Err: fmt.Errorf(format, args...)}
 }
 
-// withUsage turns every usage mistake into a usageError naming the command
+// WithUsage turns every usage mistake into a UsageError naming the command
 // whose help explains it: flag errors, unknown (sub)commands, stray
 // arguments. urfave/cli would print the error and the whole help, then exit
 // 0 or 1; elt says it once and exits 2.
-func withUsage(cmds []*cli.Command, parent string) {
+func WithUsage(cmds []*cli.Command, parent string) {
 	for _, c := range cmds {
 		path := strings.TrimSpace(parent + " " + c.Name)
 		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-			return usageError{error: err, help: path}
+			return UsageError{Err: err, Help: path}
 		}
 		action := c.Action
 		c.Action = func(ctx *cli.Context) error {
 			err := usageFor(path, ctx, action)
-			var ue usageError
-			if errors.As(err, &ue) && ue.help == "" {
-				ue.help = path
+			var ue UsageError
+			if errors.As(err, &ue) && ue.Help == "" {
+				ue.Help = path
 				return ue
 			}
 			return err
 		}
-		withUsage(c.Subcommands, path)
+		WithUsage(c.Subcommands, path)
 	}
 }
 
@@ -51,7 +61,7 @@ func usageFor(path string, c *cli.Context, action cli.ActionFunc) error {
 		return action(c)
 	}
 	if c.NArg() > 0 {
-		return usage("%s has no subcommand %q%s", path, c.Args().First(), suggest(c.Args().First(), c.Command.Subcommands))
+		return Usage("%s has no subcommand %q%s", path, c.Args().First(), Suggest(c.Args().First(), c.Command.Subcommands))
 	}
 	var names []string
 	for _, s := range c.Command.Subcommands {
@@ -59,19 +69,19 @@ func usageFor(path string, c *cli.Context, action cli.ActionFunc) error {
 			names = append(names, s.Name)
 		}
 	}
-	return usage("%s needs a subcommand: %s", path, strings.Join(names, ", "))
+	return Usage("%s needs a subcommand: %s", path, strings.Join(names, ", "))
 }
 
-// noArgs refuses positional arguments for a command that takes none.
-func noArgs(c *cli.Context) error {
+// NoArgs refuses positional arguments for a command that takes none.
+func NoArgs(c *cli.Context) error {
 	if c.NArg() > 0 {
-		return usage("%s takes no arguments, found %q", c.Command.FullName(), c.Args().First())
+		return Usage("%s takes no arguments, found %q", c.Command.FullName(), c.Args().First())
 	}
 	return nil
 }
 
-// suggest names the closest command to a mistyped one.
-func suggest(name string, cmds []*cli.Command) string {
+// Suggest names the closest command to a mistyped one.
+func Suggest(name string, cmds []*cli.Command) string {
 	best, bestD := "", 3
 	for _, c := range cmds {
 		if d := distance(name, c.Name); d < bestD {

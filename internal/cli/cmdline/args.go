@@ -1,4 +1,4 @@
-package cli
+package cmdline
 
 import (
 	"strings"
@@ -6,7 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// interspersed puts a command line in the order urfave/cli reads it, so
+// Interspersed puts a command line in the order urfave/cli reads it, so
 // flags work wherever they are written: global flags after the command
 // (elt build --var x=1) move in front of it, and a command's flags after
 // its arguments (elt query "SELECT 1" --format csv) move in front of
@@ -15,7 +15,7 @@ import (
 // neither the command nor the app defines stays where it is, for urfave/cli
 // to refuse. args[0] is the program name; a line already in order comes
 // back as it was.
-func interspersed(app *cli.App, args []string) []string {
+func Interspersed(app *cli.App, args []string) []string {
 	if len(args) < 2 {
 		return args
 	}

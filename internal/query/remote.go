@@ -1,0 +1,117 @@
+package query
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// A running elt serve holds its warehouse for writing, so no other process
+// can open it; it writes where it answers beside the warehouse, and elt
+// query and elt show send their SQL there instead.
+
+// announcement is what the file beside the warehouse says.
+type announcement struct {
+	Address string `json:"address"` // host:port of the PostgreSQL server
+	PID     int    `json:"pid"`     // the elt serve answering there
+}
+
+// announced is the file beside a warehouse that names its server.
+func announced(warehousePath string) string { return warehousePath + ".serve" }
+
+// Announce writes, beside the warehouse at warehousePath, that the server
+// of this process answers at addr (written whole: a reader never sees half
+// of it). withdraw removes it, unless another process has since taken it.
+func Announce(warehousePath, addr string) (withdraw func(), err error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		addr = net.JoinHostPort("127.0.0.1", port) // listening everywhere: here too
+	}
+	b, _ := json.Marshal(announcement{Address: addr, PID: os.Getpid()})
+	path := announced(warehousePath)
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return nil, fmt.Errorf("write where elt serve answers: %w", err)
+	}
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, err
+	}
+	tmp.Close()
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return nil, err
+	}
+	return func() {
+		if a, err := readAnnouncement(warehousePath); err == nil && a.PID == os.Getpid() {
+			os.Remove(path)
+		}
+	}, nil
+}
+
+func readAnnouncement(warehousePath string) (announcement, error) {
+	var a announcement
+	b, err := os.ReadFile(announced(warehousePath))
+	if err != nil {
+		return a, err
+	}
+	return a, json.Unmarshal(b, &a)
+}
+
+// Remote opens the server that holds the warehouse at warehousePath, when
+// the process holding it (lock, from the error opening it) is an elt serve
+// that said where it answers: the warehouse to run elt query's and elt
+// show's SQL on, through that server's own gate. password is
+// ELT_SERVE_PASSWORD's. ok is false when no server answers for it.
+func Remote(ctx context.Context, warehousePath string, lock *warehouse.LockError, password string) (db *warehouse.DB, ok bool, err error) {
+	a, err := readAnnouncement(warehousePath)
+	if err != nil || (lock.PID > 0 && a.PID != lock.PID) {
+		return nil, false, nil // the holder is not a server (or an old file of one killed)
+	}
+	host, port, err := net.SplitHostPort(a.Address)
+	if err != nil {
+		return nil, false, nil
+	}
+	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=%s user=elt dbname=elt sslmode=prefer application_name=elt-query", host, port))
+	if err != nil {
+		return nil, false, err
+	}
+	cfg.Password = password
+	sqlDB := stdlib.OpenDB(*cfg)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, false, fmt.Errorf("the warehouse %s is held by elt serve (process %d), which answers at %s, but it could not be reached: %w", warehousePath, a.PID, a.Address, err)
+	}
+	return &warehouse.DB{DB: sqlDB, Path: warehousePath, ReadOnly: true}, true, nil
+}
+
+// openOrRemote opens a project's warehouse at path with open, or, when an
+// elt serve holds it, that server (Remote).
+func openOrRemote(ctx context.Context, path string, open func() (*warehouse.DB, error)) (db *warehouse.DB, remote bool, err error) {
+	db, err = open()
+	lock, locked := errors.AsType[*warehouse.LockError](err)
+	if !locked {
+		return db, false, err
+	}
+	r, ok, rerr := Remote(ctx, path, lock, os.Getenv("ELT_SERVE_PASSWORD"))
+	switch {
+	case rerr != nil:
+		return nil, false, rerr
+	case !ok:
+		return nil, false, err
+	}
+	return r, true, nil
+}
