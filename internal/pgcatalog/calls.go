@@ -34,6 +34,23 @@ var functions = map[string]func(args []string) string{
 		}
 		return "(SELECT sql FROM duckdb_views() WHERE view_oid = CAST(" + a[0] + " AS BIGINT))"
 	},
+	// psql \d's indexes footer.
+	"pg_get_indexdef": func(a []string) string {
+		if len(a) < 1 {
+			return ""
+		}
+		return "(SELECT sql FROM duckdb_indexes() WHERE index_oid = CAST(" + a[0] + " AS BIGINT))"
+	},
+	// psql \d's referenced-by footer: DuckDB has no partitions, a
+	// relation is its own only ancestor.
+	"pg_partition_ancestors": func(a []string) string {
+		if len(a) != 1 {
+			return ""
+		}
+		return "CAST(" + a[0] + " AS BIGINT)"
+	},
+	// psql \d+ of a view: DuckDB has no rules (an empty relation).
+	"pg_get_ruledef": func([]string) string { return "CAST(NULL AS VARCHAR)" },
 	// psql \dt+ (Size): DuckDB does not say a table's size on disk.
 	"pg_table_size":          func([]string) string { return "CAST(NULL AS BIGINT)" },
 	"pg_total_relation_size": func([]string) string { return "CAST(NULL AS BIGINT)" },
@@ -119,7 +136,7 @@ func rewriteCalls(q string) string {
 		qualified := m[2] >= 0
 		name := strings.ToLower(q[i+m[4] : i+m[5]])
 		if start > 0 && (q[start-1] == '.' || q[start-1] == '"') {
-			b.WriteString(q[i:open+1])
+			b.WriteString(q[i : open+1])
 			i = open + 1
 			continue
 		}
@@ -144,9 +161,30 @@ func rewriteCalls(q string) string {
 			b.WriteString("(" + strings.Join(args, ", ") + ")")
 		}
 		i = end + 1
+		if (name == "generate_series" || name == "unnest") && fromRe.MatchString(q[:start]) {
+			i += columnAlias(&b, q[i:])
+		}
 	}
 	return b.String()
 }
+
+// fromRe finds a function called in FROM or JOIN.
+var fromRe = regexp.MustCompile(`(?i)\b(FROM|JOIN)\s+(pg_catalog\.)?$`)
+
+// columnAlias names the column of a function in FROM after its alias, as
+// PostgreSQL does (psql \d's publications: generate_series(...) s, then
+// prattrs[s]); DuckDB's alias alone names the row. It writes the alias
+// and returns how much of rest it read.
+func columnAlias(b *strings.Builder, rest string) int {
+	m := fromAliasRe.FindStringSubmatch(rest)
+	if m == nil || strings.HasPrefix(rest[len(m[0]):], "(") || !hasAlias(" "+m[1]) {
+		return 0
+	}
+	b.WriteString(m[0] + "(" + m[1] + ")")
+	return len(m[0])
+}
+
+var fromAliasRe = regexp.MustCompile(`(?i)^\s+(?:AS\s+)?([A-Za-z_]\w*)`)
 
 // skipString is the index after the string literal starting at i.
 func skipString(q string, i int) int {

@@ -81,14 +81,16 @@ var normalisations = []struct {
 // 'gold.t'::regclass, pgjdbc and DBeaver). Every relation is on the search
 // path, so the name is the relation's own.
 func castRegclass(q string) string {
+	q = regclassNumberRe.ReplaceAllString(q, "CAST('$1' AS BIGINT)")
 	q = regclassNameRe.ReplaceAllString(q, "(SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "+
 		"WHERE c.relname = '$1' OR n.nspname || '.' || c.relname = '$1' ORDER BY c.relname = '$1' DESC LIMIT 1)")
 	return regclassOIDRe.ReplaceAllString(q, "(SELECT relname FROM pg_catalog.pg_class WHERE oid = $1)")
 }
 
 var (
-	regclassNameRe = regexp.MustCompile(`(?i)'((?:[^']|'')*)'\s*::\s*(?:pg_catalog\.)?regclass\b`)
-	regclassOIDRe  = regexp.MustCompile(`(?i)([\w.]+)\s*::\s*(?:pg_catalog\.)?regclass\b`)
+	regclassNumberRe = regexp.MustCompile(`(?i)'(\d+)'\s*::\s*(?:pg_catalog\.)?regclass\b`)
+	regclassNameRe   = regexp.MustCompile(`(?i)'((?:[^']|'')*)'\s*::\s*(?:pg_catalog\.)?regclass\b`)
+	regclassOIDRe    = regexp.MustCompile(`(?i)([\w.]+)\s*::\s*(?:pg_catalog\.)?regclass\b`)
 )
 
 // regexOperators turns PostgreSQL's regular expression operators into
