@@ -4,7 +4,7 @@ BIN     := bin/elt
 ELT     := ./$(BIN)
 BRONZE  := data/bronze
 
-.PHONY: run test fuzz deps build cross cross-deps bench bench-large lint generate clean
+.PHONY: run test fuzz deps build cross cross-deps bench bench-serve bench-large lint generate clean
 
 ## run: generate sample bronze data if missing, build, show a gold query
 run: build
@@ -40,11 +40,12 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 ## deps: what the tests run for real and a fresh machine lacks: redis-server
 ## (started on a free loopback port), chromium (the docs site is tested
-## in it, headless) and tmux (elt query is tested in a real 80×24 pane),
-## from Debian; versitygw, a real S3 server over a folder (the lake's
+## in it, headless), tmux (elt query is tested in a real 80×24 pane),
+## psql and Python's psycopg (elt serve's clients), from Debian; versitygw, a real S3 server over a folder (the lake's
 ## tests start it on a free loopback port), with go install
 VERSITYGW ?= v1.8.0
-DEPS := $(if $(shell command -v redis-server),,redis-server) $(if $(shell command -v chromium),,chromium) $(if $(shell command -v tmux),,tmux)
+DEPS := $(if $(shell command -v redis-server),,redis-server) $(if $(shell command -v chromium),,chromium) $(if $(shell command -v tmux),,tmux) \
+  $(if $(shell command -v psql),,postgresql-client) $(if $(shell /usr/bin/python3 -c 'import psycopg' 2>/dev/null && echo ok),,python3-psycopg)
 deps:
 	@if [ -n "$(strip $(DEPS))" ]; then \
 	  echo "installing $(strip $(DEPS)) with apt-get (the tests run them for real)"; \
@@ -79,8 +80,13 @@ cross-deps:
 ## Markdown table), incremental and checks' share, fraud latency, generator;
 ## EVENTS sets the size (bronze is generated once per size, outside git)
 EVENTS ?= 2000000
-bench: deps
+bench: deps bench-serve
 	ELT_BENCH_EVENTS=$(EVENTS) $(GO) test -run '^$$' -bench . -benchtime 1x -benchmem -timeout 60m ./...
+
+## bench-serve: 32 clients read elt serve for 60 s while files land and
+## builds publish: errors, torn reads, and a one-row lookup's p50/p99
+bench-serve: deps
+	ELT_SERVE_SECONDS=60 $(GO) test -count=1 -run '^TestServeReadsDuringBuilds$$' -v -timeout 10m ./internal/cli | grep -E 'clients for|^(ok|FAIL|---)'
 
 ## bench-large: a 10M-event build with memory_limit: 1GB (not in CI)
 LARGE ?= 10000000

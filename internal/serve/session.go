@@ -44,8 +44,12 @@ type session struct {
 	tx   bool // in a transaction the client began
 }
 
-// Statements separates a simple query's text as DuckDB's parser does.
+// Statements separates a simple query's text as DuckDB's parser does; a
+// client's catalog query, written in PostgreSQL's syntax, is one.
 func (s *session) Statements(_ context.Context, text string) ([]string, error) {
+	if _, ok := pgcatalog.Rewrite(text); ok {
+		return []string{text}, nil
+	}
 	stmts, err := warehouse.Statements(text)
 	if err != nil {
 		return nil, pgError(text, err)
