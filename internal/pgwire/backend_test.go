@@ -127,7 +127,8 @@ func start(t *testing.T, cfg Config) (*Server, string) {
 	}
 	t.Cleanup(func() { db.Close() })
 	if _, err := db.ExecContext(ctx, `CREATE TABLE t AS SELECT i AS a, 'n' || i AS c, DATE '2024-01-01' + i::INTEGER AS d,
-		(i * 1.25)::DECIMAL(18,2) AS amount FROM range(1, 11) r(i)`); err != nil {
+		(i * 1.25)::DECIMAL(18,2) AS amount FROM range(1, 11) r(i);
+		CREATE TYPE mood AS ENUM ('ok', 'sad')`); err != nil {
 		t.Fatal(err)
 	}
 	if cfg.ServerVersion == "" {

@@ -89,8 +89,10 @@ func encodeValue(m *pgtype.Map, duck string, format int16, v any) ([]byte, error
 		months, days, micros := iv.IntervalParts()
 		return m.Encode(t.oid, format, pgtype.Interval{Months: months, Days: days, Microseconds: micros, Valid: true}, []byte{})
 	case pgtype.UUIDOID:
-		var u pgtype.UUID
-		if err := u.Scan(fmt.Sprint(v)); err != nil {
+		u := pgtype.UUID{Valid: true}
+		if b, ok := v.([]byte); ok && len(b) == 16 {
+			copy(u.Bytes[:], b)
+		} else if err := u.Scan(fmt.Sprint(v)); err != nil {
 			return nil, err
 		}
 		return m.Encode(t.oid, format, u, []byte{})
@@ -103,6 +105,9 @@ func encodeValue(m *pgtype.Map, duck string, format int16, v any) ([]byte, error
 				return []byte(tm.UTC().Format("2006-01-02 15:04:05.999999") + "+00"), nil
 			}
 		case pgtype.TimeOID:
+			if text {
+				return []byte(strings.TrimSuffix(strings.TrimRight(tm.Format("15:04:05.000000"), "0"), ".")), nil
+			}
 			return m.Encode(t.oid, format, pgtype.Time{Valid: true, Microseconds: int64(tm.Hour())*3600e6 +
 				int64(tm.Minute())*60e6 + int64(tm.Second())*1e6 + int64(tm.Nanosecond()/1000)}, []byte{})
 		}
@@ -198,7 +203,7 @@ func intervalText(iv intervalValue) string {
 	unit := func(n int64, name string) {
 		if n != 0 {
 			s := strconv.FormatInt(n, 10) + " " + name
-			if n != 1 && n != -1 {
+			if n != 1 {
 				s += "s"
 			}
 			parts = append(parts, s)

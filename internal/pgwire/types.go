@@ -119,7 +119,9 @@ func decodeParam(m *pgtype.Map, oid uint32, format int16, src []byte) (any, erro
 		return v, err
 	case pgtype.DateOID, pgtype.TimestampOID, pgtype.TimestamptzOID:
 		var v time.Time
-		err = m.Scan(oid, format, src, &v)
+		if err = m.Scan(oid, format, src, &v); err != nil && format == pgtype.TextFormatCode {
+			return string(src), nil // DuckDB casts what pgtype does not read ("...Z" for a timestamp)
+		}
 		return v, err
 	case pgtype.ByteaOID:
 		var v []byte
