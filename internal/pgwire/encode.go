@@ -413,15 +413,20 @@ func mapTypes(duck string) (key, value string) {
 	return "", ""
 }
 
-// splitTop splits at the commas outside parentheses and quotes.
+// splitTop splits at the commas outside parentheses and quotes (a
+// doubled quote inside quotes closes and reopens them, which splits the
+// same).
 func splitTop(s string) []string {
 	var parts []string
-	depth, quoted, start := 0, false, 0
+	depth, quote, start := 0, byte(0), 0
 	for i := 0; i < len(s); i++ {
 		switch {
-		case s[i] == '"':
-			quoted = !quoted
-		case quoted:
+		case quote != 0:
+			if s[i] == quote {
+				quote = 0
+			}
+		case s[i] == '"' || s[i] == '\'':
+			quote = s[i]
 		case s[i] == '(':
 			depth++
 		case s[i] == ')':

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -267,7 +269,7 @@ func classifySet(q string) command {
 		return command{kind: cmdReset, name: name}
 	}
 	var parts []string
-	for _, v := range strings.Split(value, ",") {
+	for _, v := range splitTop(value) {
 		v = strings.TrimSpace(v)
 		if len(v) >= 2 && (v[0] == '\'' || v[0] == '"') && v[len(v)-1] == v[0] {
 			v = strings.ReplaceAll(v[1:len(v)-1], v[:1]+v[:1], v[:1])
@@ -316,8 +318,8 @@ func (c *conn) command(cmd command) (string, *Error) {
 		return "", errAborted
 	}
 	if cmd.kind == cmdReset {
-		for lower, name := range ownParams {
-			if (cmd.name == "all" || cmd.name == lower) && lower != "statement_timeout" {
+		for _, lower := range slices.Sorted(maps.Keys(ownParams)) {
+			if name := ownParams[lower]; (cmd.name == "all" || cmd.name == lower) && lower != "statement_timeout" {
 				c.setParam(name, defaults[name])
 			}
 		}
