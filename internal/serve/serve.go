@@ -25,6 +25,7 @@ import (
 	"github.com/digitalservices/elt/internal/pipeline"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/query"
+	"github.com/digitalservices/elt/internal/serve/settings"
 	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -49,7 +50,7 @@ var ErrNoPassword = errors.New("elt serve listens beyond this machine only with 
 
 // Settings are the settings elt serve runs with: elt.yaml's serve: with
 // its defaults, the flags over it; an error says which is out of range.
-func Settings(p *project.Project, o Options) (pgwire.Settings, error) {
+func Settings(p *project.Project, o Options) (settings.Serve, error) {
 	s := p.Config.Serve.WithDefaults()
 	flags := map[string]bool{}
 	if o.Listen != "" {
@@ -61,7 +62,7 @@ func Settings(p *project.Project, o Options) (pgwire.Settings, error) {
 	for key, msg := range s.Problems(func(k string) bool { return flags[k] }) {
 		return s, fmt.Errorf("--%s: %s", strings.ReplaceAll(key, "_", "-"), strings.TrimPrefix(msg, "serve."))
 	}
-	if !pgwire.Loopback(s.Listen) && o.Password == "" {
+	if !settings.Loopback(s.Listen) && o.Password == "" {
 		return s, fmt.Errorf("%s is not a loopback address: %w", s.Listen, ErrNoPassword)
 	}
 	return s, nil

@@ -14,6 +14,7 @@ import (
 	"github.com/digitalservices/elt/internal/pgwire"
 	"github.com/digitalservices/elt/internal/query"
 	"github.com/digitalservices/elt/internal/warehouse"
+	"github.com/digitalservices/elt/internal/warehouse/stmt"
 )
 
 // backend answers PostgreSQL clients from the warehouse the builds write:
@@ -68,7 +69,7 @@ func (s *session) Describe(ctx context.Context, text string) ([]string, []pgwire
 	if err != nil {
 		return nil, nil, err
 	}
-	params, cols, err := warehouse.Describe(ctx, s.conn, q)
+	params, cols, err := stmt.Describe(ctx, s.conn, q)
 	if err != nil {
 		return nil, nil, pgError(q, err)
 	}

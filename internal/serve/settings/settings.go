@@ -1,4 +1,7 @@
-package pgwire
+// Package settings is elt.yaml's serve: section, what elt serve listens
+// on and the limits it holds its clients to, checked; the project reads
+// it, elt serve runs with it.
+package settings
 
 import (
 	"fmt"
@@ -6,10 +9,10 @@ import (
 	"time"
 )
 
-// Settings are elt.yaml's serve: section: where elt serve listens and the
+// Serve is elt.yaml's serve: section: where elt serve listens and the
 // limits it holds every client to. Zero values take the defaults
 // (WithDefaults); the password is never here, only in ELT_SERVE_PASSWORD.
-type Settings struct {
+type Serve struct {
 	// Listen is the address PostgreSQL clients connect to.
 	Listen string `yaml:"listen"`
 	// MetricsListen is where /healthz and /metrics are served ("off": not).
@@ -32,7 +35,7 @@ type Settings struct {
 	} `yaml:"tls"`
 }
 
-// The defaults of Settings.
+// The defaults of Serve.
 const (
 	DefaultListen           = "127.0.0.1:5433"
 	DefaultMetricsListen    = "127.0.0.1:9433"
@@ -43,7 +46,7 @@ const (
 )
 
 // WithDefaults is s with every setting left out given its default.
-func (s Settings) WithDefaults() Settings {
+func (s Serve) WithDefaults() Serve {
 	if s.Listen == "" {
 		s.Listen = DefaultListen
 	}
@@ -67,7 +70,7 @@ func (s Settings) WithDefaults() Settings {
 
 // Problems are the settings out of range, by key (as under serve:), for
 // the keys set tells were written.
-func (s Settings) Problems(set func(key string) bool) map[string]string {
+func (s Serve) Problems(set func(key string) bool) map[string]string {
 	out := map[string]string{}
 	for key, addr := range map[string]string{"listen": s.Listen, "metrics_listen": s.MetricsListen} {
 		if !set(key) || (key == "metrics_listen" && addr == "off") {

@@ -1,14 +1,16 @@
-package warehouse
+package stmt
 
 import (
 	"context"
 	"slices"
 	"testing"
+
+	"github.com/digitalservices/elt/internal/warehouse"
 )
 
 func TestDescribe(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, "", Options{})
+	db, err := warehouse.Open(ctx, "", warehouse.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,16 +26,16 @@ func TestDescribe(t *testing.T) {
 	for _, c := range []struct {
 		query  string
 		params []string
-		cols   []DescribedColumn
+		cols   []Column
 	}{
 		{`SELECT a, $2::date + 1 AS d FROM t WHERE a = $1 AND c = $3`, []string{"INTEGER", "DATE", "VARCHAR"},
-			[]DescribedColumn{{"a", "INTEGER"}, {"d", "DATE"}}},
-		{`SELECT $1 AS x`, []string{"UNKNOWN"}, []DescribedColumn{{"unknown", "UNKNOWN"}}}, // DuckDB cannot type it before binding
+			[]Column{{"a", "INTEGER"}, {"d", "DATE"}}},
+		{`SELECT $1 AS x`, []string{"UNKNOWN"}, []Column{{"unknown", "UNKNOWN"}}}, // DuckDB cannot type it before binding
 		{`SELECT 1.5::DECIMAL(18,2) AS n, [1,2] AS l, {'a': 1, 'b c': 'x'} AS s, MAP {'k': 1} AS m, '{}'::JSON AS j,
 			true AS b, 1::TINYINT AS i1, 2::SMALLINT AS i2, 3::BIGINT AS i8, 4::HUGEINT AS h, 5::UBIGINT AS ub, 6::UHUGEINT AS uh,
 			1.5::FLOAT AS f, 2.5::DOUBLE AS d, 'x'::BLOB AS bl, now()::TIMESTAMP AS ts, now() AS tz, INTERVAL 1 DAY AS iv,
 			gen_random_uuid() AS u, '1:00'::TIME AS tm, now()::TIMESTAMP_NS AS ns, [1,2]::INTEGER[2] AS arr`, nil,
-			[]DescribedColumn{{"n", "DECIMAL(18,2)"}, {"l", "INTEGER[]"}, {"s", `STRUCT("a" INTEGER, "b c" VARCHAR)`},
+			[]Column{{"n", "DECIMAL(18,2)"}, {"l", "INTEGER[]"}, {"s", `STRUCT("a" INTEGER, "b c" VARCHAR)`},
 				{"m", "MAP(VARCHAR, INTEGER)"}, {"j", "JSON"}, {"b", "BOOLEAN"}, {"i1", "TINYINT"}, {"i2", "SMALLINT"},
 				{"i8", "BIGINT"}, {"h", "HUGEINT"}, {"ub", "UBIGINT"}, {"uh", "UHUGEINT"}, {"f", "FLOAT"}, {"d", "DOUBLE"},
 				{"bl", "BLOB"}, {"ts", "TIMESTAMP"}, {"tz", "TIMESTAMPTZ"}, {"iv", "INTERVAL"}, {"u", "UUID"}, {"tm", "TIME"},

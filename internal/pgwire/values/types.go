@@ -1,4 +1,4 @@
-package pgwire
+package values
 
 import (
 	"fmt"
@@ -7,19 +7,18 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// pgType is the PostgreSQL type a DuckDB type is sent as.
-type pgType struct {
-	oid    uint32
-	size   int16
-	mod    int32
-	nested bool // a LIST, ARRAY, STRUCT, MAP or UNION, written as JSON
+// Type is the PostgreSQL type a DuckDB type is sent as.
+type Type struct {
+	OID    uint32
+	Size   int16
+	Mod    int32
+	Nested bool // a LIST, ARRAY, STRUCT, MAP or UNION, written as JSON
 }
 
-var pgTypes = map[string]pgType{
+var pgTypes = map[string]Type{
 	"BOOLEAN": {pgtype.BoolOID, 1, -1, false}, "BOOL": {pgtype.BoolOID, 1, -1, false},
 	"TINYINT": {pgtype.Int2OID, 2, -1, false}, "SMALLINT": {pgtype.Int2OID, 2, -1, false}, "UTINYINT": {pgtype.Int2OID, 2, -1, false},
 	"INTEGER": {pgtype.Int4OID, 4, -1, false}, "INT": {pgtype.Int4OID, 4, -1, false}, "USMALLINT": {pgtype.Int4OID, 4, -1, false},
@@ -36,66 +35,42 @@ var pgTypes = map[string]pgType{
 	"INTERVAL": {pgtype.IntervalOID, 16, -1, false}, "UUID": {pgtype.UUIDOID, 16, -1, false}, "JSON": {pgtype.JSONOID, -1, -1, false},
 }
 
-// typeOf maps a DuckDB type name to the PostgreSQL type it is sent as:
+// TypeOf maps a DuckDB type name to the PostgreSQL type it is sent as:
 // text for a type PostgreSQL has no match for.
-func typeOf(duck string) pgType {
+func TypeOf(duck string) Type {
 	t := strings.ToUpper(strings.TrimSpace(duck))
 	if strings.HasSuffix(t, "]") || strings.HasPrefix(t, "STRUCT(") || strings.HasPrefix(t, "MAP(") || strings.HasPrefix(t, "UNION(") {
-		return pgType{pgtype.JSONOID, -1, -1, true}
+		return Type{pgtype.JSONOID, -1, -1, true}
 	}
 	if strings.HasPrefix(t, "DECIMAL(") || strings.HasPrefix(t, "NUMERIC(") {
 		var p, s int32
 		if _, err := fmt.Sscanf(t[strings.IndexByte(t, '(')+1:], "%d,%d)", &p, &s); err == nil {
-			return pgType{pgtype.NumericOID, -1, (p<<16 | s) + 4, false}
+			return Type{pgtype.NumericOID, -1, (p<<16 | s) + 4, false}
 		}
-		return pgType{pgtype.NumericOID, -1, -1, false}
+		return Type{pgtype.NumericOID, -1, -1, false}
 	}
 	if strings.HasPrefix(t, "ENUM(") {
-		return pgType{pgtype.TextOID, -1, -1, false}
+		return Type{pgtype.TextOID, -1, -1, false}
 	}
 	if pt, ok := pgTypes[t]; ok {
 		return pt
 	}
-	return pgType{pgtype.TextOID, -1, -1, false}
+	return Type{pgtype.TextOID, -1, -1, false}
 }
 
-// paramOID is the type a parameter is described as: 0 (unknown, sent as
+// ParamOID is the type a parameter is described as: 0 (unknown, sent as
 // text and cast by DuckDB) where DuckDB cannot tell or for a nested type.
-func paramOID(duck string) uint32 {
-	if t := typeOf(duck); !t.nested && !strings.EqualFold(duck, "UNKNOWN") {
-		return t.oid
+func ParamOID(duck string) uint32 {
+	if t := TypeOf(duck); !t.Nested && !strings.EqualFold(duck, "UNKNOWN") {
+		return t.OID
 	}
 	return 0
 }
 
-// rowDescription describes cols in the formats given (Bind's result
-// format codes).
-func rowDescription(cols []Column, formats []int16) *pgproto3.RowDescription {
-	fields := make([]pgproto3.FieldDescription, len(cols))
-	for i, col := range cols {
-		t := typeOf(col.Type)
-		fields[i] = pgproto3.FieldDescription{Name: []byte(col.Name), DataTypeOID: t.oid, DataTypeSize: t.size,
-			TypeModifier: t.mod, Format: formatOf(formats, i)}
-	}
-	return &pgproto3.RowDescription{Fields: fields}
-}
-
-// formatOf is the format of the i-th value by a message's format codes:
-// none for all text, one for all, or one each.
-func formatOf(formats []int16, i int) int16 {
-	switch {
-	case len(formats) == 1:
-		return formats[0]
-	case i < len(formats):
-		return formats[i]
-	}
-	return pgtype.TextFormatCode
-}
-
-// decodeParam turns a Bind parameter into the value the Session is given:
+// DecodeParam turns a Bind parameter into the value the Session is given:
 // int64, float64, bool, string, time.Time, []byte or nil; a numeric as its
 // text.
-func decodeParam(m *pgtype.Map, oid uint32, format int16, src []byte) (any, error) {
+func DecodeParam(m *pgtype.Map, oid uint32, format int16, src []byte) (any, error) {
 	if src == nil {
 		return nil, nil
 	}
