@@ -10,15 +10,17 @@ package pgwire
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"log"
 	"net"
 	"sync"
 	"time"
 
-	"github.com/digitalservices/elt/internal/pgwire/login"
+	"github.com/xdg-go/scram"
+
+	"github.com/digitalservices/elt/internal/pgwire/pgvalue"
 )
 
 // Config is what a server allows and says about itself.
@@ -85,7 +87,7 @@ type Session interface {
 
 // Column is a result column: its name and DuckDB's name of its type
 // (INTEGER, DECIMAL(18,2), TIMESTAMPTZ, INTEGER[], STRUCT(a INTEGER) ...).
-type Column struct{ Name, Type string }
+type Column = pgvalue.Column
 
 // Rows is a result read row by row.
 type Rows interface {
@@ -118,7 +120,7 @@ func (e *Error) Error() string { return e.Message }
 type Server struct {
 	cfg     Config
 	backend Backend
-	creds   login.Credentials
+	creds   scram.StoredCredentials
 
 	ctx    context.Context // ends when Shutdown gives up waiting: running statements are cancelled
 	cancel context.CancelCauseFunc
@@ -126,6 +128,7 @@ type Server struct {
 	mu        sync.Mutex
 	listeners map[net.Listener]bool
 	conns     map[*conn]bool
+	arriving  map[net.Conn]bool // connections still in their startup or authentication
 	keys      map[uint32]*conn
 	nextPID   uint32
 	closing   bool
@@ -140,10 +143,17 @@ var (
 // NewServer returns a server for clients of b, configured by cfg.
 func NewServer(cfg Config, b Backend) *Server {
 	s := &Server{cfg: cfg, backend: b,
-		listeners: map[net.Listener]bool{}, conns: map[*conn]bool{}, keys: map[uint32]*conn{}}
+		listeners: map[net.Listener]bool{}, conns: map[*conn]bool{}, keys: map[uint32]*conn{},
+		arriving: map[net.Conn]bool{}}
 	s.ctx, s.cancel = context.WithCancelCause(context.Background())
 	if cfg.Password != "" {
-		s.creds = login.Derive(cfg.Password)
+		salt := make([]byte, 16)
+		_, _ = rand.Read(salt)
+		client, err := scram.SHA256.NewClient("", cfg.Password, "")
+		if err != nil { // a password SASLprep refuses: no client can log in with it as given
+			client, _ = scram.SHA256.NewClientUnprepped("", cfg.Password, "")
+		}
+		s.creds = client.GetStoredCredentials(scram.KeyFactors{Salt: string(salt), Iters: 4096})
 	}
 	if s.cfg.Log == nil {
 		s.cfg.Log = log.Printf
@@ -171,11 +181,6 @@ func (s *Server) Serve(l net.Listener) error {
 			if closing {
 				return nil
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(10 * time.Millisecond)
-				continue
-			}
 			return err
 		}
 		s.mu.Lock()
@@ -185,6 +190,7 @@ func (s *Server) Serve(l net.Listener) error {
 			continue
 		}
 		s.wg.Add(1)
+		s.arriving[nc] = true
 		s.mu.Unlock()
 		go func() {
 			defer s.wg.Done()
@@ -202,6 +208,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.closing = true
 	for l := range s.listeners {
 		l.Close()
+	}
+	for nc := range s.arriving {
+		nc.Close()
 	}
 	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
@@ -224,7 +233,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		go c.stop(true)
 	}
 	s.mu.Unlock()
-	<-done
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second): // a client that does not read what it is sent holds its goroutine in a write
+		s.mu.Lock()
+		for c := range s.conns {
+			c.nc.Close()
+		}
+		s.mu.Unlock()
+		<-done
+	}
 	return ctx.Err()
 }
 
@@ -264,6 +282,13 @@ func (s *Server) admit(c *conn) *Error {
 	c.pid = s.nextPID
 	s.keys[c.pid] = c
 	return nil
+}
+
+// arrived says a connection is past its startup and authentication.
+func (s *Server) arrived(nc net.Conn) {
+	s.mu.Lock()
+	delete(s.arriving, nc)
+	s.mu.Unlock()
 }
 
 func (s *Server) forget(c *conn) {

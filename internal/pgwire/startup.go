@@ -15,8 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgtype"
-
-	"github.com/digitalservices/elt/internal/pgwire/login"
+	"github.com/xdg-go/scram"
 )
 
 // conn is one client's connection and its state.
@@ -46,8 +45,11 @@ type conn struct {
 
 // handle serves one client from its first byte to its last.
 func (s *Server) handle(nc net.Conn) {
-	c := &conn{s: s, nc: nc, tx: 'I', stmts: map[string]*prepared{}, portals: map[string]*portal{}, types: pgtype.NewMap()}
-	defer nc.Close()
+	c := &conn{s: s, nc: nc, tx: 'I', stmts: map[string]*prepared{}, portals: map[string]*portal{}, types: pgtype.NewMap(),
+		secret: make([]byte, 4)}
+	_, _ = rand.Read(c.secret)
+	defer func() { c.nc.Close() }()
+	defer s.arrived(nc)
 	defer func() {
 		if r := recover(); r != nil {
 			s.cfg.Log("pgwire: a client's connection failed: %v\n%s", r, debug.Stack())
@@ -66,6 +68,7 @@ func (s *Server) handle(nc net.Conn) {
 	if !c.authenticate() {
 		return
 	}
+	s.arrived(nc)
 	sess, err := s.backend.Open(s.ctx, startup)
 	if err != nil {
 		c.fatal(toError(err))
@@ -85,8 +88,6 @@ func (s *Server) handle(nc net.Conn) {
 		{"session_authorization", c.user}, {"application_name", startup["application_name"]}} {
 		c.be.Send(&pgproto3.ParameterStatus{Name: p[0], Value: p[1]})
 	}
-	c.secret = make([]byte, 4)
-	_, _ = rand.Read(c.secret)
 	c.be.Send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: c.secret})
 	c.serve()
 }
@@ -147,19 +148,51 @@ func (c *conn) startup() (map[string]string, bool) {
 // authenticate runs SCRAM-SHA-256 when the server has a password, and
 // says AuthenticationOk.
 func (c *conn) authenticate() bool {
-	if c.s.cfg.Password != "" {
-		c.nc.SetDeadline(time.Now().Add(time.Minute))
-		defer c.nc.SetDeadline(time.Time{})
-		switch err := login.SCRAM(c.be, c.s.creds); {
-		case errors.Is(err, login.ErrFailed):
-			c.fatal(&Error{Code: "28P01", Message: fmt.Sprintf("password authentication failed for user %q", c.user)})
-			return false
-		case err != nil:
-			return false
-		}
+	if c.s.cfg.Password != "" && !c.scram() {
+		c.fatal(&Error{Code: "28P01", Message: fmt.Sprintf("password authentication failed for user %q", c.user)})
+		return false
 	}
 	c.be.Send(&pgproto3.AuthenticationOk{})
 	return true
+}
+
+// scram runs SCRAM-SHA-256's exchange (RFC 7677; no channel binding): the
+// client proves it knows the password, the server that it knows its key.
+func (c *conn) scram() bool {
+	server, err := scram.SHA256.NewServer(func(string) (scram.StoredCredentials, error) { return c.s.creds, nil })
+	if err != nil {
+		return false
+	}
+	conv := server.NewConversation()
+	c.nc.SetDeadline(time.Now().Add(time.Minute))
+	defer c.nc.SetDeadline(time.Time{})
+	c.be.Send(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{"SCRAM-SHA-256"}})
+	for _, step := range []uint32{pgproto3.AuthTypeSASL, pgproto3.AuthTypeSASLContinue} {
+		if c.be.Flush() != nil || c.be.SetAuthType(step) != nil {
+			return false
+		}
+		msg, err := c.be.Receive()
+		var data []byte
+		switch m := msg.(type) {
+		case *pgproto3.SASLInitialResponse:
+			data = m.Data
+		case *pgproto3.SASLResponse:
+			data = m.Data
+		}
+		if err != nil || data == nil {
+			return false
+		}
+		resp, err := conv.Step(string(data))
+		if err != nil {
+			return false
+		}
+		if step == pgproto3.AuthTypeSASL {
+			c.be.Send(&pgproto3.AuthenticationSASLContinue{Data: []byte(resp)})
+		} else if conv.Valid() {
+			c.be.Send(&pgproto3.AuthenticationSASLFinal{Data: []byte(resp)})
+		}
+	}
+	return conv.Valid()
 }
 
 // serve reads the client's messages until it leaves or the server stops.
@@ -189,6 +222,8 @@ func (c *conn) dispatch(msg pgproto3.FrontendMessage) {
 			c.fail(nil, &Error{Code: "XX000", Message: fmt.Sprintf("internal error: %v", r)})
 			if _, simple := msg.(*pgproto3.Query); simple {
 				c.readyForQuery()
+			} else {
+				c.skipping = true
 			}
 		}
 	}()

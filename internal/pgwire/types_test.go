@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/digitalservices/elt/internal/pgwire/pgvalue"
 )
 
 // typeCases are DuckDB values, the Go value pgx reads each as (made
@@ -63,8 +65,7 @@ func norm(v any) any {
 	switch x := v.(type) {
 	case pgtype.Numeric:
 		if x.Exp < 0 {
-			v, _ := x.Value() // its text, exact
-			return "numeric " + v.(string)
+			return "numeric " + pgvalue.DecimalText(x.Int, int(-x.Exp))
 		}
 		return "numeric " + new(big.Int).Mul(x.Int, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(x.Exp)), nil)).String()
 	case time.Time:
@@ -87,7 +88,7 @@ func norm(v any) any {
 // protocol, where pgx asks binary for what it can) and in text (the simple
 // protocol), and checks the Go type and value pgx makes of it.
 func TestTypes(t *testing.T) {
-	_, addr := start(t, Config{})
+	addr := start(t, Config{}).addr
 	ctx := context.Background()
 	for _, mode := range []string{"cache_statement", "simple_protocol", "exec"} {
 		c := connect(t, addr, "default_query_exec_mode="+mode)
@@ -107,7 +108,7 @@ func TestTypes(t *testing.T) {
 // TestTextFormat reads every type in the text format of the extended
 // protocol, as psql and psycopg do: PostgreSQL's text of each.
 func TestTextFormat(t *testing.T) {
-	_, addr := start(t, Config{})
+	addr := start(t, Config{}).addr
 	c := connect(t, addr, "")
 	for _, tc := range typeCases {
 		res := c.PgConn().ExecParams(context.Background(), "SELECT "+tc.expr+" AS v", nil, nil, nil, nil).Read()
@@ -124,7 +125,7 @@ func TestTextFormat(t *testing.T) {
 // TestParameters binds parameters of several types, in binary (pgx's
 // choice for numbers, times and bools) and in text.
 func TestParameters(t *testing.T) {
-	_, addr := start(t, Config{})
+	addr := start(t, Config{}).addr
 	ctx := context.Background()
 	ts := time.Date(2024, 2, 29, 13, 14, 15, 123456000, time.UTC)
 	num := pgtype.Numeric{Int: big.NewInt(1250), Exp: -2, Valid: true}

@@ -1,4 +1,4 @@
-package values
+package pgvalue
 
 import (
 	"encoding/hex"
@@ -41,7 +41,7 @@ func Encode(m *pgtype.Map, duck string, format int16, v any) ([]byte, error) {
 			return nil, fmt.Errorf("%T is not a number", v)
 		}
 		if text {
-			return []byte(decimalText(i, scale)), nil
+			return []byte(DecimalText(i, scale)), nil
 		}
 		return m.Encode(t.OID, format, pgtype.Numeric{Int: i, Exp: int32(-scale), Valid: true}, []byte{})
 	case pgtype.Float4OID, pgtype.Float8OID:
@@ -149,8 +149,8 @@ func floatOf(v any) (float64, bool) {
 	return 0, false
 }
 
-// decimalText writes digits × 10^-scale exactly.
-func decimalText(i *big.Int, scale int) string {
+// DecimalText writes digits × 10^-scale exactly.
+func DecimalText(i *big.Int, scale int) string {
 	s := new(big.Int).Abs(i).String()
 	if scale > 0 {
 		if len(s) <= scale {
@@ -226,7 +226,7 @@ func textOf(v any, duck string) string {
 		return x.Format("2006-01-02 15:04:05.999999-07")
 	case decimalValue:
 		i, scale := x.DecimalParts()
-		return decimalText(i, scale)
+		return DecimalText(i, scale)
 	case intervalValue:
 		return intervalText(x)
 	}
