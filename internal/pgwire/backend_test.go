@@ -116,9 +116,17 @@ func (r *testRows) Next(dest []any) error {
 
 func (r *testRows) Close() error { return r.rows.Close() }
 
+// testServer is a server running on a loopback port.
+type testServer struct {
+	*Server
+	addr   string
+	served chan struct{} // closed when Serve has returned, with its error in err
+	err    error
+}
+
 // start runs a server with cfg over a fresh in-memory DuckDB holding a
-// small table, and returns its address.
-func start(t *testing.T, cfg Config) (*Server, string) {
+// small table (and an ENUM type), until the test ends.
+func start(t *testing.T, cfg Config) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	db, err := warehouse.Open(ctx, "", warehouse.Options{})
@@ -137,24 +145,28 @@ func start(t *testing.T, cfg Config) (*Server, string) {
 	if cfg.Log == nil {
 		cfg.Log = t.Logf
 	}
-	s := NewServer(cfg, &testBackend{db: db})
+	ts := &testServer{Server: NewServer(cfg, &testBackend{db: db}), served: make(chan struct{})}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(l) }()
+	ts.addr = l.Addr().String()
+	go func() {
+		ts.err = ts.Serve(l)
+		close(ts.served)
+	}()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := s.Shutdown(ctx); err != nil {
+		if err := ts.Shutdown(ctx); err != nil {
 			t.Errorf("Shutdown: %v", err)
 		}
-		if err := <-served; err != nil {
-			t.Errorf("Serve: %v", err)
+		<-ts.served
+		if ts.err != nil {
+			t.Errorf("Serve: %v", ts.err)
 		}
 	})
-	return s, l.Addr().String()
+	return ts
 }
 
 // connect opens a pgx connection to addr with extra settings (key=value

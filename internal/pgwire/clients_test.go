@@ -51,7 +51,7 @@ func psql(t *testing.T, addr, password string, args ...string) (string, int) {
 // and a script stopped by its error (ON_ERROR_STOP: exit code 3 for a
 // script given with -f, 1 for -c).
 func TestPsql(t *testing.T) {
-	_, addr := start(t, Config{})
+	addr := start(t, Config{}).addr
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -97,7 +97,7 @@ func TestPsycopg(t *testing.T) {
 	if err := exec.Command("/usr/bin/python3", "-c", "import psycopg").Run(); err != nil {
 		t.Skip("psycopg 3 is not installed (Debian: python3-psycopg)")
 	}
-	_, addr := start(t, Config{})
+	addr := start(t, Config{}).addr
 	host, port, _ := net.SplitHostPort(addr)
 	script := `
 import sys, psycopg
@@ -125,7 +125,7 @@ with psycopg.connect(host=sys.argv[1], port=sys.argv[2], user="alice", dbname="w
 // TestPassword checks SCRAM-SHA-256: the right password lets pgx and psql
 // in, a wrong one or none is refused with 28P01.
 func TestPassword(t *testing.T) {
-	_, addr := start(t, Config{Password: "s3cret pässword"})
+	addr := start(t, Config{Password: "s3cret pässword"}).addr
 	ctx := context.Background()
 	c, err := pgx.Connect(ctx, dsn(addr, "password=s3cret%20p%C3%A4ssword"))
 	if err != nil {
@@ -176,7 +176,7 @@ func selfSigned(t *testing.T) *tls.Config {
 // (with a password too: SCRAM over TLS), and is refused by one without.
 func TestTLS(t *testing.T) {
 	ctx := context.Background()
-	_, addr := start(t, Config{TLS: selfSigned(t), Password: "pw"})
+	addr := start(t, Config{TLS: selfSigned(t), Password: "pw"}).addr
 	url := strings.Replace(dsn(addr, "password=pw"), "sslmode=disable", "sslmode=require", 1)
 	c, err := pgx.Connect(ctx, url)
 	if err != nil {
@@ -190,7 +190,7 @@ func TestTLS(t *testing.T) {
 	if _, ok := c.PgConn().Conn().(*tls.Conn); !ok {
 		t.Errorf("the connection is %T, not TLS", c.PgConn().Conn())
 	}
-	_, plain := start(t, Config{})
+	plain := start(t, Config{}).addr
 	url = strings.Replace(dsn(plain, ""), "sslmode=disable", "sslmode=require", 1)
 	if _, err := pgx.Connect(ctx, url); err == nil || !strings.Contains(err.Error(), "server refused TLS connection") {
 		t.Errorf("sslmode=require to a server without TLS: %v", err)

@@ -75,7 +75,7 @@ func query(q string) *pgproto3.Query { return &pgproto3.Query{String: q} }
 // TestProtocol plays exchanges of messages and checks each answer, in
 // order, on one connection: the state carries over from one to the next.
 func TestProtocol(t *testing.T) {
-	_, addr := start(t, Config{})
+	addr := start(t, Config{}).addr
 	f := raw(t, addr)
 	for _, tc := range []struct {
 		name string

@@ -86,7 +86,7 @@ func norm(v any) any {
 // protocol, where pgx asks binary for what it can) and in text (the simple
 // protocol), and checks the Go type and value pgx makes of it.
 func TestTypes(t *testing.T) {
-	_, addr := start(t, Config{})
+	addr := start(t, Config{}).addr
 	ctx := context.Background()
 	for _, mode := range []string{"cache_statement", "simple_protocol", "exec"} {
 		c := connect(t, addr, "default_query_exec_mode="+mode)
@@ -106,7 +106,7 @@ func TestTypes(t *testing.T) {
 // TestTextFormat reads every type in the text format of the extended
 // protocol, as psql and psycopg do: PostgreSQL's text of each.
 func TestTextFormat(t *testing.T) {
-	_, addr := start(t, Config{})
+	addr := start(t, Config{}).addr
 	c := connect(t, addr, "")
 	for _, tc := range typeCases {
 		res := c.PgConn().ExecParams(context.Background(), "SELECT "+tc.expr+" AS v", nil, nil, nil, nil).Read()
@@ -123,7 +123,7 @@ func TestTextFormat(t *testing.T) {
 // TestParameters binds parameters of several types, in binary (pgx's
 // choice for numbers, times and bools) and in text.
 func TestParameters(t *testing.T) {
-	_, addr := start(t, Config{})
+	addr := start(t, Config{}).addr
 	ctx := context.Background()
 	ts := time.Date(2024, 2, 29, 13, 14, 15, 123456000, time.UTC)
 	num := pgtype.Numeric{Int: big.NewInt(1250), Exp: -2, Valid: true}
