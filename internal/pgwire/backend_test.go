@@ -68,7 +68,7 @@ func (s *testSession) Query(ctx context.Context, query string, args []any) (Rows
 	}
 	cols := make([]Column, len(types))
 	for i, t := range types {
-		cols[i] = Column{t.Name(), t.DatabaseTypeName()}
+		cols[i] = Column{Name: t.Name(), Type: t.DatabaseTypeName()}
 	}
 	return &testRows{rows: rows, cols: cols}, nil
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/digitalservices/elt/internal/pgwire/pgvalue"
 )
 
 // prepared is a statement a Parse message named (or the unnamed one).
@@ -101,7 +103,7 @@ func (c *conn) parse(m *pgproto3.Parse) *Error {
 		if i < len(m.ParameterOIDs) && m.ParameterOIDs[i] != 0 {
 			st.paramOIDs[i] = m.ParameterOIDs[i]
 		} else if i < len(params) {
-			st.paramOIDs[i] = paramOID(params[i])
+			st.paramOIDs[i] = pgvalue.ParamOID(params[i])
 		}
 	}
 	c.stmts[m.Name] = st
@@ -126,7 +128,7 @@ func (c *conn) bind(m *pgproto3.Bind) *Error {
 	}
 	args := make([]any, len(m.Parameters))
 	for i, src := range m.Parameters {
-		v, err := decodeParam(c.types, st.paramOIDs[i], formatOf(m.ParameterFormatCodes, i), src)
+		v, err := pgvalue.Decode(c.types, st.paramOIDs[i], pgvalue.Format(m.ParameterFormatCodes, i), src)
 		if err != nil {
 			return &Error{Code: "22P02", Message: fmt.Sprintf("parameter $%d: %v", i+1, err)}
 		}
@@ -161,5 +163,5 @@ func (c *conn) describeRows(cols []Column, formats []int16) {
 		c.be.Send(&pgproto3.NoData{})
 		return
 	}
-	c.be.Send(rowDescription(cols, formats))
+	c.be.Send(pgvalue.RowDescription(cols, formats))
 }

@@ -12,7 +12,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"log"
 	"net"
@@ -20,6 +19,8 @@ import (
 	"time"
 
 	"github.com/xdg-go/scram"
+
+	"github.com/digitalservices/elt/internal/pgwire/pgvalue"
 )
 
 // Config is what a server allows and says about itself.
@@ -86,7 +87,7 @@ type Session interface {
 
 // Column is a result column: its name and DuckDB's name of its type
 // (INTEGER, DECIMAL(18,2), TIMESTAMPTZ, INTEGER[], STRUCT(a INTEGER) ...).
-type Column struct{ Name, Type string }
+type Column = pgvalue.Column
 
 // Rows is a result read row by row.
 type Rows interface {
@@ -127,6 +128,7 @@ type Server struct {
 	mu        sync.Mutex
 	listeners map[net.Listener]bool
 	conns     map[*conn]bool
+	arriving  map[net.Conn]bool // connections still in their startup or authentication
 	keys      map[uint32]*conn
 	nextPID   uint32
 	closing   bool
@@ -141,7 +143,8 @@ var (
 // NewServer returns a server for clients of b, configured by cfg.
 func NewServer(cfg Config, b Backend) *Server {
 	s := &Server{cfg: cfg, backend: b,
-		listeners: map[net.Listener]bool{}, conns: map[*conn]bool{}, keys: map[uint32]*conn{}}
+		listeners: map[net.Listener]bool{}, conns: map[*conn]bool{}, keys: map[uint32]*conn{},
+		arriving: map[net.Conn]bool{}}
 	s.ctx, s.cancel = context.WithCancelCause(context.Background())
 	if cfg.Password != "" {
 		salt := make([]byte, 16)
@@ -178,11 +181,6 @@ func (s *Server) Serve(l net.Listener) error {
 			if closing {
 				return nil
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(10 * time.Millisecond)
-				continue
-			}
 			return err
 		}
 		s.mu.Lock()
@@ -192,6 +190,7 @@ func (s *Server) Serve(l net.Listener) error {
 			continue
 		}
 		s.wg.Add(1)
+		s.arriving[nc] = true
 		s.mu.Unlock()
 		go func() {
 			defer s.wg.Done()
@@ -209,6 +208,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.closing = true
 	for l := range s.listeners {
 		l.Close()
+	}
+	for nc := range s.arriving {
+		nc.Close()
 	}
 	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
@@ -271,6 +273,13 @@ func (s *Server) admit(c *conn) *Error {
 	c.pid = s.nextPID
 	s.keys[c.pid] = c
 	return nil
+}
+
+// arrived says a connection is past its startup and authentication.
+func (s *Server) arrived(nc net.Conn) {
+	s.mu.Lock()
+	delete(s.arriving, nc)
+	s.mu.Unlock()
 }
 
 func (s *Server) forget(c *conn) {

@@ -12,12 +12,14 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/digitalservices/elt/internal/pgwire/pgvalue"
 )
 
 // simpleQuery runs a Query message's statements in order, until the first
 // error.
 func (c *conn) simpleQuery(text string) {
-	if blank(text) {
+	if skipComments(text) == "" {
 		c.be.Send(&pgproto3.EmptyQueryResponse{})
 		return
 	}
@@ -101,7 +103,7 @@ func (c *conn) execute(p *portal, max int64, describe bool) *Error {
 			p.cols = rows.Columns()
 		}
 		if describe && len(p.cols) > 0 {
-			c.be.Send(rowDescription(p.cols, nil))
+			c.be.Send(pgvalue.RowDescription(p.cols, nil))
 		}
 	}
 	c.setRunning(p.cancel)
@@ -121,7 +123,7 @@ func (c *conn) execute(p *portal, max int64, describe bool) *Error {
 			e = errorOf(p.ctx, err)
 		} else if p.sent++; c.s.cfg.MaxRows > 0 && p.sent > c.s.cfg.MaxRows {
 			e = &Error{Code: "54000", Message: fmt.Sprintf("the result has more than %d rows (serve.max_rows); add a LIMIT or aggregate", c.s.cfg.MaxRows)}
-		} else if row, err := c.encodeRow(p.cols, p.formats, dest); err != nil {
+		} else if row, err := pgvalue.EncodeRow(c.types, p.cols, p.formats, dest); err != nil {
 			e = toError(err)
 		} else {
 			c.be.Send(&pgproto3.DataRow{Values: row})
@@ -190,7 +192,7 @@ type command struct {
 
 // classify says what a statement is, by its first words.
 func classify(q string) command {
-	words := strings.Fields(strings.ToLower(strings.TrimRight(strings.TrimSpace(stripComments(q)), "; \t\n")))
+	words := strings.Fields(strings.ToLower(strings.TrimRight(skipComments(q), "; \t\r\n")))
 	if len(words) == 0 {
 		return command{kind: cmdEmpty}
 	}
@@ -237,7 +239,7 @@ var defaults = map[string]string{"client_encoding": "UTF8", "DateStyle": "ISO, M
 // classifySet reads SET [SESSION | LOCAL] name {TO | =} value and SET TIME
 // ZONE value; a SET of another parameter is a query for the Session.
 func classifySet(q string) command {
-	rest := strings.TrimSpace(stripComments(q))
+	rest := skipComments(q)
 	rest = strings.TrimSpace(strings.TrimRight(rest[len("set"):], "; \t\n"))
 	for _, w := range []string{"session ", "local "} {
 		if strings.HasPrefix(strings.ToLower(rest), w) {
@@ -269,7 +271,7 @@ func classifySet(q string) command {
 		return command{kind: cmdReset, name: name}
 	}
 	var parts []string
-	for _, v := range splitTop(value) {
+	for _, v := range pgvalue.SplitTop(value) {
 		v = strings.TrimSpace(v)
 		if len(v) >= 2 && (v[0] == '\'' || v[0] == '"') && v[len(v)-1] == v[0] {
 			v = strings.ReplaceAll(v[1:len(v)-1], v[:1]+v[:1], v[:1])
@@ -368,46 +370,26 @@ func (c *conn) notice(code, message string) {
 	c.be.Send(&pgproto3.NoticeResponse{Severity: "WARNING", SeverityUnlocalized: "WARNING", Code: code, Message: message})
 }
 
-// stripComments blanks SQL comments out of q (not inside quotes).
-func stripComments(q string) string {
-	var b strings.Builder
-	for i := 0; i < len(q); i++ {
+// skipComments drops what leads q's first word: blanks, semicolons and
+// comments.
+func skipComments(q string) string {
+	for {
+		q = strings.TrimLeft(q, " \t\r\n;")
 		switch {
-		case q[i] == '\'' || q[i] == '"':
-			j := strings.IndexByte(q[i+1:], q[i])
-			if j < 0 {
-				b.WriteString(q[i:])
-				return b.String()
-			}
-			b.WriteString(q[i : i+j+2])
-			i += j + 1
-		case strings.HasPrefix(q[i:], "--"):
-			j := strings.IndexByte(q[i:], '\n')
-			if j < 0 {
-				return b.String()
-			}
-			b.WriteByte(' ')
-			i += j
-		case strings.HasPrefix(q[i:], "/*"):
-			j := strings.Index(q[i+2:], "*/")
-			if j < 0 {
-				return b.String()
-			}
-			b.WriteByte(' ')
-			i += j + 3
+		case strings.HasPrefix(q, "--") && strings.Contains(q, "\n"):
+			q = q[strings.IndexByte(q, '\n'):]
+		case strings.HasPrefix(q, "/*") && strings.Contains(q, "*/"):
+			q = q[strings.Index(q, "*/")+2:]
+		case strings.HasPrefix(q, "--") || strings.HasPrefix(q, "/*"):
+			return ""
 		default:
-			b.WriteByte(q[i])
+			return q
 		}
 	}
-	return b.String()
-}
-
-func blank(q string) bool {
-	return strings.Trim(stripComments(q), " \t\r\n;") == ""
 }
 
 func firstWord(q string) string {
-	f := strings.Fields(stripComments(q))
+	f := strings.Fields(skipComments(q))
 	if len(f) == 0 {
 		return ""
 	}

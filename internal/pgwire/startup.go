@@ -45,8 +45,11 @@ type conn struct {
 
 // handle serves one client from its first byte to its last.
 func (s *Server) handle(nc net.Conn) {
-	c := &conn{s: s, nc: nc, tx: 'I', stmts: map[string]*prepared{}, portals: map[string]*portal{}, types: pgtype.NewMap()}
-	defer nc.Close()
+	c := &conn{s: s, nc: nc, tx: 'I', stmts: map[string]*prepared{}, portals: map[string]*portal{}, types: pgtype.NewMap(),
+		secret: make([]byte, 4)}
+	_, _ = rand.Read(c.secret)
+	defer func() { c.nc.Close() }()
+	defer s.arrived(nc)
 	defer func() {
 		if r := recover(); r != nil {
 			s.cfg.Log("pgwire: a client's connection failed: %v\n%s", r, debug.Stack())
@@ -65,6 +68,7 @@ func (s *Server) handle(nc net.Conn) {
 	if !c.authenticate() {
 		return
 	}
+	s.arrived(nc)
 	sess, err := s.backend.Open(s.ctx, startup)
 	if err != nil {
 		c.fatal(toError(err))
@@ -84,8 +88,6 @@ func (s *Server) handle(nc net.Conn) {
 		{"session_authorization", c.user}, {"application_name", startup["application_name"]}} {
 		c.be.Send(&pgproto3.ParameterStatus{Name: p[0], Value: p[1]})
 	}
-	c.secret = make([]byte, 4)
-	_, _ = rand.Read(c.secret)
 	c.be.Send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: c.secret})
 	c.serve()
 }
@@ -146,50 +148,51 @@ func (c *conn) startup() (map[string]string, bool) {
 // authenticate runs SCRAM-SHA-256 when the server has a password, and
 // says AuthenticationOk.
 func (c *conn) authenticate() bool {
-	if c.s.cfg.Password != "" {
-		failed := &Error{Code: "28P01", Message: fmt.Sprintf("password authentication failed for user %q", c.user)}
-		server, err := scramServer(c.s.creds)
-		if err != nil {
-			c.fatal(toError(err))
-			return false
-		}
-		conv := server.NewConversation()
-		c.be.Send(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{"SCRAM-SHA-256"}})
-		if c.be.Flush() != nil || c.be.SetAuthType(pgproto3.AuthTypeSASL) != nil {
-			return false
-		}
-		c.nc.SetDeadline(time.Now().Add(time.Minute))
-		defer c.nc.SetDeadline(time.Time{})
-		msg, err := c.be.Receive()
-		first, ok := msg.(*pgproto3.SASLInitialResponse)
-		if err != nil || !ok || first.AuthMechanism != "SCRAM-SHA-256" {
-			c.fatal(failed)
-			return false
-		}
-		resp, err := conv.Step(string(first.Data))
-		if err != nil {
-			c.fatal(failed)
-			return false
-		}
-		c.be.Send(&pgproto3.AuthenticationSASLContinue{Data: []byte(resp)})
-		if c.be.Flush() != nil || c.be.SetAuthType(pgproto3.AuthTypeSASLContinue) != nil {
-			return false
-		}
-		msg, err = c.be.Receive()
-		final, ok := msg.(*pgproto3.SASLResponse)
-		if err != nil || !ok {
-			c.fatal(failed)
-			return false
-		}
-		resp, err = conv.Step(string(final.Data))
-		if err != nil || !conv.Valid() {
-			c.fatal(failed)
-			return false
-		}
-		c.be.Send(&pgproto3.AuthenticationSASLFinal{Data: []byte(resp)})
+	if c.s.cfg.Password != "" && !c.scram() {
+		c.fatal(&Error{Code: "28P01", Message: fmt.Sprintf("password authentication failed for user %q", c.user)})
+		return false
 	}
 	c.be.Send(&pgproto3.AuthenticationOk{})
 	return true
+}
+
+// scram runs SCRAM-SHA-256's exchange (RFC 7677; no channel binding): the
+// client proves it knows the password, the server that it knows its key.
+func (c *conn) scram() bool {
+	server, err := scram.SHA256.NewServer(func(string) (scram.StoredCredentials, error) { return c.s.creds, nil })
+	if err != nil {
+		return false
+	}
+	conv := server.NewConversation()
+	c.nc.SetDeadline(time.Now().Add(time.Minute))
+	defer c.nc.SetDeadline(time.Time{})
+	c.be.Send(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{"SCRAM-SHA-256"}})
+	for _, step := range []uint32{pgproto3.AuthTypeSASL, pgproto3.AuthTypeSASLContinue} {
+		if c.be.Flush() != nil || c.be.SetAuthType(step) != nil {
+			return false
+		}
+		msg, err := c.be.Receive()
+		var data []byte
+		switch m := msg.(type) {
+		case *pgproto3.SASLInitialResponse:
+			data = m.Data
+		case *pgproto3.SASLResponse:
+			data = m.Data
+		}
+		if err != nil || data == nil {
+			return false
+		}
+		resp, err := conv.Step(string(data))
+		if err != nil {
+			return false
+		}
+		if step == pgproto3.AuthTypeSASL {
+			c.be.Send(&pgproto3.AuthenticationSASLContinue{Data: []byte(resp)})
+		} else if conv.Valid() {
+			c.be.Send(&pgproto3.AuthenticationSASLFinal{Data: []byte(resp)})
+		}
+	}
+	return conv.Valid()
 }
 
 // serve reads the client's messages until it leaves or the server stops.
@@ -219,6 +222,8 @@ func (c *conn) dispatch(msg pgproto3.FrontendMessage) {
 			c.fail(nil, &Error{Code: "XX000", Message: fmt.Sprintf("internal error: %v", r)})
 			if _, simple := msg.(*pgproto3.Query); simple {
 				c.readyForQuery()
+			} else {
+				c.skipping = true
 			}
 		}
 	}()
@@ -326,12 +331,6 @@ func (c *conn) setRunning(cancel context.CancelCauseFunc) {
 	c.mu.Lock()
 	c.running = cancel
 	c.mu.Unlock()
-}
-
-// scramServer checks a client's SCRAM proof against the credentials
-// derived from the server's password.
-func scramServer(creds scram.StoredCredentials) (*scram.Server, error) {
-	return scram.SHA256.NewServer(func(string) (scram.StoredCredentials, error) { return creds, nil })
 }
 
 // toError is err as the client is told it: the cause of a cancelled

@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/digitalservices/elt/internal/pgwire/pgvalue"
 )
 
 // typeCases are DuckDB values, the Go value pgx reads each as (made
@@ -63,7 +65,7 @@ func norm(v any) any {
 	switch x := v.(type) {
 	case pgtype.Numeric:
 		if x.Exp < 0 {
-			return "numeric " + decimalText(x.Int, int(-x.Exp))
+			return "numeric " + pgvalue.DecimalText(x.Int, int(-x.Exp))
 		}
 		return "numeric " + new(big.Int).Mul(x.Int, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(x.Exp)), nil)).String()
 	case time.Time:

@@ -365,7 +365,7 @@ func Set(ctx context.Context, q Querier, query string, args ...any) (map[string]
 }
 
 // DescribedColumn is a result column of a prepared statement: its name and
-// DuckDB's name of its type (DECIMAL(18,2), INTEGER[], STRUCT(a INTEGER)...).
+// DuckDB's name of its type (DECIMAL(18,2), INTEGER[], STRUCT("a" INTEGER)).
 type DescribedColumn struct{ Name, Type string }
 
 // Describe prepares query on conn without running it and says DuckDB's type
@@ -386,41 +386,45 @@ func Describe(ctx context.Context, conn *sql.Conn, query string) (params []strin
 		n, err := s.ColumnCount()
 		for i := 0; i < n; i++ {
 			name, _ := s.ColumnName(i)
-			cols = append(cols, DescribedColumn{name, "UNKNOWN"})
-			if info, err := s.ColumnTypeInfo(i); err == nil {
-				cols[i].Type = describeType(info)
-			}
+			info, err := s.ColumnTypeInfo(i) // an error for a type DuckDB cannot tell before binding
+			cols = append(cols, DescribedColumn{name, describeType(info, err)})
 		}
 		return err
 	})
 	return params, cols, err
 }
 
-// typeName names a type by DuckDB's C enumeration of them (duckdb_type).
+// typeNames are DuckDB's types in the order of its C enumeration (duckdb_type).
+var typeNames = strings.Fields(`UNKNOWN BOOLEAN TINYINT SMALLINT INTEGER BIGINT UTINYINT USMALLINT UINTEGER UBIGINT FLOAT DOUBLE
+	TIMESTAMP DATE TIME INTERVAL HUGEINT VARCHAR BLOB DECIMAL TIMESTAMP_S TIMESTAMP_MS TIMESTAMP_NS ENUM LIST STRUCT MAP UUID UNION
+	BIT TIMETZ TIMESTAMPTZ UHUGEINT`)
+
 func typeName(t duckdb.Type) string {
-	names := strings.Fields(`UNKNOWN BOOLEAN TINYINT SMALLINT INTEGER BIGINT UTINYINT USMALLINT UINTEGER UBIGINT FLOAT DOUBLE TIMESTAMP DATE
-		TIME INTERVAL HUGEINT VARCHAR BLOB DECIMAL TIMESTAMP_S TIMESTAMP_MS TIMESTAMP_NS ENUM LIST STRUCT MAP UUID UNION BIT TIMETZ TIMESTAMPTZ UHUGEINT`)
-	if int(t) < len(names) {
-		return names[t]
+	if int(t) < len(typeNames) {
+		return typeNames[t]
 	}
 	return "UNKNOWN"
 }
 
-// describeType names a type as duckdb-go's DatabaseTypeName does.
-func describeType(info duckdb.TypeInfo) string {
+// describeType names a type as duckdb-go's DatabaseTypeName does (a
+// struct's field names always quoted).
+func describeType(info duckdb.TypeInfo, err error) string {
+	if err != nil {
+		return "UNKNOWN"
+	}
 	switch d := info.Details().(type) {
 	case *duckdb.DecimalDetails:
 		return fmt.Sprintf("DECIMAL(%d,%d)", d.Width, d.Scale)
 	case *duckdb.ListDetails:
-		return describeType(d.Child) + "[]"
+		return describeType(d.Child, nil) + "[]"
 	case *duckdb.ArrayDetails:
-		return fmt.Sprintf("%s[%d]", describeType(d.Child), d.Size)
+		return fmt.Sprintf("%s[%d]", describeType(d.Child, nil), d.Size)
 	case *duckdb.MapDetails:
-		return "MAP(" + describeType(d.Key) + ", " + describeType(d.Value) + ")"
+		return "MAP(" + describeType(d.Key, nil) + ", " + describeType(d.Value, nil) + ")"
 	case *duckdb.StructDetails:
 		fields := make([]string, len(d.Entries))
 		for i, e := range d.Entries {
-			fields[i] = `"` + strings.ReplaceAll(e.Name(), `"`, `""`) + `" ` + describeType(e.Info())
+			fields[i] = sqlname.Ident(e.Name()) + " " + describeType(e.Info(), nil)
 		}
 		return "STRUCT(" + strings.Join(fields, ", ") + ")"
 	}

@@ -1,4 +1,4 @@
-package pgwire
+package pgvalue
 
 import (
 	"encoding/hex"
@@ -27,28 +27,12 @@ type (
 	}
 )
 
-// encodeRow encodes a row's values for a DataRow.
-func (c *conn) encodeRow(cols []Column, formats []int16, row []any) ([][]byte, error) {
-	out := make([][]byte, len(row))
-	for i, v := range row {
-		if v == nil {
-			continue
-		}
-		b, err := encodeValue(c.types, cols[i].Type, formatOf(formats, i), v)
-		if err != nil {
-			return nil, fmt.Errorf("column %q (%s): %w", cols[i].Name, cols[i].Type, err)
-		}
-		out[i] = b
-	}
-	return out, nil
-}
-
-// encodeValue encodes v, of DuckDB type duck, as the PostgreSQL type it
+// Encode encodes v, of DuckDB type duck, as the PostgreSQL type it
 // maps to, in text or binary format.
-func encodeValue(m *pgtype.Map, duck string, format int16, v any) ([]byte, error) {
-	t := typeOf(duck)
+func Encode(m *pgtype.Map, duck string, format int16, v any) ([]byte, error) {
+	t := TypeOf(duck)
 	text := format == pgtype.TextFormatCode
-	switch t.oid {
+	switch t.OID {
 	case pgtype.TextOID, pgtype.JSONOID: // the binary format of both is their text
 		return []byte(textOf(v, duck)), nil
 	case pgtype.NumericOID:
@@ -57,27 +41,27 @@ func encodeValue(m *pgtype.Map, duck string, format int16, v any) ([]byte, error
 			return nil, fmt.Errorf("%T is not a number", v)
 		}
 		if text {
-			return []byte(decimalText(i, scale)), nil
+			return []byte(DecimalText(i, scale)), nil
 		}
-		return m.Encode(t.oid, format, pgtype.Numeric{Int: i, Exp: int32(-scale), Valid: true}, []byte{})
+		return m.Encode(t.OID, format, pgtype.Numeric{Int: i, Exp: int32(-scale), Valid: true}, []byte{})
 	case pgtype.Float4OID, pgtype.Float8OID:
 		f, ok := floatOf(v)
 		if !ok {
 			return nil, fmt.Errorf("%T is not a float", v)
 		}
 		if text {
-			return []byte(floatText(f, t.oid == pgtype.Float4OID)), nil
+			return []byte(floatText(f, t.OID == pgtype.Float4OID)), nil
 		}
-		if t.oid == pgtype.Float4OID {
-			return m.Encode(t.oid, format, float32(f), []byte{})
+		if t.OID == pgtype.Float4OID {
+			return m.Encode(t.OID, format, float32(f), []byte{})
 		}
-		return m.Encode(t.oid, format, f, []byte{})
+		return m.Encode(t.OID, format, f, []byte{})
 	case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID:
 		i, scale, ok := numericOf(v)
 		if !ok || scale != 0 || !i.IsInt64() {
 			return nil, fmt.Errorf("%v is not a %s", v, duck)
 		}
-		return m.Encode(t.oid, format, i.Int64(), []byte{})
+		return m.Encode(t.OID, format, i.Int64(), []byte{})
 	case pgtype.IntervalOID:
 		iv, ok := v.(intervalValue)
 		if !ok {
@@ -87,7 +71,7 @@ func encodeValue(m *pgtype.Map, duck string, format int16, v any) ([]byte, error
 			return []byte(intervalText(iv)), nil
 		}
 		months, days, micros := iv.IntervalParts()
-		return m.Encode(t.oid, format, pgtype.Interval{Months: months, Days: days, Microseconds: micros, Valid: true}, []byte{})
+		return m.Encode(t.OID, format, pgtype.Interval{Months: months, Days: days, Microseconds: micros, Valid: true}, []byte{})
 	case pgtype.UUIDOID:
 		u := pgtype.UUID{Valid: true}
 		if b, ok := v.([]byte); ok && len(b) == 16 {
@@ -95,11 +79,11 @@ func encodeValue(m *pgtype.Map, duck string, format int16, v any) ([]byte, error
 		} else if err := u.Scan(fmt.Sprint(v)); err != nil {
 			return nil, err
 		}
-		return m.Encode(t.oid, format, u, []byte{})
+		return m.Encode(t.OID, format, u, []byte{})
 	}
 	if tm, ok := v.(time.Time); ok {
 		tm = tm.Truncate(time.Microsecond)
-		switch t.oid {
+		switch t.OID {
 		case pgtype.TimestamptzOID:
 			if text {
 				return []byte(tm.UTC().Format("2006-01-02 15:04:05.999999") + "+00"), nil
@@ -108,15 +92,15 @@ func encodeValue(m *pgtype.Map, duck string, format int16, v any) ([]byte, error
 			if text {
 				return []byte(strings.TrimSuffix(strings.TrimRight(tm.Format("15:04:05.000000"), "0"), ".")), nil
 			}
-			return m.Encode(t.oid, format, pgtype.Time{Valid: true, Microseconds: int64(tm.Hour())*3600e6 +
+			return m.Encode(t.OID, format, pgtype.Time{Valid: true, Microseconds: int64(tm.Hour())*3600e6 +
 				int64(tm.Minute())*60e6 + int64(tm.Second())*1e6 + int64(tm.Nanosecond()/1000)}, []byte{})
 		}
 		v = tm
 	}
-	if s, ok := v.(string); ok && t.oid == pgtype.ByteaOID {
+	if s, ok := v.(string); ok && t.OID == pgtype.ByteaOID {
 		v = []byte(s)
 	}
-	return m.Encode(t.oid, format, v, []byte{})
+	return m.Encode(t.OID, format, v, []byte{})
 }
 
 // numericOf is an integer or decimal value's digits and scale.
@@ -165,8 +149,8 @@ func floatOf(v any) (float64, bool) {
 	return 0, false
 }
 
-// decimalText writes digits × 10^-scale exactly.
-func decimalText(i *big.Int, scale int) string {
+// DecimalText writes digits × 10^-scale exactly.
+func DecimalText(i *big.Int, scale int) string {
 	s := new(big.Int).Abs(i).String()
 	if scale > 0 {
 		if len(s) <= scale {
@@ -242,7 +226,7 @@ func textOf(v any, duck string) string {
 		return x.Format("2006-01-02 15:04:05.999999-07")
 	case decimalValue:
 		i, scale := x.DecimalParts()
-		return decimalText(i, scale)
+		return DecimalText(i, scale)
 	case intervalValue:
 		return intervalText(x)
 	}
@@ -274,7 +258,7 @@ func appendJSON(b []byte, v any, duck string) []byte {
 		return strconv.AppendQuote(b, `\x`+hex.EncodeToString(x))
 	case time.Time:
 		layout := "2006-01-02T15:04:05.999999"
-		switch t := typeOf(duck).oid; {
+		switch t := TypeOf(duck).OID; {
 		case t == pgtype.DateOID:
 			layout = "2006-01-02"
 		case t == pgtype.TimeOID:
@@ -336,7 +320,7 @@ func appendJSON(b []byte, v any, duck string) []byte {
 
 func appendMap(b []byte, keys, values []any, duck string) []byte {
 	kt, vt := mapTypes(duck)
-	textKeys := kt != "" && typeOf(kt).oid == pgtype.TextOID && !typeOf(kt).nested
+	textKeys := kt != "" && TypeOf(kt).OID == pgtype.TextOID && !TypeOf(kt).Nested
 	if kt == "" {
 		textKeys = true
 		for _, k := range keys {
@@ -383,7 +367,7 @@ func structFields(duck string) (names, types []string) {
 	if !strings.HasPrefix(strings.ToUpper(duck), "STRUCT(") || !strings.HasSuffix(duck, ")") {
 		return nil, nil
 	}
-	for _, f := range splitTop(duck[len("STRUCT(") : len(duck)-1]) {
+	for _, f := range SplitTop(duck[len("STRUCT(") : len(duck)-1]) {
 		name, typ := f, ""
 		if strings.HasPrefix(f, `"`) {
 			end := 1
@@ -407,16 +391,16 @@ func mapTypes(duck string) (key, value string) {
 	if !strings.HasPrefix(strings.ToUpper(duck), "MAP(") || !strings.HasSuffix(duck, ")") {
 		return "", ""
 	}
-	if parts := splitTop(duck[len("MAP(") : len(duck)-1]); len(parts) == 2 {
+	if parts := SplitTop(duck[len("MAP(") : len(duck)-1]); len(parts) == 2 {
 		return parts[0], parts[1]
 	}
 	return "", ""
 }
 
-// splitTop splits at the commas outside parentheses and quotes (a
+// SplitTop splits at the commas outside parentheses and quotes (a
 // doubled quote inside quotes closes and reopens them, which splits the
 // same).
-func splitTop(s string) []string {
+func SplitTop(s string) []string {
 	var parts []string
 	depth, quote, start := 0, byte(0), 0
 	for i := 0; i < len(s); i++ {

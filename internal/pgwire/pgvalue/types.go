@@ -1,4 +1,9 @@
-package pgwire
+// Package pgvalue is DuckDB's types and values as PostgreSQL's, for
+// package pgwire: the PostgreSQL type (OID, size, typmod) each DuckDB type
+// name is sent as, values encoded in text and binary (through pgx's
+// pgtype, numbers exact), nested values written as JSON, and parameters
+// decoded into the Go values database/sql drivers take.
+package pgvalue
 
 import (
 	"fmt"
@@ -11,15 +16,19 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// pgType is the PostgreSQL type a DuckDB type is sent as.
-type pgType struct {
-	oid    uint32
-	size   int16
-	mod    int32
-	nested bool // a LIST, ARRAY, STRUCT, MAP or UNION, written as JSON
+// Column is a result column: its name and DuckDB's name of its type
+// (INTEGER, DECIMAL(18,2), TIMESTAMPTZ, INTEGER[], STRUCT(a INTEGER) ...).
+type Column struct{ Name, Type string }
+
+// Type is the PostgreSQL type a DuckDB type is sent as.
+type Type struct {
+	OID    uint32
+	Size   int16 // the type's size in bytes, -1 when it varies
+	Mod    int32 // the type modifier, -1 when none (numeric: ((precision << 16) | scale) + 4)
+	Nested bool  // a LIST, ARRAY, STRUCT, MAP or UNION, written as JSON
 }
 
-var pgTypes = map[string]pgType{
+var Types = map[string]Type{
 	"BOOLEAN": {pgtype.BoolOID, 1, -1, false}, "BOOL": {pgtype.BoolOID, 1, -1, false},
 	"TINYINT": {pgtype.Int2OID, 2, -1, false}, "SMALLINT": {pgtype.Int2OID, 2, -1, false}, "UTINYINT": {pgtype.Int2OID, 2, -1, false},
 	"INTEGER": {pgtype.Int4OID, 4, -1, false}, "INT": {pgtype.Int4OID, 4, -1, false}, "USMALLINT": {pgtype.Int4OID, 4, -1, false},
@@ -36,66 +45,43 @@ var pgTypes = map[string]pgType{
 	"INTERVAL": {pgtype.IntervalOID, 16, -1, false}, "UUID": {pgtype.UUIDOID, 16, -1, false}, "JSON": {pgtype.JSONOID, -1, -1, false},
 }
 
-// typeOf maps a DuckDB type name to the PostgreSQL type it is sent as:
+// TypeOf maps a DuckDB type name to the PostgreSQL type it is sent as:
 // text for a type PostgreSQL has no match for.
-func typeOf(duck string) pgType {
+func TypeOf(duck string) Type {
 	t := strings.ToUpper(strings.TrimSpace(duck))
 	if strings.HasSuffix(t, "]") || strings.HasPrefix(t, "STRUCT(") || strings.HasPrefix(t, "MAP(") || strings.HasPrefix(t, "UNION(") {
-		return pgType{pgtype.JSONOID, -1, -1, true}
+		return Type{pgtype.JSONOID, -1, -1, true}
 	}
 	if strings.HasPrefix(t, "DECIMAL(") || strings.HasPrefix(t, "NUMERIC(") {
 		var p, s int32
 		if _, err := fmt.Sscanf(t[strings.IndexByte(t, '(')+1:], "%d,%d)", &p, &s); err == nil {
-			return pgType{pgtype.NumericOID, -1, (p<<16 | s) + 4, false}
+			return Type{pgtype.NumericOID, -1, (p<<16 | s) + 4, false}
 		}
-		return pgType{pgtype.NumericOID, -1, -1, false}
+		return Type{pgtype.NumericOID, -1, -1, false}
 	}
 	if strings.HasPrefix(t, "ENUM(") {
-		return pgType{pgtype.TextOID, -1, -1, false}
+		return Type{pgtype.TextOID, -1, -1, false}
 	}
-	if pt, ok := pgTypes[t]; ok {
+	if pt, ok := Types[t]; ok {
 		return pt
 	}
-	return pgType{pgtype.TextOID, -1, -1, false}
+	return Type{pgtype.TextOID, -1, -1, false}
 }
 
-// paramOID is the type a parameter is described as: 0 (unknown, sent as
+// ParamOID is the type a parameter is described as: 0 (unknown, sent as
 // text and cast by DuckDB) where DuckDB cannot tell or for a nested type.
-func paramOID(duck string) uint32 {
-	if t := typeOf(duck); !t.nested && !strings.EqualFold(duck, "UNKNOWN") {
-		return t.oid
+func ParamOID(duck string) uint32 {
+	if t := TypeOf(duck); !t.Nested && !strings.EqualFold(duck, "UNKNOWN") {
+		return t.OID
 	}
 	return 0
 }
 
-// rowDescription describes cols in the formats given (Bind's result
-// format codes).
-func rowDescription(cols []Column, formats []int16) *pgproto3.RowDescription {
-	fields := make([]pgproto3.FieldDescription, len(cols))
-	for i, col := range cols {
-		t := typeOf(col.Type)
-		fields[i] = pgproto3.FieldDescription{Name: []byte(col.Name), DataTypeOID: t.oid, DataTypeSize: t.size,
-			TypeModifier: t.mod, Format: formatOf(formats, i)}
-	}
-	return &pgproto3.RowDescription{Fields: fields}
-}
-
-// formatOf is the format of the i-th value by a message's format codes:
-// none for all text, one for all, or one each.
-func formatOf(formats []int16, i int) int16 {
-	switch {
-	case len(formats) == 1:
-		return formats[0]
-	case i < len(formats):
-		return formats[i]
-	}
-	return pgtype.TextFormatCode
-}
-
-// decodeParam turns a Bind parameter into the value the Session is given:
+// Decode turns a Bind parameter of type oid into the value a database/sql
+// driver is given:
 // int64, float64, bool, string, time.Time, []byte or nil; a numeric as its
 // text.
-func decodeParam(m *pgtype.Map, oid uint32, format int16, src []byte) (any, error) {
+func Decode(m *pgtype.Map, oid uint32, format int16, src []byte) (any, error) {
 	if src == nil {
 		return nil, nil
 	}
@@ -143,7 +129,7 @@ func decodeParam(m *pgtype.Map, oid uint32, format int16, src []byte) (any, erro
 		if n.Exp >= 0 {
 			return new(big.Int).Mul(n.Int, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n.Exp)), nil)).String(), nil
 		}
-		return decimalText(n.Int, int(-n.Exp)), nil
+		return DecimalText(n.Int, int(-n.Exp)), nil
 	case pgtype.UUIDOID, pgtype.TimeOID, pgtype.IntervalOID:
 		var v any
 		switch oid {
@@ -167,4 +153,44 @@ func decodeParam(m *pgtype.Map, oid uint32, format int16, src []byte) (any, erro
 		return string(src), nil
 	}
 	return nil, fmt.Errorf("a parameter of type OID %d in binary format is not supported: send it as text", oid)
+}
+
+// RowDescription describes cols in the formats given (Bind's result
+// format codes).
+func RowDescription(cols []Column, formats []int16) *pgproto3.RowDescription {
+	fields := make([]pgproto3.FieldDescription, len(cols))
+	for i, col := range cols {
+		t := TypeOf(col.Type)
+		fields[i] = pgproto3.FieldDescription{Name: []byte(col.Name), DataTypeOID: t.OID, DataTypeSize: t.Size,
+			TypeModifier: t.Mod, Format: Format(formats, i)}
+	}
+	return &pgproto3.RowDescription{Fields: fields}
+}
+
+// Format is the format of the i-th value by a message's format codes:
+// none for all text, one for all, or one each.
+func Format(formats []int16, i int) int16 {
+	switch {
+	case len(formats) == 1:
+		return formats[0]
+	case i < len(formats):
+		return formats[i]
+	}
+	return pgtype.TextFormatCode
+}
+
+// EncodeRow encodes a row's values for a DataRow.
+func EncodeRow(m *pgtype.Map, cols []Column, formats []int16, row []any) ([][]byte, error) {
+	out := make([][]byte, len(row))
+	for i, v := range row {
+		if v == nil {
+			continue
+		}
+		b, err := Encode(m, cols[i].Type, Format(formats, i), v)
+		if err != nil {
+			return nil, fmt.Errorf("column %q (%s): %w", cols[i].Name, cols[i].Type, err)
+		}
+		out[i] = b
+	}
+	return out, nil
 }
