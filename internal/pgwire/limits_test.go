@@ -189,3 +189,16 @@ func TestShutdown(t *testing.T) {
 		t.Errorf("the statement cancelled by Shutdown: %s", got)
 	}
 }
+
+// TestOpenRefused sends a Backend's refusal of a session as FATAL, with
+// its SQLSTATE.
+func TestOpenRefused(t *testing.T) {
+	s := start(t, Config{})
+	_, err := pgx.Connect(context.Background(), "postgres://alice@"+s.addr+"/refused?sslmode=disable")
+	if got := pgErr(err); got != `3D000 database "refused" does not exist` {
+		t.Errorf("refused: %s", got)
+	}
+	for s.Connections() != 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+}

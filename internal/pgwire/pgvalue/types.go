@@ -108,7 +108,7 @@ func Decode(m *pgtype.Map, oid uint32, format int16, src []byte) (any, error) {
 		if err = m.Scan(oid, format, src, &v); err != nil && format == pgtype.TextFormatCode {
 			return string(src), nil // DuckDB casts what pgtype does not read ("...Z" for a timestamp)
 		}
-		return v, err
+		return v.UTC(), err
 	case pgtype.ByteaOID:
 		var v []byte
 		err = m.Scan(oid, format, src, &v)
