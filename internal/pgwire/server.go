@@ -233,7 +233,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		go c.stop(true)
 	}
 	s.mu.Unlock()
-	<-done
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second): // a client that does not read what it is sent holds its goroutine in a write
+		s.mu.Lock()
+		for c := range s.conns {
+			c.nc.Close()
+		}
+		s.mu.Unlock()
+		<-done
+	}
 	return ctx.Err()
 }
 
