@@ -327,7 +327,7 @@ func serveSeconds(t *testing.T) time.Duration {
 func TestServeReadsDuringBuilds(t *testing.T) {
 	proj := copyProject(t, repoRoot(t), t.TempDir())
 	gen := filepath.Join(t.TempDir(), "gen")
-	mustElt(t, "--project", proj, "generate", "--dirty", "0", "--events", "60000", "--users", "400", "--days", "30", "--out", gen)
+	mustElt(t, "--project", proj, "generate", "--dirty", "0", "--events", "60000", "--users", "400", "--days", "60", "--out", gen)
 	arrivals := testutil.Arrivals(t, gen)
 	bronze := filepath.Join(proj, "data", "bronze")
 	land := func(rel string) {
@@ -401,10 +401,11 @@ func TestServeReadsDuringBuilds(t *testing.T) {
 			}
 		}(c)
 	}
-	// Files land while the clients read: one every seconds/25, so that
-	// more than 20 builds publish.
+	// Files land while the clients read: one every seconds/40, so that
+	// more than 20 builds publish in a minute (a build under this load
+	// takes about 1.5 s, and takes every file landed meanwhile).
 	landed := len(first)
-	every := seconds / 25
+	every := seconds / 40
 	for i := 0; i < len(rest) && time.Now().Add(every).Before(deadline); i++ {
 		time.Sleep(every)
 		land(rest[i])

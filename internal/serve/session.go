@@ -8,6 +8,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/digitalservices/elt/internal/pgcatalog"
@@ -25,7 +26,14 @@ import (
 type backend struct {
 	db    *warehouse.DB
 	slots chan struct{} // one per statement allowed to run at once (serve.max_queries)
+
+	mu       sync.Mutex
+	admitted map[string]string // statements the gate let through, as they run
 }
+
+// maxCached bounds each cache: statements admitted (all clients'), and
+// statements prepared (one client's); a full one starts again empty.
+const maxCached = 1024
 
 // Open gives a client its connection.
 func (b *backend) Open(ctx context.Context, _ map[string]string) (pgwire.Session, error) {
@@ -33,16 +41,17 @@ func (b *backend) Open(ctx context.Context, _ map[string]string) (pgwire.Session
 	if err != nil {
 		return nil, err
 	}
-	return &session{b: b, conn: conn}, nil
+	return &session{b: b, conn: conn, prepared: map[string]*sql.Stmt{}}, nil
 }
 
 // session is one client's connection. Outside a BEGIN each statement is
 // its own read-only transaction; between BEGIN and COMMIT the statements
 // share one, and so one snapshot.
 type session struct {
-	b    *backend
-	conn *sql.Conn
-	tx   bool // in a transaction the client began
+	b        *backend
+	conn     *sql.Conn
+	tx       bool                 // in a transaction the client began
+	prepared map[string]*sql.Stmt // statements prepared on conn, by text
 }
 
 // Statements separates a simple query's text as DuckDB's parser does; a
@@ -95,18 +104,23 @@ func (s *session) Query(ctx context.Context, text string, args []any) (pgwire.Ro
 	release := func() { <-s.b.slots }
 	own := !s.tx
 	if own {
-		if _, err := s.conn.ExecContext(ctx, "BEGIN TRANSACTION READ ONLY"); err != nil {
+		if err := s.exec(ctx, "BEGIN TRANSACTION READ ONLY"); err != nil {
 			release()
 			return nil, pgError("", err)
 		}
 	}
 	end := func() {
 		if own {
-			s.conn.ExecContext(context.WithoutCancel(ctx), "COMMIT")
+			s.exec(context.WithoutCancel(ctx), "COMMIT")
 		}
 		release()
 	}
-	rows, err := s.conn.QueryContext(ctx, q, args...)
+	st, err := s.prepare(ctx, q)
+	if err != nil {
+		end()
+		return nil, pgError(q, err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		end()
 		return nil, pgError(q, err)
@@ -129,7 +143,7 @@ func (s *session) Begin(ctx context.Context) error {
 	if s.tx {
 		return nil // PostgreSQL warns and goes on
 	}
-	if _, err := s.conn.ExecContext(ctx, "BEGIN TRANSACTION READ ONLY"); err != nil {
+	if err := s.exec(ctx, "BEGIN TRANSACTION READ ONLY"); err != nil {
 		return pgError("", err)
 	}
 	s.tx = true
@@ -146,17 +160,53 @@ func (s *session) End(ctx context.Context, commit bool) error {
 	if commit {
 		stmt = "COMMIT"
 	}
-	if _, err := s.conn.ExecContext(ctx, stmt); err != nil {
+	if err := s.exec(ctx, stmt); err != nil {
 		return pgError("", err)
 	}
 	return nil
 }
 
+// prepare is the statement text prepared on the client's connection,
+// once: DuckDB binds it again by itself when a build has changed what it
+// reads.
+func (s *session) prepare(ctx context.Context, text string) (*sql.Stmt, error) {
+	if st, ok := s.prepared[text]; ok {
+		return st, nil
+	}
+	if len(s.prepared) >= maxCached {
+		s.closePrepared()
+	}
+	st, err := s.conn.PrepareContext(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	s.prepared[text] = st
+	return st, nil
+}
+
+// exec runs a statement of the session's own (BEGIN, COMMIT), prepared once.
+func (s *session) exec(ctx context.Context, text string) error {
+	st, err := s.prepare(ctx, text)
+	if err == nil {
+		_, err = st.ExecContext(ctx)
+	}
+	return err
+}
+
+// closePrepared closes the statements prepared on the connection.
+func (s *session) closePrepared() {
+	for text, st := range s.prepared {
+		st.Close()
+		delete(s.prepared, text)
+	}
+}
+
 // Close gives the connection back, its transaction rolled back.
 func (s *session) Close() error {
 	if s.tx {
-		s.conn.ExecContext(context.Background(), "ROLLBACK")
+		s.exec(context.Background(), "ROLLBACK")
 	}
+	s.closePrepared()
 	return s.conn.Close()
 }
 
@@ -165,16 +215,32 @@ func (s *session) Close() error {
 // query's gate (one read-only query), and refused when it calls a table
 // function that acts rather than reads.
 func (s *session) admit(ctx context.Context, text string) (string, error) {
-	if q, ok := pgcatalog.Rewrite(text); ok {
-		text = q
+	s.b.mu.Lock()
+	q, ok := s.b.admitted[text]
+	s.b.mu.Unlock()
+	if ok {
+		return q, nil // the gate's verdict depends on the text alone
 	}
-	if err := query.Allow(ctx, s.conn, text); err != nil {
-		return "", pgError(text, err)
+	q = text
+	if r, ok := pgcatalog.Rewrite(text); ok {
+		q = r
 	}
-	if m := acting.FindString(text); m != "" {
+	if err := query.Allow(ctx, s.conn, q); err != nil {
+		return "", pgError(q, err)
+	}
+	if m := acting.FindString(q); m != "" {
 		return "", &pgwire.Error{Code: "25006", Message: fmt.Sprintf("elt serve is read-only: %s changes the database", strings.TrimRight(m, " ("))}
 	}
-	return text, nil
+	s.b.mu.Lock()
+	if len(s.b.admitted) >= maxCached {
+		s.b.admitted = nil
+	}
+	if s.b.admitted == nil {
+		s.b.admitted = map[string]string{}
+	}
+	s.b.admitted[text] = q
+	s.b.mu.Unlock()
+	return q, nil
 }
 
 // acting are the table functions a query may call that act on the

@@ -20,9 +20,9 @@ type Serve struct {
 	// MaxConnections is how many clients may be connected at once.
 	MaxConnections int `yaml:"max_connections"`
 	// MaxQueries is how many statements run at once; the others wait
-	// their turn, within their statement timeout. Each running statement
-	// has about memory_limit / (max_queries + 1) of DuckDB's memory, the
-	// build the rest.
+	// their turn, within their statement timeout. DuckDB has no memory
+	// limit per statement: the running ones and the build share
+	// memory_limit, and one that finds none left fails alone (53200).
 	MaxQueries int `yaml:"max_queries"`
 	// StatementTimeout ends a statement that runs longer.
 	StatementTimeout time.Duration `yaml:"statement_timeout"`
