@@ -6,7 +6,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/digitalservices/elt/internal/cli/cmdline"
-	"github.com/digitalservices/elt/internal/pipeline"
 	"github.com/digitalservices/elt/internal/serve"
 )
 
@@ -20,16 +19,10 @@ func serveCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Usage: "host:port for PostgreSQL clients (default: serve.listen, else 127.0.0.1:5433)"},
 			&cli.StringFlag{Name: "metrics-listen", Usage: "host:port for /metrics and /healthz, or off (default: serve.metrics_listen, else 127.0.0.1:9433)"},
-			&cli.DurationFlag{Name: "interval", Value: pipeline.DefaultWatchInterval, Usage: "how often to look at the bronze folder"},
+			intervalFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			if err := cmdline.NoArgs(c); err != nil {
-				return err
-			}
-			if c.Duration("interval") <= 0 {
-				return cmdline.Usage("--interval must be positive, found %s", c.Duration("interval"))
-			}
-			p, err := load(c)
+			p, err := watching(c)
 			if err != nil {
 				return err
 			}
