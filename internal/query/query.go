@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 
 	"github.com/digitalservices/elt/internal/compile"
@@ -14,8 +15,9 @@ import (
 // first limit rows of its result (all when limit < 0), counting the rest.
 // A SQL error, a text DuckDB cannot parse included (it is never run), is
 // placed at its line in text, which came from path ("query" for the
-// command line).
-func Run(ctx context.Context, db *warehouse.DB, path, text string, limit int) (*output.Result, error) {
+// command line). remote says db is the elt serve holding the warehouse
+// (Session.Remote).
+func Run(ctx context.Context, db *warehouse.DB, remote bool, path, text string, limit int) (*output.Result, error) {
 	rows, err := Read(ctx, db, text)
 	var ro *ReadOnlyError
 	if errors.As(err, &ro) || errors.Is(err, ErrSeveralStatements) || errors.Is(err, ErrPivotValues) {
@@ -24,7 +26,13 @@ func Run(ctx context.Context, db *warehouse.DB, path, text string, limit int) (*
 	if err != nil {
 		return nil, queryError(path, text, err)
 	}
-	res, err := output.ReadLimit(rows, limit, warehouse.PlainRow)
+	read := func(rows *sql.Rows, limit int) (*output.Result, error) {
+		return output.ReadLimit(rows, limit, warehouse.PlainRow)
+	}
+	if remote {
+		read = readRemote
+	}
+	res, err := read(rows, limit)
 	if err != nil {
 		return nil, queryError(path, text, err)
 	}

@@ -2,16 +2,20 @@ package query
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -114,4 +118,63 @@ func openOrRemote(ctx context.Context, path string, open func() (*warehouse.DB, 
 		return nil, false, err
 	}
 	return r, true, nil
+}
+
+// pgTypes are DuckDB's names of the types a server's columns arrive as
+// (the server sends DuckDB's types as PostgreSQL's), for rendering.
+var pgTypes = map[string]string{
+	"INT2": "SMALLINT", "INT4": "INTEGER", "INT8": "BIGINT", "FLOAT4": "FLOAT", "FLOAT8": "DOUBLE", "NUMERIC": "DECIMAL",
+	"TEXT": "VARCHAR", "VARCHAR": "VARCHAR", "BOOL": "BOOLEAN", "BYTEA": "BLOB", "TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE",
+	"TIMESTAMP": "TIMESTAMP", "DATE": "DATE", "TIME": "TIME", "INTERVAL": "INTERVAL", "UUID": "UUID", "JSON": "JSON", "JSONB": "JSON",
+}
+
+// readRemote reads a server's result as Run reads the warehouse's: the
+// types named as DuckDB names them, numerics exact, JSON as its text.
+func readRemote(rows *sql.Rows, limit int) (*output.Result, error) {
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		rows.Close()
+		return nil, err
+	}
+	plain := func(row []any) {
+		for i, v := range row {
+			switch x := v.(type) {
+			case []byte:
+				if t := types[i].DatabaseTypeName(); t == "JSON" || t == "JSONB" {
+					row[i] = string(x)
+				}
+			case string:
+				if types[i].DatabaseTypeName() == "NUMERIC" {
+					if d, ok := parseDecimal(x); ok {
+						row[i] = d
+					}
+				}
+			}
+		}
+	}
+	res, err := output.ReadLimit(rows, limit, plain)
+	if res != nil {
+		for i, t := range res.Types {
+			if d, ok := pgTypes[t]; ok {
+				res.Types[i] = d
+			}
+		}
+	}
+	return res, err
+}
+
+// decimal is a numeric as output renders a DECIMAL: its digits and scale.
+type decimal struct {
+	digits *big.Int
+	scale  int
+}
+
+// DecimalParts are the digits as an integer and the scale.
+func (d decimal) DecimalParts() (*big.Int, int) { return d.digits, d.scale }
+
+// parseDecimal reads PostgreSQL's text of a numeric (-12.50) exactly.
+func parseDecimal(s string) (decimal, bool) {
+	whole, frac, _ := strings.Cut(s, ".")
+	digits, ok := new(big.Int).SetString(whole+frac, 10)
+	return decimal{digits: digits, scale: len(frac)}, ok
 }
