@@ -169,3 +169,50 @@ func TestWatchTopicBuildsNothingTwice(t *testing.T) {
 		t.Fatalf("messages read by each build: %v, want [1 2]", r)
 	}
 }
+
+// TestWatchTopicReportsLag: after each build watch says how many messages
+// of each partition the build left unread (watch_lag, for elt serve's
+// metrics), when that changes: a build capped at one message of three
+// leaves 2, the next 1, the last none.
+func TestWatchTopicReportsLag(t *testing.T) {
+	k := testutil.StartKafka(t, 1, "events")
+	k.Produce(t, "events", 0, []byte(`{"id":"a"}`), []byte(`{"id":"b"}`), []byte(`{"id":"c"}`))
+	p := topicProject(t, k.Addr())
+	var mu sync.Mutex
+	pos := stream.Position{Offsets: map[int32]int64{}}
+	run := func(ctx context.Context, _ map[string]bool, streams build.Streams) (*build.Summary, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		r := streams["events"]
+		b, err := r.Plan(ctx, pos, stream.Earliest, stream.Earliest)
+		if err != nil {
+			return nil, err
+		}
+		for i := range b.Ranges { // one message a build, as max_records: 1 would
+			b.Ranges[i].End = min(b.Ranges[i].End, b.Ranges[i].From+1)
+		}
+		next, err := r.Read(ctx, b, func(stream.Record) error { return nil })
+		if err != nil {
+			return nil, err
+		}
+		pos = stream.Position{TopicID: b.TopicID, Offsets: next}
+		return &build.Summary{}, nil
+	}
+	rec := startWatch(t, p, 200*time.Millisecond, run)
+	var lags []int64
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		lags = lags[:0]
+		for _, e := range rec.Events() {
+			if l, ok := e.(event.WatchLag); ok {
+				if l.Source != "events" || l.Topic != "events" {
+					t.Fatalf("lag of %s/%s, want events/events", l.Source, l.Topic)
+				}
+				lags = append(lags, l.Partitions[0])
+			}
+		}
+		if slices.Equal(lags, []int64{2, 1, 0}) {
+			return
+		}
+	}
+	t.Fatalf("lags said: %v, want [2 1 0]", lags)
+}
