@@ -127,6 +127,12 @@ func (s *serveChild) waitEvent(t *testing.T, name string) map[string]any {
 // metrics and the health check answer; SIGTERM ends it with exit 0.
 func TestServeClients(t *testing.T) {
 	proj := pipelineProject(t)
+	cfg, err := os.OpenFile(filepath.Join(proj, "elt.yaml"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(cfg, "serve: {max_rows: 5000, idle_in_transaction_timeout: 1s}")
+	cfg.Close()
 	want := strings.TrimSpace(mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT count(*) AS n, sum(amount) AS amount FROM gold.user_session_analysis"))
 	s := startServe(t, proj)
 	ctx := context.Background()
@@ -237,6 +243,12 @@ with psycopg.connect(host=%q, port=%s, user="analyst", dbname="elt") as conn:
 			"DROP TABLE gold.user_features",
 			"SELECT * FROM read_csv('/etc/passwd')",
 			"SELECT * FROM force_checkpoint()",
+			`SELECT * FROM "checkpoint"()`,
+			"SELECT * FROM enable_profiling(format:='json', save_location:=" + quote(filepath.Join(proj, "data", "bronze", "events", "x.json")) + ")",
+			"SELECT * FROM enable_logging(level:='trace')",
+			"SELECT * FROM query('SELECT * FROM enable_profiling()')",
+			"SELECT * FROM glob('/tmp/*')",
+			"SELECT nextval('s')",
 		} {
 			if _, err := conn.Exec(ctx, q); err == nil {
 				t.Errorf("%s: not refused", q)
@@ -254,8 +266,45 @@ with psycopg.connect(host=%q, port=%s, user="analyst", dbname="elt") as conn:
 		}
 	})
 
+	t.Run("limits", func(t *testing.T) {
+		conn := s.connect(t, "")
+		start := time.Now()
+		_, err := conn.Exec(ctx, "SELECT i, repeat('x', 200) FROM range(100000000) t(i)")
+		if err == nil || !strings.Contains(err.Error(), "54000") {
+			t.Errorf("a result of 100M rows over serve.max_rows 5000: %v, want 54000", err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("refusing a result over serve.max_rows took %s: it was built whole first", d)
+		}
+		rows, err := conn.Query(ctx, "SELECT i FROM range(5000) t(i) ORDER BY i DESC")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, first := 0, int64(-1)
+		for rows.Next() {
+			var i int64
+			rows.Scan(&i)
+			if n == 0 {
+				first = i
+			}
+			n++
+		}
+		if rows.Err() != nil || n != 5000 || first != 4999 {
+			t.Errorf("a result of exactly serve.max_rows: %d rows, first %d, %v; want 5000 in order", n, first, rows.Err())
+		}
+		// A client that began a transaction and went quiet is disconnected.
+		idle := s.connect(t, "")
+		if _, err := idle.Exec(ctx, "BEGIN"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1500 * time.Millisecond)
+		if _, err := idle.Exec(ctx, "SELECT 1"); err == nil {
+			t.Errorf("a transaction idle past serve.idle_in_transaction_timeout (1s) was kept")
+		}
+	})
+
 	t.Run("metrics and health", func(t *testing.T) {
-		for path, want := range map[string]string{"/metrics": "elt_serve_connections", "/healthz": `"status":"ok"`} {
+		for path, want := range map[string]string{"/metrics": "elt_model_rows{model=\"gold.user_session_analysis\"}", "/healthz": `"status":"ok"`} {
 			resp, err := http.Get("http://" + s.metrics + path)
 			if err != nil {
 				t.Fatal(err)

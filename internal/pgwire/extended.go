@@ -6,12 +6,13 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/digitalservices/elt/internal/pgwire/pgvalue"
+	"github.com/digitalservices/elt/internal/pgwire/statement"
 )
 
 // prepared is a statement a Parse message named (or the unnamed one).
 type prepared struct {
 	query     string
-	cmd       command
+	cmd       statement.Command
 	paramOIDs []uint32
 	cols      []Column
 }
@@ -46,7 +47,7 @@ func (c *conn) extended(msg pgproto3.FrontendMessage) {
 		switch {
 		case p == nil:
 			e = &Error{Code: "34000", Message: fmt.Sprintf("portal %q does not exist", m.Portal)}
-		case p.cmd.kind == cmdEmpty:
+		case p.cmd.Kind == statement.Empty:
 			c.be.Send(&pgproto3.EmptyQueryResponse{})
 		case p.done:
 			c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte("SELECT 0")})
@@ -84,9 +85,9 @@ func (c *conn) parse(m *pgproto3.Parse) *Error {
 	if _, exists := c.stmts[m.Name]; exists && m.Name != "" {
 		return &Error{Code: "42P05", Message: fmt.Sprintf("prepared statement %q already exists", m.Name)}
 	}
-	st := &prepared{query: m.Query, cmd: classify(m.Query)}
+	st := &prepared{query: m.Query, cmd: statement.Classify(m.Query)}
 	var params []string
-	if st.cmd.kind == cmdQuery {
+	if st.cmd.Kind == statement.Query {
 		if c.tx == 'E' {
 			return errAborted
 		}

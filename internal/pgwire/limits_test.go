@@ -3,12 +3,14 @@ package pgwire
 import (
 	"context"
 	"errors"
+	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 const slow = "SELECT count(*) FROM range(10000000000)"
@@ -200,5 +202,46 @@ func TestOpenRefused(t *testing.T) {
 	}
 	for s.Connections() != 0 {
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestClientThatStopsReading: a client that asks for a large result and
+// reads none of it holds its statement no longer than the statement
+// timeout: the server's writes fail then, and the statement ends (its
+// resources, and elt serve's slot, given back).
+func TestClientThatStopsReading(t *testing.T) {
+	ended := make(chan Query, 16)
+	ts := start(t, Config{StatementTimeout: 500 * time.Millisecond, Observe: func(q Query) { ended <- q }})
+	nc, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	fe := pgproto3.NewFrontend(nc, nc)
+	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber, Parameters: map[string]string{"user": "u", "database": "elt"}})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		msg, err := fe.Receive()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := msg.(*pgproto3.ReadyForQuery); ok {
+			break
+		}
+	}
+	fe.Send(&pgproto3.Query{String: "SELECT i, repeat('x', 1000) FROM range(200000) r(i)"})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	// ... and read nothing more.
+	select {
+	case q := <-ended:
+		if q.Err == nil || q.Rows == 0 {
+			t.Errorf("the statement ended after sending %d rows with %v: want rows sent, then the writes' failure", q.Rows, q.Err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the statement of a client that reads nothing was still running 10 s later")
 	}
 }

@@ -119,7 +119,7 @@ func TestProtocol(t *testing.T) {
 		{"set application_name", []pgproto3.FrontendMessage{query("SET application_name = 'report'")},
 			[]string{"ParameterStatus application_name=report", "CommandComplete SET", "ReadyForQuery I"}},
 		{"set the settings drivers set", []pgproto3.FrontendMessage{query("SET extra_float_digits = 3; SET client_encoding TO 'unicode'; " +
-			"SET DateStyle = 'ISO, DMY'; SET TIME ZONE 'UTC'; SET search_path TO gold, public; RESET ALL")}, []string{
+			"SET DateStyle = 'ISO, DMY'; SET TIME ZONE 'UTC'; SET search_path TO \"$user\", public; RESET ALL")}, []string{
 			"CommandComplete SET", "ParameterStatus client_encoding=UTF8", "CommandComplete SET", "ParameterStatus DateStyle=ISO, MDY",
 			"CommandComplete SET", "ParameterStatus TimeZone=UTC", "CommandComplete SET", "CommandComplete SET",
 			"ParameterStatus application_name=", "ParameterStatus client_encoding=UTF8", "ParameterStatus DateStyle=ISO, MDY",
@@ -130,6 +130,16 @@ func TestProtocol(t *testing.T) {
 			[]string{`Error 22023 client_encoding "LATIN1" is not supported: elt serve speaks UTF8 only`, "ReadyForQuery I"}},
 		{"statement_timeout is the server's", []pgproto3.FrontendMessage{query("SET statement_timeout = 0")},
 			[]string{"Error 55P02 statement_timeout is the server's (serve.statement_timeout: 0s) and cannot be set by a client", "ReadyForQuery I"}},
+		{"another search path", []pgproto3.FrontendMessage{query("SET search_path = gold")},
+			[]string{"Error 0A000 elt serve does not change the search path (to gold): name each table with its schema", "ReadyForQuery I"}},
+		{"a statement prepared", []pgproto3.FrontendMessage{&pgproto3.Parse{Name: "p1", Query: "SELECT 1"}, &pgproto3.Sync{}},
+			[]string{"ParseComplete", "ReadyForQuery I"}},
+		{"a pool's reset", []pgproto3.FrontendMessage{query("DEALLOCATE p1; DEALLOCATE ALL; DISCARD ALL")},
+			[]string{"CommandComplete DEALLOCATE", "CommandComplete DEALLOCATE ALL",
+				"ParameterStatus application_name=", "ParameterStatus client_encoding=UTF8", "ParameterStatus DateStyle=ISO, MDY", "ParameterStatus TimeZone=UTC",
+				"CommandComplete DISCARD ALL", "ReadyForQuery I"}},
+		{"and the statement is gone", []pgproto3.FrontendMessage{&pgproto3.Bind{PreparedStatement: "p1"}, &pgproto3.Sync{}},
+			[]string{`Error 26000 prepared statement "p1" does not exist`, "ReadyForQuery I"}},
 		{"a panic is one client's error", []pgproto3.FrontendMessage{query("SELECT 'elt_test_panic'")},
 			[]string{"Error XX000 internal error: elt_test_panic asked for", "ReadyForQuery I"}},
 		{"and the connection goes on", []pgproto3.FrontendMessage{query("SELECT 3 AS three")},

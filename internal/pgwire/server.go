@@ -10,7 +10,6 @@ package pgwire
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/tls"
 	"fmt"
 	"log"
@@ -18,8 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/xdg-go/scram"
-
+	"github.com/digitalservices/elt/internal/pgwire/login"
 	"github.com/digitalservices/elt/internal/pgwire/pgvalue"
 )
 
@@ -38,6 +36,12 @@ type Config struct {
 	// StatementTimeout cancels a statement running longer (0: none), with
 	// ERROR 57014.
 	StatementTimeout time.Duration
+	// IdleInTransaction ends the connection of a client that has begun a
+	// transaction and sent nothing for that long (0: never), with FATAL
+	// 25P03, as PostgreSQL's idle_in_transaction_session_timeout does: an
+	// open transaction keeps the state it began with, and the database
+	// cannot fold what builds wrote into its file meanwhile.
+	IdleInTransaction time.Duration
 	// MaxRows is the most rows one result may have (0: no limit); a result
 	// with more is ERROR 54000, never a partial result sent as whole.
 	MaxRows int64
@@ -120,7 +124,7 @@ func (e *Error) Error() string { return e.Message }
 type Server struct {
 	cfg     Config
 	backend Backend
-	creds   scram.StoredCredentials
+	creds   login.Credentials
 
 	ctx    context.Context // ends when Shutdown gives up waiting: running statements are cancelled
 	cancel context.CancelCauseFunc
@@ -147,13 +151,7 @@ func NewServer(cfg Config, b Backend) *Server {
 		arriving: map[net.Conn]bool{}}
 	s.ctx, s.cancel = context.WithCancelCause(context.Background())
 	if cfg.Password != "" {
-		salt := make([]byte, 16)
-		_, _ = rand.Read(salt)
-		client, err := scram.SHA256.NewClient("", cfg.Password, "")
-		if err != nil { // a password SASLprep refuses: no client can log in with it as given
-			client, _ = scram.SHA256.NewClientUnprepped("", cfg.Password, "")
-		}
-		s.creds = client.GetStoredCredentials(scram.KeyFactors{Salt: string(salt), Iters: 4096})
+		s.creds = login.Derive(cfg.Password)
 	}
 	if s.cfg.Log == nil {
 		s.cfg.Log = log.Printf

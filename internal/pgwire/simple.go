@@ -14,12 +14,13 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/digitalservices/elt/internal/pgwire/pgvalue"
+	"github.com/digitalservices/elt/internal/pgwire/statement"
 )
 
 // simpleQuery runs a Query message's statements in order, until the first
 // error.
 func (c *conn) simpleQuery(text string) {
-	if skipComments(text) == "" {
+	if statement.SkipComments(text) == "" {
 		c.be.Send(&pgproto3.EmptyQueryResponse{})
 		return
 	}
@@ -32,7 +33,7 @@ func (c *conn) simpleQuery(text string) {
 		c.be.Send(&pgproto3.EmptyQueryResponse{})
 	}
 	for _, q := range stmts {
-		p := &portal{query: q, cmd: classify(q)}
+		p := &portal{query: q, cmd: statement.Classify(q)}
 		if e := c.execute(p, 0, true); e != nil {
 			c.fail(p, e)
 			return
@@ -43,7 +44,7 @@ func (c *conn) simpleQuery(text string) {
 // portal is a statement bound to its arguments, running or ready to run.
 type portal struct {
 	query   string
-	cmd     command
+	cmd     statement.Command
 	args    []any
 	cols    []Column // as described to the client (nil: from the rows)
 	formats []int16  // result format codes as Bind gave them
@@ -74,7 +75,7 @@ func (p *portal) close() {
 // sends the RowDescription first (the simple protocol). The error
 // returned is not sent yet.
 func (c *conn) execute(p *portal, max int64, describe bool) *Error {
-	if p.cmd.kind != cmdQuery {
+	if p.cmd.Kind != statement.Query {
 		tag, e := c.command(p.cmd)
 		c.observe(p, time.Now(), 0, e)
 		if e != nil {
@@ -108,6 +109,13 @@ func (c *conn) execute(p *portal, max int64, describe bool) *Error {
 	}
 	c.setRunning(p.cancel)
 	defer c.setRunning(nil)
+	if d := c.s.cfg.StatementTimeout; d > 0 {
+		// A client that stops reading the rows is sent no more once the
+		// statement's time is up: the write fails, the statement ends and
+		// its slot is free for others.
+		c.nc.SetWriteDeadline(p.started.Add(d))
+		defer c.nc.SetWriteDeadline(time.Time{})
+	}
 	dest := make([]any, len(p.cols))
 	for n := int64(0); ; n++ {
 		if max > 0 && n == max {
@@ -136,14 +144,16 @@ func (c *conn) execute(p *portal, max int64, describe bool) *Error {
 		if p.sent%1000 == 0 {
 			if err := c.be.Flush(); err != nil {
 				p.close()
-				return toError(err)
+				e := toError(err)
+				c.observe(p, p.started, p.sent, e)
+				return e
 			}
 		}
 	}
 	p.close()
 	tag := "SELECT " + strconv.FormatInt(p.sent, 10)
 	if len(p.cols) == 0 {
-		tag = strings.ToUpper(firstWord(p.query))
+		tag = strings.ToUpper(statement.FirstWord(p.query))
 	}
 	c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
 	c.observe(p, p.started, p.sent, nil)
@@ -172,122 +182,13 @@ func (c *conn) fail(p *portal, e *Error) {
 	c.be.Send(errorResponse("ERROR", e))
 }
 
-// The commands pgwire runs itself.
-const (
-	cmdQuery = iota
-	cmdBegin
-	cmdCommit
-	cmdRollback
-	cmdSet
-	cmdReset
-	cmdEmpty
-)
-
-// command is a statement classified: a query for the Session, or one of
-// pgwire's own (transaction control, SET of a client parameter).
-type command struct {
-	kind        int
-	name, value string // SET name = value, RESET name (lower case; "all")
-}
-
-// classify says what a statement is, by its first words.
-func classify(q string) command {
-	words := strings.Fields(strings.ToLower(strings.TrimRight(skipComments(q), "; \t\r\n")))
-	if len(words) == 0 {
-		return command{kind: cmdEmpty}
-	}
-	second := ""
-	if len(words) > 1 {
-		second = words[1]
-	}
-	switch words[0] {
-	case "begin":
-		return command{kind: cmdBegin}
-	case "start":
-		if second == "transaction" {
-			return command{kind: cmdBegin}
-		}
-	case "commit", "end":
-		if second != "prepared" {
-			return command{kind: cmdCommit}
-		}
-	case "rollback", "abort":
-		if second != "to" && second != "prepared" {
-			return command{kind: cmdRollback}
-		}
-	case "reset":
-		if name := strings.Join(words[1:], " "); name == "all" || ownParams[name] != "" {
-			return command{kind: cmdReset, name: name}
-		}
-	case "set":
-		return classifySet(q)
-	}
-	return command{kind: cmdQuery}
-}
-
-// ownParams are the client parameters pgwire keeps, by lower-case name:
-// their name as reported and their value at the start.
-var ownParams = map[string]string{"application_name": "application_name", "extra_float_digits": "extra_float_digits",
-	"client_encoding": "client_encoding", "datestyle": "DateStyle", "timezone": "TimeZone", "search_path": "search_path",
-	"statement_timeout": "statement_timeout"}
-
-var reported = map[string]bool{"application_name": true, "client_encoding": true, "DateStyle": true, "TimeZone": true}
-
-var defaults = map[string]string{"client_encoding": "UTF8", "DateStyle": "ISO, MDY", "TimeZone": "UTC",
-	"extra_float_digits": "1", "search_path": `"$user", public`, "application_name": ""}
-
-// classifySet reads SET [SESSION | LOCAL] name {TO | =} value and SET TIME
-// ZONE value; a SET of another parameter is a query for the Session.
-func classifySet(q string) command {
-	rest := skipComments(q)
-	rest = strings.TrimSpace(strings.TrimRight(rest[len("set"):], "; \t\n"))
-	for _, w := range []string{"session ", "local "} {
-		if strings.HasPrefix(strings.ToLower(rest), w) {
-			rest = strings.TrimSpace(rest[len(w):])
-		}
-	}
-	var name, value string
-	if lower := strings.ToLower(rest); strings.HasPrefix(lower, "time zone") {
-		name, value = "timezone", strings.TrimSpace(rest[len("time zone"):])
-	} else {
-		i := strings.IndexAny(rest, " \t\n=")
-		if i < 0 {
-			return command{kind: cmdQuery}
-		}
-		name, value = strings.ToLower(rest[:i]), strings.TrimSpace(rest[i:])
-		if strings.HasPrefix(value, "=") {
-			value = strings.TrimSpace(value[1:])
-		} else if len(value) > 3 && strings.EqualFold(value[:3], "to ") {
-			value = strings.TrimSpace(value[3:])
-		} else {
-			return command{kind: cmdQuery}
-		}
-	}
-	name = strings.Trim(name, `"`)
-	if ownParams[name] == "" {
-		return command{kind: cmdQuery}
-	}
-	if strings.EqualFold(value, "default") {
-		return command{kind: cmdReset, name: name}
-	}
-	var parts []string
-	for _, v := range pgvalue.SplitTop(value) {
-		v = strings.TrimSpace(v)
-		if len(v) >= 2 && (v[0] == '\'' || v[0] == '"') && v[len(v)-1] == v[0] {
-			v = strings.ReplaceAll(v[1:len(v)-1], v[:1]+v[:1], v[:1])
-		}
-		parts = append(parts, v)
-	}
-	return command{kind: cmdSet, name: name, value: strings.Join(parts, ", ")}
-}
-
 // command runs one of pgwire's own commands and returns its tag.
-func (c *conn) command(cmd command) (string, *Error) {
+func (c *conn) command(cmd statement.Command) (string, *Error) {
 	ctx := c.s.ctx
-	switch cmd.kind {
-	case cmdEmpty:
+	switch cmd.Kind {
+	case statement.Empty:
 		return "", &Error{Code: "42601", Message: "empty statement"}
-	case cmdBegin:
+	case statement.Begin:
 		if c.tx != 'I' {
 			c.notice("25001", "there is already a transaction in progress")
 			return "BEGIN", nil
@@ -297,11 +198,11 @@ func (c *conn) command(cmd command) (string, *Error) {
 		}
 		c.tx = 'T'
 		return "BEGIN", nil
-	case cmdCommit, cmdRollback:
+	case statement.Commit, statement.Rollback:
 		if c.tx == 'I' {
 			c.notice("25P01", "there is no transaction in progress")
 		} else {
-			commit := cmd.kind == cmdCommit && c.tx == 'T'
+			commit := cmd.Kind == statement.Commit && c.tx == 'T'
 			err := c.sess.End(ctx, commit)
 			c.tx = 'I'
 			if err != nil {
@@ -311,7 +212,7 @@ func (c *conn) command(cmd command) (string, *Error) {
 				return "ROLLBACK", nil
 			}
 		}
-		if cmd.kind == cmdCommit {
+		if cmd.Kind == statement.Commit {
 			return "COMMIT", nil
 		}
 		return "ROLLBACK", nil
@@ -319,16 +220,41 @@ func (c *conn) command(cmd command) (string, *Error) {
 	if c.tx == 'E' {
 		return "", errAborted
 	}
-	if cmd.kind == cmdReset {
-		for _, lower := range slices.Sorted(maps.Keys(ownParams)) {
-			if name := ownParams[lower]; (cmd.name == "all" || cmd.name == lower) && lower != "statement_timeout" {
-				c.setParam(name, defaults[name])
+	switch cmd.Kind {
+	case statement.Deallocate:
+		if cmd.Name == "all" {
+			clear(c.stmts)
+			return "DEALLOCATE ALL", nil
+		}
+		if _, ok := c.stmts[cmd.Name]; !ok {
+			return "", &Error{Code: "26000", Message: fmt.Sprintf("prepared statement %q does not exist", cmd.Name)}
+		}
+		delete(c.stmts, cmd.Name)
+		return "DEALLOCATE", nil
+	case statement.Discard:
+		if c.tx != 'I' {
+			return "", &Error{Code: "25001", Message: "DISCARD ALL cannot run inside a transaction block"}
+		}
+		clear(c.stmts)
+		for name, p := range c.portals {
+			p.close()
+			delete(c.portals, name)
+		}
+		cmd = statement.Command{Kind: statement.Reset, Name: "all", Value: "discard"}
+	}
+	if cmd.Kind == statement.Reset {
+		for _, lower := range slices.Sorted(maps.Keys(statement.Params)) {
+			if name := statement.Params[lower]; (cmd.Name == "all" || cmd.Name == lower) && lower != "statement_timeout" {
+				c.setParam(name, statement.Defaults[name])
 			}
+		}
+		if cmd.Value == "discard" {
+			return "DISCARD ALL", nil
 		}
 		return "RESET", nil
 	}
-	name, v := ownParams[cmd.name], cmd.value
-	switch cmd.name {
+	name, v := statement.Params[cmd.Name], cmd.Value
+	switch cmd.Name {
 	case "statement_timeout":
 		return "", &Error{Code: "55P02", Message: fmt.Sprintf("statement_timeout is the server's (serve.statement_timeout: %s) and cannot be set by a client",
 			c.s.cfg.StatementTimeout)}
@@ -350,6 +276,13 @@ func (c *conn) command(cmd command) (string, *Error) {
 			return "", &Error{Code: "22023", Message: fmt.Sprintf("TimeZone %q is not supported: elt serve runs in UTC", v),
 				Hint: "Convert in the query instead: ts AT TIME ZONE 'Europe/Paris'."}
 		}
+	case "search_path":
+		switch strings.ReplaceAll(strings.ToLower(v), " ", "") {
+		case `$user,public`, "public", `"$user",public`:
+		default:
+			return "", &Error{Code: "0A000", Message: fmt.Sprintf("elt serve does not change the search path (to %s): name each table with its schema", v),
+				Hint: "SELECT ... FROM gold.user_session_analysis"}
+		}
 	case "extra_float_digits":
 		if _, err := strconv.Atoi(v); err != nil {
 			return "", &Error{Code: "22023", Message: fmt.Sprintf("extra_float_digits requires an integer value, not %q", v)}
@@ -361,37 +294,11 @@ func (c *conn) command(cmd command) (string, *Error) {
 
 func (c *conn) setParam(name, value string) {
 	c.params[name] = value
-	if reported[name] {
+	if statement.Reported[name] {
 		c.be.Send(&pgproto3.ParameterStatus{Name: name, Value: value})
 	}
 }
 
 func (c *conn) notice(code, message string) {
 	c.be.Send(&pgproto3.NoticeResponse{Severity: "WARNING", SeverityUnlocalized: "WARNING", Code: code, Message: message})
-}
-
-// skipComments drops what leads q's first word: blanks, semicolons and
-// comments.
-func skipComments(q string) string {
-	for {
-		q = strings.TrimLeft(q, " \t\r\n;")
-		switch {
-		case strings.HasPrefix(q, "--") && strings.Contains(q, "\n"):
-			q = q[strings.IndexByte(q, '\n'):]
-		case strings.HasPrefix(q, "/*") && strings.Contains(q, "*/"):
-			q = q[strings.Index(q, "*/")+2:]
-		case strings.HasPrefix(q, "--") || strings.HasPrefix(q, "/*"):
-			return ""
-		default:
-			return q
-		}
-	}
-}
-
-func firstWord(q string) string {
-	f := strings.Fields(skipComments(q))
-	if len(f) == 0 {
-		return ""
-	}
-	return strings.TrimRight(f[0], ";")
 }

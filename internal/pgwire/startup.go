@@ -15,7 +15,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/xdg-go/scram"
+
+	"github.com/digitalservices/elt/internal/pgwire/login"
 )
 
 // conn is one client's connection and its state.
@@ -68,6 +69,7 @@ func (s *Server) handle(nc net.Conn) {
 	if !c.authenticate() {
 		return
 	}
+	c.be.SetMaxBodyLen(maxMessage)
 	s.arrived(nc)
 	sess, err := s.backend.Open(s.ctx, startup)
 	if err != nil {
@@ -92,10 +94,19 @@ func (s *Server) handle(nc net.Conn) {
 	c.serve()
 }
 
+// The largest message a client may send before it has logged in (the
+// startup and SCRAM messages are far smaller), and after: a statement and
+// its parameters. A larger one ends the connection before it is read.
+const (
+	maxLoginMessage = 64 << 10
+	maxMessage      = 64 << 20
+)
+
 // startup reads the startup message, after TLS if the client asks for it,
 // and answers a CancelRequest.
 func (c *conn) startup() (map[string]string, bool) {
 	c.be = pgproto3.NewBackend(c.nc, c.nc)
+	c.be.SetMaxBodyLen(maxLoginMessage)
 	c.nc.SetDeadline(time.Now().Add(time.Minute))
 	defer c.nc.SetDeadline(time.Time{})
 	tlsDone := false
@@ -122,6 +133,7 @@ func (c *conn) startup() (map[string]string, bool) {
 			}
 			c.nc, tlsDone = tc, true
 			c.be = pgproto3.NewBackend(c.nc, c.nc)
+			c.be.SetMaxBodyLen(maxLoginMessage)
 		case *pgproto3.GSSEncRequest:
 			if _, err := c.nc.Write([]byte{'N'}); err != nil {
 				return nil, false
@@ -148,7 +160,7 @@ func (c *conn) startup() (map[string]string, bool) {
 // authenticate runs SCRAM-SHA-256 when the server has a password, and
 // says AuthenticationOk.
 func (c *conn) authenticate() bool {
-	if c.s.cfg.Password != "" && !c.scram() {
+	if c.s.cfg.Password != "" && !c.login() {
 		c.fatal(&Error{Code: "28P01", Message: fmt.Sprintf("password authentication failed for user %q", c.user)})
 		return false
 	}
@@ -156,43 +168,11 @@ func (c *conn) authenticate() bool {
 	return true
 }
 
-// scram runs SCRAM-SHA-256's exchange (RFC 7677; no channel binding): the
-// client proves it knows the password, the server that it knows its key.
-func (c *conn) scram() bool {
-	server, err := scram.SHA256.NewServer(func(string) (scram.StoredCredentials, error) { return c.s.creds, nil })
-	if err != nil {
-		return false
-	}
-	conv := server.NewConversation()
+// login runs SCRAM-SHA-256's exchange, a minute at most.
+func (c *conn) login() bool {
 	c.nc.SetDeadline(time.Now().Add(time.Minute))
 	defer c.nc.SetDeadline(time.Time{})
-	c.be.Send(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{"SCRAM-SHA-256"}})
-	for _, step := range []uint32{pgproto3.AuthTypeSASL, pgproto3.AuthTypeSASLContinue} {
-		if c.be.Flush() != nil || c.be.SetAuthType(step) != nil {
-			return false
-		}
-		msg, err := c.be.Receive()
-		var data []byte
-		switch m := msg.(type) {
-		case *pgproto3.SASLInitialResponse:
-			data = m.Data
-		case *pgproto3.SASLResponse:
-			data = m.Data
-		}
-		if err != nil || data == nil {
-			return false
-		}
-		resp, err := conv.Step(string(data))
-		if err != nil {
-			return false
-		}
-		if step == pgproto3.AuthTypeSASL {
-			c.be.Send(&pgproto3.AuthenticationSASLContinue{Data: []byte(resp)})
-		} else if conv.Valid() {
-			c.be.Send(&pgproto3.AuthenticationSASLFinal{Data: []byte(resp)})
-		}
-	}
-	return conv.Valid()
+	return login.SCRAM(c.be, c.s.creds)
 }
 
 // serve reads the client's messages until it leaves or the server stops.
@@ -250,7 +230,21 @@ func (c *conn) receive() (pgproto3.FrontendMessage, bool) {
 	}
 	c.reading = true
 	c.mu.Unlock()
+	idle := c.tx != 'I' && c.s.cfg.IdleInTransaction > 0
+	if idle {
+		c.nc.SetReadDeadline(time.Now().Add(c.s.cfg.IdleInTransaction))
+	}
 	msg, err := c.be.Receive()
+	if idle {
+		c.nc.SetReadDeadline(time.Time{})
+		if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+			c.mu.Lock()
+			c.reading = false
+			c.mu.Unlock()
+			c.fatal(&Error{Code: "25P03", Message: fmt.Sprintf("terminating connection due to idle-in-transaction timeout (%s): COMMIT or ROLLBACK sooner", c.s.cfg.IdleInTransaction)})
+			return nil, false
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.reading, c.ready = false, false

@@ -89,7 +89,11 @@ func Remote(ctx context.Context, warehousePath string, lock *warehouse.LockError
 	if err != nil {
 		return nil, false, nil
 	}
-	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=%s user=elt dbname=elt sslmode=prefer application_name=elt-query", host, port))
+	ssl := "prefer"
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		ssl = "disable" // nothing to protect on this machine's own interface
+	}
+	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=%s user=elt dbname=elt sslmode=%s application_name=elt-query", host, port, ssl))
 	if err != nil {
 		return nil, false, err
 	}
@@ -97,6 +101,9 @@ func Remote(ctx context.Context, warehousePath string, lock *warehouse.LockError
 	sqlDB := stdlib.OpenDB(*cfg)
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
+		if strings.Contains(err.Error(), "28P01") {
+			return nil, false, fmt.Errorf("the warehouse %s is held by elt serve (process %d), which answers at %s and asks for a password: set ELT_SERVE_PASSWORD to it", warehousePath, a.PID, a.Address)
+		}
 		return nil, false, fmt.Errorf("the warehouse %s is held by elt serve (process %d), which answers at %s, but it could not be reached: %w", warehousePath, a.PID, a.Address, err)
 	}
 	return &warehouse.DB{DB: sqlDB, Path: warehousePath, ReadOnly: true}, true, nil

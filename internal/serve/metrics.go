@@ -22,7 +22,7 @@ type metrics struct {
 	reg         *prometheus.Registry
 	builds      *prometheus.CounterVec
 	buildTime   prometheus.Histogram
-	rows        prometheus.Counter
+	rows        *prometheus.GaugeVec
 	records     prometheus.Counter
 	quarantined prometheus.Counter
 	published   prometheus.Gauge
@@ -31,9 +31,9 @@ type metrics struct {
 	queryTime   *prometheus.HistogramVec
 
 	mu       sync.Mutex
-	built    int64     // rows of the models of the build running, told by model_done
-	last     time.Time // the last publish
-	lastErr  string    // the last build's error, "" once one succeeds
+	built    map[string]int64 // rows of the models of the build running, told by model_done
+	last     time.Time        // the last publish
+	lastErr  string           // the last build's error, "" once one succeeds
 	started  time.Time
 	building bool
 }
@@ -43,7 +43,7 @@ func newMetrics(conns func() int) *metrics {
 	m.builds = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "elt_builds_total", Help: "Builds run by elt serve, by status (success, failed)."}, []string{"status"})
 	m.buildTime = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "elt_build_duration_seconds", Help: "How long each successful build took, ingestion to publish.",
 		Buckets: prometheus.ExponentialBuckets(0.05, 2, 14)})
-	m.rows = prometheus.NewCounter(prometheus.CounterOpts{Name: "elt_rows_published_total", Help: "Rows written by the models of published builds."})
+	m.rows = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "elt_model_rows", Help: "Rows of each model as the last published build left it."}, []string{"model"})
 	m.records = prometheus.NewCounter(prometheus.CounterOpts{Name: "elt_records_ingested_total", Help: "Bronze records (lines, messages) read by published builds."})
 	m.quarantined = prometheus.NewCounter(prometheus.CounterOpts{Name: "elt_quarantined_records_total", Help: "Records of published builds kept in silver.quarantine."})
 	m.published = prometheus.NewGauge(prometheus.GaugeOpts{Name: "elt_last_publish_timestamp_seconds", Help: "When the last build was published (Unix time; 0: none since elt serve started)."})
@@ -63,10 +63,10 @@ func (m *metrics) Report(e event.Event) {
 	defer m.mu.Unlock()
 	switch e := e.(type) {
 	case event.WatchBuildStarted:
-		m.built, m.building = 0, true
+		m.built, m.building = map[string]int64{}, true
 	case event.ModelDone:
-		if e.Status == event.ModelBuilt {
-			m.built += e.Rows
+		if e.Status == event.ModelBuilt && m.built != nil {
+			m.built[e.Model] = e.Rows
 		}
 	case event.Published:
 		m.last = time.Now()
@@ -75,7 +75,9 @@ func (m *metrics) Report(e event.Event) {
 		m.building, m.lastErr = false, ""
 		m.builds.WithLabelValues("success").Inc()
 		m.buildTime.Observe(e.Seconds)
-		m.rows.Add(float64(m.built))
+		for model, n := range m.built {
+			m.rows.WithLabelValues(model).Set(float64(n))
+		}
 		m.records.Add(float64(e.Records))
 		m.quarantined.Add(float64(e.Quarantined))
 	case event.WatchBuildFailed:
@@ -104,7 +106,11 @@ func (m *metrics) handler() http.Handler {
 	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		m.mu.Lock()
-		health := map[string]any{"status": "ok", "building": m.building, "up_seconds": time.Since(m.started).Seconds()}
+		status := "ok" // answering queries, whatever the builds do
+		if m.lastErr != "" {
+			status = "ok, last build failed"
+		}
+		health := map[string]any{"status": status, "building": m.building, "up_seconds": time.Since(m.started).Seconds()}
 		if !m.last.IsZero() {
 			health["last_publish"] = m.last.UTC().Format(time.RFC3339Nano)
 		}

@@ -71,9 +71,9 @@ func Settings(p *project.Project, o Options) (settings.Serve, error) {
 // Run runs elt serve until ctx ends: it opens the warehouse for writing,
 // answers PostgreSQL clients on the settings' address and builds whenever
 // new bronze data is whole (watch's events to rep, each build's to
-// builds). When ctx ends it stops accepting clients, lets the running
-// statements finish (10 s at most), cancels the build running (nothing of
-// it is published) and returns nil.
+// builds). When ctx ends it stops accepting clients at once, lets the
+// running statements finish (10 s at most) and a running build finish and
+// publish, and returns nil.
 func Run(ctx context.Context, p *project.Project, o Options, rep, builds event.Reporter) error {
 	s, err := Settings(p, o)
 	if err != nil {
@@ -107,13 +107,18 @@ func Run(ctx context.Context, p *project.Project, o Options, rep, builds event.R
 		return err
 	}
 	defer b.DB.Close()
+	tmp, err := privateTemp(b.DB.Path)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
 	if err := confine(ctx, b.DB, p); err != nil {
 		return err
 	}
 	srv = pgwire.NewServer(pgwire.Config{
 		Password: o.Password, TLS: tlsConf, MaxConnections: s.MaxConnections, StatementTimeout: s.StatementTimeout,
-		MaxRows: s.MaxRows, ServerVersion: "15.0 (elt " + o.Version + ")", Observe: m.observe,
-	}, &backend{db: b.DB, slots: make(chan struct{}, s.MaxQueries)})
+		MaxRows: s.MaxRows, IdleInTransaction: s.IdleInTransactionTimeout, ServerVersion: "15.0 (elt " + o.Version + ")", Observe: m.observe,
+	}, &backend{db: b.DB, slots: make(chan struct{}, s.MaxQueries), maxRows: s.MaxRows})
 	withdraw, err := query.Announce(b.DB.Path, ln.Addr().String())
 	if err != nil {
 		return err
@@ -135,22 +140,53 @@ func Run(ctx context.Context, p *project.Project, o Options, rep, builds event.R
 	host, port, _ := net.SplitHostPort(ln.Addr().String())
 	event.Or(rep).Report(event.Info{Kind: "serving", Text: fmt.Sprintf("answering PostgreSQL clients on %s (psql -h %s -p %s -d elt)%s", ln.Addr(), host, port, metricsAt)})
 
+	// When ctx ends (SIGTERM, Ctrl-C), the server stops accepting at once
+	// and lets the running statements finish, while a build that runs
+	// finishes too (watch lets it end and publish) before watch returns.
 	watchCtx, stop := context.WithCancel(ctx)
 	defer stop()
+	shut := make(chan error, 1)
+	go func() {
+		<-watchCtx.Done()
+		grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		shut <- srv.Shutdown(grace)
+	}()
 	watched := make(chan error, 1)
 	go func() { watched <- pipeline.WatchOn(watchCtx, b, o.Interval, tee(rep, m), o.Args, o.Version) }()
 	select {
 	case err = <-watched:
+		stop()
 	case err = <-served:
 		stop()
 		<-watched
 	}
-	grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if serr := srv.Shutdown(grace); err == nil && ctx.Err() == nil {
+	if serr := <-shut; err == nil && ctx.Err() == nil {
 		err = serr
 	}
 	return err
+}
+
+// privateTemp makes the folder elt serve's builds keep their temporary
+// files in (Parquet read from S3, exports written aside), beside the
+// warehouse, and makes it the process's temporary folder (TMPDIR), so that
+// DuckDB need not reach the machine's shared one, where other programs'
+// files are. Those left by a serve killed before are removed: the
+// warehouse's lock says no other serve runs on it.
+func privateTemp(warehousePath string) (string, error) {
+	dir := filepath.Dir(warehousePath)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	old, _ := filepath.Glob(filepath.Join(dir, ".elt-serve-tmp-*"))
+	for _, o := range old {
+		os.RemoveAll(o)
+	}
+	tmp, err := os.MkdirTemp(dir, ".elt-serve-tmp-")
+	if err != nil {
+		return "", fmt.Errorf("make elt serve's temporary folder: %w", err)
+	}
+	return tmp, os.Setenv("TMPDIR", tmp)
 }
 
 // confine lets DuckDB reach the project's own folders only (the project,
@@ -158,7 +194,7 @@ func Run(ctx context.Context, p *project.Project, o Options, rep, builds event.R
 // client sends cannot read a file elsewhere on this machine; the builds
 // read and write only there.
 func confine(ctx context.Context, db *warehouse.DB, p *project.Project) error {
-	dirs := []string{p.Dir, filepath.Dir(db.Path), db.Path + ".tmp", os.TempDir()}
+	dirs := []string{p.Dir, filepath.Dir(db.Path), db.Path + ".tmp", os.TempDir()} // TempDir: privateTemp's
 	for _, d := range []string{p.Config.Paths.Bronze, p.Config.Paths.Output, p.Config.DuckDB.TempDirectory} {
 		if d != "" && !project.IsURL(d) {
 			dirs = append(dirs, p.Resolve(d))

@@ -24,8 +24,9 @@ import (
 // (DuckDB gives a transaction the state committed when it began) and can
 // write nothing, whatever the gate let through.
 type backend struct {
-	db    *warehouse.DB
-	slots chan struct{} // one per statement allowed to run at once (serve.max_queries)
+	db      *warehouse.DB
+	slots   chan struct{} // one per statement allowed to run at once (serve.max_queries)
+	maxRows int64         // serve.max_rows
 
 	mu       sync.Mutex
 	admitted map[string]string // statements the gate let through, as they run
@@ -228,9 +229,15 @@ func (s *session) admit(ctx context.Context, text string) (string, error) {
 	if err := query.Allow(ctx, s.conn, q); err != nil {
 		return "", pgError(q, err)
 	}
-	if m := acting.FindString(q); m != "" {
-		return "", &pgwire.Error{Code: "25006", Message: fmt.Sprintf("elt serve is read-only: %s changes the database", strings.TrimRight(m, " ("))}
+	tree, err := query.Tree(ctx, s.conn, q)
+	if err != nil {
+		return "", pgError(q, err)
 	}
+	if calls := actingCalls(tree); len(calls) > 0 {
+		return "", &pgwire.Error{Code: "25006", Message: fmt.Sprintf("elt serve is read-only and runs only table functions that read; %s is not one of them", strings.Join(calls, ", ")),
+			Hint: "read tables with SELECT, files under the project with read_csv, read_json or read_parquet"}
+	}
+	q = s.b.capped(ctx, s.conn, q)
 	s.b.mu.Lock()
 	if len(s.b.admitted) >= maxCached {
 		s.b.admitted = nil
@@ -243,10 +250,25 @@ func (s *session) admit(ctx context.Context, text string) (string, error) {
 	return q, nil
 }
 
-// acting are the table functions a query may call that act on the
-// database instead of reading it (a checkpoint would wait for, or with
-// force_, abort the build's transaction).
-var acting = regexp.MustCompile(`(?i)\b(?:force_)?checkpoint\s*\(`)
+// capped is a query whose result DuckDB builds whole before the first row
+// is sent (duckdb-go reads results materialized), read no further than
+// one row past serve.max_rows, so that a result too large is refused
+// (54000) with no more than that built, in memory or time; order and
+// LIMIT of the query are kept. A statement that cannot stand in a
+// subquery runs as it is.
+func (b *backend) capped(ctx context.Context, conn *sql.Conn, q string) string {
+	if b.maxRows <= 0 || explainRe.MatchString(q) {
+		return q
+	}
+	body := strings.TrimRight(q, " \t\r\n;")
+	wrapped := fmt.Sprintf("SELECT * FROM (%s\n) LIMIT %d", body, b.maxRows+1)
+	if _, err := warehouse.SelectTree(ctx, conn, wrapped); err != nil {
+		return q
+	}
+	return wrapped
+}
+
+var explainRe = regexp.MustCompile(`(?i)^\s*EXPLAIN\b`)
 
 // result streams a statement's rows, made plain, and ends its
 // transaction when closed.

@@ -26,6 +26,10 @@ type Serve struct {
 	MaxQueries int `yaml:"max_queries"`
 	// StatementTimeout ends a statement that runs longer.
 	StatementTimeout time.Duration `yaml:"statement_timeout"`
+	// IdleInTransactionTimeout ends the connection of a client that began a
+	// transaction and then sent nothing for that long: its snapshot holds
+	// back what builds wrote from being folded into the warehouse file.
+	IdleInTransactionTimeout time.Duration `yaml:"idle_in_transaction_timeout"`
 	// MaxRows is the most rows one result may have.
 	MaxRows int64 `yaml:"max_rows"`
 	// TLS, when both files are given, is offered to clients (sslmode=require).
@@ -37,12 +41,13 @@ type Serve struct {
 
 // The defaults of Serve.
 const (
-	DefaultListen           = "127.0.0.1:5433"
-	DefaultMetricsListen    = "127.0.0.1:9433"
-	DefaultMaxConnections   = 64
-	DefaultMaxQueries       = 4
-	DefaultStatementTimeout = 60 * time.Second
-	DefaultMaxRows          = 1_000_000
+	DefaultListen            = "127.0.0.1:5433"
+	DefaultMetricsListen     = "127.0.0.1:9433"
+	DefaultMaxConnections    = 64
+	DefaultMaxQueries        = 4
+	DefaultStatementTimeout  = 60 * time.Second
+	DefaultMaxRows           = 1_000_000
+	DefaultIdleInTransaction = 10 * time.Minute
 )
 
 // WithDefaults is s with every setting left out given its default.
@@ -64,6 +69,9 @@ func (s Serve) WithDefaults() Serve {
 	}
 	if s.MaxRows == 0 {
 		s.MaxRows = DefaultMaxRows
+	}
+	if s.IdleInTransactionTimeout == 0 {
+		s.IdleInTransactionTimeout = DefaultIdleInTransaction
 	}
 	return s
 }
@@ -88,6 +96,9 @@ func (s Serve) Problems(set func(key string) bool) map[string]string {
 	}
 	if set("statement_timeout") && s.StatementTimeout <= 0 {
 		out["statement_timeout"] = fmt.Sprintf("serve.statement_timeout must be a positive duration like 30s, found %s", s.StatementTimeout)
+	}
+	if set("idle_in_transaction_timeout") && s.IdleInTransactionTimeout <= 0 {
+		out["idle_in_transaction_timeout"] = fmt.Sprintf("serve.idle_in_transaction_timeout must be a positive duration like 10m, found %s", s.IdleInTransactionTimeout)
 	}
 	if set("max_rows") && s.MaxRows < 1 {
 		out["max_rows"] = fmt.Sprintf("serve.max_rows must be 1 or more, found %d", s.MaxRows)

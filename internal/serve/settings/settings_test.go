@@ -13,8 +13,8 @@ func TestProblems(t *testing.T) {
 		bad  []string
 	}{
 		{"defaults", Serve{}.WithDefaults(), nil},
-		{"listen without port", Serve{Listen: "127.0.0.1", MetricsListen: "off", MaxConnections: 1, MaxQueries: 1, StatementTimeout: time.Second, MaxRows: 1}, []string{"listen"}},
-		{"out of range", Serve{Listen: ":5433", MetricsListen: "x", MaxConnections: 0, MaxQueries: 300, StatementTimeout: -time.Second, MaxRows: 0}, []string{"metrics_listen", "max_connections", "max_queries", "statement_timeout", "max_rows"}},
+		{"listen without port", Serve{Listen: "127.0.0.1", MetricsListen: "off", MaxConnections: 1, MaxQueries: 1, StatementTimeout: time.Second, MaxRows: 1, IdleInTransactionTimeout: time.Second}, []string{"listen"}},
+		{"out of range", Serve{Listen: ":5433", MetricsListen: "x", MaxConnections: 0, MaxQueries: 300, StatementTimeout: -time.Second, MaxRows: 0, IdleInTransactionTimeout: -time.Second}, []string{"metrics_listen", "max_connections", "max_queries", "statement_timeout", "max_rows", "idle_in_transaction_timeout"}},
 	} {
 		got := c.s.Problems(all)
 		for _, k := range c.bad {
