@@ -84,9 +84,11 @@ bench: deps bench-serve
 	ELT_BENCH_EVENTS=$(EVENTS) $(GO) test -run '^$$' -bench . -benchtime 1x -benchmem -timeout 60m ./...
 
 ## bench-serve: 32 clients read elt serve for 60 s while files land and
-## builds publish: errors, torn reads, and a one-row lookup's p50/p99
+## builds publish, without pause and then a round each every 200ms:
+## errors, torn reads, and a one-row lookup's p50/p99
 bench-serve: deps
-	ELT_SERVE_SECONDS=60 $(GO) test -count=1 -run '^TestServeReadsDuringBuilds$$' -v -timeout 10m ./internal/cli | grep -E 'clients for|^(ok|FAIL|---)'
+	ELT_SERVE_SECONDS=60 $(GO) test -count=1 -run '^TestServeReadsDuringBuilds$$' -v -timeout 10m ./internal/cli | grep -E 'clients \(|^(ok|FAIL|---)'
+	ELT_SERVE_SECONDS=60 ELT_SERVE_PACE=200ms $(GO) test -count=1 -run '^TestServeReadsDuringBuilds$$' -v -timeout 10m ./internal/cli | grep -E 'clients \(|^(ok|FAIL|---)'
 
 ## bench-large: a 10M-event build with memory_limit: 1GB (not in CI)
 LARGE ?= 10000000

@@ -365,6 +365,23 @@ func serveSeconds(t *testing.T) time.Duration {
 	return 12 * time.Second
 }
 
+// servePace is how long each client of TestServeReadsDuringBuilds waits
+// between its rounds (an invariant read and a lookup): ELT_SERVE_PACE (a
+// duration; make bench-serve runs 200ms, as people and dashboards do),
+// else none: every client reads without pause, which measures the
+// server saturated rather than how long one read takes.
+func servePace(t *testing.T) time.Duration {
+	v := os.Getenv("ELT_SERVE_PACE")
+	if v == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		t.Fatalf("ELT_SERVE_PACE=%q: want a duration like 200ms", v)
+	}
+	return d
+}
+
 // TestServeReadsDuringBuilds: 32 clients query elt serve without pause
 // while bronze files land one after another and builds publish them. No
 // statement fails, and every read sees one build whole: the sessions that
@@ -402,7 +419,7 @@ func TestServeReadsDuringBuilds(t *testing.T) {
 	}
 	mustElt(t, "--project", proj, "build")
 	s := startServe(t, proj)
-	seconds := serveSeconds(t)
+	seconds, pace := serveSeconds(t), servePace(t)
 
 	const clients = 32
 	const invariant = `SELECT (SELECT coalesce(sum(sessions), 0) FROM gold.user_features) AS features,
@@ -422,7 +439,12 @@ func TestServeReadsDuringBuilds(t *testing.T) {
 			r.events = map[int64]bool{}
 			defer func() { results <- r }()
 			conn := s.connect(t, "")
+			next := time.Now().Add(time.Duration(c) * pace / clients) // the clients' rounds spread over the pace
 			for time.Now().Before(deadline) {
+				if pace > 0 {
+					time.Sleep(time.Until(next))
+					next = next.Add(pace)
+				}
 				var features, sessions, events int64
 				if err := conn.QueryRow(context.Background(), invariant).Scan(&features, &sessions, &events); err != nil {
 					r.errs++
@@ -486,8 +508,12 @@ func TestServeReadsDuringBuilds(t *testing.T) {
 		}
 		return all.lookups[min(len(all.lookups)-1, int(p*float64(len(all.lookups))))]
 	}
-	t.Logf("%d clients for %s: %d reads of the invariant (%d states of silver.events seen), %d broken, %d errors; %d files landed, %d builds published; one-row lookup p50 %s, p99 %s, max %s (%d lookups)",
-		clients, seconds, all.reads, len(all.events), all.broken, all.errs, landed, published, pct(0.50).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), pct(1).Round(10*time.Microsecond), len(all.lookups))
+	how := "without pause"
+	if pace > 0 {
+		how = "a round every " + pace.String()
+	}
+	t.Logf("%d clients (%s) for %s: %d reads of the invariant (%d states of silver.events seen), %d broken, %d errors; %d files landed, %d builds published; one-row lookup p50 %s, p99 %s, max %s (%d lookups)",
+		clients, how, seconds, all.reads, len(all.events), all.broken, all.errs, landed, published, pct(0.50).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), pct(1).Round(10*time.Microsecond), len(all.lookups))
 	if all.errs > 0 {
 		t.Errorf("%d statements failed; the first: %s", all.errs, all.firstErr)
 	}
