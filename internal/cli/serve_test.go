@@ -317,6 +317,13 @@ with psycopg.connect(host=%q, port=%s, user="analyst", dbname="elt") as conn:
 		}
 	})
 
+	t.Run("a second elt serve", func(t *testing.T) {
+		code, _, errs := elt(t, "--project", proj, "serve", "--listen", "127.0.0.1:0", "--metrics-listen", "off")
+		if code != ExitFailure || !strings.Contains(errs, "already serves the warehouse") || !strings.Contains(errs, s.addr) {
+			t.Errorf("a second elt serve on the warehouse: exit %d\n%s\nwant 1, naming the first and its address", code, errs)
+		}
+	})
+
 	if code := s.stop(t); code != 0 {
 		t.Errorf("SIGTERM: exit %d, want 0\n%s", code, s.log.String())
 	}

@@ -66,6 +66,18 @@ func Announce(warehousePath, addr string) (withdraw func(), err error) {
 	}, nil
 }
 
+// Holder names the elt serve that holds the warehouse at warehousePath
+// (from the error opening it), and where it answers; ok is false when the
+// holder is not one (another command, or a serve killed since). Where
+// DuckDB does not name the holder's process, the file is taken at its word.
+func Holder(warehousePath string, lock *warehouse.LockError) (addr string, pid int, ok bool) {
+	a, err := readAnnouncement(warehousePath)
+	if err != nil || (lock.PID > 0 && a.PID != lock.PID) {
+		return "", 0, false
+	}
+	return a.Address, a.PID, true
+}
+
 func readAnnouncement(warehousePath string) (announcement, error) {
 	var a announcement
 	b, err := os.ReadFile(announced(warehousePath))
@@ -81,11 +93,11 @@ func readAnnouncement(warehousePath string) (announcement, error) {
 // show's SQL on, through that server's own gate. password is
 // ELT_SERVE_PASSWORD's. ok is false when no server answers for it.
 func Remote(ctx context.Context, warehousePath string, lock *warehouse.LockError, password string) (db *warehouse.DB, ok bool, err error) {
-	a, err := readAnnouncement(warehousePath)
-	if err != nil || (lock.PID > 0 && a.PID != lock.PID) {
+	addr, pid, ok := Holder(warehousePath, lock)
+	if !ok {
 		return nil, false, nil // the holder is not a server (or an old file of one killed)
 	}
-	host, port, err := net.SplitHostPort(a.Address)
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, false, nil
 	}
@@ -102,9 +114,9 @@ func Remote(ctx context.Context, warehousePath string, lock *warehouse.LockError
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
 		if strings.Contains(err.Error(), "28P01") {
-			return nil, false, fmt.Errorf("the warehouse %s is held by elt serve (process %d), which answers at %s and asks for a password: set ELT_SERVE_PASSWORD to it", warehousePath, a.PID, a.Address)
+			return nil, false, fmt.Errorf("the warehouse %s is held by elt serve (process %d), which answers at %s and asks for a password: set ELT_SERVE_PASSWORD to it", warehousePath, pid, addr)
 		}
-		return nil, false, fmt.Errorf("the warehouse %s is held by elt serve (process %d), which answers at %s, but it could not be reached: %w", warehousePath, a.PID, a.Address, err)
+		return nil, false, fmt.Errorf("the warehouse %s is held by elt serve (process %d), which answers at %s, but it could not be reached: %w", warehousePath, pid, addr, err)
 	}
 	return &warehouse.DB{DB: sqlDB, Path: warehousePath, ReadOnly: true}, true, nil
 }

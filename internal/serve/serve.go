@@ -103,6 +103,11 @@ func Run(ctx context.Context, p *project.Project, o Options, rep, builds event.R
 	var srv *pgwire.Server
 	m := newMetrics(func() int { return srv.Connections() })
 	b, err := pipeline.OpenBuilder(ctx, p, tee(builds, m))
+	if lock, ok := errors.AsType[*warehouse.LockError](err); ok {
+		if addr, pid, ok := query.Holder(lock.Path, lock); ok {
+			return fmt.Errorf("elt serve (process %d) already serves the warehouse %s, at %s: connect to it, or stop it first", pid, lock.Path, addr)
+		}
+	}
 	if err != nil {
 		return err
 	}
