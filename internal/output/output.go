@@ -395,6 +395,22 @@ func writeMarkdown(w io.Writer, r *Result) error {
 	return err
 }
 
+// DecimalText writes digits × 10^-scale exactly, with scale digits after
+// the point: 1531.00, not 1531.
+func DecimalText(digits *big.Int, scale int) string {
+	s := new(big.Int).Abs(digits).String()
+	if scale > 0 {
+		if len(s) <= scale {
+			s = strings.Repeat("0", scale-len(s)+1) + s
+		}
+		s = s[:len(s)-scale] + "." + s[len(s)-scale:]
+	}
+	if digits.Sign() < 0 {
+		s = "-" + s
+	}
+	return s
+}
+
 // decimal renders a DECIMAL (warehouse.Plain gives one DecimalParts: its
 // digits as an integer and its scale) with exactly its scale's digits:
 // 1531.00, not 1531.
@@ -407,17 +423,7 @@ func decimal(v any) (string, bool) {
 	if n == nil {
 		return "", false
 	}
-	digits := new(big.Int).Abs(n).String()
-	if scale > 0 {
-		if len(digits) <= scale {
-			digits = strings.Repeat("0", scale-len(digits)+1) + digits
-		}
-		digits = digits[:len(digits)-scale] + "." + digits[len(digits)-scale:]
-	}
-	if n.Sign() < 0 {
-		digits = "-" + digits
-	}
-	return digits, true
+	return DecimalText(n, scale), true
 }
 
 // WritePlain writes r as aligned columns without a box, each line indented:

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"github.com/digitalservices/elt/internal/pgwire/pgvalue"
+	"github.com/digitalservices/elt/internal/output"
 )
 
 // typeCases are DuckDB values, the Go value pgx reads each as (made
@@ -65,7 +65,7 @@ func norm(v any) any {
 	switch x := v.(type) {
 	case pgtype.Numeric:
 		if x.Exp < 0 {
-			return "numeric " + pgvalue.DecimalText(x.Int, int(-x.Exp))
+			return "numeric " + output.DecimalText(x.Int, int(-x.Exp))
 		}
 		return "numeric " + new(big.Int).Mul(x.Int, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(x.Exp)), nil)).String()
 	case time.Time:

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/digitalservices/elt/internal/output"
 )
 
 // The values with methods a backend hands over for DuckDB's DECIMAL,
@@ -41,7 +43,7 @@ func Encode(m *pgtype.Map, duck string, format int16, v any) ([]byte, error) {
 			return nil, fmt.Errorf("%T is not a number", v)
 		}
 		if text {
-			return []byte(DecimalText(i, scale)), nil
+			return []byte(output.DecimalText(i, scale)), nil
 		}
 		return m.Encode(t.OID, format, pgtype.Numeric{Int: i, Exp: int32(-scale), Valid: true}, []byte{})
 	case pgtype.Float4OID, pgtype.Float8OID:
@@ -149,21 +151,6 @@ func floatOf(v any) (float64, bool) {
 	return 0, false
 }
 
-// DecimalText writes digits × 10^-scale exactly.
-func DecimalText(i *big.Int, scale int) string {
-	s := new(big.Int).Abs(i).String()
-	if scale > 0 {
-		if len(s) <= scale {
-			s = strings.Repeat("0", scale-len(s)+1) + s
-		}
-		s = s[:len(s)-scale] + "." + s[len(s)-scale:]
-	}
-	if i.Sign() < 0 {
-		s = "-" + s
-	}
-	return s
-}
-
 // floatText writes a float as PostgreSQL does (shortest exact form).
 func floatText(f float64, single bool) string {
 	switch {
@@ -226,7 +213,7 @@ func textOf(v any, duck string) string {
 		return x.Format("2006-01-02 15:04:05.999999-07")
 	case decimalValue:
 		i, scale := x.DecimalParts()
-		return DecimalText(i, scale)
+		return output.DecimalText(i, scale)
 	case intervalValue:
 		return intervalText(x)
 	}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/digitalservices/elt/internal/output"
 )
 
 // Column is a result column: its name and DuckDB's name of its type
@@ -129,7 +131,7 @@ func Decode(m *pgtype.Map, oid uint32, format int16, src []byte) (any, error) {
 		if n.Exp >= 0 {
 			return new(big.Int).Mul(n.Int, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n.Exp)), nil)).String(), nil
 		}
-		return DecimalText(n.Int, int(-n.Exp)), nil
+		return output.DecimalText(n.Int, int(-n.Exp)), nil
 	case pgtype.UUIDOID, pgtype.TimeOID, pgtype.IntervalOID:
 		var v any
 		switch oid {
