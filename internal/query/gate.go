@@ -73,6 +73,14 @@ func Read(ctx context.Context, db *warehouse.DB, query string) (*sql.Rows, error
 // so what the parser lets through cannot write either. q is where
 // json_serialize_sql runs (the warehouse, or a connection to it).
 func Allow(ctx context.Context, q warehouse.Querier, query string) error {
+	_, err := Allowed(ctx, q, query)
+	return err
+}
+
+// Allowed is Allow, giving the syntax tree of the query it let through
+// (for an EXPLAIN, of the query explained), for a caller that judges more
+// than Allow does (elt serve: the table functions called).
+func Allowed(ctx context.Context, q warehouse.Querier, query string) (json.RawMessage, error) {
 	switch n, err := warehouse.CountStatements(query); {
 	case err != nil:
 		if qe := warehouse.AsQueryError(err); qe.Line == 0 || utf8.RuneCountInString(query) != len(query) {
@@ -88,39 +96,39 @@ func Allow(ctx context.Context, q warehouse.Querier, query string) error {
 				}
 			}
 		}
-		return err
+		return nil, err
 	case n == 0:
-		return &warehouse.QueryError{Kind: "Parser Error", Msg: "the text holds no statement"}
+		return nil, &warehouse.QueryError{Kind: "Parser Error", Msg: "the text holds no statement"}
 	case n > 1 && firstKeyword(query) == "PIVOT":
-		return ErrPivotValues // refused either way; this says why
+		return nil, ErrPivotValues // refused either way; this says why
 	case n > 1:
-		return ErrSeveralStatements
+		return nil, ErrSeveralStatements
 	}
 	body, explain := explained(query)
-	_, err := warehouse.SelectTree(ctx, q, body)
+	tree, err := warehouse.SelectTree(ctx, q, body)
 	var nq *warehouse.NotQueryError
 	if !errors.As(err, &nq) {
-		return err
+		return tree, err
 	}
 	switch nq.Kind {
 	case warehouse.Several:
 		// One statement to the parser, several to json_serialize_sql:
 		// DuckDB runs a PIVOT without its values as a statement that
 		// creates a type of them first, then the query.
-		return ErrPivotValues
+		return nil, ErrPivotValues
 	case warehouse.NotSelect:
 		kind := firstKeyword(body)
 		if explain {
 			kind = "EXPLAIN " + kind
 		}
-		return &ReadOnlyError{Kind: kind}
+		return nil, &ReadOnlyError{Kind: kind}
 	}
 	qe := &warehouse.QueryError{Kind: "Parser Error", Msg: nq.Msg}
 	if nq.Offset >= 0 {
 		off := len(query) - len(body) + nq.Offset
 		qe.Line, qe.Col = lineCol(query, off)
 	}
-	return qe
+	return nil, qe
 }
 
 // explained is the statement an EXPLAIN explains, and whether query is an
@@ -161,12 +169,4 @@ func firstKeyword(q string) string {
 		return strings.ToUpper(m[1])
 	}
 	return "this"
-}
-
-// Tree is the syntax tree of the query text holds (for an EXPLAIN, of the
-// query it explains), as DuckDB's parser reads it: for a caller that
-// judges more than Allow does (elt serve: the table functions called).
-func Tree(ctx context.Context, q warehouse.Querier, text string) (json.RawMessage, error) {
-	body, _ := explained(text)
-	return warehouse.SelectTree(ctx, q, body)
 }

@@ -2,7 +2,6 @@ package query
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 
 	"github.com/digitalservices/elt/internal/compile"
@@ -15,9 +14,8 @@ import (
 // first limit rows of its result (all when limit < 0), counting the rest.
 // A SQL error, a text DuckDB cannot parse included (it is never run), is
 // placed at its line in text, which came from path ("query" for the
-// command line). remote says db is the elt serve holding the warehouse
-// (Session.Remote).
-func Run(ctx context.Context, db *warehouse.DB, remote bool, path, text string, limit int) (*output.Result, error) {
+// command line).
+func Run(ctx context.Context, db *warehouse.DB, path, text string, limit int) (*output.Result, error) {
 	rows, err := Read(ctx, db, text)
 	var ro *ReadOnlyError
 	if errors.As(err, &ro) || errors.Is(err, ErrSeveralStatements) || errors.Is(err, ErrPivotValues) {
@@ -26,13 +24,7 @@ func Run(ctx context.Context, db *warehouse.DB, remote bool, path, text string, 
 	if err != nil {
 		return nil, queryError(path, text, err)
 	}
-	read := func(rows *sql.Rows, limit int) (*output.Result, error) {
-		return output.ReadLimit(rows, limit, warehouse.PlainRow)
-	}
-	if remote {
-		read = readRemote
-	}
-	res, err := read(rows, limit)
+	res, err := read(db, rows, limit)
 	if err != nil {
 		return nil, queryError(path, text, err)
 	}

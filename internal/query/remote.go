@@ -23,6 +23,10 @@ import (
 // can open it; it writes where it answers beside the warehouse, and elt
 // query and elt show send their SQL there instead.
 
+// PasswordEnv is the environment variable elt serve takes its password
+// from (never from elt.yaml or a flag), and elt query and elt show send.
+const PasswordEnv = "ELT_SERVE_PASSWORD"
+
 // announcement is what the file beside the warehouse says.
 type announcement struct {
 	Address string `json:"address"` // host:port of the PostgreSQL server
@@ -114,7 +118,7 @@ func Remote(ctx context.Context, warehousePath string, lock *warehouse.LockError
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
 		if strings.Contains(err.Error(), "28P01") {
-			return nil, false, fmt.Errorf("the warehouse %s is held by elt serve (process %d), which answers at %s and asks for a password: set ELT_SERVE_PASSWORD to it", warehousePath, pid, addr)
+			return nil, false, fmt.Errorf("the warehouse %s is held by elt serve (process %d), which answers at %s and asks for a password: set %s to it", warehousePath, pid, addr, PasswordEnv)
 		}
 		return nil, false, fmt.Errorf("the warehouse %s is held by elt serve (process %d), which answers at %s, but it could not be reached: %w", warehousePath, pid, addr, err)
 	}
@@ -129,7 +133,7 @@ func openOrRemote(ctx context.Context, path string, open func() (*warehouse.DB, 
 	if !locked {
 		return db, false, err
 	}
-	r, ok, rerr := Remote(ctx, path, lock, os.Getenv("ELT_SERVE_PASSWORD"))
+	r, ok, rerr := Remote(ctx, path, lock, os.Getenv(PasswordEnv))
 	switch {
 	case rerr != nil:
 		return nil, false, rerr
@@ -137,6 +141,22 @@ func openOrRemote(ctx context.Context, path string, open func() (*warehouse.DB, 
 		return nil, false, err
 	}
 	return r, true, nil
+}
+
+// remote tells whether db is an elt serve opened by Remote rather than the
+// warehouse itself.
+func remote(db *warehouse.DB) bool {
+	_, ok := db.Driver().(*stdlib.Driver)
+	return ok
+}
+
+// read reads a result as the commands render it: the warehouse's values
+// made plain, or a server's (readRemote).
+func read(db *warehouse.DB, rows *sql.Rows, limit int) (*output.Result, error) {
+	if remote(db) {
+		return readRemote(rows, limit)
+	}
+	return output.ReadLimit(rows, limit, warehouse.PlainRow)
 }
 
 // pgTypes are DuckDB's names of the types a server's columns arrive as

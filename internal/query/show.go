@@ -66,7 +66,7 @@ func Show(ctx context.Context, db *warehouse.DB, g *plan.Graph, model string, li
 	if err != nil {
 		return nil, compile.SQLError(m.Path, m.Text, prefix, err)
 	}
-	res, err := output.Read(rows, warehouse.PlainRow)
+	res, err := read(db, rows, -1)
 	if err != nil {
 		return nil, compile.SQLError(m.Path, m.Text, prefix, err)
 	}
@@ -138,9 +138,7 @@ func cutID(id string) (schema, name string, ok bool) {
 type Session struct {
 	Project *project.Project
 	Graph   *plan.Graph
-	DB      *warehouse.DB
-	// Remote is set when DB is the elt serve holding the warehouse.
-	Remote bool
+	DB      *warehouse.DB // or the elt serve holding the warehouse (Remote)
 }
 
 // OpenModel loads the project in dir, checks that it has the model, and
@@ -154,27 +152,27 @@ func OpenModel(ctx context.Context, dir string, o project.Overrides, model strin
 	if err != nil {
 		return nil, err
 	}
-	db, remote, err := openOrRemote(ctx, p.Resolve(p.Config.Paths.Warehouse), func() (*warehouse.DB, error) { return state.Open(ctx, p, state.ReadOnly) })
+	db, served, err := openOrRemote(ctx, p.Resolve(p.Config.Paths.Warehouse), func() (*warehouse.DB, error) { return state.Open(ctx, p, state.ReadOnly) })
 	if err != nil {
 		return nil, err
 	}
-	if remote && len(n.Model.Header.Vars) > 0 {
+	if served && len(n.Model.Header.Vars) > 0 {
 		db.Close()
 		return nil, fmt.Errorf("%s sets vars: in its header, and elt show would send them to the elt serve holding the warehouse, which runs queries only: "+
 			"preview it with elt query, with the variables written in, or stop elt serve first", model)
 	}
-	return &Session{Project: p, Graph: g, DB: db, Remote: remote}, nil
+	return &Session{Project: p, Graph: g, DB: db}, nil
 }
 
 // Open opens p's warehouse for elt query: read-only, its statements run
 // through the gate of Read (Run). The caller closes the
 // session.
 func Open(ctx context.Context, p *project.Project) (*Session, error) {
-	db, remote, err := openOrRemote(ctx, p.Resolve(p.Config.Paths.Warehouse), func() (*warehouse.DB, error) { return state.Open(ctx, p, state.Query) })
+	db, _, err := openOrRemote(ctx, p.Resolve(p.Config.Paths.Warehouse), func() (*warehouse.DB, error) { return state.Open(ctx, p, state.Query) })
 	if err != nil {
 		return nil, err
 	}
-	return &Session{Project: p, DB: db, Remote: remote}, nil
+	return &Session{Project: p, DB: db}, nil
 }
 
 // Close closes the warehouse.

@@ -32,7 +32,7 @@ import (
 
 // PasswordEnv is the environment variable elt serve takes its password
 // from (never from elt.yaml or a flag), and elt query and elt show send.
-const PasswordEnv = "ELT_SERVE_PASSWORD"
+const PasswordEnv = query.PasswordEnv
 
 // Options are elt serve's flags, over elt.yaml's serve: section.
 type Options struct {
