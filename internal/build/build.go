@@ -273,8 +273,37 @@ func (b *Builder) run(ctx context.Context, g *plan.Graph, ids []string, sources 
 }
 
 // runOn is the build on conn; statement is DuckDB's estimate for the
-// statement running on it.
+// statement running on it. What it loads or builds whole it stages first
+// (stage.go); its last transaction publishes that, does the rest, and
+// audits and reconciles all of it.
 func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() float64, g *plan.Graph, ids []string, sources []ingest.Source, listings ingest.Listings, o Options, sum *Summary) (err error) {
+	defer func() {
+		// Ingestion turns insertion order off for a moment; one that failed
+		// then leaves it so (no rollback undoes a setting).
+		warehouse.KeepInsertionOrder(context.WithoutCancel(ctx), conn, true)
+	}()
+	readers := readSources(g, ids)
+	if !o.FullRefresh {
+		if err := checkManifests(ctx, conn, sources, func(src ingest.Source) bool { return readers["bronze."+strings.ToLower(src.Name)] }); err != nil {
+			return err
+		}
+	}
+	// What a killed build staged goes first.
+	if err := dropStaging(ctx, conn); err != nil {
+		return err
+	}
+	inc, err := loadIncremental(ctx, conn, sum.RunID, o.FullRefresh)
+	if err != nil {
+		return err
+	}
+	st, err := b.planStaging(ctx, conn, g, ids, sources, o, inc)
+	if err != nil {
+		return err
+	}
+	done, err := b.stage(ctx, conn, statement, g, ids, st, listings, o, sum, inc)
+	if err != nil {
+		return err
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -282,26 +311,20 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 	defer func() {
 		if err != nil {
 			tx.Rollback()
+			dropStaging(context.WithoutCancel(ctx), conn)
 		}
-		// Ingestion turns insertion order off for a moment; one that failed
-		// then leaves it so (no rollback undoes a setting).
-		warehouse.KeepInsertionOrder(context.WithoutCancel(ctx), conn, true)
 	}()
 	// The project's macros first: a macro of an older build that no file
 	// declares any more is dropped before the tool's own SQL runs.
 	if err := plan.CreateMacros(ctx, tx, b.Project.Macros); err != nil {
 		return err
 	}
-	readers := readSources(g, ids)
-	ingested := map[string]bool{}
-	resetTo, err := topic.ParseReset(o.ResetOffsets)
-	if err != nil {
+	if err := b.publish(ctx, tx, g, st, inc); err != nil {
 		return err
 	}
-	if !o.FullRefresh {
-		if err := checkManifests(ctx, tx, sources, func(src ingest.Source) bool { return readers["bronze."+strings.ToLower(src.Name)] }); err != nil {
-			return err
-		}
+	ingested := map[string]bool{}
+	for _, src := range st.sources {
+		ingested[src.Name] = true
 	}
 	for _, src := range sources {
 		if !readers["bronze."+strings.ToLower(src.Name)] {
@@ -309,11 +332,10 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 			b.report(event.SourceSkipped{Source: src.Name, Selection: len(o.Select) > 0 || len(o.Exclude) > 0})
 			continue
 		}
-		listing := listings[src.Name]
-		opts := ingest.Options{RunID: sum.RunID, Trace: b.Trace, Held: listing.Held, Spool: b.Project.Resolve(b.Project.Config.DuckDB.TempDirectory)}
-		if limit, ok := project.MemorySize(b.Project.Config.DuckDB.MemoryLimit); ok {
-			opts.Downloads = ingest.Downloads(limit)
+		if ingested[src.Name] {
+			continue // staged
 		}
+		var previous state.Manifest
 		if o.FullRefresh && src.Kafka != nil {
 			// Messages the topic no longer keeps would be lost.
 			lost, err := topic.Lost(ctx, tx, src, topic.Options{Reader: o.Streams[src.Name]})
@@ -327,98 +349,33 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 				return err
 			}
 		} else if o.FullRefresh {
-			if opts.Previous, err = state.ReadManifest(ctx, tx, src.Name); err != nil {
+			if previous, err = refreshable(ctx, tx, src, listings, o); err != nil {
 				return err
-			}
-			gone := opts.Previous.Missing(listing.Paths())
-			if len(opts.Previous) == 0 {
-				// No manifest (elt's own tables recreated): the bronze
-				// table says which files it holds.
-				if gone, err = goneFromTable(ctx, tx, src, listing.Paths()); err != nil {
-					return err
-				}
-			}
-			if len(gone) > 0 && !o.AcceptMissing {
-				return &MissingFilesError{Source: src.Name, Files: gone}
 			}
 			if err := reset(ctx, tx, src); err != nil {
 				return err
 			}
 		}
-		t0 := time.Now()
-		var last atomic.Pointer[ingest.Progress]
-		rows, done := b.live("ingest  "+src.Name, func() float64 {
-			if p := last.Load(); p != nil {
-				return p.Percent()
-			}
-			return -1
-		})
-		opts.Progress = func(p ingest.Progress) {
-			rows(p.Records)
-			last.Store(&p)
-		}
-		var res ingest.Result
-		var tr topic.Result
-		if src.Kafka != nil {
-			tr, err = topic.Ingest(ctx, tx, src, topic.Options{Options: opts, Reset: resetTo, Reader: o.Streams[src.Name], FullRefresh: o.FullRefresh})
-			res = tr.Result
-		} else {
-			res, err = ingest.Ingest(ctx, tx, src, listing.Files, opts)
-		}
-		done()
-		if err != nil {
+		if err := b.ingest(ctx, tx, src, listings, o, sum, previous); err != nil {
 			return err
 		}
 		ingested[src.Name] = true
-		sum.Ingest = append(sum.Ingest, res)
-		ev := event.SourceIngested{Source: src.Name, Files: res.Files, Records: res.Records, Quarantined: res.Quarantined,
-			Held: len(listing.Held), Seconds: time.Since(t0).Seconds()}
-		if src.Kafka != nil {
-			ev.Topic, ev.Partitions = src.Kafka.Topic, tr.Partitions
-		}
-		b.report(ev)
-		for _, e := range notes(src, listings, res, o.FullRefresh) {
-			b.report(e)
-		}
-		for _, r := range tr.Resets {
-			b.report(event.Warning{Kind: "offsets_reset", Source: src.Name, Text: src.Name + ": " + r})
-		}
 	}
 	// What ingestion read is garbage now: its memory goes back to the
 	// system before DuckDB's heaviest statements, rather than when Go's
 	// scavenger gets to it (10M events under memory_limit 1GB, three pairs:
 	// peak RSS 1.21-1.23 GiB against 1.29-1.33 GiB; Go held 113-145 MiB).
 	debug.FreeOSMemory()
-	inc, err := loadIncremental(ctx, tx, sum.RunID, o.FullRefresh)
-	if err != nil {
-		return err
-	}
-	for i, id := range ids {
-		n := g.Nodes[id]
-		mr := state.ModelRun{Model: n.Model.ID(), Materialized: string(n.Model.Header.Materialized), Started: time.Now(), Status: state.ModelBuilt}
-		_, done := b.live(fmt.Sprintf("%3d/%d  %s", i+1, len(ids), n.Model.ID()), statement)
-		rows, mode, err := b.runModel(ctx, tx, g, n, inc)
-		done()
-		mr.Materialized = mode
-		mr.Seconds = time.Since(mr.Started).Seconds()
-		mr.Rows = rows
-		if err != nil {
-			mr.Status, mr.Error = state.ModelFailed, err.Error()
-			sum.Models = append(sum.Models, mr)
-			skipped := []string{}
-			for _, rest := range ids[i+1:] {
-				m := g.Nodes[rest].Model
-				skipped = append(skipped, m.ID())
-				sum.Models = append(sum.Models, state.ModelRun{Model: m.ID(), Materialized: string(m.Header.Materialized), Status: state.ModelSkipped, Started: time.Now()})
-			}
-			b.report(event.ModelDone{Index: i + 1, Count: len(ids), Model: mr.Model, Mode: mr.Materialized, Status: event.ModelFailed,
-				Seconds: mr.Seconds, Error: err.Error()})
-			b.report(event.ModelsSkipped{Failed: mr.Model, Models: skipped})
-			return err
+	var rest []string
+	for _, id := range ids {
+		if !st.ids[id] {
+			rest = append(rest, id)
 		}
-		sum.Models = append(sum.Models, mr)
-		b.report(event.ModelDone{Index: i + 1, Count: len(ids), Model: mr.Model, Mode: mr.Materialized, Status: event.ModelBuilt,
-			Rows: mr.Rows, Seconds: mr.Seconds})
+	}
+	if _, err := b.models(g, rest, nil, done, len(ids), sum, statement, func(n *plan.Node) (int64, string, error) {
+		return b.runModel(ctx, tx, g, n, inc)
+	}); err != nil {
+		return err
 	}
 	// Audit before publishing: every check runs against the new tables
 	// inside this transaction; a blocking failure rolls it all back.
@@ -453,6 +410,93 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 	}
 	sum.recorded = true
 	return nil
+}
+
+// ingest loads a source's new files (or its topic's new messages) in the
+// transaction tx, reporting its progress and what it did; previous is the
+// manifest a full refresh replaces.
+func (b *Builder) ingest(ctx context.Context, tx warehouse.Querier, src ingest.Source, listings ingest.Listings, o Options, sum *Summary, previous state.Manifest) error {
+	resetTo, err := topic.ParseReset(o.ResetOffsets)
+	if err != nil {
+		return err
+	}
+	listing := listings[src.Name]
+	opts := ingest.Options{RunID: sum.RunID, Trace: b.Trace, Held: listing.Held, Previous: previous, Spool: b.Project.Resolve(b.Project.Config.DuckDB.TempDirectory)}
+	if limit, ok := project.MemorySize(b.Project.Config.DuckDB.MemoryLimit); ok {
+		opts.Downloads = ingest.Downloads(limit)
+	}
+	t0 := time.Now()
+	var last atomic.Pointer[ingest.Progress]
+	rows, done := b.live("ingest  "+src.Name, func() float64 {
+		if p := last.Load(); p != nil {
+			return p.Percent()
+		}
+		return -1
+	})
+	opts.Progress = func(p ingest.Progress) {
+		rows(p.Records)
+		last.Store(&p)
+	}
+	var res ingest.Result
+	var tr topic.Result
+	if src.Kafka != nil {
+		tr, err = topic.Ingest(ctx, tx, src, topic.Options{Options: opts, Reset: resetTo, Reader: o.Streams[src.Name], FullRefresh: o.FullRefresh})
+		res = tr.Result
+	} else {
+		res, err = ingest.Ingest(ctx, tx, src, listing.Files, opts)
+	}
+	done()
+	if err != nil {
+		return err
+	}
+	sum.Ingest = append(sum.Ingest, res)
+	ev := event.SourceIngested{Source: src.Name, Files: res.Files, Records: res.Records, Quarantined: res.Quarantined,
+		Held: len(listing.Held), Seconds: time.Since(t0).Seconds()}
+	if src.Kafka != nil {
+		ev.Topic, ev.Partitions = src.Kafka.Topic, tr.Partitions
+	}
+	b.report(ev)
+	for _, e := range notes(src, listings, res, o.FullRefresh) {
+		b.report(e)
+	}
+	for _, r := range tr.Resets {
+		b.report(event.Warning{Kind: "offsets_reset", Source: src.Name, Text: src.Name + ": " + r})
+	}
+	return nil
+}
+
+// models builds the models of list in order with build, reporting each; the
+// first is number done+1 of count. When one fails, the rest and later are
+// reported skipped and its error returned. It returns how many are done.
+func (b *Builder) models(g *plan.Graph, list, later []string, done, count int, sum *Summary, statement func() float64, build func(*plan.Node) (int64, string, error)) (int, error) {
+	for i, id := range list {
+		n := g.Nodes[id]
+		mr := state.ModelRun{Model: n.Model.ID(), Materialized: string(n.Model.Header.Materialized), Started: time.Now(), Status: state.ModelBuilt}
+		_, finished := b.live(fmt.Sprintf("%3d/%d  %s", done+i+1, count, n.Model.ID()), statement)
+		rows, mode, err := build(n)
+		finished()
+		mr.Materialized = mode
+		mr.Seconds = time.Since(mr.Started).Seconds()
+		mr.Rows = rows
+		if err != nil {
+			mr.Status, mr.Error = state.ModelFailed, err.Error()
+			sum.Models = append(sum.Models, mr)
+			skipped := []string{}
+			for _, rest := range append(list[i+1:len(list):len(list)], later...) {
+				m := g.Nodes[rest].Model
+				skipped = append(skipped, m.ID())
+				sum.Models = append(sum.Models, state.ModelRun{Model: m.ID(), Materialized: string(m.Header.Materialized), Status: state.ModelSkipped, Started: time.Now()})
+			}
+			b.report(event.ModelDone{Index: done + i + 1, Count: count, Model: mr.Model, Mode: mr.Materialized, Status: event.ModelFailed,
+				Seconds: mr.Seconds, Error: err.Error()})
+			b.report(event.ModelsSkipped{Failed: mr.Model, Models: skipped})
+			return done + i, err
+		}
+		sum.Models = append(sum.Models, mr)
+		b.report(event.ModelDone{Index: done + i + 1, Count: count, Model: mr.Model, Mode: mr.Materialized, Status: event.ModelBuilt,
+			Rows: mr.Rows, Seconds: mr.Seconds})
+	}
+	return done + len(list), nil
 }
 
 // readSources marks the sources read by the selected models.
@@ -634,17 +678,32 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 			}
 		}
 	}
+	if err := b.finishModel(ctx, tx, m, mode, seedPrint, inc); err != nil {
+		return 0, mode, err
+	}
+	if mode == string(project.View) {
+		return 0, mode, nil
+	}
+	var rows int64
+	err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+sqlname.Qualified(m.Schema, m.Name).String()).Scan(&rows)
+	return rows, mode, err
+}
+
+// finishModel writes what goes with a model's table once it is in place:
+// its descriptions, its incremental state (for a seed, seedPrint is its
+// fingerprint), and the keys the feature store is to take.
+func (b *Builder) finishModel(ctx context.Context, tx warehouse.Querier, m *project.Model, mode, seedPrint string, inc *incremental) error {
 	for _, c := range compile.Comments(m) {
 		if _, err := tx.ExecContext(ctx, c.SQL); err != nil {
 			if c.Column != "" {
-				return 0, mode, headerAt(m, "name: "+c.Column, "the header describes column %s, which the model does not return; fix the name or remove the entry (%v)", c.Column, strings.SplitN(warehouse.AsQueryError(err).Msg, "\n", 2)[0])
+				return headerAt(m, "name: "+c.Column, "the header describes column %s, which the model does not return; fix the name or remove the entry (%v)", c.Column, strings.SplitN(warehouse.AsQueryError(err).Msg, "\n", 2)[0])
 			}
-			return 0, mode, fmt.Errorf("%s: write its description: %w", m.Path, err)
+			return fmt.Errorf("%s: write its description: %w", m.Path, err)
 		}
 	}
 	if m.Header.Materialized == project.Incremental {
 		if err := inc.record(ctx, tx, m, mode); err != nil {
-			return 0, mode, err
+			return err
 		}
 	}
 	if seedPrint != "" {
@@ -653,7 +712,7 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 			how = builtIncremental // in step, with an empty change set
 		}
 		if err := inc.recordAs(ctx, tx, m, how, seedPrint); err != nil {
-			return 0, mode, err
+			return err
 		}
 	}
 	if m.Header.Online != nil {
@@ -662,15 +721,10 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 			changes = compile.ChangesTable(m)
 		}
 		if err := state.MarkChanged(ctx, tx, m.ID(), sqlname.Qualified(m.Schema, m.Name), m.Header.UniqueKey, changes); err != nil {
-			return 0, mode, err
+			return err
 		}
 	}
-	if mode == string(project.View) {
-		return 0, mode, nil
-	}
-	var rows int64
-	err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+sqlname.Qualified(m.Schema, m.Name).String()).Scan(&rows)
-	return rows, mode, err
+	return nil
 }
 
 // checksKeyUnique tells whether a model's header has blocking unique and

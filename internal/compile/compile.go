@@ -180,3 +180,53 @@ func Comments(m *project.Model) []Comment {
 	}
 	return out
 }
+
+// Staged are the statements that build a table model whole under its
+// staging name (sqlname.Staging), reading the staging name of each input
+// staged tells is staged in the same build, and a function placing a
+// DuckDB error of the last statement in the model's file.
+func Staged(n *plan.Node, staged func(id string) bool) ([]string, func(error) error, error) {
+	m := n.Model
+	body, back, err := n.RewriteMapped(func(id string) string {
+		if !staged(id) {
+			return ""
+		}
+		schema, name, _ := strings.Cut(id, ".")
+		return sqlname.Staging(schema, name).String()
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	create := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS ", sqlname.Staging(m.Schema, m.Name))
+	place := func(err error) error {
+		qe := warehouse.AsQueryError(err)
+		if qe.Line == 0 {
+			return SQLError(m.Path, m.Text, 0, err)
+		}
+		// The character DuckDB points at, as an offset of the new body.
+		off, line := 0, 1
+		for line < qe.Line && off < len(body) {
+			if i := strings.IndexByte(body[off:], '\n'); i >= 0 {
+				off += i + 1
+				line++
+			} else {
+				break
+			}
+		}
+		col := qe.Col
+		if qe.Line == 1 {
+			col -= utf8.RuneCountInString(create)
+		}
+		for ; col > 1 && off < len(body) && body[off] != '\n'; col-- {
+			_, size := utf8.DecodeRuneInString(body[off:])
+			off += size
+		}
+		line, col = diag.Position(m.Body, back(off))
+		return diag.At(m.Path, m.Text, line, col, "%s: %s", qe.Kind, qe.Msg)
+	}
+	return append(Vars(m),
+		"CREATE SCHEMA IF NOT EXISTS "+sqlname.Ident(m.Schema),
+		"SET schema = "+sqlname.Literal(m.Schema),
+		create+TrimBody(body),
+	), place, nil
+}

@@ -38,6 +38,11 @@ type Source struct {
 	Prefix string
 	// Storage reaches Dir when it is on object storage.
 	Storage lake.Settings
+	// Staged loads the source whole under its staging name
+	// (sqlname.Staging), its manifest and quarantine rows into
+	// state.Staged, as if no file had been read before: its first load, or
+	// a full refresh, which the build publishes in its last transaction.
+	Staged bool
 	contract.Source
 }
 
@@ -62,8 +67,26 @@ func (s Source) Folder() discover.Folder {
 	return discover.Folder{Source: s.Name, Dir: s.Dir, Prefix: s.Prefix, Patterns: s.Patterns, Storage: s.Storage}
 }
 
-// Table is the bronze table the source loads into.
-func (s Source) Table() sqlname.Relation { return sqlname.Qualified("bronze", s.Name) }
+// Table is the bronze table the source loads into: its staging name
+// while it is Staged.
+func (s Source) Table() sqlname.Relation { return sqlname.Qualified("bronze", s.tableName()) }
+
+// tableName is the name of Table in the schema bronze.
+func (s Source) tableName() string {
+	if s.Staged {
+		return sqlname.StagingPrefix + s.Name
+	}
+	return s.Name
+}
+
+// books are where the source's ingestion records its files and rejected
+// records.
+func (s Source) books() state.Books {
+	if s.Staged {
+		return state.StagedBooks
+	}
+	return state.PublishedBooks
+}
 
 // Result counts what one source's ingestion did in this build.
 type Result struct {
@@ -170,9 +193,12 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 	if err := Prepare(ctx, tx, src); err != nil {
 		return res, err
 	}
-	seen, err := state.ReadManifest(ctx, tx, src.Name)
-	if err != nil {
-		return res, err
+	seen := state.Manifest{}
+	if !src.Staged {
+		var err error
+		if seen, err = state.ReadManifest(ctx, tx, src.Name); err != nil {
+			return res, err
+		}
 	}
 	have := discover.Paths(files)
 	for _, f := range o.Held {
@@ -342,7 +368,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 				return res, &ChangedError{File: f.Rel, Was: k.SHA256, Now: sha}
 			}
 			// Touched or copied, not changed: remember how it looks now.
-			if err := state.Relook(ctx, tx, src.Name, f.Rel, f.Look); err != nil {
+			if err := src.books().Relook(ctx, tx, src.Name, f.Rel, f.Look); err != nil {
 				return res, err
 			}
 			continue
@@ -356,7 +382,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 			// DuckDB reads it, and counts its records when it does.
 			batch = append(batch, part{File: f, parquet: &ingested, local: local})
 			size += f.Size
-		} else if err := state.RecordFile(ctx, tx, src.Name, o.RunID, ingested); err != nil {
+		} else if err := src.books().RecordFile(ctx, tx, src.Name, o.RunID, ingested); err != nil {
 			return res, err
 		}
 		if size >= o.BatchBytes {
@@ -497,7 +523,7 @@ func recordParquet(ctx context.Context, tx warehouse.Querier, src Source, batch 
 		f := *p.parquet
 		f.Records = counts[p.Rel]
 		sum += f.Records
-		if err := state.RecordFile(ctx, tx, src.Name, runID, f); err != nil {
+		if err := src.books().RecordFile(ctx, tx, src.Name, runID, f); err != nil {
 			return 0, err
 		}
 	}
@@ -551,5 +577,5 @@ func quarantine(ctx context.Context, tx warehouse.Querier, src Source, batch []p
 	}
 	id, unshare := warehouse.Share(fr)
 	defer unshare()
-	return state.Quarantine(ctx, tx, src.Name, runID, fmt.Sprintf("elt_frame(%d)", id))
+	return src.books().Quarantine(ctx, tx, src.Name, runID, fmt.Sprintf("elt_frame(%d)", id))
 }

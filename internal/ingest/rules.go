@@ -305,7 +305,7 @@ func bronzeTable(ctx context.Context, tx warehouse.Querier, src Source) error {
 		return fmt.Errorf("create %s: %w", src.Table(), err)
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT lower(column_name), data_type FROM information_schema.columns
-		WHERE table_schema = 'bronze' AND lower(table_name) = lower(?)`, src.Name)
+		WHERE table_schema = 'bronze' AND lower(table_name) = lower(?)`, src.tableName())
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -142,7 +143,10 @@ func owned(id string, reserved map[string]string) string {
 	if what, ok := reserved[id]; ok {
 		return what
 	}
-	schema, _, _ := strings.Cut(id, ".")
+	schema, name, _ := strings.Cut(id, ".")
+	if strings.HasPrefix(name, sqlname.StagingPrefix) {
+		return "a name the build gives a table before publishing it (" + sqlname.StagingPrefix + "…)"
+	}
 	return reserved[schema+".*"]
 }
 

@@ -41,6 +41,15 @@ func Qualified(schema, name string) Relation { return Relation(Ident(schema) + "
 // its own): "name".
 func Temp(name string) Relation { return Relation(Ident(name)) }
 
+// StagingPrefix starts the name of a table a build writes before it
+// publishes it (build renames it into place, or drops it when the build did
+// not get that far); no model may take a name starting with it.
+const StagingPrefix = "_elt_staging_"
+
+// Staging is the relation a build writes schema.name under until it
+// publishes it: "schema"."_elt_staging_name".
+func Staging(schema, name string) Relation { return Qualified(schema, StagingPrefix+name) }
+
 // String returns the quoted name, ready to write into a statement.
 func (r Relation) String() string { return string(r) }
 

@@ -21,9 +21,9 @@ var Reserved = map[string]string{
 // Quarantine adds the rejected records of a batch: the rows of rejected
 // (a relation the caller makes, such as a call of elt_frame, with _file,
 // _line, _reason and _raw) whose reason is set.
-func Quarantine(ctx context.Context, q warehouse.Querier, source string, runID int64, rejected string) error {
-	_, err := q.ExecContext(ctx, fmt.Sprintf(`INSERT INTO silver.quarantine (source, file, line, reason, raw, run_id)
-		SELECT ?, _file, _line, _reason, _raw, ? FROM %s WHERE _reason IS NOT NULL ORDER BY _file, _line`, rejected), source, runID)
+func (b Books) Quarantine(ctx context.Context, q warehouse.Querier, source string, runID int64, rejected string) error {
+	_, err := q.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %s (source, file, line, reason, raw, run_id)
+		SELECT ?, _file, _line, _reason, _raw, ? FROM %s WHERE _reason IS NOT NULL ORDER BY _file, _line`, b.or().quarantine, rejected), source, runID)
 	if err != nil {
 		return fmt.Errorf("quarantine %s: %w", source, err)
 	}
