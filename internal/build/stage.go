@@ -204,7 +204,9 @@ func (b *Builder) stageModel(ctx context.Context, tx warehouse.Querier, n *plan.
 // quarantine rows of the staged sources in place of those they had.
 func (b *Builder) publish(ctx context.Context, tx warehouse.Querier, g *plan.Graph, st *staging, inc *incremental) error {
 	t0 := time.Now()
-	defer func() { b.trace(t0, "publish %d staged table%s", len(st.sources)+len(st.models), map[bool]string{true: "", false: "s"}[len(st.sources)+len(st.models) == 1]) }()
+	defer func() {
+		b.trace(t0, "publish %d staged table%s", len(st.sources)+len(st.models), map[bool]string{true: "", false: "s"}[len(st.sources)+len(st.models) == 1])
+	}()
 	if len(st.sources) > 0 {
 		var names []string
 		for _, src := range st.sources {

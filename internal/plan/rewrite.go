@@ -53,7 +53,7 @@ func (n *Node) RewriteMapped(replace func(id string) string) (string, func(int) 
 		spans = append(spans, span{r.Offset, loc[1], len(with)})
 	}
 	back := func(off int) int {
-		shift := 0 // what the replacements before off added
+		shift := 0                             // what the replacements before off added
 		for i := len(spans) - 1; i >= 0; i-- { // in the order of the text
 			sp := spans[i]
 			switch at := sp.at + shift; {
