@@ -257,9 +257,22 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 			workers = 4
 		}
 	}
+	// Each reader holds at most one piece ready. One reader at a time (a
+	// local source on up to 3 cores) may prepare up to a batch of pieces
+	// beyond the batch being loaded instead (a token each, taken when a
+	// piece is made and given back when it joins a batch), so DuckDB finds
+	// the next batch ready when it is done with one, and Go's memory stays
+	// bounded. (Readers in parallel could then hold every token while the
+	// file loaded next waits for one.)
+	ahead := 1
+	var tokens chan struct{}
+	if workers == 1 {
+		ahead = aheadPieces(o.BatchBytes)
+		tokens = make(chan struct{}, ahead)
+	}
 	results := make([]chan read.Piece, len(todo))
 	for i := range results {
-		results[i] = make(chan read.Piece, 1)
+		results[i] = make(chan read.Piece, ahead)
 	}
 	// The readers run under one group with the build's context: leaving,
 	// for whatever reason, cancels them and waits for every one, so no
@@ -293,6 +306,13 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 			g.Go(func() error {
 				defer func() { <-sem }()
 				emit := func(p read.Piece) bool {
+					if tokens != nil {
+						select {
+						case tokens <- struct{}{}:
+						case <-gctx.Done():
+							return false
+						}
+					}
 					select {
 					case results[i] <- p:
 						return true
@@ -329,6 +349,9 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 			var p read.Piece
 			select {
 			case p = <-results[i]:
+				if tokens != nil {
+					<-tokens
+				}
 			case <-ctx.Done():
 				return res, ctx.Err()
 			}
@@ -392,6 +415,17 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 		}
 	}
 	return res, flush()
+}
+
+// aheadPieces is how many pieces readers may hold ready beyond the batch
+// being loaded: a batch's worth.
+func aheadPieces(batchBytes int64) int {
+	if v := os.Getenv("ELT_AHEAD"); v != "" { // EXPERIMENT
+		var n int
+		fmt.Sscan(v, &n)
+		return n
+	}
+	return max(1, int(batchBytes/int64(read.ChunkBytes)))
 }
 
 // Extra are columns of a batch's frame beside its records' fields, a
