@@ -214,6 +214,10 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 	}
 	var batch []part
 	var size int64
+	// The first batches are smaller (a piece, then twice as much each time,
+	// up to BatchBytes): DuckDB starts loading while Go reads the rest,
+	// where it would otherwise wait for a whole batch with a core idle.
+	target := min(int64(read.ChunkBytes), o.BatchBytes)
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -227,6 +231,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 			}
 		}
 		batch, size = batch[:0], 0
+		target = min(2*target, o.BatchBytes)
 		return err
 	}
 	// Files that look new or different are read, hashed and prepared in
@@ -267,7 +272,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 	ahead := 1
 	var tokens chan struct{}
 	if workers == 1 {
-		ahead = aheadPieces(o.BatchBytes)
+		ahead = max(1, int(o.BatchBytes/int64(read.ChunkBytes)))
 		tokens = make(chan struct{}, ahead)
 	}
 	results := make([]chan read.Piece, len(todo))
@@ -341,14 +346,17 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 		}
 		return nil
 	})
-	var before int64 // bytes of the files taken whole
+	var before int64         // bytes of the files taken whole
+	var waited time.Duration // for the readers
 	for i, f := range todo {
 		var records, taken int64
 		var sha, local string
 		for sha == "" {
 			var p read.Piece
+			t0 := time.Now()
 			select {
 			case p = <-results[i]:
+				waited += time.Since(t0)
 				if tokens != nil {
 					<-tokens
 				}
@@ -379,7 +387,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 			}
 			batch = append(batch, part{File: f, recs: p.Records})
 			size += p.Size
-			if size >= o.BatchBytes {
+			if size >= target {
 				if err := flush(); err != nil {
 					return res, err
 				}
@@ -408,24 +416,17 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 		} else if err := src.books().RecordFile(ctx, tx, src.Name, o.RunID, ingested); err != nil {
 			return res, err
 		}
-		if size >= o.BatchBytes {
+		if size >= target {
 			if err := flush(); err != nil {
 				return res, err
 			}
 		}
 	}
-	return res, flush()
-}
-
-// aheadPieces is how many pieces readers may hold ready beyond the batch
-// being loaded: a batch's worth.
-func aheadPieces(batchBytes int64) int {
-	if v := os.Getenv("ELT_AHEAD"); v != "" { // EXPERIMENT
-		var n int
-		fmt.Sscan(v, &n)
-		return n
+	err := flush()
+	if o.Trace != nil {
+		fmt.Fprintf(o.Trace, "trace: %6.2fs  ingest %s: waited for Go to read the files\n", waited.Seconds(), src.Name)
 	}
-	return max(1, int(batchBytes/int64(read.ChunkBytes)))
+	return res, err
 }
 
 // Extra are columns of a batch's frame beside its records' fields, a
