@@ -4,7 +4,7 @@ BIN     := bin/elt
 ELT     := ./$(BIN)
 BRONZE  := data/bronze
 
-.PHONY: run test fuzz deps build cross cross-deps bench bench-serve bench-large lint generate clean
+.PHONY: run test fuzz deps build cross cross-deps bench bench-serve bench-large bench-huge lint generate clean
 
 ## run: generate sample bronze data if missing, build, show a gold query
 run: build
@@ -94,6 +94,13 @@ bench-serve: deps
 LARGE ?= 10000000
 bench-large:
 	ELT_BENCH_LARGE=$(LARGE) $(GO) test -run '^$$' -bench BenchmarkLargeMemory -benchtime 1x -timeout 60m ./internal/cli
+
+## bench-huge: full builds of 100M events (about 19 GB of NDJSON, generated
+## once and cached outside git) and of 10M, memory_limit: 4GB: time, peak
+## RSS and disk used (not in CI; needs about 45 GB free)
+HUGE ?= 100000000
+bench-huge:
+	ELT_BENCH_HUGE=$(HUGE) $(GO) test -run '^$$' -bench BenchmarkHuge -benchtime 1x -timeout 180m ./internal/cli
 
 ## lint: gofmt, go vet, and go.mod/go.sum exactly as go mod tidy leaves them
 lint: build

@@ -1,15 +1,20 @@
 // Package build owns the build (elt build, and each build of elt watch):
-// it runs a compiled project in the warehouse, write-audit-publish. In one
-// DuckDB transaction it ingests new bronze files, creates the macros, loads
-// the seeds, runs each selected model's compiled statements in dependency
-// order (whole or incrementally), audits the result (check.Audit: the
-// models' checks, the data tests, the sources' quarantine gate) and
-// reconciles record counts (check.Reconcile), so a failed, blocked or
-// interrupted build publishes nothing and leaves the last published state
-// exactly as it was. Only after the commit does it hand the built tables to
-// publish for their exports and the changed rows to online for the feature
-// store. It also recovers from lost state (recover.go) and checks the
-// bronze folder before it starts.
+// it runs a compiled project in the warehouse, write-audit-publish. What it
+// loads or builds whole (a source's first load or full refresh, and the
+// table models built from those alone) it first writes under staging names
+// in transactions that commit, so DuckDB scans them on every core
+// (stage.go). Then, in one last DuckDB transaction, it renames those into
+// place, ingests the new bronze files of the other sources, creates the
+// macros, loads the seeds, runs the other selected models' compiled
+// statements in dependency order (whole or incrementally), audits the
+// result (check.Audit: the models' checks, the data tests, the sources'
+// quarantine gate) and reconciles record counts (check.Reconcile), so a
+// failed, blocked or interrupted build publishes nothing and leaves the
+// last published state exactly as it was (the staging tables of a killed
+// build are dropped by the next). Only after the commit does it hand the
+// built tables to publish for their exports and the changed rows to online
+// for the feature store. It also recovers from lost state (recover.go) and
+// checks the bronze folder before it starts.
 package build
 
 import (
@@ -20,16 +25,15 @@ import (
 	"io"
 	"runtime/debug"
 	"strings"
-	"sync/atomic"
 	"time"
 
+	"github.com/digitalservices/elt/internal/build/inputs"
 	"github.com/digitalservices/elt/internal/check"
 	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/ingest"
-	"github.com/digitalservices/elt/internal/ingest/topic"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/sqlname"
@@ -61,7 +65,7 @@ type Options struct {
 }
 
 // Streams are open readers of Kafka sources' topics (topic.Readers).
-type Streams = topic.Readers
+type Streams = inputs.Streams
 
 // Summary is what a build did.
 type Summary struct {
@@ -145,7 +149,7 @@ var ErrCancelled = errors.New("build cancelled: nothing was published")
 // recorded either way.
 func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	start := time.Now()
-	if _, err := topic.ParseReset(o.ResetOffsets); err != nil {
+	if err := inputs.CheckReset(o.ResetOffsets); err != nil {
 		return nil, &project.UsageError{Msg: err.Error()}
 	}
 	g, err := compile.Plan(ctx, b.DB, b.Project)
@@ -165,7 +169,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 				return err
 			}
 		}
-		if err := b.checkSeeds(ctx, g, ids, o.FullRefresh); err != nil {
+		if err := inputs.CheckSeeds(ctx, b.DB, b.Project, g, ids, o.FullRefresh); err != nil {
 			return err
 		}
 		if bronze := b.Project.Resolve(b.Project.Config.Paths.Bronze); len(sources) > 0 && !project.IsURL(bronze) {
@@ -284,7 +288,7 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 	}()
 	readers := readSources(g, ids)
 	if !o.FullRefresh {
-		if err := checkManifests(ctx, conn, sources, func(src ingest.Source) bool { return readers["bronze."+strings.ToLower(src.Name)] }); err != nil {
+		if err := inputs.CheckManifests(ctx, conn, sources, func(src ingest.Source) bool { return readers["bronze."+strings.ToLower(src.Name)] }); err != nil {
 			return err
 		}
 	}
@@ -338,25 +342,18 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 		var previous state.Manifest
 		if o.FullRefresh && src.Kafka != nil {
 			// Messages the topic no longer keeps would be lost.
-			lost, err := topic.Lost(ctx, tx, src, topic.Options{Reader: o.Streams[src.Name]})
-			if err != nil {
-				return err
-			}
-			if len(lost) > 0 && !o.AcceptMissing {
-				return &MissingFilesError{Source: src.Name, Files: lost, Kafka: true}
-			}
-			if err := reset(ctx, tx, src); err != nil {
+			if err := inputs.RefreshTopic(ctx, tx, src, o.Streams, o.AcceptMissing); err != nil {
 				return err
 			}
 		} else if o.FullRefresh {
-			if previous, err = refreshable(ctx, tx, src, listings, o); err != nil {
+			if previous, err = inputs.Refreshable(ctx, tx, src, listings, o.AcceptMissing); err != nil {
 				return err
 			}
-			if err := reset(ctx, tx, src); err != nil {
+			if err := inputs.Reset(ctx, tx, src); err != nil {
 				return err
 			}
 		}
-		if err := b.ingest(ctx, tx, src, listings, o, sum, previous); err != nil {
+		if err := b.load(ctx, tx, src, listings, o, sum, previous); err != nil {
 			return err
 		}
 		ingested[src.Name] = true
@@ -412,57 +409,14 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 	return nil
 }
 
-// ingest loads a source's new files (or its topic's new messages) in the
-// transaction tx, reporting its progress and what it did; previous is the
-// manifest a full refresh replaces.
-func (b *Builder) ingest(ctx context.Context, tx warehouse.Querier, src ingest.Source, listings ingest.Listings, o Options, sum *Summary, previous state.Manifest) error {
-	resetTo, err := topic.ParseReset(o.ResetOffsets)
-	if err != nil {
-		return err
+// load loads a source in tx (inputs.Load) and adds what it did to sum.
+func (b *Builder) load(ctx context.Context, tx warehouse.Querier, src ingest.Source, listings ingest.Listings, o Options, sum *Summary, previous state.Manifest) error {
+	res, err := inputs.Load(ctx, tx, src, listings, previous, inputs.Build{RunID: sum.RunID, Project: b.Project, Trace: b.Trace,
+		FullRefresh: o.FullRefresh, ResetOffsets: o.ResetOffsets, Streams: o.Streams, Live: b.Live, Report: b.report})
+	if err == nil {
+		sum.Ingest = append(sum.Ingest, res)
 	}
-	listing := listings[src.Name]
-	opts := ingest.Options{RunID: sum.RunID, Trace: b.Trace, Held: listing.Held, Previous: previous, Spool: b.Project.Resolve(b.Project.Config.DuckDB.TempDirectory)}
-	if limit, ok := project.MemorySize(b.Project.Config.DuckDB.MemoryLimit); ok {
-		opts.Downloads = ingest.Downloads(limit)
-	}
-	t0 := time.Now()
-	var last atomic.Pointer[ingest.Progress]
-	rows, done := b.live("ingest  "+src.Name, func() float64 {
-		if p := last.Load(); p != nil {
-			return p.Percent()
-		}
-		return -1
-	})
-	opts.Progress = func(p ingest.Progress) {
-		rows(p.Records)
-		last.Store(&p)
-	}
-	var res ingest.Result
-	var tr topic.Result
-	if src.Kafka != nil {
-		tr, err = topic.Ingest(ctx, tx, src, topic.Options{Options: opts, Reset: resetTo, Reader: o.Streams[src.Name], FullRefresh: o.FullRefresh})
-		res = tr.Result
-	} else {
-		res, err = ingest.Ingest(ctx, tx, src, listing.Files, opts)
-	}
-	done()
-	if err != nil {
-		return err
-	}
-	sum.Ingest = append(sum.Ingest, res)
-	ev := event.SourceIngested{Source: src.Name, Files: res.Files, Records: res.Records, Quarantined: res.Quarantined,
-		Held: len(listing.Held), Seconds: time.Since(t0).Seconds()}
-	if src.Kafka != nil {
-		ev.Topic, ev.Partitions = src.Kafka.Topic, tr.Partitions
-	}
-	b.report(ev)
-	for _, e := range notes(src, listings, res, o.FullRefresh) {
-		b.report(e)
-	}
-	for _, r := range tr.Resets {
-		b.report(event.Warning{Kind: "offsets_reset", Source: src.Name, Text: src.Name + ": " + r})
-	}
-	return nil
+	return err
 }
 
 // models builds the models of list in order with build, reporting each; the
@@ -508,97 +462,6 @@ func readSources(g *plan.Graph, ids []string) map[string]bool {
 		}
 	}
 	return out
-}
-
-// MissingFilesError refuses a full refresh that would drop the records of
-// ingested files that are gone from bronze.
-type MissingFilesError struct {
-	Source string
-	Files  []string
-	// Kafka: Files are partitions' offsets the source's topic no longer
-	// keeps.
-	Kafka bool
-}
-
-func (e *MissingFilesError) Error() string {
-	if e.Kafka {
-		return fmt.Sprintf("--full-refresh would lose messages of %s that its topic no longer keeps:\n%s\n"+
-			"  build without --full-refresh, or accept the loss with elt build --full-refresh --accept-missing (the run history records it)",
-			e.Source, listFiles(e.Files, 10))
-	}
-	return fmt.Sprintf("--full-refresh would lose the records of %d ingested file%s of %s that %s gone from bronze:\n%s\n"+
-		"  restore the files and build again, or accept the loss with elt build --full-refresh --accept-missing (the run history records it)",
-		len(e.Files), diag.Plural(len(e.Files)), e.Source, map[bool]string{true: "is", false: "are"}[len(e.Files) == 1], listFiles(e.Files, 10))
-}
-
-// notes say what a source's ingestion did not read or found changed.
-func notes(src ingest.Source, listings ingest.Listings, res ingest.Result, full bool) []event.Event {
-	l := listings[src.Name]
-	var out []event.Event
-	if src.Kafka != nil {
-		return nil // no files: what a reset skipped is said apart
-	}
-	if n := len(l.Unmatched); n > 0 {
-		what := "match none of its patterns"
-		if len(l.Files) == 0 {
-			what = "match none of its patterns, so it read nothing"
-		}
-		out = append(out, event.Note{Kind: "unmatched", Source: src.Name, Text: fmt.Sprintf("%s: %d file%s under %s %s (%s; format %s), e.g. %s: check format and patterns in elt.yaml",
-			src.Name, n, diag.Plural(n), src.Dir, what, strings.Join(src.Patterns, ", "), src.Format, l.Unmatched[0])})
-	} else if len(l.Files) == 0 {
-		out = append(out, event.Note{Kind: "no_files", Source: src.Name, Text: fmt.Sprintf("%s: no files under %s yet", src.Name, src.Dir)})
-	}
-	if len(res.Missing) > 0 {
-		out = append(out, missingFiles(src.Name, res.Missing, full))
-	}
-	if n := len(res.Changed); n > 0 {
-		out = append(out, event.Note{Kind: "changed", Source: src.Name, Files: res.Changed, Text: fmt.Sprintf("%s: %d file%s re-read with content that changed since %s first ingested",
-			src.Name, n, diag.Plural(n), map[bool]string{true: "it was", false: "they were"}[n == 1])})
-	}
-	return out
-}
-
-// missingFiles says that ingested files of a source are gone from bronze,
-// and what became of their records; elt build and elt watch both say it.
-func missingFiles(source string, files []string, full bool) event.Warning {
-	n := len(files)
-	verb := "stay in silver and gold"
-	if full {
-		verb = "were dropped (--accept-missing)"
-	}
-	return event.Warning{Kind: "missing", Source: source, Files: files, Text: fmt.Sprintf("%s: %d ingested file%s gone from bronze; %s records %s", source, n, diag.Plural(n),
-		map[bool]string{true: "its", false: "their"}[n == 1], verb)}
-}
-
-// MissingWarning is missingFiles as watch writes it on one of its lines.
-func MissingWarning(source string, files []string, full bool) string {
-	w := missingFiles(source, files, full)
-	return "warning: " + w.Text + ":\n" + listFiles(w.Files, 10)
-}
-
-// listFiles shows up to max paths, one a line, and how many more.
-func listFiles(files []string, max int) string {
-	var b strings.Builder
-	for i, f := range files {
-		if i == max {
-			fmt.Fprintf(&b, "    … and %d more\n", len(files)-max)
-			break
-		}
-		fmt.Fprintf(&b, "    %s\n", f)
-	}
-	return strings.TrimRight(b.String(), "\n")
-}
-
-// reset forgets what was ingested from a source, for --full-refresh.
-func reset(ctx context.Context, tx warehouse.Querier, src ingest.Source) error {
-	// Dropped, not emptied: a full refresh also takes a field's new type.
-	if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+src.Table().String()); err != nil {
-		return fmt.Errorf("full refresh of %s: %w", src.Name, err)
-	}
-	if err := ingest.Prepare(ctx, tx, src); err != nil {
-		return err
-	}
-	return state.Forget(ctx, tx, src.Name)
 }
 
 // runModel builds one model and reports a SQL error at the model's own

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digitalservices/elt/internal/build/inputs"
 	"github.com/digitalservices/elt/internal/gen"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/project"
@@ -66,7 +67,7 @@ func TestGoneFilesAreNamed(t *testing.T) {
 	b := &Builder{Project: p, DB: db}
 	_, err = b.Run(context.Background(), Options{FullRefresh: true})
 	db.Close()
-	if me, ok := errors.AsType[*MissingFilesError](err); !ok || me.Source != "events" || len(me.Files) != 1 ||
+	if me, ok := errors.AsType[*inputs.MissingFilesError](err); !ok || me.Source != "events" || len(me.Files) != 1 ||
 		!strings.Contains(err.Error(), "--full-refresh would lose the records of 1 ingested file of events that is gone from bronze") ||
 		!strings.Contains(err.Error(), "--accept-missing") {
 		t.Fatalf("full refresh: got %v", err)

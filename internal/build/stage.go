@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/digitalservices/elt/internal/build/inputs"
 	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/plan"
@@ -51,17 +52,11 @@ func (b *Builder) planStaging(ctx context.Context, q warehouse.Querier, g *plan.
 			continue
 		}
 		if !o.FullRefresh {
-			known, err := state.KnowsFiles(ctx, q, src.Name)
+			fresh, err := inputs.Fresh(ctx, q, src)
 			if err != nil {
 				return nil, err
 			}
-			if known {
-				continue
-			}
-			if _, rows, err := bronzeFiles(ctx, q, src); err != nil || rows > 0 {
-				if err != nil {
-					return nil, err
-				}
+			if !fresh {
 				continue
 			}
 		}
@@ -131,11 +126,11 @@ func (b *Builder) stage(ctx context.Context, conn *sql.Conn, statement func() fl
 			for _, src := range st.sources {
 				var previous state.Manifest
 				if o.FullRefresh {
-					if previous, err = refreshable(ctx, tx, src, listings, o); err != nil {
+					if previous, err = inputs.Refreshable(ctx, tx, src, listings, o.AcceptMissing); err != nil {
 						return err
 					}
 				}
-				if err := b.ingest(ctx, tx, src, listings, o, sum, previous); err != nil {
+				if err := b.load(ctx, tx, src, listings, o, sum, previous); err != nil {
 					return err
 				}
 			}
@@ -293,28 +288,4 @@ func inTx(ctx context.Context, conn *sql.Conn, f func(*sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
-}
-
-// refreshable checks that a full refresh of a source loses no ingested
-// file (unless the options accept it), and returns the manifest it
-// replaces, to report the files whose content changed.
-func refreshable(ctx context.Context, q warehouse.Querier, src ingest.Source, listings ingest.Listings, o Options) (state.Manifest, error) {
-	previous, err := state.ReadManifest(ctx, q, src.Name)
-	if err != nil {
-		return nil, err
-	}
-	gone := previous.Missing(listings[src.Name].Paths())
-	if len(previous) == 0 {
-		// No manifest (elt's own tables recreated): the bronze table says
-		// which files it holds.
-		published := src
-		published.Staged = false
-		if gone, err = goneFromTable(ctx, q, published, listings[src.Name].Paths()); err != nil {
-			return nil, err
-		}
-	}
-	if len(gone) > 0 && !o.AcceptMissing {
-		return nil, &MissingFilesError{Source: src.Name, Files: gone}
-	}
-	return previous, nil
 }

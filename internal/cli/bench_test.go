@@ -412,3 +412,71 @@ func BenchmarkLargeMemory(b *testing.B) {
 	fmt.Printf("\n%d events, memory_limit 1GB: %.1f s, peak RSS %.2f GB\n\n", events, m.wall.Seconds(), float64(m.rss)/(1<<30))
 	b.ReportMetric(float64(m.rss)/(1<<30), "peak-GB")
 }
+
+// BenchmarkHuge is make bench-huge (not part of make bench): full builds
+// of ELT_BENCH_HUGE events (100M by default, about 19 GB of NDJSON,
+// generated once and cached outside git) and of ELT_BENCH_HUGE/10, with
+// memory_limit: 4GB. It prints each build's time and peak RSS, the ratio
+// of their times (target: at most ×11), and the disk they used: the
+// warehouse file, and the most DuckDB's temporary folder held, sampled
+// every half second.
+func BenchmarkHuge(b *testing.B) {
+	var events int
+	if _, err := fmt.Sscan(os.Getenv("ELT_BENCH_HUGE"), &events); err != nil || events <= 0 {
+		b.Skip("make bench-huge runs it (ELT_BENCH_HUGE=events)")
+	}
+	type run struct {
+		events         int
+		m              measured
+		bronze, wh, tp int64
+	}
+	var runs []run
+	for _, n := range []int{events / 10, events} {
+		bronze := cachedBronze(b, n)
+		proj := copyProject(&testing.T{}, testutil.RepoRoot(b), b.TempDir())
+		linkTree(b, bronze, filepath.Join(proj, "data", "bronze"))
+		wh := filepath.Join(proj, "data", "warehouse.duckdb")
+		stop := make(chan struct{})
+		peakTemp := make(chan int64)
+		go func() {
+			var peak int64
+			tick := time.NewTicker(500 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				peak = max(peak, dirSize(wh+".tmp"))
+				select {
+				case <-stop:
+					peakTemp <- peak
+					return
+				case <-tick.C:
+				}
+			}
+		}()
+		m := measure(b, []string{"ELT_TEST_MAIN=1"}, "--project", proj, "build")
+		close(stop)
+		r := run{events: n, m: m, bronze: dirSize(bronze), wh: dirSize(wh), tp: <-peakTemp}
+		runs = append(runs, r)
+		fmt.Printf("%d events (%.1f GB of NDJSON), memory_limit 4GB: %.1f s, peak RSS %.2f GB, CPU %.0f s; warehouse %.2f GB, temporary folder at most %.2f GB\n",
+			n, float64(r.bronze)/(1<<30), m.wall.Seconds(), float64(m.rss)/(1<<30), m.cpu.Seconds(), float64(r.wh)/(1<<30), float64(r.tp)/(1<<30))
+		os.RemoveAll(proj) // the warehouse, before the next
+	}
+	fmt.Printf("\n%d events against %d: ×%.2f the time (target ×11 at most), peak RSS %.2f GB (target under 4.6)\n\n",
+		runs[1].events, runs[0].events, runs[1].m.wall.Seconds()/runs[0].m.wall.Seconds(), float64(runs[1].m.rss)/(1<<30))
+	b.ReportMetric(runs[1].m.wall.Seconds()/runs[0].m.wall.Seconds(), "time-ratio")
+	b.ReportMetric(float64(runs[1].m.rss)/(1<<30), "peak-GB")
+}
+
+// dirSize is the bytes of the files under path (a file or a folder), 0
+// when there is none.
+func dirSize(path string) int64 {
+	var n int64
+	filepath.WalkDir(path, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/golang-migrate/migrate/v4"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
 
+	"github.com/digitalservices/elt/internal/state/driver"
 	"github.com/digitalservices/elt/migrations"
 )
 
@@ -33,7 +34,7 @@ func NewMigrator(db *sql.DB) (*Migrator, error) {
 	if err != nil {
 		return nil, err
 	}
-	drv, err := WithInstance(db, Config{})
+	drv, err := driver.WithInstance(db, driver.Config{})
 	if err != nil {
 		return nil, fmt.Errorf("prepare the migrations table: %w", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/digitalservices/elt/internal/build"
+	"github.com/digitalservices/elt/internal/build/inputs"
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/ingest"
@@ -223,7 +224,7 @@ func (w *watcher) run(ctx context.Context, ready map[string]look, hold map[strin
 		Seconds: time.Since(t0).Seconds(), At: t0}
 	for _, r := range sum.Ingest {
 		if len(r.Missing) > 0 {
-			done.Warnings = append(done.Warnings, build.MissingWarning(r.Source, r.Missing, false))
+			done.Warnings = append(done.Warnings, inputs.MissingWarning(r.Source, r.Missing, false))
 		}
 	}
 	done.Warnings = append(done.Warnings, sum.Warnings...)

@@ -1,6 +1,6 @@
-// A golang-migrate database driver for DuckDB, registered as duckdb://.
-
-package state
+// Package driver is a golang-migrate database driver for DuckDB,
+// registered as duckdb://: state runs elt's migrations through it.
+package driver
 
 import (
 	"context"
