@@ -489,7 +489,7 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 	if m.Header.Materialized == project.Incremental && !checksKeyUnique(m) {
 		dups[len(stmts)-1] = compile.DuplicateKeys(m, sqlname.Qualified(m.Schema, m.Name), "", 6)
 	}
-	mapped := true // the last statement holds the model body on the file's lines
+	mapped := true
 	var seedPrint string
 	if m.Seed != "" {
 		var unchanged bool
@@ -518,28 +518,12 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 			}
 		}
 	}
-	for i, s := range stmts {
-		t0 := time.Now()
-		_, err := tx.ExecContext(ctx, s)
-		b.trace(t0, "%s: %.60s", m.ID(), strings.Join(strings.Fields(s), " "))
-		if err != nil {
-			if ctx.Err() != nil {
-				return 0, mode, ctx.Err()
-			}
-			if mapped && i == len(stmts)-1 {
-				return 0, mode, compile.SQLError(m.Path, m.Text, compile.BodyOffset(m), err)
-			}
-			fe := &diag.FileError{Path: m.Path, Msg: fmt.Sprintf("%s build failed: %v", mode, err)}
-			if mode == builtIncremental {
-				fe.Hint = "if the model's columns or key changed, rebuild it whole with elt build --full-refresh"
-			}
-			return 0, mode, fe
-		}
-		if q := dups[i]; q != "" {
-			if err := duplicateKeys(ctx, tx, m, mode, q); err != nil {
-				return 0, mode, err
-			}
-		}
+	var place func(error) error // the last statement holds the model's body on its file's lines
+	if mapped {
+		place = func(err error) error { return compile.SQLError(m.Path, m.Text, compile.BodyOffset(m), err) }
+	}
+	if err := b.exec(ctx, tx, m, mode, stmts, place, dups); err != nil {
+		return 0, mode, err
 	}
 	if err := b.finishModel(ctx, tx, m, mode, seedPrint, inc); err != nil {
 		return 0, mode, err
@@ -550,6 +534,37 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 	var rows int64
 	err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+sqlname.Qualified(m.Schema, m.Name).String()).Scan(&rows)
 	return rows, mode, err
+}
+
+// exec runs a model's statements; place, when set, places an error of the
+// last statement in the model's file; dups are the queries, by statement,
+// that list keys shared by more than one of the rows it computed (an
+// error, see duplicateKeys).
+func (b *Builder) exec(ctx context.Context, tx warehouse.Querier, m *project.Model, mode string, stmts []string, place func(error) error, dups map[int]string) error {
+	for i, s := range stmts {
+		t0 := time.Now()
+		_, err := tx.ExecContext(ctx, s)
+		b.trace(t0, "%s: %.60s", m.ID(), strings.Join(strings.Fields(s), " "))
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if place != nil && i == len(stmts)-1 {
+				return place(err)
+			}
+			fe := &diag.FileError{Path: m.Path, Msg: fmt.Sprintf("%s build failed: %v", mode, err)}
+			if mode == builtIncremental {
+				fe.Hint = "if the model's columns or key changed, rebuild it whole with elt build --full-refresh"
+			}
+			return fe
+		}
+		if q := dups[i]; q != "" {
+			if err := duplicateKeys(ctx, tx, m, mode, q); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // finishModel writes what goes with a model's table once it is in place:

@@ -170,24 +170,12 @@ func (b *Builder) stageModel(ctx context.Context, tx warehouse.Querier, n *plan.
 		return 0, mode, err
 	}
 	table := sqlname.Staging(m.Schema, m.Name)
-	for i, s := range stmts {
-		t0 := time.Now()
-		_, err := tx.ExecContext(ctx, s)
-		b.trace(t0, "%s (staged): %.60s", m.ID(), strings.Join(strings.Fields(s), " "))
-		if err != nil {
-			if ctx.Err() != nil {
-				return 0, mode, ctx.Err()
-			}
-			if i == len(stmts)-1 {
-				return 0, mode, place(err)
-			}
-			return 0, mode, fmt.Errorf("%s: %s build failed: %w", m.Path, mode, err)
-		}
-	}
+	dups := map[int]string{}
 	if m.Header.Materialized == project.Incremental && !checksKeyUnique(m) {
-		if err := duplicateKeys(ctx, tx, m, mode, compile.DuplicateKeys(m, table, "", 6)); err != nil {
-			return 0, mode, err
-		}
+		dups[len(stmts)-1] = compile.DuplicateKeys(m, table, "", 6)
+	}
+	if err := b.exec(ctx, tx, m, mode, stmts, place, dups); err != nil {
+		return 0, mode, err
 	}
 	var rows int64
 	err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table.String()).Scan(&rows)

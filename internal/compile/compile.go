@@ -214,6 +214,14 @@ func Staged(n *plan.Node, staged func(id string) bool) ([]string, func(error) er
 			}
 		}
 		col := qe.Col
+		if col == 0 && qe.Shown != "" {
+			// A long line DuckDB cut: find what it showed in the line.
+			if lines := strings.Split(create+body, "\n"); qe.Line <= len(lines) {
+				if i := strings.Index(lines[qe.Line-1], qe.Shown); i >= 0 {
+					col = utf8.RuneCountInString(lines[qe.Line-1][:i]) + qe.ShownCol
+				}
+			}
+		}
 		if qe.Line == 1 {
 			col -= utf8.RuneCountInString(create)
 		}
@@ -221,7 +229,11 @@ func Staged(n *plan.Node, staged func(id string) bool) ([]string, func(error) er
 			_, size := utf8.DecodeRuneInString(body[off:])
 			off += size
 		}
+		known := col > 0
 		line, col = diag.Position(m.Body, back(off))
+		if !known {
+			col = 0
+		}
 		return diag.At(m.Path, m.Text, line, col, "%s: %s", qe.Kind, qe.Msg)
 	}
 	return append(Vars(m),

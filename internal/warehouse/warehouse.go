@@ -278,6 +278,11 @@ type QueryError struct {
 	Msg  string // the message without the LINE context
 	Line int    // 1-based line in the statement; 0 when unknown
 	Col  int    // 1-based column; 0 when unknown
+	// Shown is the part of a long line DuckDB showed, when it cut the line
+	// (and Col is 0), and ShownCol the column within it: a caller that has
+	// the statement can find the column there.
+	Shown    string
+	ShownCol int
 }
 
 func (e *QueryError) Error() string { return e.Kind + ": " + e.Msg }
@@ -318,7 +323,9 @@ func (qe *QueryError) locate() {
 	caret := m[7] - m[6]
 	col := diag.CharColumn(snippet, caret-prefix)
 	if strings.HasPrefix(snippet, "...") {
-		col = 0 // the line was cut; the column is not recoverable
+		// The line was cut; the column is not known from the message alone.
+		qe.Shown, qe.ShownCol = strings.TrimSuffix(snippet[3:], "..."), col-3
+		col = 0
 	}
 	qe.Line, qe.Col = line, col
 	qe.Msg = strings.TrimSpace(qe.Msg[:m[0]])
