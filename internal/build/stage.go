@@ -126,9 +126,11 @@ func (b *Builder) stage(ctx context.Context, conn *sql.Conn, statement func() fl
 			for _, src := range st.sources {
 				var previous state.Manifest
 				if o.FullRefresh {
-					if previous, err = inputs.Refreshable(ctx, tx, src, listings, o.AcceptMissing); err != nil {
+					p, err := inputs.Refreshable(ctx, tx, src, listings, o.AcceptMissing)
+					if err != nil {
 						return err
 					}
+					previous = p
 				}
 				if err := b.load(ctx, tx, src, listings, o, sum, previous); err != nil {
 					return err
@@ -157,7 +159,7 @@ func (b *Builder) stage(ctx context.Context, conn *sql.Conn, statement func() fl
 }
 
 // stageModel builds a model whole under its staging name; the last
-// transaction publishes it (publishModel).
+// transaction publishes it (publish).
 func (b *Builder) stageModel(ctx context.Context, tx warehouse.Querier, n *plan.Node, st *staging, inc *incremental) (int64, string, error) {
 	m := n.Model
 	mode := string(m.Header.Materialized)
