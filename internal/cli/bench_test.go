@@ -261,6 +261,17 @@ type measured struct {
 // over the exec.
 func measure(b *testing.B, env []string, args ...string) measured {
 	b.Helper()
+	m, err := tryMeasure(b, env, args...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+// tryMeasure is measure, returning the child's failure (with what it
+// wrote to stderr) rather than stopping the benchmark.
+func tryMeasure(b *testing.B, env []string, args ...string) (measured, error) {
+	b.Helper()
 	peak := filepath.Join(b.TempDir(), "peak")
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(append(os.Environ(), env...), "ELT_TEST_PEAK="+peak)
@@ -268,17 +279,17 @@ func measure(b *testing.B, env []string, args ...string) measured {
 	cmd.Stderr = &errb
 	t0 := time.Now()
 	if err := cmd.Run(); err != nil {
-		b.Fatalf("%v %v: %v\n%s", env, args, err, errb.String())
+		return measured{wall: time.Since(t0)}, fmt.Errorf("%v %v: %v\n%s", env, args, err, errb.String())
 	}
 	m := measured{wall: time.Since(t0), cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}
 	text, err := os.ReadFile(peak)
 	if err != nil {
-		b.Fatalf("%v %v: no peak memory reported: %v", env, args, err)
+		return m, fmt.Errorf("%v %v: no peak memory reported: %v", env, args, err)
 	}
 	if _, err := fmt.Sscan(string(text), &m.rss); err != nil {
-		b.Fatalf("peak memory %q: %v", text, err)
+		return m, fmt.Errorf("peak memory %q: %v", text, err)
 	}
-	return m
+	return m, nil
 }
 
 // writePeak writes the process's peak resident memory in bytes (VmHWM of
@@ -452,9 +463,13 @@ func BenchmarkHuge(b *testing.B) {
 				}
 			}
 		}()
-		m := measure(b, []string{"ELT_TEST_MAIN=1"}, "--project", proj, "build")
+		m, err := tryMeasure(b, []string{"ELT_TEST_MAIN=1"}, "--project", proj, "build")
 		close(stop)
 		r := run{events: n, m: m, bronze: dirSize(bronze), wh: dirSize(wh), tp: <-peakTemp}
+		if err != nil {
+			b.Fatalf("%d events: the build failed after %.1f s, with a warehouse of %.2f GB and DuckDB's temporary folder at most %.2f GB: %v",
+				n, m.wall.Seconds(), float64(r.wh)/(1<<30), float64(r.tp)/(1<<30), err)
+		}
 		runs = append(runs, r)
 		fmt.Printf("%d events (%.1f GB of NDJSON), memory_limit 4GB: %.1f s, peak RSS %.2f GB, CPU %.0f s; warehouse %.2f GB, temporary folder at most %.2f GB\n",
 			n, float64(r.bronze)/(1<<30), m.wall.Seconds(), float64(m.rss)/(1<<30), m.cpu.Seconds(), float64(r.wh)/(1<<30), float64(r.tp)/(1<<30))
