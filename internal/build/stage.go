@@ -41,10 +41,15 @@ type staging struct {
 // (their offsets are kept with the data they read). A model is staged when
 // it is a table (or an incremental model built whole) whose every input
 // that this build writes is staged: it then reads the inputs' staging
-// tables. Models are not staged in a project with macros, which the last
-// transaction creates.
+// tables. Nothing is staged in a project with macros, which the last
+// transaction creates (source checks and models may call them).
 func (b *Builder) planStaging(ctx context.Context, q warehouse.Querier, g *plan.Graph, ids []string, sources []ingest.Source, o Options, inc *incremental) (*staging, error) {
 	st := &staging{ids: map[string]bool{}}
+	if len(b.Project.Macros) > 0 {
+		// Source checks and models may call the project's macros, which the
+		// last transaction creates.
+		return st, nil
+	}
 	readers := readSources(g, ids)
 	for _, src := range sources {
 		id := "bronze." + strings.ToLower(src.Name)
@@ -63,9 +68,6 @@ func (b *Builder) planStaging(ctx context.Context, q warehouse.Querier, g *plan.
 		src.Staged = true
 		st.sources = append(st.sources, src)
 		st.ids[id] = true
-	}
-	if len(b.Project.Macros) > 0 {
-		return st, nil
 	}
 	built := map[string]bool{}
 	for _, id := range ids {

@@ -69,3 +69,21 @@ QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY score DESC) = 1
 		t.Errorf("b: %q", got)
 	}
 }
+
+// TestFirstBuildSourceCheckCallsMacro: a first build (which would stage its
+// sources) loads a source whose check calls the project's macro: the macro
+// exists before the load reads it.
+func TestFirstBuildSourceCheckCallsMacro(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "shop")
+	mustElt(t, "init", dir)
+	yaml := filepath.Join(dir, "elt.yaml")
+	b, err := os.ReadFile(yaml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	field := `{name: amount, type: "decimal(10,2)", required: true, min: 0}`
+	testutil.WriteFile(t, yaml, strings.Replace(string(b), field, `{name: amount, type: "decimal(10,2)", required: true, min: 0, check: "to_eur(amount, 1) >= 0"}`, 1))
+	if code, out, errs := elt(t, "--project", dir, "build"); code != 0 {
+		t.Fatalf("first build: exit %d\n%s%s", code, out, errs)
+	}
+}
