@@ -13,8 +13,9 @@
 // last published state exactly as it was (the staging tables of a killed
 // build are dropped by the next). Only after the commit does it hand the
 // built tables to publish for their exports and the changed rows to online
-// for the feature store. It also recovers from lost state (recover.go) and
-// checks the bronze folder before it starts.
+// for the feature store. It also checks, before it starts, the bronze
+// folder, the seeds and the manifest against bronze for lost state
+// (build/inputs).
 package build
 
 import (
@@ -358,11 +359,7 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 		}
 		ingested[src.Name] = true
 	}
-	// What ingestion read is garbage now: its memory goes back to the
-	// system before DuckDB's heaviest statements, rather than when Go's
-	// scavenger gets to it (10M events under memory_limit 1GB, three pairs:
-	// peak RSS 1.21-1.23 GiB against 1.29-1.33 GiB; Go held 113-145 MiB).
-	debug.FreeOSMemory()
+	freeIngestion()
 	var rest []string
 	for _, id := range ids {
 		if !st.ids[id] {
@@ -409,10 +406,16 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 	return nil
 }
 
+// freeIngestion gives what ingestion read, garbage once it is loaded, back
+// to the system before DuckDB's heaviest statements, rather than when Go's
+// scavenger gets to it (10M events under memory_limit 1GB, three pairs:
+// peak RSS 1.21-1.23 GiB against 1.29-1.33 GiB; Go held 113-145 MiB).
+func freeIngestion() { debug.FreeOSMemory() }
+
 // load loads a source in tx (inputs.Load) and adds what it did to sum.
 func (b *Builder) load(ctx context.Context, tx warehouse.Querier, src ingest.Source, listings ingest.Listings, o Options, sum *Summary, previous state.Manifest) error {
 	res, err := inputs.Load(ctx, tx, src, listings, previous, inputs.Build{RunID: sum.RunID, Project: b.Project, Trace: b.Trace,
-		FullRefresh: o.FullRefresh, ResetOffsets: o.ResetOffsets, Streams: o.Streams, Live: b.Live, Report: b.report})
+		FullRefresh: o.FullRefresh, ResetOffsets: o.ResetOffsets, Streams: o.Streams, Live: b.live, Events: b.Events})
 	if err == nil {
 		sum.Ingest = append(sum.Ingest, res)
 	}

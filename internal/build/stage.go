@@ -9,6 +9,7 @@ import (
 
 	"github.com/digitalservices/elt/internal/build/inputs"
 	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
@@ -140,10 +141,11 @@ func (b *Builder) stage(ctx context.Context, conn *sql.Conn, statement func() fl
 			}
 			return nil
 		})
-		b.trace(t0, "staged %d source%s", len(st.sources), map[bool]string{true: "", false: "s"}[len(st.sources) == 1])
+		b.trace(t0, "staged %d source%s", len(st.sources), diag.Plural(len(st.sources)))
 		if err != nil {
 			return 0, err
 		}
+		freeIngestion() // before the staged models
 	}
 	var later []string
 	for _, id := range ids {
@@ -192,7 +194,7 @@ func (b *Builder) stageModel(ctx context.Context, tx warehouse.Querier, n *plan.
 func (b *Builder) publish(ctx context.Context, tx warehouse.Querier, g *plan.Graph, st *staging, inc *incremental) error {
 	t0 := time.Now()
 	defer func() {
-		b.trace(t0, "publish %d staged table%s", len(st.sources)+len(st.models), map[bool]string{true: "", false: "s"}[len(st.sources)+len(st.models) == 1])
+		b.trace(t0, "publish %d staged table%s", len(st.sources)+len(st.models), diag.Plural(len(st.sources)+len(st.models)))
 	}()
 	if len(st.sources) > 0 {
 		var names []string

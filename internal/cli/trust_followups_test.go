@@ -17,18 +17,7 @@ import (
 // Error, or 1, which was taken) or that DuckDB cannot bind is an error at
 // its elt.yaml line before anything runs.
 func TestSourceCheckIsACondition(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "shop")
-	mustElt(t, "init", dir)
-	yaml := filepath.Join(dir, "elt.yaml")
-	b, err := os.ReadFile(yaml)
-	if err != nil {
-		t.Fatal(err)
-	}
-	orig := string(b)
-	field := `{name: amount, type: "decimal(10,2)", required: true, min: 0}`
-	if !strings.Contains(orig, field) {
-		t.Fatalf("the starter's amount field changed:\n%s", orig)
-	}
+	dir, checkAmount := starterAmountCheck(t)
 	for check, want := range map[string]string{
 		`'abc'`:                  "the check of field amount gives a VARCHAR, not true or false",
 		`1`:                      "the check of field amount gives a INTEGER, not true or false",
@@ -36,7 +25,7 @@ func TestSourceCheckIsACondition(t *testing.T) {
 		`amount < 100000`:        "",
 		`to_eur(amount, 1) >= 0`: "", // the project's macro
 	} {
-		testutil.WriteFile(t, yaml, strings.Replace(orig, field, `{name: amount, type: "decimal(10,2)", required: true, min: 0, check: "`+check+`"}`, 1))
+		checkAmount(check)
 		code, out, errs := elt(t, "--project", dir, "build")
 		switch {
 		case want == "" && code != 0:
@@ -74,16 +63,30 @@ QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY score DESC) = 1
 // sources) loads a source whose check calls the project's macro: the macro
 // exists before the load reads it.
 func TestFirstBuildSourceCheckCallsMacro(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "shop")
+	dir, checkAmount := starterAmountCheck(t)
+	checkAmount("to_eur(amount, 1) >= 0")
+	if code, out, errs := elt(t, "--project", dir, "build"); code != 0 {
+		t.Fatalf("first build: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// starterAmountCheck makes elt init's starter project, and returns it with
+// what sets the check: of its orders' amount field in elt.yaml.
+func starterAmountCheck(t *testing.T) (dir string, set func(check string)) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "shop")
 	mustElt(t, "init", dir)
 	yaml := filepath.Join(dir, "elt.yaml")
 	b, err := os.ReadFile(yaml)
 	if err != nil {
 		t.Fatal(err)
 	}
+	orig := string(b)
 	field := `{name: amount, type: "decimal(10,2)", required: true, min: 0}`
-	testutil.WriteFile(t, yaml, strings.Replace(string(b), field, `{name: amount, type: "decimal(10,2)", required: true, min: 0, check: "to_eur(amount, 1) >= 0"}`, 1))
-	if code, out, errs := elt(t, "--project", dir, "build"); code != 0 {
-		t.Fatalf("first build: exit %d\n%s%s", code, out, errs)
+	if !strings.Contains(orig, field) {
+		t.Fatalf("the starter's amount field changed:\n%s", orig)
+	}
+	return dir, func(check string) {
+		testutil.WriteFile(t, yaml, strings.Replace(orig, field, `{name: amount, type: "decimal(10,2)", required: true, min: 0, check: "`+check+`"}`, 1))
 	}
 }

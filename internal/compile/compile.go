@@ -98,10 +98,16 @@ func Statements(m *project.Model) []string {
 	if m.Header.Materialized == project.View {
 		kind = "VIEW"
 	}
+	return statements(m, fmt.Sprintf("CREATE OR REPLACE %s %s AS ", kind, sqlname.Qualified(m.Schema, m.Name)), m.Body)
+}
+
+// statements set the model's variables and schema, then run create
+// followed by body.
+func statements(m *project.Model, create, body string) []string {
 	return append(Vars(m),
 		"CREATE SCHEMA IF NOT EXISTS "+sqlname.Ident(m.Schema),
 		"SET schema = "+sqlname.Literal(m.Schema),
-		fmt.Sprintf("CREATE OR REPLACE %s %s AS ", kind, sqlname.Qualified(m.Schema, m.Name))+TrimBody(m.Body),
+		create+TrimBody(body),
 	)
 }
 
@@ -236,9 +242,5 @@ func Staged(n *plan.Node, staged func(id string) bool) ([]string, func(error) er
 		}
 		return diag.At(m.Path, m.Text, line, col, "%s: %s", qe.Kind, qe.Msg)
 	}
-	return append(Vars(m),
-		"CREATE SCHEMA IF NOT EXISTS "+sqlname.Ident(m.Schema),
-		"SET schema = "+sqlname.Literal(m.Schema),
-		create+TrimBody(body),
-	), place, nil
+	return statements(m, create, body), place, nil
 }

@@ -40,7 +40,7 @@ type Source struct {
 	Storage lake.Settings
 	// Staged loads the source whole under its staging name
 	// (sqlname.Staging), its manifest and quarantine rows into
-	// state.Staged, as if no file had been read before: its first load, or
+	// state.StagedBooks, as if no file had been read before: its first load, or
 	// a full refresh, which the build publishes in its last transaction.
 	Staged bool
 	contract.Source

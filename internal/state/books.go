@@ -22,14 +22,6 @@ var (
 	StagedBooks = Books{files: "temp.main.elt_staged_files", quarantine: "temp.main.elt_staged_quarantine"}
 )
 
-// or is b, or PublishedBooks when b is the zero Books.
-func (b Books) or() Books {
-	if b.files == "" {
-		return PublishedBooks
-	}
-	return b
-}
-
 // StageBooks makes the connection's StagedBooks, empty, with the columns
 // of the published ones.
 func StageBooks(ctx context.Context, q warehouse.Querier) error {

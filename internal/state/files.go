@@ -90,7 +90,7 @@ func nullable(s string) any {
 // Relook records how an ingested file with unchanged content looks now
 // (touched, or copied with its bytes), so it is not hashed again.
 func (b Books) Relook(ctx context.Context, q warehouse.Querier, source, file string, l Look) error {
-	_, err := q.ExecContext(ctx, `UPDATE `+b.or().files+` SET size = ?, modified_at = ?, changed_at = ?, inode = ?, etag = ?, version_id = ? WHERE source = ? AND file = ?`,
+	_, err := q.ExecContext(ctx, `UPDATE `+b.files+` SET size = ?, modified_at = ?, changed_at = ?, inode = ?, etag = ?, version_id = ? WHERE source = ? AND file = ?`,
 		l.Size, l.ModTime, l.ChangeTime, int64(l.Inode), nullable(l.ETag), nullable(l.VersionID), source, file)
 	if err != nil {
 		return fmt.Errorf("record %s: %w", file, err)
@@ -109,7 +109,7 @@ type Ingested struct {
 
 // RecordFile adds an ingested file to the manifest.
 func (b Books) RecordFile(ctx context.Context, q warehouse.Querier, source string, runID int64, f Ingested) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO `+b.or().files+` (source, file, size, modified_at, changed_at, inode, etag, version_id, sha256, records, ingested_at, run_id)
+	_, err := q.ExecContext(ctx, `INSERT INTO `+b.files+` (source, file, size, modified_at, changed_at, inode, etag, version_id, sha256, records, ingested_at, run_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)`,
 		source, f.File, f.Look.Size, f.Look.ModTime, f.Look.ChangeTime, int64(f.Look.Inode), nullable(f.Look.ETag), nullable(f.Look.VersionID), f.SHA256, f.Records, runID)
 	if err != nil {

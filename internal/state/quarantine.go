@@ -23,7 +23,7 @@ var Reserved = map[string]string{
 // _line, _reason and _raw) whose reason is set.
 func (b Books) Quarantine(ctx context.Context, q warehouse.Querier, source string, runID int64, rejected string) error {
 	_, err := q.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %s (source, file, line, reason, raw, run_id)
-		SELECT ?, _file, _line, _reason, _raw, ? FROM %s WHERE _reason IS NOT NULL ORDER BY _file, _line`, b.or().quarantine, rejected), source, runID)
+		SELECT ?, _file, _line, _reason, _raw, ? FROM %s WHERE _reason IS NOT NULL ORDER BY _file, _line`, b.quarantine, rejected), source, runID)
 	if err != nil {
 		return fmt.Errorf("quarantine %s: %w", source, err)
 	}

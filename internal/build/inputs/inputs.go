@@ -254,10 +254,10 @@ type Build struct {
 	ResetOffsets string
 	Streams      Streams
 	// Live is told the source's ingestion started, with how to read its
-	// percentage done (build.Builder.Live); nil for none.
+	// percentage done (as build.Builder.Live is; set).
 	Live func(step string, percent func() float64) (rows func(int64), done func())
-	// Report is told what the source's ingestion did.
-	Report func(event.Event)
+	// Events is told what the source's ingestion did (nil drops it).
+	Events event.Reporter
 }
 
 // Streams are open readers of Kafka sources' topics (topic.Readers).
@@ -278,15 +278,12 @@ func Load(ctx context.Context, tx warehouse.Querier, src ingest.Source, listings
 	}
 	t0 := time.Now()
 	var last atomic.Pointer[ingest.Progress]
-	rows, done := func(int64) {}, func() {}
-	if bd.Live != nil {
-		rows, done = bd.Live("ingest  "+src.Name, func() float64 {
-			if p := last.Load(); p != nil {
-				return p.Percent()
-			}
-			return -1
-		})
-	}
+	rows, done := bd.Live("ingest  "+src.Name, func() float64 {
+		if p := last.Load(); p != nil {
+			return p.Percent()
+		}
+		return -1
+	})
 	opts.Progress = func(p ingest.Progress) {
 		rows(p.Records)
 		last.Store(&p)
@@ -308,10 +305,7 @@ func Load(ctx context.Context, tx warehouse.Querier, src ingest.Source, listings
 	if src.Kafka != nil {
 		ev.Topic, ev.Partitions = src.Kafka.Topic, tr.Partitions
 	}
-	report := event.Or(nil).Report
-	if bd.Report != nil {
-		report = bd.Report
-	}
+	report := event.Or(bd.Events).Report
 	report(ev)
 	for _, e := range notes(src, listings, res, bd.FullRefresh) {
 		report(e)
