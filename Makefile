@@ -41,11 +41,13 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 ## deps: what the tests run for real and a fresh machine lacks: redis-server
 ## (started on a free loopback port), chromium (the docs site is tested
 ## in it, headless), tmux (elt query is tested in a real 80×24 pane),
-## psql and Python's psycopg (elt serve's clients), from Debian; versitygw, a real S3 server over a folder (the lake's
+## psql and Python's psycopg (elt serve's clients), PostgreSQL 15's server
+## (engine: postgres builds run in it, initdb'd into a temporary folder), from Debian; versitygw, a real S3 server over a folder (the lake's
 ## tests start it on a free loopback port), with go install
 VERSITYGW ?= v1.8.0
 DEPS := $(if $(shell command -v redis-server),,redis-server) $(if $(shell command -v chromium),,chromium) $(if $(shell command -v tmux),,tmux) \
-  $(if $(shell command -v psql),,postgresql-client) $(if $(shell /usr/bin/python3 -c 'import psycopg' 2>/dev/null && echo ok),,python3-psycopg)
+  $(if $(shell command -v psql),,postgresql-client) $(if $(shell /usr/bin/python3 -c 'import psycopg' 2>/dev/null && echo ok),,python3-psycopg) \
+  $(if $(wildcard /usr/lib/postgresql/15/bin/initdb),,postgresql-15)
 deps:
 	@if [ -n "$(strip $(DEPS))" ]; then \
 	  echo "installing $(strip $(DEPS)) with apt-get (the tests run them for real)"; \
