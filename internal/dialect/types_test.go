@@ -4,9 +4,9 @@ import "testing"
 
 func TestType(t *testing.T) {
 	for _, tc := range []struct {
-		duck     string
-		engine   Engine
-		want     string
+		duck    string
+		engine  Engine
+		want    string
 		refused bool
 	}{
 		{"VARCHAR", Postgres, "text", false},

@@ -1,4 +1,5 @@
-package testutil
+// Package pgtest starts a real PostgreSQL 15 server for tests.
+package pgtest
 
 import (
 	"fmt"
@@ -11,18 +12,20 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/digitalservices/elt/internal/testutil"
 )
 
 // postgresBin is where Debian's postgresql package puts the server's
 // programs (initdb, postgres).
 const postgresBin = "/usr/lib/postgresql/15/bin"
 
-// StartPostgres starts a real PostgreSQL 15 server: initdb into a fresh
+// Start starts a real PostgreSQL 15 server: initdb into a fresh
 // temporary folder, then postgres on a free loopback port, run as an
 // unprivileged user when the test runs as root (the server refuses root).
 // It stops the server when the test ends and returns a DSN for pgx, with
 // the database elt and the user elt (trust authentication, loopback only).
-func StartPostgres(t testing.TB) string {
+func Start(t testing.TB) string {
 	t.Helper()
 	initdb := filepath.Join(postgresBin, "initdb")
 	if _, err := os.Stat(initdb); err != nil {
@@ -47,7 +50,7 @@ func StartPostgres(t testing.TB) string {
 	if out, err := run("initdb", "-D", data, "-U", "elt", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync").CombinedOutput(); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
-	port := FreePort(t)
+	port := testutil.FreePort(t)
 	logFile, err := os.Create(filepath.Join(dir, "postgres.log"))
 	if err != nil {
 		t.Fatal(err)

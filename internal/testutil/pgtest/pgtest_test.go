@@ -1,4 +1,4 @@
-package testutil_test
+package pgtest_test
 
 import (
 	"context"
@@ -6,11 +6,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/digitalservices/elt/internal/testutil"
+	"github.com/digitalservices/elt/internal/testutil/pgtest"
 )
 
-func TestStartPostgres(t *testing.T) {
-	dsn := testutil.StartPostgres(t)
+func TestStart(t *testing.T) {
+	dsn := pgtest.Start(t)
 	c, err := pgx.Connect(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
