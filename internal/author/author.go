@@ -158,5 +158,5 @@ func OpenQuery(ctx context.Context, p *project.Project) (*query.Session, error) 
 // placed at its line in text, which came from path ("query" for the
 // command line).
 func Query(ctx context.Context, s *query.Session, path, text string, limit int) (*output.Result, error) {
-	return query.Run(ctx, s.DB, path, text, limit)
+	return s.Run(ctx, path, text, limit)
 }

@@ -63,6 +63,10 @@ type Options struct {
 	// Streams are open readers of Kafka sources' topics, kept across
 	// builds by elt watch (a build opens and closes its own without).
 	Streams Streams
+	// IngestOnly loads every source and builds no model: the first half
+	// of a build in another engine (internal/engine), which builds the
+	// models there from what this loaded.
+	IngestOnly bool
 }
 
 // Streams are open readers of Kafka sources' topics (topic.Readers).
@@ -128,6 +132,20 @@ type Builder struct {
 	// store after the exports (publish.Serve); what went wrong is reported
 	// to rep and returned as warnings, without failing the build.
 	Serve func(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, rep event.Reporter) (warnings []string)
+	// Engine builds the models in the engine the target names (engine:
+	// postgres or redshift; publish.InEngine): this build then only
+	// ingests, and commits, before Engine.Build runs.
+	Engine Engine
+}
+
+// Engine is the build of the models in another engine.
+type Engine struct {
+	// Check translates the selected models for the engine before
+	// anything runs: a construct with no translation stops the build.
+	Check func(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string) error
+	// Build copies what ingestion committed to the engine and builds the
+	// selected models there, publishing them all or none.
+	Build func(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, args string, rep event.Reporter) error
 }
 
 // report tells Events what happened.
@@ -161,12 +179,27 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	engineIDs, inEngine := ids, b.Project.Config.Engine != ""
+	if inEngine {
+		if b.Engine.Build == nil {
+			return nil, fmt.Errorf("target %s builds in %s, which this build cannot reach", b.Project.Config.Target, b.Project.Config.Engine)
+		}
+		o.IngestOnly = true
+	}
+	if o.IngestOnly {
+		ids = nil
+	}
 	// What is checked before anything runs, and the files to read.
 	sources := ingest.Declared(b.Project.Config, b.Project.Resolve(b.Project.Config.Paths.Bronze))
 	var listings ingest.Listings
 	err = func() error {
 		if b.Check != nil {
 			if err := b.Check(ctx, b.Project, g, ids); err != nil {
+				return err
+			}
+		}
+		if inEngine && b.Engine.Check != nil {
+			if err := b.Engine.Check(ctx, b.DB, b.Project, g, engineIDs); err != nil {
 				return err
 			}
 		}
@@ -178,7 +211,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 				return err
 			}
 		}
-		listings, err = ingest.List(ctx, sources, readSources(g, ids), o.Hold)
+		listings, err = ingest.List(ctx, sources, readSources(g, ids, o), o.Hold)
 		return err
 	}()
 	runs := state.Runs{DB: b.DB}
@@ -204,7 +237,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 		started.Models = append(started.Models, g.Nodes[id].Model.ID())
 	}
 	for _, src := range sources {
-		if _, ok := listings[src.Name]; ok || (src.Kafka != nil && readSources(g, ids)["bronze."+strings.ToLower(src.Name)]) {
+		if _, ok := listings[src.Name]; ok || (src.Kafka != nil && readSources(g, ids, o)["bronze."+strings.ToLower(src.Name)]) {
 			started.Sources = append(started.Sources, src.Name)
 		}
 	}
@@ -216,6 +249,16 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 		status, berr = state.Cancelled, ErrCancelled
 	case berr != nil:
 		status = state.Failed
+	case inEngine:
+		// Ingested and committed here: now the models, in the engine.
+		if berr = b.Engine.Build(ctx, b.DB, b.Project, g, engineIDs, sum.RunID, o.Args, event.Or(b.Events)); berr != nil {
+			status = state.Failed
+			if ctx.Err() != nil {
+				status, berr = state.Cancelled, ErrCancelled
+			}
+		} else {
+			b.report(event.Published{RunID: sum.RunID})
+		}
 	default:
 		// Published: now the exports, each swapped in whole.
 		b.report(event.Published{RunID: sum.RunID})
@@ -287,7 +330,7 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 		// then leaves it so (no rollback undoes a setting).
 		warehouse.KeepInsertionOrder(context.WithoutCancel(ctx), conn, true)
 	}()
-	readers := readSources(g, ids)
+	readers := readSources(g, ids, o)
 	if !o.FullRefresh {
 		if err := inputs.CheckManifests(ctx, conn, sources, func(src ingest.Source) bool { return readers["bronze."+strings.ToLower(src.Name)] }); err != nil {
 			return err
@@ -382,12 +425,14 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 		return &ChecksFailed{Failed: n}
 	}
 	b.trace(t0, "audit: %d checks", len(sum.Checks))
-	t0 = time.Now()
-	recon, err := check.Reconcile(ctx, tx, event.Or(b.Events), sources, ingested, g, ids)
-	b.trace(t0, "reconcile")
-	sum.Recon = recon
-	if err != nil {
-		return err
+	if !o.IngestOnly { // else reconciled where the models are built
+		t0 = time.Now()
+		recon, err := check.Reconcile(ctx, tx, event.Or(b.Events), sources, ingested, g, ids)
+		b.trace(t0, "reconcile")
+		sum.Recon = recon
+		if err != nil {
+			return err
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -456,9 +501,17 @@ func (b *Builder) models(g *plan.Graph, list, later []string, done, count int, s
 	return done + len(list), nil
 }
 
-// readSources marks the sources read by the selected models.
-func readSources(g *plan.Graph, ids []string) map[string]bool {
+// readSources marks the sources read by the selected models, or every
+// source when o.IngestOnly.
+func readSources(g *plan.Graph, ids []string, o Options) map[string]bool {
 	out := map[string]bool{}
+	if o.IngestOnly {
+		for id := range g.External {
+			if strings.HasPrefix(id, "bronze.") {
+				out[id] = true
+			}
+		}
+	}
 	for _, id := range ids {
 		for _, r := range g.Nodes[id].Refs {
 			out[r.ID] = true

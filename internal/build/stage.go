@@ -51,7 +51,7 @@ func (b *Builder) planStaging(ctx context.Context, q warehouse.Querier, g *plan.
 		// last transaction creates.
 		return st, nil
 	}
-	readers := readSources(g, ids)
+	readers := readSources(g, ids, o)
 	for _, src := range sources {
 		id := "bronze." + strings.ToLower(src.Name)
 		if !readers[id] || src.Kafka != nil {

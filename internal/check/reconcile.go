@@ -120,6 +120,18 @@ func reconcileWith(g *plan.Graph, ids []string, src ingest.Source, filters func(
 	return id, ""
 }
 
+// ReconciledBy is the model among ids a source is reconciled against, or
+// "" and why it is not reconciled: the rule a build in another engine
+// follows too.
+func ReconciledBy(ctx context.Context, q warehouse.Querier, g *plan.Graph, ids []string, src ingest.Source) (string, string) {
+	return reconcileWith(g, ids, src, func(n *plan.Node) bool { return modelFilters(ctx, q, n.Model) })
+}
+
+// Filters tells whether a model's SQL has a WHERE or HAVING anywhere (by
+// DuckDB's syntax tree, which q parses): whether it may leave records out
+// on purpose.
+func Filters(ctx context.Context, q warehouse.Querier, m *project.Model) bool { return modelFilters(ctx, q, m) }
+
 // Reconcile counts each ingested source against the model that keeps one
 // row per record (reconcileWith); a source that cannot be is reported as a
 // warning with the reason. Superseded records are those that share a key with

@@ -108,7 +108,7 @@ func Type(duck string, e Engine) (string, error) {
 	case "UUID":
 		return "uuid", nil
 	case "JSON":
-		return "jsonb", nil
+		return "json", nil // the text as written, as DuckDB keeps it (jsonb would reorder keys)
 	case "BLOB", "BYTEA":
 		return "bytea", nil
 	}

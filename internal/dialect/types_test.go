@@ -15,7 +15,7 @@ func TestType(t *testing.T) {
 		{"decimal(10, 2)", Postgres, "numeric(10,2)", false},
 		{"DOUBLE", Postgres, "double precision", false},
 		{"TIMESTAMP WITH TIME ZONE", Postgres, "timestamptz", false},
-		{"JSON", Postgres, "jsonb", false},
+		{"JSON", Postgres, "json", false},
 		{"HUGEINT", Postgres, "numeric(38,0)", false},
 		{"INTEGER[]", Postgres, "", true},
 		{"STRUCT(a INTEGER)", Postgres, "", true},

@@ -46,6 +46,26 @@ func Compile(ctx context.Context, dir string, o project.Overrides, models []stri
 	if err := describe.CheckHeaders(ctx, p, g, ids); err != nil {
 		return err
 	}
+	if p.Config.Engine != "" {
+		// Translated from DuckDB's syntax tree of each model; a construct
+		// with no translation is an error at its place, and nothing is
+		// printed.
+		parser, err := compile.Parser(ctx)
+		if err != nil {
+			return err
+		}
+		defer parser.Close()
+		stmts, err := compile.ForEngine(ctx, parser, p, g, ids, nil)
+		if err != nil {
+			return err
+		}
+		for _, s := range stmts {
+			m := s.Model
+			fmt.Fprintf(w, "-- %s (%s) from %s, for %s (target %s): built under its staging name, published by a rename\n%s;\n\n",
+				m.ID(), m.Header.Materialized, m.Path, p.Config.Engine, p.Config.Target, s.SQL)
+		}
+		return nil
+	}
 	last, err := lastRuns(ctx, p)
 	if err != nil {
 		return err

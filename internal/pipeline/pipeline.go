@@ -63,7 +63,8 @@ func OpenBuilder(ctx context.Context, p *project.Project, rep event.Reporter) (*
 		return nil, err
 	}
 	return &build.Builder{Project: p, DB: db, Events: rep,
-		Check: describe.CheckHeaders, Export: publish.Exports, Serve: publish.Serve}, nil
+		Check: describe.CheckHeaders, Export: publish.Exports, Serve: publish.Serve,
+		Engine: build.Engine{Check: publish.EngineCheck, Build: publish.EngineBuild}}, nil
 }
 
 // Build opens p's warehouse for writing and runs one build (elt build).

@@ -138,7 +138,18 @@ func cutID(id string) (schema, name string, ok bool) {
 type Session struct {
 	Project *project.Project
 	Graph   *plan.Graph
-	DB      *warehouse.DB // or the elt serve holding the warehouse (Remote)
+	DB      *warehouse.DB // or the elt serve holding the warehouse (Remote), or the target's engine
+	// engine is set when DB is the target's engine (elt query only).
+	engine *engineSession
+}
+
+// Run runs one read-only statement (Run) on the session's warehouse, or,
+// when its target builds in another engine, translated, on the engine.
+func (s *Session) Run(ctx context.Context, path, text string, limit int) (*output.Result, error) {
+	if s.engine != nil {
+		return s.engine.run(ctx, s.DB, path, text, limit)
+	}
+	return Run(ctx, s.DB, path, text, limit)
 }
 
 // OpenModel loads the project in dir, checks that it has the model, and
@@ -168,6 +179,9 @@ func OpenModel(ctx context.Context, dir string, o project.Overrides, model strin
 // through the gate of Read (Run). The caller closes the
 // session.
 func Open(ctx context.Context, p *project.Project) (*Session, error) {
+	if p.Config.Engine != "" {
+		return openEngine(ctx, p)
+	}
 	db, _, err := openOrRemote(ctx, p.Resolve(p.Config.Paths.Warehouse), func() (*warehouse.DB, error) { return state.Open(ctx, p, state.Query) })
 	if err != nil {
 		return nil, err
@@ -176,4 +190,9 @@ func Open(ctx context.Context, p *project.Project) (*Session, error) {
 }
 
 // Close closes the warehouse.
-func (s *Session) Close() error { return s.DB.Close() }
+func (s *Session) Close() error {
+	if s.engine != nil {
+		s.engine.parser.Close()
+	}
+	return s.DB.Close()
+}

@@ -1,0 +1,189 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/digitalservices/elt/internal/dialect"
+	"github.com/digitalservices/elt/internal/engine/load"
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/sqlname"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// file is one row of a manifest: a source's file and the hash of what
+// was read of it.
+type file struct{ Source, File, SHA256 string }
+
+// manifest reads the files a manifest (elt.files, elt's or the engine's)
+// lists.
+func localManifest(ctx context.Context, duck warehouse.Querier) (map[file]bool, error) {
+	rows, err := duck.QueryContext(ctx, `SELECT source, file, sha256 FROM elt.files`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[file]bool{}
+	for rows.Next() {
+		var f file
+		if err := rows.Scan(&f.Source, &f.File, &f.SHA256); err != nil {
+			return nil, err
+		}
+		out[f] = true
+	}
+	return out, rows.Err()
+}
+
+func engineManifest(ctx context.Context, tx pgx.Tx) (map[file]bool, error) {
+	rows, err := tx.Query(ctx, `SELECT source, file, sha256 FROM elt.files`)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[file])
+	out := map[file]bool{}
+	for _, f := range fs {
+		out[f] = true
+	}
+	return out, err
+}
+
+// table is one of the tables copied from elt's warehouse to the engine,
+// by file: its rows of a file are those whose column fileColumn holds it.
+type table struct {
+	rel        sqlname.Relation
+	fileColumn string
+	// source narrows the rows to a source's (the quarantine and the
+	// manifest hold every source's).
+	source bool
+}
+
+// syncBronze brings the engine's copy of what ingestion loaded up to elt's
+// own: the bronze rows, quarantine rows and manifest rows of files the
+// engine lacks or holds another version of are (re)copied, those of files
+// no longer in elt's manifest deleted. A bronze table whose columns
+// changed (a field added to the source) is copied whole again.
+func syncBronze(ctx context.Context, tx pgx.Tx, e dialect.Engine, duck *warehouse.DB, p *project.Project) (copied, dropped int, err error) {
+	local, err := localManifest(ctx, duck)
+	if err != nil {
+		return 0, 0, fmt.Errorf("read elt's manifest: %w", err)
+	}
+	tables := []table{{rel: "elt.files", fileColumn: "file", source: true}, {rel: "silver.quarantine", fileColumn: "file", source: true}}
+	for _, name := range p.Config.SourceNames() {
+		tables = append(tables, table{rel: sqlname.Qualified("bronze", name), fileColumn: "_file"})
+	}
+	resetSource := map[string]bool{}
+	for _, t := range tables {
+		cols, err := load.Columns(ctx, duck, "SELECT * FROM "+string(t.rel))
+		if err != nil {
+			return 0, 0, fmt.Errorf("read the columns of %s: %w", t.rel, err)
+		}
+		same, err := sameColumns(ctx, tx, t.rel, cols)
+		if err != nil {
+			return 0, 0, err
+		}
+		if !same {
+			// New, or its columns changed: made again, and every file of
+			// its source copied again.
+			if _, err := tx.Exec(ctx, "DROP TABLE IF EXISTS "+string(t.rel)); err != nil {
+				return 0, 0, err
+			}
+			create, err := load.CreateTable(e, t.rel, cols)
+			if err != nil {
+				return 0, 0, fmt.Errorf("%s: %w", t.rel, err)
+			}
+			if _, err := tx.Exec(ctx, create); err != nil {
+				return 0, 0, fmt.Errorf("create %s in the engine: %w", t.rel, err)
+			}
+			if !t.source {
+				_, name, _ := strings.Cut(string(t.rel), ".")
+				resetSource[strings.Trim(name, `"`)] = true
+			}
+		}
+	}
+	remote, err := engineManifest(ctx, tx)
+	if err != nil {
+		return 0, 0, err
+	}
+	var gone, fresh []file
+	for f := range remote {
+		if !local[f] || resetSource[f.Source] {
+			gone = append(gone, f)
+		}
+	}
+	for f := range local {
+		if !remote[f] || resetSource[f.Source] {
+			fresh = append(fresh, f)
+		}
+	}
+	// Files gone or replaced lose their rows first.
+	for _, f := range append(gone, fresh...) {
+		for _, t := range tables {
+			if !t.source && t.rel != sqlname.Qualified("bronze", f.Source) {
+				continue
+			}
+			where := fmt.Sprintf("%s = $1", sqlname.Ident(t.fileColumn))
+			args := []any{f.File}
+			if t.source {
+				where += " AND source = $2"
+				args = append(args, f.Source)
+			}
+			if _, err := tx.Exec(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s", t.rel, where), args...); err != nil {
+				return 0, 0, fmt.Errorf("delete the rows of %s from %s: %w", f.File, t.rel, err)
+			}
+		}
+	}
+	bySource := map[string][]string{}
+	for _, f := range fresh {
+		bySource[f.Source] = append(bySource[f.Source], f.File)
+	}
+	for src, files := range bySource {
+		for _, t := range tables {
+			if !t.source && t.rel != sqlname.Qualified("bronze", src) {
+				continue
+			}
+			cols, err := load.Columns(ctx, duck, "SELECT * FROM "+string(t.rel))
+			if err != nil {
+				return 0, 0, err
+			}
+			for start := 0; start < len(files); start += 500 {
+				part := files[start:min(start+500, len(files))]
+				lits := make([]string, len(part))
+				for i, f := range part {
+					lits[i] = sqlname.Literal(f)
+				}
+				query := fmt.Sprintf("SELECT * FROM %s WHERE %s IN (%s)", t.rel, sqlname.Ident(t.fileColumn), strings.Join(lits, ", "))
+				if t.source {
+					query += " AND source = " + sqlname.Literal(src)
+				}
+				if _, err := load.Copy(ctx, duck, query, tx, t.rel, cols); err != nil {
+					return 0, 0, fmt.Errorf("copy %s's files into %s: %w", src, t.rel, err)
+				}
+			}
+		}
+	}
+	return len(fresh), len(gone), nil
+}
+
+// sameColumns tells whether the engine has rel with cols's names, in
+// order.
+func sameColumns(ctx context.Context, tx pgx.Tx, rel sqlname.Relation, cols []load.Column) (bool, error) {
+	schema, name, _ := strings.Cut(string(rel), ".")
+	rows, err := tx.Query(ctx, `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+		strings.Trim(schema, `"`), strings.Trim(name, `"`))
+	if err != nil {
+		return false, err
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(names) != len(cols) {
+		return false, err
+	}
+	for i, c := range cols {
+		if names[i] != c.Name {
+			return false, nil
+		}
+	}
+	return true, nil
+}

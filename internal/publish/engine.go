@@ -1,0 +1,37 @@
+package publish
+
+import (
+	"context"
+
+	"github.com/digitalservices/elt/internal/compile"
+	"github.com/digitalservices/elt/internal/engine"
+	"github.com/digitalservices/elt/internal/event"
+	"github.com/digitalservices/elt/internal/plan"
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/warehouse"
+)
+
+// EngineCheck refuses, before anything runs, a build in another engine
+// that cannot be made: a project with what elt does not build there, no
+// ELT_ENGINE_DSN, or a model with a construct that has no translation.
+func EngineCheck(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string) error {
+	if err := engine.Refuse(p); err != nil {
+		return err
+	}
+	if _, err := compile.ForEngine(ctx, db, p, g, ids, nil); err != nil {
+		return err
+	}
+	_, err := engine.DSN(p)
+	return err
+}
+
+// EngineBuild builds the models ids in the target's engine from what the
+// build's run runID ingested into db (engine.Run).
+func EngineBuild(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, args string, rep event.Reporter) error {
+	dsn, err := engine.DSN(p)
+	if err != nil {
+		return err
+	}
+	_, err = engine.Run(ctx, engine.Build{Project: p, Graph: g, IDs: ids, Duck: db, RunID: runID, Args: args, Events: rep}, dsn)
+	return err
+}
