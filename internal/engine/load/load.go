@@ -62,17 +62,21 @@ func trimQuery(q string) string {
 // CreateTable returns the engine's CREATE TABLE IF NOT EXISTS statement
 // for columns, their types through dialect.Type. A type the engine cannot
 // hold faithfully is an error naming the table, the column and what to do;
-// nested types (lists, structs, maps) are refused on both engines: elt
-// loads no nested value (on Redshift a SUPER column would get the JSON as
-// one string, not as the value).
+// nested types (lists, structs, maps) are refused on both engines, and JSON
+// on Redshift: their JSON text, loaded from Parquet into the SUPER column
+// redshift.Map gives them, would be one string, not the value.
 func CreateTable(e dialect.Engine, table sqlname.Relation, cols []Column) (string, error) {
 	if len(cols) == 0 {
 		return "", fmt.Errorf("create %s: no columns", table)
 	}
 	var errs, defs []string
 	for _, c := range cols {
-		if redshift.Nested(strings.ToUpper(strings.TrimSpace(c.Type))) && e == dialect.Redshift {
-			errs = append(errs, fmt.Sprintf("column %s: the DuckDB type %s (a list, struct or map) cannot be loaded into Redshift: turn it into text with to_json(...)::VARCHAR in the model", sqlname.Ident(c.Name), c.Type))
+		if e == dialect.Redshift && redshift.Nested(c.Type) {
+			what := " (a list, struct or map)"
+			if strings.EqualFold(strings.TrimSpace(c.Type), "JSON") {
+				what = ""
+			}
+			errs = append(errs, fmt.Sprintf("column %s: the DuckDB type %s%s is not loaded into Redshift: its JSON text would land in a SUPER column as one string; turn it into text in the model (CAST(... AS VARCHAR), or to_json(...)::VARCHAR)", sqlname.Ident(c.Name), c.Type, what))
 			continue
 		}
 		t, err := dialect.Type(c.Type, e)
