@@ -167,7 +167,9 @@ func (p *printer) argOrder(c node, sc *scope) (x string, conds, keys []string) {
 		keys = []string{p.expr(y, sc) + dir}
 	}
 	if f := obj(c["filter"]); f != nil {
-		conds = append(conds, p.paren(f, sc))
+		if fc := p.paren(f, sc); fc != "("+conds[0]+")" {
+			conds = append(conds, fc)
+		}
 	}
 	return
 }
@@ -276,11 +278,30 @@ func toJSON(c *call) string {
 	var order [2]string
 	for i, l := range list(m["children"]) {
 		lm := obj(l)
+		sorted := ""
+		if str(lm["function_name"]) == "list_sort" && len(list(lm["children"])) == 3 {
+			// DuckDB reads list(k ORDER BY k) as list_sort(list(k), order, nulls).
+			k := list(lm["children"])
+			dir, nulls := str(obj(obj(k[1])["value"])["value"]), str(obj(obj(k[2])["value"])["value"])
+			lm = obj(k[0])
+			sorted = c.p.expr(obj(list(lm["children"])[0]), c.sc)
+			if strings.HasPrefix(strings.ToUpper(dir), "DESC") {
+				sorted += " DESC"
+			}
+			if strings.Contains(strings.ToUpper(nulls), "FIRST") {
+				sorted += " NULLS FIRST"
+			} else {
+				sorted += " NULLS LAST"
+			}
+		}
 		if str(lm["function_name"]) != "list" || len(list(lm["children"])) != 1 || lm["filter"] != nil || lm["distinct"] == true {
 			return c.refuse(hint)
 		}
 		parts[i] = obj(list(lm["children"])[0])
 		order[i] = c.p.orders(list(obj(lm["order_bys"])["orders"]), c.sc)
+		if sorted != "" {
+			order[i] = sorted
+		}
 	}
 	if order[0] != order[1] || order[0] == "" {
 		return c.refuse("the keys and values must be listed in one order: list(k ORDER BY o), list(v ORDER BY o)")
@@ -302,9 +323,6 @@ func (p *printer) castText(s string) string {
 
 // jsonString writes text as a JSON string, escaped as DuckDB escapes it.
 func (p *printer) jsonString(s string) string {
-	if p.engine == Postgres {
-		return "CAST(to_json(" + s + ") AS text)"
-	}
 	for _, r := range [][2]string{{`\`, `\\`}, {`"`, `\"`}} {
 		s = "replace(" + s + ", " + p.literal(r[0]) + ", " + p.literal(r[1]) + ")"
 	}
