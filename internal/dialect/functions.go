@@ -75,7 +75,10 @@ func tmpl(t string) rule {
 				n = i + 1
 			}
 		}
-		args := c.args()
+		var args []string
+		for i := range c.kids() {
+			args = append(args, c.p.paren(c.kid(i), c.sc))
+		}
 		if len(args) != n {
 			return c.refuse(fmt.Sprintf("give it %d arguments", n))
 		}
@@ -253,7 +256,7 @@ func fullMatch(c *call) string {
 // round: PostgreSQL rounds to digits only numerics.
 func round(c *call) string {
 	if len(c.kids()) == 1 {
-		return tmpl("round({0})")(c)
+		return tmpl("round(CAST({0} AS numeric))")(c) // not rint's half-even
 	}
 	return tmpl("round(CAST({0} AS numeric), {1})")(c)
 }
