@@ -60,6 +60,11 @@ func (p *printer) expr(e node, sc *scope) string {
 	case "CONSTANT":
 		return p.constant(e)
 	case "COLUMN_REF":
+		if cn := list(e["column_names"]); len(cn) == 1 && p.args != nil {
+			if a, ok := p.args[strings.ToLower(str(cn[0]))]; ok {
+				return a
+			}
+		}
 		var parts []string
 		for _, n := range list(e["column_names"]) {
 			parts = append(parts, p.ident(str(n)))

@@ -202,6 +202,9 @@ func (p *printer) call(e node, sc *scope, win node) string {
 	if p.engine == Redshift {
 		r = m.rs
 	}
+	if mac, isMacro := p.opts.Macros[name]; !ok && isMacro {
+		return p.macro(e, sc, mac)
+	}
 	if !ok {
 		return p.refuse(e, name, "elt does not know this function in "+string(p.engine)+": write the model with one it translates")
 	}
@@ -259,6 +262,13 @@ func round(c *call) string {
 		return tmpl("round(CAST({0} AS numeric))")(c) // not rint's half-even
 	}
 	return tmpl("round(CAST({0} AS numeric), {1})")(c)
+}
+
+func rsRound(c *call) string {
+	if len(c.kids()) == 1 {
+		return tmpl("round({0})")(c)
+	}
+	return tmpl("round({0}, {1})")(c)
 }
 
 // concat: Redshift's CONCAT takes two arguments and is NULL with either.

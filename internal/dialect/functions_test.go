@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"math/big"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -183,4 +185,35 @@ func number(s string) string {
 		return s
 	}
 	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// TestMappingsOnRedshift keeps the Redshift form of each mapping case in
+// testdata/redshift/functions.sql (no Redshift to run them on).
+func TestMappingsOnRedshift(t *testing.T) {
+	db := duck(t)
+	var b strings.Builder
+	for _, tc := range mappingCases {
+		q := "SELECT id, " + tc.expr + " FROM t ORDER BY id"
+		if tc.agg {
+			q = "SELECT g, " + tc.expr + " FROM t GROUP BY g ORDER BY g"
+		}
+		got, err := Translate(context.Background(), db, q, Redshift, Options{Vars: map[string]any{"v": 3}})
+		if err != nil {
+			got = "-- refused: " + err.Error()
+		}
+		b.WriteString("-- " + tc.fns + "\n" + got + ";\n\n")
+	}
+	golden := filepath.Join("testdata", "redshift", "functions.sql")
+	if *update {
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if b.String() != string(want) {
+		t.Errorf("the Redshift translations differ from %s:\n%s", golden, b.String())
+	}
 }

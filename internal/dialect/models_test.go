@@ -66,12 +66,15 @@ func body(t *testing.T, path string) string {
 // and the starter's elt.yaml).
 var modelVars = map[string]any{"fraud_threshold": 3, "fraud_window_seconds": 60, "min_order_amount": 0}
 
+// starterMacros are elt init's macros (macros/money.sql).
+var starterMacros = map[string]Macro{"to_eur": {Params: []string{"amount", "rate"}, Body: "(amount * rate)::DECIMAL(12, 2)"}}
+
 func TestShippedModels(t *testing.T) {
 	db := duck(t)
 	duckOnly := regexp.MustCompile(`(?i)\b(arg_min|arg_max|getvariable|strftime|regexp_matches|regexp_full_match|epoch_ms|to_seconds|list|map|struct_pack|to_json|qualify|exclude)\b`)
 	for name, path := range shipped(t) {
 		for _, e := range Engines {
-			got, err := Translate(context.Background(), db, body(t, path), e, Options{Vars: modelVars})
+			got, err := Translate(context.Background(), db, body(t, path), e, Options{Vars: modelVars, Macros: starterMacros})
 			if err != nil {
 				t.Errorf("%s for %s: %v", name, e, err)
 				continue

@@ -26,6 +26,15 @@ type Options struct {
 	// lower-cased), for SELECT * EXCLUDE, QUALIFY over *, and GROUP BY ALL
 	// when needed; nil or an error: refuse what needs it.
 	Columns func(schema, name string) ([]string, error)
+	// Macros are the project's scalar macros by lower-cased name: a call is
+	// replaced by the macro's expression, its parameters by the arguments.
+	Macros map[string]Macro
+}
+
+// Macro is a scalar macro: CREATE MACRO name(Params...) AS Body.
+type Macro struct {
+	Params []string
+	Body   string // the expression
 }
 
 // Error is a construct with no faithful translation.
@@ -66,7 +75,7 @@ func Translate(ctx context.Context, p Parser, sql string, e Engine, o Options) (
 	if len(sts) != 1 {
 		return "", fmt.Errorf("a model holds one query, not %d statements", len(sts))
 	}
-	pr := &printer{engine: e, opts: o, size: len(sql), repl: map[uintptr]string{}}
+	pr := &printer{engine: e, opts: o, size: len(sql), repl: map[uintptr]string{}, ctx: ctx, parser: p}
 	out := pr.query(obj(obj(sts[0])["node"]), nil)
 	if pr.err != nil {
 		return "", pr.err
@@ -101,13 +110,17 @@ type printer struct {
 	err    error
 	n      int                // generated names so far
 	repl   map[uintptr]string // expressions replaced by a rewrite
+	ctx    context.Context
+	parser Parser
+	args   map[string]string // inside a macro: its parameters' arguments
+	depth  int               // macros inside macros
 }
 
 // refuse records that e has no translation and returns "".
 func (p *printer) refuse(e node, construct, hint string) string {
 	if p.err == nil {
 		off := -1
-		if n, ok := e["query_location"].(json.Number); ok {
+		if n, ok := e["query_location"].(json.Number); ok && p.depth == 0 {
 			if v, err := n.Int64(); err == nil && v >= 0 && v < int64(p.size) {
 				off = int(v)
 			}
@@ -170,4 +183,30 @@ var pgReserved = func() map[string]bool {
 // indent puts four spaces before each line of s.
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
+
+// macro prints a call of a macro: its expression, the parameters replaced
+// by the arguments.
+func (p *printer) macro(e node, sc *scope, m Macro) string {
+	kids := list(e["children"])
+	if len(kids) != len(m.Params) || p.depth > 20 {
+		return p.refuse(e, str(e["function_name"]), fmt.Sprintf("the macro takes %d arguments", len(m.Params)))
+	}
+	tree, err := p.parser.SerializeSQL(p.ctx, "SELECT ("+m.Body+")")
+	if err != nil {
+		return p.fail(err)
+	}
+	root, err := decode(tree)
+	if err != nil || root["error"] == true {
+		return p.fail(fmt.Errorf("the macro %s: %v", e["function_name"], root["error_message"]))
+	}
+	args := map[string]string{}
+	for i, name := range m.Params {
+		args[strings.ToLower(name)] = "(" + p.expr(obj(kids[i]), sc) + ")"
+	}
+	saved := p.args
+	p.args, p.depth = args, p.depth+1
+	defer func() { p.args, p.depth = saved, p.depth-1 }()
+	body := obj(list(obj(obj(list(root["statements"])[0])["node"])["select_list"])[0])
+	return "(" + p.expr(body, sc) + ")"
 }
