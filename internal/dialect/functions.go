@@ -120,7 +120,7 @@ var functions = map[string]mapping{
 	"starts_with":           {pg: tmpl("starts_with({0}, {1})"), rs: tmpl("(left({0}, length({1})) = {1})")},
 	"regexp_matches":        both(tmpl("({0} ~ {1})")),
 	"regexp_full_match":     both(fullMatch),
-	"round":                 {pg: round, rs: tmpl("round({0}, {1})")},
+	"round":                 {pg: round, rs: rsRound},
 	"concat":                {pg: pgConcat, rs: concat},
 	"epoch_ms":              both(tmpl("(TIMESTAMP '1970-01-01 00:00:00' + {0} * INTERVAL '1 millisecond')")),
 	"epoch":                 {pg: tmpl("extract(epoch FROM {0})"), rs: tmpl("date_part(epoch, {0})")},

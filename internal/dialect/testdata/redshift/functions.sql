@@ -140,7 +140,13 @@ FROM t
 ORDER BY id NULLS LAST;
 
 -- round
--- refused: round has no translation for redshift: give it 2 arguments;
+SELECT
+    id,
+    round(x, 1),
+    round(d),
+    round(x)
+FROM t
+ORDER BY id NULLS LAST;
 
 -- concat
 SELECT
