@@ -1,0 +1,212 @@
+package dialect
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"strings"
+
+	"github.com/digitalservices/elt/internal/redshift"
+)
+
+// Parser is DuckDB's parser (warehouse.DB satisfies it).
+type Parser interface {
+	SerializeSQL(ctx context.Context, sql string) (string, error)
+}
+
+// Options are what a model's SQL means besides its text.
+type Options struct {
+	// Vars are the model's variables: getvariable('v') becomes v's literal.
+	Vars map[string]any
+	// Columns lists a relation's columns in order (schema, name as written,
+	// lower-cased), for SELECT * EXCLUDE, QUALIFY over *, and GROUP BY ALL
+	// when needed; nil or an error: refuse what needs it.
+	Columns func(schema, name string) ([]string, error)
+	// Macros are the project's scalar macros by lower-cased name: a call is
+	// replaced by the macro's expression, its parameters by the arguments.
+	Macros map[string]Macro
+}
+
+// Macro is a scalar macro: CREATE MACRO name(Params...) AS Body.
+type Macro struct {
+	Params []string
+	Body   string // the expression
+}
+
+// Error is a construct with no faithful translation.
+type Error struct {
+	Offset    int    // byte offset in the sql given (from query_location), -1 when unknown
+	Construct string // e.g. "list_transform", "lambda", "TRY_CAST", "struct literal"
+	Engine    Engine
+	Hint      string // what to do instead, when there is something
+}
+
+func (e *Error) Error() string {
+	s := fmt.Sprintf("%s has no translation for %s", e.Construct, e.Engine)
+	if e.Hint != "" {
+		s += ": " + e.Hint
+	}
+	return s
+}
+
+// Translate returns the engine's SQL for one DuckDB SELECT statement (a
+// model body: may start with WITH). Constructs with no faithful
+// translation are an *Error; a DuckDB parse error is returned as is.
+func Translate(ctx context.Context, p Parser, sql string, e Engine, o Options) (string, error) {
+	if !Known(e) {
+		return "", fmt.Errorf("unknown engine %q (want one of %v)", e, Engines)
+	}
+	tree, err := p.SerializeSQL(ctx, sql)
+	if err != nil {
+		return "", err
+	}
+	root, err := decode(tree)
+	if err != nil {
+		return "", err
+	}
+	if root["error"] == true {
+		return "", errors.New(str(root["error_message"]))
+	}
+	sts := list(root["statements"])
+	if len(sts) != 1 {
+		return "", fmt.Errorf("a model holds one query, not %d statements", len(sts))
+	}
+	pr := &printer{engine: e, opts: o, size: len(sql), repl: map[uintptr]string{}, ctx: ctx, parser: p}
+	out := pr.query(obj(obj(sts[0])["node"]), nil)
+	if pr.err != nil {
+		return "", pr.err
+	}
+	return out, nil
+}
+
+// node is an object of DuckDB's syntax tree.
+type node = map[string]any
+
+func decode(s string) (node, error) {
+	d := json.NewDecoder(bytes.NewReader([]byte(s)))
+	d.UseNumber()
+	var n node
+	if err := d.Decode(&n); err != nil {
+		return nil, fmt.Errorf("read DuckDB's syntax tree: %w", err)
+	}
+	return n, nil
+}
+
+func obj(v any) node     { m, _ := v.(node); return m }
+func list(v any) []any   { l, _ := v.([]any); return l }
+func str(v any) string   { s, _ := v.(string); return s }
+func ptr(n node) uintptr { return reflect.ValueOf(n).Pointer() }
+
+// printer writes one query for one engine. The first construct it cannot
+// translate is kept in err (the rest of the output is then thrown away).
+type printer struct {
+	engine Engine
+	opts   Options
+	size   int
+	err    error
+	n      int                // generated names so far
+	repl   map[uintptr]string // expressions replaced by a rewrite
+	ctx    context.Context
+	parser Parser
+	args   map[string]string // inside a macro: its parameters' arguments
+	depth  int               // macros inside macros
+}
+
+// refuse records that e has no translation and returns "".
+func (p *printer) refuse(e node, construct, hint string) string {
+	if p.err == nil {
+		off := -1
+		if n, ok := e["query_location"].(json.Number); ok && p.depth == 0 {
+			if v, err := n.Int64(); err == nil && v >= 0 && v < int64(p.size) {
+				off = int(v)
+			}
+		}
+		p.err = &Error{Offset: off, Construct: construct, Engine: p.engine, Hint: hint}
+	}
+	return ""
+}
+
+func (p *printer) fail(err error) string {
+	if p.err == nil {
+		p.err = err
+	}
+	return ""
+}
+
+var bare = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+// ident writes an identifier, lower-cased (DuckDB's names are
+// case-insensitive, and both engines fold unquoted names to lower case),
+// quoted when it is a reserved word or not a plain name.
+func (p *printer) ident(s string) string {
+	s = strings.ToLower(s)
+	if p.engine == Redshift {
+		return redshift.Ident(s)
+	}
+	if bare.MatchString(s) && !pgReserved[s] {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// literal writes a string literal.
+func (p *printer) literal(s string) string {
+	if p.engine == Redshift {
+		return redshift.Literal(s)
+	}
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// pgReserved are PostgreSQL's reserved key words and those that cannot
+// name a function or type (quoting them is harmless).
+var pgReserved = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`all analyse analyze and any array as asc asymmetric both case cast check
+		collate column constraint create current_catalog current_date current_role current_time current_timestamp
+		current_user default deferrable desc distinct do else end except false fetch for foreign from grant group
+		having in initially intersect into lateral leading limit localtime localtimestamp not null offset on only
+		or order placing primary references returning select session_user some symmetric table then to trailing
+		true union unique user using variadic when where window with authorization binary collation concurrently
+		cross current_schema freeze full ilike inner is isnull join left like natural notnull outer overlaps right
+		similar tablesample verbose between bigint bit boolean char character coalesce dec decimal exists extract
+		float greatest grouping inout int integer interval least national nchar none normalize nullif numeric out
+		overlay position precision real row setof smallint substring time timestamp treat trim values varchar`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// indent puts four spaces before each line of s.
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
+
+// macro prints a call of a macro: its expression, the parameters replaced
+// by the arguments.
+func (p *printer) macro(e node, sc *scope, m Macro) string {
+	kids := list(e["children"])
+	if len(kids) != len(m.Params) || p.depth > 20 {
+		return p.refuse(e, str(e["function_name"]), fmt.Sprintf("the macro takes %d arguments", len(m.Params)))
+	}
+	tree, err := p.parser.SerializeSQL(p.ctx, "SELECT ("+m.Body+")")
+	if err != nil {
+		return p.fail(err)
+	}
+	root, err := decode(tree)
+	if err != nil || root["error"] == true {
+		return p.fail(fmt.Errorf("the macro %s: %v", e["function_name"], root["error_message"]))
+	}
+	args := map[string]string{}
+	for i, name := range m.Params {
+		args[strings.ToLower(name)] = "(" + p.expr(obj(kids[i]), sc) + ")"
+	}
+	saved := p.args
+	p.args, p.depth = args, p.depth+1
+	defer func() { p.args, p.depth = saved, p.depth-1 }()
+	body := obj(list(obj(obj(list(root["statements"])[0])["node"])["select_list"])[0])
+	return "(" + p.expr(body, sc) + ")"
+}
