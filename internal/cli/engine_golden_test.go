@@ -37,12 +37,7 @@ func TestEngineGolden(t *testing.T) {
 		{"models", copyProject(t, root, t.TempDir())},
 		{"starter", starter},
 	} {
-		f, err := os.OpenFile(filepath.Join(c.proj, "elt.yaml"), os.O_APPEND|os.O_WRONLY, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.WriteString(engineTargets)
-		f.Close()
+		addTargets(t, c.proj, engineTargets)
 		for _, target := range []string{"pg", "rs"} {
 			engine := map[string]string{"pg": "postgres", "rs": "redshift"}[target]
 			got := mustElt(t, "--project", c.proj, "--target", target, "compile")
@@ -68,4 +63,22 @@ func TestEngineGolden(t *testing.T) {
 			}
 		}
 	}
+}
+
+// addTargets adds the targets of text (a targets: section) to the
+// project's elt.yaml, under its own targets: when it has one.
+func addTargets(t *testing.T, proj, text string) {
+	t.Helper()
+	path := filepath.Join(proj, "elt.yaml")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := string(b)
+	if strings.Contains(cfg, "\ntargets:\n") {
+		cfg = strings.Replace(cfg, "\ntargets:\n", "\n"+strings.TrimLeft(text, "\n"), 1)
+	} else {
+		cfg += text
+	}
+	testutil.WriteFile(t, path, cfg)
 }

@@ -71,6 +71,7 @@ func TestConformanceInPostgres(t *testing.T) {
 			// File by file: each arrival, then a build.
 			t.Setenv("ELT_ENGINE_DSN", pgtest.Database(t, server, fmt.Sprintf("byfile%d", i)))
 			lake := t.TempDir()
+			testutil.MkdirAll(t, filepath.Join(lake, "events"), filepath.Join(lake, "transactions"), filepath.Join(lake, "users"))
 			inc := []string{"--project", proj, "--target", "pg", "--bronze", lake, "--warehouse", filepath.Join(t.TempDir(), "inc.duckdb")}
 			for _, f := range testutil.Arrivals(t, bronze) {
 				testutil.CopyFile(t, filepath.Join(bronze, f), filepath.Join(lake, f))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/digitalservices/elt/internal/diag"
@@ -16,7 +17,9 @@ import (
 // EngineStatement is a model's statement for another engine.
 type EngineStatement struct {
 	Model *project.Model
-	// SQL creates the model under its staging name.
+	// SQL creates the model under its staging name; for a seed (Model.Seed
+	// set), it is DuckDB's query reading the seed's file, whose rows are
+	// copied to the engine.
 	SQL string
 }
 
@@ -27,7 +30,7 @@ type EngineStatement struct {
 // at its place in the model's file. columns lists a relation's columns
 // for the constructs that need them (SELECT * EXCLUDE), or is nil.
 func ForEngine(ctx context.Context, parser dialect.Parser, p *project.Project, g *plan.Graph, ids []string, columns func(schema, name string) ([]string, error)) ([]EngineStatement, error) {
-	e, vars := dialect.Engine(p.Config.Engine), p.Config.Vars
+	e, vars, macros := dialect.Engine(p.Config.Engine), p.Config.Vars, engineMacros(p.Macros)
 	built := map[string]bool{}
 	for _, id := range ids {
 		built[id] = true
@@ -37,6 +40,11 @@ func ForEngine(ctx context.Context, parser dialect.Parser, p *project.Project, g
 	for _, id := range ids {
 		n := g.Nodes[id]
 		m := n.Model
+		if m.Seed != "" {
+			// Read by DuckDB here, its rows copied to the engine.
+			out = append(out, EngineStatement{Model: m, SQL: TrimBody(m.Body)})
+			continue
+		}
 		body, back, err := n.RewriteMapped(func(ref string) string {
 			if !built[ref] {
 				return ""
@@ -47,7 +55,7 @@ func ForEngine(ctx context.Context, parser dialect.Parser, p *project.Project, g
 		if err != nil {
 			return nil, err
 		}
-		sql, err := dialect.Translate(ctx, parser, body, e, dialect.Options{Vars: modelVars(vars, m), Columns: columns})
+		sql, err := dialect.Translate(ctx, parser, body, e, dialect.Options{Vars: modelVars(vars, m), Columns: columns, Macros: macros})
 		if err != nil {
 			errs = append(errs, placed(m, back, err))
 			continue
@@ -56,7 +64,7 @@ func ForEngine(ctx context.Context, parser dialect.Parser, p *project.Project, g
 		if m.Header.Materialized == project.View {
 			kind = "VIEW"
 		}
-		out = append(out, EngineStatement{Model: m, SQL: fmt.Sprintf("CREATE %s %s AS\n%s", kind, sqlname.Staging(m.Schema, m.Name), sql)})
+		out = append(out, EngineStatement{Model: m, SQL: fmt.Sprintf("CREATE %s %s%s AS\n%s", kind, sqlname.Staging(m.Schema, m.Name), tableOptions(e, m), sql)})
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -89,3 +97,63 @@ func placed(m *project.Model, back func(int) int, err error) error {
 	return diag.At(m.Path, m.Text, line, col, "%s", te.Error())
 }
 
+
+// tableOptions are a Redshift table's distribution and sort keys, from
+// the model header's redshift: section, as CREATE TABLE ... AS takes them.
+func tableOptions(e dialect.Engine, m *project.Model) string {
+	rs := m.Header.Redshift
+	if e != dialect.Redshift || rs == nil || m.Header.Materialized == project.View {
+		return ""
+	}
+	var b strings.Builder
+	switch {
+	case rs.DistKey != "":
+		fmt.Fprintf(&b, " DISTKEY(%s)", sqlname.Ident(rs.DistKey))
+	case rs.DistStyle != "":
+		fmt.Fprintf(&b, " DISTSTYLE %s", strings.ToUpper(rs.DistStyle))
+	}
+	if len(rs.SortKey) > 0 {
+		keys := make([]string, len(rs.SortKey))
+		for i, k := range rs.SortKey {
+			keys[i] = sqlname.Ident(k)
+		}
+		style := ""
+		if rs.SortStyle != "" {
+			style = strings.ToUpper(rs.SortStyle) + " "
+		}
+		fmt.Fprintf(&b, " %sSORTKEY(%s)", style, strings.Join(keys, ", "))
+	}
+	return b.String()
+}
+
+// macroRe reads a scalar macro's CREATE MACRO statement: its name, its
+// parameters and its expression.
+var macroRe = regexp.MustCompile(`(?is)^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?MACRO\s+([A-Za-z_][\w.]*)\s*\(([^()]*)\)\s+AS\s+(.*?)[\s;]*$`)
+
+// engineMacros are the project's scalar macros, which a translation
+// writes out where a model calls them (an engine has no DuckDB macros).
+// Table macros and parameters with defaults are left out: a model calling
+// one is refused as calling an unknown function.
+func engineMacros(files []project.Macro) map[string]dialect.Macro {
+	out := map[string]dialect.Macro{}
+	for _, f := range files {
+		for _, st := range f.Statements {
+			m := macroRe.FindStringSubmatch(st.SQL)
+			if m == nil || strings.HasPrefix(strings.ToUpper(strings.TrimSpace(m[3])), "TABLE") || strings.Contains(m[2], ":=") {
+				continue
+			}
+			var params []string
+			for _, p := range strings.Split(m[2], ",") {
+				if p = strings.TrimSpace(p); p != "" {
+					params = append(params, strings.ToLower(p))
+				}
+			}
+			name := m[1]
+			if i := strings.LastIndexByte(name, '.'); i >= 0 {
+				name = name[i+1:]
+			}
+			out[strings.ToLower(name)] = dialect.Macro{Params: params, Body: m[3]}
+		}
+	}
+	return out
+}

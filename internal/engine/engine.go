@@ -19,7 +19,6 @@ import (
 
 	"github.com/digitalservices/elt/internal/check"
 	"github.com/digitalservices/elt/internal/dialect"
-	"github.com/digitalservices/elt/internal/engine/load"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
@@ -70,15 +69,6 @@ func Refuse(p *project.Project) error {
 			why = append(why, fmt.Sprintf("source %s reads Kafka (its offsets commit with its rows in elt's own warehouse)", name))
 		}
 	}
-	if len(p.Macros) > 0 {
-		why = append(why, "macros/ holds DuckDB macros")
-	}
-	for _, m := range p.Models {
-		if m.Seed != "" {
-			why = append(why, "seeds/ holds seeds")
-			break
-		}
-	}
 	if len(why) == 0 {
 		return nil
 	}
@@ -105,7 +95,7 @@ func Run(ctx context.Context, b Build, dsn string) (*Summary, error) {
 		return nil, err
 	}
 	sum := &Summary{}
-	if sum.Files, sum.Dropped, err = syncBronze(ctx, tx, e, b.Duck, b.Project); err != nil {
+	if sum.Files, sum.Dropped, err = b.syncBronze(ctx, tx, e); err != nil {
 		return nil, err
 	}
 	if err := b.models(ctx, tx, e); err != nil {
@@ -140,12 +130,18 @@ func prepare(ctx context.Context, tx pgx.Tx, e dialect.Engine, g *plan.Graph, id
 	}
 	for _, stmt := range []string{
 		`CREATE TABLE IF NOT EXISTS elt.runs (run_id BIGINT NOT NULL, finished_at TIMESTAMP NOT NULL, args VARCHAR(4096), models INTEGER, files INTEGER)`,
-		// One build at a time: the second waits here for the first's commit.
-		`LOCK TABLE elt.runs IN EXCLUSIVE MODE`,
 	} {
 		if _, err := tx.Exec(ctx, stmt); err != nil {
 			return fmt.Errorf("prepare the engine: %w", err)
 		}
+	}
+	// One build at a time: the second waits here for the first's commit.
+	lock := `LOCK TABLE elt.runs IN EXCLUSIVE MODE`
+	if e == dialect.Redshift {
+		lock = `LOCK elt.runs`
+	}
+	if _, err := tx.Exec(ctx, lock); err != nil {
+		return fmt.Errorf("wait for other builds in the engine: %w", err)
 	}
 	rows, err := tx.Query(ctx, `SELECT table_schema, table_name, table_type FROM information_schema.tables WHERE table_name LIKE '\_elt\_staging\_%'`)
 	if err != nil {

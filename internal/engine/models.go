@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -12,6 +11,7 @@ import (
 	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/dialect"
+	"github.com/digitalservices/elt/internal/engine/load"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
@@ -36,9 +36,17 @@ func (b Build) models(ctx context.Context, tx pgx.Tx, e dialect.Engine) error {
 		return err
 	}
 	rep := event.Or(b.Events)
+	into, err := b.copier(ctx, tx, e)
+	if err != nil {
+		return err
+	}
 	for i, s := range stmts {
 		start := time.Now()
-		if _, err := tx.Exec(ctx, s.SQL); err != nil {
+		if s.Model.Seed != "" {
+			if err := b.seed(ctx, tx, e, s, into); err != nil {
+				return err
+			}
+		} else if _, err := tx.Exec(ctx, s.SQL); err != nil {
 			rep.Report(event.ModelDone{Index: i + 1, Count: len(stmts), Model: s.Model.ID(), Mode: string(s.Model.Header.Materialized),
 				Status: event.ModelFailed, Seconds: time.Since(start).Seconds(), Error: err.Error()})
 			return &diag.FileError{Path: s.Model.Path, Msg: fmt.Sprintf("the %s engine refused the translated model: %v (elt compile --target %s %s prints what was sent)",
@@ -52,6 +60,26 @@ func (b Build) models(ctx context.Context, tx pgx.Tx, e dialect.Engine) error {
 		}
 		rep.Report(event.ModelDone{Index: i + 1, Count: len(stmts), Model: s.Model.ID(), Mode: string(s.Model.Header.Materialized),
 			Status: event.ModelBuilt, Rows: rows, Seconds: time.Since(start).Seconds()})
+	}
+	return nil
+}
+
+// seed reads a seed's file with DuckDB and copies its rows to the engine
+// under the seed's staging name.
+func (b Build) seed(ctx context.Context, tx pgx.Tx, e dialect.Engine, s compile.EngineStatement, into copyFunc) error {
+	m := s.Model
+	staging := sqlname.Staging(m.Schema, m.Name)
+	cols, err := load.Columns(ctx, b.Duck, s.SQL)
+	if err == nil {
+		var create string
+		if create, err = load.CreateTable(e, staging, cols); err == nil {
+			if _, err = tx.Exec(ctx, create); err == nil {
+				err = into(ctx, s.SQL, staging, cols, 0)
+			}
+		}
+	}
+	if err != nil {
+		return &diag.FileError{Path: m.Seed, Msg: fmt.Sprintf("copy the seed %s to the engine: %v", m.ID(), err)}
 	}
 	return nil
 }

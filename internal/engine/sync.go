@@ -9,7 +9,7 @@ import (
 
 	"github.com/digitalservices/elt/internal/dialect"
 	"github.com/digitalservices/elt/internal/engine/load"
-	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/lake"
 	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -65,7 +65,12 @@ type table struct {
 // engine lacks or holds another version of are (re)copied, those of files
 // no longer in elt's manifest deleted. A bronze table whose columns
 // changed (a field added to the source) is copied whole again.
-func syncBronze(ctx context.Context, tx pgx.Tx, e dialect.Engine, duck *warehouse.DB, p *project.Project) (copied, dropped int, err error) {
+func (b Build) syncBronze(ctx context.Context, tx pgx.Tx, e dialect.Engine) (copied, dropped int, err error) {
+	duck, p := b.Duck, b.Project
+	into, err := b.copier(ctx, tx, e)
+	if err != nil {
+		return 0, 0, err
+	}
 	local, err := localManifest(ctx, duck)
 	if err != nil {
 		return 0, 0, fmt.Errorf("read elt's manifest: %w", err)
@@ -148,7 +153,7 @@ func syncBronze(ctx context.Context, tx pgx.Tx, e dialect.Engine, duck *warehous
 			if err != nil {
 				return 0, 0, err
 			}
-			for start := 0; start < len(files); start += 500 {
+			for chunk, start := 0, 0; start < len(files); chunk, start = chunk+1, start+500 {
 				part := files[start:min(start+500, len(files))]
 				lits := make([]string, len(part))
 				for i, f := range part {
@@ -158,13 +163,51 @@ func syncBronze(ctx context.Context, tx pgx.Tx, e dialect.Engine, duck *warehous
 				if t.source {
 					query += " AND source = " + sqlname.Literal(src)
 				}
-				if _, err := load.Copy(ctx, duck, query, tx, t.rel, cols); err != nil {
+				if err := into(ctx, query, t.rel, cols, chunk); err != nil {
 					return 0, 0, fmt.Errorf("copy %s's files into %s: %w", src, t.rel, err)
 				}
 			}
 		}
 	}
 	return len(fresh), len(gone), nil
+}
+
+// copyFunc copies the rows of a query of elt's warehouse into rel on the
+// engine; chunk numbers the copies into one relation in a build.
+type copyFunc func(ctx context.Context, query string, rel sqlname.Relation, cols []load.Column, chunk int) error
+
+// copier returns how rows of elt's warehouse reach the engine: over
+// PostgreSQL's COPY, or as Parquet files under the target's S3 stage
+// (a folder per run, table and chunk) loaded by Redshift's COPY.
+func (b Build) copier(ctx context.Context, tx pgx.Tx, e dialect.Engine) (copyFunc, error) {
+	if e != dialect.Redshift {
+		return func(ctx context.Context, query string, rel sqlname.Relation, cols []load.Column, _ int) error {
+			_, err := load.Copy(ctx, b.Duck, query, tx, rel, cols)
+			return err
+		}, nil
+	}
+	cfg := b.Project.Config
+	st, err := lake.Connect(ctx, cfg.Storage)
+	if err != nil {
+		return nil, err
+	}
+	stage, err := lake.Parse(cfg.EngineLoad.Stage)
+	if err != nil {
+		return nil, fmt.Errorf("target %s: load.stage: %w", cfg.Target, err)
+	}
+	tmp := cfg.DuckDB.TempDirectory
+	if tmp == "" {
+		tmp = b.Project.Resolve(cfg.Paths.Warehouse) + ".tmp"
+	}
+	return func(ctx context.Context, query string, rel sqlname.Relation, cols []load.Column, chunk int) error {
+		folder := stage.Join(fmt.Sprintf("run=%d", b.RunID), strings.ReplaceAll(strings.ReplaceAll(string(rel), `"`, ""), ".", "__"), fmt.Sprintf("part=%d", chunk))
+		copyStmt, err := load.RedshiftLoad(ctx, b.Duck, query, cols, st, tmp, rel, folder.String(), cfg.EngineLoad.IAMRole)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, copyStmt)
+		return err
+	}, nil
 }
 
 // sameColumns tells whether the engine has rel with cols's names, in

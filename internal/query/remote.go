@@ -180,7 +180,15 @@ func readRemote(rows *sql.Rows, limit int) (*output.Result, error) {
 			switch x := v.(type) {
 			case []byte:
 				if t := types[i].DatabaseTypeName(); t == "JSON" || t == "JSONB" {
-					row[i] = string(x)
+					// Parsed, as DuckDB's driver gives a JSON value, so it
+					// renders as the warehouse's (keys in order, a repeated
+					// key's last value).
+					var v any
+					if json.Unmarshal(x, &v) == nil {
+						row[i] = v
+					} else {
+						row[i] = string(x)
+					}
 				}
 			case string:
 				if types[i].DatabaseTypeName() == "NUMERIC" {

@@ -1,0 +1,272 @@
+-- silver.events (incremental) from models/silver/events.sql, for redshift (target rs): built under its staging name, published by a rename
+CREATE TABLE "silver"."_elt_staging_events" AS
+SELECT
+    event_id,
+    session_id,
+    user_id,
+    event_type,
+    event_timestamp,
+    properties,
+    source_file,
+    source_line
+FROM (
+    SELECT
+        event_id,
+        session_id,
+        user_id,
+        event_type,
+        event_timestamp,
+        properties,
+        _file AS source_file,
+        _line AS source_line,
+        row_number() OVER (PARTITION BY event_id ORDER BY event_timestamp DESC NULLS LAST, _file DESC NULLS LAST, _line DESC NULLS LAST) AS __qualify_1
+    FROM bronze.events
+) AS __qualify
+WHERE __qualify_1 = 1;
+
+-- silver.transactions (incremental) from models/silver/transactions.sql, for redshift (target rs): built under its staging name, published by a rename
+CREATE TABLE "silver"."_elt_staging_transactions" AS
+SELECT
+    transaction_id,
+    session_id,
+    user_id,
+    amount,
+    currency,
+    status,
+    transaction_timestamp,
+    source_file,
+    source_line
+FROM (
+    SELECT
+        transaction_id,
+        session_id,
+        user_id,
+        amount,
+        currency,
+        status,
+        transaction_timestamp,
+        _file AS source_file,
+        _line AS source_line,
+        row_number() OVER (PARTITION BY transaction_id ORDER BY transaction_timestamp DESC NULLS LAST, _file DESC NULLS LAST, _line DESC NULLS LAST) AS __qualify_1
+    FROM bronze.transactions
+) AS __qualify
+WHERE __qualify_1 = 1;
+
+-- gold.fraud_velocity_alerts (incremental) from models/gold/fraud_velocity_alerts.sql, for redshift (target rs): built under its staging name, published by a rename
+CREATE TABLE "gold"."_elt_staging_fraud_velocity_alerts" AS
+WITH tx AS (
+    SELECT
+        transaction_id,
+        user_id,
+        status,
+        transaction_timestamp
+    FROM silver._elt_staging_transactions AS transactions
+    WHERE user_id IS NOT NULL
+)
+SELECT
+    t.transaction_id,
+    t.user_id,
+    t.transaction_timestamp,
+    CAST(count(*) AS INTEGER) AS transactions_in_window,
+    CAST(count(CASE WHEN w.status = 'failed' THEN 1 END) AS INTEGER) AS failed_in_window
+FROM tx AS t
+JOIN tx AS w
+    ON (w.user_id = t.user_id) AND (w.transaction_timestamp BETWEEN (t.transaction_timestamp - (60 * INTERVAL '1 second')) AND t.transaction_timestamp)
+GROUP BY t.transaction_id, t.user_id, t.transaction_timestamp
+HAVING count(*) > 3;
+
+-- silver.users (incremental) from models/silver/users.sql, for redshift (target rs): built under its staging name, published by a rename
+CREATE TABLE "silver"."_elt_staging_users" AS
+SELECT
+    user_id,
+    country,
+    device,
+    signup_date,
+    updated_at,
+    source_file,
+    source_line
+FROM (
+    SELECT
+        user_id,
+        country,
+        device,
+        signup_date,
+        updated_at,
+        _file AS source_file,
+        _line AS source_line,
+        row_number() OVER (PARTITION BY user_id ORDER BY updated_at DESC NULLS LAST, _file DESC NULLS LAST, _line DESC NULLS LAST) AS __qualify_1
+    FROM bronze.users
+) AS __qualify
+WHERE __qualify_1 = 1;
+
+-- gold.user_session_analysis (incremental) from models/gold/user_session_analysis.sql, for redshift (target rs): built under its staging name, published by a rename
+CREATE TABLE "gold"."_elt_staging_user_session_analysis" DISTKEY("user_id") SORTKEY("session_start_time") AS
+WITH sessions AS (
+    SELECT
+        session_id,
+        min(event_timestamp) AS session_start_time,
+        count(*) AS total_events,
+        max(__arg_1) AS user_id
+    FROM (
+        SELECT
+            events.*,
+            FIRST_VALUE(CASE WHEN user_id IS NOT NULL THEN user_id END) OVER (PARTITION BY session_id ORDER BY CASE WHEN user_id IS NOT NULL THEN 0 ELSE 1 END, event_timestamp NULLS LAST, event_id NULLS LAST ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS __arg_1
+        FROM silver._elt_staging_events AS events
+    ) AS events
+    GROUP BY session_id
+),
+main_event_type AS (
+    SELECT
+        session_id,
+        event_type
+    FROM (
+        SELECT
+            session_id,
+            event_type,
+            row_number() OVER (PARTITION BY session_id ORDER BY n DESC NULLS LAST, first_seen NULLS LAST, event_type NULLS LAST) AS __qualify_1
+        FROM (
+            SELECT
+                session_id,
+                event_type,
+                count(*) AS n,
+                min(event_timestamp) AS first_seen
+            FROM silver._elt_staging_events AS events
+            GROUP BY session_id, event_type
+        ) AS __subquery_1
+    ) AS __qualify
+    WHERE __qualify_1 = 1
+),
+chosen_transaction AS (
+    SELECT
+        session_id,
+        transaction_id,
+        user_id,
+        amount,
+        currency
+    FROM (
+        SELECT
+            session_id,
+            transaction_id,
+            user_id,
+            amount,
+            currency,
+            row_number() OVER (PARTITION BY session_id ORDER BY transaction_timestamp DESC NULLS LAST, transaction_id DESC NULLS LAST) AS __qualify_1
+        FROM silver._elt_staging_transactions AS transactions
+        WHERE status = 'completed'
+    ) AS __qualify
+    WHERE __qualify_1 = 1
+)
+SELECT
+    CAST(s.session_id AS VARCHAR(MAX)) AS session_id,
+    CAST(coalesce(s.user_id, t.user_id) AS VARCHAR(MAX)) AS user_id,
+    CAST(u.country AS VARCHAR(MAX)) AS user_country,
+    CAST(u.device AS VARCHAR(MAX)) AS user_device,
+    CAST(s.session_start_time AS TIMESTAMP) AS session_start_time,
+    CAST(s.total_events AS INTEGER) AS total_events,
+    CAST(m.event_type AS VARCHAR(MAX)) AS event_type,
+    CAST(t.transaction_id AS VARCHAR(MAX)) AS transaction_id,
+    CAST(t.amount AS DECIMAL(10,2)) AS amount,
+    CAST(t.currency AS VARCHAR(MAX)) AS currency,
+    CAST(t.transaction_id IS NOT NULL AS BOOLEAN) AS is_conversion
+FROM sessions AS s
+JOIN main_event_type AS m USING (session_id)
+LEFT JOIN chosen_transaction AS t USING (session_id)
+LEFT JOIN silver._elt_staging_users AS u
+    ON u.user_id = coalesce(s.user_id, t.user_id)
+ORDER BY s.session_start_time NULLS LAST, s.session_id NULLS LAST;
+
+-- gold.user_features (incremental) from models/gold/user_features.sql, for redshift (target rs): built under its staging name, published by a rename
+CREATE TABLE "gold"."_elt_staging_user_features" AS
+WITH tx AS (
+    SELECT
+        user_id,
+        transaction_timestamp,
+        amount,
+        currency
+    FROM silver._elt_staging_transactions AS transactions
+    WHERE user_id IS NOT NULL
+),
+last_tx AS (
+    SELECT
+        user_id,
+        max(transaction_timestamp) AS latest_transaction
+    FROM tx
+    GROUP BY user_id
+),
+windows AS (
+    SELECT
+        l.user_id,
+        l.latest_transaction,
+        CAST(count(CASE WHEN t.transaction_timestamp >= (l.latest_transaction - INTERVAL '1 minute') THEN 1 END) AS INTEGER) AS transactions_1m,
+        CAST(count(CASE WHEN t.transaction_timestamp >= (l.latest_transaction - INTERVAL '1 hour') THEN 1 END) AS INTEGER) AS transactions_1h,
+        CAST(count(CASE WHEN t.transaction_timestamp >= (l.latest_transaction - INTERVAL '24 hour') THEN 1 END) AS INTEGER) AS transactions_24h
+    FROM last_tx AS l
+    JOIN tx AS t USING (user_id)
+    GROUP BY l.user_id, l.latest_transaction
+),
+amounts AS (
+    SELECT
+        user_id,
+        CAST(('{' || LISTAGG('"' || replace(replace(replace(replace(replace(CAST(currency AS VARCHAR(MAX)), '\\', '\\\\'), '"', '\\"'), chr(10), '\\n'), chr(13), '\\r'), chr(9), '\\t') || '"' || ':' || coalesce(regexp_replace(rtrim(CAST(avg_amount AS VARCHAR(MAX)), '0'), '\\.$', '.0'), 'null'), ',') WITHIN GROUP (ORDER BY currency NULLS LAST) || '}') AS VARCHAR(MAX)) AS avg_amount_by_currency
+    FROM (
+        SELECT
+            user_id,
+            currency,
+            CAST(round(avg(amount), 2) AS DECIMAL(12,2)) AS avg_amount
+        FROM tx
+        GROUP BY user_id, currency
+    ) AS __subquery_1
+    GROUP BY user_id
+),
+sessions AS (
+    SELECT
+        user_id,
+        CAST(count(*) AS INTEGER) AS sessions,
+        CAST(avg(CAST(is_conversion AS INTEGER)) AS DOUBLE PRECISION) AS conversion_rate
+    FROM gold._elt_staging_user_session_analysis AS user_session_analysis
+    WHERE user_id IS NOT NULL
+    GROUP BY user_id
+),
+events AS (
+    SELECT
+        user_id,
+        max(event_timestamp) AS latest_event
+    FROM silver._elt_staging_events AS events
+    WHERE user_id IS NOT NULL
+    GROUP BY user_id
+),
+users AS (
+    SELECT
+        user_id
+    FROM silver._elt_staging_users AS users
+    UNION
+    (
+        SELECT
+            user_id
+        FROM events
+        UNION
+        SELECT
+            user_id
+        FROM last_tx
+        UNION
+        SELECT
+            user_id
+        FROM sessions
+    )
+)
+SELECT
+    u.user_id,
+    coalesce(w.transactions_1m, 0) AS transactions_1m,
+    coalesce(w.transactions_1h, 0) AS transactions_1h,
+    coalesce(w.transactions_24h, 0) AS transactions_24h,
+    w.latest_transaction,
+    coalesce(s.sessions, 0) AS sessions,
+    coalesce(s.conversion_rate, 0) AS conversion_rate,
+    a.avg_amount_by_currency,
+    e.latest_event
+FROM users AS u
+LEFT JOIN windows AS w USING (user_id)
+LEFT JOIN amounts AS a USING (user_id)
+LEFT JOIN sessions AS s USING (user_id)
+LEFT JOIN events AS e USING (user_id);
+
