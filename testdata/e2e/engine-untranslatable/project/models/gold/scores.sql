@@ -1,7 +1,7 @@
 /*
 materialized: table
-description: each player's scores, plus one
+description: each player's scores, each plus one
 */
 SELECT player,
-       list_transform(scores, s -> s + 1) AS bumped
-FROM (SELECT 'ann' AS player, [1, 2, 3] AS scores)
+       list_transform(string_split(scores, ';'), s -> s::INTEGER + 1) AS bumped
+FROM ref.players
