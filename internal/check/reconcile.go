@@ -120,17 +120,34 @@ func reconcileWith(g *plan.Graph, ids []string, src ingest.Source, filters func(
 	return id, ""
 }
 
-// ReconciledBy is the model among ids a source is reconciled against, or
-// "" and why it is not reconciled: the rule a build in another engine
-// follows too.
-func ReconciledBy(ctx context.Context, q warehouse.Querier, g *plan.Graph, ids []string, src ingest.Source) (string, string) {
-	return reconcileWith(g, ids, src, func(n *plan.Node) bool { return modelFilters(ctx, q, n.Model) })
+// Reconciled is a source and the model it is reconciled against: what a
+// build in another engine counts there.
+type Reconciled struct {
+	Source string
+	// Key is the source's key ("" for none), Bronze its table.
+	Key    string
+	Bronze sqlname.Relation
+	Model  *project.Model
+	// Filters tells whether the model's SQL filters (WHERE or HAVING).
+	Filters bool
 }
 
-// Filters tells whether a model's SQL has a WHERE or HAVING anywhere (by
-// DuckDB's syntax tree, which q parses): whether it may leave records out
-// on purpose.
-func Filters(ctx context.Context, q warehouse.Querier, m *project.Model) bool { return modelFilters(ctx, q, m) }
+// Reconcilable pairs each of p's sources with the model among ids it is
+// reconciled against, by the rule of Reconcile; a source that is not is
+// reported to rep as a warning with the reason. q parses the models.
+func Reconcilable(ctx context.Context, q warehouse.Querier, p *project.Project, g *plan.Graph, ids []string, rep event.Reporter) []Reconciled {
+	var out []Reconciled
+	for _, src := range ingest.Declared(p.Config, p.Resolve(p.Config.Paths.Bronze)) {
+		id, why := reconcileWith(g, ids, src, func(n *plan.Node) bool { return modelFilters(ctx, q, n.Model) })
+		if id == "" {
+			rep.Report(event.Warning{Kind: "not_reconciled", Source: src.Name, Text: fmt.Sprintf("%s: not reconciled: %s", src.Name, why)})
+			continue
+		}
+		m := g.Nodes[id].Model
+		out = append(out, Reconciled{Source: src.Name, Key: src.Key, Bronze: src.Table(), Model: m, Filters: modelFilters(ctx, q, m)})
+	}
+	return out
+}
 
 // Reconcile counts each ingested source against the model that keeps one
 // row per record (reconcileWith); a source that cannot be is reported as a

@@ -97,7 +97,6 @@ func placed(m *project.Model, back func(int) int, err error) error {
 	return diag.At(m.Path, m.Text, line, col, "%s", te.Error())
 }
 
-
 // tableOptions are a Redshift table's distribution and sort keys, from
 // the model header's redshift: section, as CREATE TABLE ... AS takes them.
 func tableOptions(e dialect.Engine, m *project.Model) string {

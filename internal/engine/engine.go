@@ -18,7 +18,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/digitalservices/elt/internal/check"
+	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/dialect"
+	"github.com/digitalservices/elt/internal/engine/target"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
@@ -52,10 +54,10 @@ type Summary struct {
 // DSN is the engine's connection, from ELT_ENGINE_DSN, or an error
 // saying to set it.
 func DSN(p *project.Project) (string, error) {
-	dsn := os.Getenv(project.EngineEnv)
+	dsn := os.Getenv(target.DSNEnv)
 	if dsn == "" {
 		return "", fmt.Errorf("target %s builds in %s: set %s to its connection (postgres://user@host:port/db); it is never read from %s",
-			p.Config.Target, p.Config.Engine, project.EngineEnv, project.ConfigFile)
+			p.Config.Target, p.Config.Engine, target.DSNEnv, project.ConfigFile)
 	}
 	return dsn, nil
 }
@@ -76,13 +78,28 @@ func Refuse(p *project.Project) error {
 		p.Config.Target, p.Config.Engine, strings.Join(why, "; "))
 }
 
+// Check refuses, before anything runs, a build in another engine that
+// cannot be made: a project with what elt does not build there, a model
+// with a construct that has no translation (at its place in the file), or
+// no ELT_ENGINE_DSN.
+func Check(ctx context.Context, parser *warehouse.DB, p *project.Project, g *plan.Graph, ids []string) error {
+	if err := Refuse(p); err != nil {
+		return err
+	}
+	if _, err := compile.ForEngine(ctx, parser, p, g, ids, nil); err != nil {
+		return err
+	}
+	_, err := DSN(p)
+	return err
+}
+
 // Run connects to the engine at dsn and builds there: the copy of what
 // ingestion loaded, the models, the reconciliation and the run's row in
 // elt.runs, in one transaction.
 func Run(ctx context.Context, b Build, dsn string) (*Summary, error) {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("connect to the %s engine (%s): %w", b.Project.Config.Engine, project.EngineEnv, err)
+		return nil, fmt.Errorf("connect to the %s engine (%s): %w", b.Project.Config.Engine, target.DSNEnv, err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	tx, err := conn.Begin(ctx)

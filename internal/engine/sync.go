@@ -9,7 +9,6 @@ import (
 
 	"github.com/digitalservices/elt/internal/dialect"
 	"github.com/digitalservices/elt/internal/engine/load"
-	"github.com/digitalservices/elt/internal/lake"
 	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -187,21 +186,17 @@ func (b Build) copier(ctx context.Context, tx pgx.Tx, e dialect.Engine) (copyFun
 		}, nil
 	}
 	cfg := b.Project.Config
-	st, err := lake.Connect(ctx, cfg.Storage)
-	if err != nil {
-		return nil, err
-	}
-	stage, err := lake.Parse(cfg.EngineLoad.Stage)
-	if err != nil {
-		return nil, fmt.Errorf("target %s: load.stage: %w", cfg.Target, err)
-	}
 	tmp := cfg.DuckDB.TempDirectory
 	if tmp == "" {
 		tmp = b.Project.Resolve(cfg.Paths.Warehouse) + ".tmp"
 	}
+	stage, err := load.OpenStage(ctx, cfg.Storage, cfg.EngineLoad.Stage, cfg.EngineLoad.IAMRole, tmp)
+	if err != nil {
+		return nil, fmt.Errorf("target %s: %w", cfg.Target, err)
+	}
 	return func(ctx context.Context, query string, rel sqlname.Relation, cols []load.Column, chunk int) error {
-		folder := stage.Join(fmt.Sprintf("run=%d", b.RunID), strings.ReplaceAll(strings.ReplaceAll(string(rel), `"`, ""), ".", "__"), fmt.Sprintf("part=%d", chunk))
-		copyStmt, err := load.RedshiftLoad(ctx, b.Duck, query, cols, st, tmp, rel, folder.String(), cfg.EngineLoad.IAMRole)
+		table := strings.ReplaceAll(strings.ReplaceAll(string(rel), `"`, ""), ".", "__")
+		copyStmt, err := stage.Load(ctx, b.Duck, query, cols, rel, fmt.Sprintf("run=%d", b.RunID), table, fmt.Sprintf("part=%d", chunk))
 		if err != nil {
 			return err
 		}

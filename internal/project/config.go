@@ -18,6 +18,7 @@ import (
 
 	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/diag"
+	"github.com/digitalservices/elt/internal/engine/target"
 	"github.com/digitalservices/elt/internal/lake"
 	"github.com/digitalservices/elt/internal/serve/settings"
 )
@@ -53,12 +54,9 @@ type Config struct {
 	Seeds SeedConfigs `yaml:"seeds"`
 	// Target is the target chosen, "" for none.
 	Target string `yaml:"-"`
-	// Engine is where the chosen target builds: "" for the embedded
-	// DuckDB, else postgres or redshift (its connection from
-	// ELT_ENGINE_DSN, never from elt.yaml).
-	Engine string `yaml:"-"`
-	// EngineLoad is how a redshift target's records reach it.
-	EngineLoad EngineLoad `yaml:"-"`
+	// Engine and EngineLoad are the chosen target's (Target), "" for DuckDB.
+	Engine     string      `yaml:"-"`
+	EngineLoad target.Load `yaml:"-"`
 	// Text is elt.yaml as written, for placing errors found later.
 	Text string `yaml:"-"`
 }
@@ -104,23 +102,11 @@ type Target struct {
 	Vars    map[string]any `yaml:"vars"`
 	Online  OnlineStore    `yaml:"online"`
 	Storage lake.Settings  `yaml:"storage"`
-	// Engine builds the project in another engine: postgres or redshift
-	// (the models translated from DuckDB's syntax tree of them).
-	Engine string `yaml:"engine"`
-	// Load is how a redshift target's records reach it.
-	Load EngineLoad `yaml:"load"`
+	// Engine builds in postgres or redshift; Load is how records reach
+	// redshift (target.Problem says what is wrong with them).
+	Engine string      `yaml:"engine"`
+	Load   target.Load `yaml:"load"`
 }
-
-// EngineLoad is how the checked records of a redshift target reach it:
-// Parquet files under an s3:// prefix, loaded by COPY with an IAM role.
-type EngineLoad struct {
-	Stage   string `yaml:"stage"`
-	IAMRole string `yaml:"iam_role"`
-}
-
-// EngineEnv is the environment variable holding an engine's connection
-// (a PostgreSQL URL or key=value DSN): never written in elt.yaml.
-const EngineEnv = "ELT_ENGINE_DSN"
 
 // SeedConfig describes one seed.
 type SeedConfig struct {
@@ -272,6 +258,9 @@ func (c *Config) validate(text string) error {
 		vars(c.Targets[name].Vars, "targets", name)
 		storage(c.Targets[name].Storage, "targets", name)
 		paths(c.Targets[name].Paths, "targets", name)
+		if key, msg := target.Problem(c.Targets[name].Engine, c.Targets[name].Load); key != "" {
+			at([]string{"targets", name, key}, "target "+name+": "+msg)
+		}
 	}
 	if m := c.Models.Materialized; m != "" && !validMaterialized(m) {
 		bad("materialized", "materialized must be one of %s, found %q", materializationList(), m)
@@ -480,8 +469,8 @@ func (c *Config) applyTarget(name string) error {
 		return &UsageError{Msg: fmt.Sprintf("no target %q in %s: the targets are %s", name, ConfigFile, strings.Join(names, ", "))}
 	}
 	c.Target = name
-	if err := c.useEngine(name, t); err != nil {
-		return err
+	if t.Engine != "duckdb" { // checked in validate
+		c.Engine, c.EngineLoad = t.Engine, t.Load
 	}
 	for _, kv := range [][2]*string{{&c.Paths.Bronze, &t.Paths.Bronze}, {&c.Paths.Warehouse, &t.Paths.Warehouse}, {&c.Paths.Output, &t.Paths.Output},
 		{&c.Paths.Design, &t.Paths.Design}, {&c.DuckDB.MemoryLimit, &t.DuckDB.MemoryLimit}, {&c.DuckDB.TempDirectory, &t.DuckDB.TempDirectory}, {&c.Online.RedisURL, &t.Online.RedisURL}} {
@@ -496,37 +485,6 @@ func (c *Config) applyTarget(name string) error {
 	if len(t.Vars) > 0 {
 		c.Vars = withVars(c.Vars, t.Vars)
 	}
-	return nil
-}
-
-// useEngine sets the engine a target names, refusing one elt does not
-// build in at its place in elt.yaml.
-func (c *Config) useEngine(name string, t Target) error {
-	at := func(key, format string, args ...any) error {
-		line, col := diag.NewLocator(c.Text).Find("targets", name, key)
-		return diag.At(ConfigFile, c.Text, line, col, "target %s: %s", name, fmt.Sprintf(format, args...))
-	}
-	switch t.Engine {
-	case "", "duckdb":
-		if t.Load != (EngineLoad{}) {
-			return at("load", "load: is for engine: redshift; this target builds in the embedded DuckDB")
-		}
-		return nil
-	case "postgres":
-		if t.Load != (EngineLoad{}) {
-			return at("load", "load: is for engine: redshift; PostgreSQL is loaded over its own connection")
-		}
-	case "redshift":
-		if !strings.HasPrefix(t.Load.Stage, "s3://") {
-			return at("engine", "engine: redshift loads through S3: add load: {stage: s3://bucket/prefix, iam_role: arn:aws:iam::...:role/...}")
-		}
-		if t.Load.IAMRole == "" {
-			return at("load", "load: needs iam_role: the role Redshift's COPY reads the stage with")
-		}
-	default:
-		return at("engine", "engine: %q is not one elt builds in: duckdb (the default), postgres or redshift", t.Engine)
-	}
-	c.Engine, c.EngineLoad = t.Engine, t.Load
 	return nil
 }
 

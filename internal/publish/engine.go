@@ -3,7 +3,6 @@ package publish
 import (
 	"context"
 
-	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/engine"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/plan"
@@ -12,17 +11,9 @@ import (
 )
 
 // EngineCheck refuses, before anything runs, a build in another engine
-// that cannot be made: a project with what elt does not build there, no
-// ELT_ENGINE_DSN, or a model with a construct that has no translation.
+// that cannot be made (engine.Check).
 func EngineCheck(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string) error {
-	if err := engine.Refuse(p); err != nil {
-		return err
-	}
-	if _, err := compile.ForEngine(ctx, db, p, g, ids, nil); err != nil {
-		return err
-	}
-	_, err := engine.DSN(p)
-	return err
+	return engine.Check(ctx, db, p, g, ids)
 }
 
 // EngineBuild builds the models ids in the target's engine from what the

@@ -12,6 +12,7 @@ import (
 	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/dialect"
+	"github.com/digitalservices/elt/internal/engine/target"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
@@ -29,13 +30,13 @@ type engineSession struct {
 
 // openEngine opens the engine of p's target for elt query.
 func openEngine(ctx context.Context, p *project.Project) (*Session, error) {
-	dsn := os.Getenv(project.EngineEnv)
+	dsn := os.Getenv(target.DSNEnv)
 	if dsn == "" {
-		return nil, fmt.Errorf("target %s builds in %s: set %s to its connection to query it", p.Config.Target, p.Config.Engine, project.EngineEnv)
+		return nil, fmt.Errorf("target %s builds in %s: set %s to its connection to query it", p.Config.Target, p.Config.Engine, target.DSNEnv)
 	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", project.EngineEnv, err)
+		return nil, fmt.Errorf("%s: %w", target.DSNEnv, err)
 	}
 	// Whatever gets through, the server refuses to write.
 	cfg.RuntimeParams["default_transaction_read_only"] = "on"
@@ -43,7 +44,7 @@ func openEngine(ctx context.Context, p *project.Project) (*Session, error) {
 	db := stdlib.OpenDB(*cfg)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("connect to the %s engine of target %s (%s): %w", p.Config.Engine, p.Config.Target, project.EngineEnv, err)
+		return nil, fmt.Errorf("connect to the %s engine of target %s (%s): %w", p.Config.Engine, p.Config.Target, target.DSNEnv, err)
 	}
 	parser, err := compile.Parser(ctx)
 	if err != nil {

@@ -159,3 +159,33 @@ func manifest(dir lake.URL, rels []string, sizes []int64) ([]byte, error) {
 func CopyStatement(table sqlname.Relation, manifest lake.URL, iamRole string) string {
 	return fmt.Sprintf("COPY %s\nFROM %s\nIAM_ROLE %s\nFORMAT AS PARQUET\nMANIFEST;\n", table, redshift.Literal(manifest.String()), redshift.Literal(iamRole))
 }
+
+// Stage is the s3:// folder a Redshift target's loads go through, with
+// the role Redshift reads it as (the target's load: section).
+type Stage struct {
+	store   *lake.Store
+	root    lake.URL
+	iamRole string
+	tmpDir  string
+}
+
+// OpenStage connects to the stage at prefix (through storage, the
+// project's storage: settings); DuckDB writes the files under tmpDir
+// first.
+func OpenStage(ctx context.Context, storage lake.Settings, prefix, iamRole, tmpDir string) (*Stage, error) {
+	root, err := lake.Parse(prefix)
+	if err != nil {
+		return nil, fmt.Errorf("load.stage: %w", err)
+	}
+	st, err := lake.Connect(ctx, storage)
+	if err != nil {
+		return nil, err
+	}
+	return &Stage{store: st, root: root, iamRole: iamRole, tmpDir: tmpDir}, nil
+}
+
+// Load writes query's rows under the stage's folder named by elem
+// (RedshiftLoad) and returns the COPY that loads them into table.
+func (s *Stage) Load(ctx context.Context, duck warehouse.Querier, query string, cols []Column, table sqlname.Relation, elem ...string) (string, error) {
+	return RedshiftLoad(ctx, duck, query, cols, s.store, s.tmpDir, table, s.root.Join(elem...).String(), s.iamRole)
+}
