@@ -85,13 +85,49 @@ type Since struct {
 // key with a row this build wrote, and those are all in the change set
 // (over 2M rows, 0.07 s against 0.28 s).
 func Model(ctx context.Context, q warehouse.Querier, m *project.Model, since *Since) ([]Result, error) {
+	table := sqlname.Qualified(m.Schema, m.Name)
+	query, rows, finish := planChecks(m, table, since)
+	if query == "" {
+		return finish(nil), nil
+	}
+	// One scan for every check of the model.
+	vals := make([]int64, len(rows)+1)
+	ptrs := make([]any, len(vals))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := q.QueryRowContext(ctx, query).Scan(ptrs...); err != nil {
+		// One bad check (an expression naming a missing column) should not
+		// hide the others: run them one by one to say which.
+		return one(ctx, q, m, table, rows), nil
+	}
+	results := finish(vals)
+	for i, rc := range rows {
+		if r := &results[i]; !r.Passed && rc.check.Kind != "row_count" {
+			r.Samples = samples(ctx, q, m, table, rc)
+		}
+	}
+	return results, nil
+}
+
+// Plan is the one query that counts, in DuckDB SQL, the failing rows of
+// every check of a built model in table (its rows first, then each
+// check's, as whole numbers), and what turns those counts into the
+// checks' results: for a build in another engine, which runs the query
+// translated. A model without checks has no query.
+func Plan(m *project.Model, table sqlname.Relation) (query string, finish func(counts []int64) []Result) {
+	query, _, finish = planChecks(m, table, nil)
+	return query, finish
+}
+
+// planChecks is Plan, with the row checks the query counts (row_count among
+// them, counted by the first column).
+func planChecks(m *project.Model, table sqlname.Relation, since *Since) (string, []rowCheck, func([]int64) []Result) {
 	checks := m.Checks()
 	if len(checks) == 0 {
-		return nil, nil
+		return "", nil, func([]int64) []Result { return nil }
 	}
-	table := sqlname.Qualified(m.Schema, m.Name)
 	var rows []rowCheck
-	var results []Result
 	aggs := []string{"count(*)"}
 	for _, c := range checks {
 		col := sqlname.Ident(c.Column)
@@ -127,8 +163,7 @@ func Model(ctx context.Context, q warehouse.Querier, m *project.Model, since *Si
 			rc.fail = fmt.Sprintf("%s IS NOT NULL AND NOT EXISTS (SELECT 1 FROM %s AS elt_to WHERE elt_to.%s = %s.%s)",
 				col, sqlname.Qualified(parts[0], parts[1]), sqlname.Ident(parts[2]), table, col)
 		case "row_count":
-			rows = append(rows, rc)
-			continue
+			rc.agg = "count(*)"
 		}
 		if rc.agg == "" {
 			rc.agg = "count(*) FILTER (WHERE " + rc.fail + ")"
@@ -136,35 +171,21 @@ func Model(ctx context.Context, q warehouse.Querier, m *project.Model, since *Si
 		aggs = append(aggs, rc.agg)
 		rows = append(rows, rc)
 	}
-	// One scan for every check of the model.
-	vals := make([]int64, len(aggs))
-	ptrs := make([]any, len(aggs))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	err := q.QueryRowContext(ctx, "SELECT "+strings.Join(aggs, ",\n       ")+"\nFROM "+table.String()).Scan(ptrs...)
-	if err != nil {
-		// One bad check (an expression naming a missing column) should not
-		// hide the others: run them one by one to say which.
-		return one(ctx, q, m, table, rows), nil
-	}
-	total := vals[0]
-	i := 1
-	for _, rc := range rows {
-		r := newResult(m.ID(), rc.check, total)
-		if rc.check.Kind == "row_count" {
-			r.Passed, r.Detail = rowCount(rc.check, total)
-		} else {
-			r.Failing = vals[i]
-			i++
-			r.Passed = r.Share() <= r.Allowed
+	finish := func(vals []int64) []Result {
+		var results []Result
+		for i, rc := range rows {
+			r := newResult(m.ID(), rc.check, vals[0])
+			if rc.check.Kind == "row_count" {
+				r.Passed, r.Detail = rowCount(rc.check, vals[0])
+			} else {
+				r.Failing = vals[i+1]
+				r.Passed = r.Share() <= r.Allowed
+			}
+			results = append(results, r)
 		}
-		if !r.Passed && rc.check.Kind != "row_count" {
-			r.Samples = samples(ctx, q, m, table, rc)
-		}
-		results = append(results, r)
+		return results
 	}
-	return results, nil
+	return "SELECT " + strings.Join(aggs, ",\n       ") + "\nFROM " + table.String(), rows, finish
 }
 
 // one runs the checks of a model one at a time, so a broken one is named.

@@ -84,3 +84,33 @@ func TestConformanceInPostgres(t *testing.T) {
 		})
 	}
 }
+
+// TestEngineChecksBlock fails a check of gold in PostgreSQL: the build
+// exits 1 naming it, and the engine keeps what it had published (nothing
+// of the failed build); once the check holds again, the build publishes.
+func TestEngineChecksBlock(t *testing.T) {
+	t.Setenv("ELT_ENGINE_DSN", pgtest.Start(t))
+	proj := engineProject(t)
+	dir := filepath.Join(testutil.ConformanceDir(t), "01-clean")
+	base := []string{"--project", proj, "--target", "pg", "--bronze", filepath.Join(dir, "bronze"), "--warehouse", filepath.Join(t.TempDir(), "pg.duckdb")}
+	model := filepath.Join(proj, "models", "gold", "user_session_analysis.sql")
+	text, err := os.ReadFile(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	strict := strings.Replace(string(text), "- range: {min: 1}", "- range: {min: 1000}", 1)
+	if strict == string(text) {
+		t.Fatal("the model's range check moved: update the test")
+	}
+	testutil.WriteFile(t, model, strict)
+	code, out, errs := elt(t, append(base, "build")...)
+	if code != 1 || !strings.Contains(out, "FAIL  gold.user_session_analysis  range(total_events)") || !strings.Contains(errs, "nothing was published there") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := elt(t, append(base, "query", "SELECT count(*) FROM gold.user_session_analysis")...); code == 0 {
+		t.Fatalf("a blocked first build published gold:\n%s%s", out, errs)
+	}
+	testutil.WriteFile(t, model, string(text))
+	mustElt(t, append(base, "build")...)
+	compare(t, dir, base)
+}

@@ -4,9 +4,9 @@
 // checked records, quarantine and manifest of new or changed files are
 // copied to the engine, and the models, translated from DuckDB's syntax
 // tree of them (internal/dialect), run there in dependency order under
-// staging names, are reconciled, and are published by renames — all in
-// one transaction of the engine's, so a killed or failed build leaves
-// what was published as it was.
+// staging names, are published by renames, then checked and reconciled —
+// all in one transaction of the engine's, so a killed or failed build
+// leaves what was published as it was.
 package engine
 
 import (
@@ -48,6 +48,7 @@ type Summary struct {
 	// and Dropped those removed from it (gone from the manifest).
 	Files, Dropped int
 	Models         int
+	Checks         []check.Result
 	Recon          []check.Reconciliation
 }
 
@@ -119,10 +120,15 @@ func Run(ctx context.Context, b Build, dsn string) (*Summary, error) {
 		return nil, err
 	}
 	sum.Models = len(b.IDs)
-	if sum.Recon, err = b.reconcile(ctx, tx); err != nil {
+	// Published in the transaction, then audited and reconciled there: a
+	// failure rolls it all back.
+	if err := publish(ctx, tx, b.Graph, b.IDs); err != nil {
 		return sum, err
 	}
-	if err := publish(ctx, tx, b.Graph, b.IDs); err != nil {
+	if sum.Checks, err = b.audit(ctx, tx, e); err != nil {
+		return sum, err
+	}
+	if sum.Recon, err = b.reconcile(ctx, tx); err != nil {
 		return sum, err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO elt.runs (run_id, finished_at, args, models, files) VALUES ($1, now(), $2, $3, $4)`,

@@ -14,7 +14,7 @@ import (
 // reconcile accounts in the engine for every record of each source, as a
 // build in DuckDB does (check.Reconciliation): read = silver + superseded
 // + quarantined, counted there, against the model elt reconciles the
-// source with (check.Reconcilable), under its staging name.
+// source with (check.Reconcilable), once published in the transaction.
 func (b Build) reconcile(ctx context.Context, tx pgx.Tx) ([]check.Reconciliation, error) {
 	rep := event.Or(b.Events)
 	var out []check.Reconciliation
@@ -31,7 +31,7 @@ func (b Build) reconcile(ctx context.Context, tx pgx.Tx) ([]check.Reconciliation
 			(SELECT count(*) FROM silver.quarantine WHERE source = $1),
 			(SELECT count(*) FROM %[1]s),
 			(SELECT count(*) FROM %[2]s),
-			(SELECT count(*) - %[3]s FROM %[2]s)`, sqlname.Staging(m.Schema, m.Name), rc.Bronze, distinct), rc.Source).
+			(SELECT count(*) - %[3]s FROM %[2]s)`, sqlname.Qualified(m.Schema, m.Name), rc.Bronze, distinct), rc.Source).
 			Scan(&r.Read, &r.Quarantined, &r.Silver, &r.Bronze, &r.Superseded)
 		if err != nil {
 			return out, fmt.Errorf("reconcile %s in the engine: %w", rc.Source, err)
