@@ -258,6 +258,12 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 			}
 		} else {
 			b.report(event.Published{RunID: sum.RunID})
+			for _, id := range engineIDs {
+				if m := g.Nodes[id].Model; m.Header.Export != nil || m.Header.Online != nil {
+					b.report(event.Warning{Kind: "engine_exports", Text: fmt.Sprintf("%s: its export: and online: sections are written from the embedded warehouse only, "+
+						"and target %s builds in %s: export it from there (UNLOAD, COPY TO)", m.ID(), b.Project.Config.Target, b.Project.Config.Engine)})
+				}
+			}
 		}
 	default:
 		// Published: now the exports, each swapped in whole.

@@ -17,16 +17,18 @@ import (
 // EngineStatement is a model's statement for another engine.
 type EngineStatement struct {
 	Model *project.Model
-	// SQL creates the model under its staging name; for a seed (Model.Seed
-	// set), it is DuckDB's query reading the seed's file, whose rows are
-	// copied to the engine.
+	// SQL creates the model under its staging name, or, for a view, under
+	// its own name (made once the tables it reads are published); for a
+	// seed (Model.Seed set), it is DuckDB's query reading the seed's file,
+	// whose rows are copied to the engine.
 	SQL string
 }
 
 // ForEngine translates the models ids (in build order) for the engine
-// p's target names, each
-// creating its relation under its staging name and reading the staging
-// names of the others in ids. A construct with no translation is an error
+// p's target names, each table creating its relation under its staging
+// name and reading the staging names of the other tables in ids; a view
+// reads, and is created under, the published names. A construct with no
+// translation is an error
 // at its place in the model's file. columns lists a relation's columns
 // for the constructs that need them (SELECT * EXCLUDE), or is nil.
 func ForEngine(ctx context.Context, parser dialect.Parser, p *project.Project, g *plan.Graph, ids []string, columns func(schema, name string) ([]string, error)) ([]EngineStatement, error) {
@@ -45,9 +47,10 @@ func ForEngine(ctx context.Context, parser dialect.Parser, p *project.Project, g
 			out = append(out, EngineStatement{Model: m, SQL: TrimBody(m.Body)})
 			continue
 		}
+		view := m.Header.Materialized == project.View
 		body, back, err := n.RewriteMapped(func(ref string) string {
-			if !built[ref] {
-				return ""
+			if !built[ref] || view {
+				return "" // a view reads what is published, and is made once it is
 			}
 			schema, name, _ := strings.Cut(ref, ".")
 			return sqlname.Staging(schema, name).String()
@@ -60,11 +63,11 @@ func ForEngine(ctx context.Context, parser dialect.Parser, p *project.Project, g
 			errs = append(errs, placed(m, back, err))
 			continue
 		}
-		kind := "TABLE"
-		if m.Header.Materialized == project.View {
-			kind = "VIEW"
+		create := fmt.Sprintf("CREATE TABLE %s%s AS\n", sqlname.Staging(m.Schema, m.Name), tableOptions(e, m))
+		if view {
+			create = fmt.Sprintf("CREATE VIEW %s AS\n", sqlname.Qualified(m.Schema, m.Name))
 		}
-		out = append(out, EngineStatement{Model: m, SQL: fmt.Sprintf("CREATE %s %s%s AS\n%s", kind, sqlname.Staging(m.Schema, m.Name), tableOptions(e, m), sql)})
+		out = append(out, EngineStatement{Model: m, SQL: create + sql})
 	}
 	if len(errs) > 0 {
 		return nil, errs

@@ -75,6 +75,9 @@ func Settings(p *project.Project, o Options) (settings.Serve, error) {
 // running statements finish (10 s at most) and a running build finish and
 // publish, and returns nil.
 func Run(ctx context.Context, p *project.Project, o Options, rep, builds event.Reporter) error {
+	if p.Config.Engine != "" {
+		return fmt.Errorf("target %s builds in %s: elt serve answers from the embedded warehouse, which holds no models of that target; point PostgreSQL clients at the engine itself", p.Config.Target, p.Config.Engine)
+	}
 	s, err := Settings(p, o)
 	if err != nil {
 		return err
