@@ -9,17 +9,18 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/dialect/fn"
 	"github.com/digitalservices/elt/internal/redshift"
 )
 
 // Engine is an SQL engine a target can build in besides the embedded
 // DuckDB.
-type Engine string
+type Engine = fn.Engine
 
 // The engines elt translates models for.
 const (
-	Postgres Engine = "postgres"
-	Redshift Engine = "redshift"
+	Postgres = fn.Postgres
+	Redshift = fn.Redshift
 )
 
 // Engines lists the engines a target may name, in the order errors list
