@@ -2,6 +2,10 @@
 // (PostgreSQL, Amazon Redshift) from DuckDB's own syntax tree of it
 // (json_serialize_sql), so a project's models are written once, in
 // DuckDB SQL, and built where its target says.
+//
+// The printer and the rewrites of whole queries are here; dialect/fn holds
+// the engines and how each writes DuckDB's functions, dialect/tree reads
+// DuckDB's syntax tree and resolves its names.
 package dialect
 
 import (
