@@ -5,6 +5,8 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+
+	"github.com/digitalservices/elt/internal/dialect/tree"
 )
 
 var comparisons = map[string]string{
@@ -241,32 +243,11 @@ func (p *printer) constant(e node) string {
 	}
 }
 
-// duckType spells a cast's type as DuckDB prints it.
-func duckType(t node) string {
-	id := str(t["id"])
-	info := obj(t["type_info"])
-	switch id {
-	case "DECIMAL":
-		if info != nil {
-			return "DECIMAL(" + string(info["width"].(json.Number)) + "," + string(info["scale"].(json.Number)) + ")"
-		}
-	case "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_TZ":
-		return "TIMESTAMP WITH TIME ZONE"
-	case "TIME WITH TIME ZONE", "TIME_TZ":
-		return "TIME WITH TIME ZONE"
-	case "LIST", "STRUCT", "MAP", "ARRAY", "UNION":
-		return id + "(...)"
-	case "USER":
-		return strings.ToUpper(str(info["user_type_name"]))
-	}
-	return id
-}
-
 func (p *printer) cast(e node, sc *scope) string {
 	if e["try_cast"] == true {
 		return p.refuse(e, "TRY_CAST", "use CAST, with CASE around values that may not convert")
 	}
-	dt := duckType(obj(e["cast_type"]))
+	dt := tree.DuckType(obj(e["cast_type"]))
 	child := obj(e["child"])
 	if str(child["class"]) == "CONSTANT" && str(obj(obj(child["value"])["type"])["id"]) == "VARCHAR" {
 		text := str(obj(child["value"])["value"])

@@ -3,191 +3,16 @@ package dialect
 import (
 	"fmt"
 	"strings"
+
+	"github.com/digitalservices/elt/internal/dialect/fn"
 )
-
-// scope is what names mean inside one SELECT: its FROM items and the CTEs
-// in reach.
-type scope struct {
-	rels   []*rel
-	ctes   map[string]node // CTE name → its map entry value (query, aliases)
-	parent *scope
-	using  bool // a join with USING: * is not expanded here
-}
-
-// rel is a FROM item: a table, a CTE or a subquery, by its alias.
-type rel struct {
-	alias         string
-	schema, table string // a base table
-	query         node   // a CTE's or subquery's query node
-	aliases       []any  // its column aliases
-	outer         *scope // the scope the query is read in
-}
-
-func (s *scope) cte(name string) node {
-	for ; s != nil; s = s.parent {
-		if c, ok := s.ctes[strings.ToLower(name)]; ok {
-			return c
-		}
-	}
-	return nil
-}
-
-// columns lists a FROM item's columns in order.
-func (p *printer) columns(r *rel) ([]string, error) {
-	var cols []string
-	if r.query == nil {
-		if p.opts.Columns == nil {
-			return nil, fmt.Errorf("the columns of %s.%s are not known", r.schema, r.table)
-		}
-		c, err := p.opts.Columns(r.schema, r.table)
-		if err != nil {
-			return nil, err
-		}
-		cols = c
-	} else {
-		names, _, err := p.outputs(r.query, r.outer)
-		if err != nil {
-			return nil, err
-		}
-		cols = names
-	}
-	for i, a := range r.aliases {
-		if i < len(cols) {
-			cols[i] = str(a)
-		}
-	}
-	return cols, nil
-}
-
-// outputs are the names of a query's output columns and, for a SELECT,
-// the select-list expression of each (nil for those of a *).
-func (p *printer) outputs(q node, outer *scope) ([]string, []node, error) {
-	sc := p.scope(q, outer)
-	switch str(q["type"]) {
-	case "SET_OPERATION_NODE":
-		n, _, err := p.outputs(obj(q["left"]), sc)
-		return n, nil, err
-	case "SELECT_NODE":
-	default:
-		return nil, nil, fmt.Errorf("a %s query", q["type"])
-	}
-	var names []string
-	var defs []node
-	for _, item := range list(q["select_list"]) {
-		e := obj(item)
-		if str(e["class"]) == "STAR" {
-			cols, _, err := p.star(e, sc)
-			if err != nil {
-				return nil, nil, err
-			}
-			for _, c := range cols {
-				names = append(names, c[1])
-				defs = append(defs, nil)
-			}
-			continue
-		}
-		names = append(names, outputName(e))
-		defs = append(defs, e)
-	}
-	return names, defs, nil
-}
-
-// outputName is the name DuckDB gives a select-list expression when it is
-// plain ("" when DuckDB makes one up from the expression's text).
-func outputName(e node) string {
-	if a := str(e["alias"]); a != "" {
-		return a
-	}
-	if str(e["class"]) == "COLUMN_REF" {
-		n := list(e["column_names"])
-		return str(n[len(n)-1])
-	}
-	return ""
-}
-
-// star expands * (t.*, * EXCLUDE (...)) into [relation alias, column]
-// pairs; ok is false when the plain * can be printed as is.
-func (p *printer) star(e node, sc *scope) ([][2]string, bool, error) {
-	if e["replace_list"] != nil && len(obj(e["replace_list"])) > 0 || e["expr"] != nil || e["columns"] == true {
-		return nil, false, fmt.Errorf("* REPLACE and COLUMNS(...)")
-	}
-	qual := strings.ToLower(str(e["relation_name"]))
-	exclude := map[string]bool{}
-	for _, x := range list(e["exclude_list"]) {
-		switch v := x.(type) {
-		case string:
-			exclude[strings.ToLower(v)] = true
-		case node:
-			n := list(v["column_names"])
-			exclude[strings.ToLower(str(n[len(n)-1]))] = true
-		}
-	}
-	if qual == "" && sc.using {
-		return nil, false, fmt.Errorf("* over a join with USING")
-	}
-	var out [][2]string
-	for _, r := range sc.rels {
-		if qual != "" && r.alias != qual {
-			continue
-		}
-		cols, err := p.columns(r)
-		if err != nil {
-			return nil, false, err
-		}
-		for _, c := range cols {
-			if !exclude[strings.ToLower(c)] {
-				out = append(out, [2]string{r.alias, c})
-			}
-		}
-	}
-	return out, len(exclude) > 0, nil
-}
-
-// scope makes the scope of a query node: its CTEs and FROM items.
-func (p *printer) scope(q node, outer *scope) *scope {
-	sc := &scope{parent: outer, ctes: map[string]node{}}
-	for _, e := range list(obj(q["cte_map"])["map"]) {
-		em := obj(e)
-		sc.ctes[strings.ToLower(str(em["key"]))] = obj(em["value"])
-	}
-	if ft := obj(q["from_table"]); ft != nil {
-		p.rels(ft, sc)
-	}
-	return sc
-}
-
-func (p *printer) rels(t node, sc *scope) {
-	alias := strings.ToLower(str(t["alias"]))
-	switch str(t["type"]) {
-	case "BASE_TABLE":
-		r := &rel{alias: alias, schema: strings.ToLower(str(t["schema_name"])), table: strings.ToLower(str(t["table_name"])), aliases: list(t["column_name_alias"])}
-		if r.alias == "" {
-			r.alias = r.table
-		}
-		if c := sc.cte(r.table); c != nil && r.schema == "" {
-			r.query, r.outer = obj(obj(c["query"])["node"]), sc
-			if len(r.aliases) == 0 {
-				r.aliases = list(c["aliases"])
-			}
-		}
-		sc.rels = append(sc.rels, r)
-	case "SUBQUERY":
-		sc.rels = append(sc.rels, &rel{alias: alias, query: obj(obj(t["subquery"])["node"]), aliases: list(t["column_name_alias"]), outer: sc.parent})
-	case "JOIN":
-		p.rels(obj(t["left"]), sc)
-		p.rels(obj(t["right"]), sc)
-		if len(list(t["using_columns"])) > 0 {
-			sc.using = true
-		}
-	}
-}
 
 // query prints a query node: a SELECT, a set operation, with its CTEs.
 func (p *printer) query(q node, outer *scope) string {
 	if p.err != nil || q == nil {
 		return ""
 	}
-	sc := &scope{parent: outer, ctes: map[string]node{}}
+	sc := &scope{Parent: outer, CTEs: map[string]node{}}
 	var ctes []string
 	for _, e := range list(obj(q["cte_map"])["map"]) {
 		em := obj(e)
@@ -201,7 +26,7 @@ func (p *printer) query(q node, outer *scope) string {
 			head += "(" + p.idents(al) + ")"
 		}
 		ctes = append(ctes, head+" AS (\n"+indent(p.query(cq, sc))+"\n)")
-		sc.ctes[strings.ToLower(name)] = v
+		sc.CTEs[strings.ToLower(name)] = v
 	}
 	var body string
 	switch str(q["type"]) {
@@ -350,7 +175,7 @@ func (p *printer) orders(os []any, sc *scope) string {
 // selectNode prints a SELECT, rewriting QUALIFY into a filter over a
 // subquery.
 func (p *printer) selectNode(q node, outer *scope) string {
-	sc := p.scope(q, outer)
+	sc := p.res.Scope(q, outer)
 	m := p.modifiers(q, sc, true)
 	if qual := obj(q["qualify"]); qual != nil {
 		return p.qualify(q, sc, qual, m)
@@ -377,7 +202,7 @@ func (p *printer) core(q node, sc *scope) sel {
 		keys = p.groupByAll(q, sc)
 	}
 	if p.engine == Redshift {
-		if calls := argCalls(q); len(calls) > 0 {
+		if calls := fn.ArgCalls(q); len(calls) > 0 {
 			p.argRewrite(q, sc, calls, keys, &s)
 		}
 	}
@@ -404,7 +229,7 @@ func (p *printer) selectList(items []any, sc *scope) []string {
 				out = append(out, s)
 				continue
 			}
-			cols, _, err := p.star(e, sc)
+			cols, _, err := p.res.Star(e, sc)
 			if err != nil {
 				p.refuse(e, "SELECT * EXCLUDE", err.Error()+": list the columns")
 				continue
@@ -451,7 +276,7 @@ func (p *printer) from(t node, sc *scope) string {
 		if alias == "" {
 			alias = p.fresh("__subquery")
 		}
-		return as("(\n" + indent(p.query(obj(obj(t["subquery"])["node"]), sc.parent)) + "\n)")
+		return as("(\n" + indent(p.query(obj(obj(t["subquery"])["node"]), sc.Parent)) + "\n)")
 	case "JOIN":
 		kind, ok := joins[str(t["join_type"])]
 		switch {

@@ -1,16 +1,14 @@
 package dialect
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
-	"regexp"
 	"strings"
 
-	"github.com/digitalservices/elt/internal/redshift"
+	"github.com/digitalservices/elt/internal/dialect/fn"
+	"github.com/digitalservices/elt/internal/dialect/tree"
 )
 
 // Parser is DuckDB's parser (warehouse.DB satisfies it).
@@ -60,11 +58,11 @@ func Translate(ctx context.Context, p Parser, sql string, e Engine, o Options) (
 	if !Known(e) {
 		return "", fmt.Errorf("unknown engine %q (want one of %v)", e, Engines)
 	}
-	tree, err := p.SerializeSQL(ctx, sql)
+	syntax, err := p.SerializeSQL(ctx, sql)
 	if err != nil {
 		return "", err
 	}
-	root, err := decode(tree)
+	root, err := tree.Decode(syntax)
 	if err != nil {
 		return "", err
 	}
@@ -75,7 +73,7 @@ func Translate(ctx context.Context, p Parser, sql string, e Engine, o Options) (
 	if len(sts) != 1 {
 		return "", fmt.Errorf("a model holds one query, not %d statements", len(sts))
 	}
-	pr := &printer{engine: e, opts: o, size: len(sql), repl: map[uintptr]string{}, ctx: ctx, parser: p}
+	pr := &printer{engine: e, opts: o, res: tree.Resolver{Columns: o.Columns}, size: len(sql), repl: map[uintptr]string{}, ctx: ctx, parser: p}
 	out := pr.query(obj(obj(sts[0])["node"]), nil)
 	if pr.err != nil {
 		return "", pr.err
@@ -83,29 +81,24 @@ func Translate(ctx context.Context, p Parser, sql string, e Engine, o Options) (
 	return out, nil
 }
 
-// node is an object of DuckDB's syntax tree.
-type node = map[string]any
+// node is an object of DuckDB's syntax tree; scope what names mean in
+// one SELECT.
+type (
+	node  = tree.Node
+	scope = tree.Scope
+)
 
-func decode(s string) (node, error) {
-	d := json.NewDecoder(bytes.NewReader([]byte(s)))
-	d.UseNumber()
-	var n node
-	if err := d.Decode(&n); err != nil {
-		return nil, fmt.Errorf("read DuckDB's syntax tree: %w", err)
-	}
-	return n, nil
-}
-
-func obj(v any) node     { m, _ := v.(node); return m }
-func list(v any) []any   { l, _ := v.([]any); return l }
-func str(v any) string   { s, _ := v.(string); return s }
-func ptr(n node) uintptr { return reflect.ValueOf(n).Pointer() }
+func obj(v any) node     { return tree.Obj(v) }
+func list(v any) []any   { return tree.List(v) }
+func str(v any) string   { return tree.Str(v) }
+func ptr(n node) uintptr { return tree.Ptr(n) }
 
 // printer writes one query for one engine. The first construct it cannot
 // translate is kept in err (the rest of the output is then thrown away).
 type printer struct {
 	engine Engine
 	opts   Options
+	res    tree.Resolver // what names mean (Options.Columns)
 	size   int
 	err    error
 	n      int                // generated names so far
@@ -137,48 +130,12 @@ func (p *printer) fail(err error) string {
 	return ""
 }
 
-var bare = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
-
-// ident writes an identifier, lower-cased (DuckDB's names are
-// case-insensitive, and both engines fold unquoted names to lower case),
-// quoted when it is a reserved word or not a plain name.
-func (p *printer) ident(s string) string {
-	s = strings.ToLower(s)
-	if p.engine == Redshift {
-		return redshift.Ident(s)
-	}
-	if bare.MatchString(s) && !pgReserved[s] {
-		return s
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
+// ident writes an identifier, lower-cased, quoted when it is a reserved
+// word or not a plain name (fn.Ident).
+func (p *printer) ident(s string) string { return fn.Ident(p.engine, s) }
 
 // literal writes a string literal.
-func (p *printer) literal(s string) string {
-	if p.engine == Redshift {
-		return redshift.Literal(s)
-	}
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-}
-
-// pgReserved are PostgreSQL's reserved key words and those that cannot
-// name a function or type (quoting them is harmless).
-var pgReserved = func() map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(`all analyse analyze and any array as asc asymmetric both case cast check
-		collate column constraint create current_catalog current_date current_role current_time current_timestamp
-		current_user default deferrable desc distinct do else end except false fetch for foreign from grant group
-		having in initially intersect into lateral leading limit localtime localtimestamp not null offset on only
-		or order placing primary references returning select session_user some symmetric table then to trailing
-		true union unique user using variadic when where window with authorization binary collation concurrently
-		cross current_schema freeze full ilike inner is isnull join left like natural notnull outer overlaps right
-		similar tablesample verbose between bigint bit boolean char character coalesce dec decimal exists extract
-		float greatest grouping inout int integer interval least national nchar none normalize nullif numeric out
-		overlay position precision real row setof smallint substring time timestamp treat trim values varchar`) {
-		m[w] = true
-	}
-	return m
-}()
+func (p *printer) literal(s string) string { return fn.Literal(p.engine, s) }
 
 // indent puts four spaces before each line of s.
 func indent(s string) string {
@@ -192,11 +149,11 @@ func (p *printer) macro(e node, sc *scope, m Macro) string {
 	if len(kids) != len(m.Params) || p.depth > 20 {
 		return p.refuse(e, str(e["function_name"]), fmt.Sprintf("the macro takes %d arguments", len(m.Params)))
 	}
-	tree, err := p.parser.SerializeSQL(p.ctx, "SELECT ("+m.Body+")")
+	syntax, err := p.parser.SerializeSQL(p.ctx, "SELECT ("+m.Body+")")
 	if err != nil {
 		return p.fail(err)
 	}
-	root, err := decode(tree)
+	root, err := tree.Decode(syntax)
 	if err != nil || root["error"] == true {
 		return p.fail(fmt.Errorf("the macro %s: %v", e["function_name"], root["error_message"]))
 	}

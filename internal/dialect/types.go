@@ -2,6 +2,10 @@
 // (PostgreSQL, Amazon Redshift) from DuckDB's own syntax tree of it
 // (json_serialize_sql), so a project's models are written once, in
 // DuckDB SQL, and built where its target says.
+//
+// The printer and the rewrites of whole queries are here; dialect/fn holds
+// the engines and how each writes DuckDB's functions, dialect/tree reads
+// DuckDB's syntax tree and resolves its names.
 package dialect
 
 import (
@@ -9,17 +13,18 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/dialect/fn"
 	"github.com/digitalservices/elt/internal/redshift"
 )
 
 // Engine is an SQL engine a target can build in besides the embedded
 // DuckDB.
-type Engine string
+type Engine = fn.Engine
 
 // The engines elt translates models for.
 const (
-	Postgres Engine = "postgres"
-	Redshift Engine = "redshift"
+	Postgres = fn.Postgres
+	Redshift = fn.Redshift
 )
 
 // Engines lists the engines a target may name, in the order errors list

@@ -1,4 +1,4 @@
-package dialect
+package fn
 
 import (
 	"encoding/json"
@@ -9,63 +9,18 @@ import (
 	"strings"
 )
 
-// call is a function call being printed.
-type call struct {
-	p    *printer
-	e    node // the FUNCTION node
-	sc   *scope
-	name string
-	win  node // the WINDOW node when the call is a window function
-}
-
-func (c *call) kids() []any { return list(c.e["children"]) }
-func (c *call) kid(i int) node {
-	if k := c.kids(); i < len(k) {
-		return obj(k[i])
-	}
-	return nil
-}
-func (c *call) arg(i int) string { return c.p.expr(c.kid(i), c.sc) }
-func (c *call) args() []string {
-	var out []string
-	for i := range c.kids() {
-		out = append(out, c.arg(i))
-	}
-	return out
-}
-func (c *call) refuse(hint string) string { return c.p.refuse(c.e, c.name, hint) }
-
-// constant is the text of a constant string argument.
-func (c *call) constant(i int) (string, bool) {
-	k := c.kid(i)
-	if str(k["class"]) != "CONSTANT" || str(obj(obj(k["value"])["type"])["id"]) != "VARCHAR" {
-		return "", false
-	}
-	return str(obj(k["value"])["value"]), true
-}
-
-// rule prints a call for one engine; nil: no translation.
-type rule func(c *call) string
-
-// mapping is how one DuckDB function is written in each engine.
-type mapping struct {
-	agg    bool // an aggregate
-	pg, rs rule
-	hint   string // what to do instead, where a rule is nil
-}
-
 // same is the function under its own name, meaning the same in both.
-func same(agg bool) mapping {
-	r := func(c *call) string { return c.agg(c.name, c.args()) }
-	return mapping{agg: agg, pg: r, rs: r}
+func same(agg bool) Mapping {
+	r := func(c *Call) string { return c.agg(c.name, c.args()) }
+	return Mapping{Agg: agg, pg: r, rs: r}
 }
 
 var placeholder = regexp.MustCompile(`\{(\d+)\}`)
 
 // tmpl writes a template: {0}, {1} ... are the arguments, as many as it
 // names.
-func tmpl(t string) rule {
-	return func(c *call) string {
+func tmpl(t string) Rule {
+	return func(c *Call) string {
 		if c.win != nil || c.e["filter"] != nil || c.e["distinct"] == true {
 			return c.refuse("not as an aggregate or window function")
 		}
@@ -77,7 +32,7 @@ func tmpl(t string) rule {
 		}
 		var args []string
 		for i := range c.kids() {
-			args = append(args, c.p.paren(c.kid(i), c.sc))
+			args = append(args, c.p.Paren(c.kid(i)))
 		}
 		if len(args) != n {
 			return c.refuse(fmt.Sprintf("give it %d arguments", n))
@@ -89,16 +44,16 @@ func tmpl(t string) rule {
 	}
 }
 
-func both(r rule) mapping { return mapping{pg: r, rs: r} }
+func both(r Rule) Mapping { return Mapping{pg: r, rs: r} }
 
 // nested is a function of lists, structs or maps: neither engine has them.
-func nested(hint string) mapping {
-	return mapping{hint: "nested values (lists, structs, maps) are not translated" + hint}
+func nested(hint string) Mapping {
+	return Mapping{Hint: "nested values (lists, structs, maps) are not translated" + hint}
 }
 
 // functions maps DuckDB's functions to PostgreSQL's and Redshift's. A
 // function missing here is refused, naming it.
-var functions = map[string]mapping{
+var functions = map[string]Mapping{
 	// The same in both engines.
 	"lower": same(false), "upper": same(false), "trim": same(false), "ltrim": same(false), "rtrim": same(false),
 	"abs": same(false), "ceil": same(false), "floor": same(false), "sqrt": same(false), "ln": same(false),
@@ -110,7 +65,7 @@ var functions = map[string]mapping{
 	"row_number": same(false), "rank": same(false), "dense_rank": same(false), "ntile": same(false),
 	"lag": same(false), "lead": same(false), "first_value": same(false), "last_value": same(false),
 
-	"count_star":            {agg: true, pg: countStar, rs: countStar},
+	"count_star":            {Agg: true, pg: countStar, rs: countStar},
 	"ifnull":                both(tmpl("coalesce({0}, {1})")),
 	"now":                   {pg: tmpl("now()"), rs: tmpl("GETDATE()")},
 	"get_current_timestamp": {pg: tmpl("now()"), rs: tmpl("GETDATE()")},
@@ -136,13 +91,13 @@ var functions = map[string]mapping{
 	"datediff":              {pg: dateDiff, rs: rsDateDiff},
 	"strftime":              both(strftime),
 	"getvariable":           both(getvariable),
-	"string_agg":            {agg: true, pg: stringAgg, rs: listagg},
-	"listagg":               {agg: true, pg: stringAgg, rs: listagg},
-	"group_concat":          {agg: true, pg: stringAgg, rs: listagg},
-	"arg_min":               {agg: true, pg: argAgg(false), rs: argWindow},
-	"arg_max":               {agg: true, pg: argAgg(true), rs: argWindow},
-	"min_by":                {agg: true, pg: argAgg(false), rs: argWindow},
-	"max_by":                {agg: true, pg: argAgg(true), rs: argWindow},
+	"string_agg":            {Agg: true, pg: stringAgg, rs: listagg},
+	"listagg":               {Agg: true, pg: stringAgg, rs: listagg},
+	"group_concat":          {Agg: true, pg: stringAgg, rs: listagg},
+	"arg_min":               {Agg: true, pg: argAgg(false), rs: ArgWindow},
+	"arg_max":               {Agg: true, pg: argAgg(true), rs: ArgWindow},
+	"min_by":                {Agg: true, pg: argAgg(false), rs: ArgWindow},
+	"max_by":                {Agg: true, pg: argAgg(true), rs: ArgWindow},
 	"to_json":               both(toJSON),
 
 	"list":           nested(": aggregate into text with string_agg"),
@@ -154,7 +109,7 @@ var functions = map[string]mapping{
 	"list_transform": nested(""), "list_filter": nested(""), "list_reduce": nested(""), "unnest": nested(""),
 }
 
-func pgConcat(c *call) string {
+func pgConcat(c *Call) string {
 	return tmpl("concat(" + strings.Join(placeholders(len(c.kids())), ", ") + ")")(c)
 }
 
@@ -166,61 +121,13 @@ func placeholders(n int) []string {
 	return out
 }
 
-// lookup finds a function's mapping (through a variable: the table's
-// rules call the printer, which looks functions up).
-var lookup func(name string) (mapping, bool)
-
-func init() {
-	lookup = func(name string) (mapping, bool) { m, ok := functions[name]; return m, ok }
-}
-
-// Functions lists the DuckDB functions with a translation for e.
-func Functions(e Engine) []string {
-	var out []string
-	for name, m := range functions {
-		if e == Postgres && m.pg != nil || e == Redshift && m.rs != nil {
-			out = append(out, name)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// call prints a function call (win: the WINDOW node it is one of).
-func (p *printer) call(e node, sc *scope, win node) string {
-	name := strings.ToLower(str(e["function_name"]))
-	for _, k := range list(e["children"]) {
-		if str(obj(k)["class"]) == "LAMBDA" {
-			return p.refuse(e, name+" (a lambda)", "lambdas and the lists they work on are not translated")
-		}
-	}
-	if s := str(e["schema"]); s != "" && s != "main" || str(e["catalog"]) != "" {
-		return p.refuse(e, s+"."+name, "")
-	}
-	m, ok := lookup(name)
-	r := m.pg
-	if p.engine == Redshift {
-		r = m.rs
-	}
-	if mac, isMacro := p.opts.Macros[name]; !ok && isMacro {
-		return p.macro(e, sc, mac)
-	}
-	if !ok {
-		return p.refuse(e, name, "elt does not know this function in "+string(p.engine)+": write the model with one it translates")
-	}
-	if r == nil {
-		return p.refuse(e, name, m.hint)
-	}
-	return r(&call{p: p, e: e, sc: sc, name: name, win: win})
-}
-
 // agg writes an aggregate call with DISTINCT, ORDER BY and FILTER; Redshift
 // has no FILTER: the filtered value is a CASE.
-func (c *call) agg(name string, args []string) string {
+func (c *Call) agg(name string, args []string) string {
 	filter := ""
 	if f := obj(c.e["filter"]); f != nil {
-		cond := c.p.expr(f, c.sc)
-		if c.p.engine == Postgres {
+		cond := c.p.Expr(f)
+		if c.p.Engine() == Postgres {
 			filter = " FILTER (WHERE " + cond + ")"
 		} else {
 			if len(args) == 0 {
@@ -234,37 +141,37 @@ func (c *call) agg(name string, args []string) string {
 		inner = "DISTINCT " + inner
 	}
 	if o := list(obj(c.e["order_bys"])["orders"]); len(o) > 0 {
-		if c.p.engine == Redshift {
+		if c.p.Engine() == Redshift {
 			return c.refuse("Redshift orders only LISTAGG's values")
 		}
-		inner += " ORDER BY " + c.p.orders(o, c.sc)
+		inner += " ORDER BY " + c.p.Orders(o)
 	}
 	return name + "(" + inner + ")" + filter
 }
 
-func countStar(c *call) string {
-	if c.e["filter"] != nil && c.p.engine == Redshift {
+func countStar(c *Call) string {
+	if c.e["filter"] != nil && c.p.Engine() == Redshift {
 		return c.agg("count", nil)
 	}
 	return c.agg("count", []string{"*"})
 }
 
-func fullMatch(c *call) string {
+func fullMatch(c *Call) string {
 	if pat, ok := c.constant(1); ok {
-		return "(" + c.arg(0) + " ~ " + c.p.literal("^("+pat+")$") + ")"
+		return "(" + c.arg(0) + " ~ " + c.literal("^("+pat+")$") + ")"
 	}
 	return tmpl("({0} ~ ('^(' || {1} || ')$'))")(c)
 }
 
 // round: PostgreSQL rounds to digits only numerics.
-func round(c *call) string {
+func round(c *Call) string {
 	if len(c.kids()) == 1 {
 		return tmpl("round(CAST({0} AS numeric))")(c) // not rint's half-even
 	}
 	return tmpl("round(CAST({0} AS numeric), {1})")(c)
 }
 
-func rsRound(c *call) string {
+func rsRound(c *Call) string {
 	if len(c.kids()) == 1 {
 		return tmpl("round({0})")(c)
 	}
@@ -272,7 +179,7 @@ func rsRound(c *call) string {
 }
 
 // concat: Redshift's CONCAT takes two arguments and is NULL with either.
-func concat(c *call) string {
+func concat(c *Call) string {
 	var parts []string
 	for i := range c.kids() {
 		parts = append(parts, "coalesce(CAST("+c.arg(i)+" AS VARCHAR(MAX)), '')")
@@ -282,15 +189,15 @@ func concat(c *call) string {
 
 // interval: to_minutes(n) and the like; INTERVAL 5 MINUTE reaches DuckDB's
 // tree as to_minutes(CAST(trunc(CAST(5 AS DOUBLE)) AS BIGINT)).
-func interval(unit string) rule {
-	return func(c *call) string {
+func interval(unit string) Rule {
+	return func(c *Call) string {
 		k := c.kid(0)
 		if str(k["class"]) == "CAST" {
 			if t := obj(k["child"]); str(t["function_name"]) == "trunc" {
 				if n := obj(obj(list(t["children"])[0])["child"]); str(n["class"]) == "CONSTANT" {
 					if v, ok := obj(n["value"])["value"].(json.Number); ok {
 						if _, err := v.Int64(); err == nil {
-							return "INTERVAL " + c.p.literal(v.String()+" "+unit)
+							return "INTERVAL " + c.literal(v.String()+" "+unit)
 						}
 					}
 				}
@@ -305,14 +212,14 @@ var dateParts = map[string]bool{"year": true, "quarter": true, "month": true, "d
 
 // datePart: DuckDB's date_part is a whole number (seconds too), epoch a
 // double.
-func datePart(c *call) string {
+func datePart(c *Call) string {
 	part, ok := c.constant(0)
 	part = strings.ToLower(part)
 	if !ok || !dateParts[part] {
 		return c.refuse("give a constant part: " + strings.Join(sortedKeys(dateParts), ", "))
 	}
 	x := "extract(" + part + " FROM " + c.arg(1) + ")"
-	if c.p.engine == Redshift {
+	if c.p.Engine() == Redshift {
 		x = "date_part(" + part + ", " + c.arg(1) + ")"
 	}
 	if part == "epoch" {
@@ -323,7 +230,7 @@ func datePart(c *call) string {
 
 // dateDiff counts the unit's boundaries between two times, as DuckDB's
 // date_diff does.
-func dateDiff(c *call) string {
+func dateDiff(c *Call) string {
 	unit, _ := c.constant(0)
 	a, b := c.arg(1), c.arg(2)
 	y := func(x string) string { return "extract(year FROM " + x + ")" }
@@ -344,7 +251,7 @@ func dateDiff(c *call) string {
 	return c.refuse("give a constant unit: year, month, day, hour, minute or second")
 }
 
-func rsDateDiff(c *call) string {
+func rsDateDiff(c *Call) string {
 	unit, ok := c.constant(0)
 	if !ok || !map[string]bool{"year": true, "month": true, "day": true, "hour": true, "minute": true, "second": true}[strings.ToLower(unit)] {
 		return c.refuse("give a constant unit: year, month, day, hour, minute or second")
@@ -356,7 +263,7 @@ func rsDateDiff(c *call) string {
 var strftimeCodes = map[byte]string{'Y': "YYYY", 'm': "MM", 'd': "DD", 'H': "HH24", 'M': "MI", 'S': "SS",
 	'j': "DDD", 'a': "Dy", 'A': "FMDay", 'b': "Mon", 'B': "FMMonth", 'y': "YY", 'I': "HH12", 'p': "AM", 'f': "US"}
 
-func strftime(c *call) string {
+func strftime(c *Call) string {
 	f, ok := c.constant(1)
 	if !ok {
 		return c.refuse("give the format as a constant string")
@@ -383,23 +290,23 @@ func strftime(c *call) string {
 		}
 		code, ok := strftimeCodes[f[i]]
 		if !ok {
-			return c.p.refuse(c.e, "strftime's %"+string(f[i]), "use one of %"+strings.Join(sortedCodes(), " %"))
+			return c.p.Refuse(c.e, "strftime's %"+string(f[i]), "use one of %"+strings.Join(sortedCodes(), " %"))
 		}
 		flush()
 		out.WriteString(code)
 	}
 	flush()
-	return "to_char(" + c.arg(0) + ", " + c.p.literal(out.String()) + ")"
+	return "to_char(" + c.arg(0) + ", " + c.literal(out.String()) + ")"
 }
 
-func getvariable(c *call) string {
+func getvariable(c *Call) string {
 	name, ok := c.constant(0)
 	if !ok {
 		return c.refuse("name the variable with a constant string")
 	}
-	v, ok := c.p.opts.Vars[name]
+	v, ok := c.p.Var(name)
 	if !ok {
-		return c.p.refuse(c.e, "getvariable('"+name+"')", "the variable "+name+" is not set: add it to vars:")
+		return c.p.Refuse(c.e, "getvariable('"+name+"')", "the variable "+name+" is not set: add it to vars:")
 	}
 	switch x := v.(type) {
 	case nil:
@@ -407,17 +314,17 @@ func getvariable(c *call) string {
 	case bool:
 		return strings.ToUpper(strconv.FormatBool(x))
 	case string:
-		return c.p.literal(x)
+		return c.literal(x)
 	case int, int64, uint64, int32, uint, float32:
 		return fmt.Sprint(x)
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	}
-	return c.p.refuse(c.e, "getvariable('"+name+"')", fmt.Sprintf("the variable is a %T, not a number, string or boolean", v))
+	return c.p.Refuse(c.e, "getvariable('"+name+"')", fmt.Sprintf("the variable is a %T, not a number, string or boolean", v))
 }
 
 // stringAgg: PostgreSQL's string_agg takes text.
-func stringAgg(c *call) string {
+func stringAgg(c *Call) string {
 	sep := "','"
 	if len(c.kids()) > 1 {
 		sep = c.arg(1)
@@ -425,7 +332,7 @@ func stringAgg(c *call) string {
 	return c.agg("string_agg", []string{"CAST(" + c.arg(0) + " AS text)", sep})
 }
 
-func listagg(c *call) string {
+func listagg(c *Call) string {
 	if c.win != nil || c.e["distinct"] == true {
 		return c.refuse("not as a window function or with DISTINCT on Redshift")
 	}
@@ -435,11 +342,11 @@ func listagg(c *call) string {
 	}
 	x := c.arg(0)
 	if f := obj(c.e["filter"]); f != nil {
-		x = "CASE WHEN " + c.p.expr(f, c.sc) + " THEN " + x + " END"
+		x = "CASE WHEN " + c.p.Expr(f) + " THEN " + x + " END"
 	}
 	s := "LISTAGG(" + x + ", " + sep + ")"
 	if o := list(obj(c.e["order_bys"])["orders"]); len(o) > 0 {
-		s += " WITHIN GROUP (ORDER BY " + c.p.orders(o, c.sc) + ")"
+		s += " WITHIN GROUP (ORDER BY " + c.p.Orders(o) + ")"
 	}
 	return s
 }

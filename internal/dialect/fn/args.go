@@ -1,0 +1,206 @@
+package fn
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/digitalservices/elt/internal/dialect/tree"
+)
+
+// HasAggregate tells whether e computes an aggregate of its SELECT.
+func HasAggregate(e tree.Node) bool {
+	found := false
+	tree.Walk(e, func(x node) bool {
+		switch str(x["class"]) {
+		case "SUBQUERY", "WINDOW":
+			return false
+		case "FUNCTION":
+			if m, _ := Lookup(strings.ToLower(str(x["function_name"]))); m.Agg {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// argNames are DuckDB's arg_min and arg_max, by their names.
+var argNames = map[string]bool{"arg_min": false, "min_by": false, "arg_max": true, "max_by": true}
+
+// ArgCalls lists a SELECT's arg_min/arg_max aggregates.
+func ArgCalls(q tree.Node) []tree.Node {
+	var calls []node
+	for _, v := range []any{q["select_list"], q["having"]} {
+		tree.Walk(v, func(x node) bool {
+			switch str(x["class"]) {
+			case "SUBQUERY", "WINDOW":
+				return false
+			case "FUNCTION":
+				if _, ok := argNames[strings.ToLower(str(x["function_name"]))]; ok {
+					calls = append(calls, x)
+				}
+			}
+			return true
+		})
+	}
+	return calls
+}
+
+// ArgOrder is arg_min/arg_max's condition and ordering: DuckDB skips rows
+// whose value or ordering value is NULL, and orders rows (a, b) field by
+// field with NULL fields greater than any value.
+func ArgOrder(p Printer, c tree.Node) (x string, conds, keys []string) {
+	kids := list(c["children"])
+	if len(kids) != 2 || c["distinct"] == true {
+		p.Refuse(c, str(c["function_name"]), "give it two arguments, without DISTINCT")
+		return
+	}
+	dir := " NULLS LAST"
+	if argNames[strings.ToLower(str(c["function_name"]))] {
+		dir = " DESC NULLS FIRST"
+	}
+	x = p.Expr(obj(kids[0]))
+	conds = []string{p.Paren(obj(kids[0])) + " IS NOT NULL"}
+	if y := obj(kids[1]); str(y["function_name"]) == "row" && str(y["class"]) == "FUNCTION" {
+		for _, k := range list(y["children"]) {
+			keys = append(keys, p.Expr(obj(k))+dir)
+		}
+	} else {
+		conds = append(conds, p.Paren(y)+" IS NOT NULL")
+		keys = []string{p.Expr(y) + dir}
+	}
+	if f := obj(c["filter"]); f != nil {
+		if fc := p.Paren(f); fc != "("+conds[0]+")" {
+			conds = append(conds, fc)
+		}
+	}
+	return
+}
+
+// argAgg is arg_min/arg_max on PostgreSQL: the first of the values in
+// order.
+func argAgg(max bool) Rule {
+	return func(c *Call) string {
+		if c.win != nil {
+			return c.refuse("not as a window function")
+		}
+		x, conds, keys := ArgOrder(c.p, c.e)
+		return "(array_agg(" + x + " ORDER BY " + strings.Join(keys, ", ") + ") FILTER (WHERE " + strings.Join(conds, " AND ") + "))[1]"
+	}
+}
+
+// ArgWindow is arg_min/arg_max on Redshift, reached only when the dialect
+// package could not rewrite the SELECT into FIRST_VALUE windows: a
+// refusal.
+func ArgWindow(c *Call) string {
+	return c.refuse("Redshift has no array_agg: arg_min/arg_max are rewritten into FIRST_VALUE windows only in a SELECT ... FROM one table, CTE or subquery (no joins) ... GROUP BY; compute the pick in a CTE of that shape")
+}
+
+// toJSON translates the one use of to_json elt knows:
+// to_json(map(list(k ORDER BY o), list(v ORDER BY o))), a JSON object of
+// a group's keys and values written as DuckDB writes it (NULL for no rows).
+func toJSON(c *Call) string {
+	const hint = "only to_json(map(list(k ORDER BY o), list(v ORDER BY o))) is translated"
+	m := c.kid(0)
+	if len(c.kids()) != 1 || str(m["function_name"]) != "map" || len(list(m["children"])) != 2 {
+		return c.refuse(hint)
+	}
+	var parts [2]node
+	var order [2]string
+	for i, l := range list(m["children"]) {
+		lm := obj(l)
+		sorted := ""
+		if str(lm["function_name"]) == "list_sort" && len(list(lm["children"])) == 3 {
+			// DuckDB reads list(k ORDER BY k) as list_sort(list(k), order, nulls).
+			k := list(lm["children"])
+			dir, nulls := str(obj(obj(k[1])["value"])["value"]), str(obj(obj(k[2])["value"])["value"])
+			lm = obj(k[0])
+			sorted = c.p.Expr(obj(list(lm["children"])[0]))
+			if strings.HasPrefix(strings.ToUpper(dir), "DESC") {
+				sorted += " DESC"
+			}
+			if strings.Contains(strings.ToUpper(nulls), "FIRST") {
+				sorted += " NULLS FIRST"
+			} else {
+				sorted += " NULLS LAST"
+			}
+		}
+		if str(lm["function_name"]) != "list" || len(list(lm["children"])) != 1 || lm["filter"] != nil || lm["distinct"] == true {
+			return c.refuse(hint)
+		}
+		parts[i] = obj(list(lm["children"])[0])
+		order[i] = c.p.Orders(list(obj(lm["order_bys"])["orders"]))
+		if sorted != "" {
+			order[i] = sorted
+		}
+	}
+	if order[0] != order[1] || order[0] == "" {
+		return c.refuse("the keys and values must be listed in one order: list(k ORDER BY o), list(v ORDER BY o)")
+	}
+	key := c.jsonString(c.castText(c.p.Expr(parts[0])))
+	val := c.jsonValue(parts[1])
+	if c.p.Engine() == Postgres {
+		return "('{' || string_agg(" + key + " || ':' || " + val + ", ',' ORDER BY " + order[0] + ") || '}')"
+	}
+	return "('{' || LISTAGG(" + key + " || ':' || " + val + ", ',') WITHIN GROUP (ORDER BY " + order[0] + ") || '}')"
+}
+
+func (c *Call) castText(s string) string {
+	if c.p.Engine() == Redshift {
+		return "CAST(" + s + " AS VARCHAR(MAX))"
+	}
+	return "CAST(" + s + " AS text)"
+}
+
+// jsonString writes text as a JSON string, escaped as DuckDB escapes it.
+func (c *Call) jsonString(s string) string {
+	for _, r := range [][2]string{{`\`, `\\`}, {`"`, `\"`}} {
+		s = "replace(" + s + ", " + c.literal(r[0]) + ", " + c.literal(r[1]) + ")"
+	}
+	for _, r := range []struct {
+		code int
+		esc  string
+	}{{10, `\n`}, {13, `\r`}, {9, `\t`}} {
+		s = fmt.Sprintf("replace(%s, chr(%d), %s)", s, r.code, c.literal(r.esc))
+	}
+	return `'"' || ` + s + ` || '"'`
+}
+
+// jsonValue writes a map value as DuckDB's JSON does: DECIMAL and DOUBLE as
+// shortest doubles with at least one decimal (12.50 is 12.5, 3 is 3.0).
+func (c *Call) jsonValue(v node) string {
+	t := c.p.TypeOf(v)
+	x := c.p.Expr(v)
+	var s string
+	switch {
+	case t == "VARCHAR":
+		s = c.jsonString(c.castText(x))
+	case t == "BOOLEAN":
+		s = "CASE WHEN " + x + " THEN 'true' ELSE 'false' END"
+	case t == "TINYINT" || t == "SMALLINT" || t == "INTEGER" || t == "BIGINT":
+		s = c.castText(x)
+	case strings.HasPrefix(t, "DECIMAL("):
+		var w, sc int
+		fmt.Sscanf(t, "DECIMAL(%d,%d)", &w, &sc)
+		if w > 15 {
+			return c.p.Refuse(v, "to_json of a DECIMAL wider than 15 digits", "DuckDB writes it as a double: cast it to DECIMAL(15, s) or narrower")
+		}
+		if sc == 0 {
+			s = c.castText(x) + " || '.0'"
+		} else {
+			s = "regexp_replace(rtrim(" + c.castText(x) + ", '0'), " + c.literal(`\.$`) + ", '.0')"
+		}
+	case t == "DOUBLE" && c.p.Engine() == Postgres:
+		s = "regexp_replace(" + c.castText(x) + ", '^(-?[0-9]+)$', " + c.literal(`\1.0`) + ")"
+	default:
+		return c.p.Refuse(v, "to_json of a value of type "+orUnknown(t), "cast the map's values in the model (::DECIMAL(p, s), ::INTEGER, ::VARCHAR)")
+	}
+	return "coalesce(" + s + ", 'null')"
+}
+
+func orUnknown(t string) string {
+	if t == "" {
+		return "unknown type"
+	}
+	return t
+}

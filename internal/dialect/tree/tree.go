@@ -1,0 +1,100 @@
+// Package tree reads DuckDB's syntax tree of a query (json_serialize_sql)
+// for the translator, for no engine in particular: its nodes, walking
+// them, the types it names, and what names mean in it (scopes, a query's
+// output columns, * expanded, an expression's type when the query says
+// it).
+package tree
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+)
+
+// Node is an object of DuckDB's syntax tree.
+type Node = map[string]any
+
+// Decode reads a syntax tree as json_serialize_sql writes it, numbers as
+// json.Number.
+func Decode(s string) (Node, error) {
+	d := json.NewDecoder(bytes.NewReader([]byte(s)))
+	d.UseNumber()
+	var n Node
+	if err := d.Decode(&n); err != nil {
+		return nil, fmt.Errorf("read DuckDB's syntax tree: %w", err)
+	}
+	return n, nil
+}
+
+// Obj is v as a node, nil when it is not one.
+func Obj(v any) Node { m, _ := v.(Node); return m }
+
+// List is v as a list, nil when it is not one.
+func List(v any) []any { l, _ := v.([]any); return l }
+
+// Str is v as a string, "" when it is not one.
+func Str(v any) string { s, _ := v.(string); return s }
+
+// Ptr is a node's identity, to key what is said of it.
+func Ptr(n Node) uintptr { return reflect.ValueOf(n).Pointer() }
+
+// Walk visits the expressions (the nodes with a class) in v in a fixed
+// order; visit returns false not to go inside a node.
+func Walk(v any, visit func(e Node) bool) {
+	switch x := v.(type) {
+	case Node:
+		if x["class"] != nil && !visit(x) {
+			return
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			Walk(x[k], visit)
+		}
+	case []any:
+		for _, item := range x {
+			Walk(item, visit)
+		}
+	}
+}
+
+// DuckType spells a type node (a cast's, a constant's) as DuckDB prints
+// the type.
+func DuckType(t Node) string {
+	id := Str(t["id"])
+	info := Obj(t["type_info"])
+	switch id {
+	case "DECIMAL":
+		if info != nil {
+			return "DECIMAL(" + string(info["width"].(json.Number)) + "," + string(info["scale"].(json.Number)) + ")"
+		}
+	case "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_TZ":
+		return "TIMESTAMP WITH TIME ZONE"
+	case "TIME WITH TIME ZONE", "TIME_TZ":
+		return "TIME WITH TIME ZONE"
+	case "LIST", "STRUCT", "MAP", "ARRAY", "UNION":
+		return id + "(...)"
+	case "USER":
+		return strings.ToUpper(Str(info["user_type_name"]))
+	}
+	return id
+}
+
+// outputName is the name DuckDB gives a select-list expression when it is
+// plain ("" when DuckDB makes one up from the expression's text).
+func outputName(e Node) string {
+	if a := Str(e["alias"]); a != "" {
+		return a
+	}
+	if Str(e["class"]) == "COLUMN_REF" {
+		n := List(e["column_names"])
+		return Str(n[len(n)-1])
+	}
+	return ""
+}
