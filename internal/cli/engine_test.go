@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/digitalservices/elt/internal/testutil"
 	"github.com/digitalservices/elt/internal/testutil/pgtest"
@@ -113,4 +116,54 @@ func TestEngineChecksBlock(t *testing.T) {
 	testutil.WriteFile(t, model, string(text))
 	mustElt(t, append(base, "build")...)
 	compare(t, dir, base)
+}
+
+// TestEngineMergesIncremental builds in PostgreSQL, then builds again
+// after late files: the incremental models are merged into their tables,
+// which stay the same tables (a reader's view on one survives), and the
+// result equals DuckDB's build of all the files.
+func TestEngineMergesIncremental(t *testing.T) {
+	dsn := pgtest.Start(t)
+	t.Setenv("ELT_ENGINE_DSN", dsn)
+	proj := engineProject(t)
+	dir := filepath.Join(testutil.ConformanceDir(t), "02-dirty")
+	bronze, lake := filepath.Join(dir, "bronze"), t.TempDir()
+	testutil.MkdirAll(t, filepath.Join(lake, "events"), filepath.Join(lake, "transactions"), filepath.Join(lake, "users"))
+	files := testutil.Arrivals(t, bronze)
+	for _, f := range files[:len(files)/2] {
+		testutil.CopyFile(t, filepath.Join(bronze, f), filepath.Join(lake, f))
+	}
+	pg := []string{"--project", proj, "--target", "pg", "--bronze", lake, "--warehouse", filepath.Join(t.TempDir(), "pg.duckdb")}
+	mustElt(t, append(pg, "build")...)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	oid := func() (n uint32) {
+		if err := conn.QueryRow(ctx, `SELECT 'gold.user_session_analysis'::regclass::oid`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := oid()
+	if _, err := conn.Exec(ctx, `CREATE VIEW public.conversions AS SELECT count(*) AS n FROM gold.user_session_analysis WHERE is_conversion`); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files[len(files)/2:] {
+		testutil.CopyFile(t, filepath.Join(bronze, f), filepath.Join(lake, f))
+	}
+	mustElt(t, append(pg, "build")...)
+	if after := oid(); after != before {
+		t.Errorf("gold.user_session_analysis was replaced (oid %d, then %d), not merged", before, after)
+	}
+	compare(t, dir, pg)
+	var n int64
+	if err := conn.QueryRow(ctx, `SELECT n FROM public.conversions`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(strings.Count(mustElt(t, append(pg, "query", "--format", "csv", "SELECT 1 FROM gold.user_session_analysis WHERE is_conversion")...), "\n") - 1); n != want {
+		t.Errorf("the reader's view counts %d conversions, gold has %d", n, want)
+	}
 }

@@ -17,20 +17,24 @@ import (
 // EngineStatement is a model's statement for another engine.
 type EngineStatement struct {
 	Model *project.Model
-	// SQL creates the model under its staging name, or, for a view, under
-	// its own name (made once the tables it reads are published); for a
-	// seed (Model.Seed set), it is DuckDB's query reading the seed's file,
-	// whose rows are copied to the engine.
+	// SQL creates the model under its staging name, reading the staging
+	// names of the others built; for a seed (Model.Seed set), it is
+	// DuckDB's query reading the seed's file, whose rows are copied to the
+	// engine.
 	SQL string
+	// Publish, for a view, creates it under its own name, reading the
+	// published names (a view binds to what it reads, which the staged
+	// tables become or are merged into).
+	Publish string
 }
 
 // ForEngine translates the models ids (in build order) for the engine
-// p's target names, each table creating its relation under its staging
-// name and reading the staging names of the other tables in ids; a view
-// reads, and is created under, the published names. A construct with no
-// translation is an error
-// at its place in the model's file. columns lists a relation's columns
-// for the constructs that need them (SELECT * EXCLUDE), or is nil.
+// p's target names, each creating its relation under its staging name and
+// reading the staging names of the others in ids (a view also as it is
+// published, EngineStatement.Publish). A construct with no
+// translation is an error at its place in the model's file. columns lists
+// a relation's columns for the constructs that need them (SELECT *
+// EXCLUDE), or is nil.
 func ForEngine(ctx context.Context, parser dialect.Parser, p *project.Project, g *plan.Graph, ids []string, columns func(schema, name string) ([]string, error)) ([]EngineStatement, error) {
 	e, vars, macros := dialect.Engine(p.Config.Engine), p.Config.Vars, engineMacros(p.Macros)
 	built := map[string]bool{}
@@ -47,27 +51,37 @@ func ForEngine(ctx context.Context, parser dialect.Parser, p *project.Project, g
 			out = append(out, EngineStatement{Model: m, SQL: TrimBody(m.Body)})
 			continue
 		}
-		view := m.Header.Materialized == project.View
-		body, back, err := n.RewriteMapped(func(ref string) string {
-			if !built[ref] || view {
-				return "" // a view reads what is published, and is made once it is
+		translate := func(staged bool) (string, error) {
+			body, back, err := n.RewriteMapped(func(ref string) string {
+				if !built[ref] || !staged {
+					return ""
+				}
+				schema, name, _ := strings.Cut(ref, ".")
+				return sqlname.Staging(schema, name).String()
+			})
+			if err != nil {
+				return "", err
 			}
-			schema, name, _ := strings.Cut(ref, ".")
-			return sqlname.Staging(schema, name).String()
-		})
-		if err != nil {
-			return nil, err
+			sql, err := dialect.Translate(ctx, parser, body, e, dialect.Options{Vars: modelVars(vars, m), Columns: columns, Macros: macros})
+			if err != nil {
+				return "", placed(m, back, err)
+			}
+			return sql, nil
 		}
-		sql, err := dialect.Translate(ctx, parser, body, e, dialect.Options{Vars: modelVars(vars, m), Columns: columns, Macros: macros})
+		sql, err := translate(true)
 		if err != nil {
-			errs = append(errs, placed(m, back, err))
+			errs = append(errs, err)
 			continue
 		}
-		create := fmt.Sprintf("CREATE TABLE %s%s AS\n", sqlname.Staging(m.Schema, m.Name), tableOptions(e, m))
-		if view {
-			create = fmt.Sprintf("CREATE VIEW %s AS\n", sqlname.Qualified(m.Schema, m.Name))
+		st := EngineStatement{Model: m, SQL: fmt.Sprintf("CREATE TABLE %s%s AS\n%s", sqlname.Staging(m.Schema, m.Name), tableOptions(e, m), sql)}
+		if m.Header.Materialized == project.View {
+			st.SQL = fmt.Sprintf("CREATE VIEW %s AS\n%s", sqlname.Staging(m.Schema, m.Name), sql)
+			if sql, err = translate(false); err != nil {
+				return nil, err
+			}
+			st.Publish = fmt.Sprintf("CREATE VIEW %s AS\n%s", sqlname.Qualified(m.Schema, m.Name), sql)
 		}
-		out = append(out, EngineStatement{Model: m, SQL: create + sql})
+		out = append(out, st)
 	}
 	if len(errs) > 0 {
 		return nil, errs

@@ -116,13 +116,14 @@ func Run(ctx context.Context, b Build, dsn string) (*Summary, error) {
 	if sum.Files, sum.Dropped, err = b.syncBronze(ctx, tx, e); err != nil {
 		return nil, err
 	}
-	if err := b.models(ctx, tx, e); err != nil {
+	stmts, err := b.models(ctx, tx, e)
+	if err != nil {
 		return nil, err
 	}
 	sum.Models = len(b.IDs)
 	// Published in the transaction, then audited and reconciled there: a
 	// failure rolls it all back.
-	if err := publish(ctx, tx, b.Graph, b.IDs); err != nil {
+	if err := publish(ctx, tx, e, stmts); err != nil {
 		return sum, err
 	}
 	if sum.Checks, err = b.audit(ctx, tx, e); err != nil {

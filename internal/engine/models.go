@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,14 +14,13 @@ import (
 	"github.com/digitalservices/elt/internal/dialect"
 	"github.com/digitalservices/elt/internal/engine/load"
 	"github.com/digitalservices/elt/internal/event"
-	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/sqlname"
 )
 
 // models builds every model of the build in the engine under its staging
 // name, in order.
-func (b Build) models(ctx context.Context, tx pgx.Tx, e dialect.Engine) error {
+func (b Build) models(ctx context.Context, tx pgx.Tx, e dialect.Engine) ([]compile.EngineStatement, error) {
 	stmts, err := compile.ForEngine(ctx, b.Duck, b.Project, b.Graph, b.IDs, func(schema, name string) ([]string, error) {
 		rows, err := tx.Query(ctx, `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, schema, name)
 		if err != nil {
@@ -33,35 +33,35 @@ func (b Build) models(ctx context.Context, tx pgx.Tx, e dialect.Engine) error {
 		return cols, err
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rep := event.Or(b.Events)
 	into, err := b.copier(ctx, tx, e)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i, s := range stmts {
 		start := time.Now()
 		if s.Model.Seed != "" {
 			if err := b.seed(ctx, tx, e, s, into); err != nil {
-				return err
+				return nil, err
 			}
 		} else if _, err := tx.Exec(ctx, s.SQL); err != nil {
 			rep.Report(event.ModelDone{Index: i + 1, Count: len(stmts), Model: s.Model.ID(), Mode: string(s.Model.Header.Materialized),
 				Status: event.ModelFailed, Seconds: time.Since(start).Seconds(), Error: err.Error()})
-			return &diag.FileError{Path: s.Model.Path, Msg: fmt.Sprintf("the %s engine refused the translated model: %v (elt compile --target %s %s prints what was sent)",
+			return nil, &diag.FileError{Path: s.Model.Path, Msg: fmt.Sprintf("the %s engine refused the translated model: %v (elt compile --target %s %s prints what was sent)",
 				e, err, b.Project.Config.Target, s.Model.ID())}
 		}
 		var rows int64
 		if s.Model.Header.Materialized != project.View {
 			if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+string(sqlname.Staging(s.Model.Schema, s.Model.Name))).Scan(&rows); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		rep.Report(event.ModelDone{Index: i + 1, Count: len(stmts), Model: s.Model.ID(), Mode: string(s.Model.Header.Materialized),
 			Status: event.ModelBuilt, Rows: rows, Seconds: time.Since(start).Seconds()})
 	}
-	return nil
+	return stmts, nil
 }
 
 // seed reads a seed's file with DuckDB and copies its rows to the engine
@@ -84,32 +84,115 @@ func (b Build) seed(ctx context.Context, tx pgx.Tx, e dialect.Engine, s compile.
 	return nil
 }
 
-// publish renames each model's staging relation over its published one.
-func publish(ctx context.Context, tx pgx.Tx, g *plan.Graph, ids []string) error {
-	// Views first, in reverse order: a view may read a table dropped here.
-	for i := len(ids) - 1; i >= 0; i-- {
-		m := g.Nodes[ids[i]].Model
+// publish puts each model's staged relation in place of its published
+// one: an incremental model's rows merged into its table by unique_key
+// (merge), any other table renamed over its old one, and each view made
+// anew over what is then published.
+func publish(ctx context.Context, tx pgx.Tx, e dialect.Engine, stmts []compile.EngineStatement) error {
+	exec := func(m *project.Model, format string, args ...any) error {
+		if _, err := tx.Exec(ctx, fmt.Sprintf(format, args...)); err != nil {
+			return fmt.Errorf("publish %s in the engine: %w", m.ID(), err)
+		}
+		return nil
+	}
+	kinds := map[*project.Model]string{}
+	for _, s := range stmts {
+		m := s.Model
 		var kind string
 		err := tx.QueryRow(ctx, `SELECT table_type FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2`, m.Schema, m.Name).Scan(&kind)
-		if errors.Is(err, pgx.ErrNoRows) {
-			continue
-		}
-		if err != nil {
+		if err == nil {
+			kinds[m] = relation{Type: kind}.kind()
+		} else if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		if _, err := tx.Exec(ctx, fmt.Sprintf("DROP %s %s", relation{Type: kind}.kind(), sqlname.Qualified(m.Schema, m.Name))); err != nil {
-			return fmt.Errorf("replace %s in the engine: %w", m.ID(), err)
+	}
+	// The views go first, published and staged (they read the tables
+	// replaced here), in reverse order.
+	for i := len(stmts) - 1; i >= 0; i-- {
+		if m := stmts[i].Model; stmts[i].Publish != "" {
+			if kinds[m] != "" {
+				if err := exec(m, "DROP %s %s", kinds[m], sqlname.Qualified(m.Schema, m.Name)); err != nil {
+					return err
+				}
+				delete(kinds, m)
+			}
+			if err := exec(m, "DROP VIEW %s", sqlname.Staging(m.Schema, m.Name)); err != nil {
+				return err
+			}
 		}
 	}
-	for _, id := range ids {
-		m := g.Nodes[id].Model
-		kind := "TABLE"
-		if m.Header.Materialized == project.View {
-			kind = "VIEW"
+	for _, s := range stmts {
+		m := s.Model
+		published, staged := sqlname.Qualified(m.Schema, m.Name), sqlname.Staging(m.Schema, m.Name)
+		switch {
+		case s.Publish != "":
+			continue
+		case kinds[m] == "TABLE" && m.Header.Materialized == project.Incremental && m.Header.UniqueKey != "":
+			if ok, err := merge(ctx, tx, e, m); err != nil || ok {
+				if err != nil {
+					return fmt.Errorf("merge %s in the engine: %w", m.ID(), err)
+				}
+				continue
+			}
 		}
-		if _, err := tx.Exec(ctx, fmt.Sprintf("ALTER %s %s RENAME TO %s", kind, sqlname.Staging(m.Schema, m.Name), sqlname.Ident(m.Name))); err != nil {
-			return fmt.Errorf("publish %s in the engine: %w", m.ID(), err)
+		if kinds[m] != "" {
+			if err := exec(m, "DROP %s %s", kinds[m], published); err != nil {
+				return err
+			}
+		}
+		if err := exec(m, "ALTER TABLE %s RENAME TO %s", staged, sqlname.Ident(m.Name)); err != nil {
+			return err
+		}
+	}
+	for _, s := range stmts {
+		if s.Publish != "" {
+			if err := exec(s.Model, "%s", s.Publish); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// merge brings an incremental model's published table to its staged rows
+// by its unique_key, when both have the same columns (false otherwise):
+// the rows whose key is gone, or whose values changed (a row compared as
+// its JSON text: json columns have no equality), are deleted
+// (DELETE ... USING), the new and changed ones inserted, and the staged
+// table dropped. The table stays what readers, grants and views hold;
+// only what changed is written. Redshift, which cannot compare whole rows,
+// replaces every row of the keys staged.
+func merge(ctx context.Context, tx pgx.Tx, e dialect.Engine, m *project.Model) (bool, error) {
+	published, staged := sqlname.Qualified(m.Schema, m.Name), sqlname.Staging(m.Schema, m.Name)
+	names := func(schema, name string) (string, error) {
+		rows, err := tx.Query(ctx, `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, schema, name)
+		if err != nil {
+			return "", err
+		}
+		cols, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		return strings.Join(cols, ","), err
+	}
+	pub, err := names(m.Schema, m.Name)
+	if err != nil {
+		return false, err
+	}
+	if st, err := names(m.Schema, sqlname.StagingPrefix+m.Name); err != nil || st != pub {
+		return false, err
+	}
+	key := sqlname.Ident(m.Header.UniqueKey)
+	changed := fmt.Sprintf("p.%s = s.%s AND row_to_json(p)::text IS DISTINCT FROM row_to_json(s)::text", key, key)
+	if e == dialect.Redshift {
+		changed = fmt.Sprintf("p.%s = s.%s", key, key)
+	}
+	for _, stmt := range []string{
+		fmt.Sprintf("DELETE FROM %s AS p USING %s AS s WHERE %s", published, staged, changed),
+		fmt.Sprintf("DELETE FROM %s AS p WHERE NOT EXISTS (SELECT 1 FROM %s AS s WHERE s.%s = p.%s)", published, staged, key, key),
+		fmt.Sprintf("INSERT INTO %s SELECT s.* FROM %s AS s WHERE NOT EXISTS (SELECT 1 FROM %s AS p WHERE p.%s = s.%s)", published, staged, published, key, key),
+		"DROP TABLE " + string(staged),
+	} {
+		if _, err := tx.Exec(ctx, stmt); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }
