@@ -30,7 +30,8 @@ func engineProject(t *testing.T) string {
 	return proj
 }
 
-// silverTables are every silver model's rows, as elt query prints them.
+// silverTables are every silver and gold model's rows, and the last
+// build's reconciliation, as elt query prints them.
 func silverTables(t *testing.T, base []string) string {
 	var b strings.Builder
 	for _, q := range []string{
@@ -39,6 +40,7 @@ func silverTables(t *testing.T, base []string) string {
 		"SELECT * FROM silver.users ORDER BY user_id",
 		"SELECT * FROM gold.fraud_velocity_alerts ORDER BY transaction_id",
 		"SELECT * FROM gold.user_features ORDER BY user_id",
+		"SELECT source, read, silver, superseded, quarantined, bronze, balanced FROM elt.reconciliations WHERE run_id = (SELECT max(run_id) FROM elt.reconciliations) ORDER BY source",
 	} {
 		b.WriteString(mustElt(t, append(base, "query", "--format", "csv", q)...))
 	}
@@ -165,5 +167,34 @@ func TestEngineMergesIncremental(t *testing.T) {
 	}
 	if want := int64(strings.Count(mustElt(t, append(pg, "query", "--format", "csv", "SELECT 1 FROM gold.user_session_analysis WHERE is_conversion")...), "\n") - 1); n != want {
 		t.Errorf("the reader's view counts %d conversions, gold has %d", n, want)
+	}
+}
+
+// TestStarterInPostgres builds the elt init starter (a seed, a macro, a
+// unit-tested silver model, a gold model, a saved query) in PostgreSQL:
+// every model, the seed, and the saved query's answer equal the embedded
+// build's.
+func TestStarterInPostgres(t *testing.T) {
+	t.Setenv("ELT_ENGINE_DSN", pgtest.Start(t))
+	proj := filepath.Join(t.TempDir(), "starter")
+	mustElt(t, "init", proj)
+	addTargets(t, proj, engineTargets)
+	duck := []string{"--project", proj}
+	pg := []string{"--project", proj, "--target", "pg", "--warehouse", filepath.Join(t.TempDir(), "pg.duckdb")}
+	mustElt(t, append(duck, "build")...)
+	mustElt(t, append(pg, "build")...)
+	for _, q := range []string{
+		"SELECT * FROM silver.orders ORDER BY order_id",
+		"SELECT * FROM gold.daily_revenue ORDER BY ALL",
+		"SELECT * FROM ref.fx_rates ORDER BY ALL",
+	} {
+		want := mustElt(t, append(duck, "query", "--format", "csv", q)...)
+		if got := mustElt(t, append(pg, "query", "--format", "csv", q)...); got != want {
+			t.Errorf("%s differs in PostgreSQL:\n%s", q, testutil.Diff("duckdb", want, "postgres", got))
+		}
+	}
+	want := mustElt(t, append(duck, "query", "--format", "csv", "-f", filepath.Join(proj, "sql", "revenue_by_day.sql"))...)
+	if got := mustElt(t, append(pg, "query", "--format", "csv", "-f", filepath.Join(proj, "sql", "revenue_by_day.sql"))...); got != want {
+		t.Errorf("the saved query differs in PostgreSQL:\n%s", testutil.Diff("duckdb", want, "postgres", got))
 	}
 }

@@ -2,6 +2,7 @@ package dialect
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/digitalservices/elt/internal/dialect/fn"
@@ -136,6 +137,10 @@ func (p *printer) modifiers(q node, sc *scope, distinctOn bool) sel {
 				s.distinct = "DISTINCT ON (" + p.exprs(on, sc) + ")"
 			}
 		case "ORDER_MODIFIER":
+			if os := list(mm["orders"]); len(os) == 1 && str(obj(obj(os[0])["expression"])["class"]) == "STAR" {
+				s.orderBy = p.orderByAll(q, obj(os[0]), sc)
+				continue
+			}
 			s.orderBy = p.orders(list(mm["orders"]), sc)
 		case "LIMIT_MODIFIER":
 			if l := obj(mm["limit"]); l != nil {
@@ -170,6 +175,28 @@ func (p *printer) orders(os []any, sc *scope) string {
 		out = append(out, s)
 	}
 	return strings.Join(out, ", ")
+}
+
+// orderByAll prints ORDER BY ALL as the positions of every output column
+// of q, in order, with the direction and NULL order written.
+func (p *printer) orderByAll(q, o node, sc *scope) string {
+	names, _, err := p.res.Outputs(q, sc.Parent)
+	if err != nil || len(names) == 0 {
+		return p.refuse(q, "ORDER BY ALL", "name the columns to order by")
+	}
+	pos := make([]string, len(names))
+	for i := range names {
+		pos[i] = strconv.Itoa(i + 1)
+		if str(o["type"]) == "DESCENDING" {
+			pos[i] += " DESC"
+		}
+		if n := str(o["null_order"]); n == "NULLS_FIRST" || n == "NULLS FIRST" {
+			pos[i] += " NULLS FIRST"
+		} else {
+			pos[i] += " NULLS LAST"
+		}
+	}
+	return strings.Join(pos, ", ")
 }
 
 // selectNode prints a SELECT, rewriting QUALIFY into a filter over a

@@ -17,6 +17,8 @@ var printerCases = []struct {
 	{"qualify over *", "SELECT * FROM t QUALIFY rank() OVER (ORDER BY x DESC) <= 2 ORDER BY id", "rank() OVER (ORDER BY x DESC NULLS LAST) AS __qualify_1"},
 	{"group by all", "SELECT g, n % 2 AS odd, count(*) AS c, sum(x) AS total FROM t GROUP BY ALL ORDER BY g, odd", "GROUP BY g, n % 2"},
 	{"exclude", "SELECT * EXCLUDE (ts, d) FROM t ORDER BY id", "t.id,\n    t.g,"},
+	{"order by all", "SELECT g, n, id FROM t ORDER BY ALL DESC", "ORDER BY 1 DESC NULLS LAST, 2 DESC NULLS LAST, 3 DESC NULLS LAST"},
+	{"order by all over *", "SELECT * FROM t ORDER BY ALL", "ORDER BY 1 NULLS LAST, 2 NULLS LAST"},
 	{"window frames", "SELECT id, sum(n) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) AS a, count(*) OVER (PARTITION BY g ORDER BY id ROWS UNBOUNDED PRECEDING) AS b FROM t ORDER BY id", "ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING"},
 	{"range frame", "SELECT id, sum(n) OVER (ORDER BY ts RANGE BETWEEN INTERVAL 1 DAY PRECEDING AND CURRENT ROW) AS a FROM t ORDER BY id", ""},
 	{"union dedupes", "SELECT n FROM t UNION SELECT n FROM t ORDER BY n", "UNION\n"},

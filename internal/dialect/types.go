@@ -49,6 +49,11 @@ var (
 func Type(duck string, e Engine) (string, error) {
 	t := strings.ToUpper(strings.Join(strings.Fields(duck), " "))
 	if e == Redshift {
+		if t == "JSON" {
+			// Kept as the text it was read as (a source's json field), as
+			// PostgreSQL's json keeps it; JSON_PARSE makes it SUPER there.
+			return fmt.Sprintf("VARCHAR(%d)", redshift.MaxVarchar), nil
+		}
 		m, err := redshift.Map(redshift.Column{Name: "value", Type: t, Length: varcharLength(t)})
 		if err != nil {
 			return "", fmt.Errorf("the DuckDB type %s has no Redshift counterpart", duck)

@@ -25,6 +25,7 @@ func TestType(t *testing.T) {
 		{"DOUBLE", Redshift, "DOUBLE PRECISION", false},
 		{"INTEGER[]", Redshift, "SUPER", false},
 		{"TIMESTAMP", Redshift, "TIMESTAMP", false},
+		{"JSON", Redshift, "VARCHAR(65535)", false},
 	} {
 		got, err := Type(tc.duck, tc.engine)
 		if (err != nil) != tc.refused || got != tc.want {

@@ -132,6 +132,12 @@ func Run(ctx context.Context, b Build, dsn string) (*Summary, error) {
 	if sum.Recon, err = b.reconcile(ctx, tx); err != nil {
 		return sum, err
 	}
+	for _, r := range sum.Recon {
+		if _, err := tx.Exec(ctx, `INSERT INTO elt.reconciliations VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			b.RunID, r.Source, r.Read, r.Silver, r.Superseded, r.Quarantined, r.Bronze, r.OK()); err != nil {
+			return sum, fmt.Errorf("record the reconciliation in the engine: %w", err)
+		}
+	}
 	if _, err := tx.Exec(ctx, `INSERT INTO elt.runs (run_id, finished_at, args, models, files) VALUES ($1, now(), $2, $3, $4)`,
 		b.RunID, b.Args, sum.Models, sum.Files); err != nil {
 		return sum, fmt.Errorf("record the run in the engine: %w", err)
@@ -154,6 +160,9 @@ func prepare(ctx context.Context, tx pgx.Tx, e dialect.Engine, g *plan.Graph, id
 	}
 	for _, stmt := range []string{
 		`CREATE TABLE IF NOT EXISTS elt.runs (run_id BIGINT NOT NULL, finished_at TIMESTAMP NOT NULL, args VARCHAR(4096), models INTEGER, files INTEGER)`,
+		// As in elt's own warehouse (migrations/0007_reconciliation.up.sql).
+		`CREATE TABLE IF NOT EXISTS elt.reconciliations (run_id BIGINT NOT NULL, source VARCHAR(256) NOT NULL, read BIGINT NOT NULL, silver BIGINT NOT NULL,
+			superseded BIGINT NOT NULL, quarantined BIGINT NOT NULL, bronze BIGINT NOT NULL, balanced BOOLEAN NOT NULL)`,
 	} {
 		if _, err := tx.Exec(ctx, stmt); err != nil {
 			return fmt.Errorf("prepare the engine: %w", err)

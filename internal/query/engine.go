@@ -64,7 +64,26 @@ func (e *engineSession) run(ctx context.Context, db *warehouse.DB, path, text st
 		}
 		return nil, queryError(path, text, err)
 	}
-	sql, err := dialect.Translate(ctx, e.parser, text, e.engine, dialect.Options{Vars: e.vars})
+	columns := func(schema, name string) ([]string, error) {
+		rows, err := db.QueryContext(ctx, `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, schema, name)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var cols []string
+		for rows.Next() {
+			var c string
+			if err := rows.Scan(&c); err != nil {
+				return nil, err
+			}
+			cols = append(cols, c)
+		}
+		if err := rows.Err(); err != nil || len(cols) == 0 {
+			return nil, fmt.Errorf("no relation %s.%s in the %s engine (%v)", schema, name, e.engine, err)
+		}
+		return cols, nil
+	}
+	sql, err := dialect.Translate(ctx, e.parser, text, e.engine, dialect.Options{Vars: e.vars, Columns: columns})
 	if err != nil {
 		return nil, placeTranslation(path, text, err)
 	}

@@ -62,27 +62,29 @@ func trimQuery(q string) string {
 // CreateTable returns the engine's CREATE TABLE IF NOT EXISTS statement
 // for columns, their types through dialect.Type. A type the engine cannot
 // hold faithfully is an error naming the table, the column and what to do;
-// nested types (lists, structs, maps) are refused on both engines, and JSON
-// on Redshift: their JSON text, loaded from Parquet into the SUPER column
-// redshift.Map gives them, would be one string, not the value.
+// nested types (lists, structs, maps) are refused on both engines: their
+// JSON text, loaded from Parquet into the SUPER column redshift.Map gives
+// them, would be one string, not the value. JSON is kept as its text. On
+// Redshift, text without a declared size gets the largest VARCHAR: what
+// is copied is bronze as read, whose text has no bound.
 func CreateTable(e dialect.Engine, table sqlname.Relation, cols []Column) (string, error) {
 	if len(cols) == 0 {
 		return "", fmt.Errorf("create %s: no columns", table)
 	}
 	var errs, defs []string
 	for _, c := range cols {
-		if e == dialect.Redshift && redshift.Nested(c.Type) {
-			what := " (a list, struct or map)"
-			if strings.EqualFold(strings.TrimSpace(c.Type), "JSON") {
-				what = ""
-			}
-			errs = append(errs, fmt.Sprintf("column %s: the DuckDB type %s%s is not loaded into Redshift: its JSON text would land in a SUPER column as one string; turn it into text in the model (CAST(... AS VARCHAR), or to_json(...)::VARCHAR)", sqlname.Ident(c.Name), c.Type, what))
+		if e == dialect.Redshift && redshift.Nested(c.Type) && !isJSON(c.Type) {
+			// JSON travels as its text, into a VARCHAR (dialect.Type).
+			errs = append(errs, fmt.Sprintf("column %s: the DuckDB type %s (a list, struct or map) is not loaded into Redshift: its JSON text would land in a SUPER column as one string; turn it into text in the model (to_json(...)::VARCHAR)", sqlname.Ident(c.Name), c.Type))
 			continue
 		}
 		t, err := dialect.Type(c.Type, e)
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("column %s: %v", sqlname.Ident(c.Name), err))
 			continue
+		}
+		if e == dialect.Redshift && strings.EqualFold(strings.TrimSpace(c.Type), "VARCHAR") {
+			t = fmt.Sprintf("VARCHAR(%d)", redshift.MaxVarchar)
 		}
 		defs = append(defs, "  "+sqlname.Ident(c.Name)+" "+t)
 	}
@@ -129,3 +131,6 @@ func columnList(cols []Column) string {
 	}
 	return "(" + strings.Join(s, ", ") + ")"
 }
+
+// isJSON tells whether a DuckDB type is JSON.
+func isJSON(t string) bool { return strings.EqualFold(strings.TrimSpace(t), "JSON") }

@@ -80,6 +80,9 @@ func RedshiftLoad(ctx context.Context, duck warehouse.Querier, query string, col
 		return "", fmt.Errorf("load %s into Redshift: %s already holds %d objects (%s first): give each load a folder of its own", table, dir, len(there), there[0].Key)
 	}
 	sel, err := selectFrom(ctx, duck, query, cols, func(c Column, _ string) string {
+		if isJSON(c.Type) {
+			return fmt.Sprintf("CAST(%s AS VARCHAR)", sqlname.Ident(c.Name)) // the text as read
+		}
 		m, err := redshift.Map(redshift.Column{Name: c.Name, Type: c.Type})
 		if err != nil {
 			return sqlname.Ident(c.Name) // CreateTable refuses the column
