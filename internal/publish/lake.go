@@ -43,20 +43,6 @@ func LakeDir(output lake.URL, m *project.Model) lake.URL {
 	return output.Join(strings.ToLower(m.Schema), strings.ToLower(m.Name))
 }
 
-// Manifest is a manifest object: Redshift's COPY ... MANIFEST format.
-type Manifest struct {
-	Entries []ManifestEntry `json:"entries"`
-}
-
-// ManifestEntry is one file of a manifest.
-type ManifestEntry struct {
-	URL       string `json:"url"`
-	Mandatory bool   `json:"mandatory"`
-	Meta      struct {
-		ContentLength int64 `json:"content_length"`
-	} `json:"meta"`
-}
-
 // WriteLake exports a model to S3 under output: DuckDB writes the files
 // into a fresh folder under tmpDir (removed afterwards, whatever happens),
 // they are uploaded under a new run= folder, the manifests are written,
@@ -128,7 +114,7 @@ func runFolder(runID int64, folders []string) string {
 
 // upload puts every file under local (<format>/<path>) under run at the
 // same path, a few at once, and returns each format's manifest of them.
-func upload(ctx context.Context, st *lake.Store, local string, run lake.URL, formats []string) (map[string]*Manifest, error) {
+func upload(ctx context.Context, st *lake.Store, local string, run lake.URL, formats []string) (map[string]*lake.Manifest, error) {
 	rels, err := lake.LocalFiles(local)
 	if err != nil {
 		return nil, err
@@ -137,16 +123,14 @@ func upload(ctx context.Context, st *lake.Store, local string, run lake.URL, for
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]*Manifest{}
+	out := map[string]*lake.Manifest{}
 	for _, f := range formats {
-		out[f] = &Manifest{Entries: []ManifestEntry{}}
+		out[f] = &lake.Manifest{Entries: []lake.ManifestEntry{}}
 	}
 	for i, rel := range rels {
 		format, _, _ := strings.Cut(rel, "/")
 		if m := out[format]; m != nil {
-			e := ManifestEntry{URL: run.Join(rel).String(), Mandatory: true}
-			e.Meta.ContentLength = sizes[i]
-			m.Entries = append(m.Entries, e)
+			m.Add(run.Join(rel), sizes[i])
 		}
 	}
 	return out, nil
@@ -192,7 +176,7 @@ func manifestRun(ctx context.Context, st *lake.Store, dir, u lake.URL) (string, 
 	} else if err != nil {
 		return "", err
 	}
-	var m Manifest
+	var m lake.Manifest
 	if err := json.Unmarshal(data, &m); err != nil {
 		return "", fmt.Errorf("%s is not a manifest (%v): delete it, or write it again with the runs it names", u, err)
 	}

@@ -25,21 +25,6 @@ var fileSize = "256MB"
 // ManifestName is the manifest's name under a load's prefix.
 const ManifestName = "manifest"
 
-// Manifest is Redshift's COPY ... MANIFEST file: the files to load, each
-// mandatory, with its size (which COPY ... FORMAT AS PARQUET requires).
-type Manifest struct {
-	Entries []ManifestEntry `json:"entries"`
-}
-
-// ManifestEntry is one file of a Manifest.
-type ManifestEntry struct {
-	URL       string `json:"url"`
-	Mandatory bool   `json:"mandatory"`
-	Meta      struct {
-		ContentLength int64 `json:"content_length"`
-	} `json:"meta"`
-}
-
 // RedshiftLoad writes query's rows (its columns cols, from Columns) as
 // Parquet files under prefix, an s3:// folder that holds nothing yet (one
 // per load: it refuses one that holds objects, so that files of two loads
@@ -148,10 +133,9 @@ func manifest(dir lake.URL, rels []string, sizes []int64) ([]byte, error) {
 	if len(rels) == 0 {
 		return nil, errors.New("DuckDB wrote no file")
 	}
-	m := Manifest{Entries: make([]ManifestEntry, len(rels))}
+	var m lake.Manifest
 	for i, rel := range rels {
-		m.Entries[i] = ManifestEntry{URL: dir.Join(rel).String(), Mandatory: true}
-		m.Entries[i].Meta.ContentLength = sizes[i]
+		m.Add(dir.Join(rel), sizes[i])
 	}
 	data, err := json.MarshalIndent(m, "", "  ")
 	return append(data, '\n'), err
