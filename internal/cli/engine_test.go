@@ -198,3 +198,31 @@ func TestStarterInPostgres(t *testing.T) {
 		t.Errorf("the saved query differs in PostgreSQL:\n%s", testutil.Diff("duckdb", want, "postgres", got))
 	}
 }
+
+// TestEngineTargetRefusals: the commands that read models from the
+// embedded warehouse refuse a target built in another engine, saying
+// what to do; nothing is asked of a server.
+func TestEngineTargetRefusals(t *testing.T) {
+	proj := engineProject(t)
+	t.Setenv("ELT_ENGINE_DSN", "postgres://elt@127.0.0.1:1/none?sslmode=disable")
+	for _, c := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"show", "gold.user_session_analysis"}, 2, "ask the engine with elt query --target pg"},
+		{[]string{"test"}, 2, "run elt test --unit for the unit tests"},
+		{[]string{"docs"}, 2, "elt docs reads the models in the embedded warehouse"},
+		{[]string{"ddl"}, 2, "elt compile --target prints their SQL"},
+		{[]string{"serve"}, 1, "point PostgreSQL clients at the engine itself"},
+	} {
+		code, out, errs := elt(t, append([]string{"--project", proj, "--target", "pg", "--warehouse", filepath.Join(t.TempDir(), "w.duckdb")}, c.args...)...)
+		if code != c.code || !strings.Contains(errs, "target pg builds in postgres") || !strings.Contains(errs, c.says) {
+			t.Errorf("elt %s: exit %d, want %d saying %q\n%s%s", strings.Join(c.args, " "), code, c.code, c.says, out, errs)
+		}
+	}
+	os.Unsetenv("ELT_ENGINE_DSN")
+	if code, _, errs := elt(t, "--project", proj, "--target", "pg", "query", "SELECT 1"); code != 1 || !strings.Contains(errs, "set ELT_ENGINE_DSN") {
+		t.Errorf("elt query without ELT_ENGINE_DSN: exit %d\n%s", code, errs)
+	}
+}

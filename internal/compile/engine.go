@@ -173,3 +173,14 @@ func engineMacros(files []project.Macro) map[string]dialect.Macro {
 	}
 	return out
 }
+
+// EmbeddedOnly refuses a command that reads the models in the embedded
+// warehouse when p's target builds them in another engine, saying what
+// to do instead; nil for a target built in DuckDB.
+func EmbeddedOnly(p *project.Project, command, instead string) error {
+	if p.Config.Engine == "" {
+		return nil
+	}
+	return &project.UsageError{Msg: fmt.Sprintf("target %s builds in %s: %s reads the models in the embedded warehouse, which holds none of that target's; %s",
+		p.Config.Target, p.Config.Engine, command, instead)}
+}

@@ -51,6 +51,9 @@ func DDL(ctx context.Context, dir string, o project.Overrides, names, exclude []
 	if err != nil {
 		return nil, err
 	}
+	if err := compile.EmbeddedOnly(p, "elt ddl", "a build there creates the tables (elt compile --target prints their SQL)"); err != nil {
+		return nil, err
+	}
 	models, err := compile.DDLModels(g, names, exclude)
 	if err != nil {
 		return nil, &UsageError{err}

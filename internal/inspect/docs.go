@@ -22,6 +22,9 @@ func Docs(ctx context.Context, dir string, o project.Overrides, out string, rep 
 	if err != nil {
 		return err
 	}
+	if err := compile.EmbeddedOnly(p, "elt docs", "build the docs from a target built in DuckDB"); err != nil {
+		return err
+	}
 	if out == "" {
 		out = p.Resolve(p.Config.Paths.Output) + "/docs"
 		if project.IsURL(out) {

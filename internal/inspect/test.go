@@ -53,6 +53,9 @@ func Test(ctx context.Context, dir string, ov project.Overrides, o TestOptions, 
 		t.UnitFailed = failed
 	}
 	if !o.Unit {
+		if err := compile.EmbeddedOnly(p, "elt test's data checks", "a build there runs them (run elt test --unit for the unit tests)"); err != nil {
+			return t, err
+		}
 		if _, err := os.Stat(p.Resolve(p.Config.Paths.Warehouse)); errors.Is(err, os.ErrNotExist) && !o.Data {
 			rep.Report(event.Info{Kind: "no_warehouse", Text: "data checks skipped: no warehouse yet (run elt build)"})
 		} else {

@@ -163,6 +163,9 @@ func OpenModel(ctx context.Context, dir string, o project.Overrides, model strin
 	if err != nil {
 		return nil, err
 	}
+	if err := compile.EmbeddedOnly(p, "this command", fmt.Sprintf("ask the engine with elt query --target %s", p.Config.Target)); err != nil {
+		return nil, err
+	}
 	db, served, err := openOrRemote(ctx, p.Resolve(p.Config.Paths.Warehouse), func() (*warehouse.DB, error) { return state.Open(ctx, p, state.ReadOnly) })
 	if err != nil {
 		return nil, err
