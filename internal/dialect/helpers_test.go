@@ -24,4 +24,3 @@ func duck(t testing.TB) *warehouse.DB {
 	t.Cleanup(func() { db.Close() })
 	return db
 }
-
