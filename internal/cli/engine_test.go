@@ -226,3 +226,33 @@ func TestEngineTargetRefusals(t *testing.T) {
 		t.Errorf("elt query without ELT_ENGINE_DSN: exit %d\n%s", code, errs)
 	}
 }
+
+// TestEngineFullRefresh changes a source's rule and rebuilds with
+// --full-refresh: the engine gets every file again, as the rule now reads
+// it, and equals the embedded build of the same project.
+func TestEngineFullRefresh(t *testing.T) {
+	t.Setenv("ELT_ENGINE_DSN", pgtest.Start(t))
+	proj := engineProject(t)
+	bronze := filepath.Join(testutil.ConformanceDir(t), "02-dirty", "bronze")
+	pg := []string{"--project", proj, "--target", "pg", "--bronze", bronze, "--warehouse", filepath.Join(t.TempDir(), "pg.duckdb")}
+	mustElt(t, append(pg, "build")...)
+	cfg := filepath.Join(proj, "elt.yaml")
+	text, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upper := strings.Replace(string(text), "{name: event_type, type: text, required: true, normalize: [trim, lower]}", "{name: event_type, type: text, required: true, normalize: [trim, upper]}", 1)
+	if upper == string(text) {
+		t.Fatal("the event_type field moved: update the test")
+	}
+	testutil.WriteFile(t, cfg, upper)
+	mustElt(t, append(pg, "build", "--full-refresh")...)
+	duck := []string{"--project", proj, "--bronze", bronze, "--warehouse", filepath.Join(t.TempDir(), "duck.duckdb")}
+	mustElt(t, append(duck, "build")...)
+	if want, got := silverTables(t, duck), silverTables(t, pg); got != want {
+		t.Errorf("after --full-refresh, PostgreSQL differs from DuckDB:\n%s", testutil.Diff("duckdb", want, "postgres", got))
+	}
+	if got := mustElt(t, append(pg, "query", "--format", "csv", "SELECT count(*) FROM silver.events WHERE event_type <> upper(event_type)")...); got != "count_star()\n0\n" && !strings.HasSuffix(got, "\n0\n") {
+		t.Errorf("lower-case event types left in the engine:\n%s", got)
+	}
+}

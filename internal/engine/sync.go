@@ -13,14 +13,18 @@ import (
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
-// file is one row of a manifest: a source's file and the hash of what
-// was read of it.
-type file struct{ Source, File, SHA256 string }
+// file is one row of a manifest: a source's file, the hash of what was
+// read of it, and the run that loaded it (a full refresh loads every file
+// again, by the rules as they are now).
+type file struct {
+	Source, File, SHA256 string
+	RunID                int64
+}
 
-// manifest reads the files a manifest (elt.files, elt's or the engine's)
-// lists.
+// localManifest and engineManifest read the files a manifest (elt.files,
+// elt's or the engine's) lists.
 func localManifest(ctx context.Context, duck warehouse.Querier) (map[file]bool, error) {
-	rows, err := duck.QueryContext(ctx, `SELECT source, file, sha256 FROM elt.files`)
+	rows, err := duck.QueryContext(ctx, `SELECT source, file, sha256, run_id FROM elt.files`)
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +32,7 @@ func localManifest(ctx context.Context, duck warehouse.Querier) (map[file]bool, 
 	out := map[file]bool{}
 	for rows.Next() {
 		var f file
-		if err := rows.Scan(&f.Source, &f.File, &f.SHA256); err != nil {
+		if err := rows.Scan(&f.Source, &f.File, &f.SHA256, &f.RunID); err != nil {
 			return nil, err
 		}
 		out[f] = true
@@ -37,7 +41,7 @@ func localManifest(ctx context.Context, duck warehouse.Querier) (map[file]bool, 
 }
 
 func engineManifest(ctx context.Context, tx pgx.Tx) (map[file]bool, error) {
-	rows, err := tx.Query(ctx, `SELECT source, file, sha256 FROM elt.files`)
+	rows, err := tx.Query(ctx, `SELECT source, file, sha256, run_id FROM elt.files`)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +82,7 @@ func (b Build) syncBronze(ctx context.Context, tx pgx.Tx, e dialect.Engine) (cop
 	for _, name := range p.Config.SourceNames() {
 		tables = append(tables, table{rel: sqlname.Qualified("bronze", name), fileColumn: "_file"})
 	}
-	resetSource := map[string]bool{}
+	resetSource, resetAll := map[string]bool{}, false
 	for _, t := range tables {
 		cols, err := load.Columns(ctx, duck, "SELECT * FROM "+string(t.rel))
 		if err != nil {
@@ -104,6 +108,8 @@ func (b Build) syncBronze(ctx context.Context, tx pgx.Tx, e dialect.Engine) (cop
 			if !t.source {
 				_, name, _ := strings.Cut(string(t.rel), ".")
 				resetSource[strings.Trim(name, `"`)] = true
+			} else {
+				resetAll = true // the quarantine or the manifest, of every source
 			}
 		}
 	}
@@ -113,12 +119,12 @@ func (b Build) syncBronze(ctx context.Context, tx pgx.Tx, e dialect.Engine) (cop
 	}
 	var gone, fresh []file
 	for f := range remote {
-		if !local[f] || resetSource[f.Source] {
+		if !local[f] || resetSource[f.Source] || resetAll {
 			gone = append(gone, f)
 		}
 	}
 	for f := range local {
-		if !remote[f] || resetSource[f.Source] {
+		if !remote[f] || resetSource[f.Source] || resetAll {
 			fresh = append(fresh, f)
 		}
 	}
