@@ -144,8 +144,9 @@ type Engine struct {
 	// anything runs: a construct with no translation stops the build.
 	Check func(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string) error
 	// Build copies what ingestion committed to the engine and builds the
-	// selected models there, publishing them all or none.
-	Build func(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, args string, rep event.Reporter) error
+	// selected models there, publishing them all or none; it returns how
+	// many it built.
+	Build func(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, args string, rep event.Reporter) (int, error)
 }
 
 // report tells Events what happened.
@@ -243,6 +244,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	b.report(started)
 	berr := b.run(ctx, g, ids, sources, listings, o, sum)
+	engineModels := 0 // built in the engine
 	status := state.Succeeded
 	switch {
 	case berr != nil && ctx.Err() != nil:
@@ -251,7 +253,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 		status = state.Failed
 	case inEngine:
 		// Ingested and committed here: now the models, in the engine.
-		if berr = b.Engine.Build(ctx, b.DB, b.Project, g, engineIDs, sum.RunID, o.Args, event.Or(b.Events)); berr != nil {
+		if engineModels, berr = b.Engine.Build(ctx, b.DB, b.Project, g, engineIDs, sum.RunID, o.Args, event.Or(b.Events)); berr != nil {
 			status = state.Failed
 			if ctx.Err() != nil {
 				status, berr = state.Cancelled, ErrCancelled
@@ -305,7 +307,7 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 		b.report(event.Reconciliation{Sources: check.BalanceEvents(sum.Recon)})
 	}
 	if berr == nil {
-		b.report(event.BuildFinished{RunID: sum.RunID, Models: len(sum.Models), Seconds: sum.Elapsed.Seconds()})
+		b.report(event.BuildFinished{RunID: sum.RunID, Models: len(sum.Models) + engineModels, Seconds: sum.Elapsed.Seconds()})
 	}
 	return sum, berr
 }

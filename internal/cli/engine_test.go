@@ -65,7 +65,8 @@ func TestConformanceInPostgres(t *testing.T) {
 			duck := []string{"--project", proj, "--bronze", bronze, "--warehouse", filepath.Join(t.TempDir(), "duck.duckdb")}
 			mustElt(t, append(duck, "build")...)
 
-			t.Setenv("ELT_ENGINE_DSN", pgtest.Database(t, server, fmt.Sprintf("whole%d", i)))
+			// A session time zone other than UTC must change nothing.
+			t.Setenv("ELT_ENGINE_DSN", pgtest.Database(t, server, fmt.Sprintf("whole%d", i))+"&options=-c%20TimeZone%3DAmerica/New_York")
 			pg := []string{"--project", proj, "--target", "pg", "--bronze", bronze, "--warehouse", filepath.Join(t.TempDir(), "pg.duckdb")}
 			mustElt(t, append(pg, "build")...)
 			compare(t, dir, pg)
@@ -116,7 +117,9 @@ func TestEngineChecksBlock(t *testing.T) {
 		t.Fatalf("a blocked first build published gold:\n%s%s", out, errs)
 	}
 	testutil.WriteFile(t, model, string(text))
-	mustElt(t, append(base, "build")...)
+	if out := mustElt(t, append(base, "build")...); !strings.Contains(out, "6 models built") {
+		t.Errorf("the build's last line does not count the models built in the engine:\n%s", out)
+	}
 	compare(t, dir, base)
 }
 
@@ -196,6 +199,29 @@ func TestStarterInPostgres(t *testing.T) {
 	want := mustElt(t, append(duck, "query", "--format", "csv", "-f", filepath.Join(proj, "sql", "revenue_by_day.sql"))...)
 	if got := mustElt(t, append(pg, "query", "--format", "csv", "-f", filepath.Join(proj, "sql", "revenue_by_day.sql"))...); got != want {
 		t.Errorf("the saved query differs in PostgreSQL:\n%s", testutil.Diff("duckdb", want, "postgres", got))
+	}
+
+	// What depends on published tables stays: a reader's own view, a
+	// model view left out of the selection, and one whose model is gone.
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, os.Getenv("ELT_ENGINE_DSN"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE SCHEMA bi; CREATE VIEW bi.revenue AS SELECT * FROM gold.daily_revenue`); err != nil {
+		t.Fatal(err)
+	}
+	view := filepath.Join(proj, "models", "gold", "big_orders.sql")
+	testutil.WriteFile(t, view, "/* materialized: view */\nSELECT order_id, amount FROM silver.orders WHERE amount > 100\n")
+	mustElt(t, append(pg, "build")...)
+	mustElt(t, append(pg, "build", "--select", "silver.orders")...)
+	mustElt(t, append(pg, "build", "--exclude", "gold.big_orders")...)
+	os.Remove(view)
+	mustElt(t, append(pg, "build")...)
+	var n int64
+	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM bi.revenue) + (SELECT count(*) FROM gold.big_orders)`).Scan(&n); err != nil || n == 0 {
+		t.Errorf("the views on published tables: %d rows, %v", n, err)
 	}
 }
 

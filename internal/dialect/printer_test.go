@@ -94,6 +94,7 @@ func TestRefusals(t *testing.T) {
 		{"SELECT first_value(n IGNORE NULLS) OVER (ORDER BY id) FROM t", Postgres, "first_value IGNORE NULLS", "first_value"},
 		{"SELECT sum(n) OVER (ORDER BY id) FROM t", Redshift, "sum over a running RANGE frame", "sum"},
 		{"SELECT * EXCLUDE (id) FROM t", Postgres, "SELECT * EXCLUDE", "*"},
+		{"SELECT epoch_ms(ts) FROM t", Postgres, "epoch_ms", "epoch_ms"},
 	} {
 		_, err := Translate(context.Background(), db, tc.sql, tc.engine, Options{})
 		var e *Error

@@ -98,7 +98,15 @@ func Check(ctx context.Context, parser *warehouse.DB, p *project.Project, g *pla
 // ingestion loaded, the models, the reconciliation and the run's row in
 // elt.runs, in one transaction.
 func Run(ctx context.Context, b Build, dsn string) (*Summary, error) {
-	conn, err := pgx.Connect(ctx, dsn)
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", target.DSNEnv, err)
+	}
+	// Timestamps read and written as elt reads bronze: in UTC, whatever
+	// the server's, database's or role's time zone.
+	cfg.RuntimeParams["TimeZone"] = "UTC"
+	cfg.RuntimeParams["application_name"] = "elt-build"
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to the %s engine (%s): %w", b.Project.Config.Engine, target.DSNEnv, err)
 	}

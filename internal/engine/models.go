@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/diag"
@@ -85,12 +86,23 @@ func (b Build) seed(ctx context.Context, tx pgx.Tx, e dialect.Engine, s compile.
 }
 
 // publish puts each model's staged relation in place of its published
-// one: an incremental model's rows merged into its table by unique_key
-// (merge), any other table renamed over its old one, and each view made
-// anew over what is then published.
+// one, in the transaction:
+//   - a table whose columns (names and types, in order) are the same is
+//     written in place, so what depends on it (a reader's view, a model
+//     view not in this build, grants) stays: an incremental model's rows
+//     merged by unique_key (merge), any other's replaced (DELETE, INSERT);
+//   - a new table, or one whose columns changed, is renamed over the old
+//     one, which is dropped: the views of this build first (made again
+//     below), and anything else depending on it stops the build, named;
+//   - each view is made again over what is then published.
 func publish(ctx context.Context, tx pgx.Tx, e dialect.Engine, stmts []compile.EngineStatement) error {
 	exec := func(m *project.Model, format string, args ...any) error {
 		if _, err := tx.Exec(ctx, fmt.Sprintf(format, args...)); err != nil {
+			var pe *pgconn.PgError
+			if errors.As(err, &pe) && pe.Code == "2BP01" {
+				return fmt.Errorf("publish %s in the engine: %s (%s): its columns changed, so it is replaced whole; "+
+					"drop what depends on it, build, then make that again", m.ID(), pe.Message, pe.Detail)
+			}
 			return fmt.Errorf("publish %s in the engine: %w", m.ID(), err)
 		}
 		return nil
@@ -106,47 +118,63 @@ func publish(ctx context.Context, tx pgx.Tx, e dialect.Engine, stmts []compile.E
 			return err
 		}
 	}
-	// The views go first, published and staged (they read the tables
-	// replaced here), in reverse order.
+	// The staged views read the staged tables, which go here.
 	for i := len(stmts) - 1; i >= 0; i-- {
 		if m := stmts[i].Model; stmts[i].Publish != "" {
-			if kinds[m] != "" {
-				if err := exec(m, "DROP %s %s", kinds[m], sqlname.Qualified(m.Schema, m.Name)); err != nil {
-					return err
-				}
-				delete(kinds, m)
-			}
 			if err := exec(m, "DROP VIEW %s", sqlname.Staging(m.Schema, m.Name)); err != nil {
 				return err
 			}
 		}
 	}
+	var replaced []*project.Model
 	for _, s := range stmts {
 		m := s.Model
-		published, staged := sqlname.Qualified(m.Schema, m.Name), sqlname.Staging(m.Schema, m.Name)
-		switch {
-		case s.Publish != "":
+		if s.Publish != "" {
 			continue
-		case kinds[m] == "TABLE" && m.Header.Materialized == project.Incremental && m.Header.UniqueKey != "":
-			if ok, err := merge(ctx, tx, e, m); err != nil || ok {
-				if err != nil {
-					return fmt.Errorf("merge %s in the engine: %w", m.ID(), err)
+		}
+		if kinds[m] == "TABLE" {
+			same, err := sameShape(ctx, tx, m)
+			if err != nil {
+				return err
+			}
+			if same {
+				if err := writeInPlace(ctx, tx, e, m); err != nil {
+					return fmt.Errorf("publish %s in the engine: %w", m.ID(), err)
 				}
 				continue
 			}
 		}
+		replaced = append(replaced, m)
+	}
+	if len(replaced) > 0 {
+		// This build's views may read what is dropped: they go first.
+		for i := len(stmts) - 1; i >= 0; i-- {
+			if m := stmts[i].Model; stmts[i].Publish != "" && kinds[m] != "" {
+				if err := exec(m, "DROP %s %s", kinds[m], sqlname.Qualified(m.Schema, m.Name)); err != nil {
+					return err
+				}
+				delete(kinds, m)
+			}
+		}
+	}
+	for _, m := range replaced {
 		if kinds[m] != "" {
-			if err := exec(m, "DROP %s %s", kinds[m], published); err != nil {
+			if err := exec(m, "DROP %s %s", kinds[m], sqlname.Qualified(m.Schema, m.Name)); err != nil {
 				return err
 			}
 		}
-		if err := exec(m, "ALTER TABLE %s RENAME TO %s", staged, sqlname.Ident(m.Name)); err != nil {
+		if err := exec(m, "ALTER TABLE %s RENAME TO %s", sqlname.Staging(m.Schema, m.Name), sqlname.Ident(m.Name)); err != nil {
 			return err
 		}
 	}
 	for _, s := range stmts {
-		if s.Publish != "" {
-			if err := exec(s.Model, "%s", s.Publish); err != nil {
+		if m := s.Model; s.Publish != "" {
+			if kinds[m] != "" {
+				if err := exec(m, "DROP %s %s", kinds[m], sqlname.Qualified(m.Schema, m.Name)); err != nil {
+					return err
+				}
+			}
+			if err := exec(m, "%s", s.Publish); err != nil {
 				return err
 			}
 		}
@@ -154,45 +182,55 @@ func publish(ctx context.Context, tx pgx.Tx, e dialect.Engine, stmts []compile.E
 	return nil
 }
 
-// merge brings an incremental model's published table to its staged rows
-// by its unique_key, when both have the same columns (false otherwise):
-// the rows whose key is gone, or whose values changed (a row compared as
-// its JSON text: json columns have no equality), are deleted
-// (DELETE ... USING), the new and changed ones inserted, and the staged
-// table dropped. The table stays what readers, grants and views hold;
-// only what changed is written. Redshift, which cannot compare whole rows,
-// replaces every row of the keys staged.
-func merge(ctx context.Context, tx pgx.Tx, e dialect.Engine, m *project.Model) (bool, error) {
-	published, staged := sqlname.Qualified(m.Schema, m.Name), sqlname.Staging(m.Schema, m.Name)
-	names := func(schema, name string) (string, error) {
-		rows, err := tx.Query(ctx, `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, schema, name)
+// sameShape tells whether a model's published table and its staged one
+// have the same columns: names and types, in order.
+func sameShape(ctx context.Context, tx pgx.Tx, m *project.Model) (bool, error) {
+	shape := func(rel sqlname.Relation) (string, error) {
+		rows, err := tx.Query(ctx, `SELECT attname || ' ' || format_type(atttypid, atttypmod) FROM pg_attribute
+			WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, string(rel))
 		if err != nil {
 			return "", err
 		}
 		cols, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		return strings.Join(cols, ","), err
+		return strings.Join(cols, ", "), err
 	}
-	pub, err := names(m.Schema, m.Name)
+	pub, err := shape(sqlname.Qualified(m.Schema, m.Name))
 	if err != nil {
 		return false, err
 	}
-	if st, err := names(m.Schema, sqlname.StagingPrefix+m.Name); err != nil || st != pub {
-		return false, err
+	staged, err := shape(sqlname.Staging(m.Schema, m.Name))
+	return err == nil && pub == staged, err
+}
+
+// writeInPlace brings a model's published table to its staged rows and
+// drops the staged table. An incremental model's rows are merged by its
+// unique_key: the rows whose key is gone, or whose values changed (a row
+// compared as its JSON text: json columns have no equality), are deleted
+// (DELETE ... USING), and the new and changed ones inserted; only what
+// changed is written. Redshift, which cannot compare whole rows, replaces
+// every row of the keys staged. Any other table has all its rows
+// replaced.
+func writeInPlace(ctx context.Context, tx pgx.Tx, e dialect.Engine, m *project.Model) error {
+	published, staged := sqlname.Qualified(m.Schema, m.Name), sqlname.Staging(m.Schema, m.Name)
+	stmts := []string{
+		fmt.Sprintf("DELETE FROM %s", published),
+		fmt.Sprintf("INSERT INTO %s SELECT * FROM %s", published, staged),
 	}
-	key := sqlname.Ident(m.Header.UniqueKey)
-	changed := fmt.Sprintf("p.%s = s.%s AND row_to_json(p)::text IS DISTINCT FROM row_to_json(s)::text", key, key)
-	if e == dialect.Redshift {
-		changed = fmt.Sprintf("p.%s = s.%s", key, key)
-	}
-	for _, stmt := range []string{
-		fmt.Sprintf("DELETE FROM %s AS p USING %s AS s WHERE %s", published, staged, changed),
-		fmt.Sprintf("DELETE FROM %s AS p WHERE NOT EXISTS (SELECT 1 FROM %s AS s WHERE s.%s = p.%s)", published, staged, key, key),
-		fmt.Sprintf("INSERT INTO %s SELECT s.* FROM %s AS s WHERE NOT EXISTS (SELECT 1 FROM %s AS p WHERE p.%s = s.%s)", published, staged, published, key, key),
-		"DROP TABLE " + string(staged),
-	} {
-		if _, err := tx.Exec(ctx, stmt); err != nil {
-			return false, err
+	if key := sqlname.Ident(m.Header.UniqueKey); m.Header.Materialized == project.Incremental && m.Header.UniqueKey != "" {
+		changed := fmt.Sprintf("p.%s = s.%s AND row_to_json(p)::text IS DISTINCT FROM row_to_json(s)::text", key, key)
+		if e == dialect.Redshift {
+			changed = fmt.Sprintf("p.%s = s.%s", key, key)
+		}
+		stmts = []string{
+			fmt.Sprintf("DELETE FROM %s AS p USING %s AS s WHERE %s", published, staged, changed),
+			fmt.Sprintf("DELETE FROM %s AS p WHERE NOT EXISTS (SELECT 1 FROM %s AS s WHERE s.%s = p.%s)", published, staged, key, key),
+			fmt.Sprintf("INSERT INTO %s SELECT s.* FROM %s AS s WHERE NOT EXISTS (SELECT 1 FROM %s AS p WHERE p.%s = s.%s)", published, staged, published, key, key),
 		}
 	}
-	return true, nil
+	for _, stmt := range append(stmts, "DROP TABLE "+string(staged)) {
+		if _, err := tx.Exec(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -18,11 +18,14 @@ func EngineCheck(ctx context.Context, db *warehouse.DB, p *project.Project, g *p
 
 // EngineBuild builds the models ids in the target's engine from what the
 // build's run runID ingested into db (engine.Run).
-func EngineBuild(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, args string, rep event.Reporter) error {
+func EngineBuild(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, args string, rep event.Reporter) (int, error) {
 	dsn, err := engine.DSN(p)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	_, err = engine.Run(ctx, engine.Build{Project: p, Graph: g, IDs: ids, Duck: db, RunID: runID, Args: args, Events: rep}, dsn)
-	return err
+	sum, err := engine.Run(ctx, engine.Build{Project: p, Graph: g, IDs: ids, Duck: db, RunID: runID, Args: args, Events: rep}, dsn)
+	if err != nil {
+		return 0, err
+	}
+	return sum.Models, nil
 }

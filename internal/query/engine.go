@@ -41,6 +41,7 @@ func openEngine(ctx context.Context, p *project.Project) (*Session, error) {
 	// Whatever gets through, the server refuses to write.
 	cfg.RuntimeParams["default_transaction_read_only"] = "on"
 	cfg.RuntimeParams["application_name"] = "elt-query"
+	cfg.RuntimeParams["TimeZone"] = "UTC" // as the build writes
 	db := stdlib.OpenDB(*cfg)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()

@@ -207,7 +207,7 @@ amounts AS (
         SELECT
             user_id,
             currency,
-            CAST(round(CAST(avg(amount) AS numeric), 2) AS numeric(12,2)) AS avg_amount
+            CAST((trunc((CAST(avg(amount) AS DOUBLE PRECISION) * power(CAST(10 AS DOUBLE PRECISION), 2)) + sign((CAST(avg(amount) AS DOUBLE PRECISION) * power(CAST(10 AS DOUBLE PRECISION), 2))) * 0.5) / power(CAST(10 AS DOUBLE PRECISION), 2)) AS numeric(12,2)) AS avg_amount
         FROM tx
         GROUP BY user_id, currency
     ) AS __subquery_1
@@ -217,7 +217,7 @@ sessions AS (
     SELECT
         user_id,
         CAST(count(*) AS integer) AS sessions,
-        CAST(avg(CAST(is_conversion AS integer)) AS double precision) AS conversion_rate
+        CAST(CAST(avg(CAST(is_conversion AS integer)) AS DOUBLE PRECISION) AS double precision) AS conversion_rate
     FROM gold._elt_staging_user_session_analysis AS user_session_analysis
     WHERE user_id IS NOT NULL
     GROUP BY user_id

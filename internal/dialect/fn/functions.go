@@ -60,7 +60,7 @@ var functions = map[string]Mapping{
 	"exp": same(false), "sign": same(false), "replace": same(false), "lpad": same(false), "rpad": same(false),
 	"md5": same(false), "nullif": same(false), "date_trunc": same(false), "greatest": same(false), "least": same(false),
 	"left": same(false), "right": same(false), "coalesce": same(false),
-	"count": same(true), "sum": same(true), "avg": same(true), "min": same(true), "max": same(true),
+	"count": same(true), "sum": same(true), "avg": {Agg: true, pg: avg, rs: avg}, "min": same(true), "max": same(true),
 	"bool_and": same(true), "bool_or": same(true),
 	"row_number": same(false), "rank": same(false), "dense_rank": same(false), "ntile": same(false),
 	"lag": same(false), "lead": same(false), "first_value": same(false), "last_value": same(false),
@@ -77,7 +77,7 @@ var functions = map[string]Mapping{
 	"regexp_full_match":     both(fullMatch),
 	"round":                 {pg: round, rs: rsRound},
 	"concat":                {pg: pgConcat, rs: concat},
-	"epoch_ms":              both(tmpl("(TIMESTAMP '1970-01-01 00:00:00' + {0} * INTERVAL '1 millisecond')")),
+	"epoch_ms":              {pg: epochMS, rs: epochMS},
 	"epoch":                 {pg: tmpl("extract(epoch FROM {0})"), rs: tmpl("date_part(epoch, {0})")},
 	"to_seconds":            both(interval("second")),
 	"to_minutes":            both(interval("minute")),
@@ -163,20 +163,70 @@ func fullMatch(c *Call) string {
 	return tmpl("({0} ~ ('^(' || {1} || ')$'))")(c)
 }
 
-// round: PostgreSQL rounds to digits only numerics.
+// avg is a DOUBLE in DuckDB, whatever it averages (the engines average
+// integers and decimals exactly, as numerics).
+func avg(c *Call) string {
+	if c.win != nil {
+		return c.agg("avg", c.args()) // OVER follows: left a numeric
+	}
+	return "CAST(" + c.agg("avg", c.args()) + " AS DOUBLE PRECISION)"
+}
+
+// round: a DOUBLE rounds as DuckDB rounds it, x * 10^n to the nearest
+// whole number, halves away from zero (std::round), over 10^n: 653.425,
+// a little under in binary, gives 653.42 (as a numeric, 653.43). Other
+// values round as numerics (PostgreSQL rounds to digits only those;
+// round(double) there is rint's half-even).
 func round(c *Call) string {
+	if isDouble(c.p.TypeOf(c.kid(0))) {
+		return roundDouble(c)
+	}
 	if len(c.kids()) == 1 {
-		return tmpl("round(CAST({0} AS numeric))")(c) // not rint's half-even
+		return tmpl("round(CAST({0} AS numeric))")(c)
 	}
 	return tmpl("round(CAST({0} AS numeric), {1})")(c)
 }
 
 func rsRound(c *Call) string {
+	if isDouble(c.p.TypeOf(c.kid(0))) {
+		return roundDouble(c)
+	}
 	if len(c.kids()) == 1 {
 		return tmpl("round({0})")(c)
 	}
 	return tmpl("round({0}, {1})")(c)
 }
+
+// roundDouble is DuckDB's rounding of a DOUBLE to n digits (0 without).
+func roundDouble(c *Call) string {
+	scale := "CAST(1 AS DOUBLE PRECISION)"
+	if len(c.kids()) == 2 {
+		scale = "power(CAST(10 AS DOUBLE PRECISION), " + c.p.Paren(c.kid(1)) + ")"
+	} else if len(c.kids()) != 1 {
+		return c.refuse("give it 1 or 2 arguments")
+	}
+	v := "(" + c.p.Paren(c.kid(0)) + " * " + scale + ")"
+	return "(trunc(" + v + " + sign(" + v + ") * 0.5) / " + scale + ")"
+}
+
+// epochMS is DuckDB's two epoch_ms: of a number of milliseconds, the
+// timestamp; of a timestamp or date, its milliseconds. An argument of a
+// type the query does not say is refused: the two cannot be told apart.
+func epochMS(c *Call) string {
+	switch t := c.p.TypeOf(c.kid(0)); {
+	case t == "TIMESTAMP" || t == "TIMESTAMP WITH TIME ZONE" || t == "DATE":
+		if c.p.Engine() == Redshift {
+			return tmpl("CAST(floor(date_part(epoch, {0}) * 1000) AS BIGINT)")(c)
+		}
+		return tmpl("CAST(floor(extract(epoch FROM {0}) * 1000) AS bigint)")(c)
+	case t == "INTEGER" || t == "BIGINT" || t == "SMALLINT" || t == "TINYINT" || t == "HUGEINT" || strings.HasPrefix(t, "DECIMAL"):
+		return tmpl("(TIMESTAMP '1970-01-01 00:00:00' + {0} * INTERVAL '1 millisecond')")(c)
+	}
+	return c.refuse("say what its argument is: epoch_ms(CAST(x AS BIGINT)) for the timestamp of milliseconds, epoch_ms(CAST(x AS TIMESTAMP)) for a timestamp's milliseconds")
+}
+
+// isDouble tells whether a DuckDB type is a binary floating point one.
+func isDouble(t string) bool { return t == "DOUBLE" || t == "FLOAT" || t == "REAL" }
 
 // concat: Redshift's CONCAT takes two arguments and is NULL with either.
 func concat(c *Call) string {

@@ -189,6 +189,29 @@ func (r Resolver) TypeOf(e Node, sc *Scope) string {
 		return DuckType(Obj(e["cast_type"]))
 	case "CONSTANT":
 		return DuckType(Obj(Obj(e["value"])["type"]))
+	case "FUNCTION":
+		// The functions whose type does not follow their arguments'.
+		switch strings.ToLower(Str(e["function_name"])) {
+		case "avg", "/", "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop", "sqrt", "ln", "exp", "power", "pow":
+			return "DOUBLE"
+		case "round", "abs", "sign", "ceil", "floor", "least", "greatest", "coalesce":
+			if kids := List(e["children"]); len(kids) > 0 {
+				return r.TypeOf(Obj(kids[0]), sc)
+			}
+		case "+", "-", "*", "%":
+			// Arithmetic with a DOUBLE is a DOUBLE; of integers, an integer.
+			ints := true
+			for _, k := range List(e["children"]) {
+				t := r.TypeOf(Obj(k), sc)
+				if t == "DOUBLE" || t == "FLOAT" {
+					return "DOUBLE"
+				}
+				ints = ints && (t == "INTEGER" || t == "BIGINT")
+			}
+			if ints {
+				return "BIGINT"
+			}
+		}
 	case "COLUMN_REF":
 		cn := List(e["column_names"])
 		name := strings.ToLower(Str(cn[len(cn)-1]))

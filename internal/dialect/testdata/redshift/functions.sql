@@ -63,7 +63,7 @@ SELECT
     g,
     count(s),
     sum(n),
-    avg(x),
+    CAST(avg(x) AS DOUBLE PRECISION),
     min(s),
     max(d)
 FROM t
@@ -144,9 +144,24 @@ SELECT
     id,
     round(x, 1),
     round(d),
-    round(x)
+    round(x),
+    (trunc((CAST(653.425 AS DOUBLE PRECISION) * power(CAST(10 AS DOUBLE PRECISION), 2)) + sign((CAST(653.425 AS DOUBLE PRECISION) * power(CAST(10 AS DOUBLE PRECISION), 2))) * 0.5) / power(CAST(10 AS DOUBLE PRECISION), 2)),
+    (trunc(((CAST(0.125 AS DOUBLE PRECISION) + (d * 0)) * power(CAST(10 AS DOUBLE PRECISION), 2)) + sign(((CAST(0.125 AS DOUBLE PRECISION) + (d * 0)) * power(CAST(10 AS DOUBLE PRECISION), 2))) * 0.5) / power(CAST(10 AS DOUBLE PRECISION), 2)),
+    (trunc((CAST(-2.5 AS DOUBLE PRECISION) * CAST(1 AS DOUBLE PRECISION)) + sign((CAST(-2.5 AS DOUBLE PRECISION) * CAST(1 AS DOUBLE PRECISION))) * 0.5) / CAST(1 AS DOUBLE PRECISION))
 FROM t
 ORDER BY id NULLS LAST;
+
+-- avg
+SELECT
+    g,
+    CAST(avg(x) AS DOUBLE PRECISION),
+    CAST(avg(n) AS DOUBLE PRECISION),
+    CAST(avg(d) AS DOUBLE PRECISION),
+    (trunc((CAST(avg(x) AS DOUBLE PRECISION) * power(CAST(10 AS DOUBLE PRECISION), 1)) + sign((CAST(avg(x) AS DOUBLE PRECISION) * power(CAST(10 AS DOUBLE PRECISION), 1))) * 0.5) / power(CAST(10 AS DOUBLE PRECISION), 1)),
+    (trunc((((CAST(avg(x) AS DOUBLE PRECISION) * 0) + 653.425) * power(CAST(10 AS DOUBLE PRECISION), 2)) + sign((((CAST(avg(x) AS DOUBLE PRECISION) * 0) + 653.425) * power(CAST(10 AS DOUBLE PRECISION), 2))) * 0.5) / power(CAST(10 AS DOUBLE PRECISION), 2))
+FROM t
+GROUP BY g
+ORDER BY g NULLS LAST;
 
 -- concat
 SELECT
@@ -158,7 +173,9 @@ ORDER BY id NULLS LAST;
 -- epoch_ms
 SELECT
     id,
-    (TIMESTAMP '1970-01-01 00:00:00' + (1700000000123 + n) * INTERVAL '1 millisecond')
+    (TIMESTAMP '1970-01-01 00:00:00' + (1700000000123 + CAST(n AS BIGINT)) * INTERVAL '1 millisecond'),
+    CAST(floor(date_part(epoch, CAST(ts AS TIMESTAMP)) * 1000) AS BIGINT),
+    CAST(floor(date_part(epoch, CAST(ts AS DATE)) * 1000) AS BIGINT)
 FROM t
 ORDER BY id NULLS LAST;
 
