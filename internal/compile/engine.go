@@ -26,6 +26,9 @@ type EngineStatement struct {
 	// published names (a view binds to what it reads, which the staged
 	// tables become or are merged into).
 	Publish string
+	// After run once SQL has: on Redshift, the header's column encodings
+	// (CREATE TABLE ... AS takes none).
+	After []string
 }
 
 // ForEngine translates the models ids (in build order) for the engine
@@ -73,7 +76,7 @@ func ForEngine(ctx context.Context, parser dialect.Parser, p *project.Project, g
 			errs = append(errs, err)
 			continue
 		}
-		st := EngineStatement{Model: m, SQL: fmt.Sprintf("CREATE TABLE %s%s AS\n%s", sqlname.Staging(m.Schema, m.Name), tableOptions(e, m), sql)}
+		st := EngineStatement{Model: m, SQL: fmt.Sprintf("CREATE TABLE %s%s AS\n%s", sqlname.Staging(m.Schema, m.Name), tableOptions(e, m), sql), After: encodings(e, m)}
 		if m.Header.Materialized == project.View {
 			st.SQL = fmt.Sprintf("CREATE VIEW %s AS\n%s", sqlname.Staging(m.Schema, m.Name), sql)
 			if sql, err = translate(false); err != nil {
@@ -112,6 +115,21 @@ func placed(m *project.Model, back func(int) int, err error) error {
 	}
 	line, col := diag.Position(m.Body, back(te.Offset))
 	return diag.At(m.Path, m.Text, line, col, "%s", te.Error())
+}
+
+// encodings are the ALTER TABLE statements that give a Redshift table's
+// staged columns the encodings its header declares.
+func encodings(e dialect.Engine, m *project.Model) []string {
+	if e != dialect.Redshift || m.Header.Materialized == project.View {
+		return nil
+	}
+	var out []string
+	for _, c := range m.Header.Columns {
+		if c.Encode != "" {
+			out = append(out, fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s ENCODE %s", sqlname.Staging(m.Schema, m.Name), sqlname.Ident(strings.ToLower(c.Name)), strings.ToUpper(c.Encode)))
+		}
+	}
+	return out
 }
 
 // tableOptions are a Redshift table's distribution and sort keys, from

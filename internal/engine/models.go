@@ -47,7 +47,7 @@ func (b Build) models(ctx context.Context, tx pgx.Tx, e dialect.Engine) ([]compi
 			if err := b.seed(ctx, tx, e, s, into); err != nil {
 				return nil, err
 			}
-		} else if _, err := tx.Exec(ctx, s.SQL); err != nil {
+		} else if err := execAll(ctx, tx, append([]string{s.SQL}, s.After...)); err != nil {
 			rep.Report(event.ModelDone{Index: i + 1, Count: len(stmts), Model: s.Model.ID(), Mode: string(s.Model.Header.Materialized),
 				Status: event.ModelFailed, Seconds: time.Since(start).Seconds(), Error: err.Error()})
 			return nil, &diag.FileError{Path: s.Model.Path, Msg: fmt.Sprintf("the %s engine refused the translated model: %v (elt compile --target %s %s prints what was sent)",
@@ -63,6 +63,16 @@ func (b Build) models(ctx context.Context, tx pgx.Tx, e dialect.Engine) ([]compi
 			Status: event.ModelBuilt, Rows: rows, Seconds: time.Since(start).Seconds()})
 	}
 	return stmts, nil
+}
+
+// execAll runs stmts in order, stopping at the first that fails.
+func execAll(ctx context.Context, tx pgx.Tx, stmts []string) error {
+	for _, stmt := range stmts {
+		if _, err := tx.Exec(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // seed reads a seed's file with DuckDB and copies its rows to the engine

@@ -62,12 +62,18 @@ func Compile(ctx context.Context, dir string, o project.Overrides, models []stri
 		for _, s := range stmts {
 			m := s.Model
 			if m.Seed != "" {
-				fmt.Fprintf(w, "-- %s (seed) from %s: read by DuckDB, its rows copied to %s under its staging name, published by a rename\n%s;\n\n",
+				fmt.Fprintf(w, "-- %s (seed) from %s: read by DuckDB, its rows copied to %s under its staging name, then published\n%s;\n\n",
 					m.ID(), m.Seed, p.Config.Engine, s.SQL)
 				continue
 			}
-			fmt.Fprintf(w, "-- %s (%s) from %s, for %s (target %s): built under its staging name, published by a rename\n%s;\n\n",
+			fmt.Fprintf(w, "-- %s (%s) from %s, for %s (target %s): built under its staging name, then published\n%s;\n",
 				m.ID(), m.Header.Materialized, m.Path, p.Config.Engine, p.Config.Target, s.SQL)
+			for _, a := range append(s.After, s.Publish) {
+				if a != "" {
+					fmt.Fprintf(w, "%s;\n", a)
+				}
+			}
+			fmt.Fprintln(w)
 		}
 		return nil
 	}

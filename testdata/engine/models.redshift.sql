@@ -1,4 +1,4 @@
--- silver.events (incremental) from models/silver/events.sql, for redshift (target rs): built under its staging name, published by a rename
+-- silver.events (incremental) from models/silver/events.sql, for redshift (target rs): built under its staging name, then published
 CREATE TABLE "silver"."_elt_staging_events" AS
 SELECT
     event_id,
@@ -24,7 +24,7 @@ FROM (
 ) AS __qualify
 WHERE __qualify_1 = 1;
 
--- silver.transactions (incremental) from models/silver/transactions.sql, for redshift (target rs): built under its staging name, published by a rename
+-- silver.transactions (incremental) from models/silver/transactions.sql, for redshift (target rs): built under its staging name, then published
 CREATE TABLE "silver"."_elt_staging_transactions" AS
 SELECT
     transaction_id,
@@ -52,7 +52,7 @@ FROM (
 ) AS __qualify
 WHERE __qualify_1 = 1;
 
--- gold.fraud_velocity_alerts (incremental) from models/gold/fraud_velocity_alerts.sql, for redshift (target rs): built under its staging name, published by a rename
+-- gold.fraud_velocity_alerts (incremental) from models/gold/fraud_velocity_alerts.sql, for redshift (target rs): built under its staging name, then published
 CREATE TABLE "gold"."_elt_staging_fraud_velocity_alerts" AS
 WITH tx AS (
     SELECT
@@ -75,7 +75,7 @@ JOIN tx AS w
 GROUP BY t.transaction_id, t.user_id, t.transaction_timestamp
 HAVING count(*) > 3;
 
--- silver.users (incremental) from models/silver/users.sql, for redshift (target rs): built under its staging name, published by a rename
+-- silver.users (incremental) from models/silver/users.sql, for redshift (target rs): built under its staging name, then published
 CREATE TABLE "silver"."_elt_staging_users" AS
 SELECT
     user_id,
@@ -99,7 +99,7 @@ FROM (
 ) AS __qualify
 WHERE __qualify_1 = 1;
 
--- gold.user_session_analysis (incremental) from models/gold/user_session_analysis.sql, for redshift (target rs): built under its staging name, published by a rename
+-- gold.user_session_analysis (incremental) from models/gold/user_session_analysis.sql, for redshift (target rs): built under its staging name, then published
 CREATE TABLE "gold"."_elt_staging_user_session_analysis" DISTKEY("user_id") SORTKEY("session_start_time") AS
 WITH sessions AS (
     SELECT
@@ -175,7 +175,7 @@ LEFT JOIN silver._elt_staging_users AS u
     ON u.user_id = coalesce(s.user_id, t.user_id)
 ORDER BY s.session_start_time NULLS LAST, s.session_id NULLS LAST;
 
--- gold.user_features (incremental) from models/gold/user_features.sql, for redshift (target rs): built under its staging name, published by a rename
+-- gold.user_features (incremental) from models/gold/user_features.sql, for redshift (target rs): built under its staging name, then published
 CREATE TABLE "gold"."_elt_staging_user_features" AS
 WITH tx AS (
     SELECT

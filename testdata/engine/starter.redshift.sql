@@ -1,7 +1,7 @@
--- ref.fx_rates (seed) from seeds/ref/fx_rates.csv: read by DuckDB, its rows copied to redshift under its staging name, published by a rename
+-- ref.fx_rates (seed) from seeds/ref/fx_rates.csv: read by DuckDB, its rows copied to redshift under its staging name, then published
 SELECT * FROM read_csv('seeds/ref/fx_rates.csv', header = true, delim = ',', quote = '"', escape = '"');
 
--- silver.orders (table) from models/silver/orders.sql, for redshift (target rs): built under its staging name, published by a rename
+-- silver.orders (table) from models/silver/orders.sql, for redshift (target rs): built under its staging name, then published
 CREATE TABLE "silver"."_elt_staging_orders" AS
 SELECT
     order_id,
@@ -23,7 +23,7 @@ FROM (
 ) AS __qualify
 WHERE __qualify_1 = 1;
 
--- gold.daily_revenue (table) from models/gold/daily_revenue.sql, for redshift (target rs): built under its staging name, published by a rename
+-- gold.daily_revenue (table) from models/gold/daily_revenue.sql, for redshift (target rs): built under its staging name, then published
 CREATE TABLE "gold"."_elt_staging_daily_revenue" AS
 SELECT
     CAST(o.ordered_at AS DATE) AS day,
