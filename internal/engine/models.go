@@ -227,14 +227,14 @@ func writeInPlace(ctx context.Context, tx pgx.Tx, e dialect.Engine, m *project.M
 		fmt.Sprintf("INSERT INTO %s SELECT * FROM %s", published, staged),
 	}
 	if key := sqlname.Ident(m.Header.UniqueKey); m.Header.Materialized == project.Incremental && m.Header.UniqueKey != "" {
-		changed := fmt.Sprintf("p.%s = s.%s AND row_to_json(p)::text IS DISTINCT FROM row_to_json(s)::text", key, key)
+		changed := fmt.Sprintf("elt_old.%s = elt_new.%s AND row_to_json(elt_old)::text IS DISTINCT FROM row_to_json(elt_new)::text", key, key)
 		if e == dialect.Redshift {
-			changed = fmt.Sprintf("p.%s = s.%s", key, key)
+			changed = fmt.Sprintf("elt_old.%s = elt_new.%s", key, key)
 		}
 		stmts = []string{
-			fmt.Sprintf("DELETE FROM %s AS p USING %s AS s WHERE %s", published, staged, changed),
-			fmt.Sprintf("DELETE FROM %s AS p WHERE NOT EXISTS (SELECT 1 FROM %s AS s WHERE s.%s = p.%s)", published, staged, key, key),
-			fmt.Sprintf("INSERT INTO %s SELECT s.* FROM %s AS s WHERE NOT EXISTS (SELECT 1 FROM %s AS p WHERE p.%s = s.%s)", published, staged, published, key, key),
+			fmt.Sprintf("DELETE FROM %s AS elt_old USING %s AS elt_new WHERE %s", published, staged, changed),
+			fmt.Sprintf("DELETE FROM %s AS elt_old WHERE NOT EXISTS (SELECT 1 FROM %s AS elt_new WHERE elt_new.%s = elt_old.%s)", published, staged, key, key),
+			fmt.Sprintf("INSERT INTO %s SELECT elt_new.* FROM %s AS elt_new WHERE NOT EXISTS (SELECT 1 FROM %s AS elt_old WHERE elt_old.%s = elt_new.%s)", published, staged, published, key, key),
 		}
 	}
 	for _, stmt := range append(stmts, "DROP TABLE "+string(staged)) {
