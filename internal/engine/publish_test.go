@@ -75,11 +75,11 @@ func TestPublish(t *testing.T) {
 		t.Fatal(err)
 	}
 	for q, want := range map[string]string{
-		`SELECT 'gold.t'::regclass::oid::text`:                     oid,
-		`SELECT n::text FROM bi.reader`:                             "2",
-		`SELECT string_agg(id || s, ',' ORDER BY id) FROM gold.inc`: "1a,2B,4d",
-		`SELECT xmin::text FROM gold.inc WHERE id = 1`:              untouched,
-		`SELECT count(*)::text FROM gold.v`:                         "2",
+		`SELECT 'gold.t'::regclass::oid::text`:                                                           oid,
+		`SELECT n::text FROM bi.reader`:                                                                  "2",
+		`SELECT string_agg(id || s, ',' ORDER BY id) FROM gold.inc`:                                      "1a,2B,4d",
+		`SELECT xmin::text FROM gold.inc WHERE id = 1`:                                                   untouched,
+		`SELECT count(*)::text FROM gold.v`:                                                              "2",
 		`SELECT count(*)::text FROM information_schema.tables WHERE table_name LIKE '\_elt\_staging\_%'`: "0",
 	} {
 		if got := one(q); got != want {
