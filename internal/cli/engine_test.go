@@ -282,3 +282,58 @@ func TestEngineFullRefresh(t *testing.T) {
 		t.Errorf("lower-case event types left in the engine:\n%s", got)
 	}
 }
+
+// TestEngineRefusesCollation: a database ordering text otherwise than by
+// its bytes (as DuckDB does) is refused before anything is built there.
+func TestEngineRefusesCollation(t *testing.T) {
+	server := pgtest.Start(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE DATABASE icu TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'`); err != nil {
+		t.Skipf("this PostgreSQL has no ICU collation to test with: %v", err)
+	}
+	dsn := strings.Replace(server, "/elt?", "/icu?", 1)
+	t.Setenv("ELT_ENGINE_DSN", dsn)
+	proj := engineProject(t)
+	code, out, errs := elt(t, "--project", proj, "--target", "pg", "--bronze", filepath.Join(testutil.ConformanceDir(t), "01-clean", "bronze"), "--warehouse", filepath.Join(t.TempDir(), "w.duckdb"), "build")
+	if code != 1 || !strings.Contains(errs, `orders text by the collation`) || !strings.Contains(errs, "LC_COLLATE 'C'") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	c2, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close(ctx)
+	var n int
+	if err := c2.QueryRow(ctx, `SELECT count(*) FROM information_schema.schemata WHERE schema_name IN ('bronze', 'silver', 'gold')`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the refused build left %d schemas (%v)", n, err)
+	}
+}
+
+// TestEngineCheckUntranslatable: a header check with no translation stops
+// elt compile --target and the build before anything runs, naming the
+// model's file.
+func TestEngineCheckUntranslatable(t *testing.T) {
+	proj := engineProject(t)
+	model := filepath.Join(proj, "models", "gold", "user_session_analysis.sql")
+	text, err := os.ReadFile(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	odd := strings.Replace(string(text), "expression: currency IS NULL OR regexp_full_match(currency, '[A-Z]{3}')", "expression: currency IS NULL OR levenshtein(currency, 'EUR') < 4", 1)
+	if odd == string(text) {
+		t.Fatal("the currency check moved: update the test")
+	}
+	testutil.WriteFile(t, model, odd)
+	t.Setenv("ELT_ENGINE_DSN", "postgres://elt@127.0.0.1:1/none?sslmode=disable")
+	for _, cmd := range []string{"compile", "build"} {
+		code, out, errs := elt(t, "--project", proj, "--target", "pg", "--bronze", filepath.Join(testutil.ConformanceDir(t), "01-clean", "bronze"), "--warehouse", filepath.Join(t.TempDir(), "w.duckdb"), cmd)
+		if code != 1 || !strings.Contains(errs, "models/gold/user_session_analysis.sql: a check of gold.user_session_analysis in its header: levenshtein has no translation for postgres") || strings.Contains(out, "ingest") {
+			t.Errorf("elt %s: exit %d\n%s%s", cmd, code, out, errs)
+		}
+	}
+}

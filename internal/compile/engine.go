@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/check"
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/dialect"
 	"github.com/digitalservices/elt/internal/plan"
@@ -201,4 +202,47 @@ func EmbeddedOnly(p *project.Project, command, instead string) error {
 	}
 	return &project.UsageError{Msg: fmt.Sprintf("target %s builds in %s: %s reads the models in the embedded warehouse, which holds none of that target's; %s",
 		p.Config.Target, p.Config.Engine, command, instead)}
+}
+
+// DataTestQuery is the query counting a data test's rows, and how many
+// bytes it puts before the test's text.
+func DataTestQuery(t project.SQLFile) (string, int) {
+	const before = "SELECT count(*) FROM (\n"
+	text := strings.TrimRight(t.Text, " \t\r\n;")
+	return before + text + "\n)", len(before)
+}
+
+// EngineChecks translates, before anything runs, the checks of the
+// models ids and the data tests a build of them runs, so that one with no
+// translation stops the build at its file (a data test's at its line and
+// column) rather than after the models are built.
+func EngineChecks(ctx context.Context, parser dialect.Parser, p *project.Project, g *plan.Graph, ids []string) error {
+	e := dialect.Engine(p.Config.Engine)
+	var errs diag.Errors
+	for _, id := range ids {
+		m := g.Nodes[id].Model
+		if query, _ := check.Plan(m, sqlname.Qualified(m.Schema, m.Name)); query != "" {
+			if _, err := dialect.Translate(ctx, parser, query, e, dialect.Options{Vars: p.Config.Vars}); err != nil {
+				errs = append(errs, &diag.FileError{Path: m.Path, Msg: fmt.Sprintf("a check of %s in its header: %v", m.ID(), err)})
+			}
+		}
+	}
+	if len(ids) == len(g.Nodes) {
+		for _, t := range p.DataTests {
+			query, before := DataTestQuery(t)
+			_, err := dialect.Translate(ctx, parser, query, e, dialect.Options{Vars: p.Config.Vars})
+			var te *dialect.Error
+			switch {
+			case errors.As(err, &te) && te.Offset >= before:
+				line, col := diag.Position(t.Text, te.Offset-before)
+				errs = append(errs, diag.At(t.Path, t.Text, line, col, "%s", te.Error()))
+			case err != nil:
+				errs = append(errs, &diag.FileError{Path: t.Path, Msg: err.Error()})
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
 }

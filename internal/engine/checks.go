@@ -3,11 +3,11 @@ package engine
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/digitalservices/elt/internal/check"
+	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/dialect"
 	"github.com/digitalservices/elt/internal/event"
@@ -68,7 +68,8 @@ func (b Build) audit(ctx context.Context, tx pgx.Tx, e dialect.Engine) ([]check.
 	if len(b.IDs) == len(b.Graph.Nodes) {
 		for _, t := range b.Project.DataTests {
 			r := check.Result{Target: t.Path, Label: "returns no rows", Severity: contract.Error, Unit: "test"}
-			vals, err := count("SELECT count(*) FROM (\n" + strings.TrimRight(strings.TrimSpace(t.Text), ";") + "\n)")
+			query, _ := compile.DataTestQuery(t)
+			vals, err := count(query)
 			if err != nil {
 				r.Err = err.Error()
 			} else {
@@ -84,3 +85,4 @@ func (b Build) audit(ctx context.Context, tx pgx.Tx, e dialect.Engine) ([]check.
 	}
 	return out, nil
 }
+

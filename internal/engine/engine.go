@@ -90,6 +90,9 @@ func Check(ctx context.Context, parser *warehouse.DB, p *project.Project, g *pla
 	if _, err := compile.ForEngine(ctx, parser, p, g, ids, nil); err != nil {
 		return err
 	}
+	if err := compile.EngineChecks(ctx, parser, p, g, ids); err != nil {
+		return err
+	}
 	_, err := DSN(p)
 	return err
 }
@@ -174,6 +177,19 @@ func prepare(ctx context.Context, tx pgx.Tx, e dialect.Engine, g *plan.Graph, id
 	} {
 		if _, err := tx.Exec(ctx, stmt); err != nil {
 			return fmt.Errorf("prepare the engine: %w", err)
+		}
+	}
+	if e == dialect.Postgres {
+		// DuckDB orders and compares text by its bytes; so must the models
+		// there, or a row_number() or a min() picks another row.
+		var bytewise bool
+		var collation string
+		if err := tx.QueryRow(ctx, `SELECT 'B' < 'a' AND 'Z' < '_' AND 'z' < 'é', datcollate FROM pg_database WHERE datname = current_database()`).Scan(&bytewise, &collation); err != nil {
+			return fmt.Errorf("read the engine's collation: %w", err)
+		}
+		if !bytewise {
+			return fmt.Errorf("the engine's database orders text by the collation %q, and DuckDB by its bytes, so models ordering or comparing text would give other rows there: "+
+				"build into a database created with CREATE DATABASE … TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C.UTF-8' (or ENCODING 'UTF8' LOCALE 'C')", collation)
 		}
 	}
 	// One build at a time: the second waits here for the first's commit.

@@ -104,14 +104,15 @@ func (b Build) seed(ctx context.Context, tx pgx.Tx, e dialect.Engine, s compile.
 //   - a new table, or one whose columns changed, is renamed over the old
 //     one, which is dropped: the views of this build first (made again
 //     below), and anything else depending on it stops the build, named;
-//   - each view is made again over what is then published.
+//   - each view is made again over what is then published: in place
+//     (CREATE OR REPLACE) when its columns are the same.
 func publish(ctx context.Context, tx pgx.Tx, e dialect.Engine, stmts []compile.EngineStatement) error {
 	exec := func(m *project.Model, format string, args ...any) error {
 		if _, err := tx.Exec(ctx, fmt.Sprintf(format, args...)); err != nil {
 			var pe *pgconn.PgError
 			if errors.As(err, &pe) && pe.Code == "2BP01" {
-				return fmt.Errorf("publish %s in the engine: %s (%s): its columns changed, so it is replaced whole; "+
-					"drop what depends on it, build, then make that again", m.ID(), pe.Message, pe.Detail)
+				return fmt.Errorf("publish %s in the engine: %s (%s), and a table whose columns changed is replaced whole, "+
+					"with the views of the build that read it: drop what depends on it, build, then make that again", m.ID(), pe.Message, pe.Detail)
 			}
 			return fmt.Errorf("publish %s in the engine: %w", m.ID(), err)
 		}
@@ -126,6 +127,18 @@ func publish(ctx context.Context, tx pgx.Tx, e dialect.Engine, stmts []compile.E
 			kinds[m] = relation{Type: kind}.kind()
 		} else if !errors.Is(err, pgx.ErrNoRows) {
 			return err
+		}
+	}
+	// A view whose columns are the same is replaced in place (CREATE OR
+	// REPLACE), so what depends on it stays.
+	sameView := map[*project.Model]bool{}
+	for _, s := range stmts {
+		if m := s.Model; s.Publish != "" && kinds[m] == "VIEW" {
+			same, err := sameShape(ctx, tx, m)
+			if err != nil {
+				return err
+			}
+			sameView[m] = same
 		}
 	}
 	// The staged views read the staged tables, which go here.
@@ -179,6 +192,12 @@ func publish(ctx context.Context, tx pgx.Tx, e dialect.Engine, stmts []compile.E
 	}
 	for _, s := range stmts {
 		if m := s.Model; s.Publish != "" {
+			if kinds[m] == "VIEW" && sameView[m] {
+				if err := exec(m, "CREATE OR REPLACE %s", strings.TrimPrefix(s.Publish, "CREATE ")); err != nil {
+					return err
+				}
+				continue
+			}
 			if kinds[m] != "" {
 				if err := exec(m, "DROP %s %s", kinds[m], sqlname.Qualified(m.Schema, m.Name)); err != nil {
 					return err
@@ -226,7 +245,7 @@ func writeInPlace(ctx context.Context, tx pgx.Tx, e dialect.Engine, m *project.M
 		fmt.Sprintf("DELETE FROM %s", published),
 		fmt.Sprintf("INSERT INTO %s SELECT * FROM %s", published, staged),
 	}
-	if key := sqlname.Ident(m.Header.UniqueKey); m.Header.Materialized == project.Incremental && m.Header.UniqueKey != "" {
+	if key := sqlname.Ident(load.EngineName(m.Header.UniqueKey)); m.Header.Materialized == project.Incremental && m.Header.UniqueKey != "" {
 		changed := fmt.Sprintf("elt_old.%s = elt_new.%s AND row_to_json(elt_old)::text IS DISTINCT FROM row_to_json(elt_new)::text", key, key)
 		if e == dialect.Redshift {
 			changed = fmt.Sprintf("elt_old.%s = elt_new.%s", key, key)

@@ -63,7 +63,7 @@ func TestPublish(t *testing.T) {
 		compile.EngineStatement{Model: table}, compile.EngineStatement{Model: inc}, viewStmt); err != nil {
 		t.Fatal(err)
 	}
-	run(`CREATE VIEW bi.reader AS SELECT count(*) AS n FROM gold.t`)
+	run(`CREATE VIEW bi.reader AS SELECT count(*) AS n FROM gold.t; CREATE VIEW bi.on_view AS SELECT * FROM gold.v`)
 	oid, untouched := one(`SELECT 'gold.t'::regclass::oid::text`), one(`SELECT xmin::text FROM gold.inc WHERE id = 1`)
 
 	// The same columns: written in place; the reader's view stays, the
@@ -80,6 +80,7 @@ func TestPublish(t *testing.T) {
 		`SELECT string_agg(id || s, ',' ORDER BY id) FROM gold.inc`:                                      "1a,2B,4d",
 		`SELECT xmin::text FROM gold.inc WHERE id = 1`:                                                   untouched,
 		`SELECT count(*)::text FROM gold.v`:                                                              "2",
+		`SELECT count(*)::text FROM bi.on_view`:                                                          "2",
 		`SELECT count(*)::text FROM information_schema.tables WHERE table_name LIKE '\_elt\_staging\_%'`: "0",
 	} {
 		if got := one(q); got != want {
@@ -91,7 +92,14 @@ func TestPublish(t *testing.T) {
 	err = publishNow(`CREATE TABLE gold._elt_staging_t AS SELECT 1 AS id, 'a' AS s, 2 AS extra;
 		CREATE VIEW gold._elt_staging_v AS SELECT id FROM gold._elt_staging_t`,
 		compile.EngineStatement{Model: table}, viewStmt)
-	if err == nil || !strings.Contains(err.Error(), "view bi.reader depends on table gold.t") || !strings.Contains(err.Error(), "its columns changed") {
+	if err == nil || !strings.Contains(err.Error(), "view bi.on_view depends on view gold.v") || !strings.Contains(err.Error(), "a table whose columns changed is replaced whole") {
+		t.Fatalf("a replaced table a reader's view depends on: %v", err)
+	}
+	run(`DROP VIEW bi.on_view`)
+	err = publishNow(`CREATE TABLE gold._elt_staging_t AS SELECT 1 AS id, 'a' AS s, 2 AS extra;
+		CREATE VIEW gold._elt_staging_v AS SELECT id FROM gold._elt_staging_t`,
+		compile.EngineStatement{Model: table}, viewStmt)
+	if err == nil || !strings.Contains(err.Error(), "view bi.reader depends on table gold.t") {
 		t.Fatalf("a replaced table a reader's view depends on: %v", err)
 	}
 	run(`DROP VIEW bi.reader`)

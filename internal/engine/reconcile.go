@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/digitalservices/elt/internal/check"
+	"github.com/digitalservices/elt/internal/engine/load"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/sqlname"
 )
@@ -24,7 +25,7 @@ func (b Build) reconcile(ctx context.Context, tx pgx.Tx) ([]check.Reconciliation
 		r := check.Reconciliation{Source: rc.Source, Model: m.ID(), Filters: rc.Filters}
 		distinct := "count(*)"
 		if rc.Key != "" {
-			distinct = fmt.Sprintf("count(DISTINCT %s)", sqlname.Ident(rc.Key))
+			distinct = fmt.Sprintf("count(DISTINCT %s)", sqlname.Ident(load.EngineName(rc.Key)))
 		}
 		err := tx.QueryRow(ctx, fmt.Sprintf(`SELECT
 			(SELECT coalesce(sum(records), 0) FROM elt.files WHERE source = $1)::BIGINT,

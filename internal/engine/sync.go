@@ -225,7 +225,7 @@ func sameColumns(ctx context.Context, tx pgx.Tx, rel sqlname.Relation, cols []lo
 		return false, err
 	}
 	for i, c := range cols {
-		if names[i] != c.Name {
+		if names[i] != load.EngineName(c.Name) {
 			return false, nil
 		}
 	}

@@ -59,6 +59,9 @@ func Compile(ctx context.Context, dir string, o project.Overrides, models []stri
 		if err != nil {
 			return err
 		}
+		if err := compile.EngineChecks(ctx, parser, p, g, ids); err != nil {
+			return err
+		}
 		for _, s := range stmts {
 			m := s.Model
 			if m.Seed != "" {

@@ -59,6 +59,11 @@ func trimQuery(q string) string {
 	return strings.TrimRight(strings.TrimSpace(q), "; \t\r\n")
 }
 
+// EngineName is a column's name in the engine: lower-cased, as the
+// models translated for it name every column (unquoted names fold to
+// lower case there).
+func EngineName(name string) string { return strings.ToLower(name) }
+
 // CreateTable returns the engine's CREATE TABLE IF NOT EXISTS statement
 // for columns, their types through dialect.Type. A type the engine cannot
 // hold faithfully is an error naming the table, the column and what to do;
@@ -86,7 +91,7 @@ func CreateTable(e dialect.Engine, table sqlname.Relation, cols []Column) (strin
 		if e == dialect.Redshift && strings.EqualFold(strings.TrimSpace(c.Type), "VARCHAR") {
 			t = fmt.Sprintf("VARCHAR(%d)", redshift.MaxVarchar)
 		}
-		defs = append(defs, "  "+sqlname.Ident(c.Name)+" "+t)
+		defs = append(defs, "  "+sqlname.Ident(EngineName(c.Name))+" "+t)
 	}
 	if len(errs) > 0 {
 		return "", fmt.Errorf("create %s on %s:\n  %s", table, e, strings.Join(errs, "\n  "))

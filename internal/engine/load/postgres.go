@@ -60,7 +60,7 @@ func Copy(ctx context.Context, duck warehouse.Querier, query string, tx pgx.Tx, 
 	}
 	names := make([]string, len(cols))
 	for i, c := range cols {
-		names[i] = c.Name
+		names[i] = EngineName(c.Name)
 	}
 	n, err := tx.CopyFrom(ctx, ident, names, src)
 	if src.err != nil {

@@ -366,8 +366,8 @@ func TestCreateTable(t *testing.T) {
 		want   string // the statement, or a part of the error
 		err    bool
 	}{
-		{dialect.Postgres, cols, "CREATE TABLE IF NOT EXISTS \"bronze\".\"orders\" (\n  \"id\" bigint,\n  \"Name\" text,\n  \"amount\" numeric(10,2),\n  \"at\" timestamptz\n)", false},
-		{dialect.Redshift, cols, "CREATE TABLE IF NOT EXISTS \"bronze\".\"orders\" (\n  \"id\" BIGINT,\n  \"Name\" VARCHAR(65535),\n  \"amount\" DECIMAL(10,2),\n  \"at\" TIMESTAMPTZ\n)", false},
+		{dialect.Postgres, cols, "CREATE TABLE IF NOT EXISTS \"bronze\".\"orders\" (\n  \"id\" bigint,\n  \"name\" text,\n  \"amount\" numeric(10,2),\n  \"at\" timestamptz\n)", false},
+		{dialect.Redshift, cols, "CREATE TABLE IF NOT EXISTS \"bronze\".\"orders\" (\n  \"id\" BIGINT,\n  \"name\" VARCHAR(65535),\n  \"amount\" DECIMAL(10,2),\n  \"at\" TIMESTAMPTZ\n)", false},
 		{dialect.Postgres, append(cols, Column{"tags", "VARCHAR[]"}, Column{"attrs", "STRUCT(a INTEGER)"}), "create \"bronze\".\"orders\" on postgres:\n  column \"tags\": the DuckDB type VARCHAR[] (a list, struct or map) has no translation for PostgreSQL: turn it into text with to_json(...)::VARCHAR in the model\n  column \"attrs\": the DuckDB type STRUCT(a INTEGER)", true},
 		{dialect.Redshift, append(cols, Column{"tags", "MAP(VARCHAR, INTEGER)"}), "column \"tags\": the DuckDB type MAP(VARCHAR, INTEGER) (a list, struct or map) is not loaded into Redshift", true},
 		{dialect.Redshift, append(cols[:1:1], Column{"payload", "JSON"}), "CREATE TABLE IF NOT EXISTS \"bronze\".\"orders\" (\n  \"id\" BIGINT,\n  \"payload\" VARCHAR(65535)\n)", false},
