@@ -85,4 +85,3 @@ func (b Build) audit(ctx context.Context, tx pgx.Tx, e dialect.Engine) ([]check.
 	}
 	return out, nil
 }
-
