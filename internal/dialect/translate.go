@@ -19,9 +19,10 @@ type Parser interface {
 type Options struct {
 	// Vars are the model's variables: getvariable('v') becomes v's literal.
 	Vars map[string]any
-	// Columns lists a relation's columns in order (schema, name as written,
-	// lower-cased), for SELECT * EXCLUDE, QUALIFY over *, and GROUP BY ALL
-	// when needed; nil or an error: refuse what needs it.
+	// Columns lists a relation's columns in order (schema, name as
+	// written, lower-cased), for SELECT * EXCLUDE, REPLACE or RENAME,
+	// QUALIFY over *, and GROUP BY ALL when needed; nil or an error:
+	// refuse what needs it (unless Check).
 	Columns func(schema, name string) ([]string, error)
 	// Check is whether to only find what cannot be translated, before
 	// the relations exist: where the columns of a table are needed and
