@@ -323,7 +323,11 @@ func (p *printer) window(e node, sc *scope) string {
 	if frame := p.frame(e, sc, name, start, end, len(orders) > 0); frame != "" {
 		over = append(over, frame)
 	}
-	return f + " OVER (" + strings.Join(over, " ") + ")"
+	f += " OVER (" + strings.Join(over, " ") + ")"
+	if name == "avg" { // a DOUBLE in DuckDB (fn's avg leaves the window to this)
+		f = "CAST(" + f + " AS " + p.double() + ")"
+	}
+	return f
 }
 
 func (p *printer) frame(e node, sc *scope, name, start, end string, ordered bool) string {

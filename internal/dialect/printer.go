@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/digitalservices/elt/internal/dialect/fn"
+	"github.com/digitalservices/elt/internal/dialect/tree"
 )
 
 // query prints a query node: a SELECT, a set operation, with its CTEs.
@@ -57,7 +58,7 @@ var setops = map[string]string{"UNION": "UNION", "EXCEPT": "EXCEPT", "INTERSECT"
 func (p *printer) setop(q node, sc *scope) string {
 	op, ok := setops[str(q["setop_type"])]
 	if !ok {
-		return p.refuse(q, str(q["setop_type"]), "use UNION, EXCEPT or INTERSECT")
+		return p.refuse(q, strings.ReplaceAll(str(q["setop_type"]), "_", " "), "use UNION, EXCEPT or INTERSECT")
 	}
 	if q["setop_all"] == true {
 		op += " ALL"
@@ -248,7 +249,7 @@ func (p *printer) selectList(items []any, sc *scope) []string {
 	for _, item := range items {
 		e := obj(item)
 		if str(e["class"]) == "STAR" {
-			if len(list(e["exclude_list"])) == 0 && len(obj(e["replace_list"])) == 0 && e["expr"] == nil && e["columns"] != true {
+			if tree.Plain(e) {
 				s := "*"
 				if r := str(e["relation_name"]); r != "" {
 					s = p.ident(r) + ".*"
@@ -256,13 +257,23 @@ func (p *printer) selectList(items []any, sc *scope) []string {
 				out = append(out, s)
 				continue
 			}
-			cols, _, err := p.res.Star(e, sc)
+			cols, err := p.res.Star(e, sc)
 			if err != nil {
-				p.refuse(e, "SELECT * EXCLUDE", err.Error()+": list the columns")
+				p.refuse(e, starConstruct(e), err.Error()+": list the columns")
 				continue
 			}
 			for _, c := range cols {
-				out = append(out, p.ident(c[0])+"."+p.ident(c[1]))
+				s := p.ident(c.Name)
+				if c.Rel != "" {
+					s = p.ident(c.Rel) + "." + s
+				}
+				if c.Replace != nil {
+					s = p.expr(c.Replace, sc)
+				}
+				if c.Replace != nil || !strings.EqualFold(c.As, c.Name) {
+					s += " AS " + p.ident(c.As)
+				}
+				out = append(out, s)
 			}
 			continue
 		}
@@ -275,7 +286,21 @@ func (p *printer) selectList(items []any, sc *scope) []string {
 	return out
 }
 
-var joins = map[string]string{"INNER": "JOIN", "LEFT": "LEFT JOIN", "RIGHT": "RIGHT JOIN", "OUTER": "FULL JOIN"}
+// starConstruct names a * that is not plain, for a refusal.
+func starConstruct(e node) string {
+	if e["columns"] == true || e["expr"] != nil {
+		return "COLUMNS(...)"
+	}
+	var s []string
+	for _, k := range []string{"exclude", "replace", "rename"} {
+		if len(list(e[k+"_list"])) > 0 || k == "exclude" && len(list(e["qualified_exclude_list"])) > 0 {
+			s = append(s, strings.ToUpper(k))
+		}
+	}
+	return "SELECT * " + strings.Join(s, " ")
+}
+
+var joins = map[string]string{"INNER": "JOIN", "LEFT": "LEFT JOIN", "RIGHT": "RIGHT JOIN", "FULL": "FULL JOIN", "OUTER": "FULL JOIN"}
 
 // from prints a FROM item.
 func (p *printer) from(t node, sc *scope) string {

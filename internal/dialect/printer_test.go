@@ -3,6 +3,8 @@ package dialect
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -29,6 +31,14 @@ var printerCases = []struct {
 	{"joins and subqueries", "SELECT a.id, b.id AS other FROM t AS a LEFT JOIN t AS b ON b.n = a.n AND b.id <> a.id WHERE a.id IN (SELECT id FROM t WHERE x IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM t AS c WHERE c.id = a.id AND c.s LIKE 'z%') ORDER BY a.id, other", "LEFT JOIN t AS b"},
 	{"case between cast", "SELECT id, CASE WHEN n BETWEEN 1 AND 5 THEN 'low' WHEN n IS NULL THEN 'none' ELSE 'high' END AS c, x::INTEGER AS i, n / 2 AS half, s IS DISTINCT FROM 'ABC' AS diff FROM t ORDER BY id", "NOT ((s IS NULL"},
 	{"cte and using", "WITH a AS (SELECT id, n FROM t), b AS (SELECT id, s FROM t WHERE s ILIKE 'h%') SELECT id, n, s FROM a JOIN b USING (id) ORDER BY id LIMIT 2 OFFSET 0", "JOIN b USING (id)"},
+	{"* replace", "SELECT * REPLACE (n * 2 AS n, upper(s) AS s) FROM t ORDER BY id", "t.g,\n    upper(s) AS s,\n    n * 2 AS n,"},
+	{"* rename", "WITH r AS (SELECT * RENAME (n AS m, t.g AS grp) FROM t) SELECT id, m, grp FROM r ORDER BY id", "t.n AS m"},
+	{"* exclude qualified", "SELECT * EXCLUDE (t.x, d) FROM t AS t ORDER BY id", "t.n,\n    t.ts,"},
+	{"t.* exclude qualified", "SELECT u.* EXCLUDE (u.x, u.ts) FROM t AS u ORDER BY id", "u.d,\n    u.b\n"},
+	{"* exclude rename over a join", "SELECT * EXCLUDE (b.s, b.ts, a.x) RENAME (b.g AS g2, a.n AS a_n) FROM t AS a JOIN t AS b ON b.id = a.id ORDER BY a.id", "b.g AS g2"},
+	{"group by all over * replace", "SELECT * REPLACE (n % 2 AS n), count(*) AS c FROM (SELECT g, n FROM t) GROUP BY ALL ORDER BY ALL", "GROUP BY g, n % 2"},
+	{"full join using", "SELECT id, a.s, b.n FROM (SELECT id, s FROM t WHERE id < 4) AS a FULL JOIN (SELECT id, n FROM t WHERE id > 2) AS b USING (id) ORDER BY id", "FULL JOIN"},
+	{"full join on", "SELECT a.id, b.id AS other FROM t AS a FULL OUTER JOIN t AS b ON b.n = a.n + 4 ORDER BY a.id, other", "FULL JOIN t AS b"},
 	{"arg_min on redshift", "SELECT g, arg_min(s, (n, id)) FILTER (WHERE b) AS first_s, count(*) AS c FROM t GROUP BY g ORDER BY g", "FIRST_VALUE(CASE WHEN s IS NOT NULL AND b THEN s END)"},
 }
 
@@ -95,6 +105,12 @@ func TestRefusals(t *testing.T) {
 		{"SELECT sum(n) OVER (ORDER BY id) FROM t", Redshift, "sum over a running RANGE frame", "sum"},
 		{"SELECT * EXCLUDE (id) FROM t", Postgres, "SELECT * EXCLUDE", "*"},
 		{"SELECT epoch_ms(ts) FROM t", Postgres, "epoch_ms", "epoch_ms"},
+		{"SELECT * REPLACE (1 AS id) FROM t", Postgres, "SELECT * REPLACE", "*"},
+		{"SELECT * RENAME (id AS i) FROM t", Redshift, "SELECT * RENAME", "*"},
+		{"SELECT t.* EXCLUDE (t.id) FROM t", Postgres, "SELECT * EXCLUDE", "t.*"},
+		{"SELECT COLUMNS('i') FROM t", Postgres, "COLUMNS(...)", "COLUMNS"},
+		{"SELECT id FROM t UNION BY NAME SELECT id FROM t", Postgres, "UNION BY NAME", "id FROM t UNION"},
+		{"SELECT * FROM (VALUES (1, 2), (3, 4)) AS v(a, b)", Redshift, "FROM expression_list", "1, 2"},
 	} {
 		_, err := Translate(context.Background(), db, tc.sql, tc.engine, Options{})
 		var e *Error
@@ -111,5 +127,61 @@ func TestRefusals(t *testing.T) {
 	}
 	if _, err := Translate(context.Background(), db, "SELECT FROM WHERE", Postgres, Options{}); err == nil || errors.As(err, new(*Error)) {
 		t.Errorf("a parse error: got %v", err)
+	}
+}
+
+// TestCheck: under Options.Check, a * over tables whose columns are not
+// known translates (their columns assumed); what has no translation is
+// still refused; without Check, or when the columns are known and lack
+// what the * names, it is refused.
+func TestCheck(t *testing.T) {
+	db := duck(t)
+	cols := func(schema, name string) ([]string, error) { return []string{"id", "n"}, nil }
+	for _, tc := range []struct {
+		sql     string
+		opts    Options
+		refused string // the construct refused, "" when it translates
+	}{
+		{"SELECT * EXCLUDE (x) FROM silver.events", Options{Check: true}, ""},
+		{"SELECT * EXCLUDE (x) FROM silver.events", Options{}, "SELECT * EXCLUDE"},
+		{"WITH c AS (SELECT * REPLACE (n + 1 AS n) FROM s.a AS a(i)) SELECT * EXCLUDE (q) RENAME (n AS m) FROM c JOIN s.b AS b ON b.id = c.i QUALIFY row_number() OVER (ORDER BY m) = 1 ORDER BY ALL", Options{Check: true}, ""},
+		{"SELECT g, * REPLACE (n % 2 AS n) FROM s.t GROUP BY ALL", Options{Check: true}, ""},
+		{"SELECT * REPLACE (list_transform([1], x -> x + 1) AS n) FROM s.t", Options{Check: true}, "list_transform (a lambda)"},
+		{"SELECT * EXCLUDE (x) FROM s.t", Options{Check: true, Columns: cols}, "SELECT * EXCLUDE"},
+		{"SELECT * RENAME (n AS m) FROM s.t", Options{Columns: cols}, ""},
+		{"SELECT * REPLACE (a.n + 1 AS n) FROM s.t AS a JOIN s.t AS b USING (id)", Options{Columns: cols}, "SELECT * REPLACE"},
+		{"SELECT * REPLACE (a.n + 1 AS n) FROM s.t AS a JOIN s.t AS b ON a.id = b.id", Options{Columns: cols}, "SELECT * REPLACE"},
+	} {
+		for _, e := range Engines {
+			out, err := Translate(context.Background(), db, tc.sql, e, tc.opts)
+			var re *Error
+			switch {
+			case tc.refused == "" && err != nil:
+				t.Errorf("%s (%+v) on %s: %v", tc.sql, tc.opts.Check, e, err)
+			case tc.refused != "" && (!errors.As(err, &re) || re.Construct != tc.refused):
+				t.Errorf("%s (%+v) on %s: want %s refused, got %v\n%s", tc.sql, tc.opts.Check, e, tc.refused, err, out)
+			}
+		}
+	}
+}
+
+// TestSavedQueries: every saved query shipped in sql/ at the repository's
+// root translates for each engine (elt compile and query --target do).
+func TestSavedQueries(t *testing.T) {
+	db := duck(t)
+	files, err := filepath.Glob(filepath.Join("..", "..", "sql", "*.sql"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no saved queries in ../../sql (%v)", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range Engines {
+			if _, err := Translate(context.Background(), db, string(b), e, Options{}); err != nil {
+				t.Errorf("%s on %s: %v", f, e, err)
+			}
+		}
 	}
 }

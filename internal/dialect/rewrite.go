@@ -16,13 +16,20 @@ func (p *printer) groupByAll(q node, sc *scope) []any {
 		e := obj(item)
 		switch {
 		case str(e["class"]) == "STAR":
-			cols, _, err := p.res.Star(e, sc)
+			cols, err := p.res.Star(e, sc)
 			if err != nil {
 				p.refuse(e, "GROUP BY ALL over *", err.Error()+": list the columns")
 				return nil
 			}
 			for _, c := range cols {
-				keys = append(keys, node{"class": "COLUMN_REF", "column_names": []any{c[0], c[1]}})
+				if name := []any{c.Rel, c.Name}; c.Replace == nil {
+					if c.Rel == "" {
+						name = name[1:]
+					}
+					keys = append(keys, node{"class": "COLUMN_REF", "column_names": name})
+				} else if str(c.Replace["class"]) != "CONSTANT" && !fn.HasAggregate(c.Replace) {
+					keys = append(keys, c.Replace)
+				}
 			}
 		case str(e["class"]) == "CONSTANT" || fn.HasAggregate(e):
 		default:

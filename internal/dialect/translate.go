@@ -2,7 +2,6 @@ package dialect
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -20,10 +19,18 @@ type Parser interface {
 type Options struct {
 	// Vars are the model's variables: getvariable('v') becomes v's literal.
 	Vars map[string]any
-	// Columns lists a relation's columns in order (schema, name as written,
-	// lower-cased), for SELECT * EXCLUDE, QUALIFY over *, and GROUP BY ALL
-	// when needed; nil or an error: refuse what needs it.
+	// Columns lists a relation's columns in order (schema, name as
+	// written, lower-cased), for SELECT * EXCLUDE, REPLACE or RENAME,
+	// QUALIFY over *, and GROUP BY ALL when needed; nil or an error:
+	// refuse what needs it (unless Check).
 	Columns func(schema, name string) ([]string, error)
+	// Check is whether to only find what cannot be translated, before
+	// the relations exist: where the columns of a table are needed and
+	// Columns does not know them (nil, or an error), they are assumed to
+	// be what the query needs (a * over them prints a placeholder), so
+	// only the constructs with no translation are refused. The SQL
+	// returned is then not to be run.
+	Check bool
 	// Macros are the project's scalar macros by lower-cased name: a call is
 	// replaced by the macro's expression, its parameters by the arguments.
 	Macros map[string]Macro
@@ -73,7 +80,7 @@ func Translate(ctx context.Context, p Parser, sql string, e Engine, o Options) (
 	if len(sts) != 1 {
 		return "", fmt.Errorf("a model holds one query, not %d statements", len(sts))
 	}
-	pr := &printer{engine: e, opts: o, res: tree.Resolver{Columns: o.Columns}, size: len(sql), repl: map[uintptr]string{}, ctx: ctx, parser: p}
+	pr := &printer{engine: e, opts: o, res: tree.Resolver{Columns: o.Columns, Assume: o.Check}, size: len(sql), repl: map[uintptr]string{}, ctx: ctx, parser: p}
 	out := pr.query(obj(obj(sts[0])["node"]), nil)
 	if pr.err != nil {
 		return "", pr.err
@@ -113,10 +120,8 @@ type printer struct {
 func (p *printer) refuse(e node, construct, hint string) string {
 	if p.err == nil {
 		off := -1
-		if n, ok := e["query_location"].(json.Number); ok && p.depth == 0 {
-			if v, err := n.Int64(); err == nil && v >= 0 && v < int64(p.size) {
-				off = int(v)
-			}
+		if p.depth == 0 {
+			off = tree.Location(e, p.size)
 		}
 		p.err = &Error{Offset: off, Construct: construct, Engine: p.engine, Hint: hint}
 	}

@@ -86,6 +86,19 @@ var functions = map[string]Mapping{
 	"to_months":             both(interval("month")),
 	"to_years":              both(interval("year")),
 	"date_part":             both(datePart),
+	"year":                  both(partOf("year")),
+	"quarter":               both(partOf("quarter")),
+	"month":                 both(partOf("month")),
+	"day":                   both(partOf("day")),
+	"dayofmonth":            both(partOf("day")),
+	"hour":                  both(partOf("hour")),
+	"minute":                both(partOf("minute")),
+	"second":                both(partOf("second")),
+	"dayofweek":             both(partOf("dow")),
+	"isodow":                both(partOf("isodow")),
+	"dayofyear":             both(partOf("doy")),
+	"week":                  both(partOf("week")),
+	"weekofyear":            both(partOf("week")),
 	"datepart":              both(datePart),
 	"date_diff":             {pg: dateDiff, rs: rsDateDiff},
 	"datediff":              {pg: dateDiff, rs: rsDateDiff},
@@ -167,7 +180,7 @@ func fullMatch(c *Call) string {
 // integers and decimals exactly, as numerics).
 func avg(c *Call) string {
 	if c.win != nil {
-		return c.agg("avg", c.args()) // OVER follows: left a numeric
+		return c.agg("avg", c.args()) // OVER follows: the window is cast
 	}
 	return "CAST(" + c.agg("avg", c.args()) + " AS DOUBLE PRECISION)"
 }
@@ -268,9 +281,29 @@ func datePart(c *Call) string {
 	if !ok || !dateParts[part] {
 		return c.refuse("give a constant part: " + strings.Join(sortedKeys(dateParts), ", "))
 	}
-	x := "extract(" + part + " FROM " + c.arg(1) + ")"
+	return partAt(c, part, c.arg(1))
+}
+
+// partOf is DuckDB's function of one part of a date or time, hour(ts)
+// and the like: date_part(part, ts).
+func partOf(part string) Rule {
+	return func(c *Call) string {
+		if len(c.kids()) != 1 || c.win != nil {
+			return c.refuse("give it one argument, not as a window function")
+		}
+		return partAt(c, part, c.arg(0))
+	}
+}
+
+// partAt prints date_part(part, x).
+func partAt(c *Call, part, x string) string {
+	if c.p.Engine() == Redshift && part == "isodow" { // Redshift has dow (Sunday 0) only
+		return "((CAST(date_part(dow, " + x + ") AS bigint) + 6) % 7 + 1)"
+	}
 	if c.p.Engine() == Redshift {
-		x = "date_part(" + part + ", " + c.arg(1) + ")"
+		x = "date_part(" + part + ", " + x + ")"
+	} else {
+		x = "extract(" + part + " FROM " + x + ")"
 	}
 	if part == "epoch" {
 		return x

@@ -39,20 +39,30 @@ type Resolver struct {
 	// Columns lists a base table's columns in order (schema, name as
 	// written, lower-cased); nil: they are not known.
 	Columns func(schema, name string) ([]string, error)
+	// Assume is whether, when Columns is nil (or fails), a base table is taken to
+	// have the columns a * names (one placeholder column stands for the
+	// rest): to find what cannot be translated before the tables exist.
+	Assume bool
 }
+
+// assumed starts the name of the placeholder column of a table whose
+// columns are assumed (no name holds a NUL).
+const assumed = "\x00"
 
 // relColumns lists a FROM item's columns in order.
 func (r Resolver) relColumns(it *rel) ([]string, error) {
 	var cols []string
 	if it.query == nil {
-		if r.Columns == nil {
-			return nil, fmt.Errorf("the columns of %s.%s are not known", it.schema, it.table)
+		err := fmt.Errorf("the columns of %s.%s are not known", it.schema, it.table)
+		if r.Columns != nil {
+			cols, err = r.Columns(it.schema, it.table)
 		}
-		c, err := r.Columns(it.schema, it.table)
+		if err != nil && r.Assume {
+			return []string{assumed + it.schema + "." + it.table}, nil
+		}
 		if err != nil {
 			return nil, err
 		}
-		cols = c
 	} else {
 		names, _, err := r.Outputs(it.query, it.outer)
 		if err != nil {
@@ -61,7 +71,7 @@ func (r Resolver) relColumns(it *rel) ([]string, error) {
 		cols = names
 	}
 	for i, a := range it.aliases {
-		if i < len(cols) {
+		if i < len(cols) && !strings.HasPrefix(cols[i], assumed) {
 			cols[i] = Str(a)
 		}
 	}
@@ -85,13 +95,13 @@ func (r Resolver) Outputs(q Node, outer *Scope) ([]string, []Node, error) {
 	for _, item := range List(q["select_list"]) {
 		e := Obj(item)
 		if Str(e["class"]) == "STAR" {
-			cols, _, err := r.Star(e, sc)
+			cols, err := r.Star(e, sc)
 			if err != nil {
 				return nil, nil, err
 			}
 			for _, c := range cols {
-				names = append(names, c[1])
-				defs = append(defs, nil)
+				names = append(names, c.As)
+				defs = append(defs, c.Replace)
 			}
 			continue
 		}
@@ -101,43 +111,118 @@ func (r Resolver) Outputs(q Node, outer *Scope) ([]string, []Node, error) {
 	return names, defs, nil
 }
 
-// Star expands * (t.*, * EXCLUDE (...)) into [relation alias, column]
-// pairs; excluding is whether it excludes columns (a plain * can be
-// printed as is).
-func (r Resolver) Star(e Node, sc *Scope) (cols [][2]string, excluding bool, err error) {
-	if e["replace_list"] != nil && len(Obj(e["replace_list"])) > 0 || e["expr"] != nil || e["columns"] == true {
-		return nil, false, fmt.Errorf("* REPLACE and COLUMNS(...)")
-	}
-	qual := strings.ToLower(Str(e["relation_name"]))
-	exclude := map[string]bool{}
-	for _, x := range List(e["exclude_list"]) {
-		switch v := x.(type) {
-		case string:
-			exclude[strings.ToLower(v)] = true
-		case Node:
-			n := List(v["column_names"])
-			exclude[strings.ToLower(Str(n[len(n)-1]))] = true
+// Column is one column of a * expanded.
+type Column struct {
+	Rel, Name string // the relation's alias (lower-cased) and the column's name
+	As        string // its output name: Name, or what RENAME gives it
+	Replace   Node   // the expression REPLACE gives it, nil when none
+}
+
+// Plain is whether a * (t.*) can be printed as is: no EXCLUDE, REPLACE,
+// RENAME or COLUMNS(...).
+func Plain(e Node) bool {
+	for _, k := range []string{"exclude_list", "qualified_exclude_list", "replace_list", "rename_list"} {
+		if len(List(e[k])) > 0 {
+			return false
 		}
 	}
-	if qual == "" && sc.using {
-		return nil, false, fmt.Errorf("* over a join with USING")
+	return e["expr"] == nil && e["columns"] != true
+}
+
+// starName is the key of a column named by EXCLUDE, REPLACE or RENAME:
+// "table.column" when qualified, ".column" when not (lower-cased).
+func starName(v any) string {
+	if n := Obj(v); n != nil {
+		return strings.ToLower(Str(n["table"]) + "." + Str(n["column"]))
 	}
-	var out [][2]string
+	return "." + strings.ToLower(Str(v))
+}
+
+// Star expands * (t.*, with EXCLUDE, REPLACE and RENAME) into its
+// columns, in order. A column EXCLUDE, REPLACE or RENAME names that is not
+// there is an error, as in DuckDB (unless a relation's columns are
+// assumed: Resolver.Assume).
+func (r Resolver) Star(e Node, sc *Scope) ([]Column, error) {
+	if e["expr"] != nil || e["columns"] == true {
+		return nil, fmt.Errorf("COLUMNS(...)")
+	}
+	qual := strings.ToLower(Str(e["relation_name"]))
+	if qual == "" && sc.using {
+		return nil, fmt.Errorf("* over a join with USING")
+	}
+	exclude, rename, replace := map[string]bool{}, map[string]string{}, map[string]Node{}
+	for _, x := range append(List(e["exclude_list"]), List(e["qualified_exclude_list"])...) {
+		exclude[starName(x)] = true
+	}
+	for _, x := range List(e["rename_list"]) {
+		rename[starName(Obj(x)["key"])] = Str(Obj(x)["value"])
+	}
+	var order []string // REPLACE's columns in order, for what is assumed
+	for _, x := range List(e["replace_list"]) {
+		k := starName(Obj(x)["key"])
+		replace[k], order = Obj(Obj(x)["value"]), append(order, k)
+	}
+	used, replaced := map[string]bool{}, map[string]bool{}
+	find := func(rel, col string) (string, bool) {
+		for _, k := range []string{rel + "." + col, "." + col} {
+			if _, ok := rename[k]; ok || exclude[k] || replace[k] != nil {
+				used[k] = true
+				return k, true
+			}
+		}
+		return "", false
+	}
+	var out []Column
+	guess := false // some columns are assumed
 	for _, rel := range sc.rels {
 		if qual != "" && rel.alias != qual {
 			continue
 		}
 		cols, err := r.relColumns(rel)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		for _, c := range cols {
-			if !exclude[strings.ToLower(c)] {
-				out = append(out, [2]string{rel.alias, c})
+			col := Column{Rel: rel.alias, Name: c, As: c}
+			if strings.HasPrefix(c, assumed) {
+				guess = true
+			} else if k, ok := find(rel.alias, strings.ToLower(c)); ok {
+				if exclude[k] {
+					continue
+				}
+				if col.Replace = replace[k]; col.Replace != nil && replaced[k] {
+					return nil, fmt.Errorf("two relations have the column %s that REPLACE names: exclude one", c)
+				}
+				replaced[k] = col.Replace != nil
+				if a, ok := rename[k]; ok {
+					col.As = a
+				}
+			}
+			out = append(out, col)
+		}
+	}
+	for _, k := range order {
+		if guess && !used[k] { // print it: what it holds may be refused
+			name := k[strings.Index(k, ".")+1:]
+			out, used[k] = append(out, Column{Rel: qual, Name: name, As: name, Replace: replace[k]}), true
+		}
+	}
+	for _, m := range []map[string]bool{exclude, keys(rename), keys(replace)} {
+		for k := range m {
+			if !used[k] && !guess {
+				return nil, fmt.Errorf("* names the column %s that it does not have", strings.TrimPrefix(k, "."))
 			}
 		}
 	}
-	return out, len(exclude) > 0, nil
+	return out, nil
+}
+
+func keys[V any](m map[string]V) map[string]bool {
+	out := map[string]bool{}
+	for k := range m {
+		out[k] = true
+	}
+	return out
 }
 
 // Scope makes the scope of a query node: its CTEs and FROM items.

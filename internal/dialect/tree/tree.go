@@ -98,3 +98,32 @@ func outputName(e Node) string {
 	}
 	return ""
 }
+
+// Location is the byte offset (below size) of a node in the SQL: its
+// query_location or, when it has none, the least of its descendants'; -1
+// when none has one.
+func Location(n Node, size int) int {
+	if v, ok := n["query_location"].(json.Number); ok {
+		if i, err := v.Int64(); err == nil && i >= 0 && i < int64(size) {
+			return int(i)
+		}
+	}
+	best := -1
+	var visit func(v any)
+	visit = func(v any) {
+		switch x := v.(type) {
+		case Node:
+			if l := Location(x, size); l >= 0 && (best < 0 || l < best) {
+				best = l
+			}
+		case []any:
+			for _, item := range x {
+				visit(item)
+			}
+		}
+	}
+	for _, v := range n {
+		visit(v)
+	}
+	return best
+}

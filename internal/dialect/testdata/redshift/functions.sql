@@ -210,6 +210,43 @@ SELECT
 FROM t
 ORDER BY id NULLS LAST;
 
+-- year quarter month day dayofmonth hour minute second
+SELECT
+    id,
+    CAST(floor(date_part(year, ts)) AS bigint),
+    CAST(floor(date_part(quarter, ts)) AS bigint),
+    CAST(floor(date_part(month, ts)) AS bigint),
+    CAST(floor(date_part(day, ts)) AS bigint),
+    CAST(floor(date_part(day, ts)) AS bigint),
+    CAST(floor(date_part(hour, ts)) AS bigint),
+    CAST(floor(date_part(minute, ts)) AS bigint),
+    CAST(floor(date_part(second, ts)) AS bigint),
+    CAST(floor(date_part(year, CAST(ts AS DATE))) AS bigint),
+    CAST(floor(date_part(hour, ts)) AS bigint) + (CAST(floor(date_part(minute, ts)) AS bigint) * 0)
+FROM t
+ORDER BY id NULLS LAST;
+
+-- dayofweek isodow dayofyear week weekofyear
+SELECT
+    id,
+    CAST(floor(date_part(dow, ts)) AS bigint),
+    ((CAST(date_part(dow, ts) AS bigint) + 6) % 7 + 1),
+    CAST(floor(date_part(doy, ts)) AS bigint),
+    CAST(floor(date_part(week, ts)) AS bigint),
+    CAST(floor(date_part(week, ts)) AS bigint),
+    CAST(floor(date_part(week, DATE '2021-01-03')) AS bigint),
+    CAST(floor(date_part(dow, DATE '2024-03-03')) AS bigint)
+FROM t
+ORDER BY id NULLS LAST;
+
+-- avg (over a window)
+SELECT
+    id,
+    CAST(avg(x) OVER (PARTITION BY g) AS DOUBLE PRECISION),
+    CAST(avg(n) OVER (ORDER BY id NULLS LAST ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS DOUBLE PRECISION)
+FROM t
+ORDER BY id NULLS LAST;
+
 -- date_diff datediff
 SELECT
     id,
