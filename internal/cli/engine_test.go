@@ -182,6 +182,9 @@ func TestStarterInPostgres(t *testing.T) {
 	proj := filepath.Join(t.TempDir(), "starter")
 	mustElt(t, "init", proj)
 	addTargets(t, proj, engineTargets)
+	// A star the engine's catalog expands, over a model built in the same
+	// transaction.
+	testutil.WriteFile(t, filepath.Join(proj, "models", "gold", "orders_slim.sql"), "/* materialized: table */\nSELECT * EXCLUDE (currency) FROM silver.orders\n")
 	duck := []string{"--project", proj}
 	pg := []string{"--project", proj, "--target", "pg", "--warehouse", filepath.Join(t.TempDir(), "pg.duckdb")}
 	mustElt(t, append(duck, "build")...)
@@ -190,6 +193,7 @@ func TestStarterInPostgres(t *testing.T) {
 		"SELECT * FROM silver.orders ORDER BY order_id",
 		"SELECT * FROM gold.daily_revenue ORDER BY ALL",
 		"SELECT * FROM ref.fx_rates ORDER BY ALL",
+		"SELECT * FROM gold.orders_slim ORDER BY order_id",
 	} {
 		want := mustElt(t, append(duck, "query", "--format", "csv", q)...)
 		if got := mustElt(t, append(pg, "query", "--format", "csv", q)...); got != want {

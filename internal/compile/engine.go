@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/digitalservices/elt/internal/check"
@@ -38,52 +39,17 @@ type EngineStatement struct {
 // published, EngineStatement.Publish). A construct with no
 // translation is an error at its place in the model's file. columns lists
 // a relation's columns for the constructs that need them (SELECT *
-// EXCLUDE), or is nil.
+// EXCLUDE), or is nil: then only what cannot be translated is looked for
+// (dialect.Options.Check), as before a build, when the engine has no
+// tables yet.
 func ForEngine(ctx context.Context, parser dialect.Parser, p *project.Project, g *plan.Graph, ids []string, columns func(schema, name string) ([]string, error)) ([]EngineStatement, error) {
-	e, vars, macros := dialect.Engine(p.Config.Engine), p.Config.Vars, engineMacros(p.Macros)
-	built := map[string]bool{}
-	for _, id := range ids {
-		built[id] = true
-	}
 	var out []EngineStatement
 	var errs diag.Errors
 	for _, id := range ids {
-		n := g.Nodes[id]
-		m := n.Model
-		if m.Seed != "" {
-			// Read by DuckDB here, its rows copied to the engine.
-			out = append(out, EngineStatement{Model: m, SQL: TrimBody(m.Body)})
-			continue
-		}
-		translate := func(staged bool) (string, error) {
-			body, back, err := n.RewriteMapped(func(ref string) string {
-				if !built[ref] || !staged {
-					return ""
-				}
-				schema, name, _ := strings.Cut(ref, ".")
-				return sqlname.Staging(schema, name).String()
-			})
-			if err != nil {
-				return "", err
-			}
-			sql, err := dialect.Translate(ctx, parser, body, e, dialect.Options{Vars: modelVars(vars, m), Columns: columns, Macros: macros})
-			if err != nil {
-				return "", placed(m, back, err)
-			}
-			return sql, nil
-		}
-		sql, err := translate(true)
+		st, err := ForEngineModel(ctx, parser, p, g, ids, id, columns)
 		if err != nil {
 			errs = append(errs, err)
 			continue
-		}
-		st := EngineStatement{Model: m, SQL: fmt.Sprintf("CREATE TABLE %s%s AS\n%s", sqlname.Staging(m.Schema, m.Name), tableOptions(e, m), sql), After: encodings(e, m)}
-		if m.Header.Materialized == project.View {
-			st.SQL = fmt.Sprintf("CREATE VIEW %s AS\n%s", sqlname.Staging(m.Schema, m.Name), sql)
-			if sql, err = translate(false); err != nil {
-				return nil, err
-			}
-			st.Publish = fmt.Sprintf("CREATE VIEW %s AS\n%s", sqlname.Qualified(m.Schema, m.Name), sql)
 		}
 		out = append(out, st)
 	}
@@ -91,6 +57,50 @@ func ForEngine(ctx context.Context, parser dialect.Parser, p *project.Project, g
 		return nil, errs
 	}
 	return out, nil
+}
+
+// ForEngineModel is ForEngine's statement for the model id, one of ids:
+// a build translates each model once the ones before it are there, so
+// that columns can list theirs.
+func ForEngineModel(ctx context.Context, parser dialect.Parser, p *project.Project, g *plan.Graph, ids []string, id string, columns func(schema, name string) ([]string, error)) (EngineStatement, error) {
+	e := dialect.Engine(p.Config.Engine)
+	n := g.Nodes[id]
+	m := n.Model
+	if m.Seed != "" {
+		// Read by DuckDB here, its rows copied to the engine.
+		return EngineStatement{Model: m, SQL: TrimBody(m.Body)}, nil
+	}
+	translate := func(staged bool) (string, error) {
+		body, back, err := n.RewriteMapped(func(ref string) string {
+			if !staged || !slices.Contains(ids, ref) {
+				return ""
+			}
+			schema, name, _ := strings.Cut(ref, ".")
+			return sqlname.Staging(schema, name).String()
+		})
+		if err != nil {
+			return "", err
+		}
+		sql, err := dialect.Translate(ctx, parser, body, e, dialect.Options{Vars: modelVars(p.Config.Vars, m), Columns: columns,
+			Macros: engineMacros(p.Macros), Check: columns == nil})
+		if err != nil {
+			return "", placed(m, back, err)
+		}
+		return sql, nil
+	}
+	sql, err := translate(true)
+	if err != nil {
+		return EngineStatement{}, err
+	}
+	st := EngineStatement{Model: m, SQL: fmt.Sprintf("CREATE TABLE %s%s AS\n%s", sqlname.Staging(m.Schema, m.Name), tableOptions(e, m), sql), After: encodings(e, m)}
+	if m.Header.Materialized == project.View {
+		st.SQL = fmt.Sprintf("CREATE VIEW %s AS\n%s", sqlname.Staging(m.Schema, m.Name), sql)
+		if sql, err = translate(false); err != nil {
+			return EngineStatement{}, err
+		}
+		st.Publish = fmt.Sprintf("CREATE VIEW %s AS\n%s", sqlname.Qualified(m.Schema, m.Name), sql)
+	}
+	return st, nil
 }
 
 // modelVars are the project's variables with the model's own over them.

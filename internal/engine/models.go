@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,7 +23,13 @@ import (
 // models builds every model of the build in the engine under its staging
 // name, in order.
 func (b Build) models(ctx context.Context, tx pgx.Tx, e dialect.Engine) ([]compile.EngineStatement, error) {
-	stmts, err := compile.ForEngine(ctx, b.Duck, b.Project, b.Graph, b.IDs, func(schema, name string) ([]string, error) {
+	// A relation's columns, as the engine has them now: a model of this
+	// build under its staging name (a view's published SQL names it as
+	// published).
+	columns := func(schema, name string) ([]string, error) {
+		if slices.Contains(b.IDs, schema+"."+name) {
+			name = sqlname.StagingPrefix + name
+		}
 		rows, err := tx.Query(ctx, `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, schema, name)
 		if err != nil {
 			return nil, err
@@ -32,23 +39,26 @@ func (b Build) models(ctx context.Context, tx pgx.Tx, e dialect.Engine) ([]compi
 			err = fmt.Errorf("no relation %s.%s in the engine", schema, name)
 		}
 		return cols, err
-	})
-	if err != nil {
-		return nil, err
 	}
 	rep := event.Or(b.Events)
 	into, err := b.copier(ctx, tx, e)
 	if err != nil {
 		return nil, err
 	}
-	for i, s := range stmts {
+	var stmts []compile.EngineStatement
+	for i, id := range b.IDs {
 		start := time.Now()
+		s, err := compile.ForEngineModel(ctx, b.Duck, b.Project, b.Graph, b.IDs, id, columns)
+		if err != nil {
+			return nil, err
+		}
+		stmts = append(stmts, s)
 		if s.Model.Seed != "" {
 			if err := b.seed(ctx, tx, e, s, into); err != nil {
 				return nil, err
 			}
 		} else if err := execAll(ctx, tx, append([]string{s.SQL}, s.After...)); err != nil {
-			rep.Report(event.ModelDone{Index: i + 1, Count: len(stmts), Model: s.Model.ID(), Mode: string(s.Model.Header.Materialized),
+			rep.Report(event.ModelDone{Index: i + 1, Count: len(b.IDs), Model: s.Model.ID(), Mode: string(s.Model.Header.Materialized),
 				Status: event.ModelFailed, Seconds: time.Since(start).Seconds(), Error: err.Error()})
 			return nil, &diag.FileError{Path: s.Model.Path, Msg: fmt.Sprintf("the %s engine refused the translated model: %v (elt compile --target %s %s prints what was sent)",
 				e, err, b.Project.Config.Target, s.Model.ID())}
@@ -59,7 +69,7 @@ func (b Build) models(ctx context.Context, tx pgx.Tx, e dialect.Engine) ([]compi
 				return nil, err
 			}
 		}
-		rep.Report(event.ModelDone{Index: i + 1, Count: len(stmts), Model: s.Model.ID(), Mode: string(s.Model.Header.Materialized),
+		rep.Report(event.ModelDone{Index: i + 1, Count: len(b.IDs), Model: s.Model.ID(), Mode: string(s.Model.Header.Materialized),
 			Status: event.ModelBuilt, Rows: rows, Seconds: time.Since(start).Seconds()})
 	}
 	return stmts, nil

@@ -49,6 +49,10 @@ type Resolver struct {
 // columns are assumed (no name holds a NUL).
 const assumed = "\x00"
 
+// Assumed tells whether a column is the placeholder of a table whose
+// columns are assumed (Resolver.Assume), and names the table.
+func Assumed(name string) (table string, ok bool) { return strings.CutPrefix(name, assumed) }
+
 // relColumns lists a FROM item's columns in order.
 func (r Resolver) relColumns(it *rel) ([]string, error) {
 	var cols []string
