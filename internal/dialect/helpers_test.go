@@ -1,10 +1,10 @@
 package dialect
 
 import (
-	"context"
 	"flag"
 	"testing"
 
+	"github.com/digitalservices/elt/internal/testutil"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -16,11 +16,5 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // duck opens an in-memory DuckDB for the test.
 func duck(t testing.TB) *warehouse.DB {
-	t.Helper()
-	db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return testutil.MemoryDB(t)
 }

@@ -11,13 +11,7 @@ import (
 
 // parser is an in-memory DuckDB, the parser plan uses.
 func parser(t *testing.T) *warehouse.DB {
-	t.Helper()
-	db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return testutil.MemoryDB(t)
 }
 
 // diamond is raw.orders read by mid.left and mid.right, both read by

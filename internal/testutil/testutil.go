@@ -3,6 +3,7 @@
 package testutil
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/warehouse"
 )
 
 // Pending names the conformance cases this elt does not implement yet, with
@@ -108,4 +110,16 @@ func Models(t testing.TB, defs map[string]string) []*project.Model {
 		out = append(out, m)
 	}
 	return out
+}
+
+// MemoryDB opens an in-memory DuckDB on one thread, closed when the test
+// ends: a parser, or a place to run SQL on rows a test makes.
+func MemoryDB(t testing.TB) *warehouse.DB {
+	t.Helper()
+	db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }

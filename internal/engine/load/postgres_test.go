@@ -18,18 +18,13 @@ import (
 
 	"github.com/digitalservices/elt/internal/dialect"
 	"github.com/digitalservices/elt/internal/sqlname"
+	"github.com/digitalservices/elt/internal/testutil"
 	"github.com/digitalservices/elt/internal/testutil/pgtest"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
 func openDuck(t *testing.T) *warehouse.DB {
-	t.Helper()
-	db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return testutil.MemoryDB(t)
 }
 
 func connectPG(t *testing.T) *pgx.Conn {
