@@ -194,6 +194,7 @@ func TestStarterInPostgres(t *testing.T) {
 		"SELECT * FROM gold.daily_revenue ORDER BY ALL",
 		"SELECT * FROM ref.fx_rates ORDER BY ALL",
 		"SELECT * FROM gold.orders_slim ORDER BY order_id",
+		"SELECT order_id, to_eur(amount, 0.5) AS half FROM silver.orders ORDER BY order_id", // a project macro in a question
 	} {
 		want := mustElt(t, append(duck, "query", "--format", "csv", q)...)
 		if got := mustElt(t, append(pg, "query", "--format", "csv", q)...); got != want {
@@ -300,21 +301,27 @@ func TestEngineRefusesCollation(t *testing.T) {
 	if _, err := conn.Exec(ctx, `CREATE DATABASE icu TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'`); err != nil {
 		t.Skipf("this PostgreSQL has no ICU collation to test with: %v", err)
 	}
-	dsn := strings.Replace(server, "/elt?", "/icu?", 1)
-	t.Setenv("ELT_ENGINE_DSN", dsn)
-	proj := engineProject(t)
-	code, out, errs := elt(t, "--project", proj, "--target", "pg", "--bronze", filepath.Join(testutil.ConformanceDir(t), "01-clean", "bronze"), "--warehouse", filepath.Join(t.TempDir(), "w.duckdb"), "build")
-	if code != 1 || !strings.Contains(errs, `orders text by the collation`) || !strings.Contains(errs, "LC_COLLATE 'C'") {
-		t.Fatalf("exit %d\n%s%s", code, out, errs)
-	}
-	c2, err := pgx.Connect(ctx, dsn)
-	if err != nil {
+	// LOCALE 'C' orders by bytes, but knows the case of ASCII letters only.
+	if _, err := conn.Exec(ctx, `CREATE DATABASE ascii TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'`); err != nil {
 		t.Fatal(err)
 	}
-	defer c2.Close(ctx)
-	var n int
-	if err := c2.QueryRow(ctx, `SELECT count(*) FROM information_schema.schemata WHERE schema_name IN ('bronze', 'silver', 'gold')`).Scan(&n); err != nil || n != 0 {
-		t.Errorf("the refused build left %d schemas (%v)", n, err)
+	proj := engineProject(t)
+	for _, db := range []string{"icu", "ascii"} {
+		dsn := strings.Replace(server, "/elt?", "/"+db+"?", 1)
+		t.Setenv("ELT_ENGINE_DSN", dsn)
+		code, out, errs := elt(t, "--project", proj, "--target", "pg", "--bronze", filepath.Join(testutil.ConformanceDir(t), "01-clean", "bronze"), "--warehouse", filepath.Join(t.TempDir(), "w.duckdb"), "build")
+		if code != 1 || !strings.Contains(errs, `orders text by the collation`) || !strings.Contains(errs, "LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'") {
+			t.Fatalf("%s: exit %d\n%s%s", db, code, out, errs)
+		}
+		c2, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := c2.QueryRow(ctx, `SELECT count(*) FROM information_schema.schemata WHERE schema_name IN ('bronze', 'silver', 'gold')`).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%s: the refused build left %d schemas (%v)", db, n, err)
+		}
+		c2.Close(ctx)
 	}
 }
 

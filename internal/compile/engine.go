@@ -82,7 +82,7 @@ func ForEngineModel(ctx context.Context, parser dialect.Parser, p *project.Proje
 			return "", err
 		}
 		sql, err := dialect.Translate(ctx, parser, body, e, dialect.Options{Vars: modelVars(p.Config.Vars, m), Columns: columns,
-			Macros: engineMacros(p.Macros), Check: columns == nil})
+			Macros: EngineMacros(p), Check: columns == nil})
 		if err != nil {
 			return "", placed(m, back, err)
 		}
@@ -175,11 +175,13 @@ func tableOptions(e dialect.Engine, m *project.Model) string {
 // parameters and its expression.
 var macroRe = regexp.MustCompile(`(?is)^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?MACRO\s+([A-Za-z_][\w.]*)\s*\(([^()]*)\)\s+AS\s+(.*?)[\s;]*$`)
 
-// engineMacros are the project's scalar macros, which a translation
-// writes out where a model calls them (an engine has no DuckDB macros).
+// EngineMacros are the project's scalar macros, which a translation
+// writes out where a model, a check, a data test or a question calls them
+// (an engine has no DuckDB macros).
 // Table macros and parameters with defaults are left out: a model calling
 // one is refused as calling an unknown function.
-func engineMacros(files []project.Macro) map[string]dialect.Macro {
+func EngineMacros(p *project.Project) map[string]dialect.Macro {
+	files := p.Macros
 	out := map[string]dialect.Macro{}
 	for _, f := range files {
 		for _, st := range f.Statements {
@@ -232,7 +234,7 @@ func EngineChecks(ctx context.Context, parser dialect.Parser, p *project.Project
 	for _, id := range ids {
 		m := g.Nodes[id].Model
 		if query, _ := check.Plan(m, sqlname.Qualified(m.Schema, m.Name)); query != "" {
-			if _, err := dialect.Translate(ctx, parser, query, e, dialect.Options{Vars: p.Config.Vars}); err != nil {
+			if _, err := dialect.Translate(ctx, parser, query, e, dialect.Options{Vars: p.Config.Vars, Macros: EngineMacros(p)}); err != nil {
 				errs = append(errs, &diag.FileError{Path: m.Path, Msg: fmt.Sprintf("a check of %s in its header: %v", m.ID(), err)})
 			}
 		}
@@ -240,7 +242,7 @@ func EngineChecks(ctx context.Context, parser dialect.Parser, p *project.Project
 	if len(ids) == len(g.Nodes) {
 		for _, t := range p.DataTests {
 			query, before := DataTestQuery(t)
-			_, err := dialect.Translate(ctx, parser, query, e, dialect.Options{Vars: p.Config.Vars})
+			_, err := dialect.Translate(ctx, parser, query, e, dialect.Options{Vars: p.Config.Vars, Macros: EngineMacros(p)})
 			var te *dialect.Error
 			switch {
 			case errors.As(err, &te) && te.Offset >= before:

@@ -34,7 +34,7 @@ func (p *printer) call(e node, sc *scope, win node) string {
 		return p.macro(e, sc, mac)
 	}
 	if !ok {
-		return p.refuse(e, name, "elt does not know this function in "+string(p.engine)+": write the model with one it translates")
+		return p.refuse(e, name, "elt does not know this function in "+string(p.engine)+": write it with one it translates (a project macro of one scalar expression is written out where it is called)")
 	}
 	if r == nil {
 		return p.refuse(e, name, m.Hint)

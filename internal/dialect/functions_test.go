@@ -37,6 +37,9 @@ var mappingCases = []struct {
 	expr string
 	agg  bool
 }{
+	{"substr substring split_part reverse repeat", "substr(s, 2, 3) || substring(s, 1, 2) || split_part(coalesce(s, 'x y'), ' ', 2) || reverse(s) || repeat(g, 2)", false},
+	{"pow power log10", "pow(n, 2), power(d, 2), round(log10(abs(n) + 1), 6)", false},
+	{"stddev stddev_samp", "round(stddev(n), 6), round(stddev_samp(d), 6)", true},
 	{"lower upper trim ltrim rtrim", "lower(s) || upper(s) || trim('  ' || s || ' ') || ltrim(' ' || s) || rtrim(s || ' ')", false},
 	{"abs ceil floor sign", "abs(n) + ceil(d) + floor(d) + sign(d)", false},
 	{"sqrt ln exp", "sqrt(abs(d)) + ln(abs(d) + 1) + exp(n)", false},

@@ -80,6 +80,9 @@ func Translate(ctx context.Context, p Parser, sql string, e Engine, o Options) (
 	if len(sts) != 1 {
 		return "", fmt.Errorf("a model holds one query, not %d statements", len(sts))
 	}
+	if err := refuseUnseen(ctx, p, sql, root, e); err != nil {
+		return "", err
+	}
 	pr := &printer{engine: e, opts: o, res: tree.Resolver{Columns: o.Columns, Assume: o.Check}, size: len(sql), repl: map[uintptr]string{}, ctx: ctx, parser: p}
 	out := pr.query(obj(obj(sts[0])["node"]), nil)
 	if pr.err != nil {
@@ -171,4 +174,24 @@ func (p *printer) macro(e node, sc *scope, m Macro) string {
 	defer func() { p.args, p.depth = saved, p.depth-1 }()
 	body := obj(list(obj(obj(list(root["statements"])[0])["node"])["select_list"])[0])
 	return "(" + p.expr(body, sc) + ")"
+}
+
+// FullParser also gives the tree with empty lists kept: ROLLUP (a) is
+// GROUP BY a and an empty grouping set.
+type FullParser interface {
+	SerializeFullSQL(ctx context.Context, sql string) (string, error)
+}
+
+// refuseUnseen refuses what the printer would not see in the tree it
+// reads (tree.Unseen): grouping sets and samples.
+func refuseUnseen(ctx context.Context, p Parser, sql string, root node, e Engine) error {
+	var full func() (string, error)
+	if fp, ok := p.(FullParser); ok {
+		full = func() (string, error) { return fp.SerializeFullSQL(ctx, sql) }
+	}
+	construct, hint, off, err := tree.Unseen(root, sql, full)
+	if err != nil || construct == "" {
+		return err
+	}
+	return &Error{Offset: off, Construct: construct, Engine: e, Hint: hint}
 }

@@ -35,7 +35,7 @@ func (e *ChecksFailed) Error() string {
 func (b Build) audit(ctx context.Context, tx pgx.Tx, e dialect.Engine) ([]check.Result, error) {
 	var out []check.Result
 	count := func(query string) ([]int64, error) {
-		sql, err := dialect.Translate(ctx, b.Duck, query, e, dialect.Options{Vars: b.Project.Config.Vars})
+		sql, err := dialect.Translate(ctx, b.Duck, query, e, dialect.Options{Vars: b.Project.Config.Vars, Macros: compile.EngineMacros(b.Project)})
 		if err != nil {
 			return nil, err
 		}

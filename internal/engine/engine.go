@@ -180,16 +180,19 @@ func prepare(ctx context.Context, tx pgx.Tx, e dialect.Engine, g *plan.Graph, id
 		}
 	}
 	if e == dialect.Postgres {
-		// DuckDB orders and compares text by its bytes; so must the models
-		// there, or a row_number() or a min() picks another row.
-		var bytewise bool
-		var collation string
-		if err := tx.QueryRow(ctx, `SELECT 'B' < 'a' AND 'Z' < '_' AND 'z' < 'é', datcollate FROM pg_database WHERE datname = current_database()`).Scan(&bytewise, &collation); err != nil {
+		// DuckDB orders and compares text by its bytes, and knows the case
+		// of every letter; so must the models there, or a row_number() or a
+		// min() picks another row, and lower() or ILIKE another answer.
+		var bytewise, cases bool
+		var collation, ctype string
+		if err := tx.QueryRow(ctx, `SELECT 'B' < 'a' AND 'Z' < '_' AND 'z' < 'é', lower('ÄÉ') = 'äé' AND upper('é') = 'É', datcollate, datctype
+			FROM pg_database WHERE datname = current_database()`).Scan(&bytewise, &cases, &collation, &ctype); err != nil {
 			return fmt.Errorf("read the engine's collation: %w", err)
 		}
-		if !bytewise {
-			return fmt.Errorf("the engine's database orders text by the collation %q, and DuckDB by its bytes, so models ordering or comparing text would give other rows there: "+
-				"build into a database created with CREATE DATABASE … TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C.UTF-8' (or ENCODING 'UTF8' LOCALE 'C')", collation)
+		if !bytewise || !cases {
+			return fmt.Errorf("the engine's database orders text by the collation %q with the character classes of %q, and DuckDB by its bytes, knowing the case of every letter, "+
+				"so models ordering, comparing or changing the case of text would give other answers there: build into a database created with "+
+				"CREATE DATABASE … TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'", collation, ctype)
 		}
 	}
 	// One build at a time: the second waits here for the first's commit.

@@ -14,6 +14,7 @@ import (
 	"github.com/digitalservices/elt/internal/dialect"
 	"github.com/digitalservices/elt/internal/engine/target"
 	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -26,6 +27,7 @@ type engineSession struct {
 	engine dialect.Engine
 	parser *warehouse.DB // an in-memory DuckDB: the gate and the translation
 	vars   map[string]any
+	macros map[string]dialect.Macro // the project's, written out where called
 }
 
 // openEngine opens the engine of p's target for elt query.
@@ -52,8 +54,14 @@ func openEngine(ctx context.Context, p *project.Project) (*Session, error) {
 		db.Close()
 		return nil, err
 	}
+	// The project's macros, separated, to be written out where called.
+	if err := plan.Macros(p.Macros); err != nil {
+		db.Close()
+		parser.Close()
+		return nil, err
+	}
 	return &Session{Project: p, DB: &warehouse.DB{DB: db, Path: p.Config.Engine, ReadOnly: true},
-		engine: &engineSession{engine: dialect.Engine(p.Config.Engine), parser: parser, vars: p.Config.Vars}}, nil
+		engine: &engineSession{engine: dialect.Engine(p.Config.Engine), parser: parser, vars: p.Config.Vars, macros: compile.EngineMacros(p)}}, nil
 }
 
 // run is Run on the engine.
@@ -84,7 +92,7 @@ func (e *engineSession) run(ctx context.Context, db *warehouse.DB, path, text st
 		}
 		return cols, nil
 	}
-	sql, err := dialect.Translate(ctx, e.parser, text, e.engine, dialect.Options{Vars: e.vars, Columns: columns})
+	sql, err := dialect.Translate(ctx, e.parser, text, e.engine, dialect.Options{Vars: e.vars, Columns: columns, Macros: e.macros})
 	if err != nil {
 		return nil, placeTranslation(path, text, err)
 	}

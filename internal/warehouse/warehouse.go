@@ -339,6 +339,14 @@ func (db *DB) SerializeSQL(ctx context.Context, query string) (string, error) {
 	return out, err
 }
 
+// SerializeFullSQL is SerializeSQL with the tree's empty lists kept (an
+// empty grouping set: ROLLUP (a) is GROUP BY a and ()).
+func (db *DB) SerializeFullSQL(ctx context.Context, query string) (string, error) {
+	var out string
+	err := db.QueryRowContext(ctx, `SELECT json_serialize_sql(?::VARCHAR)::VARCHAR`, query).Scan(&out)
+	return out, err
+}
+
 // Querier runs SQL: a *sql.DB, a *sql.Conn or a *sql.Tx. Functions that
 // write inside a build take the build's transaction as one.
 type Querier interface {

@@ -60,7 +60,14 @@ var functions = map[string]Mapping{
 	"exp": same(false), "sign": same(false), "replace": same(false), "lpad": same(false), "rpad": same(false),
 	"md5": same(false), "nullif": same(false), "date_trunc": same(false), "greatest": same(false), "least": same(false),
 	"left": same(false), "right": same(false), "coalesce": same(false),
-	"count": same(true), "sum": same(true), "avg": {Agg: true, pg: avg, rs: avg}, "min": same(true), "max": same(true),
+	"substr": same(false), "substring": same(false), "split_part": same(false), "reverse": same(false), "repeat": same(false),
+	// DuckDB computes these as DOUBLEs.
+	"pow":         both(tmpl("power(CAST({0} AS DOUBLE PRECISION), {1})")),
+	"power":       both(tmpl("power(CAST({0} AS DOUBLE PRECISION), {1})")),
+	"log10":       {pg: tmpl("log10(CAST({0} AS DOUBLE PRECISION))"), rs: tmpl("log(CAST({0} AS DOUBLE PRECISION))")},
+	"stddev":      {Agg: true, pg: stddev, rs: stddev},
+	"stddev_samp": {Agg: true, pg: stddev, rs: stddev},
+	"count":       same(true), "sum": same(true), "avg": {Agg: true, pg: avg, rs: avg}, "min": same(true), "max": same(true),
 	"bool_and": same(true), "bool_or": same(true),
 	"row_number": same(false), "rank": same(false), "dense_rank": same(false), "ntile": same(false),
 	"lag": same(false), "lead": same(false), "first_value": same(false), "last_value": same(false),
@@ -236,6 +243,14 @@ func epochMS(c *Call) string {
 		return tmpl("(TIMESTAMP '1970-01-01 00:00:00' + {0} * INTERVAL '1 millisecond')")(c)
 	}
 	return c.refuse("say what its argument is: epoch_ms(CAST(x AS BIGINT)) for the timestamp of milliseconds, epoch_ms(CAST(x AS TIMESTAMP)) for a timestamp's milliseconds")
+}
+
+// stddev is the sample standard deviation, a DOUBLE in DuckDB.
+func stddev(c *Call) string {
+	if c.win != nil {
+		return c.refuse("not as a window function")
+	}
+	return "CAST(" + c.agg("stddev_samp", c.args()) + " AS DOUBLE PRECISION)"
 }
 
 // isDouble tells whether a DuckDB type is a binary floating point one.

@@ -127,3 +127,61 @@ func Location(n Node, size int) int {
 	}
 	return best
 }
+
+// Unseen finds what a printer reading the tree would not see: a sample
+// (USING SAMPLE, TABLESAMPLE), or grouping sets (ROLLUP, CUBE, GROUPING
+// SETS), told apart from a plain GROUP BY only in the full tree of sql
+// (full serializes it, empty lists kept; nil when it cannot: an empty
+// grouping set is an empty list). It returns the construct, what to do
+// instead and its offset in sql, or "" for none.
+func Unseen(root Node, sql string, full func() (string, error)) (construct, hint string, offset int, err error) {
+	size := len(sql)
+	WalkAll(root, func(n Node) {
+		if construct == "" && Obj(n["sample"]) != nil {
+			construct, hint, offset = "USING SAMPLE (TABLESAMPLE)", "sample in DuckDB, or filter the rows (WHERE)", Location(n, size)
+		}
+	})
+	if construct != "" {
+		return construct, hint, offset, nil
+	}
+	if full == nil || !strings.Contains(strings.ToUpper(sql), "GROUP") {
+		return "", "", -1, nil
+	}
+	text, err := full()
+	if err != nil {
+		return "", "", -1, err
+	}
+	fr, err := Decode(text)
+	if err != nil {
+		return "", "", -1, err
+	}
+	WalkAll(fr, func(n Node) {
+		if construct != "" || n["group_sets"] == nil {
+			return
+		}
+		keys, sets := List(n["group_expressions"]), List(n["group_sets"])
+		if len(sets) == 0 || len(sets) == 1 && len(List(sets[0])) == len(keys) {
+			return // none, or GROUP BY every key
+		}
+		construct, hint, offset = "ROLLUP, CUBE or GROUPING SETS", "GROUP BY the keys, and UNION ALL the subtotals", -1
+		if len(keys) > 0 {
+			offset = Location(Obj(keys[0]), size)
+		}
+	})
+	return construct, hint, offset, nil
+}
+
+// WalkAll calls visit on every object of a syntax tree.
+func WalkAll(v any, visit func(n Node)) {
+	switch x := v.(type) {
+	case Node:
+		visit(x)
+		for _, c := range x {
+			WalkAll(c, visit)
+		}
+	case []any:
+		for _, c := range x {
+			WalkAll(c, visit)
+		}
+	}
+}

@@ -1,3 +1,28 @@
+-- substr substring split_part reverse repeat
+SELECT
+    id,
+    (((substr(s, 2, 3) || substring(s, 1, 2)) || split_part(coalesce(s, 'x y'), ' ', 2)) || reverse(s)) || repeat(g, 2)
+FROM t
+ORDER BY id NULLS LAST;
+
+-- pow power log10
+SELECT
+    id,
+    power(CAST(n AS DOUBLE PRECISION), 2),
+    power(CAST(d AS DOUBLE PRECISION), 2),
+    round(log(CAST((abs(n) + 1) AS DOUBLE PRECISION)), 6)
+FROM t
+ORDER BY id NULLS LAST;
+
+-- stddev stddev_samp
+SELECT
+    g,
+    (trunc((CAST(stddev_samp(n) AS DOUBLE PRECISION) * power(CAST(10 AS DOUBLE PRECISION), 6)) + sign((CAST(stddev_samp(n) AS DOUBLE PRECISION) * power(CAST(10 AS DOUBLE PRECISION), 6))) * 0.5) / power(CAST(10 AS DOUBLE PRECISION), 6)),
+    (trunc((CAST(stddev_samp(d) AS DOUBLE PRECISION) * power(CAST(10 AS DOUBLE PRECISION), 6)) + sign((CAST(stddev_samp(d) AS DOUBLE PRECISION) * power(CAST(10 AS DOUBLE PRECISION), 6))) * 0.5) / power(CAST(10 AS DOUBLE PRECISION), 6))
+FROM t
+GROUP BY g
+ORDER BY g NULLS LAST;
+
 -- lower upper trim ltrim rtrim
 SELECT
     id,
