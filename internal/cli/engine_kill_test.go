@@ -21,14 +21,7 @@ import (
 func TestKilledInPostgres(t *testing.T) {
 	dsn := pgtest.Start(t)
 	proj := copyProject(t, repoRoot(t), t.TempDir())
-	f, err := os.OpenFile(filepath.Join(proj, "elt.yaml"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteString("\ntargets:\n  pg:\n    engine: postgres\n"); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	addTargets(t, proj, "\ntargets:\n  pg:\n    engine: postgres\n")
 	t.Setenv("ELT_ENGINE_DSN", dsn)
 	base := []string{"--project", proj}
 	pg := append(base, "--target", "pg", "--warehouse", filepath.Join(t.TempDir(), "pg.duckdb"))

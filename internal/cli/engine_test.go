@@ -19,14 +19,7 @@ import (
 func engineProject(t *testing.T) string {
 	t.Helper()
 	proj := conformanceProject(t)
-	f, err := os.OpenFile(filepath.Join(proj, "elt.yaml"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.WriteString("targets:\n  pg:\n    engine: postgres\n"); err != nil {
-		t.Fatal(err)
-	}
+	addTargets(t, proj, "\ntargets:\n  pg:\n    engine: postgres\n")
 	return proj
 }
 
