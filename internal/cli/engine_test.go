@@ -33,6 +33,7 @@ func silverTables(t *testing.T, base []string) string {
 		"SELECT * FROM silver.users ORDER BY user_id",
 		"SELECT * FROM gold.fraud_velocity_alerts ORDER BY transaction_id",
 		"SELECT * FROM gold.user_features ORDER BY user_id",
+		"SELECT event_id, properties->>'page' AS page, json_extract_string(properties, '$.q') AS q FROM silver.events ORDER BY event_id",
 		"SELECT source, read, silver, superseded, quarantined, bronze, balanced FROM elt.reconciliations WHERE run_id = (SELECT max(run_id) FROM elt.reconciliations) ORDER BY source",
 	} {
 		b.WriteString(mustElt(t, append(base, "query", "--format", "csv", q)...))

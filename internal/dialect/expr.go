@@ -129,7 +129,7 @@ func (p *printer) expr(e node, sc *scope) string {
 			// DuckDB's / divides as doubles, integers too.
 			return "CAST(" + p.expr(obj(kids[0]), sc) + " AS " + p.double() + ") / " + p.paren(obj(kids[1]), sc)
 		}
-		if e["is_operator"] == true {
+		if e["is_operator"] == true && name != "->>" {
 			return p.refuse(e, "the operator "+name, "")
 		}
 		return p.call(e, sc, nil)

@@ -37,6 +37,7 @@ var mappingCases = []struct {
 	expr string
 	agg  bool
 }{
+	{"->> json_extract_string", `json_extract_string('{"a": {"b": "' || g || '"}, "n": 1}', '$.a.b'), CAST('{"k": "v", "z": null}' AS JSON)->>'k', json_extract_string(CAST('{"n": 2}' AS JSON), 'n'), json_extract_string('{"z": null}', '$.z'), json_extract_string('{"y": 1}', '$.x')`, false},
 	{"substr substring split_part reverse repeat", "substr(s, 2, 3) || substring(s, 1, 2) || split_part(coalesce(s, 'x y'), ' ', 2) || reverse(s) || repeat(g, 2)", false},
 	{"pow power log10", "pow(n, 2), power(d, 2), round(log10(abs(n) + 1), 6)", false},
 	{"stddev stddev_samp", "round(stddev(n), 6), round(stddev_samp(d), 6)", true},

@@ -60,6 +60,7 @@ var functions = map[string]Mapping{
 	"exp": same(false), "sign": same(false), "replace": same(false), "lpad": same(false), "rpad": same(false),
 	"md5": same(false), "nullif": same(false), "date_trunc": same(false), "greatest": same(false), "least": same(false),
 	"left": same(false), "right": same(false), "coalesce": same(false),
+	"->>": {pg: jsonText, rs: jsonText}, "json_extract_string": {pg: jsonText, rs: jsonText},
 	"substr": same(false), "substring": same(false), "split_part": same(false), "reverse": same(false), "repeat": same(false),
 	// DuckDB computes these as DOUBLEs.
 	"pow":         both(tmpl("power(CAST({0} AS DOUBLE PRECISION), {1})")),
@@ -243,6 +244,34 @@ func epochMS(c *Call) string {
 		return tmpl("(TIMESTAMP '1970-01-01 00:00:00' + {0} * INTERVAL '1 millisecond')")(c)
 	}
 	return c.refuse("say what its argument is: epoch_ms(CAST(x AS BIGINT)) for the timestamp of milliseconds, epoch_ms(CAST(x AS TIMESTAMP)) for a timestamp's milliseconds")
+}
+
+// jsonKeys reads a JSON path of plain keys: a key, or $.a.b.
+var jsonKeys = regexp.MustCompile(`^(?:\$((?:\.[A-Za-z_][A-Za-z0-9_]*)+)|([A-Za-z_][A-Za-z0-9_]*))$`)
+
+// jsonText is ->> and json_extract_string: the text of a JSON value at a
+// key or a path of keys ($.a.b), NULL when there is none; an object's or
+// array's is its JSON text (as the engine keeps it: its spacing may differ
+// from DuckDB's). Other paths (indexes, wildcards, quoted keys) are
+// refused.
+func jsonText(c *Call) string {
+	path, ok := c.constant(1)
+	m := jsonKeys.FindStringSubmatch(path)
+	if !ok || m == nil || len(c.kids()) != 2 {
+		return c.refuse("give a constant key, or a path of plain keys ($.a.b)")
+	}
+	keys := []string{m[2]}
+	if m[1] != "" {
+		keys = strings.Split(m[1][1:], ".")
+	}
+	if c.p.Engine() == Redshift {
+		args := []string{c.arg(0)}
+		for _, k := range keys {
+			args = append(args, c.literal(k))
+		}
+		return "json_extract_path_text(" + strings.Join(args, ", ") + ")"
+	}
+	return "(CAST(" + c.arg(0) + " AS json) #>> " + c.literal("{"+strings.Join(keys, ",")+"}") + ")"
 }
 
 // stddev is the sample standard deviation, a DOUBLE in DuckDB.

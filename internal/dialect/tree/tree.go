@@ -82,6 +82,11 @@ func DuckType(t Node) string {
 		return id + "(...)"
 	case "USER":
 		return strings.ToUpper(Str(info["user_type_name"]))
+	case "UNBOUND":
+		// A type the parser leaves to the binder by name (JSON).
+		if n := Str(info["name"]); n != "" {
+			return strings.ToUpper(n)
+		}
 	}
 	return id
 }

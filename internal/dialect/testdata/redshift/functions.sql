@@ -1,3 +1,14 @@
+-- ->> json_extract_string
+SELECT
+    id,
+    json_extract_path_text(('{"a": {"b": "' || g) || '"}, "n": 1}', 'a', 'b'),
+    json_extract_path_text(CAST('{"k": "v", "z": null}' AS VARCHAR(65535)), 'k'),
+    json_extract_path_text(CAST('{"n": 2}' AS VARCHAR(65535)), 'n'),
+    json_extract_path_text('{"z": null}', 'z'),
+    json_extract_path_text('{"y": 1}', 'x')
+FROM t
+ORDER BY id NULLS LAST;
+
 -- substr substring split_part reverse repeat
 SELECT
     id,
