@@ -89,15 +89,7 @@ type Summary struct {
 }
 
 // ChecksFailed stops a build whose blocking checks failed.
-type ChecksFailed struct{ Failed int }
-
-// Blocked tells that a gate refused publication (the run's status is
-// blocked, not failed).
-func (e *ChecksFailed) Blocked() bool { return true }
-
-func (e *ChecksFailed) Error() string {
-	return fmt.Sprintf("%d blocking check%s failed: nothing was published; the warehouse and the exports are as they were", e.Failed, diag.Plural(e.Failed))
-}
+type ChecksFailed = check.ChecksFailed
 
 // Builder runs builds against one open warehouse. pipeline.OpenBuilder
 // makes one with all it is given to do (Check, Export, Serve); a

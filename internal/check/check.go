@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/sqlname"
@@ -52,6 +53,25 @@ func (r Result) Share() float64 {
 // Blocking tells whether the result stops publication: a failed (or
 // broken) check of severity error.
 func (r Result) Blocking() bool { return !r.Passed && r.Severity == contract.Error }
+
+// ChecksFailed stops a build whose blocking checks failed: nothing of it
+// is published. Engine names the engine it was built in, "" for the
+// embedded warehouse.
+type ChecksFailed struct {
+	Failed int
+	Engine string
+}
+
+// Blocked tells that a gate refused publication (the run's status is
+// blocked, not failed).
+func (e *ChecksFailed) Blocked() bool { return true }
+
+func (e *ChecksFailed) Error() string {
+	if e.Engine != "" {
+		return fmt.Sprintf("%d blocking check%s failed in the %s engine: nothing was published there", e.Failed, diag.Plural(e.Failed), e.Engine)
+	}
+	return fmt.Sprintf("%d blocking check%s failed: nothing was published; the warehouse and the exports are as they were", e.Failed, diag.Plural(e.Failed))
+}
 
 // Blocking counts the results that stop publication.
 func Blocking(rs []Result) int {

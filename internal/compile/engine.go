@@ -70,6 +70,8 @@ func ForEngineModel(ctx context.Context, parser dialect.Parser, p *project.Proje
 		// Read by DuckDB here, its rows copied to the engine.
 		return EngineStatement{Model: m, SQL: TrimBody(m.Body)}, nil
 	}
+	// The model's vars are the project's with its own over them (project.Load).
+	opts := dialect.Options{Vars: m.Header.Vars, Columns: columns, Macros: EngineMacros(p), Check: columns == nil}
 	translate := func(staged bool) (string, error) {
 		body, back, err := n.RewriteMapped(func(ref string) string {
 			if !staged || !slices.Contains(ids, ref) {
@@ -81,8 +83,7 @@ func ForEngineModel(ctx context.Context, parser dialect.Parser, p *project.Proje
 		if err != nil {
 			return "", err
 		}
-		sql, err := dialect.Translate(ctx, parser, body, e, dialect.Options{Vars: modelVars(p.Config.Vars, m), Columns: columns,
-			Macros: EngineMacros(p), Check: columns == nil})
+		sql, err := dialect.Translate(ctx, parser, body, e, opts)
 		if err != nil {
 			return "", placed(m, back, err)
 		}
@@ -101,18 +102,6 @@ func ForEngineModel(ctx context.Context, parser dialect.Parser, p *project.Proje
 		st.Publish = fmt.Sprintf("CREATE VIEW %s AS\n%s", sqlname.Qualified(m.Schema, m.Name), sql)
 	}
 	return st, nil
-}
-
-// modelVars are the project's variables with the model's own over them.
-func modelVars(project map[string]any, m *project.Model) map[string]any {
-	out := map[string]any{}
-	for k, v := range project {
-		out[k] = v
-	}
-	for k, v := range m.Header.Vars {
-		out[k] = v
-	}
-	return out
 }
 
 // placed puts a translation error at its place in the model's file.
@@ -177,13 +166,12 @@ var macroRe = regexp.MustCompile(`(?is)^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(
 
 // EngineMacros are the project's scalar macros, which a translation
 // writes out where a model, a check, a data test or a question calls them
-// (an engine has no DuckDB macros).
-// Table macros and parameters with defaults are left out: a model calling
-// one is refused as calling an unknown function.
+// (an engine has no DuckDB macros). Table macros and parameters with
+// defaults are left out: a model calling one is refused as calling an
+// unknown function.
 func EngineMacros(p *project.Project) map[string]dialect.Macro {
-	files := p.Macros
 	out := map[string]dialect.Macro{}
-	for _, f := range files {
+	for _, f := range p.Macros {
 		for _, st := range f.Statements {
 			m := macroRe.FindStringSubmatch(st.SQL)
 			if m == nil || strings.HasPrefix(strings.ToUpper(strings.TrimSpace(m[3])), "TABLE") || strings.Contains(m[2], ":=") {
@@ -229,12 +217,12 @@ func DataTestQuery(t project.SQLFile) (string, int) {
 // translation stops the build at its file (a data test's at its line and
 // column) rather than after the models are built.
 func EngineChecks(ctx context.Context, parser dialect.Parser, p *project.Project, g *plan.Graph, ids []string) error {
-	e := dialect.Engine(p.Config.Engine)
+	e, opts := dialect.Engine(p.Config.Engine), dialect.Options{Vars: p.Config.Vars, Macros: EngineMacros(p)}
 	var errs diag.Errors
 	for _, id := range ids {
 		m := g.Nodes[id].Model
 		if query, _ := check.Plan(m, sqlname.Qualified(m.Schema, m.Name)); query != "" {
-			if _, err := dialect.Translate(ctx, parser, query, e, dialect.Options{Vars: p.Config.Vars, Macros: EngineMacros(p)}); err != nil {
+			if _, err := dialect.Translate(ctx, parser, query, e, opts); err != nil {
 				errs = append(errs, &diag.FileError{Path: m.Path, Msg: fmt.Sprintf("a check of %s in its header: %v", m.ID(), err)})
 			}
 		}
@@ -242,7 +230,7 @@ func EngineChecks(ctx context.Context, parser dialect.Parser, p *project.Project
 	if len(ids) == len(g.Nodes) {
 		for _, t := range p.DataTests {
 			query, before := DataTestQuery(t)
-			_, err := dialect.Translate(ctx, parser, query, e, dialect.Options{Vars: p.Config.Vars, Macros: EngineMacros(p)})
+			_, err := dialect.Translate(ctx, parser, query, e, opts)
 			var te *dialect.Error
 			switch {
 			case errors.As(err, &te) && te.Offset >= before:

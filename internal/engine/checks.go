@@ -14,28 +14,14 @@ import (
 	"github.com/digitalservices/elt/internal/sqlname"
 )
 
-// ChecksFailed stops a build in an engine whose blocking checks failed:
-// its transaction is rolled back, so nothing of it is published.
-type ChecksFailed struct{ Failed int }
-
-// Blocked tells that a gate refused publication.
-func (e *ChecksFailed) Blocked() bool { return true }
-
-func (e *ChecksFailed) Error() string {
-	s := "s"
-	if e.Failed == 1 {
-		s = ""
-	}
-	return fmt.Sprintf("%d blocking check%s failed in the engine: nothing was published there", e.Failed, s)
-}
-
 // audit runs, in the engine, the checks of the built models (check.Plan's
 // one query a model, translated) and the data tests of sql/tests/ when the
 // build is the whole project, as a build in DuckDB does, and reports them.
 func (b Build) audit(ctx context.Context, tx pgx.Tx, e dialect.Engine) ([]check.Result, error) {
 	var out []check.Result
+	opts := dialect.Options{Vars: b.Project.Config.Vars, Macros: compile.EngineMacros(b.Project)}
 	count := func(query string) ([]int64, error) {
-		sql, err := dialect.Translate(ctx, b.Duck, query, e, dialect.Options{Vars: b.Project.Config.Vars, Macros: compile.EngineMacros(b.Project)})
+		sql, err := dialect.Translate(ctx, b.Duck, query, e, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -81,7 +67,7 @@ func (b Build) audit(ctx context.Context, tx pgx.Tx, e dialect.Engine) ([]check.
 	}
 	check.Report(event.Or(b.Events), out)
 	if n := check.Blocking(out); n > 0 {
-		return out, &ChecksFailed{Failed: n}
+		return out, &check.ChecksFailed{Failed: n, Engine: string(e)}
 	}
 	return out, nil
 }

@@ -63,9 +63,9 @@ func DSN(p *project.Project) (string, error) {
 	return dsn, nil
 }
 
-// Refuse names what a project has that elt does not build in an engine
+// refuse names what a project has that elt does not build in an engine
 // yet, nil when nothing.
-func Refuse(p *project.Project) error {
+func refuse(p *project.Project) error {
 	var why []string
 	for _, name := range p.Config.SourceNames() {
 		if p.Config.Sources[name].Kafka != nil {
@@ -84,7 +84,7 @@ func Refuse(p *project.Project) error {
 // with a construct that has no translation (at its place in the file), or
 // no ELT_ENGINE_DSN.
 func Check(ctx context.Context, parser *warehouse.DB, p *project.Project, g *plan.Graph, ids []string) error {
-	if err := Refuse(p); err != nil {
+	if err := refuse(p); err != nil {
 		return err
 	}
 	if _, err := compile.ForEngine(ctx, parser, p, g, ids, nil); err != nil {
@@ -123,11 +123,15 @@ func Run(ctx context.Context, b Build, dsn string) (*Summary, error) {
 	if err := prepare(ctx, tx, e, b.Graph, b.IDs); err != nil {
 		return nil, err
 	}
-	sum := &Summary{}
-	if sum.Files, sum.Dropped, err = b.syncBronze(ctx, tx, e); err != nil {
+	into, err := b.copier(ctx, tx, e)
+	if err != nil {
 		return nil, err
 	}
-	stmts, err := b.models(ctx, tx, e)
+	sum := &Summary{}
+	if sum.Files, sum.Dropped, err = b.syncBronze(ctx, tx, e, into); err != nil {
+		return nil, err
+	}
+	stmts, err := b.models(ctx, tx, e, into)
 	if err != nil {
 		return nil, err
 	}

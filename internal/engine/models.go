@@ -22,7 +22,7 @@ import (
 
 // models builds every model of the build in the engine under its staging
 // name, in order.
-func (b Build) models(ctx context.Context, tx pgx.Tx, e dialect.Engine) ([]compile.EngineStatement, error) {
+func (b Build) models(ctx context.Context, tx pgx.Tx, e dialect.Engine, into copyFunc) ([]compile.EngineStatement, error) {
 	// A relation's columns, as the engine has them now: a model of this
 	// build under its staging name (a view's published SQL names it as
 	// published).
@@ -30,21 +30,13 @@ func (b Build) models(ctx context.Context, tx pgx.Tx, e dialect.Engine) ([]compi
 		if slices.Contains(b.IDs, schema+"."+name) {
 			name = sqlname.StagingPrefix + name
 		}
-		rows, err := tx.Query(ctx, `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, schema, name)
-		if err != nil {
-			return nil, err
-		}
-		cols, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		cols, err := engineColumns(ctx, tx, schema, name)
 		if err == nil && len(cols) == 0 {
 			err = fmt.Errorf("no relation %s.%s in the engine", schema, name)
 		}
 		return cols, err
 	}
 	rep := event.Or(b.Events)
-	into, err := b.copier(ctx, tx, e)
-	if err != nil {
-		return nil, err
-	}
 	var stmts []compile.EngineStatement
 	for i, id := range b.IDs {
 		start := time.Now()
@@ -53,18 +45,20 @@ func (b Build) models(ctx context.Context, tx pgx.Tx, e dialect.Engine) ([]compi
 			return nil, err
 		}
 		stmts = append(stmts, s)
+		rows := int64(-1) // unknown yet
 		if s.Model.Seed != "" {
 			if err := b.seed(ctx, tx, e, s, into); err != nil {
 				return nil, err
 			}
-		} else if err := execAll(ctx, tx, append([]string{s.SQL}, s.After...)); err != nil {
+		} else if rows, err = execAll(ctx, tx, append([]string{s.SQL}, s.After...)); err != nil {
 			rep.Report(event.ModelDone{Index: i + 1, Count: len(b.IDs), Model: s.Model.ID(), Mode: string(s.Model.Header.Materialized),
 				Status: event.ModelFailed, Seconds: time.Since(start).Seconds(), Error: err.Error()})
 			return nil, &diag.FileError{Path: s.Model.Path, Msg: fmt.Sprintf("the %s engine refused the translated model: %v (elt compile --target %s %s prints what was sent)",
 				e, err, b.Project.Config.Target, s.Model.ID())}
 		}
-		var rows int64
-		if s.Model.Header.Materialized != project.View {
+		if s.Model.Header.Materialized == project.View {
+			rows = 0
+		} else if rows < 0 {
 			if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+string(sqlname.Staging(s.Model.Schema, s.Model.Name))).Scan(&rows); err != nil {
 				return nil, err
 			}
@@ -75,14 +69,21 @@ func (b Build) models(ctx context.Context, tx pgx.Tx, e dialect.Engine) ([]compi
 	return stmts, nil
 }
 
-// execAll runs stmts in order, stopping at the first that fails.
-func execAll(ctx context.Context, tx pgx.Tx, stmts []string) error {
-	for _, stmt := range stmts {
-		if _, err := tx.Exec(ctx, stmt); err != nil {
-			return err
+// execAll runs stmts in order, stopping at the first that fails. It
+// returns the rows the first wrote when the engine says it (PostgreSQL's
+// CREATE TABLE ... AS answers SELECT n), -1 otherwise.
+func execAll(ctx context.Context, tx pgx.Tx, stmts []string) (int64, error) {
+	rows := int64(-1)
+	for i, stmt := range stmts {
+		tag, err := tx.Exec(ctx, stmt)
+		if err != nil {
+			return -1, err
+		}
+		if i == 0 && tag.Select() {
+			rows = tag.RowsAffected()
 		}
 	}
-	return nil
+	return rows, nil
 }
 
 // seed reads a seed's file with DuckDB and copies its rows to the engine

@@ -68,12 +68,8 @@ type table struct {
 // engine lacks or holds another version of are (re)copied, those of files
 // no longer in elt's manifest deleted. A bronze table whose columns
 // changed (a field added to the source) is copied whole again.
-func (b Build) syncBronze(ctx context.Context, tx pgx.Tx, e dialect.Engine) (copied, dropped int, err error) {
+func (b Build) syncBronze(ctx context.Context, tx pgx.Tx, e dialect.Engine, into copyFunc) (copied, dropped int, err error) {
 	duck, p := b.Duck, b.Project
-	into, err := b.copier(ctx, tx, e)
-	if err != nil {
-		return 0, 0, err
-	}
 	local, err := localManifest(ctx, duck)
 	if err != nil {
 		return 0, 0, fmt.Errorf("read elt's manifest: %w", err)
@@ -83,11 +79,13 @@ func (b Build) syncBronze(ctx context.Context, tx pgx.Tx, e dialect.Engine) (cop
 		tables = append(tables, table{rel: sqlname.Qualified("bronze", name), fileColumn: "_file"})
 	}
 	resetSource, resetAll := map[string]bool{}, false
+	columns := map[sqlname.Relation][]load.Column{}
 	for _, t := range tables {
 		cols, err := load.Columns(ctx, duck, "SELECT * FROM "+string(t.rel))
 		if err != nil {
 			return 0, 0, fmt.Errorf("read the columns of %s: %w", t.rel, err)
 		}
+		columns[t.rel] = cols
 		same, err := sameColumns(ctx, tx, t.rel, cols)
 		if err != nil {
 			return 0, 0, err
@@ -128,51 +126,56 @@ func (b Build) syncBronze(ctx context.Context, tx pgx.Tx, e dialect.Engine) (cop
 			fresh = append(fresh, f)
 		}
 	}
-	// Files gone or replaced lose their rows first.
-	for _, f := range append(gone, fresh...) {
-		for _, t := range tables {
-			if !t.source && t.rel != sqlname.Qualified("bronze", f.Source) {
-				continue
-			}
-			where := fmt.Sprintf("%s = $1", sqlname.Ident(t.fileColumn))
-			args := []any{f.File}
-			if t.source {
-				where += " AND source = $2"
-				args = append(args, f.Source)
-			}
-			if _, err := tx.Exec(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s", t.rel, where), args...); err != nil {
-				return 0, 0, fmt.Errorf("delete the rows of %s from %s: %w", f.File, t.rel, err)
-			}
+	// Files gone or replaced lose their rows first, then the new ones
+	// are copied: each a statement a source, table and 500 files.
+	bySource := func(fs []file) map[string][]string {
+		out := map[string][]string{}
+		for _, f := range fs {
+			out[f.Source] = append(out[f.Source], f.File)
 		}
+		return out
 	}
-	bySource := map[string][]string{}
-	for _, f := range fresh {
-		bySource[f.Source] = append(bySource[f.Source], f.File)
-	}
-	for src, files := range bySource {
-		for _, t := range tables {
-			if !t.source && t.rel != sqlname.Qualified("bronze", src) {
-				continue
-			}
-			cols, err := load.Columns(ctx, duck, "SELECT * FROM "+string(t.rel))
-			if err != nil {
-				return 0, 0, err
-			}
-			for chunk, start := 0, 0; start < len(files); chunk, start = chunk+1, start+500 {
-				part := files[start:min(start+500, len(files))]
-				lits := make([]string, len(part))
-				for i, f := range part {
-					lits[i] = sqlname.Literal(f)
+	each := func(fs []file, do func(t table, src, where string, chunk int) error) error {
+		chunks := map[sqlname.Relation]int{} // numbered across sources: a Redshift load's folder
+		for src, files := range bySource(fs) {
+			for _, t := range tables {
+				if !t.source && t.rel != sqlname.Qualified("bronze", src) {
+					continue
 				}
-				query := fmt.Sprintf("SELECT * FROM %s WHERE %s IN (%s)", t.rel, sqlname.Ident(t.fileColumn), strings.Join(lits, ", "))
-				if t.source {
-					query += " AND source = " + sqlname.Literal(src)
-				}
-				if err := into(ctx, query, t.rel, cols, chunk); err != nil {
-					return 0, 0, fmt.Errorf("copy %s's files into %s: %w", src, t.rel, err)
+				for start := 0; start < len(files); start += 500 {
+					part := files[start:min(start+500, len(files))]
+					lits := make([]string, len(part))
+					for i, f := range part {
+						lits[i] = sqlname.Literal(f)
+					}
+					where := fmt.Sprintf("%s IN (%s)", sqlname.Ident(t.fileColumn), strings.Join(lits, ", "))
+					if t.source {
+						where += " AND source = " + sqlname.Literal(src)
+					}
+					if err := do(t, src, where, chunks[t.rel]); err != nil {
+						return err
+					}
+					chunks[t.rel]++
 				}
 			}
 		}
+		return nil
+	}
+	if err := each(append(gone, fresh...), func(t table, src, where string, _ int) error {
+		if _, err := tx.Exec(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s", t.rel, where)); err != nil {
+			return fmt.Errorf("delete the rows of %s's files from %s: %w", src, t.rel, err)
+		}
+		return nil
+	}); err != nil {
+		return 0, 0, err
+	}
+	if err := each(fresh, func(t table, src, where string, chunk int) error {
+		if err := into(ctx, fmt.Sprintf("SELECT * FROM %s WHERE %s", t.rel, where), t.rel, columns[t.rel], chunk); err != nil {
+			return fmt.Errorf("copy %s's files into %s: %w", src, t.rel, err)
+		}
+		return nil
+	}); err != nil {
+		return 0, 0, err
 	}
 	return len(fresh), len(gone), nil
 }
@@ -215,12 +218,7 @@ func (b Build) copier(ctx context.Context, tx pgx.Tx, e dialect.Engine) (copyFun
 // order.
 func sameColumns(ctx context.Context, tx pgx.Tx, rel sqlname.Relation, cols []load.Column) (bool, error) {
 	schema, name, _ := strings.Cut(string(rel), ".")
-	rows, err := tx.Query(ctx, `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
-		strings.Trim(schema, `"`), strings.Trim(name, `"`))
-	if err != nil {
-		return false, err
-	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	names, err := engineColumns(ctx, tx, strings.Trim(schema, `"`), strings.Trim(name, `"`))
 	if err != nil || len(names) != len(cols) {
 		return false, err
 	}
@@ -230,4 +228,14 @@ func sameColumns(ctx context.Context, tx pgx.Tx, rel sqlname.Relation, cols []lo
 		}
 	}
 	return true, nil
+}
+
+// engineColumns lists the columns of a relation of the engine, in order
+// (none when there is no such relation).
+func engineColumns(ctx context.Context, tx pgx.Tx, schema, name string) ([]string, error) {
+	rows, err := tx.Query(ctx, `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, schema, name)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
