@@ -84,7 +84,7 @@ func TestChangedModelRebuildsWhole(t *testing.T) {
 	}
 	path := filepath.Join(p.Dir, "models", "silver", "events.sql")
 	sql, _ := os.ReadFile(path)
-	testutil.WriteFile(t, path, strings.Replace(string(sql), "SELECT event_id,", "SELECT event_id, upper(event_type) AS event_type_upper,", 1))
+	testutil.WriteFile(t, path, strings.ReplaceAll(string(sql), "SELECT event_id, session_id,", "SELECT event_id, upper(event_type) AS event_type_upper, session_id,"))
 	p = loadProject(t, p.Dir, "", "")
 	got := built(mustBuild(t, p, Options{}))
 	if got["silver.events"] != "full" || got["gold.user_session_analysis"] != "full" {

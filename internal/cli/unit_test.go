@@ -36,9 +36,9 @@ func TestBrokenModelFailsItsUnitTest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	broken := strings.Replace(string(b), "count(*) AS total_events", "count(*) + 1 AS total_events", 1)
+	broken := strings.Replace(string(b), "sum(n) OVER (PARTITION BY session_id) AS total_events", "sum(n) OVER (PARTITION BY session_id) + 1 AS total_events", 1)
 	if broken == string(b) {
-		t.Fatal("the gold model no longer counts total_events as count(*): update this test")
+		t.Fatal("the gold model no longer sums total_events over its event types: update this test")
 	}
 	testutil.WriteFile(t, path, broken)
 	code, out, errs := elt(t, "--project", proj, "test", "--unit", "--select", "gold.user_session_analysis")
@@ -47,7 +47,7 @@ func TestBrokenModelFailsItsUnitTest(t *testing.T) {
 	}
 	for _, want := range []string{
 		"unit tests: 0 passed, 2 failed",
-		"FAIL  tests/gold.user_session_analysis.yaml  gold.user_session_analysis (whole): 3 expected rows not returned, 3 rows not expected",
+		"FAIL  tests/gold.user_session_analysis.yaml  gold.user_session_analysis (whole): 4 expected rows not returned, 4 rows not expected",
 		"FAIL  tests/gold.user_session_analysis.yaml  gold.user_session_analysis (as an increment):",
 		"  - amount=25.00 currency=USD event_type=click is_conversion=true session_id=s1 session_start_time=2026-11-01 10:00:00 total_events=3 transaction_id=t2 user_country=MX user_device=ios user_id=u1",
 		"  + amount=25.00 currency=USD event_type=click is_conversion=true session_id=s1 session_start_time=2026-11-01 10:00:00 total_events=4 transaction_id=t2 user_country=MX user_device=ios user_id=u1",

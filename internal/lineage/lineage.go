@@ -358,31 +358,49 @@ func (a *analyzer) expr(v any, sc *scope) []Source {
 		return via(out, Derived)
 	case "FUNCTION", "AGGREGATE":
 		name := strings.ToLower(str(e["function_name"]))
-		if name == "count_star" || (name == "count" && len(asList(e["children"])) == 0) {
-			var out []Source
-			for _, r := range sc.rels {
-				for _, t := range r.rows {
-					out = append(out, Source{Table: t, Column: "*", Via: Counted})
-				}
-			}
+		if name == "count_star" || (a.catalog.Aggregates[name] && str(e["type"]) != "WINDOW") {
 			a.use(e["filter"], sc, "filter")
-			return out
+			return a.aggregate(name, e["children"], sc)
 		}
-		if a.catalog.Aggregates[name] && str(e["type"]) != "WINDOW" {
-			how := Aggregated
-			if name == "count" || name == "count_if" || name == "approx_count_distinct" {
-				how = Counted
+	case "WINDOW":
+		// An aggregate over a window (sum(n) OVER (PARTITION BY s)) is an
+		// aggregate of its arguments, grouped by its partitions; the order
+		// picks the frame, so what it reads counts as derived. A ranking
+		// function (row_number) reads only its partitions and order.
+		if name := strings.ToLower(str(e["function_name"])); str(e["type"]) == "WINDOW_AGGREGATE" {
+			a.use(e["filter_expr"], sc, "filter")
+			for _, p := range asList(e["partitions"]) {
+				a.use(p, sc, "group_by")
 			}
-			a.use(e["filter"], sc, "filter")
-			var out []Source
-			for _, c := range asList(e["children"]) {
-				out = append(out, a.expr(c, sc)...)
-			}
-			return via(out, how)
+			return append(a.aggregate(name, e["children"], sc), via(a.inside(e["orders"], sc), Derived)...)
 		}
 	}
 	// Any other expression: whatever it reads, derived.
 	return via(a.inside(e, sc), Derived)
+}
+
+// aggregate is what an aggregate function named name makes of its
+// arguments: counted for the counting functions (count() of nothing counts
+// the rows of every relation in scope), aggregated for the rest.
+func (a *analyzer) aggregate(name string, args any, sc *scope) []Source {
+	if name == "count_star" || (name == "count" && len(asList(args)) == 0) {
+		var out []Source
+		for _, r := range sc.rels {
+			for _, t := range r.rows {
+				out = append(out, Source{Table: t, Column: "*", Via: Counted})
+			}
+		}
+		return out
+	}
+	how := Aggregated
+	if name == "count" || name == "count_if" || name == "approx_count_distinct" {
+		how = Counted
+	}
+	var out []Source
+	for _, c := range asList(args) {
+		out = append(out, a.expr(c, sc)...)
+	}
+	return via(out, how)
 }
 
 // inside collects the sources of every expression nested in v, through

@@ -89,6 +89,9 @@ func TestAnalyze(t *testing.T) {
 		{name: "unknown table", sql: "SELECT x, y + 1 AS z FROM other.s", cols: map[string]string{"x": "other.s.x(direct)", "z": "other.s.y(derived)"}},
 		{name: "window in qualify", sql: "SELECT a FROM t QUALIFY row_number() OVER (PARTITION BY k ORDER BY b) = 1",
 			uses: "main.t.b:filter main.t.k:filter"},
+		{name: "aggregates over windows", sql: "SELECT sum(a) OVER (PARTITION BY k) AS total, count(*) OVER (PARTITION BY k) AS n, sum(a) OVER (ORDER BY b) AS running, row_number() OVER (PARTITION BY k ORDER BY b) AS r FROM t",
+			cols: map[string]string{"total": "main.t.a(aggregated)", "n": "main.t.*(counted)", "running": "main.t.a(aggregated) main.t.b(derived)", "r": "main.t.b(derived) main.t.k(derived)"},
+			uses: "main.t.k:group_by"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,14 +137,15 @@ func TestGoldLineage(t *testing.T) {
 		"user_country": "silver.users.country(direct)",
 		"total_events": "silver.events.*(counted)",
 		"session_id":   "silver.events.session_id(direct)",
-		"user_id":      "silver.events.event_id(aggregated) silver.events.event_timestamp(aggregated) silver.events.user_id(aggregated) silver.transactions.user_id(derived)",
+		"user_id":      "silver.events.user_id(derived) silver.transactions.user_id(derived)",
+		"event_type":   "silver.events.event_type(direct)",
 	} {
 		if got := show(m, name); got != want {
 			t.Errorf("%s from %s, want %s", name, got, want)
 		}
 	}
 	u := uses(m)
-	for _, want := range []string{"silver.events.session_id:filter,group_by,join", "silver.transactions.session_id:filter,join", "silver.users.user_id:join", "silver.transactions.status:filter"} {
+	for _, want := range []string{"silver.events.session_id:filter,group_by,join", "silver.transactions.session_id:filter,join", "silver.users.user_id:join", "silver.transactions.status:filter", "silver.events.event_timestamp:filter,join", "silver.events.event_id:filter"} {
 		if !strings.Contains(u, want) {
 			t.Errorf("uses %s\nlack %s", u, want)
 		}

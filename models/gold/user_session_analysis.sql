@@ -72,22 +72,31 @@ redshift:
   dist_key: user_id
   sort_key: [session_start_time]
 */
-WITH sessions AS (
-    SELECT session_id,
-           min(event_timestamp) AS session_start_time,
-           count(*) AS total_events,
-           arg_min(user_id, (event_timestamp, event_id)) FILTER (WHERE user_id IS NOT NULL) AS user_id
+-- Built to spill: every aggregate keeps fixed-size states (an arg_min over
+-- a (timestamp, id) key keeps its key on the heap, which DuckDB cannot
+-- write to disk), so 100M events build under memory_limit: 4GB.
+WITH per_type AS (
+    SELECT session_id, event_type, count(*) AS n, min(event_timestamp) AS first_seen,
+           min(event_timestamp) FILTER (WHERE user_id IS NOT NULL) AS first_named
     FROM silver.events
-    GROUP BY session_id
+    GROUP BY session_id, event_type
 ),
-main_event_type AS (
-    SELECT session_id, event_type
-    FROM (
-        SELECT session_id, event_type, count(*) AS n, min(event_timestamp) AS first_seen
-        FROM silver.events
-        GROUP BY session_id, event_type
-    )
+sessions AS (
+    SELECT session_id, event_type,
+           min(first_seen) OVER (PARTITION BY session_id) AS session_start_time,
+           sum(n) OVER (PARTITION BY session_id) AS total_events,
+           min(first_named) OVER (PARTITION BY session_id) AS first_named
+    FROM per_type
     QUALIFY row_number() OVER (PARTITION BY session_id ORDER BY n DESC, first_seen, event_type) = 1
+),
+-- The user of the session's earliest event that names one; of events at
+-- the same moment, the least event_id's.
+first_user AS (
+    SELECT e.session_id, e.user_id
+    FROM silver.events AS e
+    JOIN sessions AS s ON s.session_id = e.session_id AND s.first_named = e.event_timestamp
+    WHERE e.user_id IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY e.session_id ORDER BY e.event_id) = 1
 ),
 chosen_transaction AS (
     SELECT session_id, transaction_id, user_id, amount, currency
@@ -99,18 +108,18 @@ chosen_transaction AS (
 )
 SELECT
     s.session_id::VARCHAR(50)                      AS session_id,
-    coalesce(s.user_id, t.user_id)::VARCHAR(50)    AS user_id,
+    coalesce(f.user_id, t.user_id)::VARCHAR(50)    AS user_id,
     u.country::VARCHAR(50)                         AS user_country,
     u.device::VARCHAR(50)                          AS user_device,
     s.session_start_time::TIMESTAMP                AS session_start_time,
     s.total_events::INTEGER                        AS total_events,
-    m.event_type::VARCHAR(100)                     AS event_type,
+    s.event_type::VARCHAR(100)                     AS event_type,
     t.transaction_id::VARCHAR(50)                  AS transaction_id,
     t.amount::DECIMAL(10, 2)                       AS amount,
     t.currency::VARCHAR(3)                         AS currency,
     (t.transaction_id IS NOT NULL)::BOOLEAN        AS is_conversion
 FROM sessions AS s
-JOIN main_event_type AS m USING (session_id)
+LEFT JOIN first_user AS f USING (session_id)
 LEFT JOIN chosen_transaction AS t USING (session_id)
-LEFT JOIN silver.users AS u ON u.user_id = coalesce(s.user_id, t.user_id)
+LEFT JOIN silver.users AS u ON u.user_id = coalesce(f.user_id, t.user_id)
 ORDER BY s.session_start_time, s.session_id

@@ -1,5 +1,29 @@
 -- silver.events (incremental) from models/silver/events.sql, for redshift (target rs): built under its staging name, then published
 CREATE TABLE "silver"."_elt_staging_events" AS
+WITH repeated AS (
+    SELECT
+        event_id
+    FROM bronze.events
+    GROUP BY event_id
+    HAVING count(*) > 1
+)
+SELECT
+    event_id,
+    session_id,
+    user_id,
+    event_type,
+    event_timestamp,
+    properties,
+    _file AS source_file,
+    _line AS source_line
+FROM bronze.events AS b
+WHERE NOT EXISTS (
+    SELECT
+        1
+    FROM repeated AS r
+    WHERE r.event_id = b.event_id
+)
+UNION ALL
 SELECT
     event_id,
     session_id,
@@ -20,7 +44,13 @@ FROM (
         _file AS source_file,
         _line AS source_line,
         row_number() OVER (PARTITION BY event_id ORDER BY event_timestamp DESC NULLS LAST, _file DESC NULLS LAST, _line DESC NULLS LAST) AS __qualify_1
-    FROM bronze.events
+    FROM bronze.events AS b
+    WHERE EXISTS (
+        SELECT
+            1
+        FROM repeated AS r
+        WHERE r.event_id = b.event_id
+    )
 ) AS __qualify
 WHERE __qualify_1 = 1;
 
@@ -101,38 +131,48 @@ WHERE __qualify_1 = 1;
 
 -- gold.user_session_analysis (incremental) from models/gold/user_session_analysis.sql, for redshift (target rs): built under its staging name, then published
 CREATE TABLE "gold"."_elt_staging_user_session_analysis" DISTKEY("user_id") SORTKEY("session_start_time") AS
-WITH sessions AS (
+WITH per_type AS (
     SELECT
         session_id,
-        min(event_timestamp) AS session_start_time,
-        count(*) AS total_events,
-        max(__arg_1) AS user_id
-    FROM (
-        SELECT
-            events.*,
-            FIRST_VALUE(CASE WHEN user_id IS NOT NULL THEN user_id END) OVER (PARTITION BY session_id ORDER BY CASE WHEN user_id IS NOT NULL THEN 0 ELSE 1 END, event_timestamp NULLS LAST, event_id NULLS LAST ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS __arg_1
-        FROM silver._elt_staging_events AS events
-    ) AS events
-    GROUP BY session_id
+        event_type,
+        count(*) AS n,
+        min(event_timestamp) AS first_seen,
+        min(CASE WHEN user_id IS NOT NULL THEN event_timestamp END) AS first_named
+    FROM silver._elt_staging_events AS events
+    GROUP BY session_id, event_type
 ),
-main_event_type AS (
+sessions AS (
     SELECT
         session_id,
-        event_type
+        event_type,
+        session_start_time,
+        total_events,
+        first_named
     FROM (
         SELECT
             session_id,
             event_type,
+            min(first_seen) OVER (PARTITION BY session_id) AS session_start_time,
+            sum(n) OVER (PARTITION BY session_id) AS total_events,
+            min(first_named) OVER (PARTITION BY session_id) AS first_named,
             row_number() OVER (PARTITION BY session_id ORDER BY n DESC NULLS LAST, first_seen NULLS LAST, event_type NULLS LAST) AS __qualify_1
-        FROM (
-            SELECT
-                session_id,
-                event_type,
-                count(*) AS n,
-                min(event_timestamp) AS first_seen
-            FROM silver._elt_staging_events AS events
-            GROUP BY session_id, event_type
-        ) AS __subquery_1
+        FROM per_type
+    ) AS __qualify
+    WHERE __qualify_1 = 1
+),
+first_user AS (
+    SELECT
+        session_id,
+        user_id
+    FROM (
+        SELECT
+            e.session_id,
+            e.user_id,
+            row_number() OVER (PARTITION BY e.session_id ORDER BY e.event_id NULLS LAST) AS __qualify_1
+        FROM silver._elt_staging_events AS e
+        JOIN sessions AS s
+            ON (s.session_id = e.session_id) AND (s.first_named = e.event_timestamp)
+        WHERE e.user_id IS NOT NULL
     ) AS __qualify
     WHERE __qualify_1 = 1
 ),
@@ -158,21 +198,21 @@ chosen_transaction AS (
 )
 SELECT
     CAST(s.session_id AS VARCHAR(MAX)) AS session_id,
-    CAST(coalesce(s.user_id, t.user_id) AS VARCHAR(MAX)) AS user_id,
+    CAST(coalesce(f.user_id, t.user_id) AS VARCHAR(MAX)) AS user_id,
     CAST(u.country AS VARCHAR(MAX)) AS user_country,
     CAST(u.device AS VARCHAR(MAX)) AS user_device,
     CAST(s.session_start_time AS TIMESTAMP) AS session_start_time,
     CAST(s.total_events AS INTEGER) AS total_events,
-    CAST(m.event_type AS VARCHAR(MAX)) AS event_type,
+    CAST(s.event_type AS VARCHAR(MAX)) AS event_type,
     CAST(t.transaction_id AS VARCHAR(MAX)) AS transaction_id,
     CAST(t.amount AS DECIMAL(10,2)) AS amount,
     CAST(t.currency AS VARCHAR(MAX)) AS currency,
     CAST(t.transaction_id IS NOT NULL AS BOOLEAN) AS is_conversion
 FROM sessions AS s
-JOIN main_event_type AS m USING (session_id)
+LEFT JOIN first_user AS f USING (session_id)
 LEFT JOIN chosen_transaction AS t USING (session_id)
 LEFT JOIN silver._elt_staging_users AS u
-    ON u.user_id = coalesce(s.user_id, t.user_id)
+    ON u.user_id = coalesce(f.user_id, t.user_id)
 ORDER BY s.session_start_time NULLS LAST, s.session_id NULLS LAST;
 
 -- gold.user_features (incremental) from models/gold/user_features.sql, for redshift (target rs): built under its staging name, then published
