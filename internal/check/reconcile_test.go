@@ -2,10 +2,14 @@ package check
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/ingest"
+	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -58,6 +62,44 @@ func TestCountKeys(t *testing.T) {
 			}
 			if silver != 4 || bronze != 7 || superseded != tc.wanted {
 				t.Errorf("got silver %d, bronze %d, superseded %d; want 4, 7, %d", silver, bronze, superseded, tc.wanted)
+			}
+		})
+	}
+}
+
+// TestModelFilters: a model filters (its reconciliation may count records
+// left out on purpose) when a WHERE or HAVING appears anywhere in it; SEMI
+// and ANTI joins, joins and QUALIFY do not make it one. The shipped
+// silver.events keeps every record's id, so a record it lost fails the
+// build rather than counting as filtered.
+func TestModelFilters(t *testing.T) {
+	ctx := context.Background()
+	db, err := warehouse.Open(ctx, "", warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	shipped, err := os.ReadFile(filepath.Join("..", "..", "models", "silver", "events.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, body string
+		filters    bool
+	}{
+		{"shipped silver.events", strings.SplitN(string(shipped), "*/", 2)[1], false},
+		{"where", "SELECT id FROM bronze.things WHERE id <> 'a'", true},
+		{"having in a CTE", "WITH k AS (SELECT id FROM bronze.things GROUP BY id HAVING count(*) > 1) SELECT id FROM k", true},
+		{"not exists", "SELECT id FROM bronze.things AS b WHERE NOT EXISTS (SELECT 1 FROM bronze.things AS c WHERE c.id = b.id)", true},
+		{"qualify", "SELECT id FROM bronze.things QUALIFY row_number() OVER (PARTITION BY id) = 1", false},
+		{"semi and anti joins", "SELECT b.id FROM bronze.things AS b SEMI JOIN bronze.things AS c ON c.id = b.id ANTI JOIN bronze.things AS d ON d.id = b.id AND d._run_id > 1", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := warehouse.SelectTree(ctx, db, tc.body); err != nil {
+				t.Fatal(err) // modelFilters would say false
+			}
+			if got := modelFilters(ctx, db, &project.Model{Body: tc.body}); got != tc.filters {
+				t.Errorf("modelFilters = %v, want %v", got, tc.filters)
 			}
 		})
 	}

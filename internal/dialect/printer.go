@@ -216,11 +216,22 @@ func (p *printer) selectNode(q node, outer *scope) string {
 // core prints a SELECT's list, FROM, WHERE, GROUP BY and HAVING.
 func (p *printer) core(q node, sc *scope) sel {
 	var s sel
+	var conds []string
 	if ft := obj(q["from_table"]); ft != nil && str(ft["type"]) != "EMPTY" {
+		var semi []node
+		ft, semi = semiJoins(ft)
 		s.from = p.from(ft, sc)
+		for _, j := range semi {
+			conds = append(conds, p.exists(j, sc))
+		}
 	}
 	if w := obj(q["where_clause"]); w != nil {
-		s.where = p.expr(w, sc)
+		conds = append([]string{p.expr(w, sc)}, conds...)
+	}
+	if len(conds) == 1 {
+		s.where = conds[0]
+	} else if len(conds) > 1 {
+		s.where = "(" + strings.Join(conds, ")\n  AND (") + ")"
 	}
 	keys := list(q["group_expressions"])
 	if len(list(q["grouping_sets"])) > 1 {
@@ -303,6 +314,32 @@ func starConstruct(e node) string {
 		}
 	}
 	return "SELECT * " + strings.Join(s, " ")
+}
+
+// semiJoins peels the SEMI and ANTI joins off the top of a FROM item
+// (a SEMI JOIN b ON c keeps the rows of a for which c holds for some row of
+// b, ANTI for none), innermost first, leaving what they filter.
+func semiJoins(t node) (node, []node) {
+	var out []node
+	for str(t["type"]) == "JOIN" && str(t["ref_type"]) == "REGULAR" && (str(t["join_type"]) == "SEMI" || str(t["join_type"]) == "ANTI") {
+		out = append([]node{t}, out...)
+		t = obj(t["left"])
+	}
+	return t, out
+}
+
+// exists prints a SEMI or ANTI join as the [NOT] EXISTS its ON condition
+// makes of its right side, for the WHERE of the SELECT it filters.
+func (p *printer) exists(j node, sc *scope) string {
+	cond := obj(j["condition"])
+	if len(list(j["using_columns"])) > 0 || cond == nil {
+		return p.refuse(j, str(j["join_type"])+" JOIN with USING", "write its condition with ON")
+	}
+	s := "EXISTS (\n    SELECT 1\n    FROM " + p.from(obj(j["right"]), sc) + "\n    WHERE " + p.expr(cond, sc) + "\n)"
+	if str(j["join_type"]) == "ANTI" {
+		s = "NOT " + s
+	}
+	return s
 }
 
 var joins = map[string]string{"INNER": "JOIN", "LEFT": "LEFT JOIN", "RIGHT": "RIGHT JOIN", "FULL": "FULL JOIN", "OUTER": "FULL JOIN"}

@@ -37,6 +37,9 @@ var printerCases = []struct {
 	{"t.* exclude qualified", "SELECT u.* EXCLUDE (u.x, u.ts) FROM t AS u ORDER BY id", "u.d,\n    u.b\n"},
 	{"* exclude rename over a join", "SELECT * EXCLUDE (b.s, b.ts, a.x) RENAME (b.g AS g2, a.n AS a_n) FROM t AS a JOIN t AS b ON b.id = a.id ORDER BY a.id", "b.g AS g2"},
 	{"group by all over * replace", "SELECT * REPLACE (n % 2 AS n), count(*) AS c FROM (SELECT g, n FROM t) GROUP BY ALL ORDER BY ALL", "GROUP BY g, n % 2"},
+	{"semi join", "SELECT a.id FROM t AS a SEMI JOIN t AS b ON b.g = a.g AND b.id <> a.id WHERE a.n IS NOT NULL ORDER BY a.id", "WHERE (a.n IS NOT NULL)\n  AND (EXISTS (\n    SELECT 1\n    FROM t AS b"},
+	{"anti join over a subquery", "SELECT id, g FROM t AS a ANTI JOIN (SELECT g, count(*) AS c FROM t GROUP BY g) AS k ON k.g = a.g AND k.c > 1 ORDER BY id", "WHERE NOT EXISTS ("},
+	{"semi under anti", "SELECT a.id FROM t AS a SEMI JOIN t AS b ON b.id = a.id + 1 ANTI JOIN t AS c ON c.id = a.id - 1 ORDER BY a.id", "AND (NOT EXISTS ("},
 	{"full join using", "SELECT id, a.s, b.n FROM (SELECT id, s FROM t WHERE id < 4) AS a FULL JOIN (SELECT id, n FROM t WHERE id > 2) AS b USING (id) ORDER BY id", "FULL JOIN"},
 	{"full join on", "SELECT a.id, b.id AS other FROM t AS a FULL OUTER JOIN t AS b ON b.n = a.n + 4 ORDER BY a.id, other", "FULL JOIN t AS b"},
 	{"arg_min on redshift", "SELECT g, arg_min(s, (n, id)) FILTER (WHERE b) AS first_s, count(*) AS c FROM t GROUP BY g ORDER BY g", "FIRST_VALUE(CASE WHEN s IS NOT NULL AND b THEN s END)"},
@@ -116,6 +119,8 @@ func TestRefusals(t *testing.T) {
 		{"SELECT COLUMNS('i') FROM t", Postgres, "COLUMNS(...)", "COLUMNS"},
 		{"SELECT id FROM t UNION BY NAME SELECT id FROM t", Postgres, "UNION BY NAME", "id FROM t UNION"},
 		{"SELECT * FROM (VALUES (1, 2), (3, 4)) AS v(a, b)", Redshift, "FROM expression_list", "1, 2"},
+		{"SELECT a.id FROM t AS a SEMI JOIN t AS b USING (id)", Postgres, "SEMI JOIN with USING", ""},
+		{"SELECT a.id FROM t AS a JOIN (t AS b ANTI JOIN t AS c ON c.id = b.id) ON a.id = b.id", Postgres, "REGULAR ANTI JOIN", ""},
 	} {
 		_, err := Translate(context.Background(), db, tc.sql, tc.engine, Options{})
 		var e *Error

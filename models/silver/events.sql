@@ -17,19 +17,21 @@ columns:
 */
 -- Most events arrive once: only the ids seen more than once go through the
 -- window that picks the latest state (sorting every event by id costs more
--- than finding the repeated ones; design/performance.md).
-WITH repeated AS (
-    SELECT event_id FROM bronze.events GROUP BY event_id HAVING count(*) > 1
+-- than counting the copies of each; design/performance.md). Written with
+-- SEMI and ANTI joins, not WHERE: the model keeps every record's id, and
+-- the reconciliation counts what a WHERE or HAVING leaves out as filtered.
+WITH copies AS (
+    SELECT event_id, count(*) AS n FROM bronze.events GROUP BY event_id
 )
 SELECT event_id, session_id, user_id, event_type, event_timestamp, properties,
        _file AS source_file, _line AS source_line
 FROM bronze.events AS b
-WHERE NOT EXISTS (SELECT 1 FROM repeated AS r WHERE r.event_id = b.event_id)
+ANTI JOIN copies AS c ON c.event_id = b.event_id AND c.n > 1
 UNION ALL
 SELECT event_id, session_id, user_id, event_type, event_timestamp, properties,
        _file AS source_file, _line AS source_line
 FROM bronze.events AS b
-WHERE EXISTS (SELECT 1 FROM repeated AS r WHERE r.event_id = b.event_id)
+SEMI JOIN copies AS c ON c.event_id = b.event_id AND c.n > 1
 QUALIFY row_number() OVER (
     PARTITION BY event_id
     ORDER BY event_timestamp DESC, _file DESC, _line DESC

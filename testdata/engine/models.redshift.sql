@@ -1,11 +1,11 @@
 -- silver.events (incremental) from models/silver/events.sql, for redshift (target rs): built under its staging name, then published
 CREATE TABLE "silver"."_elt_staging_events" AS
-WITH repeated AS (
+WITH copies AS (
     SELECT
-        event_id
+        event_id,
+        count(*) AS n
     FROM bronze.events
     GROUP BY event_id
-    HAVING count(*) > 1
 )
 SELECT
     event_id,
@@ -18,10 +18,9 @@ SELECT
     _line AS source_line
 FROM bronze.events AS b
 WHERE NOT EXISTS (
-    SELECT
-        1
-    FROM repeated AS r
-    WHERE r.event_id = b.event_id
+    SELECT 1
+    FROM copies AS c
+    WHERE (c.event_id = b.event_id) AND (c.n > 1)
 )
 UNION ALL
 SELECT
@@ -46,10 +45,9 @@ FROM (
         row_number() OVER (PARTITION BY event_id ORDER BY event_timestamp DESC NULLS LAST, _file DESC NULLS LAST, _line DESC NULLS LAST) AS __qualify_1
     FROM bronze.events AS b
     WHERE EXISTS (
-        SELECT
-            1
-        FROM repeated AS r
-        WHERE r.event_id = b.event_id
+        SELECT 1
+        FROM copies AS c
+        WHERE (c.event_id = b.event_id) AND (c.n > 1)
     )
 ) AS __qualify
 WHERE __qualify_1 = 1;
