@@ -51,4 +51,12 @@ func TestUniqueSince(t *testing.T) {
 			t.Errorf("%s: got %+v, want %d of 6 failing", tc.name, rs, tc.want)
 		}
 	}
+	// The build deleted every row: nothing to count, nothing failing.
+	if _, err := db.Exec("DELETE FROM gold.t"); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := Model(ctx, db, m, &Since{Changes: "changes", Clean: map[string]bool{"unique(k)": true}})
+	if err != nil || len(rs) != 1 || rs[0].Failing != 0 || rs[0].Total != 0 || rs[0].Err != "" {
+		t.Errorf("an emptied table: got %+v, %v", rs, err)
+	}
 }
