@@ -11,6 +11,7 @@ import (
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
+	"github.com/digitalservices/elt/internal/testutil"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -74,11 +75,7 @@ func TestCountKeys(t *testing.T) {
 // build rather than counting as filtered.
 func TestModelFilters(t *testing.T) {
 	ctx := context.Background()
-	db, err := warehouse.Open(ctx, "", warehouse.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testutil.MemoryDB(t)
 	shipped, err := os.ReadFile(filepath.Join("..", "..", "models", "silver", "events.sql"))
 	if err != nil {
 		t.Fatal(err)
