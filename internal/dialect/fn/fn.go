@@ -1,8 +1,9 @@
 // Package fn is how each engine dialect translates for writes DuckDB's
 // functions: the table of per-engine rules (Lookup), the engines
-// themselves (Engine), and their spelling of names and strings (Ident,
-// Literal). A rule prints a call's arguments through the Printer the
-// dialect package gives it, bound to the scope the call is read in.
+// themselves (Engine), their spelling of names and strings (Ident,
+// Literal), and their names for DuckDB's types (Type). A rule prints a
+// call's arguments through the Printer the dialect package gives it, bound
+// to the scope the call is read in.
 package fn
 
 import (
