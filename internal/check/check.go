@@ -179,6 +179,9 @@ func planChecks(m *project.Model, table sqlname.Relation, since *Since) (string,
 				// join, rather than a FILTER testing every row of the table
 				// against the change set twice (10M rows, 100,000 touched:
 				// 0.40 s against 0.89 to 1.01 s for the model's checks).
+				// any_value keeps it one aggregate among the others (one
+				// row, also when the checks run one by one); coalesce
+				// counts an emptied table as clean.
 				rc.agg = fmt.Sprintf("coalesce(any_value((SELECT count(%s) - count(DISTINCT %s) FROM %s WHERE %s IN (SELECT %s FROM %s))), 0)",
 					col, col, table, col, col, since.Changes)
 			}

@@ -22,7 +22,7 @@ const (
 
 // Engines lists the engines a target may name, in the order errors list
 // them.
-var Engines = []Engine{Postgres, Redshift}
+var Engines = fn.Engines
 
 // Known tells whether e is an engine elt builds in.
 func Known(e Engine) bool { return e == Postgres || e == Redshift }

@@ -24,6 +24,10 @@ const (
 	Redshift Engine = "redshift"
 )
 
+// Engines lists the engines a target may name, in the order errors list
+// them (dialect.Engines).
+var Engines = []Engine{Postgres, Redshift}
+
 // node is an object of DuckDB's syntax tree.
 type node = tree.Node
 

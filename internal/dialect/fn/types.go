@@ -35,7 +35,7 @@ func Type(duck string, e Engine) (string, error) {
 		return m.Redshift, nil
 	}
 	if e != Postgres {
-		return "", fmt.Errorf("unknown engine %q (want one of %v)", e, []Engine{Postgres, Redshift})
+		return "", fmt.Errorf("unknown engine %q (want one of %v)", e, Engines)
 	}
 	if m := sizedType.FindStringSubmatch(t); m != nil {
 		switch m[1] {
