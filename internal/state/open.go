@@ -27,11 +27,13 @@ const (
 	Query
 )
 
-// Open opens the project's warehouse with its DuckDB settings.
+// Open opens the project's warehouse with its DuckDB settings (memory_limit
+// shared between DuckDB's buffer manager and the rest of the process:
+// project.BufferShare).
 func Open(ctx context.Context, p *project.Project, mode Mode) (*warehouse.DB, error) {
 	d := p.Config.DuckDB
 	db, err := warehouse.Open(ctx, p.Resolve(p.Config.Paths.Warehouse), warehouse.Options{
-		ReadOnly: mode == ReadOnly || mode == Query, NoFiles: mode == Query, Threads: d.Threads, MemoryLimit: d.MemoryLimit, TempDirectory: p.Resolve(d.TempDirectory),
+		ReadOnly: mode == ReadOnly || mode == Query, NoFiles: mode == Query, Threads: d.Threads, MemoryLimit: d.EngineMemoryLimit(), TempDirectory: p.Resolve(d.TempDirectory),
 		FileSearchPath: p.Dir, Setup: sqlname.SetVariables(p.Config.Vars),
 	})
 	if err != nil || mode != Write {

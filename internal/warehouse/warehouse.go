@@ -114,8 +114,14 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	//   16MB, at the end of a build's commit at the latest, so the file is
 	//   whole after each build and recovery replays little;
 	// - threads: elt.yaml's duckdb.threads, else one per core;
-	// - the file is written in StorageVersion's format.
+	// - the file is written in StorageVersion's format;
+	// - DuckDB's allocator gives memory freed back to the system from
+	//   threads of its own, so the process's resident memory follows what
+	//   DuckDB holds (a build of 10M events with DuckDB's limit at 1GB
+	//   peaked at 1.31 GB against 1.44 GB without, at 800MB at 0.98 GB
+	//   against 1.09 GB).
 	q.Set("autoinstall_known_extensions", "false")
+	q.Set("allocator_background_threads", "true")
 	q.Set("autoload_known_extensions", "true")
 	q.Set("preserve_insertion_order", "true")
 	q.Set("checkpoint_threshold", "16MB")

@@ -46,6 +46,7 @@ func TestSettings(t *testing.T) {
 		"threads":                      "3",
 		"memory_limit":                 "953.6 MiB",
 		"checkpoint_threshold":         "15.2 MiB",
+		"allocator_background_threads": "true",
 	} {
 		var got string
 		if err := db.QueryRowContext(ctx, "SELECT current_setting(?)::VARCHAR", setting).Scan(&got); err != nil {

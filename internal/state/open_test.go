@@ -1,0 +1,37 @@
+package state
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/digitalservices/elt/internal/project"
+)
+
+// TestOpenSharesMemoryLimit: DuckDB is opened with three quarters of the
+// project's memory_limit (project.BufferShare), the rest left to the
+// process.
+func TestOpenSharesMemoryLimit(t *testing.T) {
+	dir := t.TempDir()
+	cfg := "version: 1\npaths:\n  warehouse: w.duckdb\nduckdb:\n  memory_limit: 4GiB\n"
+	if err := os.WriteFile(filepath.Join(dir, "elt.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := project.Load(dir, project.Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(context.Background(), p, Write)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var got string
+	if err := db.QueryRow("SELECT current_setting('memory_limit')::VARCHAR").Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != "3.0 GiB" {
+		t.Errorf("DuckDB's memory_limit = %s, want 3.0 GiB (three quarters of 4GiB)", got)
+	}
+}
