@@ -31,13 +31,16 @@ func TestCountKeys(t *testing.T) {
 		name   string
 		last   string // the reconciliation recorded for run 1
 		wanted int64  // superseded
+		reload string // a statement run after the setup
 	}{
-		{"no reconciliation yet: the whole table", "", 3},
-		{"from run 1's", "(1, 'things', 3, 2, 1, 0, 3, true)", 3},
+		{"no reconciliation yet: the whole table", "", 3, ""},
+		{"from run 1's", "(1, 'things', 3, 2, 1, 0, 3, true)", 3, ""},
 		// A record that disagrees with the table shows which was counted.
-		{"run 1's is trusted while its rows are there", "(1, 'things', 3, 3, 0, 0, 3, true)", 2},
-		{"run 1's rows are not those it counted", "(1, 'things', 4, 3, 1, 0, 4, true)", 3},
-		{"an unbalanced one is not used", "(1, 'things', 3, 3, 0, 0, 3, false)", 3},
+		{"run 1's is trusted while its rows are there", "(1, 'things', 3, 3, 0, 0, 3, true)", 2, ""},
+		{"run 1's rows are not those it counted", "(1, 'things', 4, 3, 1, 0, 4, true)", 3, ""},
+		{"an unbalanced one is not used", "(1, 'things', 3, 3, 0, 0, 3, false)", 3, ""},
+		// A full refresh reloaded every row under later runs: none is run 1's.
+		{"after a full refresh", "(1, 'things', 3, 3, 0, 0, 3, true)", 3, "UPDATE bronze.things SET _run_id = _run_id + 2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db, err := warehouse.Open(ctx, "", warehouse.Options{})
@@ -51,6 +54,9 @@ func TestCountKeys(t *testing.T) {
 			stmts := setup
 			if tc.last != "" {
 				stmts = append(stmts, "INSERT INTO elt.reconciliations VALUES "+tc.last)
+			}
+			if tc.reload != "" {
+				stmts = append(stmts, tc.reload)
 			}
 			for _, q := range stmts {
 				if _, err := db.Exec(q); err != nil {
