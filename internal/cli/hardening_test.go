@@ -181,6 +181,33 @@ func TestConfigOutOfRange(t *testing.T) {
 	}
 }
 
+// TestOutOfMemoryHint: a model DuckDB cannot build within its share of
+// memory_limit fails at its file, and the hint names the elt.yaml settings
+// that give it more (DuckDB's own advice is in SET statements).
+func TestOutOfMemoryHint(t *testing.T) {
+	proj := pipelineProject(t)
+	cfg, err := os.ReadFile(filepath.Join(proj, "elt.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(cfg), "  memory_limit: 4GB\n") {
+		t.Fatal("elt.yaml sets no memory_limit: 4GB")
+	}
+	testutil.WriteFile(t, filepath.Join(proj, "elt.yaml"), strings.Replace(string(cfg), "  memory_limit: 4GB\n", "  memory_limit: 64MB\n", 1))
+	// One list value of 200 MB: DuckDB cannot write a single value to disk.
+	testutil.WriteFile(t, filepath.Join(proj, "models", "gold", "too_big.sql"),
+		"-- materialized: table\nSELECT list(repeat('x', 100) || i) AS l FROM range(2000000) AS t(i)\n")
+	code, _, errs := elt(t, "--project", proj, "build")
+	for _, want := range []string{"models/gold/too_big.sql: Out of Memory Error", "hint: DuckDB is given three quarters of duckdb.memory_limit"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("no %q in:\n%s", want, errs)
+		}
+	}
+	if code != ExitFailure {
+		t.Errorf("exit %d, want %d", code, ExitFailure)
+	}
+}
+
 // TestMigrateNeedsIntent: migrate down reverts nothing without --steps or
 // --all, and says what it dropped; migrate version never creates a
 // warehouse.

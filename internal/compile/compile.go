@@ -138,12 +138,12 @@ func TrimBody(s string) string {
 }
 
 // SQLError places a DuckDB error at its line and column in the file at
-// path whose text is text. The statement sent was prefix characters longer
+// path whose text is text (wrapping it: errors.As finds it). The statement sent was prefix characters longer
 // than the text, all on its first line (as a model's CREATE ... AS is).
 func SQLError(path, text string, prefix int, err error) error {
 	qe := warehouse.AsQueryError(err)
 	if qe.Line == 0 {
-		return &diag.FileError{Path: path, Msg: qe.Kind + ": " + qe.Msg}
+		return &diag.FileError{Path: path, Msg: qe.Kind + ": " + qe.Msg, Err: err}
 	}
 	col := qe.Col
 	if qe.Line == 1 && col > 0 {
@@ -152,7 +152,9 @@ func SQLError(path, text string, prefix int, err error) error {
 			col = 0
 		}
 	}
-	return diag.At(path, text, qe.Line, col, "%s: %s", qe.Kind, qe.Msg)
+	fe := diag.At(path, text, qe.Line, col, "%s: %s", qe.Kind, qe.Msg)
+	fe.Err = err
+	return fe
 }
 
 // Comment is one COMMENT ON statement of a model: its description, or a

@@ -70,6 +70,10 @@ func queryError(err error) *QueryError {
 	return &QueryError{Kind: "Error", Msg: de.Msg}
 }
 
+// IsOutOfMemory tells whether err is or wraps DuckDB running out of the
+// memory it is given (an Out of Memory error).
+func IsOutOfMemory(err error) bool { return isType(err, duckdb.ErrorTypeOutOfMemory) }
+
 // IsPermission tells whether err is DuckDB refusing what its configuration
 // does not permit (a Permission error), such as reading a file in a
 // database opened with Options.NoFiles.
