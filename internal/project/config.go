@@ -316,7 +316,7 @@ const MinMemoryLimitText = "64MB"
 // outside it (window and aggregate states, its allocator's caches) and for
 // Go's read buffers. DuckDB's limit binds its buffer manager only; with all
 // of memory_limit given to it, a build of 100M events under 4GB peaked at
-// 4.5 to 5.5 GB, and with three quarters at 3.6 GB, as fast
+// 4.5 to 5.5 GB, and with three quarters at 3.6 to 3.9 GB, as fast
 // (design/performance.md).
 const BufferShare = 0.75
 
