@@ -21,7 +21,6 @@ import (
 	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/pipeline"
 	"github.com/digitalservices/elt/internal/project"
-	"github.com/digitalservices/elt/internal/warehouse"
 )
 
 // Exit codes.
@@ -99,16 +98,8 @@ func exit(ctx context.Context, err error, stderr io.Writer) int {
 		return ee.ExitCode()
 	}
 	fmt.Fprintf(stderr, "%s\n", output.Error(err))
-	if warehouse.IsOutOfMemory(err) {
-		fmt.Fprintln(stderr, memoryHint)
-	}
 	return ExitFailure
 }
-
-// memoryHint follows an error of DuckDB running out of memory: what in
-// elt.yaml gives it more, since DuckDB's own advice is in SET statements.
-const memoryHint = "hint: DuckDB is given three quarters of duckdb.memory_limit in elt.yaml (the rest is left to the process around it): " +
-	"raise memory_limit, or lower duckdb.threads; those are the settings DuckDB's SET suggestions above name"
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	commands := []*cli.Command{

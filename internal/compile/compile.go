@@ -138,12 +138,16 @@ func TrimBody(s string) string {
 }
 
 // SQLError places a DuckDB error at its line and column in the file at
-// path whose text is text (wrapping it: errors.As finds it). The statement sent was prefix characters longer
+// path whose text is text; running out of memory gets a hint. The statement sent was prefix characters longer
 // than the text, all on its first line (as a model's CREATE ... AS is).
 func SQLError(path, text string, prefix int, err error) error {
 	qe := warehouse.AsQueryError(err)
+	hint := ""
+	if warehouse.IsOutOfMemory(err) {
+		hint = memoryHint
+	}
 	if qe.Line == 0 {
-		return &diag.FileError{Path: path, Msg: qe.Kind + ": " + qe.Msg, Err: err}
+		return &diag.FileError{Path: path, Msg: qe.Kind + ": " + qe.Msg, Hint: hint}
 	}
 	col := qe.Col
 	if qe.Line == 1 && col > 0 {
@@ -153,9 +157,14 @@ func SQLError(path, text string, prefix int, err error) error {
 		}
 	}
 	fe := diag.At(path, text, qe.Line, col, "%s: %s", qe.Kind, qe.Msg)
-	fe.Err = err
+	fe.Hint = hint
 	return fe
 }
+
+// memoryHint follows DuckDB running out of memory in a model: what in
+// elt.yaml gives it more, since DuckDB's own advice is in SET statements.
+const memoryHint = "DuckDB is given three quarters of duckdb.memory_limit in elt.yaml (the rest is left to the process around it): " +
+	"raise memory_limit, or lower duckdb.threads; those are the settings DuckDB's SET suggestions above name"
 
 // Comment is one COMMENT ON statement of a model: its description, or a
 // column's (Column names it).

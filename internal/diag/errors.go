@@ -24,13 +24,7 @@ type FileError struct {
 	Source string
 	// Hint says what to do about it; optional.
 	Hint string
-	// Err is the error the message reports, when it came from one (a
-	// DuckDB error placed in a model): errors.Is and errors.As see it.
-	Err error
 }
-
-// Unwrap is the error the FileError reports, if any.
-func (e *FileError) Unwrap() error { return e.Err }
 
 func (e *FileError) Error() string {
 	var b strings.Builder

@@ -311,26 +311,6 @@ const MinMemoryLimit = 64 * 1000 * 1000
 // MinMemoryLimitText is MinMemoryLimit as elt.yaml writes it.
 const MinMemoryLimitText = "64MB"
 
-// BufferShare is the part of memory_limit DuckDB's buffer manager is given
-// (DuckDB's own memory_limit): the rest is for what DuckDB allocates
-// outside it (window and aggregate states, its allocator's caches) and for
-// Go's read buffers. DuckDB's limit binds its buffer manager only; with all
-// of memory_limit given to it, a build of 100M events under 4GB peaked at
-// 4.5 to 5.5 GB, and with three quarters at 3.6 to 3.9 GB, as fast
-// (design/performance.md).
-const BufferShare = 0.75
-
-// EngineMemoryLimit is the memory_limit DuckDB is opened with: BufferShare
-// of the project's, at least MinMemoryLimit, in KiB; "" when elt.yaml sets
-// none (DuckDB's default, 80% of the machine's memory).
-func (d DuckDB) EngineMemoryLimit() string {
-	n, ok := MemorySize(d.MemoryLimit)
-	if !ok {
-		return d.MemoryLimit // "" (validated before: a size is always read)
-	}
-	return fmt.Sprintf("%dKiB", int64(max(n*BufferShare, MinMemoryLimit))/1024)
-}
-
 // MemorySize reads a memory size as DuckDB does: a number and its unit (B,
 // KB, MB, GB, TB in powers of 1000; KiB…TiB in powers of 1024), in bytes.
 func MemorySize(s string) (float64, bool) {

@@ -66,20 +66,3 @@ func checkConfigs(t *testing.T, cases []configCase) {
 		}
 	}
 }
-
-// DuckDB's buffer manager gets three quarters of memory_limit, at least
-// the least memory_limit elt.yaml may give; none set leaves DuckDB's.
-func TestEngineMemoryLimit(t *testing.T) {
-	for _, c := range []struct{ limit, want string }{
-		{"", ""},
-		{"4GB", "2929687KiB"}, // 3e9 bytes
-		{"4GiB", "3145728KiB"},
-		{"1GB", "732421KiB"},
-		{"80MB", "62500KiB"}, // 3/4 would be 60MB: at least 64MB
-		{"64MB", "62500KiB"},
-	} {
-		if got := (DuckDB{MemoryLimit: c.limit}).EngineMemoryLimit(); got != c.want {
-			t.Errorf("EngineMemoryLimit(%q) = %q, want %q", c.limit, got, c.want)
-		}
-	}
-}
