@@ -35,6 +35,8 @@ type Reconciliation struct {
 	// Bronze is the number of records loaded (Read - Quarantined when
 	// ingestion lost nothing).
 	Bronze int64
+	// Key is the source's key, which Superseded was counted by.
+	Key string
 }
 
 // OK tells whether the counts balance.
@@ -175,7 +177,7 @@ func Reconcile(ctx context.Context, tx warehouse.Querier, rep event.Reporter, so
 			continue
 		}
 		m := g.Nodes[id].Model
-		r := Reconciliation{Source: src.Name, Model: m.ID()}
+		r := Reconciliation{Source: src.Name, Model: m.ID(), Key: src.Key}
 		t, err := state.Count(ctx, tx, src.Name)
 		if err != nil {
 			return out, fmt.Errorf("reconcile %s: %w", src.Name, err)
@@ -244,7 +246,8 @@ func modelFilters(ctx context.Context, q warehouse.Querier, m *project.Model) bo
 // that loaded it, so the distinct keys are those of the last balanced
 // reconciliation plus the new rows' keys that no older row has. That holds
 // while the rows up to that run are still the ones it counted (their number
-// says so; a full refresh drops them all); else the whole table is counted.
+// says so; a full refresh drops them all) by the same key; else the whole
+// table is counted.
 // Over 2M rows, 0.04 s against 0.28 s.
 func countKeys(ctx context.Context, tx warehouse.Querier, src ingest.Source) (silver, bronze, superseded int64, err error) {
 	return countKeysIn(ctx, tx, src, sqlname.Qualified("silver", src.Name))
@@ -272,7 +275,7 @@ func countKeysIn(ctx context.Context, tx warehouse.Querier, src ingest.Source, s
 		if err != nil {
 			return 0, 0, 0, err
 		}
-		if then == last.Bronze {
+		if then == last.Bronze && strings.EqualFold(last.Key, src.Key) {
 			err = tx.QueryRowContext(ctx, fmt.Sprintf(`SELECT (SELECT count(*) FROM %[1]s), (SELECT count(*) FROM %[2]s),
 				(SELECT count(DISTINCT n.%[3]s) FROM %[2]s AS n WHERE n._run_id > %[4]d
 					AND NOT EXISTS (SELECT 1 FROM %[2]s AS o WHERE o._run_id <= %[4]d AND o.%[3]s = n.%[3]s))`,
@@ -289,7 +292,7 @@ func countKeysIn(ctx context.Context, tx warehouse.Querier, src ingest.Source, s
 func Balances(rs []Reconciliation) []state.Balance {
 	out := make([]state.Balance, len(rs))
 	for i, r := range rs {
-		out[i] = state.Balance{Source: r.Source, Read: r.Read, Silver: r.Silver, Superseded: r.Superseded, Quarantined: r.Quarantined, Bronze: r.Bronze, Balanced: r.OK()}
+		out[i] = state.Balance{Source: r.Source, Read: r.Read, Silver: r.Silver, Superseded: r.Superseded, Quarantined: r.Quarantined, Bronze: r.Bronze, Balanced: r.OK(), Key: r.Key}
 	}
 	return out
 }

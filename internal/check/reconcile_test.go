@@ -34,13 +34,17 @@ func TestCountKeys(t *testing.T) {
 		reload string // a statement run after the setup
 	}{
 		{"no reconciliation yet: the whole table", "", 3, ""},
-		{"from run 1's", "(1, 'things', 3, 2, 1, 0, 3, true)", 3, ""},
+		{"from run 1's", "(1, 'things', 3, 2, 1, 0, 3, true, 'id')", 3, ""},
 		// A record that disagrees with the table shows which was counted.
-		{"run 1's is trusted while its rows are there", "(1, 'things', 3, 3, 0, 0, 3, true)", 2, ""},
-		{"run 1's rows are not those it counted", "(1, 'things', 4, 3, 1, 0, 4, true)", 3, ""},
-		{"an unbalanced one is not used", "(1, 'things', 3, 3, 0, 0, 3, false)", 3, ""},
+		{"run 1's is trusted while its rows are there", "(1, 'things', 3, 3, 0, 0, 3, true, 'id')", 2, ""},
+		{"run 1's rows are not those it counted", "(1, 'things', 4, 3, 1, 0, 4, true, 'id')", 3, ""},
+		{"an unbalanced one is not used", "(1, 'things', 3, 3, 0, 0, 3, false, 'id')", 3, ""},
 		// A full refresh reloaded every row under later runs: none is run 1's.
-		{"after a full refresh", "(1, 'things', 3, 3, 0, 0, 3, true)", 3, "UPDATE bronze.things SET _run_id = _run_id + 2"},
+		{"after a full refresh", "(1, 'things', 3, 3, 0, 0, 3, true, 'id')", 3, "UPDATE bronze.things SET _run_id = _run_id + 2"},
+		// Counted by another key, or before the key was kept.
+		{"run 1's counted by another key", "(1, 'things', 3, 3, 0, 0, 3, true, 'name')", 3, ""},
+		{"run 1's key not kept", "(1, 'things', 3, 3, 0, 0, 3, true, NULL)", 3, ""},
+		{"the key's case does not matter", "(1, 'things', 3, 3, 0, 0, 3, true, 'ID')", 2, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db, err := warehouse.Open(ctx, "", warehouse.Options{})

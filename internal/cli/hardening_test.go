@@ -198,7 +198,7 @@ func TestOutOfMemoryHint(t *testing.T) {
 	testutil.WriteFile(t, filepath.Join(proj, "models", "gold", "too_big.sql"),
 		"-- materialized: table\nSELECT list(repeat('x', 100) || i) AS l FROM range(2000000) AS t(i)\n")
 	code, _, errs := elt(t, "--project", proj, "build")
-	for _, want := range []string{"models/gold/too_big.sql: Out of Memory Error", "hint: DuckDB is given three quarters of duckdb.memory_limit"} {
+	for _, want := range []string{"models/gold/too_big.sql: Out of Memory Error", "hint: raise duckdb.memory_limit in elt.yaml (or in its targets:), or lower duckdb.threads"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("no %q in:\n%s", want, errs)
 		}
@@ -222,11 +222,11 @@ func TestMigrateNeedsIntent(t *testing.T) {
 		t.Fatal("migrate down without flags changed the warehouse")
 	}
 	out := mustElt(t, "--project", proj, "migrate", "down", "--steps", "5")
-	if out != "dropped table elt.stream_batches, column version_id of elt.files, column etag of elt.files, table elt.reconciliations, table elt.online_published, table elt.online_pending, column inode of elt.files, column changed_at of elt.files\nversion 4 of 9\n" {
+	if out != "dropped column source_key of elt.reconciliations, table elt.stream_batches, column version_id of elt.files, column etag of elt.files, table elt.reconciliations, table elt.online_published, table elt.online_pending\nversion 5 of 10\n" {
 		t.Fatalf("migrate down --steps 5: %q", out)
 	}
 	out = mustElt(t, "--project", proj, "migrate", "down", "--all")
-	if !strings.HasPrefix(out, "dropped table elt.check_results, table elt.model_state, table silver.quarantine, table elt.files, table elt.model_runs, table elt.runs, sequence elt.run_id\n") {
+	if !strings.HasPrefix(out, "dropped column inode of elt.files, column changed_at of elt.files, table elt.check_results, table elt.model_state, table silver.quarantine, table elt.files, table elt.model_runs, table elt.runs, sequence elt.run_id\n") {
 		t.Fatalf("migrate down --all: %q", out)
 	}
 	mustElt(t, "--project", proj, "migrate", "up")

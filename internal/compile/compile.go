@@ -163,8 +163,8 @@ func SQLError(path, text string, prefix int, err error) error {
 
 // memoryHint follows DuckDB running out of memory in a model: what in
 // elt.yaml gives it more, since DuckDB's own advice is in SET statements.
-const memoryHint = "DuckDB is given three quarters of duckdb.memory_limit in elt.yaml (the rest is left to the process around it): " +
-	"raise memory_limit, or lower duckdb.threads; those are the settings DuckDB's SET suggestions above name"
+const memoryHint = "raise duckdb.memory_limit in elt.yaml (or in its targets:), or lower duckdb.threads; " +
+	"DuckDB is given three quarters of memory_limit (all of it up to 128MB; 80% of the machine's memory when it is not set), the rest is left to the process around it"
 
 // Comment is one COMMENT ON statement of a model: its description, or a
 // column's (Column names it).

@@ -97,13 +97,17 @@ type Balance struct {
 	Source                                        string
 	Read, Silver, Superseded, Quarantined, Bronze int64
 	Balanced                                      bool
+	// Key is the source's key its superseded records were counted by ("" for
+	// none, or when recorded before the key was kept).
+	Key string
 }
 
 // RecordReconciliation keeps a run's reconciliation.
 func (r Runs) RecordReconciliation(ctx context.Context, id int64, bs []Balance) error {
 	for _, b := range bs {
-		if _, err := r.DB.ExecContext(ctx, `INSERT INTO elt.reconciliations VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, b.Source, b.Read, b.Silver, b.Superseded, b.Quarantined, b.Bronze, b.Balanced); err != nil {
+		if _, err := r.DB.ExecContext(ctx, `INSERT INTO elt.reconciliations
+			(run_id, source, read, silver, superseded, quarantined, bronze, balanced, source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, b.Source, b.Read, b.Silver, b.Superseded, b.Quarantined, b.Bronze, b.Balanced, b.Key); err != nil {
 			return err
 		}
 	}
@@ -113,9 +117,9 @@ func (r Runs) RecordReconciliation(ctx context.Context, id int64, bs []Balance) 
 // LastBalanced is a source's latest reconciliation that balanced, and its
 // run; run is 0 when there is none.
 func LastBalanced(ctx context.Context, q warehouse.Querier, source string) (run int64, b Balance, err error) {
-	err = q.QueryRowContext(ctx, `SELECT run_id, source, read, silver, superseded, quarantined, bronze, balanced
+	err = q.QueryRowContext(ctx, `SELECT run_id, source, read, silver, superseded, quarantined, bronze, balanced, coalesce(source_key, '')
 		FROM elt.reconciliations WHERE source = ? AND balanced ORDER BY run_id DESC LIMIT 1`, source).
-		Scan(&run, &b.Source, &b.Read, &b.Silver, &b.Superseded, &b.Quarantined, &b.Bronze, &b.Balanced)
+		Scan(&run, &b.Source, &b.Read, &b.Silver, &b.Superseded, &b.Quarantined, &b.Bronze, &b.Balanced, &b.Key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, Balance{}, nil
 	}

@@ -56,14 +56,20 @@ func Open(ctx context.Context, p *project.Project, mode Mode) (*warehouse.DB, er
 // (design/performance.md).
 const BufferShare = 0.75
 
+// WholeBelow is the memory_limit up to which DuckDB is given all of it,
+// and the least it is given above: with less, DuckDB fails (or, writing a
+// large value elt hands it, aborts the process) where it would have
+// succeeded with all of it.
+const WholeBelow = 128 * 1000 * 1000
+
 // EngineMemoryLimit is the memory_limit DuckDB is opened with, given
-// elt.yaml's (limit): BufferShare of it, at least project.MinMemoryLimit,
-// in KiB; "" when elt.yaml sets none (DuckDB's default, 80% of the
-// machine's memory).
+// elt.yaml's (limit): BufferShare of it, at least WholeBelow (or all of
+// it, when that is less), in KiB; "" when elt.yaml sets none (DuckDB's
+// default, 80% of the machine's memory).
 func EngineMemoryLimit(limit string) string {
 	n, ok := project.MemorySize(limit)
 	if !ok {
 		return limit // "" (validated before: a size is always read)
 	}
-	return fmt.Sprintf("%dKiB", int64(max(n*BufferShare, project.MinMemoryLimit))/1024)
+	return fmt.Sprintf("%dKiB", int64(max(n*BufferShare, min(n, WholeBelow)))/1024)
 }

@@ -37,14 +37,16 @@ func TestOpenSharesMemoryLimit(t *testing.T) {
 }
 
 // DuckDB's buffer manager gets three quarters of memory_limit, at least
-// the least memory_limit elt.yaml may give; none set leaves DuckDB's.
+// 128MB, and all of a limit up to that; none set leaves DuckDB's.
 func TestEngineMemoryLimit(t *testing.T) {
 	for _, c := range []struct{ limit, want string }{
 		{"", ""},
 		{"4GB", "2929687KiB"}, // 3e9 bytes
 		{"4GiB", "3145728KiB"},
 		{"1GB", "732421KiB"},
-		{"80MB", "62500KiB"}, // 3/4 would be 60MB: at least 64MB
+		{"150MB", "125000KiB"}, // 3/4 would be 112.5MB: at least 128MB
+		{"128MB", "125000KiB"}, // all of it up to 128MB
+		{"100MB", "97656KiB"},
 		{"64MB", "62500KiB"},
 	} {
 		if got := EngineMemoryLimit(c.limit); got != c.want {

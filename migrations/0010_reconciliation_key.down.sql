@@ -1,0 +1,1 @@
+ALTER TABLE elt.reconciliations DROP COLUMN source_key;
