@@ -138,8 +138,9 @@ func TrimBody(s string) string {
 }
 
 // SQLError places a DuckDB error at its line and column in the file at
-// path whose text is text; running out of memory gets a hint. The statement sent was prefix characters longer
-// than the text, all on its first line (as a model's CREATE ... AS is).
+// path whose text is text (running out of memory gets a hint). The
+// statement sent was prefix characters longer than the text, all on its
+// first line (as a model's CREATE ... AS is).
 func SQLError(path, text string, prefix int, err error) error {
 	qe := warehouse.AsQueryError(err)
 	hint := ""

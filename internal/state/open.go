@@ -56,10 +56,10 @@ func Open(ctx context.Context, p *project.Project, mode Mode) (*warehouse.DB, er
 // (design/performance.md).
 const BufferShare = 0.75
 
-// WholeBelow is the memory_limit up to which DuckDB is given all of it,
-// and the least it is given above: with less, DuckDB fails (or, writing a
-// large value elt hands it, aborts the process) where it would have
-// succeeded with all of it.
+// WholeBelow is the memory_limit DuckDB is given all of, and the least it
+// is given of a larger one: given 64MB of a 90MB limit, DuckDB aborted the
+// process writing a 40 MB value elt handed it, where with all of it it
+// failed with an error.
 const WholeBelow = 128 * 1000 * 1000
 
 // EngineMemoryLimit is the memory_limit DuckDB is opened with, given
