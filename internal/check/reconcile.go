@@ -265,7 +265,7 @@ func countKeysIn(ctx context.Context, tx warehouse.Querier, src ingest.Source, s
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	if run > 0 {
+	if run > 0 && strings.EqualFold(last.Key, src.Key) {
 		// Counted first: after a full refresh no row is that run's, and the
 		// new keys (2.7 s at 10M events) are not worth counting.
 		var then, added int64
@@ -273,7 +273,7 @@ func countKeysIn(ctx context.Context, tx warehouse.Querier, src ingest.Source, s
 		if err != nil {
 			return 0, 0, 0, err
 		}
-		if then == last.Bronze && strings.EqualFold(last.Key, src.Key) {
+		if then == last.Bronze {
 			err = tx.QueryRowContext(ctx, fmt.Sprintf(`SELECT (SELECT count(*) FROM %[1]s), (SELECT count(*) FROM %[2]s),
 				(SELECT count(DISTINCT n.%[3]s) FROM %[2]s AS n WHERE n._run_id > %[4]d
 					AND NOT EXISTS (SELECT 1 FROM %[2]s AS o WHERE o._run_id <= %[4]d AND o.%[3]s = n.%[3]s))`,
