@@ -36,6 +36,8 @@ const (
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// DuckDB holds the data, within memory_limit; Go only passes files
 	// through, so its garbage is collected early rather than let grow.
+	// Opening the warehouse gives Go the part of memory_limit DuckDB is not
+	// given (state.GoMemoryLimit).
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(256 << 20)
 	}
