@@ -90,12 +90,13 @@ func engineBytes(n float64) int64 { return int64(max(n*BufferShare, min(n, Whole
 const GoHeapAtLeast = 512 << 20
 
 // GoMemoryLimit is the soft memory limit of Go's heap given elt.yaml's
-// memory_limit (limit): what DuckDB is not given (EngineMemoryLimit), at
-// least GoHeapAtLeast; twice that when elt.yaml sets none.
+// memory_limit (limit): half of what DuckDB's buffer manager is not given
+// (EngineMemoryLimit; the other half is for DuckDB's allocations outside
+// it), at least GoHeapAtLeast; twice that when elt.yaml sets none.
 func GoMemoryLimit(limit string) int64 {
 	n, ok := project.MemorySize(limit)
 	if !ok {
 		return 2 * GoHeapAtLeast
 	}
-	return max(int64(n)-engineBytes(n), GoHeapAtLeast)
+	return max((int64(n)-engineBytes(n))/2, GoHeapAtLeast)
 }

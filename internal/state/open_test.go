@@ -35,26 +35,26 @@ func TestOpenSharesMemoryLimit(t *testing.T) {
 		t.Errorf("DuckDB's memory_limit = %s, want 3.0 GiB (three quarters of 4GiB)", got)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		if got := debug.SetMemoryLimit(-1); got != 1<<30 {
-			t.Errorf("Go's soft memory limit = %d, want %d (the quarter of 4GiB DuckDB is not given)", got, 1<<30)
+		if got := debug.SetMemoryLimit(-1); got != 512<<20 {
+			t.Errorf("Go's soft memory limit = %d, want %d (half the quarter of 4GiB DuckDB is not given)", got, 512<<20)
 		}
 	}
 }
 
-// Go's heap gets what DuckDB is not given of memory_limit, at least 512MiB
-// (under less, ingestion's batches make Go collect without pause); 1GiB
-// when none is set.
+// Go's heap gets half of what DuckDB is not given of memory_limit, at least
+// 512MiB (under less, ingestion's batches make Go collect without pause);
+// 1GiB when none is set.
 func TestGoMemoryLimit(t *testing.T) {
 	for _, c := range []struct {
 		limit string
 		want  int64
 	}{
 		{"", 1 << 30},
-		{"4GiB", 1 << 30},
-		{"8GB", 2e9},
-		{"4GB", 1e9},
-		{"2GiB", 512 << 20},
-		{"1GB", 512 << 20}, // a quarter would be 250MB
+		{"4GiB", 512 << 20},
+		{"16GB", 2e9},
+		{"8GiB", 1 << 30},
+		{"4GB", 512 << 20}, // an eighth would be 500MB
+		{"1GB", 512 << 20},
 		{"100MB", 512 << 20},
 	} {
 		if got := GoMemoryLimit(c.limit); got != c.want {
