@@ -250,9 +250,10 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 		discover.SweepDownloads(o.Spool)
 	}
 	// Half the Go processors parse: DuckDB's threads call back into Go to
-	// read each batch (elt_frame) and need one free meanwhile. Measured at 2M
-	// events on 2 cores, one file at a time in parallel with DuckDB took
-	// 14.1-15.4 s against 15.6-16.2 s for two.
+	// read each batch (elt_frame) and need one free meanwhile (elt runs
+	// with one processor more than the machine's cores: on 2 cores, 3 and
+	// one reader). Measured at 2M events on 2 cores, one file at a time in
+	// parallel with DuckDB took 14.1-15.4 s against 15.6-16.2 s for two.
 	workers := max(runtime.GOMAXPROCS(0)/2, 1)
 	// Objects wait on the network more than on a core: a few are read at
 	// once, within the memory limit.
@@ -263,7 +264,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 		}
 	}
 	// Each reader holds at most one piece ready. One reader at a time (a
-	// local source on up to 3 cores) may prepare up to a batch of pieces
+	// local source on up to 3 Go processors) may prepare up to a batch of pieces
 	// beyond the batch being loaded instead (a token each, taken when a
 	// piece is made and given back when it joins a batch), so DuckDB finds
 	// the next batch ready when it is done with one, and Go's memory stays
