@@ -3,10 +3,12 @@ package build
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/digitalservices/elt/internal/gen"
 	"github.com/digitalservices/elt/internal/state"
@@ -117,6 +119,53 @@ t012,same,2026-11-01 11:00:00,4,1
 	}
 	if full := query(featuresQuery); full != features {
 		t.Fatalf("user features after a full rebuild differ:\n%s\nincremental:\n%s", full, features)
+	}
+}
+
+// TestVelocityBuckets: the alerts join a transaction only with those of its
+// user in its bucket of time and the one before; over transactions crowded
+// on the buckets' edges (multiples of 61 s from the epoch, and 60 s apart,
+// to the microsecond), they are exactly what pairing every two transactions
+// of a user gives.
+func TestVelocityBuckets(t *testing.T) {
+	rng := rand.New(rand.NewPCG(29, 61))
+	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Unix() / 61 * 61
+	var b strings.Builder
+	b.WriteString("transaction_id,session_id,user_id,amount,currency,status,transaction_timestamp\n")
+	for i := range 3000 {
+		at := time.Unix(base+61*rng.Int64N(40), 0).UTC()
+		switch rng.IntN(4) {
+		case 0: // on an edge
+		case 1: // a window after an edge, or one before
+			at = at.Add(time.Duration(rng.IntN(3)-1) * 60 * time.Second)
+		case 2: // a microsecond either side of an edge or of a window from it
+			at = at.Add(time.Duration(rng.IntN(2)*60)*time.Second + time.Duration(rng.IntN(3)-1)*time.Microsecond)
+		default:
+			at = at.Add(time.Duration(rng.IntN(61_000_000)) * time.Microsecond)
+		}
+		status := []string{"completed", "failed", "pending"}[rng.IntN(3)]
+		fmt.Fprintf(&b, "t%05d,s%d,u%d,10.00,USD,%s,%s\n", i, i, rng.IntN(8), status, at.Format("2006-01-02 15:04:05.000000"))
+	}
+	proj := velocityProject(t, nil)
+	testutil.WriteFile(t, filepath.Join(proj, "data", "bronze", "transactions", "part-000.csv"), b.String())
+	p := loadProject(t, proj, "", "")
+	mustBuild(t, p, Options{})
+	db, err := state.Open(context.Background(), p, state.ReadOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got := queryCSV(t, db, alertsQuery)
+	want := queryCSV(t, db, `SELECT t.transaction_id, t.user_id, t.transaction_timestamp,
+		       count(*)::INTEGER AS transactions_in_window, count(*) FILTER (WHERE w.status = 'failed')::INTEGER AS failed_in_window
+		FROM silver.transactions AS t JOIN silver.transactions AS w
+		  ON w.user_id = t.user_id AND w.transaction_timestamp BETWEEN t.transaction_timestamp - INTERVAL 60 SECOND AND t.transaction_timestamp
+		GROUP BY ALL HAVING count(*) > 3 ORDER BY transaction_id`)
+	if got != want {
+		t.Fatalf("alerts differ from every pair's count:\n%s", testutil.Diff("want", want, "got", got))
+	}
+	if n := strings.Count(got, "\n") - 1; n < 100 {
+		t.Fatalf("only %d alerts: the case does not test the edges", n)
 	}
 }
 

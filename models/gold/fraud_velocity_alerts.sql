@@ -24,17 +24,30 @@ columns:
     checks:
       - range: {min: 4}
 */
+-- Two transactions can be in one window only if they fall in the same or in
+-- neighbouring buckets of time a little longer than the window: the join
+-- pairs a transaction with those of its user in its own bucket and the one
+-- before, not with every other transaction of its user (a user with a long
+-- history made the join quadratic).
 WITH tx AS (
-    SELECT transaction_id, user_id, status, transaction_timestamp
+    SELECT transaction_id, user_id, status, transaction_timestamp,
+           floor(epoch(transaction_timestamp) / (greatest(getvariable('fraud_window_seconds'), 0) + 1))::BIGINT AS bucket
     FROM silver.transactions
     WHERE user_id IS NOT NULL
+),
+-- Each transaction as seen from its own bucket and from the next one.
+seen AS (
+    SELECT user_id, status, transaction_timestamp, bucket FROM tx
+    UNION ALL
+    SELECT user_id, status, transaction_timestamp, bucket + 1 FROM tx
 )
 SELECT t.transaction_id, t.user_id, t.transaction_timestamp,
        count(*)::INTEGER AS transactions_in_window,
        count(*) FILTER (WHERE w.status = 'failed')::INTEGER AS failed_in_window
 FROM tx AS t
-JOIN tx AS w
+JOIN seen AS w
   ON w.user_id = t.user_id
+ AND w.bucket = t.bucket
  AND w.transaction_timestamp BETWEEN t.transaction_timestamp - to_seconds(getvariable('fraud_window_seconds'))
                                  AND t.transaction_timestamp
 GROUP BY t.transaction_id, t.user_id, t.transaction_timestamp

@@ -87,9 +87,25 @@ WITH tx AS (
         transaction_id,
         user_id,
         status,
-        transaction_timestamp
+        transaction_timestamp,
+        CAST(floor(CAST(extract(epoch FROM transaction_timestamp) AS double precision) / (greatest(60, 0) + 1)) AS bigint) AS bucket
     FROM silver._elt_staging_transactions AS transactions
     WHERE user_id IS NOT NULL
+),
+seen AS (
+    SELECT
+        user_id,
+        status,
+        transaction_timestamp,
+        bucket
+    FROM tx
+    UNION ALL
+    SELECT
+        user_id,
+        status,
+        transaction_timestamp,
+        bucket + 1
+    FROM tx
 )
 SELECT
     t.transaction_id,
@@ -98,8 +114,8 @@ SELECT
     CAST(count(*) AS integer) AS transactions_in_window,
     CAST(count(*) FILTER (WHERE w.status = 'failed') AS integer) AS failed_in_window
 FROM tx AS t
-JOIN tx AS w
-    ON (w.user_id = t.user_id) AND (w.transaction_timestamp BETWEEN (t.transaction_timestamp - (60 * INTERVAL '1 second')) AND t.transaction_timestamp)
+JOIN seen AS w
+    ON (w.user_id = t.user_id) AND (w.bucket = t.bucket) AND (w.transaction_timestamp BETWEEN (t.transaction_timestamp - (60 * INTERVAL '1 second')) AND t.transaction_timestamp)
 GROUP BY t.transaction_id, t.user_id, t.transaction_timestamp
 HAVING count(*) > 3;
 
