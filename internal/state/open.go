@@ -3,8 +3,6 @@ package state
 import (
 	"context"
 	"fmt"
-	"os"
-	"runtime/debug"
 
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/sqlname"
@@ -32,13 +30,9 @@ const (
 
 // Open opens the project's warehouse with its DuckDB settings (memory_limit
 // shared between DuckDB's buffer manager and the rest of the process:
-// BufferShare), and gives Go's heap the rest (GoMemoryLimit) unless the
-// environment sets GOMEMLIMIT.
+// BufferShare).
 func Open(ctx context.Context, p *project.Project, mode Mode) (*warehouse.DB, error) {
 	d := p.Config.DuckDB
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(GoMemoryLimit(d.MemoryLimit))
-	}
 	db, err := warehouse.Open(ctx, p.Resolve(p.Config.Paths.Warehouse), warehouse.Options{
 		ReadOnly: mode == ReadOnly || mode == Query, NoFiles: mode == Query, Threads: d.Threads, MemoryLimit: EngineMemoryLimit(d.MemoryLimit), TempDirectory: p.Resolve(d.TempDirectory),
 		FileSearchPath: p.Dir, Setup: sqlname.SetVariables(p.Config.Vars),
@@ -77,26 +71,5 @@ func EngineMemoryLimit(limit string) string {
 	if !ok {
 		return limit // "" (validated before: a size is always read)
 	}
-	return fmt.Sprintf("%dKiB", engineBytes(n)/1024)
-}
-
-func engineBytes(n float64) int64 { return int64(max(n*BufferShare, min(n, WholeBelow))) }
-
-// GoHeapAtLeast is the least soft limit Go's heap is given: ingestion holds
-// about 300 MB live (a 64 MB batch being loaded, its records and frame, and
-// a batch read ahead), and under a soft limit below that Go collects without
-// pause (a build of 10M events under 256 MB: 1,649 collections, ingestion
-// 22.4 s; under 512 MB: 47, and 17.5 s).
-const GoHeapAtLeast = 512 << 20
-
-// GoMemoryLimit is the soft memory limit of Go's heap given elt.yaml's
-// memory_limit (limit): half of what DuckDB's buffer manager is not given
-// (EngineMemoryLimit; the other half is for DuckDB's allocations outside
-// it), at least GoHeapAtLeast; twice that when elt.yaml sets none.
-func GoMemoryLimit(limit string) int64 {
-	n, ok := project.MemorySize(limit)
-	if !ok {
-		return 2 * GoHeapAtLeast
-	}
-	return max((int64(n)-engineBytes(n))/2, GoHeapAtLeast)
+	return fmt.Sprintf("%dKiB", int64(max(n*BufferShare, min(n, WholeBelow)))/1024)
 }

@@ -4,14 +4,14 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"testing"
 
 	"github.com/digitalservices/elt/internal/project"
 )
 
 // TestOpenSharesMemoryLimit: DuckDB is opened with three quarters of the
-// project's memory_limit (BufferShare), the rest given to Go's heap.
+// project's memory_limit (project.BufferShare), the rest left to the
+// process.
 func TestOpenSharesMemoryLimit(t *testing.T) {
 	dir := t.TempDir()
 	cfg := "version: 1\npaths:\n  warehouse: w.duckdb\nduckdb:\n  memory_limit: 4GiB\n"
@@ -33,33 +33,6 @@ func TestOpenSharesMemoryLimit(t *testing.T) {
 	}
 	if got != "3.0 GiB" {
 		t.Errorf("DuckDB's memory_limit = %s, want 3.0 GiB (three quarters of 4GiB)", got)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		if got := debug.SetMemoryLimit(-1); got != 512<<20 {
-			t.Errorf("Go's soft memory limit = %d, want %d (half the quarter of 4GiB DuckDB is not given)", got, 512<<20)
-		}
-	}
-}
-
-// Go's heap gets half of what DuckDB is not given of memory_limit, at least
-// 512MiB (under less, ingestion's batches make Go collect without pause);
-// 1GiB when none is set.
-func TestGoMemoryLimit(t *testing.T) {
-	for _, c := range []struct {
-		limit string
-		want  int64
-	}{
-		{"", 1 << 30},
-		{"4GiB", 512 << 20},
-		{"16GB", 2e9},
-		{"8GiB", 1 << 30},
-		{"4GB", 512 << 20}, // an eighth would be 500MB
-		{"1GB", 512 << 20},
-		{"100MB", 512 << 20},
-	} {
-		if got := GoMemoryLimit(c.limit); got != c.want {
-			t.Errorf("GoMemoryLimit(%q) = %d, want %d", c.limit, got, c.want)
-		}
 	}
 }
 
