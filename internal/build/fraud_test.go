@@ -3,9 +3,12 @@ package build
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -123,49 +126,100 @@ t012,same,2026-11-01 11:00:00,4,1
 }
 
 // TestVelocityBuckets: the alerts join a transaction only with those of its
-// user in its bucket of time and the one before; over transactions crowded
-// on the buckets' edges (multiples of 61 s from the epoch, and 60 s apart,
-// to the microsecond), they are exactly what pairing every two transactions
-// of a user gives.
+// user in its bucket of time (the window plus a second, counted from the
+// epoch) and the one before; over transactions crowded on the buckets'
+// edges (to the microsecond, a window after an edge, same instants), they
+// are exactly what pairing every two transactions of a user gives, for the
+// shipped window and for others set in the model's vars: (none, a second,
+// fractional), before 1970 and in year 1, built in two arrivals.
 func TestVelocityBuckets(t *testing.T) {
-	rng := rand.New(rand.NewPCG(29, 61))
-	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Unix() / 61 * 61
-	var b strings.Builder
-	b.WriteString("transaction_id,session_id,user_id,amount,currency,status,transaction_timestamp\n")
-	for i := range 3000 {
-		at := time.Unix(base+61*rng.Int64N(40), 0).UTC()
-		switch rng.IntN(4) {
-		case 0: // on an edge
-		case 1: // a window after an edge, or one before
-			at = at.Add(time.Duration(rng.IntN(3)-1) * 60 * time.Second)
-		case 2: // a microsecond either side of an edge or of a window from it
-			at = at.Add(time.Duration(rng.IntN(2)*60)*time.Second + time.Duration(rng.IntN(3)-1)*time.Microsecond)
-		default:
-			at = at.Add(time.Duration(rng.IntN(61_000_000)) * time.Microsecond)
-		}
-		status := []string{"completed", "failed", "pending"}[rng.IntN(3)]
-		fmt.Fprintf(&b, "t%05d,s%d,u%d,10.00,USD,%s,%s\n", i, i, rng.IntN(8), status, at.Format("2006-01-02 15:04:05.000000"))
-	}
-	proj := velocityProject(t, nil)
-	testutil.WriteFile(t, filepath.Join(proj, "data", "bronze", "transactions", "part-000.csv"), b.String())
-	p := loadProject(t, proj, "", "")
-	mustBuild(t, p, Options{})
-	db, err := state.Open(context.Background(), p, state.ReadOnly)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	got := queryCSV(t, db, alertsQuery)
-	want := queryCSV(t, db, `SELECT t.transaction_id, t.user_id, t.transaction_timestamp,
-		       count(*)::INTEGER AS transactions_in_window, count(*) FILTER (WHERE w.status = 'failed')::INTEGER AS failed_in_window
-		FROM silver.transactions AS t JOIN silver.transactions AS w
-		  ON w.user_id = t.user_id AND w.transaction_timestamp BETWEEN t.transaction_timestamp - INTERVAL 60 SECOND AND t.transaction_timestamp
-		GROUP BY ALL HAVING count(*) > 3 ORDER BY transaction_id`)
-	if got != want {
-		t.Fatalf("alerts differ from every pair's count:\n%s", testutil.Diff("want", want, "got", got))
-	}
-	if n := strings.Count(got, "\n") - 1; n < 100 {
-		t.Fatalf("only %d alerts: the case does not test the edges", n)
+	for _, c := range []struct {
+		name      string
+		window    string // fraud_window_seconds as the header writes it
+		threshold int
+		around    time.Time
+	}{
+		{"shipped 60 s", "60", 3, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)},
+		{"no window, across 1970", "0", 1, time.Unix(0, 0).UTC()},
+		{"1 s, before 1970", "1", 1, time.Date(1901, 6, 1, 0, 0, 0, 0, time.UTC)},
+		{"59.5 s, year 1", "59.5", 2, time.Date(1, 1, 2, 0, 0, 0, 0, time.UTC)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			window, err := strconv.ParseFloat(c.window, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			winUS := int64(math.Round(window * 1e6))
+			bucketUS := winUS + 1e6
+			rng := rand.New(rand.NewPCG(29, 61))
+			first := int64(math.Floor(float64(c.around.UnixMicro())/float64(bucketUS))) - 100
+			const header = "transaction_id,session_id,user_id,amount,currency,status,transaction_timestamp\n"
+			files := []*strings.Builder{{}, {}}
+			var last int64
+			for i := range 3000 {
+				at := (first + rng.Int64N(200)) * bucketUS // on an edge
+				switch rng.IntN(5) {
+				case 1: // a window after an edge, or one before
+					at += int64(rng.IntN(3)-1) * winUS
+				case 2: // a microsecond either side of an edge or of a window from it
+					at += int64(rng.IntN(2))*winUS + int64(rng.IntN(3)-1)
+				case 3:
+					at += rng.Int64N(bucketUS)
+				case 4: // at the same instant as the one before
+					if i > 0 {
+						at = last
+					}
+				}
+				last = at
+				status := []string{"completed", "failed", "pending"}[rng.IntN(3)]
+				fmt.Fprintf(files[i%2], "t%05d,s%d,u%d,10.00,USD,%s,%s\n", i, i, rng.IntN(8), status,
+					time.UnixMicro(at).UTC().Format("2006-01-02 15:04:05.000000"))
+			}
+			proj := velocityProject(t, nil)
+			model := filepath.Join(proj, "models", "gold", "fraud_velocity_alerts.sql")
+			text, err := os.ReadFile(model)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sql := string(text)
+			for old, repl := range map[string]string{
+				"fraud_threshold: 3 ":       fmt.Sprintf("fraud_threshold: %d ", c.threshold),
+				"fraud_window_seconds: 60 ": "fraud_window_seconds: " + c.window + " ",
+				"range: {min: 4}":           fmt.Sprintf("range: {min: %d}", c.threshold+1),
+			} {
+				if !strings.Contains(sql, old) {
+					t.Fatalf("%s no longer holds %q", model, old)
+				}
+				sql = strings.Replace(sql, old, repl, 1)
+			}
+			testutil.WriteFile(t, model, sql)
+			p := loadProject(t, proj, "", "")
+			for k, f := range files {
+				testutil.WriteFile(t, filepath.Join(proj, "data", "bronze", "transactions", fmt.Sprintf("part-%03d.csv", k)), header+f.String())
+				mustBuild(t, p, Options{})
+			}
+			db, err := state.Open(context.Background(), p, state.ReadOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			got := queryCSV(t, db, alertsQuery)
+			want := queryCSV(t, db, fmt.Sprintf(`SELECT t.transaction_id, t.user_id, t.transaction_timestamp,
+				       count(*)::INTEGER AS transactions_in_window, count(*) FILTER (WHERE w.status = 'failed')::INTEGER AS failed_in_window
+				FROM silver.transactions AS t JOIN silver.transactions AS w
+				  ON w.user_id = t.user_id AND w.transaction_timestamp BETWEEN t.transaction_timestamp - to_seconds(%s) AND t.transaction_timestamp
+				GROUP BY ALL HAVING count(*) > %d ORDER BY transaction_id`, c.window, c.threshold))
+			if n := queryCSV(t, db, "SELECT count(*) AS n FROM silver.transactions"); n != "n\n3000\n" {
+				t.Fatalf("silver.transactions:\n%s", n)
+			}
+			t.Logf("%d alerts", strings.Count(got, "\n")-1)
+			if got != want {
+				t.Fatalf("alerts differ from every pair's count:\n%s", testutil.Diff("want", want, "got", got))
+			}
+			if n := strings.Count(got, "\n") - 1; n < 100 || n > 2900 {
+				t.Fatalf("%d alerts of 3000 transactions: the case does not test the edges", n)
+			}
+		})
 	}
 }
 
