@@ -24,10 +24,10 @@ type messages struct {
 	columns []string
 	// limit is the batch's size in bytes of values, which its text is
 	// made room for at once: a buffer grown by doubling would hold up to
-	// twice the batch, and copy it, under Go's memory limit (elt sets
-	// 256 MB, and a batch loads while the next is gathered); at 2M
-	// messages Go collected its garbage about 200 times so, and ingestion
-	// took 11-12 s instead of 6-7.
+	// twice the batch, and copy it, under Go's memory limit (elt set
+	// 256 MB then, 384 MB now, and a batch loads while the next is
+	// gathered); at 2M messages Go collected its garbage about 200 times
+	// so, and ingestion took 11-12 s instead of 6-7.
 	limit int
 	text  []byte // the values, one after another, never changed once batched
 	parts []part
