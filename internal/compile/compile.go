@@ -164,8 +164,10 @@ func SQLError(path, text string, prefix int, err error) error {
 
 // memoryHint follows DuckDB running out of memory in a model: what in
 // elt.yaml gives it more, since DuckDB's own advice is in SET statements.
-const memoryHint = "raise duckdb.memory_limit in elt.yaml (or in its targets:), or lower duckdb.threads; " +
-	"DuckDB is given three quarters of memory_limit (all of it up to 128MB; 80% of the machine's memory when it is not set), the rest is left to the process around it"
+// Its figures are state's share of memory_limit.
+var memoryHint = fmt.Sprintf("raise duckdb.memory_limit in elt.yaml (or in its targets:), or lower duckdb.threads; "+
+	"DuckDB is given %.0f%% of memory_limit (all of it up to %dMB; 80%% of the machine's memory when it is not set), the rest is left to the process around it",
+	state.BufferShare*100, state.WholeBelow/1000/1000)
 
 // Comment is one COMMENT ON statement of a model: its description, or a
 // column's (Column names it).
