@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,11 +19,13 @@ import (
 	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/ingest/discover"
 	"github.com/digitalservices/elt/internal/ingest/read"
+	"github.com/digitalservices/elt/internal/ingest/rules"
 	"github.com/digitalservices/elt/internal/lake"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
+	"github.com/digitalservices/elt/internal/warehouse/frame"
 )
 
 // Source is a bronze folder and how to read it: its declaration in
@@ -176,11 +179,11 @@ func Prepare(ctx context.Context, tx warehouse.Querier, src Source) error {
 // Macros creates, on the connection, the macros that hold the field rules
 // (elt_ts_text is the contract's timestamp rule, for one).
 func Macros(ctx context.Context, q warehouse.Querier) error {
-	var macros strings.Builder
-	if err := macrosSQL.Execute(&macros, read.JSONTypes); err != nil {
+	macros, err := rules.Macros()
+	if err != nil {
 		return err
 	}
-	if _, err := q.ExecContext(ctx, macros.String()); err != nil {
+	if _, err := q.ExecContext(ctx, macros); err != nil {
 		return fmt.Errorf("create ingestion macros: %w", err)
 	}
 	return nil
@@ -212,28 +215,6 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 	if o.BatchBytes <= 0 {
 		o.BatchBytes = 64 << 20
 	}
-	var batch []part
-	var size int64
-	// The first batches are smaller (a piece, then twice as much each time,
-	// up to BatchBytes): DuckDB starts loading while Go reads the rest,
-	// where it would otherwise wait for a whole batch with a core idle.
-	target := min(int64(read.ChunkBytes), o.BatchBytes)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		n, q, err := loadBatch(ctx, tx, src, batch, Extra{}, o)
-		res.Records += n
-		res.Quarantined += q
-		for _, p := range batch {
-			if p.local != "" {
-				os.Remove(p.local) // loaded: DuckDB has read it
-			}
-		}
-		batch, size = batch[:0], 0
-		target = min(2*target, o.BatchBytes)
-		return err
-	}
 	// Files that look new or different are read, hashed and prepared in
 	// parallel (at most workers at a time, each at most one piece ahead),
 	// and loaded in order, a piece at a time.
@@ -264,16 +245,16 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 		}
 	}
 	// Each reader holds at most one piece ready. One reader at a time (a
-	// local source on up to 3 Go processors) may prepare up to a batch of pieces
-	// beyond the batch being loaded instead (a token each, taken when a
-	// piece is made and given back when it joins a batch), so DuckDB finds
-	// the next batch ready when it is done with one, and Go's memory stays
-	// bounded. (Readers in parallel could then hold every token while the
-	// file loaded next waits for one.)
+	// local source on up to 3 Go processors) may instead read ahead as many
+	// pieces as two batches hold (a token each, taken when a piece is made
+	// and given back when DuckDB is done with its records, or at once when
+	// it has none): DuckDB loads one batch while the next is read and laid
+	// out, and Go's memory stays bounded. (Readers in parallel could then
+	// hold every token while the file loaded next waits for one.)
 	ahead := 1
 	var tokens chan struct{}
 	if workers == 1 {
-		ahead = max(1, int(o.BatchBytes/int64(read.ChunkBytes)))
+		ahead = 2 * max(1, int(o.BatchBytes/int64(read.ChunkBytes)))
 		tokens = make(chan struct{}, ahead)
 	}
 	results := make([]chan read.Piece, len(todo))
@@ -347,94 +328,371 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 		}
 		return nil
 	})
-	var before int64         // bytes of the files taken whole
-	var waited time.Duration // for the readers
-	for i, f := range todo {
-		var records, taken int64
-		var sha, local string
-		for sha == "" {
-			var p read.Piece
-			t0 := time.Now()
-			select {
-			case p = <-results[i]:
-				waited += time.Since(t0)
-				if tokens != nil {
-					<-tokens
-				}
-			case <-ctx.Done():
-				return res, ctx.Err()
-			}
-			if p.Local != "" {
-				local = p.Local
-			}
-			if p.Err != nil {
-				return res, p.Err
-			}
-			sha = p.SHA
-			taken += p.Size
-			if sha != "" {
-				taken = f.Size // whole (its size when listed, which the pieces pass if it grew since)
-			}
-			prog.Bytes = before + min(taken, f.Size)
-			if p.Records != nil {
-				records += int64(p.Records.Len())
-				prog.Records += int64(p.Records.Len())
-			}
-			if o.Progress != nil {
-				o.Progress(prog)
-			}
-			if p.Records == nil {
-				continue
-			}
-			batch = append(batch, part{File: f, recs: p.Records})
-			size += p.Size
-			if size >= target {
-				if err := flush(); err != nil {
-					return res, err
-				}
-			}
-		}
-		before += f.Size
-		if k, ok := seen[f.Rel]; ok {
-			if k.SHA256 != sha {
-				return res, &ChangedError{File: f.Rel, Was: k.SHA256, Now: sha}
-			}
-			// Touched or copied, not changed: remember how it looks now.
-			if err := src.books().Relook(ctx, tx, src.Name, f.Rel, f.Look); err != nil {
-				return res, err
-			}
-			continue
-		}
-		if p, ok := o.Previous[f.Rel]; ok && p.SHA256 != sha {
-			res.Changed = append(res.Changed, f.Rel)
-		}
-		res.Files++
-		ingested := state.Ingested{File: f.Rel, Look: f.Look, SHA256: sha, Records: records}
-		if src.Format == contract.Parquet {
-			// DuckDB reads it, and counts its records when it does.
-			batch = append(batch, part{File: f, parquet: &ingested, local: local})
-			size += f.Size
-		} else if err := src.books().RecordFile(ctx, tx, src.Name, o.RunID, ingested); err != nil {
-			return res, err
-		}
-		if size >= target {
-			if err := flush(); err != nil {
-				return res, err
-			}
-		}
-	}
-	err := flush()
+	f := &feeder{ctx: ctx, src: src, o: o, todo: todo, results: results, tokens: tokens, seen: seen, res: &res, prog: prog,
+		target: min(int64(read.ChunkBytes), o.BatchBytes)}
+	err := f.load(tx)
 	if o.Trace != nil {
-		fmt.Fprintf(o.Trace, "trace: %6.2fs  ingest %s: waited for Go to read the files\n", waited.Seconds(), src.Name)
+		fmt.Fprintf(o.Trace, "trace: %6.2fs  ingest %s: waited for Go to read the files\n", f.waited.Seconds(), src.Name)
 	}
 	return res, err
+}
+
+// A feeder takes the pieces the readers emit, in file order, into batches
+// to load, and notes what the manifest records of each file taken, written
+// between two statements (books). The first batches are smaller (a piece,
+// then twice as much each time, up to BatchBytes): DuckDB starts loading
+// while Go reads the rest, where it would otherwise wait for a whole batch
+// with a core idle.
+type feeder struct {
+	ctx     context.Context
+	src     Source
+	o       Options
+	todo    []discover.File
+	results []chan read.Piece
+	tokens  chan struct{}
+	seen    state.Manifest
+	res     *Result
+
+	i              int    // the file being taken
+	records, taken int64  // of file i so far
+	local          string // file i's downloaded copy
+	before         int64  // bytes of the files taken whole
+	batch          []part
+	size, target   int64
+	prog           Progress
+	waited         time.Duration // DuckDB's, for the readers
+	books          []func(warehouse.Querier) error
+}
+
+// next returns the next batch, nil once every file is taken.
+func (f *feeder) next() ([]part, error) {
+	for f.i < len(f.todo) {
+		file := f.todo[f.i]
+		var p read.Piece
+		select {
+		case p = <-f.results[f.i]:
+			if f.tokens != nil && p.Records == nil {
+				<-f.tokens // nothing to hold
+			}
+		case <-f.ctx.Done():
+			return nil, f.ctx.Err()
+		}
+		if p.Local != "" {
+			f.local = p.Local
+		}
+		if p.Err != nil {
+			return nil, p.Err
+		}
+		f.taken += p.Size
+		if p.SHA != "" {
+			f.taken = file.Size // whole (its size when listed, which the pieces pass if it grew since)
+		}
+		f.prog.Bytes = f.before + min(f.taken, file.Size)
+		if p.Records != nil {
+			f.records += int64(p.Records.Len())
+			f.prog.Records += int64(p.Records.Len())
+			f.batch = append(f.batch, part{File: file, recs: p.Records, at: f.i, token: f.tokens != nil})
+			f.size += p.Size
+		}
+		if f.o.Progress != nil {
+			f.o.Progress(f.prog)
+		}
+		if p.SHA != "" {
+			if err := f.finish(file, p.SHA); err != nil {
+				return nil, err
+			}
+		}
+		// A batch holds at most half the tokens, so that the next can be
+		// made while it loads.
+		if f.size >= f.target || (f.tokens != nil && 2*len(f.batch) >= cap(f.tokens)) {
+			return f.cut(), nil
+		}
+	}
+	return f.cut(), nil
+}
+
+// release gives back the tokens of a batch DuckDB is done with.
+func (f *feeder) release(b []part) {
+	for _, p := range b {
+		if p.token {
+			<-f.tokens
+		}
+	}
+}
+
+// finish notes what to record of a file taken whole, whose content is sha.
+func (f *feeder) finish(file discover.File, sha string) error {
+	src, ctx := f.src, f.ctx
+	records, local := f.records, f.local
+	f.i, f.records, f.taken, f.local = f.i+1, 0, 0, ""
+	f.before += file.Size
+	if k, ok := f.seen[file.Rel]; ok {
+		if k.SHA256 != sha {
+			return &ChangedError{File: file.Rel, Was: k.SHA256, Now: sha}
+		}
+		// Touched or copied, not changed: remember how it looks now.
+		f.books = append(f.books, func(q warehouse.Querier) error { return src.books().Relook(ctx, q, src.Name, file.Rel, file.Look) })
+		return nil
+	}
+	if p, ok := f.o.Previous[file.Rel]; ok && p.SHA256 != sha {
+		f.res.Changed = append(f.res.Changed, file.Rel)
+	}
+	f.res.Files++
+	ingested := state.Ingested{File: file.Rel, Look: file.Look, SHA256: sha, Records: records}
+	if src.Format == contract.Parquet {
+		// DuckDB reads it, and counts its records when it does.
+		f.batch = append(f.batch, part{File: file, parquet: &ingested, local: local, at: f.i - 1})
+		f.size += file.Size
+		return nil
+	}
+	f.books = append(f.books, func(q warehouse.Querier) error { return src.books().RecordFile(ctx, q, src.Name, f.o.RunID, ingested) })
+	return nil
+}
+
+// cut ends the batch being made and returns it (nil when empty).
+func (f *feeder) cut() []part {
+	b := f.batch
+	if len(b) == 0 {
+		return nil
+	}
+	f.batch, f.size = nil, 0
+	f.target = min(2*f.target, f.o.BatchBytes)
+	return b
+}
+
+// record writes what the files taken so far left for the manifest.
+func (f *feeder) record(tx warehouse.Querier) error {
+	for _, b := range f.books {
+		if err := b(tx); err != nil {
+			return err
+		}
+	}
+	f.books = f.books[:0]
+	return nil
+}
+
+// load loads every batch the feeder takes: a Parquet source's a batch at
+// a time (DuckDB reads each file), records many batches a statement
+// (stream).
+func (f *feeder) load(tx warehouse.Querier) error {
+	var carry []part
+	for {
+		batch, err := carry, error(nil)
+		if batch == nil {
+			t0 := time.Now()
+			batch, err = f.next()
+			f.waited += time.Since(t0)
+			if err != nil {
+				return err
+			}
+		}
+		carry = nil
+		if err := f.record(tx); err != nil {
+			return err
+		}
+		if batch == nil {
+			return nil
+		}
+		var n, q int64
+		if f.src.Format == contract.Parquet {
+			n, q, err = loadBatch(f.ctx, tx, f.src, batch, Extra{}, f.o)
+			for _, p := range batch {
+				if p.local != "" {
+					os.Remove(p.local) // loaded: DuckDB has read it
+				}
+			}
+		} else {
+			n, q, carry, err = f.stream(tx, batch)
+		}
+		f.res.Records += n
+		f.res.Quarantined += q
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// What one statement of stream loads at most: files (their names are a
+// list in its SQL) and records set aside (their raw text is held until
+// the statement ends). Variables, for tests.
+var (
+	streamFiles   = 1000
+	streamRejects = 100_000
+)
+
+// stream loads first and the batches the feeder takes after it in one
+// statement, as long as their files fit its list and it has set aside
+// fewer than streamRejects records; the batch after the one DuckDB reads is
+// taken and laid out meanwhile. It returns the records loaded, those
+// quarantined, and a batch taken but left for the next statement. One
+// statement rather than one a batch is what lets DuckDB write bronze in
+// whole row groups (design/performance.md).
+func (f *feeder) stream(tx warehouse.Querier, first []part) (records, quarantined int64, carry []part, err error) {
+	base := first[0].at
+	end := min(len(f.todo), max(base+streamFiles, first[len(first)-1].at+1))
+	names := make([]string, end-base)
+	for i := range names {
+		names[i] = f.todo[base+i].Rel
+	}
+	layout := func(b []part) (*frame.Frame, error) {
+		recs, at := make([]*read.Records, len(b)), make([]int, len(b))
+		for i, p := range b {
+			recs[i], at[i] = p.recs, p.at-base+1
+		}
+		return read.Frame(recs, at, len(f.src.Fields))
+	}
+	fr, err := layout(first)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	live := &liveRecords{byFile: map[string][]*read.Records{}}
+	id, taken, release := warehouse.CollectRejects(live.raw)
+	defer release()
+	// What DuckDB's threads and this goroutine share (the feeder too: the
+	// statement's end, then mu, order what the scan did before what follows).
+	var mu sync.Mutex
+	batches := map[*frame.Frame][]part{}
+	use := func(b []part, fr *frame.Frame) *frame.Frame {
+		live.add(b)
+		batches[fr] = b
+		for _, p := range b {
+			records += int64(p.recs.Len())
+		}
+		return fr
+	}
+	type ahead struct {
+		b   []part
+		fr  *frame.Frame // nil when b is beyond the list
+		err error
+	}
+	pending, waiting := make(chan ahead, 1), false
+	fetch := func() {
+		waiting = true
+		go func() {
+			b, err := f.next()
+			a := ahead{b: b, err: err}
+			if err == nil && b != nil && b[len(b)-1].at < end {
+				a.fr, a.err = layout(b)
+			}
+			pending <- a
+		}()
+	}
+	receive := func() ahead {
+		t0 := time.Now()
+		a := <-pending
+		f.waited += time.Since(t0)
+		waiting = false
+		return a
+	}
+	defer func() {
+		if waiting { // taken for this statement, which ended first: the next's
+			if a := receive(); err == nil && a.err != nil {
+				err = a.err
+			} else if err == nil {
+				carry = a.b
+			}
+		}
+	}()
+	use(first, fr)
+	fetch()
+	var stop error // what ended the stream, in Go's words rather than DuckDB's
+	sid, unshare := frame.ShareStream(fr, frame.Stream{
+		Next: func() (*frame.Frame, error) {
+			if len(taken()) >= streamRejects {
+				return nil, nil
+			}
+			a := receive() // not under mu: Done gives back what the readers wait for
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case a.err != nil:
+				stop = a.err
+				return nil, a.err
+			case a.fr == nil:
+				carry = a.b // beyond the list, or nil: all taken
+				return nil, nil
+			}
+			fetch()
+			return use(a.b, a.fr), nil
+		},
+		Done: func(fr *frame.Frame) {
+			mu.Lock()
+			defer mu.Unlock()
+			live.drop(batches[fr])
+			f.release(batches[fr])
+			delete(batches, fr)
+		},
+	})
+	defer unshare()
+	_, err = insert(f.ctx, tx, f.src, read.View(sid, names, len(f.src.Fields)), id, f.o)
+	mu.Lock()
+	defer mu.Unlock()
+	for _, b := range batches { // the scan did not get past them (it failed)
+		f.release(b)
+	}
+	if stop != nil {
+		err = stop
+	}
+	if err != nil {
+		return records, 0, nil, err
+	}
+	rejected := taken()
+	for _, r := range rejected {
+		if !r.Raw.Valid {
+			return records, 0, nil, fmt.Errorf("ingest %s: the text of %s line %d was let go before DuckDB set the record aside: please report this", f.src.Name, r.File, r.Line)
+		}
+	}
+	if err := quarantine(f.ctx, tx, f.src, nil, rejected, f.o.RunID); err != nil {
+		return records, 0, nil, err
+	}
+	return records, int64(len(rejected)), carry, nil
+}
+
+// liveRecords are the records of the batches a statement has not finished
+// with, by file, for the raw text of those it sets aside.
+type liveRecords struct {
+	mu     sync.Mutex
+	byFile map[string][]*read.Records
+}
+
+func (l *liveRecords) add(b []part) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, p := range b {
+		l.byFile[p.Rel] = append(l.byFile[p.Rel], p.recs)
+	}
+}
+
+func (l *liveRecords) drop(b []part) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, p := range b {
+		rest := slices.DeleteFunc(l.byFile[p.Rel], func(r *read.Records) bool { return r == p.recs })
+		if len(rest) == 0 {
+			delete(l.byFile, p.Rel)
+		} else {
+			l.byFile[p.Rel] = rest
+		}
+	}
+}
+
+// raw is the text of the record at line of file, if a live batch holds it.
+func (l *liveRecords) raw(file string, line int64) (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, r := range l.byFile[file] {
+		if k, ok := r.Find(line); ok {
+			return r.Raw(k), true
+		}
+	}
+	return "", false
 }
 
 // Extra are columns of a batch's frame beside its records' fields, a
 // value per record (read.Frame), and the SQL that reads them in
 // elt_records (read.View): a Kafka message's key, partition and timestamp.
 type Extra struct {
-	Cols []*warehouse.Column
+	Cols []*frame.Column
 	SQL  []string
 }
 
@@ -457,6 +715,8 @@ type part struct {
 	recs    *read.Records
 	parquet *state.Ingested
 	local   string // a Parquet object's downloaded copy
+	at      int    // the file's place in the files read
+	token   bool   // holds a token of the readers' (Ingest)
 }
 
 // loadBatch loads a batch of parts of files: their records as the view
@@ -466,42 +726,9 @@ type part struct {
 // and Parquet files into the manifest (Ingest records the others, whose
 // records Go counted).
 func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []part, x Extra, o Options) (records, quarantined int64, err error) {
-	run := func(q string) (rows int64, err error) {
-		t0 := time.Now()
-		res, err := tx.ExecContext(ctx, q)
-		if err != nil {
-			return 0, fmt.Errorf("ingest %s: %w", src.Name, err)
-		}
-		if o.Trace != nil {
-			fmt.Fprintf(o.Trace, "trace: %6.2fs  ingest %s: %.60s\n", time.Since(t0).Seconds(), src.Name, strings.Join(strings.Fields(q), " "))
-		}
-		return res.RowsAffected()
-	}
-	id, taken, release := warehouse.CollectRejects()
+	id, taken, release := warehouse.CollectRejects(nil)
 	defer release()
-	// load returns the good records it wrote to bronze.
-	load := func(view string) (int64, error) {
-		// The view reads the frame or the file, so it goes before they do,
-		// and the next view can take its name.
-		defer tx.ExecContext(ctx, "DROP VIEW IF EXISTS elt_records")
-		if _, err := run(view); err != nil {
-			return 0, err
-		}
-		// DuckDB cannot keep the order of rows from elt_frame (a table
-		// function of Go's) but on one thread, so the rules would run on
-		// one; bronze rows carry their file and line, and may come in any
-		// order (measured at 2M events: 3.8 s against 5.9 s over all
-		// batches). Insertion order is back on at once: the caller puts it
-		// back if this fails midway.
-		if err := warehouse.KeepInsertionOrder(ctx, tx, false); err != nil {
-			return 0, err
-		}
-		n, err := run(loadSQL(src, o.RunID, id))
-		if err != nil {
-			return 0, err
-		}
-		return n, warehouse.KeepInsertionOrder(ctx, tx, true)
-	}
+	load := func(view string) (int64, error) { return insert(ctx, tx, src, view, id, o) }
 	good := map[string]int64{} // Parquet: the good records of each file
 	if src.Format == contract.Parquet {
 		for _, p := range batch {
@@ -519,11 +746,11 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 		for i, f := range batch {
 			recs[i], files[i] = f.recs, f.Rel
 		}
-		fr, err := read.Frame(recs, len(src.Fields), x.Cols...)
+		fr, err := read.Frame(recs, nil, len(src.Fields), x.Cols...)
 		if err != nil {
 			return 0, 0, err
 		}
-		fid, unshare := warehouse.Share(fr)
+		fid, unshare := frame.Share(fr)
 		_, err = load(read.View(fid, files, len(src.Fields), x.SQL...))
 		unshare()
 		if err != nil {
@@ -544,6 +771,42 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 		}
 	}
 	return records, int64(len(rejected)), nil
+}
+
+// insert runs the rules over the records of view (which defines
+// elt_records), the good ones into bronze and the others to the collection
+// rejects, and returns the good ones. The view goes after, so the next can
+// take its name.
+func insert(ctx context.Context, tx warehouse.Querier, src Source, view string, rejects int64, o Options) (int64, error) {
+	run := func(q string) (rows int64, err error) {
+		t0 := time.Now()
+		res, err := tx.ExecContext(ctx, q)
+		if err != nil {
+			return 0, fmt.Errorf("ingest %s: %w", src.Name, err)
+		}
+		if o.Trace != nil {
+			fmt.Fprintf(o.Trace, "trace: %6.2fs  ingest %s: %.60s\n", time.Since(t0).Seconds(), src.Name, strings.Join(strings.Fields(q), " "))
+		}
+		return res.RowsAffected()
+	}
+	defer tx.ExecContext(ctx, "DROP VIEW IF EXISTS elt_records")
+	if _, err := run(view); err != nil {
+		return 0, err
+	}
+	// DuckDB cannot keep the order of rows from elt_frame (a table
+	// function of Go's) but on one thread, so the rules would run on
+	// one; bronze rows carry their file and line, and may come in any
+	// order (measured at 2M events: 3.8 s against 5.9 s over all
+	// batches). Insertion order is back on at once: the caller puts it
+	// back if this fails midway.
+	if err := warehouse.KeepInsertionOrder(ctx, tx, false); err != nil {
+		return 0, err
+	}
+	n, err := run(rules.Insert(src.Source, src.Table(), o.RunID, rejects))
+	if err != nil {
+		return 0, err
+	}
+	return n, warehouse.KeepInsertionOrder(ctx, tx, true)
 }
 
 // recordParquet adds a batch's Parquet files to the manifest, with the
@@ -596,7 +859,7 @@ func quarantine(ctx context.Context, tx warehouse.Querier, src Source, batch []p
 		}
 	}
 	n := len(rejected)
-	file, line, reason, raw := warehouse.TextColumn("_file", n), warehouse.IntColumn("_line", n), warehouse.TextColumn("_reason", n), warehouse.TextColumn("_raw", n)
+	file, line, reason, raw := frame.TextColumn("_file", n), frame.IntColumn("_line", n), frame.TextColumn("_reason", n), frame.TextColumn("_raw", n)
 	for _, r := range rejected {
 		file.AddString(r.File)
 		line.AddInt(r.Line)
@@ -607,11 +870,11 @@ func quarantine(ctx context.Context, tx warehouse.Querier, src Source, batch []p
 			raw.AddNull()
 		}
 	}
-	fr, err := warehouse.NewFrame(file, line, reason, raw)
+	fr, err := frame.New(file, line, reason, raw)
 	if err != nil {
 		return err
 	}
-	id, unshare := warehouse.Share(fr)
+	id, unshare := frame.Share(fr)
 	defer unshare()
 	return src.books().Quarantine(ctx, tx, src.Name, runID, fmt.Sprintf("elt_frame(%d)", id))
 }

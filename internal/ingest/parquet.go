@@ -18,7 +18,7 @@ import (
 // until it ends, so a table a batch would hold every record of every batch
 // until the commit (10M events in 16 files: 3.8 GB peak RSS). A record's
 // line is its 1-based row number in the file. Its raw text is the row as
-// JSON, but _raw is the row as a struct, which costs nothing until loadSQL
+// JSON, but _raw is the row as a struct, which costs nothing until rules.Insert
 // turns a rejected record's into JSON (over 10M rows, JSON for every row
 // took 1.63 s, a struct 0.32 s); a file at a time, because files may have
 // different columns, and a UNION ALL cannot join structs of different

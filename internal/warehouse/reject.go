@@ -29,6 +29,7 @@ var (
 type rejectSink struct {
 	mu   sync.Mutex
 	rows []Rejected
+	raw  func(file string, line int64) (string, bool)
 }
 
 // CollectRejects opens a collection that `elt_reject(id, file, line,
@@ -37,10 +38,11 @@ type rejectSink struct {
 // keeps the good rows and hands the others to Go. (A table of all rows with
 // their reasons, made and dropped batch after batch, stays in memory until
 // the build's transaction ends: DuckDB keeps what a transaction dropped for
-// its rollback.) taken returns what was collected; release closes it.
-func CollectRejects() (id int64, taken func() []Rejected, release func()) {
+// its rollback.) raw, when set, gives the raw text of a record given
+// none, as it is rejected. taken returns what was collected; release closes it.
+func CollectRejects(raw func(file string, line int64) (string, bool)) (id int64, taken func() []Rejected, release func()) {
 	id = nextReject.Add(1)
-	s := &rejectSink{}
+	s := &rejectSink{raw: raw}
 	rejects.Store(id, s)
 	return id, func() []Rejected {
 			s.mu.Lock()
@@ -83,10 +85,12 @@ func (rejectFunc) Executor() duckdb.ScalarFuncExecutor {
 		r := Rejected{Reason: reason}
 		r.File, _ = v[1].(string)
 		r.Line, _ = v[2].(int64)
+		sink := s.(*rejectSink)
 		if raw, ok := v[4].(string); ok {
 			r.Raw = sql.NullString{String: raw, Valid: true}
+		} else if sink.raw != nil {
+			r.Raw.String, r.Raw.Valid = sink.raw(r.File, r.Line)
 		}
-		sink := s.(*rejectSink)
 		sink.mu.Lock()
 		sink.rows = append(sink.rows, r)
 		sink.mu.Unlock()

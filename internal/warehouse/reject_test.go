@@ -13,7 +13,7 @@ import (
 // unknown collection is an error.
 func TestRejects(t *testing.T) {
 	db := memoryDB(t)
-	id, taken, release := CollectRejects()
+	id, taken, release := CollectRejects(nil)
 	defer release()
 	if _, err := db.Exec(`CREATE TABLE kept AS SELECT i FROM (
 		SELECT i, 'f' || (i % 3) AS file, CASE WHEN i % 1000 = 7 THEN 'bad_' || i END AS reason, CASE WHEN i % 2000 <> 7 THEN 'raw ' || i END AS raw

@@ -27,6 +27,7 @@ import (
 
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/sqlname"
+	"github.com/digitalservices/elt/internal/warehouse/frame"
 )
 
 // Options are the engine settings taken from elt.yaml.
@@ -208,7 +209,7 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 		return nil, friendly(path, err)
 	}
 	if !o.ReadOnly {
-		for _, register := range []func(context.Context, *sql.DB) error{registerFrames, registerRejects} {
+		for _, register := range []func(context.Context, *sql.DB) error{frame.Register, registerRejects} {
 			if err := register(ctx, db); err != nil {
 				db.Close()
 				return nil, err

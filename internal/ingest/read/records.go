@@ -9,10 +9,11 @@ package read
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/digitalservices/elt/internal/sqlname"
-	"github.com/digitalservices/elt/internal/warehouse"
+	"github.com/digitalservices/elt/internal/warehouse/frame"
 )
 
 // Kinds of a field's value in a record, as Go read it. The rules test a
@@ -136,23 +137,23 @@ func (r *Records) Raw(k int) string { return r.str(r.raw[k]) }
 const kindsPerColumn = 16
 
 // Frame lays a batch's records out for elt_frame: _fi (the file's 1-based
-// place in the batch), _line, _bad, the fields' kinds packed into _k0, _k1…,
+// place in the batch, or at[i] for batch[i] when at is given), _line, _bad, the fields' kinds packed into _k0, _k1…,
 // and their texts _v1, _v2…; then the extra columns the caller filled, a
 // value per record in batch order (a Kafka message's key, partition and
 // timestamp).
-func Frame(batch []*Records, fields int, extra ...*warehouse.Column) (*warehouse.Frame, error) {
+func Frame(batch []*Records, at []int, fields int, extra ...*frame.Column) (*frame.Frame, error) {
 	n := 0
 	for _, r := range batch {
 		n += r.Len()
 	}
-	fi, line, bad := warehouse.IntColumn("_fi", n), warehouse.IntColumn("_line", n), warehouse.IntColumn("_bad", n)
-	packed := make([]*warehouse.Column, (fields+kindsPerColumn-1)/kindsPerColumn)
+	fi, line, bad := frame.IntColumn("_fi", n), frame.IntColumn("_line", n), frame.IntColumn("_bad", n)
+	packed := make([]*frame.Column, (fields+kindsPerColumn-1)/kindsPerColumn)
 	for j := range packed {
-		packed[j] = warehouse.IntColumn(fmt.Sprintf("_k%d", j), n)
+		packed[j] = frame.IntColumn(fmt.Sprintf("_k%d", j), n)
 	}
-	vals := make([]*warehouse.Column, fields)
+	vals := make([]*frame.Column, fields)
 	for i := range vals {
-		vals[i] = warehouse.TextColumn(fmt.Sprintf("_v%d", i+1), n)
+		vals[i] = frame.TextColumn(fmt.Sprintf("_v%d", i+1), n)
 	}
 	for f, r := range batch {
 		srcs := make([][2]uint32, len(vals)) // the file's text and alt strings, per column
@@ -160,8 +161,12 @@ func Frame(batch []*Records, fields int, extra ...*warehouse.Column) (*warehouse
 		for i, col := range vals {
 			srcs[i] = [2]uint32{col.AddSource(r.text), col.AddSource(alt)}
 		}
+		place := f + 1
+		if at != nil {
+			place = at[f]
+		}
 		for k := range r.line {
-			fi.AddInt(int64(f + 1))
+			fi.AddInt(int64(place))
 			line.AddInt(r.line[k])
 			bad.AddInt(int64(r.bad[k]))
 			for j, col := range packed {
@@ -185,7 +190,7 @@ func Frame(batch []*Records, fields int, extra ...*warehouse.Column) (*warehouse
 			}
 		}
 	}
-	return warehouse.NewFrame(append(append(append([]*warehouse.Column{fi, line, bad}, packed...), vals...), extra...)...)
+	return frame.New(append(append(append([]*frame.Column{fi, line, bad}, packed...), vals...), extra...)...)
 }
 
 // View is the SQL of elt_records over a frame of a batch's records
@@ -217,3 +222,6 @@ func View(id int64, files []string, fields int, extra ...string) string {
 	cols = append(cols, extra...)
 	return fmt.Sprintf("CREATE OR REPLACE TEMP VIEW elt_records AS SELECT %s FROM elt_frame(%d)", strings.Join(cols, ", "), id)
 }
+
+// Find is the place of the record at line, if the records hold it.
+func (r *Records) Find(line int64) (int, bool) { return slices.BinarySearch(r.line, line) }

@@ -10,7 +10,7 @@ import (
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/ingest/read"
 	"github.com/digitalservices/elt/internal/stream"
-	"github.com/digitalservices/elt/internal/warehouse"
+	"github.com/digitalservices/elt/internal/warehouse/frame"
 )
 
 // messages gathers a batch's messages: each value is one record, checked
@@ -115,7 +115,7 @@ func (m *messages) add(r stream.Record) {
 // batch is the gathered messages as records, a part per partition named
 // by file, with the frame's Kafka columns; it empties m.
 func (m *messages) batch(file func(int32) string) ([]*read.Records, []string, ingest.Extra) {
-	key, partition, ts := warehouse.TextColumn("_kkey", m.n), warehouse.IntColumn("_kpart", m.n), warehouse.IntColumn("_kts", m.n)
+	key, partition, ts := frame.TextColumn("_kkey", m.n), frame.IntColumn("_kpart", m.n), frame.IntColumn("_kts", m.n)
 	var recs []*read.Records
 	var files []string
 	// The records' text is the batch's, shared without a copy: the next
@@ -138,7 +138,7 @@ func (m *messages) batch(file func(int32) string) ([]*read.Records, []string, in
 	}
 	m.text, m.parts, m.size, m.n = nil, nil, 0, 0
 	return recs, files, ingest.Extra{
-		Cols: []*warehouse.Column{key, partition, ts},
+		Cols: []*frame.Column{key, partition, ts},
 		SQL:  []string{"_kkey AS _kafka_key", "_kpart::INTEGER AS _kafka_partition", "epoch_ms(_kts) AS _kafka_timestamp"},
 	}
 }

@@ -1,4 +1,4 @@
-package warehouse
+package frame_test
 
 import (
 	"context"
@@ -7,7 +7,22 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/digitalservices/elt/internal/warehouse"
+	"github.com/digitalservices/elt/internal/warehouse/frame"
 )
+
+// memoryDB opens an in-memory warehouse (which registers elt_frame) on
+// two threads, closed when the test ends.
+func memoryDB(t *testing.T) *warehouse.DB {
+	t.Helper()
+	db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
 
 // TestFrame: a frame reads back as it was built, whole or a few columns
 // at a time, over more rows than one chunk holds, inside a transaction on
@@ -16,7 +31,7 @@ func TestFrame(t *testing.T) {
 	ctx := context.Background()
 	db := memoryDB(t)
 	const rows = 5000
-	n, word := IntColumn("n", rows), TextColumn("word", rows)
+	n, word := frame.IntColumn("n", rows), frame.TextColumn("word", rows)
 	src := word.AddSource("alpha beta gamma")
 	for i := range rows {
 		n.AddInt(int64(i))
@@ -31,11 +46,11 @@ func TestFrame(t *testing.T) {
 			word.AddSpan(src, 0, 0)
 		}
 	}
-	fr, err := NewFrame(n, word)
+	fr, err := frame.New(n, word)
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, unshare := Share(fr)
+	id, unshare := frame.Share(fr)
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +95,7 @@ func TestFrame(t *testing.T) {
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("SELECT * FROM elt_frame(%d)", id)); err == nil {
 		t.Error("an unshared frame read without error")
 	}
-	if _, err := NewFrame(n, IntColumn("short", 0)); err == nil {
+	if _, err := frame.New(n, frame.IntColumn("short", 0)); err == nil {
 		t.Error("columns of different lengths made a frame")
 	}
 }
@@ -110,7 +125,7 @@ func TestFrameValues(t *testing.T) {
 		{"many chunks, no NULL", 10*chunk + 1, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			n, word, own := IntColumn("n", tc.rows), TextColumn("word", tc.rows), TextColumn("own", tc.rows)
+			n, word, own := frame.IntColumn("n", tc.rows), frame.TextColumn("word", tc.rows), frame.TextColumn("own", tc.rows)
 			shared := word.AddSource(strings.Join(texts, ""))
 			type row struct {
 				n    sql.NullInt64
@@ -136,11 +151,11 @@ func TestFrameValues(t *testing.T) {
 					want[i].own = sql.NullString{String: fmt.Sprint(v, i), Valid: true}
 				}
 			}
-			fr, err := NewFrame(n, word, own)
+			fr, err := frame.New(n, word, own)
 			if err != nil {
 				t.Fatal(err)
 			}
-			id, unshare := Share(fr)
+			id, unshare := frame.Share(fr)
 			defer unshare()
 			// Row numbers come from n (unique) where it is not NULL, so that
 			// the scan's order does not matter.

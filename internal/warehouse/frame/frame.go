@@ -1,9 +1,13 @@
-package warehouse
+// Package frame owns the rows Go prepares for DuckDB to read in bulk: a
+// frame's columns, and the table function elt_frame(id) that scans a
+// frame, or a stream of them in one statement.
+package frame
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -105,8 +109,8 @@ func (c *Column) value(r int) string {
 	return c.Sources[sp.Src][sp.Off : sp.Off+sp.Len]
 }
 
-// NewFrame makes a frame of columns that all hold the same number of rows.
-func NewFrame(cols ...*Column) (*Frame, error) {
+// New makes a frame of columns that all hold the same number of rows.
+func New(cols ...*Column) (*Frame, error) {
 	f := &Frame{}
 	for i, c := range cols {
 		if i == 0 {
@@ -119,9 +123,10 @@ func NewFrame(cols ...*Column) (*Frame, error) {
 	return f, nil
 }
 
-// frames holds the frames a query may scan, by id.
+// frames holds the frames (*Frame) and streams (*stream) a query may
+// scan, by id.
 var (
-	frames    sync.Map // int64 → *Frame
+	frames    sync.Map
 	nextFrame atomic.Int64
 )
 
@@ -133,9 +138,35 @@ func Share(f *Frame) (id int64, unshare func()) {
 	return id, func() { frames.Delete(id) }
 }
 
-// registerFrames creates the table function elt_frame(id) in the database
-// (its system catalog, so every connection has it).
-func registerFrames(ctx context.Context, db *sql.DB) error {
+// A Stream is frames one scan of elt_frame(id) reads one after another,
+// so that one statement loads many: first, then each that Next gives
+// until it gives nil (or an error, which fails the statement). Every frame
+// has first's columns. Done, when set, is told of each frame once every
+// chunk taken from it has been through the statement's pipeline: a thread
+// takes its next chunk only after pushing its last one through (the
+// pipeline of a scan, its projections and filters, and an INSERT).
+type Stream struct {
+	Next func() (*Frame, error)
+	Done func(*Frame)
+}
+
+type stream struct {
+	Stream
+	first *Frame
+}
+
+// ShareStream makes a stream readable as elt_frame(id), by one scan, until
+// the returned function is called. Next and Done are called on DuckDB's
+// threads, one call at a time.
+func ShareStream(first *Frame, s Stream) (id int64, unshare func()) {
+	id = nextFrame.Add(1)
+	frames.Store(id, &stream{s, first})
+	return id, func() { frames.Delete(id) }
+}
+
+// Register creates the table function elt_frame(id) in the database
+// (its system catalog, so every connection has it); warehouse.Open does.
+func Register(ctx context.Context, db *sql.DB) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
@@ -149,11 +180,15 @@ func registerFrames(ctx context.Context, db *sql.DB) error {
 		Config: duckdb.TableFunctionConfig{Arguments: []duckdb.TypeInfo{bigint}},
 		BindArguments: func(_ map[string]any, args ...any) (duckdb.ParallelChunkTableSource, error) {
 			id, _ := args[0].(int64)
-			f, ok := frames.Load(id)
-			if !ok {
-				return nil, fmt.Errorf("elt_frame(%d): no such frame", id)
+			switch f, _ := frames.Load(id); f := f.(type) {
+			case *Frame:
+				return &frameScan{f: f}, nil
+			case *stream:
+				s := &frameScan{f: f.first, stream: f, out: map[*Frame]int{}}
+				s.fetched = sync.NewCond(&s.mu)
+				return s, nil
 			}
-			return &frameScan{f: f.(*Frame)}, nil
+			return nil, fmt.Errorf("elt_frame(%d): no such frame", id)
 		},
 	}
 	if err := duckdb.RegisterTableUDF(conn, "elt_frame", fn); err != nil {
@@ -168,6 +203,15 @@ func registerFrames(ctx context.Context, db *sql.DB) error {
 type frameScan struct {
 	f    *Frame
 	next atomic.Int64
+	// A stream's scan takes chunks under mu: f is the frame read now
+	// (nil at the end), next its next row, out the chunks of each frame
+	// whose threads have not come back for another; one thread at a time
+	// asks for the next frame (fetching), the others wait (fetched).
+	stream   *stream
+	mu       sync.Mutex
+	out      map[*Frame]int
+	fetching bool
+	fetched  *sync.Cond
 }
 
 func (s *frameScan) ColumnInfos() []duckdb.ColumnInfo {
@@ -184,14 +228,75 @@ func (s *frameScan) ColumnInfos() []duckdb.ColumnInfo {
 }
 
 func (s *frameScan) Cardinality() *duckdb.CardinalityInfo {
-	return &duckdb.CardinalityInfo{Cardinality: uint(s.f.Rows), Exact: true}
+	return &duckdb.CardinalityInfo{Cardinality: uint(s.f.Rows), Exact: s.stream == nil}
 }
 
 func (s *frameScan) Init() duckdb.ParallelTableSourceInfo {
+	if s.stream != nil {
+		return duckdb.ParallelTableSourceInfo{MaxThreads: runtime.NumCPU()}
+	}
 	return duckdb.ParallelTableSourceInfo{MaxThreads: max(1, s.f.Rows/(4*duckdb.GetDataChunkCapacity()))}
 }
 
-func (s *frameScan) NewLocalState() any { return struct{}{} }
+// NewLocalState is a thread's: the frame of the chunk it took last.
+func (s *frameScan) NewLocalState() any { return new(*Frame) }
+
+// take gives a thread (held, its state) the frame and the rows of its next
+// chunk: none at the end.
+func (s *frameScan) take(held **Frame) (f *Frame, from, n int, err error) {
+	size := duckdb.GetDataChunkCapacity()
+	if s.stream == nil {
+		from = int(s.next.Add(int64(size))) - size
+		return s.f, from, max(0, min(size, s.f.Rows-from)), nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if *held != nil { // the thread is done with its last chunk
+		s.out[*held]--
+		s.done(*held)
+		*held = nil
+	}
+	for s.f != nil && int(s.next.Load()) >= s.f.Rows {
+		if s.fetching { // another thread asks Next: wait for it
+			s.fetched.Wait()
+			continue
+		}
+		// Next may wait for what Done gives back, so other threads may
+		// come back meanwhile.
+		s.fetching = true
+		old := s.f
+		s.mu.Unlock()
+		f, err := s.stream.Next()
+		s.mu.Lock()
+		s.fetching = false
+		s.fetched.Broadcast()
+		s.f = f
+		if err != nil {
+			s.f = nil
+			return nil, 0, 0, err
+		}
+		s.next.Store(0)
+		s.done(old)
+	}
+	if s.f == nil {
+		return nil, 0, 0, nil
+	}
+	from = int(s.next.Add(int64(size))) - size
+	s.out[s.f]++
+	*held = s.f
+	return s.f, from, min(size, s.f.Rows-from), nil
+}
+
+// done tells the stream of f once the scan is past it and no chunk of it
+// is out.
+func (s *frameScan) done(f *Frame) {
+	if f != s.f && s.out[f] == 0 {
+		delete(s.out, f)
+		if s.stream.Done != nil {
+			s.stream.Done(f)
+		}
+	}
+}
 
 // FillChunk writes the next chunk's rows through duckdb-go's public
 // setter, SetChunkValue: an integer is stored by Go, a string is one call
@@ -200,18 +305,19 @@ func (s *frameScan) NewLocalState() any { return struct{}{} }
 // the query does not read is passed over. elt_frame wrote integers and short strings straight
 // into the vectors' memory, through duckdb-go's unexported fields, until
 // its gain in a whole build proved within the noise (design/performance.md).
-func (s *frameScan) FillChunk(_ any, chunk duckdb.DataChunk) error {
-	size := duckdb.GetDataChunkCapacity()
-	from := int(s.next.Add(int64(size))) - size
-	n := min(size, s.f.Rows-from)
+func (s *frameScan) FillChunk(state any, chunk duckdb.DataChunk) error {
+	f, from, n, err := s.take(state.(**Frame))
+	if err != nil {
+		return err
+	}
 	if n <= 0 {
 		return chunk.SetSize(0)
 	}
 	if err := chunk.SetSize(n); err != nil {
 		return err
 	}
-	for ci := range s.f.Columns {
-		c := &s.f.Columns[ci]
+	for ci := range f.Columns {
+		c := &f.Columns[ci]
 		if _, err := chunk.GetVector(ci); err != nil {
 			// GetVector refuses a column the query does not read, which
 			// SetChunkValue passes over without error: such a column is

@@ -1,4 +1,4 @@
-package ingest
+package rules
 
 import (
 	"context"
@@ -9,16 +9,38 @@ import (
 	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/ingest/read"
 	"github.com/digitalservices/elt/internal/sqlname"
+	"github.com/digitalservices/elt/internal/warehouse"
 )
+
+// macrosTx opens an in-memory warehouse and a transaction on it with the
+// rules' macros, all closed when the test ends.
+func macrosTx(t *testing.T) *sql.Tx {
+	t.Helper()
+	db, err := warehouse.Open(context.Background(), "", warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	tx, err := db.BeginTx(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback() })
+	macros, err := Macros()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(macros); err != nil {
+		t.Fatal(err)
+	}
+	return tx
+}
 
 // TestDecimalRule: a decimal is digits with at most the scale's decimals
 // and an absolute value under 10^(precision-scale), leading zeros and
 // spaces aside. (DuckDB writes a DECIMAL(2,2) without its 0: .99.)
 func TestDecimalRule(t *testing.T) {
-	tx := memTx(t)
-	if err := Macros(context.Background(), tx); err != nil {
-		t.Fatal(err)
-	}
+	tx := macrosTx(t)
 	for _, tc := range []struct {
 		typ, in string
 		kind    uint8
@@ -43,7 +65,7 @@ func TestDecimalRule(t *testing.T) {
 	} {
 		f := contract.Field{Name: "x", Type: contract.FieldType(tc.typ)}
 		var got sql.NullString
-		q := "SELECT (" + parse(Source{}, f, "t", "s") + ")::VARCHAR FROM (SELECT ?::UTINYINT AS t, ?::VARCHAR AS s)"
+		q := "SELECT (" + parse(contract.Source{}, f, "t", "s") + ")::VARCHAR FROM (SELECT ?::UTINYINT AS t, ?::VARCHAR AS s)"
 		if err := tx.QueryRowContext(context.Background(), q, tc.kind, tc.in).Scan(&got); err != nil {
 			t.Fatalf("%s %q: %v", tc.typ, tc.in, err)
 		}
@@ -57,11 +79,8 @@ func TestDecimalRule(t *testing.T) {
 // an offset applied (DuckDB's cast reads past one without applying it,
 // which the rule relies on), epoch milliseconds; anything else NULL.
 func TestTimestampRule(t *testing.T) {
-	tx := memTx(t)
+	tx := macrosTx(t)
 	ctx := context.Background()
-	if err := Macros(ctx, tx); err != nil {
-		t.Fatal(err)
-	}
 	ok := func(s string) sql.NullString { return sql.NullString{String: s, Valid: true} }
 	for _, tc := range []struct {
 		in   string
@@ -86,7 +105,7 @@ func TestTimestampRule(t *testing.T) {
 	} {
 		f := contract.Field{Name: "x", Type: contract.FieldType("timestamp")}
 		var got sql.NullString
-		q := "SELECT (" + parse(Source{}, f, "t", "s") + ")::VARCHAR FROM (SELECT ?::UTINYINT AS t, ?::VARCHAR AS s)"
+		q := "SELECT (" + parse(contract.Source{}, f, "t", "s") + ")::VARCHAR FROM (SELECT ?::UTINYINT AS t, ?::VARCHAR AS s)"
 		if err := tx.QueryRowContext(ctx, q, tc.kind, tc.in).Scan(&got); err != nil {
 			t.Fatalf("%q: %v", tc.in, err)
 		}
@@ -99,17 +118,14 @@ func TestTimestampRule(t *testing.T) {
 // TestContractTrim: the contract's trim takes spaces (U+0020) only, so a
 // no-break space is kept, and a value of no-break spaces is not blank.
 func TestContractTrim(t *testing.T) {
-	tx := memTx(t)
+	tx := macrosTx(t)
 	ctx := context.Background()
-	if err := Macros(ctx, tx); err != nil {
-		t.Fatal(err)
-	}
-	src := Source{Name: "t", Source: contract.Source{Fields: []contract.Field{
+	src := contract.Source{Fields: []contract.Field{
 		{Name: "name", Type: contract.FieldType("text"), Normalize: []string{"trim", "lower"}},
 		{Name: "amount", Type: contract.FieldType("decimal(10,2)")},
 		{Name: "n", Type: contract.FieldType("integer")},
 		{Name: "ok", Type: contract.FieldType("boolean")},
-	}}}
+	}}
 	const nbsp = "\u00a0"
 	for _, tc := range []struct {
 		in, want [4]string // "NULL" for NULL
@@ -123,7 +139,7 @@ func TestContractTrim(t *testing.T) {
 		for i, v := range tc.in {
 			q += fmt.Sprintf(", %d::UTINYINT AS _type%d, %s AS _text%d", read.KindString, i+1, sqlname.Literal(v), i+1)
 		}
-		for _, s := range []string{q, "CREATE OR REPLACE TEMP TABLE elt_checked AS " + rulesSQL(src)} {
+		for _, s := range []string{q, "CREATE OR REPLACE TEMP TABLE elt_checked AS " + Select(src)} {
 			if _, err := tx.ExecContext(ctx, s); err != nil {
 				t.Fatal(err)
 			}
