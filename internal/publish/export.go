@@ -115,8 +115,10 @@ func writeFiles(ctx context.Context, q warehouse.Querier, m *project.Model, dir 
 		// rows; a partition with fewer (a day of gold at 2M events is about
 		// 38,000 sessions) waits for the end and one thread. With 32,768 rows
 		// a group, the increment's export at 2M took 0.33-0.45 s against
-		// 0.42-0.48 s (six pairs), into files of the same size.
-		opts := "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 32768"
+		// 0.42-0.48 s (six pairs), into files of the same size. zstd's level
+		// 1 rather than DuckDB's default 3: gold at 10M events (1.5M
+		// sessions) in 0.51-0.52 s against 0.64-0.65 s, 18 MB either way.
+		opts := "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 32768"
 		if f == "csv" {
 			opts = "FORMAT csv, HEADER true, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S.%f'"
 		}
