@@ -100,4 +100,3 @@ func bronzeTable(ctx context.Context, tx warehouse.Querier, src Source) error {
 	}
 	return nil
 }
-
