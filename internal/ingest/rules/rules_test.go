@@ -9,19 +9,14 @@ import (
 	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/ingest/read"
 	"github.com/digitalservices/elt/internal/sqlname"
-	"github.com/digitalservices/elt/internal/warehouse"
+	"github.com/digitalservices/elt/internal/testutil"
 )
 
-// macrosTx opens an in-memory warehouse and a transaction on it with the
-// rules' macros, all closed when the test ends.
+// macrosTx opens a transaction on an in-memory warehouse with the rules'
+// macros, both closed when the test ends.
 func macrosTx(t *testing.T) *sql.Tx {
 	t.Helper()
-	db, err := warehouse.Open(context.Background(), "", warehouse.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	tx, err := db.BeginTx(context.Background(), nil)
+	tx, err := testutil.MemoryDB(t).BeginTx(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
