@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,14 +23,15 @@ import (
 )
 
 // TestStreamedStatements ingests the same dirty events, in hundreds of
-// small files, once as they come and once with every limit of a streamed
+// small files, once as they come and then with the limits of a streamed
 // statement tiny: pieces of a few lines, a batch a piece (so two tokens
-// for the readers), a statement ending every few files and every few
-// rejected records, and four DuckDB threads for the scan's hand-offs. Both
-// load the same rows to bronze and set the same records aside with their
-// raw text, and every record is in one or the other.
+// for the readers) or of pieces of several files, a statement ending
+// every file, every few files or every few rejected records (a batch
+// carried to the next), and one to four DuckDB threads for the scan's
+// hand-offs. Each loads the same rows to bronze and sets the same records
+// aside with their raw text, and every record is in one or the other.
 func TestStreamedStatements(t *testing.T) {
-	stuck := time.AfterFunc(3*time.Minute, func() {
+	stuck := time.AfterFunc(6*time.Minute, func() {
 		panic("TestStreamedStatements is stuck: the scan of a stream and the readers wait for each other")
 	})
 	defer stuck.Stop()
@@ -99,17 +104,151 @@ func TestStreamedStatements(t *testing.T) {
 		t.Fatalf("as they come: %+v, want %d records, some quarantined", whole, lines)
 	}
 	defer func(n, f, r int) { read.ChunkBytes, streamFiles, streamRejects = n, f, r }(read.ChunkBytes, streamFiles, streamRejects)
-	read.ChunkBytes, streamFiles, streamRejects = 301, 7, 5
-	tiny, got := load(4, Options{RunID: 1, BatchBytes: 301})
-	if tiny.Records != whole.Records || tiny.Quarantined != whole.Quarantined || tiny.Files != whole.Files {
-		t.Errorf("tiny statements: %+v, as they come: %+v", tiny, whole)
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("tiny statements loaded other rows: %d against %d", len(got), len(want))
-		for i := range min(len(got), len(want)) {
-			if got[i] != want[i] {
-				t.Fatalf("first difference:\n got %s\nwant %s", got[i], want[i])
+	for _, tc := range []struct {
+		name                                  string
+		chunk, batch, files, rejects, threads int
+	}{
+		{"tiny", 301, 301, 7, 5, 4},
+		// Every batch carried to the next statement, whose list starts
+		// with its file.
+		{"a statement a file", 301, 301, 1, 100_000, 4},
+		// Batches of several pieces of several files, carried past a
+		// statement's list of three files or its one rejected record.
+		{"batches across files", 301, 2000, 3, 1, 3},
+		{"one thread", 301, 301, 7, 5, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			read.ChunkBytes, streamFiles, streamRejects = tc.chunk, tc.files, tc.rejects
+			res, got := load(tc.threads, Options{RunID: 1, BatchBytes: int64(tc.batch)})
+			if res.Records != whole.Records || res.Quarantined != whole.Quarantined || res.Files != whole.Files {
+				t.Errorf("%+v, as they come: %+v", res, whole)
 			}
-		}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("other rows loaded: %d against %d", len(got), len(want))
+				for i := range min(len(got), len(want)) {
+					if got[i] != want[i] {
+						t.Fatalf("first difference:\n got %s\nwant %s", got[i], want[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestStreamedStatementFails: a streamed statement that fails midway, in
+// DuckDB (a field's check raising an error on one record), in Go (a file
+// changed since it was ingested, a file gone since it was listed) or by
+// the build being cancelled, returns that error, without waiting for
+// anything that will not come (a DuckDB thread that failed never comes
+// back for the readers' tokens its chunk holds), and leaves no goroutine
+// behind. One reader with tokens (two Go processors), a batch a piece (two
+// tokens) and four DuckDB threads, so the scan hands frames over often
+// and the readers wait on DuckDB.
+func TestStreamedStatementFails(t *testing.T) {
+	stuck := time.AfterFunc(3*time.Minute, func() {
+		panic("TestStreamedStatementFails is stuck: a failed statement waits for what will not come")
+	})
+	defer stuck.Stop()
+	defer func(p, n int) { runtime.GOMAXPROCS(p); read.ChunkBytes = n }(runtime.GOMAXPROCS(2), read.ChunkBytes)
+	read.ChunkBytes = 500
+	const files, lines = 80, 40
+	event := func(f, l int) string {
+		return fmt.Sprintf(`{"event_id":"e%d-%d","session_id":"s%d","event_type":"click","event_timestamp":"2024-01-02T03:04:05Z"}`+"\n", f, l, f)
+	}
+	for _, tc := range []struct {
+		name string
+		// prepare changes the source or its files once they are listed,
+		// and may give Ingest's context and a Progress.
+		prepare func(t *testing.T, tx *sql.Tx, bronze string, src *Source, o *Options) context.Context
+		want    func(error) bool
+	}{
+		{"DuckDB fails the insert", func(t *testing.T, _ *sql.Tx, _ string, src *Source, _ *Options) context.Context {
+			src.Fields = slices.Clone(src.Fields)
+			src.Fields[0].Check = `CASE WHEN event_id = 'e20-7' THEN error('boom at ' || event_id) END`
+			return context.Background()
+		}, func(err error) bool { return err != nil && strings.Contains(err.Error(), "boom at e20-7") }},
+		{"a file changed since it was ingested", func(t *testing.T, tx *sql.Tx, bronze string, src *Source, _ *Options) context.Context {
+			// 040-changed.json, read in an earlier build, is read again
+			// (it looks different) among new files, and differs.
+			path := filepath.Join(bronze, "events", "z", "040-changed.json")
+			os.MkdirAll(filepath.Dir(path), 0o755)
+			os.WriteFile(path, []byte(event(999, 1)), 0o644)
+			found, err := discover.Discover(context.Background(), src.Folder())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range found.Files {
+				if f.Rel == "events/z/040-changed.json" {
+					if _, err := Ingest(context.Background(), tx, *src, []discover.File{f}, Options{RunID: 1}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			os.WriteFile(path, []byte(event(999, 1)+event(999, 2)), 0o644)
+			return context.Background()
+		}, func(err error) bool {
+			var c *ChangedError
+			return errors.As(err, &c) && c.File == "events/z/040-changed.json"
+		}},
+		{"a file gone since it was listed", func(t *testing.T, _ *sql.Tx, bronze string, _ *Source, _ *Options) context.Context {
+			os.Remove(filepath.Join(bronze, "events", "z", "030.json"))
+			return context.Background()
+		}, func(err error) bool { return errors.Is(err, fs.ErrNotExist) }},
+		{"the build is cancelled", func(t *testing.T, _ *sql.Tx, _ string, _ *Source, o *Options) context.Context {
+			ctx, cancel := context.WithCancel(context.Background())
+			t.Cleanup(cancel)
+			n := 0
+			o.Progress = func(Progress) {
+				if n++; n == 100 {
+					cancel()
+				}
+			}
+			return ctx
+		}, func(err error) bool { return errors.Is(err, context.Canceled) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bronze := t.TempDir()
+			for f := range files {
+				var text strings.Builder
+				for l := range lines {
+					text.WriteString(event(f, l+1))
+				}
+				path := filepath.Join(bronze, "events", "z", fmt.Sprintf("%03d.json", f))
+				os.MkdirAll(filepath.Dir(path), 0o755)
+				os.WriteFile(path, []byte(text.String()), 0o644)
+			}
+			db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if err := state.Migrate(db.DB); err != nil {
+				t.Fatal(err)
+			}
+			tx, err := db.Begin()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			src := sources(t, bronze)[0]
+			o := Options{RunID: 2, BatchBytes: int64(read.ChunkBytes)}
+			ctx := tc.prepare(t, tx, bronze, &src, &o)
+			found, err := discover.Discover(context.Background(), src.Folder())
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := runtime.NumGoroutine()
+			_, err = Ingest(ctx, tx, src, found.Files, o)
+			if !tc.want(err) {
+				t.Fatalf("Ingest: %v", err)
+			}
+			for i := 0; runtime.NumGoroutine() > before; i++ {
+				if i == 100 {
+					buf := make([]byte, 1<<20)
+					t.Fatalf("%d goroutines left behind:\n%s", runtime.NumGoroutine()-before, buf[:runtime.Stack(buf, true)])
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		})
 	}
 }
