@@ -14,7 +14,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
+	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/gen"
 	"github.com/digitalservices/elt/internal/ingest/discover"
 	"github.com/digitalservices/elt/internal/ingest/read"
@@ -248,6 +250,44 @@ func TestStreamedStatementFails(t *testing.T) {
 					t.Fatalf("%d goroutines left behind:\n%s", runtime.NumGoroutine()-before, buf[:runtime.Stack(buf, true)])
 				}
 				time.Sleep(20 * time.Millisecond)
+			}
+		})
+	}
+}
+
+// TestLiveRawIsCopied: the raw text a streamed statement keeps of a
+// record it sets aside (until the statement ends, for up to streamRejects
+// records) is a copy, not a piece of the text of the records' chunk, which
+// it would otherwise keep in memory with it (a chunk of up to
+// read.ChunkBytes a rejected record).
+func TestLiveRawIsCopied(t *testing.T) {
+	for _, tc := range []struct{ name, line string }{
+		{"as written", `{"event_id": 1}`},
+		{"not UTF-8", "{\"event_id\": \"\xff\"}"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "f.json")
+			text := "{}\n" + tc.line + "\n{}\n"
+			os.WriteFile(path, []byte(text), 0o644)
+			var recs *read.Records
+			read.File(context.Background(), path, read.Path(path), int64(len(text)), contract.NDJSON, []string{"event_id"}, false, func(p read.Piece) bool {
+				if p.Records != nil {
+					recs = p.Records
+				}
+				return true
+			})
+			k, ok := recs.Find(2)
+			if !ok {
+				t.Fatal("line 2 not read")
+			}
+			live := &liveRecords{byFile: map[string][]*read.Records{}}
+			live.add([]part{{File: discover.File{Rel: "f.json"}, recs: recs}})
+			raw, ok := live.raw("f.json", 2)
+			if !ok || raw != recs.Raw(k) {
+				t.Fatalf("raw %q, %v; want %q", raw, ok, recs.Raw(k))
+			}
+			if unsafe.StringData(raw) == unsafe.StringData(recs.Raw(k)) {
+				t.Errorf("raw %q is the chunk's text, not a copy", raw)
 			}
 		})
 	}
