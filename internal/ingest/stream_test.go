@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -20,8 +21,10 @@ import (
 	"github.com/digitalservices/elt/internal/gen"
 	"github.com/digitalservices/elt/internal/ingest/discover"
 	"github.com/digitalservices/elt/internal/ingest/read"
+	"github.com/digitalservices/elt/internal/ingest/rules"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/warehouse"
+	"github.com/digitalservices/elt/internal/warehouse/frame"
 )
 
 // TestStreamedStatements ingests the same dirty events, in hundreds of
@@ -288,6 +291,70 @@ func TestLiveRawIsCopied(t *testing.T) {
 			}
 			if unsafe.StringData(raw) == unsafe.StringData(recs.Raw(k)) {
 				t.Errorf("raw %q is the chunk's text, not a copy", raw)
+			}
+		})
+	}
+}
+
+// TestStreamPipeline: DuckDB runs a streamed statement's rules in one
+// pipeline, from the scan of elt_frame to the filter that calls
+// elt_reject, with only projections between (no operator that could hold
+// rows back while a thread takes its next chunk): a thread sets aside the
+// records of a chunk before it takes another, which is what lets a frame
+// go once the threads that took its chunks are back (frame.Stream's
+// Done), with the raw text of its records.
+func TestStreamPipeline(t *testing.T) {
+	ctx := context.Background()
+	tx := memTx(t)
+	for _, src := range sources(t, t.TempDir()) {
+		t.Run(src.Name, func(t *testing.T) {
+			if err := Prepare(ctx, tx, src); err != nil {
+				t.Fatal(err)
+			}
+			fr, err := read.Frame(nil, nil, len(src.Fields))
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, unshare := frame.ShareStream(fr, frame.Stream{Next: func() (*frame.Frame, error) { return nil, nil }})
+			defer unshare()
+			if _, err := tx.Exec(read.View(id, []string{"f"}, len(src.Fields))); err != nil {
+				t.Fatal(err)
+			}
+			var key, plan string
+			if err := tx.QueryRow("EXPLAIN (FORMAT JSON) "+rules.Insert(src.Source, src.Table(), 1, 0)).Scan(&key, &plan); err != nil {
+				t.Fatal(err)
+			}
+			type op struct {
+				Name     string `json:"name"`
+				Children []op   `json:"children"`
+			}
+			var root []op
+			if err := json.Unmarshal([]byte(plan), &root); err != nil || len(root) != 1 {
+				t.Fatalf("plan %s: %v", plan, err)
+			}
+			// From the insert down: one child each, the filter, then
+			// projections only, down to the scan.
+			var path []string
+			filter := -1
+			for o := root[0]; ; o = o.Children[0] {
+				path = append(path, o.Name)
+				if o.Name == "FILTER" {
+					filter = len(path) - 1
+				}
+				if len(o.Children) != 1 {
+					if len(o.Children) > 1 {
+						t.Fatalf("plan %v has a join under %s", path, o.Name)
+					}
+					break
+				}
+			}
+			if filter < 0 {
+				t.Fatalf("plan %v has no filter", path)
+			}
+			for _, name := range path[filter+1 : len(path)-1] {
+				if name != "PROJECTION" && name != "FILTER" {
+					t.Errorf("plan %v has %s between the scan and the filter", path, name)
+				}
 			}
 		})
 	}

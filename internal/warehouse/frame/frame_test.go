@@ -4,8 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/digitalservices/elt/internal/warehouse"
@@ -207,6 +211,125 @@ func TestFrameValues(t *testing.T) {
 			}
 			if distinct != int64(tc.rows)-wantNullWord {
 				t.Errorf("count(DISTINCT own) = %d, want %d", distinct, int64(tc.rows)-wantNullWord)
+			}
+		})
+	}
+}
+
+// TestStream: one scan of a stream reads every row of every frame once,
+// over frames empty, smaller than, as large as and larger than DuckDB's
+// chunks, on one to four threads; Done is told of every frame once, and
+// only after every row of it has been through the query's filter (which
+// looks at whether its frame is done, as elt_reject looks for a record's
+// raw text); an error of Next fails the statement with its words, and no
+// thread waits for ever.
+func TestStream(t *testing.T) {
+	ctx := context.Background()
+	chunk := 2048
+	many := func(n, rows int) []int { return slices.Repeat([]int{rows}, n) }
+	for _, tc := range []struct {
+		name    string
+		rows    []int // of each frame
+		threads int
+		fail    int // Next fails on this call, from 1; 0 never
+	}{
+		{"one frame", []int{10}, 2, 0},
+		{"an empty frame alone", []int{0}, 2, 0},
+		{"empty frames among others", []int{0, 5, 0, 0, chunk, 1, 0}, 4, 0},
+		{"frames of several chunks", []int{3*chunk + 1, chunk - 1, 2 * chunk, 7}, 4, 0},
+		{"many small frames on one thread", many(300, 100), 1, 0},
+		{"many small frames", many(300, 100), 4, 0},
+		{"Next fails at once", many(3, chunk), 4, 1},
+		{"Next fails midway", many(40, 300), 4, 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := warehouse.Open(ctx, "", warehouse.Options{Threads: tc.threads})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			frames := make([]*frame.Frame, len(tc.rows))
+			var wantSum int64
+			n := int64(0)
+			for i, rows := range tc.rows {
+				fi, nc := frame.IntColumn("fi", rows), frame.IntColumn("n", rows)
+				for range rows {
+					fi.AddInt(int64(i))
+					nc.AddInt(n)
+					wantSum += n
+					n++
+				}
+				if frames[i], err = frame.New(fi, nc); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var mu sync.Mutex
+			index := map[*frame.Frame]int{}
+			for i, f := range frames {
+				index[f] = i
+			}
+			done := make([]int, len(frames))
+			var early []string // rows filtered after their frame was done
+			next, calls := 1, 0
+			id, unshare := frame.ShareStream(frames[0], frame.Stream{
+				Next: func() (*frame.Frame, error) {
+					calls++
+					if calls == tc.fail {
+						return nil, fmt.Errorf("no next frame, call %d", calls)
+					}
+					if next == len(frames) {
+						return nil, nil
+					}
+					next++
+					return frames[next-1], nil
+				},
+				Done: func(f *frame.Frame) {
+					mu.Lock()
+					defer mu.Unlock()
+					done[index[f]]++
+				},
+			})
+			defer unshare()
+			rid, taken, release := warehouse.CollectRejects(func(file string, line int64) (string, bool) {
+				mu.Lock()
+				defer mu.Unlock()
+				if i, _ := strconv.Atoi(file); done[i] > 0 {
+					early = append(early, fmt.Sprintf("frame %s row %d", file, line))
+				}
+				return file, true
+			})
+			defer release()
+			// Every row goes through elt_reject, every third set aside.
+			q := fmt.Sprintf(`SELECT count(*), coalesce(sum(n), 0) FROM elt_frame(%d)
+				WHERE CASE WHEN n %% 3 = 0 THEN elt_reject(%d, fi::VARCHAR, n, 'third', NULL) ELSE true END`, id, rid)
+			stuck := time.AfterFunc(time.Minute, func() { panic("TestStream is stuck: " + tc.name) })
+			var kept, sum int64
+			err = db.QueryRowContext(ctx, q).Scan(&kept, &sum)
+			stuck.Stop()
+			if tc.fail > 0 {
+				if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("no next frame, call %d", tc.fail)) {
+					t.Fatalf("%v, want Next's error", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var set, setSum int64
+			for _, r := range taken() {
+				set++
+				setSum += r.Line
+			}
+			if kept+set != n || sum+setSum != wantSum {
+				t.Errorf("%d rows kept and %d set aside (sum %d), want %d rows (sum %d)", kept, set, sum+setSum, n, wantSum)
+			}
+			for i, d := range done {
+				if d != 1 {
+					t.Errorf("frame %d of %d rows done %d times", i, tc.rows[i], d)
+				}
+			}
+			if len(early) > 0 {
+				t.Errorf("%d rows filtered after their frame was done: %v", len(early), early[:min(5, len(early))])
 			}
 		})
 	}
