@@ -6,8 +6,10 @@ package frame
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -343,4 +345,62 @@ func (s *frameScan) FillChunk(state any, chunk duckdb.DataChunk) error {
 		}
 	}
 	return nil
+}
+
+// Pipelined tells whether DuckDB runs statement (one EXPLAIN takes) with
+// its scan of elt_frame in one pipeline up to a filter that calls fn,
+// with projections only between: each thread then pushes a chunk through
+// that filter before it takes another, which is what a Stream's Done
+// needs to mean that fn has seen every row of a frame. A join (a subquery)
+// or a window on the way holds rows back, and is not.
+func Pipelined(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, statement, fn string) (bool, error) {
+	var key, plan string
+	if err := q.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+statement).Scan(&key, &plan); err != nil {
+		return false, err
+	}
+	type operator struct {
+		Name     string          `json:"name"`
+		Children []operator      `json:"children"`
+		Extra    json.RawMessage `json:"extra_info"`
+	}
+	var roots []operator
+	if err := json.Unmarshal([]byte(plan), &roots); err != nil {
+		return false, fmt.Errorf("the plan of %.40s…: %w", statement, err)
+	}
+	mentions := func(o operator, name string) bool {
+		return strings.Contains(strings.ToLower(o.Name+string(o.Extra)), name)
+	}
+	// The operators from a root down to the scan of elt_frame.
+	var path []operator
+	var find func(o operator) bool
+	find = func(o operator) bool {
+		path = append(path, o)
+		if len(o.Children) == 0 && mentions(o, "elt_frame") {
+			return true
+		}
+		for _, c := range o.Children {
+			if find(c) {
+				return true
+			}
+		}
+		path = path[:len(path)-1]
+		return false
+	}
+	for _, r := range roots {
+		if find(r) {
+			break
+		}
+	}
+	for i := len(path) - 2; i >= 0; i-- {
+		switch {
+		case path[i].Name == "PROJECTION":
+		case path[i].Name == "FILTER" && mentions(path[i], strings.ToLower(fn)):
+			return true, nil
+		default:
+			return false, nil
+		}
+	}
+	return false, nil
 }
