@@ -247,9 +247,10 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 	// Each reader holds at most one piece ready. One reader at a time (a
 	// local source on up to 3 Go processors) may instead read ahead as many
 	// pieces as two batches hold (a token each, taken when a piece is made
-	// and given back when DuckDB is done with its records, or at once when
+	// and given back once DuckDB's scan is past its records, or at once when
 	// it has none): DuckDB loads one batch while the next is read and laid
-	// out, and Go's memory stays bounded. (Readers in parallel could then
+	// out, and Go's memory stays bounded (but for the batches whose last
+	// chunks DuckDB's threads still work on). (Readers in parallel could then
 	// hold every token while the file loaded next waits for one.)
 	ahead := 1
 	var tokens chan struct{}
@@ -552,9 +553,16 @@ func (f *feeder) stream(tx warehouse.Querier, first []part) (records, quarantine
 	// statement's end, then mu, order what the scan did before what follows).
 	var mu sync.Mutex
 	batches := map[*frame.Frame][]part{}
+	// reading is the batch of the frame the scan reads. Its tokens go back
+	// once the scan is past it (Next), not once DuckDB is done with its
+	// records (Done): a thread that fails the statement never comes back
+	// with its chunk, and DuckDB waits for every other thread, one of which
+	// may be in Next, waiting for a batch the readers make with tokens.
+	var reading []part
 	use := func(b []part, fr *frame.Frame) *frame.Frame {
 		live.add(b)
 		batches[fr] = b
+		reading = b
 		for _, p := range b {
 			records += int64(p.recs.Len())
 		}
@@ -598,10 +606,14 @@ func (f *feeder) stream(tx warehouse.Querier, first []part) (records, quarantine
 	var stop error // what ended the stream, in Go's words rather than DuckDB's
 	sid, unshare := frame.ShareStream(fr, frame.Stream{
 		Next: func() (*frame.Frame, error) {
+			mu.Lock()
+			f.release(reading)
+			reading = nil
+			mu.Unlock()
 			if len(taken()) >= streamRejects {
 				return nil, nil
 			}
-			a := receive() // not under mu: Done gives back what the readers wait for
+			a := receive() // not under mu: Done takes it
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -619,7 +631,6 @@ func (f *feeder) stream(tx warehouse.Querier, first []part) (records, quarantine
 			mu.Lock()
 			defer mu.Unlock()
 			live.drop(batches[fr])
-			f.release(batches[fr])
 			delete(batches, fr)
 		},
 	})
@@ -627,9 +638,7 @@ func (f *feeder) stream(tx warehouse.Querier, first []part) (records, quarantine
 	_, err = insert(f.ctx, tx, f.src, read.View(sid, names, len(f.src.Fields)), id, f.o)
 	mu.Lock()
 	defer mu.Unlock()
-	for _, b := range batches { // the scan did not get past them (it failed)
-		f.release(b)
-	}
+	f.release(reading) // the scan did not get past it (it failed)
 	if stop != nil {
 		err = stop
 	}

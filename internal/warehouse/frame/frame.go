@@ -146,7 +146,9 @@ func Share(f *Frame) (id int64, unshare func()) {
 // has first's columns. Done, when set, is told of each frame once every
 // chunk taken from it has been through the statement's pipeline: a thread
 // takes its next chunk only after pushing its last one through (the
-// pipeline of a scan, its projections and filters, and an INSERT).
+// pipeline of a scan, its projections and filters, and an INSERT). A
+// thread that fails the statement never comes back, and DuckDB waits for
+// the others: Next must not wait for Done to be told of a frame.
 type Stream struct {
 	Next func() (*Frame, error)
 	Done func(*Frame)
