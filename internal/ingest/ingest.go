@@ -685,13 +685,15 @@ func (l *liveRecords) drop(b []part) {
 	}
 }
 
-// raw is the text of the record at line of file, if a live batch holds it.
+// raw is the text of the record at line of file, if a live batch holds it:
+// a copy, for the statement keeps it to its end, and a piece of the
+// records' text would keep all of that text in memory with it.
 func (l *liveRecords) raw(file string, line int64) (string, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, r := range l.byFile[file] {
 		if k, ok := r.Find(line); ok {
-			return r.Raw(k), true
+			return strings.Clone(r.Raw(k)), true
 		}
 	}
 	return "", false
