@@ -474,10 +474,12 @@ func (f *feeder) record(tx warehouse.Querier) error {
 
 // load loads every batch the feeder takes: a Parquet source's a batch at
 // a time (DuckDB reads each file), records many batches a statement
-// (stream).
+// (stream), or a batch at a time when the source's rules hold rows back
+// (streamable).
 func (f *feeder) load(tx warehouse.Querier) error {
 	var carry []part
-	for {
+	streamed := f.src.Format != contract.Parquet
+	for checked := false; ; {
 		batch, err := carry, error(nil)
 		if batch == nil {
 			t0 := time.Now()
@@ -494,9 +496,16 @@ func (f *feeder) load(tx warehouse.Querier) error {
 		if batch == nil {
 			return nil
 		}
+		if streamed && !checked {
+			checked = true
+			if streamed, err = streamable(f.ctx, tx, f.src); err != nil {
+				return err
+			}
+		}
 		var n, q int64
-		if f.src.Format == contract.Parquet {
+		if !streamed {
 			n, q, err = loadBatch(f.ctx, tx, f.src, batch, Extra{}, f.o)
+			f.release(batch)
 			for _, p := range batch {
 				if p.local != "" {
 					os.Remove(p.local) // loaded: DuckDB has read it
@@ -655,6 +664,28 @@ func (f *feeder) stream(tx warehouse.Querier, first []part) (records, quarantine
 		return records, 0, nil, err
 	}
 	return records, int64(len(rejected)), carry, nil
+}
+
+// streamable tells whether the source's rules set a record aside before
+// the DuckDB thread that took it takes another chunk of records, as a
+// streamed statement needs (frame.Pipelined): not when a field's check
+// holds rows back, reading a table (a join) or a window of rows.
+func streamable(ctx context.Context, tx warehouse.Querier, src Source) (bool, error) {
+	fr, err := read.Frame(nil, nil, len(src.Fields))
+	if err != nil {
+		return false, err
+	}
+	id, unshare := frame.ShareStream(fr, frame.Stream{Next: func() (*frame.Frame, error) { return nil, nil }})
+	defer unshare()
+	defer tx.ExecContext(ctx, "DROP VIEW IF EXISTS elt_records")
+	if _, err := tx.ExecContext(ctx, read.View(id, []string{src.Name}, len(src.Fields))); err != nil {
+		return false, fmt.Errorf("ingest %s: %w", src.Name, err)
+	}
+	ok, err := frame.Pipelined(ctx, tx, rules.Insert(src.Source, src.Table(), 0, 0), "elt_reject")
+	if err != nil {
+		return false, fmt.Errorf("ingest %s: %w", src.Name, err)
+	}
+	return ok, nil
 }
 
 // liveRecords are the records of the batches a statement has not finished

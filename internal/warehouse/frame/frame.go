@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -157,6 +158,11 @@ type Stream struct {
 type stream struct {
 	Stream
 	first *Frame
+	id    int64
+	// scanned is set by the scan that reads the stream: another (a
+	// statement that reads elt_frame(id) twice) fails rather than waits
+	// for frames the first took.
+	scanned atomic.Bool
 }
 
 // ShareStream makes a stream readable as elt_frame(id), by one scan, until
@@ -164,7 +170,7 @@ type stream struct {
 // threads, one call at a time.
 func ShareStream(first *Frame, s Stream) (id int64, unshare func()) {
 	id = nextFrame.Add(1)
-	frames.Store(id, &stream{s, first})
+	frames.Store(id, &stream{Stream: s, first: first, id: id})
 	return id, func() { frames.Delete(id) }
 }
 
@@ -212,6 +218,7 @@ type frameScan struct {
 	// whose threads have not come back for another; one thread at a time
 	// asks for the next frame (fetching), the others wait (fetched).
 	stream   *stream
+	reads    bool // the stream's scan is this one
 	mu       sync.Mutex
 	out      map[*Frame]int
 	fetching bool
@@ -255,6 +262,12 @@ func (s *frameScan) take(held **Frame) (f *Frame, from, n int, err error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.reads {
+		if !s.stream.scanned.CompareAndSwap(false, true) {
+			return nil, 0, 0, fmt.Errorf("elt_frame(%d) is a stream of frames that one scan reads, and the statement reads it twice", s.stream.id)
+		}
+		s.reads = true
+	}
 	if *held != nil { // the thread is done with its last chunk
 		s.out[*held]--
 		s.done(*held)
@@ -374,26 +387,27 @@ func Pipelined(ctx context.Context, q interface {
 	mentions := func(o operator, name string) bool {
 		return strings.Contains(strings.ToLower(o.Name+string(o.Extra)), name)
 	}
-	// The operators from a root down to the scan of elt_frame.
-	var path []operator
-	var find func(o operator) bool
-	find = func(o operator) bool {
-		path = append(path, o)
+	// The operators from a root down to the scan of elt_frame, which
+	// must be the only one.
+	var path, at []operator
+	scans := 0
+	var find func(o operator)
+	find = func(o operator) {
+		at = append(at, o)
 		if len(o.Children) == 0 && mentions(o, "elt_frame") {
-			return true
+			scans++
+			path = slices.Clone(at)
 		}
 		for _, c := range o.Children {
-			if find(c) {
-				return true
-			}
+			find(c)
 		}
-		path = path[:len(path)-1]
-		return false
+		at = at[:len(at)-1]
 	}
 	for _, r := range roots {
-		if find(r) {
-			break
-		}
+		find(r)
+	}
+	if scans != 1 {
+		return false, nil
 	}
 	for i := len(path) - 2; i >= 0; i-- {
 		switch {

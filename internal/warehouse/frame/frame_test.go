@@ -334,3 +334,28 @@ func TestStream(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamScannedTwice: a statement that reads a stream twice (a join
+// of elt_frame(id) with itself) fails with words that say so, rather than
+// have its second scan wait for frames the first took.
+func TestStreamScannedTwice(t *testing.T) {
+	ctx := context.Background()
+	db := memoryDB(t)
+	n := frame.IntColumn("n", 3)
+	for i := range 3 {
+		n.AddInt(int64(i))
+	}
+	fr, err := frame.New(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, unshare := frame.ShareStream(fr, frame.Stream{Next: func() (*frame.Frame, error) { return nil, nil }})
+	defer unshare()
+	stuck := time.AfterFunc(time.Minute, func() { panic("TestStreamScannedTwice is stuck") })
+	defer stuck.Stop()
+	var count int64
+	err = db.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM elt_frame(%d) a JOIN elt_frame(%d) b USING (n)", id, id)).Scan(&count)
+	if err == nil || !strings.Contains(err.Error(), "reads it twice") {
+		t.Fatalf("%d rows, %v; want an error", count, err)
+	}
+}
