@@ -30,8 +30,12 @@ func sources(t *testing.T, bronze string) []Source {
 
 // memTx opens a migrated in-memory warehouse and a transaction on it, both
 // closed when the test ends.
-func memTx(t *testing.T) *sql.Tx {
-	db, err := warehouse.Open(context.Background(), "", warehouse.Options{})
+func memTx(t *testing.T) *sql.Tx { return threadsTx(t, 0) }
+
+// threadsTx is memTx with DuckDB on threads threads (0: one per core).
+func threadsTx(t *testing.T, threads int) *sql.Tx {
+	t.Helper()
+	db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: threads})
 	if err != nil {
 		t.Fatal(err)
 	}

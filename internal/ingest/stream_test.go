@@ -20,8 +20,6 @@ import (
 	"github.com/digitalservices/elt/internal/gen"
 	"github.com/digitalservices/elt/internal/ingest/discover"
 	"github.com/digitalservices/elt/internal/ingest/read"
-	"github.com/digitalservices/elt/internal/state"
-	"github.com/digitalservices/elt/internal/warehouse"
 )
 
 // TestStreamedStatements ingests the same dirty events, in hundreds of
@@ -60,19 +58,7 @@ func TestStreamedStatements(t *testing.T) {
 		t.Fatalf("%d files (%v), want hundreds", len(found.Files), err)
 	}
 	load := func(threads int, o Options) (Result, []string) {
-		db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: threads})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if err := state.Migrate(db.DB); err != nil {
-			t.Fatal(err)
-		}
-		tx, err := db.Begin()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tx.Rollback()
+		tx := threadsTx(t, threads)
 		res, err := Ingest(context.Background(), tx, src, found.Files, o)
 		if err != nil {
 			t.Fatal(err)
@@ -221,19 +207,7 @@ func TestStreamedStatementFails(t *testing.T) {
 				os.MkdirAll(filepath.Dir(path), 0o755)
 				os.WriteFile(path, []byte(text.String()), 0o644)
 			}
-			db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: 4})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if err := state.Migrate(db.DB); err != nil {
-				t.Fatal(err)
-			}
-			tx, err := db.Begin()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tx.Rollback()
+			tx := threadsTx(t, 4)
 			src := sources(t, bronze)[0]
 			o := Options{RunID: 2, BatchBytes: int64(read.ChunkBytes)}
 			ctx := tc.prepare(t, tx, bronze, &src, &o)
@@ -394,19 +368,7 @@ func TestStreamedCheckWithSubquery(t *testing.T) {
 		`sum(CASE WHEN event_type = 'bad' THEN 1 ELSE 0 END) OVER (PARTITION BY event_id) = 0`,
 	} {
 		t.Run(check, func(t *testing.T) {
-			db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: 4})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if err := state.Migrate(db.DB); err != nil {
-				t.Fatal(err)
-			}
-			tx, err := db.Begin()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tx.Rollback()
+			tx := threadsTx(t, 4)
 			if _, err := tx.Exec(`CREATE TABLE allowed AS SELECT 'click' AS kind`); err != nil {
 				t.Fatal(err)
 			}
