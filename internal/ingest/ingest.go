@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"maps"
@@ -655,12 +654,7 @@ func (f *feeder) stream(tx warehouse.Querier, first []part) (records, quarantine
 		return records, 0, nil, err
 	}
 	rejected := taken()
-	for _, r := range rejected {
-		if !r.Raw.Valid {
-			return records, 0, nil, fmt.Errorf("ingest %s: the text of %s line %d was let go before DuckDB set the record aside: please report this", f.src.Name, r.File, r.Line)
-		}
-	}
-	if err := quarantine(f.ctx, tx, f.src, nil, rejected, f.o.RunID); err != nil {
+	if err := quarantine(f.ctx, tx, f.src, rejected, f.o.RunID); err != nil {
 		return records, 0, nil, err
 	}
 	return records, int64(len(rejected)), carry, nil
@@ -699,7 +693,9 @@ func (l *liveRecords) add(b []part) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, p := range b {
-		l.byFile[p.Rel] = append(l.byFile[p.Rel], p.recs)
+		if p.recs != nil { // a Parquet file's rows carry their text
+			l.byFile[p.Rel] = append(l.byFile[p.Rel], p.recs)
+		}
 	}
 }
 
@@ -768,7 +764,9 @@ type part struct {
 // and Parquet files into the manifest (Ingest records the others, whose
 // records Go counted).
 func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []part, x Extra, o Options) (records, quarantined int64, err error) {
-	id, taken, release := warehouse.CollectRejects(nil)
+	live := &liveRecords{byFile: map[string][]*read.Records{}}
+	live.add(batch)
+	id, taken, release := warehouse.CollectRejects(live.raw)
 	defer release()
 	load := func(view string) (int64, error) { return insert(ctx, tx, src, view, id, o) }
 	good := map[string]int64{} // Parquet: the good records of each file
@@ -800,7 +798,7 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 		}
 	}
 	rejected := taken()
-	if err := quarantine(ctx, tx, src, batch, rejected, o.RunID); err != nil {
+	if err := quarantine(ctx, tx, src, rejected, o.RunID); err != nil {
 		return 0, 0, err
 	}
 	if src.Format == contract.Parquet {
@@ -873,31 +871,15 @@ func recordParquet(ctx context.Context, tx warehouse.Querier, src Source, batch 
 
 // quarantine adds a batch's rejected records to the quarantine, in file
 // and line order, each with its raw text: the one DuckDB had (Parquet), or
-// the one Go kept (the good records' text never goes to DuckDB).
-func quarantine(ctx context.Context, tx warehouse.Querier, src Source, batch []part, rejected []warehouse.Rejected, runID int64) error {
+// the one Go kept, found as DuckDB rejected the record (liveRecords; the good
+// records' text never goes to DuckDB).
+func quarantine(ctx context.Context, tx warehouse.Querier, src Source, rejected []warehouse.Rejected, runID int64) error {
 	if len(rejected) == 0 {
 		return nil
 	}
-	// The records without raw text, by file and line, get the text Go kept.
-	want := map[string]map[int64]int{}
-	for i, r := range rejected {
-		if r.Raw.Valid {
-			continue
-		}
-		if want[r.File] == nil {
-			want[r.File] = map[int64]int{}
-		}
-		want[r.File][r.Line] = i
-	}
-	for _, p := range batch {
-		lines := want[p.Rel]
-		if lines == nil || p.recs == nil {
-			continue
-		}
-		for k := range p.recs.Len() {
-			if i, ok := lines[p.recs.Line(k)]; ok {
-				rejected[i].Raw = sql.NullString{String: p.recs.Raw(k), Valid: true}
-			}
+	for _, r := range rejected {
+		if !r.Raw.Valid { // Go's text is looked up as DuckDB rejects the record (liveRecords)
+			return fmt.Errorf("ingest %s: the text of %s line %d was let go before DuckDB set the record aside: please report this", src.Name, r.File, r.Line)
 		}
 	}
 	n := len(rejected)
