@@ -24,6 +24,53 @@ const (
 	TimestampPattern = DatePattern + `[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?`
 )
 
+// TimestampShape tells whether s is a whole match of TimestampPattern,
+// without a regular expression: ingestion's Go reader marks a timestamp
+// field's text of this shape, so DuckDB casts it without matching the
+// pattern (design/performance.md).
+func TimestampShape(s string) bool {
+	// YYYY-MM-DD, T or a space, HH:MM:SS: 19 bytes.
+	if len(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':' ||
+		!digits(s[0:4]) || !digits(s[5:7]) || !digits(s[8:10]) ||
+		!hourMinute(s[11:16]) || s[17] < '0' || s[17] > '5' || !digits(s[18:19]) {
+		return false
+	}
+	rest := s[19:]
+	if len(rest) > 0 && rest[0] == '.' {
+		n := 1
+		for n < len(rest) && n <= 7 && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if n == 1 || n > 7 {
+			return false // no digit, or more than 6
+		}
+		rest = rest[n:]
+	}
+	switch {
+	case rest == "" || rest == "Z":
+		return true
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-'):
+		return hourMinute(rest[1:])
+	}
+	return false
+}
+
+// hourMinute tells whether s is HH:MM, 00:00 to 23:59.
+func hourMinute(s string) bool {
+	return len(s) == 5 && digits(s[0:2]) && (s[0] < '2' || s[0] == '2' && s[1] <= '3') &&
+		s[2] == ':' && s[3] >= '0' && s[3] <= '5' && digits(s[4:5])
+}
+
+// digits tells whether s is of ASCII digits only.
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // DecimalPattern is the text of a value of the decimal type t: at most p-s
 // digits before the point once leading zeros are set aside (which bounds
 // the value below 10^(p-s)), at most s after it.

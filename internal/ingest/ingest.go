@@ -548,7 +548,7 @@ func (f *feeder) stream(tx warehouse.Querier, first []part) (records, quarantine
 		for i, p := range b {
 			recs[i], at[i] = p.recs, p.at-base+1
 		}
-		return read.Frame(recs, at, len(f.src.Fields))
+		return read.Frame(recs, at, rules.Stamped(f.src.Source))
 	}
 	fr, err := layout(first)
 	if err != nil {
@@ -665,7 +665,7 @@ func (f *feeder) stream(tx warehouse.Querier, first []part) (records, quarantine
 // streamed statement needs (frame.Pipelined): not when a field's check
 // holds rows back, reading a table (a join) or a window of rows.
 func streamable(ctx context.Context, tx warehouse.Querier, src Source) (bool, error) {
-	fr, err := read.Frame(nil, nil, len(src.Fields))
+	fr, err := read.Frame(nil, nil, rules.Stamped(src.Source))
 	if err != nil {
 		return false, err
 	}
@@ -786,7 +786,7 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 		for i, f := range batch {
 			recs[i], files[i] = f.recs, f.Rel
 		}
-		fr, err := read.Frame(recs, nil, len(src.Fields), x.Cols...)
+		fr, err := read.Frame(recs, nil, rules.Stamped(src.Source), x.Cols...)
 		if err != nil {
 			return 0, 0, err
 		}

@@ -127,6 +127,7 @@ func File(ctx context.Context, path string, open Opener, size int64, format cont
 	// cut. rest, the line not yet ended, starts at line; it is never let
 	// grow past textLimit, so a file without line breaks is not read whole.
 	var rest []byte
+	var done int64 // bytes read so far
 	line, first := 1, true
 	for eof := false; !eof; {
 		if err := ctx.Err(); err != nil {
@@ -136,6 +137,12 @@ func File(ctx context.Context, path string, open Opener, size int64, format cont
 		// At most one byte past the limit, or one after a CR that may
 		// start a CRLF.
 		want := max(min(ChunkBytes, textLimit+1-len(rest)), 1)
+		// No more than the file holds, and a byte to find its end: a buffer
+		// is zeroed whole, and a small file (an increment's) made each
+		// reader clear 16 MB (at 10M events, +1%: 0.1 CPU s of 3).
+		if left := size - done; left >= 0 && left < int64(want) {
+			want = int(left) + 1
+		}
 		// rest is never given away: a line being read grows in place, so a
 		// long one is not copied again at every chunk.
 		old := len(rest)
@@ -149,6 +156,7 @@ func File(ctx context.Context, path string, open Opener, size int64, format cont
 			return
 		}
 		h.Write(data[old : old+n])
+		done += int64(n)
 		data = data[:old+n]
 		// rest holds no line break but maybe a CR at its end, so the last
 		// break is in what was just read or ends that CR.

@@ -9,9 +9,11 @@ package read
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse/frame"
 )
@@ -30,11 +32,23 @@ const (
 	KindArray                 // a JSON array, as written
 	KindNumber                // any other JSON number, as written: DuckDB tells its type
 	KindDouble                // what DuckDB reads as DOUBLE (never from Go)
+	// KindStamp is a string of a timestamp field that has the contract's
+	// timestamp shape (contract.TimestampShape), found by Go (Frame's
+	// stamped), so DuckDB casts it without matching the pattern.
+	KindStamp
 )
 
 // JSONTypes are the kinds by the names of DuckDB's JSON types.
 var JSONTypes = map[string]uint8{"VARCHAR": KindString, "BIGINT": KindInteger, "UBIGINT": KindUnsigned, "DOUBLE": KindDouble,
 	"BOOLEAN": KindBoolean, "NULL": KindNull, "OBJECT": KindObject, "ARRAY": KindArray}
+
+// Kinds are JSONTypes and KindStamp (as "STAMP"): what the rules' macros
+// test a field's kind against.
+func Kinds() map[string]uint8 {
+	out := maps.Clone(JSONTypes)
+	out["STAMP"] = KindStamp
+	return out
+}
 
 // Reasons a record is rejected before any field rule, as codes.
 const (
@@ -140,8 +154,10 @@ const kindsPerColumn = 16
 // place in the batch, or at[i] for batch[i] when at is given), _line, _bad, the fields' kinds packed into _k0, _k1…,
 // and their texts _v1, _v2…; then the extra columns the caller filled, a
 // value per record in batch order (a Kafka message's key, partition and
-// timestamp).
-func Frame(batch []*Records, at []int, fields int, extra ...*frame.Column) (*frame.Frame, error) {
+// timestamp). stamped has one entry per field: a string of a field marked
+// there is of KindStamp when it has the timestamp shape.
+func Frame(batch []*Records, at []int, stamped []bool, extra ...*frame.Column) (*frame.Frame, error) {
+	fields := len(stamped)
 	n := 0
 	for _, r := range batch {
 		n += r.Len()
@@ -172,7 +188,11 @@ func Frame(batch []*Records, at []int, fields int, extra ...*frame.Column) (*fra
 			for j, col := range packed {
 				var word int64
 				for i := j * kindsPerColumn; i < min(fields, (j+1)*kindsPerColumn); i++ {
-					word |= int64(r.kinds[i][k]) << (4 * (i % kindsPerColumn))
+					kind := r.kinds[i][k]
+					if kind == KindString && stamped[i] && contract.TimestampShape(r.str(r.vals[i][k])) {
+						kind = KindStamp
+					}
+					word |= int64(kind) << (4 * (i % kindsPerColumn))
 				}
 				col.AddInt(word)
 			}

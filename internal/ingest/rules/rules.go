@@ -8,6 +8,7 @@ package rules
 import (
 	_ "embed"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -21,7 +22,7 @@ import (
 // the contract's timestamp rule, for one).
 func Macros() (string, error) {
 	var b strings.Builder
-	err := macrosSQL.Execute(&b, read.JSONTypes)
+	err := macrosSQL.Execute(&b, read.Kinds())
 	return b.String(), err
 }
 
@@ -33,6 +34,18 @@ var macrosText string
 var macrosSQL = template.Must(template.New("macros").Funcs(template.FuncMap{
 	"timestampPattern": func() string { return contract.TimestampPattern },
 }).Parse(macrosText))
+
+// Stamped is, per field of src, whether Go marks its strings of the
+// timestamp shape (read.KindStamp) for elt_ts to cast without matching the
+// pattern: a timestamp field's, unless lower or upper changes the text
+// between (a T or a Z lowered breaks the shape).
+func Stamped(src contract.Source) []bool {
+	out := make([]bool, len(src.Fields))
+	for i, f := range src.Fields {
+		out[i] = f.Type.Base() == contract.Timestamp && !slices.ContainsFunc(f.Normalize, func(n string) bool { return n == "lower" || n == "upper" })
+	}
+	return out
+}
 
 // base is the SQL of a field's text as it came, NULL when the record has
 // no value: absent, JSON null, empty or spaces only (a text field also when

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/digitalservices/elt/internal/contract"
@@ -99,14 +100,39 @@ func TestTimestampRule(t *testing.T) {
 		{"2026-11-01T09:40:55Z", read.KindBoolean, sql.NullString{}},
 	} {
 		f := contract.Field{Name: "x", Type: contract.FieldType("timestamp")}
-		var got sql.NullString
-		q := "SELECT (" + parse(contract.Source{}, f, "t", "s") + ")::VARCHAR FROM (SELECT ?::UTINYINT AS t, ?::VARCHAR AS s)"
-		if err := tx.QueryRowContext(ctx, q, tc.kind, tc.in).Scan(&got); err != nil {
-			t.Fatalf("%q: %v", tc.in, err)
+		kinds := []uint8{tc.kind}
+		if tc.kind == read.KindString && contract.TimestampShape(tc.in) {
+			// What Go marks (read.Frame) reads the same, without the pattern.
+			kinds = append(kinds, read.KindStamp)
 		}
-		if got != tc.want {
-			t.Errorf("%q (kind %d) = %v, want %v", tc.in, tc.kind, got, tc.want)
+		for _, kind := range kinds {
+			var got sql.NullString
+			q := "SELECT (" + parse(contract.Source{}, f, "t", "s") + ")::VARCHAR FROM (SELECT ?::UTINYINT AS t, ?::VARCHAR AS s)"
+			if err := tx.QueryRowContext(ctx, q, kind, tc.in).Scan(&got); err != nil {
+				t.Fatalf("%q: %v", tc.in, err)
+			}
+			if got != tc.want {
+				t.Errorf("%q (kind %d) = %v, want %v", tc.in, kind, got, tc.want)
+			}
 		}
+	}
+}
+
+// TestStamped: Go marks the timestamp-shaped strings of a timestamp field
+// whose normalize keeps the text's case; trim cannot change a text of that
+// shape (it has no space at either end).
+func TestStamped(t *testing.T) {
+	src := contract.Source{Fields: []contract.Field{
+		{Name: "a", Type: contract.Timestamp},
+		{Name: "b", Type: contract.Timestamp, Normalize: []string{"trim"}},
+		{Name: "c", Type: contract.Timestamp, Normalize: []string{"trim", "lower"}},
+		{Name: "d", Type: contract.Timestamp, Normalize: []string{"upper"}},
+		{Name: "e", Type: contract.Text},
+		{Name: "f", Type: contract.Date},
+	}}
+	want := []bool{true, true, false, false, false, false}
+	if got := Stamped(src); !slices.Equal(got, want) {
+		t.Errorf("Stamped = %v, want %v", got, want)
 	}
 }
 

@@ -4,7 +4,8 @@
 
 -- Each field arrives as a pair: t, its JSON type as a number ({{.VARCHAR}}
 -- VARCHAR, {{.BIGINT}} BIGINT, {{.UBIGINT}} UBIGINT, {{.DOUBLE}} DOUBLE, {{.BOOLEAN}} BOOLEAN, {{.NULL}} NULL,
--- {{.OBJECT}} OBJECT, {{.ARRAY}} ARRAY; SQL NULL when absent: numbers compare faster than
+-- {{.OBJECT}} OBJECT, {{.ARRAY}} ARRAY, and {{.STAMP}} a string of a timestamp field Go
+-- found of the timestamp shape; SQL NULL when absent: numbers compare faster than
 -- names), and s, its text (a string unquoted, a number as written, an
 -- object as JSON). Both come from one parse of the line, in Go, so the rules
 -- below parse nothing.
@@ -36,27 +37,33 @@ CREATE OR REPLACE TEMP MACRO elt_id(t, s) AS
 CREATE OR REPLACE TEMP MACRO elt_text(t, s) AS
     CASE WHEN t = {{.VARCHAR}} AND NOT elt_spaces(s) THEN s END;
 
--- timestamp from text: YYYY-MM-DD[T| ]HH:MM:SS[.f{1,6}][Z|±HH:MM] (UTC when
--- no zone) or digits only (Unix epoch milliseconds). NULL when invalid.
+-- timestamp from text of the contract's shape,
+-- YYYY-MM-DD[T| ]HH:MM:SS[.f{1,6}][Z|±HH:MM] (UTC when no zone): the zone,
+-- if any, is a final Z or the last six characters (a sign can stand nowhere
+-- else after the date). The cast reads T or space, and passes over a zone
+-- without applying it (as fast as a plain cast; cutting the zone off and
+-- replacing the T first took a third longer).
+CREATE OR REPLACE TEMP MACRO elt_ts_shaped(s) AS
+    CASE WHEN ends_with(s, 'Z') THEN try_cast(s AS TIMESTAMP)
+         WHEN s[-6] IN ('+', '-') THEN try_cast(s AS TIMESTAMP)
+              - to_minutes((CASE WHEN s[-6] = '-' THEN -1 ELSE 1 END) * (s[-5:-4]::INTEGER * 60 + s[-2:]::INTEGER))
+         ELSE try_cast(s AS TIMESTAMP) END;
+
+-- timestamp from text: of the shape above, or digits only (Unix epoch
+-- milliseconds). NULL when invalid. (The shapes exclude each other; the
+-- common one is tried first.)
 CREATE OR REPLACE TEMP MACRO elt_ts_text(s) AS
     CASE
-        -- The two shapes exclude each other; the common one is tried first.
-        WHEN regexp_full_match(s, '{{timestampPattern}}')
-        -- The shape is checked: the zone, if any, is a final Z or the last six
-        -- characters (a sign can stand nowhere else after the date). The cast
-        -- reads T or space, and passes over a zone without applying it (as
-        -- fast as a plain cast; cutting the zone off and replacing the T first
-        -- took a third longer).
-        THEN CASE WHEN ends_with(s, 'Z') THEN try_cast(s AS TIMESTAMP)
-                  WHEN s[-6] IN ('+', '-') THEN try_cast(s AS TIMESTAMP)
-                       - to_minutes((CASE WHEN s[-6] = '-' THEN -1 ELSE 1 END) * (s[-5:-4]::INTEGER * 60 + s[-2:]::INTEGER))
-                  ELSE try_cast(s AS TIMESTAMP) END
+        WHEN regexp_full_match(s, '{{timestampPattern}}') THEN elt_ts_shaped(s)
         WHEN regexp_full_match(s, '[0-9]+') THEN try(epoch_ms(try_cast(s AS BIGINT)))
     END;
 
 -- timestamp from a field: a string as above, or an integer of epoch ms.
 CREATE OR REPLACE TEMP MACRO elt_ts(t, s) AS
     CASE t
+        -- Go found the shape (a string of a field rules.Stamped marks, read
+        -- by Go): no pattern to match, 8% of ingestion's CPU at 2M events.
+        WHEN {{.STAMP}} THEN elt_ts_shaped(s)
         WHEN {{.VARCHAR}} THEN elt_ts_text(s)
         WHEN {{.BIGINT}} THEN try(epoch_ms(try_cast(s AS BIGINT)))
         WHEN {{.UBIGINT}} THEN try(epoch_ms(try_cast(s AS BIGINT)))
