@@ -2,18 +2,23 @@ package check
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
-// TestUniqueSince: with a change set, a unique check of the model's key
-// that was clean at its last build counts only the touched keys; without
-// one, or when it was not clean, the whole table. (A duplicate among
-// untouched keys cannot come from a build; it is planted here to show
-// which rows were counted.)
-func TestUniqueSince(t *testing.T) {
+// TestChecksSince: with a change set, a check that was clean at the
+// model's last build counts only the rows of the touched keys when nothing
+// else can fail it and its label says what it checked: an unnamed unique
+// check of the model's key, and an unnamed not_null. A named check (its
+// name may have checked something else), accepted_values (its values may
+// have changed) and an expression (it may read other rows) count the whole
+// table. Without a change set, or when it was not clean, the whole table.
+// (Failing rows among untouched keys cannot come from a build; they are
+// planted here to show which rows were counted.)
+func TestChecksSince(t *testing.T) {
 	ctx := context.Background()
 	db, err := warehouse.Open(ctx, "", warehouse.Options{})
 	if err != nil {
@@ -22,7 +27,7 @@ func TestUniqueSince(t *testing.T) {
 	defer db.Close()
 	for _, q := range []string{
 		"CREATE SCHEMA gold",
-		"CREATE TABLE gold.t AS SELECT * FROM (VALUES ('old'), ('old'), ('new'), ('new'), ('new'), ('other')) AS v(k)",
+		"CREATE TABLE gold.t AS SELECT * FROM (VALUES ('old', NULL), ('old', 'x'), ('new', NULL), ('new', 'y'), ('new', 'z'), ('other', 'z')) AS v(k, v)",
 		"CREATE TEMP TABLE changes AS SELECT * FROM (VALUES ('new')) AS v(k)",
 	} {
 		if _, err := db.Exec(q); err != nil {
@@ -30,33 +35,50 @@ func TestUniqueSince(t *testing.T) {
 		}
 	}
 	m, err := project.ParseModel("models/gold/t.sql", "gold", "t",
-		"/*\nmaterialized: incremental\nunique_key: k\naffected_keys: SELECT 1\ncolumns:\n  - name: k\n    checks: [unique]\n*/\nSELECT 1 AS k\n", project.ModelDefaults{})
+		"/*\nmaterialized: incremental\nunique_key: k\naffected_keys: SELECT 1\ncolumns:\n  - name: k\n    checks: [unique]\n"+
+			"  - name: v\n    checks: [not_null, {not_null: {name: v_named}}, {accepted_values: [x, y]}, {expression: v <> 'z'}]\n*/\nSELECT 1 AS k, 1 AS v\n", project.ModelDefaults{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	all := map[string]bool{}
+	for _, c := range m.Checks() {
+		all[c.Label()] = true
 	}
 	for _, tc := range []struct {
 		name  string
 		since *Since
-		want  int64
+		want  []int64 // unique(k), not_null(v), v_named, accepted_values(v), expression
 	}{
-		{"whole table", nil, 3},
-		{"touched keys", &Since{Changes: "changes", Clean: map[string]bool{"unique(k)": true}}, 2},
-		{"not clean at the last build", &Since{Changes: "changes", Clean: map[string]bool{}}, 3},
+		{"whole table", nil, []int64{3, 2, 2, 2, 4}},
+		{"touched keys", &Since{Changes: "changes", Clean: all}, []int64{2, 1, 2, 2, 4}},
+		{"not clean at the last build", &Since{Changes: "changes", Clean: map[string]bool{}}, []int64{3, 2, 2, 2, 4}},
 	} {
 		rs, err := Model(ctx, db, m, tc.since)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rs) != 1 || rs[0].Failing != tc.want || rs[0].Total != 6 {
-			t.Errorf("%s: got %+v, want %d of 6 failing", tc.name, rs, tc.want)
+		var got []int64
+		for _, r := range rs {
+			if r.Total != 6 || r.Err != "" {
+				t.Errorf("%s: %s counted %d rows (%s), want 6", tc.name, r.Label, r.Total, r.Err)
+			}
+			got = append(got, r.Failing)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: failing rows %v, want %v", tc.name, got, tc.want)
 		}
 	}
 	// The build deleted every row: nothing to count, nothing failing.
 	if _, err := db.Exec("DELETE FROM gold.t"); err != nil {
 		t.Fatal(err)
 	}
-	rs, err := Model(ctx, db, m, &Since{Changes: "changes", Clean: map[string]bool{"unique(k)": true}})
-	if err != nil || len(rs) != 1 || rs[0].Failing != 0 || rs[0].Total != 0 || rs[0].Err != "" {
-		t.Errorf("an emptied table: got %+v, %v", rs, err)
+	rs, err := Model(ctx, db, m, &Since{Changes: "changes", Clean: all})
+	if err != nil || len(rs) != 5 {
+		t.Fatalf("an emptied table: got %+v, %v", rs, err)
+	}
+	for _, r := range rs {
+		if r.Failing != 0 || r.Total != 0 || r.Err != "" {
+			t.Errorf("an emptied table: %s got %+v", r.Label, r)
+		}
 	}
 }
