@@ -53,10 +53,12 @@ func TestStatements(t *testing.T) {
 			"CREATE OR REPLACE TEMP TABLE elt_keys AS SELECT DISTINCT k FROM (SELECT user_id FROM changes_silver__users\n) AS affected(k)",
 			`CREATE OR REPLACE TEMP TABLE "changes_gold__users" AS SELECT * FROM "gold"."users" WHERE "user_id" IN (SELECT k FROM elt_keys)`,
 			`DELETE FROM "gold"."users" WHERE "user_id" IN (SELECT k FROM elt_keys)`,
-			`INSERT INTO "gold"."users" BY NAME WITH "elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT k FROM elt_keys))
+			`CREATE OR REPLACE TEMP TABLE elt_rows AS WITH "elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT k FROM elt_keys))
 SELECT * FROM (` + strings.Repeat("\n", 6) + `SELECT user_id, count(*) AS n FROM "elt_keyed_silver__users" AS "users" GROUP BY user_id) AS model WHERE "user_id" IN (SELECT k FROM elt_keys)`,
-			`INSERT INTO "changes_gold__users" BY NAME SELECT * FROM "gold"."users" WHERE "user_id" IN (SELECT k FROM elt_keys)`,
+			`INSERT INTO "gold"."users" BY NAME SELECT * FROM elt_rows`,
+			`INSERT INTO "changes_gold__users" BY NAME SELECT * FROM elt_rows`,
 			`DROP TABLE elt_keys`,
+			`DROP TABLE elt_rows`,
 		}},
 		// A keyed input read twice is filtered once, and each reference
 		// keeps its alias.
@@ -65,10 +67,12 @@ SELECT * FROM (` + strings.Repeat("\n", 6) + `SELECT user_id, count(*) AS n FROM
 			"CREATE OR REPLACE TEMP TABLE elt_keys AS SELECT DISTINCT k FROM (SELECT user_id FROM changes_silver__users\n) AS affected(k)",
 			`CREATE OR REPLACE TEMP TABLE "changes_gold__pairs" AS SELECT * FROM "gold"."pairs" WHERE "user_id" IN (SELECT k FROM elt_keys)`,
 			`DELETE FROM "gold"."pairs" WHERE "user_id" IN (SELECT k FROM elt_keys)`,
-			`INSERT INTO "gold"."pairs" BY NAME WITH "elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT k FROM elt_keys))
+			`CREATE OR REPLACE TEMP TABLE elt_rows AS WITH "elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT k FROM elt_keys))
 SELECT * FROM (` + strings.Repeat("\n", 6) + `SELECT a.user_id, count(*) AS n FROM "elt_keyed_silver__users" AS a JOIN "elt_keyed_silver__users" b USING (user_id) GROUP BY a.user_id) AS model WHERE "user_id" IN (SELECT k FROM elt_keys)`,
-			`INSERT INTO "changes_gold__pairs" BY NAME SELECT * FROM "gold"."pairs" WHERE "user_id" IN (SELECT k FROM elt_keys)`,
+			`INSERT INTO "gold"."pairs" BY NAME SELECT * FROM elt_rows`,
+			`INSERT INTO "changes_gold__pairs" BY NAME SELECT * FROM elt_rows`,
 			`DROP TABLE elt_keys`,
+			`DROP TABLE elt_rows`,
 		}},
 	} {
 		got, err := IncrementalStatements(g, g.Nodes[tc.id], 7)

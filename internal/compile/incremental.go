@@ -27,7 +27,7 @@ type merge struct {
 
 var (
 	sourceMerge = merge{template.Must(template.ParseFS(sqlFS, "sql/merge.sql")), []string{"new", "before", "delete", "insert", "after", "done"}}
-	recompute   = merge{template.Must(template.ParseFS(sqlFS, "sql/recompute.sql")), []string{"keys", "before", "delete", "insert", "after", "done"}}
+	recompute   = merge{template.Must(template.ParseFS(sqlFS, "sql/recompute.sql")), []string{"keys", "before", "delete", "rows", "insert", "after", "done", "done_rows"}}
 )
 
 // ChangesTable names the change set of a model built incrementally: a
@@ -154,8 +154,8 @@ func IncrementalSteps(g *plan.Graph, n *plan.Node, lastRun int64) ([]Step, error
 		switch {
 		case how.tmpl == sourceMerge.tmpl && step == "new":
 			st.Duplicates = DuplicateKeys(m, sqlname.Temp("elt_new"), "", 6)
-		case how.tmpl == recompute.tmpl && step == "insert":
-			st.Duplicates = DuplicateKeys(m, target, d.Key+" IN (SELECT k FROM elt_keys)", 6)
+		case how.tmpl == recompute.tmpl && step == "rows":
+			st.Duplicates = DuplicateKeys(m, sqlname.Temp("elt_rows"), "", 6)
 		}
 		steps = append(steps, st)
 	}

@@ -24,8 +24,8 @@ CREATE OR REPLACE TEMP TABLE "changes_gold__pairs" AS SELECT * FROM "gold"."pair
 -- step delete
 DELETE FROM "gold"."pairs" WHERE "user_id" IN (SELECT k FROM elt_keys);
 
--- step insert
-INSERT INTO "gold"."pairs" BY NAME WITH "elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT k FROM elt_keys))
+-- step rows
+CREATE OR REPLACE TEMP TABLE elt_rows AS WITH "elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT k FROM elt_keys))
 SELECT * FROM (  
                          
                    
@@ -33,11 +33,17 @@ SELECT * FROM (
                             
   
 SELECT a.user_id, count(*) AS n FROM "elt_keyed_silver__users" AS a JOIN "elt_keyed_silver__users" b USING (user_id) GROUP BY a.user_id) AS model WHERE "user_id" IN (SELECT k FROM elt_keys);
--- duplicates after insert
-SELECT "user_id"::VARCHAR AS k, count(*) AS n FROM "gold"."pairs" WHERE "user_id" IN (SELECT k FROM elt_keys) GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, k NULLS FIRST LIMIT 6;
+-- duplicates after rows
+SELECT "user_id"::VARCHAR AS k, count(*) AS n FROM "elt_rows" GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, k NULLS FIRST LIMIT 6;
+
+-- step insert
+INSERT INTO "gold"."pairs" BY NAME SELECT * FROM elt_rows;
 
 -- step after
-INSERT INTO "changes_gold__pairs" BY NAME SELECT * FROM "gold"."pairs" WHERE "user_id" IN (SELECT k FROM elt_keys);
+INSERT INTO "changes_gold__pairs" BY NAME SELECT * FROM elt_rows;
 
 -- step done
 DROP TABLE elt_keys;
+
+-- step done_rows
+DROP TABLE elt_rows;

@@ -23,18 +23,24 @@ CREATE OR REPLACE TEMP TABLE "changes_gold__totals" AS SELECT * FROM "gold"."tot
 -- step delete
 DELETE FROM "gold"."totals" WHERE "day" IN (SELECT k FROM elt_keys);
 
--- step insert
-INSERT INTO "gold"."totals" BY NAME SELECT * FROM (  
+-- step rows
+CREATE OR REPLACE TEMP TABLE elt_rows AS SELECT * FROM (  
                          
                
                                                                            
   
 SELECT CAST(ts AS DATE) AS day, count(*) AS n FROM silver.events GROUP BY ALL) AS model WHERE "day" IN (SELECT k FROM elt_keys);
--- duplicates after insert
-SELECT "day"::VARCHAR AS k, count(*) AS n FROM "gold"."totals" WHERE "day" IN (SELECT k FROM elt_keys) GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, k NULLS FIRST LIMIT 6;
+-- duplicates after rows
+SELECT "day"::VARCHAR AS k, count(*) AS n FROM "elt_rows" GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, k NULLS FIRST LIMIT 6;
+
+-- step insert
+INSERT INTO "gold"."totals" BY NAME SELECT * FROM elt_rows;
 
 -- step after
-INSERT INTO "changes_gold__totals" BY NAME SELECT * FROM "gold"."totals" WHERE "day" IN (SELECT k FROM elt_keys);
+INSERT INTO "changes_gold__totals" BY NAME SELECT * FROM elt_rows;
 
 -- step done
 DROP TABLE elt_keys;
+
+-- step done_rows
+DROP TABLE elt_rows;

@@ -29,8 +29,8 @@ CREATE OR REPLACE TEMP TABLE "changes_gold__user_events" AS SELECT * FROM "gold"
 -- step delete
 DELETE FROM "gold"."user_events" WHERE "user_id" IN (SELECT k FROM elt_keys);
 
--- step insert
-INSERT INTO "gold"."user_events" BY NAME WITH "elt_keyed_silver__events" AS (SELECT * FROM "silver"."events" WHERE "user_id" IN (SELECT k FROM elt_keys)),
+-- step rows
+CREATE OR REPLACE TEMP TABLE elt_rows AS WITH "elt_keyed_silver__events" AS (SELECT * FROM "silver"."events" WHERE "user_id" IN (SELECT k FROM elt_keys)),
 "elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT k FROM elt_keys))
 SELECT * FROM (  
                          
@@ -43,11 +43,17 @@ SELECT * FROM (
 SELECT u.user_id, u.name, count(e.Event_Id) AS events
 FROM "elt_keyed_silver__users" AS u LEFT JOIN "elt_keyed_silver__events" e ON e.user_id = u.user_id
 GROUP BY ALL) AS model WHERE "user_id" IN (SELECT k FROM elt_keys);
--- duplicates after insert
-SELECT "user_id"::VARCHAR AS k, count(*) AS n FROM "gold"."user_events" WHERE "user_id" IN (SELECT k FROM elt_keys) GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, k NULLS FIRST LIMIT 6;
+-- duplicates after rows
+SELECT "user_id"::VARCHAR AS k, count(*) AS n FROM "elt_rows" GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, k NULLS FIRST LIMIT 6;
+
+-- step insert
+INSERT INTO "gold"."user_events" BY NAME SELECT * FROM elt_rows;
 
 -- step after
-INSERT INTO "changes_gold__user_events" BY NAME SELECT * FROM "gold"."user_events" WHERE "user_id" IN (SELECT k FROM elt_keys);
+INSERT INTO "changes_gold__user_events" BY NAME SELECT * FROM elt_rows;
 
 -- step done
 DROP TABLE elt_keys;
+
+-- step done_rows
+DROP TABLE elt_rows;
