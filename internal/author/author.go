@@ -17,7 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/digitalservices/elt/internal/check"
+	"github.com/digitalservices/elt/internal/check/suggest"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/ingest/infer"
 	"github.com/digitalservices/elt/internal/output"
@@ -108,8 +108,8 @@ func InferSources(ctx context.Context, dir, bronze string, paths []string, write
 	return s, nil
 }
 
-// SuggestOptions say how to suggest checks (check.SuggestOptions).
-type SuggestOptions = check.SuggestOptions
+// SuggestOptions say how to suggest checks (suggest.Options).
+type SuggestOptions = suggest.Options
 
 // SuggestChecks profiles the built model of the project in dir and writes
 // to w the checks its data supports (elt checks suggest); with o.Write it
@@ -120,7 +120,7 @@ func SuggestChecks(ctx context.Context, dir string, ov project.Overrides, model 
 		return err
 	}
 	defer s.Close()
-	return check.SuggestChecks(ctx, s.DB, s.Project, s.Graph, model, o, w)
+	return suggest.Checks(ctx, s.DB, s.Project, s.Graph, model, o, w)
 }
 
 // ScaffoldTest writes tests/<model>.yaml from rows rows of the built model

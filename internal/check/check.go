@@ -3,8 +3,8 @@
 // tests in sql/tests/ (queries that must return no rows) and the sources'
 // quarantine gate. A build runs them before it publishes (Audit); `elt
 // test` runs them against what is published (Test). It also owns the
-// reconciliation of record counts (Reconcile) and `elt checks suggest`
-// (SuggestChecks: the checks a built model's data supports).
+// reconciliation of record counts (Reconcile). The checks a built model's
+// data supports (`elt checks suggest`) are check/suggest's.
 package check
 
 import (

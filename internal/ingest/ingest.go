@@ -643,7 +643,7 @@ func (f *feeder) stream(tx warehouse.Querier, first []part) (records, quarantine
 		},
 	})
 	defer unshare()
-	_, err = insert(f.ctx, tx, f.src, read.View(sid, names, len(f.src.Fields)), id, f.o)
+	_, err = insert(f.ctx, tx, f.src, rules.View(sid, names, len(f.src.Fields)), id, f.o)
 	mu.Lock()
 	defer mu.Unlock()
 	f.release(reading) // the scan did not get past it (it failed)
@@ -672,7 +672,7 @@ func streamable(ctx context.Context, tx warehouse.Querier, src Source) (bool, er
 	id, unshare := frame.ShareStream(fr, frame.Stream{Next: func() (*frame.Frame, error) { return nil, nil }})
 	defer unshare()
 	defer tx.ExecContext(ctx, "DROP VIEW IF EXISTS elt_records")
-	if _, err := tx.ExecContext(ctx, read.View(id, []string{src.Name}, len(src.Fields))); err != nil {
+	if _, err := tx.ExecContext(ctx, rules.View(id, []string{src.Name}, len(src.Fields))); err != nil {
 		return false, fmt.Errorf("ingest %s: %w", src.Name, err)
 	}
 	ok, err := frame.Pipelined(ctx, tx, rules.Insert(src.Source, src.Table(), 0, 0), "elt_reject")
@@ -728,7 +728,7 @@ func (l *liveRecords) raw(file string, line int64) (string, bool) {
 
 // Extra are columns of a batch's frame beside its records' fields, a
 // value per record (read.Frame), and the SQL that reads them in
-// elt_records (read.View): a Kafka message's key, partition and timestamp.
+// elt_records (rules.View): a Kafka message's key, partition and timestamp.
 type Extra struct {
 	Cols []*frame.Column
 	SQL  []string
@@ -791,7 +791,7 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 			return 0, 0, err
 		}
 		fid, unshare := frame.Share(fr)
-		_, err = load(read.View(fid, files, len(src.Fields), x.SQL...))
+		_, err = load(rules.View(fid, files, len(src.Fields), x.SQL...))
 		unshare()
 		if err != nil {
 			return 0, 0, err

@@ -58,7 +58,7 @@ func showRecords(r *Records) string {
 			kinds = append(kinds, strconv.Itoa(int(r.kinds[i][k])))
 			vals = append(vals, strconv.Quote(r.str(r.vals[i][k])))
 		}
-		out = append(out, fmt.Sprintf("%d:%s:%s:%s", n, badReasons[r.bad[k]], strings.Join(kinds, ""), strings.Join(vals, " ")))
+		out = append(out, fmt.Sprintf("%d:%s:%s:%s", n, BadReasons[r.bad[k]], strings.Join(kinds, ""), strings.Join(vals, " ")))
 	}
 	return strings.Join(out, " | ")
 }

@@ -3,18 +3,16 @@
 // the line and file limits, hashed as it is read; its text prepared (line
 // breaks, byte-order mark, bad encoding); the strict NDJSON parser and the
 // RFC 4180 CSV scanner; the records with each field's kind and text, laid
-// out as a frame for DuckDB (elt_frame) with the view over it; and seed
-// files, read by the same CSV reader.
+// out as a frame for DuckDB (elt_frame; ingest/rules has the view over it);
+// and seed files, read by the same CSV reader.
 package read
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
 	"github.com/digitalservices/elt/internal/contract"
-	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse/frame"
 )
 
@@ -32,23 +30,14 @@ const (
 	KindArray                 // a JSON array, as written
 	KindNumber                // any other JSON number, as written: DuckDB tells its type
 	KindDouble                // what DuckDB reads as DOUBLE (never from Go)
-	// KindStamp is a string of a timestamp field that has the contract's
-	// timestamp shape (contract.TimestampShape), found by Go (Frame's
-	// stamped), so DuckDB casts it without matching the pattern.
+	// KindStamp is a timestamp field's string of the contract's shape
+	// (contract.TimestampShape, Frame's stamped): cast without the pattern.
 	KindStamp
 )
 
 // JSONTypes are the kinds by the names of DuckDB's JSON types.
 var JSONTypes = map[string]uint8{"VARCHAR": KindString, "BIGINT": KindInteger, "UBIGINT": KindUnsigned, "DOUBLE": KindDouble,
 	"BOOLEAN": KindBoolean, "NULL": KindNull, "OBJECT": KindObject, "ARRAY": KindArray}
-
-// Kinds are JSONTypes and KindStamp (as "STAMP"): what the rules' macros
-// test a field's kind against.
-func Kinds() map[string]uint8 {
-	out := maps.Clone(JSONTypes)
-	out["STAMP"] = KindStamp
-	return out
-}
 
 // Reasons a record is rejected before any field rule, as codes.
 const (
@@ -60,7 +49,8 @@ const (
 	badCount
 )
 
-var badReasons = [badCount]string{"", InvalidEncoding, MalformedJSON, MalformedCSV, WrongColumnCount}
+// BadReasons name the codes (a frame's _bad; 0 for none).
+var BadReasons = [badCount]string{"", InvalidEncoding, MalformedJSON, MalformedCSV, WrongColumnCount}
 
 // Records are the records of a file (or of a chunk of one) as Go read
 // them: each one's line, its raw text (kept for the quarantine), the reason
@@ -146,9 +136,9 @@ func (r *Records) Line(k int) int64 { return r.line[k] }
 // Raw is the text of record k as the file has it (kept for the quarantine).
 func (r *Records) Raw(k int) string { return r.str(r.raw[k]) }
 
-// kindsPerColumn is how many fields' kinds one BIGINT column of a frame
+// KindsPerColumn is how many fields' kinds one BIGINT column of a frame
 // carries (four bits each).
-const kindsPerColumn = 16
+const KindsPerColumn = 16
 
 // Frame lays a batch's records out for elt_frame: _fi (the file's 1-based
 // place in the batch, or at[i] for batch[i] when at is given), _line, _bad, the fields' kinds packed into _k0, _k1…,
@@ -163,7 +153,7 @@ func Frame(batch []*Records, at []int, stamped []bool, extra ...*frame.Column) (
 		n += r.Len()
 	}
 	fi, line, bad := frame.IntColumn("_fi", n), frame.IntColumn("_line", n), frame.IntColumn("_bad", n)
-	packed := make([]*frame.Column, (fields+kindsPerColumn-1)/kindsPerColumn)
+	packed := make([]*frame.Column, (fields+KindsPerColumn-1)/KindsPerColumn)
 	for j := range packed {
 		packed[j] = frame.IntColumn(fmt.Sprintf("_k%d", j), n)
 	}
@@ -187,12 +177,12 @@ func Frame(batch []*Records, at []int, stamped []bool, extra ...*frame.Column) (
 			bad.AddInt(int64(r.bad[k]))
 			for j, col := range packed {
 				var word int64
-				for i := j * kindsPerColumn; i < min(fields, (j+1)*kindsPerColumn); i++ {
+				for i := j * KindsPerColumn; i < min(fields, (j+1)*KindsPerColumn); i++ {
 					kind := r.kinds[i][k]
 					if kind == KindString && stamped[i] && contract.TimestampShape(r.str(r.vals[i][k])) {
 						kind = KindStamp
 					}
-					word |= int64(kind) << (4 * (i % kindsPerColumn))
+					word |= int64(kind) << (4 * (i % KindsPerColumn))
 				}
 				col.AddInt(word)
 			}
@@ -211,36 +201,6 @@ func Frame(batch []*Records, at []int, stamped []bool, extra ...*frame.Column) (
 		}
 	}
 	return frame.New(append(append(append([]*frame.Column{fi, line, bad}, packed...), vals...), extra...)...)
-}
-
-// View is the SQL of elt_records over a frame of a batch's records
-// (files are the batch's paths, in order; extra are columns of the frame's
-// extra columns, as SQL): each record's file, line, reason
-// found before the field rules, and per field its JSON type (_typeN) and
-// text (_textN). Objects and arrays are kept as written (as a CSV source's
-// JSON text is); DuckDB reads the type and text of the numbers Go does not
-// keep as written, so they are what its JSON functions make of them.
-func View(id int64, files []string, fields int, extra ...string) string {
-	lits := make([]string, len(files))
-	for i, f := range files {
-		lits[i] = sqlname.Literal(f)
-	}
-	var reasons []string
-	for code := badNone + 1; code < badCount; code++ {
-		reasons = append(reasons, fmt.Sprintf("WHEN %d THEN %s", code, sqlname.Literal(badReasons[code])))
-	}
-	cols := []string{fmt.Sprintf("[%s][_fi] AS _file", strings.Join(lits, ", ")), "_line", "NULL::JSON AS _raw",
-		"CASE _bad " + strings.Join(reasons, " ") + " END AS _bad"}
-	for i := 1; i <= fields; i++ {
-		k := fmt.Sprintf("((_k%d >> %d) & 15)", (i-1)/kindsPerColumn, 4*((i-1)%kindsPerColumn))
-		v := fmt.Sprintf("_v%d", i)
-		cols = append(cols,
-			fmt.Sprintf("CASE %[1]s WHEN %[2]d THEN CASE json_type(%[3]s) WHEN 'BIGINT' THEN %[4]d WHEN 'UBIGINT' THEN %[5]d ELSE %[6]d END "+
-				"ELSE nullif(%[1]s, %[7]d) END AS _type%[8]d", k, KindNumber, v, KindInteger, KindUnsigned, KindDouble, KindAbsent, i),
-			fmt.Sprintf("CASE WHEN %s = %d THEN json_extract_string(%s, '$') ELSE %s END AS _text%d", k, KindNumber, v, v, i))
-	}
-	cols = append(cols, extra...)
-	return fmt.Sprintf("CREATE OR REPLACE TEMP VIEW elt_records AS SELECT %s FROM elt_frame(%d)", strings.Join(cols, ", "), id)
 }
 
 // Find is the place of the record at line, if the records hold it.

@@ -1,13 +1,14 @@
 // Package rules owns a source's declared rules as SQL: the macros of the
-// contract's field rules (sql/macros.sql), the one pass that checks and
-// types every field of a batch's records (Select), and the statement that
-// loads its good records into bronze and hands the others to elt_reject
-// (Insert).
+// contract's field rules (sql/macros.sql), the view of a frame of records
+// they read (View), the one pass that checks and types every field of a
+// batch's records (Select), and the statement that loads its good records
+// into bronze and hands the others to elt_reject (Insert).
 package rules
 
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,8 +23,16 @@ import (
 // the contract's timestamp rule, for one).
 func Macros() (string, error) {
 	var b strings.Builder
-	err := macrosSQL.Execute(&b, read.Kinds())
+	err := macrosSQL.Execute(&b, kinds())
 	return b.String(), err
+}
+
+// kinds are read.JSONTypes and read.KindStamp (as STAMP): what the macros
+// test a field's kind against.
+func kinds() map[string]uint8 {
+	out := maps.Clone(read.JSONTypes)
+	out["STAMP"] = read.KindStamp
+	return out
 }
 
 // macrosText is the field rules' macros, given the kinds by type name.
@@ -259,7 +268,7 @@ func Insert(src contract.Source, table sqlname.Relation, runID, rejects int64) s
 	}
 	// A record's raw text is made here, for a rejected record only, from
 	// its _raw: the row as a value DuckDB writes as JSON (a Parquet row's
-	// struct, parquetView), or NULL when Go keeps the text (read.View).
+	// struct, parquetView), or NULL when Go keeps the text (View).
 	return fmt.Sprintf(`INSERT INTO %s (%s)
 SELECT %s
 FROM (%s)
@@ -277,4 +286,35 @@ func isKind(t string, kinds ...uint8) string {
 		list[i] = fmt.Sprint(k)
 	}
 	return fmt.Sprintf("%s IN (%s)", t, strings.Join(list, ", "))
+}
+
+// View is the SQL of elt_records, which Select reads, over a frame of a
+// batch's records (read.Frame)
+// (files are the batch's paths, in order; extra are columns of the frame's
+// extra columns, as SQL): each record's file, line, reason
+// found before the field rules, and per field its JSON type (_typeN) and
+// text (_textN). Objects and arrays are kept as written (as a CSV source's
+// JSON text is); DuckDB reads the type and text of the numbers Go does not
+// keep as written, so they are what its JSON functions make of them.
+func View(id int64, files []string, fields int, extra ...string) string {
+	lits := make([]string, len(files))
+	for i, f := range files {
+		lits[i] = sqlname.Literal(f)
+	}
+	var reasons []string
+	for code := 1; code < len(read.BadReasons); code++ {
+		reasons = append(reasons, fmt.Sprintf("WHEN %d THEN %s", code, sqlname.Literal(read.BadReasons[code])))
+	}
+	cols := []string{fmt.Sprintf("[%s][_fi] AS _file", strings.Join(lits, ", ")), "_line", "NULL::JSON AS _raw",
+		"CASE _bad " + strings.Join(reasons, " ") + " END AS _bad"}
+	for i := 1; i <= fields; i++ {
+		k := fmt.Sprintf("((_k%d >> %d) & 15)", (i-1)/read.KindsPerColumn, 4*((i-1)%read.KindsPerColumn))
+		v := fmt.Sprintf("_v%d", i)
+		cols = append(cols,
+			fmt.Sprintf("CASE %[1]s WHEN %[2]d THEN CASE json_type(%[3]s) WHEN 'BIGINT' THEN %[4]d WHEN 'UBIGINT' THEN %[5]d ELSE %[6]d END "+
+				"ELSE nullif(%[1]s, %[7]d) END AS _type%[8]d", k, read.KindNumber, v, read.KindInteger, read.KindUnsigned, read.KindDouble, read.KindAbsent, i),
+			fmt.Sprintf("CASE WHEN %s = %d THEN json_extract_string(%s, '$') ELSE %s END AS _text%d", k, read.KindNumber, v, v, i))
+	}
+	cols = append(cols, extra...)
+	return fmt.Sprintf("CREATE OR REPLACE TEMP VIEW elt_records AS SELECT %s FROM elt_frame(%d)", strings.Join(cols, ", "), id)
 }

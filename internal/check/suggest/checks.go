@@ -1,4 +1,4 @@
-package check
+package suggest
 
 import (
 	"context"
@@ -18,8 +18,8 @@ import (
 	"github.com/digitalservices/elt/internal/yamledit"
 )
 
-// SuggestOptions say how to suggest checks.
-type SuggestOptions struct {
+// Options say how to suggest checks.
+type Options struct {
 	// Holdout is the share of rows (0 to 1, exclusive; 0 for none) kept
 	// out of the profile; suggestions that fail on them are dropped.
 	Holdout float64
@@ -27,10 +27,10 @@ type SuggestOptions struct {
 	Write bool
 }
 
-// SuggestChecks profiles a built model in one pass and writes to w the
+// Checks profiles a built model in one pass and writes to w the
 // checks its data supports, as YAML for the header with the evidence
 // beside each; with o.Write it merges them into the model file.
-func SuggestChecks(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, model string, o SuggestOptions, w io.Writer) error {
+func Checks(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, model string, o Options, w io.Writer) error {
 	n, err := g.Model(model)
 	if err != nil {
 		return err
@@ -65,7 +65,7 @@ func SuggestChecks(ctx context.Context, db *warehouse.DB, p *project.Project, g 
 			keys = append(keys, src.Key)
 		}
 	}
-	suggested, declared, skipped := Suggest(prof, m, keys)
+	suggested, declared, skipped := For(prof, m, keys)
 	var dropped []string
 	if o.Holdout > 0 {
 		hp, err := profile.ProfileColumns(ctx, db, m.Schema, m.Name, cols, profile.Options{Where: hold})

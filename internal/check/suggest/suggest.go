@@ -1,4 +1,9 @@
-package check
+// Package suggest derives data checks from a built model's data (`elt
+// checks suggest`): it profiles the model in one pass (internal/profile),
+// proposes the checks the data supports with the evidence beside each
+// (For), drops those a held-out share of the rows breaks, and prints them
+// as YAML for the model's header or merges them into it (Checks).
+package suggest
 
 import (
 	"fmt"
@@ -54,7 +59,7 @@ func keyType(typ string) bool {
 		!strings.HasPrefix(t, "REAL") && !strings.HasPrefix(t, "DECIMAL")
 }
 
-// Suggest derives checks from a table's profile, each only where the
+// For derives checks from a table's profile, each only where the
 // evidence supports it:
 //
 //   - The model's declared unique_key gets not_null and unique whatever the
@@ -80,7 +85,7 @@ func keyType(typ string) bool {
 //
 // Kinds the model already declares on a column are left out and returned
 // in declared.
-func Suggest(t profile.Table, m *project.Model, keys []string) (out []Suggestion, declared, skipped []string) {
+func For(t profile.Table, m *project.Model, keys []string) (out []Suggestion, declared, skipped []string) {
 	have := map[string]bool{}
 	for _, c := range m.Checks() {
 		have[strings.ToLower(c.Column)+"\x00"+family(c.Kind)] = true

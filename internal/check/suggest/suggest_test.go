@@ -1,4 +1,4 @@
-package check
+package suggest
 
 import (
 	"database/sql"
@@ -31,7 +31,7 @@ func labels(ss []Suggestion) string {
 	return strings.Join(out, " ")
 }
 
-func TestSuggest(t *testing.T) {
+func TestFor(t *testing.T) {
 	vals := func(pairs ...any) []profile.Value {
 		var out []profile.Value
 		for i := 0; i < len(pairs); i += 2 {
@@ -75,7 +75,7 @@ func TestSuggest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, already, skipped := Suggest(profile.Table{Rows: 100, Columns: []profile.Column{tc.col}}, m, tc.keys)
+			got, already, skipped := For(profile.Table{Rows: 100, Columns: []profile.Column{tc.col}}, m, tc.keys)
 			if labels(got) != tc.want {
 				t.Errorf("suggested %q, want %q", labels(got), tc.want)
 			}
@@ -113,7 +113,7 @@ func TestSuggestSmallSample(t *testing.T) {
 		{Name: "country", Type: "VARCHAR", Distinct: 3},
 		{Name: "revenue_eur", Type: "DOUBLE", Distinct: 3, Min: ns("56.61"), Max: ns("499.81")},
 	}
-	got, _, skipped := Suggest(profile.Table{Rows: 3, Columns: cols}, m, nil)
+	got, _, skipped := For(profile.Table{Rows: 3, Columns: cols}, m, nil)
 	if labels(got) != "not_null(customer_id) unique(customer_id)" {
 		t.Errorf("on 3 rows suggested %q", labels(got))
 	}
@@ -130,7 +130,7 @@ func TestSuggestSmallSample(t *testing.T) {
 	for i := range cols {
 		cols[i].Distinct = MinSample
 	}
-	got, _, _ = Suggest(profile.Table{Rows: MinSample, Columns: cols}, m, nil)
+	got, _, _ = For(profile.Table{Rows: MinSample, Columns: cols}, m, nil)
 	if labels(got) != "not_null(customer_id) unique(customer_id) not_null(name) not_null(country) not_null(revenue_eur) range(revenue_eur):0..730" {
 		t.Errorf("on %d rows suggested %q", MinSample, labels(got))
 	}
