@@ -1,10 +1,15 @@
 package build
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/testutil"
 )
 
@@ -94,5 +99,45 @@ func TestUniqueKeyCheckedOnEveryBuild(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestNullKeyRowsCheckedOnIncrement: a row whose unique_key is NULL is in no
+// change set (NULL matches no key), yet a merge inserts it; after an
+// increment, the not_null checks that were clean at the last build still
+// see it, on the key and on another column, and nothing is published.
+func TestNullKeyRowsCheckedOnIncrement(t *testing.T) {
+	dir := testutil.SmallOrdersProject(t, map[string]string{"silver/lines.sql": "/*\nmaterialized: incremental\nunique_key: order_id\norder_by: day DESC\n" +
+		"columns:\n  - name: order_id\n    checks: [not_null, unique]\n  - name: day\n    checks: [not_null]\n*/\n" +
+		"SELECT nullif(order_id, 'o9') AS order_id, amount, day FROM bronze.orders\n"})
+	testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "orders", "a.csv"), "order_id,amount,day\no1,1.00,2026-01-01\no2,2.00,2026-01-02\n")
+	p := loadProject(t, dir, "", "")
+	mustBuild(t, p, Options{})
+	const q = "SELECT * FROM silver.lines ORDER BY ALL"
+	before := queryProject(t, p, q)
+	testutil.WriteFile(t, filepath.Join(dir, "data", "bronze", "orders", "b.csv"), "order_id,amount,day\no9,9.00,\no2,5.00,2026-01-05\n")
+	db, err := state.Open(context.Background(), p, state.Write)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := (&Builder{Project: p, DB: db}).Run(context.Background(), Options{})
+	db.Close()
+	if cf, ok := errors.AsType[*ChecksFailed](err); !ok || cf.Failed != 2 || sum == nil {
+		t.Fatalf("build: got %v, want 2 blocking checks failed", err)
+	}
+	if got := built(sum)["silver.lines"]; got != "incremental" {
+		t.Fatalf("built silver.lines %q, not an increment", got)
+	}
+	var fails []string
+	for _, r := range sum.Checks {
+		if !r.Passed {
+			fails = append(fails, fmt.Sprintf("%s %d of %d", r.Label, r.Failing, r.Total))
+		}
+	}
+	if want := []string{"not_null(order_id) 1 of 3", "not_null(day) 1 of 3"}; !slices.Equal(fails, want) {
+		t.Errorf("failed checks %q, want %q", fails, want)
+	}
+	if got := queryProject(t, p, q); got != before {
+		t.Errorf("published:\n%s\nbefore:\n%s", got, before)
 	}
 }

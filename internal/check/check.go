@@ -90,7 +90,7 @@ type rowCheck struct {
 	fail  string // SQL condition true for a failing row ("" for unique)
 	agg   string // the aggregate counting failing rows
 	// where, when set, narrows the rows agg counts to those of the keys a
-	// build touched (see Since).
+	// build touched and those without a key (see Since).
 	where string
 }
 
@@ -104,7 +104,8 @@ type Since struct {
 
 // Model runs every check of a built model. With since, a check that found
 // no failing row at the model's last build counts only the rows of the keys
-// this build touched, when nothing else can fail it now: a unique check of
+// this build touched (and the rows whose key is NULL, which no change set
+// holds), when nothing else can fail it now: a unique check of
 // the model's unique_key (a duplicate now must share its key with a row
 // this build wrote, and those are all in the change set; over 2M rows,
 // 0.07 s against 0.28 s), and not_null and max_null_pct (an untouched row
@@ -159,10 +160,14 @@ func planChecks(m *project.Model, table sqlname.Relation, since *Since) (string,
 	var rows []rowCheck
 	whole, touched := []string{"count(*) AS c0"}, []string(nil)
 	cols := []string{"w.c0"}
-	var narrow string // the rows of the touched keys, found by a semi join
+	// narrow is the rows of the touched keys, found by a semi join, and the
+	// rows without a key: a merge inserts a row whose key is NULL, which no
+	// change set holds (NULL matches no key), and keeps those of earlier
+	// builds (no count slower for them over 10M rows).
+	var narrow string
 	if since != nil {
 		key := sqlname.Ident(m.Header.UniqueKey)
-		narrow = fmt.Sprintf("%s IN (SELECT %s FROM %s)", key, key, since.Changes)
+		narrow = fmt.Sprintf("(%s IN (SELECT %s FROM %s) OR %s IS NULL)", key, key, since.Changes, key)
 	}
 	for i, c := range checks {
 		col := sqlname.Ident(c.Column)
