@@ -45,7 +45,8 @@ func TestStatements(t *testing.T) {
 			`DELETE FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new)`,
 			"INSERT INTO \"silver\".\"users\" BY NAME SELECT * FROM (SELECT * FROM \"changes_silver__users\" UNION ALL BY NAME SELECT * FROM elt_new) AS candidates\n" +
 				"QUALIFY row_number() OVER (PARTITION BY \"user_id\" ORDER BY updated_at DESC\n) = 1",
-			`INSERT INTO "changes_silver__users" BY NAME SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new)`,
+			"INSERT INTO \"changes_silver__users\" BY NAME SELECT * FROM \"silver\".\"users\" WHERE \"user_id\" IN (SELECT \"user_id\" FROM elt_new)\n" +
+				"UNION ALL BY NAME SELECT * FROM elt_new WHERE \"user_id\" IS NULL",
 			`DROP TABLE elt_new`,
 		}},
 		{"gold.users", []string{

@@ -59,7 +59,8 @@ QUALIFY row_number() OVER (PARTITION BY "Event_Id" ORDER BY ts
 ) = 1;
 
 -- step after
-INSERT INTO "changes_silver__events" BY NAME SELECT * FROM "silver"."events" WHERE "Event_Id" IN (SELECT "Event_Id" FROM elt_new);
+INSERT INTO "changes_silver__events" BY NAME SELECT * FROM "silver"."events" WHERE "Event_Id" IN (SELECT "Event_Id" FROM elt_new)
+UNION ALL BY NAME SELECT * FROM elt_new WHERE "Event_Id" IS NULL;
 
 -- step done
 DROP TABLE elt_new;

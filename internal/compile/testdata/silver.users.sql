@@ -35,7 +35,8 @@ QUALIFY row_number() OVER (PARTITION BY "user_id" ORDER BY updated_at DESC, _lin
 ) = 1;
 
 -- step after
-INSERT INTO "changes_silver__users" BY NAME SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new);
+INSERT INTO "changes_silver__users" BY NAME SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new)
+UNION ALL BY NAME SELECT * FROM elt_new WHERE "user_id" IS NULL;
 
 -- step done
 DROP TABLE elt_new;
