@@ -6,8 +6,22 @@ import (
 	"testing"
 
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/testutil"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
+
+// changedModel is an in-memory warehouse with a model gold.t of rows and
+// a change set, the temporary table changes, of changed.
+func changedModel(t *testing.T, rows, changed string) *warehouse.DB {
+	t.Helper()
+	db := testutil.MemoryDB(t)
+	for _, q := range []string{"CREATE SCHEMA gold", "CREATE TABLE gold.t AS " + rows, "CREATE TEMP TABLE changes AS " + changed} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db
+}
 
 // TestChecksSince: with a change set, a check that was clean at the
 // model's last build counts only the rows of the touched keys when nothing
@@ -20,20 +34,8 @@ import (
 // planted here to show which rows were counted.)
 func TestChecksSince(t *testing.T) {
 	ctx := context.Background()
-	db, err := warehouse.Open(ctx, "", warehouse.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, q := range []string{
-		"CREATE SCHEMA gold",
-		"CREATE TABLE gold.t AS SELECT * FROM (VALUES ('old', NULL), ('old', 'x'), ('new', NULL), ('new', 'y'), ('new', 'z'), ('other', 'z')) AS v(k, v)",
-		"CREATE TEMP TABLE changes AS SELECT * FROM (VALUES ('new')) AS v(k)",
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db := changedModel(t, "SELECT * FROM (VALUES ('old', NULL), ('old', 'x'), ('new', NULL), ('new', 'y'), ('new', 'z'), ('other', 'z')) AS v(k, v)",
+		"SELECT * FROM (VALUES ('new')) AS v(k)")
 	m, err := project.ParseModel("models/gold/t.sql", "gold", "t",
 		"/*\nmaterialized: incremental\nunique_key: k\naffected_keys: SELECT 1\ncolumns:\n  - name: k\n    checks: [unique]\n"+
 			"  - name: v\n    checks: [not_null, {not_null: {name: v_named}}, {accepted_values: [x, y]}, {expression: v <> 'z'}]\n*/\nSELECT 1 AS k, 1 AS v\n", project.ModelDefaults{})
@@ -90,20 +92,8 @@ func TestChecksSince(t *testing.T) {
 // row of an earlier build (NULL, 'z') was counted then.
 func TestChecksSinceNullKey(t *testing.T) {
 	ctx := context.Background()
-	db, err := warehouse.Open(ctx, "", warehouse.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, q := range []string{
-		"CREATE SCHEMA gold",
-		"CREATE TABLE gold.t AS SELECT * FROM (VALUES ('old', 'x'), ('new', 'y'), (NULL, NULL), (NULL, 'z')) AS v(k, v)",
-		"CREATE TEMP TABLE changes AS SELECT * FROM (VALUES ('new', 'y'), (NULL, NULL)) AS v(k, v)",
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db := changedModel(t, "SELECT * FROM (VALUES ('old', 'x'), ('new', 'y'), (NULL, NULL), (NULL, 'z')) AS v(k, v)",
+		"SELECT * FROM (VALUES ('new', 'y'), (NULL, NULL)) AS v(k, v)")
 	header := "/*\nmaterialized: incremental\nunique_key: k\naffected_keys: SELECT 1\ncolumns:\n  - name: k\n    checks: [not_null, unique]\n" +
 		"  - name: v\n    checks: [not_null, {max_null_pct: 10}]\n"
 	for _, tc := range []struct {
