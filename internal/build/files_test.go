@@ -2,7 +2,10 @@ package build
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +18,7 @@ import (
 	"github.com/digitalservices/elt/internal/ingest"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
+	"github.com/digitalservices/elt/internal/testutil"
 )
 
 // builtProject is the repository's project with a little generated bronze,
@@ -141,5 +145,82 @@ func TestInPlaceEditIsNoticed(t *testing.T) {
 	sum := mustBuild(t, p, Options{FullRefresh: true})
 	if got := ingested(t, sum, "users").Changed; !slices.Equal(got, []string{"users/dt=2026-10-31/part-0001.csv"}) {
 		t.Fatalf("full refresh: changed %q", got)
+	}
+}
+
+// TestLegacyFingerprints: a manifest written before fingerprints were
+// XXH3 holds the bare sha256 of each file. Such a file is fingerprinted in
+// sha256 again, so touching it reads nothing, a full refresh reports no
+// file as changed and keeps its kind, a new file gets XXH3, and a file
+// edited in place still stops the build.
+func TestLegacyFingerprints(t *testing.T) {
+	ctx := context.Background()
+	p := builtProject(t)
+	bronze := p.Resolve(p.Config.Paths.Bronze)
+	db, err := state.Open(ctx, p, state.Write)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.QueryContext(ctx, "SELECT file FROM elt.files")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for rows.Next() {
+		var f string
+		rows.Scan(&f)
+		files = append(files, f)
+	}
+	rows.Close()
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(bronze, filepath.FromSlash(f)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		if _, err := db.ExecContext(ctx, "UPDATE elt.files SET fingerprint = ? WHERE file = ?", hex.EncodeToString(sum[:]), f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	kinds := func() string {
+		return queryProject(t, p, "SELECT CASE WHEN fingerprint LIKE 'xxh3:%' THEN 'xxh3' ELSE 'sha256' END AS kind, count(*) AS n FROM elt.files GROUP BY ALL ORDER BY kind")
+	}
+	legacy := fmt.Sprintf("kind,n\nsha256,%d\n", len(files))
+	if got := kinds(); got != legacy {
+		t.Fatalf("the manifest after the update: %q", got)
+	}
+	f := filepath.Join(bronze, "users", "dt=2026-10-31", "part-0001.csv")
+	future := time.Now().Add(time.Hour)
+	os.Chtimes(f, future, future)
+	if r := ingested(t, mustBuild(t, p, Options{}), "users"); r.Files != 0 {
+		t.Fatalf("a touched file of a legacy manifest was read again: %+v", r)
+	}
+	for _, src := range []string{"events", "transactions", "users"} {
+		if r := ingested(t, mustBuild(t, p, Options{FullRefresh: true, Select: []string{"silver." + src}}), src); len(r.Changed) != 0 || r.Files == 0 {
+			t.Fatalf("full refresh of %s: %d files read, changed %q", src, r.Files, r.Changed)
+		}
+	}
+	if got := kinds(); got != legacy {
+		t.Fatalf("after a full refresh: %q", got)
+	}
+	testutil.WriteFile(t, filepath.Join(bronze, "users", "dt=2026-12-01", "part-0001.csv"), "user_id,country,device,signup_date,updated_at\nu999999,PE,web,2025-01-01,2026-01-01T00:00:00Z\n")
+	mustBuild(t, p, Options{})
+	if got, want := kinds(), legacy+"xxh3,1\n"; got != want {
+		t.Fatalf("after a new file: %q, want %q", got, want)
+	}
+	data, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.WriteFile(t, f, string(data)+"u999998,PE,web,2025-01-01,2026-01-01T00:00:00Z\n")
+	db, err = state.Open(ctx, p, state.Write)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = (&Builder{Project: p, DB: db}).Run(ctx, Options{})
+	db.Close()
+	if err == nil || !strings.Contains(err.Error(), "bronze file users/dt=2026-10-31/part-0001.csv changed after it was ingested (fingerprint ") {
+		t.Fatalf("edited in place: got %v", err)
 	}
 }

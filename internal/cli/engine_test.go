@@ -167,6 +167,59 @@ func TestEngineMergesIncremental(t *testing.T) {
 	}
 }
 
+// TestEngineManifestRenamed: an engine whose copy of the manifest still
+// has the column sha256 (built before migration 0011 renamed it in elt's)
+// has it renamed, and its bronze rows are not copied again: the rows of
+// files it held keep the transaction that wrote them.
+func TestEngineManifestRenamed(t *testing.T) {
+	dsn := pgtest.Start(t)
+	t.Setenv("ELT_ENGINE_DSN", dsn)
+	proj := engineProject(t)
+	dir := filepath.Join(testutil.ConformanceDir(t), "02-dirty")
+	bronze, lake := filepath.Join(dir, "bronze"), t.TempDir()
+	testutil.MkdirAll(t, filepath.Join(lake, "events"), filepath.Join(lake, "transactions"), filepath.Join(lake, "users"))
+	files := testutil.Arrivals(t, bronze)
+	for _, f := range files[:len(files)/2] {
+		testutil.CopyFile(t, filepath.Join(bronze, f), filepath.Join(lake, f))
+	}
+	pg := []string{"--project", proj, "--target", "pg", "--bronze", lake, "--warehouse", filepath.Join(t.TempDir(), "pg.duckdb")}
+	mustElt(t, append(pg, "build")...)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `ALTER TABLE elt.files RENAME COLUMN fingerprint TO sha256`); err != nil {
+		t.Fatal(err)
+	}
+	var before, kept int64
+	if _, err := conn.Exec(ctx, `CREATE TABLE public.written AS SELECT _file, _line, xmin::text AS x FROM bronze.events`); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM public.written`).Scan(&before); err != nil || before == 0 {
+		t.Fatalf("%d bronze rows in the engine: %v", before, err)
+	}
+	for _, f := range files[len(files)/2:] {
+		testutil.CopyFile(t, filepath.Join(bronze, f), filepath.Join(lake, f))
+	}
+	mustElt(t, append(pg, "build")...)
+	var columns string
+	if err := conn.QueryRow(ctx, `SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = 'elt' AND table_name = 'files'`).Scan(&columns); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(columns, "fingerprint") || strings.Contains(columns, "sha256") {
+		t.Fatalf("the engine's elt.files has columns %s", columns)
+	}
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM public.written AS w JOIN bronze.events AS e USING (_file, _line) WHERE e.xmin::text = w.x`).Scan(&kept); err != nil {
+		t.Fatal(err)
+	}
+	if kept != before {
+		t.Errorf("of the %d bronze rows the engine held, %d were copied again", before, before-kept)
+	}
+	compare(t, dir, pg)
+}
+
 // TestStarterInPostgres builds the elt init starter (a seed, a macro, a
 // unit-tested silver model, a gold model, a saved query) in PostgreSQL:
 // every model, the seed, and the saved query's answer equal the embedded

@@ -48,7 +48,7 @@ func warehouseState(t *testing.T, proj string) string {
 	t.Helper()
 	return mustElt(t, "--project", proj, "query", "--format", "csv", `SELECT
 		(SELECT string_agg(id || '=' || country, ' ' ORDER BY id) FROM silver.people) AS silver,
-		(SELECT string_agg(file || ':' || sha256 || ':' || records, ' ' ORDER BY file) FROM elt.files) AS manifest,
+		(SELECT string_agg(file || ':' || fingerprint || ':' || records, ' ' ORDER BY file) FROM elt.files) AS manifest,
 		(SELECT count(*) FROM elt.runs WHERE status = 'success') AS ok`)
 }
 

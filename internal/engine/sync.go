@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -17,14 +18,14 @@ import (
 // read of it, and the run that loaded it (a full refresh loads every file
 // again, by the rules as they are now).
 type file struct {
-	Source, File, SHA256 string
-	RunID                int64
+	Source, File, Fingerprint string
+	RunID                     int64
 }
 
 // localManifest and engineManifest read the files a manifest (elt.files,
 // elt's or the engine's) lists.
 func localManifest(ctx context.Context, duck warehouse.Querier) (map[file]bool, error) {
-	rows, err := duck.QueryContext(ctx, `SELECT source, file, sha256, run_id FROM elt.files`)
+	rows, err := duck.QueryContext(ctx, `SELECT source, file, fingerprint, run_id FROM elt.files`)
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +33,7 @@ func localManifest(ctx context.Context, duck warehouse.Querier) (map[file]bool, 
 	out := map[file]bool{}
 	for rows.Next() {
 		var f file
-		if err := rows.Scan(&f.Source, &f.File, &f.SHA256, &f.RunID); err != nil {
+		if err := rows.Scan(&f.Source, &f.File, &f.Fingerprint, &f.RunID); err != nil {
 			return nil, err
 		}
 		out[f] = true
@@ -41,7 +42,7 @@ func localManifest(ctx context.Context, duck warehouse.Querier) (map[file]bool, 
 }
 
 func engineManifest(ctx context.Context, tx pgx.Tx) (map[file]bool, error) {
-	rows, err := tx.Query(ctx, `SELECT source, file, sha256, run_id FROM elt.files`)
+	rows, err := tx.Query(ctx, `SELECT source, file, fingerprint, run_id FROM elt.files`)
 	if err != nil {
 		return nil, err
 	}
@@ -73,6 +74,9 @@ func (b Build) syncBronze(ctx context.Context, tx pgx.Tx, e dialect.Engine, into
 	local, err := localManifest(ctx, duck)
 	if err != nil {
 		return 0, 0, fmt.Errorf("read elt's manifest: %w", err)
+	}
+	if err := renameFingerprint(ctx, tx); err != nil {
+		return 0, 0, err
 	}
 	tables := []table{{rel: "elt.files", fileColumn: "file", source: true}, {rel: "silver.quarantine", fileColumn: "file", source: true}}
 	for _, name := range p.Config.SourceNames() {
@@ -228,6 +232,21 @@ func sameColumns(ctx context.Context, tx pgx.Tx, rel sqlname.Relation, cols []lo
 		}
 	}
 	return true, nil
+}
+
+// renameFingerprint does in the engine what migration 0011 did to elt's
+// manifest (its column sha256 became fingerprint), so that the engine's
+// copy, whose values are still right, is not taken for another table and
+// copied again whole with every bronze row.
+func renameFingerprint(ctx context.Context, tx pgx.Tx) error {
+	names, err := engineColumns(ctx, tx, "elt", "files")
+	if err != nil || !slices.Contains(names, "sha256") || slices.Contains(names, "fingerprint") {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `ALTER TABLE elt.files RENAME COLUMN sha256 TO fingerprint`); err != nil {
+		return fmt.Errorf("rename the engine's elt.files.sha256 to fingerprint: %w", err)
+	}
+	return nil
 }
 
 // engineColumns lists the columns of a relation of the engine, in order

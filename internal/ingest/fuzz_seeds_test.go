@@ -22,7 +22,7 @@ const fuzzLimit = 256
 func readLines(t *testing.T, src Source, f discover.File) []int64 {
 	t.Helper()
 	var lines []int64
-	read.File(context.Background(), f.Abs, read.Path(f.Abs), f.Size, src.Format, columns(src), false, func(p read.Piece) bool {
+	read.File(context.Background(), f.Abs, read.Path(f.Abs), f.Size, src.Format, columns(src), "", false, func(p read.Piece) bool {
 		if p.Err != nil {
 			t.Fatal(p.Err)
 		}

@@ -162,8 +162,13 @@ func (p Progress) Percent() float64 {
 type ChangedError struct{ File, Was, Now string }
 
 func (e *ChangedError) Error() string {
-	return fmt.Sprintf("bronze file %s changed after it was ingested (sha256 %s…, now %s…): bronze files are append-only; "+
-		"put corrections in a new file, or run `elt build --full-refresh` to re-read everything", e.File, e.Was[:12], e.Now[:12])
+	return fmt.Sprintf("bronze file %s changed after it was ingested (fingerprint %s…, now %s…): bronze files are append-only; "+
+		"put corrections in a new file, or run `elt build --full-refresh` to re-read everything", e.File, short(e.Was), short(e.Now))
+}
+
+// short is the start of a fingerprint, enough to tell two apart by eye.
+func short(fp string) string {
+	return fp[:min(len(fp), 17)]
 }
 
 // Prepare creates the connection's macros and the source's bronze table,
@@ -289,7 +294,12 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 			case <-gctx.Done():
 				return nil
 			}
-			_, known := seen[f.Rel]
+			// A file is fingerprinted in the kind the manifest (or the one a
+			// full refresh emptied) holds for it, so old manifests compare.
+			k, known := seen[f.Rel]
+			if p, ok := o.Previous[f.Rel]; ok && !known {
+				k = p
+			}
 			g.Go(func() error {
 				defer func() { <-sem }()
 				emit := func(p read.Piece) bool {
@@ -310,7 +320,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 				if f.Remote() && src.Format == contract.Parquet && !known {
 					// DuckDB reads Parquet from disk: the object is
 					// downloaded (hashed on the way), read, and removed.
-					local, sha, err := f.Download(gctx, o.Spool)
+					local, fp, err := f.Download(gctx, o.Spool, k.Fingerprint)
 					if local != "" {
 						spool.Lock()
 						spool.copies = append(spool.copies, local)
@@ -319,10 +329,10 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 					if err != nil {
 						err = fmt.Errorf("cannot read bronze file: %w", err) // it names the object
 					}
-					emit(read.Piece{SHA: sha, Local: local, Err: err})
+					emit(read.Piece{Fingerprint: fp, Local: local, Err: err})
 					return nil
 				}
-				read.File(gctx, f.Abs, func() (io.ReadCloser, error) { return f.Open(gctx) }, f.Size, src.Format, columns(src), known, emit)
+				read.File(gctx, f.Abs, func() (io.ReadCloser, error) { return f.Open(gctx) }, f.Size, src.Format, columns(src), k.Fingerprint, known, emit)
 				return nil // a reader's error goes with its pieces, in file order
 			})
 		}
@@ -384,7 +394,7 @@ func (f *feeder) next() ([]part, error) {
 			return nil, p.Err
 		}
 		f.taken += p.Size
-		if p.SHA != "" {
+		if p.Fingerprint != "" {
 			f.taken = file.Size // whole (its size when listed, which the pieces pass if it grew since)
 		}
 		f.prog.Bytes = f.before + min(f.taken, file.Size)
@@ -397,8 +407,8 @@ func (f *feeder) next() ([]part, error) {
 		if f.o.Progress != nil {
 			f.o.Progress(f.prog)
 		}
-		if p.SHA != "" {
-			if err := f.finish(file, p.SHA); err != nil {
+		if p.Fingerprint != "" {
+			if err := f.finish(file, p.Fingerprint); err != nil {
 				return nil, err
 			}
 		}
@@ -420,25 +430,26 @@ func (f *feeder) release(b []part) {
 	}
 }
 
-// finish notes what to record of a file taken whole, whose content is sha.
-func (f *feeder) finish(file discover.File, sha string) error {
+// finish notes what to record of a file taken whole, whose content's
+// fingerprint is fp.
+func (f *feeder) finish(file discover.File, fp string) error {
 	src, ctx := f.src, f.ctx
 	records, local := f.records, f.local
 	f.i, f.records, f.taken, f.local = f.i+1, 0, 0, ""
 	f.before += file.Size
 	if k, ok := f.seen[file.Rel]; ok {
-		if k.SHA256 != sha {
-			return &ChangedError{File: file.Rel, Was: k.SHA256, Now: sha}
+		if k.Fingerprint != fp {
+			return &ChangedError{File: file.Rel, Was: k.Fingerprint, Now: fp}
 		}
 		// Touched or copied, not changed: remember how it looks now.
 		f.books = append(f.books, func(q warehouse.Querier) error { return src.books().Relook(ctx, q, src.Name, file.Rel, file.Look) })
 		return nil
 	}
-	if p, ok := f.o.Previous[file.Rel]; ok && p.SHA256 != sha {
+	if p, ok := f.o.Previous[file.Rel]; ok && p.Fingerprint != fp {
 		f.res.Changed = append(f.res.Changed, file.Rel)
 	}
 	f.res.Files++
-	ingested := state.Ingested{File: file.Rel, Look: file.Look, SHA256: sha, Records: records}
+	ingested := state.Ingested{File: file.Rel, Look: file.Look, Fingerprint: fp, Records: records}
 	if src.Format == contract.Parquet {
 		// DuckDB reads it, and counts its records when it does.
 		f.batch = append(f.batch, part{File: file, parquet: &ingested, local: local, at: f.i - 1})

@@ -257,7 +257,7 @@ func TestLiveRawIsCopied(t *testing.T) {
 			text := "{}\n" + tc.line + "\n{}\n"
 			os.WriteFile(path, []byte(text), 0o644)
 			var recs *read.Records
-			read.File(context.Background(), path, read.Path(path), int64(len(text)), contract.NDJSON, []string{"event_id"}, false, func(p read.Piece) bool {
+			read.File(context.Background(), path, read.Path(path), int64(len(text)), contract.NDJSON, []string{"event_id"}, "", false, func(p read.Piece) bool {
 				if p.Records != nil {
 					recs = p.Records
 				}

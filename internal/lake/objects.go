@@ -3,8 +3,6 @@ package lake
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -136,18 +134,19 @@ func (r *reader) Close() error {
 }
 
 // Download copies the object to a new file in dir (named after no part of
-// the key; "" is the system's temporary folder), returning its path and
-// the sha256 of its bytes in hex. On failure nothing is left in dir.
-func (s *Store) Download(ctx context.Context, o Object, dir, pattern string) (file, sha string, err error) {
+// the key; "" is the system's temporary folder), writing its bytes to also
+// on the way (a hash), and returns the file's path. On failure nothing is
+// left in dir.
+func (s *Store) Download(ctx context.Context, o Object, dir, pattern string, also io.Writer) (file string, err error) {
 	if dir == "" {
 		dir = os.TempDir()
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", "", fmt.Errorf("download %s: %w", o.URL, err)
+		return "", fmt.Errorf("download %s: %w", o.URL, err)
 	}
 	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
-		return "", "", fmt.Errorf("download %s: %w", o.URL, err)
+		return "", fmt.Errorf("download %s: %w", o.URL, err)
 	}
 	defer func() {
 		if err != nil {
@@ -160,14 +159,13 @@ func (s *Store) Download(ctx context.Context, o Object, dir, pattern string) (fi
 	}()
 	r := s.Open(ctx, o)
 	defer r.Close()
-	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(f, h), r); err != nil {
-		return "", "", err
+	if _, err := io.Copy(io.MultiWriter(f, also), r); err != nil {
+		return "", err
 	}
 	if err := f.Close(); err != nil {
-		return "", "", err
+		return "", err
 	}
-	return f.Name(), hex.EncodeToString(h.Sum(nil)), nil
+	return f.Name(), nil
 }
 
 // Upload writes a local file to the object at u (multipart when large,

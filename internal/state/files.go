@@ -18,7 +18,8 @@ type Known struct {
 	// ETag and VersionID are an object's, on object storage ("" for a
 	// local file).
 	ETag, VersionID string
-	SHA256          string
+	// Fingerprint is its content's (package fingerprint).
+	Fingerprint string
 }
 
 // Manifest is the ingested files of one source, by path relative to the
@@ -39,7 +40,7 @@ func (m Manifest) Missing(have map[string]bool) []string {
 
 // ReadManifest reads the files of a source that earlier builds ingested.
 func ReadManifest(ctx context.Context, q warehouse.Querier, source string) (Manifest, error) {
-	rows, err := q.QueryContext(ctx, `SELECT file, size, modified_at, changed_at, inode, coalesce(etag, ''), coalesce(version_id, ''), sha256 FROM elt.files WHERE source = ?`, source)
+	rows, err := q.QueryContext(ctx, `SELECT file, size, modified_at, changed_at, inode, coalesce(etag, ''), coalesce(version_id, ''), fingerprint FROM elt.files WHERE source = ?`, source)
 	if err != nil {
 		return nil, fmt.Errorf("read the file manifest: %w", err)
 	}
@@ -48,7 +49,7 @@ func ReadManifest(ctx context.Context, q warehouse.Querier, source string) (Mani
 	for rows.Next() {
 		var f string
 		var k Known
-		if err := rows.Scan(&f, &k.Size, &k.ModTime, &k.ChangeTime, &k.Inode, &k.ETag, &k.VersionID, &k.SHA256); err != nil {
+		if err := rows.Scan(&f, &k.Size, &k.ModTime, &k.ChangeTime, &k.Inode, &k.ETag, &k.VersionID, &k.Fingerprint); err != nil {
 			return nil, err
 		}
 		out[f] = k
@@ -98,20 +99,20 @@ func (b Books) Relook(ctx context.Context, q warehouse.Querier, source, file str
 	return nil
 }
 
-// Ingested is a file read into bronze: how it looked, its hash, and how
-// many records it held.
+// Ingested is a file read into bronze: how it looked, its content's
+// fingerprint, and how many records it held.
 type Ingested struct {
-	File    string
-	Look    Look
-	SHA256  string
-	Records int64
+	File        string
+	Look        Look
+	Fingerprint string
+	Records     int64
 }
 
 // RecordFile adds an ingested file to the manifest.
 func (b Books) RecordFile(ctx context.Context, q warehouse.Querier, source string, runID int64, f Ingested) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO `+b.files+` (source, file, size, modified_at, changed_at, inode, etag, version_id, sha256, records, ingested_at, run_id)
+	_, err := q.ExecContext(ctx, `INSERT INTO `+b.files+` (source, file, size, modified_at, changed_at, inode, etag, version_id, fingerprint, records, ingested_at, run_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)`,
-		source, f.File, f.Look.Size, f.Look.ModTime, f.Look.ChangeTime, int64(f.Look.Inode), nullable(f.Look.ETag), nullable(f.Look.VersionID), f.SHA256, f.Records, runID)
+		source, f.File, f.Look.Size, f.Look.ModTime, f.Look.ChangeTime, int64(f.Look.Inode), nullable(f.Look.ETag), nullable(f.Look.VersionID), f.Fingerprint, f.Records, runID)
 	if err != nil {
 		return fmt.Errorf("record %s: %w", f.File, err)
 	}

@@ -23,9 +23,9 @@ func TestFresh(t *testing.T) {
 		{"no table, no manifest", "", true},
 		{"an empty bronze table", "CREATE TABLE bronze.orders (_file VARCHAR, _line BIGINT)", true},
 		{"bronze rows the manifest does not know", "CREATE TABLE bronze.orders (_file VARCHAR, _line BIGINT); INSERT INTO bronze.orders VALUES ('a.csv', 2)", false},
-		{"a file in the manifest", `INSERT INTO elt.files (source, file, size, modified_at, sha256, records, ingested_at, run_id)
+		{"a file in the manifest", `INSERT INTO elt.files (source, file, size, modified_at, fingerprint, records, ingested_at, run_id)
 			VALUES ('orders', 'orders/a.csv', 10, now()::TIMESTAMP, 'x', 0, now()::TIMESTAMP, 1)`, false},
-		{"another source's file", `INSERT INTO elt.files (source, file, size, modified_at, sha256, records, ingested_at, run_id)
+		{"another source's file", `INSERT INTO elt.files (source, file, size, modified_at, fingerprint, records, ingested_at, run_id)
 			VALUES ('users', 'users/a.csv', 10, now()::TIMESTAMP, 'x', 1, now()::TIMESTAMP, 1)`, true},
 	}
 	for _, c := range cases {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/ingest/fingerprint"
 	"github.com/digitalservices/elt/internal/lake"
 	"github.com/digitalservices/elt/internal/state"
 )
@@ -85,14 +86,19 @@ func (f File) Open(ctx context.Context) (io.ReadCloser, error) {
 const downloadPrefix = "elt-download-"
 
 // Download copies an object to a new file in dir ("" is the system's
-// temporary folder), returning its path and the sha256 of its bytes (for
-// DuckDB to read a Parquet object from disk). The file's name carries the
+// temporary folder), returning its path and the fingerprint of its bytes
+// in the kind of like (what the manifest holds of it, "" for nothing), for
+// DuckDB to read a Parquet object from disk. The file's name carries the
 // process's id, for SweepDownloads.
-func (f File) Download(ctx context.Context, dir string) (path, sha string, err error) {
+func (f File) Download(ctx context.Context, dir, like string) (path, fp string, err error) {
 	if f.store == nil {
 		return "", "", fmt.Errorf("%s is not an object", f.Abs)
 	}
-	return f.store.Download(ctx, f.obj, dir, fmt.Sprintf("%s%d-*.parquet", downloadPrefix, os.Getpid()))
+	h := fingerprint.New(fingerprint.KindOf(like))
+	if path, err = f.store.Download(ctx, f.obj, dir, fmt.Sprintf("%s%d-*.parquet", downloadPrefix, os.Getpid()), h); err != nil {
+		return "", "", err
+	}
+	return path, h.String(), nil
 }
 
 // SweepDownloads removes from dir ("" is the system's temporary folder) the

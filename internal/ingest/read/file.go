@@ -3,8 +3,6 @@ package read
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -13,14 +11,16 @@ import (
 
 	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/diag"
+	"github.com/digitalservices/elt/internal/ingest/fingerprint"
 )
 
 // A Piece is what reading a file yields, in order: its records (NDJSON a
-// chunk of whole lines at a time, CSV at once), then, last, its hash.
+// chunk of whole lines at a time, CSV at once), then, last, its fingerprint.
 type Piece struct {
 	Records *Records
-	Size    int64  // bytes read for Records
-	SHA     string // in the last piece
+	Size    int64 // bytes read for Records
+	// Fingerprint is the file's (package fingerprint), in the last piece.
+	Fingerprint string
 	// Local is a downloaded copy of the file, for DuckDB to read (a Parquet
 	// object); whoever downloaded it removes it.
 	Local string
@@ -58,12 +58,14 @@ func Path(path string) Opener { return func() (io.ReadCloser, error) { return os
 // how it is read; of size bytes when listed, in
 // format, its declared fields at columns), giving its pieces to emit (which
 // says whether to go on): NDJSON a chunk of whole lines at a time, CSV
-// whole, and the file's hash last. With hashOnly (a file already in the
-// manifest, touched or copied with its bytes), and for a Parquet file
-// (DuckDB reads it), the file is only hashed, streaming. A line or CSV file beyond textLimit is an
+// whole, and the file's fingerprint last (in the kind of like, what the
+// manifest holds of the file; "" for a file it does not know). With hashOnly (a file already in the manifest, touched or
+// copied with its bytes), and for a Parquet file (DuckDB reads it), the
+// file is only fingerprinted, streaming. A line or CSV file beyond textLimit is an
 // error found before more of it is read; a cancelled ctx stops the reading
 // between two pieces of at most ChunkBytes or readBytes.
-func File(ctx context.Context, path string, open Opener, size int64, format contract.Format, columns []string, hashOnly bool, emit func(Piece) bool) {
+func File(ctx context.Context, path string, open Opener, size int64, format contract.Format, columns []string, like string, hashOnly bool, emit func(Piece) bool) {
+	kind := fingerprint.KindOf(like)
 	// An NDJSON chunk is parsed (ndjsonRecords) beside the reading of the
 	// next, and emitted once both are done: pending emits the chunk before.
 	// DuckDB then waits less for Go between two batches (2M events on 2
@@ -98,15 +100,15 @@ func File(ctx context.Context, path string, open Opener, size int64, format cont
 	}
 	defer fh.Close()
 	if hashOnly || format == contract.Parquet {
-		sha, err := Hash(ctx, fh)
+		fp, err := fingerprint.Of(ctx, fh, kind)
 		if err != nil {
 			fail(err)
 			return
 		}
-		emit(Piece{SHA: sha})
+		emit(Piece{Fingerprint: fp})
 		return
 	}
-	h := sha256.New()
+	h := fingerprint.New(kind)
 	if format == contract.CSV {
 		data, err := readUpTo(ctx, io.TeeReader(fh, h), size, textLimit)
 		if err != nil {
@@ -119,7 +121,7 @@ func File(ctx context.Context, path string, open Opener, size int64, format cont
 		}
 		text, bad := PrepareText(bytes.TrimPrefix(data, bom))
 		if emit(Piece{Records: csvRecords(text, bad, columns), Size: int64(len(data))}) {
-			emit(Piece{SHA: hex.EncodeToString(h.Sum(nil))})
+			emit(Piece{Fingerprint: h.String()})
 		}
 		return
 	}
@@ -201,7 +203,7 @@ func File(ctx context.Context, path string, open Opener, size int64, format cont
 		pending = func() bool { return emit(Piece{Records: <-parsed, Size: pieceSize}) }
 	}
 	if flush() {
-		emit(Piece{SHA: hex.EncodeToString(h.Sum(nil))})
+		emit(Piece{Fingerprint: h.String()})
 	}
 }
 
@@ -274,34 +276,9 @@ func lastBreak(data []byte) int {
 	return 0
 }
 
-// HashFile is the sha256 of a file, in hex, read in pieces: how the
-// manifest (and a seed's state) knows a file's content. It stops, with
-// ctx's error, as soon as ctx is done (it looks between pieces of
-// readBytes).
+// HashFile is the sha256 of a file, in hex, read in pieces, stopping with
+// ctx's error as soon as ctx is done: a seed's fingerprint (seeds are
+// small, and their state has always kept that kind).
 func HashFile(ctx context.Context, path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	return Hash(ctx, f)
-}
-
-// Hash is the sha256 of what r holds, in hex, read as HashFile reads.
-func Hash(ctx context.Context, f io.Reader) (string, error) {
-	h := sha256.New()
-	buf := make([]byte, readBytes)
-	for {
-		if err := ctx.Err(); err != nil {
-			return "", err
-		}
-		n, err := f.Read(buf)
-		h.Write(buf[:n])
-		if err == io.EOF {
-			return hex.EncodeToString(h.Sum(nil)), nil
-		}
-		if err != nil {
-			return "", err
-		}
-	}
+	return fingerprint.File(ctx, path, fingerprint.SHA256)
 }

@@ -95,7 +95,7 @@ func TestChunkedNDJSON(t *testing.T) {
 	read := func(path string) (string, string) {
 		var parts []string
 		var sha string
-		File(context.Background(), path, Path(path), 0, contract.NDJSON, []string{"a", "b"}, false, func(p Piece) bool {
+		File(context.Background(), path, Path(path), 0, contract.NDJSON, []string{"a", "b"}, "", false, func(p Piece) bool {
 			if p.Err != nil {
 				t.Fatal(p.Err)
 			}
@@ -104,7 +104,7 @@ func TestChunkedNDJSON(t *testing.T) {
 					parts = append(parts, s)
 				}
 			}
-			sha = p.SHA
+			sha = p.Fingerprint
 			return true
 		})
 		return strings.Join(parts, " | "), sha

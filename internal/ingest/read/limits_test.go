@@ -18,7 +18,7 @@ import (
 func readAll(ctx context.Context, format contract.Format, path string) (string, error) {
 	var parts []string
 	var err error
-	File(ctx, path, Path(path), 0, format, []string{"a"}, false, func(p Piece) bool {
+	File(ctx, path, Path(path), 0, format, []string{"a"}, "", false, func(p Piece) bool {
 		if p.Err != nil {
 			err = p.Err
 			return false

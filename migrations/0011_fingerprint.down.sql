@@ -1,0 +1,1 @@
+ALTER TABLE elt.files RENAME COLUMN fingerprint TO sha256;
