@@ -2,7 +2,10 @@ package build
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -139,5 +142,78 @@ func TestChangedVersionStops(t *testing.T) {
 	var ce *ingest.ChangedError
 	if !errors.As(err, &ce) || ce.File != "s3://lake-changed/bronze/orders/part-0.csv" {
 		t.Fatalf("a new version with other bytes: %v, want a ChangedError naming the object", err)
+	}
+}
+
+// TestLegacyFingerprintsFromS3: objects whose manifest rows hold the bare
+// sha256 of an older elt are fingerprinted in sha256 again, whether
+// streamed (CSV) or downloaded for DuckDB (Parquet): a new version with the
+// same bytes reads nothing, a full refresh reports no object as changed
+// and keeps their kind, and a version with other bytes stops the build.
+func TestLegacyFingerprintsFromS3(t *testing.T) {
+	for _, format := range []string{"csv", "parquet"} {
+		t.Run(format, func(t *testing.T) {
+			t.Setenv("TMPDIR", t.TempDir())
+			bucket := "lake-legacy-" + format
+			srv := testutil.StartS3Versioned(t, bucket)
+			proj := testutil.OrdersProject(t, format)
+			local := filepath.Join(t.TempDir(), "bronze")
+			for k := range testutil.Orders {
+				testutil.WriteOrders(t, local, format, k)
+			}
+			srv.UploadDir(local, "s3://"+bucket+"/bronze")
+			p := loadProject(t, proj, "s3://"+bucket+"/bronze", filepath.Join(t.TempDir(), "w.duckdb"))
+			mustBuild(t, p, Options{})
+			ctx := context.Background()
+			db, err := state.Open(ctx, p, state.Write)
+			if err != nil {
+				t.Fatal(err)
+			}
+			objects := map[string][]byte{}
+			for k := range testutil.Orders {
+				name := fmt.Sprintf("part-%d.%s", k, map[string]string{"csv": "csv", "parquet": "parquet"}[format])
+				data, err := os.ReadFile(filepath.Join(local, "orders", name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				key := "s3://" + bucket + "/bronze/orders/" + name
+				objects[key] = data
+				sum := sha256.Sum256(data)
+				res, err := db.ExecContext(ctx, "UPDATE elt.files SET fingerprint = ? WHERE file = ?", hex.EncodeToString(sum[:]), key)
+				if n, _ := res.RowsAffected(); err != nil || n != 1 {
+					t.Fatalf("the manifest's row of %s: %d rows, %v", key, n, err)
+				}
+			}
+			db.Close()
+			kinds := func() string {
+				return queryProject(t, p, "SELECT count(*) FILTER (fingerprint LIKE 'xxh3:%') AS xxh3, count(*) AS files FROM elt.files")
+			}
+			legacy := fmt.Sprintf("xxh3,files\n0,%d\n", len(objects))
+			for key, data := range objects {
+				srv.Put(key, data) // a new version, same bytes
+			}
+			if r := ingested(t, mustBuild(t, p, Options{}), "orders"); r.Files != 0 || len(r.Changed) != 0 {
+				t.Fatalf("new versions with the same bytes: %+v", r)
+			}
+			if r := ingested(t, mustBuild(t, p, Options{FullRefresh: true}), "orders"); r.Files != len(objects) || len(r.Changed) != 0 {
+				t.Fatalf("full refresh: %d objects read, changed %q", r.Files, r.Changed)
+			}
+			if got := kinds(); got != legacy {
+				t.Fatalf("after a full refresh: %q, want %q", got, legacy)
+			}
+			key := "s3://" + bucket + "/bronze/orders/" + map[string]string{"csv": "part-0.csv", "parquet": "part-0.parquet"}[format]
+			other := objects["s3://"+bucket+"/bronze/orders/"+map[string]string{"csv": "part-1.csv", "parquet": "part-1.parquet"}[format]]
+			srv.Put(key, other)
+			db, err = state.Open(ctx, p, state.Write)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			_, err = (&Builder{Project: p, DB: db}).Run(ctx, Options{})
+			var ce *ingest.ChangedError
+			if !errors.As(err, &ce) || ce.File != key || len(ce.Was) != 64 || len(ce.Now) != 64 {
+				t.Fatalf("a version with other bytes: %v, want a ChangedError naming %s in sha256", err, key)
+			}
+		})
 	}
 }
