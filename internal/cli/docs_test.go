@@ -2,10 +2,12 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -198,11 +200,18 @@ func TestDescriptionsAreComments(t *testing.T) {
 	}
 }
 
-// A warehouse an older elt wrote (before runs kept their reconciliation)
-// still gets its docs: elt docs opens it read-only and migrates nothing.
+// A warehouse an older elt wrote (before runs kept their reconciliation,
+// migration 0007) still gets its docs: elt docs opens it read-only and
+// migrates nothing.
 func TestDocsOfAnOlderWarehouse(t *testing.T) {
 	proj := pipelineProject(t)
-	mustElt(t, "--project", proj, "migrate", "down", "--steps", "1")
+	var now, latest int
+	if _, err := fmt.Sscanf(mustElt(t, "--project", proj, "migrate", "version"), "version %d of %d", &now, &latest); err != nil || now < 7 {
+		t.Fatalf("migrate version: %d of %d, %v", now, latest, err)
+	}
+	if out := mustElt(t, "--project", proj, "migrate", "down", "--steps", strconv.Itoa(now-6)); !strings.Contains(out, "table elt.reconciliations\nversion 6 of ") {
+		t.Fatalf("migrate down to version 6: %q", out)
+	}
 	out := mustElt(t, "--project", proj, "docs", "--out", filepath.Join(t.TempDir(), "site"))
 	if !strings.Contains(out, "6 models, 3 sources") {
 		t.Errorf("elt docs: %s", out)
