@@ -135,7 +135,7 @@ func (r *reader) Close() error {
 
 // Download copies the object to a new file in dir (named after no part of
 // the key; "" is the system's temporary folder), writing its bytes to also
-// on the way (a hash), and returns the file's path. On failure nothing is
+// (a hash; not nil) on the way, and returns the file's path. On failure nothing is
 // left in dir.
 func (s *Store) Download(ctx context.Context, o Object, dir, pattern string, also io.Writer) (file string, err error) {
 	if dir == "" {

@@ -120,8 +120,9 @@ func ReadSeed(ctx context.Context, abs, rel string) (*Seed, error) {
 	return seed, nil
 }
 
-// HashSeed is a seed file's fingerprint: the sha256 of its bytes, in hex,
-// read as bronze files are (read.HashFile), stopping when ctx is done.
+// HashSeed is a seed file's fingerprint: the sha256 of its bytes, in hex
+// (read.HashFile; bronze files get XXH3, package fingerprint, but a seed's
+// state has always kept sha256), stopping when ctx is done.
 func HashSeed(ctx context.Context, path string) (string, error) {
 	return read.HashFile(ctx, path)
 }

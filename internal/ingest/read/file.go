@@ -55,15 +55,16 @@ type Opener func() (io.ReadCloser, error)
 func Path(path string) Opener { return func() (io.ReadCloser, error) { return os.Open(path) } }
 
 // File reads one bronze file once (name, what messages call it; open,
-// how it is read; of size bytes when listed, in
-// format, its declared fields at columns), giving its pieces to emit (which
-// says whether to go on): NDJSON a chunk of whole lines at a time, CSV
-// whole, and the file's fingerprint last (in the kind of like, what the
-// manifest holds of the file; "" for a file it does not know). With hashOnly (a file already in the manifest, touched or
-// copied with its bytes), and for a Parquet file (DuckDB reads it), the
-// file is only fingerprinted, streaming. A line or CSV file beyond textLimit is an
-// error found before more of it is read; a cancelled ctx stops the reading
-// between two pieces of at most ChunkBytes or readBytes.
+// how it is read; of size bytes when listed, in format, its declared
+// fields at columns), giving its pieces to emit (which says whether to go
+// on): NDJSON a chunk of whole lines at a time, CSV whole, and the file's
+// fingerprint last (in the kind of like, what the manifest holds of the
+// file; "" for a file it does not know). With hashOnly (a file already in
+// the manifest, touched or copied with its bytes), and for a Parquet file
+// (DuckDB reads it), the file is only fingerprinted, streaming. A line or
+// CSV file beyond textLimit is an error found before more of it is read; a
+// cancelled ctx stops the reading between two pieces of at most ChunkBytes
+// or readBytes.
 func File(ctx context.Context, path string, open Opener, size int64, format contract.Format, columns []string, like string, hashOnly bool, emit func(Piece) bool) {
 	kind := fingerprint.KindOf(like)
 	// An NDJSON chunk is parsed (ndjsonRecords) beside the reading of the

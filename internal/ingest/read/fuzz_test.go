@@ -3,7 +3,6 @@ package read
 import (
 	"bytes"
 	"context"
-
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
