@@ -1,7 +1,7 @@
 // Package fingerprint names what a bronze file holds, for the file
 // manifest (elt.files.fingerprint): "xxh3:" and the 128-bit XXH3 of its
 // bytes in 32 hex digits (canonical, big-endian). Manifests written before
-// 2026-12-05 hold the bare sha256 of the bytes in 64 hex digits; a file is
+// migration 0011 hold the bare sha256 of the bytes in 64 hex digits; a file is
 // always fingerprinted again in the kind it was first given, so those
 // compare as they did.
 //
@@ -29,7 +29,7 @@ type Kind int
 const (
 	// XXH3 is the kind given to files read for the first time.
 	XXH3 Kind = iota
-	// SHA256 is the kind of manifests written before 2026-12-05 (and of
+	// SHA256 is the kind of manifests written before migration 0011 (and of
 	// seeds' state, which keeps it).
 	SHA256
 )
