@@ -117,29 +117,52 @@ func TestEngineChecksBlock(t *testing.T) {
 	compare(t, dir, base)
 }
 
+// halfBuilt is conformance case 02-dirty built in a real PostgreSQL
+// (engine: postgres) from the first half of its files to arrive.
+type halfBuilt struct {
+	conn              *pgx.Conn // to the engine, closed with the test
+	dir, bronze, lake string    // the case, its bronze, the half given
+	pg                []string  // elt's arguments for the target
+	files             []string  // every file, in order of arrival
+}
+
+func halfBuiltInPostgres(t *testing.T) halfBuilt {
+	t.Helper()
+	dsn := pgtest.Start(t)
+	t.Setenv("ELT_ENGINE_DSN", dsn)
+	proj := engineProject(t)
+	h := halfBuilt{dir: filepath.Join(testutil.ConformanceDir(t), "02-dirty"), lake: t.TempDir()}
+	h.bronze = filepath.Join(h.dir, "bronze")
+	testutil.MkdirAll(t, filepath.Join(h.lake, "events"), filepath.Join(h.lake, "transactions"), filepath.Join(h.lake, "users"))
+	h.files = testutil.Arrivals(t, h.bronze)
+	for _, f := range h.files[:len(h.files)/2] {
+		testutil.CopyFile(t, filepath.Join(h.bronze, f), filepath.Join(h.lake, f))
+	}
+	h.pg = []string{"--project", proj, "--target", "pg", "--bronze", h.lake, "--warehouse", filepath.Join(t.TempDir(), "pg.duckdb")}
+	mustElt(t, append(h.pg, "build")...)
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	h.conn = conn
+	return h
+}
+
+// arrive copies the files of the second half.
+func (h halfBuilt) arrive(t *testing.T) {
+	for _, f := range h.files[len(h.files)/2:] {
+		testutil.CopyFile(t, filepath.Join(h.bronze, f), filepath.Join(h.lake, f))
+	}
+}
+
 // TestEngineMergesIncremental builds in PostgreSQL, then builds again
 // after late files: the incremental models are merged into their tables,
 // which stay the same tables (a reader's view on one survives), and the
 // result equals DuckDB's build of all the files.
 func TestEngineMergesIncremental(t *testing.T) {
-	dsn := pgtest.Start(t)
-	t.Setenv("ELT_ENGINE_DSN", dsn)
-	proj := engineProject(t)
-	dir := filepath.Join(testutil.ConformanceDir(t), "02-dirty")
-	bronze, lake := filepath.Join(dir, "bronze"), t.TempDir()
-	testutil.MkdirAll(t, filepath.Join(lake, "events"), filepath.Join(lake, "transactions"), filepath.Join(lake, "users"))
-	files := testutil.Arrivals(t, bronze)
-	for _, f := range files[:len(files)/2] {
-		testutil.CopyFile(t, filepath.Join(bronze, f), filepath.Join(lake, f))
-	}
-	pg := []string{"--project", proj, "--target", "pg", "--bronze", lake, "--warehouse", filepath.Join(t.TempDir(), "pg.duckdb")}
-	mustElt(t, append(pg, "build")...)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	h := halfBuiltInPostgres(t)
+	ctx, conn, dir, pg := context.Background(), h.conn, h.dir, h.pg
 	oid := func() (n uint32) {
 		if err := conn.QueryRow(ctx, `SELECT 'gold.user_session_analysis'::regclass::oid`).Scan(&n); err != nil {
 			t.Fatal(err)
@@ -150,9 +173,7 @@ func TestEngineMergesIncremental(t *testing.T) {
 	if _, err := conn.Exec(ctx, `CREATE VIEW public.conversions AS SELECT count(*) AS n FROM gold.user_session_analysis WHERE is_conversion`); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range files[len(files)/2:] {
-		testutil.CopyFile(t, filepath.Join(bronze, f), filepath.Join(lake, f))
-	}
+	h.arrive(t)
 	mustElt(t, append(pg, "build")...)
 	if after := oid(); after != before {
 		t.Errorf("gold.user_session_analysis was replaced (oid %d, then %d), not merged", before, after)
@@ -172,24 +193,8 @@ func TestEngineMergesIncremental(t *testing.T) {
 // has it renamed, and its bronze rows are not copied again: the rows of
 // files it held keep the transaction that wrote them.
 func TestEngineManifestRenamed(t *testing.T) {
-	dsn := pgtest.Start(t)
-	t.Setenv("ELT_ENGINE_DSN", dsn)
-	proj := engineProject(t)
-	dir := filepath.Join(testutil.ConformanceDir(t), "02-dirty")
-	bronze, lake := filepath.Join(dir, "bronze"), t.TempDir()
-	testutil.MkdirAll(t, filepath.Join(lake, "events"), filepath.Join(lake, "transactions"), filepath.Join(lake, "users"))
-	files := testutil.Arrivals(t, bronze)
-	for _, f := range files[:len(files)/2] {
-		testutil.CopyFile(t, filepath.Join(bronze, f), filepath.Join(lake, f))
-	}
-	pg := []string{"--project", proj, "--target", "pg", "--bronze", lake, "--warehouse", filepath.Join(t.TempDir(), "pg.duckdb")}
-	mustElt(t, append(pg, "build")...)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	h := halfBuiltInPostgres(t)
+	ctx, conn, dir, pg := context.Background(), h.conn, h.dir, h.pg
 	if _, err := conn.Exec(ctx, `ALTER TABLE elt.files RENAME COLUMN fingerprint TO sha256`); err != nil {
 		t.Fatal(err)
 	}
@@ -200,9 +205,7 @@ func TestEngineManifestRenamed(t *testing.T) {
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM public.written`).Scan(&before); err != nil || before == 0 {
 		t.Fatalf("%d bronze rows in the engine: %v", before, err)
 	}
-	for _, f := range files[len(files)/2:] {
-		testutil.CopyFile(t, filepath.Join(bronze, f), filepath.Join(lake, f))
-	}
+	h.arrive(t)
 	mustElt(t, append(pg, "build")...)
 	var columns string
 	if err := conn.QueryRow(ctx, `SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = 'elt' AND table_name = 'files'`).Scan(&columns); err != nil {
