@@ -213,7 +213,8 @@ func planChecks(m *project.Model, table sqlname.Relation, since *Since) (string,
 		}
 		name := fmt.Sprintf("c%d", i+1)
 		// A check's result is kept by its label: one made of its kind and
-		// column (no name given) says what it checked, and not_null,
+		// column (no name given; a name of that form is refused) says what
+		// it checked, and not_null,
 		// max_null_pct and unique have no option that changes which rows
 		// fail. (accepted_values and range do: their options are not kept,
 		// so they count the whole table, as do an expression, which may

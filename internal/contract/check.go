@@ -112,6 +112,14 @@ func (c *Check) UnmarshalYAML(n *yaml.Node) error {
 			err = v.Decode(&c.Mostly)
 		case "name":
 			c.Name = v.Value
+			if kind, _, ok := strings.Cut(c.Name, "("); ok && slices.Contains(CheckKinds, kind) && strings.HasSuffix(c.Name, ")") {
+				// Results are kept by label: this check's would be taken for
+				// the unnamed check of that kind and column, which an
+				// increment counts over the touched rows only when its last
+				// result was clean (check.Model).
+				return fail(v, "name %q is how elt labels an unnamed %s check; elt keeps check results by label, so give this check a name of another form (like %s_check)",
+					c.Name, kind, strings.NewReplacer("(", "_", ")", "").Replace(c.Name))
+			}
 		case "column":
 			c.Column = v.Value
 		case "values":

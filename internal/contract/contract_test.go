@@ -86,6 +86,10 @@ func TestCheckUnmarshal(t *testing.T) {
 		{"{unique: {mostly: 0}}", "", "mostly is the share of rows that must pass"},
 		{"{relationships: users.id}", "", "relationships needs to: schema.model.column"},
 		{"{unique: {colour: red}}", "", `unknown option "colour" of unique`},
+		{"{expression: {expr: v IS NOT NULL, name: not_null(v)}}", "", `name "not_null(v)" is how elt labels an unnamed not_null check`},
+		{"{expression: {expr: v > 0, name: unique(v)}}", "", `give this check a name of another form (like unique_v_check)`},
+		{"{expression: {expr: v > 0, name: positive(v)}}", "expression error 1", ""},
+		{"{expression: {expr: v > 0, name: not_null v}}", "expression error 1", ""},
 	} {
 		var c Check
 		err := yaml.Unmarshal([]byte(tc.in), &c)

@@ -30,6 +30,7 @@ func TestModelHeaderErrors(t *testing.T) {
 		{"check severity", "/*\nchecks: [{row_count: {min: 1, severity: fatal}}]\n*/\nSELECT 1", `severity is error or warn, found "fatal"`},
 		{"check mostly", "/*\nchecks: [{row_count: {min: 1, mostly: 2}}]\n*/\nSELECT 1", `mostly is the share of rows that must pass`},
 		{"check option", "/*\nchecks: [{row_count: {least: 1}}]\n*/\nSELECT 1", `unknown option "least" of row_count`},
+		{"check named like a label", "/*\nchecks:\n  - expression: {expr: a > 0, name: not_null(a)}\n*/\nSELECT 1 AS a", `m.sql:3:`},
 		{"range without bounds", "/*\ncolumns:\n  - name: a\n    checks: [range]\n*/\nSELECT 1", `range needs min, max or both`},
 		{"relationships target", "/*\ncolumns:\n  - name: a\n    checks: [{relationships: users}]\n*/\nSELECT 1", `relationships needs to: schema.model.column`},
 		{"empty model", "/* materialized: table */\n", `m.sql: the model has no query`},
