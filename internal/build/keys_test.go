@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/testutil"
 )
@@ -139,5 +140,53 @@ func TestNullKeyRowsCheckedOnIncrement(t *testing.T) {
 	}
 	if got := queryProject(t, p, q); got != before {
 		t.Errorf("published:\n%s\nbefore:\n%s", got, before)
+	}
+}
+
+// TestNullKeyIncrementEqualsFull: a model whose unique_key can be NULL
+// keeps one NULL-key row, as its SQL does over all of bronze: each
+// increment's NULL-key row competes with the stored one under order_by,
+// as any other key's rows do, so building file by file equals one build
+// of every file (and the change set holds the winner).
+func TestNullKeyIncrementEqualsFull(t *testing.T) {
+	models := map[string]string{"silver/lines.sql": "/*\nmaterialized: incremental\nunique_key: order_id\norder_by: day DESC, amount DESC\n*/\n" +
+		"SELECT nullif(order_id, 'o9') AS order_id, amount, day FROM bronze.orders\n" +
+		"QUALIFY row_number() OVER (PARTITION BY nullif(order_id, 'o9') ORDER BY day DESC, amount DESC) = 1\n",
+		"gold/days.sql": "/*\nmaterialized: incremental\nunique_key: day\naffected_keys: SELECT day FROM changes_silver__lines\n*/\n" +
+			"SELECT day, count(*) AS lines, count(order_id) AS keyed, sum(amount) AS amount FROM silver.lines GROUP BY day\n"}
+	files := []struct{ name, text string }{
+		{"b.csv", "order_id,amount,day\no9,9.00,2026-01-05\no2,5.00,2026-01-04\n"},
+		{"c.csv", "order_id,amount,day\no9,7.00,2026-01-03\no5,1.00,2026-01-03\n"},
+		{"d.csv", "order_id,amount,day\no9,8.00,2026-01-06\n"},
+		{"e.csv", "order_id,amount,day\no9,6.00,2026-01-06\no1,2.00,2026-01-06\n"},
+	}
+	const q = "SELECT * FROM silver.lines ORDER BY ALL; SELECT * FROM gold.days ORDER BY ALL"
+	read := func(p *project.Project) string {
+		var b strings.Builder
+		for _, s := range strings.Split(q, "; ") {
+			b.WriteString(queryProject(t, p, s))
+		}
+		return b.String()
+	}
+	stepwise := testutil.SmallOrdersProject(t, models)
+	ps := loadProject(t, stepwise, "", "")
+	mustBuild(t, ps, Options{})
+	for _, f := range files {
+		testutil.WriteFile(t, filepath.Join(stepwise, "data", "bronze", "orders", f.name), f.text)
+		if got := built(mustBuild(t, ps, Options{}))["silver.lines"]; got != "incremental" {
+			t.Fatalf("after %s: silver.lines built %q, not incrementally", f.name, got)
+		}
+	}
+	whole := testutil.SmallOrdersProject(t, models)
+	for _, f := range files {
+		testutil.WriteFile(t, filepath.Join(whole, "data", "bronze", "orders", f.name), f.text)
+	}
+	pw := loadProject(t, whole, "", "")
+	mustBuild(t, pw, Options{})
+	if got, want := read(ps), read(pw); got != want {
+		t.Fatalf("file by file:\n%s\none build:\n%s", got, want)
+	}
+	if got := queryProject(t, ps, "SELECT count(*) AS n, max(amount) AS amount FROM silver.lines WHERE order_id IS NULL"); got != "n,amount\n1,8.00\n" {
+		t.Fatalf("the NULL key's rows: %q", got)
 	}
 }

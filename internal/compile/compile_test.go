@@ -41,12 +41,14 @@ func TestStatements(t *testing.T) {
 		{"silver.users", []string{
 			`SET schema = 'silver'`,
 			`CREATE OR REPLACE TEMP TABLE elt_new AS ` + strings.Repeat("\n", 5) + `SELECT * FROM (SELECT * FROM "bronze"."users" WHERE _run_id > 7) AS "users"`,
-			`CREATE OR REPLACE TEMP TABLE "changes_silver__users" AS SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new)`,
-			`DELETE FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new)`,
+			`CREATE OR REPLACE TEMP TABLE "changes_silver__users" AS SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new)` +
+				"\nUNION ALL BY NAME SELECT * FROM \"silver\".\"users\" AS elt_t SEMI JOIN (SELECT \"user_id\" FROM elt_new WHERE \"user_id\" IS NULL LIMIT 1) AS elt_n ON elt_t.\"user_id\" IS NOT DISTINCT FROM elt_n.\"user_id\"",
+			"DELETE FROM \"silver\".\"users\" WHERE \"user_id\" IN (SELECT \"user_id\" FROM elt_new);\n" +
+				"DELETE FROM \"silver\".\"users\" WHERE \"user_id\" IS NULL AND EXISTS (SELECT 1 FROM elt_new WHERE \"user_id\" IS NULL)",
 			"INSERT INTO \"silver\".\"users\" BY NAME SELECT * FROM (SELECT * FROM \"changes_silver__users\" UNION ALL BY NAME SELECT * FROM elt_new) AS candidates\n" +
 				"QUALIFY row_number() OVER (PARTITION BY \"user_id\" ORDER BY updated_at DESC\n) = 1",
-			"INSERT INTO \"changes_silver__users\" BY NAME SELECT * FROM \"silver\".\"users\" WHERE \"user_id\" IN (SELECT \"user_id\" FROM elt_new)\n" +
-				"UNION ALL BY NAME SELECT * FROM elt_new WHERE \"user_id\" IS NULL",
+			"INSERT INTO \"changes_silver__users\" BY NAME SELECT * FROM \"silver\".\"users\" WHERE \"user_id\" IN (SELECT \"user_id\" FROM elt_new)" +
+				"\nUNION ALL BY NAME SELECT * FROM \"silver\".\"users\" AS elt_t SEMI JOIN (SELECT \"user_id\" FROM elt_new WHERE \"user_id\" IS NULL LIMIT 1) AS elt_n ON elt_t.\"user_id\" IS NOT DISTINCT FROM elt_n.\"user_id\"",
 			`DROP TABLE elt_new`,
 		}},
 		{"gold.users", []string{

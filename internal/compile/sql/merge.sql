@@ -1,19 +1,27 @@
 {{/*
   An incremental model that reads sources: its SQL runs over the bronze rows
   ingested after its last run (elt_new); for each key those rows touch, the
-  stored row and the new rows compete under order_by and the first wins. The
-  change set keeps the touched keys' rows before and after, for downstream
-  models' affected_keys, and the row of a NULL key this merge inserted (no
-  key matches NULL, so it is no stored row's; elt_new holds at most one, or
-  the build stops at its duplicate keys), which the checks of the touched
-  rows count too (check.Since).
+  stored row and the new rows compete under order_by and the first wins.
+  NULL is one key here, as in the model's own PARTITION BY over all of
+  bronze: a NULL-key row of elt_new (at most one, or the build stops at its
+  duplicate keys) competes with the stored one. IN matches no NULL, so the
+  NULL key has statements of its own: a semi join on elt_new's NULL key,
+  which DuckDB does not probe when elt_new has none (a filter `key IS NULL`
+  scanned 10M keys in 0.1 s once the build's transaction had appended
+  rows), and a DELETE, which runs before the appends. The change set keeps
+  the touched keys' rows before and after, the NULL key's too, for
+  downstream models' affected_keys and the checks of the touched rows
+  (check.Since).
 */}}
 {{define "new"}}CREATE OR REPLACE TEMP TABLE elt_new AS {{.Body}}{{end}}
-{{define "before"}}CREATE OR REPLACE TEMP TABLE {{.Changes}} AS SELECT * FROM {{.Target}} WHERE {{.Key}} IN (SELECT {{.Key}} FROM elt_new){{end}}
-{{define "delete"}}DELETE FROM {{.Target}} WHERE {{.Key}} IN (SELECT {{.Key}} FROM elt_new){{end}}
+{{define "null"}}SELECT * FROM {{.Target}} AS elt_t SEMI JOIN (SELECT {{.Key}} FROM elt_new WHERE {{.Key}} IS NULL LIMIT 1) AS elt_n ON elt_t.{{.Key}} IS NOT DISTINCT FROM elt_n.{{.Key}}{{end}}
+{{define "before"}}CREATE OR REPLACE TEMP TABLE {{.Changes}} AS SELECT * FROM {{.Target}} WHERE {{.Key}} IN (SELECT {{.Key}} FROM elt_new)
+UNION ALL BY NAME {{template "null" .}}{{end}}
+{{define "delete"}}DELETE FROM {{.Target}} WHERE {{.Key}} IN (SELECT {{.Key}} FROM elt_new);
+DELETE FROM {{.Target}} WHERE {{.Key}} IS NULL AND EXISTS (SELECT 1 FROM elt_new WHERE {{.Key}} IS NULL){{end}}
 {{define "insert"}}INSERT INTO {{.Target}} BY NAME SELECT * FROM (SELECT * FROM {{.Changes}} UNION ALL BY NAME SELECT * FROM elt_new) AS candidates
 QUALIFY row_number() OVER (PARTITION BY {{.Key}} ORDER BY {{.OrderBy}}
 ) = 1{{end}}
 {{define "after"}}INSERT INTO {{.Changes}} BY NAME SELECT * FROM {{.Target}} WHERE {{.Key}} IN (SELECT {{.Key}} FROM elt_new)
-UNION ALL BY NAME SELECT * FROM elt_new WHERE {{.Key}} IS NULL{{end}}
+UNION ALL BY NAME {{template "null" .}}{{end}}
 {{define "done"}}DROP TABLE elt_new{{end}}
