@@ -547,7 +547,9 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 	// null (blocking) is left to those checks, which the audit runs in the
 	// same scan as the model's other checks (a second pass costs about a
 	// second at 2M rows).
-	dups := map[int]string{}
+	// when are the queries, by statement, that say whether it runs
+	// (compile.Step.When).
+	dups, when := map[int]string{}, map[int]string{}
 	if m.Header.Materialized == project.Incremental && !checksKeyUnique(m) {
 		dups[len(stmts)-1] = compile.DuplicateKeys(m, sqlname.Qualified(m.Schema, m.Name), "", 6)
 	}
@@ -577,6 +579,9 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 				if st.Duplicates != "" {
 					dups[i] = st.Duplicates
 				}
+				if st.When != "" {
+					when[i] = st.When
+				}
 			}
 		}
 	}
@@ -584,7 +589,7 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 	if mapped {
 		place = func(err error) error { return compile.SQLError(m.Path, m.Text, compile.BodyOffset(m), err) }
 	}
-	if err := b.exec(ctx, tx, m, mode, stmts, place, dups); err != nil {
+	if err := b.exec(ctx, tx, m, mode, stmts, place, dups, when); err != nil {
 		return 0, mode, err
 	}
 	if err := b.finishModel(ctx, tx, m, mode, seedPrint, inc); err != nil {
@@ -601,12 +606,20 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 // exec runs a model's statements; place, when set, places an error of the
 // last statement in the model's file; dups are the queries, by statement,
 // that list keys shared by more than one of the rows it computed (an
-// error, see duplicateKeys).
-func (b *Builder) exec(ctx context.Context, tx warehouse.Querier, m *project.Model, mode string, stmts []string, place func(error) error, dups map[int]string) error {
+// error, see duplicateKeys), run after it; when are the queries, by
+// statement, whose false answer passes it over (compile.Step.When).
+func (b *Builder) exec(ctx context.Context, tx warehouse.Querier, m *project.Model, mode string, stmts []string, place func(error) error, dups, when map[int]string) error {
 	for i, s := range stmts {
 		t0 := time.Now()
-		_, err := tx.ExecContext(ctx, s)
-		b.trace(t0, "%s: %.60s", m.ID(), strings.Join(strings.Fields(s), " "))
+		run := true
+		var err error
+		if q := when[i]; q != "" {
+			err = tx.QueryRowContext(ctx, q).Scan(&run)
+		}
+		if run && err == nil {
+			_, err = tx.ExecContext(ctx, s)
+			b.trace(t0, "%s: %.60s", m.ID(), strings.Join(strings.Fields(s), " "))
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()

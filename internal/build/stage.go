@@ -180,7 +180,7 @@ func (b *Builder) stageModel(ctx context.Context, tx warehouse.Querier, n *plan.
 	if m.Header.Materialized == project.Incremental && !checksKeyUnique(m) {
 		dups[len(stmts)-1] = compile.DuplicateKeys(m, table, "", 6)
 	}
-	if err := b.exec(ctx, tx, m, mode, stmts, place, dups); err != nil {
+	if err := b.exec(ctx, tx, m, mode, stmts, place, dups, nil); err != nil {
 		return 0, mode, err
 	}
 	var rows int64

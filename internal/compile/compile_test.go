@@ -2,6 +2,7 @@ package compile
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -55,9 +56,12 @@ func TestStatements(t *testing.T) {
 			`SET schema = 'gold'`,
 			"CREATE OR REPLACE TEMP TABLE elt_keys AS SELECT DISTINCT k FROM (SELECT user_id FROM changes_silver__users\n) AS affected(k)",
 			`CREATE OR REPLACE TEMP TABLE "changes_gold__users" AS SELECT * FROM "gold"."users" WHERE "user_id" IN (SELECT k FROM elt_keys)`,
+			`INSERT INTO "changes_gold__users" BY NAME SELECT * FROM "gold"."users" WHERE "user_id" IS NULL`,
 			`DELETE FROM "gold"."users" WHERE "user_id" IN (SELECT k FROM elt_keys)`,
+			`DELETE FROM "gold"."users" WHERE "user_id" IS NULL`,
 			`CREATE OR REPLACE TEMP TABLE elt_rows AS WITH "elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT k FROM elt_keys))
 SELECT * FROM (` + strings.Repeat("\n", 6) + `SELECT user_id, count(*) AS n FROM "elt_keyed_silver__users" AS "users" GROUP BY user_id) AS model WHERE "user_id" IN (SELECT k FROM elt_keys)`,
+			`INSERT INTO elt_rows BY NAME WITH "elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IS NULL) SELECT * FROM ( SELECT user_id, count(*) AS n FROM "elt_keyed_silver__users" AS "users" GROUP BY user_id) AS model WHERE "user_id" IS NULL`,
 			`INSERT INTO "gold"."users" BY NAME SELECT * FROM elt_rows`,
 			`INSERT INTO "changes_gold__users" BY NAME SELECT * FROM elt_rows`,
 			`DROP TABLE elt_keys`,
@@ -69,9 +73,12 @@ SELECT * FROM (` + strings.Repeat("\n", 6) + `SELECT user_id, count(*) AS n FROM
 			`SET schema = 'gold'`,
 			"CREATE OR REPLACE TEMP TABLE elt_keys AS SELECT DISTINCT k FROM (SELECT user_id FROM changes_silver__users\n) AS affected(k)",
 			`CREATE OR REPLACE TEMP TABLE "changes_gold__pairs" AS SELECT * FROM "gold"."pairs" WHERE "user_id" IN (SELECT k FROM elt_keys)`,
+			`INSERT INTO "changes_gold__pairs" BY NAME SELECT * FROM "gold"."pairs" WHERE "user_id" IS NULL`,
 			`DELETE FROM "gold"."pairs" WHERE "user_id" IN (SELECT k FROM elt_keys)`,
+			`DELETE FROM "gold"."pairs" WHERE "user_id" IS NULL`,
 			`CREATE OR REPLACE TEMP TABLE elt_rows AS WITH "elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT k FROM elt_keys))
 SELECT * FROM (` + strings.Repeat("\n", 6) + `SELECT a.user_id, count(*) AS n FROM "elt_keyed_silver__users" AS a JOIN "elt_keyed_silver__users" b USING (user_id) GROUP BY a.user_id) AS model WHERE "user_id" IN (SELECT k FROM elt_keys)`,
+			`INSERT INTO elt_rows BY NAME WITH "elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IS NULL) SELECT * FROM ( SELECT a.user_id, count(*) AS n FROM "elt_keyed_silver__users" AS a JOIN "elt_keyed_silver__users" b USING (user_id) GROUP BY a.user_id) AS model WHERE "user_id" IS NULL`,
 			`INSERT INTO "gold"."pairs" BY NAME SELECT * FROM elt_rows`,
 			`INSERT INTO "changes_gold__pairs" BY NAME SELECT * FROM elt_rows`,
 			`DROP TABLE elt_keys`,
@@ -89,6 +96,26 @@ SELECT * FROM (` + strings.Repeat("\n", 6) + `SELECT a.user_id, count(*) AS n FR
 			if strings.TrimLeft(got[i], " ") != tc.want[i] && strings.Join(strings.Fields(got[i]), " ") != strings.Join(strings.Fields(tc.want[i]), " ") {
 				t.Errorf("%s statement %d:\ngot  %q\nwant %q", tc.id, i+1, got[i], tc.want[i])
 			}
+		}
+	}
+	// The NULL key's steps of a recompute run only when an affected key is
+	// NULL; a merge's and the other steps always.
+	for _, id := range []string{"silver.users", "gold.users"} {
+		steps, err := IncrementalSteps(g, g.Nodes[id], 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var conditional []string
+		for _, st := range steps {
+			if st.When != "" {
+				if st.When != nullAffected {
+					t.Errorf("%s %s: when %q", id, st.Name, st.When)
+				}
+				conditional = append(conditional, st.Name)
+			}
+		}
+		if want := map[string][]string{"gold.users": {"before_null", "delete_null", "rows_null"}}[id]; !slices.Equal(conditional, want) {
+			t.Errorf("%s: steps run on a condition %q, want %q", id, conditional, want)
 		}
 	}
 	whole := Statements(g.Nodes["silver.users"].Model)

@@ -21,8 +21,14 @@ CREATE OR REPLACE TEMP TABLE elt_keys AS SELECT DISTINCT k FROM (SELECT user_id 
 -- step before
 CREATE OR REPLACE TEMP TABLE "changes_gold__pairs" AS SELECT * FROM "gold"."pairs" WHERE "user_id" IN (SELECT k FROM elt_keys);
 
+-- step before_null
+INSERT INTO "changes_gold__pairs" BY NAME SELECT * FROM "gold"."pairs" WHERE "user_id" IS NULL;
+
 -- step delete
 DELETE FROM "gold"."pairs" WHERE "user_id" IN (SELECT k FROM elt_keys);
+
+-- step delete_null
+DELETE FROM "gold"."pairs" WHERE "user_id" IS NULL;
 
 -- step rows
 CREATE OR REPLACE TEMP TABLE elt_rows AS WITH "elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT k FROM elt_keys))
@@ -33,7 +39,17 @@ SELECT * FROM (
                             
   
 SELECT a.user_id, count(*) AS n FROM "elt_keyed_silver__users" AS a JOIN "elt_keyed_silver__users" b USING (user_id) GROUP BY a.user_id) AS model WHERE "user_id" IN (SELECT k FROM elt_keys);
--- duplicates after rows
+
+-- step rows_null
+INSERT INTO elt_rows BY NAME WITH "elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IS NULL)
+SELECT * FROM (  
+                         
+                   
+                                                        
+                            
+  
+SELECT a.user_id, count(*) AS n FROM "elt_keyed_silver__users" AS a JOIN "elt_keyed_silver__users" b USING (user_id) GROUP BY a.user_id) AS model WHERE "user_id" IS NULL;
+-- duplicates after rows_null
 SELECT "user_id"::VARCHAR AS k, count(*) AS n FROM "elt_rows" GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, k NULLS FIRST LIMIT 6;
 
 -- step insert

@@ -20,8 +20,14 @@ CREATE OR REPLACE TEMP TABLE elt_keys AS SELECT DISTINCT k FROM (SELECT DISTINCT
 -- step before
 CREATE OR REPLACE TEMP TABLE "changes_gold__totals" AS SELECT * FROM "gold"."totals" WHERE "day" IN (SELECT k FROM elt_keys);
 
+-- step before_null
+INSERT INTO "changes_gold__totals" BY NAME SELECT * FROM "gold"."totals" WHERE "day" IS NULL;
+
 -- step delete
 DELETE FROM "gold"."totals" WHERE "day" IN (SELECT k FROM elt_keys);
+
+-- step delete_null
+DELETE FROM "gold"."totals" WHERE "day" IS NULL;
 
 -- step rows
 CREATE OR REPLACE TEMP TABLE elt_rows AS SELECT * FROM (  
@@ -30,7 +36,15 @@ CREATE OR REPLACE TEMP TABLE elt_rows AS SELECT * FROM (
                                                                            
   
 SELECT CAST(ts AS DATE) AS day, count(*) AS n FROM silver.events GROUP BY ALL) AS model WHERE "day" IN (SELECT k FROM elt_keys);
--- duplicates after rows
+
+-- step rows_null
+INSERT INTO elt_rows BY NAME SELECT * FROM (  
+                         
+               
+                                                                           
+  
+SELECT CAST(ts AS DATE) AS day, count(*) AS n FROM silver.events GROUP BY ALL) AS model WHERE "day" IS NULL;
+-- duplicates after rows_null
 SELECT "day"::VARCHAR AS k, count(*) AS n FROM "elt_rows" GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, k NULLS FIRST LIMIT 6;
 
 -- step insert

@@ -26,8 +26,14 @@ UNION SELECT user_id FROM changes_silver__users
 -- step before
 CREATE OR REPLACE TEMP TABLE "changes_gold__user_events" AS SELECT * FROM "gold"."user_events" WHERE "user_id" IN (SELECT k FROM elt_keys);
 
+-- step before_null
+INSERT INTO "changes_gold__user_events" BY NAME SELECT * FROM "gold"."user_events" WHERE "user_id" IS NULL;
+
 -- step delete
 DELETE FROM "gold"."user_events" WHERE "user_id" IN (SELECT k FROM elt_keys);
+
+-- step delete_null
+DELETE FROM "gold"."user_events" WHERE "user_id" IS NULL;
 
 -- step rows
 CREATE OR REPLACE TEMP TABLE elt_rows AS WITH "elt_keyed_silver__events" AS (SELECT * FROM "silver"."events" WHERE "user_id" IN (SELECT k FROM elt_keys)),
@@ -43,7 +49,22 @@ SELECT * FROM (
 SELECT u.user_id, u.name, count(e.Event_Id) AS events
 FROM "elt_keyed_silver__users" AS u LEFT JOIN "elt_keyed_silver__events" e ON e.user_id = u.user_id
 GROUP BY ALL) AS model WHERE "user_id" IN (SELECT k FROM elt_keys);
--- duplicates after rows
+
+-- step rows_null
+INSERT INTO elt_rows BY NAME WITH "elt_keyed_silver__events" AS (SELECT * FROM "silver"."events" WHERE "user_id" IS NULL),
+"elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IS NULL)
+SELECT * FROM (  
+                         
+                   
+                
+                                            
+                                                 
+                                           
+  
+SELECT u.user_id, u.name, count(e.Event_Id) AS events
+FROM "elt_keyed_silver__users" AS u LEFT JOIN "elt_keyed_silver__events" e ON e.user_id = u.user_id
+GROUP BY ALL) AS model WHERE "user_id" IS NULL;
+-- duplicates after rows_null
 SELECT "user_id"::VARCHAR AS k, count(*) AS n FROM "elt_rows" GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, k NULLS FIRST LIMIT 6;
 
 -- step insert
