@@ -154,14 +154,17 @@ func TestNullKeyIncrementEqualsFull(t *testing.T) {
 		"SELECT nullif(order_id, 'o9') AS order_id, amount, day FROM bronze.orders\n" +
 		"QUALIFY row_number() OVER (PARTITION BY nullif(order_id, 'o9') ORDER BY day DESC, amount DESC) = 1\n",
 		"gold/days.sql": "/*\nmaterialized: incremental\nunique_key: day\naffected_keys: SELECT day FROM changes_silver__lines\nkeyed_inputs: [silver.lines]\n*/\n" +
-			"SELECT day, count(*) AS lines, count(order_id) AS keyed, sum(amount) AS amount FROM silver.lines GROUP BY day\n"}
+			"SELECT day, count(*) AS lines, count(order_id) AS keyed, sum(amount) AS amount FROM silver.lines GROUP BY day\n",
+		// The same without keyed_inputs: the model's SQL reads all of silver.lines.
+		"gold/totals.sql": "/*\nmaterialized: incremental\nunique_key: day\naffected_keys: SELECT day FROM changes_silver__lines\n*/\n" +
+			"SELECT day, count(*) AS lines, sum(amount) AS amount FROM silver.lines GROUP BY day\n"}
 	files := []struct{ name, text string }{
 		{"b.csv", "order_id,amount,day\no9,9.00,2026-01-05\no2,5.00,2026-01-04\n"},
 		{"c.csv", "order_id,amount,day\no9,7.00,2026-01-03\no5,1.00,2026-01-03\no6,3.00,\n"},
 		{"d.csv", "order_id,amount,day\no9,8.00,2026-01-06\n"},
 		{"e.csv", "order_id,amount,day\no9,6.00,2026-01-06\no1,2.00,2026-01-06\no7,4.00,\n"},
 	}
-	const q = "SELECT * FROM silver.lines ORDER BY ALL; SELECT * FROM gold.days ORDER BY ALL"
+	const q = "SELECT * FROM silver.lines ORDER BY ALL; SELECT * FROM gold.days ORDER BY ALL; SELECT * FROM gold.totals ORDER BY ALL"
 	read := func(p *project.Project) string {
 		var b strings.Builder
 		for _, s := range strings.Split(q, "; ") {
