@@ -150,9 +150,9 @@ func TestInPlaceEditIsNoticed(t *testing.T) {
 
 // TestLegacyFingerprints: a manifest written before fingerprints were
 // XXH3 holds the bare sha256 of each file. Such a file is fingerprinted in
-// sha256 again, so touching it reads nothing, a full refresh reports no
-// file as changed and keeps its kind, a new file gets XXH3, and a file
-// edited in place still stops the build.
+// sha256 again, so touching it reads nothing and editing it in place stops
+// the build; a new file gets XXH3; a full refresh names only the file that
+// changed, and keeps every file in XXH3.
 func TestLegacyFingerprints(t *testing.T) {
 	ctx := context.Background()
 	p := builtProject(t)
@@ -196,14 +196,6 @@ func TestLegacyFingerprints(t *testing.T) {
 	if r := ingested(t, mustBuild(t, p, Options{}), "users"); r.Files != 0 {
 		t.Fatalf("a touched file of a legacy manifest was read again: %+v", r)
 	}
-	for _, src := range []string{"events", "transactions", "users"} {
-		if r := ingested(t, mustBuild(t, p, Options{FullRefresh: true, Select: []string{"silver." + src}}), src); len(r.Changed) != 0 || r.Files == 0 {
-			t.Fatalf("full refresh of %s: %d files read, changed %q", src, r.Files, r.Changed)
-		}
-	}
-	if got := kinds(); got != legacy {
-		t.Fatalf("after a full refresh: %q", got)
-	}
 	testutil.WriteFile(t, filepath.Join(bronze, "users", "dt=2026-12-01", "part-0001.csv"), "user_id,country,device,signup_date,updated_at\nu999999,PE,web,2025-01-01,2026-01-01T00:00:00Z\n")
 	mustBuild(t, p, Options{})
 	if got, want := kinds(), legacy+"xxh3,1\n"; got != want {
@@ -220,7 +212,18 @@ func TestLegacyFingerprints(t *testing.T) {
 	}
 	_, err = (&Builder{Project: p, DB: db}).Run(ctx, Options{})
 	db.Close()
-	if err == nil || !strings.Contains(err.Error(), "bronze file users/dt=2026-10-31/part-0001.csv changed after it was ingested (fingerprint ") {
-		t.Fatalf("edited in place: got %v", err)
+	if ce, ok := errors.AsType[*ingest.ChangedError](err); !ok || ce.File != "users/dt=2026-10-31/part-0001.csv" || len(ce.Was) != 64 || len(ce.Now) != 64 {
+		t.Fatalf("edited in place: got %v, want a ChangedError in sha256", err)
+	}
+	// A full refresh compares each file in its old kind (only the edited
+	// one changed) and keeps every file in XXH3.
+	for _, src := range []string{"events", "transactions", "users"} {
+		want := map[string][]string{"users": {"users/dt=2026-10-31/part-0001.csv"}}[src]
+		if r := ingested(t, mustBuild(t, p, Options{FullRefresh: true, Select: []string{"silver." + src}}), src); !slices.Equal(r.Changed, want) || r.Files == 0 {
+			t.Fatalf("full refresh of %s: %d files read, changed %q, want %q", src, r.Files, r.Changed, want)
+		}
+	}
+	if got, want := kinds(), fmt.Sprintf("kind,n\nxxh3,%d\n", len(files)+1); got != want {
+		t.Fatalf("after a full refresh: %q, want %q", got, want)
 	}
 }

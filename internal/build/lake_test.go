@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -148,8 +149,9 @@ func TestChangedVersionStops(t *testing.T) {
 // TestLegacyFingerprintsFromS3: objects whose manifest rows hold the bare
 // sha256 of an older elt are fingerprinted in sha256 again, whether
 // streamed (CSV) or downloaded for DuckDB (Parquet): a new version with the
-// same bytes reads nothing, a full refresh reports no object as changed
-// and keeps their kind, and a version with other bytes stops the build.
+// same bytes reads nothing, a version with other bytes stops the build,
+// and a full refresh names only that object as changed and keeps every
+// object in XXH3.
 func TestLegacyFingerprintsFromS3(t *testing.T) {
 	for _, format := range []string{"csv", "parquet"} {
 		t.Run(format, func(t *testing.T) {
@@ -195,11 +197,8 @@ func TestLegacyFingerprintsFromS3(t *testing.T) {
 			if r := ingested(t, mustBuild(t, p, Options{}), "orders"); r.Files != 0 || len(r.Changed) != 0 {
 				t.Fatalf("new versions with the same bytes: %+v", r)
 			}
-			if r := ingested(t, mustBuild(t, p, Options{FullRefresh: true}), "orders"); r.Files != len(objects) || len(r.Changed) != 0 {
-				t.Fatalf("full refresh: %d objects read, changed %q", r.Files, r.Changed)
-			}
 			if got := kinds(); got != legacy {
-				t.Fatalf("after a full refresh: %q, want %q", got, legacy)
+				t.Fatalf("after new versions with the same bytes: %q, want %q", got, legacy)
 			}
 			key := "s3://" + bucket + "/bronze/orders/" + map[string]string{"csv": "part-0.csv", "parquet": "part-0.parquet"}[format]
 			other := objects["s3://"+bucket+"/bronze/orders/"+map[string]string{"csv": "part-1.csv", "parquet": "part-1.parquet"}[format]]
@@ -208,11 +207,19 @@ func TestLegacyFingerprintsFromS3(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer db.Close()
 			_, err = (&Builder{Project: p, DB: db}).Run(ctx, Options{})
+			db.Close()
 			var ce *ingest.ChangedError
 			if !errors.As(err, &ce) || ce.File != key || len(ce.Was) != 64 || len(ce.Now) != 64 {
 				t.Fatalf("a version with other bytes: %v, want a ChangedError naming %s in sha256", err, key)
+			}
+			// A full refresh compares each object in its old kind (only the
+			// rewritten one changed) and keeps every object in XXH3.
+			if r := ingested(t, mustBuild(t, p, Options{FullRefresh: true}), "orders"); r.Files != len(objects) || !slices.Equal(r.Changed, []string{key}) {
+				t.Fatalf("full refresh: %d objects read, changed %q, want %s", r.Files, r.Changed, key)
+			}
+			if got, want := kinds(), fmt.Sprintf("xxh3,files\n%d,%d\n", len(objects), len(objects)); got != want {
+				t.Fatalf("after a full refresh: %q, want %q", got, want)
 			}
 		})
 	}

@@ -294,8 +294,9 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 			case <-gctx.Done():
 				return nil
 			}
-			// A file is fingerprinted in the kind the manifest (or the one a
-			// full refresh emptied) holds for it, so old manifests compare.
+			// A file is compared in the kind the manifest (or the one a full
+			// refresh emptied) holds for it, so old manifests compare; read
+			// whole, it is kept in XXH3 (fingerprint.Reading).
 			k, known := seen[f.Rel]
 			if p, ok := o.Previous[f.Rel]; ok && !known {
 				k = p
@@ -320,7 +321,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 				if f.Remote() && src.Format == contract.Parquet && !known {
 					// DuckDB reads Parquet from disk: the object is
 					// downloaded (hashed on the way), read, and removed.
-					local, fp, err := f.Download(gctx, o.Spool, k.Fingerprint)
+					local, keep, compare, err := f.Download(gctx, o.Spool, k.Fingerprint)
 					if local != "" {
 						spool.Lock()
 						spool.copies = append(spool.copies, local)
@@ -329,7 +330,7 @@ func Ingest(ctx context.Context, tx warehouse.Querier, src Source, files []disco
 					if err != nil {
 						err = fmt.Errorf("cannot read bronze file: %w", err) // it names the object
 					}
-					emit(read.Piece{Fingerprint: fp, Local: local, Err: err})
+					emit(read.Piece{Fingerprint: keep, Compare: compare, Local: local, Err: err})
 					return nil
 				}
 				read.File(gctx, f.Abs, func() (io.ReadCloser, error) { return f.Open(gctx) }, f.Size, src.Format, columns(src), k.Fingerprint, known, emit)
@@ -408,7 +409,7 @@ func (f *feeder) next() ([]part, error) {
 			f.o.Progress(f.prog)
 		}
 		if p.Fingerprint != "" {
-			if err := f.finish(file, p.Fingerprint); err != nil {
+			if err := f.finish(file, p.Fingerprint, p.Compare); err != nil {
 				return nil, err
 			}
 		}
@@ -431,25 +432,26 @@ func (f *feeder) release(b []part) {
 }
 
 // finish notes what to record of a file taken whole, whose content's
-// fingerprint is fp.
-func (f *feeder) finish(file discover.File, fp string) error {
+// fingerprint is keep, and compare in the kind of what a manifest holds of
+// it (read.Piece).
+func (f *feeder) finish(file discover.File, keep, compare string) error {
 	src, ctx := f.src, f.ctx
 	records, local := f.records, f.local
 	f.i, f.records, f.taken, f.local = f.i+1, 0, 0, ""
 	f.before += file.Size
 	if k, ok := f.seen[file.Rel]; ok {
-		if k.Fingerprint != fp {
-			return &ChangedError{File: file.Rel, Was: k.Fingerprint, Now: fp}
+		if k.Fingerprint != compare {
+			return &ChangedError{File: file.Rel, Was: k.Fingerprint, Now: compare}
 		}
 		// Touched or copied, not changed: remember how it looks now.
 		f.books = append(f.books, func(q warehouse.Querier) error { return src.books().Relook(ctx, q, src.Name, file.Rel, file.Look) })
 		return nil
 	}
-	if p, ok := f.o.Previous[file.Rel]; ok && p.Fingerprint != fp {
+	if p, ok := f.o.Previous[file.Rel]; ok && p.Fingerprint != compare {
 		f.res.Changed = append(f.res.Changed, file.Rel)
 	}
 	f.res.Files++
-	ingested := state.Ingested{File: file.Rel, Look: file.Look, Fingerprint: fp, Records: records}
+	ingested := state.Ingested{File: file.Rel, Look: file.Look, Fingerprint: keep, Records: records}
 	if src.Format == contract.Parquet {
 		// DuckDB reads it, and counts its records when it does.
 		f.batch = append(f.batch, part{File: file, parquet: &ingested, local: local, at: f.i - 1})

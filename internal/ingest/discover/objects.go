@@ -86,19 +86,20 @@ func (f File) Open(ctx context.Context) (io.ReadCloser, error) {
 const downloadPrefix = "elt-download-"
 
 // Download copies an object to a new file in dir ("" is the system's
-// temporary folder), returning its path and the fingerprint of its bytes
-// in the kind of like (what the manifest holds of it, "" for nothing), for
-// DuckDB to read a Parquet object from disk. The file's name carries the
-// process's id, for SweepDownloads.
-func (f File) Download(ctx context.Context, dir, like string) (path, fp string, err error) {
+// temporary folder), returning its path and the fingerprints of its bytes
+// to keep and to compare with like, what the manifest holds of it ("" for
+// nothing; fingerprint.Reading), for DuckDB to read a Parquet object from
+// disk. The file's name carries the process's id, for SweepDownloads.
+func (f File) Download(ctx context.Context, dir, like string) (path, keep, compare string, err error) {
 	if f.store == nil {
-		return "", "", fmt.Errorf("%s is not an object", f.Abs)
+		return "", "", "", fmt.Errorf("%s is not an object", f.Abs)
 	}
-	h := fingerprint.New(fingerprint.KindOf(like))
+	h := fingerprint.NewReading(like, false)
 	if path, err = f.store.Download(ctx, f.obj, dir, fmt.Sprintf("%s%d-*.parquet", downloadPrefix, os.Getpid()), h); err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
-	return path, h.String(), nil
+	keep, compare = h.Sums()
+	return path, keep, compare, nil
 }
 
 // SweepDownloads removes from dir ("" is the system's temporary folder) the

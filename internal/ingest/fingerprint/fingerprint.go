@@ -1,9 +1,9 @@
 // Package fingerprint names what a bronze file holds, for the file
 // manifest (elt.files.fingerprint): "xxh3:" and the 128-bit XXH3 of its
 // bytes in 32 hex digits (canonical, big-endian). Manifests written before
-// migration 0011 hold the bare sha256 of the bytes in 64 hex digits; a file is
-// always fingerprinted again in the kind it was first given, so those
-// compare as they did.
+// migration 0011 hold the bare sha256 of the bytes in 64 hex digits; such
+// a file is compared in that kind (a touched file is only hashed again in
+// it), and a file read again whole is kept in the current kind (Reading).
 //
 // XXH3 is not a cryptographic hash: the manifest asks whether a file
 // changed by accident (bronze files are append-only), not whether someone
@@ -86,18 +86,27 @@ const piece = 1 << 20
 // pieces).
 func Of(ctx context.Context, r io.Reader, k Kind) (string, error) {
 	h := New(k)
+	if err := Feed(ctx, r, h); err != nil {
+		return "", err
+	}
+	return h.String(), nil
+}
+
+// Feed writes what r holds to w in pieces of 1 MB, stopping with ctx's
+// error as soon as ctx is done (it looks between pieces).
+func Feed(ctx context.Context, r io.Reader, w io.Writer) error {
 	buf := make([]byte, piece)
 	for {
 		if err := ctx.Err(); err != nil {
-			return "", err
+			return err
 		}
 		n, err := r.Read(buf)
-		h.Write(buf[:n])
+		w.Write(buf[:n])
 		if err == io.EOF {
-			return h.String(), nil
+			return nil
 		}
 		if err != nil {
-			return "", err
+			return err
 		}
 	}
 }
@@ -110,4 +119,42 @@ func File(ctx context.Context, path string, k Kind) (string, error) {
 	}
 	defer f.Close()
 	return Of(ctx, f, k)
+}
+
+// Reading fingerprints what is written to it in the current kind, and in
+// the kind of a fingerprint a manifest holds when that is another: a file
+// of an older manifest read again whole (by a full refresh) is compared in
+// its old kind and kept in the new one.
+type Reading struct {
+	now, like *Hash
+}
+
+// NewReading returns a Reading for a file whose manifest holds like ("" for
+// none); with compareOnly (a file only hashed again to be compared, whose
+// manifest row stays), only like's kind is computed.
+func NewReading(like string, compareOnly bool) *Reading {
+	k := KindOf(like)
+	if compareOnly || k == XXH3 {
+		return &Reading{now: New(k)}
+	}
+	return &Reading{now: New(XXH3), like: New(k)}
+}
+
+// Write adds p; it never fails.
+func (r *Reading) Write(p []byte) (int, error) {
+	if r.like != nil {
+		r.like.Write(p)
+	}
+	return r.now.Write(p)
+}
+
+// Sums are the fingerprint to keep (the current kind's, but like's with
+// compareOnly) and the one to compare with like (its kind's; the same when
+// like is of the current kind).
+func (r *Reading) Sums() (keep, compare string) {
+	keep = r.now.String()
+	if r.like == nil {
+		return keep, keep
+	}
+	return keep, r.like.String()
 }

@@ -87,3 +87,32 @@ func TestFingerprintCancelled(t *testing.T) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
 }
+
+// TestReading: a file read whole is kept in XXH3 and compared in the kind
+// its manifest row holds; one only hashed again to be compared is hashed
+// in that kind alone.
+func TestReading(t *testing.T) {
+	const in = "abc"
+	x, s := New(XXH3), New(SHA256)
+	x.Write([]byte(in))
+	s.Write([]byte(in))
+	xxh, sha := x.String(), s.String()
+	for _, tc := range []struct {
+		name          string
+		like          string
+		compareOnly   bool
+		keep, compare string
+	}{
+		{"a new file", "", false, xxh, xxh},
+		{"an XXH3 file read again", xxh, false, xxh, xxh},
+		{"a sha256 file read again", sha, false, xxh, sha},
+		{"a sha256 file hashed to compare", sha, true, sha, sha},
+		{"an XXH3 file hashed to compare", xxh, true, xxh, xxh},
+	} {
+		r := NewReading(tc.like, tc.compareOnly)
+		r.Write([]byte(in))
+		if keep, compare := r.Sums(); keep != tc.keep || compare != tc.compare {
+			t.Errorf("%s: keep %s, compare %s; want %s, %s", tc.name, keep, compare, tc.keep, tc.compare)
+		}
+	}
+}

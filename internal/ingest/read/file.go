@@ -19,8 +19,10 @@ import (
 type Piece struct {
 	Records *Records
 	Size    int64 // bytes read for Records
-	// Fingerprint is the file's (package fingerprint), in the last piece.
-	Fingerprint string
+	// Fingerprint is the file's to keep and Compare the one to compare with
+	// what the manifest holds (package fingerprint: they differ in kind for
+	// a file of an older manifest read again whole), in the last piece.
+	Fingerprint, Compare string
 	// Local is a downloaded copy of the file, for DuckDB to read (a Parquet
 	// object); whoever downloaded it removes it.
 	Local string
@@ -66,7 +68,6 @@ func Path(path string) Opener { return func() (io.ReadCloser, error) { return os
 // cancelled ctx stops the reading between two pieces of at most ChunkBytes
 // or readBytes.
 func File(ctx context.Context, path string, open Opener, size int64, format contract.Format, columns []string, like string, hashOnly bool, emit func(Piece) bool) {
-	kind := fingerprint.KindOf(like)
 	// An NDJSON chunk is parsed (ndjsonRecords) beside the reading of the
 	// next, and emitted once both are done: pending emits the chunk before.
 	// DuckDB then waits less for Go between two batches (2M events on 2
@@ -100,16 +101,19 @@ func File(ctx context.Context, path string, open Opener, size int64, format cont
 		return
 	}
 	defer fh.Close()
+	h := fingerprint.NewReading(like, hashOnly)
+	last := func() Piece {
+		keep, compare := h.Sums()
+		return Piece{Fingerprint: keep, Compare: compare}
+	}
 	if hashOnly || format == contract.Parquet {
-		fp, err := fingerprint.Of(ctx, fh, kind)
-		if err != nil {
+		if err := fingerprint.Feed(ctx, fh, h); err != nil {
 			fail(err)
 			return
 		}
-		emit(Piece{Fingerprint: fp})
+		emit(last())
 		return
 	}
-	h := fingerprint.New(kind)
 	if format == contract.CSV {
 		data, err := readUpTo(ctx, io.TeeReader(fh, h), size, textLimit)
 		if err != nil {
@@ -122,7 +126,7 @@ func File(ctx context.Context, path string, open Opener, size int64, format cont
 		}
 		text, bad := PrepareText(bytes.TrimPrefix(data, bom))
 		if emit(Piece{Records: csvRecords(text, bad, columns), Size: int64(len(data))}) {
-			emit(Piece{Fingerprint: h.String()})
+			emit(last())
 		}
 		return
 	}
@@ -204,7 +208,7 @@ func File(ctx context.Context, path string, open Opener, size int64, format cont
 		pending = func() bool { return emit(Piece{Records: <-parsed, Size: pieceSize}) }
 	}
 	if flush() {
-		emit(Piece{Fingerprint: h.String()})
+		emit(last())
 	}
 }
 
