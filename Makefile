@@ -17,7 +17,7 @@ run: build
 ## targets for a bounded time, the committed Redshift DDL checked
 ## against a fresh build's schema, and the cross-compiled binaries
 test: lint deps
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 60m ./...
 	@$(MAKE) --no-print-directory fuzz
 	@tmp=$$(mktemp -d) && mkdir -p "$$tmp/bronze/events" "$$tmp/bronze/transactions" "$$tmp/bronze/users" && \
 	  $(ELT) --warehouse "$$tmp/w.duckdb" --bronze "$$tmp/bronze" --output "$$tmp/out" build >/dev/null && \

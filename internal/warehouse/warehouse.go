@@ -14,6 +14,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -167,6 +168,11 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 				"so a build could not be recovered; choose a warehouse path without '?' (bronze and output paths may hold one)",
 				path, strings.Replace(path, "?", ".wal?", 1))
 		}
+		if !o.ReadOnly {
+			if err := createWhole(path); err != nil {
+				return nil, friendly(path, err)
+			}
+		}
 		attach := "ATTACH IF NOT EXISTS " + sqlname.Literal(path) + " AS " + sqlname.Ident(Catalog(path))
 		if o.ReadOnly {
 			attach += " (READ_ONLY)"
@@ -217,6 +223,72 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 		}
 	}
 	return &DB{DB: db, Path: path, ReadOnly: o.ReadOnly}, nil
+}
+
+// createWhole makes a new, empty warehouse at path in one step, when there
+// is none. DuckDB creates a database file and then writes its headers, so a
+// process killed between the two (a build killed as it starts) leaves a
+// file no DuckDB opens again ("exists, but it is not a valid DuckDB
+// database file"). The new file is written whole under path + ".new" and
+// linked to path, which fails rather than replace a warehouse another
+// process made meanwhile; a file system without links gets a rename.
+func createWhole(path string) error {
+	tmp := path + ".new"
+	clear := func() { os.Remove(tmp); os.Remove(tmp + ".wal") }
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		if err == nil {
+			clear() // a second name left by a process killed as it linked
+		}
+		return nil // there is one (or DuckDB says why not)
+	}
+	clear()
+	defer clear()
+	connector, err := duckdb.NewConnector(":memory:?autoinstall_known_extensions=false&autoload_known_extensions=false", nil)
+	if err != nil {
+		return err
+	}
+	db := sql.OpenDB(connector)
+	_, err = db.Exec("ATTACH " + sqlname.Literal(tmp) + " AS elt_new (STORAGE_VERSION " + sqlname.Literal(StorageVersion) + "); DETACH elt_new")
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = syncFile(tmp)
+	}
+	if err != nil {
+		return fmt.Errorf("create the warehouse: %w", err)
+	}
+	// A log without its database is a removed warehouse's: DuckDB discards
+	// it as it creates a file, and would refuse it beside this one.
+	if _, err := os.Lstat(path); err == nil {
+		return nil // another process made it meanwhile
+	}
+	if err := os.Remove(path + ".wal"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("create the warehouse: %w", err)
+	}
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil // another process made it first
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			return fmt.Errorf("create the warehouse: %w", err)
+		}
+	}
+	syncFile(filepath.Dir(path)) // the link is on disk (Windows cannot sync a folder)
+	return nil
+}
+
+// syncFile flushes a file or folder to disk.
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // KeepInsertionOrder sets preserve_insertion_order, which Open sets on and

@@ -3,9 +3,14 @@ package warehouse
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestOpenErrors: a '?' in the warehouse path is refused plainly; a file
@@ -92,5 +97,82 @@ func TestStorageVersion(t *testing.T) {
 			}
 		}
 		db.Close()
+	}
+}
+
+// TestKilledWhileCreating kills, with SIGKILL at 20 random moments, a
+// process that creates one new warehouse after another (the test binary
+// run again, which opens ELT_TEST_CREATE-0, -1, ... until it is killed):
+// every warehouse it left opens. DuckDB alone creates a database file and
+// then writes its headers, a fraction of a millisecond later; a process
+// killed between the two left a file no DuckDB opens again (seen once, in
+// TestKilledInPostgres). The window is too narrow for a test to hit each
+// time: this one checks that no moment leaves a warehouse that does not
+// open.
+func TestKilledWhileCreating(t *testing.T) {
+	if path := os.Getenv("ELT_TEST_CREATE"); path != "" {
+		for i := 0; ; i++ {
+			db, err := Open(context.Background(), fmt.Sprintf("%s-%d", path, i), Options{})
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			db.Close()
+		}
+	}
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	opened := 0
+	for round := 0; round < 20; round++ {
+		path := filepath.Join(dir, fmt.Sprintf("w%d.duckdb", round))
+		cmd := exec.Command(os.Args[0], "-test.run", "^TestKilledWhileCreating$")
+		cmd.Env = append(os.Environ(), "ELT_TEST_CREATE="+path)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50*time.Millisecond + time.Duration(rng.Int64N(int64(200*time.Millisecond))))
+		cmd.Process.Kill()
+		cmd.Wait()
+		if stderr.Len() > 0 {
+			t.Fatalf("the process creating warehouses failed: %s", stderr.String())
+		}
+		for i := 0; ; i++ {
+			p := fmt.Sprintf("%s-%d", path, i)
+			if _, err := os.Stat(p); err != nil {
+				break
+			}
+			db, err := Open(context.Background(), p, Options{})
+			if err != nil {
+				t.Fatalf("a warehouse killed as it was created does not open: %v", err)
+			}
+			db.Close()
+			opened++
+		}
+	}
+	t.Logf("%d warehouses created before 20 kills opened again", opened)
+}
+
+// TestLogWithoutWarehouse: a write-ahead log left beside no database (a
+// warehouse removed, its log not) is discarded as the warehouse is created,
+// as DuckDB does, not replayed into it nor refused.
+func TestLogWithoutWarehouse(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.duckdb")
+	if err := os.WriteFile(path+".wal", []byte("a log of a warehouse since removed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("CREATE TABLE t AS SELECT 1 AS a"); err != nil {
+		t.Fatal(err)
+	}
+	for _, leftover := range []string{path + ".new", path + ".new.wal"} {
+		if _, err := os.Stat(leftover); err == nil {
+			t.Errorf("%s was left", leftover)
+		}
 	}
 }
