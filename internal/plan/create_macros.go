@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/digitalservices/elt/internal/diag"
@@ -11,17 +12,34 @@ import (
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
-// CreateMacros creates the project's macros (macros/*.sql) on q, in file
-// order, so models, checks and later queries can call them; they are kept
-// in the warehouse, and a macro no file declares any more is dropped, so
-// nothing calls a stale one. A macro may not take the name of a function
-// DuckDB has, nor the elt_ prefix of the tool's own macros: the tool's SQL
-// calls those, and a macro of the same name would change what it does. A
-// failing statement is reported at its file and line.
+// CreateMacros creates the project's macros (macros/*.sql) on q, a fresh
+// database (in memory), in file order, so models, checks and later queries
+// can call them. A macro may not take the name of a function DuckDB has,
+// nor the elt_ prefix of the tool's own macros: the tool's SQL calls those,
+// and a macro of the same name would change what it does. A failing
+// statement is reported at its file and line.
 func CreateMacros(ctx context.Context, q warehouse.Querier, macros []project.Macro) error {
-	builtin, err := warehouse.Set(ctx, q, `SELECT DISTINCT lower(function_name) FROM duckdb_functions() WHERE database_name = 'system'`)
-	if err != nil {
-		return err
+	return createMacros(ctx, q, macros, false)
+}
+
+// SyncMacros is CreateMacros on the warehouse, where the macros are kept
+// between builds: a macro no file declares any more is dropped first, so
+// nothing calls a stale one.
+func SyncMacros(ctx context.Context, q warehouse.Querier, macros []project.Macro) error {
+	return createMacros(ctx, q, macros, true)
+}
+
+// createMacros is CreateMacros, dropping the stale macros first when sync.
+// Listing DuckDB's functions (duckdb_functions()) takes 20 to 50 ms, so it
+// is done only where needed: the built-in names when there is a macro to
+// check, the warehouse's macros when syncing.
+func createMacros(ctx context.Context, q warehouse.Querier, macros []project.Macro, sync bool) error {
+	builtin := map[string]bool{}
+	if slices.ContainsFunc(macros, func(m project.Macro) bool { return len(m.Statements) > 0 }) {
+		var err error
+		if builtin, err = warehouse.Set(ctx, q, `SELECT DISTINCT lower(function_name) FROM duckdb_functions() WHERE database_name = 'system'`); err != nil {
+			return err
+		}
 	}
 	declared := map[string]bool{}
 	var errs diag.Errors
@@ -49,13 +67,15 @@ func CreateMacros(ctx context.Context, q warehouse.Querier, macros []project.Mac
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	stale, err := staleMacros(ctx, q, declared)
-	if err != nil {
-		return err
-	}
-	for _, drop := range stale {
-		if _, err := q.ExecContext(ctx, drop); err != nil {
-			return fmt.Errorf("drop a macro no file declares: %w", err)
+	if sync {
+		stale, err := staleMacros(ctx, q, declared)
+		if err != nil {
+			return err
+		}
+		for _, drop := range stale {
+			if _, err := q.ExecContext(ctx, drop); err != nil {
+				return fmt.Errorf("drop a macro no file declares: %w", err)
+			}
 		}
 	}
 	for _, m := range macros {
