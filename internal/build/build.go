@@ -364,7 +364,7 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 	}()
 	// The project's macros first: a macro of an older build that no file
 	// declares any more is dropped before the tool's own SQL runs.
-	if err := plan.SyncMacros(ctx, tx, b.Project.Macros); err != nil {
+	if err := plan.CreateMacros(ctx, tx, b.Project.Macros, true); err != nil {
 		return err
 	}
 	if err := b.publish(ctx, tx, g, st, inc); err != nil {

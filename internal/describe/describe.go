@@ -85,7 +85,7 @@ func Describe(ctx context.Context, p *project.Project, g *plan.Graph, ids []stri
 }
 
 func (d *Described) describe(ctx context.Context, p *project.Project, g *plan.Graph, ids []string, each func(conn *sql.Conn, m *project.Model, cols []string)) error {
-	if err := plan.CreateMacros(ctx, d.conn, p.Macros); err != nil {
+	if err := plan.CreateMacros(ctx, d.conn, p.Macros, false); err != nil {
 		d.Macros = err
 		return nil
 	}

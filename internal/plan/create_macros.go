@@ -12,28 +12,16 @@ import (
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
-// CreateMacros creates the project's macros (macros/*.sql) on q, a fresh
-// database (in memory), in file order, so models, checks and later queries
-// can call them. A macro may not take the name of a function DuckDB has,
-// nor the elt_ prefix of the tool's own macros: the tool's SQL calls those,
-// and a macro of the same name would change what it does. A failing
-// statement is reported at its file and line.
-func CreateMacros(ctx context.Context, q warehouse.Querier, macros []project.Macro) error {
-	return createMacros(ctx, q, macros, false)
-}
-
-// SyncMacros is CreateMacros on the warehouse, where the macros are kept
-// between builds: a macro no file declares any more is dropped first, so
-// nothing calls a stale one.
-func SyncMacros(ctx context.Context, q warehouse.Querier, macros []project.Macro) error {
-	return createMacros(ctx, q, macros, true)
-}
-
-// createMacros is CreateMacros, dropping the stale macros first when sync.
-// Listing DuckDB's functions (duckdb_functions()) takes 20 to 50 ms, so it
-// is done only where needed: the built-in names when there is a macro to
-// check, the warehouse's macros when syncing.
-func createMacros(ctx context.Context, q warehouse.Querier, macros []project.Macro, sync bool) error {
+// CreateMacros creates the project's macros (macros/*.sql) on q, in file
+// order, so models, checks and later queries can call them. With sync (the
+// warehouse, which keeps them between builds) a macro no file declares any
+// more is dropped first, so nothing calls a stale one; a fresh database (in
+// memory) has none to drop. A macro may not take the name of a function
+// DuckDB has, nor the elt_ prefix of the tool's own macros: the tool's SQL
+// calls those, and a macro of the same name would change what it does. A
+// failing statement is reported at its file and line. DuckDB's function
+// list takes 20 to 50 ms to read, so it is read only where needed.
+func CreateMacros(ctx context.Context, q warehouse.Querier, macros []project.Macro, sync bool) error {
 	builtin := map[string]bool{}
 	if slices.ContainsFunc(macros, func(m project.Macro) bool { return len(m.Statements) > 0 }) {
 		var err error

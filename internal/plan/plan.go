@@ -3,8 +3,8 @@
 // missing tables, cycles and duplicates all at once, and applies
 // --select/--exclude. Nothing is written, except the project's macros
 // (macros/*.sql, separated and typed by DuckDB's parser), which
-// CreateMacros creates in the DuckDB a description or a unit test runs in,
-// and SyncMacros in the warehouse a build runs in, alike.
+// CreateMacros creates in the DuckDB a build, a description or a unit test
+// runs in, alike.
 package plan
 
 import (

@@ -153,7 +153,7 @@ func run(ctx context.Context, p *project.Project, g *plan.Graph, n *plan.Node, t
 		return res
 	}
 	defer db.Close()
-	if err := plan.CreateMacros(ctx, db, p.Macros); err != nil {
+	if err := plan.CreateMacros(ctx, db, p.Macros, false); err != nil {
 		res.Err = err
 		return res
 	}
