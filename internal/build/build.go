@@ -31,7 +31,6 @@ import (
 	"github.com/digitalservices/elt/internal/build/inputs"
 	"github.com/digitalservices/elt/internal/check"
 	"github.com/digitalservices/elt/internal/compile"
-	"github.com/digitalservices/elt/internal/contract"
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/ingest"
@@ -86,6 +85,9 @@ type Summary struct {
 	// recorded is set once the build's transaction committed with the
 	// run's history in it.
 	recorded bool
+	// unchanged are the exported models whose rows the build left as they
+	// were (incremental.unchanged).
+	unchanged map[string]int64
 }
 
 // ChecksFailed stops a build whose blocking checks failed.
@@ -119,7 +121,10 @@ type Builder struct {
 	// Export writes the exports of the built models once the build is
 	// committed (publish.Exports), reporting each to rep; its error fails
 	// the build, though the warehouse is published.
-	Export func(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, rep event.Reporter) error
+	// history tells this warehouse's run ids from another's (state.Runs.Began);
+	// unchanged are the models whose rows the build left as they were, by
+	// lower-case ID, with the run that made them.
+	Export func(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, history string, unchanged map[string]int64, rep event.Reporter) error
 	// Serve writes the changed rows of the built models to the feature
 	// store after the exports (publish.Serve); what went wrong is reported
 	// to rep and returned as warnings, without failing the build.
@@ -263,7 +268,10 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 		// Published: now the exports, each swapped in whole.
 		b.report(event.Published{RunID: sum.RunID})
 		if b.Export != nil {
-			berr = b.Export(ctx, b.DB, b.Project, g, ids, sum.RunID, event.Or(b.Events))
+			var history string
+			if history, berr = (state.Runs{DB: b.DB}).Began(ctx); berr == nil {
+				berr = b.Export(ctx, b.DB, b.Project, g, ids, sum.RunID, history, sum.unchanged, event.Or(b.Events))
+			}
 		}
 		if berr == nil && b.Serve != nil {
 			sum.Warnings = append(sum.Warnings, b.Serve(ctx, b.DB, b.Project, g, ids, sum.RunID, event.Or(b.Events))...)
@@ -344,6 +352,7 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 	if err != nil {
 		return err
 	}
+	sum.unchanged = inc.unchanged
 	st, err := b.planStaging(ctx, conn, g, ids, sources, o, inc)
 	if err != nil {
 		return err
@@ -550,7 +559,7 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 	// when are the queries, by statement, that say whether it runs
 	// (compile.Step.When).
 	dups, when := map[int]string{}, map[int]string{}
-	if m.Header.Materialized == project.Incremental && !checksKeyUnique(m) {
+	if m.Header.Materialized == project.Incremental && !check.KeyChecked(m) {
 		dups[len(stmts)-1] = compile.DuplicateKeys(m, sqlname.Qualified(m.Schema, m.Name), "", 6)
 	}
 	mapped := true
@@ -595,6 +604,9 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 	if err := b.finishModel(ctx, tx, m, mode, seedPrint, inc); err != nil {
 		return 0, mode, err
 	}
+	if err := inc.keep(ctx, tx, m, mode); err != nil {
+		return 0, mode, err
+	}
 	if mode == string(project.View) {
 		return 0, mode, nil
 	}
@@ -634,7 +646,11 @@ func (b *Builder) exec(ctx context.Context, tx warehouse.Querier, m *project.Mod
 			return fe
 		}
 		if q := dups[i]; q != "" {
-			if err := duplicateKeys(ctx, tx, m, mode, q); err != nil {
+			what := "the model's rows"
+			if mode == builtIncremental {
+				what = "the rows this increment computed"
+			}
+			if err := check.DuplicateKeys(ctx, tx, m, what, q); err != nil {
 				return err
 			}
 		}
@@ -678,64 +694,6 @@ func (b *Builder) finishModel(ctx context.Context, tx warehouse.Querier, m *proj
 		}
 	}
 	return nil
-}
-
-// checksKeyUnique tells whether a model's header has blocking unique and
-// not_null checks of its unique_key column (a NULL key is a value to a
-// merge: two NULL keys are a duplicate).
-func checksKeyUnique(m *project.Model) bool {
-	var unique, notNull bool
-	for _, c := range m.Checks() {
-		if c.Severity == contract.Error && strings.EqualFold(c.Column, m.Header.UniqueKey) {
-			unique = unique || c.Kind == "unique"
-			notNull = notNull || c.Kind == "not_null"
-		}
-	}
-	return unique && notNull
-}
-
-// duplicateKeys fails an incremental model's build when the rows it just
-// computed (query lists them, see compile.DuplicateKeys) share a
-// unique_key value: a merge keeps one row per key, so the rows would be
-// lost on the next increment (or now, on this one), and a full refresh
-// would give other rows than the increments. The error stands at the
-// header's unique_key and names the first keys with their row counts.
-func duplicateKeys(ctx context.Context, tx warehouse.Querier, m *project.Model, mode, query string) error {
-	rows, err := tx.QueryContext(ctx, query)
-	if err != nil {
-		return fmt.Errorf("%s: check unique_key %s: %w", m.Path, m.Header.UniqueKey, err)
-	}
-	defer rows.Close()
-	var keys []string
-	for rows.Next() {
-		var k sql.NullString
-		var n int64
-		if err := rows.Scan(&k, &n); err != nil {
-			return err
-		}
-		shown := "NULL"
-		if k.Valid {
-			if r := []rune(k.String); len(r) > 60 {
-				k.String = string(r[:60]) + "…"
-			}
-			shown = sqlname.Literal(k.String)
-		}
-		keys = append(keys, fmt.Sprintf("%s (%d rows)", shown, n))
-	}
-	if err := rows.Err(); err != nil || len(keys) == 0 {
-		return err
-	}
-	if len(keys) > 5 {
-		keys = append(keys[:5], "…")
-	}
-	what := "the model's rows"
-	if mode == builtIncremental {
-		what = "the rows this increment computed"
-	}
-	fe := m.HeaderError([]string{"unique_key"}, "unique_key %s is not unique in %s of %s: %s; the build stopped there, nothing was published",
-		m.Header.UniqueKey, what, m.ID(), strings.Join(keys, ", "))
-	fe.Hint = fmt.Sprintf("an incremental model keeps one row per %[1]s: make its query return one row per %[1]s (e.g. QUALIFY row_number() OVER (PARTITION BY %[1]s ORDER BY ...) = 1), or set unique_key to a column that is unique", m.Header.UniqueKey)
-	return fe
 }
 
 // relationKind is the type of the model's relation in the warehouse

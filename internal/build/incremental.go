@@ -25,8 +25,11 @@ const (
 type incremental struct {
 	before map[string]state.ModelState // by model ID, before this build
 	mode   map[string]string           // how each was built in this build
-	runID  int64
-	full   bool // --full-refresh
+	// unchanged are the exported models this build left as they were, with
+	// the run that made their rows (keep).
+	unchanged map[string]int64
+	runID     int64
+	full      bool // --full-refresh
 }
 
 func loadIncremental(ctx context.Context, tx warehouse.Querier, runID int64, full bool) (*incremental, error) {
@@ -34,7 +37,7 @@ func loadIncremental(ctx context.Context, tx warehouse.Querier, runID int64, ful
 	if err != nil {
 		return nil, err
 	}
-	return &incremental{before: before, mode: map[string]string{}, runID: runID, full: full}, nil
+	return &incremental{before: before, mode: map[string]string{}, unchanged: map[string]int64{}, runID: runID, full: full}, nil
 }
 
 // plan decides how an incremental model is built now: whole ("full") when
@@ -111,4 +114,20 @@ func (inc *incremental) record(ctx context.Context, tx warehouse.Querier, m *pro
 func (inc *incremental) recordAs(ctx context.Context, tx warehouse.Querier, m *project.Model, mode, fingerprint string) error {
 	inc.mode[strings.ToLower(m.ID())] = mode
 	return state.SaveModelState(ctx, tx, m.ID(), inc.runID, mode != builtIncremental, fingerprint)
+}
+
+// keep notes an exported model whose rows this build left as they were
+// (brought up to date with an empty change set, or a seed unchanged), with
+// the run that made them, so that its export may be kept (publish.Keep).
+func (inc *incremental) keep(ctx context.Context, tx warehouse.Querier, m *project.Model, mode string) error {
+	id := strings.ToLower(m.ID())
+	if m.Header.Export == nil || (mode != builtIncremental && mode != seedUnchanged) || inc.before[id].LastRun == 0 {
+		return nil
+	}
+	var changed bool
+	err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+compile.ChangesTable(m).String()+")").Scan(&changed)
+	if err == nil && !changed {
+		inc.unchanged[id] = inc.before[id].LastRun
+	}
+	return err
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/digitalservices/elt/internal/build/inputs"
+	"github.com/digitalservices/elt/internal/check"
 	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/ingest"
@@ -177,7 +178,7 @@ func (b *Builder) stageModel(ctx context.Context, tx warehouse.Querier, n *plan.
 	}
 	table := sqlname.Staging(m.Schema, m.Name)
 	dups := map[int]string{}
-	if m.Header.Materialized == project.Incremental && !checksKeyUnique(m) {
+	if m.Header.Materialized == project.Incremental && !check.KeyChecked(m) {
 		dups[len(stmts)-1] = compile.DuplicateKeys(m, table, "", 6)
 	}
 	if err := b.exec(ctx, tx, m, mode, stmts, place, dups, nil); err != nil {

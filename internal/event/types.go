@@ -163,13 +163,17 @@ type Published struct {
 }
 
 // ExportWritten: a model's export was swapped in whole (Path its folder),
-// or, on S3, published by its manifest (Path the manifest's s3:// address).
+// kept as it was (Kept), or, on S3, published by its manifest (Path the
+// manifest's s3:// address).
 type ExportWritten struct {
 	Model   string   `json:"model"`
 	Formats []string `json:"formats"`
 	Rows    int64    `json:"rows"`
 	Path    string   `json:"path"`
 	Seconds float64  `json:"seconds"`
+	// Kept: the model's rows did not change in this build, and its export
+	// already held them, so it was kept as it was rather than written.
+	Kept bool `json:"kept,omitempty"`
 }
 
 // OnlinePublished: a model's changed rows reached the feature store.

@@ -57,9 +57,11 @@ func Dir(output string, m *project.Model) string {
 }
 
 // Write exports a model into its folder: into a fresh folder beside it
-// first, then swapped in. It returns the rows written. On failure the fresh
-// folder is removed (a full disk is not left full).
-func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output string, runID int64) (rows int64, err error) {
+// first, with its record (RecordName: the rows of run runID of the run
+// history that began at history), then swapped in. It returns the rows
+// written. On failure the fresh folder is removed (a full disk is not left
+// full).
+func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output, history string, runID int64) (rows int64, err error) {
 	e := m.Header.Export
 	if e == nil || len(e.Formats) == 0 {
 		return 0, nil
@@ -86,6 +88,9 @@ func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output st
 	if rows, err = writeFiles(ctx, q, m, tmp); err != nil {
 		return 0, err
 	}
+	if err = writeRecord(ctx, q, m, tmp, history, runID, rows); err != nil {
+		return 0, fmt.Errorf("export %s: %w", m.ID(), err)
+	}
 	return rows, swap(tmp, final, old)
 }
 
@@ -94,38 +99,19 @@ func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output st
 // written.
 func writeFiles(ctx context.Context, q warehouse.Querier, m *project.Model, dir string) (rows int64, err error) {
 	e := m.Header.Export
-	t, err := redshift.Columns(ctx, q, m) // the casts need types, not measured lengths
+	sel, parts, _, err := exportQuery(ctx, q, m)
 	if err != nil {
 		return 0, err
-	}
-	sel, err := Select(m, t)
-	if err != nil {
-		return 0, fmt.Errorf("export %s: %w", m.ID(), err)
-	}
-	var parts []string
-	for _, p := range e.PartitionBy {
-		parts = append(parts, sqlname.Ident(p.Name))
 	}
 	for _, f := range e.Formats {
 		fdir := filepath.Join(dir, f)
 		if err := mkdirAll(fdir, 0o755); err != nil {
 			return 0, err
 		}
-		// DuckDB prepares a row group on any thread once it has ROW_GROUP_SIZE
-		// rows; a partition with fewer (a day of gold at 2M events is about
-		// 38,000 sessions) waits for the end and one thread. With 32,768 rows
-		// a group, the increment's export at 2M took 0.33-0.45 s against
-		// 0.42-0.48 s (six pairs), into files of the same size. zstd's level
-		// 1 rather than DuckDB's default 3: gold at 10M events (1.5M
-		// sessions) in 0.51-0.52 s against 0.64-0.65 s, 18 MB either way.
-		opts := "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 32768"
-		if f == "csv" {
-			opts = "FORMAT csv, HEADER true, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S.%f'"
-		}
+		opts := copyOptions(f, parts)
 		target := filepath.Join(fdir, "data."+f)
 		if len(parts) > 0 {
 			target = fdir
-			opts += ", PARTITION_BY (" + strings.Join(parts, ", ") + "), FILENAME_PATTERN 'data_{i}'"
 		}
 		res, err := q.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (%s)", sel, sqlname.Literal(target), opts))
 		if err != nil {
@@ -138,13 +124,49 @@ func writeFiles(ctx context.Context, q warehouse.Querier, m *project.Model, dir 
 			// holds (a reader's glob, and Redshift's COPY ... MANIFEST,
 			// which stops when it finds no file, load nothing instead).
 			empty := fmt.Sprintf("COPY (SELECT * EXCLUDE (%s) FROM (%s) LIMIT 0) TO %s (%s)", strings.Join(parts, ", "), sel,
-				sqlname.Literal(filepath.Join(fdir, "data_0."+f)), strings.Split(opts, ", PARTITION_BY")[0])
+				sqlname.Literal(filepath.Join(fdir, "data_0."+f)), copyOptions(f, nil))
 			if _, err := q.ExecContext(ctx, empty); err != nil {
 				return 0, fmt.Errorf("export %s as %s: %w", m.ID(), f, err)
 			}
 		}
 	}
 	return rows, ctx.Err()
+}
+
+// exportQuery is the query a model's export writes (Select, with the
+// column types DuckDB reports: t), and the names of its partition columns.
+func exportQuery(ctx context.Context, q warehouse.Querier, m *project.Model) (sel string, parts []string, t redshift.Table, err error) {
+	if t, err = redshift.Columns(ctx, q, m); err != nil { // the casts need types, not measured lengths
+		return "", nil, t, err
+	}
+	if sel, err = Select(m, t); err != nil {
+		return "", nil, t, fmt.Errorf("export %s: %w", m.ID(), err)
+	}
+	for _, p := range m.Header.Export.PartitionBy {
+		parts = append(parts, sqlname.Ident(p.Name))
+	}
+	return sel, parts, t, nil
+}
+
+// copyOptions are the COPY options of an export in format f, partitioned
+// by parts (none: one file).
+//
+// DuckDB prepares a row group on any thread once it has ROW_GROUP_SIZE
+// rows; a partition with fewer (a day of gold at 2M events is about 38,000
+// sessions) waits for the end and one thread. With 32,768 rows a group,
+// the increment's export at 2M took 0.33-0.45 s against 0.42-0.48 s (six
+// pairs), into files of the same size. zstd's level 1 rather than DuckDB's
+// default 3: gold at 10M events (1.5M sessions) in 0.51-0.52 s against
+// 0.64-0.65 s, 18 MB either way.
+func copyOptions(f string, parts []string) string {
+	opts := "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 32768"
+	if f == "csv" {
+		opts = "FORMAT csv, HEADER true, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S.%f'"
+	}
+	if len(parts) > 0 {
+		opts += ", PARTITION_BY (" + strings.Join(parts, ", ") + "), FILENAME_PATTERN 'data_{i}'"
+	}
+	return opts
 }
 
 // swap puts tmp in final's place: final moves aside to old, tmp becomes

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/digitalservices/elt/internal/event"
@@ -15,9 +16,12 @@ import (
 
 // Exports writes the exports of the built models ids that ask for them,
 // after a build's commit, each swapped in whole (or, on S3, published by
-// its manifests: WriteLake), reported to rep. An error stops at the model
-// that failed; its previous export is intact.
-func Exports(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, rep event.Reporter) error {
+// its manifests: WriteLake), reported to rep. A model in unchanged (by
+// lower-case ID: the run whose rows this build left as they were) keeps
+// its folder's export when that holds those rows (Keep); history tells
+// this warehouse's run ids from those of another. An error stops at the
+// model that failed; its previous export is intact.
+func Exports(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, history string, unchanged map[string]int64, rep event.Reporter) error {
 	dir := p.Resolve(p.Config.Paths.Output)
 	var st *lake.Store
 	for _, id := range ids {
@@ -28,14 +32,20 @@ func Exports(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.
 		t0 := time.Now()
 		var rows int64
 		var err error
-		path, published := Dir(dir, m), false
-		if lake.IsURL(dir) {
+		path, published, kept := Dir(dir, m), false, false
+		switch {
+		case lake.IsURL(dir):
 			rows, path, published, err = exportToLake(ctx, db, p, &st, m, dir, runID)
-		} else {
-			rows, err = Write(ctx, db, m, dir, runID)
+		default:
+			if since, ok := unchanged[strings.ToLower(m.ID())]; ok {
+				rows, kept, err = Keep(ctx, db, m, dir, history, since, runID)
+			}
+			if !kept && err == nil {
+				rows, err = Write(ctx, db, m, dir, history, runID)
+			}
 		}
 		if published || err == nil {
-			rep.Report(event.ExportWritten{Model: m.ID(), Formats: m.Header.Export.Formats, Rows: rows, Path: path, Seconds: time.Since(t0).Seconds()})
+			rep.Report(event.ExportWritten{Model: m.ID(), Formats: m.Header.Export.Formats, Rows: rows, Path: path, Seconds: time.Since(t0).Seconds(), Kept: kept})
 		}
 		if published && err != nil {
 			return fmt.Errorf("the build was published and %s exported to %s, but deleting its superseded runs failed (the next export deletes them): %w", m.ID(), path, err)

@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/digitalservices/elt/internal/diag"
@@ -84,6 +85,17 @@ func markInterrupted(ctx context.Context, q warehouse.Querier) error {
 		error = coalesce(error, CASE WHEN status = ? THEN ? ELSE ? END)
 		WHERE status IN (?, ?)`, Interrupted, time.Now().UTC(), Committed, diedAfterCommit, diedBeforeCommit, Running, Committed)
 	return err
+}
+
+// Began says when the warehouse's run history began (its first run's
+// start), which tells one warehouse's run ids from those of another made
+// in its place (they count from 1 again).
+func (r Runs) Began(ctx context.Context) (string, error) {
+	var t time.Time
+	if err := r.DB.QueryRowContext(ctx, `SELECT min(started_at) FROM elt.runs`).Scan(&t); err != nil {
+		return "", fmt.Errorf("read the run history: %w", err)
+	}
+	return t.UTC().Format(time.RFC3339Nano), nil
 }
 
 // Commit records, in the build's transaction just before it commits, the

@@ -122,7 +122,11 @@ func lines(e event.Event, p paint) string {
 	case event.Published:
 		return fmt.Sprintf("published run %d\n", e.RunID)
 	case event.ExportWritten:
-		return fmt.Sprintf("export  %-36s %-11s %12s  %6.2fs  -> %s\n", e.Model, strings.Join(e.Formats, "+"), fmt.Sprintf("%d rows", e.Rows), e.Seconds, e.Path)
+		kept := ""
+		if e.Kept {
+			kept = " (kept: its rows did not change)"
+		}
+		return fmt.Sprintf("export  %-36s %-11s %12s  %6.2fs  -> %s%s\n", e.Model, strings.Join(e.Formats, "+"), fmt.Sprintf("%d rows", e.Rows), e.Seconds, e.Path, kept)
 	case event.OnlinePublished:
 		return fmt.Sprintf("online  %-36s %-11s %12s  %6.2fs  -> redis\n", e.Model, "redis", fmt.Sprintf("%d keys", e.Keys), e.Seconds)
 	case event.OnlineSkipped:
