@@ -87,7 +87,7 @@ type Summary struct {
 	recorded bool
 	// unchanged are the exported models whose rows the build left as they
 	// were (incremental.unchanged).
-	unchanged map[string]int64
+	unchanged map[string]string
 }
 
 // ChecksFailed stops a build whose blocking checks failed.
@@ -121,10 +121,10 @@ type Builder struct {
 	// Export writes the exports of the built models once the build is
 	// committed (publish.Exports), reporting each to rep; its error fails
 	// the build, though the warehouse is published.
-	// history tells this warehouse's run ids from another's (state.Runs.Began);
-	// unchanged are the models whose rows the build left as they were, by
-	// lower-case ID, with the run that made them.
-	Export func(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, history string, unchanged map[string]int64, rep event.Reporter) error
+	// version names this run (state.Runs.Version); unchanged are the
+	// models whose rows the build left as they were, by lower-case ID,
+	// with the version of the run that made them.
+	Export func(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, version string, unchanged map[string]string, rep event.Reporter) error
 	// Serve writes the changed rows of the built models to the feature
 	// store after the exports (publish.Serve); what went wrong is reported
 	// to rep and returned as warnings, without failing the build.
@@ -268,9 +268,9 @@ func (b *Builder) Run(ctx context.Context, o Options) (*Summary, error) {
 		// Published: now the exports, each swapped in whole.
 		b.report(event.Published{RunID: sum.RunID})
 		if b.Export != nil {
-			var history string
-			if history, berr = (state.Runs{DB: b.DB}).Began(ctx); berr == nil {
-				berr = b.Export(ctx, b.DB, b.Project, g, ids, sum.RunID, history, sum.unchanged, event.Or(b.Events))
+			var version string
+			if version, berr = (state.Runs{DB: b.DB}).Version(ctx, sum.RunID); berr == nil {
+				berr = b.Export(ctx, b.DB, b.Project, g, ids, sum.RunID, version, sum.unchanged, event.Or(b.Events))
 			}
 		}
 		if berr == nil && b.Serve != nil {
@@ -670,8 +670,13 @@ func (b *Builder) finishModel(ctx context.Context, tx warehouse.Querier, m *proj
 			return fmt.Errorf("%s: write its description: %w", m.Path, err)
 		}
 	}
-	if m.Header.Materialized == project.Incremental {
+	switch {
+	case m.Header.Materialized == project.Incremental:
 		if err := inc.record(ctx, tx, m, mode); err != nil {
+			return err
+		}
+	case seedPrint == "":
+		if err := state.ForgetModelState(ctx, tx, m.ID()); err != nil {
 			return err
 		}
 	}

@@ -1,13 +1,13 @@
 package build
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,7 +23,13 @@ import (
 
 // exportBuild runs one build of p with export as its exports (publish.Exports
 // when nil) and returns the build's error and its export events.
-func exportBuild(t *testing.T, p *project.Project, export func(context.Context, *warehouse.DB, *project.Project, *plan.Graph, []string, int64, string, map[string]int64, event.Reporter) error) ([]event.ExportWritten, error) {
+func exportBuild(t *testing.T, p *project.Project, export func(context.Context, *warehouse.DB, *project.Project, *plan.Graph, []string, int64, string, map[string]string, event.Reporter) error) ([]event.ExportWritten, error) {
+	t.Helper()
+	return exportBuildWith(t, p, export, Options{})
+}
+
+// exportBuildWith is exportBuild with the build's options o.
+func exportBuildWith(t *testing.T, p *project.Project, export func(context.Context, *warehouse.DB, *project.Project, *plan.Graph, []string, int64, string, map[string]string, event.Reporter) error, o Options) ([]event.ExportWritten, error) {
 	t.Helper()
 	db, err := state.Open(context.Background(), p, state.Write)
 	if err != nil {
@@ -39,7 +45,7 @@ func exportBuild(t *testing.T, p *project.Project, export func(context.Context, 
 			written = append(written, w)
 		}
 	})}
-	_, err = b.Run(context.Background(), Options{})
+	_, err = b.Run(context.Background(), o)
 	return written, err
 }
 
@@ -50,14 +56,14 @@ func exportBuild(t *testing.T, p *project.Project, export func(context.Context, 
 func TestUnchangedExportKept(t *testing.T) {
 	p := generatedProject(t, gen.Options{Events: 1500, Users: 30, Days: 2})
 	dir := publish.Dir(p.Resolve(p.Config.Paths.Output), loadModel(t, p, "gold.user_session_analysis"))
-	record := func() (run int64) {
+	record := func() (version string) {
 		t.Helper()
-		var r struct{ Run int64 }
+		var r struct{ Version string }
 		b, err := os.ReadFile(filepath.Join(dir, publish.RecordName))
 		if err != nil || json.Unmarshal(b, &r) != nil {
 			t.Fatalf("export record: %v", err)
 		}
-		return r.Run
+		return r.Version
 	}
 	kept := func(step string, want bool, err error, written []event.ExportWritten) {
 		t.Helper()
@@ -76,8 +82,8 @@ func TestUnchangedExportKept(t *testing.T) {
 
 	written, err = exportBuild(t, p, nil)
 	kept("a build with nothing new", true, err, written)
-	if written[0].Rows != rows || record() != 2 {
-		t.Fatalf("kept export: %d rows (want %d), record at run %d (want 2)", written[0].Rows, rows, record())
+	if written[0].Rows != rows || !strings.HasPrefix(record(), "run 2, started ") {
+		t.Fatalf("kept export: %d rows (want %d), record of %q (want run 2)", written[0].Rows, rows, record())
 	}
 	if after := fileTimes(t, dir); !equalTimes(stamps, after) {
 		t.Fatal("a kept export's files were written again")
@@ -88,7 +94,7 @@ func TestUnchangedExportKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	failing := errors.New("the disk is full")
-	fail := func(context.Context, *warehouse.DB, *project.Project, *plan.Graph, []string, int64, string, map[string]int64, event.Reporter) error {
+	fail := func(context.Context, *warehouse.DB, *project.Project, *plan.Graph, []string, int64, string, map[string]string, event.Reporter) error {
 		return failing
 	}
 	_, err = exportBuild(t, p, fail)
@@ -135,32 +141,96 @@ func TestUnchangedExportKept(t *testing.T) {
 		}
 	}
 
-	// The warehouse made again (its runs count from 1 again), its first
-	// build published but its export not written: the export left by the
-	// old warehouse, even with a record naming run 1, is another
-	// history's, and the next build writes it again.
-	var rec map[string]any
-	b, err := os.ReadFile(filepath.Join(dir, publish.RecordName))
-	if err == nil {
-		d := json.NewDecoder(bytes.NewReader(b))
-		d.UseNumber() // the files' times are beyond a float64's precision
-		err = d.Decode(&rec)
-	}
-	if err != nil {
+	// The warehouse restored from a copy made before batch c was built,
+	// batch d built in it under the run id batch c's build had, that
+	// build's export cut off after its commit: the export in place, whose
+	// record names that run id of the lost timeline, is written again.
+	wh := p.Resolve(p.Config.Paths.Warehouse)
+	testutil.CopyFile(t, wh, wh+".copy")
+	if _, err := gen.Generate(gen.Options{Events: 300, Users: 30, Days: 2, Seed: 2, Batch: "c", Out: p.Resolve(p.Config.Paths.Bronze)}); err != nil {
 		t.Fatal(err)
 	}
-	rec["run"] = 1
-	b, _ = json.Marshal(rec)
-	testutil.WriteFile(t, filepath.Join(dir, publish.RecordName), string(b))
-	wh := p.Resolve(p.Config.Paths.Warehouse)
-	for _, f := range []string{wh, wh + ".wal"} {
+	written, err = exportBuild(t, p, nil)
+	kept("batch c", false, err, written)
+	os.Remove(wh)
+	testutil.CopyFile(t, wh+".copy", wh)
+	if _, err := gen.Generate(gen.Options{Events: 300, Users: 30, Days: 2, Seed: 3, Batch: "d", Out: p.Resolve(p.Config.Paths.Bronze)}); err != nil {
+		t.Fatal(err)
+	}
+	// Batch c is of the lost timeline: its files go.
+	lost, _ := filepath.Glob(filepath.Join(p.Resolve(p.Config.Paths.Bronze), "*", "*", "part-c-*"))
+	if len(lost) == 0 {
+		t.Fatal("no file of batch c")
+	}
+	for _, f := range lost {
 		os.Remove(f)
 	}
 	if _, err = exportBuild(t, p, fail); !errors.Is(err, failing) {
-		t.Fatalf("first build of the new warehouse: %v", err)
+		t.Fatalf("the restored warehouse's build: %v", err)
 	}
 	written, err = exportBuild(t, p, nil)
-	kept("the warehouse made again", false, err, written)
+	kept("the restored warehouse", false, err, written)
+}
+
+// TestExportAfterMaterializationSwitch: gold alone built as a table
+// (another body, its export cut off after the commit), then incremental again with
+// its first body: it is rebuilt whole, not merged into the table's rows
+// as if it had stayed incremental, and its export is written.
+func TestExportAfterMaterializationSwitch(t *testing.T) {
+	p := generatedProject(t, gen.Options{Events: 1500, Users: 30, Days: 2})
+	if _, err := exportBuild(t, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(p.Dir, "models", "gold", "user_session_analysis.sql")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := string(b)
+	head, body, _ := strings.Cut(orig, "*/\n")
+	head = strings.Replace(head, "materialized: incremental", "materialized: table", 1)
+	testutil.WriteFile(t, file, head+"*/\nSELECT * FROM (\n"+body+"\n) WHERE total_events > 1\n")
+	failing := errors.New("killed after the commit")
+	_, err = exportBuildWith(t, loadProject(t, p.Dir, "", ""), func(context.Context, *warehouse.DB, *project.Project, *plan.Graph, []string, int64, string, map[string]string, event.Reporter) error {
+		return failing
+	}, Options{Select: []string{"gold.user_session_analysis"}})
+	if !errors.Is(err, failing) {
+		t.Fatalf("the build as a table: %v", err)
+	}
+	testutil.WriteFile(t, file, orig)
+	p = loadProject(t, p.Dir, "", "")
+	sum, written := mustBuildExports(t, p)
+	if got := built(sum)["gold.user_session_analysis"]; got != "full" {
+		t.Fatalf("incremental again after a table build: built %q, want full", got)
+	}
+	if len(written) != 1 || written[0].Kept {
+		t.Fatalf("export events %+v, want gold's written", written)
+	}
+	if got := queryProject(t, p, "SELECT count(*) FILTER (WHERE total_events = 1) > 0 AS ok FROM gold.user_session_analysis"); got != "ok\ntrue\n" {
+		t.Fatalf("gold kept the table build's rows: %q", got)
+	}
+}
+
+// mustBuildExports is exportBuild with publish.Exports, returning the
+// build's summary too.
+func mustBuildExports(t *testing.T, p *project.Project) (*Summary, []event.ExportWritten) {
+	t.Helper()
+	db, err := state.Open(context.Background(), p, state.Write)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var written []event.ExportWritten
+	b := &Builder{Project: p, DB: db, Export: publish.Exports, Events: event.Func(func(e event.Event) {
+		if w, ok := e.(event.ExportWritten); ok {
+			written = append(written, w)
+		}
+	})}
+	sum, err := b.Run(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum, written
 }
 
 // loadModel is model id of p.

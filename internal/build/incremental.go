@@ -26,8 +26,8 @@ type incremental struct {
 	before map[string]state.ModelState // by model ID, before this build
 	mode   map[string]string           // how each was built in this build
 	// unchanged are the exported models this build left as they were, with
-	// the run that made their rows (keep).
-	unchanged map[string]int64
+	// the version of the run that made their rows (keep).
+	unchanged map[string]string
 	runID     int64
 	full      bool // --full-refresh
 }
@@ -37,7 +37,7 @@ func loadIncremental(ctx context.Context, tx warehouse.Querier, runID int64, ful
 	if err != nil {
 		return nil, err
 	}
-	return &incremental{before: before, mode: map[string]string{}, unchanged: map[string]int64{}, runID: runID, full: full}, nil
+	return &incremental{before: before, mode: map[string]string{}, unchanged: map[string]string{}, runID: runID, full: full}, nil
 }
 
 // plan decides how an incremental model is built now: whole ("full") when
@@ -117,17 +117,21 @@ func (inc *incremental) recordAs(ctx context.Context, tx warehouse.Querier, m *p
 }
 
 // keep notes an exported model whose rows this build left as they were
-// (brought up to date with an empty change set, or a seed unchanged), with
-// the run that made them, so that its export may be kept (publish.Keep).
+// (brought up to date with an empty change set), with the version of the
+// run that made them (state.Runs.Version), so that its export may be kept
+// (publish.Keep).
 func (inc *incremental) keep(ctx context.Context, tx warehouse.Querier, m *project.Model, mode string) error {
 	id := strings.ToLower(m.ID())
-	if m.Header.Export == nil || (mode != builtIncremental && mode != seedUnchanged) || inc.before[id].LastRun == 0 {
+	if m.Header.Export == nil || mode != builtIncremental || inc.before[id].LastRun == 0 {
 		return nil
 	}
 	var changed bool
-	err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+compile.ChangesTable(m).String()+")").Scan(&changed)
-	if err == nil && !changed {
-		inc.unchanged[id] = inc.before[id].LastRun
+	if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+compile.ChangesTable(m).String()+")").Scan(&changed); err != nil || changed {
+		return err
+	}
+	v, err := (state.Runs{DB: tx}).Version(ctx, inc.before[id].LastRun)
+	if v != "" {
+		inc.unchanged[id] = v
 	}
 	return err
 }

@@ -57,11 +57,11 @@ func Dir(output string, m *project.Model) string {
 }
 
 // Write exports a model into its folder: into a fresh folder beside it
-// first, with its record (RecordName: the rows of run runID of the run
-// history that began at history), then swapped in. It returns the rows
-// written. On failure the fresh folder is removed (a full disk is not left
-// full).
-func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output, history string, runID int64) (rows int64, err error) {
+// first, with its record (RecordName: the rows of the run version names,
+// state.Runs.Version; runID names the fresh folder), then swapped in. It
+// returns the rows written. On failure the fresh folder is removed (a full
+// disk is not left full).
+func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output, version string, runID int64) (rows int64, err error) {
 	e := m.Header.Export
 	if e == nil || len(e.Formats) == 0 {
 		return 0, nil
@@ -76,10 +76,7 @@ func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output, h
 		return 0, err
 	}
 	tmp := filepath.Join(parent, fmt.Sprintf(".%s.tmp-%d", base, runID))
-	stale, _ := filepath.Glob(filepath.Join(parent, "."+base+".tmp-*"))
-	for _, s := range stale {
-		removeAll(s)
-	}
+	removeStale(parent, base)
 	defer func() {
 		if err != nil {
 			removeAll(tmp)
@@ -88,7 +85,7 @@ func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output, h
 	if rows, err = writeFiles(ctx, q, m, tmp); err != nil {
 		return 0, err
 	}
-	if err = writeRecord(ctx, q, m, tmp, history, runID, rows); err != nil {
+	if err = writeRecord(ctx, q, m, tmp, version, rows); err != nil {
 		return 0, fmt.Errorf("export %s: %w", m.ID(), err)
 	}
 	return rows, swap(tmp, final, old)
@@ -184,6 +181,24 @@ func swap(tmp, final, old string) error {
 		return fmt.Errorf("put the new export in place: %w", err)
 	}
 	return removeAll(old)
+}
+
+// removeStale removes the fresh folders of exports of base cut off before
+// their swap (.<base>.tmp-*) from parent.
+func removeStale(parent, base string) {
+	stale, _ := filepath.Glob(filepath.Join(parent, "."+base+".tmp-*"))
+	for _, s := range stale {
+		removeAll(s)
+	}
+}
+
+// tidy removes what swaps left beside the export in place at final: the
+// previous export moved aside (a swap cut off before removing it) and the
+// fresh folders of exports cut off before their swap.
+func tidy(final string) {
+	parent, base := filepath.Dir(final), filepath.Base(final)
+	removeAll(filepath.Join(parent, "."+base+".old"))
+	removeStale(parent, base)
 }
 
 // recoverSwap restores the previous export when a swap was interrupted

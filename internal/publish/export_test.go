@@ -204,7 +204,7 @@ func TestWriteSwapFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			f := newExportFixture(t)
-			if n, err := Write(ctx, f.db, f.model, f.out, "h", 1); err != nil || n != 5 {
+			if n, err := Write(ctx, f.db, f.model, f.out, "v1", 1); err != nil || n != 5 {
 				t.Fatalf("first export: %d rows, %v", n, err)
 			}
 			if got := f.published(t); got != "1" {
@@ -212,7 +212,7 @@ func TestWriteSwapFailures(t *testing.T) {
 			}
 			f.version(t, 2)
 			inject(t, func(op, p string) bool { return tc.fail(op, strings.Replace(p, f.out, "OUT", 1)) })
-			_, err := Write(ctx, f.db, f.model, f.out, "h", 2)
+			_, err := Write(ctx, f.db, f.model, f.out, "v1", 2)
 			if !errors.Is(err, errInjected) {
 				t.Fatalf("Write: %v, want the injected failure", err)
 			}
@@ -234,7 +234,7 @@ func TestWriteSwapFailures(t *testing.T) {
 			// publishes; one that fails still puts back an export
 			// that a cut-off swap left aside.
 			mkdirAll, rename, removeAll = os.MkdirAll, os.Rename, os.RemoveAll
-			if _, err := Write(ctx, f.db, failing(t), f.out, "h", 3); err == nil || !strings.Contains(err.Error(), "no partition") {
+			if _, err := Write(ctx, f.db, failing(t), f.out, "v1", 3); err == nil || !strings.Contains(err.Error(), "no partition") {
 				t.Fatalf("an export whose query fails: %v", err)
 			}
 			if want == "" {
@@ -243,7 +243,7 @@ func TestWriteSwapFailures(t *testing.T) {
 			if got := f.published(t); got != want {
 				t.Errorf("after a failed export the export holds version %q, want %q", got, want)
 			}
-			if n, err := Write(ctx, f.db, f.model, f.out, "h", 4); err != nil || n != 5 {
+			if n, err := Write(ctx, f.db, f.model, f.out, "v1", 4); err != nil || n != 5 {
 				t.Fatalf("next export: %d rows, %v", n, err)
 			}
 			if got := f.published(t); got != "2" {
@@ -263,7 +263,7 @@ func TestWriteSwapFailures(t *testing.T) {
 func TestWriteRecoversCutSwap(t *testing.T) {
 	ctx := context.Background()
 	f := newExportFixture(t)
-	if _, err := Write(ctx, f.db, f.model, f.out, "h", 1); err != nil {
+	if _, err := Write(ctx, f.db, f.model, f.out, "v1", 1); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Rename(f.final, filepath.Join(f.parent, ".feat.old")); err != nil {
@@ -273,7 +273,7 @@ func TestWriteRecoversCutSwap(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.version(t, 2)
-	if _, err := Write(ctx, f.db, failing(t), f.out, "h", 3); err == nil {
+	if _, err := Write(ctx, f.db, failing(t), f.out, "v1", 3); err == nil {
 		t.Fatal("an export whose query fails succeeded")
 	}
 	if got := f.published(t); got != "1" {
@@ -301,7 +301,7 @@ func TestEmptyPartitionedExport(t *testing.T) {
 		}
 	}
 	out := t.TempDir()
-	if rows, err := Write(context.Background(), db, m, out, "h", 1); err != nil || rows != 0 {
+	if rows, err := Write(context.Background(), db, m, out, "v1", 1); err != nil || rows != 0 {
 		t.Fatalf("Write: %d rows, %v", rows, err)
 	}
 	for _, f := range []string{"parquet", "csv"} {
@@ -316,36 +316,54 @@ func TestEmptyPartitionedExport(t *testing.T) {
 }
 
 // TestKeep: an export is kept only for the run its record names, written
-// by the same query and options, with the files it lists; the record then
-// names the new run.
+// by the same query, options and DuckDB, with the files it lists, when its
+// partition values are of each row alone; the record then names the new
+// run, and what swaps left beside it is removed.
 func TestKeep(t *testing.T) {
 	ctx := context.Background()
+	partitioned := func(expr string) func(t *testing.T, f *exportFixture) *project.Model {
+		return func(t *testing.T, f *exportFixture) *project.Model {
+			return model(t, "export:\n  formats: [parquet, csv]\n  partition_by:\n    - name: part\n      expr: "+expr+"\n")
+		}
+	}
 	for _, c := range []struct {
-		name    string
-		history string
-		since   int64
-		then    func(t *testing.T, f *exportFixture) *project.Model // what changed since the export; the model as it is now
-		kept    bool
+		name   string
+		model  func(t *testing.T, f *exportFixture) *project.Model // the model exported, when not f.model
+		since  string
+		change func(t *testing.T, f *exportFixture) *project.Model // what changed since the export; the model as it is now
+		kept   bool
 	}{
-		{"nothing changed", "h", 1, nil, true},
-		{"another run's rows", "h", 2, nil, false},
-		{"another warehouse's run 1", "h2", 1, nil, false},
-		{"no run", "h", 0, nil, false},
-		{"partitioned since", "h", 1, func(t *testing.T, f *exportFixture) *project.Model {
-			return model(t, "export:\n  formats: [parquet, csv]\n  partition_by:\n    - name: part\n      expr: id % 2\n")
+		{"nothing changed", nil, "v1", nil, true},
+		{"another run's rows", nil, "v2", nil, false},
+		{"run 1 of another timeline", nil, "v1 again", nil, false},
+		{"no run", nil, "", nil, false},
+		{"partitioned by built-in functions", partitioned("upper(CAST(id % 2 AS VARCHAR))"), "v1", nil, true},
+		{"partitioned by a macro", func(t *testing.T, f *exportFixture) *project.Model {
+			f.exec(t, "CREATE MACRO bucket(x) AS x % 2")
+			return partitioned("bucket(id)")(t, f)
+		}, "v1", func(t *testing.T, f *exportFixture) *project.Model {
+			f.exec(t, "CREATE OR REPLACE MACRO bucket(x) AS x % 3")
+			return partitioned("bucket(id)")(t, f)
 		}, false},
-		{"a format fewer", "h", 1, func(t *testing.T, f *exportFixture) *project.Model {
+		{"partitioned by the date", partitioned("CAST(current_date AS VARCHAR) || CAST(id AS VARCHAR)"), "v1", nil, false},
+		{"partitioned by a subquery", partitioned("(SELECT max(v) FROM gold.feat)"), "v1", nil, false},
+		{"partitioned since", nil, "v1", partitioned("id % 2"), false},
+		{"a format fewer", nil, "v1", func(t *testing.T, f *exportFixture) *project.Model {
 			return model(t, "export:\n  formats: [parquet]\n")
 		}, false},
-		{"a column's type changed", "h", 1, func(t *testing.T, f *exportFixture) *project.Model {
+		{"a column's type changed", nil, "v1", func(t *testing.T, f *exportFixture) *project.Model {
 			f.exec(t, "CREATE OR REPLACE TABLE gold.feat AS SELECT CAST(id AS BIGINT) AS id, v FROM gold.feat")
 			return f.model
 		}, false},
-		{"a column more", "h", 1, func(t *testing.T, f *exportFixture) *project.Model {
+		{"a column more", nil, "v1", func(t *testing.T, f *exportFixture) *project.Model {
 			f.exec(t, "ALTER TABLE gold.feat ADD COLUMN w INTEGER")
 			return f.model
 		}, false},
-		{"a file rewritten", "h", 1, func(t *testing.T, f *exportFixture) *project.Model {
+		{"another time zone", nil, "v1", func(t *testing.T, f *exportFixture) *project.Model {
+			f.exec(t, "SET TimeZone = 'America/New_York'")
+			return f.model
+		}, false},
+		{"a file rewritten", nil, "v1", func(t *testing.T, f *exportFixture) *project.Model {
 			p := filepath.Join(f.final, "csv", "data.csv")
 			b, _ := os.ReadFile(p)
 			if err := os.WriteFile(p, append(b, "6,1\n"...), 0o644); err != nil {
@@ -353,23 +371,34 @@ func TestKeep(t *testing.T) {
 			}
 			return f.model
 		}, false},
-		{"the record unreadable", "h", 1, func(t *testing.T, f *exportFixture) *project.Model {
+		{"the record unreadable", nil, "v1", func(t *testing.T, f *exportFixture) *project.Model {
 			if err := os.WriteFile(filepath.Join(f.final, RecordName), []byte("{"), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			return f.model
 		}, false},
+		{"a swap cut off before its cleanup", nil, "v1", func(t *testing.T, f *exportFixture) *project.Model {
+			for _, d := range []string{".feat.old", ".feat.tmp-7"} {
+				if err := os.MkdirAll(filepath.Join(f.parent, d, "csv"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return f.model
+		}, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := newExportFixture(t)
-			if _, err := Write(ctx, f.db, f.model, f.out, "h", 1); err != nil {
+			m := f.model
+			if c.model != nil {
+				m = c.model(t, f)
+			}
+			if _, err := Write(ctx, f.db, m, f.out, "v1", 1); err != nil {
 				t.Fatal(err)
 			}
-			m := f.model
-			if c.then != nil {
-				m = c.then(t, f)
+			if c.change != nil {
+				m = c.change(t, f)
 			}
-			rows, kept, err := Keep(ctx, f.db, m, f.out, c.history, c.since, 5)
+			rows, kept, err := Keep(ctx, f.db, m, f.out, c.since, "v5")
 			if err != nil || kept != c.kept {
 				t.Fatalf("Keep: kept %v, %v; want kept %v", kept, err, c.kept)
 			}
@@ -379,15 +408,20 @@ func TestKeep(t *testing.T) {
 			if rows != 5 {
 				t.Fatalf("kept %d rows, want 5", rows)
 			}
-			// The record now names run 5: kept again for 5, not for 1.
-			if _, again, _ := Keep(ctx, f.db, m, f.out, "h", 1, 6); again {
+			// The record now names v5: kept again for v5, not for v1.
+			if _, again, _ := Keep(ctx, f.db, m, f.out, "v1", "v6"); again {
 				t.Fatal("kept again for the run before the one its record names now")
 			}
-			if _, again, _ := Keep(ctx, f.db, m, f.out, "h", 5, 6); !again {
+			if _, again, _ := Keep(ctx, f.db, m, f.out, "v5", "v6"); !again {
 				t.Fatal("not kept for the run its record names")
 			}
-			if got := f.published(t); got != "1" {
-				t.Fatalf("the kept export holds version %q, want 1", got)
+			if left := f.leftovers(t); len(left) != 0 {
+				t.Fatalf("left beside the kept export: %v", left)
+			}
+			if m == f.model {
+				if got := f.published(t); got != "1" {
+					t.Fatalf("the kept export holds version %q, want 1", got)
+				}
 			}
 		})
 	}

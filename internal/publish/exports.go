@@ -17,11 +17,11 @@ import (
 // Exports writes the exports of the built models ids that ask for them,
 // after a build's commit, each swapped in whole (or, on S3, published by
 // its manifests: WriteLake), reported to rep. A model in unchanged (by
-// lower-case ID: the run whose rows this build left as they were) keeps
-// its folder's export when that holds those rows (Keep); history tells
-// this warehouse's run ids from those of another. An error stops at the
-// model that failed; its previous export is intact.
-func Exports(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, history string, unchanged map[string]int64, rep event.Reporter) error {
+// lower-case ID: the version of the run whose rows this build left as
+// they were, state.Runs.Version) keeps its folder's export when that holds
+// those rows (Keep); version names this run. An error stops at the model
+// that failed; its previous export is intact.
+func Exports(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Graph, ids []string, runID int64, version string, unchanged map[string]string, rep event.Reporter) error {
 	dir := p.Resolve(p.Config.Paths.Output)
 	var st *lake.Store
 	for _, id := range ids {
@@ -38,10 +38,10 @@ func Exports(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.
 			rows, path, published, err = exportToLake(ctx, db, p, &st, m, dir, runID)
 		default:
 			if since, ok := unchanged[strings.ToLower(m.ID())]; ok {
-				rows, kept, err = Keep(ctx, db, m, dir, history, since, runID)
+				rows, kept, err = Keep(ctx, db, m, dir, since, version)
 			}
 			if !kept && err == nil {
-				rows, err = Write(ctx, db, m, dir, history, runID)
+				rows, err = Write(ctx, db, m, dir, version, runID)
 			}
 		}
 		if published || err == nil {

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/redshift"
+	"github.com/digitalservices/elt/internal/sqlname"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
@@ -26,12 +28,10 @@ const RecordName = ".elt-export.json"
 // exportRecord is what RecordName holds.
 type exportRecord struct {
 	Model string `json:"model"`
-	// Run is the run whose rows of the model the files hold: the one that
-	// wrote them, or a later one that kept them (the rows unchanged), of
-	// the run history that began at History (state.Runs.Began: a
-	// warehouse made again counts its runs from 1 again).
-	Run     int64  `json:"run"`
-	History string `json:"history"`
+	// Version names the run whose rows of the model the files hold (its id
+	// and start, state.Runs.Version): the one that wrote them, or a later
+	// one that kept them (the rows unchanged).
+	Version string `json:"version"`
 	// Definition is a hash of the query and COPY options of each format.
 	Definition string      `json:"definition"`
 	Rows       int64       `json:"rows"`
@@ -47,15 +47,25 @@ type fileStamp struct {
 }
 
 // definition hashes what an export of m is written by: its query (the
-// columns, their types and casts, the partition values) and each format's
-// options.
+// columns, their types and casts, the partition values), each format's
+// options, and the DuckDB and time zone that write them.
 func definition(ctx context.Context, q warehouse.Querier, m *project.Model) (string, error) {
 	sel, parts, t, err := exportQuery(ctx, q, m)
 	if err != nil {
 		return "", err
 	}
+	return hashDefinition(ctx, q, m, sel, parts, t)
+}
+
+// hashDefinition is definition's hash of the export query sel, with its
+// partition columns parts, over the columns t.
+func hashDefinition(ctx context.Context, q warehouse.Querier, m *project.Model, sel string, parts []string, t redshift.Table) (string, error) {
+	var version, zone string
+	if err := q.QueryRowContext(ctx, `SELECT version(), current_setting('TimeZone')`).Scan(&version, &zone); err != nil {
+		return "", err
+	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00", sel)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", version, zone, sel)
 	for _, c := range t.Columns {
 		fmt.Fprintf(h, "%s\x00%s\x00", c.Name, c.Type)
 	}
@@ -87,9 +97,9 @@ func stamps(dir string) ([]fileStamp, error) {
 	return out, err
 }
 
-// writeRecord writes the record of the export of m just written into dir
-// by run of history, rows rows.
-func writeRecord(ctx context.Context, q warehouse.Querier, m *project.Model, dir, history string, run, rows int64) error {
+// writeRecord writes the record of the export of m just written into dir:
+// rows rows, of the run version names.
+func writeRecord(ctx context.Context, q warehouse.Querier, m *project.Model, dir, version string, rows int64) error {
 	def, err := definition(ctx, q, m)
 	if err != nil {
 		return err
@@ -98,7 +108,7 @@ func writeRecord(ctx context.Context, q warehouse.Querier, m *project.Model, dir
 	if err != nil {
 		return err
 	}
-	return saveRecord(dir, exportRecord{Model: m.ID(), Run: run, History: history, Definition: def, Rows: rows, Files: files})
+	return saveRecord(dir, exportRecord{Model: m.ID(), Version: version, Definition: def, Rows: rows, Files: files})
 }
 
 // saveRecord writes r into dir, whole: under another name first, then
@@ -120,17 +130,16 @@ func saveRecord(dir string, r exportRecord) error {
 }
 
 // Keep keeps the export of m in output as it is when it already holds the
-// model's rows: the build left them unchanged since run since (of the run
-// history that began at history), the export's record says it holds the
-// rows as of that run of that history, written by the same query and
-// options, and its files are those it lists (same paths, sizes and
-// modification times; none added or removed). The record then says run
-// holds them. It returns the rows exported, and false when the export is
-// to be written again (no record, another run or history, another
-// definition, a file changed, added or gone).
-func Keep(ctx context.Context, q warehouse.Querier, m *project.Model, output, history string, since, run int64) (rows int64, kept bool, err error) {
+// model's rows: the build left them as the run since (state.Runs.Version)
+// made them, the export's record says it holds that run's rows, written
+// by the same query, options and DuckDB, its files are those it lists
+// (same paths, sizes and modification times; none added or removed), and
+// its partition values are of each row alone (rowOnly). The record then
+// names the run now. It returns the rows exported, and false when the
+// export is to be written again.
+func Keep(ctx context.Context, q warehouse.Querier, m *project.Model, output, since, now string) (rows int64, kept bool, err error) {
 	e := m.Header.Export
-	if e == nil || len(e.Formats) == 0 || since <= 0 {
+	if e == nil || len(e.Formats) == 0 || since == "" {
 		return 0, false, nil
 	}
 	dir := Dir(output, m)
@@ -141,10 +150,17 @@ func Keep(ctx context.Context, q warehouse.Querier, m *project.Model, output, hi
 		return 0, false, fmt.Errorf("export %s: %w", m.ID(), err)
 	}
 	var r exportRecord
-	if json.Unmarshal(b, &r) != nil || !strings.EqualFold(r.Model, m.ID()) || r.Run != since || r.History != history {
+	if json.Unmarshal(b, &r) != nil || !strings.EqualFold(r.Model, m.ID()) || r.Version != since {
 		return 0, false, nil
 	}
-	def, err := definition(ctx, q, m)
+	sel, parts, t, err := exportQuery(ctx, q, m)
+	if err != nil {
+		return 0, false, err
+	}
+	if ok, err := rowOnly(ctx, q, m, t); err != nil || !ok {
+		return 0, false, err
+	}
+	def, err := hashDefinition(ctx, q, m, sel, parts, t)
 	if err != nil {
 		return 0, false, err
 	}
@@ -155,9 +171,88 @@ func Keep(ctx context.Context, q warehouse.Querier, m *project.Model, output, hi
 	if def != r.Definition || !slices.Equal(files, r.Files) {
 		return 0, false, nil
 	}
-	r.Run = run
+	r.Version = now
 	if err := saveRecord(dir, r); err != nil {
-		return 0, false, fmt.Errorf("export %s: record it as of run %d: %w", m.ID(), run, err)
+		return 0, false, fmt.Errorf("export %s: record it as of %s: %w", m.ID(), now, err)
 	}
+	tidy(dir)
 	return r.Rows, true, nil
+}
+
+// rowOnly tells whether every partition value of m's export (over its
+// columns t) is a function of its row alone, so that the same rows fall in
+// the same partitions again: an expression reading only the model's
+// columns and calling only DuckDB's own functions that always give the same
+// answer (stability CONSISTENT), with no subquery and no window. A macro
+// (it may have been redefined since), current_date, random() or a
+// subquery makes the export written again each time.
+func rowOnly(ctx context.Context, q warehouse.Querier, m *project.Model, t redshift.Table) (bool, error) {
+	names, cols := map[string]bool{}, map[string]bool{}
+	for _, p := range m.Header.Export.PartitionBy {
+		tree, err := warehouse.SelectTree(ctx, q, "SELECT ("+p.Expr+"\n)")
+		if err != nil {
+			return false, nil
+		}
+		var root any
+		if json.Unmarshal(tree, &root) != nil || !calls(root, names, cols) {
+			return false, nil
+		}
+	}
+	for c := range cols {
+		if !slices.ContainsFunc(t.Columns, func(tc redshift.Column) bool { return strings.EqualFold(tc.Name, c) }) {
+			return false, nil // current_date, say, which DuckDB reads as a name
+		}
+	}
+	if len(names) == 0 {
+		return true, nil
+	}
+	var list []string
+	for n := range names {
+		list = append(list, sqlname.Literal(n))
+	}
+	var known, consistent int
+	err := q.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(DISTINCT lower(function_name)), count(DISTINCT lower(function_name)) FILTER (WHERE NOT EXISTS (
+		SELECT 1 FROM duckdb_functions() AS o WHERE lower(o.function_name) = lower(f.function_name)
+		AND NOT (o.internal AND o.function_type <> 'macro' AND o.stability = 'CONSISTENT')))
+		FROM duckdb_functions() AS f WHERE lower(function_name) IN (%s)`, strings.Join(list, ", "))).Scan(&known, &consistent)
+	return err == nil && known == len(names) && consistent == len(names), err
+}
+
+// calls adds to names the functions a syntax tree calls and to cols the
+// names it reads (lower case), and tells whether it holds no subquery and
+// no window, and reads no name but a plain column's.
+func calls(v any, names, cols map[string]bool) bool {
+	switch x := v.(type) {
+	case map[string]any:
+		switch x["class"] {
+		case "SUBQUERY", "WINDOW":
+			return false
+		case "FUNCTION":
+			if n, ok := x["function_name"].(string); ok {
+				names[strings.ToLower(n)] = true
+			}
+		case "COLUMN_REF":
+			parts, _ := x["column_names"].([]any)
+			n, ok := "", len(parts) == 1
+			if ok {
+				n, ok = parts[0].(string)
+			}
+			if !ok {
+				return false
+			}
+			cols[strings.ToLower(n)] = true
+		}
+		for _, e := range x {
+			if !calls(e, names, cols) {
+				return false
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if !calls(e, names, cols) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -52,3 +52,11 @@ func SaveModelState(ctx context.Context, q warehouse.Querier, model string, run 
 	_, err := q.ExecContext(ctx, `INSERT INTO elt.model_state VALUES (?, ?, ?, ?)`, model, run, full, fingerprint)
 	return err
 }
+
+// ForgetModelState drops what elt.model_state keeps of a model now built
+// as a table or view: made incremental again later, it is rebuilt whole
+// rather than merged into rows its state no longer describes.
+func ForgetModelState(ctx context.Context, q warehouse.Querier, model string) error {
+	_, err := q.ExecContext(ctx, `DELETE FROM elt.model_state WHERE lower(model) = ?`, strings.ToLower(model))
+	return err
+}

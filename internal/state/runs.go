@@ -2,6 +2,8 @@ package state
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -87,15 +89,19 @@ func markInterrupted(ctx context.Context, q warehouse.Querier) error {
 	return err
 }
 
-// Began says when the warehouse's run history began (its first run's
-// start), which tells one warehouse's run ids from those of another made
-// in its place (they count from 1 again).
-func (r Runs) Began(ctx context.Context) (string, error) {
+// Version names run id with its start: the rows a run made, told apart
+// from those of a run of the same id in another timeline (a warehouse made
+// again counts from 1 again; one restored from a copy repeats the ids
+// after it). "" when the history has no such run.
+func (r Runs) Version(ctx context.Context, id int64) (string, error) {
 	var t time.Time
-	if err := r.DB.QueryRowContext(ctx, `SELECT min(started_at) FROM elt.runs`).Scan(&t); err != nil {
+	err := r.DB.QueryRowContext(ctx, `SELECT started_at FROM elt.runs WHERE run_id = ?`, id).Scan(&t)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	} else if err != nil {
 		return "", fmt.Errorf("read the run history: %w", err)
 	}
-	return t.UTC().Format(time.RFC3339Nano), nil
+	return fmt.Sprintf("run %d, started %s", id, t.UTC().Format(time.RFC3339Nano)), nil
 }
 
 // Commit records, in the build's transaction just before it commits, the
