@@ -346,6 +346,19 @@ func TestKeep(t *testing.T) {
 			return partitioned("bucket(id)")(t, f)
 		}, false},
 		{"partitioned by the date", partitioned("CAST(current_date AS VARCHAR) || CAST(id AS VARCHAR)"), "v1", nil, false},
+		{"partitioned by the local time", partitioned("CAST(epoch_us(current_localtimestamp()) AS VARCHAR)"), "v1", nil, false},
+		{"partitioned by an age", partitioned("date_part('year', age(make_timestamp(2000, 1, id, 0, 0, 0)))"), "v1", nil, false},
+		{"partitioned by a variable", partitioned("getvariable('region')"), "v1", nil, false},
+		{"partitioned by a setting", partitioned("current_setting('threads')"), "v1", nil, false},
+		{"the folder a file", nil, "v1", func(t *testing.T, f *exportFixture) *project.Model {
+			if err := os.RemoveAll(f.final); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(f.final, []byte("not a folder"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return f.model
+		}, false},
 		{"partitioned by a subquery", partitioned("(SELECT max(v) FROM gold.feat)"), "v1", nil, false},
 		{"partitioned since", nil, "v1", partitioned("id % 2"), false},
 		{"a format fewer", nil, "v1", func(t *testing.T, f *exportFixture) *project.Model {
@@ -398,9 +411,9 @@ func TestKeep(t *testing.T) {
 			if c.change != nil {
 				m = c.change(t, f)
 			}
-			rows, kept, err := Keep(ctx, f.db, m, f.out, c.since, "v5")
-			if err != nil || kept != c.kept {
-				t.Fatalf("Keep: kept %v, %v; want kept %v", kept, err, c.kept)
+			rows, kept := Keep(ctx, f.db, m, f.out, c.since, "v5")
+			if kept != c.kept {
+				t.Fatalf("Keep: kept %v, want %v", kept, c.kept)
 			}
 			if !kept {
 				return
@@ -409,10 +422,10 @@ func TestKeep(t *testing.T) {
 				t.Fatalf("kept %d rows, want 5", rows)
 			}
 			// The record now names v5: kept again for v5, not for v1.
-			if _, again, _ := Keep(ctx, f.db, m, f.out, "v1", "v6"); again {
+			if _, again := Keep(ctx, f.db, m, f.out, "v1", "v6"); again {
 				t.Fatal("kept again for the run before the one its record names now")
 			}
-			if _, again, _ := Keep(ctx, f.db, m, f.out, "v5", "v6"); !again {
+			if _, again := Keep(ctx, f.db, m, f.out, "v5", "v6"); !again {
 				t.Fatal("not kept for the run its record names")
 			}
 			if left := f.leftovers(t); len(left) != 0 {

@@ -38,9 +38,9 @@ func Exports(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.
 			rows, path, published, err = exportToLake(ctx, db, p, &st, m, dir, runID)
 		default:
 			if since, ok := unchanged[strings.ToLower(m.ID())]; ok {
-				rows, kept, err = Keep(ctx, db, m, dir, since, version)
+				rows, kept = Keep(ctx, db, m, dir, since, version)
 			}
-			if !kept && err == nil {
+			if !kept {
 				rows, err = Write(ctx, db, m, dir, version, runID)
 			}
 		}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -136,78 +135,78 @@ func saveRecord(dir string, r exportRecord) error {
 // (same paths, sizes and modification times; none added or removed), and
 // its partition values are of each row alone (rowOnly). The record then
 // names the run now. It returns the rows exported, and false when the
-// export is to be written again.
-func Keep(ctx context.Context, q warehouse.Querier, m *project.Model, output, since, now string) (rows int64, kept bool, err error) {
+// export is to be written again, which is also the answer when anything in
+// the way cannot be read or written (Write then says what is wrong, or
+// replaces it).
+func Keep(ctx context.Context, q warehouse.Querier, m *project.Model, output, since, now string) (rows int64, kept bool) {
 	e := m.Header.Export
 	if e == nil || len(e.Formats) == 0 || since == "" {
-		return 0, false, nil
+		return 0, false
 	}
 	dir := Dir(output, m)
 	b, err := os.ReadFile(filepath.Join(dir, RecordName))
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0, false, nil
-	} else if err != nil {
-		return 0, false, fmt.Errorf("export %s: %w", m.ID(), err)
-	}
 	var r exportRecord
-	if json.Unmarshal(b, &r) != nil || !strings.EqualFold(r.Model, m.ID()) || r.Version != since {
-		return 0, false, nil
+	if err != nil || json.Unmarshal(b, &r) != nil || !strings.EqualFold(r.Model, m.ID()) || r.Version != since {
+		return 0, false
 	}
 	sel, parts, t, err := exportQuery(ctx, q, m)
-	if err != nil {
-		return 0, false, err
-	}
-	if ok, err := rowOnly(ctx, q, m, t); err != nil || !ok {
-		return 0, false, err
+	if err != nil || !rowOnly(ctx, q, m, t) {
+		return 0, false
 	}
 	def, err := hashDefinition(ctx, q, m, sel, parts, t)
-	if err != nil {
-		return 0, false, err
+	if err != nil || def != r.Definition {
+		return 0, false
 	}
-	files, err := stamps(dir)
-	if err != nil {
-		return 0, false, fmt.Errorf("export %s: %w", m.ID(), err)
-	}
-	if def != r.Definition || !slices.Equal(files, r.Files) {
-		return 0, false, nil
+	if files, err := stamps(dir); err != nil || !slices.Equal(files, r.Files) {
+		return 0, false
 	}
 	r.Version = now
-	if err := saveRecord(dir, r); err != nil {
-		return 0, false, fmt.Errorf("export %s: record it as of %s: %w", m.ID(), now, err)
+	if saveRecord(dir, r) != nil {
+		return 0, false
 	}
 	tidy(dir)
-	return r.Rows, true, nil
+	return r.Rows, true
 }
+
+// unsteady are functions DuckDB lists as CONSISTENT whose answer depends on
+// the clock or the session all the same (age with one argument counts
+// from today).
+var unsteady = map[string]bool{"current_localtimestamp": true, "current_localtime": true, "age": true,
+	"getvariable": true, "current_setting": true, "getenv": true, "version": true}
 
 // rowOnly tells whether every partition value of m's export (over its
 // columns t) is a function of its row alone, so that the same rows fall in
 // the same partitions again: an expression reading only the model's
 // columns and calling only DuckDB's own functions that always give the same
-// answer (stability CONSISTENT), with no subquery and no window. A macro
-// (it may have been redefined since), current_date, random() or a
-// subquery makes the export written again each time.
-func rowOnly(ctx context.Context, q warehouse.Querier, m *project.Model, t redshift.Table) (bool, error) {
+// answer (stability CONSISTENT, and none of unsteady, nor a name beginning
+// current_ or get_current), with no subquery and no window. A macro (it
+// may have been redefined since), current_date, random() or a subquery
+// makes the export written again each time.
+func rowOnly(ctx context.Context, q warehouse.Querier, m *project.Model, t redshift.Table) bool {
 	names, cols := map[string]bool{}, map[string]bool{}
 	for _, p := range m.Header.Export.PartitionBy {
 		tree, err := warehouse.SelectTree(ctx, q, "SELECT ("+p.Expr+"\n)")
 		if err != nil {
-			return false, nil
+			return false
 		}
 		var root any
 		if json.Unmarshal(tree, &root) != nil || !calls(root, names, cols) {
-			return false, nil
+			return false
 		}
 	}
 	for c := range cols {
 		if !slices.ContainsFunc(t.Columns, func(tc redshift.Column) bool { return strings.EqualFold(tc.Name, c) }) {
-			return false, nil // current_date, say, which DuckDB reads as a name
+			return false // current_date, say, which DuckDB reads as a name
 		}
 	}
 	if len(names) == 0 {
-		return true, nil
+		return true
 	}
 	var list []string
 	for n := range names {
+		if unsteady[n] || strings.HasPrefix(n, "current_") || strings.HasPrefix(n, "get_current") {
+			return false
+		}
 		list = append(list, sqlname.Literal(n))
 	}
 	var known, consistent int
@@ -215,7 +214,7 @@ func rowOnly(ctx context.Context, q warehouse.Querier, m *project.Model, t redsh
 		SELECT 1 FROM duckdb_functions() AS o WHERE lower(o.function_name) = lower(f.function_name)
 		AND NOT (o.internal AND o.function_type <> 'macro' AND o.stability = 'CONSISTENT')))
 		FROM duckdb_functions() AS f WHERE lower(function_name) IN (%s)`, strings.Join(list, ", "))).Scan(&known, &consistent)
-	return err == nil && known == len(names) && consistent == len(names), err
+	return err == nil && known == len(names) && consistent == len(names)
 }
 
 // calls adds to names the functions a syntax tree calls and to cols the
