@@ -21,15 +21,20 @@ import (
 	"github.com/digitalservices/elt/internal/warehouse"
 )
 
+// exportFunc is what a Builder's Export is.
+type exportFunc = func(context.Context, *warehouse.DB, *project.Project, *plan.Graph, []string, int64, string, map[string]string, event.Reporter) error
+
 // exportBuild runs one build of p with export as its exports (publish.Exports
 // when nil) and returns the build's error and its export events.
-func exportBuild(t *testing.T, p *project.Project, export func(context.Context, *warehouse.DB, *project.Project, *plan.Graph, []string, int64, string, map[string]string, event.Reporter) error) ([]event.ExportWritten, error) {
+func exportBuild(t *testing.T, p *project.Project, export exportFunc) ([]event.ExportWritten, error) {
 	t.Helper()
-	return exportBuildWith(t, p, export, Options{})
+	_, written, err := exportBuildWith(t, p, export, Options{})
+	return written, err
 }
 
-// exportBuildWith is exportBuild with the build's options o.
-func exportBuildWith(t *testing.T, p *project.Project, export func(context.Context, *warehouse.DB, *project.Project, *plan.Graph, []string, int64, string, map[string]string, event.Reporter) error, o Options) ([]event.ExportWritten, error) {
+// exportBuildWith is exportBuild with the build's options o, returning its
+// summary too.
+func exportBuildWith(t *testing.T, p *project.Project, export exportFunc, o Options) (*Summary, []event.ExportWritten, error) {
 	t.Helper()
 	db, err := state.Open(context.Background(), p, state.Write)
 	if err != nil {
@@ -45,8 +50,8 @@ func exportBuildWith(t *testing.T, p *project.Project, export func(context.Conte
 			written = append(written, w)
 		}
 	})}
-	_, err = b.Run(context.Background(), o)
-	return written, err
+	sum, err := b.Run(context.Background(), o)
+	return sum, written, err
 }
 
 // TestUnchangedExportKept: a build that leaves gold's rows as they were
@@ -191,7 +196,7 @@ func TestExportAfterMaterializationSwitch(t *testing.T) {
 	head = strings.Replace(head, "materialized: incremental", "materialized: table", 1)
 	testutil.WriteFile(t, file, head+"*/\nSELECT * FROM (\n"+body+"\n) WHERE total_events > 1\n")
 	failing := errors.New("killed after the commit")
-	_, err = exportBuildWith(t, loadProject(t, p.Dir, "", ""), func(context.Context, *warehouse.DB, *project.Project, *plan.Graph, []string, int64, string, map[string]string, event.Reporter) error {
+	_, _, err = exportBuildWith(t, loadProject(t, p.Dir, "", ""), func(context.Context, *warehouse.DB, *project.Project, *plan.Graph, []string, int64, string, map[string]string, event.Reporter) error {
 		return failing
 	}, Options{Select: []string{"gold.user_session_analysis"}})
 	if !errors.Is(err, failing) {
@@ -199,7 +204,10 @@ func TestExportAfterMaterializationSwitch(t *testing.T) {
 	}
 	testutil.WriteFile(t, file, orig)
 	p = loadProject(t, p.Dir, "", "")
-	sum, written := mustBuildExports(t, p)
+	sum, written, err := exportBuildWith(t, p, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got := built(sum)["gold.user_session_analysis"]; got != "full" {
 		t.Fatalf("incremental again after a table build: built %q, want full", got)
 	}
@@ -209,28 +217,6 @@ func TestExportAfterMaterializationSwitch(t *testing.T) {
 	if got := queryProject(t, p, "SELECT count(*) FILTER (WHERE total_events = 1) > 0 AS ok FROM gold.user_session_analysis"); got != "ok\ntrue\n" {
 		t.Fatalf("gold kept the table build's rows: %q", got)
 	}
-}
-
-// mustBuildExports is exportBuild with publish.Exports, returning the
-// build's summary too.
-func mustBuildExports(t *testing.T, p *project.Project) (*Summary, []event.ExportWritten) {
-	t.Helper()
-	db, err := state.Open(context.Background(), p, state.Write)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var written []event.ExportWritten
-	b := &Builder{Project: p, DB: db, Export: publish.Exports, Events: event.Func(func(e event.Event) {
-		if w, ok := e.(event.ExportWritten); ok {
-			written = append(written, w)
-		}
-	})}
-	sum, err := b.Run(context.Background(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sum, written
 }
 
 // loadModel is model id of p.
