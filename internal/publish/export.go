@@ -82,10 +82,11 @@ func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output, v
 			removeAll(tmp)
 		}
 	}()
-	if rows, err = writeFiles(ctx, q, m, tmp); err != nil {
+	var x exportQuery
+	if rows, x, err = writeFiles(ctx, q, m, tmp); err != nil {
 		return 0, err
 	}
-	if err = writeRecord(ctx, q, m, tmp, version, rows); err != nil {
+	if err = writeRecord(ctx, q, m, x, tmp, version, rows); err != nil {
 		return 0, fmt.Errorf("export %s: %w", m.ID(), err)
 	}
 	return rows, swap(tmp, final, old)
@@ -94,16 +95,16 @@ func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output, v
 // writeFiles has DuckDB write the model's export files into dir/<format>/
 // (data.<format>, or Hive folders of data_<i>.<format>), returning the rows
 // written.
-func writeFiles(ctx context.Context, q warehouse.Querier, m *project.Model, dir string) (rows int64, err error) {
+func writeFiles(ctx context.Context, q warehouse.Querier, m *project.Model, dir string) (rows int64, x exportQuery, err error) {
 	e := m.Header.Export
-	sel, parts, _, err := exportQuery(ctx, q, m)
-	if err != nil {
-		return 0, err
+	if x, err = queryOf(ctx, q, m); err != nil {
+		return 0, x, err
 	}
+	sel, parts := x.sel, x.parts
 	for _, f := range e.Formats {
 		fdir := filepath.Join(dir, f)
 		if err := mkdirAll(fdir, 0o755); err != nil {
-			return 0, err
+			return 0, x, err
 		}
 		opts := copyOptions(f, parts)
 		target := filepath.Join(fdir, "data."+f)
@@ -112,7 +113,7 @@ func writeFiles(ctx context.Context, q warehouse.Querier, m *project.Model, dir 
 		}
 		res, err := q.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (%s)", sel, sqlname.Literal(target), opts))
 		if err != nil {
-			return 0, fmt.Errorf("export %s as %s: %w", m.ID(), f, err)
+			return 0, x, fmt.Errorf("export %s as %s: %w", m.ID(), f, err)
 		}
 		rows, _ = res.RowsAffected()
 		if rows == 0 && len(parts) > 0 {
@@ -123,26 +124,32 @@ func writeFiles(ctx context.Context, q warehouse.Querier, m *project.Model, dir 
 			empty := fmt.Sprintf("COPY (SELECT * EXCLUDE (%s) FROM (%s) LIMIT 0) TO %s (%s)", strings.Join(parts, ", "), sel,
 				sqlname.Literal(filepath.Join(fdir, "data_0."+f)), copyOptions(f, nil))
 			if _, err := q.ExecContext(ctx, empty); err != nil {
-				return 0, fmt.Errorf("export %s as %s: %w", m.ID(), f, err)
+				return 0, x, fmt.Errorf("export %s as %s: %w", m.ID(), f, err)
 			}
 		}
 	}
-	return rows, ctx.Err()
+	return rows, x, ctx.Err()
 }
 
-// exportQuery is the query a model's export writes (Select, with the
-// column types DuckDB reports: t), and the names of its partition columns.
-func exportQuery(ctx context.Context, q warehouse.Querier, m *project.Model) (sel string, parts []string, t redshift.Table, err error) {
-	if t, err = redshift.Columns(ctx, q, m); err != nil { // the casts need types, not measured lengths
-		return "", nil, t, err
+// exportQuery is what a model's export writes.
+type exportQuery struct {
+	sel   string         // Select, with the column types DuckDB reports
+	parts []string       // the partition columns' names
+	t     redshift.Table // the model's columns
+}
+
+// queryOf is the query m's export writes.
+func queryOf(ctx context.Context, q warehouse.Querier, m *project.Model) (x exportQuery, err error) {
+	if x.t, err = redshift.Columns(ctx, q, m); err != nil { // the casts need types, not measured lengths
+		return x, err
 	}
-	if sel, err = Select(m, t); err != nil {
-		return "", nil, t, fmt.Errorf("export %s: %w", m.ID(), err)
+	if x.sel, err = Select(m, x.t); err != nil {
+		return x, fmt.Errorf("export %s: %w", m.ID(), err)
 	}
 	for _, p := range m.Header.Export.PartitionBy {
-		parts = append(parts, sqlname.Ident(p.Name))
+		x.parts = append(x.parts, sqlname.Ident(p.Name))
 	}
-	return sel, parts, t, nil
+	return x, nil
 }
 
 // copyOptions are the COPY options of an export in format f, partitioned

@@ -45,20 +45,11 @@ type fileStamp struct {
 	ModTime int64  `json:"mtime_ns"`
 }
 
-// definition hashes what an export of m is written by: its query (the
+// definition hashes what an export of m is written by: its query x (the
 // columns, their types and casts, the partition values), each format's
 // options, and the DuckDB and time zone that write them.
-func definition(ctx context.Context, q warehouse.Querier, m *project.Model) (string, error) {
-	sel, parts, t, err := exportQuery(ctx, q, m)
-	if err != nil {
-		return "", err
-	}
-	return hashDefinition(ctx, q, m, sel, parts, t)
-}
-
-// hashDefinition is definition's hash of the export query sel, with its
-// partition columns parts, over the columns t.
-func hashDefinition(ctx context.Context, q warehouse.Querier, m *project.Model, sel string, parts []string, t redshift.Table) (string, error) {
+func definition(ctx context.Context, q warehouse.Querier, m *project.Model, x exportQuery) (string, error) {
+	sel, parts, t := x.sel, x.parts, x.t
 	var version, zone string
 	if err := q.QueryRowContext(ctx, `SELECT version(), current_setting('TimeZone')`).Scan(&version, &zone); err != nil {
 		return "", err
@@ -96,10 +87,10 @@ func stamps(dir string) ([]fileStamp, error) {
 	return out, err
 }
 
-// writeRecord writes the record of the export of m just written into dir:
-// rows rows, of the run version names.
-func writeRecord(ctx context.Context, q warehouse.Querier, m *project.Model, dir, version string, rows int64) error {
-	def, err := definition(ctx, q, m)
+// writeRecord writes the record of the export of m just written into dir
+// by query x: rows rows, of the run version names.
+func writeRecord(ctx context.Context, q warehouse.Querier, m *project.Model, x exportQuery, dir, version string, rows int64) error {
+	def, err := definition(ctx, q, m, x)
 	if err != nil {
 		return err
 	}
@@ -149,11 +140,11 @@ func Keep(ctx context.Context, q warehouse.Querier, m *project.Model, output, si
 	if err != nil || json.Unmarshal(b, &r) != nil || !strings.EqualFold(r.Model, m.ID()) || r.Version != since {
 		return 0, false
 	}
-	sel, parts, t, err := exportQuery(ctx, q, m)
-	if err != nil || !rowOnly(ctx, q, m, t) {
+	x, err := queryOf(ctx, q, m)
+	if err != nil || !rowOnly(ctx, q, m, x.t) {
 		return 0, false
 	}
-	def, err := hashDefinition(ctx, q, m, sel, parts, t)
+	def, err := definition(ctx, q, m, x)
 	if err != nil || def != r.Definition {
 		return 0, false
 	}

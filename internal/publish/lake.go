@@ -71,7 +71,7 @@ func WriteLake(ctx context.Context, q warehouse.Querier, st *lake.Store, m *proj
 		return 0, lake.URL{}, false, fmt.Errorf("export %s: the local temporary folder: %w", m.ID(), err)
 	}
 	defer os.RemoveAll(local)
-	if rows, err = writeFiles(ctx, q, m, local); err != nil {
+	if rows, _, err = writeFiles(ctx, q, m, local); err != nil {
 		return 0, lake.URL{}, false, err
 	}
 	run := runFolder(runID, folders)
