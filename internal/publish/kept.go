@@ -31,7 +31,8 @@ type exportRecord struct {
 	// and start, state.Runs.Version): the one that wrote them, or a later
 	// one that kept them (the rows unchanged).
 	Version string `json:"version"`
-	// Definition is a hash of the query and COPY options of each format.
+	// Definition hashes what wrote the files (definition): the query, the
+	// column types, each format's COPY options, DuckDB and its time zone.
 	Definition string      `json:"definition"`
 	Rows       int64       `json:"rows"`
 	Files      []fileStamp `json:"files"`
