@@ -24,6 +24,14 @@ import (
 // exportFunc is what a Builder's Export is.
 type exportFunc = func(context.Context, *warehouse.DB, *project.Project, *plan.Graph, []string, int64, string, map[string]string, event.Reporter) error
 
+// failingExport is an export that fails with err, as one cut off after
+// the build's commit.
+func failingExport(err error) exportFunc {
+	return func(context.Context, *warehouse.DB, *project.Project, *plan.Graph, []string, int64, string, map[string]string, event.Reporter) error {
+		return err
+	}
+}
+
 // exportBuild runs one build of p with export as its exports (publish.Exports
 // when nil) and returns the build's error and its export events.
 func exportBuild(t *testing.T, p *project.Project, export exportFunc) ([]event.ExportWritten, error) {
@@ -99,9 +107,7 @@ func TestUnchangedExportKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	failing := errors.New("the disk is full")
-	fail := func(context.Context, *warehouse.DB, *project.Project, *plan.Graph, []string, int64, string, map[string]string, event.Reporter) error {
-		return failing
-	}
+	fail := failingExport(failing)
 	_, err = exportBuild(t, p, fail)
 	if !errors.Is(err, failing) {
 		t.Fatalf("build with a failing export: %v", err)
@@ -196,9 +202,7 @@ func TestExportAfterMaterializationSwitch(t *testing.T) {
 	head = strings.Replace(head, "materialized: incremental", "materialized: table", 1)
 	testutil.WriteFile(t, file, head+"*/\nSELECT * FROM (\n"+body+"\n) WHERE total_events > 1\n")
 	failing := errors.New("killed after the commit")
-	_, _, err = exportBuildWith(t, loadProject(t, p.Dir, "", ""), func(context.Context, *warehouse.DB, *project.Project, *plan.Graph, []string, int64, string, map[string]string, event.Reporter) error {
-		return failing
-	}, Options{Select: []string{"gold.user_session_analysis"}})
+	_, _, err = exportBuildWith(t, loadProject(t, p.Dir, "", ""), failingExport(failing), Options{Select: []string{"gold.user_session_analysis"}})
 	if !errors.Is(err, failing) {
 		t.Fatalf("the build as a table: %v", err)
 	}

@@ -6,12 +6,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/lake"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/redshift"
 	"github.com/digitalservices/elt/internal/sqlname"
@@ -66,26 +66,25 @@ func definition(ctx context.Context, q warehouse.Querier, m *project.Model, x ex
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// stamps lists the files under dir but the record, sorted by path.
+// stamps lists the files under dir but the record, in walking order
+// (lake.LocalFiles).
 func stamps(dir string) ([]fileStamp, error) {
+	rels, err := lake.LocalFiles(dir)
+	if err != nil {
+		return nil, err
+	}
 	var out []fileStamp
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+	for _, rel := range rels {
+		if rel == RecordName {
+			continue
 		}
-		rel, err := filepath.Rel(dir, path)
-		if err != nil || rel == RecordName {
-			return err
-		}
-		info, err := d.Info()
+		info, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel)))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out = append(out, fileStamp{Path: filepath.ToSlash(rel), Size: info.Size(), ModTime: info.ModTime().UnixNano()})
-		return nil
-	})
-	slices.SortFunc(out, func(a, b fileStamp) int { return strings.Compare(a.Path, b.Path) })
-	return out, err
+		out = append(out, fileStamp{Path: rel, Size: info.Size(), ModTime: info.ModTime().UnixNano()})
+	}
+	return out, nil
 }
 
 // writeRecord writes the record of the export of m just written into dir
