@@ -406,7 +406,7 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 				return err
 			}
 		}
-		if err := b.load(ctx, tx, src, listings, o, sum, previous); err != nil {
+		if err := b.load(ctx, conn, tx, src, listings, o, sum, previous); err != nil {
 			return err
 		}
 		ingested[src.Name] = true
@@ -472,9 +472,10 @@ func (b *Builder) runOn(ctx context.Context, conn *sql.Conn, statement func() fl
 // peak RSS 1.21-1.23 GiB against 1.29-1.33 GiB; Go held 113-145 MiB).
 func freeIngestion() { debug.FreeOSMemory() }
 
-// load loads a source in tx (inputs.Load) and adds what it did to sum.
-func (b *Builder) load(ctx context.Context, tx warehouse.Querier, src ingest.Source, listings ingest.Listings, o Options, sum *Summary, previous state.Manifest) error {
-	res, err := inputs.Load(ctx, tx, src, listings, previous, inputs.Build{RunID: sum.RunID, Project: b.Project, Trace: b.Trace,
+// load loads a source in tx, a transaction of conn's (inputs.Load), and
+// adds what it did to sum.
+func (b *Builder) load(ctx context.Context, conn *sql.Conn, tx warehouse.Querier, src ingest.Source, listings ingest.Listings, o Options, sum *Summary, previous state.Manifest) error {
+	res, err := inputs.Load(ctx, tx, src, listings, previous, inputs.Build{RunID: sum.RunID, Project: b.Project, Trace: b.Trace, Conn: conn,
 		FullRefresh: o.FullRefresh, ResetOffsets: o.ResetOffsets, Streams: o.Streams, Live: b.live, Events: b.Events})
 	if err == nil {
 		sum.Ingest = append(sum.Ingest, res)

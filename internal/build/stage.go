@@ -136,7 +136,7 @@ func (b *Builder) stage(ctx context.Context, conn *sql.Conn, statement func() fl
 					}
 					previous = p
 				}
-				if err := b.load(ctx, tx, src, listings, o, sum, previous); err != nil {
+				if err := b.load(ctx, conn, tx, src, listings, o, sum, previous); err != nil {
 					return err
 				}
 			}

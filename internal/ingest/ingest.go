@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"maps"
@@ -130,6 +131,11 @@ type Options struct {
 	// read it from disk (removed after), DuckDB's temp_directory when set;
 	// "" is the system's temporary folder.
 	Spool string
+	// Conn, when set, is the connection the transaction runs on: a stream
+	// of batches then reaches DuckDB as Arrow record batches, a view of
+	// the connection's, where the statement reads them whole
+	// (frame.ShareStreamOn).
+	Conn *sql.Conn
 }
 
 // Downloads is how many objects may be read at once within a memory limit
@@ -625,7 +631,7 @@ func (f *feeder) stream(tx warehouse.Querier, first []part) (records, quarantine
 	use(first, fr)
 	fetch()
 	var stop error // what ended the stream, in Go's words rather than DuckDB's
-	sid, unshare := frame.ShareStream(fr, frame.Stream{
+	stream := frame.Stream{
 		Next: func() (*frame.Frame, error) {
 			mu.Lock()
 			f.release(reading)
@@ -654,9 +660,24 @@ func (f *feeder) stream(tx warehouse.Querier, first []part) (records, quarantine
 			live.drop(batches[fr])
 			delete(batches, fr)
 		},
+	}
+	statement := rules.Insert(f.src.Source, f.src.Table(), f.o.RunID, id)
+	t0 := time.Now()
+	rel, unshare, err := frame.ShareStreamOn(f.ctx, f.o.Conn, fr, stream, func(rel string) (bool, error) {
+		if _, err := tx.ExecContext(f.ctx, rules.View(rel, names, len(f.src.Fields))); err != nil {
+			return false, fmt.Errorf("ingest %s: %w", f.src.Name, err)
+		}
+		return frame.ReadsWhole(f.ctx, tx, statement, fr)
 	})
+	if err != nil {
+		f.release(reading)
+		return records, 0, nil, err
+	}
 	defer unshare()
-	_, err = insert(f.ctx, tx, f.src, rules.View(sid, names, len(f.src.Fields)), id, f.o)
+	if f.o.Trace != nil {
+		fmt.Fprintf(f.o.Trace, "trace: %6.2fs  ingest %s: its records read as %s\n", time.Since(t0).Seconds(), f.src.Name, rel)
+	}
+	_, err = insert(f.ctx, tx, f.src, rules.View(rel, names, len(f.src.Fields)), id, f.o)
 	mu.Lock()
 	defer mu.Unlock()
 	f.release(reading) // the scan did not get past it (it failed)
@@ -685,7 +706,7 @@ func streamable(ctx context.Context, tx warehouse.Querier, src Source) (bool, er
 	id, unshare := frame.ShareStream(fr, frame.Stream{Next: func() (*frame.Frame, error) { return nil, nil }})
 	defer unshare()
 	defer tx.ExecContext(ctx, "DROP VIEW IF EXISTS elt_records")
-	if _, err := tx.ExecContext(ctx, rules.View(id, []string{src.Name}, len(src.Fields))); err != nil {
+	if _, err := tx.ExecContext(ctx, rules.View(fmt.Sprintf("elt_frame(%d)", id), []string{src.Name}, len(src.Fields))); err != nil {
 		return false, fmt.Errorf("ingest %s: %w", src.Name, err)
 	}
 	ok, err := frame.Pipelined(ctx, tx, rules.Insert(src.Source, src.Table(), 0, 0), "elt_reject")
@@ -804,7 +825,7 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 			return 0, 0, err
 		}
 		fid, unshare := frame.Share(fr)
-		_, err = load(rules.View(fid, files, len(src.Fields), x.SQL...))
+		_, err = load(rules.View(fmt.Sprintf("elt_frame(%d)", fid), files, len(src.Fields), x.SQL...))
 		unshare()
 		if err != nil {
 			return 0, 0, err

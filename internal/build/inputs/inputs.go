@@ -248,6 +248,9 @@ type Build struct {
 	RunID   int64
 	Project *project.Project
 	Trace   io.Writer
+	// Conn is the connection of the transaction the source is loaded in
+	// (ingest.Options.Conn).
+	Conn *sql.Conn
 	// FullRefresh, ResetOffsets and Streams are the build's options
 	// (build.Options).
 	FullRefresh  bool
@@ -272,7 +275,7 @@ func Load(ctx context.Context, tx warehouse.Querier, src ingest.Source, listings
 		return ingest.Result{}, err
 	}
 	listing := listings[src.Name]
-	opts := ingest.Options{RunID: bd.RunID, Trace: bd.Trace, Held: listing.Held, Previous: previous, Spool: bd.Project.Resolve(bd.Project.Config.DuckDB.TempDirectory)}
+	opts := ingest.Options{RunID: bd.RunID, Trace: bd.Trace, Held: listing.Held, Previous: previous, Spool: bd.Project.Resolve(bd.Project.Config.DuckDB.TempDirectory), Conn: bd.Conn}
 	if limit, ok := project.MemorySize(bd.Project.Config.DuckDB.MemoryLimit); ok {
 		opts.Downloads = ingest.Downloads(limit)
 	}

@@ -288,15 +288,16 @@ func isKind(t string, kinds ...uint8) string {
 	return fmt.Sprintf("%s IN (%s)", t, strings.Join(list, ", "))
 }
 
-// View is the SQL of elt_records, which Select reads, over a frame of a
-// batch's records (read.Frame)
-// (files are the batch's paths, in order; extra are columns of the frame's
-// extra columns, as SQL): each record's file, line, reason
+// View is the SQL of elt_records, which Select reads, over the relation
+// rel that reads a frame of a batch's records (read.Frame; elt_frame(id) or
+// an Arrow view, frame.ShareStreamOn) (files are the batch's paths, in
+// order; extra are columns of the frame's extra columns, as SQL): each
+// record's file, line, reason
 // found before the field rules, and per field its JSON type (_typeN) and
 // text (_textN). Objects and arrays are kept as written (as a CSV source's
 // JSON text is); DuckDB reads the type and text of the numbers Go does not
 // keep as written, so they are what its JSON functions make of them.
-func View(id int64, files []string, fields int, extra ...string) string {
+func View(rel string, files []string, fields int, extra ...string) string {
 	lits := make([]string, len(files))
 	for i, f := range files {
 		lits[i] = sqlname.Literal(f)
@@ -316,5 +317,5 @@ func View(id int64, files []string, fields int, extra ...string) string {
 			fmt.Sprintf("CASE WHEN %s = %d THEN json_extract_string(%s, '$') ELSE %s END AS _text%d", k, read.KindNumber, v, v, i))
 	}
 	cols = append(cols, extra...)
-	return fmt.Sprintf("CREATE OR REPLACE TEMP VIEW elt_records AS SELECT %s FROM elt_frame(%d)", strings.Join(cols, ", "), id)
+	return fmt.Sprintf("CREATE OR REPLACE TEMP VIEW elt_records AS SELECT %s FROM %s", strings.Join(cols, ", "), rel)
 }

@@ -174,6 +174,49 @@ func ShareStream(first *Frame, s Stream) (id int64, unshare func()) {
 	return id, func() { frames.Delete(id) }
 }
 
+// ShareStreamOn makes a stream readable by one statement on conn, and
+// returns the relation the statement reads it as, and what to call after
+// the statement. prepare is told the relation's name: it readies the
+// statement (a view over the relation, say) and tells whether the
+// statement reads the relation whole (ReadsWhole).
+//
+// When elt is built with Arrow (the duckdb_arrow build tag, as make builds
+// it) the relation is first an Arrow view of conn's: DuckDB scans Go's
+// record batches, each column of a batch one copy in C's memory, where
+// elt_frame costs a call into DuckDB for each value (2M rows of 2 BIGINT
+// and 6 VARCHAR columns: half the CPU; design/performance.md). DuckDB 1.5
+// tells an Arrow stream registered through its C API (duckdb_arrow_scan,
+// which duckdb-go's Arrow.RegisterView calls) neither the columns a
+// statement reads nor its filters, yet reads the batches it gets as if they
+// held only those columns and rows: a statement reading some columns reads
+// the wrong ones. So the view is kept only when prepare says the statement
+// reads it whole; otherwise, or without Arrow, or with no conn, the
+// relation is elt_frame(id) (ShareStream), and prepare is told of it in
+// turn (its answer then does not matter).
+func ShareStreamOn(ctx context.Context, conn *sql.Conn, first *Frame, s Stream, prepare func(rel string) (whole bool, err error)) (rel string, unshare func(), err error) {
+	if Arrow && conn != nil {
+		rel, unshare, err := shareArrow(ctx, conn, first, s)
+		if err != nil {
+			return "", nil, err
+		}
+		whole, err := prepare(rel)
+		if err == nil && whole {
+			return rel, unshare, nil
+		}
+		unshare()
+		if err != nil {
+			return "", nil, err
+		}
+	}
+	id, unshare := ShareStream(first, s)
+	rel = fmt.Sprintf("elt_frame(%d)", id)
+	if _, err := prepare(rel); err != nil {
+		unshare()
+		return "", nil, err
+	}
+	return rel, unshare, nil
+}
+
 // Register creates the table function elt_frame(id) in the database
 // (its system catalog, so every connection has it); warehouse.Open does.
 func Register(ctx context.Context, db *sql.DB) error {
@@ -368,33 +411,92 @@ func (s *frameScan) FillChunk(state any, chunk duckdb.DataChunk) error {
 // that filter before it takes another, which is what a Stream's Done
 // needs to mean that fn has seen every row of a frame. A join (a subquery)
 // or a window on the way holds rows back, and is not.
-func Pipelined(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, statement, fn string) (bool, error) {
-	var key, plan string
-	if err := q.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+statement).Scan(&key, &plan); err != nil {
+func Pipelined(ctx context.Context, q querier, statement, fn string) (bool, error) {
+	path, scans, err := scanPath(ctx, q, statement, "elt_frame")
+	if err != nil || scans != 1 {
 		return false, err
 	}
-	type operator struct {
-		Name     string          `json:"name"`
-		Children []operator      `json:"children"`
-		Extra    json.RawMessage `json:"extra_info"`
+	for i := len(path) - 2; i >= 0; i-- {
+		switch {
+		case path[i].Name == "PROJECTION":
+		case path[i].Name == "FILTER" && path[i].mentions(strings.ToLower(fn)):
+			return true, nil
+		default:
+			return false, nil
+		}
+	}
+	return false, nil
+}
+
+// ReadsWhole tells whether DuckDB runs statement (one EXPLAIN takes) with
+// one Arrow scan, of f's columns, all of them in their order, and no
+// filter pushed into it: what an Arrow view of a stream needs
+// (ShareStreamOn).
+func ReadsWhole(ctx context.Context, q querier, statement string, f *Frame) (bool, error) {
+	path, scans, err := scanPath(ctx, q, statement, "arrow_scan")
+	if err != nil || scans != 1 {
+		return false, err
+	}
+	var info map[string]any
+	if err := json.Unmarshal(path[len(path)-1].Extra, &info); err != nil {
+		return false, nil
+	}
+	if _, ok := info["Filters"]; ok {
+		return false, nil
+	}
+	var read []string
+	switch p := info["Projections"].(type) {
+	case string:
+		read = strings.Split(p, "\n")
+	case []any:
+		for _, v := range p {
+			s, _ := v.(string)
+			read = append(read, s)
+		}
+	}
+	if len(read) != len(f.Columns) {
+		return false, nil
+	}
+	for i, c := range f.Columns {
+		if read[i] != c.Name {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+type querier interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}
+
+// operator is an operator of a plan in EXPLAIN (FORMAT JSON).
+type operator struct {
+	Name     string          `json:"name"`
+	Children []operator      `json:"children"`
+	Extra    json.RawMessage `json:"extra_info"`
+}
+
+func (o operator) mentions(name string) bool {
+	return strings.Contains(strings.ToLower(o.Name+string(o.Extra)), name)
+}
+
+// scanPath is the operators of statement's plan from a root down to a scan
+// (a leaf) that mentions name, and how many such scans the plan has (the
+// path is the last one's).
+func scanPath(ctx context.Context, q querier, statement, name string) (path []operator, scans int, err error) {
+	var key, plan string
+	if err := q.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+statement).Scan(&key, &plan); err != nil {
+		return nil, 0, err
 	}
 	var roots []operator
 	if err := json.Unmarshal([]byte(plan), &roots); err != nil {
-		return false, fmt.Errorf("the plan of %.40s…: %w", statement, err)
+		return nil, 0, fmt.Errorf("the plan of %.40s…: %w", statement, err)
 	}
-	mentions := func(o operator, name string) bool {
-		return strings.Contains(strings.ToLower(o.Name+string(o.Extra)), name)
-	}
-	// The operators from a root down to the scan of elt_frame, which
-	// must be the only one.
-	var path, at []operator
-	scans := 0
+	var at []operator
 	var find func(o operator)
 	find = func(o operator) {
 		at = append(at, o)
-		if len(o.Children) == 0 && mentions(o, "elt_frame") {
+		if len(o.Children) == 0 && o.mentions(name) {
 			scans++
 			path = slices.Clone(at)
 		}
@@ -406,17 +508,5 @@ func Pipelined(ctx context.Context, q interface {
 	for _, r := range roots {
 		find(r)
 	}
-	if scans != 1 {
-		return false, nil
-	}
-	for i := len(path) - 2; i >= 0; i-- {
-		switch {
-		case path[i].Name == "PROJECTION":
-		case path[i].Name == "FILTER" && mentions(path[i], strings.ToLower(fn)):
-			return true, nil
-		default:
-			return false, nil
-		}
-	}
-	return false, nil
+	return path, scans, nil
 }

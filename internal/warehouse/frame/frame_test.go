@@ -222,9 +222,10 @@ func TestFrameValues(t *testing.T) {
 // only after every row of it has been through the query's filter (which
 // looks at whether its frame is done, as elt_reject looks for a record's
 // raw text); an error of Next fails the statement with its words, and no
-// thread waits for ever.
+// thread waits for ever. Each case runs twice: through elt_frame
+// (ShareStream), and as ShareStreamOn shares it (an Arrow view when elt is
+// built with Arrow, as make builds it).
 func TestStream(t *testing.T) {
-	ctx := context.Background()
 	chunk := 2048
 	many := func(n, rows int) []int { return slices.Repeat([]int{rows}, n) }
 	for _, tc := range []struct {
@@ -237,101 +238,138 @@ func TestStream(t *testing.T) {
 		{"an empty frame alone", []int{0}, 2, 0},
 		{"empty frames among others", []int{0, 5, 0, 0, chunk, 1, 0}, 4, 0},
 		{"frames of several chunks", []int{3*chunk + 1, chunk - 1, 2 * chunk, 7}, 4, 0},
+		{"frames of several Arrow batches", []int{2*65536 + 5, 3, 65536}, 4, 0},
 		{"many small frames on one thread", many(300, 100), 1, 0},
 		{"many small frames", many(300, 100), 4, 0},
 		{"Next fails at once", many(3, chunk), 4, 1},
 		{"Next fails midway", many(40, 300), 4, 20},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			db, err := warehouse.Open(ctx, "", warehouse.Options{Threads: tc.threads})
-			if err != nil {
-				t.Fatal(err)
+		for _, arrow := range []bool{false, true} {
+			name := tc.name
+			if arrow {
+				name += ", shared on the connection"
 			}
-			defer db.Close()
-			frames := make([]*frame.Frame, len(tc.rows))
-			var wantSum int64
-			n := int64(0)
-			for i, rows := range tc.rows {
-				fi, nc := frame.IntColumn("fi", rows), frame.IntColumn("n", rows)
-				for range rows {
-					fi.AddInt(int64(i))
-					nc.AddInt(n)
-					wantSum += n
-					n++
-				}
-				if frames[i], err = frame.New(fi, nc); err != nil {
-					t.Fatal(err)
-				}
+			t.Run(name, func(t *testing.T) { testStream(t, tc.rows, tc.threads, tc.fail, arrow) })
+		}
+	}
+}
+
+// testStream streams frames of rows[i] rows each to a query on threads
+// threads, whose Next fails on call fail (0: never); with on, the stream
+// is shared by ShareStreamOn.
+func testStream(t *testing.T, rows []int, threads, fail int, on bool) {
+	ctx := context.Background()
+	db, err := warehouse.Open(ctx, "", warehouse.Options{Threads: threads})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	frames := make([]*frame.Frame, len(rows))
+	var wantSum int64
+	n := int64(0)
+	for i, rows := range rows {
+		fi, nc := frame.IntColumn("fi", rows), frame.IntColumn("n", rows)
+		for range rows {
+			fi.AddInt(int64(i))
+			nc.AddInt(n)
+			wantSum += n
+			n++
+		}
+		if frames[i], err = frame.New(fi, nc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	index := map[*frame.Frame]int{}
+	for i, f := range frames {
+		index[f] = i
+	}
+	done := make([]int, len(frames))
+	var early []string // rows filtered after their frame was done
+	next, calls := 1, 0
+	stream := frame.Stream{
+		Next: func() (*frame.Frame, error) {
+			calls++
+			if calls == fail {
+				return nil, fmt.Errorf("no next frame, call %d", calls)
 			}
-			var mu sync.Mutex
-			index := map[*frame.Frame]int{}
-			for i, f := range frames {
-				index[f] = i
+			if next == len(frames) {
+				return nil, nil
 			}
-			done := make([]int, len(frames))
-			var early []string // rows filtered after their frame was done
-			next, calls := 1, 0
-			id, unshare := frame.ShareStream(frames[0], frame.Stream{
-				Next: func() (*frame.Frame, error) {
-					calls++
-					if calls == tc.fail {
-						return nil, fmt.Errorf("no next frame, call %d", calls)
-					}
-					if next == len(frames) {
-						return nil, nil
-					}
-					next++
-					return frames[next-1], nil
-				},
-				Done: func(f *frame.Frame) {
-					mu.Lock()
-					defer mu.Unlock()
-					done[index[f]]++
-				},
-			})
-			defer unshare()
-			rid, taken, release := warehouse.CollectRejects(func(file string, line int64) (string, bool) {
-				mu.Lock()
-				defer mu.Unlock()
-				if i, _ := strconv.Atoi(file); done[i] > 0 {
-					early = append(early, fmt.Sprintf("frame %s row %d", file, line))
-				}
-				return file, true
-			})
-			defer release()
-			// Every row goes through elt_reject, every third set aside.
-			q := fmt.Sprintf(`SELECT count(*), coalesce(sum(n), 0) FROM elt_frame(%d)
-				WHERE CASE WHEN n %% 3 = 0 THEN elt_reject(%d, fi::VARCHAR, n, 'third', NULL) ELSE true END`, id, rid)
-			stuck := time.AfterFunc(time.Minute, func() { panic("TestStream is stuck: " + tc.name) })
-			var kept, sum int64
-			err = db.QueryRowContext(ctx, q).Scan(&kept, &sum)
-			stuck.Stop()
-			if tc.fail > 0 {
-				if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("no next frame, call %d", tc.fail)) {
-					t.Fatalf("%v, want Next's error", err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			var set, setSum int64
-			for _, r := range taken() {
-				set++
-				setSum += r.Line
-			}
-			if kept+set != n || sum+setSum != wantSum {
-				t.Errorf("%d rows kept and %d set aside (sum %d), want %d rows (sum %d)", kept, set, sum+setSum, n, wantSum)
-			}
-			for i, d := range done {
-				if d != 1 {
-					t.Errorf("frame %d of %d rows done %d times", i, tc.rows[i], d)
-				}
-			}
-			if len(early) > 0 {
-				t.Errorf("%d rows filtered after their frame was done: %v", len(early), early[:min(5, len(early))])
-			}
+			next++
+			return frames[next-1], nil
+		},
+		Done: func(f *frame.Frame) {
+			mu.Lock()
+			defer mu.Unlock()
+			done[index[f]]++
+		},
+	}
+	rid, taken, release := warehouse.CollectRejects(func(file string, line int64) (string, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if i, _ := strconv.Atoi(file); done[i] > 0 {
+			early = append(early, fmt.Sprintf("frame %s row %d", file, line))
+		}
+		return file, true
+	})
+	defer release()
+	// Every row goes through elt_reject, every third set aside.
+	query := func(rel string) string {
+		return fmt.Sprintf(`SELECT count(*), coalesce(sum(n), 0) FROM %s
+		WHERE CASE WHEN n %% 3 = 0 THEN elt_reject(%d, fi::VARCHAR, n, 'third', NULL) ELSE true END`, rel, rid)
+	}
+	var rel string
+	if on {
+		var unshare func()
+		rel, unshare, err = frame.ShareStreamOn(ctx, conn, frames[0], stream, func(rel string) (bool, error) {
+			return frame.ReadsWhole(ctx, conn, query(rel), frames[0])
 		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unshare()
+		if frame.Arrow != strings.HasPrefix(rel, "elt_arrow_") {
+			t.Errorf("shared as %s; built with Arrow: %t", rel, frame.Arrow)
+		}
+	} else {
+		id, unshare := frame.ShareStream(frames[0], stream)
+		defer unshare()
+		rel = fmt.Sprintf("elt_frame(%d)", id)
+	}
+	stuck := time.AfterFunc(time.Minute, func() { panic("TestStream is stuck: " + t.Name()) })
+	var kept, sum int64
+	err = conn.QueryRowContext(ctx, query(rel)).Scan(&kept, &sum)
+	stuck.Stop()
+	if fail > 0 {
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("no next frame, call %d", fail)) {
+			t.Fatalf("%v, want Next's error", err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set, setSum int64
+	for _, r := range taken() {
+		set++
+		setSum += r.Line
+	}
+	if kept+set != n || sum+setSum != wantSum {
+		t.Errorf("%d rows kept and %d set aside (sum %d), want %d rows (sum %d)", kept, set, sum+setSum, n, wantSum)
+	}
+	for i, d := range done {
+		if d != 1 {
+			t.Errorf("frame %d of %d rows done %d times", i, rows[i], d)
+		}
+	}
+	if len(early) > 0 {
+		t.Errorf("%d rows filtered after their frame was done: %v", len(early), early[:min(5, len(early))])
 	}
 }
 
@@ -357,5 +395,84 @@ func TestStreamScannedTwice(t *testing.T) {
 	err = db.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM elt_frame(%d) a JOIN elt_frame(%d) b USING (n)", id, id)).Scan(&count)
 	if err == nil || !strings.Contains(err.Error(), "reads it twice") {
 		t.Fatalf("%d rows, %v; want an error", count, err)
+	}
+}
+
+// TestShareStreamOn: a stream shared on a connection is an Arrow view (when
+// elt is built with Arrow) only for a statement that reads all of its
+// columns and pushes no filter into its scan, and every statement reads the
+// right values: DuckDB would read the wrong columns of an Arrow view a
+// statement reads some of.
+func TestShareStreamOn(t *testing.T) {
+	ctx := context.Background()
+	db := memoryDB(t)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const rows = 3000
+	a, b, c := frame.IntColumn("a", rows), frame.TextColumn("b", rows), frame.IntColumn("c", rows)
+	for i := range rows {
+		a.AddInt(int64(i))
+		if i%7 == 0 {
+			b.AddNull()
+		} else {
+			b.AddString(fmt.Sprintf("é%d", i%10))
+		}
+		c.AddInt(int64(10 * i))
+	}
+	fr, err := frame.New(a, b, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		query string
+		arrow bool // an Arrow view when built with Arrow
+		want  string
+	}{
+		{"SELECT sum(a), count(b), sum(c), max(b) FROM %s", true, "4498500 2571 44985000 é9"},
+		{"SELECT sum(c), count(b), sum(a), min(b) FROM %s", true, "44985000 2571 4498500 é0"},
+		{"SELECT sum(c) FROM %s", false, "44985000"},
+		{"SELECT max(b), sum(c) FROM %s", false, "é9 44985000"},
+		{"SELECT sum(a) FROM %s WHERE c >= 29990", false, "2999"},
+		{"SELECT sum(a), count(b), sum(c) FROM %s WHERE c >= 29990", false, "2999 1 29990"},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			s := frame.Stream{Next: func() (*frame.Frame, error) { return nil, nil }}
+			rel, unshare, err := frame.ShareStreamOn(ctx, conn, fr, s, func(rel string) (bool, error) {
+				return frame.ReadsWhole(ctx, conn, fmt.Sprintf(tc.query, rel), fr)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unshare()
+			if got := strings.HasPrefix(rel, "elt_arrow_"); got != (frame.Arrow && tc.arrow) {
+				t.Errorf("shared as %s; built with Arrow: %t", rel, frame.Arrow)
+			}
+			r, err := conn.QueryContext(ctx, fmt.Sprintf(tc.query, rel))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			cols, _ := r.Columns()
+			vals, ptrs := make([]any, len(cols)), make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if !r.Next() {
+				t.Fatal("no row")
+			}
+			if err := r.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, v := range vals {
+				got = append(got, fmt.Sprint(v))
+			}
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("%s = %s, want %s", rel, strings.Join(got, " "), tc.want)
+			}
+		})
 	}
 }
