@@ -673,7 +673,11 @@ func (f *feeder) stream(tx warehouse.Querier, first []part) (records, quarantine
 		f.release(reading)
 		return records, 0, nil, err
 	}
-	defer unshare()
+	defer func() {
+		if uerr := unshare(); err == nil && uerr != nil {
+			err = fmt.Errorf("ingest %s: %w", f.src.Name, uerr)
+		}
+	}()
 	if f.o.Trace != nil {
 		fmt.Fprintf(f.o.Trace, "trace: %6.2fs  ingest %s: its records read as %s\n", time.Since(t0).Seconds(), f.src.Name, rel)
 	}

@@ -35,6 +35,14 @@ func memTx(t *testing.T) *sql.Tx { return threadsTx(t, 0) }
 // threadsTx is memTx with DuckDB on threads threads (0: one per core).
 func threadsTx(t *testing.T, threads int) *sql.Tx {
 	t.Helper()
+	tx, _ := connTx(t, threads)
+	return tx
+}
+
+// connTx is threadsTx, and the connection the transaction is on (for
+// Options.Conn: a stream as Arrow record batches).
+func connTx(t *testing.T, threads int) (*sql.Tx, *sql.Conn) {
+	t.Helper()
 	db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: threads})
 	if err != nil {
 		t.Fatal(err)
@@ -43,12 +51,17 @@ func threadsTx(t *testing.T, threads int) *sql.Tx {
 	if err := state.Migrate(db.DB); err != nil {
 		t.Fatal(err)
 	}
-	tx, err := db.BeginTx(context.Background(), nil)
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	tx, err := conn.BeginTx(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tx.Rollback() })
-	return tx
+	return tx, conn
 }
 
 // TestConformanceQuarantine ingests each conformance case and compares the

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/digitalservices/elt/internal/warehouse/frame"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -57,11 +58,21 @@ func TestStreamedStatements(t *testing.T) {
 	if err != nil || len(found.Files) < 200 {
 		t.Fatalf("%d files (%v), want hundreds", len(found.Files), err)
 	}
-	load := func(threads int, o Options) (Result, []string) {
-		tx := threadsTx(t, threads)
+	load := func(threads int, o Options, arrow bool) (Result, []string) {
+		tx, conn := connTx(t, threads)
+		if arrow {
+			o.Conn = conn
+		}
+		var trace strings.Builder
+		o.Trace = &trace
 		res, err := Ingest(context.Background(), tx, src, found.Files, o)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Every statement reads the records as Arrow on the connection
+		// when elt is built with it, through elt_frame otherwise.
+		if as := strings.Count(trace.String(), "read as elt_arrow_"); (arrow && frame.Arrow) != (as > 0) || (as > 0 && strings.Contains(trace.String(), "read as elt_frame(")) {
+			t.Fatalf("built with Arrow: %t, on the connection: %t; the trace:\n%s", frame.Arrow, arrow, trace.String())
 		}
 		var out []string
 		for _, q := range []string{
@@ -87,7 +98,7 @@ func TestStreamedStatements(t *testing.T) {
 		}
 		return res, out
 	}
-	whole, want := load(2, Options{RunID: 1})
+	whole, want := load(2, Options{RunID: 1}, false)
 	if whole.Quarantined == 0 || whole.Records != int64(lines) {
 		t.Fatalf("as they come: %+v, want %d records, some quarantined", whole, lines)
 	}
@@ -105,21 +116,23 @@ func TestStreamedStatements(t *testing.T) {
 		{"batches across files", 301, 2000, 3, 1, 3},
 		{"one thread", 301, 301, 7, 5, 1},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			read.ChunkBytes, streamFiles, streamRejects = tc.chunk, tc.files, tc.rejects
-			res, got := load(tc.threads, Options{RunID: 1, BatchBytes: int64(tc.batch)})
-			if res.Records != whole.Records || res.Quarantined != whole.Quarantined || res.Files != whole.Files {
-				t.Errorf("%+v, as they come: %+v", res, whole)
-			}
-			if strings.Join(got, "\n") != strings.Join(want, "\n") {
-				t.Errorf("other rows loaded: %d against %d", len(got), len(want))
-				for i := range min(len(got), len(want)) {
-					if got[i] != want[i] {
-						t.Fatalf("first difference:\n got %s\nwant %s", got[i], want[i])
+		for _, arrow := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, on the connection: %t", tc.name, arrow), func(t *testing.T) {
+				read.ChunkBytes, streamFiles, streamRejects = tc.chunk, tc.files, tc.rejects
+				res, got := load(tc.threads, Options{RunID: 1, BatchBytes: int64(tc.batch)}, arrow)
+				if res.Records != whole.Records || res.Quarantined != whole.Quarantined || res.Files != whole.Files {
+					t.Errorf("%+v, as they come: %+v", res, whole)
+				}
+				if strings.Join(got, "\n") != strings.Join(want, "\n") {
+					t.Errorf("other rows loaded: %d against %d", len(got), len(want))
+					for i := range min(len(got), len(want)) {
+						if got[i] != want[i] {
+							t.Fatalf("first difference:\n got %s\nwant %s", got[i], want[i])
+						}
 					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -196,36 +209,41 @@ func TestStreamedStatementFails(t *testing.T) {
 			return ctx
 		}, "", func(err error) bool { return errors.Is(err, context.Canceled) }},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			bronze := t.TempDir()
-			for f := range files {
-				var text strings.Builder
-				for l := range lines {
-					text.WriteString(event(f, l+1))
+		for _, arrow := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, on the connection: %t", tc.name, arrow), func(t *testing.T) {
+				bronze := t.TempDir()
+				for f := range files {
+					var text strings.Builder
+					for l := range lines {
+						text.WriteString(event(f, l+1))
+					}
+					path := filepath.Join(bronze, "events", "z", fmt.Sprintf("%03d.json", f))
+					os.MkdirAll(filepath.Dir(path), 0o755)
+					os.WriteFile(path, []byte(text.String()), 0o644)
 				}
-				path := filepath.Join(bronze, "events", "z", fmt.Sprintf("%03d.json", f))
-				os.MkdirAll(filepath.Dir(path), 0o755)
-				os.WriteFile(path, []byte(text.String()), 0o644)
-			}
-			tx := threadsTx(t, 4)
-			src := sources(t, bronze)[0]
-			o := Options{RunID: 2, BatchBytes: int64(read.ChunkBytes)}
-			ctx := tc.prepare(t, tx, bronze, &src, &o)
-			found, err := discover.Discover(context.Background(), src.Folder())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tc.gone != "" {
-				os.Remove(filepath.Join(bronze, "events", filepath.FromSlash(tc.gone)))
-			}
-			_, err = Ingest(ctx, tx, src, found.Files, o)
-			if !tc.want(err) {
-				t.Fatalf("Ingest: %v", err)
-			}
-			if left := ingesting(); len(left) > 0 {
-				t.Fatalf("%d goroutines of Ingest left behind:\n%s", len(left), strings.Join(left, "\n\n"))
-			}
-		})
+				tx, conn := connTx(t, 4)
+				src := sources(t, bronze)[0]
+				o := Options{RunID: 2, BatchBytes: int64(read.ChunkBytes)}
+				if arrow {
+					o.Conn = conn
+				}
+				ctx := tc.prepare(t, tx, bronze, &src, &o)
+				found, err := discover.Discover(context.Background(), src.Folder())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.gone != "" {
+					os.Remove(filepath.Join(bronze, "events", filepath.FromSlash(tc.gone)))
+				}
+				_, err = Ingest(ctx, tx, src, found.Files, o)
+				if !tc.want(err) {
+					t.Fatalf("Ingest: %v", err)
+				}
+				if left := ingesting(); len(left) > 0 {
+					t.Fatalf("%d goroutines of Ingest left behind:\n%s", len(left), strings.Join(left, "\n\n"))
+				}
+			})
+		}
 	}
 }
 

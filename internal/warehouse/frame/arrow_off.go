@@ -13,6 +13,6 @@ import (
 // duckdb-go has Arrow; make builds it so.
 const Arrow = false
 
-func shareArrow(context.Context, *sql.Conn, *Frame, Stream) (string, func(), error) {
+func shareArrow(context.Context, *sql.Conn, *Frame, Stream) (string, func() error, error) {
 	return "", nil, errors.New("elt is built without Arrow (the duckdb_arrow build tag)")
 }

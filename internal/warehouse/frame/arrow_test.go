@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -79,7 +80,9 @@ func TestArrowMemory(t *testing.T) {
 			}
 			var count, length int64
 			err = conn.QueryRowContext(ctx, fmt.Sprintf(q, rel)).Scan(&count, &length)
-			unshare()
+			if uerr := unshare(); uerr != nil {
+				t.Error(uerr)
+			}
 			if (err != nil) != (fail > 0 || tc.boom) {
 				t.Fatalf("%v", err)
 			}
@@ -88,6 +91,54 @@ func TestArrowMemory(t *testing.T) {
 			}
 			if n := cMemory.AllocatedBytes(); n != 0 {
 				t.Errorf("%d bytes of C memory still allocated", n)
+			}
+			var views int
+			if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_views() WHERE view_name LIKE 'elt_arrow_%'").Scan(&views); err != nil || views != 0 {
+				t.Errorf("%d Arrow views left (%v)", views, err)
+			}
+		})
+	}
+}
+
+// TestFit: a batch holds at most batchRows rows, and past its first row at
+// most batchBytes of text over all its text columns.
+func TestFit(t *testing.T) {
+	defer func(r, b int) { batchRows, batchBytes = r, b }(batchRows, batchBytes)
+	batchRows, batchBytes = 10, 100
+	frameOf := func(widths ...int) *Frame {
+		n, a, b := IntColumn("n", len(widths)), TextColumn("a", len(widths)), TextColumn("b", len(widths))
+		for _, w := range widths {
+			n.AddInt(int64(w))
+			a.AddString(strings.Repeat("x", w))
+			if w%2 == 0 {
+				b.AddNull()
+			} else {
+				b.AddString("y")
+			}
+		}
+		f, err := New(n, a, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	for _, tc := range []struct {
+		name   string
+		widths []int
+		from   int
+		want   int
+	}{
+		{"narrow rows: batchRows", slices.Repeat([]int{2}, 25), 0, 10},
+		{"the last rows", slices.Repeat([]int{2}, 25), 20, 5},
+		{"wide rows: batchBytes", slices.Repeat([]int{30}, 25), 0, 3},
+		{"text of both columns counts", slices.Repeat([]int{33}, 25), 0, 2},
+		{"a row wider than batchBytes alone", []int{500, 1, 1}, 0, 1},
+		{"then the rows after it", []int{500, 1, 1}, 1, 2},
+		{"exactly batchBytes", []int{50, 50, 1}, 0, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := fit(frameOf(tc.widths...), tc.from); got != tc.want {
+				t.Errorf("fit = %d, want %d", got, tc.want)
 			}
 		})
 	}

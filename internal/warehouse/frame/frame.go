@@ -192,8 +192,10 @@ func ShareStream(first *Frame, s Stream) (id int64, unshare func()) {
 // the wrong ones. So the view is kept only when prepare says the statement
 // reads it whole; otherwise, or without Arrow, or with no conn, the
 // relation is elt_frame(id) (ShareStream), and prepare is told of it in
-// turn (its answer then does not matter).
-func ShareStreamOn(ctx context.Context, conn *sql.Conn, first *Frame, s Stream, prepare func(rel string) (whole bool, err error)) (rel string, unshare func(), err error) {
+// turn (its answer then does not matter). The Arrow view is dropped by
+// unshare (an error of which leaves it in the statement's transaction,
+// which must then not commit).
+func ShareStreamOn(ctx context.Context, conn *sql.Conn, first *Frame, s Stream, prepare func(rel string) (whole bool, err error)) (rel string, unshare func() error, err error) {
 	if Arrow && conn != nil {
 		rel, unshare, err := shareArrow(ctx, conn, first, s)
 		if err != nil {
@@ -203,18 +205,20 @@ func ShareStreamOn(ctx context.Context, conn *sql.Conn, first *Frame, s Stream, 
 		if err == nil && whole {
 			return rel, unshare, nil
 		}
-		unshare()
+		if uerr := unshare(); err == nil {
+			err = uerr
+		}
 		if err != nil {
 			return "", nil, err
 		}
 	}
-	id, unshare := ShareStream(first, s)
+	id, stop := ShareStream(first, s)
 	rel = fmt.Sprintf("elt_frame(%d)", id)
 	if _, err := prepare(rel); err != nil {
-		unshare()
+		stop()
 		return "", nil, err
 	}
-	return rel, unshare, nil
+	return rel, func() error { stop(); return nil }, nil
 }
 
 // Register creates the table function elt_frame(id) in the database

@@ -326,14 +326,18 @@ func testStream(t *testing.T, rows []int, threads, fail int, on bool) {
 	}
 	var rel string
 	if on {
-		var unshare func()
+		var unshare func() error
 		rel, unshare, err = frame.ShareStreamOn(ctx, conn, frames[0], stream, func(rel string) (bool, error) {
 			return frame.ReadsWhole(ctx, conn, query(rel), frames[0])
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer unshare()
+		defer func() {
+			if err := unshare(); err != nil {
+				t.Error(err)
+			}
+		}()
 		if frame.Arrow != strings.HasPrefix(rel, "elt_arrow_") {
 			t.Errorf("shared as %s; built with Arrow: %t", rel, frame.Arrow)
 		}
@@ -446,7 +450,11 @@ func TestShareStreamOn(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer unshare()
+			defer func() {
+				if err := unshare(); err != nil {
+					t.Error(err)
+				}
+			}()
 			if got := strings.HasPrefix(rel, "elt_arrow_"); got != (frame.Arrow && tc.arrow) {
 				t.Errorf("shared as %s; built with Arrow: %t", rel, frame.Arrow)
 			}
@@ -474,5 +482,65 @@ func TestShareStreamOn(t *testing.T) {
 				t.Errorf("%s = %s, want %s", rel, strings.Join(got, " "), tc.want)
 			}
 		})
+	}
+}
+
+// TestStreamNotUTF8: a text value that is not UTF-8 reads as NULL, through
+// elt_frame (DuckDB checks each value) and as Arrow (elt checks a batch's
+// text, DuckDB does not), among values that are.
+func TestStreamNotUTF8(t *testing.T) {
+	ctx := context.Background()
+	db := memoryDB(t)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	values := []string{"ok", "\xffbad", "é", "", "cut \xe2\x82", "€"}
+	for _, null := range []bool{false, true} {
+		a, b := frame.IntColumn("a", len(values)+1), frame.TextColumn("b", len(values)+1)
+		for i, v := range values {
+			a.AddInt(int64(i))
+			b.AddString(v)
+		}
+		a.AddInt(int64(len(values)))
+		if null {
+			b.AddNull()
+		} else {
+			b.AddString("last")
+		}
+		fr, err := frame.New(a, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "ok,é,,€,last"
+		if null {
+			want = "ok,é,,€"
+		}
+		q := "SELECT string_agg(b, ',' ORDER BY a), count(a) FROM %s"
+		for _, on := range []bool{false, true} {
+			var rel string
+			unshare := func() error { return nil }
+			if on {
+				rel, unshare, err = frame.ShareStreamOn(ctx, conn, fr, frame.Stream{Next: func() (*frame.Frame, error) { return nil, nil }}, func(rel string) (bool, error) {
+					return frame.ReadsWhole(ctx, conn, fmt.Sprintf(q, rel), fr)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				id, stop := frame.Share(fr)
+				rel, unshare = fmt.Sprintf("elt_frame(%d)", id), func() error { stop(); return nil }
+			}
+			var got string
+			var n int
+			err := conn.QueryRowContext(ctx, fmt.Sprintf(q, rel)).Scan(&got, &n)
+			if uerr := unshare(); uerr != nil {
+				t.Error(uerr)
+			}
+			if err != nil || got != want || n != len(values)+1 {
+				t.Errorf("%s (a NULL last: %t): %q of %d rows (%v), want %q", rel, null, got, n, err, want)
+			}
+		}
 	}
 }
