@@ -28,6 +28,23 @@ func memoryDB(t *testing.T) *warehouse.DB {
 	return db
 }
 
+// memoryConn is a connection to an in-memory warehouse on threads threads,
+// both closed when the test ends.
+func memoryConn(t *testing.T, threads int) *sql.Conn {
+	t.Helper()
+	db, err := warehouse.Open(context.Background(), "", warehouse.Options{Threads: threads})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
 // TestFrame: a frame reads back as it was built, whole or a few columns
 // at a time, over more rows than one chunk holds, inside a transaction on
 // any connection; an unshared frame is an error, not a crash.
@@ -259,16 +276,8 @@ func TestStream(t *testing.T) {
 // is shared by ShareStreamOn.
 func testStream(t *testing.T, rows []int, threads, fail int, on bool) {
 	ctx := context.Background()
-	db, err := warehouse.Open(ctx, "", warehouse.Options{Threads: threads})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := memoryConn(t, threads)
+	var err error
 	frames := make([]*frame.Frame, len(rows))
 	var wantSum int64
 	n := int64(0)
@@ -409,12 +418,7 @@ func TestStreamScannedTwice(t *testing.T) {
 // statement reads some of.
 func TestShareStreamOn(t *testing.T) {
 	ctx := context.Background()
-	db := memoryDB(t)
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := memoryConn(t, 2)
 	const rows = 3000
 	a, b, c := frame.IntColumn("a", rows), frame.TextColumn("b", rows), frame.IntColumn("c", rows)
 	for i := range rows {
@@ -490,12 +494,7 @@ func TestShareStreamOn(t *testing.T) {
 // text, DuckDB does not), among values that are.
 func TestStreamNotUTF8(t *testing.T) {
 	ctx := context.Background()
-	db := memoryDB(t)
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := memoryConn(t, 2)
 	values := []string{"ok", "\xffbad", "é", "", "cut \xe2\x82", "€"}
 	for _, null := range []bool{false, true} {
 		a, b := frame.IntColumn("a", len(values)+1), frame.TextColumn("b", len(values)+1)
