@@ -663,10 +663,10 @@ func (f *feeder) stream(tx warehouse.Querier, first []part) (records, quarantine
 	}
 	statement := rules.Insert(f.src.Source, f.src.Table(), f.o.RunID, id)
 	t0 := time.Now()
-	rel, unshare, err := frame.ShareStreamOn(f.ctx, f.o.Conn, fr, stream, func(rel string) (bool, error) {
-		if _, err := tx.ExecContext(f.ctx, rules.View(rel, names, len(f.src.Fields))); err != nil {
-			return false, fmt.Errorf("ingest %s: %w", f.src.Name, err)
-		}
+	rel, unshare, err := frame.ShareStreamOn(f.ctx, f.o.Conn, fr, stream, func(rel string) error {
+		_, err := run(f.ctx, tx, f.src, rules.View(rel, names, len(f.src.Fields)), f.o)
+		return err
+	}, func(string) (bool, error) {
 		return frame.ReadsWhole(f.ctx, tx, statement, fr)
 	})
 	if err != nil {
@@ -681,7 +681,7 @@ func (f *feeder) stream(tx warehouse.Querier, first []part) (records, quarantine
 	if f.o.Trace != nil {
 		fmt.Fprintf(f.o.Trace, "trace: %6.2fs  ingest %s: its records read as %s\n", time.Since(t0).Seconds(), f.src.Name, rel)
 	}
-	_, err = insert(f.ctx, tx, f.src, rules.View(rel, names, len(f.src.Fields)), id, f.o)
+	_, err = insert(f.ctx, tx, f.src, statement, f.o)
 	mu.Lock()
 	defer mu.Unlock()
 	f.release(reading) // the scan did not get past it (it failed)
@@ -806,7 +806,12 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 	live.add(batch)
 	id, taken, release := warehouse.CollectRejects(live.raw)
 	defer release()
-	load := func(view string) (int64, error) { return insert(ctx, tx, src, view, id, o) }
+	load := func(view string) (int64, error) {
+		if _, err := run(ctx, tx, src, view, o); err != nil {
+			return 0, err
+		}
+		return insert(ctx, tx, src, rules.Insert(src.Source, src.Table(), o.RunID, id), o)
+	}
 	good := map[string]int64{} // Parquet: the good records of each file
 	if src.Format == contract.Parquet {
 		for _, p := range batch {
@@ -851,26 +856,26 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 	return records, int64(len(rejected)), nil
 }
 
-// insert runs the rules over the records of view (which defines
-// elt_records), the good ones into bronze and the others to the collection
-// rejects, and returns the good ones. The view goes after, so the next can
-// take its name.
-func insert(ctx context.Context, tx warehouse.Querier, src Source, view string, rejects int64, o Options) (int64, error) {
-	run := func(q string) (rows int64, err error) {
-		t0 := time.Now()
-		res, err := tx.ExecContext(ctx, q)
-		if err != nil {
-			return 0, fmt.Errorf("ingest %s: %w", src.Name, err)
-		}
-		if o.Trace != nil {
-			fmt.Fprintf(o.Trace, "trace: %6.2fs  ingest %s: %.60s\n", time.Since(t0).Seconds(), src.Name, strings.Join(strings.Fields(q), " "))
-		}
-		return res.RowsAffected()
+// run runs q (the view elt_records, or the rules' statement) for the
+// ingestion of src, and returns the rows it wrote.
+func run(ctx context.Context, tx warehouse.Querier, src Source, q string, o Options) (int64, error) {
+	t0 := time.Now()
+	res, err := tx.ExecContext(ctx, q)
+	if err != nil {
+		return 0, fmt.Errorf("ingest %s: %w", src.Name, err)
 	}
+	if o.Trace != nil {
+		fmt.Fprintf(o.Trace, "trace: %6.2fs  ingest %s: %.60s\n", time.Since(t0).Seconds(), src.Name, strings.Join(strings.Fields(q), " "))
+	}
+	return res.RowsAffected()
+}
+
+// insert runs statement (rules.Insert) over the records of elt_records,
+// which the caller defined (run of rules.View): the good ones into bronze
+// and the others to its collection of rejects. It returns the good ones.
+// The view goes after, so the next can take its name.
+func insert(ctx context.Context, tx warehouse.Querier, src Source, statement string, o Options) (int64, error) {
 	defer tx.ExecContext(ctx, "DROP VIEW IF EXISTS elt_records")
-	if _, err := run(view); err != nil {
-		return 0, err
-	}
 	// DuckDB cannot keep the order of rows from elt_frame (a table
 	// function of Go's) but on one thread, so the rules would run on
 	// one; bronze rows carry their file and line, and may come in any
@@ -880,7 +885,7 @@ func insert(ctx context.Context, tx warehouse.Querier, src Source, view string, 
 	if err := warehouse.KeepInsertionOrder(ctx, tx, false); err != nil {
 		return 0, err
 	}
-	n, err := run(rules.Insert(src.Source, src.Table(), o.RunID, rejects))
+	n, err := run(ctx, tx, src, statement, o)
 	if err != nil {
 		return 0, err
 	}

@@ -176,9 +176,9 @@ func ShareStream(first *Frame, s Stream) (id int64, unshare func()) {
 
 // ShareStreamOn makes a stream readable by one statement on conn, and
 // returns the relation the statement reads it as, and what to call after
-// the statement. prepare is told the relation's name: it readies the
-// statement (a view over the relation, say) and tells whether the
-// statement reads the relation whole (ReadsWhole).
+// the statement. define readies the statement to read the relation it is
+// given (a view over it, say); whole tells whether the statement then
+// reads the relation whole (ReadsWhole).
 //
 // When elt is built with Arrow (the duckdb_arrow build tag, as make builds
 // it) the relation is first an Arrow view of conn's: DuckDB scans Go's
@@ -189,20 +189,22 @@ func ShareStream(first *Frame, s Stream) (id int64, unshare func()) {
 // which duckdb-go's Arrow.RegisterView calls) neither the columns a
 // statement reads nor its filters, yet reads the batches it gets as if they
 // held only those columns and rows: a statement reading some columns reads
-// the wrong ones. So the view is kept only when prepare says the statement
+// the wrong ones. So the view is kept only when whole says the statement
 // reads it whole; otherwise, or without Arrow, or with no conn, the
-// relation is elt_frame(id) (ShareStream), and prepare is told of it in
-// turn (its answer then does not matter). The Arrow view is dropped by
-// unshare (an error of which leaves it in the statement's transaction,
-// which must then not commit).
-func ShareStreamOn(ctx context.Context, conn *sql.Conn, first *Frame, s Stream, prepare func(rel string) (whole bool, err error)) (rel string, unshare func() error, err error) {
+// relation is elt_frame(id) (ShareStream), which define is given in turn.
+// The Arrow view is dropped by unshare (an error of which leaves it in the
+// statement's transaction, which must then not commit).
+func ShareStreamOn(ctx context.Context, conn *sql.Conn, first *Frame, s Stream, define func(rel string) error, whole func(rel string) (bool, error)) (rel string, unshare func() error, err error) {
 	if Arrow && conn != nil {
 		rel, unshare, err := shareArrow(ctx, conn, first, s)
 		if err != nil {
 			return "", nil, err
 		}
-		whole, err := prepare(rel)
-		if err == nil && whole {
+		ok := false
+		if err = define(rel); err == nil {
+			ok, err = whole(rel)
+		}
+		if err == nil && ok {
 			return rel, unshare, nil
 		}
 		if uerr := unshare(); err == nil {
@@ -214,7 +216,7 @@ func ShareStreamOn(ctx context.Context, conn *sql.Conn, first *Frame, s Stream, 
 	}
 	id, stop := ShareStream(first, s)
 	rel = fmt.Sprintf("elt_frame(%d)", id)
-	if _, err := prepare(rel); err != nil {
+	if err := define(rel); err != nil {
 		stop()
 		return "", nil, err
 	}

@@ -45,6 +45,10 @@ func memoryConn(t *testing.T, threads int) *sql.Conn {
 	return conn
 }
 
+// noDefine is ShareStreamOn's define for a statement that reads the
+// relation itself.
+func noDefine(string) error { return nil }
+
 // TestFrame: a frame reads back as it was built, whole or a few columns
 // at a time, over more rows than one chunk holds, inside a transaction on
 // any connection; an unshared frame is an error, not a crash.
@@ -336,7 +340,7 @@ func testStream(t *testing.T, rows []int, threads, fail int, on bool) {
 	var rel string
 	if on {
 		var unshare func() error
-		rel, unshare, err = frame.ShareStreamOn(ctx, conn, frames[0], stream, func(rel string) (bool, error) {
+		rel, unshare, err = frame.ShareStreamOn(ctx, conn, frames[0], stream, noDefine, func(rel string) (bool, error) {
 			return frame.ReadsWhole(ctx, conn, query(rel), frames[0])
 		})
 		if err != nil {
@@ -448,7 +452,7 @@ func TestShareStreamOn(t *testing.T) {
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			s := frame.Stream{Next: func() (*frame.Frame, error) { return nil, nil }}
-			rel, unshare, err := frame.ShareStreamOn(ctx, conn, fr, s, func(rel string) (bool, error) {
+			rel, unshare, err := frame.ShareStreamOn(ctx, conn, fr, s, noDefine, func(rel string) (bool, error) {
 				return frame.ReadsWhole(ctx, conn, fmt.Sprintf(tc.query, rel), fr)
 			})
 			if err != nil {
@@ -521,7 +525,7 @@ func TestStreamNotUTF8(t *testing.T) {
 			var rel string
 			unshare := func() error { return nil }
 			if on {
-				rel, unshare, err = frame.ShareStreamOn(ctx, conn, fr, frame.Stream{Next: func() (*frame.Frame, error) { return nil, nil }}, func(rel string) (bool, error) {
+				rel, unshare, err = frame.ShareStreamOn(ctx, conn, fr, frame.Stream{Next: func() (*frame.Frame, error) { return nil, nil }}, noDefine, func(rel string) (bool, error) {
 					return frame.ReadsWhole(ctx, conn, fmt.Sprintf(q, rel), fr)
 				})
 				if err != nil {
