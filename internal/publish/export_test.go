@@ -326,6 +326,13 @@ func TestKeep(t *testing.T) {
 			return model(t, "export:\n  formats: [parquet, csv]\n  partition_by:\n    - name: part\n      expr: "+expr+"\n")
 		}
 	}
+	// after runs a statement before the build, and exports f.model.
+	after := func(statement string) func(t *testing.T, f *exportFixture) *project.Model {
+		return func(t *testing.T, f *exportFixture) *project.Model {
+			f.exec(t, statement)
+			return f.model
+		}
+	}
 	for _, c := range []struct {
 		name   string
 		model  func(t *testing.T, f *exportFixture) *project.Model // the model exported, when not f.model
@@ -364,18 +371,9 @@ func TestKeep(t *testing.T) {
 		{"a format fewer", nil, "v1", func(t *testing.T, f *exportFixture) *project.Model {
 			return model(t, "export:\n  formats: [parquet]\n")
 		}, false},
-		{"a column's type changed", nil, "v1", func(t *testing.T, f *exportFixture) *project.Model {
-			f.exec(t, "CREATE OR REPLACE TABLE gold.feat AS SELECT CAST(id AS BIGINT) AS id, v FROM gold.feat")
-			return f.model
-		}, false},
-		{"a column more", nil, "v1", func(t *testing.T, f *exportFixture) *project.Model {
-			f.exec(t, "ALTER TABLE gold.feat ADD COLUMN w INTEGER")
-			return f.model
-		}, false},
-		{"another time zone", nil, "v1", func(t *testing.T, f *exportFixture) *project.Model {
-			f.exec(t, "SET TimeZone = 'America/New_York'")
-			return f.model
-		}, false},
+		{"a column's type changed", nil, "v1", after("CREATE OR REPLACE TABLE gold.feat AS SELECT CAST(id AS BIGINT) AS id, v FROM gold.feat"), false},
+		{"a column more", nil, "v1", after("ALTER TABLE gold.feat ADD COLUMN w INTEGER"), false},
+		{"another time zone", nil, "v1", after("SET TimeZone = 'America/New_York'"), false},
 		{"a file rewritten", nil, "v1", func(t *testing.T, f *exportFixture) *project.Model {
 			p := filepath.Join(f.final, "csv", "data.csv")
 			b, _ := os.ReadFile(p)
