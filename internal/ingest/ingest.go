@@ -133,8 +133,7 @@ type Options struct {
 	Spool string
 	// Conn, when set, is the connection the transaction runs on: a stream
 	// of batches then reaches DuckDB as Arrow record batches, a view of
-	// the connection's, where the statement reads them whole
-	// (frame.ShareStreamOn).
+	// the connection's, where the statement reads them whole (ShareStreamOn).
 	Conn *sql.Conn
 }
 
@@ -666,9 +665,7 @@ func (f *feeder) stream(tx warehouse.Querier, first []part) (records, quarantine
 	rel, unshare, err := frame.ShareStreamOn(f.ctx, f.o.Conn, fr, stream, func(rel string) error {
 		_, err := run(f.ctx, tx, f.src, rules.View(rel, names, len(f.src.Fields)), f.o)
 		return err
-	}, func(string) (bool, error) {
-		return frame.ReadsWhole(f.ctx, tx, statement, fr)
-	})
+	}, func(string) (bool, error) { return frame.ReadsWhole(f.ctx, tx, statement, fr) })
 	if err != nil {
 		f.release(reading)
 		return records, 0, nil, err
@@ -870,10 +867,9 @@ func run(ctx context.Context, tx warehouse.Querier, src Source, q string, o Opti
 	return res.RowsAffected()
 }
 
-// insert runs statement (rules.Insert) over the records of elt_records,
-// which the caller defined (run of rules.View): the good ones into bronze
-// and the others to its collection of rejects. It returns the good ones.
-// The view goes after, so the next can take its name.
+// insert runs statement (rules.Insert) over elt_records (run defined it),
+// the good records into bronze, the rest to its rejects, and returns the
+// good ones. The view goes after, so the next can take its name.
 func insert(ctx context.Context, tx warehouse.Querier, src Source, statement string, o Options) (int64, error) {
 	defer tx.ExecContext(ctx, "DROP VIEW IF EXISTS elt_records")
 	// DuckDB cannot keep the order of rows from elt_frame (a table
