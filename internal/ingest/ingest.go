@@ -566,7 +566,7 @@ func (f *feeder) stream(tx warehouse.Querier, first []part) (records, quarantine
 		for i, p := range b {
 			recs[i], at[i] = p.recs, p.at-base+1
 		}
-		return read.Frame(recs, at, rules.Stamped(f.src.Source))
+		return read.Frame(recs, at, rules.Marks(f.src.Source))
 	}
 	fr, err := layout(first)
 	if err != nil {
@@ -663,7 +663,7 @@ func (f *feeder) stream(tx warehouse.Querier, first []part) (records, quarantine
 	statement := rules.Insert(f.src.Source, f.src.Table(), f.o.RunID, id)
 	t0 := time.Now()
 	rel, unshare, err := frame.ShareStreamOn(f.ctx, f.o.Conn, fr, stream, func(rel string) error {
-		_, err := run(f.ctx, tx, f.src, rules.View(rel, names, len(f.src.Fields)), f.o)
+		_, err := run(f.ctx, tx, f.src, rules.View(rel, names, rules.Marks(f.src.Source)), f.o)
 		return err
 	}, func(string) (bool, error) { return frame.ReadsWhole(f.ctx, tx, statement, fr) })
 	if err != nil {
@@ -700,14 +700,14 @@ func (f *feeder) stream(tx warehouse.Querier, first []part) (records, quarantine
 // streamed statement needs (frame.Pipelined): not when a field's check
 // holds rows back, reading a table (a join) or a window of rows.
 func streamable(ctx context.Context, tx warehouse.Querier, src Source) (bool, error) {
-	fr, err := read.Frame(nil, nil, rules.Stamped(src.Source))
+	fr, err := read.Frame(nil, nil, rules.Marks(src.Source))
 	if err != nil {
 		return false, err
 	}
 	id, unshare := frame.ShareStream(fr, frame.Stream{Next: func() (*frame.Frame, error) { return nil, nil }})
 	defer unshare()
 	defer tx.ExecContext(ctx, "DROP VIEW IF EXISTS elt_records")
-	if _, err := tx.ExecContext(ctx, rules.View(fmt.Sprintf("elt_frame(%d)", id), []string{src.Name}, len(src.Fields))); err != nil {
+	if _, err := tx.ExecContext(ctx, rules.View(fmt.Sprintf("elt_frame(%d)", id), []string{src.Name}, rules.Marks(src.Source))); err != nil {
 		return false, fmt.Errorf("ingest %s: %w", src.Name, err)
 	}
 	ok, err := frame.Pipelined(ctx, tx, rules.Insert(src.Source, src.Table(), 0, 0), "elt_reject")
@@ -826,12 +826,12 @@ func loadBatch(ctx context.Context, tx warehouse.Querier, src Source, batch []pa
 		for i, f := range batch {
 			recs[i], files[i] = f.recs, f.Rel
 		}
-		fr, err := read.Frame(recs, nil, rules.Stamped(src.Source), x.Cols...)
+		fr, err := read.Frame(recs, nil, rules.Marks(src.Source), x.Cols...)
 		if err != nil {
 			return 0, 0, err
 		}
 		fid, unshare := frame.Share(fr)
-		_, err = load(rules.View(fmt.Sprintf("elt_frame(%d)", fid), files, len(src.Fields), x.SQL...))
+		_, err = load(rules.View(fmt.Sprintf("elt_frame(%d)", fid), files, rules.Marks(src.Source), x.SQL...))
 		unshare()
 		if err != nil {
 			return 0, 0, err

@@ -4,14 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/digitalservices/elt/internal/ingest/discover"
 	"github.com/digitalservices/elt/internal/ingest/read"
+	"github.com/digitalservices/elt/internal/ingest/rules"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/state"
 	"github.com/digitalservices/elt/internal/testutil"
@@ -222,5 +225,92 @@ func TestProgress(t *testing.T) {
 	}
 	if p := (Progress{}); p.Percent() != -1 {
 		t.Errorf("nothing to read: %v%%, want -1", p.Percent())
+	}
+}
+
+// TestRawJSON: an NDJSON json field's value is the same JSON whichever way
+// the records reach DuckDB: through elt_frame (where its cast to JSON
+// checks it) or as Arrow (where its JSON as written is taken unchecked):
+// objects, arrays, booleans and integers as written; other numbers as
+// DuckDB reads them; a string as a JSON string of its value (escapes
+// decoded, then written again); JSON null or no key as NULL. With a
+// default, a record without a value has the default as a JSON string.
+func TestRawJSON(t *testing.T) {
+	bronze := t.TempDir()
+	dir := filepath.Join(bronze, "events", "dt=2026-11-01")
+	os.MkdirAll(dir, 0o755)
+	props := []struct{ in, want string }{
+		{`{"a": 1, "b": [true, null]}`, `{"a": 1, "b": [true, null]}`},
+		{`{ "k" : [ 1 , 2 ] }`, `{ "k" : [ 1 , 2 ] }`},
+		{`{}`, `{}`},
+		{`[1, "x"]`, `[1, "x"]`},
+		{`true`, `true`},
+		{`false`, `false`},
+		{`42`, `42`},
+		{`-7`, `-7`},
+		{`18446744073709551615`, `18446744073709551615`},
+		{`1.50`, `1.5`},
+		{`1e2`, `100.0`},
+		{`-0`, `0`},
+		{`"text"`, `"text"`},
+		{`"a\"b\u00e9"`, `"a\"bé"`},
+		{`""`, `""`},
+		{`null`, `NULL`},
+		{``, `NULL`}, // no properties key
+	}
+	var lines strings.Builder
+	for i, p := range props {
+		value := ""
+		if p.in != "" {
+			value = `, "properties": ` + p.in
+		}
+		fmt.Fprintf(&lines, `{"event_id": "e%02d", "session_id": "s1", "event_type": "click", "event_timestamp": "2026-11-01T10:00:00Z"%s}`+"\n", i, value)
+	}
+	os.WriteFile(filepath.Join(dir, "a.json"), []byte(lines.String()), 0o644)
+	src := sources(t, bronze)[0]
+	files, err := discover.Discover(context.Background(), src.Folder())
+	if err != nil {
+		t.Fatal(err)
+	}
+	withDefault := src
+	withDefault.Fields = slices.Clone(src.Fields)
+	def := `{"d": 1}`
+	withDefault.Fields[5].Default = &def
+	for _, tc := range []struct {
+		name string
+		src  Source
+		none string // what a record without a value has
+	}{{"no default", src, "NULL"}, {"a default", withDefault, `"{\"d\": 1}"`}} {
+		for _, arrow := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, on the connection: %t", tc.name, arrow), func(t *testing.T) {
+				if tc.src.Fields[5].Name != "properties" || !slices.Equal(rules.Marks(tc.src.Source), []read.Mark{0, 0, 0, 0, read.Stamped, read.RawJSON}) {
+					t.Fatalf("the conformance events' fields are %v", tc.src.Fields)
+				}
+				tx, conn := connTx(t, 2)
+				o := Options{RunID: 1}
+				if arrow {
+					o.Conn = conn
+				}
+				if res, err := Ingest(context.Background(), tx, tc.src, files.Files, o); err != nil || res.Records != int64(len(props)) || res.Quarantined != 0 {
+					t.Fatalf("%+v, %v", res, err)
+				}
+				rows, err := tx.Query(`SELECT coalesce(properties::VARCHAR, 'NULL'), typeof(properties) FROM bronze.events ORDER BY event_id`)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rows.Close()
+				for i := 0; rows.Next(); i++ {
+					var got, typ string
+					rows.Scan(&got, &typ)
+					want := props[i].want
+					if want == "NULL" {
+						want = tc.none
+					}
+					if got != want || typ != "JSON" {
+						t.Errorf("properties %s: %s (%s), want %s (JSON)", props[i].in, got, typ, want)
+					}
+				}
+			})
+		}
 	}
 }

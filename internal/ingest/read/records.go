@@ -31,7 +31,7 @@ const (
 	KindNumber                // any other JSON number, as written: DuckDB tells its type
 	KindDouble                // what DuckDB reads as DOUBLE (never from Go)
 	// KindStamp is a timestamp field's string of the contract's shape
-	// (contract.TimestampShape, Frame's stamped): cast without the pattern.
+	// (contract.TimestampShape, a Stamped field's): cast without the pattern.
 	KindStamp
 )
 
@@ -140,14 +140,31 @@ func (r *Records) Raw(k int) string { return r.str(r.raw[k]) }
 // carries (four bits each).
 const KindsPerColumn = 16
 
+// A Mark tells Frame how to lay out a field's values.
+type Mark uint8
+
+const (
+	// Stamped: a string of the timestamp shape is of KindStamp.
+	Stamped Mark = 1 << iota
+	// RawJSON: the field's text column is a frame.JSONColumn, which DuckDB
+	// takes as JSON without checking it where it can (an Arrow stream).
+	// Its objects, arrays, booleans and integers are JSON as written,
+	// which this package's strict parser has checked; its strings are
+	// their value, which a reader takes as text, never as JSON.
+	RawJSON
+)
+
+// RawKinds are the kinds whose text in a RawJSON column is JSON as
+// written.
+var RawKinds = []uint8{KindObject, KindArray, KindBoolean, KindInteger, KindUnsigned}
+
 // Frame lays a batch's records out for elt_frame: _fi (the file's 1-based
 // place in the batch, or at[i] for batch[i] when at is given), _line, _bad, the fields' kinds packed into _k0, _k1…,
 // and their texts _v1, _v2…; then the extra columns the caller filled, a
 // value per record in batch order (a Kafka message's key, partition and
-// timestamp). stamped has one entry per field: a string of a field marked
-// there is of KindStamp when it has the timestamp shape.
-func Frame(batch []*Records, at []int, stamped []bool, extra ...*frame.Column) (*frame.Frame, error) {
-	fields := len(stamped)
+// timestamp). marks has one entry per field.
+func Frame(batch []*Records, at []int, marks []Mark, extra ...*frame.Column) (*frame.Frame, error) {
+	fields := len(marks)
 	n := 0
 	for _, r := range batch {
 		n += r.Len()
@@ -159,7 +176,11 @@ func Frame(batch []*Records, at []int, stamped []bool, extra ...*frame.Column) (
 	}
 	vals := make([]*frame.Column, fields)
 	for i := range vals {
-		vals[i] = frame.TextColumn(fmt.Sprintf("_v%d", i+1), n)
+		column := frame.TextColumn
+		if marks[i]&RawJSON != 0 {
+			column = frame.JSONColumn
+		}
+		vals[i] = column(fmt.Sprintf("_v%d", i+1), n)
 	}
 	for f, r := range batch {
 		srcs := make([][2]uint32, len(vals)) // the file's text and alt strings, per column
@@ -179,7 +200,7 @@ func Frame(batch []*Records, at []int, stamped []bool, extra ...*frame.Column) (
 				var word int64
 				for i := j * KindsPerColumn; i < min(fields, (j+1)*KindsPerColumn); i++ {
 					kind := r.kinds[i][k]
-					if kind == KindString && stamped[i] && contract.TimestampShape(r.str(r.vals[i][k])) {
+					if kind == KindString && marks[i]&Stamped != 0 && contract.TimestampShape(r.str(r.vals[i][k])) {
 						kind = KindStamp
 					}
 					word |= int64(kind) << (4 * (i % KindsPerColumn))

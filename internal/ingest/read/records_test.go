@@ -16,7 +16,7 @@ func TestFrameStamps(t *testing.T) {
 {"ts": "2026-11-01T09:40:55\u005a"}
 {"ts": " 2026-11-01 09:40:55"}`, nil, []string{"ts", "name"}, 1)
 	csv := csvRecords("ts,name\n2026-11-01 09:40:55.123456,2026-11-01 09:40:55\n2026-13-01T09:40:55,\n", nil, []string{"ts", "name"})
-	fr, err := Frame([]*Records{ndjson, csv}, nil, []bool{true, false})
+	fr, err := Frame([]*Records{ndjson, csv}, nil, []Mark{Stamped, 0})
 	if err != nil {
 		t.Fatal(err)
 	}

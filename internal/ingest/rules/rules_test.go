@@ -61,7 +61,7 @@ func TestDecimalRule(t *testing.T) {
 	} {
 		f := contract.Field{Name: "x", Type: contract.FieldType(tc.typ)}
 		var got sql.NullString
-		q := "SELECT (" + parse(contract.Source{}, f, "t", "s") + ")::VARCHAR FROM (SELECT ?::UTINYINT AS t, ?::VARCHAR AS s)"
+		q := "SELECT (" + parse(contract.Source{}, f, "t", "s", "NULL") + ")::VARCHAR FROM (SELECT ?::UTINYINT AS t, ?::VARCHAR AS s)"
 		if err := tx.QueryRowContext(context.Background(), q, tc.kind, tc.in).Scan(&got); err != nil {
 			t.Fatalf("%s %q: %v", tc.typ, tc.in, err)
 		}
@@ -107,7 +107,7 @@ func TestTimestampRule(t *testing.T) {
 		}
 		for _, kind := range kinds {
 			var got sql.NullString
-			q := "SELECT (" + parse(contract.Source{}, f, "t", "s") + ")::VARCHAR FROM (SELECT ?::UTINYINT AS t, ?::VARCHAR AS s)"
+			q := "SELECT (" + parse(contract.Source{}, f, "t", "s", "NULL") + ")::VARCHAR FROM (SELECT ?::UTINYINT AS t, ?::VARCHAR AS s)"
 			if err := tx.QueryRowContext(ctx, q, kind, tc.in).Scan(&got); err != nil {
 				t.Fatalf("%q: %v", tc.in, err)
 			}
@@ -118,21 +118,31 @@ func TestTimestampRule(t *testing.T) {
 	}
 }
 
-// TestStamped: Go marks the timestamp-shaped strings of a timestamp field
-// whose normalize keeps the text's case; trim cannot change a text of that
-// shape (it has no space at either end).
-func TestStamped(t *testing.T) {
-	src := contract.Source{Fields: []contract.Field{
+// TestMarks: Go marks the timestamp-shaped strings of a timestamp field
+// whose normalize keeps the text's case (trim cannot change a text of that
+// shape: it has no space at either end), and keeps as JSON the JSON as
+// written of an NDJSON source's json field that no normalize changes.
+func TestMarks(t *testing.T) {
+	fields := []contract.Field{
 		{Name: "a", Type: contract.Timestamp},
 		{Name: "b", Type: contract.Timestamp, Normalize: []string{"trim"}},
 		{Name: "c", Type: contract.Timestamp, Normalize: []string{"trim", "lower"}},
 		{Name: "d", Type: contract.Timestamp, Normalize: []string{"upper"}},
 		{Name: "e", Type: contract.Text},
 		{Name: "f", Type: contract.Date},
-	}}
-	want := []bool{true, true, false, false, false, false}
-	if got := Stamped(src); !slices.Equal(got, want) {
-		t.Errorf("Stamped = %v, want %v", got, want)
+		{Name: "g", Type: contract.JSON},
+		{Name: "h", Type: contract.JSON, Normalize: []string{"trim"}},
+	}
+	for _, tc := range []struct {
+		format contract.Format
+		want   []read.Mark
+	}{
+		{contract.NDJSON, []read.Mark{read.Stamped, read.Stamped, 0, 0, 0, 0, read.RawJSON, 0}},
+		{contract.CSV, []read.Mark{read.Stamped, read.Stamped, 0, 0, 0, 0, 0, 0}},
+	} {
+		if got := Marks(contract.Source{Format: tc.format, Fields: fields}); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: Marks = %v, want %v", tc.format, got, tc.want)
+		}
 	}
 }
 

@@ -50,6 +50,11 @@ func shareArrow(ctx context.Context, conn *sql.Conn, first *Frame, s Stream) (st
 		if c.text {
 			fields[i].Type = arrow.BinaryTypes.LargeString
 		}
+		if c.json {
+			// Arrow's canonical JSON extension: DuckDB reads the column
+			// as JSON, unchecked.
+			fields[i].Metadata = arrow.NewMetadata([]string{"ARROW:extension:name"}, []string{"arrow.json"})
+		}
 	}
 	r := &arrowReader{schema: arrow.NewSchema(fields, nil), s: s, f: first, left: map[*Frame]*frameMemory{}}
 	r.refs.Store(1)

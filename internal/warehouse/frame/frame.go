@@ -39,6 +39,7 @@ type Column struct {
 	// Null marks the rows that are NULL; nil when none is.
 	Null []bool
 	text bool
+	json bool
 }
 
 // A Span is a VARCHAR value: Len bytes at Off in the column's source Src.
@@ -52,6 +53,18 @@ func IntColumn(name string, n int) *Column {
 // TextColumn makes an empty VARCHAR column with room for n rows.
 func TextColumn(name string, n int) *Column {
 	return &Column{Name: name, Spans: make([]Span, 0, n), text: true}
+}
+
+// JSONColumn makes an empty VARCHAR column with room for n rows that an
+// Arrow stream (ShareStreamOn) hands to DuckDB as JSON, which DuckDB then
+// takes without parsing it (its cast from VARCHAR would, to check it). Its
+// values need not all be JSON: a statement casts a row's value to VARCHAR
+// (free), or to JSON where its maker vouches for it. elt_frame reads it as
+// VARCHAR, and the same cast to JSON then checks the value.
+func JSONColumn(name string, n int) *Column {
+	c := TextColumn(name, n)
+	c.json = true
+	return c
 }
 
 // Text tells whether the column is VARCHAR.

@@ -522,19 +522,7 @@ func TestStreamNotUTF8(t *testing.T) {
 		}
 		q := "SELECT string_agg(b, ',' ORDER BY a), count(a) FROM %s"
 		for _, on := range []bool{false, true} {
-			var rel string
-			unshare := func() error { return nil }
-			if on {
-				rel, unshare, err = frame.ShareStreamOn(ctx, conn, fr, frame.Stream{Next: func() (*frame.Frame, error) { return nil, nil }}, noDefine, func(rel string) (bool, error) {
-					return frame.ReadsWhole(ctx, conn, fmt.Sprintf(q, rel), fr)
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-			} else {
-				id, stop := frame.Share(fr)
-				rel, unshare = fmt.Sprintf("elt_frame(%d)", id), func() error { stop(); return nil }
-			}
+			rel, unshare := shareOne(t, conn, fr, q, on)
 			var got string
 			var n int
 			err := conn.QueryRowContext(ctx, fmt.Sprintf(q, rel)).Scan(&got, &n)
@@ -545,5 +533,66 @@ func TestStreamNotUTF8(t *testing.T) {
 				t.Errorf("%s (a NULL last: %t): %q of %d rows (%v), want %q", rel, null, got, n, err, want)
 			}
 		}
+	}
+}
+
+// shareOne shares frame fr for the one statement q (with %s for the
+// relation that reads it): as an Arrow view on conn, or as elt_frame.
+func shareOne(t *testing.T, conn *sql.Conn, fr *frame.Frame, q string, on bool) (rel string, unshare func() error) {
+	t.Helper()
+	if !on {
+		id, stop := frame.Share(fr)
+		return fmt.Sprintf("elt_frame(%d)", id), func() error { stop(); return nil }
+	}
+	ctx := context.Background()
+	rel, unshare, err := frame.ShareStreamOn(ctx, conn, fr, frame.Stream{Next: func() (*frame.Frame, error) { return nil, nil }}, noDefine, func(rel string) (bool, error) {
+		return frame.ReadsWhole(ctx, conn, fmt.Sprintf(q, rel), fr)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rel, unshare
+}
+
+// TestJSONColumn: a JSONColumn is JSON to DuckDB as Arrow, unchecked (a
+// value that is not JSON reads back as it is, as VARCHAR), and VARCHAR
+// through elt_frame, where a cast to JSON checks it; its JSON values cast
+// to JSON the same both ways.
+func TestJSONColumn(t *testing.T) {
+	ctx := context.Background()
+	conn := memoryConn(t, 2)
+	values := []string{`{"a": [1, 2]}`, `not JSON`, `[ true ]`, `"s"`}
+	a, j := frame.IntColumn("a", len(values)+1), frame.JSONColumn("j", len(values)+1)
+	for i, v := range values {
+		a.AddInt(int64(i))
+		j.AddString(v)
+	}
+	a.AddInt(int64(len(values)))
+	j.AddNull()
+	fr, err := frame.New(a, j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := "SELECT string_agg(j::VARCHAR, '|' ORDER BY a), any_value(typeof(j)), string_agg(CASE WHEN a <> 1 THEN j::JSON END::VARCHAR, '|' ORDER BY a) FROM %s"
+	for _, on := range []bool{false, true} {
+		rel, unshare := shareOne(t, conn, fr, q, on)
+		var text, typ, json string
+		err := conn.QueryRowContext(ctx, fmt.Sprintf(q, rel)).Scan(&text, &typ, &json)
+		if uerr := unshare(); uerr != nil {
+			t.Error(uerr)
+		}
+		wantType := "VARCHAR"
+		if on && frame.Arrow {
+			wantType = "JSON"
+		}
+		if err != nil || text != strings.Join(values, "|") || typ != wantType || json != `{"a": [1, 2]}|[ true ]|"s"` {
+			t.Errorf("%s: %q, %s, JSON %q (%v); want %q, %s", rel, text, typ, json, err, strings.Join(values, "|"), wantType)
+		}
+	}
+	// Through elt_frame, a cast to JSON checks the value.
+	id, stop := frame.Share(fr)
+	defer stop()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("SELECT j::JSON FROM elt_frame(%d)", id)); err == nil {
+		t.Error("elt_frame's JSON column cast to JSON whole: no error, want one for `not JSON`")
 	}
 }
