@@ -1,6 +1,7 @@
 package read
 
 import (
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -81,16 +82,18 @@ type jsonParser struct {
 	vals  []span
 	recs  *Records
 	base  int
+	// after is the index of the key kept after the last one (wanted), kept
+	// the bits of the first 64 keys kept (a key kept twice is refused).
+	after int
+	kept  uint64
 }
 
 func (p *jsonParser) space() {
 	for p.i < len(p.s) {
-		switch p.s[p.i] {
-		case ' ', '\t', '\n', '\r':
-			p.i++
-		default:
+		if c := p.s[p.i]; c > ' ' || (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
 			return
 		}
+		p.i++
 	}
 }
 
@@ -119,15 +122,21 @@ func (p *jsonParser) value() bool {
 	return false
 }
 
-// wanted tells whether key k is one to keep, and sets *at to its index.
-func (p *jsonParser) wanted(k string, at *int) bool {
+// wanted is the index of key k among the keys to keep, -1 if it is none.
+// Records mostly list their keys in one order: the key after the last one
+// kept is tried first.
+func (p *jsonParser) wanted(k string) int {
+	if p.after < len(p.want) && p.want[p.after] == k {
+		p.after++
+		return p.after - 1
+	}
 	for i, w := range p.want {
 		if w == k {
-			*at = i
-			return true
+			p.after = i + 1
+			return i
 		}
 	}
-	return false
+	return -1
 }
 
 // keep reads a value at p.i and keeps its kind and text as field i's.
@@ -229,7 +238,7 @@ func (p *jsonParser) object(top bool) bool {
 	if p.open('}') {
 		return true
 	}
-	var seen keySet
+	var seen *keySet // the other keys of the top level, made when one comes
 	for {
 		p.space()
 		if p.i >= len(p.s) || p.s[p.i] != '"' {
@@ -239,15 +248,30 @@ func (p *jsonParser) object(top bool) bool {
 		if !ok {
 			return false
 		}
-		if top && !seen.add(k) {
-			return false
+		i := -1
+		if top {
+			// A key kept is told from the others without comparing it to
+			// them: the keys kept are different from each other.
+			if i = p.wanted(k); i >= 0 && i < 64 {
+				if p.kept&(1<<i) != 0 {
+					return false
+				}
+				p.kept |= 1 << i
+			} else {
+				if seen == nil {
+					seen = new(keySet)
+				}
+				if !seen.add(k) {
+					return false
+				}
+			}
 		}
 		p.space()
 		if p.i >= len(p.s) || p.s[p.i] != ':' {
 			return false
 		}
 		p.i++
-		if i := -1; top && p.wanted(k, &i) {
+		if i >= 0 {
 			if !p.keep(i) {
 				return false
 			}
@@ -318,8 +342,16 @@ func (p *jsonParser) array() bool {
 func (p *jsonParser) str(decode bool) (s string, escaped, ok bool) {
 	p.i++
 	start := p.i
-	// Most strings are short, with no escape: run to the closing quote.
-	for j := p.i; j < len(p.s); j++ {
+	// Most strings have no escape: run to the closing quote, eight bytes
+	// at a time while there are eight.
+	j := p.i
+	for ; j+8 <= len(p.s); j += 8 {
+		if m := stringStops(le64(p.s[j:])); m != 0 {
+			j += bits.TrailingZeros64(m) / 8
+			break
+		}
+	}
+	for ; j < len(p.s); j++ {
 		if c := p.s[j]; c == '"' {
 			p.i = j + 1
 			return p.s[start:j], false, true
@@ -392,6 +424,23 @@ func (p *jsonParser) str(decode bool) (s string, escaped, ok bool) {
 		}
 	}
 	return "", false, false
+}
+
+// le64 is the first eight bytes of s, the first the lowest.
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// stringStops has the high bit set of the lowest byte of v (eight bytes of
+// a string's text, the first lowest) that ends a run of plain text: a
+// quote, a backslash or a control character. Bytes above it may be marked
+// wrongly (a borrow carries up), so only the lowest mark counts.
+func stringStops(v uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(x uint64) uint64 { return (x - ones) &^ x & highs }
+	return zero(v^(ones*'"')) | zero(v^(ones*'\\')) | (v-ones*0x20)&^v&highs
 }
 
 // control is the character an escape such as \n stands for.

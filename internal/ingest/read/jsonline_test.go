@@ -3,6 +3,7 @@ package read
 import (
 	"context"
 	"fmt"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -49,6 +50,42 @@ func TestStrictObject(t *testing.T) {
 	}
 }
 
+// TestStringStops: eight bytes at a time, a string's text runs to its
+// first quote, backslash or control character, wherever it is and
+// whatever follows it (the bytes after may be marked too), and never
+// stops at other bytes (a space, DEL, UTF-8's bytes above 0x7f).
+func TestStringStops(t *testing.T) {
+	plain := []byte{'a', ' ', 0x7f, 0x80, 0xc3, 0xa9, 0xff, '!', '#', '[', ']', 0x21, 0x5b, 0x5d}
+	stops := []byte{'"', '\\', 0x00, 0x01, 0x0a, 0x1f}
+	for at := 0; at <= 8; at++ {
+		for _, stop := range append(stops, 'a') {
+			for _, after := range append(stops, plain...) {
+				b := make([]byte, 8)
+				for i := range b {
+					b[i] = plain[(i+at)%len(plain)]
+				}
+				if at < 8 && stop != 'a' {
+					b[at] = stop
+					for i := at + 1; i < 8; i++ {
+						b[i] = after
+					}
+				}
+				want := at
+				if stop == 'a' { // no stop: all plain
+					want = 8
+				}
+				got := 8
+				if m := stringStops(le64(string(b))); m != 0 {
+					got = bits.TrailingZeros64(m) / 8
+				}
+				if got != want {
+					t.Fatalf("% x: stops at %d, want %d", b, got, want)
+				}
+			}
+		}
+	}
+}
+
 // showRecords renders records as line:reason:kinds:values, one per record.
 func showRecords(r *Records) string {
 	var out []string
@@ -81,6 +118,10 @@ func TestNDJSONRecords(t *testing.T) {
 		{"big integer", `{"i": 123456789012345678901234}`, nil, []string{"i"}, `1::8:"123456789012345678901234"`},
 		{"nested keys are not top-level", `{"o": {"i": 1}}`, nil, []string{"i"}, `1::0:""`},
 		{"keys are matched as written", `{"I": 1, "\u0069": 2}`, nil, []string{"i"}, `1::2:"2"`},
+		{"keys in another order", `{"b": "y", "c": 0, "a": "x"}`, nil, []string{"a", "b"}, `1::11:"x" "y"`},
+		{"a key kept twice", `{"a": 1, "b": 2, "a": 3}`, nil, []string{"a", "b"}, `1:malformed_json:00:"" ""`},
+		{"a key kept twice, escaped", `{"a": 1, "\u0061": 2}`, nil, []string{"a"}, `1:malformed_json:0:""`},
+		{"another key twice", `{"a": 1, "x": 1, "x": 2}`, nil, []string{"a"}, `1:malformed_json:0:""`},
 	} {
 		if got := showRecords(ndjsonRecords(tc.in, tc.bad, tc.keys, 1)); got != tc.want {
 			t.Errorf("%s:\ngot  %s\nwant %s", tc.name, got, tc.want)
