@@ -55,6 +55,10 @@ type CSVRecord struct {
 	at     int      // where Raw is in the text; -1 when it is not a piece of it
 	Reason string   // "", invalid_encoding, malformed_csv or wrong_column_count
 	Fields []string // unquoted
+	// plain tells that the record is one line without a quote: its fields
+	// are the pieces of Raw between its commas (Fields nil from scanCSV
+	// without split).
+	plain bool
 }
 
 // blank tells whether a line holds nothing but spaces, tabs, vertical tabs
@@ -68,7 +72,11 @@ func blank(s string) bool { return strings.Trim(s, " \t\v\f") == "" }
 // malformed_csv, and reading resumes at the next line. A line that is not
 // valid UTF-8 is a record of its own (invalid_encoding), and inside an open
 // quoted field it reads as an empty line.
-func ScanCSV(text string, bad []int) []CSVRecord {
+func ScanCSV(text string, bad []int) []CSVRecord { return scanCSV(text, bad, true) }
+
+// scanCSV is ScanCSV; without split, a plain record's Fields are left nil
+// (its reader cuts Raw at its commas).
+func scanCSV(text string, bad []int, split bool) []CSVRecord {
 	lines := strings.Split(text, "\n")
 	offs := make([]int, len(lines)+1) // where each line starts
 	for i, l := range lines {
@@ -87,6 +95,16 @@ func ScanCSV(text string, bad []int) []CSVRecord {
 			i++
 			continue
 		case blank(lines[i]):
+			i++
+			continue
+		case strings.IndexByte(lines[i], '"') < 0:
+			// Most lines quote nothing: a record each, cut at its commas
+			// (a third of the time of reading it a byte at a time).
+			rec := CSVRecord{Line: n, Raw: lines[i], at: offs[i], plain: true}
+			if split {
+				rec.Fields = strings.Split(lines[i], ",")
+			}
+			out = append(out, rec)
 			i++
 			continue
 		}
@@ -176,13 +194,17 @@ func parseRecord(lines []string, i int, isBad map[int]bool) (fields []string, ne
 // the header is the first record. A malformed header, or one naming twice a
 // column the source reads, makes every record malformed_csv.
 func csvRecords(text string, bad []int, columns []string) *Records {
-	recs := ScanCSV(text, bad)
+	recs := scanCSV(text, bad, false)
 	out := newRecords(text, len(columns), max(len(recs)-1, 0))
 	kinds, vals := make([]uint8, len(columns)), make([]span, len(columns))
 	var idx []int
+	var cut []span // a plain record's fields, as pieces of the text
 	ncols, headerBad := 0, false
 	for k, r := range recs {
 		if k == 0 {
+			if r.plain {
+				r.Fields = strings.Split(r.Raw, ",")
+			}
 			headerBad = r.Reason != ""
 			pos := map[string]int{}
 			dup := false
@@ -196,6 +218,7 @@ func csvRecords(text string, bad []int, columns []string) *Records {
 			}
 			headerBad = headerBad || dup
 			ncols = len(r.Fields)
+			cut = make([]span, 0, ncols)
 			idx = make([]int, len(columns))
 			for i, c := range columns {
 				idx[i] = -1
@@ -207,22 +230,41 @@ func csvRecords(text string, bad []int, columns []string) *Records {
 		}
 		// A record's raw text is a piece of the file's text (unless a bad
 		// line inside it reads as empty); its values are kept apart, as
-		// unquoting makes new strings.
+		// unquoting makes new strings, but for a plain record's, which are
+		// pieces of the text too.
 		raw := span{uint32(r.at), uint32(len(r.Raw))}
 		if r.at < 0 {
 			raw = out.keep(r.Raw)
+		}
+		fields := len(r.Fields)
+		if r.plain {
+			cut = cut[:0]
+			for at, rest := r.at, r.Raw; ; {
+				i := strings.IndexByte(rest, ',')
+				if i < 0 {
+					cut = append(cut, span{uint32(at), uint32(len(rest))})
+					break
+				}
+				cut = append(cut, span{uint32(at), uint32(i)})
+				at, rest = at+i+1, rest[i+1:]
+			}
+			fields = len(cut)
 		}
 		switch {
 		case r.Reason == InvalidEncoding:
 			out.addBad(r.Line, raw, badEncoding)
 		case r.Reason == MalformedCSV || headerBad:
 			out.addBad(r.Line, raw, badCSV)
-		case len(r.Fields) != ncols:
+		case fields != ncols:
 			out.addBad(r.Line, raw, badColumnCount)
 		default:
 			for i, p := range idx {
 				kinds[i], vals[i] = KindAbsent, span{}
-				if p >= 0 {
+				switch {
+				case p < 0:
+				case r.plain:
+					kinds[i], vals[i] = KindString, cut[p]
+				default:
 					kinds[i], vals[i] = KindString, out.keep(r.Fields[p])
 				}
 			}

@@ -80,6 +80,10 @@ func TestCSVRecords(t *testing.T) {
 		{"unread column twice", "a,b,b\n1,2,3\n", []string{"a"}, `2::1:"1"`},
 		{"malformed header", "\"a\"x,b\n1,2\n", []string{"a"}, `2:malformed_csv:0:""`},
 		{"header only", "a,b\n", []string{"a"}, ""},
+		// Records without a quote are cut at their commas, as pieces of
+		// the text; the others are read a byte at a time.
+		{"plain and quoted records", "a,b,c\n1,,3\n\"x,y\",\"\",z\n,,\n", []string{"a", "b", "c"}, `2::111:"1" "" "3" | 3::111:"x,y" "" "z" | 4::111:"" "" ""`},
+		{"quoted header, plain records", "\"a\",b\n1,2\n", []string{"b", "a"}, `2::11:"2" "1"`},
 	} {
 		if got := showRecords(csvRecords(tc.in, nil, tc.cols)); got != tc.want {
 			t.Errorf("%s:\ngot  %s\nwant %s", tc.name, got, tc.want)
