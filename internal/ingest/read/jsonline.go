@@ -124,7 +124,9 @@ func (p *jsonParser) value() bool {
 
 // wanted is the index of key k among the keys to keep, -1 if it is none.
 // Records mostly list their keys in one order: the key after the last one
-// kept is tried first.
+// kept is tried first. The keys to keep are distinct (the contract refuses
+// two fields of one key), so an index names one key, and kept's bit for it
+// refuses that key repeated.
 func (p *jsonParser) wanted(k string) int {
 	if p.after < len(p.want) && p.want[p.after] == k {
 		p.after++
