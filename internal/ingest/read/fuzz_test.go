@@ -17,6 +17,7 @@ import (
 	"github.com/zeebo/xxh3"
 
 	"github.com/digitalservices/elt/internal/contract"
+	"github.com/digitalservices/elt/internal/ingest/read/csvscan"
 	"github.com/digitalservices/elt/internal/testutil"
 )
 
@@ -188,7 +189,7 @@ func FuzzNDJSONReader(f *testing.F) {
 			if i == 0 {
 				l = bytes.TrimPrefix(l, bom)
 			}
-			if badLine(l) || !blank(string(l)) {
+			if badLine(l) || !csvscan.Blank(string(l)) {
 				want = append(want, int64(i+1))
 			}
 		}
@@ -240,7 +241,7 @@ func FuzzCSVReader(f *testing.F) {
 		counted(t, got)
 		// The scanner's own view: the header record and where each record ends.
 		text, bad := PrepareText(bytes.TrimPrefix(data, bom))
-		recs := ScanCSV(text, bad)
+		recs := csvscan.Scan(text, bad)
 		if len(recs) == 0 {
 			if got.Len() != 0 {
 				t.Fatalf("%d records without a header", got.Len())
@@ -271,7 +272,7 @@ func FuzzCSVReader(f *testing.F) {
 		}
 		for n := 1; n <= len(lines); n++ {
 			switch {
-			case covered[n] == 0 && !blank(lines[n-1]):
+			case covered[n] == 0 && !csvscan.Blank(lines[n-1]):
 				t.Fatalf("line %d %q is in no record", n, lines[n-1])
 			case covered[n] > 1 && !(isBad[n] && covered[n] == 2):
 				t.Fatalf("line %d is in %d records", n, covered[n])

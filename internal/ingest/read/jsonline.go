@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf16"
+
+	"github.com/digitalservices/elt/internal/ingest/read/csvscan"
 )
 
 // ndjsonRecords reads a prepared NDJSON text (LF line breaks; the lines in
@@ -30,7 +32,7 @@ func ndjsonRecords(text string, badLines []int, keys []string, firstLine int) *R
 		switch {
 		case skip[n]:
 			recs.addBad(at, raw, badEncoding)
-		case blank(line):
+		case csvscan.Blank(line):
 		default:
 			clear(kinds)
 			clear(vals)

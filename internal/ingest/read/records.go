@@ -1,8 +1,8 @@
 // Package read owns reading a bronze file's bytes into records: a file
 // read once, NDJSON a chunk of whole lines at a time and CSV whole, within
 // the line and file limits, hashed as it is read; its text prepared (line
-// breaks, byte-order mark, bad encoding); the strict NDJSON parser and the
-// RFC 4180 CSV scanner; the records with each field's kind and text, laid
+// breaks, byte-order mark, bad encoding); the strict NDJSON parser, and
+// CSV through the RFC 4180 scanner (csvscan); the records with each field's kind and text, laid
 // out as a frame for DuckDB (elt_frame; ingest/rules has the view over it);
 // and seed files, read by the same CSV reader.
 package read

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/digitalservices/elt/internal/ingest/read/csvscan"
 )
 
 var bom = []byte{0xEF, 0xBB, 0xBF}
@@ -42,159 +44,25 @@ func PrepareText(data []byte) (string, []int) {
 // Reasons of records that ingestion rejects before any field rule, as the
 // quarantine names them.
 const (
-	InvalidEncoding  = "invalid_encoding"
+	InvalidEncoding  = csvscan.InvalidEncoding
 	MalformedJSON    = "malformed_json"
-	MalformedCSV     = "malformed_csv"
+	MalformedCSV     = csvscan.MalformedCSV
 	WrongColumnCount = "wrong_column_count"
 )
 
-// CSVRecord is one record of a CSV file as the contract reads it (RFC 4180).
-type CSVRecord struct {
-	Line   int // the physical line it starts on
-	Raw    string
-	at     int      // where Raw is in the text; -1 when it is not a piece of it
-	Reason string   // "", invalid_encoding, malformed_csv or wrong_column_count
-	Fields []string // unquoted
-	// plain tells that the record is one line without a quote: its fields
-	// are the pieces of Raw between its commas (Fields nil from scanCSV
-	// without split).
-	plain bool
-}
+// CSVRecord is one record of a CSV file as the contract reads it.
+type CSVRecord = csvscan.Record
 
-// blank tells whether a line holds nothing but spaces, tabs, vertical tabs
-// or form feeds: the same test lines.sql makes.
-func blank(s string) bool { return strings.Trim(s, " \t\v\f") == "" }
+// ScanCSV splits a prepared CSV text into records (csvscan.Scan): seeds
+// are read by the same scanner as bronze files.
+func ScanCSV(text string, bad []int) []CSVRecord { return csvscan.Scan(text, bad) }
 
-// ScanCSV splits a prepared CSV text (LF line breaks; bad lines numbered in
-// bad) into records. A quoted field may hold commas, doubled quotes and line
-// breaks. Text after a closing quote makes the record malformed_csv; a quote
-// open at the end of the file makes the record its first line only, also
-// malformed_csv, and reading resumes at the next line. A line that is not
-// valid UTF-8 is a record of its own (invalid_encoding), and inside an open
-// quoted field it reads as an empty line.
-func ScanCSV(text string, bad []int) []CSVRecord { return scanCSV(text, bad, true) }
-
-// scanCSV is ScanCSV; without split, a plain record's Fields are left nil
-// (its reader cuts Raw at its commas).
-func scanCSV(text string, bad []int, split bool) []CSVRecord {
-	lines := strings.Split(text, "\n")
-	offs := make([]int, len(lines)+1) // where each line starts
-	for i, l := range lines {
-		offs[i+1] = offs[i] + len(l) + 1
-	}
-	isBad := make(map[int]bool, len(bad))
-	for _, n := range bad {
-		isBad[n] = true
-	}
-	var out []CSVRecord
-	for i := 0; i < len(lines); {
-		n := i + 1
-		switch {
-		case isBad[n]:
-			out = append(out, CSVRecord{Line: n, Raw: lines[i], at: offs[i], Reason: InvalidEncoding})
-			i++
-			continue
-		case blank(lines[i]):
-			i++
-			continue
-		case strings.IndexByte(lines[i], '"') < 0:
-			// Most lines quote nothing: a record each, cut at its commas
-			// (a third of the time of reading it a byte at a time).
-			rec := CSVRecord{Line: n, Raw: lines[i], at: offs[i], plain: true}
-			if split {
-				rec.Fields = strings.Split(lines[i], ",")
-			}
-			out = append(out, rec)
-			i++
-			continue
-		}
-		fields, next, inner, malformed, open := parseRecord(lines, i, isBad)
-		if open {
-			out = append(out, CSVRecord{Line: n, Raw: lines[i], at: offs[i], Reason: MalformedCSV})
-			i++
-			continue
-		}
-		rec := CSVRecord{Line: n, Fields: fields, at: offs[i]}
-		if len(inner) > 0 {
-			rec.at = -1 // its bad lines read as empty
-		}
-		raw := make([]string, 0, next-i)
-		for j := i; j < next; j++ {
-			if isBad[j+1] {
-				raw = append(raw, "")
-				continue
-			}
-			raw = append(raw, lines[j])
-		}
-		rec.Raw = strings.Join(raw, "\n")
-		if malformed {
-			rec.Reason = MalformedCSV
-		}
-		out = append(out, rec)
-		for _, b := range inner {
-			out = append(out, CSVRecord{Line: b, Raw: lines[b-1], at: offs[b-1], Reason: InvalidEncoding})
-		}
-		i = next
-	}
-	return out
-}
-
-// parseRecord reads the record starting at lines[i]: its fields, the index
-// of the line after it, the bad lines inside its quoted fields, whether its
-// quoting is malformed, and whether a quote was still open at the end.
-func parseRecord(lines []string, i int, isBad map[int]bool) (fields []string, next int, inner []int, malformed, open bool) {
-	var cur strings.Builder
-	j, line, pos := i, lines[i], 0
-	start, quoted, closed := true, false, false
-	for {
-		if pos == len(line) {
-			if !quoted {
-				return append(fields, cur.String()), j + 1, inner, malformed, false
-			}
-			j++ // a line break inside a quoted field
-			if j >= len(lines) {
-				return nil, 0, nil, false, true
-			}
-			cur.WriteByte('\n')
-			line, pos = lines[j], 0
-			if isBad[j+1] {
-				inner = append(inner, j+1)
-				line = ""
-			}
-			continue
-		}
-		c := line[pos]
-		pos++
-		switch {
-		case quoted && c == '"' && pos < len(line) && line[pos] == '"':
-			cur.WriteByte('"')
-			pos++
-		case quoted && c == '"':
-			quoted, closed = false, true
-		case quoted:
-			cur.WriteByte(c)
-		case c == ',':
-			fields = append(fields, cur.String())
-			cur.Reset()
-			start, closed = true, false
-		case closed:
-			malformed = true // text after a closing quote
-			cur.WriteByte(c)
-		case c == '"' && start:
-			quoted, start = true, false
-		default:
-			start = false
-			cur.WriteByte(c)
-		}
-	}
-}
-
-// csvRecords reads a CSV file's records (see ScanCSV) as the declared
+// csvRecords reads a CSV file's records (see csvscan.Scan) as the declared
 // fields' values: columns are matched by header name (trimmed, any case);
 // the header is the first record. A malformed header, or one naming twice a
 // column the source reads, makes every record malformed_csv.
 func csvRecords(text string, bad []int, columns []string) *Records {
-	recs := scanCSV(text, bad, false)
+	recs := csvscan.ScanUnsplit(text, bad)
 	out := newRecords(text, len(columns), max(len(recs)-1, 0))
 	kinds, vals := make([]uint8, len(columns)), make([]span, len(columns))
 	var idx []int
@@ -202,7 +70,7 @@ func csvRecords(text string, bad []int, columns []string) *Records {
 	ncols, headerBad := 0, false
 	for k, r := range recs {
 		if k == 0 {
-			if r.plain {
+			if r.Plain {
 				r.Fields = strings.Split(r.Raw, ",")
 			}
 			headerBad = r.Reason != ""
@@ -232,14 +100,14 @@ func csvRecords(text string, bad []int, columns []string) *Records {
 		// line inside it reads as empty); its values are kept apart, as
 		// unquoting makes new strings, but for a plain record's, which are
 		// pieces of the text too.
-		raw := span{uint32(r.at), uint32(len(r.Raw))}
-		if r.at < 0 {
+		raw := span{uint32(r.At), uint32(len(r.Raw))}
+		if r.At < 0 {
 			raw = out.keep(r.Raw)
 		}
 		fields := len(r.Fields)
-		if r.plain {
+		if r.Plain {
 			cut = cut[:0]
-			for at, rest := r.at, r.Raw; ; {
+			for at, rest := r.At, r.Raw; ; {
 				i := strings.IndexByte(rest, ',')
 				if i < 0 {
 					cut = append(cut, span{uint32(at), uint32(len(rest))})
@@ -262,7 +130,7 @@ func csvRecords(text string, bad []int, columns []string) *Records {
 				kinds[i], vals[i] = KindAbsent, span{}
 				switch {
 				case p < 0:
-				case r.plain:
+				case r.Plain:
 					kinds[i], vals[i] = KindString, cut[p]
 				default:
 					kinds[i], vals[i] = KindString, out.keep(r.Fields[p])
