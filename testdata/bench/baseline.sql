@@ -104,5 +104,5 @@ LEFT JOIN amounts AS a USING (user_id)
 LEFT JOIN sessions AS s USING (user_id)
 LEFT JOIN events AS e USING (user_id);
 
-COPY (SELECT *, strftime(session_start_time, '%Y-%m-%d') AS dt FROM gold.user_session_analysis)
+COPY (SELECT *, session_start_time::DATE AS dt FROM gold.user_session_analysis)
 TO '{{out}}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (dt), FILENAME_PATTERN 'data_{i}');
