@@ -46,9 +46,22 @@ func EmptyChanges(m *project.Model) string {
 	return "CREATE OR REPLACE TEMP TABLE " + ChangesTable(m).String() + " AS SELECT * FROM " + sqlname.Qualified(m.Schema, m.Name).String() + " LIMIT 0"
 }
 
+// affected is the recompute's affected keys as its reads take them. The
+// filter, true of every key (NULL too), is there for DuckDB: only when a
+// join's build side is filtered does DuckDB 1.5 push a Bloom filter of its
+// keys into the scan of the other side, which then fetches the other
+// columns only for the rows that pass it. gold.user_session_analysis after
+// +1% at 10M events: its keyed read of silver.events 0.17 s against
+// 0.42 s, the whole recompute 0.31 s against 0.48 to 0.60 s (the same
+// rows); `k IS NOT NULL` is dropped by the optimizer and does not do it.
+const affected = "(SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k)"
+
 // mergeData fills the templates.
 type mergeData struct {
 	Target, Key, Changes, Body, OrderBy, AffectedKeys string
+
+	// Affected is the affected keys, for a recompute's IN (affected).
+	Affected string
 
 	// Inputs is WITH each keyed input, for the affected keys (or nothing);
 	// NullInputs the same for the NULL key.
@@ -108,7 +121,7 @@ func IncrementalSteps(g *plan.Graph, n *plan.Node, lastRun int64) ([]Step, error
 	m := n.Model
 	target := sqlname.Qualified(m.Schema, m.Name)
 	d := mergeData{Target: target.String(), Key: sqlname.Ident(m.Header.UniqueKey), Changes: ChangesTable(m).String(),
-		OrderBy: m.Header.OrderBy, AffectedKeys: TrimBody(m.Header.AffectedKeys)}
+		OrderBy: m.Header.OrderBy, AffectedKeys: TrimBody(m.Header.AffectedKeys), Affected: affected}
 	how := recompute
 	var body string
 	var err error
@@ -136,7 +149,7 @@ func IncrementalSteps(g *plan.Graph, n *plan.Node, lastRun int64) ([]Step, error
 			}
 			schema, name, _ := strings.Cut(id, ".")
 			cte := sqlname.Ident("elt_keyed_" + schema + "__" + name)
-			inputs[cte] = fmt.Sprintf("%s AS (SELECT * FROM %s WHERE %s IN (SELECT k FROM elt_keys))", cte, sqlname.Qualified(schema, name), d.Key)
+			inputs[cte] = fmt.Sprintf("%s AS (SELECT * FROM %s WHERE %s IN %s)", cte, sqlname.Qualified(schema, name), d.Key, affected)
 			nulls[cte] = fmt.Sprintf("%s AS (SELECT * FROM %s WHERE %s IS NULL)", cte, sqlname.Qualified(schema, name), d.Key)
 			return cte
 		})

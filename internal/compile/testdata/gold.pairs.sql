@@ -19,26 +19,26 @@ CREATE OR REPLACE TEMP TABLE elt_keys AS SELECT DISTINCT k FROM (SELECT user_id 
 ) AS affected(k);
 
 -- step before
-CREATE OR REPLACE TEMP TABLE "changes_gold__pairs" AS SELECT * FROM "gold"."pairs" WHERE "user_id" IN (SELECT k FROM elt_keys);
+CREATE OR REPLACE TEMP TABLE "changes_gold__pairs" AS SELECT * FROM "gold"."pairs" WHERE "user_id" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k);
 
 -- step before_null
 INSERT INTO "changes_gold__pairs" BY NAME SELECT * FROM "gold"."pairs" WHERE "user_id" IS NULL;
 
 -- step delete
-DELETE FROM "gold"."pairs" WHERE "user_id" IN (SELECT k FROM elt_keys);
+DELETE FROM "gold"."pairs" WHERE "user_id" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k);
 
 -- step delete_null
 DELETE FROM "gold"."pairs" WHERE "user_id" IS NULL;
 
 -- step rows
-CREATE OR REPLACE TEMP TABLE elt_rows AS WITH "elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT k FROM elt_keys))
+CREATE OR REPLACE TEMP TABLE elt_rows AS WITH "elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k))
 SELECT * FROM (  
                          
                    
                                                         
                             
   
-SELECT a.user_id, count(*) AS n FROM "elt_keyed_silver__users" AS a JOIN "elt_keyed_silver__users" b USING (user_id) GROUP BY a.user_id) AS model WHERE "user_id" IN (SELECT k FROM elt_keys);
+SELECT a.user_id, count(*) AS n FROM "elt_keyed_silver__users" AS a JOIN "elt_keyed_silver__users" b USING (user_id) GROUP BY a.user_id) AS model WHERE "user_id" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k);
 
 -- step rows_null
 INSERT INTO elt_rows BY NAME WITH "elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IS NULL)

@@ -18,13 +18,13 @@ CREATE OR REPLACE TEMP TABLE elt_keys AS SELECT DISTINCT k FROM (SELECT DISTINCT
 ) AS affected(k);
 
 -- step before
-CREATE OR REPLACE TEMP TABLE "changes_gold__totals" AS SELECT * FROM "gold"."totals" WHERE "day" IN (SELECT k FROM elt_keys);
+CREATE OR REPLACE TEMP TABLE "changes_gold__totals" AS SELECT * FROM "gold"."totals" WHERE "day" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k);
 
 -- step before_null
 INSERT INTO "changes_gold__totals" BY NAME SELECT * FROM "gold"."totals" WHERE "day" IS NULL;
 
 -- step delete
-DELETE FROM "gold"."totals" WHERE "day" IN (SELECT k FROM elt_keys);
+DELETE FROM "gold"."totals" WHERE "day" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k);
 
 -- step delete_null
 DELETE FROM "gold"."totals" WHERE "day" IS NULL;
@@ -35,7 +35,7 @@ CREATE OR REPLACE TEMP TABLE elt_rows AS SELECT * FROM (
                
                                                                            
   
-SELECT CAST(ts AS DATE) AS day, count(*) AS n FROM silver.events GROUP BY ALL) AS model WHERE "day" IN (SELECT k FROM elt_keys);
+SELECT CAST(ts AS DATE) AS day, count(*) AS n FROM silver.events GROUP BY ALL) AS model WHERE "day" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k);
 
 -- step rows_null
 INSERT INTO elt_rows BY NAME SELECT * FROM (  

@@ -24,20 +24,20 @@ UNION SELECT user_id FROM changes_silver__users
 ) AS affected(k);
 
 -- step before
-CREATE OR REPLACE TEMP TABLE "changes_gold__user_events" AS SELECT * FROM "gold"."user_events" WHERE "user_id" IN (SELECT k FROM elt_keys);
+CREATE OR REPLACE TEMP TABLE "changes_gold__user_events" AS SELECT * FROM "gold"."user_events" WHERE "user_id" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k);
 
 -- step before_null
 INSERT INTO "changes_gold__user_events" BY NAME SELECT * FROM "gold"."user_events" WHERE "user_id" IS NULL;
 
 -- step delete
-DELETE FROM "gold"."user_events" WHERE "user_id" IN (SELECT k FROM elt_keys);
+DELETE FROM "gold"."user_events" WHERE "user_id" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k);
 
 -- step delete_null
 DELETE FROM "gold"."user_events" WHERE "user_id" IS NULL;
 
 -- step rows
-CREATE OR REPLACE TEMP TABLE elt_rows AS WITH "elt_keyed_silver__events" AS (SELECT * FROM "silver"."events" WHERE "user_id" IN (SELECT k FROM elt_keys)),
-"elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT k FROM elt_keys))
+CREATE OR REPLACE TEMP TABLE elt_rows AS WITH "elt_keyed_silver__events" AS (SELECT * FROM "silver"."events" WHERE "user_id" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k)),
+"elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k))
 SELECT * FROM (  
                          
                    
@@ -48,7 +48,7 @@ SELECT * FROM (
   
 SELECT u.user_id, u.name, count(e.Event_Id) AS events
 FROM "elt_keyed_silver__users" AS u LEFT JOIN "elt_keyed_silver__events" e ON e.user_id = u.user_id
-GROUP BY ALL) AS model WHERE "user_id" IN (SELECT k FROM elt_keys);
+GROUP BY ALL) AS model WHERE "user_id" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k);
 
 -- step rows_null
 INSERT INTO elt_rows BY NAME WITH "elt_keyed_silver__events" AS (SELECT * FROM "silver"."events" WHERE "user_id" IS NULL),

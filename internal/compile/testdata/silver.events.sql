@@ -48,11 +48,11 @@ WHERE e.ts >= getvariable('min_ts')::TIMESTAMP;
 SELECT "Event_Id"::VARCHAR AS k, count(*) AS n FROM "elt_new" GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, k NULLS FIRST LIMIT 6;
 
 -- step before
-CREATE OR REPLACE TEMP TABLE "changes_silver__events" AS SELECT * FROM "silver"."events" WHERE "Event_Id" IN (SELECT "Event_Id" FROM elt_new)
+CREATE OR REPLACE TEMP TABLE "changes_silver__events" AS SELECT * FROM "silver"."events" WHERE "Event_Id" IN (SELECT "Event_Id" FROM elt_new WHERE "Event_Id" IS NOT DISTINCT FROM "Event_Id")
 UNION ALL BY NAME SELECT * FROM "silver"."events" AS elt_t SEMI JOIN (SELECT "Event_Id" FROM elt_new WHERE "Event_Id" IS NULL LIMIT 1) AS elt_n ON elt_t."Event_Id" IS NOT DISTINCT FROM elt_n."Event_Id";
 
 -- step delete
-DELETE FROM "silver"."events" WHERE "Event_Id" IN (SELECT "Event_Id" FROM elt_new);
+DELETE FROM "silver"."events" WHERE "Event_Id" IN (SELECT "Event_Id" FROM elt_new WHERE "Event_Id" IS NOT DISTINCT FROM "Event_Id");
 DELETE FROM "silver"."events" WHERE "Event_Id" IS NULL AND EXISTS (SELECT 1 FROM elt_new WHERE "Event_Id" IS NULL);
 
 -- step insert
@@ -61,7 +61,7 @@ QUALIFY row_number() OVER (PARTITION BY "Event_Id" ORDER BY ts
 ) = 1;
 
 -- step after
-INSERT INTO "changes_silver__events" BY NAME SELECT * FROM "silver"."events" WHERE "Event_Id" IN (SELECT "Event_Id" FROM elt_new)
+INSERT INTO "changes_silver__events" BY NAME SELECT * FROM "silver"."events" WHERE "Event_Id" IN (SELECT "Event_Id" FROM elt_new WHERE "Event_Id" IS NOT DISTINCT FROM "Event_Id")
 UNION ALL BY NAME SELECT * FROM "silver"."events" AS elt_t SEMI JOIN (SELECT "Event_Id" FROM elt_new WHERE "Event_Id" IS NULL LIMIT 1) AS elt_n ON elt_t."Event_Id" IS NOT DISTINCT FROM elt_n."Event_Id";
 
 -- step done

@@ -24,11 +24,11 @@ SELECT user_id, name, updated_at, _line FROM (SELECT * FROM "bronze"."users" WHE
 SELECT "user_id"::VARCHAR AS k, count(*) AS n FROM "elt_new" GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, k NULLS FIRST LIMIT 6;
 
 -- step before
-CREATE OR REPLACE TEMP TABLE "changes_silver__users" AS SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new)
+CREATE OR REPLACE TEMP TABLE "changes_silver__users" AS SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new WHERE "user_id" IS NOT DISTINCT FROM "user_id")
 UNION ALL BY NAME SELECT * FROM "silver"."users" AS elt_t SEMI JOIN (SELECT "user_id" FROM elt_new WHERE "user_id" IS NULL LIMIT 1) AS elt_n ON elt_t."user_id" IS NOT DISTINCT FROM elt_n."user_id";
 
 -- step delete
-DELETE FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new);
+DELETE FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new WHERE "user_id" IS NOT DISTINCT FROM "user_id");
 DELETE FROM "silver"."users" WHERE "user_id" IS NULL AND EXISTS (SELECT 1 FROM elt_new WHERE "user_id" IS NULL);
 
 -- step insert
@@ -37,7 +37,7 @@ QUALIFY row_number() OVER (PARTITION BY "user_id" ORDER BY updated_at DESC, _lin
 ) = 1;
 
 -- step after
-INSERT INTO "changes_silver__users" BY NAME SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new)
+INSERT INTO "changes_silver__users" BY NAME SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new WHERE "user_id" IS NOT DISTINCT FROM "user_id")
 UNION ALL BY NAME SELECT * FROM "silver"."users" AS elt_t SEMI JOIN (SELECT "user_id" FROM elt_new WHERE "user_id" IS NULL LIMIT 1) AS elt_n ON elt_t."user_id" IS NOT DISTINCT FROM elt_n."user_id";
 
 -- step done
