@@ -2,6 +2,7 @@ package compile
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -48,8 +49,10 @@ func TestStatements(t *testing.T) {
 				"DELETE FROM \"silver\".\"users\" WHERE \"user_id\" IS NULL AND EXISTS (SELECT 1 FROM elt_new WHERE \"user_id\" IS NULL)",
 			"INSERT INTO \"silver\".\"users\" BY NAME SELECT * FROM (SELECT * FROM \"changes_silver__users\" UNION ALL BY NAME SELECT * FROM elt_new) AS candidates\n" +
 				"QUALIFY row_number() OVER (PARTITION BY \"user_id\" ORDER BY updated_at DESC\n) = 1",
+			`INSERT INTO "silver"."users" BY NAME SELECT * FROM elt_new`,
 			"INSERT INTO \"changes_silver__users\" BY NAME SELECT * FROM \"silver\".\"users\" WHERE \"user_id\" IN (SELECT \"user_id\" FROM elt_new WHERE \"user_id\" IS NOT DISTINCT FROM \"user_id\")" +
 				"\nUNION ALL BY NAME SELECT * FROM \"silver\".\"users\" AS elt_t SEMI JOIN (SELECT \"user_id\" FROM elt_new WHERE \"user_id\" IS NULL LIMIT 1) AS elt_n ON elt_t.\"user_id\" IS NOT DISTINCT FROM elt_n.\"user_id\"",
+			`INSERT INTO "changes_silver__users" BY NAME SELECT * FROM elt_new`,
 			`DROP TABLE elt_new`,
 		}},
 		{"gold.users", []string{
@@ -85,9 +88,13 @@ SELECT * FROM (` + strings.Repeat("\n", 6) + `SELECT a.user_id, count(*) AS n FR
 			`DROP TABLE elt_rows`,
 		}},
 	} {
-		got, err := IncrementalStatements(g, g.Nodes[tc.id], 7)
+		steps, err := IncrementalSteps(g, g.Nodes[tc.id], 7)
 		if err != nil {
 			t.Fatal(err)
+		}
+		var got []string
+		for _, st := range steps {
+			got = append(got, st.SQL)
 		}
 		if len(got) != len(tc.want) {
 			t.Fatalf("%s: %d statements, want %d:\n%s", tc.id, len(got), len(tc.want), strings.Join(got, ";\n"))
@@ -99,23 +106,29 @@ SELECT * FROM (` + strings.Repeat("\n", 6) + `SELECT a.user_id, count(*) AS n FR
 		}
 	}
 	// The NULL key's steps of a recompute run only when an affected key is
-	// NULL; a merge's and the other steps always.
-	for _, id := range []string{"silver.users", "gold.users"} {
-		steps, err := IncrementalSteps(g, g.Nodes[id], 7)
+	// NULL; a merge's insert and after only when a stored row competes, and
+	// their _new forms only when none does; the other steps always.
+	competes := `SELECT EXISTS (SELECT 1 FROM "changes_silver__users")`
+	for _, tc := range []struct {
+		id   string
+		want map[string]string // step: its condition
+	}{
+		{"silver.users", map[string]string{"insert": competes, "after": competes,
+			"insert_new": "SELECT NOT EXISTS (SELECT 1 FROM \"changes_silver__users\")", "after_new": "SELECT NOT EXISTS (SELECT 1 FROM \"changes_silver__users\")"}},
+		{"gold.users", map[string]string{"before_null": nullAffected, "delete_null": nullAffected, "rows_null": nullAffected}},
+	} {
+		steps, err := IncrementalSteps(g, g.Nodes[tc.id], 7)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var conditional []string
+		got := map[string]string{}
 		for _, st := range steps {
 			if st.When != "" {
-				if st.When != nullAffected {
-					t.Errorf("%s %s: when %q", id, st.Name, st.When)
-				}
-				conditional = append(conditional, st.Name)
+				got[st.Name] = st.When
 			}
 		}
-		if want := map[string][]string{"gold.users": {"before_null", "delete_null", "rows_null"}}[id]; !slices.Equal(conditional, want) {
-			t.Errorf("%s: steps run on a condition %q, want %q", id, conditional, want)
+		if !maps.Equal(got, tc.want) {
+			t.Errorf("%s: steps run on a condition %q, want %q", tc.id, got, tc.want)
 		}
 	}
 	whole := Statements(g.Nodes["silver.users"].Model)
@@ -131,7 +144,8 @@ SELECT * FROM (` + strings.Repeat("\n", 6) + `SELECT a.user_id, count(*) AS n FR
 // keys it touched under EXPLAIN ANALYZE, and finds in each plan the Bloom
 // filter DuckDB pushed into the scan (affected): the merge's reads of the
 // keys of elt_new and the recompute's of its affected keys. The same read
-// without the filter on the keys gets none, which is why it is there.
+// without the filter on the keys gets none, which is why it is there. A
+// merge of new ids alone then takes its _new steps.
 func TestKeyedReadsBloomFiltered(t *testing.T) {
 	defs := map[string]string{
 		"silver.users": "/*\nmaterialized: incremental\nunique_key: user_id\norder_by: updated_at DESC\n*/\nSELECT * FROM bronze.users;\n",
@@ -158,6 +172,16 @@ func TestKeyedReadsBloomFiltered(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	// runs answers a step's condition, as the build does.
+	runs := func(st Step) bool {
+		run := true
+		if st.When != "" {
+			if err := conn.QueryRowContext(ctx, st.When).Scan(&run); err != nil {
+				t.Fatalf("%s: %v", st.When, err)
+			}
+		}
+		return run
+	}
 	plan := func(s string) string {
 		var kind, text string
 		if err := conn.QueryRowContext(ctx, "EXPLAIN ANALYZE "+s).Scan(&kind, &text); err != nil {
@@ -177,6 +201,9 @@ func TestKeyedReadsBloomFiltered(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, st := range steps {
+			if !runs(st) {
+				continue
+			}
 			if !slices.Contains(tc.reads, st.Name) {
 				if _, err := conn.ExecContext(ctx, st.SQL); err != nil {
 					t.Fatalf("%s %s: %v", tc.id, st.Name, err)
@@ -203,5 +230,30 @@ func TestKeyedReadsBloomFiltered(t *testing.T) {
 	var n int
 	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM silver.users WHERE updated_at = TIMESTAMP '2026-12-01'").Scan(&n); err != nil || n != 100 {
 		t.Errorf("merged rows: %d, %v; want 100", n, err)
+	}
+	// Run 9 brings only new ids: no stored row competes, and the _new
+	// steps insert elt_new's rows and take the change set's from it.
+	if _, err := conn.ExecContext(ctx, "INSERT INTO bronze.users SELECT 'n' || i, TIMESTAMP '2026-12-02', 9 FROM range(50) AS r(i)"); err != nil {
+		t.Fatal(err)
+	}
+	steps, err := IncrementalSteps(g, g.Nodes["silver.users"], 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ran []string
+	for _, st := range steps {
+		if runs(st) {
+			ran = append(ran, st.Name)
+			if _, err := conn.ExecContext(ctx, st.SQL); err != nil {
+				t.Fatalf("%s: %v", st.Name, err)
+			}
+		}
+	}
+	if want := []string{"", "new", "before", "delete", "insert_new", "after_new", "done"}; !slices.Equal(ran, want) {
+		t.Errorf("steps run: %q, want %q", ran, want)
+	}
+	var rows, changes int
+	if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM silver.users), (SELECT count(*) FROM "changes_silver__users" WHERE user_id LIKE 'n%' AND updated_at = TIMESTAMP '2026-12-02')`).Scan(&rows, &changes); err != nil || rows != 20050 || changes != 50 {
+		t.Errorf("after run 9: %d rows, %d in the change set, %v; want 20050 and 50", rows, changes, err)
 	}
 }

@@ -2,6 +2,7 @@ package compile
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/sqlname"
+	"github.com/digitalservices/elt/internal/warehouse"
 )
 
 //go:embed sql/*.sql
@@ -26,7 +28,7 @@ type merge struct {
 }
 
 var (
-	sourceMerge = merge{template.Must(template.ParseFS(sqlFS, "sql/merge.sql")), []string{"new", "before", "delete", "insert", "after", "done"}}
+	sourceMerge = merge{template.Must(template.ParseFS(sqlFS, "sql/merge.sql")), []string{"new", "before", "delete", "insert", "insert_new", "after", "after_new", "done"}}
 	recompute   = merge{template.Must(template.ParseFS(sqlFS, "sql/recompute.sql")), []string{"keys", "before", "before_null", "delete", "delete_null", "rows", "rows_null", "insert", "after", "done", "done_rows"}}
 )
 
@@ -72,21 +74,6 @@ type mergeData struct {
 // hold NULL: its steps for the NULL key run only then (Step.When).
 const nullAffected = "SELECT EXISTS (SELECT 1 FROM elt_keys WHERE k IS NULL)"
 
-// IncrementalStatements are the statements that bring an incremental model
-// up to date: new source rows (ingested after run lastRun) merged by key
-// (sql/merge.sql), or the affected keys recomputed (sql/recompute.sql).
-func IncrementalStatements(g *plan.Graph, n *plan.Node, lastRun int64) ([]string, error) {
-	steps, err := IncrementalSteps(g, n, lastRun)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, len(steps))
-	for i, s := range steps {
-		out[i] = s.SQL
-	}
-	return out, nil
-}
-
 // Step is one statement of an incremental build, with the name of its
 // template in sql/ ("" for the settings before them).
 type Step struct {
@@ -99,9 +86,21 @@ type Step struct {
 	Duplicates string
 	// When, when set, is a query whose answer (a boolean) says whether the
 	// step runs: a recompute's steps for the NULL key run only when an
-	// affected key is NULL. Run unconditionally, such a step recomputes the
-	// NULL key's rows anyway, which is right, only slower.
+	// affected key is NULL (run unconditionally, such a step recomputes the
+	// NULL key's rows anyway, which is right, only slower); a merge's insert
+	// and after only when a stored row competes with the new ones, and
+	// their _new forms only when none does (exactly one of each pair runs).
 	When string
+}
+
+// Runs answers the step's condition (When) on q: true when it has none.
+func (s Step) Runs(ctx context.Context, q warehouse.Querier) (bool, error) {
+	run := true
+	if s.When == "" {
+		return true, nil
+	}
+	err := q.QueryRowContext(ctx, s.When).Scan(&run)
+	return run, err
 }
 
 // DuplicateKeys is the query listing up to limit unique_key values that
@@ -116,7 +115,11 @@ func DuplicateKeys(m *project.Model, from sqlname.Relation, where string, limit 
 	return fmt.Sprintf("SELECT %s::VARCHAR AS k, count(*) AS n FROM %s%s GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, k NULLS FIRST LIMIT %d", key, from, where, limit)
 }
 
-// IncrementalSteps are IncrementalStatements, each with its step.
+// IncrementalSteps are the statements that bring an incremental model up
+// to date, each with its step: new source rows (ingested after run lastRun)
+// merged by key (sql/merge.sql), or the affected keys recomputed
+// (sql/recompute.sql). A step with a condition runs only when its When
+// says so (Runs): running them all would insert a merge's new rows twice.
 func IncrementalSteps(g *plan.Graph, n *plan.Node, lastRun int64) ([]Step, error) {
 	m := n.Model
 	target := sqlname.Qualified(m.Schema, m.Name)
@@ -183,8 +186,13 @@ func IncrementalSteps(g *plan.Graph, n *plan.Node, lastRun int64) ([]Step, error
 		case how.tmpl == recompute.tmpl && step == "rows_null":
 			st.Duplicates = DuplicateKeys(m, sqlname.Temp("elt_rows"), "", 6)
 		}
-		if how.tmpl == recompute.tmpl && strings.HasSuffix(step, "_null") {
+		switch {
+		case how.tmpl == recompute.tmpl && strings.HasSuffix(step, "_null"):
 			st.When = nullAffected
+		case how.tmpl == sourceMerge.tmpl && (step == "insert" || step == "after"):
+			st.When = "SELECT EXISTS (SELECT 1 FROM " + d.Changes + ")"
+		case how.tmpl == sourceMerge.tmpl && strings.HasSuffix(step, "_new"):
+			st.When = "SELECT NOT EXISTS (SELECT 1 FROM " + d.Changes + ")"
 		}
 		steps = append(steps, st)
 	}

@@ -94,12 +94,17 @@ func Compile(ctx context.Context, dir string, o project.Overrides, models []stri
 		}
 		printStatements(w, compile.Statements(m))
 		if inc {
-			stmts, err := compile.IncrementalStatements(g, n, last[id].LastRun)
+			steps, err := compile.IncrementalSteps(g, n, last[id].LastRun)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(w, "-- when brought up to date (bronze rows of runs after %d):\n", last[id].LastRun)
-			printStatements(w, stmts)
+			for _, st := range steps {
+				if st.When != "" {
+					fmt.Fprintf(w, "-- only when this is true: %s\n", st.When)
+				}
+				fmt.Fprintf(w, "%s;\n", st.SQL)
+			}
 		}
 		fmt.Fprintln(w)
 	}

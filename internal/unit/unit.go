@@ -292,11 +292,22 @@ func applyIncrement(ctx context.Context, conn *sql.Conn, g *plan.Graph, n *plan.
 			}
 		}
 	}
-	stmts, err := compile.IncrementalStatements(g, n, 1)
+	steps, err := compile.IncrementalSteps(g, n, 1)
 	if err != nil {
 		return err
 	}
-	return exec(ctx, conn, stmts)
+	for _, st := range steps {
+		run, err := st.Runs(ctx, conn)
+		if err != nil {
+			return err
+		}
+		if run {
+			if _, err := conn.ExecContext(ctx, st.SQL); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func exec(ctx context.Context, conn *sql.Conn, stmts []string) error {

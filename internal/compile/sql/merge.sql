@@ -13,6 +13,12 @@
   downstream models' affected_keys and the checks of the touched rows
   (check.Since). The keys of elt_new are read through a filter true of every
   key, for DuckDB's Bloom filter (affected in incremental.go).
+  When no stored row competes (the change set is empty after "before": the
+  usual increment of new ids), elt_new's rows are the winners, one per key,
+  so _new steps insert them without ranking and take the change set's
+  after rows from elt_new rather than from the table (Step.When;
+  silver.events after +1% at 10M events: 0.36 s against 0.44 s, its
+  insert and after steps 0.09 s each against 0.12 and 0.13 s).
 */}}
 {{define "keys"}}(SELECT {{.Key}} FROM elt_new WHERE {{.Key}} IS NOT DISTINCT FROM {{.Key}}){{end}}
 {{define "new"}}CREATE OR REPLACE TEMP TABLE elt_new AS {{.Body}}{{end}}
@@ -26,4 +32,6 @@ QUALIFY row_number() OVER (PARTITION BY {{.Key}} ORDER BY {{.OrderBy}}
 ) = 1{{end}}
 {{define "after"}}INSERT INTO {{.Changes}} BY NAME SELECT * FROM {{.Target}} WHERE {{.Key}} IN {{template "keys" .}}
 UNION ALL BY NAME {{template "null" .}}{{end}}
+{{define "insert_new"}}INSERT INTO {{.Target}} BY NAME SELECT * FROM elt_new{{end}}
+{{define "after_new"}}INSERT INTO {{.Changes}} BY NAME SELECT * FROM elt_new{{end}}
 {{define "done"}}DROP TABLE elt_new{{end}}

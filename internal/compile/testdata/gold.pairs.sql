@@ -22,12 +22,14 @@ CREATE OR REPLACE TEMP TABLE elt_keys AS SELECT DISTINCT k FROM (SELECT user_id 
 CREATE OR REPLACE TEMP TABLE "changes_gold__pairs" AS SELECT * FROM "gold"."pairs" WHERE "user_id" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k);
 
 -- step before_null
+-- only when: SELECT EXISTS (SELECT 1 FROM elt_keys WHERE k IS NULL)
 INSERT INTO "changes_gold__pairs" BY NAME SELECT * FROM "gold"."pairs" WHERE "user_id" IS NULL;
 
 -- step delete
 DELETE FROM "gold"."pairs" WHERE "user_id" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k);
 
 -- step delete_null
+-- only when: SELECT EXISTS (SELECT 1 FROM elt_keys WHERE k IS NULL)
 DELETE FROM "gold"."pairs" WHERE "user_id" IS NULL;
 
 -- step rows
@@ -41,6 +43,7 @@ SELECT * FROM (
 SELECT a.user_id, count(*) AS n FROM "elt_keyed_silver__users" AS a JOIN "elt_keyed_silver__users" b USING (user_id) GROUP BY a.user_id) AS model WHERE "user_id" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k);
 
 -- step rows_null
+-- only when: SELECT EXISTS (SELECT 1 FROM elt_keys WHERE k IS NULL)
 INSERT INTO elt_rows BY NAME WITH "elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IS NULL)
 SELECT * FROM (  
                          

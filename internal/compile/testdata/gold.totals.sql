@@ -21,12 +21,14 @@ CREATE OR REPLACE TEMP TABLE elt_keys AS SELECT DISTINCT k FROM (SELECT DISTINCT
 CREATE OR REPLACE TEMP TABLE "changes_gold__totals" AS SELECT * FROM "gold"."totals" WHERE "day" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k);
 
 -- step before_null
+-- only when: SELECT EXISTS (SELECT 1 FROM elt_keys WHERE k IS NULL)
 INSERT INTO "changes_gold__totals" BY NAME SELECT * FROM "gold"."totals" WHERE "day" IS NULL;
 
 -- step delete
 DELETE FROM "gold"."totals" WHERE "day" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k);
 
 -- step delete_null
+-- only when: SELECT EXISTS (SELECT 1 FROM elt_keys WHERE k IS NULL)
 DELETE FROM "gold"."totals" WHERE "day" IS NULL;
 
 -- step rows
@@ -38,6 +40,7 @@ CREATE OR REPLACE TEMP TABLE elt_rows AS SELECT * FROM (
 SELECT CAST(ts AS DATE) AS day, count(*) AS n FROM silver.events GROUP BY ALL) AS model WHERE "day" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k);
 
 -- step rows_null
+-- only when: SELECT EXISTS (SELECT 1 FROM elt_keys WHERE k IS NULL)
 INSERT INTO elt_rows BY NAME SELECT * FROM (  
                          
                

@@ -27,12 +27,14 @@ UNION SELECT user_id FROM changes_silver__users
 CREATE OR REPLACE TEMP TABLE "changes_gold__user_events" AS SELECT * FROM "gold"."user_events" WHERE "user_id" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k);
 
 -- step before_null
+-- only when: SELECT EXISTS (SELECT 1 FROM elt_keys WHERE k IS NULL)
 INSERT INTO "changes_gold__user_events" BY NAME SELECT * FROM "gold"."user_events" WHERE "user_id" IS NULL;
 
 -- step delete
 DELETE FROM "gold"."user_events" WHERE "user_id" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k);
 
 -- step delete_null
+-- only when: SELECT EXISTS (SELECT 1 FROM elt_keys WHERE k IS NULL)
 DELETE FROM "gold"."user_events" WHERE "user_id" IS NULL;
 
 -- step rows
@@ -51,6 +53,7 @@ FROM "elt_keyed_silver__users" AS u LEFT JOIN "elt_keyed_silver__events" e ON e.
 GROUP BY ALL) AS model WHERE "user_id" IN (SELECT k FROM elt_keys WHERE k IS NOT DISTINCT FROM k);
 
 -- step rows_null
+-- only when: SELECT EXISTS (SELECT 1 FROM elt_keys WHERE k IS NULL)
 INSERT INTO elt_rows BY NAME WITH "elt_keyed_silver__events" AS (SELECT * FROM "silver"."events" WHERE "user_id" IS NULL),
 "elt_keyed_silver__users" AS (SELECT * FROM "silver"."users" WHERE "user_id" IS NULL)
 SELECT * FROM (  

@@ -56,13 +56,23 @@ DELETE FROM "silver"."events" WHERE "Event_Id" IN (SELECT "Event_Id" FROM elt_ne
 DELETE FROM "silver"."events" WHERE "Event_Id" IS NULL AND EXISTS (SELECT 1 FROM elt_new WHERE "Event_Id" IS NULL);
 
 -- step insert
+-- only when: SELECT EXISTS (SELECT 1 FROM "changes_silver__events")
 INSERT INTO "silver"."events" BY NAME SELECT * FROM (SELECT * FROM "changes_silver__events" UNION ALL BY NAME SELECT * FROM elt_new) AS candidates
 QUALIFY row_number() OVER (PARTITION BY "Event_Id" ORDER BY ts
 ) = 1;
 
+-- step insert_new
+-- only when: SELECT NOT EXISTS (SELECT 1 FROM "changes_silver__events")
+INSERT INTO "silver"."events" BY NAME SELECT * FROM elt_new;
+
 -- step after
+-- only when: SELECT EXISTS (SELECT 1 FROM "changes_silver__events")
 INSERT INTO "changes_silver__events" BY NAME SELECT * FROM "silver"."events" WHERE "Event_Id" IN (SELECT "Event_Id" FROM elt_new WHERE "Event_Id" IS NOT DISTINCT FROM "Event_Id")
 UNION ALL BY NAME SELECT * FROM "silver"."events" AS elt_t SEMI JOIN (SELECT "Event_Id" FROM elt_new WHERE "Event_Id" IS NULL LIMIT 1) AS elt_n ON elt_t."Event_Id" IS NOT DISTINCT FROM elt_n."Event_Id";
+
+-- step after_new
+-- only when: SELECT NOT EXISTS (SELECT 1 FROM "changes_silver__events")
+INSERT INTO "changes_silver__events" BY NAME SELECT * FROM elt_new;
 
 -- step done
 DROP TABLE elt_new;

@@ -32,13 +32,23 @@ DELETE FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new W
 DELETE FROM "silver"."users" WHERE "user_id" IS NULL AND EXISTS (SELECT 1 FROM elt_new WHERE "user_id" IS NULL);
 
 -- step insert
+-- only when: SELECT EXISTS (SELECT 1 FROM "changes_silver__users")
 INSERT INTO "silver"."users" BY NAME SELECT * FROM (SELECT * FROM "changes_silver__users" UNION ALL BY NAME SELECT * FROM elt_new) AS candidates
 QUALIFY row_number() OVER (PARTITION BY "user_id" ORDER BY updated_at DESC, _line DESC
 ) = 1;
 
+-- step insert_new
+-- only when: SELECT NOT EXISTS (SELECT 1 FROM "changes_silver__users")
+INSERT INTO "silver"."users" BY NAME SELECT * FROM elt_new;
+
 -- step after
+-- only when: SELECT EXISTS (SELECT 1 FROM "changes_silver__users")
 INSERT INTO "changes_silver__users" BY NAME SELECT * FROM "silver"."users" WHERE "user_id" IN (SELECT "user_id" FROM elt_new WHERE "user_id" IS NOT DISTINCT FROM "user_id")
 UNION ALL BY NAME SELECT * FROM "silver"."users" AS elt_t SEMI JOIN (SELECT "user_id" FROM elt_new WHERE "user_id" IS NULL LIMIT 1) AS elt_n ON elt_t."user_id" IS NOT DISTINCT FROM elt_n."user_id";
+
+-- step after_new
+-- only when: SELECT NOT EXISTS (SELECT 1 FROM "changes_silver__users")
+INSERT INTO "changes_silver__users" BY NAME SELECT * FROM elt_new;
 
 -- step done
 DROP TABLE elt_new;
