@@ -378,6 +378,7 @@ type feeder struct {
 	prog           Progress
 	waited         time.Duration // DuckDB's, for the readers
 	books          []func(warehouse.Querier) error
+	ingested       []state.Ingested // for the manifest, after books
 }
 
 // next returns the next batch, nil once every file is taken.
@@ -463,7 +464,7 @@ func (f *feeder) finish(file discover.File, keep, compare string) error {
 		f.size += file.Size
 		return nil
 	}
-	f.books = append(f.books, func(q warehouse.Querier) error { return src.books().RecordFile(ctx, q, src.Name, f.o.RunID, ingested) })
+	f.ingested = append(f.ingested, ingested)
 	return nil
 }
 
@@ -485,8 +486,9 @@ func (f *feeder) record(tx warehouse.Querier) error {
 			return err
 		}
 	}
-	f.books = f.books[:0]
-	return nil
+	err := f.src.books().RecordFiles(f.ctx, tx, f.src.Name, f.o.RunID, f.ingested)
+	f.books, f.ingested = f.books[:0], f.ingested[:0]
+	return err
 }
 
 // load loads every batch the feeder takes: a Parquet source's a batch at
@@ -897,15 +899,13 @@ func recordParquet(ctx context.Context, tx warehouse.Querier, src Source, batch 
 		counts[r.File]++
 	}
 	var sum int64
-	for _, p := range batch {
-		f := *p.parquet
-		f.Records = counts[p.Rel]
-		sum += f.Records
-		if err := src.books().RecordFile(ctx, tx, src.Name, runID, f); err != nil {
-			return 0, err
-		}
+	files := make([]state.Ingested, len(batch))
+	for i, p := range batch {
+		files[i] = *p.parquet
+		files[i].Records = counts[p.Rel]
+		sum += files[i].Records
 	}
-	return sum, nil
+	return sum, src.books().RecordFiles(ctx, tx, src.Name, runID, files)
 }
 
 // quarantine adds a batch's rejected records to the quarantine, in file

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/digitalservices/elt/internal/warehouse"
@@ -108,13 +109,25 @@ type Ingested struct {
 	Records     int64
 }
 
-// RecordFile adds an ingested file to the manifest.
-func (b Books) RecordFile(ctx context.Context, q warehouse.Querier, source string, runID int64, f Ingested) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO `+b.files+` (source, file, size, modified_at, changed_at, inode, etag, version_id, fingerprint, records, ingested_at, run_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)`,
-		source, f.File, f.Look.Size, f.Look.ModTime, f.Look.ChangeTime, int64(f.Look.Inode), nullable(f.Look.ETag), nullable(f.Look.VersionID), f.Fingerprint, f.Records, runID)
-	if err != nil {
-		return fmt.Errorf("record %s: %w", f.File, err)
+// RecordFiles adds ingested files to the manifest, up to 500 a statement
+// (an INSERT a file took 1.7 ms each: 28 files, 0.05 s of an increment).
+func (b Books) RecordFiles(ctx context.Context, q warehouse.Querier, source string, runID int64, files []Ingested) error {
+	for len(files) > 0 {
+		n := min(len(files), 500)
+		var args []any
+		for _, f := range files[:n] {
+			args = append(args, source, f.File, f.Look.Size, f.Look.ModTime, f.Look.ChangeTime, int64(f.Look.Inode), nullable(f.Look.ETag), nullable(f.Look.VersionID), f.Fingerprint, f.Records, runID)
+		}
+		_, err := q.ExecContext(ctx, `INSERT INTO `+b.files+` (source, file, size, modified_at, changed_at, inode, etag, version_id, fingerprint, records, run_id, ingested_at)
+		VALUES `+strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP), ", n-1)+"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)", args...)
+		if err != nil {
+			what := files[0].File
+			if n > 1 {
+				what = fmt.Sprintf("%s and %d more files", what, n-1)
+			}
+			return fmt.Errorf("record %s: %w", what, err)
+		}
+		files = files[n:]
 	}
 	return nil
 }
