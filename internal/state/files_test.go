@@ -14,14 +14,7 @@ import (
 // has no ETag, in one statement per 500 files.
 func TestRecordFiles(t *testing.T) {
 	ctx := context.Background()
-	db, err := warehouse.Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := Migrate(db.DB); err != nil {
-		t.Fatal(err)
-	}
+	db := migrated(t)
 	at := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	for _, n := range []int{0, 1, 500, 1201} {
 		source := fmt.Sprintf("s%d", n)
@@ -48,4 +41,19 @@ func TestRecordFiles(t *testing.T) {
 			t.Errorf("%d files: %d rows, %d records, %d bytes, %d ETags, run %d, last %q", n, rows, records, size, etags, run, last)
 		}
 	}
+}
+
+// migrated opens a warehouse file of the test's, migrated, closed when the
+// test ends.
+func migrated(t *testing.T) *warehouse.DB {
+	t.Helper()
+	db, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := Migrate(db.DB); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

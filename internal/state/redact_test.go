@@ -3,11 +3,8 @@ package state
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/digitalservices/elt/internal/warehouse"
 )
 
 // TestRunHistoryRedacted: a run's command line and error are kept with any
@@ -15,14 +12,7 @@ import (
 // redacted when the warehouse is next opened for writing.
 func TestRunHistoryRedacted(t *testing.T) {
 	ctx := context.Background()
-	db, err := warehouse.Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := Migrate(db.DB); err != nil {
-		t.Fatal(err)
-	}
+	db := migrated(t)
 	runs := Runs{DB: db}
 	id, err := runs.Start(ctx, "build", "--redis-url redis://:hunter2@h:6379/0 build", "dev")
 	if err != nil {
