@@ -651,7 +651,7 @@ func (b *Builder) exec(ctx context.Context, tx warehouse.Querier, m *project.Mod
 			if mode == builtIncremental {
 				what = "the rows this increment computed"
 			}
-			if err := check.DuplicateKeys(ctx, tx, m, what, q); err != nil {
+			if err := check.DuplicateKeys(ctx, tx, m, what, "the build stopped there, nothing was published", q); err != nil {
 				return err
 			}
 		}

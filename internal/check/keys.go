@@ -31,8 +31,10 @@ func KeyChecked(m *project.Model) bool {
 // unique_key value: a merge keeps one row per key, so the rows would be
 // lost on the next increment (or now, on this one), and a full refresh
 // would give other rows than the increments. The error stands at the
-// header's unique_key and names the first keys with their row counts.
-func DuplicateKeys(ctx context.Context, tx warehouse.Querier, m *project.Model, what, query string) error {
+// header's unique_key, names the first keys with their row counts, and
+// ends with then (what stopped: "the build stopped there, nothing was
+// published").
+func DuplicateKeys(ctx context.Context, tx warehouse.Querier, m *project.Model, what, then, query string) error {
 	rows, err := tx.QueryContext(ctx, query)
 	if err != nil {
 		return fmt.Errorf("%s: check unique_key %s: %w", m.Path, m.Header.UniqueKey, err)
@@ -60,8 +62,8 @@ func DuplicateKeys(ctx context.Context, tx warehouse.Querier, m *project.Model, 
 	if len(keys) > 5 {
 		keys = append(keys[:5], "…")
 	}
-	fe := m.HeaderError([]string{"unique_key"}, "unique_key %s is not unique in %s of %s: %s; the build stopped there, nothing was published",
-		m.Header.UniqueKey, what, m.ID(), strings.Join(keys, ", "))
+	fe := m.HeaderError([]string{"unique_key"}, "unique_key %s is not unique in %s of %s: %s; %s",
+		m.Header.UniqueKey, what, m.ID(), strings.Join(keys, ", "), then)
 	fe.Hint = fmt.Sprintf("an incremental model keeps one row per %[1]s: make its query return one row per %[1]s (e.g. QUALIFY row_number() OVER (PARTITION BY %[1]s ORDER BY ...) = 1), or set unique_key to a column that is unique", m.Header.UniqueKey)
 	return fe
 }

@@ -161,7 +161,11 @@ func TestGoldenSQLRuns(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, st := range steps {
-			if ok, err := st.Runs(ctx, conn); err != nil || ok {
+			ok, err := st.Runs(ctx, conn)
+			if err != nil {
+				t.Fatalf("%s %s: %v", id, st.Name, err)
+			}
+			if ok {
 				run(st.SQL)
 			}
 		}

@@ -51,6 +51,13 @@ order_by: updated_at ASC
 SELECT order_id, amount, updated_at FROM bronze.orders
 QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY updated_at DESC) = 1
 `,
+	"models/silver/all_orders.sql": `/*
+materialized: incremental
+unique_key: order_id
+order_by: updated_at DESC
+*/
+SELECT order_id, amount, updated_at FROM bronze.orders
+`,
 	"macros/cents.sql": "CREATE MACRO cents(x) AS CAST(x * 100 AS BIGINT);\n",
 	"models/gold/totals.sql": `/*
 materialized: table
@@ -85,7 +92,7 @@ func outcome(r Result) string {
 	s := fmt.Sprintf("%s %s: ", r.Model, r.How)
 	switch {
 	case r.Err != nil:
-		return s + "error " + r.Err.Error()
+		return s + "error " + strings.SplitN(r.Err.Error(), "\n", 2)[0] // the excerpt and hint follow
 	case r.Passed():
 		return s + "passed"
 	}
@@ -131,6 +138,19 @@ increment:
 expect:
   - {order_id: o1, amount: 10}
 `, []string{"silver.orders whole: passed", "silver.orders as an increment: -0 +1"}},
+		// A model whose SQL keeps every row: an increment that brings a
+		// new key twice stops, as a build does.
+		{"increment with a key twice", "model: silver.all_orders\n" + `given:
+  bronze.orders:
+    - {order_id: o1, customer: ana, amount: 10, updated_at: "2026-11-01 10:00:00"}
+increment:
+  bronze.orders:
+    - {order_id: o3, customer: cy, amount: 1, updated_at: "2026-11-03 00:00:00"}
+    - {order_id: o3, customer: cy, amount: 2, updated_at: "2026-11-04 00:00:00"}
+expect:
+  - {order_id: o1, amount: 10}
+`, []string{"silver.all_orders whole: passed", "silver.all_orders as an increment: error tests/t.yaml: silver.all_orders as an increment: " +
+			"models/silver/all_orders.sql:3:13: unique_key order_id is not unique in the rows this increment computed of silver.all_orders: 'o3' (2 rows); the test stopped there"}},
 		{"table over a model, with the setup's macro", "model: gold.totals\n" + `given:
   silver.orders:
     - {order_id: o1, customer: ana, amount: 12}

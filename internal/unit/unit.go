@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/digitalservices/elt/internal/check"
 	"github.com/digitalservices/elt/internal/compile"
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/ingest"
@@ -303,6 +304,13 @@ func applyIncrement(ctx context.Context, conn *sql.Conn, g *plan.Graph, n *plan.
 		}
 		if run {
 			if _, err := conn.ExecContext(ctx, st.SQL); err != nil {
+				return err
+			}
+		}
+		// As in a build: a merge's new rows, or a recompute's, hold one row
+		// a key, or the increment stops.
+		if st.Duplicates != "" {
+			if err := check.DuplicateKeys(ctx, conn, n.Model, "the rows this increment computed", "the test stopped there", st.Duplicates); err != nil {
 				return err
 			}
 		}
