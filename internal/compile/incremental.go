@@ -95,10 +95,10 @@ type Step struct {
 
 // Runs answers the step's condition (When) on q: true when it has none.
 func (s Step) Runs(ctx context.Context, q warehouse.Querier) (bool, error) {
-	run := true
 	if s.When == "" {
 		return true, nil
 	}
+	var run bool
 	err := q.QueryRowContext(ctx, s.When).Scan(&run)
 	return run, err
 }
