@@ -624,11 +624,7 @@ func (b *Builder) runModel(ctx context.Context, tx warehouse.Querier, g *plan.Gr
 func (b *Builder) exec(ctx context.Context, tx warehouse.Querier, m *project.Model, mode string, stmts []string, place func(error) error, dups, when map[int]string) error {
 	for i, s := range stmts {
 		t0 := time.Now()
-		run := true
-		var err error
-		if q := when[i]; q != "" {
-			err = tx.QueryRowContext(ctx, q).Scan(&run)
-		}
+		run, err := compile.Step{When: when[i]}.Runs(ctx, tx)
 		if run && err == nil {
 			_, err = tx.ExecContext(ctx, s)
 			b.trace(t0, "%s: %.60s", m.ID(), strings.Join(strings.Fields(s), " "))
