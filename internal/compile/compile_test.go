@@ -2,6 +2,7 @@ package compile
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -52,8 +53,8 @@ func TestStatements(t *testing.T) {
 			`INSERT INTO "silver"."users" BY NAME SELECT * FROM elt_new`,
 			"INSERT INTO \"changes_silver__users\" BY NAME SELECT * FROM \"silver\".\"users\" WHERE \"user_id\" IN (SELECT \"user_id\" FROM elt_new WHERE \"user_id\" IS NOT DISTINCT FROM \"user_id\")" +
 				"\nUNION ALL BY NAME SELECT * FROM \"silver\".\"users\" AS elt_t SEMI JOIN (SELECT \"user_id\" FROM elt_new WHERE \"user_id\" IS NULL LIMIT 1) AS elt_n ON elt_t.\"user_id\" IS NOT DISTINCT FROM elt_n.\"user_id\"",
-			`INSERT INTO "changes_silver__users" BY NAME SELECT * FROM elt_new`,
-			`DROP TABLE elt_new`,
+			"DROP TABLE \"changes_silver__users\";\nALTER TABLE elt_new RENAME TO \"changes_silver__users\"",
+			`DROP TABLE IF EXISTS elt_new`,
 		}},
 		{"gold.users", []string{
 			`SET schema = 'gold'`,
@@ -253,5 +254,19 @@ func TestKeyedReadsBloomFiltered(t *testing.T) {
 	var rows, changes int
 	if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM silver.users), (SELECT count(*) FROM "changes_silver__users" WHERE coalesce(user_id LIKE 'n%', true) AND updated_at = TIMESTAMP '2026-12-02')`).Scan(&rows, &changes); err != nil || rows != 20050 || changes != 50 {
 		t.Errorf("after run 9: %d rows, %d in the change set, %v; want 20050 and 50", rows, changes, err)
+	}
+	// That change set is elt_new renamed: the table's columns and types,
+	// and no elt_new left behind.
+	var table, changeSet string
+	var left int
+	cols := func(schema, name string) string {
+		return fmt.Sprintf("(SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = '%s' AND table_name = '%s')", schema, name)
+	}
+	if err := conn.QueryRowContext(ctx, "SELECT "+cols("silver", "users")+", "+cols("main", "changes_silver__users")+
+		", (SELECT count(*) FROM duckdb_tables() WHERE table_name = 'elt_new')").Scan(&table, &changeSet, &left); err != nil {
+		t.Fatal(err)
+	}
+	if table == "" || changeSet != table || left != 0 {
+		t.Errorf("change set's columns %q, the table's %q, elt_new left %d times; want the same columns and none", changeSet, table, left)
 	}
 }

@@ -18,7 +18,10 @@
   so _new steps insert them without ranking and take the change set's
   after rows from elt_new rather than from the table (Step.When;
   silver.events after +1% at 10M events: 0.36 s against 0.44 s, its
-  insert and after steps 0.09 s each against 0.12 and 0.13 s).
+  insert and after steps 0.09 s each against 0.12 and 0.13 s). The empty
+  change set is then elt_new itself, renamed, not a copy of its rows
+  (0.09 s for silver.events' 100,000); "done" drops elt_new if it is still
+  there.
 */}}
 {{define "keys"}}(SELECT {{.Key}} FROM elt_new WHERE {{.Key}} IS NOT DISTINCT FROM {{.Key}}){{end}}
 {{define "new"}}CREATE OR REPLACE TEMP TABLE elt_new AS {{.Body}}{{end}}
@@ -33,5 +36,6 @@ QUALIFY row_number() OVER (PARTITION BY {{.Key}} ORDER BY {{.OrderBy}}
 {{define "after"}}INSERT INTO {{.Changes}} BY NAME SELECT * FROM {{.Target}} WHERE {{.Key}} IN {{template "keys" .}}
 UNION ALL BY NAME {{template "null" .}}{{end}}
 {{define "insert_new"}}INSERT INTO {{.Target}} BY NAME SELECT * FROM elt_new{{end}}
-{{define "after_new"}}INSERT INTO {{.Changes}} BY NAME SELECT * FROM elt_new{{end}}
-{{define "done"}}DROP TABLE elt_new{{end}}
+{{define "after_new"}}DROP TABLE {{.Changes}};
+ALTER TABLE elt_new RENAME TO {{.Changes}}{{end}}
+{{define "done"}}DROP TABLE IF EXISTS elt_new{{end}}

@@ -72,7 +72,8 @@ UNION ALL BY NAME SELECT * FROM "silver"."events" AS elt_t SEMI JOIN (SELECT "Ev
 
 -- step after_new
 -- only when: SELECT NOT EXISTS (SELECT 1 FROM "changes_silver__events")
-INSERT INTO "changes_silver__events" BY NAME SELECT * FROM elt_new;
+DROP TABLE "changes_silver__events";
+ALTER TABLE elt_new RENAME TO "changes_silver__events";
 
 -- step done
-DROP TABLE elt_new;
+DROP TABLE IF EXISTS elt_new;

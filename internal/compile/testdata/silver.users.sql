@@ -48,7 +48,8 @@ UNION ALL BY NAME SELECT * FROM "silver"."users" AS elt_t SEMI JOIN (SELECT "use
 
 -- step after_new
 -- only when: SELECT NOT EXISTS (SELECT 1 FROM "changes_silver__users")
-INSERT INTO "changes_silver__users" BY NAME SELECT * FROM elt_new;
+DROP TABLE "changes_silver__users";
+ALTER TABLE elt_new RENAME TO "changes_silver__users";
 
 -- step done
-DROP TABLE elt_new;
+DROP TABLE IF EXISTS elt_new;
