@@ -121,6 +121,9 @@ func TestRefusals(t *testing.T) {
 		{"SELECT * FROM (VALUES (1, 2), (3, 4)) AS v(a, b)", Redshift, "FROM expression_list", "1, 2"},
 		{"SELECT a.id FROM t AS a SEMI JOIN t AS b USING (id)", Postgres, "SEMI JOIN with USING", ""},
 		{"SELECT a.id FROM t AS a JOIN (t AS b ANTI JOIN t AS c ON c.id = b.id) ON a.id = b.id", Postgres, "REGULAR ANTI JOIN", ""},
+		{"SELECT g, to_json(map_from_entries(list((s, x))))::VARCHAR FROM t GROUP BY g", Postgres, "to_json", "to_json"},
+		{"SELECT g, to_json(map_from_entries(list_sort(list((s, x) ORDER BY id))))::VARCHAR FROM t GROUP BY g", Redshift, "to_json", "to_json"},
+		{"SELECT g, to_json(map_from_entries(list_sort(list(s))))::VARCHAR FROM t GROUP BY g", Postgres, "to_json", "to_json"},
 	} {
 		_, err := Translate(context.Background(), db, tc.sql, tc.engine, Options{})
 		var e *Error

@@ -96,12 +96,17 @@ func ArgWindow(c *Call) string {
 	return c.refuse("Redshift has no array_agg: arg_min/arg_max are rewritten into FIRST_VALUE windows only in a SELECT ... FROM one table, CTE or subquery (no joins) ... GROUP BY; compute the pick in a CTE of that shape")
 }
 
-// toJSON translates the one use of to_json elt knows:
-// to_json(map(list(k ORDER BY o), list(v ORDER BY o))), a JSON object of
-// a group's keys and values written as DuckDB writes it (NULL for no rows).
+// toJSON translates the two uses of to_json elt knows, each a JSON object
+// of a group's keys and values written as DuckDB writes it (NULL for no
+// rows): to_json(map(list(k ORDER BY o), list(v ORDER BY o))), and
+// to_json(map_from_entries(list_sort(list((k, v))))), whose entries are
+// sorted by key (a map's keys are unique, so the values never decide).
 func toJSON(c *Call) string {
-	const hint = "only to_json(map(list(k ORDER BY o), list(v ORDER BY o))) is translated"
+	const hint = "only to_json(map(list(k ORDER BY o), list(v ORDER BY o))) and to_json(map_from_entries(list_sort(list((k, v))))) are translated"
 	m := c.kid(0)
+	if len(c.kids()) == 1 && str(m["function_name"]) == "map_from_entries" {
+		return c.entriesJSON(m, hint)
+	}
 	if len(c.kids()) != 1 || str(m["function_name"]) != "map" || len(list(m["children"])) != 2 {
 		return c.refuse(hint)
 	}
@@ -113,17 +118,8 @@ func toJSON(c *Call) string {
 		if str(lm["function_name"]) == "list_sort" && len(list(lm["children"])) == 3 {
 			// DuckDB reads list(k ORDER BY k) as list_sort(list(k), order, nulls).
 			k := list(lm["children"])
-			dir, nulls := str(obj(obj(k[1])["value"])["value"]), str(obj(obj(k[2])["value"])["value"])
 			lm = obj(k[0])
-			sorted = c.p.Expr(obj(list(lm["children"])[0]))
-			if strings.HasPrefix(strings.ToUpper(dir), "DESC") {
-				sorted += " DESC"
-			}
-			if strings.Contains(strings.ToUpper(nulls), "FIRST") {
-				sorted += " NULLS FIRST"
-			} else {
-				sorted += " NULLS LAST"
-			}
+			sorted = c.p.Expr(obj(list(lm["children"])[0])) + sortOrder(k[1:])
 		}
 		if str(lm["function_name"]) != "list" || len(list(lm["children"])) != 1 || lm["filter"] != nil || lm["distinct"] == true {
 			return c.refuse(hint)
@@ -137,12 +133,55 @@ func toJSON(c *Call) string {
 	if order[0] != order[1] || order[0] == "" {
 		return c.refuse("the keys and values must be listed in one order: list(k ORDER BY o), list(v ORDER BY o)")
 	}
-	key := c.jsonString(c.castText(c.p.Expr(parts[0])))
-	val := c.jsonValue(parts[1])
-	if c.p.Engine() == Postgres {
-		return "('{' || string_agg(" + key + " || ':' || " + val + ", ',' ORDER BY " + order[0] + ") || '}')"
+	return c.jsonObject(parts[0], parts[1], order[0])
+}
+
+// entriesJSON is toJSON of map_from_entries(list_sort(list((k, v)))), m
+// the map_from_entries call.
+func (c *Call) entriesJSON(m node, hint string) string {
+	kids := list(m["children"])
+	if len(kids) != 1 || str(obj(kids[0])["function_name"]) != "list_sort" {
+		return c.refuse(hint)
 	}
-	return "('{' || LISTAGG(" + key + " || ':' || " + val + ", ',') WITHIN GROUP (ORDER BY " + order[0] + ") || '}')"
+	sorted := list(obj(kids[0])["children"])
+	l := obj(sorted[0])
+	if (len(sorted) != 1 && len(sorted) != 3) || str(l["function_name"]) != "list" || len(list(l["children"])) != 1 ||
+		l["filter"] != nil || l["distinct"] == true || len(list(obj(l["order_bys"])["orders"])) > 0 {
+		return c.refuse(hint)
+	}
+	entry := obj(list(l["children"])[0])
+	if str(entry["function_name"]) != "row" || len(list(entry["children"])) != 2 {
+		return c.refuse(hint)
+	}
+	kv := list(entry["children"])
+	return c.jsonObject(obj(kv[0]), obj(kv[1]), c.p.Expr(obj(kv[0]))+sortOrder(sorted[1:]))
+}
+
+// sortOrder is the ORDER BY direction and NULL order of list_sort's
+// arguments after the list (none: ascending, NULLs last, DuckDB's defaults).
+func sortOrder(args []any) string {
+	if len(args) != 2 {
+		return " NULLS LAST"
+	}
+	dir, nulls := str(obj(obj(args[0])["value"])["value"]), str(obj(obj(args[1])["value"])["value"])
+	out := ""
+	if strings.HasPrefix(strings.ToUpper(dir), "DESC") {
+		out = " DESC"
+	}
+	if strings.Contains(strings.ToUpper(nulls), "FIRST") {
+		return out + " NULLS FIRST"
+	}
+	return out + " NULLS LAST"
+}
+
+// jsonObject is the JSON object of a group's keys and values, in order.
+func (c *Call) jsonObject(k, v node, order string) string {
+	key := c.jsonString(c.castText(c.p.Expr(k)))
+	val := c.jsonValue(v)
+	if c.p.Engine() == Postgres {
+		return "('{' || string_agg(" + key + " || ':' || " + val + ", ',' ORDER BY " + order + ") || '}')"
+	}
+	return "('{' || LISTAGG(" + key + " || ':' || " + val + ", ',') WITHIN GROUP (ORDER BY " + order + ") || '}')"
 }
 
 func (c *Call) castText(s string) string {

@@ -121,13 +121,14 @@ var functions = map[string]Mapping{
 	"max_by":                {Agg: true, pg: argAgg(true), rs: ArgWindow},
 	"to_json":               both(toJSON),
 
-	"list":           nested(": aggregate into text with string_agg"),
-	"array_agg":      nested(": aggregate into text with string_agg"),
-	"list_value":     nested(""),
-	"map":            nested(": to_json(map(list(k ORDER BY o), list(v ORDER BY o)))::VARCHAR is translated"),
-	"struct_pack":    nested(": select the fields as columns"),
-	"row":            nested(": a row (a, b) is translated only as arg_min/arg_max's ordering"),
-	"list_transform": nested(""), "list_filter": nested(""), "list_reduce": nested(""), "unnest": nested(""),
+	"list":             nested(": aggregate into text with string_agg"),
+	"array_agg":        nested(": aggregate into text with string_agg"),
+	"list_value":       nested(""),
+	"map":              nested(": to_json(map(list(k ORDER BY o), list(v ORDER BY o)))::VARCHAR is translated"),
+	"map_from_entries": nested(": to_json(map_from_entries(list_sort(list((k, v)))))::VARCHAR is translated"),
+	"struct_pack":      nested(": select the fields as columns"),
+	"row":              nested(": a row (a, b) is translated only as arg_min/arg_max's ordering, or as an entry of to_json(map_from_entries(list_sort(list((k, v)))))"),
+	"list_transform":   nested(""), "list_filter": nested(""), "list_reduce": nested(""), "unnest": nested(""),
 }
 
 func pgConcat(c *Call) string {
