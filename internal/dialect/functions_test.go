@@ -78,6 +78,7 @@ var mappingCases = []struct {
 	{"min_by max_by", "min_by(id, d) * 10 + max_by(id, d)", true},
 	{"to_json", "to_json(map(list(coalesce(s, '?') ORDER BY id), list(CAST(x AS DECIMAL(10,2)) ORDER BY id)))::VARCHAR", true},
 	{"to_json", "to_json(map_from_entries(list_sort(list((coalesce(s, '?'), CAST(x AS DECIMAL(10,2)))))))::VARCHAR", true},
+	{"to_json", "to_json(map(list(coalesce(s, '?') ORDER BY coalesce(s, '?') DESC), list(CAST(x AS DECIMAL(10,2)) ORDER BY coalesce(s, '?') DESC)))::VARCHAR || to_json(map_from_entries(list_sort(list((coalesce(s, '?'), CAST(x AS DECIMAL(10,2)))), 'DESC', 'NULLS FIRST')))::VARCHAR", true},
 }
 
 // TestMappingsOnPostgres runs each mapping's DuckDB form in DuckDB and its

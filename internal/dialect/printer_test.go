@@ -124,6 +124,9 @@ func TestRefusals(t *testing.T) {
 		{"SELECT g, to_json(map_from_entries(list((s, x))))::VARCHAR FROM t GROUP BY g", Postgres, "to_json", "to_json"},
 		{"SELECT g, to_json(map_from_entries(list_sort(list((s, x) ORDER BY id))))::VARCHAR FROM t GROUP BY g", Redshift, "to_json", "to_json"},
 		{"SELECT g, to_json(map_from_entries(list_sort(list(s))))::VARCHAR FROM t GROUP BY g", Postgres, "to_json", "to_json"},
+		{"SELECT to_json(map_from_entries(list_sort(list((s, x)) OVER ())))::VARCHAR FROM t", Postgres, "to_json", "to_json"},
+		{"SELECT g, to_json(map_from_entries(list_sort(list((s, x)), 'DE' || 'SC', 'NULLS LAST')))::VARCHAR FROM t GROUP BY g", Postgres, "to_json", "to_json"},
+		{"SELECT g, to_json(map_from_entries(list_sort()))::VARCHAR FROM t GROUP BY g", Postgres, "to_json", "to_json"},
 	} {
 		_, err := Translate(context.Background(), db, tc.sql, tc.engine, Options{})
 		var e *Error

@@ -118,8 +118,12 @@ func toJSON(c *Call) string {
 		if str(lm["function_name"]) == "list_sort" && len(list(lm["children"])) == 3 {
 			// DuckDB reads list(k ORDER BY k) as list_sort(list(k), order, nulls).
 			k := list(lm["children"])
+			dir, ok := sortOrder(k[1:])
+			if !ok {
+				return c.refuse(hint)
+			}
 			lm = obj(k[0])
-			sorted = c.p.Expr(obj(list(lm["children"])[0])) + sortOrder(k[1:])
+			sorted = c.p.Expr(obj(list(lm["children"])[0])) + dir
 		}
 		if str(lm["function_name"]) != "list" || len(list(lm["children"])) != 1 || lm["filter"] != nil || lm["distinct"] == true {
 			return c.refuse(hint)
@@ -137,41 +141,63 @@ func toJSON(c *Call) string {
 }
 
 // entriesJSON is toJSON of map_from_entries(list_sort(list((k, v)))), m
-// the map_from_entries call.
+// the map_from_entries call: list the aggregate of a group (not a window),
+// unordered, unfiltered, and sorted by literal arguments or none.
 func (c *Call) entriesJSON(m node, hint string) string {
 	kids := list(m["children"])
-	if len(kids) != 1 || str(obj(kids[0])["function_name"]) != "list_sort" {
+	if len(kids) != 1 || str(obj(kids[0])["class"]) != "FUNCTION" || str(obj(kids[0])["function_name"]) != "list_sort" {
 		return c.refuse(hint)
 	}
 	sorted := list(obj(kids[0])["children"])
+	if len(sorted) != 1 && len(sorted) != 3 {
+		return c.refuse(hint)
+	}
+	dir, ok := sortOrder(sorted[1:])
 	l := obj(sorted[0])
-	if (len(sorted) != 1 && len(sorted) != 3) || str(l["function_name"]) != "list" || len(list(l["children"])) != 1 ||
+	if !ok || str(l["class"]) != "FUNCTION" || str(l["function_name"]) != "list" || len(list(l["children"])) != 1 ||
 		l["filter"] != nil || l["distinct"] == true || len(list(obj(l["order_bys"])["orders"])) > 0 {
 		return c.refuse(hint)
 	}
 	entry := obj(list(l["children"])[0])
-	if str(entry["function_name"]) != "row" || len(list(entry["children"])) != 2 {
+	if str(entry["class"]) != "FUNCTION" || str(entry["function_name"]) != "row" || len(list(entry["children"])) != 2 {
 		return c.refuse(hint)
 	}
 	kv := list(entry["children"])
-	return c.jsonObject(obj(kv[0]), obj(kv[1]), c.p.Expr(obj(kv[0]))+sortOrder(sorted[1:]))
+	return c.jsonObject(obj(kv[0]), obj(kv[1]), c.p.Expr(obj(kv[0]))+dir)
 }
 
 // sortOrder is the ORDER BY direction and NULL order of list_sort's
-// arguments after the list (none: ascending, NULLs last, DuckDB's defaults).
-func sortOrder(args []any) string {
-	if len(args) != 2 {
-		return " NULLS LAST"
+// arguments after the list: none (ascending, NULLs last, DuckDB's
+// defaults) or two string literals; anything else is not known here (ok
+// false).
+func sortOrder(args []any) (order string, ok bool) {
+	if len(args) == 0 {
+		return " NULLS LAST", true
 	}
-	dir, nulls := str(obj(obj(args[0])["value"])["value"]), str(obj(obj(args[1])["value"])["value"])
-	out := ""
-	if strings.HasPrefix(strings.ToUpper(dir), "DESC") {
-		out = " DESC"
+	// As written ('DESC', 'NULLS FIRST'), or as DuckDB writes list(k
+	// ORDER BY k DESC): 'DESCENDING', 'ORDER_DEFAULT' (the defaults).
+	var lit [2]string
+	for i, a := range args {
+		k := obj(a)
+		if len(args) != 2 || str(k["class"]) != "CONSTANT" || str(obj(obj(k["value"])["type"])["id"]) != "VARCHAR" {
+			return "", false
+		}
+		lit[i] = strings.ReplaceAll(strings.ToUpper(strings.TrimSpace(str(obj(k["value"])["value"]))), "_", " ")
 	}
-	if strings.Contains(strings.ToUpper(nulls), "FIRST") {
-		return out + " NULLS FIRST"
+	switch lit[0] {
+	case "ASC", "ASCENDING", "ORDER DEFAULT":
+	case "DESC", "DESCENDING":
+		order = " DESC"
+	default:
+		return "", false
 	}
-	return out + " NULLS LAST"
+	switch lit[1] {
+	case "NULLS FIRST":
+		return order + " NULLS FIRST", true
+	case "NULLS LAST", "ORDER DEFAULT":
+		return order + " NULLS LAST", true
+	}
+	return "", false
 }
 
 // jsonObject is the JSON object of a group's keys and values, in order.

@@ -365,3 +365,11 @@ FROM t
 GROUP BY g
 ORDER BY g NULLS LAST;
 
+-- to_json
+SELECT
+    g,
+    CAST(('{' || LISTAGG('"' || replace(replace(replace(replace(replace(CAST(coalesce(s, '?') AS VARCHAR(MAX)), '\\', '\\\\'), '"', '\\"'), chr(10), '\\n'), chr(13), '\\r'), chr(9), '\\t') || '"' || ':' || coalesce(regexp_replace(rtrim(CAST(CAST(x AS DECIMAL(10,2)) AS VARCHAR(MAX)), '0'), '\\.$', '.0'), 'null'), ',') WITHIN GROUP (ORDER BY coalesce(s, '?') DESC NULLS LAST) || '}') AS VARCHAR(MAX)) || CAST(('{' || LISTAGG('"' || replace(replace(replace(replace(replace(CAST(coalesce(s, '?') AS VARCHAR(MAX)), '\\', '\\\\'), '"', '\\"'), chr(10), '\\n'), chr(13), '\\r'), chr(9), '\\t') || '"' || ':' || coalesce(regexp_replace(rtrim(CAST(CAST(x AS DECIMAL(10,2)) AS VARCHAR(MAX)), '0'), '\\.$', '.0'), 'null'), ',') WITHIN GROUP (ORDER BY coalesce(s, '?') DESC NULLS FIRST) || '}') AS VARCHAR(MAX))
+FROM t
+GROUP BY g
+ORDER BY g NULLS LAST;
+
