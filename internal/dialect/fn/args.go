@@ -176,10 +176,13 @@ func sortOrder(args []any) (order string, ok bool) {
 	}
 	// As written ('DESC', 'NULLS FIRST'), or as DuckDB writes list(k
 	// ORDER BY k DESC): 'DESCENDING', 'ORDER_DEFAULT' (the defaults).
+	if len(args) != 2 {
+		return "", false
+	}
 	var lit [2]string
 	for i, a := range args {
 		k := obj(a)
-		if len(args) != 2 || str(k["class"]) != "CONSTANT" || str(obj(obj(k["value"])["type"])["id"]) != "VARCHAR" {
+		if str(k["class"]) != "CONSTANT" || str(obj(obj(k["value"])["type"])["id"]) != "VARCHAR" {
 			return "", false
 		}
 		lit[i] = strings.ReplaceAll(strings.ToUpper(strings.TrimSpace(str(obj(k["value"])["value"]))), "_", " ")
