@@ -119,7 +119,7 @@ type Builder struct {
 	// model's SQL returns).
 	Check func(ctx context.Context, p *project.Project, g *plan.Graph, ids []string) error
 	// Export writes the exports of the built models once the build is
-	// committed (publish.Exports), reporting each to rep; its error fails
+	// committed (publish.Exporter.Exports), reporting each to rep; its error fails
 	// the build, though the warehouse is published.
 	// version names this run (state.Runs.Version); unchanged are the
 	// models whose rows the build left as they were, by lower-case ID,
@@ -657,7 +657,7 @@ func (b *Builder) exec(ctx context.Context, tx warehouse.Querier, m *project.Mod
 
 // finishModel writes what goes with a model's table once it is in place:
 // its descriptions, its incremental state (for a seed, seedPrint is its
-// fingerprint), and the keys the feature store is to take.
+// fingerprint), and the keys the feature store and its export are to take.
 func (b *Builder) finishModel(ctx context.Context, tx warehouse.Querier, m *project.Model, mode, seedPrint string, inc *incremental) error {
 	for _, c := range compile.Comments(m) {
 		if _, err := tx.ExecContext(ctx, c.SQL); err != nil {
@@ -692,6 +692,17 @@ func (b *Builder) finishModel(ctx context.Context, tx warehouse.Querier, m *proj
 			changes = compile.ChangesTable(m)
 		}
 		if err := state.MarkChanged(ctx, tx, m.ID(), sqlname.Qualified(m.Schema, m.Name), m.Header.UniqueKey, changes); err != nil {
+			return err
+		}
+	}
+	if e := m.Header.Export; e != nil && len(e.Formats) > 0 && mode != seedUnchanged {
+		// What its export is to take (publish.Patch): the changed keys, or
+		// every row when it was rebuilt whole.
+		var changes sqlname.Relation
+		if mode == builtIncremental {
+			changes = compile.ChangesTable(m)
+		}
+		if err := state.MarkExportChanged(ctx, tx, m.ID(), inc.runID, m.Header.UniqueKey, changes); err != nil {
 			return err
 		}
 	}

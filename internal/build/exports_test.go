@@ -50,7 +50,7 @@ func exportBuildWith(t *testing.T, p *project.Project, export exportFunc, o Opti
 	}
 	defer db.Close()
 	if export == nil {
-		export = publish.Exports
+		export = publish.Exporter{}.Exports
 	}
 	var written []event.ExportWritten
 	b := &Builder{Project: p, DB: db, Export: export, Events: event.Func(func(e event.Event) {

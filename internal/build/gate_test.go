@@ -47,7 +47,7 @@ func runBuild(t *testing.T, p *project.Project) (*Summary, error) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	b := &Builder{Project: p, DB: db, Export: publish.Exports}
+	b := &Builder{Project: p, DB: db, Export: publish.Exporter{}.Exports}
 	return b.Run(context.Background(), Options{})
 }
 

@@ -3,15 +3,19 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/digitalservices/elt/internal/output"
+	"github.com/digitalservices/elt/internal/project"
+	"github.com/digitalservices/elt/internal/publish"
 	"github.com/digitalservices/elt/internal/testutil"
 	"github.com/digitalservices/elt/internal/warehouse"
 )
@@ -165,4 +169,119 @@ func TestKilledExportKeepsPrevious(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(out, "gold", ".user_session_analysis.*")); len(left) != 0 {
 		t.Fatalf("leftovers: %v", left)
 	}
+}
+
+// TestExportPatchedAsWritten builds each conformance case file by file,
+// and generated events in batches, with the exports, and after each build
+// compares the CSV export, file by file, with the one written whole from
+// the same warehouse (publish.Write): an export brought up to date by the
+// lines of its changed keys (publish.Patch) holds the same records. The
+// generated batches are brought up to date so.
+func TestExportPatchedAsWritten(t *testing.T) {
+	ctx := context.Background()
+	// compare builds the files in bronze into tmp/w.duckdb and tmp/out,
+	// writes gold.user_session_analysis's export whole into tmp/whole and
+	// compares them; it returns whether the build brought its export up
+	// to date by lines.
+	compare := func(t *testing.T, proj, bronze, tmp string) bool {
+		t.Helper()
+		o := project.Overrides{Bronze: bronze, Warehouse: filepath.Join(tmp, "w.duckdb"), Output: filepath.Join(tmp, "out")}
+		out := mustElt(t, "--project", proj, "--bronze", o.Bronze, "--warehouse", o.Warehouse, "--output", o.Output, "build")
+		p, err := project.Load(proj, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(p.Models, func(m *project.Model) bool { return m.ID() == "gold.user_session_analysis" })
+		db, err := warehouse.Open(ctx, o.Warehouse, warehouse.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		whole := filepath.Join(tmp, "whole")
+		if err := os.RemoveAll(whole); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := publish.Write(ctx, db, p.Models[i], whole, "whole", 1); err != nil {
+			t.Fatal(err)
+		}
+		got, want := csvExport(t, o.Output), csvExport(t, whole)
+		if len(want) == 0 {
+			t.Fatal("no CSV export written")
+		}
+		for rel, w := range want {
+			if got[rel] != w {
+				t.Errorf("%s: the export built incrementally holds\n%s\nwritten whole\n%s", rel, got[rel], w)
+			}
+		}
+		for rel := range got {
+			if _, ok := want[rel]; !ok {
+				t.Errorf("%s: only in the export built incrementally", rel)
+			}
+		}
+		return strings.Contains(out, "(csv: the lines of ")
+	}
+	for _, dir := range testutil.ConformanceCases(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			testutil.SkipPending(t, dir)
+			proj, tmp := conformanceProject(t), t.TempDir()
+			bronze := filepath.Join(tmp, "bronze")
+			for _, src := range []string{"events", "transactions", "users"} {
+				if err := os.MkdirAll(filepath.Join(bronze, src), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			patched := 0
+			for _, rel := range testutil.Arrivals(t, filepath.Join(dir, "bronze")) {
+				testutil.CopyFile(t, filepath.Join(dir, "bronze", rel), filepath.Join(bronze, rel))
+				if compare(t, proj, bronze, tmp) {
+					patched++
+				}
+			}
+			t.Logf("%d of the builds brought the export up to date by lines", patched)
+		})
+	}
+	t.Run("generated", func(t *testing.T) {
+		// The conformance project's gate lets the generator's dirty
+		// records of a small batch through.
+		proj, tmp := conformanceProject(t), t.TempDir()
+		mustElt(t, "--project", proj, "generate", "--events", "20000", "--users", "300", "--days", "3", "--seed", "1")
+		bronze := filepath.Join(proj, "data", "bronze")
+		compare(t, proj, bronze, tmp)
+		for i := range 3 {
+			mustElt(t, "--project", proj, "generate", "--events", "200", "--users", "1", "--days", "3", "--seed", strconv.Itoa(2+i), "--batch", "b"+strconv.Itoa(i+1))
+			if !compare(t, proj, bronze, tmp) {
+				t.Fatalf("batch %d: the export was written whole", i+1)
+			}
+		}
+	})
+}
+
+// csvExport reads the CSV files of gold.user_session_analysis's export
+// under out: by path, each file's header and then its records in order of
+// their text (a record ends at a line break outside quotes).
+func csvExport(t *testing.T, out string) map[string]string {
+	t.Helper()
+	dir := filepath.Join(out, "gold", "user_session_analysis", "csv")
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		recs, ok := testutil.CSVRecords(b)
+		if !ok || len(recs) == 0 {
+			t.Fatalf("%s: not whole CSV records", p)
+		}
+		slices.Sort(recs[1:])
+		rel, _ := filepath.Rel(dir, p)
+		files[filepath.ToSlash(rel)] = strings.Join(recs, "")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }

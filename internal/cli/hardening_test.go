@@ -221,11 +221,11 @@ func TestMigrateNeedsIntent(t *testing.T) {
 	if after := mustElt(t, "--project", proj, "query", "--format", "csv", "SELECT count(*) FROM elt.files"); after != before {
 		t.Fatal("migrate down without flags changed the warehouse")
 	}
-	// Six steps: 0011 renames a column back (nothing dropped), 0010 to 0006
-	// drop what they added.
-	out := mustElt(t, "--project", proj, "migrate", "down", "--steps", "6")
-	if out != "dropped column source_key of elt.reconciliations, table elt.stream_batches, column version_id of elt.files, column etag of elt.files, table elt.reconciliations, table elt.online_published, table elt.online_pending\nversion 5 of 11\n" {
-		t.Fatalf("migrate down --steps 6: %q", out)
+	// Seven steps: 0012 drops its tables, 0011 renames a column back
+	// (nothing dropped), 0010 to 0006 drop what they added.
+	out := mustElt(t, "--project", proj, "migrate", "down", "--steps", "7")
+	if out != "dropped table elt.export_written, table elt.export_changes, column source_key of elt.reconciliations, table elt.stream_batches, column version_id of elt.files, column etag of elt.files, table elt.reconciliations, table elt.online_published, table elt.online_pending\nversion 5 of 12\n" {
+		t.Fatalf("migrate down --steps 7: %q", out)
 	}
 	out = mustElt(t, "--project", proj, "migrate", "down", "--all")
 	if !strings.HasPrefix(out, "dropped column inode of elt.files, column changed_at of elt.files, table elt.check_results, table elt.model_state, table silver.quarantine, table elt.files, table elt.model_runs, table elt.runs, sequence elt.run_id\n") {

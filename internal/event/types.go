@@ -163,8 +163,9 @@ type Published struct {
 }
 
 // ExportWritten: a model's export was swapped in whole (Path its folder),
-// kept as it was (Kept), or, on S3, published by its manifest (Path the
-// manifest's s3:// address).
+// its CSV files brought up to date by the lines of the changed keys
+// (Changed), kept as it was (Kept), or, on S3, published by its manifest
+// (Path the manifest's s3:// address).
 type ExportWritten struct {
 	Model   string   `json:"model"`
 	Formats []string `json:"formats"`
@@ -174,6 +175,10 @@ type ExportWritten struct {
 	// Kept: the model's rows did not change in this build, and its export
 	// already held them, so it was kept as it was rather than written.
 	Kept bool `json:"kept,omitempty"`
+	// Changed, when not 0: only these keys' rows changed since the run the
+	// export held, and only their lines of its CSV files were written, the
+	// others copied (publish.Patch).
+	Changed int64 `json:"changed_keys,omitempty"`
 }
 
 // OnlinePublished: a model's changed rows reached the feature store.

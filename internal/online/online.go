@@ -89,6 +89,17 @@ type Result struct {
 // Keys is every key Publish wrote or deleted.
 func (r Result) Keys() int { return r.Written + r.Deleted }
 
+// UnkeyedText says, for a warning, that the rows of m without a key
+// (Unkeyed, when not 0) are not served.
+func (r Result) UnkeyedText(m *project.Model) string {
+	has, is := "have", "are"
+	if r.Unkeyed == 1 {
+		has, is = "has", "is"
+	}
+	return fmt.Sprintf("%s row%s of %s %s no %s and %s not served (a NULL unique_key has no Redis key)",
+		output.Count(r.Unkeyed), diag.Plural(int(r.Unkeyed)), m.ID(), has, m.Header.UniqueKey, is)
+}
+
 // touchMarker updates the marker's fields only while it exists, keeping
 // its expiry: a marker that expired (or was flushed) during the publish
 // stays absent, so the next publish writes every key again.

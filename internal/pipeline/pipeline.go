@@ -62,8 +62,27 @@ func OpenBuilder(ctx context.Context, p *project.Project, rep event.Reporter) (*
 	if err != nil {
 		return nil, err
 	}
+	// What an export is told of its history: the keys a build recorded
+	// as changed since the run it holds (a build writes them, the export
+	// reads them), and that it holds a run's rows.
+	exports := publish.Exporter{
+		Changes: func(ctx context.Context, model string) (publish.Changes, bool, error) {
+			c, err := state.ExportChangesSince(ctx, db, model)
+			if err != nil || c.Since == 0 || c.Whole {
+				return publish.Changes{}, false, err
+			}
+			since, err := (state.Runs{DB: db}).Version(ctx, c.Since)
+			if err != nil || since == "" {
+				return publish.Changes{}, false, err
+			}
+			return publish.Changes{Since: since, Keys: c.Keys, Query: c.Query}, true, nil
+		},
+		Written: func(ctx context.Context, model string, run int64) error {
+			return state.ExportWritten(ctx, db.DB, model, run)
+		},
+	}
 	return &build.Builder{Project: p, DB: db, Events: rep,
-		Check: describe.CheckHeaders, Export: publish.Exports, Serve: publish.Serve,
+		Check: describe.CheckHeaders, Export: exports.Exports, Serve: publish.Serve,
 		Engine: build.Engine{Check: publish.EngineCheck, Build: publish.EngineBuild}}, nil
 }
 

@@ -67,16 +67,10 @@ func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output, v
 		return 0, nil
 	}
 	final := Dir(output, m)
-	parent, base := filepath.Dir(final), filepath.Base(final)
-	if err := mkdirAll(parent, 0o755); err != nil {
-		return 0, fmt.Errorf("export %s: %w", m.ID(), err)
-	}
-	old := filepath.Join(parent, "."+base+".old")
-	if err := recoverSwap(final, old); err != nil {
+	tmp, old, err := aside(m, final, runID)
+	if err != nil {
 		return 0, err
 	}
-	tmp := filepath.Join(parent, fmt.Sprintf(".%s.tmp-%d", base, runID))
-	removeStale(parent, base)
 	defer func() {
 		if err != nil {
 			removeAll(tmp)
@@ -92,43 +86,68 @@ func Write(ctx context.Context, q warehouse.Querier, m *project.Model, output, v
 	return rows, swap(tmp, final, old)
 }
 
+// aside prepares the writing of an export in place at final beside it: a
+// swap cut off is mended, and fresh folders of exports cut off before their
+// swap are removed. It returns the fresh folder of this one (runID names
+// it) and where the export in place moves during the swap.
+func aside(m *project.Model, final string, runID int64) (tmp, old string, err error) {
+	parent, base := filepath.Dir(final), filepath.Base(final)
+	if err := mkdirAll(parent, 0o755); err != nil {
+		return "", "", fmt.Errorf("export %s: %w", m.ID(), err)
+	}
+	old = filepath.Join(parent, "."+base+".old")
+	if err := recoverSwap(final, old); err != nil {
+		return "", "", err
+	}
+	removeStale(parent, base)
+	return filepath.Join(parent, fmt.Sprintf(".%s.tmp-%d", base, runID)), old, nil
+}
+
 // writeFiles has DuckDB write the model's export files into dir/<format>/
 // (data.<format>, or Hive folders of data_<i>.<format>), returning the rows
 // written.
 func writeFiles(ctx context.Context, q warehouse.Querier, m *project.Model, dir string) (rows int64, x exportQuery, err error) {
-	e := m.Header.Export
 	if x, err = queryOf(ctx, q, m); err != nil {
 		return 0, x, err
 	}
-	sel, parts := x.sel, x.parts
-	for _, f := range e.Formats {
-		fdir := filepath.Join(dir, f)
-		if err := mkdirAll(fdir, 0o755); err != nil {
+	for _, f := range m.Header.Export.Formats {
+		if rows, err = writeFormat(ctx, q, m, x, dir, f); err != nil {
 			return 0, x, err
-		}
-		opts := copyOptions(f, parts)
-		target := filepath.Join(fdir, "data."+f)
-		if len(parts) > 0 {
-			target = fdir
-		}
-		res, err := q.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (%s)", sel, sqlname.Literal(target), opts))
-		if err != nil {
-			return 0, x, fmt.Errorf("export %s as %s: %w", m.ID(), f, err)
-		}
-		rows, _ = res.RowsAffected()
-		if rows == 0 && len(parts) > 0 {
-			// No rows, so no partition and no file: one file with the
-			// columns and no rows, so that the export still says what it
-			// holds (a reader's glob, and Redshift's COPY ... MANIFEST,
-			// which stops when it finds no file, load nothing instead).
-			empty := fmt.Sprintf("COPY (SELECT * EXCLUDE (%s) FROM (%s) LIMIT 0) TO %s (%s)", strings.Join(parts, ", "), sel,
-				sqlname.Literal(filepath.Join(fdir, "data_0."+f)), copyOptions(f, nil))
-			if _, err := q.ExecContext(ctx, empty); err != nil {
-				return 0, x, fmt.Errorf("export %s as %s: %w", m.ID(), f, err)
-			}
 		}
 	}
 	return rows, x, ctx.Err()
+}
+
+// writeFormat has DuckDB write the export files of format f into
+// dir/<f>/, returning the rows written.
+func writeFormat(ctx context.Context, q warehouse.Querier, m *project.Model, x exportQuery, dir, f string) (rows int64, err error) {
+	sel, parts := x.sel, x.parts
+	fdir := filepath.Join(dir, f)
+	if err := mkdirAll(fdir, 0o755); err != nil {
+		return 0, err
+	}
+	opts := copyOptions(f, parts)
+	target := filepath.Join(fdir, "data."+f)
+	if len(parts) > 0 {
+		target = fdir
+	}
+	res, err := q.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (%s)", sel, sqlname.Literal(target), opts))
+	if err != nil {
+		return 0, fmt.Errorf("export %s as %s: %w", m.ID(), f, err)
+	}
+	rows, _ = res.RowsAffected()
+	if rows == 0 && len(parts) > 0 {
+		// No rows, so no partition and no file: one file with the
+		// columns and no rows, so that the export still says what it
+		// holds (a reader's glob, and Redshift's COPY ... MANIFEST,
+		// which stops when it finds no file, load nothing instead).
+		empty := fmt.Sprintf("COPY (SELECT * EXCLUDE (%s) FROM (%s) LIMIT 0) TO %s (%s)", strings.Join(parts, ", "), sel,
+			sqlname.Literal(filepath.Join(fdir, "data_0."+f)), copyOptions(f, nil))
+		if _, err := q.ExecContext(ctx, empty); err != nil {
+			return 0, fmt.Errorf("export %s as %s: %w", m.ID(), f, err)
+		}
+	}
+	return rows, nil
 }
 
 // exportQuery is what a model's export writes.

@@ -135,20 +135,8 @@ func Keep(ctx context.Context, q warehouse.Querier, m *project.Model, output, si
 		return 0, false
 	}
 	dir := Dir(output, m)
-	b, err := os.ReadFile(filepath.Join(dir, RecordName))
-	var r exportRecord
-	if err != nil || json.Unmarshal(b, &r) != nil || !strings.EqualFold(r.Model, m.ID()) || r.Version != since {
-		return 0, false
-	}
-	x, err := queryOf(ctx, q, m)
-	if err != nil || !rowOnly(ctx, q, m, x.t) {
-		return 0, false
-	}
-	def, err := definition(ctx, q, m, x)
-	if err != nil || def != r.Definition {
-		return 0, false
-	}
-	if files, err := stamps(dir); err != nil || !slices.Equal(files, r.Files) {
+	r, _, ok := holds(ctx, q, m, dir, since)
+	if !ok {
 		return 0, false
 	}
 	r.Version = now
@@ -157,6 +145,31 @@ func Keep(ctx context.Context, q warehouse.Querier, m *project.Model, output, si
 	}
 	tidy(dir)
 	return r.Rows, true
+}
+
+// holds tells whether the export of m in dir holds the model's rows of the
+// run since names, written as it would be now: its record names m and that
+// run, was written by the same query, options and DuckDB, and lists the
+// files there are (same paths, sizes and modification times; none added or
+// removed), and its partition values are of each row alone (rowOnly). It
+// returns the record and the query.
+func holds(ctx context.Context, q warehouse.Querier, m *project.Model, dir, since string) (r exportRecord, x exportQuery, ok bool) {
+	b, err := os.ReadFile(filepath.Join(dir, RecordName))
+	if err != nil || json.Unmarshal(b, &r) != nil || !strings.EqualFold(r.Model, m.ID()) || r.Version != since {
+		return r, x, false
+	}
+	x, err = queryOf(ctx, q, m)
+	if err != nil || !rowOnly(ctx, q, m, x.t) {
+		return r, x, false
+	}
+	def, err := definition(ctx, q, m, x)
+	if err != nil || def != r.Definition {
+		return r, x, false
+	}
+	if files, err := stamps(dir); err != nil || !slices.Equal(files, r.Files) {
+		return r, x, false
+	}
+	return r, x, true
 }
 
 // unsteady are functions DuckDB lists as CONSISTENT whose answer depends on

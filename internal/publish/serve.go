@@ -8,7 +8,6 @@ import (
 	"github.com/digitalservices/elt/internal/diag"
 	"github.com/digitalservices/elt/internal/event"
 	"github.com/digitalservices/elt/internal/online"
-	"github.com/digitalservices/elt/internal/output"
 	"github.com/digitalservices/elt/internal/plan"
 	"github.com/digitalservices/elt/internal/project"
 	"github.com/digitalservices/elt/internal/warehouse"
@@ -57,8 +56,7 @@ func Serve(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Gr
 			warn(m.ID(), "Redis did not hold the keys of %s (its marker %s is missing: %s); all its keys are written again", m.ID(), online.Marker(m), why)
 		}
 		if res.Unkeyed > 0 {
-			warn(m.ID(), "%s row%s of %s %s no %s and %s not served (a NULL unique_key has no Redis key)",
-				output.Count(res.Unkeyed), diag.Plural(int(res.Unkeyed)), m.ID(), hasHave(res.Unkeyed), m.Header.UniqueKey, isAre(res.Unkeyed))
+			warn(m.ID(), "%s", res.UnkeyedText(m))
 		}
 		if err != nil {
 			warn(m.ID(), "Redis was not updated for %s: %v; the warehouse is published, and the next build writes its changed rows", m.ID(), err)
@@ -67,18 +65,4 @@ func Serve(ctx context.Context, db *warehouse.DB, p *project.Project, g *plan.Gr
 		rep.Report(event.OnlinePublished{Model: m.ID(), Keys: res.Keys(), Written: res.Written, Deleted: res.Deleted, Seconds: time.Since(t0).Seconds()})
 	}
 	return warnings
-}
-
-func hasHave(n int64) string {
-	if n == 1 {
-		return "has"
-	}
-	return "have"
-}
-
-func isAre(n int64) string {
-	if n == 1 {
-		return "is"
-	}
-	return "are"
 }

@@ -78,3 +78,20 @@ func TreeHash(t testing.TB, dir string) string {
 	}
 	return fmt.Sprintf("%x", h.Sum(nil))
 }
+
+// CSVRecords splits the text of a CSV file as DuckDB writes one into its
+// records, each with its line break: a record ends at a line break outside
+// quotes. ok is false when the text does not end with a whole record.
+func CSVRecords(b []byte) (recs []string, ok bool) {
+	quoted, start := false, 0
+	for i, c := range b {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case c == '\n' && !quoted:
+			recs = append(recs, string(b[start:i+1]))
+			start = i + 1
+		}
+	}
+	return recs, start == len(b)
+}

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS elt.export_written;
+DROP TABLE IF EXISTS elt.export_changes;
