@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -695,11 +696,18 @@ func (b *Builder) finishModel(ctx context.Context, tx warehouse.Querier, m *proj
 			return err
 		}
 	}
-	if e := m.Header.Export; e != nil && len(e.Formats) > 0 && mode != seedUnchanged {
+	switch e := m.Header.Export; {
+	case mode == seedUnchanged: // its rows as they were
+	case e == nil || len(e.Formats) == 0: // its changes unrecorded: an export added back is written whole
+		if err := state.ForgetExport(ctx, tx, m.ID()); err != nil {
+			return err
+		}
+	default:
 		// What its export is to take (publish.Patch): the changed keys, or
-		// every row when it was rebuilt whole.
+		// every row when rebuilt whole or when it takes no keys (no CSV
+		// file, or on S3, is ever patched).
 		var changes sqlname.Relation
-		if mode == builtIncremental {
+		if mode == builtIncremental && slices.Contains(e.Formats, "csv") && !project.IsURL(b.Project.Config.Paths.Output) {
 			changes = compile.ChangesTable(m)
 		}
 		if err := state.MarkExportChanged(ctx, tx, m.ID(), inc.runID, m.Header.UniqueKey, changes); err != nil {

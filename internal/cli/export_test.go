@@ -218,7 +218,10 @@ func TestExportPatchedAsWritten(t *testing.T) {
 				t.Errorf("%s: only in the export built incrementally", rel)
 			}
 		}
-		return strings.Contains(out, "(csv: the lines of ")
+		if strings.Contains(out, "could not be brought up to date") {
+			t.Errorf("a patch failed its own checks:\n%s", out)
+		}
+		return strings.Contains(out, "(csv: the records of ")
 	}
 	for _, dir := range testutil.ConformanceCases(t) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
@@ -247,11 +250,38 @@ func TestExportPatchedAsWritten(t *testing.T) {
 		mustElt(t, "--project", proj, "generate", "--events", "20000", "--users", "300", "--days", "3", "--seed", "1")
 		bronze := filepath.Join(proj, "data", "bronze")
 		compare(t, proj, bronze, tmp)
-		for i := range 3 {
-			mustElt(t, "--project", proj, "generate", "--events", "200", "--users", "1", "--days", "3", "--seed", strconv.Itoa(2+i), "--batch", "b"+strconv.Itoa(i+1))
-			if !compare(t, proj, bronze, tmp) {
-				t.Fatalf("batch %d: the export was written whole", i+1)
+		model := filepath.Join(proj, "models", "gold", "user_session_analysis.sql")
+		header, err := os.ReadFile(model)
+		if err != nil {
+			t.Fatal(err)
+		}
+		formats := "formats: [parquet, csv]"
+		if !strings.Contains(string(header), formats) {
+			t.Fatalf("no %q in the model", formats)
+		}
+		batch := func(i int) bool {
+			mustElt(t, "--project", proj, "generate", "--events", "200", "--users", "1", "--days", "3", "--seed", strconv.Itoa(1+i), "--batch", "b"+strconv.Itoa(i))
+			return compare(t, proj, bronze, tmp)
+		}
+		for i := 1; i <= 2; i++ {
+			if !batch(i) {
+				t.Fatalf("batch %d: the export was written whole", i)
 			}
+		}
+		// Built without an export format (the header as long as before, so
+		// the model's fingerprint stays and it is brought up to date), the
+		// model's changes are not recorded: with the formats back, the
+		// export is written whole, then patched again.
+		none := "formats: []" + strings.Repeat(" ", len(formats)-len("formats: []"))
+		testutil.WriteFile(t, model, strings.Replace(string(header), formats, none, 1))
+		mustElt(t, "--project", proj, "generate", "--events", "200", "--users", "1", "--days", "3", "--seed", "4", "--batch", "b3")
+		mustElt(t, "--project", proj, "--bronze", bronze, "--warehouse", filepath.Join(tmp, "w.duckdb"), "--output", filepath.Join(tmp, "out"), "build")
+		testutil.WriteFile(t, model, string(header))
+		if batch(4) {
+			t.Fatal("batch 4: the export was patched, though batch 3's changes were not recorded")
+		}
+		if !batch(5) {
+			t.Fatal("batch 5: the export was written whole")
 		}
 	})
 }

@@ -32,7 +32,8 @@
 //	reconciliation     sources[]: source, model, read, silver, superseded, quarantined, filtered, bronze, balanced
 //	                                                                           every record of each source accounted for
 //	published          run_id                                                  the build's transaction committed
-//	export_written     model, formats, rows, path, seconds, kept, changed_keys a model's export was swapped in whole (kept: as it was; changed_keys: the CSV lines of only those keys written)
+//	export_written     model, formats, rows, path, seconds, kept, patched, changed_keys
+//	                                                                           a model's export was swapped in whole (kept: as it was; patched: its CSV records of only changed_keys keys written)
 //	online_published   model, keys, written, deleted, seconds                  a model's changed rows reached the feature store
 //	online_skipped     model, reason                                           a model with online: was not served
 //	online_warning     model, text                                             the feature store was not (fully) updated; the build stays published

@@ -163,8 +163,8 @@ type Published struct {
 }
 
 // ExportWritten: a model's export was swapped in whole (Path its folder),
-// its CSV files brought up to date by the lines of the changed keys
-// (Changed), kept as it was (Kept), or, on S3, published by its manifest
+// its CSV files brought up to date by the records of the changed keys
+// (Patched), kept as it was (Kept), or, on S3, published by its manifest
 // (Path the manifest's s3:// address).
 type ExportWritten struct {
 	Model   string   `json:"model"`
@@ -175,9 +175,10 @@ type ExportWritten struct {
 	// Kept: the model's rows did not change in this build, and its export
 	// already held them, so it was kept as it was rather than written.
 	Kept bool `json:"kept,omitempty"`
-	// Changed, when not 0: only these keys' rows changed since the run the
-	// export held, and only their lines of its CSV files were written, the
-	// others copied (publish.Patch).
+	// Patched: only the rows of Changed keys changed since the run the
+	// export held, and only their records of its CSV files were written,
+	// the others copied (publish.Patch); its other formats were written.
+	Patched bool  `json:"patched,omitempty"`
 	Changed int64 `json:"changed_keys,omitempty"`
 }
 

@@ -64,15 +64,16 @@ func (x Exporter) Exports(ctx context.Context, db *warehouse.DB, p *project.Proj
 				rows, err = Write(ctx, db, m, dir, version, runID)
 			}
 		}
+		if published || err == nil {
+			rep.Report(event.ExportWritten{Model: m.ID(), Formats: m.Header.Export.Formats, Rows: rows, Path: path, Seconds: time.Since(t0).Seconds(),
+				Kept: kept, Patched: changed >= 0, Changed: max(changed, 0)})
+		}
 		if err == nil && x.Written != nil {
 			// What the export holds now: the keys changed up to this run
-			// are in it.
-			if err = x.Written(ctx, m.ID(), runID); err != nil {
-				err = fmt.Errorf("its export is written, but recording that failed (the next build writes it whole): %w", err)
+			// are in it. Not recorded, the next export is written whole.
+			if werr := x.Written(ctx, m.ID(), runID); werr != nil {
+				rep.Report(event.Warning{Kind: "export_history", Text: fmt.Sprintf("%s: its export is in place, but recording which run it holds failed, so the next build writes it whole: %v", m.ID(), werr)})
 			}
-		}
-		if published || err == nil {
-			rep.Report(event.ExportWritten{Model: m.ID(), Formats: m.Header.Export.Formats, Rows: rows, Path: path, Seconds: time.Since(t0).Seconds(), Kept: kept, Changed: max(changed, 0)})
 		}
 		if published && err != nil {
 			return fmt.Errorf("the build was published and %s exported to %s, but deleting its superseded runs failed (the next export deletes them): %w", m.ID(), path, err)
@@ -90,22 +91,22 @@ func (x Exporter) Exports(ctx context.Context, db *warehouse.DB, p *project.Proj
 
 // patch is Patch with what changed since the run m's export last took
 // (Changes). It returns how many keys changed, or -1 when the export is to
-// be written whole instead: when Patch does not apply, or failed, which is
-// reported to rep as a warning (the export is then written whole).
+// be written whole instead: when Patch does not apply, or when reading the
+// changes or Patch failed, which is reported to rep as a warning.
 func (x Exporter) patch(ctx context.Context, db *warehouse.DB, m *project.Model, output, version string, runID int64, rep event.Reporter) (rows, changed int64, err error) {
 	if x.Changes == nil || !slices.Contains(m.Header.Export.Formats, "csv") || m.Header.UniqueKey == "" {
 		return 0, -1, nil
 	}
 	c, ok, err := x.Changes(ctx, m.ID())
-	if err != nil || !ok {
-		return 0, -1, err
+	patched := false
+	if err == nil && ok {
+		rows, patched, err = Patch(ctx, db, m, output, c, version, runID)
 	}
-	rows, patched, err := Patch(ctx, db, m, output, c, version, runID)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return 0, -1, ctx.Err()
 	case err != nil:
-		rep.Report(event.Warning{Kind: "export_patch", Text: fmt.Sprintf("%s: its CSV export could not be brought up to date line by line (%v); it is written whole", m.ID(), err)})
+		rep.Report(event.Warning{Kind: "export_patch", Text: fmt.Sprintf("%s: its CSV export could not be brought up to date by its changed keys (%v); it is written whole", m.ID(), err)})
 		return 0, -1, nil
 	case !patched:
 		return 0, -1, nil

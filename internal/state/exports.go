@@ -19,9 +19,10 @@ var MaxExportKeys int64 = 1_000_000
 // MarkExportChanged records, in the build's transaction, which rows of a
 // model with an export this build (run) changed: the distinct keys of its
 // change set (changes, a temporary table, over the model's unique_key key),
-// or, when changes is empty (the model was rebuilt whole), when the change
-// set holds a NULL key or more than MaxExportKeys keys, a NULL key: any row
-// may have changed.
+// or, when changes or key is empty (the model was rebuilt whole, has no
+// unique_key, or its export takes no keys), when the change set holds a
+// NULL key or more than MaxExportKeys keys, a NULL key: any row may have
+// changed.
 func MarkExportChanged(ctx context.Context, tx warehouse.Querier, model string, run int64, key string, changes sqlname.Relation) error {
 	if changes != "" && key != "" {
 		var n, nulls int64
@@ -41,6 +42,18 @@ func MarkExportChanged(ctx context.Context, tx warehouse.Querier, model string, 
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO elt.export_changes (model, run_id, key) VALUES (?, ?, NULL)`, model, run); err != nil {
 		return fmt.Errorf("record that %s changed, for its export: %w", model, err)
+	}
+	return nil
+}
+
+// ForgetExport forgets, in the build's transaction, what was recorded of
+// the export of a model that has none now: its changes are no longer
+// recorded, so an export added back is to be written whole.
+func ForgetExport(ctx context.Context, tx warehouse.Querier, model string) error {
+	for _, table := range []string{"elt.export_changes", "elt.export_written"} {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE lower(model) = lower(?)", model); err != nil {
+			return fmt.Errorf("forget the export of %s: %w", model, err)
+		}
 	}
 	return nil
 }

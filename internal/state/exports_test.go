@@ -109,6 +109,21 @@ func TestExportChanges(t *testing.T) {
 			t.Errorf("%s: after the export %+v", whole.name, c)
 		}
 	}
+	// A build of the model without its export forgets what was recorded.
+	mark(run+1, 7)
+	if err := ForgetExport(ctx, conn, "GOLD.FEAT"); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := since(); c.Since != 0 {
+		t.Fatalf("%+v after the export was forgotten", c)
+	}
+	var left int64
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM elt.export_changes").Scan(&left); err != nil || left != 0 {
+		t.Fatalf("%d changes left after the export was forgotten (%v)", left, err)
+	}
+	if err := ExportWritten(ctx, db.DB, "gold.feat", run+1); err != nil {
+		t.Fatal(err)
+	}
 	exec("DELETE FROM elt.export_written") // a warehouse of before the table: nothing recorded
 	if c, _ := since(); c.Since != 0 {
 		t.Fatalf("%+v with no export recorded", c)

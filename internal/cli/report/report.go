@@ -126,8 +126,8 @@ func lines(e event.Event, p paint) string {
 		switch {
 		case e.Kept:
 			kept = " (kept: its rows did not change)"
-		case e.Changed > 0:
-			kept = fmt.Sprintf(" (csv: the lines of %s changed key%s written, the others copied)", output.Count(e.Changed), output.Plural(int(e.Changed)))
+		case e.Patched:
+			kept = fmt.Sprintf(" (csv: the records of %s changed key%s written, the others copied)", output.Count(e.Changed), output.Plural(int(e.Changed)))
 		}
 		return fmt.Sprintf("export  %-36s %-11s %12s  %6.2fs  -> %s%s\n", e.Model, strings.Join(e.Formats, "+"), fmt.Sprintf("%d rows", e.Rows), e.Seconds, e.Path, kept)
 	case event.OnlinePublished:

@@ -4,7 +4,8 @@
 // export's CSV files). The files are DuckDB's COPY ... (FORMAT csv,
 // HEADER true): a header record, fields separated by commas, a field
 // quoted with '"' when it holds a comma, a quote (doubled) or a line break,
-// each record ended by '\n'. A record spans lines only inside quotes, so
+// or is the empty string (`""`, where NULL is an empty field), each record
+// ended by '\n'. A record spans lines only inside quotes, so
 // it ends at the first '\n' after an even number of quotes; a key is
 // matched by its field's text as written, quotes and all.
 package csvpatch
@@ -49,9 +50,11 @@ func (c *csvReader) next() (rec []byte, at int64, err error) {
 		return line, at, nil
 	}
 	c.acc = append(c.acc[:0], line...)
-	for err == bufio.ErrBufferFull || (err == nil && bytes.Count(c.acc, []byte{'"'})%2 == 1) {
+	open := bytes.Count(line, []byte{'"'})%2 == 1 // inside quotes at its end
+	for err == bufio.ErrBufferFull || (err == nil && open) {
 		line, err = c.r.ReadSlice('\n')
 		c.acc = append(c.acc, line...)
+		open = open != (bytes.Count(line, []byte{'"'})%2 == 1)
 	}
 	switch {
 	case err == io.EOF && len(c.acc) == 0:
@@ -225,13 +228,14 @@ func writePatched(out, old string, s csvScan, add string) (err error) {
 	return err
 }
 
-// Files writes into out the CSV files olds of dir without the lines whose
-// field k is one of keys, each with the lines of the file of its folder
-// among adds, under added (in a folder without one, added's file is moved),
-// and returns how many lines of dir's files it kept; olds and adds are
-// slash-separated paths relative to their folders (trees of files, as a
-// partitioned COPY writes). A file with no line to leave out or add is
-// linked rather than copied.
+// Files writes into out the CSV files olds of dir without the records
+// whose field k is one of keys, the first file of each folder followed by
+// the records of the file of that folder among adds, under added (a file of
+// adds in a folder without an old file is moved), and returns how many
+// records of dir's files it kept; olds and adds are slash-separated paths
+// relative to their folders (trees of files, as a partitioned COPY writes
+// them). A file with no record to leave out or add is linked rather than
+// copied; one with no record left goes.
 func Files(ctx context.Context, dir string, olds []string, added string, adds []string, out string, k int, keys map[string]struct{}) (kept int64, err error) {
 	olds = slices.Sorted(slices.Values(olds))
 	byFolder := map[string]string{} // the file of each folder added to
@@ -241,36 +245,14 @@ func Files(ctx context.Context, dir string, olds []string, added string, adds []
 		}
 		byFolder[path.Dir(rel)] = rel
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.NumCPU())
-	keptBy := make([]int64, len(olds))
+	// Which old file each added file goes to: the first of its folder.
+	// The others are moved in first, before any file is read.
+	into := make([]string, len(olds))
 	taken := map[string]bool{}
 	for i, rel := range olds {
-		add := ""
 		if a, ok := byFolder[path.Dir(rel)]; ok && !taken[a] {
-			add, taken[a] = filepath.Join(added, filepath.FromSlash(a)), true
+			into[i], taken[a] = filepath.Join(added, filepath.FromSlash(a)), true
 		}
-		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			src, dst := filepath.Join(dir, filepath.FromSlash(rel)), filepath.Join(out, filepath.FromSlash(rel))
-			s, err := scanCSV(src, k, keys)
-			if err != nil {
-				return err
-			}
-			keptBy[i] = s.kept
-			if s.kept == 0 && add == "" {
-				return nil // no line left: no file, as DuckDB writes none
-			}
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				return err
-			}
-			if len(s.drops) == 0 && add == "" && os.Link(src, dst) == nil {
-				return nil
-			}
-			return writePatched(dst, src, s, add)
-		})
 	}
 	for _, a := range adds {
 		if taken[a] {
@@ -283,6 +265,33 @@ func Files(ctx context.Context, dir string, olds []string, added string, adds []
 		if err := os.Rename(filepath.Join(added, filepath.FromSlash(a)), dst); err != nil {
 			return 0, err
 		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.NumCPU())
+	keptBy := make([]int64, len(olds))
+	for i, rel := range olds {
+		add := into[i]
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			src, dst := filepath.Join(dir, filepath.FromSlash(rel)), filepath.Join(out, filepath.FromSlash(rel))
+			s, err := scanCSV(src, k, keys)
+			if err != nil {
+				return err
+			}
+			keptBy[i] = s.kept
+			if s.kept == 0 && add == "" {
+				return nil // no record left: no file, as DuckDB writes none
+			}
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return err
+			}
+			if len(s.drops) == 0 && add == "" && os.Link(src, dst) == nil {
+				return nil
+			}
+			return writePatched(dst, src, s, add)
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return 0, err

@@ -1,11 +1,16 @@
 package csvpatch
 
 import (
+	"context"
 	"errors"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestField: the text of a field of a record as DuckDB writes it, quotes
@@ -87,4 +92,28 @@ func short(s []string) []string {
 		}
 	}
 	return out
+}
+
+// TestFilesStopsWhole: when an added file cannot be moved in, Files returns
+// before reading any file, so nothing writes into out after it returns.
+func TestFilesStopsWhole(t *testing.T) {
+	dir, added, out := t.TempDir(), t.TempDir(), filepath.Join(t.TempDir(), "out")
+	if err := os.MkdirAll(filepath.Join(dir, "p=a"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "p=a", "data_0.csv"), []byte("k,v\n1,a\n2,b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// p=b/data_0.csv is listed but missing: moving it in fails.
+	_, err := Files(context.Background(), dir, []string{"p=a/data_0.csv"}, added, []string{"p=b/data_0.csv"}, out, 0, map[string]struct{}{"1": {}})
+	if err == nil {
+		t.Fatal("no error for an added file that is missing")
+	}
+	if err := os.RemoveAll(out); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if _, err := os.Stat(filepath.Join(out, "p=a", "data_0.csv")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a file was written after Files returned: %v", err)
+	}
 }
