@@ -175,14 +175,14 @@ func TestKilledExportKeepsPrevious(t *testing.T) {
 // and generated events in batches, with the exports, and after each build
 // compares the CSV export, file by file, with the one written whole from
 // the same warehouse (publish.Write): an export brought up to date by the
-// lines of its changed keys (publish.Patch) holds the same records. The
+// records of its changed keys (publish.Patch) holds the same records. The
 // generated batches are brought up to date so.
 func TestExportPatchedAsWritten(t *testing.T) {
 	ctx := context.Background()
 	// compare builds the files in bronze into tmp/w.duckdb and tmp/out,
 	// writes gold.user_session_analysis's export whole into tmp/whole and
 	// compares them; it returns whether the build brought its export up
-	// to date by lines.
+	// to date by its changed keys.
 	compare := func(t *testing.T, proj, bronze, tmp string) bool {
 		t.Helper()
 		o := project.Overrides{Bronze: bronze, Warehouse: filepath.Join(tmp, "w.duckdb"), Output: filepath.Join(tmp, "out")}
@@ -240,7 +240,7 @@ func TestExportPatchedAsWritten(t *testing.T) {
 					patched++
 				}
 			}
-			t.Logf("%d of the builds brought the export up to date by lines", patched)
+			t.Logf("%d of the builds brought the export up to date by its changed keys", patched)
 		})
 	}
 	t.Run("generated", func(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 
 // Exporter writes the exports of a build (Exports), with what it is told
 // of each export's history; either func may be nil (no export is then
-// brought up to date by lines, or none recorded).
+// brought up to date by its changed keys, or none recorded).
 type Exporter struct {
 	// Changes says what changed in a model's rows after the run its export
 	// last took, and false when that is not known or any row may have
@@ -34,7 +34,7 @@ type Exporter struct {
 // lower-case ID: the version of the run whose rows this build left as
 // they were, state.Runs.Version) keeps its folder's export when that holds
 // those rows (Keep); one whose rows changed for some keys only has its CSV
-// files brought up to date by those keys' lines (Patch). version names
+// files brought up to date by those keys' records (Patch). version names
 // this run; once a model's export holds its rows, that is recorded
 // (Written). An error stops at the model that failed; its previous export
 // is intact.
@@ -47,7 +47,8 @@ func (x Exporter) Exports(ctx context.Context, db *warehouse.DB, p *project.Proj
 			continue
 		}
 		t0 := time.Now()
-		var rows, changed int64
+		var rows int64
+		changed := int64(-1) // not brought up to date by its changed keys
 		var err error
 		path, published, kept := Dir(dir, m), false, false
 		switch {

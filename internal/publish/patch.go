@@ -42,8 +42,8 @@ var errPatchCount = errors.New("its rows would not match the model's")
 // its rows changed since the run it holds: of its CSV files, only the
 // changed keys' rows are written, and the other rows' records are copied
 // (a file that gained or lost none is linked). Its other formats are
-// written whole. As Write, it
-// writes into a fresh folder, records what it holds and swaps it in.
+// written whole. As Write, it writes into a fresh folder, records what it
+// holds and swaps it in.
 //
 // It applies when the export holds the rows of ch's run (see holds), the
 // model has a unique_key of a type in patchKeys, and at most a quarter of
@@ -148,7 +148,7 @@ func Patch(ctx context.Context, q warehouse.Querier, m *project.Model, output st
 		return 0, false, fmt.Errorf("export %s as csv: %w", m.ID(), err)
 	}
 	if kept+n != total {
-		return 0, false, fmt.Errorf("export %s as csv: %w (%d lines kept and %d written, for %d rows)", m.ID(), errPatchCount, kept, n, total)
+		return 0, false, fmt.Errorf("export %s as csv: %w (%d records kept and %d written, for %d rows)", m.ID(), errPatchCount, kept, n, total)
 	}
 	if err := removeAll(scratch); err != nil {
 		return 0, false, err

@@ -63,7 +63,7 @@ func readExport(t *testing.T, f *exportFixture, dir string) exported {
 
 func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-// TestPatch: an export brought up to date by the changed keys' lines
+// TestPatch: an export brought up to date by the changed keys' records
 // holds what one written whole holds, file by file, and links the files
 // whose rows did not change; when it does not apply it leaves the export
 // as it was.
