@@ -25,19 +25,18 @@ var MaxExportKeys int64 = 1_000_000
 // changed.
 func MarkExportChanged(ctx context.Context, tx warehouse.Querier, model string, run int64, key string, changes sqlname.Relation) error {
 	if changes != "" && key != "" {
-		var n, nulls int64
-		err := tx.QueryRowContext(ctx, fmt.Sprintf("SELECT count(DISTINCT %s), count(*) FILTER (WHERE %[1]s IS NULL) FROM %s",
-			sqlname.Ident(key), changes)).Scan(&n, &nulls)
+		// One pass: a NULL key goes in as it is, and a change set larger
+		// than MaxExportKeys is taken back for the NULL key below.
+		res, err := tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO elt.export_changes (model, run_id, key)
+			SELECT ?, ?, k FROM (SELECT DISTINCT CAST(%s AS VARCHAR) FROM %s LIMIT %d) AS c(k)`, sqlname.Ident(key), changes, MaxExportKeys+1), model, run)
 		if err != nil {
 			return fmt.Errorf("record the changed keys of %s for its export: %w", model, err)
 		}
-		if nulls == 0 && n <= MaxExportKeys {
-			_, err = tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO elt.export_changes (model, run_id, key)
-				SELECT ?, ?, k FROM (SELECT DISTINCT CAST(%s AS VARCHAR) FROM %s) AS c(k)`, sqlname.Ident(key), changes), model, run)
-			if err != nil {
-				return fmt.Errorf("record the changed keys of %s for its export: %w", model, err)
-			}
-			return nil
+		if n, err := res.RowsAffected(); err != nil || n <= MaxExportKeys {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM elt.export_changes WHERE model = ? AND run_id = ?`, model, run); err != nil {
+			return fmt.Errorf("record that %s changed, for its export: %w", model, err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO elt.export_changes (model, run_id, key) VALUES (?, ?, NULL)`, model, run); err != nil {
